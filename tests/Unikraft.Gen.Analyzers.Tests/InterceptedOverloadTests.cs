@@ -1,0 +1,130 @@
+using System.Threading.Tasks;
+using Xunit;
+using static Unikraft.Gen.Analyzers.Tests.Verifiers;
+
+namespace Unikraft.Gen.Analyzers.Tests;
+
+// UK0003: an intercepted call reaches the kernel only through an overload the kernel API declares.
+public sealed class InterceptedOverloadTests
+{
+    // A kernel API as the generator would emit it, with fewer overloads than the BCL.
+    private const string KernelApi = """
+
+        namespace Unikraft.Kernel
+        {
+            internal static class KernelConsole
+            {
+                public static void WriteLine() { }
+                public static void WriteLine(string? value) { }
+            }
+
+            internal static class KernelRandom
+            {
+                public static int Next(System.Random random) => 0;
+                public static int Next(System.Random random, int maxValue) => 0;
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task ConsoleWriteLine_NoDiagnostic()
+    {
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static void Main()
+                {
+                    Console.WriteLine("hello");
+                    Console.WriteLine();
+                }
+            }
+            """ + KernelApi;
+
+        await AnalyzeAsync(source);
+    }
+
+    [Fact]
+    public async Task UnsupportedOverload_ReportsUK0003_WhenKernelApiPresent()
+    {
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static void Main()
+                {
+                    {|#0:Console.WriteLine("{0} apples", 3)|};
+                    {|#1:Console.Write('x')|};
+                    {|#2:Random.Shared.Next(1, 6)|};
+                }
+            }
+            """ + KernelApi;
+
+        await AnalyzeAsync(source,
+            Diagnostic(DiagnosticDescriptors.OverloadNotRedirected).WithLocation(0)
+                .WithMessage("'Console.WriteLine(string format, object arg0)' has no kernel equivalent for this overload, so it bypasses the kernel; the kernel provides WriteLine(), WriteLine(string?); call one of those"),
+            Diagnostic(DiagnosticDescriptors.OverloadNotRedirected).WithLocation(1)
+                .WithMessage("'Console.Write(char value)' has no kernel equivalent for this overload, so it bypasses the kernel; the kernel API 'KernelConsole' has no 'Write' method"),
+            Diagnostic(DiagnosticDescriptors.OverloadNotRedirected).WithLocation(2)
+                .WithMessage("'Random.Next(int minValue, int maxValue)' has no kernel equivalent for this overload, so it bypasses the kernel; the kernel provides Next(), Next(int); call one of those"));
+    }
+
+    [Fact]
+    public async Task NoKernelApi_NoUK0003()
+    {
+        // Without the generator nothing is intercepted, so no overload is missing.
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static void Main()
+                {
+                    Console.WriteLine("{0} apples", 3);
+                    Console.Write('x');
+                    Random.Shared.Next(1, 6);
+                }
+            }
+            """;
+
+        await AnalyzeAsync(source);
+    }
+
+    [Fact]
+    public async Task RandomSharedNext_NoDiagnostic_WhenKernelHasOverload()
+    {
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static int Roll() => Random.Shared.Next(6) + Random.Shared.Next();
+            }
+            """ + KernelApi;
+
+        await AnalyzeAsync(source);
+    }
+
+    [Fact]
+    public async Task SeededRandomNext_NotChecked()
+    {
+        // Only Random.Shared is intercepted; a seeded Random is the program's own deterministic
+        // generator and never reaches the kernel's randomness device.
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static int Roll()
+                {
+                    var seeded = new Random(42);
+                    return seeded.Next(1, 6) + new Random(7).Next(1, 6);
+                }
+            }
+            """ + KernelApi;
+
+        await AnalyzeAsync(source);
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Unikraft.Gen.Support;
+using Xunit;
+
+namespace Unikraft.Gen.Analyzers.Tests;
+
+// The table and the documents around it stay in step with the code.
+public sealed class SupportTableTests
+{
+    [Fact]
+    public void EveryDiagnostic_HasDocsPage_AndReleaseRow()
+    {
+        string root = Verifiers.RepositoryRoot();
+        string releases = File.ReadAllText(Path.Combine(root, "analyzers", "Unikraft.Gen.Analyzers", "AnalyzerReleases.Unshipped.md"))
+            + File.ReadAllText(Path.Combine(root, "analyzers", "Unikraft.Gen.Analyzers", "AnalyzerReleases.Shipped.md"));
+        var supported = new SupportTableAnalyzer().SupportedDiagnostics;
+        Assert.Equal(DiagnosticDescriptors.All.Length, supported.Length);
+
+        foreach (DiagnosticDescriptor descriptor in supported)
+        {
+            string page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), descriptor.Id + " has no page at " + page);
+            Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, File.ReadAllText(page), StringComparison.Ordinal);
+            Assert.Equal(HelpLinks.For(descriptor.Id), descriptor.HelpLinkUri);
+            Assert.EndsWith("docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+            Assert.Equal(DiagnosticDescriptors.Category, descriptor.Category);
+
+            var row = new Regex("^" + descriptor.Id + @"\s*\|\s*" + Regex.Escape(descriptor.Category) + @"\s*\|\s*" + descriptor.DefaultSeverity + @"\s*\|", RegexOptions.Multiline);
+            Assert.True(row.IsMatch(releases), descriptor.Id + " has no release row with its category and severity " + descriptor.DefaultSeverity);
+        }
+    }
+
+    [Fact]
+    public void SupportTable_Parses_AndEveryRowNamesARealApi()
+    {
+        SupportTable table = SupportTable.Embedded;
+        Assert.NotEmpty(table.Rows);
+        CSharpCompilation compilation = CSharpCompilation.Create("References", references: Basic.Reference.Assemblies.Net100.References.All);
+
+        foreach (SupportRow row in table.Rows)
+        {
+            if (row.Kind == SupportMemberKind.Syntax)
+            {
+                Assert.Equal(SupportTableAnalyzer.FunctionPointerSyntaxName, row.TypeName);
+                continue;
+            }
+
+            INamedTypeSymbol? type = compilation.GetTypeByMetadataName(row.TypeName);
+            Assert.True(type is not null, "Line " + row.Line + ": '" + row.TypeName + "' is not a type in the .NET 10 reference assemblies.");
+            switch (row.Kind)
+            {
+                case SupportMemberKind.Method:
+                    Assert.True(type!.GetMembers(row.MemberName).OfType<IMethodSymbol>().Any(m => m.DeclaredAccessibility == Accessibility.Public),
+                        "Line " + row.Line + ": " + row.TypeName + " has no public method " + row.MemberName + ".");
+                    break;
+                case SupportMemberKind.Property:
+                    Assert.True(type!.GetMembers(row.MemberName).OfType<IPropertySymbol>().Any(p => p.DeclaredAccessibility == Accessibility.Public),
+                        "Line " + row.Line + ": " + row.TypeName + " has no public property " + row.MemberName + ".");
+                    break;
+                case SupportMemberKind.Constructor:
+                    Assert.True(type!.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public),
+                        "Line " + row.Line + ": " + row.TypeName + " has no public constructor.");
+                    break;
+                case SupportMemberKind.Attribute:
+                    Assert.True(type!.BaseType?.ToDisplayString() == "System.Attribute" || type.BaseType?.BaseType is not null,
+                        "Line " + row.Line + ": " + row.TypeName + " is not an attribute.");
+                    break;
+            }
+
+            if (row.Condition.Length > 0)
+            {
+                int dot = row.Condition.LastIndexOf('.');
+                INamedTypeSymbol? conditionType = compilation.GetTypeByMetadataName(row.Condition.Substring(0, dot));
+                Assert.True(conditionType?.GetMembers(row.Condition.Substring(dot + 1)).Any() == true,
+                    "Line " + row.Line + ": the condition's member " + row.Condition + " does not exist.");
+            }
+
+            if (row.Status == SupportStatus.KernelApi || row.Status == SupportStatus.Intercepted)
+            {
+                Assert.StartsWith("Unikraft.Kernel.", row.Replacement, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void SupportTable_MalformedRow_ErrorNamesTheLine()
+    {
+        const string text = "# member\tstatus\tfeature\treplacement\tcondition\treason\n"
+            + "M:System.Console.WriteLine\tintercepted\tconsole\tUnikraft.Kernel.KernelConsole\t-\t-\n"
+            + "M:System.Diagnostics.Process.Start\tmaybe\tprocess\t-\t-\tno processes\n";
+
+        var error = Assert.Throws<FormatException>(() => SupportTable.Parse(text));
+        Assert.Contains("line 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("maybe", error.Message, StringComparison.Ordinal);
+
+        var columns = Assert.Throws<FormatException>(() => SupportTable.Parse("\n\nM:System.Console.Write\tintercepted\n"));
+        Assert.Contains("line 3", columns.Message, StringComparison.Ordinal);
+    }
+}
