@@ -355,15 +355,30 @@ namespace Unikraft.Gen.Support
                     continue;
                 }
 
+                // Method type parameters compare by position, not by name: the kernel's
+                // Run<T>(Func<T>) is the BCL's Run<TResult>(Func<TResult>). Constructing the
+                // candidate with the BCL's own type parameters makes both display alike.
+                IMethodSymbol shaped = candidate;
+                if (bcl.TypeParameters.Length > 0)
+                {
+                    var typeArguments = new ITypeSymbol[bcl.TypeParameters.Length];
+                    for (int index = 0; index < typeArguments.Length; index++)
+                    {
+                        typeArguments[index] = bcl.TypeParameters[index];
+                    }
+
+                    shaped = candidate.Construct(typeArguments);
+                }
+
                 bool same = true;
                 for (int index = 0; index < wanted.Count && same; index++)
                 {
-                    IParameterSymbol parameter = candidate.Parameters[index];
+                    IParameterSymbol parameter = shaped.Parameters[index];
                     same = parameter.RefKind == wanted[index].RefKind
                         && TypeShape(parameter.Type) == TypeShape(wanted[index].Type);
                 }
 
-                if (same && TypeShape(candidate.ReturnType) == TypeShape(bcl.ReturnType))
+                if (same && TypeShape(shaped.ReturnType) == TypeShape(bcl.ReturnType))
                 {
                     return candidate;
                 }
@@ -372,8 +387,8 @@ namespace Unikraft.Gen.Support
             return null;
         }
 
-        // A type's shape for overload matching: method type parameters compare by position, so
-        // Run<TResult>(Func<TResult>) on the BCL matches Run<TResult>(Func<TResult>) in the kernel.
+        // A type's shape for overload matching: its fully qualified name, with nullable reference
+        // annotations ignored (the kernel API may annotate where the BCL does not).
         private static string TypeShape(ITypeSymbol type) =>
             type.ToDisplayString(s_shapeFormat);
 

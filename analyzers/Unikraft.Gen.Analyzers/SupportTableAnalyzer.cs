@@ -55,13 +55,29 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<string, INamedTypeSymbol?> _kernelTypes = new(System.StringComparer.Ordinal);
 
+        // The simple metadata names of every type the table names ("Console", "Process"), so
+        // that the common case, a member of a type the table never mentions, is settled by one
+        // set lookup without building the type's full name.
+        private readonly HashSet<string> _typeNames;
+
         public CompilationScope(Compilation compilation, SupportTable table)
         {
             _compilation = compilation;
             Table = table;
+            _typeNames = new HashSet<string>(
+                table.Rows.Select(row => row.TypeName.Substring(row.TypeName.LastIndexOfAny(s_nameSeparators) + 1)),
+                System.StringComparer.Ordinal);
         }
 
+        private static readonly char[] s_nameSeparators = { '.', '+' };
+
         public SupportTable Table { get; }
+
+        private SupportRow? Find(ISymbol symbol)
+        {
+            INamedTypeSymbol? type = symbol.ContainingType;
+            return type is not null && _typeNames.Contains(type.MetadataName) ? Table.Find(symbol) : null;
+        }
 
         public void AnalyzeInvocation(OperationAnalysisContext context)
         {
@@ -72,7 +88,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            SupportRow? row = Table.Find(method);
+            SupportRow? row = Find(method);
             if (row is null)
             {
                 return;
@@ -101,7 +117,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            SupportRow? row = Table.Find(constructor);
+            SupportRow? row = Find(constructor);
             if (row?.Status == SupportStatus.Unsupported)
             {
                 ReportUnsupported(context, row, constructor, creation.Syntax);
@@ -118,7 +134,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            SupportRow? row = Table.Find(member);
+            SupportRow? row = Find(member);
             if (row is null)
             {
                 return;

@@ -18,6 +18,12 @@ public sealed class InterceptedOverloadTests
                 public static void WriteLine(string? value) { }
             }
 
+            internal static class KernelTask
+            {
+                public static System.Threading.Tasks.Task Run(System.Action action) => System.Threading.Tasks.Task.CompletedTask;
+                public static System.Threading.Tasks.Task<T> Run<T>(System.Func<T> function) => System.Threading.Tasks.Task.FromResult(function());
+            }
+
             internal static class KernelRandom
             {
                 public static int Next(System.Random random) => 0;
@@ -69,6 +75,31 @@ public sealed class InterceptedOverloadTests
                 .WithMessage("'Console.Write(char value)' has no kernel equivalent for this overload, so it bypasses the kernel; the kernel API 'KernelConsole' has no 'Write' method"),
             Diagnostic(DiagnosticDescriptors.OverloadNotRedirected).WithLocation(2)
                 .WithMessage("'Random.Next(int minValue, int maxValue)' has no kernel equivalent for this overload, so it bypasses the kernel; the kernel provides Next(), Next(int); call one of those"));
+    }
+
+    [Fact]
+    public async Task GenericOverload_MatchesByTypeParameterPosition()
+    {
+        // The kernel names its type parameter T where the BCL says TResult; the overload is the same.
+        const string source = """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Program
+            {
+                static async Task Main()
+                {
+                    await Task.Run(() => { });
+                    int answer = await Task.Run(() => 42);
+                    await {|#0:Task.Run(() => { }, CancellationToken.None)|};
+                }
+            }
+            """ + KernelApi;
+
+        await AnalyzeAsync(source,
+            Diagnostic(DiagnosticDescriptors.OverloadNotRedirected).WithLocation(0)
+                .WithArguments("Task.Run(Action action, CancellationToken cancellationToken)", "the kernel provides Run(Action), Run(Func<T>); call one of those"));
     }
 
     [Fact]

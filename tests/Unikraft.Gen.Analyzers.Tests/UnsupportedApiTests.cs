@@ -23,7 +23,7 @@ public sealed class UnsupportedApiTests
 
         await AnalyzeAsync(source,
             Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0)
-                .WithMessage("'Process.Start' is not supported by the unikernel: a unikernel runs one program and has no other processes to start"));
+                .WithMessage("'Process.Start' is not supported by the unikernel: a unikernel runs one program and has no other processes to start; do the work in the program itself, with Task.Run for concurrency"));
 
         var (diagnostics, exceptions) = await RunAnalyzerAsync(Compile(source.Replace("{|#0:", "").Replace("|}", "")));
         Assert.Empty(exceptions);
@@ -153,6 +153,7 @@ public sealed class UnsupportedApiTests
                 static void Main()
                 {
                     var worker = {|#0:new Thread(() => { })|};
+                    Thread other = {|#1:new(() => { })|};
                     worker.Start();
                     _ = Thread.CurrentThread.ManagedThreadId;
                 }
@@ -160,7 +161,8 @@ public sealed class UnsupportedApiTests
             """;
 
         await AnalyzeAsync(source,
-            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0).WithArguments("new Thread", Reason("C:System.Threading.Thread")));
+            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0).WithArguments("new Thread", Reason("C:System.Threading.Thread")),
+            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(1).WithArguments("new Thread", Reason("C:System.Threading.Thread")));
     }
 
     [Fact]
@@ -217,6 +219,28 @@ public sealed class UnsupportedApiTests
         await AnalyzeAsync(source,
             Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0).WithArguments("new NamedPipeServerStream", Reason("C:System.IO.Pipes.NamedPipeServerStream")),
             Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(1).WithArguments("new NamedPipeClientStream", Reason("C:System.IO.Pipes.NamedPipeClientStream")));
+    }
+
+    [Fact]
+    public async Task NativeLibraryAndLoadContext_ReportUK0001()
+    {
+        const string source = """
+            using System.Runtime.InteropServices;
+            using System.Runtime.Loader;
+
+            class Program
+            {
+                static void Main()
+                {
+                    {|#0:NativeLibrary.Load("libc.so.6")|};
+                    {|#1:AssemblyLoadContext.Default.LoadFromAssemblyPath("/plugin.dll")|};
+                }
+            }
+            """;
+
+        await AnalyzeAsync(source,
+            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0).WithArguments("NativeLibrary.Load", Reason("T:System.Runtime.InteropServices.NativeLibrary")),
+            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(1).WithArguments("AssemblyLoadContext.LoadFromAssemblyPath", Reason("M:System.Runtime.Loader.AssemblyLoadContext.LoadFromAssemblyPath")));
     }
 
     [Fact]
