@@ -1,0 +1,54 @@
+namespace Unikraft.Kernel;
+
+using System;
+
+// States a micro-library's boundary once, in its Library.cs: the build-time graph tool and the
+// manifest read these, so no central list of libraries exists anywhere.
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+internal sealed class KernelLibraryAttribute : Attribute
+{
+    public KernelLibraryAttribute(string name)
+    {
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public string Summary { get; set; } = "";
+
+    public string[] Needs { get; set; } = Array.Empty<string>();
+}
+
+// Marks a method of Sys as the implementation of one syscall number. The pruner replaces the
+// body of a syscall that no call site needs with a stub, keyed by this number.
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+internal sealed class SyscallAttribute : Attribute
+{
+    public SyscallAttribute(int number)
+    {
+        Number = number;
+    }
+
+    public int Number { get; }
+}
+
+// Marks a static method taking the Kernel that the generated boot calls, in Order, for every
+// library present in the image.
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+internal sealed class BootStepAttribute : Attribute
+{
+    public int Order { get; set; }
+}
+
+// Marks a device class with its kind (console, clock, random, ...), so the plan can say which
+// device a program needs and the manifest can say why it is there.
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+internal sealed class DeviceAttribute : Attribute
+{
+    public DeviceAttribute(string kind)
+    {
+        Kind = kind;
+    }
+
+    public string Kind { get; }
+}

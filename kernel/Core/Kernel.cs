@@ -1,0 +1,190 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+// One kernel: all of its state lives in this instance, so several kernels can run in one
+// process (sim networks, parallel tests). The only static is the per-thread pointer behind
+// Current, which the app-facing API uses to find the kernel it runs on.
+internal sealed class Kernel
+{
+    [ThreadStatic]
+    private static Kernel? current;
+
+    private readonly IPlatform platform;
+    private Scheduler? scheduler;
+
+    public Kernel(IPlatform platform)
+    {
+        this.platform = platform;
+        Log = new KernelLog(platform);
+        Trace = new SyscallTrace(Log, platform.TraceSyscalls);
+        Files = new FdTable();
+    }
+
+    // The kernel that runs on this thread. The API calls it on every operation; outside Run
+    // and RunAsync no kernel runs, and saying so clearly beats a NullReferenceException.
+    public static Kernel Current
+    {
+        get
+        {
+            Kernel? kernel = current;
+            if (kernel == null)
+            {
+                throw new KernelException(
+                    "No Unikraft kernel runs on this thread: kernel calls work only inside Kernel.Run or " +
+                    "Kernel.RunAsync, on the kernel thread (a thread the program started itself has no kernel).");
+            }
+            return kernel;
+        }
+    }
+
+    public IPlatform Platform => platform;
+
+    public KernelLog Log { get; }
+
+    public SyscallTrace Trace { get; }
+
+    public FdTable Files { get; }
+
+    // Devices, attached by the boot steps of the libraries that need them; null when that
+    // library is not in the image.
+    public IConsoleDevice? Console { get; set; }
+
+    public IClockDevice? Clock { get; set; }
+
+    public IRandomDevice? RandomDevice { get; set; }
+
+    public BootEnvironment? Environment { get; set; }
+
+    // Created on first use so a program that never waits or spawns carries no scheduler.
+    public Scheduler Scheduler => scheduler ??= new Scheduler(this);
+
+    // True while the program's main runs: exit_group then has to end the program itself.
+    public bool MainRunning { get; private set; }
+
+    public bool Halted { get; private set; }
+
+    public int ExitStatus { get; private set; }
+
+    // How many syscalls were reached that the plan left out; each also wrote a log line.
+    public long NotPlannedCount { get; private set; }
+
+    public void PrintBanner(string text)
+    {
+        Log.Write(text);
+    }
+
+    // Every syscall returns through here so that the trace sees each result.
+    public long Return(int number, long value)
+    {
+        if (Trace.Enabled)
+        {
+            Trace.Record(number, value);
+        }
+        return value;
+    }
+
+    // The body of every pruned syscall. A missed root must never fail quietly, so this always
+    // logs, whether tracing is on or not.
+    public long NotPlanned(int number)
+    {
+        NotPlannedCount++;
+        Log.Write("[uk] syscall " + SyscallNumber.Name(number) +
+            " reached but not in this kernel: no call site in the program needs it");
+        return Return(number, -Errno.ENOSYS);
+    }
+
+    // Called by exit_group.
+    public void MarkHalted(int status)
+    {
+        Halted = true;
+        ExitStatus = status;
+    }
+
+    public int Run(string[] args, Func<string[], int> main)
+    {
+        Kernel? previous = current;
+        current = this;
+        MainRunning = true;
+        int code;
+        try
+        {
+            code = main(args);
+        }
+        catch
+        {
+            MainRunning = false;
+            ShutDownAfterFailure();
+            current = previous;
+            throw;
+        }
+        MainRunning = false;
+        try
+        {
+            Sys.ExitGroup(this, code);
+        }
+        finally
+        {
+            current = previous;
+        }
+        return ExitStatus;
+    }
+
+    // Runs an async main on this thread. Every continuation that captured the kernel's
+    // synchronization context comes back here through the scheduler, so the program sees one
+    // vCPU: the same thread before and after each await.
+    public int RunAsync(string[] args, Func<string[], Task<int>> main)
+    {
+        Kernel? previous = current;
+        SynchronizationContext? previousContext = SynchronizationContext.Current;
+        Scheduler run = Scheduler;
+        current = this;
+        MainRunning = true;
+        SynchronizationContext.SetSynchronizationContext(run.Context);
+        Task<int> task;
+        try
+        {
+            run.AttachToCurrentThread();
+            task = main(args);
+            run.RunUntilCompleted(task);
+        }
+        catch
+        {
+            MainRunning = false;
+            SynchronizationContext.SetSynchronizationContext(previousContext);
+            ShutDownAfterFailure();
+            current = previous;
+            throw;
+        }
+        MainRunning = false;
+        SynchronizationContext.SetSynchronizationContext(previousContext);
+        try
+        {
+            if (!task.IsCompletedSuccessfully)
+            {
+                ShutDownAfterFailure();
+                Exception failure = task.IsFaulted && task.Exception != null
+                    ? task.Exception.InnerExceptions[0]
+                    : new TaskCanceledException(task);
+                ExceptionDispatchInfo.Capture(failure).Throw();
+            }
+            Sys.ExitGroup(this, task.Result);
+        }
+        finally
+        {
+            current = previous;
+        }
+        return ExitStatus;
+    }
+
+    // A main that throws does not call exit_group (Linux would kill the process with a signal),
+    // but what the program already wrote must still reach the console.
+    private void ShutDownAfterFailure()
+    {
+        Halted = true;
+        Console?.Flush();
+    }
+}

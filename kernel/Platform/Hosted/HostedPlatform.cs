@@ -1,0 +1,73 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+// The platform of a kernel that runs as a Linux process. The generated boot creates it and
+// hands it to the Kernel; each device is created only when a library's boot step asks for it.
+internal sealed class HostedPlatform : IPlatform
+{
+    private readonly bool traceSyscalls;
+    private Stream? logStream;
+
+    public HostedPlatform()
+    {
+        traceSyscalls = System.Environment.GetEnvironmentVariable("UNIKRAFT_TRACE") == "1";
+    }
+
+    public bool TraceSyscalls => traceSyscalls;
+
+    public IConsoleDevice OpenConsole()
+    {
+        return new HostedConsole();
+    }
+
+    public IClockDevice OpenClock()
+    {
+        return new HostedClock();
+    }
+
+    public IRandomDevice OpenRandom()
+    {
+        return new HostedRandom();
+    }
+
+    public IEnumerable<KeyValuePair<string, string>> ReadEnvironment()
+    {
+        IDictionary variables = System.Environment.GetEnvironmentVariables();
+        List<KeyValuePair<string, string>> result = new List<KeyValuePair<string, string>>(variables.Count);
+        foreach (DictionaryEntry entry in variables)
+        {
+            if (entry.Key is string name && entry.Value is string value)
+            {
+                result.Add(new KeyValuePair<string, string>(name, value));
+            }
+        }
+        return result;
+    }
+
+    // The log goes to the host's stderr as one write per line, so lines from the kernel and
+    // from the program's own stderr writes never interleave inside a line.
+    public void WriteLog(string line)
+    {
+        logStream ??= System.Console.OpenStandardError();
+        byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
+        try
+        {
+            logStream.Write(bytes, 0, bytes.Length);
+            logStream.Flush();
+        }
+        catch (IOException)
+        {
+            // A closed stderr must not stop the kernel: the log is advisory.
+        }
+    }
+
+    public void Halt(int status)
+    {
+        System.Environment.Exit(status);
+    }
+}

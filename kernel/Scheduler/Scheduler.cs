@@ -1,0 +1,177 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+// The cooperative scheduler of one kernel: a run queue of ready work and a min-heap of timers,
+// both touched only by the kernel thread, so the kernel needs no locks. The only cross-thread
+// point is the foreign queue plus the wake event: the synchronization context's Post may be
+// called by any thread (a host I/O completion, a thread the program started itself).
+internal sealed class Scheduler
+{
+    private readonly Kernel kernel;
+    private readonly Queue<WorkItem> ready = new Queue<WorkItem>();
+    private readonly PriorityQueue<WorkItem, TimerKey> timers = new PriorityQueue<WorkItem, TimerKey>();
+    private readonly ConcurrentQueue<WorkItem> foreign = new ConcurrentQueue<WorkItem>();
+    private readonly AutoResetEvent wake = new AutoResetEvent(false);
+    private readonly SchedulerContext context;
+    private long timerSequence;
+    private int ownerThreadId;
+
+    public Scheduler(Kernel kernel)
+    {
+        this.kernel = kernel;
+        context = new SchedulerContext(this);
+        ownerThreadId = System.Environment.CurrentManagedThreadId;
+    }
+
+    public SynchronizationContext Context => context;
+
+    public int ReadyCount => ready.Count;
+
+    public int TimerCount => timers.Count;
+
+    public bool IsOwnerThread => System.Environment.CurrentManagedThreadId == ownerThreadId;
+
+    // The thread that runs the poll loop becomes the kernel thread.
+    public void AttachToCurrentThread()
+    {
+        ownerThreadId = System.Environment.CurrentManagedThreadId;
+    }
+
+    // Kernel thread only.
+    public void Spawn(Action<object?> work, object? state)
+    {
+        ready.Enqueue(new WorkItem(work, state));
+    }
+
+    // Kernel thread only. Timers with the same deadline fire in the order they were armed.
+    public void ArmTimer(long monotonicDeadline, Action<object?> callback, object? state)
+    {
+        timerSequence++;
+        timers.Enqueue(new WorkItem(callback, state), new TimerKey(monotonicDeadline, timerSequence));
+    }
+
+    // Any thread.
+    public void Post(SendOrPostCallback callback, object? state)
+    {
+        foreign.Enqueue(new WorkItem(callback, state));
+        wake.Set();
+    }
+
+    // Any thread: makes an idle wait return so the loop rechecks what it waits for.
+    public void Wake()
+    {
+        wake.Set();
+    }
+
+    // One round of the poll loop: takes in foreign posts, moves due timers to the run queue and
+    // runs the work that was ready when the round began (work queued during the round waits for
+    // the next one, so a task that keeps re-queuing itself cannot starve timers). Returns
+    // whether any work ran.
+    public bool RunReady()
+    {
+        while (foreign.TryDequeue(out WorkItem posted))
+        {
+            ready.Enqueue(posted);
+        }
+        IClockDevice? clock = kernel.Clock;
+        if (clock != null && timers.Count > 0)
+        {
+            long now = clock.MonotonicNanoseconds;
+            while (timers.TryPeek(out WorkItem due, out TimerKey key) && key.Deadline <= now)
+            {
+                timers.Dequeue();
+                ready.Enqueue(due);
+            }
+        }
+        int count = ready.Count;
+        for (int index = 0; index < count; index++)
+        {
+            ready.Dequeue().Invoke();
+        }
+        return count > 0;
+    }
+
+    // The poll loop of an async main: runs until the task completes. A task completed by
+    // another thread wakes the loop through the same event as a foreign post.
+    public void RunUntilCompleted(Task task)
+    {
+        if (!task.IsCompleted)
+        {
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(Wake);
+        }
+        while (!task.IsCompleted)
+        {
+            if (!RunReady())
+            {
+                Idle(long.MaxValue);
+            }
+        }
+    }
+
+    // The poll loop of a blocking call (nanosleep): runs ready work and timers until the
+    // monotonic deadline passes. Needs the clock; the caller checks that it is attached.
+    public void RunUntil(long monotonicDeadline)
+    {
+        IClockDevice? clock = kernel.Clock;
+        if (clock == null)
+        {
+            return;
+        }
+        while (true)
+        {
+            RunReady();
+            if (clock.MonotonicNanoseconds >= monotonicDeadline)
+            {
+                return;
+            }
+            Idle(monotonicDeadline);
+        }
+    }
+
+    // Sleeps on the clock device until the next timer, the limit, or a foreign post, whichever
+    // comes first. Returns at once when work is already waiting.
+    private void Idle(long limit)
+    {
+        if (ready.Count > 0 || !foreign.IsEmpty)
+        {
+            return;
+        }
+        long deadline = limit;
+        if (timers.TryPeek(out WorkItem _, out TimerKey next) && next.Deadline < deadline)
+        {
+            deadline = next.Deadline;
+        }
+        IClockDevice? clock = kernel.Clock;
+        if (clock == null)
+        {
+            wake.WaitOne();
+            return;
+        }
+        clock.WaitUntil(deadline, wake);
+    }
+
+    // Orders the timer heap by deadline, then by arming order.
+    private readonly struct TimerKey : IComparable<TimerKey>
+    {
+        public TimerKey(long deadline, long sequence)
+        {
+            Deadline = deadline;
+            Sequence = sequence;
+        }
+
+        public long Deadline { get; }
+
+        public long Sequence { get; }
+
+        public int CompareTo(TimerKey other)
+        {
+            int byDeadline = Deadline.CompareTo(other.Deadline);
+            return byDeadline != 0 ? byDeadline : Sequence.CompareTo(other.Sequence);
+        }
+    }
+}

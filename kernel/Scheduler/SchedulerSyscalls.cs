@@ -1,0 +1,35 @@
+namespace Unikraft.Kernel;
+
+using System;
+
+internal static partial class Sys
+{
+    // uk_timer_arm: runs callback(state) on the kernel thread once the monotonic clock has
+    // advanced by nanoseconds. Task.Delay is built on it.
+    [Syscall(SyscallNumber.UkTimerArm)]
+    internal static long UkTimerArm(Kernel kernel, long nanoseconds, Action<object?> callback, object? state)
+    {
+        if (nanoseconds < 0)
+        {
+            return kernel.Return(SyscallNumber.UkTimerArm, -Errno.EINVAL);
+        }
+        IClockDevice? clock = kernel.Clock;
+        if (clock == null)
+        {
+            return kernel.Return(SyscallNumber.UkTimerArm, -Errno.ENODEV);
+        }
+        long now = clock.MonotonicNanoseconds;
+        long deadline = nanoseconds > long.MaxValue - now ? long.MaxValue : now + nanoseconds;
+        kernel.Scheduler.ArmTimer(deadline, callback, state);
+        return kernel.Return(SyscallNumber.UkTimerArm, 0);
+    }
+
+    // uk_spawn: queues work(state) on the kernel's run queue; it runs on the kernel thread the
+    // next time the poll loop runs. Task.Run is built on it.
+    [Syscall(SyscallNumber.UkSpawn)]
+    internal static long UkSpawn(Kernel kernel, Action<object?> work, object? state)
+    {
+        kernel.Scheduler.Spawn(work, state);
+        return kernel.Return(SyscallNumber.UkSpawn, 0);
+    }
+}

@@ -1,0 +1,216 @@
+namespace Unikraft.Kernel.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+// A platform with every device replaced by a deterministic one: the console captures bytes,
+// the clock only moves when the scheduler waits (virtual time), randomness comes from a seed,
+// the environment is a fixed table and the log is a list of lines.
+internal sealed class TestPlatform : IPlatform
+{
+    private readonly object logLock = new object();
+    private readonly List<string> logLines = new List<string>();
+
+    public TestPlatform(int seed = 1234)
+    {
+        Seed = seed;
+    }
+
+    public bool TraceSyscalls { get; set; }
+
+    public int Seed { get; }
+
+    public MemoryConsole Console { get; } = new MemoryConsole();
+
+    public ManualClock Clock { get; } = new ManualClock();
+
+    public Dictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public List<int> Halts { get; } = new List<int>();
+
+    public IReadOnlyList<string> Log
+    {
+        get
+        {
+            lock (logLock)
+            {
+                return logLines.ToArray();
+            }
+        }
+    }
+
+    public IConsoleDevice OpenConsole() => Console;
+
+    public IClockDevice OpenClock() => Clock;
+
+    public IRandomDevice OpenRandom() => new SeededRandomDevice(Seed);
+
+    public IEnumerable<KeyValuePair<string, string>> ReadEnvironment() => Environment;
+
+    public void WriteLog(string line)
+    {
+        lock (logLock)
+        {
+            logLines.Add(line);
+        }
+    }
+
+    // A test process must survive the program's exit, so Halt records the status and unwinds
+    // the program with an exception, as a real process end would never return either.
+    public void Halt(int status)
+    {
+        Halts.Add(status);
+        throw new ProgramHaltedException(status);
+    }
+}
+
+internal sealed class ProgramHaltedException : Exception
+{
+    public ProgramHaltedException(int status)
+        : base("The program halted with status " + status + ".")
+    {
+        Status = status;
+    }
+
+    public int Status { get; }
+}
+
+internal sealed class MemoryConsole : IConsoleDevice
+{
+    private readonly MemoryStream output = new MemoryStream();
+    private readonly MemoryStream error = new MemoryStream();
+    private byte[] input = Array.Empty<byte>();
+    private int inputPosition;
+
+    public int FlushCount { get; private set; }
+
+    public long WriteOutput(ReadOnlySpan<byte> bytes)
+    {
+        output.Write(bytes);
+        return bytes.Length;
+    }
+
+    public long WriteError(ReadOnlySpan<byte> bytes)
+    {
+        error.Write(bytes);
+        return bytes.Length;
+    }
+
+    public long ReadLine(Span<byte> buffer)
+    {
+        ReadOnlySpan<byte> pending = input.AsSpan(inputPosition);
+        if (pending.IsEmpty)
+        {
+            return 0;
+        }
+        int lineEnd = pending.IndexOf((byte)'\n');
+        int length = Math.Min(lineEnd < 0 ? pending.Length : lineEnd + 1, buffer.Length);
+        pending.Slice(0, length).CopyTo(buffer);
+        inputPosition += length;
+        return length;
+    }
+
+    public void Flush()
+    {
+        FlushCount++;
+    }
+
+    public void SetInput(string text)
+    {
+        input = Encoding.UTF8.GetBytes(text);
+        inputPosition = 0;
+    }
+
+    public byte[] OutputBytes => output.ToArray();
+
+    public string OutputText => Encoding.UTF8.GetString(output.ToArray());
+
+    public string ErrorText => Encoding.UTF8.GetString(error.ToArray());
+}
+
+// Virtual time: it starts at a fixed wall-clock instant and advances only when the scheduler
+// waits for a deadline (or when a test moves it), so timers fire at once in real time.
+internal sealed class ManualClock : IClockDevice
+{
+    public static readonly long StartRealtime = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000;
+
+    private long monotonic = 1_000;
+
+    public long RealtimeNanoseconds => StartRealtime + monotonic;
+
+    public long MonotonicNanoseconds => Interlocked.Read(ref monotonic);
+
+    public int Waits { get; private set; }
+
+    public void Advance(long nanoseconds)
+    {
+        Interlocked.Add(ref monotonic, nanoseconds);
+    }
+
+    public void WaitUntil(long monotonicDeadline, WaitHandle wake)
+    {
+        Waits++;
+        if (monotonicDeadline == long.MaxValue)
+        {
+            // Nothing can move virtual time: only another thread can end this wait. A test
+            // that waits here for long would hang, so it fails instead.
+            if (!wake.WaitOne(TimeSpan.FromSeconds(10)))
+            {
+                throw new TimeoutException("The kernel idled with no timer and nothing posted: the program would hang.");
+            }
+            return;
+        }
+        if (monotonicDeadline > MonotonicNanoseconds)
+        {
+            Interlocked.Exchange(ref monotonic, monotonicDeadline);
+        }
+    }
+}
+
+internal sealed class SeededRandomDevice : IRandomDevice
+{
+    private readonly Random random;
+
+    public SeededRandomDevice(int seed)
+    {
+        random = new Random(seed);
+    }
+
+    public long Fill(Span<byte> buffer)
+    {
+        random.NextBytes(buffer);
+        return buffer.Length;
+    }
+}
+
+internal static class TestKernel
+{
+    // The boot the generator would emit for an image with every library, in Order. A test
+    // checks this list against every [BootStep] in the kernel so it cannot fall behind.
+    public static readonly Action<Kernel>[] BootSteps =
+    {
+        ConsoleBoot.AttachConsole,
+        ClockBoot.AttachClock,
+        RandomBoot.AttachRandom,
+        EnvironmentBoot.CopyEnvironment,
+    };
+
+    public static Kernel Boot(TestPlatform platform)
+    {
+        Kernel kernel = new Kernel(platform);
+        foreach (Action<Kernel> step in BootSteps)
+        {
+            step(kernel);
+        }
+        return kernel;
+    }
+
+    public static Kernel Boot(out TestPlatform platform, bool trace = false)
+    {
+        platform = new TestPlatform { TraceSyscalls = trace };
+        return Boot(platform);
+    }
+}
