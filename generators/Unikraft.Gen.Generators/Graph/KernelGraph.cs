@@ -1,0 +1,360 @@
+// The kernel's member graph: every declared type and member of the kernel sources, where each is
+// declared, what each refers to, and the roles the kernel gives them (syscall, boot step, device).
+// The graph tool (generators/Unikraft.Gen.KernelGraph) writes it when the generator is built; the
+// generator reads it and prunes the embedded kernel sources with it. This file is compiled into
+// both, so writer and reader cannot drift apart.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace Unikraft.Gen.Graph
+{
+    internal sealed class GraphFile
+    {
+        public GraphFile(int index, string path, string folder, bool isApi, bool isDescriptor)
+        {
+            Index = index;
+            Path = path;
+            Folder = folder;
+            IsApi = isApi;
+            IsDescriptor = isDescriptor;
+        }
+
+        public int Index { get; }
+
+        // Relative to kernel/, with '/' separators, such as "Console/ConsoleSyscalls.cs".
+        public string Path { get; }
+
+        // The micro-library folder, such as "Console" or "Platform/Hosted".
+        public string Folder { get; }
+
+        // The app-facing API (kernel/Api): emitted unpruned through post-initialization output.
+        public bool IsApi { get; }
+
+        // A Library.cs: it describes its library and is never emitted.
+        public bool IsDescriptor { get; }
+    }
+
+    internal sealed class GraphLibrary
+    {
+        public GraphLibrary(string folder, string name, string summary, string[] needs)
+        {
+            Folder = folder;
+            Name = name;
+            Summary = summary;
+            Needs = needs;
+        }
+
+        public string Folder { get; }
+
+        public string Name { get; }
+
+        public string Summary { get; }
+
+        public string[] Needs { get; }
+    }
+
+    internal sealed class GraphSymbol
+    {
+        public const int NoBootOrder = int.MinValue;
+
+        public int Id { get; set; }
+
+        // "type", "method", "constructor", "property", "field", "enum-member", "operator", ...
+        public string Kind { get; set; } = "";
+
+        // The containing type's symbol, or -1 for a top-level type.
+        public int Container { get; set; } = -1;
+
+        public string Folder { get; set; } = "";
+
+        public bool IsApi { get; set; }
+
+        // The syscall number for a [Syscall] method, or -1.
+        public int Syscall { get; set; } = -1;
+
+        // The Order of a [BootStep] method, or NoBootOrder.
+        public int BootOrder { get; set; } = NoBootOrder;
+
+        // The kind of a [Device] class, or "".
+        public string Device { get; set; } = "";
+
+        // Kept whenever its containing type is kept: it overrides or implements a member of a type
+        // outside the kernel (SynchronizationContext.Post, IDisposable.Dispose, ToString), which the
+        // runtime may call without any reference in the kernel's own code.
+        public bool ExternalOverride { get; set; }
+
+        // The documentation comment id, such as "M:Unikraft.Kernel.Sys.Write(...)": a stable name.
+        public string DocId { get; set; } = "";
+
+        // What the member's body refers to (followed when the member is kept with its body).
+        public int[] BodyEdges { get; set; } = Array.Empty<int>();
+
+        // What its signature and attributes refer to (followed whenever it is kept at all).
+        public int[] SignatureEdges { get; set; } = Array.Empty<int>();
+
+        // What the syscall stub that replaces its body refers to.
+        public int[] StubEdges { get; set; } = Array.Empty<int>();
+
+        // Kernel members it overrides or implements: they stay or go together.
+        public int[] Links { get; set; } = Array.Empty<int>();
+
+        // A short readable name for reports, such as "Kernel.Run".
+        public string DisplayName
+        {
+            get
+            {
+                string id = DocId.Length > 2 ? DocId.Substring(2) : DocId;
+                int paren = id.IndexOf('(');
+                if (paren >= 0)
+                {
+                    id = id.Substring(0, paren);
+                }
+
+                const string prefix = "Unikraft.Kernel.";
+                return id.StartsWith(prefix, StringComparison.Ordinal) ? id.Substring(prefix.Length) : id;
+            }
+        }
+    }
+
+    internal sealed class GraphDeclaration
+    {
+        public GraphDeclaration(int symbol, int file, int start, int length, int stubStart, int stubLength, string stubText)
+        {
+            Symbol = symbol;
+            File = file;
+            Start = start;
+            Length = length;
+            StubStart = stubStart;
+            StubLength = stubLength;
+            StubText = stubText;
+        }
+
+        public int Symbol { get; }
+
+        public int File { get; }
+
+        // The span removed when the symbol is pruned: the declaration with its leading comments.
+        public int Start { get; }
+
+        public int Length { get; }
+
+        // For a syscall: the span of its body, replaced by StubText when the syscall is not planned.
+        public int StubStart { get; }
+
+        public int StubLength { get; }
+
+        public string StubText { get; }
+    }
+
+    internal sealed class KernelGraph
+    {
+        private const string Magic = "unikraft-kernel-graph 1";
+
+        public string SourceHash { get; set; } = "";
+
+        public List<GraphFile> Files { get; } = new List<GraphFile>();
+
+        public List<GraphLibrary> Libraries { get; } = new List<GraphLibrary>();
+
+        public List<GraphSymbol> Symbols { get; } = new List<GraphSymbol>();
+
+        public List<GraphDeclaration> Declarations { get; } = new List<GraphDeclaration>();
+
+        // A hash of the kernel sources, in path order: the generator compares it with the sources it
+        // embeds, so a graph left over from older sources is refused instead of pruning wrongly.
+        public static string HashSources(IEnumerable<KeyValuePair<string, string>> pathAndText)
+        {
+            ulong hash = 14695981039346656037UL;
+            foreach (KeyValuePair<string, string> item in pathAndText)
+            {
+                hash = Mix(hash, item.Key);
+                hash = Mix(hash, "\0");
+                hash = Mix(hash, item.Value);
+                hash = Mix(hash, "\0");
+            }
+
+            return hash.ToString("x16", CultureInfo.InvariantCulture);
+
+            static ulong Mix(ulong value, string text)
+            {
+                foreach (char c in text)
+                {
+                    value ^= c;
+                    value *= 1099511628211UL;
+                }
+
+                return value;
+            }
+        }
+
+        public string Write()
+        {
+            var builder = new StringBuilder();
+            builder.Append(Magic).Append('\n');
+            builder.Append("hash\t").Append(SourceHash).Append('\n');
+            foreach (GraphFile file in Files)
+            {
+                builder.Append("file\t").Append(file.Index).Append('\t').Append(file.Path).Append('\t').Append(file.Folder)
+                    .Append('\t').Append(file.IsDescriptor ? "descriptor" : file.IsApi ? "api" : "-").Append('\n');
+            }
+
+            foreach (GraphLibrary library in Libraries)
+            {
+                builder.Append("library\t").Append(library.Folder).Append('\t').Append(library.Name).Append('\t')
+                    .Append(Escape(library.Summary)).Append('\t').Append(string.Join(",", library.Needs)).Append('\n');
+            }
+
+            foreach (GraphSymbol symbol in Symbols)
+            {
+                builder.Append("symbol\t").Append(symbol.Id).Append('\t').Append(symbol.Kind).Append('\t').Append(symbol.Container)
+                    .Append('\t').Append(symbol.Folder).Append('\t').Append(symbol.IsApi ? "api" : "-")
+                    .Append(symbol.ExternalOverride ? ",external-override" : "")
+                    .Append('\t').Append(symbol.Syscall).Append('\t')
+                    .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
+                    .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId).Append('\n');
+                builder.Append("edges\t").Append(symbol.Id).Append('\t').Append(Join(symbol.BodyEdges)).Append('\t').Append(Join(symbol.SignatureEdges))
+                    .Append('\t').Append(Join(symbol.StubEdges)).Append('\t').Append(Join(symbol.Links)).Append('\n');
+            }
+
+            foreach (GraphDeclaration declaration in Declarations)
+            {
+                builder.Append("decl\t").Append(declaration.Symbol).Append('\t').Append(declaration.File).Append('\t')
+                    .Append(declaration.Start).Append('\t').Append(declaration.Length).Append('\t')
+                    .Append(declaration.StubStart).Append('\t').Append(declaration.StubLength).Append('\t')
+                    .Append(Escape(declaration.StubText)).Append('\n');
+            }
+
+            return builder.ToString();
+        }
+
+        public static KernelGraph Read(string text)
+        {
+            var graph = new KernelGraph();
+            string[] lines = text.Split('\n');
+            if (lines.Length == 0 || lines[0] != Magic)
+            {
+                throw new InvalidDataException("The kernel graph does not start with '" + Magic + "'.");
+            }
+
+            for (int index = 1; index < lines.Length; index++)
+            {
+                string line = lines[index];
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                string[] cells = line.Split('\t');
+                switch (cells[0])
+                {
+                    case "hash":
+                        graph.SourceHash = cells[1];
+                        break;
+                    case "file":
+                        graph.Files.Add(new GraphFile(Int(cells[1]), cells[2], cells[3], cells[4] == "api", cells[4] == "descriptor"));
+                        break;
+                    case "library":
+                        graph.Libraries.Add(new GraphLibrary(cells[1], cells[2], Unescape(cells[3]),
+                            cells[4].Length == 0 ? Array.Empty<string>() : cells[4].Split(',')));
+                        break;
+                    case "symbol":
+                        graph.Symbols.Add(new GraphSymbol
+                        {
+                            Id = Int(cells[1]),
+                            Kind = cells[2],
+                            Container = Int(cells[3]),
+                            Folder = cells[4],
+                            IsApi = cells[5].StartsWith("api", StringComparison.Ordinal),
+                            ExternalOverride = cells[5].EndsWith("external-override", StringComparison.Ordinal),
+                            Syscall = Int(cells[6]),
+                            BootOrder = cells[7] == "-" ? GraphSymbol.NoBootOrder : Int(cells[7]),
+                            Device = cells[8] == "-" ? "" : cells[8],
+                            DocId = cells[9],
+                        });
+                        break;
+                    case "edges":
+                        GraphSymbol target = graph.Symbols[Int(cells[1])];
+                        target.BodyEdges = Ints(cells[2]);
+                        target.SignatureEdges = Ints(cells[3]);
+                        target.StubEdges = Ints(cells[4]);
+                        target.Links = Ints(cells[5]);
+                        break;
+                    case "decl":
+                        graph.Declarations.Add(new GraphDeclaration(Int(cells[1]), Int(cells[2]), Int(cells[3]), Int(cells[4]),
+                            Int(cells[5]), Int(cells[6]), Unescape(cells[7])));
+                        break;
+                    default:
+                        throw new InvalidDataException("The kernel graph has an unknown line " + (index + 1) + ": '" + cells[0] + "'.");
+                }
+            }
+
+            return graph;
+        }
+
+        private static string Join(int[] values)
+        {
+            var builder = new StringBuilder();
+            for (int index = 0; index < values.Length; index++)
+            {
+                if (index > 0)
+                {
+                    builder.Append(' ');
+                }
+
+                builder.Append(values[index]);
+            }
+
+            return builder.ToString();
+        }
+
+        private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+        private static int[] Ints(string text)
+        {
+            if (text.Length == 0)
+            {
+                return Array.Empty<int>();
+            }
+
+            string[] parts = text.Split(' ');
+            var values = new int[parts.Length];
+            for (int index = 0; index < parts.Length; index++)
+            {
+                values[index] = Int(parts[index]);
+            }
+
+            return values;
+        }
+
+        private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
+
+        private static string Unescape(string text)
+        {
+            if (text.IndexOf('\\') < 0)
+            {
+                return text;
+            }
+
+            var builder = new StringBuilder(text.Length);
+            for (int index = 0; index < text.Length; index++)
+            {
+                char c = text[index];
+                if (c == '\\' && index + 1 < text.Length)
+                {
+                    index++;
+                    char next = text[index];
+                    builder.Append(next == 't' ? '\t' : next == 'n' ? '\n' : next == 'r' ? '\r' : next);
+                }
+                else
+                {
+                    builder.Append(c);
+                }
+            }
+
+            return builder.ToString();
+        }
+    }
+}

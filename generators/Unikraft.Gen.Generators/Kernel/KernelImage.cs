@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using Unikraft.Gen.Graph;
+
+namespace Unikraft.Gen.Kernel
+{
+    // The kernel sources and their member graph, as embedded in the generator. Loaded once per
+    // process: they are fixed when the generator is built, so every compilation shares them.
+    internal sealed class KernelImage
+    {
+        private const string SourcePrefix = "Unikraft.Kernel/";
+        private const string GraphResource = "Unikraft.Kernel.graph";
+
+        private static readonly Lazy<KernelImage> s_instance = new Lazy<KernelImage>(Load);
+
+        private readonly ConcurrentDictionary<int, int[]> _apiSyscalls = new ConcurrentDictionary<int, int[]>();
+
+        private KernelImage(KernelGraph graph, string[] texts)
+        {
+            Graph = graph;
+            Texts = texts;
+            var byDocId = new Dictionary<string, int>(StringComparer.Ordinal);
+            var apiNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (GraphSymbol symbol in graph.Symbols)
+            {
+                byDocId[symbol.DocId] = symbol.Id;
+                if (symbol.IsApi && symbol.Kind != "type")
+                {
+                    apiNames.Add(MemberName(symbol.DocId));
+                }
+
+                if (symbol.Syscall >= 0 && !symbol.IsApi)
+                {
+                    SyscallSymbols[symbol.Syscall] = symbol.Id;
+                }
+            }
+
+            SymbolByDocId = byDocId;
+            ApiMemberNames = apiNames;
+            foreach (GraphLibrary library in graph.Libraries)
+            {
+                LibraryByFolder[library.Folder] = library;
+            }
+        }
+
+        public static KernelImage Instance => s_instance.Value;
+
+        public KernelGraph Graph { get; }
+
+        // The text of each kernel file, by file index.
+        public string[] Texts { get; }
+
+        public IReadOnlyDictionary<string, int> SymbolByDocId { get; }
+
+        // The syscall implementation symbol for each syscall number.
+        public Dictionary<int, int> SyscallSymbols { get; } = new Dictionary<int, int>();
+
+        public Dictionary<string, GraphLibrary> LibraryByFolder { get; } = new Dictionary<string, GraphLibrary>(StringComparer.Ordinal);
+
+        // The names of the app-facing API's members: the detector's syntactic filter.
+        public HashSet<string> ApiMemberNames { get; }
+
+        // The Linux name of a syscall number, from the SyscallNumber constants: "write", "exit_group".
+        public string SyscallName(int number)
+        {
+            if (SyscallSymbols.TryGetValue(number, out int id))
+            {
+                return LinuxName(MemberName(Graph.Symbols[id].DocId));
+            }
+
+            return "syscall " + number;
+        }
+
+        // "ExitGroup" -> "exit_group", "UkTimerArm" -> "uk_timer_arm".
+        public static string LinuxName(string pascal)
+        {
+            var builder = new System.Text.StringBuilder();
+            for (int index = 0; index < pascal.Length; index++)
+            {
+                char c = pascal[index];
+                if (char.IsUpper(c) && index > 0)
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+
+            return builder.ToString();
+        }
+
+        // The syscalls an API member reaches through the API's own code.
+        public int[] SyscallsOf(int apiSymbol) => _apiSyscalls.GetOrAdd(apiSymbol, ComputeSyscalls);
+
+        private int[] ComputeSyscalls(int apiSymbol)
+        {
+            var seen = new HashSet<int>();
+            var found = new SortedSet<int>();
+            var stack = new Stack<int>();
+            stack.Push(apiSymbol);
+            while (stack.Count > 0)
+            {
+                int id = stack.Pop();
+                if (!seen.Add(id))
+                {
+                    continue;
+                }
+
+                GraphSymbol symbol = Graph.Symbols[id];
+                if (symbol.Syscall >= 0 && !symbol.IsApi)
+                {
+                    found.Add(symbol.Syscall);
+                    continue;
+                }
+
+                if (!symbol.IsApi)
+                {
+                    continue;
+                }
+
+                foreach (int next in symbol.BodyEdges)
+                {
+                    stack.Push(next);
+                }
+
+                foreach (int next in symbol.SignatureEdges)
+                {
+                    stack.Push(next);
+                }
+            }
+
+            var result = new int[found.Count];
+            found.CopyTo(result);
+            return result;
+        }
+
+        public static string MemberName(string docId)
+        {
+            string name = docId;
+            int paren = name.IndexOf('(');
+            if (paren >= 0)
+            {
+                name = name.Substring(0, paren);
+            }
+
+            int tick = name.IndexOf("``", StringComparison.Ordinal);
+            if (tick >= 0)
+            {
+                name = name.Substring(0, tick);
+            }
+
+            int dot = name.LastIndexOf('.');
+            return dot >= 0 ? name.Substring(dot + 1) : name;
+        }
+
+        private static KernelImage Load()
+        {
+            var assembly = typeof(KernelImage).Assembly;
+            string graphText = ReadResource(assembly, GraphResource);
+            KernelGraph graph = KernelGraph.Read(graphText);
+            var texts = new string[graph.Files.Count];
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (GraphFile file in graph.Files)
+            {
+                texts[file.Index] = ReadResource(assembly, SourcePrefix + file.Path);
+                pairs.Add(new KeyValuePair<string, string>(file.Path, texts[file.Index]));
+            }
+
+            string hash = KernelGraph.HashSources(pairs);
+            if (hash != graph.SourceHash)
+            {
+                throw new InvalidDataException("The embedded kernel graph was computed from other sources (hash " + graph.SourceHash + ", sources " + hash + "): rebuild the generator.");
+            }
+
+            return new KernelImage(graph, texts);
+        }
+
+        private static string ReadResource(System.Reflection.Assembly assembly, string name)
+        {
+            using Stream? stream = assembly.GetManifestResourceStream(name);
+            if (stream is null)
+            {
+                throw new InvalidDataException("The generator has no embedded resource '" + name + "': rebuild the generator.");
+            }
+
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+    }
+}

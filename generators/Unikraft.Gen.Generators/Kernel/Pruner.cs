@@ -1,0 +1,325 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using Unikraft.Gen.Graph;
+
+namespace Unikraft.Gen.Kernel
+{
+    // Member-level reachability over the kernel graph, and the pruned text of each kernel file.
+    //
+    // A symbol is kept when a root reaches it. The app-facing API (emitted unpruned) reaches every
+    // syscall, but only weakly: a syscall reached only weakly is kept as a one-line -ENOSYS stub,
+    // with no body behind it. A syscall reached strongly (planned from a call site, or called by
+    // kernel code that is itself kept) keeps its body. Overrides and interface implementations stay
+    // or go together, and every library that is in the image runs its boot steps.
+    internal sealed class Pruner
+    {
+        private readonly KernelImage _image;
+        private readonly KernelGraph _graph;
+        private readonly bool[] _kept;
+        private readonly bool[] _real;
+        private readonly int[] _parent;
+        private readonly string?[] _rootReason;
+        private readonly Queue<int> _queue = new Queue<int>();
+
+        public Pruner(KernelImage image)
+        {
+            _image = image;
+            _graph = image.Graph;
+            int count = _graph.Symbols.Count;
+            _kept = new bool[count];
+            _real = new bool[count];
+            _parent = new int[count];
+            _rootReason = new string?[count];
+            for (int index = 0; index < count; index++)
+            {
+                _parent[index] = -1;
+            }
+        }
+
+        public bool IsKept(int symbol) => _kept[symbol];
+
+        // Kept with its body (for a syscall: implemented, not a stub).
+        public bool IsReal(int symbol) => _real[symbol];
+
+        // The boot steps of the libraries in the image, in boot order.
+        public List<GraphSymbol> BootSteps { get; } = new List<GraphSymbol>();
+
+        // The folders of the libraries in the image.
+        public SortedSet<string> Folders { get; } = new SortedSet<string>(StringComparer.Ordinal);
+
+        public void AddRoot(int symbol, string reason) => Keep(symbol, strong: true, from: -1, reason);
+
+        // Everything the unpruned API refers to is kept; syscalls only weakly.
+        public void AddApiRoots()
+        {
+            foreach (GraphSymbol symbol in _graph.Symbols)
+            {
+                if (symbol.IsApi)
+                {
+                    Keep(symbol.Id, strong: true, from: -1, "app-facing API");
+                }
+            }
+        }
+
+        public void Run()
+        {
+            bool changed = true;
+            while (changed)
+            {
+                Drain();
+                changed = false;
+                foreach (GraphSymbol symbol in _graph.Symbols)
+                {
+                    if (_kept[symbol.Id])
+                    {
+                        foreach (int link in symbol.Links)
+                        {
+                            if (!_kept[link])
+                            {
+                                Keep(link, strong: true, symbol.Id, null);
+                                changed = true;
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    if (symbol.Container < 0 || !_kept[symbol.Container])
+                    {
+                        continue;
+                    }
+
+                    bool linked = symbol.ExternalOverride;
+                    foreach (int link in symbol.Links)
+                    {
+                        linked |= _kept[link];
+                    }
+
+                    if (linked)
+                    {
+                        Keep(symbol.Id, strong: true, symbol.Container, null);
+                        changed = true;
+                    }
+                }
+
+                // Libraries in the image run their boot steps.
+                Folders.Clear();
+                foreach (GraphSymbol symbol in _graph.Symbols)
+                {
+                    // A member the API refers to directly (a constant, say) does not bring its library
+                    // into the image: only what kernel code or a root needs does.
+                    bool fromApi = _parent[symbol.Id] >= 0 && _graph.Symbols[_parent[symbol.Id]].IsApi;
+                    if (_real[symbol.Id] && !symbol.IsApi && symbol.Kind != "type" && !fromApi)
+                    {
+                        Folders.Add(symbol.Folder);
+                    }
+                }
+
+                foreach (GraphSymbol symbol in _graph.Symbols)
+                {
+                    if (symbol.BootOrder != GraphSymbol.NoBootOrder && !_kept[symbol.Id] && Folders.Contains(symbol.Folder))
+                    {
+                        string library = _image.LibraryByFolder.TryGetValue(symbol.Folder, out GraphLibrary? found) ? found.Name : symbol.Folder;
+                        Keep(symbol.Id, strong: true, from: -1, "boot step of library " + library);
+                        changed = true;
+                    }
+                }
+            }
+
+            BootSteps.Clear();
+            foreach (GraphSymbol symbol in _graph.Symbols)
+            {
+                if (symbol.BootOrder != GraphSymbol.NoBootOrder && _kept[symbol.Id])
+                {
+                    BootSteps.Add(symbol);
+                }
+            }
+
+            BootSteps.Sort((a, b) => a.BootOrder != b.BootOrder ? a.BootOrder.CompareTo(b.BootOrder) : string.CompareOrdinal(a.DocId, b.DocId));
+        }
+
+        // Why a symbol is in the kernel: the chain of kernel symbols from a root to it.
+        public string WhyKept(int symbol)
+        {
+            var chain = new List<string>();
+            int current = symbol;
+            var seen = new HashSet<int>();
+            while (current >= 0 && seen.Add(current))
+            {
+                if (_rootReason[current] is { } reason)
+                {
+                    chain.Add(_graph.Symbols[current].DisplayName + " (" + reason + ")");
+                    break;
+                }
+
+                chain.Add(_graph.Symbols[current].DisplayName);
+                current = _parent[current];
+            }
+
+            chain.Reverse();
+            return string.Join(" -> ", chain);
+        }
+
+        private void Keep(int symbol, bool strong, int from, string? reason)
+        {
+            GraphSymbol target = _graph.Symbols[symbol];
+            bool isSyscall = target.Syscall >= 0 && !target.IsApi;
+            bool real = !isSyscall || strong;
+            if (_kept[symbol] && (_real[symbol] || !real))
+            {
+                return;
+            }
+
+            _kept[symbol] = true;
+            if (real)
+            {
+                _real[symbol] = true;
+            }
+
+            _parent[symbol] = from;
+            _rootReason[symbol] = reason;
+            _queue.Enqueue(symbol);
+        }
+
+        private void Drain()
+        {
+            while (_queue.Count > 0)
+            {
+                int id = _queue.Dequeue();
+                GraphSymbol symbol = _graph.Symbols[id];
+                if (symbol.Container >= 0)
+                {
+                    Keep(symbol.Container, strong: true, id, null);
+                }
+
+                foreach (int next in symbol.SignatureEdges)
+                {
+                    Follow(symbol, next);
+                }
+
+                bool isSyscall = symbol.Syscall >= 0 && !symbol.IsApi;
+                if (isSyscall && !_real[id])
+                {
+                    foreach (int next in symbol.StubEdges)
+                    {
+                        Follow(symbol, next);
+                    }
+
+                    continue;
+                }
+
+                foreach (int next in symbol.BodyEdges)
+                {
+                    Follow(symbol, next);
+                }
+            }
+        }
+
+        // The API reaches syscalls weakly; every other reference is strong.
+        private void Follow(GraphSymbol from, int to) => Keep(to, strong: !from.IsApi, from.Id, null);
+
+        // The pruned text of one kernel file, or null when nothing of it is kept.
+        public string? PrunedText(GraphFile file, out int keptMembers, out int removedMembers, out List<int> stubbed)
+        {
+            keptMembers = 0;
+            removedMembers = 0;
+            stubbed = new List<int>();
+            string text = _image.Texts[file.Index];
+            var declarations = new List<GraphDeclaration>();
+            foreach (GraphDeclaration declaration in _graph.Declarations)
+            {
+                if (declaration.File == file.Index)
+                {
+                    declarations.Add(declaration);
+                }
+            }
+
+            declarations.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+
+            // A partial type keeps only the declarations that hold kept members (or its first one).
+            var keepDeclaration = new bool[declarations.Count];
+            for (int index = 0; index < declarations.Count; index++)
+            {
+                keepDeclaration[index] = _kept[declarations[index].Symbol];
+            }
+
+            for (int index = 0; index < declarations.Count; index++)
+            {
+                GraphDeclaration declaration = declarations[index];
+                GraphSymbol symbol = _graph.Symbols[declaration.Symbol];
+                if (symbol.Kind == "type" && keepDeclaration[index] && IsPartialElsewhere(declaration))
+                {
+                    bool holdsKept = false;
+                    for (int inner = index + 1; inner < declarations.Count && declarations[inner].Start < declaration.Start + declaration.Length; inner++)
+                    {
+                        holdsKept |= keepDeclaration[inner] && _graph.Symbols[declarations[inner].Symbol].Kind != "type";
+                    }
+
+                    keepDeclaration[index] = holdsKept;
+                }
+            }
+
+            var edits = new List<(int Start, int Length, string Replacement)>();
+            int removedUntil = -1;
+            bool anyKept = false;
+            for (int index = 0; index < declarations.Count; index++)
+            {
+                GraphDeclaration declaration = declarations[index];
+                if (declaration.Start < removedUntil)
+                {
+                    removedMembers += _graph.Symbols[declaration.Symbol].Kind == "type" ? 0 : 1;
+                    continue;
+                }
+
+                GraphSymbol symbol = _graph.Symbols[declaration.Symbol];
+                if (!keepDeclaration[index])
+                {
+                    edits.Add((declaration.Start, declaration.Length, ""));
+                    removedUntil = declaration.Start + declaration.Length;
+                    removedMembers += symbol.Kind == "type" ? 0 : 1;
+                    continue;
+                }
+
+                anyKept = true;
+                if (symbol.Kind != "type")
+                {
+                    keptMembers++;
+                }
+
+                if (declaration.StubStart >= 0 && !_real[declaration.Symbol])
+                {
+                    edits.Add((declaration.StubStart, declaration.StubLength, declaration.StubText));
+                    stubbed.Add(symbol.Syscall);
+                }
+            }
+
+            if (!anyKept)
+            {
+                return null;
+            }
+
+            var builder = new StringBuilder(text);
+            edits.Sort((a, b) => b.Start.CompareTo(a.Start));
+            foreach ((int start, int length, string replacement) in edits)
+            {
+                builder.Remove(start, length).Insert(start, replacement);
+            }
+
+            return builder.ToString();
+        }
+
+        private bool IsPartialElsewhere(GraphDeclaration declaration)
+        {
+            foreach (GraphDeclaration other in _graph.Declarations)
+            {
+                if (other.Symbol == declaration.Symbol && other != declaration)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Unikraft.Gen.Helpers;
+using Unikraft.Gen.Kernel;
+using Unikraft.Gen.Model;
+using Unikraft.Gen.Support;
+
+namespace Unikraft.Gen
+{
+    public sealed partial class KernelGenerator
+    {
+        // Detect: the program's call sites that need the kernel, as equatable records.
+        internal static class Detect
+        {
+            private const string KernelNamespace = "Unikraft.Kernel";
+
+            private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+                .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions
+                    | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+            private static readonly SymbolDisplayFormat s_shortFormat = new SymbolDisplayFormat(
+                typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+                genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+                memberOptions: SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeParameters,
+                parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut,
+                miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+            // Names worth a semantic look: the intercepted BCL methods and the kernel API's members.
+            // The filter is syntax-only, so an edit that touches no such name costs nothing here.
+            private static readonly Lazy<HashSet<string>> s_names = new Lazy<HashSet<string>>(() =>
+            {
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (SupportRow row in SupportTable.Embedded.Rows)
+                {
+                    if (row.Status == SupportStatus.Intercepted && row.MemberName.Length > 0)
+                    {
+                        names.Add(row.MemberName);
+                    }
+                }
+
+                names.UnionWith(KernelImage.Instance.ApiMemberNames);
+                return names;
+            });
+
+            public static bool IsCandidate(SyntaxNode node, CancellationToken cancellationToken) =>
+                IsCandidateName(node) && !IsOwnOutput(node.SyntaxTree);
+
+            // The kernel's own API is emitted into the same compilation; its calls are not the program's.
+            private static bool IsOwnOutput(SyntaxTree tree) =>
+                tree.FilePath.IndexOf(GeneratedFolder, StringComparison.Ordinal) >= 0;
+
+            private const string GeneratedFolder = "Unikraft.Gen.KernelGenerator";
+
+            private static bool IsCandidateName(SyntaxNode node)
+            {
+                switch (node)
+                {
+                    case InvocationExpressionSyntax invocation:
+                        return NameOf(invocation.Expression) is { } name && s_names.Value.Contains(name);
+                    case MemberAccessExpressionSyntax access:
+                        // Property reads of the kernel API (KernelClock.UtcNow); calls are handled as invocations.
+                        return !(access.Parent is InvocationExpressionSyntax parent && parent.Expression == access)
+                            && s_names.Value.Contains(access.Name.Identifier.ValueText)
+                            && KernelImage.Instance.ApiMemberNames.Contains(access.Name.Identifier.ValueText);
+                    case IdentifierNameSyntax identifier:
+                        // A kernel API property read through 'using static'.
+                        return identifier.Parent is not MemberAccessExpressionSyntax
+                            && identifier.Parent is not InvocationExpressionSyntax
+                            && identifier.Parent is not MemberBindingExpressionSyntax
+                            && KernelImage.Instance.ApiMemberNames.Contains(identifier.Identifier.ValueText);
+                    default:
+                        return false;
+                }
+            }
+
+            private static string? NameOf(ExpressionSyntax expression) => expression switch
+            {
+                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                GenericNameSyntax generic => generic.Identifier.ValueText,
+                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+                _ => null,
+            };
+
+            public static ApiUse? Describe(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            {
+                try
+                {
+                    return DescribeCore(context, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw;
+                }
+                catch (Exception)
+                {
+                    // Code being typed can be in any state; a call site we cannot read is skipped,
+                    // never a crash. A missed kernel call is still loud at run time: its stub logs.
+                    return null;
+                }
+            }
+
+            private static ApiUse? DescribeCore(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            {
+                SemanticModel model = context.SemanticModel;
+                SyntaxNode node = context.Node;
+                ISymbol? symbol = model.GetSymbolInfo(node, cancellationToken).Symbol;
+                if (symbol is null)
+                {
+                    return null;
+                }
+
+                if (IsKernelApi(symbol))
+                {
+                    ISymbol original = symbol.OriginalDefinition;
+                    string? docId = original.GetDocumentationCommentId();
+                    if (docId is null)
+                    {
+                        return null;
+                    }
+
+                    (string file, int line) = Position(node, context);
+                    return new ApiUse(docId, original.ToDisplayString(s_shortFormat), file, line, null);
+                }
+
+                if (node is not InvocationExpressionSyntax invocation || symbol is not IMethodSymbol method)
+                {
+                    return null;
+                }
+
+                SupportRow? row = SupportTable.Embedded.Find(method);
+                if (row is null || row.Status != SupportStatus.Intercepted)
+                {
+                    return null;
+                }
+
+                if (row.Condition.Length > 0)
+                {
+                    ExpressionSyntax? receiver = (invocation.Expression as MemberAccessExpressionSyntax)?.Expression;
+                    ISymbol? receiverSymbol = receiver is null ? null : model.GetSymbolInfo(receiver, cancellationToken).Symbol;
+                    if (!SupportTable.ReceiverMatches(row, receiverSymbol))
+                    {
+                        return null;
+                    }
+                }
+
+                INamedTypeSymbol? kernelType = model.Compilation.GetTypeByMetadataName(row.Replacement);
+                if (kernelType is null)
+                {
+                    return null;
+                }
+
+                IMethodSymbol? target = SupportTable.FindKernelOverload(method, kernelType);
+                if (target is null)
+                {
+                    // The analyzers report this overload (UK0003); the call keeps going to the BCL.
+                    return null;
+                }
+
+                InterceptableLocation? location = model.GetInterceptableLocation(invocation, cancellationToken);
+                if (location is null)
+                {
+                    return null;
+                }
+
+                IMethodSymbol bcl = method.OriginalDefinition;
+                var parameters = new List<InterceptedParameter>();
+                if (!bcl.IsStatic)
+                {
+                    parameters.Add(new InterceptedParameter("this ", bcl.ContainingType.ToDisplayString(s_typeFormat), "receiver"));
+                }
+
+                foreach (IParameterSymbol parameter in bcl.Parameters)
+                {
+                    string modifier = parameter.RefKind switch
+                    {
+                        RefKind.Ref => "ref ",
+                        RefKind.Out => "out ",
+                        RefKind.In => "in ",
+                        RefKind.RefReadOnlyParameter => "ref readonly ",
+                        _ => "",
+                    };
+                    parameters.Add(new InterceptedParameter(modifier, parameter.Type.ToDisplayString(s_typeFormat), "@" + parameter.Name));
+                }
+
+                string typeParameters = bcl.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", bcl.TypeParameters.Select(t => t.Name)) + ">";
+                string targetName = target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + target.Name
+                    + (target.TypeParameters.Length == 0 ? "" : typeParameters);
+                var interception = new Interception(
+                    location.Version,
+                    location.Data,
+                    SupportTable.MetadataName(bcl.ContainingType).Replace('.', '_').Replace('`', '_') + "_" + bcl.Name,
+                    typeParameters,
+                    bcl.ReturnsVoid ? "void" : bcl.ReturnType.ToDisplayString(s_typeFormat),
+                    parameters.ToEquatableArray(),
+                    targetName);
+
+                (string path, int lineNumber) = Position(node, context);
+                string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";
+                return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception);
+            }
+
+            private static bool IsKernelApi(ISymbol symbol) =>
+                symbol.ContainingType is { } type
+                && type.ContainingNamespace?.ToDisplayString() == KernelNamespace
+                && KernelImage.Instance.SymbolByDocId.TryGetValue(symbol.OriginalDefinition.GetDocumentationCommentId() ?? "", out int id)
+                && KernelImage.Instance.Graph.Symbols[id].IsApi;
+
+            private static (string File, int Line) Position(SyntaxNode node, GeneratorSyntaxContext context)
+            {
+                FileLinePositionSpan span = node.GetLocation().GetLineSpan();
+                return (span.Path, span.StartLinePosition.Line + 1);
+            }
+
+            // The entry point: a compilation unit with top-level statements, or a static Main method.
+            public static bool IsEntryCandidate(SyntaxNode node, CancellationToken cancellationToken) =>
+                (node is CompilationUnitSyntax unit && unit.Members.Any(m => m is GlobalStatementSyntax)
+                    || node is MethodDeclarationSyntax { Identifier.ValueText: "Main" } method && method.Modifiers.Any(SyntaxKind.StaticKeyword))
+                && !IsOwnOutput(node.SyntaxTree);
+
+            public static EntryPoint? DescribeEntry(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            {
+                try
+                {
+                    return DescribeEntryCore(context, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw;
+                }
+                catch (Exception)
+                {
+                    return null;
+                }
+            }
+
+            private static EntryPoint? DescribeEntryCore(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            {
+                if (context.Node is CompilationUnitSyntax unit)
+                {
+                    // The compiler's own rule: top-level statements are async when they await, and
+                    // return int when they return a value (neither counted inside lambdas or local functions).
+                    bool isAsync = false;
+                    bool returnsInt = false;
+                    foreach (GlobalStatementSyntax statement in unit.Members.OfType<GlobalStatementSyntax>())
+                    {
+                        if (statement.Statement is LocalFunctionStatementSyntax)
+                        {
+                            continue;
+                        }
+
+                        foreach (SyntaxNode inner in statement.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax && n is not LocalFunctionStatementSyntax))
+                        {
+                            isAsync |= inner is AwaitExpressionSyntax
+                                || inner is ForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword }
+                                || inner is UsingStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword }
+                                || inner is LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword };
+                            returnsInt |= inner is ReturnStatementSyntax { Expression: not null };
+                        }
+                    }
+
+                    FileLinePositionSpan span = unit.Members.First(m => m is GlobalStatementSyntax).GetLocation().GetLineSpan();
+                    return new EntryPoint("global::Program", "<Main>$", isAsync, returnsInt, HasArgs: true, IsAccessible: false, IsInStaticClass: false,
+                        span.Path, span.StartLinePosition.Line + 1, LocationInfo.From(unit.Members.First(m => m is GlobalStatementSyntax)));
+                }
+
+                if (context.Node is MethodDeclarationSyntax method
+                    && context.SemanticModel.GetDeclaredSymbol(method, cancellationToken) is IMethodSymbol symbol
+                    && symbol.ContainingType is { TypeKind: TypeKind.Class or TypeKind.Struct } type
+                    && symbol.Parameters.Length <= 1)
+                {
+                    ITypeSymbol returnType = symbol.ReturnType;
+                    bool isAsync = returnType.Name == "Task" && returnType.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+                    bool returnsInt = returnType.SpecialType == SpecialType.System_Int32
+                        || isAsync && returnType is INamedTypeSymbol { IsGenericType: true };
+                    if (!returnsInt && !returnType.SpecialType.Equals(SpecialType.System_Void) && !isAsync)
+                    {
+                        return null;
+                    }
+
+                    bool accessible = symbol.DeclaredAccessibility != Accessibility.Private && IsAccessibleChain(type);
+                    FileLinePositionSpan span = method.Identifier.GetLocation().GetLineSpan();
+                    return new EntryPoint(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "Main", isAsync, returnsInt,
+                        symbol.Parameters.Length == 1, accessible, type.IsStatic, span.Path, span.StartLinePosition.Line + 1,
+                        LocationInfo.From(method));
+                }
+
+                return null;
+            }
+
+            private static bool IsAccessibleChain(INamedTypeSymbol type)
+            {
+                for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+                {
+                    if (current.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+    }
+}

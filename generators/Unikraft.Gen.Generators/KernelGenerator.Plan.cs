@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Threading;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Unikraft.Gen.Graph;
+using Unikraft.Gen.Helpers;
+using Unikraft.Gen.Kernel;
+using Unikraft.Gen.Model;
+
+namespace Unikraft.Gen
+{
+    public sealed partial class KernelGenerator
+    {
+        // The MSBuild configuration, read through CompilerVisibleProperty.
+        internal static class Config
+        {
+            public static KernelConfig Read(AnalyzerConfigOptionsProvider provider, CancellationToken cancellationToken)
+            {
+                AnalyzerConfigOptions options = provider.GlobalOptions;
+                string Get(string name) => options.TryGetValue("build_property." + name, out string? value) ? value.Trim() : "";
+
+                string platform = Get("UnikraftPlatform");
+                string banner = Get("UnikraftBootBanner");
+                string outputType = Get("OutputType");
+                return new KernelConfig(
+                    platform.Length == 0 ? "hosted" : platform,
+                    !string.Equals(banner, "false", StringComparison.OrdinalIgnoreCase),
+                    outputType.Length == 0 || string.Equals(outputType, "Exe", StringComparison.OrdinalIgnoreCase) || string.Equals(outputType, "WinExe", StringComparison.OrdinalIgnoreCase),
+                    Get("AssemblyName"),
+                    Get("MSBuildProjectDirectory"));
+            }
+        }
+
+        // Plan: from the call sites and the configuration, the roots of the kernel, each with its reasons.
+        internal static class Plan
+        {
+            public static readonly string[] Platforms = { "hosted" };
+
+            public static KernelPlan Make(((ImmutableArray<ApiUse> Uses, ImmutableArray<EntryPoint> Entries) Program, KernelConfig Config) input, CancellationToken cancellationToken)
+            {
+                KernelConfig config = input.Config;
+                var errors = new List<PlanError>();
+                if (Array.IndexOf(Platforms, config.Platform) < 0)
+                {
+                    errors.Add(new PlanError("UKG0001",
+                        $"UnikraftPlatform '{config.Platform}' is not a platform this kernel has; valid: {string.Join(", ", Platforms)}", null));
+                }
+
+                EntryPoint? entry = ChooseEntry(input.Program.Entries, config, errors);
+
+                KernelImage image = KernelImage.Instance;
+                var reasons = new SortedDictionary<int, SortedSet<(string File, int Line, string Text)>>();
+                var uses = new List<ApiUse>(input.Program.Uses);
+                uses.Sort(CompareUses);
+                foreach (ApiUse use in uses)
+                {
+                    if (!image.SymbolByDocId.TryGetValue(use.KernelMember, out int symbol))
+                    {
+                        continue;
+                    }
+
+                    string file = Relative(use.File, config.ProjectDirectory);
+                    foreach (int number in image.SyscallsOf(symbol))
+                    {
+                        if (!reasons.TryGetValue(number, out SortedSet<(string, int, string)>? set))
+                        {
+                            set = new SortedSet<(string, int, string)>();
+                            reasons.Add(number, set);
+                        }
+
+                        set.Add((file, use.Line, use.Display));
+                    }
+                }
+
+                var roots = new List<SyscallRoot>();
+                foreach (KeyValuePair<int, SortedSet<(string File, int Line, string Text)>> pair in reasons)
+                {
+                    var list = new List<Reason>();
+                    foreach ((string file, int line, string text) in pair.Value)
+                    {
+                        list.Add(new Reason(text, file, line));
+                    }
+
+                    roots.Add(new SyscallRoot(pair.Key, list.ToEquatableArray()));
+                }
+
+                return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), errors.ToEquatableArray());
+            }
+
+            private static EntryPoint? ChooseEntry(ImmutableArray<EntryPoint> entries, KernelConfig config, List<PlanError> errors)
+            {
+                if (!config.IsExecutable)
+                {
+                    return null;
+                }
+
+                var sorted = new List<EntryPoint>(entries);
+                sorted.Sort((a, b) => string.CompareOrdinal(a.File, b.File) != 0 ? string.CompareOrdinal(a.File, b.File) : a.Line.CompareTo(b.Line));
+                EntryPoint? topLevel = sorted.Find(e => e.MethodName == "<Main>$");
+                if (topLevel is not null)
+                {
+                    return topLevel;
+                }
+
+                if (sorted.Count == 1)
+                {
+                    EntryPoint only = sorted[0];
+                    if (!only.IsAccessible && only.IsInStaticClass)
+                    {
+                        errors.Add(new PlanError("UKG0003",
+                            $"The kernel cannot call the private Main of static class {only.TypeName}: make Main internal", only.Location));
+                        return null;
+                    }
+
+                    return only;
+                }
+
+                if (sorted.Count == 0)
+                {
+                    errors.Add(new PlanError("UKG0002", "The program has no entry point (top-level statements or a static Main) for the kernel to run", null));
+                }
+                else
+                {
+                    errors.Add(new PlanError("UKG0002", $"The program has {sorted.Count} static Main methods; the kernel runs one: keep one Main", sorted[1].Location));
+                }
+
+                return null;
+            }
+
+            private static int CompareUses(ApiUse a, ApiUse b)
+            {
+                int order = string.CompareOrdinal(a.File, b.File);
+                if (order != 0)
+                {
+                    return order;
+                }
+
+                order = a.Line.CompareTo(b.Line);
+                return order != 0 ? order : string.CompareOrdinal(a.Display, b.Display);
+            }
+
+            public static string Relative(string path, string projectDirectory)
+            {
+                if (projectDirectory.Length > 0 && path.StartsWith(projectDirectory, StringComparison.Ordinal))
+                {
+                    string relative = path.Substring(projectDirectory.Length).TrimStart('/', '\\');
+                    return relative.Replace('\\', '/');
+                }
+
+                return Path.GetFileName(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.CodeAnalysis;
+using Unikraft.Gen.Model;
+
+namespace Unikraft.Gen
+{
+    // Reads the program, works out which OS services it uses, and emits a kernel with only those.
+    [Generator(LanguageNames.CSharp)]
+    public sealed partial class KernelGenerator : IIncrementalGenerator
+    {
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            // 0. The app-facing API, whole, so the program binds to it before any analysis.
+            context.RegisterPostInitializationOutput(Emit.Api);
+
+            // 1. What the program calls, as equatable call-site records.
+            IncrementalValuesProvider<ApiUse> uses = context.SyntaxProvider
+                .CreateSyntaxProvider(Detect.IsCandidate, Detect.Describe)
+                .Where(static use => use is not null)
+                .Select(static (use, _) => use!)
+                .WithTrackingName(TrackingNames.Uses);
+
+            // 1b. Where the program starts: the kernel runs it.
+            IncrementalValuesProvider<EntryPoint> entries = context.SyntaxProvider
+                .CreateSyntaxProvider(Detect.IsEntryCandidate, Detect.DescribeEntry)
+                .Where(static entry => entry is not null)
+                .Select(static (entry, _) => entry!)
+                .WithTrackingName(TrackingNames.Entry);
+
+            // 2. The configuration from MSBuild.
+            IncrementalValueProvider<KernelConfig> config = context.AnalyzerConfigOptionsProvider
+                .Select(Config.Read)
+                .WithTrackingName(TrackingNames.Config);
+
+            // 3. The plan: the smallest set of roots, each with its reasons.
+            IncrementalValueProvider<KernelPlan> plan = uses.Collect()
+                .Combine(entries.Collect())
+                .Combine(config)
+                .Select(Plan.Make)
+                .WithTrackingName(TrackingNames.Plan);
+
+            // 4. The kernel, pruned to what the plan reaches.
+            context.RegisterSourceOutput(plan, Emit.Kernel);
+        }
+    }
+}

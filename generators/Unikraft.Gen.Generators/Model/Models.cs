@@ -1,0 +1,72 @@
+// Pipeline models. They must stay immutable and equatable: no ISymbol, SyntaxNode, Location or
+// Compilation in any of them, so an edit that changes nothing they hold re-runs nothing after them.
+using Unikraft.Gen.Helpers;
+
+namespace Unikraft.Gen.Model
+{
+    // One call site in the program that needs the kernel: a plain BCL call the generator intercepts,
+    // or a direct use of the kernel API.
+    internal sealed record ApiUse(
+        // The kernel API member that serves it, as a documentation comment id.
+        string KernelMember,
+        // How the program wrote it, for the manifest: "Console.WriteLine(string?)".
+        string Display,
+        // The file (relative to the project) and line, for the manifest.
+        string File,
+        int Line,
+        // Set when the call is redirected by an interceptor.
+        Interception? Interception);
+
+    // What an interceptor needs: where the call is, and the signature it must have.
+    internal sealed record Interception(
+        int Version,
+        string Data,
+        string Name,
+        string TypeParameters,
+        string ReturnType,
+        EquatableArray<InterceptedParameter> Parameters,
+        string Target);
+
+    internal sealed record InterceptedParameter(string Modifier, string Type, string Name);
+
+    // The program's entry point: top-level statements or a static Main.
+    internal sealed record EntryPoint(
+        // The type that declares it, fully qualified: "global::Program".
+        string TypeName,
+        // "<Main>$" for top-level statements.
+        string MethodName,
+        bool IsAsync,
+        bool ReturnsInt,
+        bool HasArgs,
+        // Whether generated code can call it directly; otherwise an UnsafeAccessor reaches it.
+        bool IsAccessible,
+        bool IsInStaticClass,
+        string File,
+        int Line,
+        LocationInfo Location);
+
+    // The MSBuild configuration the generator reads.
+    internal sealed record KernelConfig(
+        string Platform,
+        bool Banner,
+        bool IsExecutable,
+        string AssemblyName,
+        string ProjectDirectory);
+
+    // A reason a root is in the kernel: a call site, or the kernel's own need.
+    internal sealed record Reason(string Text, string File, int Line);
+
+    // One root of the kernel: a syscall the program needs, with every call site that needs it.
+    internal sealed record SyscallRoot(int Number, EquatableArray<Reason> Reasons);
+
+    // A problem that stops the generator emitting the kernel.
+    internal sealed record PlanError(string Id, string Message, LocationInfo? Location);
+
+    // The plan: one equatable value with the roots and everything the emitter needs.
+    internal sealed record KernelPlan(
+        KernelConfig Config,
+        EntryPoint? Entry,
+        EquatableArray<SyscallRoot> Syscalls,
+        EquatableArray<ApiUse> Uses,
+        EquatableArray<PlanError> Errors);
+}

@@ -1,0 +1,643 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Unikraft.Gen.Graph;
+
+namespace Unikraft.Gen.GraphTool;
+
+// Compiles the kernel sources with Roslyn and records, for every declared type and member, where it
+// is declared and every kernel symbol it refers to, explicitly or implicitly (constructors, foreach,
+// await, conversions, attributes, overrides and interface implementations).
+internal sealed class GraphBuilder
+{
+    private const string ApiFolder = "Api";
+
+    private readonly string _kernelFolder;
+    private readonly Dictionary<ISymbol, GraphSymbol> _symbols = new(SymbolEqualityComparer.Default);
+    private readonly List<(ISymbol Symbol, SyntaxNode Declaration, int File, SemanticModel Model)> _declarations = new();
+    private readonly KernelGraph _graph = new();
+
+    public GraphBuilder(string kernelFolder)
+    {
+        _kernelFolder = kernelFolder;
+    }
+
+    public List<string> Problems { get; } = new();
+
+    public KernelGraph? Build()
+    {
+        List<(string Path, string Text)> sources = ReadSources();
+        _graph.SourceHash = KernelGraph.HashSources(sources.Select(s => new KeyValuePair<string, string>(s.Path, s.Text)));
+
+        var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
+        var trees = new List<SyntaxTree>();
+        for (int index = 0; index < sources.Count; index++)
+        {
+            (string path, string text) = sources[index];
+            string folder = FolderOf(path);
+            bool isDescriptor = Path.GetFileName(path) == "Library.cs";
+            _graph.Files.Add(new GraphFile(index, path, folder, folder == ApiFolder, isDescriptor));
+            trees.Add(CSharpSyntaxTree.ParseText(text, parseOptions, path: path));
+        }
+
+        var compilation = CSharpCompilation.Create(
+            "UnikraftKernelGraph",
+            trees,
+            FrameworkReferences(),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+        foreach (Diagnostic diagnostic in compilation.GetDiagnostics())
+        {
+            if (diagnostic.Severity == DiagnosticSeverity.Error)
+            {
+                Problems.Add(Format(diagnostic.Location, "kernel does not compile: " + diagnostic.GetMessage()));
+            }
+        }
+
+        if (Problems.Count > 0)
+        {
+            return null;
+        }
+
+        for (int index = 0; index < trees.Count; index++)
+        {
+            SyntaxTree tree = trees[index];
+            SemanticModel model = compilation.GetSemanticModel(tree);
+            if (_graph.Files[index].IsDescriptor)
+            {
+                ReadLibrary(tree, model, _graph.Files[index]);
+                continue;
+            }
+
+            // Library.cs files are read, never emitted: assembly attributes must stand before the
+            // namespace, so the conventions for emitted files do not apply to them.
+            CheckConventions(tree, _graph.Files[index]);
+            foreach (SyntaxNode node in tree.GetRoot().DescendantNodes())
+            {
+                ISymbol? declared = DeclaredSymbol(node, model);
+                if (declared is not null)
+                {
+                    GraphSymbol symbol = SymbolFor(declared, _graph.Files[index]);
+                    _declarations.Add((declared, node, index, model));
+                    _ = symbol;
+                }
+            }
+        }
+
+        foreach ((ISymbol declared, SyntaxNode node, int file, SemanticModel model) in _declarations)
+        {
+            Describe(declared, node, file, model);
+        }
+
+        if (Problems.Count > 0)
+        {
+            return null;
+        }
+
+        _graph.Symbols.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return _graph;
+    }
+
+    private List<(string Path, string Text)> ReadSources()
+    {
+        var sources = new List<(string Path, string Text)>();
+        foreach (string file in Directory.EnumerateFiles(_kernelFolder, "*.cs", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(_kernelFolder, file).Replace('\\', '/');
+            if (relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            sources.Add((relative, File.ReadAllText(file)));
+        }
+
+        sources.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return sources;
+    }
+
+    private static string FolderOf(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        return slash < 0 ? "" : path.Substring(0, slash);
+    }
+
+    private static IEnumerable<MetadataReference> FrameworkReferences()
+    {
+        string trusted = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        foreach (string path in trusted.Split(Path.PathSeparator))
+        {
+            string name = Path.GetFileName(path);
+            if (name.StartsWith("System.", StringComparison.Ordinal) || name == "netstandard.dll" || name == "mscorlib.dll")
+            {
+                yield return MetadataReference.CreateFromFile(path);
+            }
+        }
+    }
+
+    private static ISymbol? DeclaredSymbol(SyntaxNode node, SemanticModel model) => node switch
+    {
+        BaseTypeDeclarationSyntax or DelegateDeclarationSyntax => model.GetDeclaredSymbol(node),
+        MethodDeclarationSyntax or ConstructorDeclarationSyntax or DestructorDeclarationSyntax or OperatorDeclarationSyntax
+            or ConversionOperatorDeclarationSyntax or PropertyDeclarationSyntax or IndexerDeclarationSyntax
+            or EnumMemberDeclarationSyntax => model.GetDeclaredSymbol(node),
+        FieldDeclarationSyntax field => field.Declaration.Variables.Count == 1 ? model.GetDeclaredSymbol(field.Declaration.Variables[0]) : null,
+        _ => null,
+    };
+
+    private GraphSymbol SymbolFor(ISymbol declared, GraphFile file)
+    {
+        ISymbol key = declared.OriginalDefinition;
+        if (_symbols.TryGetValue(key, out GraphSymbol? existing))
+        {
+            // A partial type declared in several files (Sys) belongs to the first folder it was met in;
+            // its members carry their own folders.
+            return existing;
+        }
+
+        var symbol = new GraphSymbol
+        {
+            Id = _symbols.Count,
+            Kind = KindOf(key),
+            Folder = file.Folder,
+            IsApi = file.IsApi,
+            DocId = key.GetDocumentationCommentId() ?? key.ToDisplayString(),
+        };
+        _symbols.Add(key, symbol);
+        _graph.Symbols.Add(symbol);
+        return symbol;
+    }
+
+    private static string KindOf(ISymbol symbol) => symbol switch
+    {
+        INamedTypeSymbol => "type",
+        IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } => "constructor",
+        IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator or MethodKind.Conversion } => "operator",
+        IMethodSymbol => "method",
+        IPropertySymbol => "property",
+        IFieldSymbol { ContainingType.TypeKind: TypeKind.Enum } => "enum-member",
+        IFieldSymbol => "field",
+        _ => "member",
+    };
+
+    private void Describe(ISymbol declared, SyntaxNode node, int file, SemanticModel model)
+    {
+        GraphSymbol symbol = _symbols[declared.OriginalDefinition];
+        if (declared.ContainingType is { } containing && _symbols.TryGetValue(containing.OriginalDefinition, out GraphSymbol? container))
+        {
+            symbol.Container = container.Id;
+        }
+
+        // Where the declaration stands: the node with its leading comments and trailing line end,
+        // and for an enum member its comma.
+        int start = node.FullSpan.Start;
+        int end = node.FullSpan.End;
+        if (node is EnumMemberDeclarationSyntax enumMember)
+        {
+            SyntaxToken comma = enumMember.GetLastToken().GetNextToken();
+            if (comma.IsKind(SyntaxKind.CommaToken))
+            {
+                end = comma.FullSpan.End;
+            }
+        }
+
+        SyntaxNode? body = node switch
+        {
+            BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody,
+            _ => null,
+        };
+
+        var bodyEdges = new SortedSet<int>();
+        var signatureEdges = new SortedSet<int>();
+        SyntaxNode? ownedBody = node is BaseTypeDeclarationSyntax ? null : node;
+        if (node is BaseTypeDeclarationSyntax typeDeclaration)
+        {
+            // A type's own references: its attributes, base types and constraints. Its members are
+            // symbols of their own.
+            foreach (AttributeListSyntax list in typeDeclaration.AttributeLists)
+            {
+                Collect(list, model, signatureEdges, symbol);
+            }
+
+            if (typeDeclaration.BaseList is not null)
+            {
+                Collect(typeDeclaration.BaseList, model, signatureEdges, symbol);
+            }
+
+            if (typeDeclaration is TypeDeclarationSyntax withConstraints)
+            {
+                foreach (TypeParameterConstraintClauseSyntax clause in withConstraints.ConstraintClauses)
+                {
+                    Collect(clause, model, signatureEdges, symbol);
+                }
+            }
+        }
+        else if (ownedBody is not null)
+        {
+            foreach (SyntaxNode child in ownedBody.ChildNodes())
+            {
+                bool isBody = body is not null && (child == body)
+                    || child is ConstructorInitializerSyntax
+                    || child is EqualsValueClauseSyntax
+                    || child is AccessorListSyntax
+                    || child is ArrowExpressionClauseSyntax
+                    || child is VariableDeclarationSyntax;
+                Collect(child, model, isBody ? bodyEdges : signatureEdges, symbol);
+            }
+
+            // The implicit base constructor call of a constructor without an initializer.
+            if (declared is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false } constructor
+                && node is ConstructorDeclarationSyntax { Initializer: null }
+                && constructor.ContainingType.BaseType is { } baseType)
+            {
+                IMethodSymbol? baseConstructor = baseType.InstanceConstructors.FirstOrDefault(c => c.Parameters.All(p => p.IsOptional || p.IsParams));
+                if (baseConstructor is not null)
+                {
+                    AddEdge(baseConstructor, bodyEdges, symbol);
+                }
+            }
+        }
+
+        // Overrides and interface implementations.
+        var links = new SortedSet<int>();
+        foreach (ISymbol baseMember in BaseMembers(declared))
+        {
+            if (_symbols.TryGetValue(baseMember.OriginalDefinition, out GraphSymbol? linked))
+            {
+                links.Add(linked.Id);
+            }
+            else if (baseMember.Locations.All(l => !l.IsInSource))
+            {
+                symbol.ExternalOverride = true;
+            }
+        }
+
+        foreach (AttributeData attribute in declared.GetAttributes())
+        {
+            switch (attribute.AttributeClass?.Name)
+            {
+                case "SyscallAttribute" when attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int number:
+                    symbol.Syscall = number;
+                    break;
+                case "BootStepAttribute":
+                    symbol.BootOrder = 0;
+                    foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                    {
+                        if (argument.Key == "Order" && argument.Value.Value is int order)
+                        {
+                            symbol.BootOrder = order;
+                        }
+                    }
+
+                    CheckBootStep(declared, node);
+                    break;
+                case "DeviceAttribute" when attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string kind:
+                    symbol.Device = kind;
+                    break;
+            }
+        }
+
+        int stubStart = -1;
+        int stubLength = 0;
+        string stubText = "";
+        if (symbol.Syscall >= 0)
+        {
+            (stubStart, stubLength, stubText) = Stub((IMethodSymbol)declared, (MethodDeclarationSyntax)node, symbol);
+        }
+
+        symbol.BodyEdges = Merge(symbol.BodyEdges, bodyEdges);
+        symbol.SignatureEdges = Merge(symbol.SignatureEdges, signatureEdges);
+        symbol.Links = Merge(symbol.Links, links);
+        _graph.Declarations.Add(new GraphDeclaration(symbol.Id, file, start, end - start, stubStart, stubLength, stubText));
+    }
+
+    private static int[] Merge(int[] existing, SortedSet<int> added)
+    {
+        var all = new SortedSet<int>(existing);
+        all.UnionWith(added);
+        return all.ToArray();
+    }
+
+    private IEnumerable<ISymbol> BaseMembers(ISymbol declared)
+    {
+        switch (declared)
+        {
+            case IMethodSymbol { OverriddenMethod: { } overridden }:
+                yield return overridden;
+                break;
+            case IPropertySymbol { OverriddenProperty: { } overridden }:
+                yield return overridden;
+                break;
+        }
+
+        if (declared is IMethodSymbol or IPropertySymbol && declared.ContainingType is { } type)
+        {
+            foreach (INamedTypeSymbol face in type.AllInterfaces)
+            {
+                foreach (ISymbol member in face.GetMembers())
+                {
+                    ISymbol? implementation = type.FindImplementationForInterfaceMember(member);
+                    if (SymbolEqualityComparer.Default.Equals(implementation, declared))
+                    {
+                        yield return member;
+                    }
+                }
+            }
+        }
+    }
+
+    // The one-line stub that replaces the body of a syscall the program does not need.
+    private (int Start, int Length, string Text) Stub(IMethodSymbol method, MethodDeclarationSyntax node, GraphSymbol symbol)
+    {
+        SyntaxNode? body = (SyntaxNode?)node.Body ?? node.ExpressionBody;
+        if (body is null || method.Parameters.Length == 0 || method.Parameters[0].Type.Name != "Kernel")
+        {
+            Problems.Add(Format(node.GetLocation(), $"syscall '{method.Name}' needs a body and 'Kernel kernel' as its first parameter"));
+            return (-1, 0, "");
+        }
+
+        string kernel = method.Parameters[0].Name;
+        string constant = SyscallConstant(node);
+        string call = $"{kernel}.NotPlanned({constant})";
+        var outs = method.Parameters.Where(p => p.RefKind == RefKind.Out).Select(p => p.Name).ToList();
+        string text = outs.Count == 0
+            ? $" => {call};"
+            : " { " + string.Concat(outs.Select(o => o + " = default; ")) + "return " + call + "; }";
+
+        // The stub refers to Kernel.NotPlanned and the syscall's number constant.
+        var stubEdges = new SortedSet<int>();
+        INamedTypeSymbol kernelType = (INamedTypeSymbol)method.Parameters[0].Type;
+        IMethodSymbol? notPlanned = kernelType.GetMembers("NotPlanned").OfType<IMethodSymbol>().FirstOrDefault();
+        if (notPlanned is null)
+        {
+            Problems.Add(Format(node.GetLocation(), "Kernel.NotPlanned(int) is missing: syscall stubs call it"));
+        }
+        else
+        {
+            AddEdge(notPlanned, stubEdges, symbol);
+        }
+
+        AttributeSyntax? attribute = node.AttributeLists.SelectMany(l => l.Attributes).FirstOrDefault(a => a.Name.ToString().StartsWith("Syscall", StringComparison.Ordinal));
+        if (attribute?.ArgumentList?.Arguments.FirstOrDefault() is { } argument)
+        {
+            SemanticModel? model = _declarations.FirstOrDefault(d => d.Declaration == node).Model;
+            if (model?.GetSymbolInfo(argument.Expression).Symbol is { } numberSymbol)
+            {
+                AddEdge(numberSymbol, stubEdges, symbol);
+            }
+        }
+
+        symbol.StubEdges = stubEdges.ToArray();
+
+        // The span runs from the end of the parameter list (and constraints) to the end of the body,
+        // so "=> expression;" and "{ ... }" bodies are replaced alike.
+        int start = node.ParameterList.Span.End;
+        if (node.ConstraintClauses.Count > 0)
+        {
+            start = node.ConstraintClauses.Last().Span.End;
+        }
+
+        int end = node.SemicolonToken.IsKind(SyntaxKind.None) || node.SemicolonToken.IsMissing ? body.Span.End : node.SemicolonToken.Span.End;
+        return (start, end - start, text);
+    }
+
+    private static string SyscallConstant(MethodDeclarationSyntax node)
+    {
+        foreach (AttributeSyntax attribute in node.AttributeLists.SelectMany(l => l.Attributes))
+        {
+            if (attribute.Name.ToString() is "Syscall" or "SyscallAttribute" && attribute.ArgumentList?.Arguments.Count == 1)
+            {
+                return attribute.ArgumentList.Arguments[0].Expression.ToString();
+            }
+        }
+
+        return "0";
+    }
+
+    private void CheckBootStep(ISymbol declared, SyntaxNode node)
+    {
+        if (declared is not IMethodSymbol { IsStatic: true, ReturnsVoid: true, Parameters.Length: 1 } method
+            || method.Parameters[0].Type.Name != "Kernel")
+        {
+            Problems.Add(Format(node.GetLocation(), $"boot step '{declared.Name}' must be 'static void {declared.Name}(Kernel kernel)'"));
+        }
+    }
+
+    private void Collect(SyntaxNode root, SemanticModel model, SortedSet<int> edges, GraphSymbol owner)
+    {
+        foreach (SyntaxNode node in root.DescendantNodesAndSelf())
+        {
+            SymbolInfo info = model.GetSymbolInfo(node);
+            if (info.Symbol is not null)
+            {
+                AddEdge(info.Symbol, edges, owner);
+            }
+            else
+            {
+                foreach (ISymbol candidate in info.CandidateSymbols)
+                {
+                    AddEdge(candidate, edges, owner);
+                }
+            }
+
+            switch (node)
+            {
+                case CommonForEachStatementSyntax forEach:
+                    ForEachStatementInfo forEachInfo = model.GetForEachStatementInfo(forEach);
+                    AddEdge(forEachInfo.GetEnumeratorMethod, edges, owner);
+                    AddEdge(forEachInfo.MoveNextMethod, edges, owner);
+                    AddEdge(forEachInfo.CurrentProperty, edges, owner);
+                    AddEdge(forEachInfo.DisposeMethod, edges, owner);
+                    break;
+                case AwaitExpressionSyntax awaitExpression:
+                    AwaitExpressionInfo awaitInfo = model.GetAwaitExpressionInfo(awaitExpression);
+                    AddEdge(awaitInfo.GetAwaiterMethod, edges, owner);
+                    AddEdge(awaitInfo.GetResultMethod, edges, owner);
+                    AddEdge(awaitInfo.IsCompletedProperty, edges, owner);
+                    break;
+                case InitializerExpressionSyntax initializer when initializer.IsKind(SyntaxKind.CollectionInitializerExpression):
+                    foreach (ExpressionSyntax element in initializer.Expressions)
+                    {
+                        SymbolInfo add = model.GetCollectionInitializerSymbolInfo(element);
+                        AddEdge(add.Symbol, edges, owner);
+                    }
+
+                    break;
+            }
+
+            if (node is ExpressionSyntax expression)
+            {
+                Conversion conversion = model.GetConversion(expression);
+                AddEdge(conversion.MethodSymbol, edges, owner);
+                TypeInfo type = model.GetTypeInfo(expression);
+                if (type.Type is INamedTypeSymbol { IsTupleType: false } namedType && node is ImplicitObjectCreationExpressionSyntax)
+                {
+                    AddEdge(namedType, edges, owner);
+                }
+            }
+        }
+    }
+
+    private void AddEdge(ISymbol? target, SortedSet<int> edges, GraphSymbol owner)
+    {
+        if (target is null)
+        {
+            return;
+        }
+
+        ISymbol original = target.OriginalDefinition;
+        if (original is IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet } accessor && accessor.AssociatedSymbol is { } property)
+        {
+            original = property.OriginalDefinition;
+        }
+
+        if (original is IMethodSymbol { ReducedFrom: { } reduced })
+        {
+            original = reduced.OriginalDefinition;
+        }
+
+        // A reference to a member with no declaration of its own (an implicit constructor, a
+        // record's synthesized member) keeps its type.
+        while (original is not null && !_symbols.ContainsKey(original))
+        {
+            if (original is INamedTypeSymbol { ContainingType: null })
+            {
+                return;
+            }
+
+            original = original.ContainingType?.OriginalDefinition!;
+        }
+
+        if (original is not null && _symbols.TryGetValue(original, out GraphSymbol? symbol) && symbol.Id != owner.Id)
+        {
+            edges.Add(symbol.Id);
+        }
+
+        // Generic arguments count too: List<Timer> keeps Timer.
+        if (target is INamedTypeSymbol { IsGenericType: true } generic)
+        {
+            foreach (ITypeSymbol argument in generic.TypeArguments)
+            {
+                AddEdge(argument, edges, owner);
+            }
+        }
+        else if (target is IMethodSymbol { IsGenericMethod: true } genericMethod)
+        {
+            foreach (ITypeSymbol argument in genericMethod.TypeArguments)
+            {
+                AddEdge(argument, edges, owner);
+            }
+        }
+        else if (target is IArrayTypeSymbol array)
+        {
+            AddEdge(array.ElementType, edges, owner);
+        }
+    }
+
+    private void ReadLibrary(SyntaxTree tree, SemanticModel model, GraphFile file)
+    {
+        foreach (AttributeSyntax attribute in tree.GetRoot().DescendantNodes().OfType<AttributeSyntax>())
+        {
+            if (model.GetSymbolInfo(attribute).Symbol?.ContainingType.Name != "KernelLibraryAttribute")
+            {
+                continue;
+            }
+
+            AttributeArgumentListSyntax? arguments = attribute.ArgumentList;
+            string? name = null;
+            string summary = "";
+            var needs = new List<string>();
+            foreach (AttributeArgumentSyntax argument in arguments?.Arguments ?? default)
+            {
+                Optional<object?> value = model.GetConstantValue(argument.Expression);
+                string? named = argument.NameEquals?.Name.Identifier.Text;
+                if (named is null && value.HasValue && value.Value is string text)
+                {
+                    name = text;
+                }
+                else if (named == "Summary" && value.Value is string summaryText)
+                {
+                    summary = summaryText;
+                }
+                else if (named == "Needs")
+                {
+                    foreach (ExpressionSyntax element in argument.Expression.DescendantNodes().OfType<LiteralExpressionSyntax>())
+                    {
+                        if (model.GetConstantValue(element).Value is string need)
+                        {
+                            needs.Add(need);
+                        }
+                    }
+                }
+            }
+
+            if (name is null)
+            {
+                Problems.Add(Format(attribute.GetLocation(), "KernelLibrary needs a name"));
+                continue;
+            }
+
+            _graph.Libraries.Add(new GraphLibrary(file.Folder, name, summary, needs.ToArray()));
+        }
+    }
+
+    private void CheckConventions(SyntaxTree tree, GraphFile file)
+    {
+        CompilationUnitSyntax root = (CompilationUnitSyntax)tree.GetRoot();
+        if (root.Usings.Count > 0)
+        {
+            Problems.Add(Format(root.Usings[0].GetLocation(), "using directives go after 'namespace Unikraft.Kernel;' so program types cannot shadow them"));
+        }
+
+        if (root.Members.Count > 0 && (root.Members.Count != 1 || root.Members[0] is not FileScopedNamespaceDeclarationSyntax { Name: var name } || name.ToString() != "Unikraft.Kernel"))
+        {
+            Problems.Add(Format(root.Members[0].GetLocation(), "every kernel file declares 'namespace Unikraft.Kernel;' and nothing outside it"));
+        }
+
+        foreach (SyntaxTrivia trivia in root.DescendantTrivia())
+        {
+            if (trivia.IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia) || trivia.IsKind(SyntaxKind.MultiLineDocumentationCommentTrivia))
+            {
+                Problems.Add(Format(trivia.GetLocation(), "no XML doc comments in the kernel: a cref to a pruned member breaks documentation builds; use // comments"));
+            }
+
+            if (trivia.IsKind(SyntaxKind.IfDirectiveTrivia))
+            {
+                Problems.Add(Format(trivia.GetLocation(), "no #if in the kernel: the pruner works on the text as written"));
+            }
+        }
+
+        foreach (SyntaxNode node in root.DescendantNodes())
+        {
+            switch (node)
+            {
+                case FieldDeclarationSyntax field when field.Declaration.Variables.Count > 1:
+                    Problems.Add(Format(field.GetLocation(), "declare one field per declaration so each can be pruned alone"));
+                    break;
+                case EventFieldDeclarationSyntax or EventDeclarationSyntax:
+                    Problems.Add(Format(node.GetLocation(), "no events in the kernel"));
+                    break;
+                case MethodDeclarationSyntax method when method.Modifiers.Any(SyntaxKind.PartialKeyword):
+                    Problems.Add(Format(method.GetLocation(), "no partial methods in the kernel"));
+                    break;
+                case EnumMemberDeclarationSyntax member when member.EqualsValue is null:
+                    Problems.Add(Format(member.GetLocation(), "every enum member needs an explicit value, so pruning one keeps the others' values"));
+                    break;
+                case BaseTypeDeclarationSyntax type when type.Parent is BaseNamespaceDeclarationSyntax or CompilationUnitSyntax
+                    && type.Modifiers.Any(SyntaxKind.PublicKeyword):
+                    Problems.Add(Format(type.GetLocation(), "kernel types are internal: public ones collide when two assemblies both use the generator"));
+                    break;
+            }
+        }
+    }
+
+    private static string Format(Location location, string message)
+    {
+        FileLinePositionSpan span = location.GetLineSpan();
+        return $"kernel/{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): error UKG0100: {message}";
+    }
+}
