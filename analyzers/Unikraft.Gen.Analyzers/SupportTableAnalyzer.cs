@@ -241,8 +241,11 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
                 method.OriginalDefinition.ToDisplayString(s_overloadFormat), DescribeKernelOverloads(method, kernelType)));
         }
 
+        // The generator emits the kernel into the program's own assembly, so that one is looked at
+        // first: a referenced library built with the generator holds internal kernel types of the
+        // same names, and the compilation-wide lookup returns null when a name is defined twice.
         private INamedTypeSymbol? KernelType(string metadataName) =>
-            _kernelTypes.GetOrAdd(metadataName, name => _compilation.GetTypeByMetadataName(name));
+            _kernelTypes.GetOrAdd(metadataName, name => _compilation.Assembly.GetTypeByMetadataName(name) ?? _compilation.GetTypeByMetadataName(name));
 
         // What the user can call instead, from the overloads the kernel API does declare.
         private static string DescribeKernelOverloads(IMethodSymbol method, INamedTypeSymbol kernelType)

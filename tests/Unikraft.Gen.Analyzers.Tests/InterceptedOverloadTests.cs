@@ -103,6 +103,32 @@ public sealed class InterceptedOverloadTests
     }
 
     [Fact]
+    public async Task KernelApiInProgramAndInReferencedLibrary_UsesTheProgramsOwn()
+    {
+        // A library built with the generator carries its own internal kernel API of the same names.
+        const string library = """
+            namespace Unikraft.Kernel
+            {
+                internal static class KernelConsole { public static void WriteLine() { } }
+            }
+            """;
+        const string program = """
+            class Program
+            {
+                static void Main() => System.Console.WriteLine(1.5);
+            }
+            """ + KernelApi;
+
+        var reference = Compile(library, "Library").WithOptions(new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary)).ToMetadataReference();
+        var (diagnostics, exceptions) = await RunAnalyzerAsync(Compile(program).AddReferences(reference));
+
+        Assert.Empty(exceptions);
+        var reported = Assert.Single(diagnostics);
+        Assert.Equal("UK0003", reported.Id);
+        Assert.Contains("the kernel provides WriteLine(), WriteLine(string?)", reported.GetMessage(System.Globalization.CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoKernelApi_NoUK0003()
     {
         // Without the generator nothing is intercepted, so no overload is missing.
