@@ -1,6 +1,9 @@
+using System;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 using static Unikraft.Gen.Analyzers.Tests.Verifiers;
 
@@ -71,4 +74,27 @@ public sealed class HalfTypedCodeTests
             Assert.True(failure is null, "Cut at " + length + ": " + failure);
         }
     }
+
+    [Fact]
+    public async Task Harness_CatchesAnAnalyzerThatThrows()
+    {
+        // The check above is only worth something if a throwing analyzer would fail it.
+        var (_, exceptions) = await RunAnalyzerAsync(Compile("class C { void M() { M(); } }"), new ThrowingAnalyzer());
+        Assert.NotEmpty(exceptions);
+    }
+
+    // Not marked [DiagnosticAnalyzer]: it is handed to the harness directly and never loaded by a compiler.
+#pragma warning disable RS1001 // The attribute would make the test assembly an analyzer assembly (RS1036, RS1038, RS1041).
+    private sealed class ThrowingAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.UnsupportedApi);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterOperationAction(_ => throw new InvalidOperationException("thrown on purpose"), OperationKind.Invocation);
+        }
+    }
+#pragma warning restore RS1001
 }

@@ -66,7 +66,7 @@ internal static class Verifiers
 
     // Runs the analyzer directly, outside the testing library, and returns every diagnostic it
     // reported together with any exception it threw.
-    public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<Exception> Exceptions)> RunAnalyzerAsync(Compilation compilation)
+    public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<Exception> Exceptions)> RunAnalyzerAsync(Compilation compilation, DiagnosticAnalyzer? analyzer = null)
     {
         var exceptions = new List<Exception>();
         var options = new CompilationWithAnalyzersOptions(
@@ -80,7 +80,7 @@ internal static class Verifiers
             },
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: false);
-        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SupportTableAnalyzer()), options);
+        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create(analyzer ?? new SupportTableAnalyzer()), options);
         ImmutableArray<Diagnostic> diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return (diagnostics, exceptions);
     }
