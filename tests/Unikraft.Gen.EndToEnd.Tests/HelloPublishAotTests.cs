@@ -1,0 +1,42 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System.IO;
+using Xunit;
+using Xunit.Abstractions;
+
+// samples/Hello published with NativeAOT as a user would:
+// `dotnet publish samples/Hello -c Release -r linux-x64 -p:PublishAot=true -o <folder>`.
+// NOTE: NativeAOT links with the host's C toolchain: clang, or gcc when clang is not on PATH
+// (Debian: gcc, libc6-dev, binutils). The zlib it needs ships inside the ILCompiler package.
+public sealed class HelloPublishAotTests : IClassFixture<HelloPublishAotTests.AotPublish>
+{
+    private readonly AotPublish publish;
+    private readonly ITestOutputHelper output;
+
+    public HelloPublishAotTests(AotPublish publish, ITestOutputHelper output)
+    {
+        this.publish = publish;
+        this.output = output;
+    }
+
+    [Fact]
+    public void Hello_PublishAot_NativeBinaryPrintsGreeting()
+    {
+        CommandResult run = publish.RunPublished();
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Equal("Hello, world!\n", run.StandardOutput);
+        Assert.StartsWith("Unikraft.Gen kernel (hosted) for Hello", run.StandardError, System.StringComparison.Ordinal);
+        long size = new FileInfo(Path.Combine(publish.PublishPath, "Hello")).Length;
+        output.WriteLine("Native Hello: " + size + " bytes (" + (size / 1024) + " KiB); publish took " +
+            publish.Result!.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s.");
+    }
+
+    public sealed class AotPublish : SampleBuild
+    {
+        public AotPublish()
+            : base("Hello", "aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
+        {
+        }
+    }
+}

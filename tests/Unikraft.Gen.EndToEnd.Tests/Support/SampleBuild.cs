@@ -1,0 +1,126 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Xunit;
+
+// One build (or publish) of a sample with the dotnet CLI, made once for a test class.
+//
+// Every build goes to a private artifacts folder under the temporary directory
+// (dotnet build --artifacts-path): the sample, the generator, the graph tool and the analyzers all
+// restore, compile and write their output there. Nothing under the repository's own bin/ and obj/
+// folders is touched, so a developer's build or another test run beside this one cannot clobber
+// it, nor it them. It costs a cold build of the generator chain per class.
+public abstract class SampleBuild : IDisposable
+{
+    // NOTE: a cold build of the generator chain takes 20-40 s on two cores; a NativeAOT publish
+    // a minute or two. The limit is there so a hung build fails the run instead of stalling it.
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
+
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly Exception? failure;
+
+    protected SampleBuild(string sample, string label, string verb, params string[] options)
+    {
+        Sample = sample;
+        Folder = Path.Combine(Path.GetTempPath(), "unikraft-e2e-" + sample.ToLowerInvariant() + "-" + label + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        ArtifactsPath = Path.Combine(Folder, "artifacts");
+        PublishPath = Path.Combine(Folder, "publish");
+        Directory.CreateDirectory(Folder);
+
+        var arguments = new List<string> { verb, "samples/" + sample, "--artifacts-path", ArtifactsPath, "-nodeReuse:false" };
+        foreach (string option in options)
+        {
+            arguments.Add(option.Replace("{publish}", PublishPath, StringComparison.Ordinal));
+        }
+        try
+        {
+            Result = Command.Dotnet(BuildTimeout, null, arguments.ToArray());
+        }
+        catch (Exception exception) when (exception is TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            failure = exception;
+        }
+    }
+
+    public string Sample { get; }
+
+    // The private folder of this build; removed when the class's tests are done, unless
+    // UNIKRAFT_E2E_KEEP=1 asks to keep it for a look.
+    public string Folder { get; }
+
+    public string ArtifactsPath { get; }
+
+    // Where a publish puts its output, passed to it as -o.
+    public string PublishPath { get; }
+
+    internal CommandResult? Result { get; }
+
+    // Fails the calling test with the build's own output when the build did not succeed.
+    internal CommandResult EnsureSucceeded()
+    {
+        if (failure is not null)
+        {
+            Assert.Fail("The " + Sample + " build did not finish: " + failure.Message);
+        }
+        CommandResult result = Result!;
+        Assert.True(result.ExitCode == 0, "The " + Sample + " build failed:\n" + result.Describe());
+        return result;
+    }
+
+    // A file of the sample's build output, wherever the artifacts layout put it
+    // (bin/<project>/<configuration>[_<rid>]/).
+    public string OutputFile(string fileName)
+    {
+        EnsureSucceeded();
+        string[] found = Directory.GetFiles(Path.Combine(ArtifactsPath, "bin", Sample), fileName, SearchOption.AllDirectories);
+        Assert.True(found.Length == 1, "Expected one " + fileName + " under " + ArtifactsPath + ", found " + found.Length + ": " + string.Join(", ", found));
+        return found[0];
+    }
+
+    // `dotnet run --no-build` on this build: the program runs from the output just built, as a
+    // user's `dotnet run` would after its build step.
+    internal CommandResult RunWithDotnet(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        EnsureSucceeded();
+        return Command.Dotnet(RunTimeout, environment,
+            "run", "--project", "samples/" + Sample, "--no-build", "--artifacts-path", ArtifactsPath);
+    }
+
+    // A published native binary, run directly.
+    internal CommandResult RunPublished(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        EnsureSucceeded();
+        string binary = Path.Combine(PublishPath, Sample);
+        Assert.True(File.Exists(binary), "No native binary at " + binary + "; the publish folder holds: " +
+            string.Join(", ", Directory.Exists(PublishPath) ? Directory.GetFiles(PublishPath) : Array.Empty<string>()));
+        return Command.Run(binary, Array.Empty<string>(), Folder, RunTimeout, environment);
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing || Environment.GetEnvironmentVariable("UNIKRAFT_E2E_KEEP") == "1")
+        {
+            return;
+        }
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary folder is not worth failing the run for.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
