@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -173,7 +174,7 @@ namespace Unikraft.Gen
                 var parameters = new List<InterceptedParameter>();
                 if (!bcl.IsStatic)
                 {
-                    parameters.Add(new InterceptedParameter("this ", bcl.ContainingType.ToDisplayString(s_typeFormat), "receiver"));
+                    parameters.Add(new InterceptedParameter("this ", bcl.ContainingType.ToDisplayString(s_typeFormat), "receiver", ""));
                 }
 
                 foreach (IParameterSymbol parameter in bcl.Parameters)
@@ -186,7 +187,7 @@ namespace Unikraft.Gen
                         RefKind.RefReadOnlyParameter => "ref readonly ",
                         _ => "",
                     };
-                    parameters.Add(new InterceptedParameter(modifier, parameter.Type.ToDisplayString(s_typeFormat), "@" + parameter.Name));
+                    parameters.Add(new InterceptedParameter(modifier, parameter.Type.ToDisplayString(s_typeFormat), "@" + parameter.Name, FlowAttributes(parameter.GetAttributes())));
                 }
 
                 string typeParameters = bcl.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", bcl.TypeParameters.Select(t => t.Name)) + ">";
@@ -199,11 +200,37 @@ namespace Unikraft.Gen
                     typeParameters,
                     bcl.ReturnsVoid ? "void" : bcl.ReturnType.ToDisplayString(s_typeFormat),
                     parameters.ToEquatableArray(),
-                    targetName);
+                    targetName,
+                    FlowAttributes(bcl.GetAttributes()));
 
                 (string path, int lineNumber) = Position(node, context);
                 string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";
                 return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception);
+            }
+
+            // The nullable flow-analysis attributes of a method or parameter, written out so the
+            // interceptor repeats them (the compiler requires [DoesNotReturn] to match, CS8770).
+            private static string FlowAttributes(ImmutableArray<AttributeData> attributes)
+            {
+                var written = new List<string>();
+                foreach (AttributeData attribute in attributes)
+                {
+                    if (attribute.AttributeClass is not { } type || type.ContainingNamespace?.ToDisplayString() != "System.Diagnostics.CodeAnalysis"
+                        || attribute.ApplicationSyntaxReference is not null || type.Name is "StringSyntaxAttribute" or "ExperimentalAttribute")
+                    {
+                        continue;
+                    }
+
+                    var arguments = new List<string>();
+                    foreach (TypedConstant argument in attribute.ConstructorArguments)
+                    {
+                        arguments.Add(argument.ToCSharpString());
+                    }
+
+                    written.Add("[" + type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + (arguments.Count == 0 ? "" : "(" + string.Join(", ", arguments) + ")") + "]");
+                }
+
+                return string.Concat(written);
             }
 
             private static bool IsKernelApi(ISymbol symbol) =>

@@ -100,12 +100,17 @@ namespace Unikraft.Gen
                 }
 
                 bool hasEntry = plan.Entry is not null;
-                if (hasEntry)
+
+                // A library has no entry point: its kernel is emitted whole enough to compile (the
+                // API needs it), but nothing boots it, so its BCL calls are left to the BCL rather
+                // than redirected to a kernel that no program runs.
+                pruner.KeepConstructors = !hasEntry;
+                if (hasEntry || !plan.Config.IsExecutable)
                 {
                     int constructor = Symbol(KernelConstructor);
                     int platform = Symbol(HostedPlatformConstructor);
-                    int run = Symbol(plan.Entry!.IsAsync ? KernelRunAsync : KernelRun);
-                    int bannerSymbol = plan.Config.Banner ? Symbol(KernelBanner) : -2;
+                    int run = Symbol(plan.Entry?.IsAsync == true ? KernelRunAsync : KernelRun);
+                    int bannerSymbol = plan.Config.Banner && hasEntry ? Symbol(KernelBanner) : -2;
                     if (missing.Count > 0)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
@@ -168,7 +173,7 @@ namespace Unikraft.Gen
                     context.AddSource("Unikraft.Boot.g.cs", SourceText.From(Boot(plan, pruner, banner), Encoding.UTF8));
                 }
 
-                if (plan.Uses.Any(u => u.Interception is not null))
+                if (hasEntry && plan.Uses.Any(u => u.Interception is not null))
                 {
                     context.AddSource("Unikraft.Interceptors.g.cs", SourceText.From(Interceptors(plan), Encoding.UTF8));
                 }
@@ -400,7 +405,12 @@ namespace Unikraft.Gen
                         writer.Line("[global::System.Runtime.CompilerServices.InterceptsLocation(" + use.Interception!.Version + ", " + Literal(use.Interception.Data) + ")]");
                     }
 
-                    string parameters = string.Join(", ", interception.Parameters.Select(p => p.Modifier + p.Type + " " + p.Name));
+                    if (interception.Attributes.Length > 0)
+                    {
+                        writer.Line(interception.Attributes);
+                    }
+
+                    string parameters = string.Join(", ", interception.Parameters.Select(p => (p.Attributes.Length > 0 ? p.Attributes + " " : "") + p.Modifier + p.Type + " " + p.Name));
                     string arguments = string.Join(", ", interception.Parameters.Select(p => (p.Modifier == "this " ? "" : p.Modifier.Replace("readonly ", "")) + p.Name));
                     writer.Line("internal static " + interception.ReturnType + " " + name + interception.TypeParameters + "(" + parameters + ")");
                     writer.Line("    => " + interception.Target + "(" + arguments + ");");
@@ -420,6 +430,11 @@ namespace Unikraft.Gen
                 var lines = new List<string>();
                 string name = plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "the program";
                 lines.Add("Unikraft.Gen kernel manifest for " + name + " (platform " + plan.Config.Platform + ")");
+                if (plan.Entry is null)
+                {
+                    lines.Add("No entry point (a library): nothing boots this kernel, so the code's BCL calls are not redirected to it.");
+                }
+
                 lines.Add("");
                 lines.Add("Syscalls: " + implemented.Count + " implemented, " + stubbed.Count + " stubbed (they return -ENOSYS and log if reached)");
                 foreach (int number in implemented)

@@ -51,10 +51,12 @@ internal static class KernelTask
         return work.Task;
     }
 
-    public static Task Run(Func<Task> function)
+    // As Task.Run does, a function that returns null gives a canceled task (Unwrap's rule); the
+    // null-forgiving operator only lets the signature match the BCL's Func<Task?>.
+    public static Task Run(Func<Task?> function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Run<Task>(function).Unwrap();
+        return Run<Task>(function!).Unwrap();
     }
 
     public static Task<TResult> Run<TResult>(Func<TResult> function)
@@ -65,10 +67,10 @@ internal static class KernelTask
         return work.Task;
     }
 
-    public static Task<TResult> Run<TResult>(Func<Task<TResult>> function)
+    public static Task<TResult> Run<TResult>(Func<Task<TResult>?> function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Run<Task<TResult>>(function).Unwrap();
+        return Run<Task<TResult>>(function!).Unwrap();
     }
 
     // A negative nanoseconds value means an infinite delay: it never arms a timer and ends

@@ -39,6 +39,9 @@ namespace Unikraft.Gen.Kernel
 
         public bool IsKept(int symbol) => _kept[symbol];
 
+        // For a kernel with no entry point (a library): nothing constructs its classes.
+        public bool KeepConstructors { get; set; }
+
         // Kept with its body (for a syscall: implemented, not a stub).
         public bool IsReal(int symbol) => _real[symbol];
 
@@ -90,17 +93,37 @@ namespace Unikraft.Gen.Kernel
                         continue;
                     }
 
-                    bool linked = symbol.ExternalOverride;
+                    // Kept because what it implements or overrides is: the reason runs through that member.
+                    int via = symbol.ExternalOverride ? symbol.Container : -1;
                     foreach (int link in symbol.Links)
                     {
-                        linked |= _kept[link];
+                        if (via < 0 && _kept[link])
+                        {
+                            via = link;
+                        }
                     }
 
-                    if (linked)
+                    if (via >= 0)
                     {
-                        Keep(symbol.Id, strong: true, symbol.Container, null);
+                        Keep(symbol.Id, strong: true, via, null);
                         changed = true;
                     }
+                }
+
+                // A kept class that nothing constructs keeps its first declared constructor: without
+                // one, the compiler's default constructor leaves its fields unassigned (CS8618) or
+                // finds no base constructor to call. This happens only in a kernel without an entry
+                // point (a library), where nothing creates the kernel.
+                foreach (GraphSymbol symbol in _graph.Symbols)
+                {
+                    if (!KeepConstructors || symbol.Kind != "constructor" || _kept[symbol.Id] || symbol.Container < 0 || !_kept[symbol.Container]
+                        || symbol.DocId.IndexOf("#ctor", StringComparison.Ordinal) < 0 || HasKeptConstructor(symbol.Container))
+                    {
+                        continue;
+                    }
+
+                    Keep(symbol.Id, strong: true, symbol.Container, null);
+                    changed = true;
                 }
 
                 // Libraries in the image run their boot steps.
@@ -137,6 +160,20 @@ namespace Unikraft.Gen.Kernel
             }
 
             BootSteps.Sort((a, b) => a.BootOrder != b.BootOrder ? a.BootOrder.CompareTo(b.BootOrder) : string.CompareOrdinal(a.DocId, b.DocId));
+        }
+
+        private bool HasKeptConstructor(int type)
+        {
+            foreach (GraphSymbol symbol in _graph.Symbols)
+            {
+                if (symbol.Container == type && symbol.Kind == "constructor" && _kept[symbol.Id]
+                    && symbol.DocId.IndexOf("#ctor", StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // Why a symbol is in the kernel: the chain of kernel symbols from a root to it.

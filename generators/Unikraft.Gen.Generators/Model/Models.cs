@@ -25,9 +25,11 @@ namespace Unikraft.Gen.Model
         string TypeParameters,
         string ReturnType,
         EquatableArray<InterceptedParameter> Parameters,
-        string Target);
+        string Target,
+        // Flow-analysis attributes the interceptor must repeat ([DoesNotReturn], ...).
+        string Attributes);
 
-    internal sealed record InterceptedParameter(string Modifier, string Type, string Name);
+    internal sealed record InterceptedParameter(string Modifier, string Type, string Name, string Attributes);
 
     // The program's entry point: top-level statements or a static Main.
     internal sealed record EntryPoint(

@@ -1,0 +1,43 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Unikraft.Gen.Tests;
+
+// The emitted kernel of a program, checked in as Snapshots/<Program>.verified.cs. Set
+// UNIKRAFT_UPDATE_SNAPSHOTS=1 to rewrite them on purpose, then review the diff.
+public sealed class SnapshotTests
+{
+    [Theory]
+    [InlineData("Hello")]
+    [InlineData("SleepAndRandom")]
+    public void EmittedKernel_MatchesSnapshot(string program)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.RunProgram(program);
+        var builder = new StringBuilder();
+        foreach (GeneratedSourceResult source in result.Run.Results.Single().GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
+        {
+            builder.Append("//------ ").Append(source.HintName).Append('\n');
+            builder.Append(source.SourceText.ToString().Replace("\r\n", "\n"));
+        }
+
+        string actual = builder.ToString();
+        string path = Path.Combine(GeneratorHarness.SourceFolder(), "Snapshots", program + ".verified.cs");
+        if (Environment.GetEnvironmentVariable("UNIKRAFT_UPDATE_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(path, actual);
+        }
+
+        Assert.True(File.Exists(path), $"no snapshot at {path}: run with UNIKRAFT_UPDATE_SNAPSHOTS=1 to create it");
+        string expected = File.ReadAllText(path).Replace("\r\n", "\n");
+        if (expected != actual)
+        {
+            File.WriteAllText(Path.ChangeExtension(path, null).Replace(".verified", ".received") + ".cs", actual);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+}
