@@ -10,13 +10,38 @@ internal sealed class ConsoleFile : IFileDescription
     public const int StandardOutput = 1;
     public const int StandardError = 2;
 
+    // NOTE: st_rdev of /dev/console on Linux: major 5, minor 1.
+    public const long ConsoleDeviceNumber = (5 << 8) | 1;
+
     private readonly IConsoleDevice device;
     private readonly int stream;
+    private int statusFlags;
 
     public ConsoleFile(IConsoleDevice device, int stream)
     {
         this.device = device;
         this.stream = stream;
+        statusFlags = stream == StandardInput ? 0 : 1;
+    }
+
+    public int StatusFlags => statusFlags;
+
+    public void SetStatusFlags(int flags)
+    {
+        // NOTE: O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME, the bits F_SETFL may change.
+        const int changeable = 0x400 | 0x800 | 0x4000 | 0x40000;
+        statusFlags = (statusFlags & ~changeable) | (flags & changeable);
+    }
+
+    // A character device, as a terminal is on Linux (crw--w----).
+    public long GetAttributes(out Stat attributes)
+    {
+        attributes = default;
+        attributes.Mode = Stat.S_IFCHR | 0x190;
+        attributes.LinkCount = 1;
+        attributes.SpecialDevice = ConsoleDeviceNumber;
+        attributes.BlockSize = 1024;
+        return 0;
     }
 
     public long Read(Span<byte> buffer)

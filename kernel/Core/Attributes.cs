@@ -52,3 +52,29 @@ internal sealed class DeviceAttribute : Attribute
 
     public string Kind { get; }
 }
+
+// Marks a file-system class with its type name, as mounts in the configuration name it
+// (ramfs, devfs, initrd, hostfs).
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+internal sealed class FileSystemAttribute : Attribute
+{
+    public FileSystemAttribute(string type)
+    {
+        Type = type;
+    }
+
+    public string Type { get; }
+}
+
+// Says which KernelFeatures switch an app-facing API method needs; the plan turns the switch
+// on when a call site reaches the method.
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, AllowMultiple = true)]
+internal sealed class KernelFeatureAttribute : Attribute
+{
+    public KernelFeatureAttribute(string name)
+    {
+        Name = name;
+    }
+
+    public string Name { get; }
+}

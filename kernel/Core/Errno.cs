@@ -10,12 +10,33 @@ internal static class Errno
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EIO = 5;
+    public const int ENXIO = 6;
     public const int EBADF = 9;
     public const int EAGAIN = 11;
+    public const int EACCES = 13;
     public const int EFAULT = 14;
+    public const int EBUSY = 16;
+    public const int EEXIST = 17;
+    public const int EXDEV = 18;
     public const int ENODEV = 19;
+    public const int ENOTDIR = 20;
+    public const int EISDIR = 21;
     public const int EINVAL = 22;
+    public const int ENFILE = 23;
+    public const int EMFILE = 24;
+    public const int ENOTTY = 25;
+    public const int EFBIG = 27;
+    public const int ENOSPC = 28;
+    public const int ESPIPE = 29;
+    public const int EROFS = 30;
+    public const int EMLINK = 31;
+    public const int ERANGE = 34;
+    public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
+    public const int ENOTEMPTY = 39;
+    public const int ELOOP = 40;
+    public const int EOVERFLOW = 75;
+    public const int EOPNOTSUPP = 95;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
     // number so that no error is ever hidden behind a generic word.
@@ -27,12 +48,33 @@ internal static class Errno
             case ENOENT: return "ENOENT";
             case EINTR: return "EINTR";
             case EIO: return "EIO";
+            case ENXIO: return "ENXIO";
             case EBADF: return "EBADF";
             case EAGAIN: return "EAGAIN";
+            case EACCES: return "EACCES";
             case EFAULT: return "EFAULT";
+            case EBUSY: return "EBUSY";
+            case EEXIST: return "EEXIST";
+            case EXDEV: return "EXDEV";
             case ENODEV: return "ENODEV";
+            case ENOTDIR: return "ENOTDIR";
+            case EISDIR: return "EISDIR";
             case EINVAL: return "EINVAL";
+            case ENFILE: return "ENFILE";
+            case EMFILE: return "EMFILE";
+            case ENOTTY: return "ENOTTY";
+            case EFBIG: return "EFBIG";
+            case ENOSPC: return "ENOSPC";
+            case ESPIPE: return "ESPIPE";
+            case EROFS: return "EROFS";
+            case EMLINK: return "EMLINK";
+            case ERANGE: return "ERANGE";
+            case ENAMETOOLONG: return "ENAMETOOLONG";
             case ENOSYS: return "ENOSYS";
+            case ENOTEMPTY: return "ENOTEMPTY";
+            case ELOOP: return "ELOOP";
+            case EOVERFLOW: return "EOVERFLOW";
+            case EOPNOTSUPP: return "EOPNOTSUPP";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
     }

@@ -3,12 +3,22 @@ namespace Unikraft.Kernel;
 using System;
 
 // An open file object behind a file descriptor. Results are byte counts or -errno, as the
-// syscalls return them, so a description never throws.
+// syscalls return them, so a description never throws. Several fds may share one description
+// (dup): the offset and status flags belong to the description, close-on-exec to the fd.
 internal interface IFileDescription
 {
     long Read(Span<byte> buffer);
 
     long Write(ReadOnlySpan<byte> buffer);
+
+    // fstat(2) of what the description refers to.
+    long GetAttributes(out Stat attributes);
+
+    // The access mode and status flags (O_APPEND, O_NONBLOCK, ...) that F_GETFL reports.
+    int StatusFlags { get; }
+
+    // F_SETFL: only O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME change, as on Linux.
+    void SetStatusFlags(int flags);
 }
 
 // The kernel's file descriptor table. Console binds fds 0-2 at boot; later libraries (vfs,
@@ -16,7 +26,11 @@ internal interface IFileDescription
 // requires of open(2).
 internal sealed class FdTable
 {
+    // NOTE: the soft RLIMIT_NOFILE of a Linux process by default: fd numbers are below 1024.
+    public const int MaximumFiles = 1024;
+
     private IFileDescription?[] entries = new IFileDescription?[8];
+    private bool[] closeOnExec = new bool[8];
 
     // The description bound to fd, or null for a bad or closed fd (the caller returns EBADF).
     public IFileDescription? Get(int fd)
@@ -31,28 +45,51 @@ internal sealed class FdTable
     // Binds a description to a fixed number, replacing what was there, as dup2(2) does.
     public void Bind(int fd, IFileDescription description)
     {
+        Bind(fd, description, false);
+    }
+
+    public void Bind(int fd, IFileDescription description, bool closeOnExecute)
+    {
         if (fd >= entries.Length)
         {
             Grow(fd + 1);
         }
         entries[fd] = description;
+        closeOnExec[fd] = closeOnExecute;
     }
 
     // Binds a description to the lowest free number and returns it.
     public int Install(IFileDescription description)
     {
-        for (int fd = 0; fd < entries.Length; fd++)
+        return (int)Install(description, 0, false);
+    }
+
+    // Binds a description to the lowest free number at or above minimum; -EMFILE when every
+    // number below MaximumFiles is taken.
+    public long Install(IFileDescription description, int minimum, bool closeOnExecute)
+    {
+        for (int fd = minimum; fd < MaximumFiles; fd++)
         {
-            if (entries[fd] == null)
+            if (fd >= entries.Length || entries[fd] == null)
             {
-                entries[fd] = description;
+                Bind(fd, description, closeOnExecute);
                 return fd;
             }
         }
-        int next = entries.Length;
-        Grow(next + 1);
-        entries[next] = description;
-        return next;
+        return -Errno.EMFILE;
+    }
+
+    public bool GetCloseOnExec(int fd)
+    {
+        return Get(fd) != null && closeOnExec[fd];
+    }
+
+    public void SetCloseOnExec(int fd, bool value)
+    {
+        if (Get(fd) != null)
+        {
+            closeOnExec[fd] = value;
+        }
     }
 
     // Frees a number; returns 0, or -EBADF when nothing was bound to it.
@@ -63,6 +100,7 @@ internal sealed class FdTable
             return -Errno.EBADF;
         }
         entries[fd] = null;
+        closeOnExec[fd] = false;
         return 0;
     }
 
@@ -74,5 +112,6 @@ internal sealed class FdTable
             length *= 2;
         }
         Array.Resize(ref entries, length);
+        Array.Resize(ref closeOnExec, length);
     }
 }

@@ -59,6 +59,9 @@ internal sealed class Kernel
 
     public BootEnvironment? Environment { get; set; }
 
+    // The mount table and working directory, created by the first mount.
+    public Vfs? Vfs { get; set; }
+
     // Created on first use so a program that never waits or spawns carries no scheduler.
     public Scheduler Scheduler => scheduler ??= new Scheduler(this);
 

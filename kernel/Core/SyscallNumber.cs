@@ -8,10 +8,37 @@ internal static class SyscallNumber
 {
     public const int Read = 0;
     public const int Write = 1;
+    public const int Close = 3;
+    public const int Fstat = 5;
+    public const int Lseek = 8;
+    public const int Pread64 = 17;
+    public const int Pwrite64 = 18;
+    public const int Readv = 19;
+    public const int Writev = 20;
+    public const int Dup = 32;
     public const int Nanosleep = 35;
+    public const int Fcntl = 72;
+    public const int Fsync = 74;
+    public const int Fdatasync = 75;
+    public const int Ftruncate = 77;
+    public const int Getcwd = 79;
+    public const int Chdir = 80;
+    public const int Getdents64 = 217;
     public const int ClockGettime = 228;
     public const int ExitGroup = 231;
+    public const int Openat = 257;
+    public const int Mkdirat = 258;
+    public const int Newfstatat = 262;
+    public const int Unlinkat = 263;
+    public const int Linkat = 265;
+    public const int Symlinkat = 266;
+    public const int Readlinkat = 267;
+    public const int Faccessat = 269;
+    public const int Utimensat = 280;
+    public const int Dup3 = 292;
+    public const int Renameat2 = 316;
     public const int Getrandom = 318;
+    public const int Statx = 332;
 
     public const int UkTimerArm = 1000;
     public const int UkSpawn = 1001;
@@ -25,13 +52,37 @@ internal static class SyscallNumber
         {
             case Read: return "read";
             case Write: return "write";
+            case Close: return "close";
+            case Fstat: return "fstat";
+            case Lseek: return "lseek";
+            case Pread64: return "pread64";
+            case Pwrite64: return "pwrite64";
+            case Readv: return "readv";
+            case Writev: return "writev";
+            case Dup: return "dup";
             case Nanosleep: return "nanosleep";
+            case Fcntl: return "fcntl";
+            case Fsync: return "fsync";
+            case Fdatasync: return "fdatasync";
+            case Ftruncate: return "ftruncate";
+            case Getcwd: return "getcwd";
+            case Chdir: return "chdir";
+            case Getdents64: return "getdents64";
             case ClockGettime: return "clock_gettime";
             case ExitGroup: return "exit_group";
+            case Openat: return "openat";
+            case Mkdirat: return "mkdirat";
+            case Newfstatat: return "newfstatat";
+            case Unlinkat: return "unlinkat";
+            case Linkat: return "linkat";
+            case Symlinkat: return "symlinkat";
+            case Readlinkat: return "readlinkat";
+            case Faccessat: return "faccessat";
+            case Utimensat: return "utimensat";
+            case Dup3: return "dup3";
+            case Renameat2: return "renameat2";
             case Getrandom: return "getrandom";
-            case UkTimerArm: return "uk_timer_arm";
-            case UkSpawn: return "uk_spawn";
-            case UkGetenv: return "uk_getenv";
+            case Statx: return "statx";
             default: return number.ToString(CultureInfo.InvariantCulture);
         }
     }

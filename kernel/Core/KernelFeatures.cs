@@ -1,0 +1,25 @@
+namespace Unikraft.Kernel;
+
+// Feature switches inside shared code paths. Each is a property returning true in the full
+// kernel; the generator removes a whole `if (KernelFeatures.X) { ... }` statement (written with
+// no else branch) when the program does not need X, so the code after the statement is the
+// "feature absent" path. They are properties, not consts: a const true would make that code
+// unreachable to the compiler (CS0162). API methods say which switches they need with
+// [KernelFeature("X")].
+internal static class KernelFeatures
+{
+    // Writing to files (the VFS write path, ramfs writes); console writes do not need it.
+    public static bool FileWrite => true;
+
+    // Creating files with O_CREAT.
+    public static bool FileCreate => true;
+
+    // Cutting a file to length zero with O_TRUNC at open.
+    public static bool FileTruncate => true;
+
+    // Writes at the end of the file with O_APPEND.
+    public static bool FileAppend => true;
+
+    // Reading directories (getdents64).
+    public static bool DirectoryList => true;
+}
