@@ -46,7 +46,45 @@ internal static class DiagnosticDescriptors
         description: "Calls to this API are redirected to the kernel only for the overloads the kernel API declares. This overload runs on the host instead.",
         helpLinkUri: HelpLinks.For(OverloadNotRedirectedId));
 
-    public static readonly DiagnosticDescriptor[] All = { UnsupportedApi, BypassesKernel, OverloadNotRedirected };
+    public const string FileCategory = "Unikraft.FileSystems";
+    public const string WriteToReadOnlyMountId = "UK0101";
+    public const string PathUnderNoMountId = "UK0102";
+    public const string PathNotKnownId = "UK0103";
+
+    public static readonly DiagnosticDescriptor WriteToReadOnlyMount = new(
+        id: WriteToReadOnlyMountId,
+        title: "Write to a read-only mount",
+        messageFormat: "'{0}' changes '{1}', which is under the read-only mount {2}; it would fail with EROFS",
+        category: FileCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The path is under a mount the project declares ReadOnly=\"true\", so writing, creating or deleting there fails at run time.",
+        helpLinkUri: HelpLinks.For(WriteToReadOnlyMountId));
+
+    public static readonly DiagnosticDescriptor PathUnderNoMount = new(
+        id: PathUnderNoMountId,
+        title: "Path under no mount",
+        messageFormat: "'{0}' uses '{1}', which is under no mount ({2}); add <UnikraftMount Include=\"{3}\" Type=\"ramfs\" /> or use a path under a mount",
+        category: FileCategory,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The kernel's file systems are the project's <UnikraftMount> items; a path outside all of them has no file system to live on.",
+        helpLinkUri: HelpLinks.For(PathUnderNoMountId));
+
+    public static readonly DiagnosticDescriptor PathNotKnown = new(
+        id: PathNotKnownId,
+        title: "Path not known at compile time",
+        messageFormat: "'{0}': its path is not known at compile time, so the kernel keeps every mount it could reach",
+        category: FileCategory,
+        defaultSeverity: DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "The generator picks the mounts a program needs from the constant paths of its file calls. A computed path could reach any mount, so all of them stay in the kernel; the manifest says so with this call site.",
+        helpLinkUri: HelpLinks.For(PathNotKnownId));
+
+    public static readonly DiagnosticDescriptor[] All =
+    {
+        UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown,
+    };
 }
 
 internal static class HelpLinks

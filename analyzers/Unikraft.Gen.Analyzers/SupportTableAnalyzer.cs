@@ -24,7 +24,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
     internal const string FunctionPointerSyntaxName = "function-pointer";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.All);
+        ImmutableArray.Create(DiagnosticDescriptors.UnsupportedApi, DiagnosticDescriptors.BypassesKernel, DiagnosticDescriptors.OverloadNotRedirected);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -121,6 +121,11 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             if (row?.Status == SupportStatus.Unsupported)
             {
                 ReportUnsupported(context, row, constructor, creation.Syntax);
+            }
+            else if (row?.Status == SupportStatus.KernelApi)
+            {
+                // A constructor that reaches the host (new FileStream): the fix calls the kernel's factory.
+                ReportBypass(context, row, constructor, creation.Syntax);
             }
         }
 

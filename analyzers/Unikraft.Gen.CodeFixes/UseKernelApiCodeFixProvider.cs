@@ -64,10 +64,16 @@ public sealed class UseKernelApiCodeFixProvider : CodeFixProvider
             .WithTriviaFrom(target)
             .WithAdditionalAnnotations(Simplifier.Annotation);
 
-        // A kernel-api method keeps its arguments; only the name being called changes.
-        SyntaxNode rewritten = target is InvocationExpressionSyntax invocation
-            ? root.ReplaceNode(invocation.Expression, kernelMember.WithTriviaFrom(invocation.Expression))
-            : root.ReplaceNode(target, kernelMember);
+        // A kernel-api method keeps its arguments; only the name being called changes. A constructor
+        // (new FileStream(path, mode)) becomes a call of the kernel's factory with the same arguments.
+        SyntaxNode rewritten = target switch
+        {
+            InvocationExpressionSyntax invocation => root.ReplaceNode(invocation.Expression, kernelMember.WithTriviaFrom(invocation.Expression)),
+            BaseObjectCreationExpressionSyntax creation => root.ReplaceNode(creation,
+                SyntaxFactory.InvocationExpression(kernelMember.WithoutTrivia(), creation.ArgumentList ?? SyntaxFactory.ArgumentList())
+                    .WithTriviaFrom(creation)),
+            _ => root.ReplaceNode(target, kernelMember),
+        };
         return document.WithSyntaxRoot(rewritten);
     }
 
@@ -85,6 +91,8 @@ public sealed class UseKernelApiCodeFixProvider : CodeFixProvider
         {
             switch (current)
             {
+                case BaseObjectCreationExpressionSyntax creation when creation.Initializer is null:
+                    return creation;
                 case InvocationExpressionSyntax invocation when invocation.Expression is MemberAccessExpressionSyntax or IdentifierNameSyntax:
                     return invocation;
                 case MemberAccessExpressionSyntax or IdentifierNameSyntax

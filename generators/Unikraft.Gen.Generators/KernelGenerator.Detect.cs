@@ -127,7 +127,7 @@ namespace Unikraft.Gen
                     }
 
                     (string file, int line) = Position(node, context);
-                    return new ApiUse(docId, original.ToDisplayString(s_shortFormat), file, line, null);
+                    return new ApiUse(docId, original.ToDisplayString(s_shortFormat), file, line, null, Paths(model, node, cancellationToken));
                 }
 
                 if (node is not InvocationExpressionSyntax invocation || symbol is not IMethodSymbol method)
@@ -205,7 +205,7 @@ namespace Unikraft.Gen
 
                 (string path, int lineNumber) = Position(node, context);
                 string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";
-                return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception);
+                return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception, Paths(model, node, cancellationToken));
             }
 
             // The nullable flow-analysis attributes of a method or parameter, written out so the
@@ -231,6 +231,23 @@ namespace Unikraft.Gen
                 }
 
                 return string.Concat(written);
+            }
+
+            private static EquatableArray<string> Paths(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
+            {
+                if (node is not InvocationExpressionSyntax invocation
+                    || model.GetOperation(invocation, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IInvocationOperation operation)
+                {
+                    return EquatableArray<string>.Empty;
+                }
+
+                var paths = new List<string>();
+                foreach ((Microsoft.CodeAnalysis.Operations.IArgumentOperation _, string? value) in PathArguments.Of(operation))
+                {
+                    paths.Add(value ?? "");
+                }
+
+                return paths.ToEquatableArray();
             }
 
             private static bool IsKernelApi(ISymbol symbol) =>

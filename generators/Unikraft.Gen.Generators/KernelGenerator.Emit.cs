@@ -25,6 +25,11 @@ namespace Unikraft.Gen
             private const string KernelConstructor = "M:Unikraft.Kernel.Kernel.#ctor(Unikraft.Kernel.IPlatform)";
             private const string KernelBanner = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
             private const string HostedPlatformConstructor = "M:Unikraft.Kernel.HostedPlatform.#ctor";
+            private const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
+            private const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
+            private const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
+            private const string InitrdFromResource = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
+            private const string DevFsConstructor = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
 
             // The app-facing API, unpruned, so the program binds to it while it is being typed.
             public static void Api(IncrementalGeneratorPostInitializationContext context)
@@ -89,7 +94,7 @@ namespace Unikraft.Gen
                     return -1;
                 }
 
-                var pruner = new Pruner(image);
+                var pruner = new Pruner(image, plan.Features.Select(f => f.Name).ToList());
                 pruner.AddApiRoots();
                 foreach (SyscallRoot root in plan.Syscalls)
                 {
@@ -115,6 +120,41 @@ namespace Unikraft.Gen
                     {
                         context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
                             "the kernel lacks what boot calls: " + string.Join(", ", missing)));
+                        return;
+                    }
+
+                    foreach (MountPlan mount in UsedMounts(plan))
+                    {
+                        int mountSymbol = Symbol(VfsMount);
+                        string reason = "boot: mounts " + mount.Type + " at " + mount.Path;
+                        int fileSystem = Symbol(mount.Type switch
+                        {
+                            "ramfs" => RamFsConstructor,
+                            "hostfs" => HostFsConstructor,
+                            "initrd" => InitrdFromResource,
+                            _ => DevFsConstructor,
+                        });
+                        if (mount.Type == "initrd")
+                        {
+                            // The archive unpacks into a ramfs.
+                            int ramfs = Symbol(RamFsConstructor);
+                            if (ramfs >= 0)
+                            {
+                                pruner.AddRoot(ramfs, reason);
+                            }
+                        }
+
+                        if (mountSymbol >= 0 && fileSystem >= 0)
+                        {
+                            pruner.AddRoot(mountSymbol, reason);
+                            pruner.AddRoot(fileSystem, reason);
+                        }
+                    }
+
+                    if (missing.Count > 0)
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
+                            "the kernel lacks what boot calls to mount file systems: " + string.Join(", ", missing.Distinct())));
                         return;
                     }
 
@@ -326,6 +366,18 @@ namespace Unikraft.Gen
                     writer.Line("global::Unikraft.Kernel." + step.DisplayName + "(kernel);");
                 }
 
+                foreach (MountPlan mount in UsedMounts(plan))
+                {
+                    string fileSystem = mount.Type switch
+                    {
+                        "ramfs" => "new global::Unikraft.Kernel.RamFileSystem(" + mount.CapacityBytes + "L)",
+                        "hostfs" => "new global::Unikraft.Kernel.HostFileSystem(" + Literal(mount.Source) + ", " + (mount.ReadOnly ? "true" : "false") + ")",
+                        "initrd" => "global::Unikraft.Kernel.InitrdLoader.FromResource(typeof(UnikraftBoot).Assembly, " + Literal(mount.Source) + ", " + mount.CapacityBytes + "L)",
+                        _ => "new global::Unikraft.Kernel.DevFileSystem(kernel)",
+                    };
+                    writer.Line("global::Unikraft.Kernel.VfsMounts.Mount(kernel, " + Literal(mount.Path) + ", " + fileSystem + ", " + (mount.ReadOnly ? "true" : "false") + ");");
+                }
+
                 writer.Line("int status;");
                 writer.Open("try");
                 string body;
@@ -356,6 +408,20 @@ namespace Unikraft.Gen
                 writer.Close();
                 writer.Close();
                 return writer.ToString();
+            }
+
+            // The mounts the kernel holds: those a call site needs. An implicit root is held only for
+            // the mounts below it.
+            private static IEnumerable<MountPlan> UsedMounts(KernelPlan plan)
+            {
+                bool anyExplicit = plan.Mounts.Any(m => !m.Implicit && m.Reasons.Count > 0);
+                foreach (MountPlan mount in plan.Mounts)
+                {
+                    if (mount.Implicit ? anyExplicit : mount.Reasons.Count > 0)
+                    {
+                        yield return mount;
+                    }
+                }
             }
 
             private static string Interceptors(KernelPlan plan)
@@ -457,6 +523,42 @@ namespace Unikraft.Gen
                 if (stubbed.Count > 0)
                 {
                     lines.Add("  stubbed: " + string.Join(", ", stubbed.Select(n => image.SyscallName(n) + " (" + n + ")")));
+                }
+
+                if (plan.Features.Count > 0 || pruner.RemovedGuards.Count > 0)
+                {
+                    lines.Add("");
+                    lines.Add("Features (code paths inside shared members)");
+                    foreach (FeatureRoot feature in plan.Features)
+                    {
+                        lines.Add("  " + feature.Name + "  on");
+                        foreach (Reason reason in feature.Reasons)
+                        {
+                            lines.Add("      " + reason.File + ":" + reason.Line + "  " + reason.Text);
+                        }
+                    }
+
+                    foreach (string off in pruner.RemovedGuards)
+                    {
+                        lines.Add("  " + off + "  off: its code is removed (no call site needs it)");
+                    }
+                }
+
+                if (plan.Mounts.Count > 0)
+                {
+                    lines.Add("");
+                    lines.Add("Mounts");
+                    var used = new HashSet<string>(UsedMounts(plan).Select(m => m.Path), StringComparer.Ordinal);
+                    foreach (MountPlan mount in plan.Mounts)
+                    {
+                        string what = mount.Type + (mount.ReadOnly ? ", read-only" : "") + (mount.Type == "hostfs" ? ", host folder " + mount.Source : "")
+                            + (mount.Implicit ? ", implicit root for the mount points" : "");
+                        lines.Add("  " + mount.Path + "  " + what + (used.Contains(mount.Path) ? "" : "  LEFT OUT: no call site reaches it"));
+                        foreach (Reason reason in mount.Reasons)
+                        {
+                            lines.Add("      " + reason.File + ":" + reason.Line + "  " + reason.Text);
+                        }
+                    }
                 }
 
                 lines.Add("");

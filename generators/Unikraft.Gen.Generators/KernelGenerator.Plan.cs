@@ -8,6 +8,7 @@ using Unikraft.Gen.Graph;
 using Unikraft.Gen.Helpers;
 using Unikraft.Gen.Kernel;
 using Unikraft.Gen.Model;
+using Unikraft.Gen.Support;
 
 namespace Unikraft.Gen
 {
@@ -29,7 +30,8 @@ namespace Unikraft.Gen
                     !string.Equals(banner, "false", StringComparison.OrdinalIgnoreCase),
                     outputType.Length == 0 || string.Equals(outputType, "Exe", StringComparison.OrdinalIgnoreCase) || string.Equals(outputType, "WinExe", StringComparison.OrdinalIgnoreCase),
                     Get("AssemblyName"),
-                    Get("MSBuildProjectDirectory"));
+                    Get("MSBuildProjectDirectory"),
+                    Get("UnikraftMounts"));
             }
         }
 
@@ -74,6 +76,35 @@ namespace Unikraft.Gen
                     }
                 }
 
+                // Features: what the API members the program calls declare they need.
+                var featureReasons = new SortedDictionary<string, SortedSet<(string File, int Line, string Text)>>(StringComparer.Ordinal);
+                foreach (ApiUse use in uses)
+                {
+                    if (!image.SymbolByDocId.TryGetValue(use.KernelMember, out int symbol))
+                    {
+                        continue;
+                    }
+
+                    foreach (string feature in image.FeaturesOf(symbol))
+                    {
+                        if (!featureReasons.TryGetValue(feature, out SortedSet<(string, int, string)>? set))
+                        {
+                            set = new SortedSet<(string, int, string)>();
+                            featureReasons.Add(feature, set);
+                        }
+
+                        set.Add((Relative(use.File, config.ProjectDirectory), use.Line, use.Display));
+                    }
+                }
+
+                var features = new List<FeatureRoot>();
+                foreach (KeyValuePair<string, SortedSet<(string File, int Line, string Text)>> pair in featureReasons)
+                {
+                    features.Add(new FeatureRoot(pair.Key, ToReasons(pair.Value)));
+                }
+
+                List<MountPlan> mounts = Mounts(config, uses, errors);
+
                 var roots = new List<SyscallRoot>();
                 foreach (KeyValuePair<int, SortedSet<(string File, int Line, string Text)>> pair in reasons)
                 {
@@ -86,8 +117,96 @@ namespace Unikraft.Gen
                     roots.Add(new SyscallRoot(pair.Key, list.ToEquatableArray()));
                 }
 
-                return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), errors.ToEquatableArray());
+                return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), features.ToEquatableArray(),
+                    mounts.ToEquatableArray(), errors.ToEquatableArray());
             }
+
+            private static EquatableArray<Reason> ToReasons(SortedSet<(string File, int Line, string Text)> set)
+            {
+                var list = new List<Reason>();
+                foreach ((string file, int line, string text) in set)
+                {
+                    list.Add(new Reason(text, file, line));
+                }
+
+                return list.ToEquatableArray();
+            }
+
+            // The mounts the program's file calls reach. A constant path picks its mount; a path not
+            // known at compile time (or a relative one once the program changes directory) keeps
+            // every mount, and says so.
+            private static List<MountPlan> Mounts(KernelConfig config, List<ApiUse> uses, List<PlanError> errors)
+            {
+                MountTable table = MountTable.Parse(config.Mounts);
+                foreach (string error in table.Errors)
+                {
+                    errors.Add(new PlanError("UKG0001", error, null));
+                }
+
+                var entries = new List<MountEntry>(table.Mounts);
+                bool hasRoot = entries.Exists(m => m.Path == "/");
+                bool implicitRoot = false;
+                if (!hasRoot && entries.Count > 0)
+                {
+                    // Mount points need a directory to hang on: a small ramfs root holds them.
+                    entries.Insert(0, new MountEntry("/", "ramfs", "", readOnly: false, 1024 * 1024));
+                    implicitRoot = true;
+                }
+
+                bool changesDirectory = uses.Exists(u => u.KernelMember.IndexOf("SetCurrentDirectory", StringComparison.Ordinal) >= 0);
+                var reasons = new Dictionary<string, SortedSet<(string File, int Line, string Text)>>(StringComparer.Ordinal);
+                foreach (MountEntry entry in entries)
+                {
+                    reasons[entry.Path] = new SortedSet<(string, int, string)>();
+                }
+
+                MountTable resolver = MountTable.Parse(string.Join(MountTable.ItemSeparator.ToString(), entries.ConvertAll(m => m.Path + "|" + m.Type + "|" + m.Source)));
+                foreach (ApiUse use in uses)
+                {
+                    string file = Relative(use.File, config.ProjectDirectory);
+                    foreach (string path in use.Paths)
+                    {
+                        bool unknown = path.Length == 0 || (changesDirectory && path[0] != '/');
+                        if (unknown)
+                        {
+                            foreach (MountEntry entry in entries)
+                            {
+                                reasons[entry.Path].Add((file, use.Line, use.Display + ", path not known at compile time"));
+                            }
+
+                            continue;
+                        }
+
+                        MountEntry? mount = resolver.Resolve(path, out string normalized);
+                        if (mount is not null)
+                        {
+                            reasons[mount.Path].Add((file, use.Line, use.Display + " '" + normalized + "'"));
+                            if (implicitRoot && mount.Path != "/")
+                            {
+                                reasons["/"].Add((file, use.Line, "holds the mount point of " + mount.Path));
+                            }
+                        }
+                    }
+                }
+
+                var plans = new List<MountPlan>();
+                foreach (MountEntry entry in entries)
+                {
+                    string source = entry.Type switch
+                    {
+                        "hostfs" => MountTable.Normalize(entry.Source.StartsWith("/", StringComparison.Ordinal) ? entry.Source : config.ProjectDirectory + "/" + entry.Source),
+                        "initrd" => InitrdResource(entry.Path),
+                        _ => "",
+                    };
+                    plans.Add(new MountPlan(entry.Path, entry.Type, source, entry.ReadOnly, entry.CapacityBytes, entry.Path == "/" && implicitRoot,
+                        ToReasons(reasons[entry.Path])));
+                }
+
+                return plans;
+            }
+
+            // The logical name of the archive the build makes from an initrd mount's folder.
+            public static string InitrdResource(string mountPath) => "Unikraft.Initrd" + mountPath;
 
             private static EntryPoint? ChooseEntry(ImmutableArray<EntryPoint> entries, KernelConfig config, List<PlanError> errors)
             {

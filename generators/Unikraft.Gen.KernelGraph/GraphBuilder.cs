@@ -220,24 +220,55 @@ internal sealed class GraphBuilder
             // symbols of their own.
             foreach (AttributeListSyntax list in typeDeclaration.AttributeLists)
             {
-                Collect(list, model, signatureEdges, symbol);
+                Collect(list, model, signatureEdges, symbol, null);
             }
 
             if (typeDeclaration.BaseList is not null)
             {
-                Collect(typeDeclaration.BaseList, model, signatureEdges, symbol);
+                Collect(typeDeclaration.BaseList, model, signatureEdges, symbol, null);
             }
 
             if (typeDeclaration is TypeDeclarationSyntax withConstraints)
             {
                 foreach (TypeParameterConstraintClauseSyntax clause in withConstraints.ConstraintClauses)
                 {
-                    Collect(clause, model, signatureEdges, symbol);
+                    Collect(clause, model, signatureEdges, symbol, null);
                 }
             }
         }
         else if (ownedBody is not null)
         {
+            // Feature guards: 'if (KernelFeatures.X) { ... }' with no else. What they refer to is
+            // recorded apart, so the pruner can drop the statement and its references together.
+            var guards = new List<(IfStatementSyntax Statement, string Feature)>();
+            foreach (IfStatementSyntax statement in ownedBody.DescendantNodes().OfType<IfStatementSyntax>())
+            {
+                if (model.GetSymbolInfo(statement.Condition).Symbol is IPropertySymbol { ContainingType.Name: "KernelFeatures" } feature)
+                {
+                    if (statement.Else is not null)
+                    {
+                        Problems.Add(Format(statement.GetLocation(), $"a feature guard 'if (KernelFeatures.{feature.Name})' has no else branch: the pruner removes the whole statement"));
+                        continue;
+                    }
+
+                    if (guards.Any(g => g.Statement.Span.Contains(statement.Span)))
+                    {
+                        continue;
+                    }
+
+                    guards.Add((statement, feature.Name));
+                }
+            }
+
+            foreach ((IfStatementSyntax statement, string feature) in guards)
+            {
+                var guardEdges = new SortedSet<int>();
+                Collect(statement, model, guardEdges, symbol, null);
+                _graph.Guards.Add(new GraphGuard(symbol.Id, feature, file, statement.FullSpan.Start, statement.FullSpan.Length, guardEdges.ToArray()));
+            }
+
+            bool Outside(SyntaxNode inner) => !guards.Any(g => g.Statement.Span.Contains(inner.Span));
+
             foreach (SyntaxNode child in ownedBody.ChildNodes())
             {
                 bool isBody = body is not null && (child == body)
@@ -246,7 +277,7 @@ internal sealed class GraphBuilder
                     || child is AccessorListSyntax
                     || child is ArrowExpressionClauseSyntax
                     || child is VariableDeclarationSyntax;
-                Collect(child, model, isBody ? bodyEdges : signatureEdges, symbol);
+                Collect(child, model, isBody ? bodyEdges : signatureEdges, symbol, Outside);
             }
 
             // The implicit base constructor call of a constructor without an initializer.
@@ -297,6 +328,9 @@ internal sealed class GraphBuilder
                     break;
                 case "DeviceAttribute" when attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string kind:
                     symbol.Device = kind;
+                    break;
+                case "KernelFeatureAttribute" when attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string feature:
+                    symbol.Features = symbol.Features.Concat(new[] { feature }).Distinct().OrderBy(f => f, StringComparer.Ordinal).ToArray();
                     break;
             }
         }
@@ -427,10 +461,15 @@ internal sealed class GraphBuilder
         }
     }
 
-    private void Collect(SyntaxNode root, SemanticModel model, SortedSet<int> edges, GraphSymbol owner)
+    private void Collect(SyntaxNode root, SemanticModel model, SortedSet<int> edges, GraphSymbol owner, Func<SyntaxNode, bool>? include)
     {
         foreach (SyntaxNode node in root.DescendantNodesAndSelf())
         {
+            if (include is not null && !include(node))
+            {
+                continue;
+            }
+
             SymbolInfo info = model.GetSymbolInfo(node);
             if (info.Symbol is not null)
             {

@@ -101,6 +101,9 @@ namespace Unikraft.Gen.Graph
         // Kernel members it overrides or implements: they stay or go together.
         public int[] Links { get; set; } = Array.Empty<int>();
 
+        // For an API member: the kernel features it needs ([KernelFeature("FileWrite")]).
+        public string[] Features { get; set; } = Array.Empty<string>();
+
         // A short readable name for reports, such as "Kernel.Run".
         public string DisplayName
         {
@@ -149,9 +152,36 @@ namespace Unikraft.Gen.Graph
         public string StubText { get; }
     }
 
+    // A statement 'if (KernelFeatures.X) { ... }' inside a member's body: removed, with what it
+    // refers to, when the program needs no feature X.
+    internal sealed class GraphGuard
+    {
+        public GraphGuard(int symbol, string feature, int file, int start, int length, int[] edges)
+        {
+            Symbol = symbol;
+            Feature = feature;
+            File = file;
+            Start = start;
+            Length = length;
+            Edges = edges;
+        }
+
+        public int Symbol { get; }
+
+        public string Feature { get; }
+
+        public int File { get; }
+
+        public int Start { get; }
+
+        public int Length { get; }
+
+        public int[] Edges { get; }
+    }
+
     internal sealed class KernelGraph
     {
-        private const string Magic = "unikraft-kernel-graph 1";
+        private const string Magic = "unikraft-kernel-graph 2";
 
         public string SourceHash { get; set; } = "";
 
@@ -162,6 +192,8 @@ namespace Unikraft.Gen.Graph
         public List<GraphSymbol> Symbols { get; } = new List<GraphSymbol>();
 
         public List<GraphDeclaration> Declarations { get; } = new List<GraphDeclaration>();
+
+        public List<GraphGuard> Guards { get; } = new List<GraphGuard>();
 
         // A hash of the kernel sources, in path order: the generator compares it with the sources it
         // embeds, so a graph left over from older sources is refused instead of pruning wrongly.
@@ -216,7 +248,14 @@ namespace Unikraft.Gen.Graph
                     .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
                     .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId).Append('\n');
                 builder.Append("edges\t").Append(symbol.Id).Append('\t').Append(Join(symbol.BodyEdges)).Append('\t').Append(Join(symbol.SignatureEdges))
-                    .Append('\t').Append(Join(symbol.StubEdges)).Append('\t').Append(Join(symbol.Links)).Append('\n');
+                    .Append('\t').Append(Join(symbol.StubEdges)).Append('\t').Append(Join(symbol.Links))
+                    .Append('\t').Append(string.Join(",", symbol.Features)).Append('\n');
+            }
+
+            foreach (GraphGuard guard in Guards)
+            {
+                builder.Append("guard\t").Append(guard.Symbol).Append('\t').Append(guard.Feature).Append('\t').Append(guard.File)
+                    .Append('\t').Append(guard.Start).Append('\t').Append(guard.Length).Append('\t').Append(Join(guard.Edges)).Append('\n');
             }
 
             foreach (GraphDeclaration declaration in Declarations)
@@ -281,6 +320,10 @@ namespace Unikraft.Gen.Graph
                         target.SignatureEdges = Ints(cells[3]);
                         target.StubEdges = Ints(cells[4]);
                         target.Links = Ints(cells[5]);
+                        target.Features = cells[6].Length == 0 ? Array.Empty<string>() : cells[6].Split(',');
+                        break;
+                    case "guard":
+                        graph.Guards.Add(new GraphGuard(Int(cells[1]), cells[2], Int(cells[3]), Int(cells[4]), Int(cells[5]), Ints(cells[6])));
                         break;
                     case "decl":
                         graph.Declarations.Add(new GraphDeclaration(Int(cells[1]), Int(cells[2]), Int(cells[3]), Int(cells[4]),

@@ -94,6 +94,54 @@ namespace Unikraft.Gen.Kernel
         // The syscalls an API member reaches through the API's own code.
         public int[] SyscallsOf(int apiSymbol) => _apiSyscalls.GetOrAdd(apiSymbol, ComputeSyscalls);
 
+        private readonly ConcurrentDictionary<int, string[]> _apiFeatures = new ConcurrentDictionary<int, string[]>();
+
+        // The kernel features an API member needs, through the API's own code.
+        public string[] FeaturesOf(int apiSymbol) => _apiFeatures.GetOrAdd(apiSymbol, ComputeFeatures);
+
+        private string[] ComputeFeatures(int apiSymbol)
+        {
+            var found = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (int id in ApiClosure(apiSymbol))
+            {
+                found.UnionWith(Graph.Symbols[id].Features);
+            }
+
+            var result = new string[found.Count];
+            found.CopyTo(result);
+            return result;
+        }
+
+        // The API symbols an API member reaches through API code.
+        private List<int> ApiClosure(int apiSymbol)
+        {
+            var seen = new HashSet<int>();
+            var result = new List<int>();
+            var stack = new Stack<int>();
+            stack.Push(apiSymbol);
+            while (stack.Count > 0)
+            {
+                int id = stack.Pop();
+                if (!seen.Add(id) || !Graph.Symbols[id].IsApi)
+                {
+                    continue;
+                }
+
+                result.Add(id);
+                foreach (int next in Graph.Symbols[id].BodyEdges)
+                {
+                    stack.Push(next);
+                }
+
+                foreach (int next in Graph.Symbols[id].SignatureEdges)
+                {
+                    stack.Push(next);
+                }
+            }
+
+            return result;
+        }
+
         private int[] ComputeSyscalls(int apiSymbol)
         {
             var seen = new HashSet<int>();

@@ -22,10 +22,24 @@ namespace Unikraft.Gen.Kernel
         private readonly string?[] _rootReason;
         private readonly Queue<int> _queue = new Queue<int>();
 
-        public Pruner(KernelImage image)
+        private readonly Dictionary<int, List<GraphGuard>> _guards = new Dictionary<int, List<GraphGuard>>();
+
+        public Pruner(KernelImage image, ICollection<string> features)
         {
             _image = image;
             _graph = image.Graph;
+            Features = new HashSet<string>(features, StringComparer.Ordinal);
+            foreach (GraphGuard guard in _graph.Guards)
+            {
+                if (!_guards.TryGetValue(guard.Symbol, out List<GraphGuard>? list))
+                {
+                    list = new List<GraphGuard>();
+                    _guards.Add(guard.Symbol, list);
+                }
+
+                list.Add(guard);
+            }
+
             int count = _graph.Symbols.Count;
             _kept = new bool[count];
             _real = new bool[count];
@@ -39,6 +53,9 @@ namespace Unikraft.Gen.Kernel
 
         public bool IsKept(int symbol) => _kept[symbol];
 
+        // The kernel features the program needs: code guarded by any other feature is removed.
+        public HashSet<string> Features { get; }
+
         // For a kernel with no entry point (a library): nothing constructs its classes.
         public bool KeepConstructors { get; set; }
 
@@ -47,6 +64,9 @@ namespace Unikraft.Gen.Kernel
 
         // The boot steps of the libraries in the image, in boot order.
         public List<GraphSymbol> BootSteps { get; } = new List<GraphSymbol>();
+
+        // The features whose guarded code was removed from some file.
+        public SortedSet<string> RemovedGuards { get; } = new SortedSet<string>(StringComparer.Ordinal);
 
         // The folders of the libraries in the image.
         public SortedSet<string> Folders { get; } = new SortedSet<string>(StringComparer.Ordinal);
@@ -250,6 +270,20 @@ namespace Unikraft.Gen.Kernel
                 {
                     Follow(symbol, next);
                 }
+
+                if (_guards.TryGetValue(id, out List<GraphGuard>? guards))
+                {
+                    foreach (GraphGuard guard in guards)
+                    {
+                        if (Features.Contains(guard.Feature))
+                        {
+                            foreach (int next in guard.Edges)
+                            {
+                                Follow(symbol, next);
+                            }
+                        }
+                    }
+                }
             }
         }
 
@@ -334,6 +368,17 @@ namespace Unikraft.Gen.Kernel
             if (!anyKept)
             {
                 return null;
+            }
+
+            // Feature guards of features the program does not need, inside members that keep their body.
+            foreach (GraphGuard guard in _graph.Guards)
+            {
+                if (guard.File == file.Index && !Features.Contains(guard.Feature) && _kept[guard.Symbol] && _real[guard.Symbol]
+                    && !edits.Exists(e => e.Start <= guard.Start && guard.Start + guard.Length <= e.Start + e.Length))
+                {
+                    edits.Add((guard.Start, guard.Length, ""));
+                    RemovedGuards.Add(guard.Feature);
+                }
             }
 
             var builder = new StringBuilder(text);

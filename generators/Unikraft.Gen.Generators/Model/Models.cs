@@ -15,7 +15,9 @@ namespace Unikraft.Gen.Model
         string File,
         int Line,
         // Set when the call is redirected by an interceptor.
-        Interception? Interception);
+        Interception? Interception,
+        // The constant path arguments of a file-system call ('' marks one not known at compile time).
+        EquatableArray<string> Paths);
 
     // What an interceptor needs: where the call is, and the signature it must have.
     internal sealed record Interception(
@@ -53,13 +55,29 @@ namespace Unikraft.Gen.Model
         bool Banner,
         bool IsExecutable,
         string AssemblyName,
-        string ProjectDirectory);
+        string ProjectDirectory,
+        // The <UnikraftMount> items, as MSBuild passes them (MountTable.Parse reads them).
+        string Mounts);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);
 
     // One root of the kernel: a syscall the program needs, with every call site that needs it.
     internal sealed record SyscallRoot(int Number, EquatableArray<Reason> Reasons);
+
+    // A kernel feature the program needs (code guarded by 'if (KernelFeatures.X)'), with its call sites.
+    internal sealed record FeatureRoot(string Name, EquatableArray<Reason> Reasons);
+
+    // A mount, and whether any call site needs it (an unused mount is left out of the kernel).
+    internal sealed record MountPlan(
+        string Path,
+        string Type,
+        // The host folder, absolute (hostfs), or the embedded archive's resource name (initrd).
+        string Source,
+        bool ReadOnly,
+        long CapacityBytes,
+        bool Implicit,
+        EquatableArray<Reason> Reasons);
 
     // A problem that stops the generator emitting the kernel.
     internal sealed record PlanError(string Id, string Message, LocationInfo? Location);
@@ -70,5 +88,7 @@ namespace Unikraft.Gen.Model
         EntryPoint? Entry,
         EquatableArray<SyscallRoot> Syscalls,
         EquatableArray<ApiUse> Uses,
+        EquatableArray<FeatureRoot> Features,
+        EquatableArray<MountPlan> Mounts,
         EquatableArray<PlanError> Errors);
 }

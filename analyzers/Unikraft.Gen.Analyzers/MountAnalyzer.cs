@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Unikraft.Gen.Support;
+
+namespace Unikraft.Gen.Analyzers;
+
+// Checks the paths of file calls against the project's mounts (<UnikraftMount> items):
+//   UK0101  a write, create or delete under a read-only mount;
+//   UK0102  a constant path under no mount;
+//   UK0103  a path not known at compile time (info: the kernel keeps every mount).
+// File calls are the static System.IO.File and Directory methods, and the kernel's KernelFile
+// and KernelDirectory. It runs only in projects that use the generator (UnikraftMounts is set).
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class MountAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly string[] FileTypes =
+    {
+        "System.IO.File", "System.IO.Directory", "Unikraft.Kernel.KernelFile", "Unikraft.Kernel.KernelDirectory",
+    };
+
+    // Methods whose name starts so change the file system.
+    private static readonly string[] ChangingPrefixes = { "Write", "Append", "Create", "Delete", "Move", "Copy", "Replace", "SetLastWrite", "SetCreation", "SetLastAccess", "SetAttributes", "Encrypt", "Decrypt", "OpenWrite" };
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.WriteToReadOnlyMount, DiagnosticDescriptors.PathUnderNoMount, DiagnosticDescriptors.PathNotKnown);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (!start.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftMounts", out string? text))
+            {
+                return;
+            }
+
+            MountTable table = MountTable.Parse(text);
+            start.RegisterOperationAction(c => Analyze(c, table), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, MountTable table)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        IMethodSymbol method = invocation.TargetMethod;
+        if (method.ContainingType is not { } type || Array.IndexOf(FileTypes, type.ToDisplayString()) < 0)
+        {
+            return;
+        }
+
+        string display = type.Name + "." + method.Name;
+        bool changes = Array.Exists(ChangingPrefixes, p => method.Name.StartsWith(p, StringComparison.Ordinal));
+        foreach ((IArgumentOperation argument, string? value) in PathArguments.Of(invocation))
+        {
+            Location location = argument.Syntax.GetLocation();
+            if (value is null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PathNotKnown, location, display));
+                continue;
+            }
+
+            if (value.Length == 0 || value.IndexOf('\0') >= 0)
+            {
+                // The call itself rejects an empty path or one with NUL; nothing to say about mounts.
+                continue;
+            }
+
+            MountEntry? mount = table.Resolve(value, out string normalized);
+            if (mount is null)
+            {
+                string mounts = table.Mounts.Count == 0 ? "the project mounts no file systems" : "mounts: " + string.Join(", ", table.Mounts);
+                string suggestion = "/" + normalized.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries) switch
+                {
+                    { Length: > 0 } parts => parts[0],
+                    _ => "",
+                };
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PathUnderNoMount, location, display, value, mounts, suggestion));
+            }
+            else if (mount.ReadOnly && changes)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WriteToReadOnlyMount, location, display, value, mount.Path));
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace Unikraft.Gen.Analyzers.Tests;
+
+// UK0101-UK0103: the paths of file calls, checked against the project's <UnikraftMount> items.
+public sealed class MountTests
+{
+    private const string Mounts = "/|initrd|rootfs/|true|>/data|hostfs|data/||>/tmp|ramfs|||1M";
+
+    private static async Task AnalyzeAsync(string source, string? mounts, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<MountAnalyzer, DefaultVerifier>
+        {
+            TestCode = source,
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        if (mounts is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.UnikraftMounts = " + mounts + "\n"));
+        }
+
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task WriteToReadOnlyMount_ReportsUK0101()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main()
+                {
+                    File.WriteAllText({|#0:"/etc/motd"|}, "hi");
+                    File.Delete({|#1:"/etc/old"|});
+                }
+            }
+            """;
+        await AnalyzeAsync(source, Mounts,
+            new DiagnosticResult(DiagnosticDescriptors.WriteToReadOnlyMount).WithLocation(0).WithArguments("File.WriteAllText", "/etc/motd", "/"),
+            new DiagnosticResult(DiagnosticDescriptors.WriteToReadOnlyMount).WithLocation(1).WithArguments("File.Delete", "/etc/old", "/"));
+    }
+
+    [Fact]
+    public async Task ReadFromReadOnlyMount_IsFine_AndWritesUnderWritableMountsAreFine()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main()
+                {
+                    string text = File.ReadAllText("/etc/motd");
+                    File.WriteAllText("/data/out.txt", text);
+                    Directory.CreateDirectory("/tmp/work");
+                    File.WriteAllText("/tmp/../data/x", text);
+                }
+            }
+            """;
+        await AnalyzeAsync(source, Mounts);
+    }
+
+    [Fact]
+    public async Task PathUnderNoMount_ReportsUK0102_NamingAMountToAdd()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main() => File.ReadAllText({|#0:"/srv/site/index.html"|});
+            }
+            """;
+        await AnalyzeAsync(source, "/data|hostfs|data/||",
+            new DiagnosticResult(DiagnosticDescriptors.PathUnderNoMount).WithLocation(0)
+                .WithArguments("File.ReadAllText", "/srv/site/index.html", "mounts: /data (hostfs)", "/srv"));
+    }
+
+    [Fact]
+    public async Task NoMountsAtAll_EveryConstantPathReportsUK0102()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static bool Main() => File.Exists({|#0:"config.json"|});
+            }
+            """;
+        await AnalyzeAsync(source, "",
+            new DiagnosticResult(DiagnosticDescriptors.PathUnderNoMount).WithLocation(0)
+                .WithArguments("File.Exists", "config.json", "the project mounts no file systems", "/config.json"));
+    }
+
+    [Fact]
+    public async Task ComputedPath_ReportsUK0103Info()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main(string[] args) => File.ReadAllText({|#0:args[0]|});
+            }
+            """;
+        await AnalyzeAsync(source, Mounts,
+            new DiagnosticResult(DiagnosticDescriptors.PathNotKnown).WithLocation(0).WithArguments("File.ReadAllText"));
+    }
+
+    [Fact]
+    public async Task ConstantFromAConstField_IsResolved()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                const string Motd = "/etc/motd";
+                static void Main() => File.AppendAllText({|#0:Motd|}, "x");
+            }
+            """;
+        await AnalyzeAsync(source, Mounts,
+            new DiagnosticResult(DiagnosticDescriptors.WriteToReadOnlyMount).WithLocation(0).WithArguments("File.AppendAllText", "/etc/motd", "/"));
+    }
+
+    [Fact]
+    public async Task ProjectWithoutTheGenerator_GetsNoMountDiagnostics()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main() => File.WriteAllText("/etc/motd", "x");
+            }
+            """;
+        await AnalyzeAsync(source, mounts: null);
+    }
+}
