@@ -215,4 +215,41 @@ internal static class PathWalk
         }
         return Resolve(kernel, ref links, directory, target, true, out result);
     }
+
+    // Start and resolve in one: the location path names from dirfd.
+    public static long Lookup(Kernel kernel, int dirfd, string path, bool followFinal, out VfsLocation? result)
+    {
+        result = null;
+        long started = Start(kernel, dirfd, path, out VfsLocation? start);
+        if (started < 0 || start == null)
+        {
+            return started;
+        }
+        if (path.Length == 0)
+        {
+            return -Errno.ENOENT;
+        }
+        return Resolve(kernel, start, path, followFinal, out result);
+    }
+
+    // Start and walk to the parent of the last component in one.
+    public static long LookupParent(Kernel kernel, int dirfd, string path, out VfsLocation? directory, out string last, out bool trailingSlash)
+    {
+        directory = null;
+        last = "";
+        trailingSlash = false;
+        long started = Start(kernel, dirfd, path, out VfsLocation? start);
+        if (started < 0 || start == null)
+        {
+            return started;
+        }
+        int links = 0;
+        return ResolveParent(kernel, ref links, start, path, out directory, out last, out trailingSlash);
+    }
+
+    // "", "." and ".." as a last component name no entry: Linux's LAST_ROOT and LAST_DOT(DOT).
+    public static bool IsDots(string last)
+    {
+        return last.Length == 0 || last == "." || last == "..";
+    }
 }
