@@ -83,6 +83,9 @@ internal static class SyscallNumber
             case Renameat2: return "renameat2";
             case Getrandom: return "getrandom";
             case Statx: return "statx";
+            case UkTimerArm: return "uk_timer_arm";
+            case UkSpawn: return "uk_spawn";
+            case UkGetenv: return "uk_getenv";
             default: return number.ToString(CultureInfo.InvariantCulture);
         }
     }
