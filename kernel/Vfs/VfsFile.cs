@@ -96,7 +96,7 @@ internal sealed class VfsFile : IFileDescription
                 }
             }
             long written = WriteAt(offset, buffer, true);
-            if (written >= 0)
+            if (written > 0)
             {
                 position = offset + written;
             }

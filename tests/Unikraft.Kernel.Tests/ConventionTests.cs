@@ -18,6 +18,7 @@ public class ConventionTests
     private static readonly string[] AllowedApiTypes =
     {
         "Sys", "Kernel", "Errno", "SyscallNumber", "KernelException", "Timespec", "KernelLibraryAttribute",
+        "Stat", "OpenFlags", "KernelFeatureAttribute",
     };
 
     [Fact]
@@ -157,7 +158,7 @@ public class ConventionTests
             .ToDictionary(library => library.Name);
 
         Assert.Equal(
-            new[] { "api", "console", "core", "environ", "platform-hosted", "random", "sched", "time" },
+            new[] { "api", "console", "core", "devfs", "environ", "platform-hosted", "ramfs", "random", "sched", "time", "vfs" },
             libraries.Keys.OrderBy(name => name, StringComparer.Ordinal));
         foreach (KernelLibraryAttribute library in libraries.Values)
         {
