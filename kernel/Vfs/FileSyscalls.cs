@@ -24,7 +24,7 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Pread64, -Errno.EBADF);
         }
-        if (description is not VfsFile file || file.Vnode.Type == Stat.S_IFCHR)
+        if (description is not VfsFile file)
         {
             return kernel.Return(SyscallNumber.Pread64, -Errno.ESPIPE);
         }
@@ -43,7 +43,7 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Pwrite64, -Errno.EBADF);
         }
-        if (description is not VfsFile file || file.Vnode.Type == Stat.S_IFCHR)
+        if (description is not VfsFile file)
         {
             return kernel.Return(SyscallNumber.Pwrite64, -Errno.ESPIPE);
         }
