@@ -81,9 +81,22 @@ internal static class DiagnosticDescriptors
         description: "The generator picks the mounts a program needs from the constant paths of its file calls. A computed path could reach any mount, so all of them stay in the kernel; the manifest says so with this call site.",
         helpLinkUri: HelpLinks.For(PathNotKnownId));
 
+    public const string SimCategory = "Unikraft.Determinism";
+    public const string NondeterministicId = "UK0201";
+
+    public static readonly DiagnosticDescriptor Nondeterministic = new(
+        id: NondeterministicId,
+        title: "API breaks determinism under simulation",
+        messageFormat: "'{0}' makes a sim run depend on the host, so a seed no longer replays it: {1}",
+        category: SimCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "In a build for the sim platform, one seed must replay one run exactly. This API reads the host's clock, randomness, threads or network instead of the simulation's.",
+        helpLinkUri: HelpLinks.For(NondeterministicId));
+
     public static readonly DiagnosticDescriptor[] All =
     {
-        UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown,
+        UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown, Nondeterministic,
     };
 }
 

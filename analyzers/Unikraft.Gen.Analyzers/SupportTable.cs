@@ -14,6 +14,8 @@ namespace Unikraft.Gen.Support
         Intercepted = 0,
         KernelApi = 1,
         Unsupported = 2,
+        // Works on the kernel, but makes a sim run depend on the host (UK0201, sim builds only).
+        Nondeterministic = 3,
     }
 
     internal enum SupportMemberKind
@@ -221,13 +223,14 @@ namespace Unikraft.Gen.Support
                     case "intercepted": status = SupportStatus.Intercepted; break;
                     case "kernel-api": status = SupportStatus.KernelApi; break;
                     case "unsupported": status = SupportStatus.Unsupported; break;
-                    default: throw new FormatException($"SupportTable.tsv line {lineNumber}: status '{cells[1]}' is not one of intercepted, kernel-api, unsupported.");
+                    case "nondeterministic": status = SupportStatus.Nondeterministic; break;
+                    default: throw new FormatException($"SupportTable.tsv line {lineNumber}: status '{cells[1]}' is not one of intercepted, kernel-api, unsupported, nondeterministic.");
                 }
 
                 string replacement = cells[3] == "-" ? string.Empty : cells[3];
                 string condition = cells[4] == "-" ? string.Empty : cells[4];
                 string reason = cells[5] == "-" ? string.Empty : cells[5];
-                if (status != SupportStatus.Unsupported && replacement.Length == 0)
+                if ((status == SupportStatus.Intercepted || status == SupportStatus.KernelApi) && replacement.Length == 0)
                 {
                     throw new FormatException($"SupportTable.tsv line {lineNumber}: an {cells[1]} row needs a replacement.");
                 }
@@ -239,12 +242,14 @@ namespace Unikraft.Gen.Support
 
                 if (condition.Length > 0)
                 {
-                    if (!condition.StartsWith("receiver=", StringComparison.Ordinal))
+                    if (condition.StartsWith("receiver=", StringComparison.Ordinal))
                     {
-                        throw new FormatException($"SupportTable.tsv line {lineNumber}: condition '{condition}' must be '-' or receiver=Type.Member.");
+                        condition = condition.Substring("receiver=".Length);
                     }
-
-                    condition = condition.Substring("receiver=".Length);
+                    else if (condition != NoArguments && condition != FirstArgumentFalse)
+                    {
+                        throw new FormatException($"SupportTable.tsv line {lineNumber}: condition '{condition}' must be '-', receiver=Type.Member, {NoArguments} or {FirstArgumentFalse}.");
+                    }
                 }
 
                 var row = new SupportRow(kind, typeName, memberName, status, cells[2], replacement, condition, reason, lineNumber);
@@ -401,7 +406,7 @@ namespace Unikraft.Gen.Support
         // Whether a receiver expression's symbol satisfies the row's condition ("System.Random.Shared").
         public static bool ReceiverMatches(SupportRow row, ISymbol? receiverSymbol)
         {
-            if (row.Condition.Length == 0)
+            if (row.Condition.Length == 0 || row.Condition == NoArguments || row.Condition == FirstArgumentFalse)
             {
                 return true;
             }
@@ -412,6 +417,24 @@ namespace Unikraft.Gen.Support
             }
 
             return MetadataName(containing) + "." + receiverSymbol.Name == row.Condition;
+        }
+
+        // Conditions on a call's arguments: 'new Random()' with no seed, 'ConfigureAwait(false)'.
+        public const string NoArguments = "arguments=0";
+        public const string FirstArgumentFalse = "argument=false";
+
+        // Whether a call's arguments satisfy the row's argument condition (true when it has none).
+        public static bool ArgumentsMatch(SupportRow row, System.Collections.Immutable.ImmutableArray<Microsoft.CodeAnalysis.Operations.IArgumentOperation> arguments)
+        {
+            switch (row.Condition)
+            {
+                case NoArguments:
+                    return arguments.Length == 0;
+                case FirstArgumentFalse:
+                    return arguments.Length >= 1 && arguments[0].Value.ConstantValue is { HasValue: true, Value: false };
+                default:
+                    return true;
+            }
         }
 
         // The rows in table order with the given status.

@@ -24,7 +24,8 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
     internal const string FunctionPointerSyntaxName = "function-pointer";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.UnsupportedApi, DiagnosticDescriptors.BypassesKernel, DiagnosticDescriptors.OverloadNotRedirected);
+        ImmutableArray.Create(DiagnosticDescriptors.UnsupportedApi, DiagnosticDescriptors.BypassesKernel, DiagnosticDescriptors.OverloadNotRedirected,
+            DiagnosticDescriptors.Nondeterministic);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -35,7 +36,11 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
 
     private static void Start(CompilationStartAnalysisContext context)
     {
-        var scope = new CompilationScope(context.Compilation, SupportTable.Embedded);
+        var scope = new CompilationScope(context.Compilation, SupportTable.Embedded)
+        {
+            IsSim = context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftPlatform", out string? platform)
+                && string.Equals(platform.Trim(), "sim", System.StringComparison.OrdinalIgnoreCase),
+        };
         context.RegisterOperationAction(scope.AnalyzeInvocation, OperationKind.Invocation);
         context.RegisterOperationAction(scope.AnalyzeObjectCreation, OperationKind.ObjectCreation);
         context.RegisterOperationAction(scope.AnalyzeMemberReference,
@@ -105,6 +110,21 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
                 case SupportStatus.Intercepted:
                     CheckOverload(context, row, invocation);
                     break;
+                case SupportStatus.Nondeterministic when SupportTable.ArgumentsMatch(row, invocation.Arguments):
+                    ReportNondeterministic(context, row, method, invocation.Syntax);
+                    break;
+            }
+        }
+
+        // True in a build for the sim platform, where runs must replay exactly by seed.
+        public bool IsSim { get; set; }
+
+        // UK0201: in a sim build, an API whose result depends on the host, not on the seed.
+        private void ReportNondeterministic(OperationAnalysisContext context, SupportRow row, ISymbol symbol, SyntaxNode syntax)
+        {
+            if (IsSim)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.Nondeterministic, syntax.GetLocation(), Describe(row, symbol), row.Reason));
             }
         }
 
@@ -126,6 +146,10 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             {
                 // A constructor that reaches the host (new FileStream): the fix calls the kernel's factory.
                 ReportBypass(context, row, constructor, creation.Syntax);
+            }
+            else if (row?.Status == SupportStatus.Nondeterministic && SupportTable.ArgumentsMatch(row, creation.Arguments))
+            {
+                ReportNondeterministic(context, row, constructor, creation.Syntax);
             }
         }
 
@@ -152,6 +176,10 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             else if (row.Status == SupportStatus.KernelApi && reference is not IMethodReferenceOperation)
             {
                 ReportBypass(context, row, member, reference.Syntax);
+            }
+            else if (row.Status == SupportStatus.Nondeterministic && reference is not IMethodReferenceOperation && row.Condition.Length == 0)
+            {
+                ReportNondeterministic(context, row, member, reference.Syntax);
             }
         }
 

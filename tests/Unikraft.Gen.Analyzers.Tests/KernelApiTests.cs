@@ -135,4 +135,40 @@ public sealed class KernelApiTests
 
         await AnalyzeAsync(source);
     }
+
+    private const string KernelFile = """
+
+        namespace Unikraft.Kernel
+        {
+            internal static class KernelFile
+            {
+                public static System.IO.Stream Open(string path, System.IO.FileMode mode) => System.IO.Stream.Null;
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task NewFileStream_ReportsUK0002_AndFixCallsKernelFileOpen()
+    {
+        const string source = """
+            using System.IO;
+
+            class Program
+            {
+                static Stream Open() => {|#0:new FileStream("/data/log.txt", FileMode.Append)|};
+            }
+            """ + KernelFile;
+        const string fixedSource = """
+            using System.IO;
+
+            class Program
+            {
+                static Stream Open() => Unikraft.Kernel.KernelFile.Open("/data/log.txt", FileMode.Append);
+            }
+            """ + KernelFile;
+
+        await FixAsync(source, fixedSource,
+            Diagnostic(DiagnosticDescriptors.BypassesKernel).WithLocation(0)
+                .WithMessage("'new FileStream' bypasses the kernel: a FileStream constructor opens the host's file, and constructors cannot be intercepted; use 'KernelFile.Open'"));
+    }
 }
