@@ -1,0 +1,338 @@
+namespace Unikraft.Kernel.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using Xunit;
+using Xunit.Abstractions;
+
+// The hostfs sandbox under attack. The host folder "sandbox" has a sibling folder "sibling"
+// holding the secrets every attempt aims at; the host has planted symbolic links of every kind
+// (absolute, relative, chained, dangling, into /proc) and a hard link to a sibling file inside
+// the sandbox beforehand. Each attempt must be refused, and the sibling must hash the same
+// before and after.
+//
+// Some attempts use "forged" vnodes: HostVnode objects built directly with a path the VFS
+// would never produce (an absolute path, "..", a symbolic link taken for a directory). They
+// stand for a VFS bug or for a vnode whose host object was swapped after it was looked up, and
+// show that the sandbox does not rest on the VFS or on the vnode's idea of its own type.
+public sealed class HostFsSandboxTests : IDisposable
+{
+    private const string Secret = "secret";
+
+    private readonly TempFolder baseFolder;
+    private readonly string sandbox;
+    private readonly string sibling;
+    private readonly HostFileSystem fileSystem;
+    private readonly IVnode root;
+    private readonly ITestOutputHelper output;
+
+    public HostFsSandboxTests(ITestOutputHelper output)
+    {
+        this.output = output;
+        baseFolder = new TempFolder();
+        sandbox = baseFolder.Full("sandbox");
+        sibling = baseFolder.Full("sibling");
+        Directory.CreateDirectory(sandbox);
+        Directory.CreateDirectory(Path.Combine(sibling, "sub"));
+        File.WriteAllText(Path.Combine(sibling, "secret.txt"), Secret);
+        File.WriteAllText(Path.Combine(sibling, "sub", "deep.txt"), Secret);
+        File.WriteAllText(Path.Combine(sibling, "hardlinked.txt"), Secret);
+
+        Directory.CreateDirectory(Path.Combine(sandbox, "a", "b"));
+        File.WriteAllText(Path.Combine(sandbox, "a", "file.txt"), "inside");
+        Plant("abs-etc", "/etc");
+        Plant("abs-secret", Path.Combine(sibling, "secret.txt"));
+        Plant("abs-sibling", sibling);
+        Plant("rel-out", "../sibling/secret.txt");
+        Plant("rel-out-dir", "../sibling");
+        Plant("a/b/climb", "../../../sibling");
+        Plant("chain1", "chain2");
+        Plant("chain2", "chain3");
+        Plant("chain3", "../sibling/secret.txt");
+        Plant("proc-root", "/proc/self/root");
+        Plant("proc-fd", "/proc/self/fd");
+        Plant("proc-cwd", "/proc/self/cwd");
+        Plant("dangling-out", "../sibling/created-through-link");
+        baseFolder.HardLink("sandbox/hard-secret", "sibling/hardlinked.txt");
+
+        fileSystem = new HostFileSystem(sandbox, readOnly: false);
+        root = HostFileSystemTests.Mount(fileSystem);
+    }
+
+    public void Dispose()
+    {
+        fileSystem.Dispose();
+        baseFolder.Dispose();
+    }
+
+    [Fact]
+    public void EscapeCatalogue_EveryAttemptIsRefused_AndNothingOutsideChanges()
+    {
+        string before = HashTree(sibling);
+        IVnode a = VnodeTree.Get(root, "a");
+        IVnode inside = VnodeTree.Get(root, "a/file.txt");
+        IVnode absEtc = VnodeTree.Get(root, "abs-etc");
+        byte[] buffer = new byte[64];
+        string longName = new string('x', 256);
+        string longPath = string.Join("/", System.Linq.Enumerable.Repeat("a", 2100));
+
+        List<(string What, Func<long> Attempt)> attempts = new List<(string, Func<long>)>
+        {
+            ("lookup ..", () => root.Lookup("..", out _)),
+            ("lookup ../sibling", () => root.Lookup("../sibling", out _)),
+            ("lookup a/../../sibling from a", () => a.Lookup("../../sibling", out _)),
+            ("lookup an absolute path", () => root.Lookup("/etc", out _)),
+            ("lookup through an absolute symlink to /etc", () => absEtc.Lookup("passwd", out _)),
+            ("read an absolute symlink to the secret", () => VnodeTree.Get(root, "abs-secret").Read(0, buffer)),
+            ("read an absolute symlink, taken for a file", () => Forged("", "abs-secret", Stat.S_IFREG).Read(0, buffer)),
+            ("read a relative symlink climbing out, taken for a file", () => Forged("", "rel-out", Stat.S_IFREG).Read(0, buffer)),
+            ("lookup in a relative symlink to the sibling, taken for a directory", () => Forged("", "rel-out-dir", Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("lookup in an absolute symlink to the sibling", () => Forged("", "abs-sibling", Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("read through a nested symlink climbing out", () => Forged("a/b/climb", "secret.txt", Stat.S_IFREG).Read(0, buffer)),
+            ("read through a symlink chain", () => Forged("", "chain1", Stat.S_IFREG).Read(0, buffer)),
+            ("lookup in /proc/self/root", () => Forged("", "proc-root", Stat.S_IFDIR).Lookup("etc", out _)),
+            ("read /proc/self/root/etc/passwd", () => Forged("proc-root/etc", "passwd", Stat.S_IFREG).Read(0, buffer)),
+            ("read /proc/self/fd/N (the root fd)", () => Forged("proc-fd", fileSystem.RootFd.ToString(System.Globalization.CultureInfo.InvariantCulture), Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("read through /proc/self/cwd", () => Forged("proc-cwd", "etc", Stat.S_IFDIR).ReadDirectory(0, out _)),
+            ("list /etc through a symlink", () => Forged("", "abs-etc", Stat.S_IFDIR).ReadDirectory(0, out _)),
+            ("a vnode with a path through ..", () => Forged("..", "sibling", Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("a vnode with an absolute path", () => Forged("", sibling, Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("write a vnode with a path through ..", () => Forged("../sibling", "secret.txt", Stat.S_IFREG).Write(0, "PWNED"u8)),
+            ("truncate a vnode with a path through a/../..", () => Forged("a/../../sibling", "secret.txt", Stat.S_IFREG).SetSize(0)),
+            ("create through a dangling symlink pointing outside", () => root.Create("dangling-out", 0x1A4, out _)),
+            ("mkdir through a dangling symlink pointing outside", () => root.MakeDirectory("dangling-out", 0x1ED, out _)),
+            ("mkdir ../sibling/new", () => root.MakeDirectory("../sibling/new", 0x1ED, out _)),
+            ("mkdir inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).MakeDirectory("new", 0x1ED, out _)),
+            ("create inside a symlink to the sibling", () => Forged("", "abs-sibling", Stat.S_IFDIR).Create("new", 0x1A4, out _)),
+            ("unlink ../sibling/secret.txt", () => root.Unlink("../sibling/secret.txt")),
+            ("unlink inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).Unlink("secret.txt")),
+            ("rmdir inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).RemoveDirectory("sub")),
+            ("symlinkat with a name outside", () => root.MakeSymbolicLink("../sibling/evil", "/etc", out _)),
+            ("symlinkat inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).MakeSymbolicLink("evil", "x", out _)),
+            ("linkat with a name outside", () => root.Link("../sibling/linked", inside)),
+            ("linkat into a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).Link("linked", inside)),
+            ("linkat from an outside file", () => root.Link("stolen", Forged("../sibling", "secret.txt", Stat.S_IFREG))),
+            ("linkat from a symlink to an outside file, taken for a file", () => root.Link("stolen", Forged("rel-out-dir", "secret.txt", Stat.S_IFREG))),
+            ("rename out with ..", () => root.Rename("a", root, "../sibling/a")),
+            ("rename into a symlink to the sibling", () => a.Rename("file.txt", Forged("", "rel-out-dir", Stat.S_IFDIR), "moved.txt")),
+            ("rename the secret in from outside", () => Forged("", "abs-sibling", Stat.S_IFDIR).Rename("secret.txt", root, "taken.txt")),
+            ("rename a directory onto a symlink's place so a path leads out", () => Forged("a/b/climb", "sub", Stat.S_IFDIR).Rename("deep.txt", a, "deep.txt")),
+            ("set times through a symlink", () => Forged("", "rel-out", Stat.S_IFREG).SetTimes(default, default)),
+            ("write a hard link the host made to an outside file", () => VnodeTree.Get(root, "hard-secret").Write(0, "PWNED"u8)),
+            ("truncate a hard link the host made to an outside file", () => VnodeTree.Get(root, "hard-secret").SetSize(0)),
+            ("re-time a hard link the host made to an outside file", () => VnodeTree.Get(root, "hard-secret").SetTimes(default, default)),
+            ("a name longer than NAME_MAX", () => root.Create(longName, 0x1A4, out _)),
+            ("a path longer than PATH_MAX", () => Forged(longPath, "x", Stat.S_IFDIR).Create("y", 0x1A4, out _)),
+            ("a lookup with a path longer than PATH_MAX", () => Forged(longPath, "x", Stat.S_IFDIR).Lookup("y", out _)),
+            ("a NUL in a name", () => root.Create("a\0../../sibling/x", 0x1A4, out _)),
+            ("a NUL in a lookup", () => root.Lookup("rel-out\0", out _)),
+            ("a NUL in a symlink target", () => root.MakeSymbolicLink("l", "/etc\0x", out _)),
+            ("an empty name", () => root.Create("", 0x1A4, out _)),
+            ("readlink of something that is not a link", () => inside.ReadLink(out _)),
+        };
+
+        List<string> problems = new List<string>();
+        foreach ((string what, Func<long> attempt) in attempts)
+        {
+            long result = attempt();
+            output.WriteLine(what + ": " + (result < 0 ? Errno.Name((int)-result) : result.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            if (result >= 0)
+            {
+                problems.Add(what + ": succeeded (" + result + ")");
+            }
+        }
+
+        Assert.True(attempts.Count >= 25);
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Assert.Equal(before, HashTree(sibling));
+        Assert.False(File.Exists(Path.Combine(sibling, "created-through-link")));
+        Assert.Equal(Secret, File.ReadAllText(Path.Combine(sibling, "secret.txt")));
+    }
+
+    [Fact]
+    public void PlantedLinks_AreLinksToTheVfs_NeverFollowedOnTheHost()
+    {
+        // Reading a link gives its text; the VFS resolves it in the kernel's own name space.
+        Assert.Equal("/etc", VnodeTree.ReadLink(VnodeTree.Get(root, "abs-etc")));
+        Assert.Equal(Stat.S_IFLNK, VnodeTree.Get(root, "proc-root").Type);
+        Assert.Equal(0, VnodeTree.Get(root, "abs-secret").GetAttributes(out Stat link));
+        Assert.Equal(Stat.S_IFLNK, link.Type);
+        // A symbolic link made inside may hold any text; it is only text to the host.
+        Assert.Equal(0, root.MakeSymbolicLink("new-link", "/etc/passwd", out IVnode? made));
+        Assert.Equal(-Errno.ELOOP, ((HostVnode)Forged("", "new-link", Stat.S_IFREG)).Read(0, new byte[8]));
+        Assert.Equal(-Errno.EINVAL, made!.Read(0, new byte[8]));
+    }
+
+    [Fact]
+    public void HardLinkMadeByTheHost_CanBeReadButNotChanged()
+    {
+        IVnode hard = VnodeTree.Get(root, "hard-secret");
+        Assert.Equal(Secret, Encoding.UTF8.GetString(VnodeTree.ReadAll(hard)));
+        Assert.Equal(-Errno.EPERM, hard.Write(0, "x"u8));
+        // Its name inside may go: that changes nothing outside but the link count.
+        Assert.Equal(0, root.Unlink("hard-secret"));
+        Assert.Equal(Secret, File.ReadAllText(Path.Combine(sibling, "hardlinked.txt")));
+    }
+
+    [Fact]
+    public void ReadOnlyMount_RefusesEveryChangeWithErofs()
+    {
+        string before = HashTree(baseFolder.Path);
+        using HostFileSystem readOnly = new HostFileSystem(sandbox, readOnly: true);
+        IVnode readOnlyRoot = HostFileSystemTests.Mount(readOnly);
+        IVnode a = VnodeTree.Get(readOnlyRoot, "a");
+        IVnode file = VnodeTree.Get(readOnlyRoot, "a/file.txt");
+        Func<long>[] changes =
+        {
+            () => file.Write(0, "x"u8),
+            () => file.SetSize(0),
+            () => file.SetTimes(default, default),
+            () => readOnlyRoot.SetTimes(default, default),
+            () => a.Create("new", 0x1A4, out _),
+            () => a.MakeDirectory("new", 0x1ED, out _),
+            () => a.MakeSymbolicLink("new", "x", out _),
+            () => a.Link("new", file),
+            () => a.Unlink("file.txt"),
+            () => readOnlyRoot.RemoveDirectory("a"),
+            () => a.Rename("file.txt", readOnlyRoot, "moved"),
+        };
+        foreach (Func<long> change in changes)
+        {
+            Assert.Equal(-Errno.EROFS, change());
+        }
+        Assert.Equal("inside", Encoding.UTF8.GetString(VnodeTree.ReadAll(file)));
+        Assert.Equal(before, HashTree(baseFolder.Path));
+    }
+
+    [Fact]
+    public void SymlinkSwappedWhileTheKernelWalks_NeverLeadsOutside()
+    {
+        // A host thread flips "race" between a directory inside and a symbolic link to the
+        // sibling, while the kernel reads, writes and creates through it.
+        string race = Path.Combine(sandbox, "race");
+        string parked = Path.Combine(sandbox, "race-parked");
+        Directory.CreateDirectory(parked);
+        File.WriteAllText(Path.Combine(parked, "secret.txt"), "inside");
+        string before = HashTree(sibling);
+        int flips = 0;
+        bool stop = false;
+        Thread flipper = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                try
+                {
+                    // Each state holds a moment, so the kernel meets all three.
+                    Directory.Move(parked, race);
+                    Thread.SpinWait(20_000);
+                    Directory.Move(race, parked);
+                    File.CreateSymbolicLink(race, "../sibling");
+                    Thread.SpinWait(20_000);
+                    File.Delete(race);
+                    File.CreateSymbolicLink(race, sibling);
+                    Thread.SpinWait(20_000);
+                    File.Delete(race);
+                    Interlocked.Increment(ref flips);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        });
+        flipper.Start();
+        List<string> problems = new List<string>();
+        byte[] buffer = new byte[64];
+        int sawDirectory = 0;
+        try
+        {
+            for (int iteration = 0; iteration < 5000; iteration++)
+            {
+                IVnode directory = Forged("", "race", Stat.S_IFDIR);
+                if (directory.Lookup("secret.txt", out IVnode? found) == 0)
+                {
+                    sawDirectory++;
+                    long read = found!.Read(0, buffer);
+                    if (read > 0 && Encoding.UTF8.GetString(buffer, 0, (int)read) == Secret)
+                    {
+                        problems.Add("read the sibling's secret through the swapped link");
+                    }
+                }
+                long direct = Forged("race", "secret.txt", Stat.S_IFREG).Read(0, buffer);
+                if (direct > 0 && Encoding.UTF8.GetString(buffer, 0, (int)direct) == Secret)
+                {
+                    problems.Add("read the secret by path through the swapped link");
+                }
+                Forged("race", "secret.txt", Stat.S_IFREG).Write(0, "PWNED!"u8);
+                directory.Create("pwn-" + iteration, 0x1A4, out _);
+                directory.MakeDirectory("pwn-dir-" + iteration, 0x1ED, out _);
+                directory.Unlink("pwn-" + iteration);
+                directory.RemoveDirectory("pwn-dir-" + iteration);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            flipper.Join();
+        }
+
+        output.WriteLine("host flips: " + flips + ", lookups that found the directory: " + sawDirectory);
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Assert.True(flips > 0, "the host thread never flipped the link");
+        Assert.True(sawDirectory > 0, "the kernel never met the directory state: the race was not run");
+        Assert.Equal(before, HashTree(sibling));
+    }
+
+    private IVnode Forged(string parentPath, string name, int type) => new HostVnode(fileSystem, parentPath, name, type, 0);
+
+    private void Plant(string relative, string target)
+    {
+        File.CreateSymbolicLink(Path.Combine(sandbox, relative), target);
+    }
+
+    // Every name below folder with its type, mode, size, modification time and content (or
+    // link text), links never followed.
+    private static string HashTree(string folder)
+    {
+        List<string> entries = new List<string>();
+        Collect(folder, entries);
+        entries.Sort(StringComparer.Ordinal);
+        StringBuilder description = new StringBuilder();
+        foreach (string entry in entries)
+        {
+            FileInfo info = new FileInfo(entry);
+            description.Append(Path.GetRelativePath(folder, entry)).Append('|');
+            if (info.LinkTarget != null)
+            {
+                description.Append("link ").Append(info.LinkTarget);
+            }
+            else if (Directory.Exists(entry))
+            {
+                description.Append("dir");
+            }
+            else
+            {
+                description.Append("file ").Append(info.Length).Append(' ').Append(info.LastWriteTimeUtc.Ticks).Append(' ')
+                    .Append(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry))));
+            }
+            description.Append('\n');
+        }
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(description.ToString())));
+    }
+
+    // Recurses into real directories only: the sandbox holds links to /etc and /proc/self/root.
+    private static void Collect(string directory, List<string> entries)
+    {
+        foreach (string entry in Directory.GetFileSystemEntries(directory))
+        {
+            entries.Add(entry);
+            if (new FileInfo(entry).LinkTarget == null && Directory.Exists(entry))
+            {
+                Collect(entry, entries);
+            }
+        }
+    }
+}
