@@ -13,6 +13,10 @@
 // GNU cpio writes for the same folder, sorted, with "-o -H newc --reproducible --owner=0:0" when
 // every mtime is 0 and the modes are those above (the tests hold the writer to that).
 //
+// Unikraft.Gen.targets compiles this file with RoslynCodeTaskFactory and runs CpioArchiveTask
+// (below) on each initrd mount's folder. The kernel tests compile CpioWriter alone, with
+// UNIKRAFT_CPIO_WRITER_ONLY defined, since they do not reference MSBuild.
+//
 // NOTE: format from cpio(5) and Linux Documentation/driver-api/early-userspace/buffer-format.rst.
 namespace Unikraft.Gen.Build
 {
@@ -187,4 +191,63 @@ namespace Unikraft.Gen.Build
         private static extern IntPtr readlink(byte[] path, byte[] buffer, UIntPtr size);
 #endif
     }
+
+#if !UNIKRAFT_CPIO_WRITER_ONLY
+    // The MSBuild task: packs Folder into the archive Output. The file is rewritten only when
+    // its bytes change, so an unchanged folder leaves the build incremental.
+    public sealed class CpioArchiveTask : Microsoft.Build.Utilities.Task
+    {
+        [Microsoft.Build.Framework.Required]
+        public string Folder { get; set; } = "";
+
+        [Microsoft.Build.Framework.Required]
+        public string Output { get; set; } = "";
+
+        public override bool Execute()
+        {
+            try
+            {
+                byte[] archive;
+                using (MemoryStream stream = new MemoryStream())
+                {
+                    CpioWriter.Write(Folder, stream);
+                    archive = stream.ToArray();
+                }
+                string output = Path.GetFullPath(Output);
+                string directory = Path.GetDirectoryName(output);
+                if (!string.IsNullOrEmpty(directory))
+                {
+                    Directory.CreateDirectory(directory);
+                }
+                if (File.Exists(output) && Same(File.ReadAllBytes(output), archive))
+                {
+                    return true;
+                }
+                File.WriteAllBytes(output, archive);
+                return true;
+            }
+            catch (Exception exception) when (exception is IOException || exception is UnauthorizedAccessException)
+            {
+                Log.LogError("initrd: cannot pack the folder '{0}' into '{1}': {2}", Folder, Output, exception.Message);
+                return false;
+            }
+        }
+
+        private static bool Same(byte[] left, byte[] right)
+        {
+            if (left.Length != right.Length)
+            {
+                return false;
+            }
+            for (int index = 0; index < left.Length; index++)
+            {
+                if (left[index] != right[index])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+#endif
 }
