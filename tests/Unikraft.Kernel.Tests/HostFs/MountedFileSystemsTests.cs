@@ -1,0 +1,84 @@
+namespace Unikraft.Kernel.Tests;
+
+using System;
+using System.IO;
+using System.Text;
+using Xunit;
+
+// initrd and hostfs mounted as the generated boot mounts them, used through the syscalls: the
+// VFS follows symbolic links in the kernel's own name space, so links the host planted in a
+// hostfs folder can never name a host path.
+public sealed class MountedFileSystemsTests : IDisposable
+{
+    private readonly TempFolder baseFolder = new TempFolder();
+    private readonly string sandbox;
+
+    public MountedFileSystemsTests()
+    {
+        sandbox = baseFolder.Full("sandbox");
+        Directory.CreateDirectory(Path.Combine(sandbox, "a"));
+        Directory.CreateDirectory(baseFolder.Full("sibling"));
+        File.WriteAllText(baseFolder.Full("sibling/secret.txt"), "secret");
+        File.WriteAllText(Path.Combine(sandbox, "a", "file.txt"), "inside");
+        File.CreateSymbolicLink(Path.Combine(sandbox, "abs-secret"), baseFolder.Full("sibling/secret.txt"));
+        File.CreateSymbolicLink(Path.Combine(sandbox, "rel-out"), "../sibling/secret.txt");
+        File.CreateSymbolicLink(Path.Combine(sandbox, "proc-root"), "/proc/self/root");
+        File.CreateSymbolicLink(Path.Combine(sandbox, "dangling-out"), "../sibling/created");
+        File.CreateSymbolicLink(Path.Combine(sandbox, "to-a"), "a");
+    }
+
+    public void Dispose() => baseFolder.Dispose();
+
+    [Fact]
+    public void HostFsAtRoot_PathsAndPlantedLinksStayInside()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        using HostFileSystem hostFileSystem = new HostFileSystem(sandbox, readOnly: false);
+        VfsMounts.Mount(kernel, "/", hostFileSystem, false);
+
+        Assert.Equal("inside", ReadFile(kernel, "a/file.txt"));
+        Assert.Equal("inside", ReadFile(kernel, "/to-a/file.txt"));
+        Assert.Equal("inside", ReadFile(kernel, "/../../a/../a/file.txt"));
+        foreach (string path in new[]
+        {
+            "/../sibling/secret.txt", "../../sibling/secret.txt", "abs-secret", "rel-out", "proc-root/etc/passwd",
+            "proc-root/" + baseFolder.Full("sibling/secret.txt"), "a/../../sibling/secret.txt",
+        })
+        {
+            Assert.Equal(-Errno.ENOENT, Sys.Openat(kernel, OpenFlags.AT_FDCWD, path, OpenFlags.O_RDONLY, 0));
+        }
+        // O_CREAT through a dangling link: the VFS resolves "../sibling/created" from "/", whose
+        // parent is "/" itself, and there is no /sibling.
+        Assert.Equal(-Errno.ENOENT, Sys.Openat(kernel, OpenFlags.AT_FDCWD, "dangling-out", OpenFlags.O_CREAT | OpenFlags.O_WRONLY, 0x1A4));
+        Assert.False(File.Exists(baseFolder.Full("sibling/created")));
+        Assert.Equal("secret", File.ReadAllText(baseFolder.Full("sibling/secret.txt")));
+    }
+
+    [Fact]
+    public void InitrdAtRoot_HostFsBelow_ReadOnlyRefusesWrites()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        VfsMounts.Mount(kernel, "/", InitrdLoader.FromResource(typeof(MountedFileSystemsTests).Assembly, "initrd-sample.cpio", 1 << 20), false);
+        using HostFileSystem hostFileSystem = new HostFileSystem(sandbox, readOnly: true);
+        VfsMounts.Mount(kernel, "/d", hostFileSystem, true);
+
+        Assert.Equal("hello\n", ReadFile(kernel, "/a.txt"));
+        Assert.Equal("inside", ReadFile(kernel, "/d/a/file.txt"));
+        // ".." from the hostfs root is the initrd's root, never the host folder's parent.
+        Assert.Equal("hello\n", ReadFile(kernel, "/d/../a.txt"));
+        Assert.Equal(-Errno.EROFS, Sys.Openat(kernel, OpenFlags.AT_FDCWD, "/d/new.txt", OpenFlags.O_CREAT | OpenFlags.O_WRONLY, 0x1A4));
+        Assert.Equal(-Errno.EROFS, Sys.Mkdirat(kernel, OpenFlags.AT_FDCWD, "/d/newdir", 0x1ED));
+        Assert.False(File.Exists(Path.Combine(sandbox, "new.txt")));
+    }
+
+    private static string ReadFile(Kernel kernel, string path)
+    {
+        long fd = Sys.Openat(kernel, OpenFlags.AT_FDCWD, path, OpenFlags.O_RDONLY, 0);
+        Assert.True(fd >= 0, path + ": " + Errno.Name((int)-fd));
+        byte[] buffer = new byte[4096];
+        long read = Sys.Read(kernel, (int)fd, buffer);
+        Sys.Close(kernel, (int)fd);
+        Assert.True(read >= 0, path + ": read " + read);
+        return Encoding.UTF8.GetString(buffer, 0, (int)read);
+    }
+}
