@@ -534,7 +534,19 @@ internal sealed class HostVnode : IVnode
                 {
                     continue;
                 }
-                entry = new DirectoryEntry(Encoding.UTF8.GetString(nameBytes), inode, DirentType(type), next);
+                int entryType = DirentType(type);
+                if (entryType == 0)
+                {
+                    // DT_UNKNOWN: some host file systems leave the type to a stat.
+                    byte[] name = new byte[nameBytes.Length + 1];
+                    nameBytes.CopyTo(name);
+                    byte[] statx = new byte[HostCalls.StatxLength];
+                    if (HostCalls.Statx(fd, name, HostCalls.AT_SYMLINK_NOFOLLOW, statx) >= 0)
+                    {
+                        entryType = StatxMode(statx) & Stat.S_IFMT;
+                    }
+                }
+                entry = new DirectoryEntry(Encoding.UTF8.GetString(nameBytes), inode, entryType, next);
                 return 1;
             }
         }
