@@ -43,6 +43,21 @@ internal sealed class Kernel
 
     public IPlatform Platform => platform;
 
+    // Makes this kernel the current one on this thread and returns the one it replaced. A
+    // simulation runs several kernels on one thread and switches between them at every step.
+    public Kernel? Enter()
+    {
+        Kernel? previous = current;
+        current = this;
+        return previous;
+    }
+
+    // Undoes Enter: the kernel that was current before it is current again.
+    public static void Leave(Kernel? previous)
+    {
+        current = previous;
+    }
+
     public KernelLog Log { get; }
 
     public SyscallTrace Trace { get; }

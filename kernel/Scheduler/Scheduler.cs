@@ -20,6 +20,7 @@ internal sealed class Scheduler
     private readonly SchedulerContext context;
     private long timerSequence;
     private int ownerThreadId;
+    private IRunQueueOrder? order;
 
     public Scheduler(Kernel kernel)
     {
@@ -35,6 +36,40 @@ internal sealed class Scheduler
     public int TimerCount => timers.Count;
 
     public bool IsOwnerThread => System.Environment.CurrentManagedThreadId == ownerThreadId;
+
+    // Ready work, a foreign post or a due timer is waiting: the next step would run something.
+    public bool HasWork
+    {
+        get
+        {
+            if (ready.Count > 0 || !foreign.IsEmpty)
+            {
+                return true;
+            }
+            IClockDevice? clock = kernel.Clock;
+            return clock != null && timers.TryPeek(out WorkItem _, out TimerKey next) && next.Deadline <= clock.MonotonicNanoseconds;
+        }
+    }
+
+    // Which ready item runs next. Null (the hosted default) is FIFO; the sim platform supplies
+    // a seeded order so that one seed explores one interleaving and replays it exactly.
+    public IRunQueueOrder? Order
+    {
+        get => order;
+        set => order = value;
+    }
+
+    // The deadline of the earliest timer, so a simulation can jump virtual time straight to it.
+    public bool TryPeekTimer(out long monotonicDeadline)
+    {
+        if (timers.TryPeek(out WorkItem _, out TimerKey next))
+        {
+            monotonicDeadline = next.Deadline;
+            return true;
+        }
+        monotonicDeadline = 0;
+        return false;
+    }
 
     // The thread that runs the poll loop becomes the kernel thread.
     public void AttachToCurrentThread()
@@ -74,6 +109,31 @@ internal sealed class Scheduler
     // whether any work ran.
     public bool RunReady()
     {
+        Admit();
+        int count = ready.Count;
+        for (int index = 0; index < count; index++)
+        {
+            TakeNext().Invoke();
+        }
+        return count > 0;
+    }
+
+    // One step, the unit a simulation interleaves between kernels: takes in posts and due
+    // timers and runs one ready item. Returns whether one ran.
+    public bool RunOne()
+    {
+        Admit();
+        if (ready.Count == 0)
+        {
+            return false;
+        }
+        TakeNext().Invoke();
+        return true;
+    }
+
+    // Moves foreign posts and due timers to the run queue.
+    private void Admit()
+    {
         while (foreign.TryDequeue(out WorkItem posted))
         {
             ready.Enqueue(posted);
@@ -88,12 +148,21 @@ internal sealed class Scheduler
                 ready.Enqueue(due);
             }
         }
-        int count = ready.Count;
-        for (int index = 0; index < count; index++)
+    }
+
+    // FIFO unless an order is supplied; the items passed over go to the back in their order.
+    private WorkItem TakeNext()
+    {
+        IRunQueueOrder? chooser = order;
+        if (chooser != null && ready.Count > 1)
         {
-            ready.Dequeue().Invoke();
+            int skip = chooser.ChooseNext(ready.Count);
+            for (int index = 0; index < skip; index++)
+            {
+                ready.Enqueue(ready.Dequeue());
+            }
         }
-        return count > 0;
+        return ready.Dequeue();
     }
 
     // The poll loop of an async main: runs until the task completes. A task completed by

@@ -1,0 +1,184 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+
+// Virtual time for one kernel of a simulation: every kernel of a world reads the world's one
+// clock, which moves only when every kernel is idle.
+[Device("clock")]
+internal sealed class SimClock : IClockDevice
+{
+    // NOTE: 2026-01-01T00:00:00Z in nanoseconds since the Unix epoch; a fixed start makes
+    // CLOCK_REALTIME replay with the seed too.
+    public const long StartRealtime = 1_767_225_600_000_000_000;
+
+    private readonly Simulation world;
+    private readonly SimNode node;
+
+    public SimClock(Simulation world, SimNode node)
+    {
+        this.world = world;
+        this.node = node;
+    }
+
+    public long RealtimeNanoseconds => StartRealtime + world.Now;
+
+    public long MonotonicNanoseconds => world.Now;
+
+    // A kernel blocked in its own poll loop (nanosleep) lets the rest of the world run until
+    // its deadline or until it has work again; only then may virtual time pass it by.
+    public void WaitUntil(long monotonicDeadline, WaitHandle wake)
+    {
+        world.BlockUntil(node, monotonicDeadline);
+    }
+}
+
+// A console that keeps what a kernel writes, per kernel, and records each write in the trace.
+// Input is a fixed text the test sets before the run.
+[Device("console")]
+internal sealed class SimConsole : IConsoleDevice
+{
+    private readonly Simulation world;
+    private readonly SimNode node;
+    private readonly StringBuilder output = new StringBuilder();
+    private readonly StringBuilder error = new StringBuilder();
+    private byte[] input = Array.Empty<byte>();
+    private int inputPosition;
+
+    public SimConsole(Simulation world, SimNode node)
+    {
+        this.world = world;
+        this.node = node;
+    }
+
+    public string OutputText => output.ToString();
+
+    public string ErrorText => error.ToString();
+
+    public void SetInput(string text)
+    {
+        input = Encoding.UTF8.GetBytes(text);
+        inputPosition = 0;
+    }
+
+    public long WriteOutput(ReadOnlySpan<byte> bytes)
+    {
+        string text = Encoding.UTF8.GetString(bytes);
+        output.Append(text);
+        world.Trace.Record(world.Now, "stdout", node.Name, Escape(text));
+        return bytes.Length;
+    }
+
+    public long WriteError(ReadOnlySpan<byte> bytes)
+    {
+        string text = Encoding.UTF8.GetString(bytes);
+        error.Append(text);
+        world.Trace.Record(world.Now, "stderr", node.Name, Escape(text));
+        return bytes.Length;
+    }
+
+    public long ReadLine(Span<byte> buffer)
+    {
+        ReadOnlySpan<byte> pending = input.AsSpan(inputPosition);
+        if (pending.IsEmpty)
+        {
+            return 0;
+        }
+        int lineEnd = pending.IndexOf((byte)'\n');
+        int length = Math.Min(lineEnd < 0 ? pending.Length : lineEnd + 1, buffer.Length);
+        pending.Slice(0, length).CopyTo(buffer);
+        inputPosition += length;
+        return length;
+    }
+
+    public void Flush()
+    {
+    }
+
+    private static string Escape(string text)
+    {
+        return text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    }
+}
+
+// The platform of one kernel in a simulation: its devices are the world's (virtual clock,
+// seeded randomness, captured console), its log goes into the world's trace, and a halt only
+// marks the kernel halted, since the process and the other kernels go on.
+internal sealed class SimPlatform : IPlatform
+{
+    private readonly Simulation world;
+    private readonly SimNode node;
+
+    public SimPlatform(Simulation world, SimNode node)
+    {
+        this.world = world;
+        this.node = node;
+    }
+
+    public bool TraceSyscalls => world.Options.TraceSyscalls;
+
+    public Dictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public List<int> Halts { get; } = new List<int>();
+
+    public IConsoleDevice OpenConsole() => node.Console;
+
+    public IClockDevice OpenClock() => node.Clock;
+
+    public IRandomDevice OpenRandom() => node.Random;
+
+    // Sorted, so the boot environment does not depend on a dictionary's order.
+    public IEnumerable<KeyValuePair<string, string>> ReadEnvironment()
+    {
+        List<KeyValuePair<string, string>> variables = new List<KeyValuePair<string, string>>(Environment);
+        variables.Sort(static (left, right) => string.CompareOrdinal(left.Key, right.Key));
+        return variables;
+    }
+
+    // Syscall trace lines and kernel messages become trace events with the virtual time.
+    public void WriteLog(string line)
+    {
+        world.Trace.Record(world.Now, "log", node.Name, line);
+        if (world.Options.KeepLogs)
+        {
+            node.Log.Add(line);
+        }
+    }
+
+    public void Halt(int status)
+    {
+        Halts.Add(status);
+        world.Trace.Record(world.Now, "halt", node.Name, status, 0);
+    }
+}
+
+// The seeded run-queue order: which ready item of a kernel runs next is a draw of the world's
+// scheduling stream. The last choice is kept for the step's trace event.
+internal sealed class SimRunQueueOrder : IRunQueueOrder
+{
+    private readonly SimRandom random;
+
+    public SimRunQueueOrder(SimRandom random)
+    {
+        this.random = random;
+    }
+
+    public int LastPick { get; private set; }
+
+    public int LastCount { get; private set; }
+
+    public void Reset()
+    {
+        LastPick = 0;
+        LastCount = 0;
+    }
+
+    public int ChooseNext(int readyCount)
+    {
+        LastCount = readyCount;
+        LastPick = random.Next(readyCount);
+        return LastPick;
+    }
+}
