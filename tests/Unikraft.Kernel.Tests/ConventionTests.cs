@@ -158,7 +158,7 @@ public class ConventionTests
             .ToDictionary(library => library.Name);
 
         Assert.Equal(
-            new[] { "api", "console", "core", "devfs", "environ", "hostfs", "initrd", "platform-hosted", "ramfs", "random", "sched", "time", "vfs" },
+            new[] { "api", "console", "core", "devfs", "environ", "hostfs", "initrd", "netdev", "platform-hosted", "platform-sim", "ramfs", "random", "sched", "time", "vfs" },
             libraries.Keys.OrderBy(name => name, StringComparer.Ordinal));
         foreach (KernelLibraryAttribute library in libraries.Values)
         {
