@@ -21,6 +21,13 @@ using System;
 // both names of linkat resolve beneath the root. Read-only mounts refuse every change with EROFS
 // here as well as in the VFS. Without openat2 (Linux before 5.6) the mount is refused: there is
 // no safe fallback.
+//
+// Limits, by design: the threat is the program, not the host. The kernel can never move anything
+// out of the folder, but if the host itself moves a directory out while one call holds it open
+// (between openat2 and the *at call), that one call acts on the moved directory, as any open
+// descriptor would. Vnodes are paths resolved again on every call, so an open file that is
+// renamed or unlinked afterwards is no longer reachable through its descriptor (ENOENT), unlike
+// Linux; holding a host descriptor per open file needs an open/release notification in IVnode.
 [FileSystem("hostfs")]
 internal sealed class HostFileSystem : IFileSystem, IDisposable
 {

@@ -209,6 +209,29 @@ public sealed class HostFsSandboxTests : IDisposable
     }
 
     [Fact]
+    public void DirectoryTheHostMovesOut_IsGoneForTheKernel()
+    {
+        // Vnodes are paths below the root, resolved again on every call: a directory the host
+        // moves out of the folder takes nothing of the kernel's with it.
+        IVnode a = VnodeTree.Get(root, "a");
+        IVnode file = VnodeTree.Get(root, "a/file.txt");
+        string outside = baseFolder.Full("moved-out");
+        Directory.Move(Path.Combine(sandbox, "a"), outside);
+        string before = HashTree(outside);
+        byte[] buffer = new byte[16];
+
+        Assert.Equal(-Errno.ENOENT, file.Write(0, "PWNED"u8));
+        Assert.Equal(-Errno.ENOENT, file.Read(0, buffer));
+        Assert.Equal(-Errno.ENOENT, file.SetSize(0));
+        Assert.Equal(-Errno.ENOENT, a.Create("new", 0x1A4, out _));
+        Assert.Equal(-Errno.ENOENT, a.MakeDirectory("new", 0x1ED, out _));
+        Assert.Equal(-Errno.ENOENT, a.Unlink("file.txt"));
+        Assert.Equal(-Errno.ENOENT, a.Lookup("file.txt", out _));
+        Assert.Equal(-Errno.ENOENT, a.ReadDirectory(0, out _));
+        Assert.Equal(before, HashTree(outside));
+    }
+
+    [Fact]
     public void SymlinkSwappedWhileTheKernelWalks_NeverLeadsOutside()
     {
         // A host thread flips "race" between a directory inside and a symbolic link to the
