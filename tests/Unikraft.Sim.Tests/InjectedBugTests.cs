@@ -22,7 +22,7 @@ public class InjectedBugTests
         {
             try
             {
-                SimHarness.RunOne("NetworkScenarios.ReliableDeliveryWithoutDeduplication", seed,
+                SimHarness.RunOne("NetworkScenarios.BuggyReceiverWithoutDeduplication", seed,
                     world => NetworkScenarios.Exchange(world, skipDeduplication: true));
             }
             catch (SimFailure caught)
@@ -32,7 +32,7 @@ public class InjectedBugTests
         }
         Assert.NotNull(failure);
         ulong failingSeed = seed - 1;
-        string command = SimHarness.ReplayCommand("NetworkScenarios.ReliableDeliveryWithoutDeduplication", failingSeed);
+        string command = SimHarness.ReplayCommand("NetworkScenarios.BuggyReceiverWithoutDeduplication", failingSeed);
         Assert.Contains("Replay: " + command, failure!.Message, StringComparison.Ordinal);
         Assert.Contains("at most once and in order", failure.Message, StringComparison.Ordinal);
 

@@ -17,12 +17,12 @@ public class NetworkScenarios
 
     // The injected bug, run only when a replay asks for a seed (InjectedBugTests finds one).
     [Fact]
-    public void ReliableDeliveryWithoutDeduplication()
+    public void BuggyReceiverWithoutDeduplication()
     {
         ulong? seed = SimHarness.ReplaySeed();
         if (seed.HasValue)
         {
-            SimHarness.RunOne("NetworkScenarios.ReliableDeliveryWithoutDeduplication", seed.Value,
+            SimHarness.RunOne("NetworkScenarios.BuggyReceiverWithoutDeduplication", seed.Value,
                 world => Exchange(world, skipDeduplication: true));
         }
     }
