@@ -107,6 +107,22 @@ internal sealed class VfsLocation
 
     public bool IsDirectory => Vnode.Type == Stat.S_IFDIR;
 
+    // A directory that was removed while something still refers to it (an open fd, the working
+    // directory): Linux's IS_DEADDIR. Nothing can be created in it (ENOENT) and reading it is
+    // ENOENT; file systems report it as a directory with no links left.
+    public bool IsDeadDirectory
+    {
+        get
+        {
+            if (Vnode.Type != Stat.S_IFDIR)
+            {
+                return false;
+            }
+            Vnode.GetAttributes(out Stat attributes);
+            return attributes.LinkCount == 0;
+        }
+    }
+
     // True when this location is other or lies below it (a directory cannot move into itself).
     public bool IsAtOrBelow(VfsLocation other)
     {

@@ -185,6 +185,10 @@ internal sealed class VfsFile : IFileDescription
         {
             return -Errno.ENOTDIR;
         }
+        if (Location.IsDeadDirectory)
+        {
+            return -Errno.ENOENT;
+        }
         int used = 0;
         while (true)
         {

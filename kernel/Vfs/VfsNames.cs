@@ -151,6 +151,10 @@ internal static class VfsNames
         {
             return 0;
         }
+        if (target == null && newParent.IsDeadDirectory)
+        {
+            return -Errno.ENOENT;
+        }
         if (target != null)
         {
             if (source.IsDirectory)

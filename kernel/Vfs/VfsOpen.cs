@@ -64,6 +64,10 @@ internal static class VfsOpen
             {
                 return -Errno.EISDIR;
             }
+            if (directory.IsDeadDirectory)
+            {
+                return -Errno.ENOENT;
+            }
             long looked = PathWalk.Step(kernel, ref links, directory, last, false, out VfsLocation? existing);
             if (looked == 0 && existing != null)
             {
@@ -204,6 +208,11 @@ internal static class VfsOpen
         {
             parent = null;
             return -Errno.EROFS;
+        }
+        if (parent.IsDeadDirectory)
+        {
+            parent = null;
+            return -Errno.ENOENT;
         }
         return 0;
     }

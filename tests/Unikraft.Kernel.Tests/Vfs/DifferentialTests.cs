@@ -13,10 +13,11 @@ using Xunit.Abstractions;
 // through our syscalls on a ramfs at "/" and through real Linux syscalls in a fresh directory
 // under /dev/shm. Every result, errno, byte read and sorted directory listing must match, and
 // so must the whole tree at the end. A mismatch prints the seed and the shortest failing
-// sequence found. UNIKRAFT_DIFF_SEQUENCES runs more sequences, UNIKRAFT_DIFF_SEED one seed.
+// sequence found. UNIKRAFT_DIFF_SEQUENCES runs more sequences, UNIKRAFT_DIFF_SEED starts at that seed (alone: runs
+// only that one).
 public class DifferentialTests
 {
-    private const int DefaultSequences = 5000;
+    private const int DefaultSequences = 10000;
     private const int OperationsPerSequence = 50;
 
     private readonly ITestOutputHelper output;
@@ -35,7 +36,8 @@ public class DifferentialTests
         }
         int sequences = ReadCount("UNIKRAFT_DIFF_SEQUENCES", DefaultSequences);
         int firstSeed = ReadCount("UNIKRAFT_DIFF_SEED", 1);
-        if (Environment.GetEnvironmentVariable("UNIKRAFT_DIFF_SEED") != null)
+        if (Environment.GetEnvironmentVariable("UNIKRAFT_DIFF_SEED") != null &&
+            Environment.GetEnvironmentVariable("UNIKRAFT_DIFF_SEQUENCES") == null)
         {
             sequences = 1;
         }
@@ -225,7 +227,7 @@ internal sealed class FileOp
     {
         "open", "open", "open", "open", "open", "close", "mkdir", "read", "read", "write", "write", "write", "pread", "pwrite",
         "lseek", "lseek", "ftruncate", "rename", "rename", "unlink", "mkdir", "mkdir", "rmdir", "symlink",
-        "readlink", "link", "getdents", "stat", "stat", "fstat", "cat", "dup",
+        "readlink", "link", "getdents", "stat", "stat", "fstat", "cat", "dup", "openat",
     };
 
     private FileOp(string kind, string path, string path2, int flags, int handle, long offset, int length, byte fill)
@@ -269,6 +271,7 @@ internal sealed class FileOp
             switch (kind)
             {
                 case "open":
+                case "openat":
                     flags = random.Next(3);
                     flags |= random.Next(2) == 0 ? OpenFlags.O_CREAT : 0;
                     flags |= random.Next(7) == 0 ? OpenFlags.O_EXCL : 0;
@@ -316,6 +319,16 @@ internal sealed class FileOp
             case "open":
             {
                 long result = side.Open(Path, Flags, 0x1A4);
+                Remember(handles, ours, result, ref pending);
+                return DescribeFd(result);
+            }
+            case "openat":
+            {
+                if (fd < 0)
+                {
+                    return "skip";
+                }
+                long result = side.OpenAt(fd, Path, Flags, 0x1A4);
                 Remember(handles, ours, result, ref pending);
                 return DescribeFd(result);
             }
@@ -466,6 +479,7 @@ internal sealed class FileOp
         switch (Kind)
         {
             case "open": return "open(\"" + Path + "\", " + OpenFlagsText(Flags) + ")";
+            case "openat": return "openat(handle " + Handle + ", \"" + Path + "\", " + OpenFlagsText(Flags) + ")";
             case "rename": return "renameat2(\"" + Path + "\", \"" + Path2 + "\", " + Flags + ")";
             case "link": return "linkat(\"" + Path + "\", \"" + Path2 + "\", " + Flags + ")";
             case "symlink": return "symlink(\"" + Path2 + "\", \"" + Path + "\")";

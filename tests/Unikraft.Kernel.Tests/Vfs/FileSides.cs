@@ -8,6 +8,8 @@ internal interface IFileSide
 {
     long Open(string path, int flags, int mode);
 
+    long OpenAt(int dirfd, string path, int flags, int mode);
+
     long Close(int fd);
 
     long Read(int fd, byte[] buffer);
@@ -58,6 +60,8 @@ internal sealed class KernelSide : IFileSide
     public Kernel Kernel => kernel;
 
     public long Open(string path, int flags, int mode) => Sys.Openat(kernel, OpenFlags.AT_FDCWD, path, flags, mode);
+
+    public long OpenAt(int dirfd, string path, int flags, int mode) => Sys.Openat(kernel, dirfd, path, flags, mode);
 
     public long Close(int fd) => Sys.Close(kernel, fd);
 
@@ -121,6 +125,8 @@ internal sealed class LinuxSide : IFileSide
     }
 
     public long Open(string path, int flags, int mode) => LinuxFiles.OpenAt(root, path, flags, mode);
+
+    public long OpenAt(int dirfd, string path, int flags, int mode) => LinuxFiles.OpenAt(dirfd, path, flags, mode);
 
     public long Close(int fd) => LinuxFiles.Call(LinuxFiles.Close, fd);
 
