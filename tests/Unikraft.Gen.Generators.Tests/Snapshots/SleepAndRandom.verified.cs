@@ -3113,7 +3113,9 @@ internal sealed class Scheduler
     {
         Admit();
         int count = ready.Count;
-        for (int index = 0; index < count; index++)
+        // A work item may itself run the poll loop (nanosleep inside a task) and take items of
+        // this round, so the queue can run dry before count items ran here.
+        for (int index = 0; index < count && ready.Count > 0; index++)
         {
             TakeNext().Invoke();
         }
