@@ -295,11 +295,15 @@ internal sealed class GraphBuilder
 
         // Overrides and interface implementations.
         var links = new SortedSet<int>();
+        var implements = new SortedSet<int>();
+        bool isExplicit = declared is IMethodSymbol { ExplicitInterfaceImplementations.Length: > 0 }
+            || declared is IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 };
         foreach (ISymbol baseMember in BaseMembers(declared))
         {
             if (_symbols.TryGetValue(baseMember.OriginalDefinition, out GraphSymbol? linked))
             {
-                links.Add(linked.Id);
+                bool isInterfaceMember = baseMember.ContainingType?.TypeKind == TypeKind.Interface;
+                (isInterfaceMember && !isExplicit ? implements : links).Add(linked.Id);
             }
             else if (baseMember.Locations.All(l => !l.IsInSource))
             {
@@ -346,6 +350,7 @@ internal sealed class GraphBuilder
         symbol.BodyEdges = Merge(symbol.BodyEdges, bodyEdges);
         symbol.SignatureEdges = Merge(symbol.SignatureEdges, signatureEdges);
         symbol.Links = Merge(symbol.Links, links);
+        symbol.Implements = Merge(symbol.Implements, implements);
         _graph.Declarations.Add(new GraphDeclaration(symbol.Id, file, start, end - start, stubStart, stubLength, stubText));
     }
 

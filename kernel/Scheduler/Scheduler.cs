@@ -20,7 +20,9 @@ internal sealed class Scheduler
     private readonly SchedulerContext context;
     private long timerSequence;
     private int ownerThreadId;
-    private IRunQueueOrder? order;
+    // Assigned here as well as by the Order setter: a program whose kernel has no sim platform
+    // loses the setter to pruning, and the field must still count as assigned (CS0649).
+    private IRunQueueOrder? order = null;
 
     public Scheduler(Kernel kernel)
     {

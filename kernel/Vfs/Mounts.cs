@@ -57,6 +57,10 @@ internal static class VfsMounts
                 throw new KernelException("mount " + path + ": mount / first; the mount point must be a directory of a mounted file system");
             }
             long found = PathWalk.Resolve(kernel, rootLocation, path, true, out VfsLocation? location);
+            if (found == -Errno.ENOENT)
+            {
+                found = CreateMountPoint(kernel, rootLocation, path, out location);
+            }
             if (found < 0 || location == null)
             {
                 throw new KernelException("mount " + path + ": the mount point does not exist (" + Errno.Name((int)-found) + ")");
@@ -76,5 +80,48 @@ internal static class VfsMounts
             throw new KernelException("mount " + path + ": the file system failed to mount (" + Errno.Name((int)-mounted) + ")");
         }
         vfs.AddMount(new VfsMount(path, fileSystem, root, readOnly, vfs.MountCount + 1));
+    }
+
+    // Creates the missing directories of a mount point, as mkdir -p would, in the file systems
+    // mounted so far. Mount points are part of the kernel's configuration, not of the program's
+    // files, so this happens even under a read-only mount (an initrd root need not ship an empty
+    // /data for a hostfs to hang on), through the vnodes rather than through mkdirat.
+    private static long CreateMountPoint(Kernel kernel, VfsLocation root, string path, out VfsLocation? location)
+    {
+        location = null;
+        int start = 1;
+        while (start <= path.Length)
+        {
+            int end = path.IndexOf('/', start);
+            if (end < 0)
+            {
+                end = path.Length;
+            }
+            string prefix = path.Substring(0, end);
+            long found = PathWalk.Resolve(kernel, root, prefix, true, out VfsLocation? step);
+            if (found == -Errno.ENOENT)
+            {
+                int slash = prefix.LastIndexOf('/');
+                long parentFound = PathWalk.Resolve(kernel, root, slash == 0 ? "/" : prefix.Substring(0, slash), true, out VfsLocation? parent);
+                if (parentFound < 0 || parent == null)
+                {
+                    return parentFound < 0 ? parentFound : -Errno.ENOENT;
+                }
+                // NOTE: 0755, the mode mkdir -p gives under the usual umask 022.
+                long made = parent.Vnode.MakeDirectory(prefix.Substring(slash + 1), 0x1ED, out IVnode? _);
+                if (made < 0)
+                {
+                    return made;
+                }
+                found = PathWalk.Resolve(kernel, root, prefix, true, out step);
+            }
+            if (found < 0)
+            {
+                return found;
+            }
+            location = step;
+            start = end + 1;
+        }
+        return location == null ? -Errno.ENOENT : 0;
     }
 }

@@ -30,7 +30,7 @@ public sealed class CompileValidityTests
     [MemberData(nameof(Configurations))]
     public void EmittedKernel_CompilesWithoutWarnings(string program, bool nullable, bool implicitUsings)
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Program(program, nullable, implicitUsings));
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Program(program, nullable, implicitUsings), GeneratorHarness.ProgramProperties(program));
 
         // A program that writes 'string?' with nullable off gets CS8632 in its own code: that is the
         // program's business, not the kernel's.

@@ -73,7 +73,15 @@ internal static class GeneratorHarness
     public static CSharpCompilation Program(string name, bool nullable = true, bool implicitUsings = true) =>
         Compilation(new[] { ("Program.cs", ReadProgram(name)) }, nullable, implicitUsings);
 
-    public static GeneratorDriver Driver(IDictionary<string, string>? properties = null)
+    public static GeneratorDriver Driver(IDictionary<string, string>? properties = null) =>
+        CSharpGeneratorDriver.Create(
+            new[] { new KernelGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions(),
+            optionsProvider: OptionsFor(properties),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    // The global options an SDK build passes for these MSBuild properties (build_property.X).
+    public static AnalyzerConfigOptionsProvider OptionsFor(IDictionary<string, string>? properties)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -82,17 +90,14 @@ internal static class GeneratorHarness
             ["build_property.OutputType"] = "Exe",
             ["build_property.AssemblyName"] = "App",
             ["build_property.MSBuildProjectDirectory"] = ProjectDirectory,
+            ["build_property.UnikraftMounts"] = "",
         };
         foreach (KeyValuePair<string, string> pair in properties ?? new Dictionary<string, string>())
         {
             values["build_property." + pair.Key] = pair.Value;
         }
 
-        return CSharpGeneratorDriver.Create(
-            new[] { new KernelGenerator().AsSourceGenerator() },
-            parseOptions: ParseOptions(),
-            optionsProvider: new OptionsProvider(values),
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        return new OptionsProvider(values);
     }
 
     public sealed record Result(Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult Run)
@@ -127,11 +132,26 @@ internal static class GeneratorHarness
 
     public static Result Run(Compilation compilation, IDictionary<string, string>? properties = null)
     {
+        properties ??= new Dictionary<string, string>();
         GeneratorDriver driver = Driver(properties).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         return new Result(output, diagnostics, driver.GetRunResult());
     }
 
-    public static Result RunProgram(string name, IDictionary<string, string>? properties = null) => Run(Program(name), properties);
+    public static Result RunProgram(string name, IDictionary<string, string>? properties = null) => Run(Program(name), properties ?? ProgramProperties(name));
+
+    // A program's MSBuild properties, from its header comment: "// mounts: <UnikraftMounts value>".
+    public static IDictionary<string, string> ProgramProperties(string name)
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        string firstLine = ReadProgram(name).Split('\n')[0].Trim();
+        const string prefix = "// mounts: ";
+        if (firstLine.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            properties["UnikraftMounts"] = firstLine.Substring(prefix.Length);
+        }
+
+        return properties;
+    }
 
     public static string SourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 

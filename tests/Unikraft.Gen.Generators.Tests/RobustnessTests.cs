@@ -29,14 +29,14 @@ public sealed class RobustnessTests
     public async System.Threading.Tasks.Task TruncatedProgram_NeverThrows(string program)
     {
         string text = GeneratorHarness.ReadProgram(program);
-        ImmutableArray<DiagnosticAnalyzer> analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new Unikraft.Gen.Analyzers.SupportTableAnalyzer());
+        ImmutableArray<DiagnosticAnalyzer> analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new Unikraft.Gen.Analyzers.SupportTableAnalyzer(), new Unikraft.Gen.Analyzers.MountAnalyzer());
         int step = Math.Max(1, text.Length / 60);
         var failures = new List<string>();
         for (int cut = 0; cut <= text.Length; cut += step)
         {
             string partial = text.Substring(0, cut);
             Compilation compilation = GeneratorHarness.Compilation(new[] { ("Program.cs", partial) });
-            GeneratorDriver driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+            GeneratorDriver driver = GeneratorHarness.Driver(GeneratorHarness.ProgramProperties(program)).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
             GeneratorRunResult run = driver.GetRunResult().Results.Single();
             if (run.Exception is not null)
             {
@@ -49,7 +49,7 @@ public sealed class RobustnessTests
             }
 
             var withAnalyzers = output.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
-                AnalyzerOptions(), onAnalyzerException: (exception, analyzer, diagnostic) => failures.Add($"cut at {cut}: {analyzer} threw {exception}"),
+                AnalyzerOptions(program), onAnalyzerException: (exception, analyzer, diagnostic) => failures.Add($"cut at {cut}: {analyzer} threw {exception}"),
                 concurrentAnalysis: false, logAnalyzerExecutionTime: false));
             ImmutableArray<Diagnostic> analyzerDiagnostics = await withAnalyzers.GetAllDiagnosticsAsync(CancellationToken.None);
             foreach (Diagnostic diagnostic in analyzerDiagnostics.Where(d => d.Id == "AD0001"))
@@ -61,5 +61,6 @@ public sealed class RobustnessTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private static AnalyzerOptions AnalyzerOptions() => new(ImmutableArray<AdditionalText>.Empty);
+    private static AnalyzerOptions AnalyzerOptions(string program) =>
+        new(ImmutableArray<AdditionalText>.Empty, GeneratorHarness.OptionsFor(GeneratorHarness.ProgramProperties(program)));
 }

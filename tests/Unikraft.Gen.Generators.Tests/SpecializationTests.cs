@@ -35,6 +35,8 @@ public sealed class SpecializationTests
         { "KernelApiDirect", 0, "clock works\nmonotonic works\n" },
         { "UnusualSyntax", 0, "hello from a local function\nlambda\n42\npartial class\n" },
         { "ClashingNames", 0, "program-kernel 7 2 0 1\n" },
+        { "ReadOnlyFiles", 0, "exists: False, /dev/null holds 0 characters\n" },
+        { "ReadWriteFiles", 0, "/tmp/work/a.txt = ants\n/tmp/work/b.txt = bee\nb exists after delete: False\n" },
     };
 
     [Fact]

@@ -98,8 +98,12 @@ namespace Unikraft.Gen.Graph
         // What the syscall stub that replaces its body refers to.
         public int[] StubEdges { get; set; } = Array.Empty<int>();
 
-        // Kernel members it overrides or implements: they stay or go together.
+        // Kernel members it overrides or implements explicitly: they must be kept when it is.
         public int[] Links { get; set; } = Array.Empty<int>();
+
+        // Kernel interface members it implements implicitly: it is kept when they are (and its type
+        // is), but it may live on without them, as any public member of its class.
+        public int[] Implements { get; set; } = Array.Empty<int>();
 
         // For an API member: the kernel features it needs ([KernelFeature("FileWrite")]).
         public string[] Features { get; set; } = Array.Empty<string>();
@@ -181,7 +185,7 @@ namespace Unikraft.Gen.Graph
 
     internal sealed class KernelGraph
     {
-        private const string Magic = "unikraft-kernel-graph 2";
+        private const string Magic = "unikraft-kernel-graph 3";
 
         public string SourceHash { get; set; } = "";
 
@@ -249,7 +253,7 @@ namespace Unikraft.Gen.Graph
                     .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId).Append('\n');
                 builder.Append("edges\t").Append(symbol.Id).Append('\t').Append(Join(symbol.BodyEdges)).Append('\t').Append(Join(symbol.SignatureEdges))
                     .Append('\t').Append(Join(symbol.StubEdges)).Append('\t').Append(Join(symbol.Links))
-                    .Append('\t').Append(string.Join(",", symbol.Features)).Append('\n');
+                    .Append('\t').Append(string.Join(",", symbol.Features)).Append('\t').Append(Join(symbol.Implements)).Append('\n');
             }
 
             foreach (GraphGuard guard in Guards)
@@ -321,6 +325,7 @@ namespace Unikraft.Gen.Graph
                         target.StubEdges = Ints(cells[4]);
                         target.Links = Ints(cells[5]);
                         target.Features = cells[6].Length == 0 ? Array.Empty<string>() : cells[6].Split(',');
+                        target.Implements = Ints(cells[7]);
                         break;
                     case "guard":
                         graph.Guards.Add(new GraphGuard(Int(cells[1]), cells[2], Int(cells[3]), Int(cells[4]), Int(cells[5]), Ints(cells[6])));

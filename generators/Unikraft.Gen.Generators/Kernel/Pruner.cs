@@ -123,6 +123,14 @@ namespace Unikraft.Gen.Kernel
                         }
                     }
 
+                    foreach (int link in symbol.Implements)
+                    {
+                        if (via < 0 && _kept[link])
+                        {
+                            via = link;
+                        }
+                    }
+
                     if (via >= 0)
                     {
                         Keep(symbol.Id, strong: true, via, null);

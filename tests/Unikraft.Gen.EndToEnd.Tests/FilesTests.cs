@@ -1,0 +1,99 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+// samples/Files: plain System.IO calls on an initrd at / (read-only), a hostfs at /data and a ramfs
+// at /tmp. Built once with `dotnet build`, run with `dotnet run`.
+public sealed class FilesTests : IClassFixture<FilesTests.DebugBuild>
+{
+    private readonly DebugBuild build;
+
+    public FilesTests(DebugBuild build)
+    {
+        this.build = build;
+    }
+
+    private static string VisitsLog => Path.Combine(Repository.Sample("Files"), "data", "visits.log");
+
+    [Fact]
+    public void Files_Run_ReadsTheInitrd_KeepsALogOnTheHost_ListsTmp()
+    {
+        File.Delete(VisitsLog);
+        try
+        {
+            CommandResult first = build.RunWithDotnet(new Dictionary<string, string> { ["UNIKRAFT_TRACE"] = "1" });
+            Assert.True(first.ExitCode == 0, first.Describe());
+            Assert.Equal(
+                "Hello from the initrd.\nvisits so far: 1\n/tmp/scratch/a.txt: first\n/tmp/scratch/b.txt: second\n",
+                first.StandardOutput);
+            Assert.DoesNotContain(first.ErrorLines, line => line.Contains("reached but not in this kernel", StringComparison.Ordinal)
+                || line.EndsWith("= -ENOSYS", StringComparison.Ordinal));
+
+            CommandResult second = build.RunWithDotnet();
+            Assert.True(second.ExitCode == 0, second.Describe());
+            Assert.Contains("visits so far: 2\n", second.StandardOutput);
+
+            // The host folder really holds what the kernel wrote through hostfs.
+            Assert.Equal("visit 1\nvisit 2\n", File.ReadAllText(VisitsLog));
+        }
+        finally
+        {
+            File.Delete(VisitsLog);
+        }
+    }
+
+    [Fact]
+    public void Files_Manifest_HoldsTheThreeMountsAndTheWritePath()
+    {
+        KernelManifest manifest = KernelManifest.Load(build.OutputFile("Files.kernel.txt"));
+
+        foreach (string library in new[] { "vfs", "ramfs", "initrd", "hostfs" })
+        {
+            Assert.Contains(library, manifest.Libraries);
+        }
+
+        foreach (string syscall in new[] { "openat", "read", "write", "mkdirat", "getdents64" })
+        {
+            Assert.Contains(syscall, manifest.ImplementedSyscalls);
+        }
+
+        Assert.Contains("FileWrite  on", manifest.Text);
+        Assert.DoesNotContain("LEFT OUT", manifest.Text);
+    }
+
+    [Fact]
+    public void Files_InitrdArchive_IsByteIdenticalAcrossBuilds()
+    {
+        build.EnsureSucceeded();
+        string first = Archive(build.ArtifactsPath);
+        using var again = new DebugBuild();
+        again.EnsureSucceeded();
+        string second = Archive(again.ArtifactsPath);
+
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+
+        // The system's cpio reads it as the newc archive of the folder.
+        CommandResult list = Command.Run("sh", new[] { "-c", "cpio -it < '" + first + "'" }, build.Folder, TimeSpan.FromMinutes(1), null);
+        Assert.True(list.ExitCode == 0, list.Describe());
+        Assert.Contains("etc/motd", list.StandardOutput.Split('\n'));
+    }
+
+    private static string Archive(string artifacts)
+    {
+        string[] found = Directory.GetFiles(Path.Combine(artifacts, "obj"), "initrd_.cpio", SearchOption.AllDirectories);
+        Assert.True(found.Length == 1, "Expected one initrd_.cpio under " + artifacts + ", found " + found.Length);
+        return found[0];
+    }
+
+    public sealed class DebugBuild : SampleBuild
+    {
+        public DebugBuild()
+            : base("Files", "debug", "build")
+        {
+        }
+    }
+}
