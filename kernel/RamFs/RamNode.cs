@@ -11,6 +11,11 @@ internal sealed class RamNode : IVnode
     // of them (mm/shmem.c, BOGO_DIRENT_SIZE), so stat sizes match tmpfs.
     private const long BogoDirentSize = 20;
 
+    // NOTE: above every offset a directory gives (half a billion names added to one directory
+    // would reach it) and, with the order's length, below the VFS's end-of-directory position;
+    // see ReadDirectory.
+    private const long ListCookieBase = 1L << 29;
+
     private readonly RamFileSystem fileSystem;
     private readonly int type;
     private int mode;
@@ -21,7 +26,7 @@ internal sealed class RamNode : IVnode
     private string target = "";
     private Dictionary<string, RamNode>? children;
     private List<RamEntry>? order;
-    private long nextCookie;
+    private long nextOffset = 1;
     private Timespec accessTime;
     private Timespec modifyTime;
     private Timespec changeTime;
@@ -304,8 +309,10 @@ internal sealed class RamNode : IVnode
         {
             return -Errno.ENOENT;
         }
+        long reusedOffset = -1;
         if (destination.children.TryGetValue(newName, out RamNode? replaced))
         {
+            reusedOffset = destination.OffsetOf(newName);
             if (replaced == node)
             {
                 return 0;
@@ -335,7 +342,7 @@ internal sealed class RamNode : IVnode
             }
         }
         RemoveEntry(oldName);
-        destination.AddEntry(newName, node);
+        destination.AddEntry(newName, node, reusedOffset);
         if (node.type == Stat.S_IFDIR && destination != this)
         {
             linkCount--;
@@ -345,8 +352,15 @@ internal sealed class RamNode : IVnode
         return 0;
     }
 
-    // Cookies are sequence numbers given to entries as they are added, so an entry removed or
-    // added during a listing does not shift the others (as tmpfs's stable offsets).
+    // The listing follows tmpfs (Linux 6.14 and later, fs/libfs.c offset_readdir): names are
+    // listed newest first (the order of the dentry's children list: a created, linked or renamed
+    // name goes to the head), and each name has an offset, given in increasing order as names
+    // are added (a name renamed over another takes the offset of the one it replaced). A listing
+    // that stops because the caller's buffer is full resumes at the name with the largest
+    // offset not above the one it stopped at, or at the head when there is none. So cookie 0 is
+    // the head, a cookie below ListCookieBase is such an offset, and a cookie from
+    // ListCookieBase on is "the name at this index of the order", which is only ever asked for
+    // within one getdents call, when nothing changes between two entries.
     public long ReadDirectory(long cookie, out DirectoryEntry entry)
     {
         entry = default;
@@ -354,37 +368,71 @@ internal sealed class RamNode : IVnode
         {
             return -Errno.ENOTDIR;
         }
-        int low = 0;
-        int high = order.Count;
-        while (low < high)
+        int index;
+        if (cookie >= ListCookieBase)
         {
-            int middle = (low + high) / 2;
-            if (order[middle].Cookie < cookie)
+            index = (int)Math.Min(cookie - ListCookieBase - 1, int.MaxValue);
+            if (index < 0 || index >= order.Count)
             {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle;
+                return 0;
             }
         }
-        if (low >= order.Count)
+        else
         {
-            return 0;
+            index = order.Count - 1;
+            if (cookie > 0)
+            {
+                int best = -1;
+                for (int candidate = 0; candidate < order.Count; candidate++)
+                {
+                    long offset = order[candidate].Cookie;
+                    if (offset <= cookie && (best < 0 || offset > order[best].Cookie))
+                    {
+                        best = candidate;
+                    }
+                }
+                if (best >= 0)
+                {
+                    index = best;
+                }
+            }
+            if (index < 0)
+            {
+                return 0;
+            }
         }
-        RamEntry found = order[low];
-        entry = new DirectoryEntry(found.Name, found.Node.Inode, found.Node.type, found.Cookie + 1);
+        RamEntry found = order[index];
+        entry = new DirectoryEntry(found.Name, found.Node.Inode, found.Node.type, ListCookieBase + index, found.Cookie);
         return 1;
     }
 
+    private long OffsetOf(string name)
+    {
+        for (int index = 0; index < order!.Count; index++)
+        {
+            if (order[index].Name == name)
+            {
+                return order[index].Cookie;
+            }
+        }
+        return -1;
+    }
+
     private long AddEntry(string name, RamNode node)
+    {
+        return AddEntry(name, node, -1);
+    }
+
+    // Adds a name at the head of the listing order with a new offset, or with reusedOffset:
+    // tmpfs gives a name renamed over another the offset of the name it replaced.
+    private long AddEntry(string name, RamNode node, long reusedOffset)
     {
         if (children!.ContainsKey(name))
         {
             return -Errno.EEXIST;
         }
         children[name] = node;
-        order!.Add(new RamEntry(name, node, nextCookie++));
+        order!.Add(new RamEntry(name, node, reusedOffset >= 0 ? reusedOffset : nextOffset++));
         size += BogoDirentSize;
         Timespec now = fileSystem.Now();
         modifyTime = now;

@@ -82,7 +82,10 @@ internal interface IVnode
     long ReadDirectory(long cookie, out DirectoryEntry entry);
 }
 
-// One entry of ReadDirectory; Type is the S_IF* type bits of the entry.
+// One entry of ReadDirectory; Type is the S_IF* type bits of the entry. Cookie, when a file
+// system gives it (>= 0), is a cookie that returns this same entry even after names were added:
+// a listing whose buffer is full at this entry resumes there, as tmpfs does. -1: unknown (the
+// listing then resumes at the cookie that found the entry).
 internal readonly struct DirectoryEntry
 {
     public DirectoryEntry(string name, long inode, int type, long nextCookie)
@@ -91,7 +94,19 @@ internal readonly struct DirectoryEntry
         Inode = inode;
         Type = type;
         NextCookie = nextCookie;
+        Cookie = -1;
     }
+
+    public DirectoryEntry(string name, long inode, int type, long nextCookie, long cookie)
+    {
+        Name = name;
+        Inode = inode;
+        Type = type;
+        NextCookie = nextCookie;
+        Cookie = cookie;
+    }
+
+    public long Cookie { get; }
 
     public string Name { get; }
 

@@ -18,6 +18,11 @@ internal sealed class VfsFile : IFileDescription
     // and its NUL, padded to 8 bytes (include/linux/dirent.h).
     private const int DirentHeaderLength = 19;
 
+    // NOTE: the position of a directory listed to its end, as tmpfs's DIR_OFFSET_EOD (S32_MAX):
+    // a listing that reached the end stays there, so names added later show only after a
+    // rewind (lseek to 0), as on Linux.
+    public const long EndOfDirectory = int.MaxValue;
+
     private int flags;
     private long position;
 
@@ -192,10 +197,15 @@ internal sealed class VfsFile : IFileDescription
         int used = 0;
         while (true)
         {
+            if (position >= EndOfDirectory)
+            {
+                return used;
+            }
             string name;
             long inode;
             int type;
             long next;
+            long here = position;
             if (position == 0)
             {
                 name = ".";
@@ -219,9 +229,14 @@ internal sealed class VfsFile : IFileDescription
                 }
                 if (read == 0)
                 {
+                    position = EndOfDirectory;
                     return used;
                 }
                 name = entry.Name;
+                if (entry.Cookie >= 0)
+                {
+                    here = entry.Cookie + 2;
+                }
                 inode = entry.Inode;
                 type = entry.Type;
                 next = entry.NextCookie + 2;
@@ -230,6 +245,7 @@ internal sealed class VfsFile : IFileDescription
             int recordLength = (DirentHeaderLength + nameLength + 1 + 7) & ~7;
             if (used + recordLength > buffer.Length)
             {
+                position = here;
                 return used > 0 ? used : -Errno.EINVAL;
             }
             Span<byte> record = buffer.Slice(used, recordLength);

@@ -227,7 +227,7 @@ internal sealed class FileOp
     {
         "open", "open", "open", "open", "open", "close", "mkdir", "read", "read", "write", "write", "write", "pread", "pwrite",
         "lseek", "lseek", "ftruncate", "rename", "rename", "unlink", "mkdir", "mkdir", "rmdir", "symlink",
-        "readlink", "link", "getdents", "stat", "stat", "fstat", "cat", "dup", "openat",
+        "readlink", "link", "getdents", "stat", "stat", "fstat", "cat", "dup", "openat", "getdents-handle", "getdents-handle",
     };
 
     private FileOp(string kind, string path, string path2, int flags, int handle, long offset, int length, byte fill)
@@ -322,6 +322,16 @@ internal sealed class FileOp
                 Remember(handles, ours, result, ref pending);
                 return DescribeFd(result);
             }
+            case "getdents-handle":
+            {
+                if (fd < 0)
+                {
+                    return "skip";
+                }
+                byte[] buffer = new byte[Length * 2];
+                long result = side.Getdents(fd, buffer);
+                return Describe(result) + (result > 0 ? " " + string.Join(",", LinuxFiles.DirentNames(buffer.AsSpan(0, (int)result))) : "");
+            }
             case "openat":
             {
                 if (fd < 0)
@@ -377,7 +387,20 @@ internal sealed class FileOp
                 return Describe(Kind == "write" ? side.Write(fd, data) : side.Pwrite(fd, data, Offset));
             }
             case "lseek":
-                return fd < 0 ? "skip" : Describe(side.Lseek(fd, Offset, Flags));
+            {
+                if (fd < 0)
+                {
+                    return "skip";
+                }
+                // A directory's position is the file system's own cookie (tmpfs's differ from
+                // ours), so on a directory only a rewind is compared, and only its success.
+                if (side.Fstat(fd, out int mode, out _, out _) == 0 && (mode & Stat.S_IFMT) == Stat.S_IFDIR)
+                {
+                    long rewound = side.Lseek(fd, 0, OpenFlags.SEEK_SET);
+                    return rewound < 0 ? Describe(rewound) : "rewound";
+                }
+                return Describe(side.Lseek(fd, Offset, Flags));
+            }
             case "ftruncate":
                 return fd < 0 ? "skip" : Describe(side.Ftruncate(fd, Offset));
             case "fstat":
