@@ -14,6 +14,8 @@ public sealed class SnapshotTests
     [Theory]
     [InlineData("Hello")]
     [InlineData("SleepAndRandom")]
+    [InlineData("ReadOnlyFiles")]
+    [InlineData("ReadWriteFiles")]
     public void EmittedKernel_MatchesSnapshot(string program)
     {
         GeneratorHarness.Result result = GeneratorHarness.RunProgram(program);
