@@ -25,6 +25,7 @@ namespace Unikraft.Gen
             private const string KernelConstructor = "M:Unikraft.Kernel.Kernel.#ctor(Unikraft.Kernel.IPlatform)";
             private const string KernelBanner = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
             private const string HostedPlatformConstructor = "M:Unikraft.Kernel.HostedPlatform.#ctor";
+            private const string SimProgramRun = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
             private const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
             private const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
             private const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
@@ -112,10 +113,11 @@ namespace Unikraft.Gen
                 pruner.KeepConstructors = !hasEntry;
                 if (hasEntry || !plan.Config.IsExecutable)
                 {
+                    bool sim = plan.Config.Platform == "sim" && hasEntry;
                     int constructor = Symbol(KernelConstructor);
-                    int platform = Symbol(HostedPlatformConstructor);
-                    int run = Symbol(plan.Entry?.IsAsync == true ? KernelRunAsync : KernelRun);
-                    int bannerSymbol = plan.Config.Banner && hasEntry ? Symbol(KernelBanner) : -2;
+                    int platform = sim ? Symbol(SimProgramRun) : Symbol(HostedPlatformConstructor);
+                    int run = sim ? platform : Symbol(plan.Entry?.IsAsync == true ? KernelRunAsync : KernelRun);
+                    int bannerSymbol = plan.Config.Banner && hasEntry && !sim ? Symbol(KernelBanner) : -2;
                     if (missing.Count > 0)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
@@ -159,7 +161,7 @@ namespace Unikraft.Gen
                     }
 
                     pruner.AddRoot(constructor, "boot: creates the kernel");
-                    pruner.AddRoot(platform, "boot: platform " + plan.Config.Platform);
+                    pruner.AddRoot(platform, sim ? "boot: runs the program as one node of a seeded simulation" : "boot: platform " + plan.Config.Platform);
                     pruner.AddRoot(run, "boot: runs the program's Main and exits with its status");
                     if (bannerSymbol >= 0)
                     {
@@ -355,6 +357,12 @@ namespace Unikraft.Gen
                 writer.Line("string[] commandLine = global::System.Environment.GetCommandLineArgs();");
                 writer.Line("string[] arguments = new string[commandLine.Length > 0 ? commandLine.Length - 1 : 0];");
                 writer.Line("global::System.Array.Copy(commandLine, commandLine.Length - arguments.Length, arguments, 0, arguments.Length);");
+                if (plan.Config.Platform == "sim")
+                {
+                    BootSim(writer, plan, entry, banner, callMain);
+                    return writer.ToString();
+                }
+
                 writer.Line("var kernel = new global::Unikraft.Kernel.Kernel(new global::Unikraft.Kernel.HostedPlatform());");
                 if (plan.Config.Banner)
                 {
@@ -366,18 +374,7 @@ namespace Unikraft.Gen
                     writer.Line("global::Unikraft.Kernel." + step.DisplayName + "(kernel);");
                 }
 
-                foreach (MountPlan mount in UsedMounts(plan))
-                {
-                    string fileSystem = mount.Type switch
-                    {
-                        "ramfs" => "new global::Unikraft.Kernel.RamFileSystem(" + mount.CapacityBytes + "L)",
-                        "hostfs" => "new global::Unikraft.Kernel.HostFileSystem(" + Literal(mount.Source) + ", " + (mount.ReadOnly ? "true" : "false") + ")",
-                        "initrd" => "global::Unikraft.Kernel.InitrdLoader.FromResource(typeof(UnikraftBoot).Assembly, " + Literal(mount.Source) + ", " + mount.CapacityBytes + "L)",
-                        _ => "new global::Unikraft.Kernel.DevFileSystem(kernel)",
-                    };
-                    writer.Line("global::Unikraft.Kernel.VfsMounts.Mount(kernel, " + Literal(mount.Path) + ", " + fileSystem + ", " + (mount.ReadOnly ? "true" : "false") + ");");
-                }
-
+                WriteMounts(writer, plan);
                 writer.Line("int status;");
                 writer.Open("try");
                 string body;
@@ -408,6 +405,50 @@ namespace Unikraft.Gen
                 writer.Close();
                 writer.Close();
                 return writer.ToString();
+            }
+
+            private static void WriteMounts(SourceWriter writer, KernelPlan plan)
+            {
+                foreach (MountPlan mount in UsedMounts(plan))
+                {
+                    string fileSystem = mount.Type switch
+                    {
+                        "ramfs" => "new global::Unikraft.Kernel.RamFileSystem(" + mount.CapacityBytes + "L)",
+                        "hostfs" => "new global::Unikraft.Kernel.HostFileSystem(" + Literal(mount.Source) + ", " + (mount.ReadOnly ? "true" : "false") + ")",
+                        "initrd" => "global::Unikraft.Kernel.InitrdLoader.FromResource(typeof(UnikraftBoot).Assembly, " + Literal(mount.Source) + ", " + mount.CapacityBytes + "L)",
+                        _ => "new global::Unikraft.Kernel.DevFileSystem(kernel)",
+                    };
+                    writer.Line("global::Unikraft.Kernel.VfsMounts.Mount(kernel, " + Literal(mount.Path) + ", " + fileSystem + ", " + (mount.ReadOnly ? "true" : "false") + ");");
+                }
+            }
+
+            // Under sim, the program is one node of a seeded simulation: the node boots its
+            // devices, the mounts follow, and Main runs on virtual time.
+            private static void BootSim(SourceWriter writer, KernelPlan plan, EntryPoint entry, string banner, string callMain)
+            {
+                string main = entry.IsAsync
+                    ? (entry.ReturnsInt ? "static args => " + callMain : "static async args => { await " + callMain + "; return 0; }")
+                    : (entry.ReturnsInt ? "static args => global::System.Threading.Tasks.Task.FromResult(" + callMain + ")"
+                        : "static args => { " + callMain + "; return global::System.Threading.Tasks.Task.FromResult(0); }");
+                writer.Line("int status;");
+                writer.Open("try");
+                writer.Line("status = global::Unikraft.Kernel.SimProgram.Run(" + Literal(plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "program") + ", arguments,");
+                writer.Line("    " + main + ",");
+                var mounts = new SourceWriter();
+                WriteMounts(mounts, plan);
+                string mountBody = mounts.ToString().Replace("\n", " ").Trim();
+                writer.Line("    static kernel => { " + mountBody + " },");
+                writer.Line("    " + (plan.Config.Banner ? Literal(banner) : "null") + ");");
+                writer.Close();
+                writer.Open("catch (global::System.Exception exception)");
+                writer.Line("global::System.Console.Error.WriteLine(\"Unhandled exception. \" + exception);");
+                writer.Line("status = 134;");
+                writer.Close();
+                writer.Line();
+                writer.Line("global::System.Environment.Exit(status);");
+                writer.Close();
+                writer.Close();
+                writer.Close();
             }
 
             // The mounts the kernel holds: those a call site needs. An implicit root is held only for

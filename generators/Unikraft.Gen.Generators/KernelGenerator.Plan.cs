@@ -38,7 +38,7 @@ namespace Unikraft.Gen
         // Plan: from the call sites and the configuration, the roots of the kernel, each with its reasons.
         internal static class Plan
         {
-            public static readonly string[] Platforms = { "hosted" };
+            public static readonly string[] Platforms = { "hosted", "sim" };
 
             public static KernelPlan Make(((ImmutableArray<ApiUse> Uses, ImmutableArray<EntryPoint> Entries) Program, KernelConfig Config) input, CancellationToken cancellationToken)
             {
