@@ -10,6 +10,7 @@ internal sealed class RamFileSystem : IFileSystem
     public const long MaximumFileSize = 0x7FFFFFC7;
 
     private Kernel? kernel;
+    private RamNode? root;
     private long nextInode = 1;
 
     public RamFileSystem(long capacityBytes)
@@ -23,10 +24,13 @@ internal sealed class RamFileSystem : IFileSystem
 
     public long Available => Capacity > Used ? Capacity - Used : 0;
 
-    public long Mount(Kernel kernel, out IVnode? root)
+    // The first mount makes the root (and gives the clock for times); mounting the same file
+    // system again shows the same files.
+    public long Mount(Kernel kernel, out IVnode? rootDirectory)
     {
-        this.kernel = kernel;
-        root = new RamNode(this, Stat.S_IFDIR | 0x1ED, null);
+        this.kernel ??= kernel;
+        root ??= new RamNode(this, Stat.S_IFDIR | 0x1ED, null);
+        rootDirectory = root;
         return 0;
     }
 

@@ -384,6 +384,39 @@ public class VfsSyscallTests
     }
 
     [Fact]
+    public void ReadOnlyMount_ExistingFile_OpensForReadingOnly()
+    {
+        RamFileSystem shared = new RamFileSystem(1 << 20);
+        Kernel writer = TestKernel.Boot(out _);
+        VfsMounts.Mount(writer, "/", shared, false);
+        WriteFile(writer, "/f", "kept");
+
+        Kernel reader = TestKernel.Boot(out _);
+        VfsMounts.Mount(reader, "/", shared, true);
+
+        Assert.Equal("kept", ReadFile(reader, "/f"));
+        Assert.Equal(-Errno.EROFS, Sys.Openat(reader, AtCwd, "/f", OpenFlags.O_WRONLY, 0));
+        Assert.Equal(-Errno.EROFS, Sys.Openat(reader, AtCwd, "/f", OpenFlags.O_RDONLY | OpenFlags.O_TRUNC, 0));
+        Assert.Equal(-Errno.EROFS, Sys.Unlinkat(reader, AtCwd, "/f", 0));
+        Assert.Equal(-Errno.EROFS, Sys.Renameat2(reader, AtCwd, "/f", AtCwd, "/g", 0));
+        Assert.Equal(-Errno.EROFS, Sys.Utimensat(reader, AtCwd, "/f", ReadOnlySpan<Timespec>.Empty, 0));
+        Assert.Equal(-Errno.EROFS, Sys.Faccessat(reader, AtCwd, "/f", OpenFlags.W_OK));
+        Assert.Equal(-Errno.EEXIST, Sys.Mkdirat(reader, AtCwd, "/f", 0x1ED));
+    }
+
+    [Fact]
+    public void AbsoluteSymlink_CrossesIntoAnotherMount()
+    {
+        Kernel kernel = Boot(out TestPlatform platform);
+        Sys.Symlinkat(kernel, "/dev/stdout", AtCwd, "/out");
+        int fd = Open(kernel, "/out", OpenFlags.O_WRONLY);
+        Sys.Write(kernel, fd, "via link"u8);
+        Assert.Equal("via link", platform.Console.OutputText);
+        Assert.Equal(Stat.S_IFCHR, StatOf(kernel, "/out").Type);
+        Assert.Equal(StatOf(kernel, "/dev").Device, StatOf(kernel, "/out").Device);
+    }
+
+    [Fact]
     public void Mount_BadMountPoints_ThrowAtBoot()
     {
         Kernel kernel = TestKernel.Boot(out _);
