@@ -75,3 +75,55 @@ public sealed class DeterminismTests
         await AnalyzeAsync(plain, "hosted");
     }
 }
+
+public sealed class DeterminismFixTests
+{
+    [Fact]
+    public async Task ConfigureAwaitFalse_AndUnseededRandom_AreFixed()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+
+            class Program
+            {
+                static async Task<int> Main()
+                {
+                    await {|#0:Task.Delay(1).ConfigureAwait(false)|};
+                    var random = {|#1:new Random()|};
+                    return random.Next(6);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Threading.Tasks;
+
+            class Program
+            {
+                static async Task<int> Main()
+                {
+                    await Task.Delay(1);
+                    var random = Random.Shared;
+                    return random.Next(6);
+                }
+            }
+            """;
+        var test = new CSharpCodeFixTest<SupportTableAnalyzer, Unikraft.Gen.CodeFixes.DeterminismCodeFixProvider, DefaultVerifier>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        test.FixedState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        const string config = "is_global = true\nbuild_property.UnikraftPlatform = sim\n";
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", config));
+        test.FixedState.AnalyzerConfigFiles.Add(("/.globalconfig", config));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.Nondeterministic).WithLocation(0)
+            .WithArguments("Task.ConfigureAwait", "ConfigureAwait(false) resumes on whatever thread completes the task, outside the kernel's seeded scheduler; drop it"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.Nondeterministic).WithLocation(1)
+            .WithArguments("new Random", "an unseeded Random takes its seed from the host; use Random.Shared, which the simulation seeds, or pass a seed"));
+        await test.RunAsync(CancellationToken.None);
+    }
+}
