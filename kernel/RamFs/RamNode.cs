@@ -22,7 +22,6 @@ internal sealed class RamNode : IVnode
     private long linkCount;
     private byte[] data = Array.Empty<byte>();
     private long size;
-    private bool released;
     private string target = "";
     private Dictionary<string, RamNode>? children;
     private List<RamEntry>? order;
@@ -52,6 +51,11 @@ internal sealed class RamNode : IVnode
     }
 
     public int Type => type;
+
+    // True once the last name of a regular file went: its data no longer counts against the
+    // capacity. A property, not a field: a program that never unlinks keeps the reads of it
+    // but not the one write, and an unassigned field would be warning CS0649 there.
+    private bool Released { get; set; }
 
     public long Inode { get; }
 
@@ -102,7 +106,7 @@ internal sealed class RamNode : IVnode
             {
                 end = RamFileSystem.MaximumFileSize;
             }
-            if (end > size && !released)
+            if (end > size && !Released)
             {
                 long limit = size + fileSystem.Available;
                 if (offset >= limit)
@@ -144,7 +148,7 @@ internal sealed class RamNode : IVnode
             {
                 return -Errno.EFBIG;
             }
-            if (newSize > size && !released && newSize - size > fileSystem.Available)
+            if (newSize > size && !Released && newSize - size > fileSystem.Available)
             {
                 return -Errno.ENOSPC;
             }
@@ -464,9 +468,9 @@ internal sealed class RamNode : IVnode
     {
         linkCount--;
         changeTime = fileSystem.Now();
-        if (linkCount == 0 && type == Stat.S_IFREG && !released)
+        if (linkCount == 0 && type == Stat.S_IFREG && !Released)
         {
-            released = true;
+            Released = true;
             fileSystem.Charge(-size);
         }
     }
@@ -482,7 +486,7 @@ internal sealed class RamNode : IVnode
         {
             data.AsSpan((int)newSize, (int)(size - newSize)).Clear();
         }
-        if (!released)
+        if (!Released)
         {
             fileSystem.Charge(newSize - size);
         }
