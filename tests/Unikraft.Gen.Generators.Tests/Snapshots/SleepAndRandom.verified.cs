@@ -3087,7 +3087,9 @@ internal sealed class Scheduler
     private readonly AutoResetEvent wake = new AutoResetEvent(false);
     private readonly SchedulerContext context;
     private int ownerThreadId;
-    private IRunQueueOrder? order;
+    // Assigned here as well as by the Order setter: a program whose kernel has no sim platform
+    // loses the setter to pruning, and the field must still count as assigned (CS0649).
+    private IRunQueueOrder? order = null;
 
     public Scheduler(Kernel kernel)
     {
@@ -3634,5 +3636,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 35 of 64 files, 251 of 1085 members (plus the app-facing API, whole)
+// Kernel source: 35 of 65 files, 251 of 1096 members (plus the app-facing API, whole)
 // END MANIFEST
