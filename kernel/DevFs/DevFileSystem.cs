@@ -108,6 +108,9 @@ internal sealed class DevDirectory : IVnode
 
     public long Rename(string oldName, IVnode newParent, string newName) => -Errno.EPERM;
 
+    // Devices keep nothing to make durable; Linux's fsync on them succeeds too.
+    public long Sync() => 0;
+
     public long ReadDirectory(long cookie, out DirectoryEntry entry)
     {
         if (cookie < 0 || cookie >= nodes.Length)
@@ -240,6 +243,9 @@ internal sealed class DevNode : IVnode
     public long RemoveDirectory(string name) => -Errno.ENOTDIR;
 
     public long Rename(string oldName, IVnode newParent, string newName) => -Errno.ENOTDIR;
+
+    // Devices keep nothing to make durable; Linux's fsync on them succeeds too.
+    public long Sync() => 0;
 
     public long ReadDirectory(long cookie, out DirectoryEntry entry)
     {

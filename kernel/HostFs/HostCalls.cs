@@ -83,6 +83,8 @@ internal static class HostCalls
 
     public static long Ftruncate(int fd, long length) => Check(ftruncate64(fd, length));
 
+    public static long Fsync(int fd) => Check(fsync(fd));
+
     public static long Statx(int directory, byte[] path, int flags, byte[] buffer) =>
         Check(statx(directory, path, flags, StatxBasicStats, buffer));
 
@@ -137,6 +139,9 @@ internal static class HostCalls
 
     [DllImport("libc", SetLastError = true)]
     private static extern int ftruncate64(int fd, long length);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fsync(int fd);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int statx(int directory, byte[] path, int flags, int mask, byte[] buffer);

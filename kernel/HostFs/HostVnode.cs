@@ -90,6 +90,24 @@ internal sealed class HostVnode : IVnode
         return result;
     }
 
+    // fsync(2) on the host file: opened read-only beneath the folder (fsync needs no write
+    // access), synced, closed. A read-only mount still syncs: it changes nothing.
+    public long Sync()
+    {
+        if (Type != Stat.S_IFREG)
+        {
+            return 0;
+        }
+        long opened = OpenRegular(HostCalls.O_RDONLY, false, out int fd);
+        if (opened < 0)
+        {
+            return opened;
+        }
+        long result = HostCalls.Fsync(fd);
+        HostCalls.Close(fd);
+        return result;
+    }
+
     public long SetSize(long size)
     {
         if (fileSystem.ReadOnly)

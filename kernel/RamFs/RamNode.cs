@@ -365,6 +365,9 @@ internal sealed class RamNode : IVnode
     // the head, a cookie below ListCookieBase is such an offset, and a cookie from
     // ListCookieBase on is "the name at this index of the order", which is only ever asked for
     // within one getdents call, when nothing changes between two entries.
+    // Memory is all the storage a ramfs has: what it holds is as durable as it gets.
+    public long Sync() => 0;
+
     public long ReadDirectory(long cookie, out DirectoryEntry entry)
     {
         entry = default;

@@ -176,7 +176,8 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Fsync, -Errno.EBADF);
         }
-        return kernel.Return(SyscallNumber.Fsync, description is VfsFile ? 0 : -Errno.EINVAL);
+        // NOTE: fsync on a console or other special file is EINVAL, as Linux gives for a pipe.
+        return kernel.Return(SyscallNumber.Fsync, description is VfsFile file ? file.Vnode.Sync() : -Errno.EINVAL);
     }
 
     [Syscall(SyscallNumber.Fdatasync)]
@@ -187,7 +188,8 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Fdatasync, -Errno.EBADF);
         }
-        return kernel.Return(SyscallNumber.Fdatasync, description is VfsFile ? 0 : -Errno.EINVAL);
+        // fdatasync may skip metadata; every file system here syncs data and metadata together.
+        return kernel.Return(SyscallNumber.Fdatasync, description is VfsFile file ? file.Vnode.Sync() : -Errno.EINVAL);
     }
 
     [Syscall(SyscallNumber.Dup)]

@@ -80,6 +80,9 @@ internal interface IVnode
     // Reads one directory entry at cookie (0 starts, then each entry's NextCookie). Returns 1
     // with the entry, 0 at the end, or -errno. "." and ".." are not returned: the VFS adds them.
     long ReadDirectory(long cookie, out DirectoryEntry entry);
+
+    // fsync(2): makes what the file holds durable on the file system's storage. 0 or -errno.
+    long Sync();
 }
 
 // One entry of ReadDirectory; Type is the S_IF* type bits of the entry. Cookie, when a file

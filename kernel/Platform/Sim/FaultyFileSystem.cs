@@ -101,21 +101,9 @@ internal sealed class FaultyFileSystem : IFileSystem
         loseNextSync = true;
     }
 
-    // fsync(2) as the simulated disk sees it: the VFS's fsync first (EBADF, EINVAL), then the
-    // file's content becomes what survives a crash, unless the sync is lost.
-    public long Fsync(Kernel kernel, int fd)
-    {
-        long result = Sys.Fsync(kernel, fd);
-        if (result < 0)
-        {
-            return result;
-        }
-        if (kernel.Files.Get(fd) is VfsFile file && file.Vnode is FaultyVnode vnode)
-        {
-            return vnode.Sync();
-        }
-        return result;
-    }
+    // fsync(2) as a program makes it: the syscall reaches the file's vnode, so what the file
+    // holds becomes what survives a crash, unless the sync is lost.
+    public long Fsync(Kernel kernel, int fd) => Sys.Fsync(kernel, fd);
 
     // Power loss and restart: every file goes back to its content at its last real fsync, and
     // a crashed device works again.
@@ -390,7 +378,7 @@ internal sealed class FaultyVnode : IVnode
     }
 
     // fsync: what the file holds now is what survives a crash, unless the sync is lost.
-    internal long Sync()
+    public long Sync()
     {
         if (owner.Crashed)
         {

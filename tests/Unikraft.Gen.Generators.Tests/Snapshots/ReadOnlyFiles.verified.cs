@@ -2870,7 +2870,7 @@ internal readonly struct Timespec
 // Why it is here: DevFileSystem.#ctor (boot: mounts devfs at /dev)
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> DevFileSystem.Mount
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> DevFileSystem.Mount -> DevDirectory.#ctor -> DevDirectory.nodes
-// Pruned to 29 of 49 members.
+// Pruned to 29 of 51 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -3319,7 +3319,7 @@ internal sealed class RamFileSystem : IFileSystem
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamNode.fileSystem
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamNode.type
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamNode.mode
-// Pruned to 28 of 44 members.
+// Pruned to 28 of 45 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -3652,7 +3652,7 @@ internal static partial class Sys
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IVnode.Type
 // Why it is here: Sys.Newfstatat (planned: Program.cs:3) -> Sys.StatPath -> IVnode.GetAttributes
 // Why it is here: Sys.Read (planned: Program.cs:4) -> IFileDescription.Read -> VfsFile.Read -> VfsFile.ReadAt -> IVnode.Read
-// Pruned to 7 of 25 members.
+// Pruned to 7 of 26 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -4600,5 +4600,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 40 of 65 files, 364 of 1096 members (plus the app-facing API, whole)
+// Kernel source: 40 of 65 files, 364 of 1103 members (plus the app-facing API, whole)
 // END MANIFEST

@@ -3159,7 +3159,7 @@ internal sealed class RamFileSystem : IFileSystem
 // Why it is here: Sys.Getdents64 (planned: Program.cs:7) -> VfsFile.ReadDirectory -> IVnode.ReadDirectory -> RamNode.ReadDirectory -> RamNode.ListCookieBase
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamNode.fileSystem
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamNode.type
-// Pruned to 39 of 44 members.
+// Pruned to 39 of 45 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -3419,15 +3419,6 @@ internal sealed class RamNode : IVnode
         return 0;
     }
 
-    // The listing follows tmpfs (Linux 6.14 and later, fs/libfs.c offset_readdir): names are
-    // listed newest first (the order of the dentry's children list: a created, linked or renamed
-    // name goes to the head), and each name has an offset, given in increasing order as names
-    // are added (a name renamed over another takes the offset of the one it replaced). A listing
-    // that stops because the caller's buffer is full resumes at the name with the largest
-    // offset not above the one it stopped at, or at the head when there is none. So cookie 0 is
-    // the head, a cookie below ListCookieBase is such an offset, and a cookie from
-    // ListCookieBase on is "the name at this index of the order", which is only ever asked for
-    // within one getdents call, when nothing changes between two entries.
     public long ReadDirectory(long cookie, out DirectoryEntry entry)
     {
         entry = default;
@@ -3718,7 +3709,7 @@ internal static partial class Sys
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IVnode.Type
 // Why it is here: Sys.Getdents64 (planned: Program.cs:7) -> VfsFile.ReadDirectory -> IVnode.Inode
 // Why it is here: Sys.Newfstatat (planned: Program.cs:3) -> Sys.StatPath -> IVnode.GetAttributes
-// Pruned to 20 of 25 members.
+// Pruned to 20 of 26 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -5237,5 +5228,5 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 38 of 65 files, 376 of 1096 members (plus the app-facing API, whole)
+// Kernel source: 38 of 65 files, 376 of 1103 members (plus the app-facing API, whole)
 // END MANIFEST

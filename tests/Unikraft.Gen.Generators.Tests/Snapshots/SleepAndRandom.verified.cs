@@ -3636,5 +3636,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 35 of 65 files, 251 of 1096 members (plus the app-facing API, whole)
+// Kernel source: 35 of 65 files, 251 of 1103 members (plus the app-facing API, whole)
 // END MANIFEST

@@ -55,6 +55,24 @@ public sealed class MountedFileSystemsTests : IDisposable
     }
 
     [Fact]
+    public void Fsync_OnHostFs_SyncsTheHostFile_AndIsEinvalOnTheConsole()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        using HostFileSystem hostFileSystem = new HostFileSystem(sandbox, readOnly: false);
+        VfsMounts.Mount(kernel, "/", hostFileSystem, false);
+
+        int fd = (int)Sys.Openat(kernel, OpenFlags.AT_FDCWD, "/a/synced.txt", OpenFlags.O_CREAT | OpenFlags.O_WRONLY, 0x1A4);
+        Assert.True(fd >= 0);
+        Assert.Equal(4, Sys.Write(kernel, fd, "sync"u8));
+        Assert.Equal(0, Sys.Fsync(kernel, fd));
+        Assert.Equal(0, Sys.Fdatasync(kernel, fd));
+        Assert.Equal("sync", File.ReadAllText(Path.Combine(sandbox, "a", "synced.txt")));
+        Assert.Equal(0, Sys.Close(kernel, fd));
+        Assert.Equal(-Errno.EBADF, Sys.Fsync(kernel, fd));
+        Assert.Equal(-Errno.EINVAL, Sys.Fsync(kernel, 1));
+    }
+
+    [Fact]
     public void InitrdAtRoot_HostFsBelow_ReadOnlyRefusesWrites()
     {
         Kernel kernel = TestKernel.Boot(out _);
