@@ -98,6 +98,10 @@ public sealed class NoDeadCodeTests
             bool used = uses.Any(u => SymbolEqualityComparer.Default.Equals(u.Symbol, symbol) && !declaration.Span.Contains(u.At.Span)
                 && u.At.SyntaxTree == declaration.SyntaxTree || SymbolEqualityComparer.Default.Equals(u.Symbol, symbol) && u.At.SyntaxTree != declaration.SyntaxTree);
             used |= ImplementsOrOverridesUsed(symbol, uses);
+
+            // A constructor the generator keeps only so its class compiles says so in the source.
+            used |= symbol is IMethodSymbol { MethodKind: MethodKind.Constructor }
+                && declaration.GetLeadingTrivia().ToFullString().Contains("Kept so this class compiles: nothing in this kernel constructs it.", StringComparison.Ordinal);
             if (!used)
             {
                 FileLinePositionSpan span = declaration.GetLocation().GetLineSpan();

@@ -59,6 +59,12 @@ namespace Unikraft.Gen.Kernel
         // For a kernel with no entry point (a library): nothing constructs its classes.
         public bool KeepConstructors { get; set; }
 
+        // Constructors kept only so their class compiles.
+        public HashSet<int> Structural { get; } = new HashSet<int>();
+
+        // The comment the emitted kernel puts above such a constructor.
+        public const string StructuralNote = "// Kept so this class compiles: nothing in this kernel constructs it.";
+
         // Kept with its body (for a syscall: implemented, not a stub).
         public bool IsReal(int symbol) => _real[symbol];
 
@@ -138,19 +144,20 @@ namespace Unikraft.Gen.Kernel
                     }
                 }
 
-                // A kept class that nothing constructs keeps its first declared constructor: without
-                // one, the compiler's default constructor leaves its fields unassigned (CS8618) or
-                // finds no base constructor to call. This happens only in a kernel without an entry
-                // point (a library), where nothing creates the kernel.
+                // A kept class that nothing constructs (it is only tested for, 'x is VfsFile', or
+                // this is a library's kernel, which nothing boots) keeps its first declared
+                // constructor: without one, the compiler's default constructor leaves its fields
+                // unassigned (CS8618) or finds no base constructor to call. The emitted file says so.
                 foreach (GraphSymbol symbol in _graph.Symbols)
                 {
-                    if (!KeepConstructors || symbol.Kind != "constructor" || _kept[symbol.Id] || symbol.Container < 0 || !_kept[symbol.Container]
+                    if (symbol.Kind != "constructor" || _kept[symbol.Id] || symbol.Container < 0 || !_kept[symbol.Container]
                         || symbol.DocId.IndexOf("#ctor", StringComparison.Ordinal) < 0 || HasKeptConstructor(symbol.Container))
                     {
                         continue;
                     }
 
-                    Keep(symbol.Id, strong: true, symbol.Container, null);
+                    Keep(symbol.Id, strong: true, symbol.Container, "kept so its class compiles: nothing in this kernel constructs it");
+                    Structural.Add(symbol.Id);
                     changed = true;
                 }
 
@@ -364,6 +371,31 @@ namespace Unikraft.Gen.Kernel
                 if (symbol.Kind != "type")
                 {
                     keptMembers++;
+                }
+
+                if (Structural.Contains(declaration.Symbol))
+                {
+                    // Above the declaration's first line of code, after its own comments.
+                    int lineStart = declaration.Start;
+                    while (lineStart < declaration.Start + declaration.Length)
+                    {
+                        int lineEnd = text.IndexOf('\n', lineStart);
+                        string line = (lineEnd < 0 ? text.Substring(lineStart) : text.Substring(lineStart, lineEnd - lineStart)).Trim();
+                        if (line.Length > 0 && !line.StartsWith("//", StringComparison.Ordinal))
+                        {
+                            break;
+                        }
+
+                        lineStart = lineEnd < 0 ? text.Length : lineEnd + 1;
+                    }
+
+                    int indent = 0;
+                    while (lineStart + indent < text.Length && text[lineStart + indent] == ' ')
+                    {
+                        indent++;
+                    }
+
+                    edits.Add((lineStart, 0, new string(' ', indent) + StructuralNote + "\n"));
                 }
 
                 if (declaration.StubStart >= 0 && !_real[declaration.Symbol])

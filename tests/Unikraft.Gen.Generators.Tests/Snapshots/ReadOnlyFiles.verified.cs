@@ -3461,6 +3461,7 @@ internal sealed class RamNode : IVnode
 
     private readonly struct RamEntry
     {
+        // Kept so this class compiles: nothing in this kernel constructs it.
         public RamEntry(string name, RamNode node, long cookie)
         {
             Name = name;

@@ -3537,6 +3537,7 @@ internal sealed class RamNode : IVnode
 
     private readonly struct RamEntry
     {
+        // Kept so this class compiles: nothing in this kernel constructs it.
         public RamEntry(string name, RamNode node, long cookie)
         {
             Name = name;
@@ -3709,7 +3710,7 @@ internal static partial class Sys
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> IVnode.Type
 // Why it is here: Sys.Getdents64 (planned: Program.cs:7) -> VfsFile.ReadDirectory -> IVnode.Inode
 // Why it is here: Sys.Newfstatat (planned: Program.cs:3) -> Sys.StatPath -> IVnode.GetAttributes
-// Pruned to 20 of 26 members.
+// Pruned to 21 of 26 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -3788,6 +3789,15 @@ internal interface IVnode
 // listing then resumes at the cookie that found the entry).
 internal readonly struct DirectoryEntry
 {
+    // Kept so this class compiles: nothing in this kernel constructs it.
+    public DirectoryEntry(string name, long inode, int type, long nextCookie)
+    {
+        Name = name;
+        Inode = inode;
+        Type = type;
+        NextCookie = nextCookie;
+        Cookie = -1;
+    }
 
     public DirectoryEntry(string name, long inode, int type, long nextCookie, long cookie)
     {
@@ -5228,5 +5238,5 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 38 of 65 files, 376 of 1103 members (plus the app-facing API, whole)
+// Kernel source: 38 of 65 files, 377 of 1103 members (plus the app-facing API, whole)
 // END MANIFEST

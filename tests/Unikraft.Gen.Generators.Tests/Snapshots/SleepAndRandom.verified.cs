@@ -3064,7 +3064,7 @@ internal interface IRunQueueOrder
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Scheduler.RunUntil -> Scheduler.RunReady -> Scheduler.ready
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Scheduler.RunUntil -> Scheduler.Idle -> Scheduler.timers
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Scheduler.RunUntil -> Scheduler.Idle -> Scheduler.foreign
-// Pruned to 19 of 33 members.
+// Pruned to 20 of 33 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -3203,6 +3203,12 @@ internal sealed class Scheduler
     // Orders the timer heap by deadline, then by arming order.
     private readonly struct TimerKey : IComparable<TimerKey>
     {
+        // Kept so this class compiles: nothing in this kernel constructs it.
+        public TimerKey(long deadline, long sequence)
+        {
+            Deadline = deadline;
+            Sequence = sequence;
+        }
 
         public long Deadline { get; }
 
@@ -3319,8 +3325,8 @@ internal static partial class Sys
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Scheduler.RunUntil -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.action
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Scheduler.RunUntil -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.post
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Scheduler.RunUntil -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.state
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2) -> Kernel.Scheduler -> Scheduler.#ctor -> SchedulerContext -> SchedulerContext.Post -> Scheduler.Post -> WorkItem.#ctor
-// Pruned to 5 of 6 members.
+// Why it is here: WorkItem.#ctor (kept so its class compiles: nothing in this kernel constructs it)
+// Pruned to 6 of 6 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -3335,6 +3341,14 @@ internal readonly struct WorkItem
     private readonly Action<object?>? action;
     private readonly SendOrPostCallback? post;
     private readonly object? state;
+
+    // Kept so this class compiles: nothing in this kernel constructs it.
+    public WorkItem(Action<object?> action, object? state)
+    {
+        this.action = action;
+        post = null;
+        this.state = state;
+    }
 
     public WorkItem(SendOrPostCallback post, object? state)
     {
@@ -3636,5 +3650,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 35 of 65 files, 251 of 1103 members (plus the app-facing API, whole)
+// Kernel source: 35 of 65 files, 253 of 1103 members (plus the app-facing API, whole)
 // END MANIFEST
