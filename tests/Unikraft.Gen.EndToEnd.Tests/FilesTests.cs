@@ -82,6 +82,27 @@ public sealed class FilesTests : IClassFixture<FilesTests.DebugBuild>
         Assert.Contains("etc/motd", list.StandardOutput.Split('\n'));
     }
 
+    [Fact]
+    public void Explain_NamesTheCallSitesThatNeedASyscall_AndSaysWhenOneIsAStub()
+    {
+        build.EnsureSucceeded();
+        CommandResult explained = Command.Dotnet(TimeSpan.FromMinutes(10), null,
+            "build", "samples/Files", "--artifacts-path", build.ArtifactsPath, "-nodeReuse:false", "-t:UnikraftExplain", "-p:UnikraftExplain=mkdirat");
+        Assert.True(explained.ExitCode == 0, explained.Describe());
+        Assert.Contains("Why 'mkdirat' is in the kernel", explained.StandardOutput);
+        Assert.Contains("Program.cs:11  Directory.CreateDirectory(string)", explained.StandardOutput);
+
+        CommandResult stub = Command.Dotnet(TimeSpan.FromMinutes(10), null,
+            "build", "samples/Files", "--artifacts-path", build.ArtifactsPath, "-nodeReuse:false", "-t:UnikraftExplain", "-p:UnikraftExplain=renameat2");
+        Assert.True(stub.ExitCode == 0, stub.Describe());
+        Assert.Contains("'renameat2' is not in the kernel", stub.StandardOutput);
+
+        CommandResult unknown = Command.Dotnet(TimeSpan.FromMinutes(10), null,
+            "build", "samples/Files", "--artifacts-path", build.ArtifactsPath, "-nodeReuse:false", "-t:UnikraftExplain", "-p:UnikraftExplain=nfs");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("holds no syscall, device, library, feature or mount named 'nfs'", unknown.StandardOutput);
+    }
+
     private static string Archive(string artifacts)
     {
         string[] found = Directory.GetFiles(Path.Combine(artifacts, "obj"), "initrd_.cpio", SearchOption.AllDirectories);
