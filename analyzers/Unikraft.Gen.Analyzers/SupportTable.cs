@@ -16,6 +16,10 @@ namespace Unikraft.Gen.Support
         Unsupported = 2,
         // Works on the kernel, but makes a sim run depend on the host (UK0201, sim builds only).
         Nondeterministic = 3,
+        // Works with no kernel service at all (pure computation, the runtime's own state): no
+        // diagnostic. The row is there so that the docs say so, and so that it wins over a row for
+        // its whole type.
+        Supported = 4,
     }
 
     internal enum SupportMemberKind
@@ -70,6 +74,12 @@ namespace Unikraft.Gen.Support
 
         public string Reason { get; }
 
+        // A reason that starts with this holds for only part of the API, and says which part works.
+        public const string PartiallyPrefix = "partially: ";
+
+        // Whether the row holds for only part of the API (its reason starts with "partially: ").
+        public bool IsPartial => Reason.StartsWith(PartiallyPrefix, StringComparison.Ordinal);
+
         public int Line { get; }
 
         // How the API reads in a message, such as "Console.WriteLine" or "new Thread".
@@ -85,6 +95,22 @@ namespace Unikraft.Gen.Support
                     case SupportMemberKind.Syntax: return TypeName;
                     case SupportMemberKind.Type: return shortType;
                     default: return shortType + "." + MemberName;
+                }
+            }
+        }
+
+        // The status as the table writes it.
+        public string StatusText
+        {
+            get
+            {
+                switch (Status)
+                {
+                    case SupportStatus.Intercepted: return "intercepted";
+                    case SupportStatus.KernelApi: return "kernel-api";
+                    case SupportStatus.Unsupported: return "unsupported";
+                    case SupportStatus.Nondeterministic: return "nondeterministic";
+                    default: return "supported";
                 }
             }
         }
@@ -224,7 +250,8 @@ namespace Unikraft.Gen.Support
                     case "kernel-api": status = SupportStatus.KernelApi; break;
                     case "unsupported": status = SupportStatus.Unsupported; break;
                     case "nondeterministic": status = SupportStatus.Nondeterministic; break;
-                    default: throw new FormatException($"SupportTable.tsv line {lineNumber}: status '{cells[1]}' is not one of intercepted, kernel-api, unsupported, nondeterministic.");
+                    case "supported": status = SupportStatus.Supported; break;
+                    default: throw new FormatException($"SupportTable.tsv line {lineNumber}: status '{cells[1]}' is not one of intercepted, kernel-api, unsupported, nondeterministic, supported.");
                 }
 
                 string replacement = cells[3] == "-" ? string.Empty : cells[3];
@@ -238,6 +265,11 @@ namespace Unikraft.Gen.Support
                 if (status != SupportStatus.Intercepted && reason.Length == 0)
                 {
                     throw new FormatException($"SupportTable.tsv line {lineNumber}: an {cells[1]} row needs a reason.");
+                }
+
+                if (status == SupportStatus.Supported && (replacement.Length > 0 || condition.Length > 0))
+                {
+                    throw new FormatException($"SupportTable.tsv line {lineNumber}: a supported row needs no kernel, so its replacement and condition must be '-'.");
                 }
 
                 if (condition.Length > 0)

@@ -17,6 +17,8 @@ namespace Unikraft.Gen.Analyzers;
 //   UK0002  a kernel-api row's member is used (it reaches the host, not the kernel);
 //   UK0003  an intercepted method is called with an overload the kernel API lacks.
 // Code inside the Unikraft.Kernel namespace is the kernel itself and is never reported.
+// A supported row reports nothing: it says that the API needs no kernel, and like every member
+// row it wins over a row for its whole type.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
 {

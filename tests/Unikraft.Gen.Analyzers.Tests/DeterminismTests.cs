@@ -32,14 +32,14 @@ public sealed class DeterminismTests
         "Stopwatch.StartNew" => "it reads the host's monotonic clock; use KernelClock.TickCount64, which the simulation's virtual clock drives",
         "Task.ConfigureAwait" => "ConfigureAwait(false) resumes on whatever thread completes the task, outside the kernel's seeded scheduler; drop it",
         "Parallel.For" => "it runs work on host thread-pool threads, outside the kernel's seeded scheduler; use Task.Run",
-        "new TcpClient" => "it opens a host socket, outside the simulated network",
+        "new PeriodicTimer" => "its ticks come from the host's clock in real time; loop over Task.Delay, which the virtual clock drives",
         _ => "it reads the host's clock; use KernelClock.TickCount64, which the simulation's virtual clock drives",
     };
 
     private const string Source = """
         using System;
         using System.Diagnostics;
-        using System.Net.Sockets;
+        using System.Threading;
         using System.Threading.Tasks;
 
         class Program
@@ -53,7 +53,7 @@ public sealed class DeterminismTests
                 await {|#3:Task.Delay(1).ConfigureAwait(false)|};
                 await Task.Delay(1).ConfigureAwait(true);
                 {|#4:Parallel.For(0, 2, i => { })|};
-                using var client = {|#5:new TcpClient()|};
+                using var timer = {|#5:new PeriodicTimer(TimeSpan.FromSeconds(1))|};
                 int ticks = {|#6:Environment.TickCount|};
             }
         }
@@ -64,7 +64,7 @@ public sealed class DeterminismTests
     {
         await AnalyzeAsync(Source, "sim",
             UK0201(0, "Guid.NewGuid"), UK0201(1, "new Random"), UK0201(2, "Stopwatch.StartNew"), UK0201(3, "Task.ConfigureAwait"),
-            UK0201(4, "Parallel.For"), UK0201(5, "new TcpClient"), UK0201(6, "Environment.TickCount"));
+            UK0201(4, "Parallel.For"), UK0201(5, "new PeriodicTimer"), UK0201(6, "Environment.TickCount"));
     }
 
     [Fact]
