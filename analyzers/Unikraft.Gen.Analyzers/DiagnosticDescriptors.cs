@@ -94,9 +94,23 @@ internal static class DiagnosticDescriptors
         description: "In a build for the sim platform, one seed must replay one run exactly. This API reads the host's clock, randomness, threads or network instead of the simulation's.",
         helpLinkUri: HelpLinks.For(NondeterministicId));
 
+    public const string ReferencedAssemblyId = "UK0301";
+
+    public static readonly DiagnosticDescriptor ReferencedAssemblyUsesUnsupportedApi = new(
+        id: ReferencedAssemblyId,
+        title: "A referenced assembly uses what the kernel cannot provide",
+        messageFormat: "Referenced assembly '{0}' uses '{1}', which {2}: {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Interceptors and analyzers see only the program's own source. A package or project the program references is compiled already: its calls reach the BCL directly. This scans the member references in its metadata against the support table.",
+        helpLinkUri: HelpLinks.For(ReferencedAssemblyId),
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown, Nondeterministic,
+        ReferencedAssemblyUsesUnsupportedApi,
     };
 }
 

@@ -344,6 +344,29 @@ namespace Unikraft.Gen.Support
             return _byKey.TryGetValue("T:" + typeName, out row) ? row : null;
         }
 
+        // The row for a member named in metadata (a referenced assembly's member reference):
+        // the type's metadata name, and the member's name as compiled (".ctor", "get_Now", "Start").
+        public SupportRow? FindByMetadataName(string typeName, string memberName)
+        {
+            SupportRow? row;
+            if (memberName == ".ctor" && _byKey.TryGetValue("C:" + typeName, out row))
+            {
+                return row;
+            }
+
+            if (memberName.StartsWith("get_", StringComparison.Ordinal) && _byKey.TryGetValue("P:" + typeName + "." + memberName.Substring(4), out row))
+            {
+                return row;
+            }
+
+            if (_byKey.TryGetValue("M:" + typeName + "." + memberName, out row))
+            {
+                return row;
+            }
+
+            return _byKey.TryGetValue("T:" + typeName, out row) ? row : null;
+        }
+
         // The row for an attribute class, if the table has one.
         public SupportRow? FindAttribute(INamedTypeSymbol attributeClass) =>
             _byKey.TryGetValue("A:" + MetadataName(attributeClass), out SupportRow? row) ? row : null;

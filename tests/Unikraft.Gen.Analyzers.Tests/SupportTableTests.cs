@@ -18,7 +18,7 @@ public sealed class SupportTableTests
         string root = Verifiers.RepositoryRoot();
         string releases = File.ReadAllText(Path.Combine(root, "analyzers", "Unikraft.Gen.Analyzers", "AnalyzerReleases.Unshipped.md"))
             + File.ReadAllText(Path.Combine(root, "analyzers", "Unikraft.Gen.Analyzers", "AnalyzerReleases.Shipped.md"));
-        var supported = new SupportTableAnalyzer().SupportedDiagnostics.AddRange(new MountAnalyzer().SupportedDiagnostics);
+        var supported = new SupportTableAnalyzer().SupportedDiagnostics.AddRange(new MountAnalyzer().SupportedDiagnostics).AddRange(new ReferenceScanAnalyzer().SupportedDiagnostics);
         Assert.Equal(DiagnosticDescriptors.All.Length, supported.Length);
 
         foreach (DiagnosticDescriptor descriptor in supported)
