@@ -74,7 +74,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
                     string memberName = reader.GetString(member.Name);
                     SupportRow? row = table.FindByMetadataName(typeName, memberName);
-                    if (row is null || row.Status == SupportStatus.Nondeterministic || !reported.Add(row.Key))
+                    if (row is null || row.Status is SupportStatus.Nondeterministic or SupportStatus.Supported || !reported.Add(row.Key))
                     {
                         continue;
                     }

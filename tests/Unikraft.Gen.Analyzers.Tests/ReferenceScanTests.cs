@@ -43,6 +43,7 @@ public sealed class ReferenceScanTests
                 System.Console.WriteLine(System.DateTime.Now);
                 System.Console.WriteLine(System.IO.File.ReadAllText("/etc/hostname"));
                 System.Console.WriteLine(System.Math.Max(1, 2));
+                System.Console.WriteLine(System.IO.Path.Combine("a", "b"));
             }
         }
         """;
@@ -58,6 +59,7 @@ public sealed class ReferenceScanTests
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'File.ReadAllText', which cannot be redirected", System.StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'Console.WriteLine'", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Math.Max", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("Path.Combine", System.StringComparison.Ordinal));
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
     }
 
