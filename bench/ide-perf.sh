@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# What the generator and analyzers cost a large program, in one run:
+#   1. full builds of a synthetic 1,000-file program (bench/synthetic.py) with the generator and
+#      analyzers (Unikraft.Gen.Local.props/.targets, a ramfs at /tmp) and of the same sources
+#      without them: median build times cold (build servers shut down) and warm, and the ratios;
+#   2. the compiler's own analyzer and generator timing (-p:ReportAnalyzer=true) for our build;
+#   3. bench/GeneratorPerf on the same sources: the generator in memory, first run, a run after an
+#      unrelated edit with every tracked step's reasons, and a run after an edit that adds a call.
+#
+# Usage: bench/ide-perf.sh [RUNS] [FILES] [EDITS]
+#   RUNS  timed builds of each kind (default 3); FILES  files in the program (default 1000);
+#   EDITS timed edits of each kind in GeneratorPerf (default 9).
+# Goals (issue 5) are printed as PASS/MISS lines; a missed goal does not fail the script. A build
+# that fails, a generator that throws or emits nothing, or a missing tool exits non-zero.
+# NOTE: `dotnet build-server shutdown` before each cold build stops every build server of this
+# user (MSBuild nodes, the compiler server), other builds' too: they start again on next use.
+# BENCH_KEEP=1 keeps the temporary folder (sources, both projects, build logs).
+set -euo pipefail
+
+runs="${1:-3}"
+files="${2:-1000}"
+edits="${3:-9}"
+for value in "$runs" "$files" "$edits"; do
+    if ! [[ "$value" =~ ^[1-9][0-9]*$ ]]; then
+        echo "usage: $0 [RUNS] [FILES] [EDITS]   (positive whole numbers; defaults 3 1000 9)" >&2
+        exit 2
+    fi
+done
+if ((files < 30)); then
+    echo "$0: FILES must be at least 30 (the edits need modules that call nothing the kernel serves)" >&2
+    exit 2
+fi
+command -v python3 >/dev/null || { echo "$0: python3 is needed to write the synthetic program" >&2; exit 1; }
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+results="$repo/bench/out"
+work="$(mktemp -d "${TMPDIR:-/tmp}/ide-perf.XXXXXX")"
+cleanup() {
+    if [[ "${BENCH_KEEP:-0}" == "1" ]]; then
+        echo "kept $work" >&2
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
+mkdir -p "$results"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# --- The program, twice: with the generator and analyzers, and without. ----------------------
+echo "== writing a synthetic program of $files files" >&2
+python3 "$repo/bench/synthetic.py" "$work/src" "$files"
+cp "$repo/global.json" "$work/global.json"
+mkdir -p "$work/with" "$work/plain"
+cp "$work/src/"*.cs "$work/with/"
+cp "$work/src/"*.cs "$work/plain/"
+# The same settings on both sides; only the imports and the mount differ.
+common='    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>'
+cat >"$work/with/Synthetic.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <Import Project="$repo/generators/Unikraft.Gen.Generators/build/Unikraft.Gen.Local.props" />
+  <PropertyGroup>
+$common
+  </PropertyGroup>
+  <ItemGroup>
+    <UnikraftMount Include="/tmp" Type="ramfs" />
+  </ItemGroup>
+  <Import Project="$repo/generators/Unikraft.Gen.Generators/build/Unikraft.Gen.Local.targets" />
+</Project>
+EOF
+cat >"$work/plain/Synthetic.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+$common
+  </PropertyGroup>
+</Project>
+EOF
+
+now_ns() { date +%s%N; }
+
+# Every build of a side goes to its own artifacts folder, so nothing lands in the repository's
+# bin/ and obj/. BuildProjectReferences=false: the generator and analyzers are built once, in the
+# preparing build, and then used as a package's would be — neither rebuilt nor cleaned.
+build() { # side, log, extra args...
+    local side="$1" log="$2"
+    shift 2
+    dotnet build "$work/$side/Synthetic.csproj" --no-restore --artifacts-path "$work/artifacts-$side" \
+        -p:BuildProjectReferences=false "$@" >"$log" 2>&1 \
+        || { tail -n 40 "$log" >&2; echo "$0: the $side build failed (log: $log)" >&2; exit 1; }
+}
+clean() { # side
+    dotnet clean "$work/$1/Synthetic.csproj" --artifacts-path "$work/artifacts-$1" \
+        -p:BuildProjectReferences=false -v:q >"$work/clean-$1.log" 2>&1 \
+        || { cat "$work/clean-$1.log" >&2; echo "$0: cleaning the $1 build failed" >&2; exit 1; }
+}
+
+echo "== preparing: restore and a first build of each (builds the generator and analyzers)" >&2
+for side in with plain; do
+    dotnet build "$work/$side/Synthetic.csproj" --artifacts-path "$work/artifacts-$side" -v:m \
+        >"$work/prepare-$side.log" 2>&1 \
+        || { tail -n 40 "$work/prepare-$side.log" >&2; echo "$0: the first $side build failed" >&2; exit 1; }
+done
+manifest="$work/artifacts-with/bin/Synthetic/debug/Synthetic.kernel.txt"
+[[ -s "$manifest" ]] || { echo "$0: the build with the generator wrote no kernel manifest ($manifest)" >&2; exit 1; }
+if [[ -e "$work/artifacts-plain/bin/Synthetic/debug/Synthetic.kernel.txt" ]]; then
+    echo "$0: the build without the generator has a kernel manifest: the plain side is not plain" >&2
+    exit 1
+fi
+
+# Prints one build's wall time in milliseconds.
+timed_build() { # side, mode
+    local side="$1" mode="$2" start end
+    clean "$side"
+    if [[ "$mode" == cold ]]; then
+        dotnet build-server shutdown >/dev/null 2>&1 || true
+    fi
+    start="$(now_ns)"
+    build "$side" "$work/build-$side-$mode.log" -v:m
+    end="$(now_ns)"
+    echo $(((end - start) / 1000000))
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%d\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A samples
+for mode in cold warm; do
+    echo "== $runs $mode builds of each side (clean, then dotnet build; sides alternate)" >&2
+    if [[ "$mode" == warm ]]; then
+        # One untimed build per side, so the servers hold both sides' analyzers.
+        for side in plain with; do timed_build "$side" warm >/dev/null; done
+    fi
+    for ((run = 1; run <= runs; run++)); do
+        for side in plain with; do
+            ms="$(timed_build "$side" "$mode")"
+            samples[$side-$mode]+="$ms "
+            echo "   $mode $side run $run: $ms ms" >&2
+        done
+    done
+done
+
+# --- The compiler's own timing of analyzers and generators. ---------------------------------
+echo "== one build with -p:ReportAnalyzer=true (binary log in bench/out/ide-perf-with.binlog)" >&2
+clean with
+report="$work/report-with.log"
+build with "$report" -p:ReportAnalyzer=true -v:d "-bl:$results/ide-perf-with.binlog"
+# The report's lines: "   1.234   21   Name, Version=..." for an assembly, deeper for each type.
+seconds_of() { # pattern
+    grep -E "^ +[<0-9.]+ +[<0-9]+ +$1" "$report" | head -n 1 | awk '{ v = $1; sub("<", "", v); print v }'
+}
+total_analyzers="$(grep -o 'Total analyzer execution time: [0-9.]* seconds' "$report" | awk '{ print $5 }')"
+total_generators="$(grep -o 'Total generator execution time: [0-9.]* seconds' "$report" | awk '{ print $5 }')"
+ours_analyzers="$(seconds_of 'Unikraft\.Gen\.Analyzers,')"
+ours_generator="$(seconds_of 'Unikraft\.Gen\.Generators,')"
+support_analyzer="$(seconds_of 'Unikraft\.Gen\.Analyzers\.SupportTableAnalyzer ')"
+mount_analyzer="$(seconds_of 'Unikraft\.Gen\.Analyzers\.MountAnalyzer ')"
+if [[ -z "$total_analyzers" || -z "$ours_generator" || -z "$ours_analyzers" ]]; then
+    echo "$0: the ReportAnalyzer build printed no timing for our generator and analyzers (log: $report)" >&2
+    BENCH_KEEP=1
+    exit 1
+fi
+
+# --- The generator in memory. ------------------------------------------------------------
+echo "== bench/GeneratorPerf on the same sources" >&2
+dotnet build "$repo/bench/GeneratorPerf/GeneratorPerf.csproj" -c Release --artifacts-path "$work/artifacts-perf" -v:m \
+    >"$work/perf-build.log" 2>&1 || { tail -n 40 "$work/perf-build.log" >&2; echo "$0: building GeneratorPerf failed" >&2; exit 1; }
+perf_out="$work/generator-perf.txt"
+dotnet "$work/artifacts-perf/bin/GeneratorPerf/release/GeneratorPerf.dll" "$work/src" "$edits" | tee "$perf_out" >&2 \
+    || { echo "$0: GeneratorPerf failed" >&2; exit 1; }
+
+# --- Summary. --------------------------------------------------------------------------------
+echo
+echo "ide-perf: $files files ($(cat "$work/src/"*.cs | wc -l) lines), $runs timed builds of each kind, $(nproc) cores, SDK $(dotnet --version)"
+echo
+printf '%-34s %12s %12s %8s\n' "dotnet build after clean (median)" "with (ms)" "plain (ms)" "ratio"
+status_lines=()
+for mode in cold warm; do
+    with_ms="$(tr ' ' '\n' <<<"${samples[with-$mode]}" | grep . | median)"
+    plain_ms="$(tr ' ' '\n' <<<"${samples[plain-$mode]}" | grep . | median)"
+    ratio="$(awk -v a="$with_ms" -v b="$plain_ms" 'BEGIN { printf "%.2f", a / b }')"
+    printf '%-34s %12s %12s %8s\n' "$mode (servers $([[ $mode == cold ]] && echo shut down || echo running))" "$with_ms" "$plain_ms" "$ratio"
+    echo "   samples with: ${samples[with-$mode]}  plain: ${samples[plain-$mode]}"
+    verdict="$(awk -v r="$ratio" 'BEGIN { print (r <= 1.10) ? "PASS" : "MISS" }')"
+    status_lines+=("$verdict $mode build: with the generator $ratio x the plain build (goal: at most 1.10)")
+done
+echo
+per_file() { awk -v s="$1" -v n="$files" 'BEGIN { printf "%.2f", s * 1000 / n }'; }
+echo "compiler timing, -p:ReportAnalyzer=true (one build; seconds, ms per file):"
+printf '   %-44s %8s s %8s ms/file\n' "all analyzers" "$total_analyzers" "$(per_file "$total_analyzers")"
+printf '   %-44s %8s s %8s ms/file\n' "Unikraft.Gen.Analyzers" "$ours_analyzers" "$(per_file "$ours_analyzers")"
+printf '   %-44s %8s s %8s ms/file\n' "  SupportTableAnalyzer" "${support_analyzer:-?}" "$(per_file "${support_analyzer:-0}")"
+printf '   %-44s %8s s %8s ms/file\n' "  MountAnalyzer" "${mount_analyzer:-?}" "$(per_file "${mount_analyzer:-0}")"
+printf '   %-44s %8s s %8s ms/file\n' "all generators" "$total_generators" "$(per_file "$total_generators")"
+printf '   %-44s %8s s %8s ms/file\n' "Unikraft.Gen.KernelGenerator" "$ours_generator" "$(per_file "$ours_generator")"
+echo
+echo "generator in memory (bench/GeneratorPerf):"
+grep -E '^(first run|unrelated edit|kernel-call edit)' "$perf_out" | sed 's/^/   /'
+echo
+for line in "${status_lines[@]}"; do echo "$line"; done
+grep -E '^(PASS|MISS) ' "$perf_out"
+{
+    echo "files=$files runs=$runs"
+    for key in "${!samples[@]}"; do echo "$key: ${samples[$key]}"; done
+    echo "analyzers_total_s=$total_analyzers ours_analyzers_s=$ours_analyzers generators_total_s=$total_generators ours_generator_s=$ours_generator"
+    cat "$perf_out"
+} >"$results/ide-perf.txt"
