@@ -394,6 +394,14 @@ namespace Unikraft.Gen
                 }
 
                 writer.Close();
+                EndBoot(writer);
+                return writer.ToString();
+            }
+
+            // Closes the try around Main: an exception nothing caught is reported as the runtime
+            // reports it and ends the process with 128 + SIGABRT; otherwise Main's status.
+            private static void EndBoot(SourceWriter writer)
+            {
                 writer.Open("catch (global::System.Exception exception)");
                 writer.Line("// As the runtime does for an exception nothing caught: report it and abort (128 + SIGABRT).");
                 writer.Line("global::System.Console.Error.WriteLine(\"Unhandled exception. \" + exception);");
@@ -404,7 +412,6 @@ namespace Unikraft.Gen
                 writer.Close();
                 writer.Close();
                 writer.Close();
-                return writer.ToString();
             }
 
             private static void WriteMounts(SourceWriter writer, KernelPlan plan)
@@ -440,15 +447,7 @@ namespace Unikraft.Gen
                 writer.Line("    static kernel => { " + mountBody + " },");
                 writer.Line("    " + (plan.Config.Banner ? Literal(banner) : "null") + ");");
                 writer.Close();
-                writer.Open("catch (global::System.Exception exception)");
-                writer.Line("global::System.Console.Error.WriteLine(\"Unhandled exception. \" + exception);");
-                writer.Line("status = 134;");
-                writer.Close();
-                writer.Line();
-                writer.Line("global::System.Environment.Exit(status);");
-                writer.Close();
-                writer.Close();
-                writer.Close();
+                EndBoot(writer);
             }
 
             // The mounts the kernel holds: those a call site needs. An implicit root is held only for
