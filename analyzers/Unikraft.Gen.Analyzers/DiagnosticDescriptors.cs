@@ -94,6 +94,18 @@ internal static class DiagnosticDescriptors
         description: "In a build for the sim platform, one seed must replay one run exactly. This API reads the host's clock, randomness, threads or network instead of the simulation's.",
         helpLinkUri: HelpLinks.For(NondeterministicId));
 
+    public const string MethodGroupNotRedirectedId = "UK0004";
+
+    public static readonly DiagnosticDescriptor MethodGroupNotRedirected = new(
+        id: MethodGroupNotRedirectedId,
+        title: "Method group not redirected to the kernel",
+        messageFormat: "'{0}' used as a method group is not redirected to the kernel (only calls are), so it reaches the host; call it in a lambda",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Interceptors replace calls at their call sites. A method group turned into a delegate is called later, from wherever the delegate goes, and reaches the BCL directly. A lambda that calls the method is a call site, and is redirected.",
+        helpLinkUri: HelpLinks.For(MethodGroupNotRedirectedId));
+
     public const string ReferencedAssemblyId = "UK0301";
 
     public static readonly DiagnosticDescriptor ReferencedAssemblyUsesUnsupportedApi = new(
@@ -110,7 +122,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor[] All =
     {
         UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown, Nondeterministic,
-        ReferencedAssemblyUsesUnsupportedApi,
+        ReferencedAssemblyUsesUnsupportedApi, MethodGroupNotRedirected,
     };
 }
 

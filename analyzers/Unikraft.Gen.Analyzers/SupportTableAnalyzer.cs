@@ -27,7 +27,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.UnsupportedApi, DiagnosticDescriptors.BypassesKernel, DiagnosticDescriptors.OverloadNotRedirected,
-            DiagnosticDescriptors.Nondeterministic);
+            DiagnosticDescriptors.Nondeterministic, DiagnosticDescriptors.MethodGroupNotRedirected);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -182,6 +182,13 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             else if (row.Status == SupportStatus.Nondeterministic && reference is not IMethodReferenceOperation && row.Condition.Length == 0)
             {
                 ReportNondeterministic(context, row, member, reference.Syntax);
+            }
+            else if (row.Status == SupportStatus.Intercepted && reference is IMethodReferenceOperation
+                && SupportTable.ReceiverMatches(row, ReceiverSymbol(reference.Instance)) && KernelType(row.Replacement) is not null)
+            {
+                // UK0004: interceptors rewrite calls, not method groups: list.ForEach(Console.WriteLine)
+                // would write to the host's console, not the kernel's.
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MethodGroupNotRedirected, reference.Syntax.GetLocation(), Describe(row, member)));
             }
         }
 

@@ -185,3 +185,61 @@ public sealed class InterceptedOverloadTests
         await AnalyzeAsync(source);
     }
 }
+
+public sealed class MethodGroupTests
+{
+    private const string KernelConsole = """
+
+        namespace Unikraft.Kernel
+        {
+            internal static class KernelConsole
+            {
+                public static void WriteLine(string? value) { }
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task MethodGroupOfAnInterceptedApi_ReportsUK0004_AndFixWritesALambda()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+
+            class Program
+            {
+                static void Main()
+                {
+                    var names = new List<string> { "a", "b" };
+                    names.ForEach({|#0:Console.WriteLine|});
+                    Console.WriteLine("called, not a group");
+                }
+            }
+            """ + KernelConsole;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+
+            class Program
+            {
+                static void Main()
+                {
+                    var names = new List<string> { "a", "b" };
+                    names.ForEach(obj => Console.WriteLine(obj));
+                    Console.WriteLine("called, not a group");
+                }
+            }
+            """ + KernelConsole;
+        var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpCodeFixTest<SupportTableAnalyzer, Unikraft.Gen.CodeFixes.LambdaCodeFixProvider, Microsoft.CodeAnalysis.Testing.DefaultVerifier>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            ReferenceAssemblies = new Microsoft.CodeAnalysis.Testing.ReferenceAssemblies("net10.0"),
+        };
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        test.FixedState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(DiagnosticDescriptors.MethodGroupNotRedirected).WithLocation(0)
+            .WithArguments("Console.WriteLine"));
+        await test.RunAsync(System.Threading.CancellationToken.None);
+    }
+}
