@@ -183,11 +183,13 @@ namespace Unikraft.Gen.Support
         // The mount a kernel path falls under (the longest mount point that prefixes it), after
         // normalizing "." and ".." the way the kernel's path walk does for a path with no symlinks.
         // A relative path is taken from "/", the kernel's working directory at boot.
-        public MountEntry? Resolve(string path, out string normalized)
+        public MountEntry? Resolve(string path, out string normalized) => Resolve(Mounts, path, out normalized);
+
+        public static MountEntry? Resolve(IReadOnlyList<MountEntry> mounts, string path, out string normalized)
         {
             normalized = Normalize(path);
             MountEntry? best = null;
-            foreach (MountEntry mount in Mounts)
+            foreach (MountEntry mount in mounts)
             {
                 bool under = mount.Path == "/"
                     || normalized == mount.Path

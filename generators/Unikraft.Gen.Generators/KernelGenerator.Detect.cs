@@ -67,7 +67,6 @@ namespace Unikraft.Gen
                     case MemberAccessExpressionSyntax access:
                         // Property reads of the kernel API (KernelClock.UtcNow); calls are handled as invocations.
                         return !(access.Parent is InvocationExpressionSyntax parent && parent.Expression == access)
-                            && s_names.Value.Contains(access.Name.Identifier.ValueText)
                             && KernelImage.Instance.ApiMemberNames.Contains(access.Name.Identifier.ValueText);
                     case IdentifierNameSyntax identifier:
                         // A kernel API property read through 'using static'.

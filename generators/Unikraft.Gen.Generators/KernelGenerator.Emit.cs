@@ -260,9 +260,9 @@ namespace Unikraft.Gen
             private static IEnumerable<string> WhyFile(KernelImage image, Pruner pruner, GraphFile file, Dictionary<int, EquatableArray<Reason>> reasonsBySyscall)
             {
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (GraphDeclaration declaration in image.Graph.Declarations)
+                foreach (GraphDeclaration declaration in image.DeclarationsByFile[file.Index])
                 {
-                    if (declaration.File != file.Index || !pruner.IsReal(declaration.Symbol))
+                    if (!pruner.IsReal(declaration.Symbol))
                     {
                         continue;
                     }
@@ -377,25 +377,24 @@ namespace Unikraft.Gen
                 WriteMounts(writer, plan);
                 writer.Line("int status;");
                 writer.Open("try");
-                string body;
-                if (entry.IsAsync)
-                {
-                    body = entry.ReturnsInt
-                        ? "static args => " + callMain
-                        : "static async args => { await " + callMain + "; return 0; }";
-                    writer.Line("status = kernel.RunAsync(arguments, " + body + ");");
-                }
-                else
-                {
-                    body = entry.ReturnsInt
-                        ? "static args => " + callMain
-                        : "static args => { " + callMain + "; return 0; }";
-                    writer.Line("status = kernel.Run(arguments, " + body + ");");
-                }
+                writer.Line("status = kernel." + (entry.IsAsync ? "RunAsync" : "Run") + "(arguments, " + MainLambda(entry, callMain, asTask: false) + ");");
 
                 writer.Close();
                 EndBoot(writer);
                 return writer.ToString();
+            }
+
+            // The program's Main as the kernel runs it: a function from the arguments to the exit
+            // status (a Task of it when the Main is async, or when asTask asks for one).
+            private static string MainLambda(EntryPoint entry, string callMain, bool asTask)
+            {
+                if (entry.IsAsync)
+                {
+                    return entry.ReturnsInt ? "static args => " + callMain : "static async args => { await " + callMain + "; return 0; }";
+                }
+
+                string Result(string value) => asTask ? "global::System.Threading.Tasks.Task.FromResult(" + value + ")" : value;
+                return entry.ReturnsInt ? "static args => " + Result(callMain) : "static args => { " + callMain + "; return " + Result("0") + "; }";
             }
 
             // Closes the try around Main: an exception nothing caught is reported as the runtime
@@ -433,10 +432,7 @@ namespace Unikraft.Gen
             // devices, the mounts follow, and Main runs on virtual time.
             private static void BootSim(SourceWriter writer, KernelPlan plan, EntryPoint entry, string banner, string callMain)
             {
-                string main = entry.IsAsync
-                    ? (entry.ReturnsInt ? "static args => " + callMain : "static async args => { await " + callMain + "; return 0; }")
-                    : (entry.ReturnsInt ? "static args => global::System.Threading.Tasks.Task.FromResult(" + callMain + ")"
-                        : "static args => { " + callMain + "; return global::System.Threading.Tasks.Task.FromResult(0); }");
+                string main = MainLambda(entry, callMain, asTask: true);
                 writer.Line("int status;");
                 writer.Open("try");
                 writer.Line("status = global::Unikraft.Kernel.SimProgram.Run(" + Literal(plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "program") + ", arguments,");
@@ -657,7 +653,7 @@ namespace Unikraft.Gen
                 writer.Append("// BEGIN MANIFEST\n");
                 foreach (string line in lines)
                 {
-                    writer.Append(line.Length == 0 ? "//" : "// " + line.Replace(";", ",")).Append('\n');
+                    writer.Append(line.Length == 0 ? "//" : "// " + line).Append('\n');
                 }
 
                 writer.Append("// END MANIFEST\n");

@@ -153,14 +153,16 @@ namespace Unikraft.Gen
                     implicitRoot = true;
                 }
 
-                bool changesDirectory = uses.Exists(u => u.KernelMember.IndexOf("SetCurrentDirectory", StringComparison.Ordinal) >= 0);
+                // A relative path is taken from "/" unless some call can change the working directory.
+                KernelImage image = KernelImage.Instance;
+                bool changesDirectory = uses.Exists(u => image.SymbolByDocId.TryGetValue(u.KernelMember, out int symbol)
+                    && Array.Exists(image.SyscallsOf(symbol), number => image.SyscallName(number) == "chdir"));
                 var reasons = new Dictionary<string, SortedSet<(string File, int Line, string Text)>>(StringComparer.Ordinal);
                 foreach (MountEntry entry in entries)
                 {
                     reasons[entry.Path] = new SortedSet<(string, int, string)>();
                 }
 
-                MountTable resolver = MountTable.Parse(string.Join(MountTable.ItemSeparator.ToString(), entries.ConvertAll(m => m.Path + "|" + m.Type + "|" + m.Source)));
                 foreach (ApiUse use in uses)
                 {
                     string file = Relative(use.File, config.ProjectDirectory);
@@ -177,7 +179,7 @@ namespace Unikraft.Gen
                             continue;
                         }
 
-                        MountEntry? mount = resolver.Resolve(path, out string normalized);
+                        MountEntry? mount = MountTable.Resolve(entries, path, out string normalized);
                         if (mount is not null)
                         {
                             reasons[mount.Path].Add((file, use.Line, use.Display + " '" + normalized + "'"));

@@ -344,7 +344,7 @@ internal sealed class GraphBuilder
         string stubText = "";
         if (symbol.Syscall >= 0)
         {
-            (stubStart, stubLength, stubText) = Stub((IMethodSymbol)declared, (MethodDeclarationSyntax)node, symbol);
+            (stubStart, stubLength, stubText) = Stub((IMethodSymbol)declared, (MethodDeclarationSyntax)node, symbol, model);
         }
 
         symbol.BodyEdges = Merge(symbol.BodyEdges, bodyEdges);
@@ -390,7 +390,7 @@ internal sealed class GraphBuilder
     }
 
     // The one-line stub that replaces the body of a syscall the program does not need.
-    private (int Start, int Length, string Text) Stub(IMethodSymbol method, MethodDeclarationSyntax node, GraphSymbol symbol)
+    private (int Start, int Length, string Text) Stub(IMethodSymbol method, MethodDeclarationSyntax node, GraphSymbol symbol, SemanticModel model)
     {
         SyntaxNode? body = (SyntaxNode?)node.Body ?? node.ExpressionBody;
         if (body is null || method.Parameters.Length == 0 || method.Parameters[0].Type.Name != "Kernel")
@@ -423,8 +423,7 @@ internal sealed class GraphBuilder
         AttributeSyntax? attribute = node.AttributeLists.SelectMany(l => l.Attributes).FirstOrDefault(a => a.Name.ToString().StartsWith("Syscall", StringComparison.Ordinal));
         if (attribute?.ArgumentList?.Arguments.FirstOrDefault() is { } argument)
         {
-            SemanticModel? model = _declarations.FirstOrDefault(d => d.Declaration == node).Model;
-            if (model?.GetSymbolInfo(argument.Expression).Symbol is { } numberSymbol)
+            if (model.GetSymbolInfo(argument.Expression).Symbol is { } numberSymbol)
             {
                 AddEdge(numberSymbol, stubEdges, symbol);
             }

@@ -42,72 +42,37 @@ public sealed class SimBuildTests
     {
         GeneratorHarness.Result result = Build();
         Assert.Empty(result.Problems);
-        string folder = Path.Combine(Path.GetTempPath(), "unikraft-gen-tests", "sim-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
-        {
-            string assembly = Path.Combine(folder, "App.dll");
-            EmitResult emit = result.Output.Emit(assembly);
-            Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-            File.WriteAllText(Path.Combine(folder, "App.runtimeconfig.json"),
-                """{"runtimeOptions":{"tfm":"net10.0","framework":{"name":"Microsoft.NETCore.App","version":"10.0.0"},"rollForward":"LatestPatch"}}""");
+        using var built = new BuiltProgram(result, "sim");
 
-            var watch = Stopwatch.StartNew();
-            (int status, string output, string error) first = await RunAsync(assembly, "7");
-            (int status, string output, string error) again = await RunAsync(assembly, "7");
-            (int status, string output, string error) other = await RunAsync(assembly, "8");
-            watch.Stop();
+        var watch = Stopwatch.StartNew();
+        (int status, string output, string error) first = await RunAsync(built, "7");
+        (int status, string output, string error) again = await RunAsync(built, "7");
+        (int status, string output, string error) other = await RunAsync(built, "8");
+        watch.Stop();
 
-            Assert.True(first.status == 0, first.error);
-            Assert.EndsWith("after 15 minutes\n", first.output);
-            Assert.Equal(first.output, again.output);
-            string HashLine(string error) => error.Split('\n').Single(l => l.StartsWith("[uk] sim: seed", StringComparison.Ordinal));
-            Assert.Equal(HashLine(first.error), HashLine(again.error));
-            Assert.Contains("replay with UNIKRAFT_SIM_SEED=7", HashLine(first.error));
-            Assert.NotEqual(first.output, other.output);
+        Assert.True(first.status == 0, first.error);
+        Assert.EndsWith("after 15 minutes\n", first.output);
+        Assert.Equal(first.output, again.output);
+        string HashLine(string error) => error.Split('\n').Single(l => l.StartsWith("[uk] sim: seed", StringComparison.Ordinal));
+        Assert.Equal(HashLine(first.error), HashLine(again.error));
+        Assert.Contains("replay with UNIKRAFT_SIM_SEED=7", HashLine(first.error));
+        Assert.NotEqual(first.output, other.output);
 
-            // Fifteen simulated minutes, three runs, far less real time.
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), "three runs took " + watch.Elapsed);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        // Fifteen simulated minutes, three runs, far less real time.
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), "three runs took " + watch.Elapsed);
     }
 
     [Fact]
     public async Task SimBuild_BadSeed_IsAClearError()
     {
-        GeneratorHarness.Result result = Build();
-        string folder = Path.Combine(Path.GetTempPath(), "unikraft-gen-tests", "sim-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
-        {
-            string assembly = Path.Combine(folder, "App.dll");
-            Assert.True(result.Output.Emit(assembly).Success);
-            File.WriteAllText(Path.Combine(folder, "App.runtimeconfig.json"),
-                """{"runtimeOptions":{"tfm":"net10.0","framework":{"name":"Microsoft.NETCore.App","version":"10.0.0"},"rollForward":"LatestPatch"}}""");
+        using var built = new BuiltProgram(Build(), "sim");
 
-            (int status, string _, string error) = await RunAsync(assembly, "seven");
+        (int status, string _, string error) = await RunAsync(built, "seven");
 
-            Assert.Equal(2, status);
-            Assert.Contains("UNIKRAFT_SIM_SEED='seven' is not a seed", error);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(2, status);
+        Assert.Contains("UNIKRAFT_SIM_SEED='seven' is not a seed", error);
     }
 
-    private static async Task<(int Status, string Output, string Error)> RunAsync(string assembly, string seed)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(assembly);
-        start.Environment["UNIKRAFT_SIM_SEED"] = seed;
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output, await error);
-    }
+    private static Task<(int Status, string Output, string Error)> RunAsync(BuiltProgram built, string seed) =>
+        built.RunAsync(new Dictionary<string, string> { ["UNIKRAFT_SIM_SEED"] = seed });
 }

@@ -52,50 +52,26 @@ public sealed class SpecializationTests
         GeneratorHarness.Result result = GeneratorHarness.RunProgram(program);
         Assert.Empty(result.Problems);
 
-        string folder = Path.Combine(Path.GetTempPath(), "unikraft-gen-tests", program + "-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
+        using var built = new BuiltProgram(result, program);
+        (int status, string stdout, string stderr) = await built.RunAsync(
+            new Dictionary<string, string> { ["UNIKRAFT_TRACE"] = "1", ["UNIKRAFT_TEST_VALUE"] = "from-the-host" }, "first", "second");
+
+        Assert.True(expectedOutput == stdout, $"stdout was:\n{stdout}\nstderr was:\n{stderr}");
+        Assert.Equal(expectedStatus, status);
+        Assert.DoesNotContain("reached but not in this kernel", stderr);
+
+        var made = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (Match match in TraceLine.Matches(stderr))
         {
-            string assembly = Path.Combine(folder, "App.dll");
-            EmitResult emit = result.Output.Emit(assembly);
-            Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-            File.WriteAllText(Path.Combine(folder, "App.runtimeconfig.json"),
-                """{"runtimeOptions":{"tfm":"net10.0","framework":{"name":"Microsoft.NETCore.App","version":"10.0.0"},"rollForward":"LatestPatch"}}""");
-
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-            start.ArgumentList.Add(assembly);
-            start.ArgumentList.Add("first");
-            start.ArgumentList.Add("second");
-            start.Environment["UNIKRAFT_TRACE"] = "1";
-            start.Environment["UNIKRAFT_TEST_VALUE"] = "from-the-host";
-            using Process process = Process.Start(start)!;
-            process.StandardInput.Close();
-            System.Threading.Tasks.Task<string> stderrTask = process.StandardError.ReadToEndAsync();
-            string stdout = await process.StandardOutput.ReadToEndAsync();
-            Assert.True(process.WaitForExit(60_000), "the program did not exit within a minute");
-            string stderr = await stderrTask;
-
-            Assert.True(expectedOutput == stdout, $"stdout was:\n{stdout}\nstderr was:\n{stderr}");
-            Assert.Equal(expectedStatus, process.ExitCode);
-            Assert.DoesNotContain("reached but not in this kernel", stderr);
-
-            var made = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (Match match in TraceLine.Matches(stderr))
-            {
-                Assert.True(match.Groups["result"].Value != "-ENOSYS", $"{match.Groups["name"].Value} returned -ENOSYS: missing from the kernel\n{stderr}");
-                made.Add(match.Groups["name"].Value);
-            }
-
-            Assert.NotEmpty(made);
-            IReadOnlyList<string> inKernel = result.ImplementedSyscalls;
-            Assert.All(made, name => Assert.Contains(name, inKernel));
-            string[] neverMade = inKernel.Where(name => !made.Contains(name)).ToArray();
-            _output.WriteLine($"{program}: kernel holds {inKernel.Count} syscalls, the run made {made.Count}: {string.Join(", ", made)}");
-            _output.WriteLine($"{program}: over-approximation {neverMade.Length} never made: {(neverMade.Length == 0 ? "none" : string.Join(", ", neverMade))}");
+            Assert.True(match.Groups["result"].Value != "-ENOSYS", $"{match.Groups["name"].Value} returned -ENOSYS: missing from the kernel\n{stderr}");
+            made.Add(match.Groups["name"].Value);
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        Assert.NotEmpty(made);
+        IReadOnlyList<string> inKernel = result.ImplementedSyscalls;
+        Assert.All(made, name => Assert.Contains(name, inKernel));
+        string[] neverMade = inKernel.Where(name => !made.Contains(name)).ToArray();
+        _output.WriteLine($"{program}: kernel holds {inKernel.Count} syscalls, the run made {made.Count}: {string.Join(", ", made)}");
+        _output.WriteLine($"{program}: over-approximation {neverMade.Length} never made: {(neverMade.Length == 0 ? "none" : string.Join(", ", neverMade))}");
     }
 }

@@ -38,6 +38,21 @@ namespace Unikraft.Gen.Kernel
             }
 
             SymbolByDocId = byDocId;
+            var byFile = new List<GraphDeclaration>[graph.Files.Count];
+            var declarationCount = new int[graph.Symbols.Count];
+            for (int index = 0; index < byFile.Length; index++)
+            {
+                byFile[index] = new List<GraphDeclaration>();
+            }
+
+            foreach (GraphDeclaration declaration in graph.Declarations)
+            {
+                byFile[declaration.File].Add(declaration);
+                declarationCount[declaration.Symbol]++;
+            }
+
+            DeclarationsByFile = byFile;
+            DeclarationCount = declarationCount;
             ApiMemberNames = apiNames;
             foreach (GraphLibrary library in graph.Libraries)
             {
@@ -53,6 +68,12 @@ namespace Unikraft.Gen.Kernel
         public string[] Texts { get; }
 
         public IReadOnlyDictionary<string, int> SymbolByDocId { get; }
+
+        // The declarations of each file, by file index, in graph order.
+        public List<GraphDeclaration>[] DeclarationsByFile { get; }
+
+        // How many declarations each symbol has (more than one: a partial type).
+        public int[] DeclarationCount { get; }
 
         // The syscall implementation symbol for each syscall number.
         public Dictionary<int, int> SyscallSymbols { get; } = new Dictionary<int, int>();
@@ -142,40 +163,23 @@ namespace Unikraft.Gen.Kernel
             return result;
         }
 
+        // A syscall is reached when an API symbol of the closure refers to its implementation.
         private int[] ComputeSyscalls(int apiSymbol)
         {
-            var seen = new HashSet<int>();
             var found = new SortedSet<int>();
-            var stack = new Stack<int>();
-            stack.Push(apiSymbol);
-            while (stack.Count > 0)
+            foreach (int id in ApiClosure(apiSymbol))
             {
-                int id = stack.Pop();
-                if (!seen.Add(id))
-                {
-                    continue;
-                }
-
                 GraphSymbol symbol = Graph.Symbols[id];
-                if (symbol.Syscall >= 0 && !symbol.IsApi)
+                foreach (int[] edges in new[] { symbol.BodyEdges, symbol.SignatureEdges })
                 {
-                    found.Add(symbol.Syscall);
-                    continue;
-                }
-
-                if (!symbol.IsApi)
-                {
-                    continue;
-                }
-
-                foreach (int next in symbol.BodyEdges)
-                {
-                    stack.Push(next);
-                }
-
-                foreach (int next in symbol.SignatureEdges)
-                {
-                    stack.Push(next);
+                    foreach (int next in edges)
+                    {
+                        GraphSymbol target = Graph.Symbols[next];
+                        if (target.Syscall >= 0 && !target.IsApi)
+                        {
+                            found.Add(target.Syscall);
+                        }
+                    }
                 }
             }
 

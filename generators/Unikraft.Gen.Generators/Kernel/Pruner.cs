@@ -312,15 +312,7 @@ namespace Unikraft.Gen.Kernel
             removedMembers = 0;
             stubbed = new List<int>();
             string text = _image.Texts[file.Index];
-            var declarations = new List<GraphDeclaration>();
-            foreach (GraphDeclaration declaration in _graph.Declarations)
-            {
-                if (declaration.File == file.Index)
-                {
-                    declarations.Add(declaration);
-                }
-            }
-
+            var declarations = new List<GraphDeclaration>(_image.DeclarationsByFile[file.Index]);
             declarations.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
 
             // A partial type keeps only the declarations that hold kept members (or its first one).
@@ -334,7 +326,7 @@ namespace Unikraft.Gen.Kernel
             {
                 GraphDeclaration declaration = declarations[index];
                 GraphSymbol symbol = _graph.Symbols[declaration.Symbol];
-                if (symbol.Kind == "type" && keepDeclaration[index] && IsPartialElsewhere(declaration))
+                if (symbol.Kind == "type" && keepDeclaration[index] && _image.DeclarationCount[declaration.Symbol] > 1)
                 {
                     bool holdsKept = false;
                     for (int inner = index + 1; inner < declarations.Count && declarations[inner].Start < declaration.Start + declaration.Length; inner++)
@@ -429,19 +421,6 @@ namespace Unikraft.Gen.Kernel
             }
 
             return builder.ToString();
-        }
-
-        private bool IsPartialElsewhere(GraphDeclaration declaration)
-        {
-            foreach (GraphDeclaration other in _graph.Declarations)
-            {
-                if (other.Symbol == declaration.Symbol && other != declaration)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 }
