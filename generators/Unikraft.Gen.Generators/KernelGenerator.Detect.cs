@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Unikraft.Gen.Helpers;
+using Unikraft.Gen.Incremental;
 using Unikraft.Gen.Kernel;
 using Unikraft.Gen.Model;
 using Unikraft.Gen.Support;
@@ -32,9 +33,8 @@ namespace Unikraft.Gen
                 parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut,
                 miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-            // Names worth a semantic look: the intercepted BCL methods and the kernel API's members.
-            // The filter is syntax-only, so an edit that touches no such name costs nothing here.
-            private static readonly Lazy<HashSet<string>> s_names = new Lazy<HashSet<string>>(() =>
+            // The intercepted BCL methods' names: a call by one of them is worth a semantic look.
+            private static readonly Lazy<HashSet<string>> s_intercepted = new Lazy<HashSet<string>>(() =>
             {
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (SupportRow row in SupportTable.Embedded.Rows)
@@ -45,7 +45,6 @@ namespace Unikraft.Gen
                     }
                 }
 
-                names.UnionWith(KernelImage.Instance.ApiMemberNames);
                 return names;
             });
 
@@ -53,30 +52,67 @@ namespace Unikraft.Gen
                 IsCandidateName(node) && !IsOwnOutput(node.SyntaxTree);
 
             // The kernel's own API is emitted into the same compilation; its calls are not the program's.
-            private static bool IsOwnOutput(SyntaxTree tree) =>
+            public static bool IsOwnOutput(SyntaxTree tree) =>
                 tree.FilePath.IndexOf(GeneratedFolder, StringComparison.Ordinal) >= 0;
 
             private const string GeneratedFolder = "Unikraft.Gen.KernelGenerator";
 
+            // The filter is syntax-only, so an edit that touches no such name costs nothing here. A
+            // kernel API member is looked at by its name and how it is reached: an instance member
+            // through any expression, a static one through a name that may be its type (its own name,
+            // or any qualifier: an alias, which only the compilation knows, is ruled out before
+            // binding by CouldBeKernelType) or unqualified ('using static').
             private static bool IsCandidateName(SyntaxNode node)
             {
+                KernelImage kernel = KernelImage.Instance;
                 switch (node)
                 {
                     case InvocationExpressionSyntax invocation:
-                        return NameOf(invocation.Expression) is { } name && s_names.Value.Contains(name);
+                        return NameOf(invocation.Expression) is { } name
+                            && (s_intercepted.Value.Contains(name) || kernel.ApiInstanceNames.Contains(name) || kernel.ApiStaticNames.Contains(name));
                     case MemberAccessExpressionSyntax access:
-                        // Property reads of the kernel API (KernelClock.UtcNow); calls are handled as invocations.
+                        // Property reads of the kernel API (KernelClock.UtcNow, stream.Length); calls are handled as invocations.
+                        string member = access.Name.Identifier.ValueText;
                         return !(access.Parent is InvocationExpressionSyntax parent && parent.Expression == access)
-                            && KernelImage.Instance.ApiMemberNames.Contains(access.Name.Identifier.ValueText);
+                            && (kernel.ApiInstanceNames.Contains(member) || kernel.ApiStaticNames.Contains(member));
                     case IdentifierNameSyntax identifier:
                         // A kernel API property read through 'using static'.
                         return identifier.Parent is not MemberAccessExpressionSyntax
                             && identifier.Parent is not InvocationExpressionSyntax
                             && identifier.Parent is not MemberBindingExpressionSyntax
-                            && KernelImage.Instance.ApiMemberNames.Contains(identifier.Identifier.ValueText);
+                            && kernel.ApiStaticNames.Contains(identifier.Identifier.ValueText);
                     default:
                         return false;
                 }
+            }
+
+            // Whether a candidate could be a kernel API member without binding it: a name only the
+            // kernel's statics have, reached through a qualifier that names neither a kernel API type
+            // nor an alias anywhere in the program, is not one ('Enumerable.Range', 'list.Count' when
+            // Count is a static of the kernel's).
+            public static bool CouldBeKernelCall(SyntaxNode node, Func<string, bool> isAlias)
+            {
+                KernelImage kernel = KernelImage.Instance;
+                (string? name, ExpressionSyntax? qualifier) = node switch
+                {
+                    InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => (access.Name.Identifier.ValueText, access.Expression),
+                    InvocationExpressionSyntax invocation => (NameOf(invocation.Expression), null),
+                    MemberAccessExpressionSyntax access => (access.Name.Identifier.ValueText, access.Expression),
+                    _ => ((string?)null, (ExpressionSyntax?)null),
+                };
+                if (name is null || qualifier is null || s_intercepted.Value.Contains(name) || kernel.ApiInstanceNames.Contains(name))
+                {
+                    return true;
+                }
+
+                string? typeName = qualifier switch
+                {
+                    SimpleNameSyntax simple => simple.Identifier.ValueText,
+                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                    AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+                    _ => null,
+                };
+                return typeName is null || kernel.ApiTypeNames.Contains(typeName) || isAlias(typeName);
             }
 
             private static string? NameOf(ExpressionSyntax expression) => expression switch
@@ -92,6 +128,11 @@ namespace Unikraft.Gen
             {
                 try
                 {
+                    if (!CouldBeKernelCall(context.Node, DeclarationStamp.Of(context.SemanticModel.Compilation, IsOwnOutput).IsAlias))
+                    {
+                        return null;
+                    }
+
                     return DescribeCore(context, cancellationToken);
                 }
                 catch (OperationCanceledException)
@@ -205,6 +246,27 @@ namespace Unikraft.Gen
                 (string path, int lineNumber) = Position(node, context);
                 string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";
                 return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception, Paths(model, node, cancellationToken));
+            }
+
+            // A call site's record from the file's tree before an edit, moved to where the call is now:
+            // the same call in an unchanged member binds the same way; only its line and its
+            // interceptable location (which holds the file's checksum) differ.
+            public static ApiUse? Relocate(ApiUse use, GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            {
+                Interception? interception = use.Interception;
+                if (interception is not null)
+                {
+                    if (context.Node is not InvocationExpressionSyntax invocation
+                        || context.SemanticModel.GetInterceptableLocation(invocation, cancellationToken) is not { } location)
+                    {
+                        return null;
+                    }
+
+                    interception = interception with { Version = location.Version, Data = location.Data };
+                }
+
+                (string file, int line) = Position(context.Node, context);
+                return use with { File = file, Line = line, Interception = interception };
             }
 
             // The nullable flow-analysis attributes of a method or parameter, written out so the

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Unikraft.Gen.Incremental;
 using Unikraft.Gen.Model;
 
 namespace Unikraft.Gen
@@ -7,6 +8,15 @@ namespace Unikraft.Gen
     [Generator(LanguageNames.CSharp)]
     public sealed partial class KernelGenerator : IIncrementalGenerator
     {
+        // Call sites bound on an earlier run, kept while nothing they depend on changed, so an edit
+        // binds only the tree it touched (Incremental/BindingMemo.cs says why this is sound).
+        private readonly BindingMemo<ApiUse> _uses = new BindingMemo<ApiUse>(Detect.Describe, Detect.IsOwnOutput, Detect.Relocate);
+
+        private readonly BindingMemo<EntryPoint> _entries = new BindingMemo<EntryPoint>(Detect.DescribeEntry, Detect.IsOwnOutput);
+
+        // How many call sites were bound rather than remembered, over this instance's life (tests, benchmark).
+        internal long Binds => _uses.Binds + _entries.Binds;
+
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
             // 0. The app-facing API, whole, so the program binds to it before any analysis.
@@ -14,14 +24,14 @@ namespace Unikraft.Gen
 
             // 1. What the program calls, as equatable call-site records.
             IncrementalValuesProvider<ApiUse> uses = context.SyntaxProvider
-                .CreateSyntaxProvider(Detect.IsCandidate, Detect.Describe)
+                .CreateSyntaxProvider(Detect.IsCandidate, _uses.Get)
                 .Where(static use => use is not null)
                 .Select(static (use, _) => use!)
                 .WithTrackingName(TrackingNames.Uses);
 
             // 1b. Where the program starts: the kernel runs it.
             IncrementalValuesProvider<EntryPoint> entries = context.SyntaxProvider
-                .CreateSyntaxProvider(Detect.IsEntryCandidate, Detect.DescribeEntry)
+                .CreateSyntaxProvider(Detect.IsEntryCandidate, _entries.Get)
                 .Where(static entry => entry is not null)
                 .Select(static (entry, _) => entry!)
                 .WithTrackingName(TrackingNames.Entry);

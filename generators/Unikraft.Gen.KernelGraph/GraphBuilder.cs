@@ -165,6 +165,7 @@ internal sealed class GraphBuilder
             Kind = KindOf(key),
             Folder = file.Folder,
             IsApi = file.IsApi,
+            IsInstance = key is not INamedTypeSymbol && !key.IsStatic,
             DocId = key.GetDocumentationCommentId() ?? key.ToDisplayString(),
         };
         _symbols.Add(key, symbol);

@@ -73,9 +73,12 @@ internal static class GeneratorHarness
     public static CSharpCompilation Program(string name, bool nullable = true, bool implicitUsings = true) =>
         Compilation(new[] { ("Program.cs", ReadProgram(name)) }, nullable, implicitUsings);
 
-    public static GeneratorDriver Driver(IDictionary<string, string>? properties = null) =>
+    public static GeneratorDriver Driver(IDictionary<string, string>? properties = null) => Driver(out _, properties);
+
+    // A driver, and the generator instance in it (its Binds counts the call sites it bound).
+    public static GeneratorDriver Driver(out KernelGenerator generator, IDictionary<string, string>? properties = null) =>
         CSharpGeneratorDriver.Create(
-            new[] { new KernelGenerator().AsSourceGenerator() },
+            new[] { (generator = new KernelGenerator()).AsSourceGenerator() },
             parseOptions: ParseOptions(),
             optionsProvider: OptionsFor(properties),
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));

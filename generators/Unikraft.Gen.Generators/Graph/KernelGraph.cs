@@ -72,6 +72,9 @@ namespace Unikraft.Gen.Graph
 
         public bool IsApi { get; set; }
 
+        // A member of an instance (not static, not a type): reached through any expression.
+        public bool IsInstance { get; set; }
+
         // The syscall number for a [Syscall] method, or -1.
         public int Syscall { get; set; } = -1;
 
@@ -248,6 +251,7 @@ namespace Unikraft.Gen.Graph
                 builder.Append("symbol\t").Append(symbol.Id).Append('\t').Append(symbol.Kind).Append('\t').Append(symbol.Container)
                     .Append('\t').Append(symbol.Folder).Append('\t').Append(symbol.IsApi ? "api" : "-")
                     .Append(symbol.ExternalOverride ? ",external-override" : "")
+                    .Append(symbol.IsInstance ? ",instance" : "")
                     .Append('\t').Append(symbol.Syscall).Append('\t')
                     .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
                     .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId).Append('\n');
@@ -310,8 +314,9 @@ namespace Unikraft.Gen.Graph
                             Kind = cells[2],
                             Container = Int(cells[3]),
                             Folder = cells[4],
-                            IsApi = cells[5].StartsWith("api", StringComparison.Ordinal),
-                            ExternalOverride = cells[5].EndsWith("external-override", StringComparison.Ordinal),
+                            IsApi = Flag(cells[5], "api"),
+                            ExternalOverride = Flag(cells[5], "external-override"),
+                            IsInstance = Flag(cells[5], "instance"),
                             Syscall = Int(cells[6]),
                             BootOrder = cells[7] == "-" ? GraphSymbol.NoBootOrder : Int(cells[7]),
                             Device = cells[8] == "-" ? "" : cells[8],
@@ -357,6 +362,9 @@ namespace Unikraft.Gen.Graph
 
             return builder.ToString();
         }
+
+        // The flags cell: "api,external-override,instance", "-", ...
+        private static bool Flag(string cell, string flag) => Array.IndexOf(cell.Split(','), flag) >= 0;
 
         private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 

@@ -22,13 +22,15 @@ namespace Unikraft.Gen.Kernel
             Graph = graph;
             Texts = texts;
             var byDocId = new Dictionary<string, int>(StringComparer.Ordinal);
-            var apiNames = new HashSet<string>(StringComparer.Ordinal);
+            var staticNames = new HashSet<string>(StringComparer.Ordinal);
+            var instanceNames = new HashSet<string>(StringComparer.Ordinal);
+            var typeNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (GraphSymbol symbol in graph.Symbols)
             {
                 byDocId[symbol.DocId] = symbol.Id;
-                if (symbol.IsApi && symbol.Kind != "type")
+                if (symbol.IsApi)
                 {
-                    apiNames.Add(MemberName(symbol.DocId));
+                    (symbol.Kind == "type" ? typeNames : symbol.IsInstance ? instanceNames : staticNames).Add(MemberName(symbol.DocId));
                 }
 
                 if (symbol.Syscall >= 0 && !symbol.IsApi)
@@ -53,7 +55,9 @@ namespace Unikraft.Gen.Kernel
 
             DeclarationsByFile = byFile;
             DeclarationCount = declarationCount;
-            ApiMemberNames = apiNames;
+            ApiStaticNames = staticNames;
+            ApiInstanceNames = instanceNames;
+            ApiTypeNames = typeNames;
             foreach (GraphLibrary library in graph.Libraries)
             {
                 LibraryByFolder[library.Folder] = library;
@@ -81,7 +85,13 @@ namespace Unikraft.Gen.Kernel
         public Dictionary<string, GraphLibrary> LibraryByFolder { get; } = new Dictionary<string, GraphLibrary>(StringComparer.Ordinal);
 
         // The names of the app-facing API's members: the detector's syntactic filter.
-        public HashSet<string> ApiMemberNames { get; }
+        // The simple names of the app-facing API's static members, instance members and types: what
+        // the generator's syntax filter looks for ("ReadAllText", "Length", "KernelFile").
+        public HashSet<string> ApiStaticNames { get; }
+
+        public HashSet<string> ApiInstanceNames { get; }
+
+        public HashSet<string> ApiTypeNames { get; }
 
         // The Linux name of a syscall number, from the SyscallNumber constants: "write", "exit_group".
         public string SyscallName(int number)
