@@ -241,7 +241,8 @@ namespace Unikraft.Gen
                     bcl.ReturnsVoid ? "void" : bcl.ReturnType.ToDisplayString(s_typeFormat),
                     parameters.ToEquatableArray(),
                     targetName,
-                    FlowAttributes(bcl.GetAttributes()));
+                    FlowAttributes(bcl.GetAttributes()),
+                    (bcl.IsStatic ? bcl.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : "") + "." + bcl.Name);
 
                 (string path, int lineNumber) = Position(node, context);
                 string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";

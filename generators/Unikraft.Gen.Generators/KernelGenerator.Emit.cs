@@ -220,6 +220,11 @@ namespace Unikraft.Gen
                     context.AddSource("Unikraft.Interceptors.g.cs", SourceText.From(Interceptors(plan), Encoding.UTF8));
                 }
 
+                if (!plan.Config.IsExecutable && plan.Uses.Count > 0)
+                {
+                    context.AddSource("Unikraft.LibraryBridge.g.cs", SourceText.From(Libraries.Bridge(plan), Encoding.UTF8));
+                }
+
                 string manifest = Manifest(image, pruner, plan, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
                 context.AddSource("Unikraft.Manifest.g.cs", SourceText.From(manifest, Encoding.UTF8));
             }
@@ -357,6 +362,7 @@ namespace Unikraft.Gen
                 writer.Line("string[] commandLine = global::System.Environment.GetCommandLineArgs();");
                 writer.Line("string[] arguments = new string[commandLine.Length > 0 ? commandLine.Length - 1 : 0];");
                 writer.Line("global::System.Array.Copy(commandLine, commandLine.Length - arguments.Length, arguments, 0, arguments.Length);");
+                Libraries.WriteWiring(writer, plan);
                 if (plan.Config.Platform == "sim")
                 {
                     BootSim(writer, plan, entry, banner, callMain);

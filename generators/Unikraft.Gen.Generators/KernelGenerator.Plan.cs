@@ -40,8 +40,10 @@ namespace Unikraft.Gen
         {
             public static readonly string[] Platforms = { "hosted", "sim" };
 
-            public static KernelPlan Make(((ImmutableArray<ApiUse> Uses, ImmutableArray<EntryPoint> Entries) Program, KernelConfig Config) input, CancellationToken cancellationToken)
+            public static KernelPlan Make((((ImmutableArray<ApiUse> Uses, ImmutableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) all,
+                CancellationToken cancellationToken)
             {
+                var input = all.Build;
                 KernelConfig config = input.Config;
                 var errors = new List<PlanError>();
                 if (Array.IndexOf(Platforms, config.Platform) < 0)
@@ -55,6 +57,11 @@ namespace Unikraft.Gen
                 KernelImage image = KernelImage.Instance;
                 var reasons = new SortedDictionary<int, SortedSet<(string File, int Line, string Text)>>();
                 var uses = new List<ApiUse>(input.Program.Uses);
+                foreach (LibraryNeed need in all.Libraries)
+                {
+                    uses.Add(Libraries.AsUse(need));
+                }
+
                 uses.Sort(CompareUses);
                 foreach (ApiUse use in uses)
                 {
@@ -117,7 +124,7 @@ namespace Unikraft.Gen
                     roots.Add(new SyscallRoot(pair.Key, list.ToEquatableArray()));
                 }
 
-                return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), features.ToEquatableArray(),
+                return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), all.Libraries, features.ToEquatableArray(),
                     mounts.ToEquatableArray(), errors.ToEquatableArray());
             }
 
@@ -264,6 +271,12 @@ namespace Unikraft.Gen
 
             public static string Relative(string path, string projectDirectory)
             {
+                if (path.StartsWith("[", StringComparison.Ordinal))
+                {
+                    // A library's call site: "[Library] file", relative to the library's project already.
+                    return path;
+                }
+
                 if (projectDirectory.Length > 0 && path.StartsWith(projectDirectory, StringComparison.Ordinal))
                 {
                     string relative = path.Substring(projectDirectory.Length).TrimStart('/', '\\');

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Unikraft.Gen.Helpers;
 using Unikraft.Gen.Incremental;
 using Unikraft.Gen.Model;
 
@@ -41,10 +42,16 @@ namespace Unikraft.Gen
                 .Select(Config.Read)
                 .WithTrackingName(TrackingNames.Config);
 
+            // 2b. What referenced libraries built with this generator recorded they need.
+            IncrementalValueProvider<EquatableArray<LibraryNeed>> libraries = context.CompilationProvider
+                .Select(Libraries.Read)
+                .WithTrackingName(TrackingNames.Libraries);
+
             // 3. The plan: the smallest set of roots, each with its reasons.
             IncrementalValueProvider<KernelPlan> plan = uses.Collect()
                 .Combine(entries.Collect())
                 .Combine(config)
+                .Combine(libraries)
                 .Select(Plan.Make)
                 .WithTrackingName(TrackingNames.Plan);
 

@@ -6,6 +6,7 @@ namespace Unikraft.Gen
         public const string Uses = nameof(Uses);
         public const string Entry = nameof(Entry);
         public const string Config = nameof(Config);
+        public const string Libraries = nameof(Libraries);
         public const string Plan = nameof(Plan);
     }
 }

@@ -29,7 +29,10 @@ namespace Unikraft.Gen.Model
         EquatableArray<InterceptedParameter> Parameters,
         string Target,
         // Flow-analysis attributes the interceptor must repeat ([DoesNotReturn], ...).
-        string Attributes);
+        string Attributes,
+        // The BCL method, for a library's interceptor to call when no kernel wired it:
+        // "global::System.IO.File.ReadAllText", or ".Next" for an instance method.
+        string Bcl);
 
     internal sealed record InterceptedParameter(string Modifier, string Type, string Name, string Attributes);
 
@@ -48,6 +51,24 @@ namespace Unikraft.Gen.Model
         string File,
         int Line,
         LocationInfo Location);
+
+    // A call in a referenced library built with this generator, as the library recorded it in its
+    // assembly metadata ([assembly: Unikraft.Generated.KernelNeeds(...)]).
+    internal sealed record LibraryNeed(
+        // The library's assembly name.
+        string Library,
+        string KernelMember,
+        string Display,
+        // The file in the library's project, and the line.
+        string File,
+        int Line,
+        EquatableArray<string> Paths,
+        // The library's bridge field the program's boot sets ("" when the call is not bridged), its
+        // type, and the kernel API method it is set to call, with how many arguments.
+        string BridgeField,
+        string BridgeType,
+        string Target,
+        int Arity);
 
     // The MSBuild configuration the generator reads.
     internal sealed record KernelConfig(
@@ -88,6 +109,8 @@ namespace Unikraft.Gen.Model
         EntryPoint? Entry,
         EquatableArray<SyscallRoot> Syscalls,
         EquatableArray<ApiUse> Uses,
+        // What referenced libraries built with this generator need; their uses are in Uses too.
+        EquatableArray<LibraryNeed> Libraries,
         EquatableArray<FeatureRoot> Features,
         EquatableArray<MountPlan> Mounts,
         EquatableArray<PlanError> Errors);
