@@ -111,11 +111,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ReferencedAssemblyUsesUnsupportedApi = new(
         id: ReferencedAssemblyId,
         title: "A referenced assembly uses what the kernel cannot provide",
-        messageFormat: "Referenced assembly '{0}' uses '{1}', which {2}: {3}",
+        messageFormat: "Referenced assembly '{0}' uses '{1}'{2}, which {3}: {4}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "Interceptors and analyzers see only the program's own source. A package or project the program references is compiled already: its calls reach the BCL directly. This scans the member references in its metadata against the support table.",
+        description: "Interceptors and analyzers see only the program's own source. A package or project the program references is compiled already: its calls reach the BCL directly. This scans the member references in its metadata against the support table, and names the methods that make the calls when the build has read them from the assembly's IL.",
         helpLinkUri: HelpLinks.For(ReferencedAssemblyId),
         customTags: WellKnownDiagnosticTags.CompilationEnd);
 

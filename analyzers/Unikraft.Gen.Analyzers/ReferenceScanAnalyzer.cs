@@ -15,6 +15,16 @@ namespace Unikraft.Gen.Analyzers;
 // new FileStream) or an intercepted one that reaches the host from there (File.ReadAllText).
 // The framework's own assemblies are the BCL itself and are not scanned. It runs only in
 // projects that use the generator (UnikraftMounts is set).
+//
+// Metadata says which APIs an assembly uses, not which of its methods calls them. The build
+// reads the IL (Unikraft.Gen.targets runs build/ReferenceScanner.cs before compiling) and hands
+// the calling methods over in the additional file Unikraft.ReferenceCalls.tsv; when it is there
+// the message names them. For an assembly the build read whole, the scan replaces the metadata:
+// it sees the calls the metadata cannot show (the compiler is handed a project reference's
+// reference assembly, obj/ref, and a package may ship one; those have no method bodies, so no
+// member references for the calls), and it leaves out the kernel's and the generator's own code
+// in a library built with the generator. Without the file (in the IDE before a build, or with
+// UnikraftScanReferences=false) the metadata scan alone decides.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 {
@@ -36,6 +46,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
         }
 
         SupportTable table = SupportTable.Embedded;
+        BuildScan scan = ReadBuildScan(context.Options.AdditionalFiles, table, context.CancellationToken);
         foreach (MetadataReference reference in context.Compilation.References)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
@@ -46,51 +57,180 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            Metadata metadata;
-            try
+            string assemblyName = assembly.Identity.Name;
+            scan.Callers.TryGetValue(assemblyName, out Dictionary<string, RowCallers>? callers);
+            var rows = new List<SupportRow>();
+            var reported = new HashSet<string>(StringComparer.Ordinal);
+            if (!scan.ReadWhole.Contains(assemblyName))
             {
-                metadata = executable.GetMetadata();
+                foreach (SupportRow row in MetadataRows(executable, table))
+                {
+                    if (reported.Add(row.Key))
+                    {
+                        rows.Add(row);
+                    }
+                }
             }
-            catch (Exception exception) when (exception is BadImageFormatException or System.IO.IOException)
+
+            // Rows the IL scan found and the metadata did not, or all of them when the scan read
+            // the assembly whole.
+            if (callers is not null)
+            {
+                var scannedOnly = new List<string>();
+                foreach (string key in callers.Keys)
+                {
+                    if (!reported.Contains(key))
+                    {
+                        scannedOnly.Add(key);
+                    }
+                }
+
+                scannedOnly.Sort(StringComparer.Ordinal);
+                foreach (string key in scannedOnly)
+                {
+                    rows.Add(callers[key].Row);
+                }
+            }
+
+            foreach (SupportRow row in rows)
+            {
+                string what = row.Status switch
+                {
+                    SupportStatus.Unsupported => "the kernel does not support",
+                    SupportStatus.KernelApi => "bypasses the kernel",
+                    _ => "cannot be redirected to the kernel from a compiled assembly, so it reaches the host",
+                };
+                string why = row.Reason.Length > 0 ? row.Reason : "interceptors rewrite only the program's own source; call it from the program, or build the library with the generator";
+                string from = callers is not null && callers.TryGetValue(row.Key, out RowCallers? rowCallers) ? From(rowCallers.Callers) : string.Empty;
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReferencedAssemblyUsesUnsupportedApi, Location.None,
+                    assemblyName, row.DisplayName, from, what, why));
+            }
+        }
+    }
+
+    // The rows the assembly's member references match, in metadata order; those the kernel
+    // cannot serve only (supported and nondeterministic rows are not UK0301's business).
+    private static IEnumerable<SupportRow> MetadataRows(PortableExecutableReference executable, SupportTable table)
+    {
+        Metadata metadata;
+        try
+        {
+            metadata = executable.GetMetadata();
+        }
+        catch (Exception exception) when (exception is BadImageFormatException or System.IO.IOException)
+        {
+            yield break;
+        }
+
+        ImmutableArray<ModuleMetadata> modules = metadata is AssemblyMetadata assemblyMetadata
+            ? assemblyMetadata.GetModules()
+            : ImmutableArray.Create((ModuleMetadata)metadata);
+        foreach (ModuleMetadata module in modules)
+        {
+            MetadataReader reader = module.GetMetadataReader();
+            foreach (MemberReferenceHandle handle in reader.MemberReferences)
+            {
+                MemberReference member = reader.GetMemberReference(handle);
+                string? typeName = TypeName(reader, member.Parent);
+                if (typeName is null)
+                {
+                    continue;
+                }
+
+                SupportRow? row = table.FindByMetadataName(typeName, reader.GetString(member.Name));
+                if (row is not null && IsReported(row))
+                {
+                    yield return row;
+                }
+            }
+        }
+    }
+
+    private static bool IsReported(SupportRow row) => row.Status is not (SupportStatus.Nondeterministic or SupportStatus.Supported);
+
+    // " (from 'Lib.Runner.Start()')", or " (from 'Lib.Runner.Start()' and 2 more)": the first
+    // caller in ordinal order, so that the message is the same from build to build.
+    private static string From(SortedSet<string> callers)
+    {
+        string first = callers.Min!;
+        return callers.Count == 1 ? " (from '" + first + "')" : " (from '" + first + "' and " + (callers.Count - 1) + " more)";
+    }
+
+    // The file the build writes and build/ReferenceScanner.cs describes: a header line, then per
+    // assembly a line with its name alone when every method body was read, and a line
+    // "assembly, calling method, framework type, framework member" per call. A file with another
+    // header was written by another version of the build logic and is ignored whole rather than
+    // misread; a line with another number of cells is skipped.
+    internal const string CallsFileName = "Unikraft.ReferenceCalls.tsv";
+    internal const string CallsFileHeader = "# Unikraft.Gen reference calls, version 1: a scanned assembly alone, or assembly, calling method, framework type, framework member (tab-separated)";
+
+    // What the build's IL scan says: the assemblies it read whole, and the callers of each
+    // reported row by assembly name and then by row key.
+    internal sealed class BuildScan
+    {
+        public HashSet<string> ReadWhole { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, Dictionary<string, RowCallers>> Callers { get; } = new(StringComparer.Ordinal);
+    }
+
+    // A reported row and the methods that call it in one assembly.
+    internal sealed class RowCallers(SupportRow row)
+    {
+        public SupportRow Row { get; } = row;
+
+        public SortedSet<string> Callers { get; } = new(StringComparer.Ordinal);
+    }
+
+    internal static BuildScan ReadBuildScan(ImmutableArray<AdditionalText> files, SupportTable table, System.Threading.CancellationToken cancellationToken)
+    {
+        var scan = new BuildScan();
+        foreach (AdditionalText file in files)
+        {
+            if (!string.Equals(System.IO.Path.GetFileName(file.Path), CallsFileName, StringComparison.OrdinalIgnoreCase)
+                || file.GetText(cancellationToken) is not { } text
+                || text.Lines.Count == 0
+                || text.Lines[0].ToString().TrimEnd() != CallsFileHeader)
             {
                 continue;
             }
 
-            ImmutableArray<ModuleMetadata> modules = metadata is AssemblyMetadata assemblyMetadata
-                ? assemblyMetadata.GetModules()
-                : ImmutableArray.Create((ModuleMetadata)metadata);
-            var reported = new HashSet<string>(StringComparer.Ordinal);
-            foreach (ModuleMetadata module in modules)
+            for (int index = 1; index < text.Lines.Count; index++)
             {
-                MetadataReader reader = module.GetMetadataReader();
-                foreach (MemberReferenceHandle handle in reader.MemberReferences)
+                string[] cells = text.Lines[index].ToString().Split('\t');
+                if (cells.Length == 1 && cells[0].Length > 0)
                 {
-                    MemberReference member = reader.GetMemberReference(handle);
-                    string? typeName = TypeName(reader, member.Parent);
-                    if (typeName is null)
-                    {
-                        continue;
-                    }
-
-                    string memberName = reader.GetString(member.Name);
-                    SupportRow? row = table.FindByMetadataName(typeName, memberName);
-                    if (row is null || row.Status is SupportStatus.Nondeterministic or SupportStatus.Supported || !reported.Add(row.Key))
-                    {
-                        continue;
-                    }
-
-                    string what = row.Status switch
-                    {
-                        SupportStatus.Unsupported => "the kernel does not support",
-                        SupportStatus.KernelApi => "bypasses the kernel",
-                        _ => "cannot be redirected to the kernel from a compiled assembly, so it reaches the host",
-                    };
-                    string why = row.Reason.Length > 0 ? row.Reason : "interceptors rewrite only the program's own source; call it from the program, or build the library with the generator";
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReferencedAssemblyUsesUnsupportedApi, Location.None,
-                        assembly.Identity.Name, row.DisplayName, what, why));
+                    scan.ReadWhole.Add(cells[0]);
+                    continue;
                 }
+
+                if (cells.Length != 4)
+                {
+                    continue;
+                }
+
+                SupportRow? row = table.FindByMetadataName(cells[2], cells[3]);
+                if (row is null || !IsReported(row))
+                {
+                    continue;
+                }
+
+                if (!scan.Callers.TryGetValue(cells[0], out Dictionary<string, RowCallers>? byRow))
+                {
+                    byRow = new Dictionary<string, RowCallers>(StringComparer.Ordinal);
+                    scan.Callers.Add(cells[0], byRow);
+                }
+
+                if (!byRow.TryGetValue(row.Key, out RowCallers? rowCallers))
+                {
+                    rowCallers = new RowCallers(row);
+                    byRow.Add(row.Key, rowCallers);
+                }
+
+                rowCallers.Callers.Add(cells[1]);
             }
         }
+
+        return scan;
     }
 
     // The shared framework's assemblies: they are the BCL the table describes.
