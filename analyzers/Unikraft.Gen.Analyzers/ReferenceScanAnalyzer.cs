@@ -234,12 +234,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
     }
 
     // The shared framework's assemblies: they are the BCL the table describes.
-    private static bool IsFramework(IAssemblySymbol assembly)
-    {
-        string name = assembly.Identity.Name;
-        return name == "netstandard" || name == "mscorlib" || name.StartsWith("System.", StringComparison.Ordinal) || name == "System"
-            || name.StartsWith("Microsoft.", StringComparison.Ordinal) || name == "WindowsBase";
-    }
+    private static bool IsFramework(IAssemblySymbol assembly) => SupportTable.IsFrameworkAssembly(assembly.Identity.Name);
 
     // "System.Diagnostics.Process" for a type reference or definition; null for anything else
     // (a generic instantiation's members are named through their TypeSpec and skipped).

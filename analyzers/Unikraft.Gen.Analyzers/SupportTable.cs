@@ -148,6 +148,12 @@ namespace Unikraft.Gen.Support
     {
         public const string ResourceName = "Unikraft.Gen.SupportTable.tsv";
 
+        // The shared framework's assemblies: they are the BCL the table describes, not code that
+        // calls it (UK0301 does not scan them; the generator reads no library needs from them).
+        public static bool IsFrameworkAssembly(string name) =>
+            name == "netstandard" || name == "mscorlib" || name == "System" || name == "WindowsBase"
+            || name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal);
+
         private static SupportTable? s_embedded;
 
         private readonly Dictionary<string, SupportRow> _byKey;

@@ -105,13 +105,7 @@ namespace Unikraft.Gen
                     return true;
                 }
 
-                string? typeName = qualifier switch
-                {
-                    SimpleNameSyntax simple => simple.Identifier.ValueText,
-                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                    AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-                    _ => null,
-                };
+                string? typeName = DeclarationStamp.RightmostName(qualifier);
                 return typeName is null || kernel.ApiTypeNames.Contains(typeName) || isAlias(typeName);
             }
 
@@ -124,11 +118,11 @@ namespace Unikraft.Gen
                 _ => null,
             };
 
-            public static ApiUse? Describe(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            public static ApiUse? Describe(GeneratorSyntaxContext context, DeclarationStamp stamp, CancellationToken cancellationToken)
             {
                 try
                 {
-                    if (!CouldBeKernelCall(context.Node, DeclarationStamp.Of(context.SemanticModel.Compilation, IsOwnOutput).IsAlias))
+                    if (!CouldBeKernelCall(context.Node, stamp.IsAlias))
                     {
                         return null;
                     }
@@ -330,7 +324,7 @@ namespace Unikraft.Gen
                     || node is MethodDeclarationSyntax { Identifier.ValueText: "Main" } method && method.Modifiers.Any(SyntaxKind.StaticKeyword))
                 && !IsOwnOutput(node.SyntaxTree);
 
-            public static EntryPoint? DescribeEntry(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            public static EntryPoint? DescribeEntry(GeneratorSyntaxContext context, DeclarationStamp stamp, CancellationToken cancellationToken)
             {
                 try
                 {

@@ -319,7 +319,7 @@ namespace Unikraft.Gen
                 }
             }
 
-            private static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
+            internal static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
             private static string Boot(KernelPlan plan, Pruner pruner, string banner)
             {
@@ -473,22 +473,11 @@ namespace Unikraft.Gen
                 writer.Line("// Unikraft.Gen interceptors: the program's own plain BCL calls, redirected to the kernel API so");
                 writer.Line("// unmodified code runs on the kernel. One method per BCL overload, with every call site it serves.");
                 writer.Line("#nullable enable");
-                writer.Open("namespace System.Runtime.CompilerServices");
-                writer.Line("[global::System.AttributeUsage(global::System.AttributeTargets.Method, AllowMultiple = true)]");
-                writer.Open("file sealed class InterceptsLocationAttribute : global::System.Attribute");
-                writer.Open("public InterceptsLocationAttribute(int version, string data)");
-                writer.Line("_ = version;");
-                writer.Line("_ = data;");
-                writer.Close();
-                writer.Close();
-                writer.Close();
+                WriteInterceptsLocationAttribute(writer);
                 writer.Line();
                 writer.Open("namespace " + GeneratedNamespace);
                 writer.Open("file static class UnikraftInterceptors");
-                var groups = plan.Uses.Where(u => u.Interception is not null)
-                    .GroupBy(u => Signature(u.Interception!), StringComparer.Ordinal)
-                    .OrderBy(g => g.Key, StringComparer.Ordinal)
-                    .ToList();
+                List<IGrouping<string, ApiUse>> groups = InterceptionGroups(plan);
                 var counts = new Dictionary<string, int>(StringComparer.Ordinal);
                 bool first = true;
                 foreach (IGrouping<string, ApiUse> group in groups)
@@ -503,21 +492,7 @@ namespace Unikraft.Gen
                     counts.TryGetValue(interception.Name, out int count);
                     counts[interception.Name] = count + 1;
                     string name = interception.Name + "_" + count.ToString(CultureInfo.InvariantCulture);
-                    foreach (ApiUse use in group)
-                    {
-                        writer.Line("// " + use.Display + " at " + Plan.Relative(use.File, plan.Config.ProjectDirectory) + ":" + use.Line);
-                    }
-
-                    foreach (ApiUse use in group)
-                    {
-                        writer.Line("[global::System.Runtime.CompilerServices.InterceptsLocation(" + use.Interception!.Version + ", " + Literal(use.Interception.Data) + ")]");
-                    }
-
-                    if (interception.Attributes.Length > 0)
-                    {
-                        writer.Line(interception.Attributes);
-                    }
-
+                    WriteCallSites(writer, plan, group);
                     string parameters = string.Join(", ", interception.Parameters.Select(p => (p.Attributes.Length > 0 ? p.Attributes + " " : "") + p.Modifier + p.Type + " " + p.Name));
                     string arguments = string.Join(", ", interception.Parameters.Select(p => (p.Modifier == "this " ? "" : p.Modifier.Replace("readonly ", "")) + p.Name));
                     writer.Line("internal static " + interception.ReturnType + " " + name + interception.TypeParameters + "(" + parameters + ")");
@@ -529,7 +504,50 @@ namespace Unikraft.Gen
                 return writer.ToString();
             }
 
-            private static string Signature(Interception interception) =>
+            // The interceptors' own InterceptsLocationAttribute: file-local, so two assemblies'
+            // generated code never clash over it.
+            internal static void WriteInterceptsLocationAttribute(SourceWriter writer)
+            {
+                writer.Open("namespace System.Runtime.CompilerServices");
+                writer.Line("[global::System.AttributeUsage(global::System.AttributeTargets.Method, AllowMultiple = true)]");
+                writer.Open("file sealed class InterceptsLocationAttribute : global::System.Attribute");
+                writer.Open("public InterceptsLocationAttribute(int version, string data)");
+                writer.Line("_ = version;");
+                writer.Line("_ = data;");
+                writer.Close();
+                writer.Close();
+                writer.Close();
+            }
+
+            // The intercepted call sites, one group per BCL overload and kernel target, in a stable order.
+            internal static List<IGrouping<string, ApiUse>> InterceptionGroups(KernelPlan plan) =>
+                plan.Uses.Where(u => u.Interception is not null)
+                    .GroupBy(u => Signature(u.Interception!), StringComparer.Ordinal)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .ToList();
+
+            // Above one interceptor: the call sites it serves, as comments and as InterceptsLocation
+            // attributes, and the flow-analysis attributes it must repeat.
+            internal static void WriteCallSites(SourceWriter writer, KernelPlan plan, IEnumerable<ApiUse> uses)
+            {
+                foreach (ApiUse use in uses)
+                {
+                    writer.Line("// " + use.Display + " at " + Plan.Relative(use.File, plan.Config.ProjectDirectory) + ":" + use.Line);
+                }
+
+                foreach (ApiUse use in uses)
+                {
+                    writer.Line("[global::System.Runtime.CompilerServices.InterceptsLocation(" + use.Interception!.Version + ", " + Literal(use.Interception.Data) + ")]");
+                }
+
+                string attributes = uses.First().Interception!.Attributes;
+                if (attributes.Length > 0)
+                {
+                    writer.Line(attributes);
+                }
+            }
+
+            internal static string Signature(Interception interception) =>
                 interception.Name + interception.TypeParameters + "(" + string.Join(",", interception.Parameters.Select(p => p.Modifier + p.Type)) + ")->" + interception.Target;
 
             private static string Manifest(KernelImage image, Pruner pruner, KernelPlan plan, SortedSet<int> implemented, SortedSet<int> stubbed,

@@ -8,6 +8,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Unikraft.Gen.Helpers;
 using Unikraft.Gen.Model;
+using Unikraft.Gen.Support;
 
 namespace Unikraft.Gen
 {
@@ -35,8 +36,7 @@ namespace Unikraft.Gen
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     string library = assembly.Identity.Name;
-                    if (library.StartsWith("System.", StringComparison.Ordinal) || library.StartsWith("Microsoft.", StringComparison.Ordinal)
-                        || library is "System" or "mscorlib" or "netstandard")
+                    if (SupportTable.IsFrameworkAssembly(library))
                     {
                         continue;
                     }
@@ -67,8 +67,13 @@ namespace Unikraft.Gen
                     }
                 }
 
-                needs.Sort((x, y) => string.CompareOrdinal(x.Library + "\n" + x.File + "\n" + x.Line.ToString("D9", CultureInfo.InvariantCulture) + "\n" + x.Display,
-                    y.Library + "\n" + y.File + "\n" + y.Line.ToString("D9", CultureInfo.InvariantCulture) + "\n" + y.Display));
+                needs.Sort((x, y) =>
+                {
+                    int order = string.CompareOrdinal(x.Library, y.Library);
+                    order = order != 0 ? order : string.CompareOrdinal(x.File, y.File);
+                    order = order != 0 ? order : x.Line.CompareTo(y.Line);
+                    return order != 0 ? order : string.CompareOrdinal(x.Display, y.Display);
+                });
                 return needs.ToEquatableArray();
             }
 
@@ -110,10 +115,7 @@ namespace Unikraft.Gen
                 writer.Line("// program's boot sets. Unset (no kernel: a plain .NET program), a call goes to the BCL.");
                 writer.Line("#nullable enable");
 
-                var groups = plan.Uses.Where(u => u.Interception is not null)
-                    .GroupBy(u => Signature(u.Interception!), StringComparer.Ordinal)
-                    .OrderBy(g => g.Key, StringComparer.Ordinal)
-                    .ToList();
+                List<IGrouping<string, ApiUse>> groups = Emit.InterceptionGroups(plan);
                 var fields = new Dictionary<string, (string Field, Interception Interception, List<ApiUse> Uses)>(StringComparer.Ordinal);
                 var unbridged = new List<ApiUse>();
                 foreach (IGrouping<string, ApiUse> group in groups)
@@ -134,29 +136,21 @@ namespace Unikraft.Gen
                     string field = "";
                     int arity = 0;
                     string target = "";
-                    if (use.Interception is { } interception && fields.TryGetValue(Signature(interception), out var bridged))
+                    if (use.Interception is { } interception && fields.TryGetValue(Emit.Signature(interception), out var bridged))
                     {
                         field = bridged.Field;
                         arity = interception.Parameters.Count;
                         target = interception.Target;
                     }
 
-                    string paths = use.Paths.Count == 0 ? "new string[0]" : "new string[] { " + string.Join(", ", use.Paths.Select(p => Literal(p))) + " }";
-                    writer.Line("[assembly: " + bridgeType.Replace(bridgeName, AttributeName) + "(" + Literal(use.KernelMember) + ", " + Literal(use.Display) + ", "
-                        + Literal(Plan.Relative(use.File, plan.Config.ProjectDirectory)) + ", " + use.Line.ToString(CultureInfo.InvariantCulture) + ", " + paths + ", "
-                        + Literal(field) + ", " + Literal(field.Length == 0 ? "" : bridgeType) + ", " + Literal(target) + ", " + arity.ToString(CultureInfo.InvariantCulture) + ")]");
+                    string paths = use.Paths.Count == 0 ? "new string[0]" : "new string[] { " + string.Join(", ", use.Paths.Select(p => Emit.Literal(p))) + " }";
+                    writer.Line("[assembly: " + bridgeType.Replace(bridgeName, AttributeName) + "(" + Emit.Literal(use.KernelMember) + ", " + Emit.Literal(use.Display) + ", "
+                        + Emit.Literal(Plan.Relative(use.File, plan.Config.ProjectDirectory)) + ", " + use.Line.ToString(CultureInfo.InvariantCulture) + ", " + paths + ", "
+                        + Emit.Literal(field) + ", " + Emit.Literal(field.Length == 0 ? "" : bridgeType) + ", " + Emit.Literal(target) + ", " + arity.ToString(CultureInfo.InvariantCulture) + ")]");
                 }
 
                 writer.Line();
-                writer.Open("namespace System.Runtime.CompilerServices");
-                writer.Line("[global::System.AttributeUsage(global::System.AttributeTargets.Method, AllowMultiple = true)]");
-                writer.Open("file sealed class InterceptsLocationAttribute : global::System.Attribute");
-                writer.Open("public InterceptsLocationAttribute(int version, string data)");
-                writer.Line("_ = version;");
-                writer.Line("_ = data;");
-                writer.Close();
-                writer.Close();
-                writer.Close();
+                Emit.WriteInterceptsLocationAttribute(writer);
                 writer.Line();
                 writer.Open("namespace " + Emit.GeneratedNamespace);
                 writer.Line("// A call site this library makes, for the kernel of the program that references it.");
@@ -198,21 +192,7 @@ namespace Unikraft.Gen
                     }
 
                     first = false;
-                    foreach (ApiUse use in uses)
-                    {
-                        writer.Line("// " + use.Display + " at " + Plan.Relative(use.File, plan.Config.ProjectDirectory) + ":" + use.Line);
-                    }
-
-                    foreach (ApiUse use in uses)
-                    {
-                        writer.Line("[global::System.Runtime.CompilerServices.InterceptsLocation(" + use.Interception!.Version + ", " + Literal(use.Interception.Data) + ")]");
-                    }
-
-                    if (interception.Attributes.Length > 0)
-                    {
-                        writer.Line(interception.Attributes);
-                    }
-
+                    Emit.WriteCallSites(writer, plan, uses);
                     bool isVoid = interception.ReturnType == "void";
                     bool doesNotReturn = interception.Attributes.Contains("DoesNotReturn");
                     List<string> names = interception.Parameters.Select(p => p.Name).ToList();
@@ -233,7 +213,7 @@ namespace Unikraft.Gen
                     writer.Line(isVoid ? "kernel(" + string.Join(", ", names) + ");" : "return kernel(" + string.Join(", ", names) + ");");
                     if (doesNotReturn)
                     {
-                        writer.Line("throw new global::System.InvalidOperationException(" + Literal(interception.Bcl.TrimStart('.') + " returned") + ");");
+                        writer.Line("throw new global::System.InvalidOperationException(" + Emit.Literal(interception.Bcl.TrimStart('.') + " returned") + ");");
                     }
 
                     writer.Close();
@@ -262,11 +242,6 @@ namespace Unikraft.Gen
             private static string Parameters(Interception interception, bool withAttributes) =>
                 string.Join(", ", interception.Parameters.Select(p =>
                     (withAttributes && p.Attributes.Length > 0 ? p.Attributes + " " : "") + (withAttributes ? p.Modifier : "") + p.Type + " " + p.Name));
-
-            private static string Signature(Interception interception) =>
-                interception.Name + interception.TypeParameters + "(" + string.Join(",", interception.Parameters.Select(p => p.Modifier + p.Type)) + ")->" + interception.Target;
-
-            private static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
             // An assembly name as part of a C# identifier: "My.Lib-2" -> "My_Lib_2".
             private static string Identifier(string name)

@@ -27,6 +27,20 @@ public sealed class ReferenceScannerTests
         return stream.ToArray();
     }
 
+    // MSBuild compiles the scanner alone, so it has its own copy of the framework rule.
+    [Theory]
+    [InlineData("System")]
+    [InlineData("System.Runtime")]
+    [InlineData("Microsoft.CSharp")]
+    [InlineData("mscorlib")]
+    [InlineData("netstandard")]
+    [InlineData("WindowsBase")]
+    [InlineData("Systematic")]
+    [InlineData("Newtonsoft.Json")]
+    [InlineData("Notes.Storage")]
+    public void FrameworkRule_IsTheSupportTables(string assemblyName) =>
+        Assert.Equal(Unikraft.Gen.Support.SupportTable.IsFrameworkAssembly(assemblyName), ReferenceScanner.IsFramework(assemblyName));
+
     // The support table's types, read the way the build reads them: from the analyzer assembly.
     internal static HashSet<string> SupportedTypeNames()
     {

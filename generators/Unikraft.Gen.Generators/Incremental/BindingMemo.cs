@@ -24,7 +24,7 @@ namespace Unikraft.Gen.Incremental
     {
         private readonly ConditionalWeakTable<SyntaxNode, Slot> _slots = new ConditionalWeakTable<SyntaxNode, Slot>();
 
-        private readonly Func<GeneratorSyntaxContext, CancellationToken, T?> _bind;
+        private readonly Func<GeneratorSyntaxContext, DeclarationStamp, CancellationToken, T?> _bind;
 
         private readonly Func<SyntaxTree, bool> _ignore;
 
@@ -35,11 +35,12 @@ namespace Unikraft.Gen.Incremental
 
         private long _binds;
 
+        // 'bind' gets the compilation's stamp too (what the program declares, without binding).
         // 'ignore': trees the stamp leaves out (the generator's own output, which no edit changes).
         // 'relocate': a result remembered from the tree before, moved to where its call site is now
         // (line, interceptable location), or null to bind it instead; without it only "not a kernel
         // call" results are taken from the tree before.
-        public BindingMemo(Func<GeneratorSyntaxContext, CancellationToken, T?> bind, Func<SyntaxTree, bool> ignore,
+        public BindingMemo(Func<GeneratorSyntaxContext, DeclarationStamp, CancellationToken, T?> bind, Func<SyntaxTree, bool> ignore,
             Func<T, GeneratorSyntaxContext, CancellationToken, T?>? relocate = null)
         {
             _bind = bind;
@@ -85,7 +86,7 @@ namespace Unikraft.Gen.Incremental
 
             if (entry is null)
             {
-                entry = new Entry(stamp, _bind(context, cancellationToken));
+                entry = new Entry(stamp, _bind(context, stamp, cancellationToken));
                 Interlocked.Increment(ref _binds);
             }
 

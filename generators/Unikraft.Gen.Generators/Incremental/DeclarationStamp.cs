@@ -244,7 +244,7 @@ namespace Unikraft.Gen.Incremental
         }
 
         // The last identifier of a type name as written: 'Limits' in 'A.B.Limits' or 'Limits<T>'.
-        private static string? RightmostName(SyntaxNode node) => node switch
+        public static string? RightmostName(SyntaxNode node) => node switch
         {
             SimpleNameSyntax simple => simple.Identifier.ValueText,
             QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,

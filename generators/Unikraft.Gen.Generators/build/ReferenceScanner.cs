@@ -96,9 +96,10 @@ namespace Unikraft.Gen.Build
         public const string FileName = "Unikraft.ReferenceCalls.tsv";
         public const string Header = "# Unikraft.Gen reference calls, version 1: a scanned assembly alone, or assembly, calling method, framework type, framework member (tab-separated)";
 
-        // The shared framework's assemblies, named as ReferenceScanAnalyzer.IsFramework names them:
+        // The shared framework's assemblies, named as SupportTable.IsFrameworkAssembly names them:
         // their calls are the BCL itself and are not scanned, and a call into them is the only
-        // kind the support table can describe. Keep the two in step.
+        // kind the support table can describe. MSBuild compiles this file alone, so it keeps its own
+        // copy; ReferenceScannerTests holds the two in step.
         public static bool IsFramework(string assemblyName) =>
             assemblyName == "netstandard" || assemblyName == "mscorlib" || assemblyName == "System" || assemblyName == "WindowsBase"
             || assemblyName.StartsWith("System.", StringComparison.Ordinal) || assemblyName.StartsWith("Microsoft.", StringComparison.Ordinal);
