@@ -60,9 +60,9 @@ def kind_body(kind: str, i: int) -> str:
     if kind == "sleep":
         return """            Thread.Sleep(1);"""
     if kind == "async":
-        return """            Task.Delay(1).Wait();
-            int fromTask = Task.Run(() => Compute(seed)).Result;
-            seed += fromTask;"""
+        # Started here, awaited by Program.cs: blocking on a task (Wait, Result) is UK0001.
+        return """            Background.Pending.Add(Task.Delay(1));
+            Background.Pending.Add(Task.Run(() => Compute(seed)));"""
     if kind == "random":
         return """            seed += Random.Shared.Next(100);
             seed += Random.Shared.Next(1, 6);"""
@@ -155,7 +155,17 @@ def program(files: int) -> str:
 int total = 0;
 {calls}
 Console.WriteLine("total " + total);
+await Task.WhenAll(Synthetic.Background.Pending);
 await Task.Delay(1);
+
+namespace Synthetic
+{{
+    // The tasks the modules start, awaited once all of them ran.
+    internal static class Background
+    {{
+        public static readonly List<Task> Pending = new();
+    }}
+}}
 """
 
 
