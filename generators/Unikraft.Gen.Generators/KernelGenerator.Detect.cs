@@ -48,8 +48,8 @@ namespace Unikraft.Gen
                 return names;
             });
 
-            public static bool IsCandidate(SyntaxNode node, CancellationToken cancellationToken) =>
-                IsCandidateName(node) && !IsOwnOutput(node.SyntaxTree);
+            // A node worth a semantic look (the scan leaves the generator's own trees out).
+            public static bool IsCandidateNode(SyntaxNode node) => IsCandidateName(node);
 
             // The kernel's own API is emitted into the same compilation; its calls are not the program's.
             public static bool IsOwnOutput(SyntaxTree tree) =>
@@ -90,7 +90,14 @@ namespace Unikraft.Gen
             // kernel's statics have, reached through a qualifier that names neither a kernel API type
             // nor an alias anywhere in the program, is not one ('Enumerable.Range', 'list.Count' when
             // Count is a static of the kernel's).
-            public static bool CouldBeKernelCall(SyntaxNode node, Func<string, bool> isAlias)
+            //
+            // An instance member of the kernel API needs a value of a kernel API type, and the only
+            // ways to one go through a kernel API type's name: a static member, a constructor, a
+            // callback's parameter, a base type, an alias (whose target names it). When no tree
+            // mentions one and no referenced assembly declares the kernel's namespace
+            // ('kernelTypesReachable' false), a name only the kernel's instance members have
+            // ('x.Name', 's.Length') is not one of them, and is not bound at all.
+            public static bool CouldBeKernelCall(SyntaxNode node, Func<string, bool> isAlias, bool kernelTypesReachable)
             {
                 KernelImage kernel = KernelImage.Instance;
                 (string? name, ExpressionSyntax? qualifier) = node switch
@@ -100,13 +107,28 @@ namespace Unikraft.Gen
                     MemberAccessExpressionSyntax access => (access.Name.Identifier.ValueText, access.Expression),
                     _ => ((string?)null, (ExpressionSyntax?)null),
                 };
-                if (name is null || qualifier is null || s_intercepted.Value.Contains(name) || kernel.ApiInstanceNames.Contains(name))
+                if (name is null)
                 {
                     return true;
                 }
 
-                string? typeName = DeclarationStamp.RightmostName(qualifier);
-                return typeName is null || kernel.ApiTypeNames.Contains(typeName) || isAlias(typeName);
+                bool intercepted = s_intercepted.Value.Contains(name);
+                bool instance = kernelTypesReachable && kernel.ApiInstanceNames.Contains(name);
+                if (!intercepted && !instance && !kernel.ApiStaticNames.Contains(name))
+                {
+                    return false;
+                }
+
+                if (qualifier is null || intercepted || instance)
+                {
+                    return true;
+                }
+
+                // A static member through a qualifier that cannot name a type (a call, a literal,
+                // 'this', 'string') is not the kernel's: the kernel API declares no extension methods
+                // (a test holds it to that), so 'Enumerable.Range(0, 3).Select(...)' is not bound.
+                string? typeName = qualifier is PredefinedTypeSyntax ? null : DeclarationStamp.RightmostName(qualifier);
+                return typeName is not null && (kernel.ApiTypeNames.Contains(typeName) || isAlias(typeName));
             }
 
             private static string? NameOf(ExpressionSyntax expression) => expression switch
@@ -118,11 +140,11 @@ namespace Unikraft.Gen
                 _ => null,
             };
 
-            public static ApiUse? Describe(GeneratorSyntaxContext context, DeclarationStamp stamp, CancellationToken cancellationToken)
+            public static ApiUse? Describe(CallSite context, DeclarationStamp stamp, CancellationToken cancellationToken)
             {
                 try
                 {
-                    if (!CouldBeKernelCall(context.Node, stamp.IsAlias))
+                    if (!CouldBeKernelCall(context.Node, stamp.IsAlias, context.KernelTypesReachable))
                     {
                         return null;
                     }
@@ -141,9 +163,9 @@ namespace Unikraft.Gen
                 }
             }
 
-            private static ApiUse? DescribeCore(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            private static ApiUse? DescribeCore(CallSite context, CancellationToken cancellationToken)
             {
-                SemanticModel model = context.SemanticModel;
+                SemanticModel model = context.Model;
                 SyntaxNode node = context.Node;
                 ISymbol? symbol = model.GetSymbolInfo(node, cancellationToken).Symbol;
                 if (symbol is null)
@@ -160,7 +182,7 @@ namespace Unikraft.Gen
                         return null;
                     }
 
-                    (string file, int line) = Position(node, context);
+                    (string file, int line) = Position(node);
                     return new ApiUse(docId, original.ToDisplayString(s_shortFormat), file, line, null, Paths(model, node, cancellationToken));
                 }
 
@@ -238,7 +260,7 @@ namespace Unikraft.Gen
                     FlowAttributes(bcl.GetAttributes()),
                     (bcl.IsStatic ? bcl.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : "") + "." + bcl.Name);
 
-                (string path, int lineNumber) = Position(node, context);
+                (string path, int lineNumber) = Position(node);
                 string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";
                 return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception, Paths(model, node, cancellationToken));
             }
@@ -246,13 +268,13 @@ namespace Unikraft.Gen
             // A call site's record from the file's tree before an edit, moved to where the call is now:
             // the same call in an unchanged member binds the same way; only its line and its
             // interceptable location (which holds the file's checksum) differ.
-            public static ApiUse? Relocate(ApiUse use, GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            public static ApiUse? Relocate(ApiUse use, CallSite context, CancellationToken cancellationToken)
             {
                 Interception? interception = use.Interception;
                 if (interception is not null)
                 {
                     if (context.Node is not InvocationExpressionSyntax invocation
-                        || context.SemanticModel.GetInterceptableLocation(invocation, cancellationToken) is not { } location)
+                        || context.Model.GetInterceptableLocation(invocation, cancellationToken) is not { } location)
                     {
                         return null;
                     }
@@ -260,7 +282,7 @@ namespace Unikraft.Gen
                     interception = interception with { Version = location.Version, Data = location.Data };
                 }
 
-                (string file, int line) = Position(context.Node, context);
+                (string file, int line) = Position(context.Node);
                 return use with { File = file, Line = line, Interception = interception };
             }
 
@@ -312,19 +334,18 @@ namespace Unikraft.Gen
                 && KernelImage.Instance.SymbolByDocId.TryGetValue(symbol.OriginalDefinition.GetDocumentationCommentId() ?? "", out int id)
                 && KernelImage.Instance.Graph.Symbols[id].IsApi;
 
-            private static (string File, int Line) Position(SyntaxNode node, GeneratorSyntaxContext context)
+            private static (string File, int Line) Position(SyntaxNode node)
             {
                 FileLinePositionSpan span = node.GetLocation().GetLineSpan();
                 return (span.Path, span.StartLinePosition.Line + 1);
             }
 
             // The entry point: a compilation unit with top-level statements, or a static Main method.
-            public static bool IsEntryCandidate(SyntaxNode node, CancellationToken cancellationToken) =>
-                (node is CompilationUnitSyntax unit && unit.Members.Any(m => m is GlobalStatementSyntax)
-                    || node is MethodDeclarationSyntax { Identifier.ValueText: "Main" } method && method.Modifiers.Any(SyntaxKind.StaticKeyword))
-                && !IsOwnOutput(node.SyntaxTree);
+            public static bool IsEntryNode(SyntaxNode node) =>
+                node is CompilationUnitSyntax unit && unit.Members.Any(m => m is GlobalStatementSyntax)
+                || node is MethodDeclarationSyntax { Identifier.ValueText: "Main" } method && method.Modifiers.Any(SyntaxKind.StaticKeyword);
 
-            public static EntryPoint? DescribeEntry(GeneratorSyntaxContext context, DeclarationStamp stamp, CancellationToken cancellationToken)
+            public static EntryPoint? DescribeEntry(CallSite context, DeclarationStamp stamp, CancellationToken cancellationToken)
             {
                 try
                 {
@@ -340,7 +361,7 @@ namespace Unikraft.Gen
                 }
             }
 
-            private static EntryPoint? DescribeEntryCore(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            private static EntryPoint? DescribeEntryCore(CallSite context, CancellationToken cancellationToken)
             {
                 if (context.Node is CompilationUnitSyntax unit)
                 {
@@ -371,7 +392,7 @@ namespace Unikraft.Gen
                 }
 
                 if (context.Node is MethodDeclarationSyntax method
-                    && context.SemanticModel.GetDeclaredSymbol(method, cancellationToken) is IMethodSymbol symbol
+                    && context.Model.GetDeclaredSymbol(method, cancellationToken) is IMethodSymbol symbol
                     && symbol.ContainingType is { TypeKind: TypeKind.Class or TypeKind.Struct } type
                     && symbol.Parameters.Length <= 1)
                 {

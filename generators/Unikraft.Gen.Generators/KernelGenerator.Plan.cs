@@ -40,7 +40,7 @@ namespace Unikraft.Gen
         {
             public static readonly string[] Platforms = { "hosted", "sim" };
 
-            public static KernelPlan Make((((ImmutableArray<ApiUse> Uses, ImmutableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) all,
+            public static KernelPlan Make((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) all,
                 CancellationToken cancellationToken)
             {
                 var input = all.Build;
@@ -217,7 +217,7 @@ namespace Unikraft.Gen
             // The logical name of the archive the build makes from an initrd mount's folder.
             public static string InitrdResource(string mountPath) => "Unikraft.Initrd" + mountPath;
 
-            private static EntryPoint? ChooseEntry(ImmutableArray<EntryPoint> entries, KernelConfig config, List<PlanError> errors)
+            private static EntryPoint? ChooseEntry(EquatableArray<EntryPoint> entries, KernelConfig config, List<PlanError> errors)
             {
                 if (!config.IsExecutable)
                 {

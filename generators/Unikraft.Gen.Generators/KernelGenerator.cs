@@ -10,10 +10,17 @@ namespace Unikraft.Gen
     public sealed partial class KernelGenerator : IIncrementalGenerator
     {
         // Call sites bound on an earlier run, kept while nothing they depend on changed, so an edit
-        // binds only the tree it touched (Incremental/BindingMemo.cs says why this is sound).
-        private readonly BindingMemo<ApiUse> _uses = new BindingMemo<ApiUse>(Detect.Describe, Detect.IsOwnOutput, Detect.Relocate);
+        // binds only the member it touched (Incremental/BindingMemo.cs says why this is sound).
+        private readonly BindingMemo<ApiUse> _uses = new BindingMemo<ApiUse>(Detect.Describe, Detect.Relocate);
 
-        private readonly BindingMemo<EntryPoint> _entries = new BindingMemo<EntryPoint>(Detect.DescribeEntry, Detect.IsOwnOutput);
+        private readonly BindingMemo<EntryPoint> _entries = new BindingMemo<EntryPoint>(Detect.DescribeEntry);
+
+        private readonly ProgramScanner _scanner;
+
+        public KernelGenerator()
+        {
+            _scanner = new ProgramScanner(_uses, _entries);
+        }
 
         // How many call sites were bound rather than remembered, over this instance's life (tests, benchmark).
         internal long Binds => _uses.Binds + _entries.Binds;
@@ -23,18 +30,16 @@ namespace Unikraft.Gen
             // 0. The app-facing API, whole, so the program binds to it before any analysis.
             context.RegisterPostInitializationOutput(Emit.Api);
 
-            // 1. What the program calls, as equatable call-site records.
-            IncrementalValuesProvider<ApiUse> uses = context.SyntaxProvider
-                .CreateSyntaxProvider(Detect.IsCandidate, _uses.Get)
-                .Where(static use => use is not null)
-                .Select(static (use, _) => use!)
+            // 1. What the program calls, as equatable call-site records, and where it starts (the
+            // kernel runs it). One step over the compilation: KernelGenerator.Scan.cs says why.
+            IncrementalValueProvider<ProgramScan> scan = context.CompilationProvider
+                .Select(_scanner.Run)
+                .WithTrackingName(TrackingNames.Scan);
+            IncrementalValueProvider<EquatableArray<ApiUse>> uses = scan
+                .Select(static (scan, _) => scan.Uses)
                 .WithTrackingName(TrackingNames.Uses);
-
-            // 1b. Where the program starts: the kernel runs it.
-            IncrementalValuesProvider<EntryPoint> entries = context.SyntaxProvider
-                .CreateSyntaxProvider(Detect.IsEntryCandidate, _entries.Get)
-                .Where(static entry => entry is not null)
-                .Select(static (entry, _) => entry!)
+            IncrementalValueProvider<EquatableArray<EntryPoint>> entries = scan
+                .Select(static (scan, _) => scan.Entries)
                 .WithTrackingName(TrackingNames.Entry);
 
             // 2. The configuration from MSBuild.
@@ -48,8 +53,8 @@ namespace Unikraft.Gen
                 .WithTrackingName(TrackingNames.Libraries);
 
             // 3. The plan: the smallest set of roots, each with its reasons.
-            IncrementalValueProvider<KernelPlan> plan = uses.Collect()
-                .Combine(entries.Collect())
+            IncrementalValueProvider<KernelPlan> plan = uses
+                .Combine(entries)
                 .Combine(config)
                 .Combine(libraries)
                 .Select(Plan.Make)

@@ -3,6 +3,7 @@ namespace Unikraft.Gen
     // The tracking names of the generator's pipeline steps, for the caching tests.
     internal static class TrackingNames
     {
+        public const string Scan = nameof(Scan);
         public const string Uses = nameof(Uses);
         public const string Entry = nameof(Entry);
         public const string Config = nameof(Config);

@@ -166,11 +166,25 @@ internal sealed class GraphBuilder
             Folder = file.Folder,
             IsApi = file.IsApi,
             IsInstance = key is not INamedTypeSymbol && !key.IsStatic,
+            IsPrivate = IsPrivate(key),
             DocId = key.GetDocumentationCommentId() ?? key.ToDisplayString(),
         };
         _symbols.Add(key, symbol);
         _graph.Symbols.Add(symbol);
         return symbol;
+    }
+
+    private static bool IsPrivate(ISymbol symbol)
+    {
+        for (ISymbol? current = symbol; current is not null && current is not INamespaceSymbol; current = current.ContainingType)
+        {
+            if (current.DeclaredAccessibility == Accessibility.Private)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string KindOf(ISymbol symbol) => symbol switch

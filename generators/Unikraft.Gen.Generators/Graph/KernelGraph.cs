@@ -75,6 +75,9 @@ namespace Unikraft.Gen.Graph
         // A member of an instance (not static, not a type): reached through any expression.
         public bool IsInstance { get; set; }
 
+        // Private, or inside a private type: the program cannot name it.
+        public bool IsPrivate { get; set; }
+
         // The syscall number for a [Syscall] method, or -1.
         public int Syscall { get; set; } = -1;
 
@@ -252,6 +255,7 @@ namespace Unikraft.Gen.Graph
                     .Append('\t').Append(symbol.Folder).Append('\t').Append(symbol.IsApi ? "api" : "-")
                     .Append(symbol.ExternalOverride ? ",external-override" : "")
                     .Append(symbol.IsInstance ? ",instance" : "")
+                    .Append(symbol.IsPrivate ? ",private" : "")
                     .Append('\t').Append(symbol.Syscall).Append('\t')
                     .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
                     .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId).Append('\n');
@@ -317,6 +321,7 @@ namespace Unikraft.Gen.Graph
                             IsApi = Flag(cells[5], "api"),
                             ExternalOverride = Flag(cells[5], "external-override"),
                             IsInstance = Flag(cells[5], "instance"),
+                            IsPrivate = Flag(cells[5], "private"),
                             Syscall = Int(cells[6]),
                             BootOrder = cells[7] == "-" ? GraphSymbol.NoBootOrder : Int(cells[7]),
                             Device = cells[8] == "-" ? "" : cells[8],
@@ -363,7 +368,7 @@ namespace Unikraft.Gen.Graph
             return builder.ToString();
         }
 
-        // The flags cell: "api,external-override,instance", "-", ...
+        // The flags cell: "api,external-override,instance,private", "-", ...
         private static bool Flag(string cell, string flag) => Array.IndexOf(cell.Split(','), flag) >= 0;
 
         private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);

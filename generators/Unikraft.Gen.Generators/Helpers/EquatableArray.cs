@@ -27,6 +27,11 @@ namespace Unikraft.Gen.Helpers
         {
             T[] mine = _items ?? Array.Empty<T>();
             T[] theirs = other._items ?? Array.Empty<T>();
+            if (ReferenceEquals(mine, theirs))
+            {
+                return true;
+            }
+
             if (mine.Length != theirs.Length)
             {
                 return false;

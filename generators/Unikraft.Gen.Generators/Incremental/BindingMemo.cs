@@ -11,24 +11,25 @@ namespace Unikraft.Gen.Incremental
     // What a call site bound to, remembered by its syntax node, so a run after an edit elsewhere
     // does not bind it again.
     //
-    // Why: a syntax provider's transform runs for every candidate node on every compilation, because
-    // the semantic model is new each time. Binding a call binds the member around it, so on a large
-    // program every keystroke would bind the whole program again. An unchanged tree keeps its node
-    // objects, so a node seen before, under a DeclarationStamp that binds it the same way, gets the
-    // result it had. In the edited tree every node is new, but the parser reuses the green nodes of
+    // Why: every compilation is new after an edit, and binding a call binds the statement around it,
+    // so without a memory every keystroke would bind the whole program again (ProgramScan skips
+    // whole unchanged trees before it asks here). In an unchanged tree (the same SyntaxTree object)
+    // a node's position, length and kind name it, so a node seen before, under a DeclarationStamp
+    // that binds it the same way, gets the result it had. In the edited tree every node is new, but the parser reuses the green nodes of
     // what the edit did not touch: a call site inside a member whose green node is the same as
     // before is not bound again either (its result is moved to where the call now is). Only the
     // edited member's call sites are bound.
     internal sealed class BindingMemo<T>
         where T : class
     {
-        private readonly ConditionalWeakTable<SyntaxNode, Slot> _slots = new ConditionalWeakTable<SyntaxNode, Slot>();
+        // By tree, then by where the node is: a tree's red nodes are made on demand and may be
+        // collected between runs, so the same call site is not always the same node object.
+        private readonly ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<(int Start, int Length, int Kind), Slot>> _slots =
+            new ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<(int Start, int Length, int Kind), Slot>>();
 
-        private readonly Func<GeneratorSyntaxContext, DeclarationStamp, CancellationToken, T?> _bind;
+        private readonly Func<CallSite, DeclarationStamp, CancellationToken, T?> _bind;
 
-        private readonly Func<SyntaxTree, bool> _ignore;
-
-        private readonly Func<T, GeneratorSyntaxContext, CancellationToken, T?>? _relocate;
+        private readonly Func<T, CallSite, CancellationToken, T?>? _relocate;
 
         // The last two versions of each file's members, for the edited tree's call sites.
         private readonly ConcurrentDictionary<string, FileHistory> _files = new ConcurrentDictionary<string, FileHistory>(StringComparer.Ordinal);
@@ -36,26 +37,24 @@ namespace Unikraft.Gen.Incremental
         private long _binds;
 
         // 'bind' gets the compilation's stamp too (what the program declares, without binding).
-        // 'ignore': trees the stamp leaves out (the generator's own output, which no edit changes).
         // 'relocate': a result remembered from the tree before, moved to where its call site is now
         // (line, interceptable location), or null to bind it instead; without it only "not a kernel
         // call" results are taken from the tree before.
-        public BindingMemo(Func<GeneratorSyntaxContext, DeclarationStamp, CancellationToken, T?> bind, Func<SyntaxTree, bool> ignore,
-            Func<T, GeneratorSyntaxContext, CancellationToken, T?>? relocate = null)
+        public BindingMemo(Func<CallSite, DeclarationStamp, CancellationToken, T?> bind, Func<T, CallSite, CancellationToken, T?>? relocate = null)
         {
             _bind = bind;
-            _ignore = ignore;
             _relocate = relocate;
         }
 
         // How many times a result was computed rather than remembered (for tests and the benchmark).
         public long Binds => Interlocked.Read(ref _binds);
 
-        // A syntax provider's transform.
-        public T? Get(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+        // The result for one call site under the compilation's stamp.
+        public T? Get(CallSite context, DeclarationStamp stamp, CancellationToken cancellationToken)
         {
-            DeclarationStamp stamp = DeclarationStamp.Of(context.SemanticModel.Compilation, _ignore);
-            Slot slot = _slots.GetValue(context.Node, static _ => new Slot());
+            SyntaxNode node = context.Node;
+            Slot slot = _slots.GetValue(node.SyntaxTree, static _ => new ConcurrentDictionary<(int Start, int Length, int Kind), Slot>())
+                .GetOrAdd((node.SpanStart, node.Span.Length, node.RawKind), static _ => new Slot());
             Entry? entry = slot.Entry;
             if (entry is not null && stamp.Preserves(entry.Stamp, context.Node))
             {

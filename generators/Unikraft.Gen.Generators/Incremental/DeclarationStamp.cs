@@ -25,6 +25,10 @@ namespace Unikraft.Gen.Incremental
         private static readonly ConditionalWeakTable<SyntaxTree, TreeSurface> s_byTree =
             new ConditionalWeakTable<SyntaxTree, TreeSurface>();
 
+        // Whether a tree mentions a watched name (one set of watched names per process: the kernel's).
+        private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> s_mentionsWatched =
+            new ConditionalWeakTable<SyntaxTree, StrongBox<bool>>();
+
         private readonly ImmutableArray<MetadataReference> _references;
         private readonly CompilationOptions _options;
         private readonly TreeSurface[] _trees;
@@ -36,12 +40,14 @@ namespace Unikraft.Gen.Incremental
         private readonly ConditionalWeakTable<DeclarationStamp, Change> _changedSince =
             new ConditionalWeakTable<DeclarationStamp, Change>();
 
-        private DeclarationStamp(ImmutableArray<MetadataReference> references, CompilationOptions options, TreeSurface[] trees, ulong shape)
+        private DeclarationStamp(ImmutableArray<MetadataReference> references, CompilationOptions options, TreeSurface[] trees, ulong shape,
+            bool mentionsWatched)
         {
             _references = references;
             _options = options;
             _trees = trees;
             _shape = shape;
+            MentionsWatched = mentionsWatched;
             _aliases = new Lazy<HashSet<string>>(() =>
             {
                 var aliases = new HashSet<string>(StringComparer.Ordinal);
@@ -63,14 +69,22 @@ namespace Unikraft.Gen.Incremental
         // Whether a 'using' alias of this name is declared anywhere in the program.
         public bool IsAlias(string name) => _aliases.Value.Contains(name);
 
-        // The stamp of a compilation, computed once; a tree's surface is computed once per tree.
-        public static DeclarationStamp Of(Compilation compilation, Func<SyntaxTree, bool> ignore) =>
-            s_byCompilation.GetValue(compilation, c => Compute(c, ignore));
+        // Whether any tree, anywhere (member bodies too), has an identifier among the watched names.
+        // Part of the shape: a result bound while it was false does not hold once it is true.
+        public bool MentionsWatched { get; }
 
-        private static DeclarationStamp Compute(Compilation compilation, Func<SyntaxTree, bool> ignore)
+        // The stamp of a compilation, computed once; a tree's surface is computed once per tree.
+        // 'ignore': trees left out (the generator's own output, which no edit changes); 'watched':
+        // names whose mention anywhere the stamp records (remembered per tree: every caller passes
+        // the same set).
+        public static DeclarationStamp Of(Compilation compilation, Func<SyntaxTree, bool> ignore, HashSet<string> watched) =>
+            s_byCompilation.GetValue(compilation, c => Compute(c, ignore, watched));
+
+        private static DeclarationStamp Compute(Compilation compilation, Func<SyntaxTree, bool> ignore, HashSet<string> watched)
         {
             var trees = new List<TreeSurface>();
             ulong shape = Hash.Start;
+            bool mentionsWatched = false;
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
                 if (ignore(tree))
@@ -81,10 +95,34 @@ namespace Unikraft.Gen.Incremental
                 TreeSurface surface = s_byTree.GetValue(tree, TreeSurface.Read);
                 trees.Add(surface);
                 shape = Hash.Add(Hash.Add(shape, tree.FilePath), surface.Shape);
+                mentionsWatched = mentionsWatched || s_mentionsWatched.GetValue(tree, t => new StrongBox<bool>(Identifiers.Of(t).Overlaps(watched))).Value;
             }
 
-            return new DeclarationStamp(compilation.References.ToImmutableArray(), compilation.Options, trees.ToArray(), shape);
+            return new DeclarationStamp(compilation.References.ToImmutableArray(), compilation.Options, trees.ToArray(), shape, mentionsWatched);
         }
+
+        // The names of the constants whose values changed since 'earlier' (and of every constant
+        // computed from one), or null when the declarations differ otherwise. A call site that
+        // mentions none of them binds as it did; one that does is asked about with Preserves.
+        public HashSet<string>? ChangedConstantNames(DeclarationStamp earlier)
+        {
+            if (ReferenceEquals(earlier, this))
+            {
+                return s_none;
+            }
+
+            Change change = ChangeSince(earlier);
+            return change == Change.OtherShape ? null : change.Names;
+        }
+
+        // Whether a tree mentions any of the names, anywhere.
+        public bool TreeMentions(SyntaxTree tree, HashSet<string> names) => Identifiers.Of(tree).Overlaps(names);
+
+        private static readonly HashSet<string> s_none = new HashSet<string>(StringComparer.Ordinal);
+
+        // Compared once per pair of stamps, not once per call site.
+        private Change ChangeSince(DeclarationStamp earlier) =>
+            _changedSince.GetValue(earlier, e => SameShape(e) ? ChangedConstants(e) : Change.OtherShape);
 
         // Whether a call site bound under 'earlier' binds the same way under this stamp.
         public bool Preserves(DeclarationStamp earlier, SyntaxNode site)
@@ -94,8 +132,7 @@ namespace Unikraft.Gen.Incremental
                 return true;
             }
 
-            // Compared once per pair of stamps, not once per call site.
-            Change change = _changedSince.GetValue(earlier, e => SameShape(e) ? ChangedConstants(e) : Change.OtherShape);
+            Change change = ChangeSince(earlier);
             if (change == Change.OtherShape)
             {
                 return false;
@@ -124,7 +161,7 @@ namespace Unikraft.Gen.Incremental
 
         private bool SameShape(DeclarationStamp other)
         {
-            if (_shape != other._shape || _trees.Length != other._trees.Length || !_options.Equals(other._options)
+            if (_shape != other._shape || MentionsWatched != other.MentionsWatched || _trees.Length != other._trees.Length || !_options.Equals(other._options)
                 || _references.Length != other._references.Length)
             {
                 return false;

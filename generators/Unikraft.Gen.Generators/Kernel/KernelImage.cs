@@ -28,7 +28,7 @@ namespace Unikraft.Gen.Kernel
             foreach (GraphSymbol symbol in graph.Symbols)
             {
                 byDocId[symbol.DocId] = symbol.Id;
-                if (symbol.IsApi)
+                if (symbol.IsApi && !symbol.IsPrivate)
                 {
                     (symbol.Kind == "type" ? typeNames : symbol.IsInstance ? instanceNames : staticNames).Add(MemberName(symbol.DocId));
                 }
@@ -84,9 +84,9 @@ namespace Unikraft.Gen.Kernel
 
         public Dictionary<string, GraphLibrary> LibraryByFolder { get; } = new Dictionary<string, GraphLibrary>(StringComparer.Ordinal);
 
-        // The names of the app-facing API's members: the detector's syntactic filter.
-        // The simple names of the app-facing API's static members, instance members and types: what
-        // the generator's syntax filter looks for ("ReadAllText", "Length", "KernelFile").
+        // The simple names of the app-facing API's static members, instance members and types that
+        // the program can name (not private): what the generator's syntax filter looks for
+        // ("ReadAllText", "Length", "KernelFile").
         public HashSet<string> ApiStaticNames { get; }
 
         public HashSet<string> ApiInstanceNames { get; }

@@ -114,4 +114,7 @@ namespace Unikraft.Gen.Model
         EquatableArray<FeatureRoot> Features,
         EquatableArray<MountPlan> Mounts,
         EquatableArray<PlanError> Errors);
+
+    // Every call site and entry point the scan found, in tree order.
+    internal sealed record ProgramScan(EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries);
 }
