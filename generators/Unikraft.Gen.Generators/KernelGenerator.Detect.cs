@@ -183,7 +183,7 @@ namespace Unikraft.Gen
                     }
 
                     (string file, int line) = Position(node);
-                    return new ApiUse(docId, original.ToDisplayString(s_shortFormat), file, line, null, Paths(model, node, cancellationToken));
+                    return new ApiUse(docId, original.ToDisplayString(s_shortFormat), file, line, null, Paths(model, node, symbol, cancellationToken));
                 }
 
                 if (node is not InvocationExpressionSyntax invocation || symbol is not IMethodSymbol method)
@@ -262,7 +262,7 @@ namespace Unikraft.Gen
 
                 (string path, int lineNumber) = Position(node);
                 string kernelDocId = target.OriginalDefinition.GetDocumentationCommentId() ?? "";
-                return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception, Paths(model, node, cancellationToken));
+                return new ApiUse(kernelDocId, bcl.ToDisplayString(s_shortFormat), path, lineNumber, interception, Paths(model, node, method, cancellationToken));
             }
 
             // A call site's record from the file's tree before an edit, moved to where the call is now:
@@ -311,18 +311,47 @@ namespace Unikraft.Gen
                 return string.Concat(written);
             }
 
-            private static EquatableArray<string> Paths(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
+            // The constant value of each path argument (PathArguments says which are paths), in
+            // parameter order, '' for one not known at compile time. Read from the arguments' syntax,
+            // not from IOperation: the operation tree of a call is built for its whole member.
+            private static EquatableArray<string> Paths(SemanticModel model, SyntaxNode node, ISymbol symbol, CancellationToken cancellationToken)
             {
-                if (node is not InvocationExpressionSyntax invocation
-                    || model.GetOperation(invocation, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IInvocationOperation operation)
+                if (node is not InvocationExpressionSyntax invocation || symbol is not IMethodSymbol method)
                 {
                     return EquatableArray<string>.Empty;
                 }
 
-                var paths = new List<string>();
-                foreach ((Microsoft.CodeAnalysis.Operations.IArgumentOperation _, string? value) in PathArguments.Of(operation))
+                ImmutableArray<IParameterSymbol> parameters = method.Parameters;
+                var values = new string?[parameters.Length];
+                var given = new bool[parameters.Length];
+                SeparatedSyntaxList<ArgumentSyntax> arguments = invocation.ArgumentList.Arguments;
+                for (int index = 0; index < arguments.Count; index++)
                 {
-                    paths.Add(value ?? "");
+                    ArgumentSyntax argument = arguments[index];
+                    IParameterSymbol? parameter = argument.NameColon is { } name
+                        ? parameters.FirstOrDefault(p => p.Name == name.Name.Identifier.ValueText)
+                        : index < parameters.Length ? parameters[index] : null;
+                    if (parameter is null || parameter.IsParams || given[parameter.Ordinal] || !PathArguments.IsPathParameter(parameter))
+                    {
+                        continue;
+                    }
+
+                    Optional<object?> constant = model.GetConstantValue(argument.Expression, cancellationToken);
+                    values[parameter.Ordinal] = constant.HasValue ? constant.Value as string : null;
+                    given[parameter.Ordinal] = true;
+                }
+
+                var paths = new List<string>();
+                foreach (IParameterSymbol parameter in parameters)
+                {
+                    if (given[parameter.Ordinal])
+                    {
+                        paths.Add(values[parameter.Ordinal] ?? "");
+                    }
+                    else if (PathArguments.IsPathParameter(parameter) && parameter.HasExplicitDefaultValue)
+                    {
+                        paths.Add(parameter.ExplicitDefaultValue as string ?? "");
+                    }
                 }
 
                 return paths.ToEquatableArray();

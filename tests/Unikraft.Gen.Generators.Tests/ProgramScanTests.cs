@@ -32,6 +32,23 @@ public sealed class ProgramScanTests
         Assert.Contains(uses, use => use.Display == "KernelFileStream.Name" && use.File.EndsWith("/Program.cs", StringComparison.Ordinal) && use.Line == 2);
     }
 
+    [Fact]
+    public void PathArguments_AreReadByParameter_NamedOrInAnyOrder()
+    {
+        Compilation compilation = GeneratorHarness.Compilation(new[]
+        {
+            ("Program.cs", "const string Folder = \"/data\";\nFile.WriteAllText(contents: \"x\", path: Folder + \"/named.txt\");\n"
+                + "File.Copy(\"/data/from.txt\", destFileName: $\"{Folder}/to.txt\");\nFile.Delete(args[0]);\n"),
+        });
+
+        string manifest = ManifestOf(GeneratorHarness.Driver(Mounts()).RunGenerators(compilation));
+
+        Assert.Contains("File.WriteAllText(string, string?) '/data/named.txt'", manifest);
+        Assert.Contains("File.Copy(string, string) '/data/from.txt'", manifest);
+        Assert.Contains("File.Copy(string, string) '/data/to.txt'", manifest);
+        Assert.Contains("File.Delete(string), path not known at compile time", manifest);
+    }
+
     [Theory]
     [InlineData("\"text\".Length", false, false)]
     [InlineData("\"text\".Length", true, true)]
