@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the generator and analyzers cost a large program, in one run:
-#   1. full builds of a synthetic 1,000-file program (bench/synthetic.py) with the generator and
-#      analyzers (Unikraft.Gen.Local.props/.targets, a ramfs at /tmp) and of the same sources
-#      without them: median build times cold (build servers shut down) and warm, and the ratios;
+#   1. full builds of a synthetic 1,000-file program (bench/synthetic.py) with our package (the
+#      Unikraft.Gen NuGet package, packed from generators/Unikraft.Gen.Package in Release and
+#      restored from a folder feed, as a user gets it; a ramfs at /tmp) and of the same sources
+#      without it: median build times cold (build servers shut down) and warm, and the ratios;
 #   2. the compiler's own analyzer and generator timing (-p:ReportAnalyzer=true) for our build;
 #   3. bench/GeneratorPerf on the same sources: the generator in memory, first run, a run after an
 #      unrelated edit with every tracked step's reasons, and a run after an edit that adds a call.
@@ -59,16 +60,31 @@ common='    <OutputType>Exe</OutputType>
     <TargetFramework>net10.0</TargetFramework>
     <ImplicitUsings>enable</ImplicitUsings>
     <Nullable>enable</Nullable>'
+# The package, with a version of this run's own so that no package cache hands back another build.
+version="0.0.0-bench.$(date +%Y%m%d%H%M%S)"
+echo "== packing Unikraft.Gen $version (Release)" >&2
+dotnet pack "$repo/generators/Unikraft.Gen.Package" -c Release -o "$work/feed" "-p:Version=$version" \
+    --artifacts-path "$work/artifacts-pack" >"$work/pack.log" 2>&1 \
+    || { tail -n 40 "$work/pack.log" >&2; echo "$0: dotnet pack failed (log: $work/pack.log)" >&2; exit 1; }
+cat >"$work/with/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="unikraft" value="$work/feed" />
+  </packageSources>
+</configuration>
+EOF
 cat >"$work/with/Synthetic.csproj" <<EOF
 <Project Sdk="Microsoft.NET.Sdk">
-  <Import Project="$repo/generators/Unikraft.Gen.Generators/build/Unikraft.Gen.Local.props" />
   <PropertyGroup>
 $common
+    <RestorePackagesPath>$work/packages</RestorePackagesPath>
   </PropertyGroup>
   <ItemGroup>
+    <PackageReference Include="Unikraft.Gen" Version="$version" />
     <UnikraftMount Include="/tmp" Type="ramfs" />
   </ItemGroup>
-  <Import Project="$repo/generators/Unikraft.Gen.Generators/build/Unikraft.Gen.Local.targets" />
 </Project>
 EOF
 cat >"$work/plain/Synthetic.csproj" <<EOF
@@ -82,22 +98,21 @@ EOF
 now_ns() { date +%s%N; }
 
 # Every build of a side goes to its own artifacts folder, so nothing lands in the repository's
-# bin/ and obj/. BuildProjectReferences=false: the generator and analyzers are built once, in the
-# preparing build, and then used as a package's would be — neither rebuilt nor cleaned.
+# bin/ and obj/.
 build() { # side, log, extra args...
     local side="$1" log="$2"
     shift 2
     dotnet build "$work/$side/Synthetic.csproj" --no-restore --artifacts-path "$work/artifacts-$side" \
-        -p:BuildProjectReferences=false "$@" >"$log" 2>&1 \
+        "$@" >"$log" 2>&1 \
         || { tail -n 40 "$log" >&2; echo "$0: the $side build failed (log: $log)" >&2; exit 1; }
 }
 clean() { # side
     dotnet clean "$work/$1/Synthetic.csproj" --artifacts-path "$work/artifacts-$1" \
-        -p:BuildProjectReferences=false -v:q >"$work/clean-$1.log" 2>&1 \
+        -v:q >"$work/clean-$1.log" 2>&1 \
         || { cat "$work/clean-$1.log" >&2; echo "$0: cleaning the $1 build failed" >&2; exit 1; }
 }
 
-echo "== preparing: restore and a first build of each (builds the generator and analyzers)" >&2
+echo "== preparing: restore and a first build of each" >&2
 for side in with plain; do
     dotnet build "$work/$side/Synthetic.csproj" --artifacts-path "$work/artifacts-$side" -v:m \
         >"$work/prepare-$side.log" 2>&1 \

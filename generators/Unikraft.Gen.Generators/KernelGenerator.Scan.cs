@@ -97,7 +97,15 @@ namespace Unikraft.Gen
                 if (pending.Count >= ParallelThreshold && compilation.Options.ConcurrentBuild)
                 {
                     var options = new ParallelOptions { CancellationToken = cancellationToken };
-                    Parallel.ForEach(pending, options, ScanOne);
+                    try
+                    {
+                        Parallel.ForEach(pending, options, ScanOne);
+                    }
+                    catch (AggregateException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // A cancellation seen inside a worker: the driver expects it unwrapped.
+                        throw new OperationCanceledException(cancellationToken);
+                    }
                 }
                 else
                 {
