@@ -156,6 +156,35 @@ for mode in cold warm; do
     done
 done
 
+# --- CPU time: what the machine spent, steadier than wall time on a shared machine. -----------
+# perf stat counts task-clock over the whole process tree; the compiler runs inside it
+# (UseSharedCompilation=false) and MSBuild nodes are its children (-nodeReuse:false), so nothing
+# runs in a server outside the count. Without perf these lines are skipped with a note.
+cpu_ms() { # side: prints the build's CPU milliseconds (all processes, all cores)
+    local side="$1" stat="$work/cpu-$1.txt"
+    clean "$side"
+    perf stat -x, -e task-clock -o "$stat" -- \
+        dotnet build "$work/$side/Synthetic.csproj" --no-restore --artifacts-path "$work/artifacts-$side" \
+        -p:UseSharedCompilation=false -nodeReuse:false -v:m >"$work/build-$side-cpu.log" 2>&1 \
+        || { tail -n 40 "$work/build-$side-cpu.log" >&2; echo "$0: the $side build (CPU time) failed" >&2; exit 1; }
+    awk -F, '$3 == "task-clock" { printf "%d\n", $1 }' "$stat"
+}
+cpu_available=0
+if command -v perf >/dev/null && perf stat -x, -e task-clock -- true >/dev/null 2>&1; then
+    cpu_available=1
+    echo "== $runs builds of each side under perf stat (CPU time; no build servers)" >&2
+    for ((run = 1; run <= runs; run++)); do
+        for side in plain with; do
+            ms="$(cpu_ms "$side")"
+            [[ -n "$ms" ]] || { echo "$0: perf stat printed no task-clock for the $side build" >&2; exit 1; }
+            samples[$side-cpu]+="$ms "
+            echo "   cpu $side run $run: $ms ms" >&2
+        done
+    done
+else
+    echo "== no CPU-time builds: perf is not installed or may not count (perf_event_paranoid)" >&2
+fi
+
 # --- The compiler's own timing of analyzers and generators. ---------------------------------
 echo "== one build with -p:ReportAnalyzer=true (binary log in bench/out/ide-perf-with.binlog)" >&2
 clean with
@@ -200,6 +229,15 @@ for mode in cold warm; do
     verdict="$(awk -v r="$ratio" 'BEGIN { print (r <= 1.10) ? "PASS" : "MISS" }')"
     status_lines+=("$verdict $mode build: with the generator $ratio x the plain build (goal: at most 1.10)")
 done
+if ((cpu_available)); then
+    with_ms="$(tr ' ' '\n' <<<"${samples[with-cpu]}" | grep . | median)"
+    plain_ms="$(tr ' ' '\n' <<<"${samples[plain-cpu]}" | grep . | median)"
+    ratio="$(awk -v a="$with_ms" -v b="$plain_ms" 'BEGIN { printf "%.2f", a / b }')"
+    printf '%-34s %12s %12s %8s\n' "CPU time, no servers (median)" "$with_ms" "$plain_ms" "$ratio"
+    echo "   samples with: ${samples[with-cpu]}  plain: ${samples[plain-cpu]}"
+else
+    echo "CPU time: not measured (no usable perf)"
+fi
 echo
 per_file() { awk -v s="$1" -v n="$files" 'BEGIN { printf "%.2f", s * 1000 / n }'; }
 echo "compiler timing, -p:ReportAnalyzer=true (one build; seconds, ms per file):"
