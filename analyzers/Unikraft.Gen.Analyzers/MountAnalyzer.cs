@@ -47,7 +47,9 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
-        if (method.ContainingType is not { } type || Array.IndexOf(FileTypes, type.ToDisplayString()) < 0)
+        // The simple name first: this runs for every call in the program, and most are not these.
+        if (method.ContainingType is not { Name: "File" or "Directory" or "KernelFile" or "KernelDirectory" } type
+            || Array.IndexOf(FileTypes, type.ToDisplayString()) < 0)
         {
             return;
         }
