@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -20,6 +22,9 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
     {
         "System.IO.File", "System.IO.Directory", "Unikraft.Kernel.KernelFile", "Unikraft.Kernel.KernelDirectory",
     };
+
+    // Their simple names, checked first: Analyze runs for every call in the program.
+    private static readonly HashSet<string> FileTypeNames = new(FileTypes.Select(t => t.Substring(t.LastIndexOf('.') + 1)), StringComparer.Ordinal);
 
     // Methods whose name starts so change the file system.
     private static readonly string[] ChangingPrefixes = { "Write", "Append", "Create", "Delete", "Move", "Copy", "Replace", "SetLastWrite", "SetCreation", "SetLastAccess", "SetAttributes", "Encrypt", "Decrypt", "OpenWrite" };
@@ -47,9 +52,7 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         IMethodSymbol method = invocation.TargetMethod;
-        // The simple name first: this runs for every call in the program, and most are not these.
-        if (method.ContainingType is not { Name: "File" or "Directory" or "KernelFile" or "KernelDirectory" } type
-            || Array.IndexOf(FileTypes, type.ToDisplayString()) < 0)
+        if (method.ContainingType is not { } type || !FileTypeNames.Contains(type.Name) || Array.IndexOf(FileTypes, type.ToDisplayString()) < 0)
         {
             return;
         }

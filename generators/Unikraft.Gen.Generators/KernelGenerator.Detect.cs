@@ -48,21 +48,18 @@ namespace Unikraft.Gen
                 return names;
             });
 
-            // A node worth a semantic look (the scan leaves the generator's own trees out).
-            public static bool IsCandidateNode(SyntaxNode node) => IsCandidateName(node);
-
             // The kernel's own API is emitted into the same compilation; its calls are not the program's.
             public static bool IsOwnOutput(SyntaxTree tree) =>
                 tree.FilePath.IndexOf(GeneratedFolder, StringComparison.Ordinal) >= 0;
 
             private const string GeneratedFolder = "Unikraft.Gen.KernelGenerator";
 
-            // The filter is syntax-only, so an edit that touches no such name costs nothing here. A
-            // kernel API member is looked at by its name and how it is reached: an instance member
-            // through any expression, a static one through a name that may be its type (its own name,
-            // or any qualifier: an alias, which only the compilation knows, is ruled out before
-            // binding by CouldBeKernelType) or unqualified ('using static').
-            private static bool IsCandidateName(SyntaxNode node)
+            // A node worth a closer look, from syntax alone (the scan leaves the generator's own trees
+            // out). A kernel API member is looked at by its name and how it is reached: an instance
+            // member through any expression, a static one through a name that may be its type (its
+            // own name, or any qualifier: an alias, which only the compilation knows, is ruled out
+            // before binding by CouldBeKernelCall) or unqualified ('using static').
+            public static bool IsCandidateNode(SyntaxNode node)
             {
                 KernelImage kernel = KernelImage.Instance;
                 switch (node)

@@ -59,11 +59,12 @@ namespace Unikraft.Gen
                 }
 
                 var results = new TreeResult[trees.Count];
+                var slots = new StrongBox<TreeResult?>[trees.Count];
                 var pending = new List<int>();
                 for (int index = 0; index < trees.Count; index++)
                 {
                     SyntaxTree tree = trees[index];
-                    StrongBox<TreeResult?> slot = _trees.GetValue(tree, static _ => new StrongBox<TreeResult?>());
+                    StrongBox<TreeResult?> slot = slots[index] = _trees.GetValue(tree, static _ => new StrongBox<TreeResult?>());
                     TreeResult? earlier = Volatile.Read(ref slot.Value);
                     HashSet<string>? changed = earlier is null ? null : stamp.ChangedConstantNames(earlier.Stamp);
                     if (earlier is null || changed is null)
@@ -87,9 +88,8 @@ namespace Unikraft.Gen
 
                 void ScanOne(int index)
                 {
-                    SyntaxTree tree = trees[index];
-                    TreeResult result = ScanTree(compilation, tree, stamp, reachable, cancellationToken);
-                    Volatile.Write(ref _trees.GetValue(tree, static _ => new StrongBox<TreeResult?>()).Value, result);
+                    TreeResult result = ScanTree(compilation, trees[index], stamp, reachable, cancellationToken);
+                    Volatile.Write(ref slots[index].Value, result);
                     results[index] = result;
                 }
 
@@ -146,8 +146,9 @@ namespace Unikraft.Gen
                 return new TreeResult(stamp, sites.ToArray());
             }
 
-            // An unchanged tree after constants changed: only its call sites that mention one are
-            // asked about again (BindingMemo decides, token by token, whether they bind anew).
+            // An unchanged tree that mentions a constant whose value changed: a call site keeps its
+            // result unless it names one of the changed constants and may read it
+            // (DeclarationStamp.Preserves, token by token); only those are bound again.
             private TreeResult Refresh(Compilation compilation, SyntaxTree tree, TreeResult earlier, DeclarationStamp stamp, HashSet<string> changed,
                 bool reachable, CancellationToken cancellationToken)
             {
@@ -168,6 +169,12 @@ namespace Unikraft.Gen
                     {
                         // Cannot happen in the same tree; walking it again is always right.
                         return ScanTree(compilation, tree, stamp, reachable, cancellationToken);
+                    }
+
+                    if (stamp.Preserves(earlier.Stamp, node))
+                    {
+                        sites[index] = site;
+                        continue;
                     }
 
                     var context = new Incremental.CallSite(node, model);
@@ -219,7 +226,8 @@ namespace Unikraft.Gen
             }
 
             // One candidate node of a tree and what it was found to be. Its position names it while
-            // the tree is the same object; its identifiers say which constant changes can touch it.
+            // the tree is the same object (red nodes may be collected between runs); its identifiers
+            // say, without finding the node again, which constant changes can touch it.
             private sealed class ScannedSite
             {
                 public ScannedSite(SyntaxNode node, bool isEntry, ApiUse? use, EntryPoint? entry)

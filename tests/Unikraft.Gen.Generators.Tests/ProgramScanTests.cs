@@ -41,7 +41,7 @@ public sealed class ProgramScanTests
                 + "File.Copy(\"/data/from.txt\", destFileName: $\"{Folder}/to.txt\");\nFile.Delete(args[0]);\n"),
         });
 
-        string manifest = ManifestOf(GeneratorHarness.Driver(Mounts()).RunGenerators(compilation));
+        string manifest = GeneratorHarness.Run(compilation, Mounts()).Manifest;
 
         Assert.Contains("File.WriteAllText(string, string?) '/data/named.txt'", manifest);
         Assert.Contains("File.Copy(string, string) '/data/from.txt'", manifest);

@@ -1,32 +1,25 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Unikraft.Gen.Incremental
 {
-    // What a call site bound to, remembered by its syntax node, so a run after an edit elsewhere
-    // does not bind it again.
+    // What the call sites of a file's members bound to, so that an edit binds only the member it
+    // touched.
     //
     // Why: every compilation is new after an edit, and binding a call binds the statement around it,
-    // so without a memory every keystroke would bind the whole program again (ProgramScan skips
-    // whole unchanged trees before it asks here). In an unchanged tree (the same SyntaxTree object)
-    // a node's position, length and kind name it, so a node seen before, under a DeclarationStamp
-    // that binds it the same way, gets the result it had. In the edited tree every node is new, but the parser reuses the green nodes of
-    // what the edit did not touch: a call site inside a member whose green node is the same as
-    // before is not bound again either (its result is moved to where the call now is). Only the
-    // edited member's call sites are bound.
+    // so without a memory every keystroke would bind the whole program again. An unchanged tree is
+    // not asked about here at all: ProgramScanner keeps each tree's results. In the edited tree every
+    // node is new, but the parser reuses the green nodes of what the edit did not touch: a call site
+    // inside a member whose green node is the same as before, under a DeclarationStamp that binds it
+    // the same way, keeps its result (moved to where the call now is). Only the edited member's call
+    // sites are bound.
     internal sealed class BindingMemo<T>
         where T : class
     {
-        // By tree, then by where the node is: a tree's red nodes are made on demand and may be
-        // collected between runs, so the same call site is not always the same node object.
-        private readonly ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<(int Start, int Length, int Kind), Slot>> _slots =
-            new ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<(int Start, int Length, int Kind), Slot>>();
-
         private readonly Func<CallSite, DeclarationStamp, CancellationToken, T?> _bind;
 
         private readonly Func<T, CallSite, CancellationToken, T?>? _relocate;
@@ -49,28 +42,13 @@ namespace Unikraft.Gen.Incremental
         // How many times a result was computed rather than remembered (for tests and the benchmark).
         public long Binds => Interlocked.Read(ref _binds);
 
-        // The result for one call site under the compilation's stamp.
+        // The result for one call site of a tree the scan walks, under the compilation's stamp.
         public T? Get(CallSite context, DeclarationStamp stamp, CancellationToken cancellationToken)
         {
-            SyntaxNode node = context.Node;
-            Slot slot = _slots.GetValue(node.SyntaxTree, static _ => new ConcurrentDictionary<(int Start, int Length, int Kind), Slot>())
-                .GetOrAdd((node.SpanStart, node.Span.Length, node.RawKind), static _ => new Slot());
-            Entry? entry = slot.Entry;
-            if (entry is not null && stamp.Preserves(entry.Stamp, context.Node))
-            {
-                if (!ReferenceEquals(entry.Stamp, stamp))
-                {
-                    // Compared against the newest stamp next time: the changes since are fewer.
-                    slot.Entry = new Entry(stamp, entry.Result);
-                }
-
-                return entry.Result;
-            }
-
             FileHistory history = _files.GetOrAdd(context.Node.SyntaxTree.FilePath, static _ => new FileHistory());
             MemberDeclarationSyntax? member = MemberOf(context.Node);
             Entry? earlier = member is null ? null : history.Find(context.Node, member);
-            entry = null;
+            Entry? entry = null;
             if (earlier is not null && stamp.Preserves(earlier.Stamp, context.Node))
             {
                 if (earlier.Result is null)
@@ -89,7 +67,6 @@ namespace Unikraft.Gen.Incremental
                 Interlocked.Increment(ref _binds);
             }
 
-            slot.Entry = entry;
             if (member is not null && (entry.Result is null || _relocate is not null))
             {
                 history.Add(context.Node, member, entry);
@@ -170,7 +147,19 @@ namespace Unikraft.Gen.Incremental
                         _current.Add(member.FullSpan.Length, list);
                     }
 
-                    list.Add(new Remembered(member, node.SpanStart - member.FullSpan.Start, node.RawKind, node.Span.Length, entry));
+                    var remembered = new Remembered(member, node.SpanStart - member.FullSpan.Start, node.RawKind, node.Span.Length, entry);
+                    // The same tree walked again (its declarations elsewhere changed): the call
+                    // site's new result replaces its old one instead of piling up beside it.
+                    int same = list.FindIndex(r => r.Member.FullSpan.Start == member.FullSpan.Start && r.Offset == remembered.Offset
+                        && r.Kind == remembered.Kind && r.Length == remembered.Length);
+                    if (same >= 0)
+                    {
+                        list[same] = remembered;
+                    }
+                    else
+                    {
+                        list.Add(remembered);
+                    }
                 }
             }
         }
@@ -195,19 +184,6 @@ namespace Unikraft.Gen.Incremental
             public int Length { get; }
 
             public Entry Entry { get; }
-        }
-
-        // Runs of the generator for two compilations may read and write a slot at once; an entry is
-        // immutable and either one is correct to compare with.
-        private sealed class Slot
-        {
-            private volatile Entry? _entry;
-
-            public Entry? Entry
-            {
-                get => _entry;
-                set => _entry = value;
-            }
         }
 
         private sealed class Entry
