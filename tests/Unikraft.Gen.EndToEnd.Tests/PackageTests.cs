@@ -62,6 +62,19 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedAndUsed>
         Assert.Contains("Program.cs:1", manifest);
     }
 
+    [Fact]
+    public void ProgramWithNoReferencesToScan_GetsNoReferenceScanFile()
+    {
+        CommandResult run = fixture.EnsureRan();
+        Assert.True(run.ExitCode == 0, run.Describe());
+
+        // The scan target ran (its stamp is there), but with no package or project reference to
+        // read it neither compiled its inline task nor wrote a file for UK0301.
+        string folder = Path.Combine(fixture.ProjectFolder, "obj", "Debug", "net10.0", "unikraft");
+        Assert.True(File.Exists(Path.Combine(folder, "reference-scan.stamp")), "the reference scan target did not run: no stamp in " + folder);
+        Assert.False(File.Exists(Path.Combine(folder, "Unikraft.ReferenceCalls.tsv")), "a scan file was written for a program that references nothing to scan");
+    }
+
     public sealed class PackedAndUsed : IDisposable
     {
         private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
