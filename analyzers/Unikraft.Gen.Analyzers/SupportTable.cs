@@ -54,6 +54,16 @@ namespace Unikraft.Gen.Support
             Line = line;
         }
 
+        // Whether the kernel serves this API through the BCL's native layer when that is on (a
+        // NativeAOT image on hosted, UnikraftNativeLayer): every file and directory operation and
+        // randomness reach the kernel's syscalls underneath the BCL, and so do the console's
+        // streams. What the native layer cannot serve underneath (a SystemNative_* function the
+        // kernel lacks) fails the link instead, naming the function.
+        public bool ServedByNativeLayer =>
+            Feature == "files" || Feature == "random"
+            || (TypeName == "System.Console" && (MemberName == "Out" || MemberName == "Error" || MemberName == "In"
+                || MemberName == "OpenStandardOutput" || MemberName == "OpenStandardError" || MemberName == "OpenStandardInput"));
+
         public SupportMemberKind Kind { get; }
 
         // The full metadata-style name of the type, such as "System.Console".

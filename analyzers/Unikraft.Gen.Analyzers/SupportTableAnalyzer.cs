@@ -42,6 +42,8 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
         {
             IsSim = context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftPlatform", out string? platform)
                 && string.Equals(platform.Trim(), "sim", System.StringComparison.OrdinalIgnoreCase),
+            IsNativeLayer = context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftNativeLayer", out string? native)
+                && string.Equals(native.Trim(), "true", System.StringComparison.OrdinalIgnoreCase),
         };
         context.RegisterOperationAction(scope.AnalyzeInvocation, OperationKind.Invocation);
         context.RegisterOperationAction(scope.AnalyzeObjectCreation, OperationKind.ObjectCreation);
@@ -120,6 +122,10 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
 
         // True in a build for the sim platform, where runs must replay exactly by seed.
         public bool IsSim { get; set; }
+
+        // The kernel serves the BCL's native layer (a NativeAOT image on hosted): what it serves
+        // underneath the BCL is no longer a diagnostic.
+        public bool IsNativeLayer { get; set; }
 
         // UK0201: in a sim build, an API whose result depends on the host, not on the seed.
         private void ReportNondeterministic(OperationAnalysisContext context, SupportRow row, ISymbol symbol, SyntaxNode syntax)
@@ -228,13 +234,25 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedApi, pointer.GetLocation(), "delegate* unmanaged", row.Reason));
         }
 
-        private static void ReportUnsupported(OperationAnalysisContext context, SupportRow row, ISymbol symbol, SyntaxNode syntax) =>
+        private void ReportUnsupported(OperationAnalysisContext context, SupportRow row, ISymbol symbol, SyntaxNode syntax)
+        {
+            if (IsNativeLayer && row.ServedByNativeLayer)
+            {
+                return;
+            }
+
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedApi, syntax.GetLocation(), Describe(row, symbol), row.Reason));
+        }
 
         // UK0002 only where the kernel API is in the compilation: without it there is no kernel to
         // bypass, and the code fix would write a call to a member that does not exist.
         private void ReportBypass(OperationAnalysisContext context, SupportRow row, ISymbol symbol, SyntaxNode syntax)
         {
+            if (IsNativeLayer && row.ServedByNativeLayer)
+            {
+                return;
+            }
+
             int dot = row.Replacement.LastIndexOf('.');
             if (dot <= 0)
             {

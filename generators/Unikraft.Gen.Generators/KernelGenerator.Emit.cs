@@ -105,6 +105,15 @@ namespace Unikraft.Gen
                     }
                 }
 
+                // The native layer's entry points: the link sends the BCL's native calls to them.
+                foreach (ApiUse use in plan.Uses)
+                {
+                    if (use.File == Plan.NativeLayerFile && image.SymbolByDocId.TryGetValue(use.KernelMember, out int entry))
+                    {
+                        pruner.AddRoot(entry, "native layer: serves " + use.Display);
+                    }
+                }
+
                 bool hasEntry = plan.Entry is not null;
 
                 // A library has no entry point: its kernel is emitted whole enough to compile (the

@@ -31,7 +31,8 @@ namespace Unikraft.Gen
                     outputType.Length == 0 || string.Equals(outputType, "Exe", StringComparison.OrdinalIgnoreCase) || string.Equals(outputType, "WinExe", StringComparison.OrdinalIgnoreCase),
                     Get("AssemblyName"),
                     Get("MSBuildProjectDirectory"),
-                    Get("UnikraftMounts"));
+                    Get("UnikraftMounts"),
+                    string.Equals(Get("UnikraftNativeLayer"), "true", StringComparison.OrdinalIgnoreCase));
             }
         }
 
@@ -60,6 +61,11 @@ namespace Unikraft.Gen
                 foreach (LibraryNeed need in all.Libraries)
                 {
                     uses.Add(Libraries.AsUse(need));
+                }
+
+                if (config.NativeLayer && entry is not null && config.Platform == "hosted")
+                {
+                    uses.AddRange(NativeLayerUses(image));
                 }
 
                 uses.Sort(CompareUses);
@@ -213,6 +219,27 @@ namespace Unikraft.Gen
 
                 return plans;
             }
+
+            // The native layer's entry points, as uses: the BCL's code (constructors, properties,
+            // libraries) can reach any of them, with any path, so each is a root with every mount.
+            // The link keeps only those the image imports (build/Unikraft.Gen.targets checks it).
+            public static List<ApiUse> NativeLayerUses(KernelImage image)
+            {
+                var uses = new List<ApiUse>();
+                foreach (GraphSymbol symbol in image.Graph.Symbols)
+                {
+                    if (symbol.NativeEntry.Length > 0)
+                    {
+                        uses.Add(new ApiUse(symbol.DocId, symbol.NativeEntry, NativeLayerFile, 0, null,
+                            new EquatableArray<string>(new[] { "" })));
+                    }
+                }
+
+                return uses;
+            }
+
+            // Where the manifest says a native-layer root comes from.
+            public const string NativeLayerFile = "[native layer]";
 
             // The logical name of the archive the build makes from an initrd mount's folder.
             public static string InitrdResource(string mountPath) => "Unikraft.Initrd" + mountPath;

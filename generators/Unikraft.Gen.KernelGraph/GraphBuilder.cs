@@ -348,6 +348,17 @@ internal sealed class GraphBuilder
                 case "DeviceAttribute" when attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string kind:
                     symbol.Device = kind;
                     break;
+                case "UnmanagedCallersOnlyAttribute":
+                    foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                    {
+                        const string wrap = "__wrap_";
+                        if (argument.Key == "EntryPoint" && argument.Value.Value is string entry && entry.StartsWith(wrap, StringComparison.Ordinal))
+                        {
+                            symbol.NativeEntry = entry.Substring(wrap.Length);
+                        }
+                    }
+
+                    break;
                 case "KernelFeatureAttribute" when attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string feature:
                     symbol.Features = symbol.Features.Concat(new[] { feature }).Distinct().OrderBy(f => f, StringComparer.Ordinal).ToArray();
                     break;

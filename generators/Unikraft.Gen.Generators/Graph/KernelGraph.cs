@@ -87,6 +87,10 @@ namespace Unikraft.Gen.Graph
         // The kind of a [Device] class, or "".
         public string Device { get; set; } = "";
 
+        // For an entry point of the BCL's native layer ([UnmanagedCallersOnly(EntryPoint =
+        // "__wrap_SystemNative_Open")]): the function it serves ("SystemNative_Open"), or "".
+        public string NativeEntry { get; set; } = "";
+
         // Kept whenever its containing type is kept: it overrides or implements a member of a type
         // outside the kernel (SynchronizationContext.Post, IDisposable.Dispose, ToString), which the
         // runtime may call without any reference in the kernel's own code.
@@ -191,7 +195,7 @@ namespace Unikraft.Gen.Graph
 
     internal sealed class KernelGraph
     {
-        private const string Magic = "unikraft-kernel-graph 3";
+        private const string Magic = "unikraft-kernel-graph 4";
 
         public string SourceHash { get; set; } = "";
 
@@ -258,7 +262,8 @@ namespace Unikraft.Gen.Graph
                     .Append(symbol.IsPrivate ? ",private" : "")
                     .Append('\t').Append(symbol.Syscall).Append('\t')
                     .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
-                    .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId).Append('\n');
+                    .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId)
+                    .Append('\t').Append(symbol.NativeEntry.Length == 0 ? "-" : symbol.NativeEntry).Append('\n');
                 builder.Append("edges\t").Append(symbol.Id).Append('\t').Append(Join(symbol.BodyEdges)).Append('\t').Append(Join(symbol.SignatureEdges))
                     .Append('\t').Append(Join(symbol.StubEdges)).Append('\t').Append(Join(symbol.Links))
                     .Append('\t').Append(string.Join(",", symbol.Features)).Append('\t').Append(Join(symbol.Implements)).Append('\n');
@@ -326,6 +331,7 @@ namespace Unikraft.Gen.Graph
                             BootOrder = cells[7] == "-" ? GraphSymbol.NoBootOrder : Int(cells[7]),
                             Device = cells[8] == "-" ? "" : cells[8],
                             DocId = cells[9],
+                            NativeEntry = cells[10] == "-" ? "" : cells[10],
                         });
                         break;
                     case "edges":

@@ -143,7 +143,8 @@ namespace Unikraft.Gen.Kernel
             return result;
         }
 
-        // The API symbols an API member reaches through API code.
+        // The API symbols an API member reaches through API code. A native-layer entry point is
+        // a root of the same kind: its own references count, as an API member's do.
         private List<int> ApiClosure(int apiSymbol)
         {
             var seen = new HashSet<int>();
@@ -153,7 +154,7 @@ namespace Unikraft.Gen.Kernel
             while (stack.Count > 0)
             {
                 int id = stack.Pop();
-                if (!seen.Add(id) || !Graph.Symbols[id].IsApi)
+                if (!seen.Add(id) || !(Graph.Symbols[id].IsApi || (id == apiSymbol && Graph.Symbols[id].NativeEntry.Length > 0)))
                 {
                     continue;
                 }

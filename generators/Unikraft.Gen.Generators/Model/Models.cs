@@ -78,7 +78,10 @@ namespace Unikraft.Gen.Model
         string AssemblyName,
         string ProjectDirectory,
         // The <UnikraftMount> items, as MSBuild passes them (MountTable.Parse reads them).
-        string Mounts);
+        string Mounts,
+        // The kernel serves the BCL's native layer (UnikraftNativeLayer, on in a NativeAOT publish
+        // on hosted): every I/O call of the program and its libraries reaches it through the link.
+        bool NativeLayer);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);

@@ -1,50 +1,38 @@
 namespace Unikraft.Kernel;
 
 using System;
-using System.IO;
 
-// The host's stdin, stdout and stderr as raw byte streams. Output is flushed on every write so
-// that nothing is lost when the process ends through exit_group; input is buffered here so
-// that a line can be handed out without reading the host one byte at a time.
+// The host's stdin, stdout and stderr as raw byte streams, written and read through libc (see
+// HostedCalls). Nothing is buffered on the way out, so nothing is lost when the process ends
+// through exit_group; input is buffered here so that a line can be handed out without reading
+// the host one byte at a time.
 [Device("console")]
 internal sealed class HostedConsole : IConsoleDevice
 {
-    private readonly Stream output;
-    private readonly Stream error;
     private readonly byte[] inputBuffer = new byte[4096];
-    private Stream? input;
     private int inputStart;
     private int inputEnd;
 
-    public HostedConsole()
-    {
-        output = System.Console.OpenStandardOutput();
-        error = System.Console.OpenStandardError();
-    }
-
     public long WriteOutput(ReadOnlySpan<byte> bytes)
     {
-        return WriteTo(output, bytes);
+        return HostedCalls.WriteAll(1, bytes);
     }
 
     public long WriteError(ReadOnlySpan<byte> bytes)
     {
-        return WriteTo(error, bytes);
+        return HostedCalls.WriteAll(2, bytes);
     }
 
     public long ReadLine(Span<byte> buffer)
     {
         if (inputStart == inputEnd)
         {
-            input ??= System.Console.OpenStandardInput();
-            try
+            long read = HostedCalls.Read(0, inputBuffer);
+            if (read < 0)
             {
-                inputEnd = input.Read(inputBuffer, 0, inputBuffer.Length);
+                return read;
             }
-            catch (IOException)
-            {
-                return -Errno.EIO;
-            }
+            inputEnd = (int)read;
             inputStart = 0;
             if (inputEnd == 0)
             {
@@ -63,30 +51,8 @@ internal sealed class HostedConsole : IConsoleDevice
         return length;
     }
 
+    // Every write reaches the host before it returns: nothing waits to be flushed.
     public void Flush()
     {
-        try
-        {
-            output.Flush();
-            error.Flush();
-        }
-        catch (IOException)
-        {
-            // Nothing is left to tell: the program is ending and its output is gone.
-        }
-    }
-
-    private static long WriteTo(Stream stream, ReadOnlySpan<byte> bytes)
-    {
-        try
-        {
-            stream.Write(bytes);
-            stream.Flush();
-            return bytes.Length;
-        }
-        catch (IOException)
-        {
-            return -Errno.EIO;
-        }
     }
 }

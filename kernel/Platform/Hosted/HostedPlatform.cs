@@ -3,7 +3,6 @@ namespace Unikraft.Kernel;
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.IO;
 using System.Text;
 
 // The platform of a kernel that runs as a Linux process. The generated boot creates it and
@@ -11,7 +10,6 @@ using System.Text;
 internal sealed class HostedPlatform : IPlatform
 {
     private readonly bool traceSyscalls;
-    private Stream? logStream;
 
     public HostedPlatform()
     {
@@ -53,17 +51,8 @@ internal sealed class HostedPlatform : IPlatform
     // from the program's own stderr writes never interleave inside a line.
     public void WriteLog(string line)
     {
-        logStream ??= System.Console.OpenStandardError();
-        byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
-        try
-        {
-            logStream.Write(bytes, 0, bytes.Length);
-            logStream.Flush();
-        }
-        catch (IOException)
-        {
-            // A closed stderr must not stop the kernel: the log is advisory.
-        }
+        // A closed stderr must not stop the kernel: the log is advisory, so the result is dropped.
+        HostedCalls.WriteAll(2, Encoding.UTF8.GetBytes(line + "\n"));
     }
 
     public void Halt(int status)

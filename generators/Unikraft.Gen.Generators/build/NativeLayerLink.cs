@@ -1,0 +1,247 @@
+// Runs in MSBuild between the NativeAOT compile and the link of a program whose kernel serves the
+// BCL's native layer (UnikraftNativeLayer). The object file the compiler wrote says exactly which
+// SystemNative_* functions the whole program imports (its own code, the BCL, every library) and
+// which of them the kernel serves (its __wrap_SystemNative_* entry points). Each served import
+// is sent to the kernel with -Wl,--wrap; an import that is neither served nor on the reviewed list
+// of pure helpers (NativeHelpers.txt) fails the publish, naming the function, before anything is
+// linked, so no half-built image is left behind.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace Unikraft.Gen.Build
+{
+    // The global symbols of an ELF64 little-endian relocatable object: those it defines and those
+    // it leaves to the link.
+    public static class ElfSymbols
+    {
+        private const int SectionTypeSymbolTable = 2;
+
+        public static void Read(byte[] bytes, ISet<string> defined, ISet<string> undefined)
+        {
+            if (bytes.Length < 64 || bytes[0] != 0x7F || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
+            {
+                throw new InvalidDataException("not an ELF file");
+            }
+
+            if (bytes[4] != 2 || bytes[5] != 1)
+            {
+                throw new InvalidDataException("not a 64-bit little-endian ELF file");
+            }
+
+            // NOTE: offsets from the ELF-64 Object File Format (e_shoff at 0x28, e_shentsize at
+            // 0x3A, e_shnum at 0x3C; section headers of 64 bytes, symbols of 24).
+            long sectionTable = (long)UInt64(bytes, 0x28);
+            int sectionSize = UInt16(bytes, 0x3A);
+            int sectionCount = UInt16(bytes, 0x3C);
+            for (int index = 0; index < sectionCount; index++)
+            {
+                long header = sectionTable + (long)index * sectionSize;
+                if ((int)UInt32(bytes, header + 4) != SectionTypeSymbolTable)
+                {
+                    continue;
+                }
+
+                long symbols = (long)UInt64(bytes, header + 24);
+                long symbolsSize = (long)UInt64(bytes, header + 32);
+                long stringsHeader = sectionTable + (long)UInt32(bytes, header + 40) * sectionSize;
+                long strings = (long)UInt64(bytes, stringsHeader + 24);
+                for (long symbol = symbols; symbol + 24 <= symbols + symbolsSize; symbol += 24)
+                {
+                    int binding = bytes[symbol + 4] >> 4;
+                    if (binding != 1 && binding != 2)
+                    {
+                        continue;
+                    }
+
+                    string name = CString(bytes, strings + UInt32(bytes, symbol));
+                    if (name.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    (UInt16(bytes, symbol + 6) == 0 ? undefined : defined).Add(name);
+                }
+            }
+        }
+
+        private static ushort UInt16(byte[] bytes, long offset) => (ushort)(bytes[offset] | bytes[offset + 1] << 8);
+
+        private static uint UInt32(byte[] bytes, long offset) => (uint)(UInt16(bytes, offset) | UInt16(bytes, offset + 2) << 16);
+
+        private static ulong UInt64(byte[] bytes, long offset) => UInt32(bytes, offset) | (ulong)UInt32(bytes, offset + 4) << 32;
+
+        private static string CString(byte[] bytes, long offset)
+        {
+            long end = offset;
+            while (end < bytes.Length && bytes[end] != 0)
+            {
+                end++;
+            }
+
+            return Encoding.UTF8.GetString(bytes, (int)offset, (int)(end - offset));
+        }
+    }
+
+    // What the link does with each SystemNative_* import.
+    public sealed class NativeLayerDecision
+    {
+        public const string Prefix = "SystemNative_";
+        public const string WrapPrefix = "__wrap_";
+
+        public NativeLayerDecision(ISet<string> defined, ISet<string> undefined, IDictionary<string, string> helpers)
+        {
+            var imports = new List<string>();
+            foreach (string name in undefined)
+            {
+                if (name.StartsWith(Prefix, StringComparison.Ordinal))
+                {
+                    imports.Add(name);
+                }
+            }
+
+            imports.Sort(StringComparer.Ordinal);
+            foreach (string name in imports)
+            {
+                if (defined.Contains(WrapPrefix + name))
+                {
+                    Served.Add(name);
+                }
+                else if (helpers.ContainsKey(name))
+                {
+                    Helpers.Add(name);
+                }
+                else
+                {
+                    Unserved.Add(name);
+                }
+            }
+
+            foreach (string name in defined)
+            {
+                if (name.StartsWith(WrapPrefix + Prefix, StringComparison.Ordinal) && !undefined.Contains(name.Substring(WrapPrefix.Length)))
+                {
+                    NotImported.Add(name.Substring(WrapPrefix.Length));
+                }
+            }
+
+            NotImported.Sort(StringComparer.Ordinal);
+        }
+
+        // Imported and served by the kernel: the link sends them to its entry points.
+        public List<string> Served { get; } = new List<string>();
+
+        // Imported and on the reviewed list: they stay the runtime's own.
+        public List<string> Helpers { get; } = new List<string>();
+
+        // Imported, not served and not reviewed: the publish fails.
+        public List<string> Unserved { get; } = new List<string>();
+
+        // Served by the kernel but imported by nothing in this image.
+        public List<string> NotImported { get; } = new List<string>();
+
+        // NativeHelpers.txt: "name<TAB>reason" lines; '#' starts a comment.
+        public static Dictionary<string, string> ReadHelpers(string text)
+        {
+            var helpers = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string raw in text.Split('\n'))
+            {
+                string line = raw.TrimEnd('\r');
+                if (line.Length == 0 || line[0] == '#')
+                {
+                    continue;
+                }
+
+                int tab = line.IndexOf('\t');
+                helpers[tab < 0 ? line.Trim() : line.Substring(0, tab).Trim()] = tab < 0 ? "" : line.Substring(tab + 1).Trim();
+            }
+
+            return helpers;
+        }
+
+        // The report written beside the object file and shown by the manifest's reader.
+        public string Report(IDictionary<string, string> helpers)
+        {
+            var text = new StringBuilder();
+            text.Append("Native layer: ").Append(Served.Count).Append(" SystemNative functions served by the kernel, ")
+                .Append(Helpers.Count).Append(" reviewed helpers left to the runtime, ").Append(Unserved.Count).Append(" not served\n");
+            foreach (string name in Served)
+            {
+                text.Append("  served  ").Append(name).Append('\n');
+            }
+
+            foreach (string name in Helpers)
+            {
+                text.Append("  helper  ").Append(name).Append("  (").Append(helpers[name]).Append(")\n");
+            }
+
+            foreach (string name in Unserved)
+            {
+                text.Append("  NOT SERVED  ").Append(name).Append('\n');
+            }
+
+            if (NotImported.Count > 0)
+            {
+                text.Append("  in the kernel, imported by nothing in this image: ").Append(string.Join(", ", NotImported)).Append('\n');
+            }
+
+            return text.ToString();
+        }
+    }
+
+#if !UNIKRAFT_NATIVE_LINK_ONLY
+    public sealed class NativeLayerLinkTask : Microsoft.Build.Utilities.Task
+    {
+        [Microsoft.Build.Framework.Required]
+        public string ObjectFile { get; set; } = "";
+
+        [Microsoft.Build.Framework.Required]
+        public string HelpersFile { get; set; } = "";
+
+        [Microsoft.Build.Framework.Required]
+        public string Report { get; set; } = "";
+
+        [Microsoft.Build.Framework.Output]
+        public Microsoft.Build.Framework.ITaskItem[] LinkerArgs { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
+
+        public override bool Execute()
+        {
+            var defined = new HashSet<string>(StringComparer.Ordinal);
+            var undefined = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                ElfSymbols.Read(File.ReadAllBytes(ObjectFile), defined, undefined);
+            }
+            catch (Exception exception) when (exception is IOException || exception is InvalidDataException || exception is IndexOutOfRangeException)
+            {
+                Log.LogError("Unikraft native layer: cannot read the symbols of " + ObjectFile + ": " + exception.Message);
+                return false;
+            }
+
+            Dictionary<string, string> helpers = NativeLayerDecision.ReadHelpers(File.ReadAllText(HelpersFile));
+            var decision = new NativeLayerDecision(defined, undefined, helpers);
+            File.WriteAllText(Report, decision.Report(helpers));
+            foreach (string name in decision.Unserved)
+            {
+                Log.LogError(null, "UK0401", null, null, 0, 0, 0, 0,
+                    "The program imports the native function {0}, which its kernel does not serve and which is not a reviewed helper " +
+                    "({1}): it would reach the host. The API that calls it is not supported on the kernel yet; see {2}.",
+                    name, HelpersFile, Report);
+            }
+
+            var args = new List<Microsoft.Build.Framework.ITaskItem>();
+            foreach (string name in decision.Served)
+            {
+                args.Add(new Microsoft.Build.Utilities.TaskItem("-Wl,--wrap=" + name));
+            }
+
+            LinkerArgs = args.ToArray();
+            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                "Unikraft native layer: {0} SystemNative functions served by the kernel, {1} reviewed helpers, {2} not served ({3})",
+                decision.Served.Count, decision.Helpers.Count, decision.Unserved.Count, Report);
+            return !Log.HasLoggedErrors;
+        }
+    }
+#endif
+}

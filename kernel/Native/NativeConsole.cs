@@ -1,0 +1,99 @@
+namespace Unikraft.Kernel;
+
+using System.Runtime.InteropServices;
+
+// The console functions of System.Native that take an fd. The kernel's console is a byte
+// stream on fds 0-2 with no terminal behind it (terminal control is not served yet), so the BCL
+// sees redirected streams: no window size, no keypad mode, input through read(2).
+internal static class NativeConsole
+{
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ReadStdin")]
+    internal static int ReadStdin(nint buffer, int size)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_ReadStdin");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Read(layer.Kernel, 0, NativeLayer.Bytes(buffer, size)));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_IsATty")]
+    internal static int IsATty(nint fd)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_IsATty");
+        try
+        {
+            if (layer != null)
+            {
+                Marshal.SetLastSystemError(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : Errno.ENOTTY);
+            }
+            return 0;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetWindowSize")]
+    internal static int GetWindowSize(nint fd, nint size)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetWindowSize");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(-Errno.ENOTTY);
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // Keypad transmit mode is a terminal's: with no terminal there is nothing to switch.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetKeypadXmit")]
+    internal static void SetKeypadXmit(nint fd, nint terminfoString)
+    {
+        NativeLayer.Enter("SystemNative_SetKeypadXmit");
+        NativeLayer.Leave();
+    }
+
+    // poll(2) over kernel fds. Files are always ready (POSIX), and so is the console here: a read
+    // of standard input waits inside read itself. An fd that is not open is POLLNVAL.
+    // NOTE: the PAL's PollEvent is the fd (4 bytes), then requested and triggered events (2 bytes
+    // each), and its POLLIN 0x1, POLLOUT 0x4, POLLNVAL 0x20 (pal_io.h); Poll returns a PAL error
+    // code, 0 for success.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Poll")]
+    internal static int Poll(nint events, uint eventCount, int timeout, nint triggered)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Poll");
+        try
+        {
+            if (layer == null)
+            {
+                return Errno.EPERM;
+            }
+            uint ready = 0;
+            for (int index = 0; index < (int)eventCount; index++)
+            {
+                int fd = Marshal.ReadInt32(events, index * 8);
+                short requested = Marshal.ReadInt16(events, index * 8 + 4);
+                short result = Sys.Fcntl(layer.Kernel, fd, OpenFlags.F_GETFD, 0) < 0 ? (short)0x20 : (short)(requested & (0x1 | 0x4));
+                Marshal.WriteInt16(events, index * 8 + 6, result);
+                if (result != 0)
+                {
+                    ready++;
+                }
+            }
+            Marshal.WriteInt32(triggered, (int)ready);
+            return 0;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+}

@@ -1,0 +1,678 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Runtime.InteropServices;
+
+// The file and path functions of System.Native (pal_io.h), each served by the kernel's
+// syscalls. Paths arrive as NUL-terminated UTF-8, fds are kernel fds, and a failure is -1 with
+// errno set, as the BCL's interop stubs expect of these functions.
+internal static class NativeFiles
+{
+    // NOTE: the PAL's open flags, from pal_io.h; they are fixed for managed callers forever.
+    private const int PalAccessModeMask = 0x000F;
+    private const int PalCloseOnExec = 0x0010;
+    private const int PalCreate = 0x0020;
+    private const int PalExclusive = 0x0040;
+    private const int PalTruncate = 0x0080;
+    private const int PalSync = 0x0100;
+    private const int PalNoFollow = 0x0200;
+
+    // NOTE: the PAL's FileStatus (pal_io.h): Flags, Mode, Uid, Gid as 32-bit values, then Size,
+    // ATime, ATimeNsec, MTime, MTimeNsec, CTime, CTimeNsec, BirthTime, BirthTimeNsec, Dev, RDev
+    // and Ino as 64-bit values, then UserFlags.
+    private const int FileStatusSize = 120;
+
+    // NOTE: what fstatfs(2) reports for tmpfs (TMPFS_MAGIC in linux/magic.h): every file here
+    // is the kernel's, and the BCL only asks to tell network file systems apart.
+    private const uint KernelFileSystemMagic = 0x01021994;
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Open")]
+    [KernelFeature("FileCreate")]
+    [KernelFeature("FileTruncate")]
+    [KernelFeature("FileWrite")]
+    internal static nint Open(nint path, int flags, int mode)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Open");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            int linuxFlags = (flags & PalAccessModeMask) switch
+            {
+                1 => OpenFlags.O_WRONLY,
+                2 => OpenFlags.O_RDWR,
+                _ => OpenFlags.O_RDONLY,
+            };
+            linuxFlags |= (flags & PalCloseOnExec) != 0 ? OpenFlags.O_CLOEXEC : 0;
+            linuxFlags |= (flags & PalCreate) != 0 ? OpenFlags.O_CREAT : 0;
+            linuxFlags |= (flags & PalExclusive) != 0 ? OpenFlags.O_EXCL : 0;
+            linuxFlags |= (flags & PalTruncate) != 0 ? OpenFlags.O_TRUNC : 0;
+            linuxFlags |= (flags & PalSync) != 0 ? OpenFlags.O_SYNC : 0;
+            linuxFlags |= (flags & PalNoFollow) != 0 ? OpenFlags.O_NOFOLLOW : 0;
+            return (nint)NativeLayer.LongResult(Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), linuxFlags, mode));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Close")]
+    internal static int Close(nint fd)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Close");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Close(layer.Kernel, (int)fd));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Read")]
+    internal static int Read(nint fd, nint buffer, int count)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Read");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Read(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count)));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Write")]
+    [KernelFeature("FileWrite")]
+    [KernelFeature("FileAppend")]
+    internal static int Write(nint fd, nint buffer, int count)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Write");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Write(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count)));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PRead")]
+    internal static int PRead(nint fd, nint buffer, int count, long offset)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_PRead");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Pread64(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count), offset));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PWrite")]
+    [KernelFeature("FileWrite")]
+    internal static int PWrite(nint fd, nint buffer, int count, long offset)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_PWrite");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Pwrite64(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count), offset));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // preadv(2) as pread64 per vector: a short read ends the call, as it would end preadv's.
+    // NOTE: IOVector is struct iovec: a pointer, then a length (pal_io.h), 16 bytes.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PReadV")]
+    internal static long PReadV(nint fd, nint vectors, int vectorCount, long offset)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_PReadV");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            long total = 0;
+            for (int index = 0; index < vectorCount; index++)
+            {
+                nint baseAddress = Marshal.ReadIntPtr(vectors, index * 16);
+                int length = (int)Marshal.ReadInt64(vectors, index * 16 + 8);
+                long read = Sys.Pread64(layer.Kernel, (int)fd, NativeLayer.Bytes(baseAddress, length), offset + total);
+                if (read < 0)
+                {
+                    return total > 0 ? total : NativeLayer.LongResult(read);
+                }
+                total += read;
+                if (read < length)
+                {
+                    break;
+                }
+            }
+            return total;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PWriteV")]
+    [KernelFeature("FileWrite")]
+    internal static long PWriteV(nint fd, nint vectors, int vectorCount, long offset)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_PWriteV");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            long total = 0;
+            for (int index = 0; index < vectorCount; index++)
+            {
+                nint baseAddress = Marshal.ReadIntPtr(vectors, index * 16);
+                int length = (int)Marshal.ReadInt64(vectors, index * 16 + 8);
+                long written = Sys.Pwrite64(layer.Kernel, (int)fd, NativeLayer.Bytes(baseAddress, length), offset + total);
+                if (written < 0)
+                {
+                    return total > 0 ? total : NativeLayer.LongResult(written);
+                }
+                total += written;
+                if (written < length)
+                {
+                    break;
+                }
+            }
+            return total;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // NOTE: the PAL's SEEK_SET, SEEK_CUR and SEEK_END are Linux's 0, 1 and 2.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_LSeek")]
+    internal static long LSeek(nint fd, long offset, int whence)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_LSeek");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.LongResult(Sys.Lseek(layer.Kernel, (int)fd, offset, whence));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FStat")]
+    internal static int FStat(nint fd, nint output)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FStat");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            long result = Sys.Fstat(layer.Kernel, (int)fd, out Stat stat);
+            return StatusResult(result, stat, output);
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Stat")]
+    internal static int StatPath(nint path, nint output)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Stat");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            long result = Sys.Newfstatat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), out Stat stat, 0);
+            return StatusResult(result, stat, output);
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_LStat")]
+    internal static int LStat(nint path, nint output)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_LStat");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            long result = Sys.Newfstatat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), out Stat stat, OpenFlags.AT_SYMLINK_NOFOLLOW);
+            return StatusResult(result, stat, output);
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FTruncate")]
+    [KernelFeature("FileWrite")]
+    internal static int FTruncate(nint fd, long length)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FTruncate");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Ftruncate(layer.Kernel, (int)fd, length));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FSync")]
+    internal static int FSync(nint fd)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FSync");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Fsync(layer.Kernel, (int)fd));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // flock(2): one program owns the kernel, so there is no other process inside it to exclude;
+    // a lock on a valid fd is granted at once (the BCL takes one for FileShare on every open).
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FLock")]
+    internal static int FLock(nint fd, int operation)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FLock");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? -Errno.EBADF : 0);
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // posix_fadvise(2) is advice: accepted on a valid fd, with nothing to do.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PosixFAdvise")]
+    internal static int PosixFAdvise(nint fd, long offset, long length, int advice)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_PosixFAdvise");
+        try
+        {
+            // NOTE: posix_fadvise returns the error number itself instead of setting errno.
+            return layer == null ? Errno.EPERM : Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : 0;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // fallocate(2) is not a kernel syscall: EOPNOTSUPP, which the BCL takes as "preallocation
+    // is not supported here" and goes on without it.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FAllocate")]
+    internal static int FAllocate(nint fd, long offset, long length)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FAllocate");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(-Errno.EOPNOTSUPP);
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetFileSystemType")]
+    internal static uint GetFileSystemType(nint fd)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetFileSystemType");
+        try
+        {
+            if (layer == null)
+            {
+                return 0;
+            }
+            if (Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0)
+            {
+                Marshal.SetLastSystemError(Errno.EBADF);
+                return 0;
+            }
+            return KernelFileSystemMagic;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Unlink")]
+    internal static int Unlink(nint path)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Unlink");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Unlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_MkDir")]
+    internal static int MkDir(nint path, int mode)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_MkDir");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Mkdirat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), mode));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_RmDir")]
+    internal static int RmDir(nint path)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_RmDir");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Unlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), OpenFlags.AT_REMOVEDIR));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Rename")]
+    internal static int Rename(nint oldPath, nint newPath)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Rename");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Renameat2(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(oldPath),
+                OpenFlags.AT_FDCWD, NativeLayer.Text(newPath), 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Link")]
+    internal static int Link(nint source, nint link)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Link");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Linkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(source),
+                OpenFlags.AT_FDCWD, NativeLayer.Text(link), 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SymLink")]
+    internal static int SymLink(nint target, nint linkPath)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_SymLink");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Symlinkat(layer.Kernel, NativeLayer.Text(target), OpenFlags.AT_FDCWD, NativeLayer.Text(linkPath)));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // readlink(2): the target's bytes, not NUL-terminated; their count.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ReadLink")]
+    internal static int ReadLink(nint path, nint buffer, int size)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_ReadLink");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Readlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), NativeLayer.Bytes(buffer, size)));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // getcwd(3): the buffer on success, NULL with errno set on failure.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetCwd")]
+    internal static nint GetCwd(nint buffer, int size)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetCwd");
+        try
+        {
+            if (layer == null)
+            {
+                return 0;
+            }
+            return NativeLayer.LongResult(Sys.Getcwd(layer.Kernel, NativeLayer.Bytes(buffer, size))) < 0 ? 0 : buffer;
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ChDir")]
+    internal static int ChDir(nint path)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_ChDir");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Chdir(layer.Kernel, NativeLayer.Text(path)));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // NOTE: the PAL's F_OK, X_OK, W_OK and R_OK are Linux's 0, 1, 2 and 4.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Access")]
+    internal static int Access(nint path, int mode)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Access");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Faccessat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), mode));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // NOTE: the PAL's TimeSpec is two 64-bit values, seconds then nanoseconds; times holds two,
+    // access then modification, as utimensat(2) takes them.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_UTimensat")]
+    internal static int UTimensat(nint path, nint times)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_UTimensat");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Utimensat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), ReadTimes(times), 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FUTimens")]
+    internal static int FUTimens(nint fd, nint times)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FUTimens");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Utimensat(layer.Kernel, (int)fd, null, ReadTimes(times), 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // The copy step of File.Copy: the BCL opened both files; the bytes move through the kernel.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_CopyFile")]
+    [KernelFeature("FileWrite")]
+    internal static int CopyFile(nint source, nint destination, long sourceLength)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_CopyFile");
+        try
+        {
+            if (layer == null)
+            {
+                return -1;
+            }
+            byte[] chunk = new byte[64 * 1024];
+            long offset = 0;
+            while (true)
+            {
+                long read = Sys.Pread64(layer.Kernel, (int)source, chunk, offset);
+                if (read <= 0)
+                {
+                    return NativeLayer.Result(read);
+                }
+                long done = 0;
+                while (done < read)
+                {
+                    long written = Sys.Write(layer.Kernel, (int)destination, chunk.AsSpan((int)done, (int)(read - done)));
+                    if (written < 0)
+                    {
+                        return NativeLayer.Result(written);
+                    }
+                    done += written;
+                }
+                offset += read;
+            }
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Dup")]
+    internal static nint Dup(nint fd)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_Dup");
+        try
+        {
+            // NOTE: the PAL's Dup is fcntl(F_DUPFD_CLOEXEC, 0) (pal_io.c).
+            return layer == null ? -1 : (nint)NativeLayer.LongResult(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_DUPFD_CLOEXEC, 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    // NOTE: the PAL's FD_CLOEXEC is Linux's 1.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlSetFD")]
+    internal static int FcntlSetFD(nint fd, int flags)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FcntlSetFD");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_SETFD, flags));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlGetFD")]
+    internal static int FcntlGetFD(nint fd)
+    {
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_FcntlGetFD");
+        try
+        {
+            return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0));
+        }
+        finally
+        {
+            NativeLayer.Leave();
+        }
+    }
+
+    private static int StatusResult(long result, in Stat stat, nint output)
+    {
+        if (result < 0)
+        {
+            return NativeLayer.Result(result);
+        }
+        Span<byte> zero = NativeLayer.Bytes(output, FileStatusSize);
+        zero.Clear();
+        Marshal.WriteInt32(output, 4, stat.Mode);
+        Marshal.WriteInt32(output, 8, stat.UserId);
+        Marshal.WriteInt32(output, 12, stat.GroupId);
+        Marshal.WriteInt64(output, 16, stat.Size);
+        Marshal.WriteInt64(output, 24, stat.AccessTime.Seconds);
+        Marshal.WriteInt64(output, 32, stat.AccessTime.Nanoseconds);
+        Marshal.WriteInt64(output, 40, stat.ModifyTime.Seconds);
+        Marshal.WriteInt64(output, 48, stat.ModifyTime.Nanoseconds);
+        Marshal.WriteInt64(output, 56, stat.ChangeTime.Seconds);
+        Marshal.WriteInt64(output, 64, stat.ChangeTime.Nanoseconds);
+        Marshal.WriteInt64(output, 88, stat.Device);
+        Marshal.WriteInt64(output, 96, stat.SpecialDevice);
+        Marshal.WriteInt64(output, 104, stat.Inode);
+        return 0;
+    }
+
+    // Both times, or none (a null pointer means "both now", as for utimensat(2)).
+    private static Timespec[] ReadTimes(nint times)
+    {
+        if (times == 0)
+        {
+            return Array.Empty<Timespec>();
+        }
+        return new[]
+        {
+            new Timespec(Marshal.ReadInt64(times, 0), Marshal.ReadInt64(times, 8)),
+            new Timespec(Marshal.ReadInt64(times, 16), Marshal.ReadInt64(times, 24)),
+        };
+    }
+}

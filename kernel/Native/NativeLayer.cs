@@ -1,0 +1,114 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+// The kernel behind the BCL's native layer. The linker gives one __wrap_SystemNative_* symbol
+// per process, so this is the one piece of kernel state that a static holds: the kernel the
+// process booted. The BCL calls in from any thread (the thread pool runs file I/O for async
+// streams, the runtime has threads of its own), so every entry takes the gate first: the calls
+// take turns on the kernel's one vCPU, whichever thread makes them.
+internal sealed class NativeLayer
+{
+    private static readonly object Gate = new object();
+    private static NativeLayer? served;
+    private static long callsBeforeBoot;
+    private static string firstCallBeforeBoot = "";
+
+    private readonly Dictionary<long, NativeDirectory> directories = new Dictionary<long, NativeDirectory>();
+
+    private NativeLayer(Kernel kernel)
+    {
+        Kernel = kernel;
+    }
+
+    public Kernel Kernel { get; }
+
+    // The open directory streams (OpenDir), by the handle the BCL holds.
+    public Dictionary<long, NativeDirectory> Directories => directories;
+
+    // Serves the BCL's native calls from this kernel from now on.
+    [BootStep(Order = 90)]
+    internal static void Attach(Kernel kernel)
+    {
+        lock (Gate)
+        {
+            served = new NativeLayer(kernel);
+            if (RuntimeFeature.IsDynamicCodeSupported)
+            {
+                // Only a NativeAOT link sends the BCL's native calls here; under the JIT the BCL
+                // keeps the host's own native layer, and saying so beats a silent difference.
+                kernel.Log.Write("[uk] native layer: this is a JIT run, so only the program's intercepted calls reach the kernel; " +
+                    "publish with NativeAOT for constructors, streams and libraries to reach it too");
+            }
+            if (callsBeforeBoot > 0)
+            {
+                kernel.Log.Write("[uk] native layer: " + callsBeforeBoot + " call(s) came before the kernel booted and were not served by it (first: " +
+                    firstCallBeforeBoot + ")");
+            }
+        }
+    }
+
+    // Enters the gate and returns the served layer, or null before boot (the caller then fails
+    // the call with EPERM: nothing reaches the host). Leave must follow in a finally block.
+    public static NativeLayer? Enter(string function)
+    {
+        Monitor.Enter(Gate);
+        NativeLayer? layer = served;
+        if (layer == null)
+        {
+            if (callsBeforeBoot++ == 0)
+            {
+                firstCallBeforeBoot = function;
+            }
+            Marshal.SetLastSystemError(Errno.EPERM);
+        }
+        return layer;
+    }
+
+    public static void Leave()
+    {
+        Monitor.Exit(Gate);
+    }
+
+    // A syscall result as the native layer's functions return it: the value, or -1 with the
+    // platform errno set, which the BCL's interop stub reads back (SetLastError = true).
+    public static int Result(long value)
+    {
+        if (value < 0)
+        {
+            Marshal.SetLastSystemError((int)-value);
+            return -1;
+        }
+        return (int)value;
+    }
+
+    public static long LongResult(long value)
+    {
+        if (value < 0)
+        {
+            Marshal.SetLastSystemError((int)-value);
+            return -1;
+        }
+        return value;
+    }
+
+    // The NUL-terminated UTF-8 string the BCL passes for a path.
+    public static string Text(nint pointer)
+    {
+        return Marshal.PtrToStringUTF8(pointer) ?? "";
+    }
+
+    // The caller's buffer as a span, without a copy. The BCL pins it for the call.
+    public static Span<byte> Bytes(nint pointer, int length)
+    {
+        if (pointer == 0 || length <= 0)
+        {
+            return Span<byte>.Empty;
+        }
+        return MemoryMarshal.CreateSpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), pointer), length);
+    }
+}

@@ -1,0 +1,82 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Runtime.InteropServices;
+
+// The host calls behind the hosted devices, made straight to libc. They must not go through
+// the BCL (Console streams, RandomNumberGenerator): in a NativeAOT image the BCL's native layer
+// is the kernel itself, and a device that wrote through it would write into its own kernel.
+internal static class HostedCalls
+{
+    // NOTE: EINTR from asm-generic/errno-base.h: a signal interrupted the call; try it again.
+    private const int Interrupted = 4;
+
+    // Writes all of bytes to a host fd; the count, or -errno.
+    public static long WriteAll(int fd, ReadOnlySpan<byte> bytes)
+    {
+        int done = 0;
+        while (done < bytes.Length)
+        {
+            nint written = write(fd, ref MemoryMarshal.GetReference(bytes.Slice(done)), (nuint)(bytes.Length - done));
+            if (written < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                return errno > 0 ? -errno : -Errno.EIO;
+            }
+            done += (int)written;
+        }
+        return done;
+    }
+
+    // One read from a host fd: the count (0 at the end), or -errno.
+    public static long Read(int fd, Span<byte> buffer)
+    {
+        while (true)
+        {
+            nint read = HostedCalls.read(fd, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length);
+            if (read >= 0)
+            {
+                return read;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                return errno > 0 ? -errno : -Errno.EIO;
+            }
+        }
+    }
+
+    // Fills buffer from the host's getrandom(2); the count, or -errno.
+    public static long GetRandom(Span<byte> buffer)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            nint filled = getrandom(ref MemoryMarshal.GetReference(buffer.Slice(done)), (nuint)(buffer.Length - done), 0);
+            if (filled < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                return errno > 0 ? -errno : -Errno.EIO;
+            }
+            done += (int)filled;
+        }
+        return done;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint write(int fd, ref byte buffer, nuint count);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint read(int fd, ref byte buffer, nuint count);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint getrandom(ref byte buffer, nuint length, uint flags);
+}

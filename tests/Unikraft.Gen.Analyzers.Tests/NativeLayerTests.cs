@@ -1,0 +1,59 @@
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace Unikraft.Gen.Analyzers.Tests;
+
+// With the native layer on (a NativeAOT image on hosted), what the kernel serves underneath the
+// BCL is no longer a diagnostic; what it cannot serve still is.
+public sealed class NativeLayerTests
+{
+    private const string Source = """
+        using System;
+        using System.IO;
+
+        class Program
+        {
+            static void Main()
+            {
+                {|#0:Console.Out|}.WriteLine("hello");
+                var folder = {|#1:new DirectoryInfo("/")|};
+                string here = {|#2:Environment.CurrentDirectory|};
+                {|#3:System.Diagnostics.Process.Start("ls")|};
+            }
+        }
+        """;
+
+    private static async Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<SupportTableAnalyzer, DefaultVerifier>
+        {
+            TestCode = Source,
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        if (nativeLayer is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.UnikraftNativeLayer = " + nativeLayer + "\n"));
+        }
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    private static DiagnosticResult UK0001(int location) => new DiagnosticResult("UK0001", DiagnosticSeverity.Error).WithLocation(location);
+
+    [Fact]
+    public Task NativeLayerOn_ServedApis_AreNotReported_ProcessStartStillIs() =>
+        AnalyzeAsync("true", UK0001(3));
+
+    [Fact]
+    public Task NativeLayerOff_EveryHostApi_IsReported() =>
+        AnalyzeAsync(null, UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+
+    [Fact]
+    public Task NativeLayerFalse_EveryHostApi_IsReported() =>
+        AnalyzeAsync("false", UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+}

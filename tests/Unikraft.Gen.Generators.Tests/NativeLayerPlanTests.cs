@@ -1,0 +1,66 @@
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+
+namespace Unikraft.Gen.Tests;
+
+// UnikraftNativeLayer (on in a NativeAOT build on hosted): the kernel serves the BCL's own native
+// functions, so its entry points are roots, with the syscalls they call and every mount.
+public sealed class NativeLayerPlanTests
+{
+    private const string Program = "System.Console.WriteLine(\"hello\");\n";
+
+    private static GeneratorHarness.Result Build(Dictionary<string, string> properties) =>
+        GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }), properties);
+
+    private static bool HasNativeLibrary(GeneratorHarness.Result result) =>
+        result.Run.Results.Single().GeneratedSources.Any(source => source.HintName.Contains("Native/NativeFiles", System.StringComparison.Ordinal));
+
+    [Fact]
+    public void NativeLayerOn_KeepsItsEntryPoints_TheirSyscalls_AndEveryMount()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string>
+        {
+            ["UnikraftNativeLayer"] = "true",
+            ["UnikraftMounts"] = "/|ramfs|||>/data|ramfs|||",
+        });
+
+        Assert.Empty(result.Problems);
+        Assert.True(HasNativeLibrary(result));
+        string files = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("Native/NativeFiles", System.StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("EntryPoint = \"__wrap_SystemNative_Open\"", files);
+        Assert.Contains("EntryPoint = \"__wrap_SystemNative_PWriteV\"", files);
+
+        // What the entry points call is implemented, though the program itself only writes a line.
+        Assert.Contains("openat", result.ImplementedSyscalls);
+        Assert.Contains("getdents64", result.ImplementedSyscalls);
+        Assert.Contains("renameat2", result.ImplementedSyscalls);
+        Assert.Contains("getrandom", result.ImplementedSyscalls);
+        Assert.Contains("[native layer]", result.Manifest);
+        Assert.Contains("SystemNative_Open", result.Manifest);
+
+        // BCL code may use any path: every mount is kept, and the native library boots.
+        Assert.Contains("\"/data\"", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("NativeLayer.Attach", result.Source("Unikraft.Boot.g.cs"));
+    }
+
+    [Fact]
+    public void NativeLayerOff_KeepsNoEntryPoint_AndOnlyWhatTheProgramCalls()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["UnikraftMounts"] = "/|ramfs|||>/data|ramfs|||" });
+
+        Assert.Empty(result.Problems);
+        Assert.False(HasNativeLibrary(result));
+        Assert.DoesNotContain("openat", result.ImplementedSyscalls);
+        Assert.DoesNotContain("native layer", result.Manifest);
+    }
+
+    [Fact]
+    public void NativeLayerOn_SimPlatform_KeepsNoEntryPoint()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["UnikraftNativeLayer"] = "true", ["UnikraftPlatform"] = "sim" });
+
+        Assert.Empty(result.Problems);
+        Assert.False(HasNativeLibrary(result));
+    }
+}
