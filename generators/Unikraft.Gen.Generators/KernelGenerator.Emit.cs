@@ -465,10 +465,13 @@ namespace Unikraft.Gen
             // the mounts below it.
             private static IEnumerable<MountPlan> UsedMounts(KernelPlan plan)
             {
+                // The implicit root holds the mount points of used mounts; with no mount declared at
+                // all, it is the native layer's root, used when that needs it.
                 bool anyExplicit = plan.Mounts.Any(m => !m.Implicit && m.Reasons.Count > 0);
+                bool noneDeclared = plan.Mounts.All(m => m.Implicit);
                 foreach (MountPlan mount in plan.Mounts)
                 {
-                    if (mount.Implicit ? anyExplicit : mount.Reasons.Count > 0)
+                    if (mount.Implicit ? anyExplicit || (noneDeclared && mount.Reasons.Count > 0) : mount.Reasons.Count > 0)
                     {
                         yield return mount;
                     }

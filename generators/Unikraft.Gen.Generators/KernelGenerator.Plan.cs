@@ -63,7 +63,8 @@ namespace Unikraft.Gen
                     uses.Add(Libraries.AsUse(need));
                 }
 
-                if (config.NativeLayer && entry is not null && config.Platform == "hosted")
+                bool nativeLayer = config.NativeLayer && entry is not null && config.Platform == "hosted";
+                if (nativeLayer)
                 {
                     uses.AddRange(NativeLayerUses(image));
                 }
@@ -116,7 +117,7 @@ namespace Unikraft.Gen
                     features.Add(new FeatureRoot(pair.Key, ToReasons(pair.Value)));
                 }
 
-                List<MountPlan> mounts = Mounts(config, uses, errors);
+                List<MountPlan> mounts = Mounts(config, uses, errors, nativeLayer);
 
                 var roots = new List<SyscallRoot>();
                 foreach (KeyValuePair<int, SortedSet<(string File, int Line, string Text)>> pair in reasons)
@@ -148,7 +149,7 @@ namespace Unikraft.Gen
             // The mounts the program's file calls reach. A constant path picks its mount; a path not
             // known at compile time (or a relative one once the program changes directory) keeps
             // every mount, and says so.
-            private static List<MountPlan> Mounts(KernelConfig config, List<ApiUse> uses, List<PlanError> errors)
+            private static List<MountPlan> Mounts(KernelConfig config, List<ApiUse> uses, List<PlanError> errors, bool nativeLayer)
             {
                 MountTable table = MountTable.Parse(config.Mounts);
                 foreach (string error in table.Errors)
@@ -159,7 +160,10 @@ namespace Unikraft.Gen
                 var entries = new List<MountEntry>(table.Mounts);
                 bool hasRoot = entries.Exists(m => m.Path == "/");
                 bool implicitRoot = false;
-                if (!hasRoot && entries.Count > 0)
+                // The native layer serves the BCL's file calls, which even a program without file
+                // calls of its own links (the console reads its terminal database through them):
+                // they need a root to answer from, so it gets the same small ramfs.
+                if (!hasRoot && (entries.Count > 0 || nativeLayer))
                 {
                     // Mount points need a directory to hang on: a small ramfs root holds them.
                     entries.Insert(0, new MountEntry("/", "ramfs", "", readOnly: false, 1024 * 1024));

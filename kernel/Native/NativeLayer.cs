@@ -17,6 +17,7 @@ internal sealed class NativeLayer
     private static NativeLayer? served;
     private static long callsBeforeBoot;
     private static string firstCallBeforeBoot = "";
+    private static long entered;
 
     private readonly Dictionary<long, NativeDirectory> directories = new Dictionary<long, NativeDirectory>();
 
@@ -37,10 +38,16 @@ internal sealed class NativeLayer
         lock (Gate)
         {
             served = new NativeLayer(kernel);
-            if (RuntimeFeature.IsDynamicCodeSupported)
+
+            // Only a NativeAOT link sends the BCL's native calls here; under the JIT the BCL keeps
+            // the host's own native layer, and saying so beats a silent difference. A question
+            // the BCL answers through SystemNative_GetCwd tells which: in the image it arrives
+            // here. (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true turns it
+            // off under the JIT too.)
+            long before = entered;
+            _ = System.IO.Directory.GetCurrentDirectory();
+            if (entered == before)
             {
-                // Only a NativeAOT link sends the BCL's native calls here; under the JIT the BCL
-                // keeps the host's own native layer, and saying so beats a silent difference.
                 kernel.Log.Write("[uk] native layer: this is a JIT run, so only the program's intercepted calls reach the kernel; " +
                     "publish with NativeAOT for constructors, streams and libraries to reach it too");
             }
@@ -57,6 +64,7 @@ internal sealed class NativeLayer
     public static NativeLayer? Enter(string function)
     {
         Monitor.Enter(Gate);
+        entered++;
         NativeLayer? layer = served;
         if (layer == null)
         {

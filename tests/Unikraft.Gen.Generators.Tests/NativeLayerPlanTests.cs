@@ -44,6 +44,18 @@ public sealed class NativeLayerPlanTests
         Assert.Contains("NativeLayer.Attach", result.Source("Unikraft.Boot.g.cs"));
     }
 
+    // Even Hello links the BCL's file functions (the console reads its terminal database through
+    // them): with no mount declared, they answer from a small ramfs root, and the kernel compiles.
+    [Fact]
+    public void NativeLayerOn_NoMounts_GetsASmallRamfsRoot()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["UnikraftNativeLayer"] = "true" });
+
+        Assert.Empty(result.Problems);
+        Assert.True(HasNativeLibrary(result));
+        Assert.Contains("VfsMounts.Mount(kernel, \"/\", new global::Unikraft.Kernel.RamFileSystem(", result.Source("Unikraft.Boot.g.cs"));
+    }
+
     [Fact]
     public void NativeLayerOff_KeepsNoEntryPoint_AndOnlyWhatTheProgramCalls()
     {
