@@ -63,10 +63,17 @@ internal sealed class NativeLayer
     // the call with EPERM: nothing reaches the host). Leave must follow in a finally block.
     public static NativeLayer? Enter(string function)
     {
+        return Enter(function, false);
+    }
+
+    // The same, for a function that has a deliberate answer before boot (the runtime's hash seed):
+    // it is not counted as refused.
+    public static NativeLayer? Enter(string function, bool answeredBeforeBoot)
+    {
         Monitor.Enter(Gate);
         entered++;
         NativeLayer? layer = served;
-        if (layer == null)
+        if (layer == null && !answeredBeforeBoot)
         {
             if (callsBeforeBoot++ == 0)
             {

@@ -10,7 +10,7 @@ internal static class NativeRandom
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetNonCryptographicallySecureRandomBytes")]
     internal static void GetNonCryptographicallySecureRandomBytes(nint buffer, int length)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetNonCryptographicallySecureRandomBytes");
+        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetNonCryptographicallySecureRandomBytes", answeredBeforeBoot: true);
         try
         {
             if (layer != null)
@@ -21,7 +21,7 @@ internal static class NativeRandom
             {
                 // The runtime seeds its string hashing before any kernel can boot. This function
                 // cannot fail, and a seed left at zero would make every hash predictable, so
-                // before boot the seed comes from the host's getrandom (counted in the boot log).
+                // before boot the seed comes from the host's getrandom.
                 HostedCalls.GetRandom(NativeLayer.Bytes(buffer, length));
             }
         }
