@@ -45,6 +45,9 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // With the native layer on, what it serves reaches the kernel from a compiled assembly too.
+        bool nativeLayer = context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftNativeLayer", out string? native)
+            && string.Equals(native.Trim(), "true", StringComparison.OrdinalIgnoreCase);
         SupportTable table = SupportTable.Embedded;
         BuildScan scan = ReadBuildScan(context.Options.AdditionalFiles, table, context.CancellationToken);
         foreach (MetadataReference reference in context.Compilation.References)
@@ -94,6 +97,11 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
             foreach (SupportRow row in rows)
             {
+                if (nativeLayer && row.ServedByNativeLayer)
+                {
+                    continue;
+                }
+
                 string what = row.Status switch
                 {
                     SupportStatus.Unsupported => "the kernel does not support",

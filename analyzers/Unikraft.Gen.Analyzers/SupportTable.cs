@@ -56,12 +56,14 @@ namespace Unikraft.Gen.Support
 
         // Whether the kernel serves this API through the BCL's native layer when that is on (a
         // NativeAOT image on hosted, UnikraftNativeLayer): every file and directory operation and
-        // randomness reach the kernel's syscalls underneath the BCL, and so do the console's
-        // streams. What the native layer cannot serve underneath (a SystemNative_* function the
+        // randomness reach the kernel's syscalls underneath the BCL, and so does the console as a
+        // byte stream (its writers, readers and streams; not the terminal's screen, keys or
+        // colours). What the native layer cannot serve underneath (a SystemNative_* function the
         // kernel lacks) fails the link instead, naming the function.
         public bool ServedByNativeLayer =>
             Feature == "files" || Feature == "random"
-            || (TypeName == "System.Console" && (MemberName == "Out" || MemberName == "Error" || MemberName == "In"
+            || (TypeName == "System.Console" && (MemberName == "Write" || MemberName == "WriteLine" || MemberName == "ReadLine" || MemberName == "Read"
+                || MemberName == "Out" || MemberName == "Error" || MemberName == "In"
                 || MemberName == "OpenStandardOutput" || MemberName == "OpenStandardError" || MemberName == "OpenStandardInput"));
 
         public SupportMemberKind Kind { get; }

@@ -17,12 +17,14 @@ public sealed class ReferenceScanTests
     private static MetadataReference Library(string name, string source) =>
         MetadataReference.CreateFromImage(ReferenceScannerTests.CompileLibrary(name, source));
 
-    private static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(MetadataReference reference, bool withGenerator, params AdditionalText[] files)
+    private static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(MetadataReference reference, bool withGenerator, params AdditionalText[] files) =>
+        AnalyzeAsync(reference, new ConfigProvider((withGenerator ? "build_property.UnikraftMounts" : "unrelated", "")), files);
+
+    private static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(MetadataReference reference, ConfigProvider config, params AdditionalText[] files)
     {
         CSharpCompilation program = Verifiers.Compile("class Program { static void Main() => Helper.Run(); }")
             .AddReferences(reference);
-        var options = new AnalyzerOptions(ImmutableArray.Create(files),
-            new ConfigProvider(withGenerator ? "build_property.UnikraftMounts" : "unrelated"));
+        var options = new AnalyzerOptions(ImmutableArray.Create(files), config);
         return await program.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ReferenceScanAnalyzer()), options)
             .GetAnalyzerDiagnosticsAsync(CancellationToken.None);
     }
@@ -66,6 +68,20 @@ public sealed class ReferenceScanTests
         Assert.DoesNotContain(messages, m => m.Contains("Math.Max", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Path.Combine", System.StringComparison.Ordinal));
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
+    }
+
+    // With the native layer on (a NativeAOT image on hosted), the library's file and console I/O
+    // reaches the kernel underneath the BCL; what nothing in the kernel serves is still reported.
+    [Fact]
+    public async Task NativeLayerOn_ALibrarysFileAndConsoleCalls_AreNotReported_ProcessStartStillIs()
+    {
+        string[] messages = Messages(await AnalyzeAsync(Library("Chatty.Helpers", Helper),
+            new ConfigProvider(("build_property.UnikraftMounts", ""), ("build_property.UnikraftNativeLayer", "true"))));
+
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'Process.Start'", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'DateTime.Now'", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("File.ReadAllText", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("Console.WriteLine", System.StringComparison.Ordinal));
     }
 
     [Fact]
@@ -185,19 +201,19 @@ public sealed class ReferenceScanTests
             Microsoft.CodeAnalysis.Text.SourceText.From(text);
     }
 
-    private sealed class ConfigProvider(string key) : AnalyzerConfigOptionsProvider
+    private sealed class ConfigProvider(params (string Key, string Value)[] entries) : AnalyzerConfigOptionsProvider
     {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(key);
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(entries);
 
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options("");
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
 
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options("");
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
 
-        private sealed class Options(string key) : AnalyzerConfigOptions
+        private sealed class Options((string Key, string Value)[] entries) : AnalyzerConfigOptions
         {
             public override bool TryGetValue(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
             {
-                value = name == key ? "" : null;
+                value = entries.Where(entry => entry.Key == name).Select(entry => entry.Value).FirstOrDefault();
                 return value is not null;
             }
         }

@@ -22,15 +22,21 @@ public abstract class SampleBuild : IDisposable
 
     private readonly Exception? failure;
 
+    private readonly string project;
+
+    // sample: a folder under samples/, or a project folder relative to the repository root
+    // (a test program under tests/).
     protected SampleBuild(string sample, string label, string verb, params string[] options)
     {
+        project = sample.Contains('/', StringComparison.Ordinal) ? sample : "samples/" + sample;
+        sample = Path.GetFileName(sample);
         Sample = sample;
         Folder = Path.Combine(Path.GetTempPath(), "unikraft-e2e-" + sample.ToLowerInvariant() + "-" + label + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
         ArtifactsPath = Path.Combine(Folder, "artifacts");
         PublishPath = Path.Combine(Folder, "publish");
         Directory.CreateDirectory(Folder);
 
-        var arguments = new List<string> { verb, "samples/" + sample, "--artifacts-path", ArtifactsPath, "-nodeReuse:false" };
+        var arguments = new List<string> { verb, project, "--artifacts-path", ArtifactsPath, "-nodeReuse:false" };
         foreach (string option in options)
         {
             arguments.Add(option.Replace("{publish}", PublishPath, StringComparison.Ordinal));
@@ -86,7 +92,7 @@ public abstract class SampleBuild : IDisposable
     {
         EnsureSucceeded();
         return Command.Dotnet(RunTimeout, environment,
-            "run", "--project", "samples/" + Sample, "--no-build", "--artifacts-path", ArtifactsPath);
+            "run", "--project", project, "--no-build", "--artifacts-path", ArtifactsPath);
     }
 
     // A published native binary, run directly.
