@@ -26,11 +26,6 @@ namespace Unikraft.Gen
             private const string KernelBanner = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
             private const string HostedPlatformConstructor = "M:Unikraft.Kernel.HostedPlatform.#ctor";
             private const string SimProgramRun = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
-            private const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
-            private const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
-            private const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
-            private const string InitrdFromResource = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
-            private const string DevFsConstructor = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
 
             // The app-facing API, unpruned, so the program binds to it while it is being typed.
             public static void Api(IncrementalGeneratorPostInitializationContext context)
@@ -125,21 +120,15 @@ namespace Unikraft.Gen
                         return;
                     }
 
-                    foreach (MountPlan mount in UsedMounts(plan))
+                    foreach (MountPlan mount in Plan.Booted(plan.Mounts))
                     {
-                        int mountSymbol = Symbol(VfsMount);
+                        int mountSymbol = Symbol(Plan.VfsMount);
                         string reason = "boot: mounts " + mount.Type + " at " + mount.Path;
-                        int fileSystem = Symbol(mount.Type switch
-                        {
-                            "ramfs" => RamFsConstructor,
-                            "hostfs" => HostFsConstructor,
-                            "initrd" => InitrdFromResource,
-                            _ => DevFsConstructor,
-                        });
+                        int fileSystem = Symbol(Plan.FileSystemMember(mount.Type));
                         if (mount.Type == "initrd")
                         {
                             // The archive unpacks into a ramfs.
-                            int ramfs = Symbol(RamFsConstructor);
+                            int ramfs = Symbol(Plan.RamFsConstructor);
                             if (ramfs >= 0)
                             {
                                 pruner.AddRoot(ramfs, reason);
@@ -421,7 +410,7 @@ namespace Unikraft.Gen
 
             private static void WriteMounts(SourceWriter writer, KernelPlan plan)
             {
-                foreach (MountPlan mount in UsedMounts(plan))
+                foreach (MountPlan mount in Plan.Booted(plan.Mounts))
                 {
                     string fileSystem = mount.Type switch
                     {
@@ -450,20 +439,6 @@ namespace Unikraft.Gen
                 writer.Line("    " + (plan.Config.Banner ? Literal(banner) : "null") + ");");
                 writer.Close();
                 EndBoot(writer);
-            }
-
-            // The mounts the kernel holds: those a call site needs. An implicit root is held only for
-            // the mounts below it.
-            private static IEnumerable<MountPlan> UsedMounts(KernelPlan plan)
-            {
-                bool anyExplicit = plan.Mounts.Any(m => !m.Implicit && m.Reasons.Count > 0);
-                foreach (MountPlan mount in plan.Mounts)
-                {
-                    if (mount.Implicit ? anyExplicit : mount.Reasons.Count > 0)
-                    {
-                        yield return mount;
-                    }
-                }
             }
 
             private static string Interceptors(KernelPlan plan)
@@ -608,7 +583,7 @@ namespace Unikraft.Gen
                 {
                     lines.Add("");
                     lines.Add("Mounts");
-                    var used = new HashSet<string>(UsedMounts(plan).Select(m => m.Path), StringComparer.Ordinal);
+                    var used = new HashSet<string>(Plan.Booted(plan.Mounts).Select(m => m.Path), StringComparer.Ordinal);
                     foreach (MountPlan mount in plan.Mounts)
                     {
                         string what = mount.Type + (mount.ReadOnly ? ", read-only" : "") + (mount.Type == "hostfs" ? ", host folder " + mount.Source : "")

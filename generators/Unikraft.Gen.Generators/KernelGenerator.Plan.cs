@@ -83,6 +83,8 @@ namespace Unikraft.Gen
                     }
                 }
 
+                List<MountPlan> mounts = Mounts(config, uses, errors);
+
                 // Features: what the API members the program calls declare they need.
                 var featureReasons = new SortedDictionary<string, SortedSet<(string File, int Line, string Text)>>(StringComparer.Ordinal);
                 foreach (ApiUse use in uses)
@@ -104,13 +106,36 @@ namespace Unikraft.Gen
                     }
                 }
 
+                // And what the boot needs to mount the file systems it mounts (an initrd unpacks
+                // through create and write), for the call sites that need the mount.
+                foreach (MountPlan mount in Booted(mounts))
+                {
+                    if (!image.SymbolByDocId.TryGetValue(FileSystemMember(mount.Type), out int member))
+                    {
+                        // Emit reports a kernel that lacks what boot calls (UKG0004).
+                        continue;
+                    }
+
+                    foreach (string feature in image.Graph.Symbols[member].Features)
+                    {
+                        if (!featureReasons.TryGetValue(feature, out SortedSet<(string, int, string)>? set))
+                        {
+                            set = new SortedSet<(string, int, string)>();
+                            featureReasons.Add(feature, set);
+                        }
+
+                        foreach (Reason reason in mount.Reasons)
+                        {
+                            set.Add((reason.File, reason.Line, "boot: mounts " + mount.Type + " at " + mount.Path + " for " + reason.Text));
+                        }
+                    }
+                }
+
                 var features = new List<FeatureRoot>();
                 foreach (KeyValuePair<string, SortedSet<(string File, int Line, string Text)>> pair in featureReasons)
                 {
                     features.Add(new FeatureRoot(pair.Key, ToReasons(pair.Value)));
                 }
-
-                List<MountPlan> mounts = Mounts(config, uses, errors);
 
                 var roots = new List<SyscallRoot>();
                 foreach (KeyValuePair<int, SortedSet<(string File, int Line, string Text)>> pair in reasons)
@@ -212,6 +237,41 @@ namespace Unikraft.Gen
                 }
 
                 return plans;
+            }
+
+            // The kernel members the boot calls to mount a file system of each type.
+            public const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
+            public const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
+            public const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
+            public const string InitrdFromResource = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
+            public const string DevFsConstructor = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
+
+            // The member that makes a file system of this type for the boot to mount.
+            public static string FileSystemMember(string type) => type switch
+            {
+                "ramfs" => RamFsConstructor,
+                "hostfs" => HostFsConstructor,
+                "initrd" => InitrdFromResource,
+                _ => DevFsConstructor,
+            };
+
+            // The mounts the boot mounts: those a call site needs. An implicit root is mounted only
+            // for the mounts below it.
+            public static IEnumerable<MountPlan> Booted(IEnumerable<MountPlan> mounts)
+            {
+                bool anyExplicit = false;
+                foreach (MountPlan mount in mounts)
+                {
+                    anyExplicit |= !mount.Implicit && mount.Reasons.Count > 0;
+                }
+
+                foreach (MountPlan mount in mounts)
+                {
+                    if (mount.Implicit ? anyExplicit : mount.Reasons.Count > 0)
+                    {
+                        yield return mount;
+                    }
+                }
             }
 
             // The logical name of the archive the build makes from an initrd mount's folder.

@@ -53,6 +53,28 @@ public sealed class FileSystemPlanTests
     }
 
     [Fact]
+    public void InitrdRoot_UnderAReadOnlyProgram_KeepsWhatUnpackingNeeds_ForTheCallSite()
+    {
+        GeneratorHarness.Result result = Run("Console.WriteLine(File.ReadAllText(\"/hello.txt\"));\n", "/|initrd|rootfs/|true|");
+
+        Assert.Empty(result.Problems);
+        string manifest = result.Manifest;
+        Assert.Contains("FileCreate  on\n//       Program.cs:1  boot: mounts initrd at / for File.ReadAllText(string) '/hello.txt'", manifest);
+        Assert.Contains("FileWrite  on\n//       Program.cs:1  boot: mounts initrd at / for File.ReadAllText(string) '/hello.txt'", manifest);
+        Assert.Contains("FileTruncate  off", manifest);
+        Assert.Contains("if (KernelFeatures.FileCreate)", KernelText(result));
+    }
+
+    [Fact]
+    public void InitrdNoCallReaches_NeedsNothingToUnpack()
+    {
+        GeneratorHarness.Result result = Run("Console.WriteLine(1);\n", "/|initrd|rootfs/||");
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("FileCreate  on", result.Manifest);
+    }
+
+    [Fact]
     public void MountNoCallReaches_IsLeftOut()
     {
         GeneratorHarness.Result result = Run("File.WriteAllText(\"/tmp/x\", \"x\");\n", "/|ramfs|||>/tmp|ramfs|||1M>/data|hostfs|data/||");
