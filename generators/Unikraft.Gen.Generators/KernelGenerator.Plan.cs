@@ -175,7 +175,10 @@ namespace Unikraft.Gen
                     errors.Add(new PlanError("UKG0001", error, null));
                 }
 
+                // The items describe a tree, in whatever order they are written: the boot mounts
+                // it parents first (a parent's path has fewer parts than any mount below it).
                 var entries = new List<MountEntry>(table.Mounts);
+                entries.Sort((a, b) => Depth(a.Path) != Depth(b.Path) ? Depth(a.Path).CompareTo(Depth(b.Path)) : string.CompareOrdinal(a.Path, b.Path));
                 bool hasRoot = entries.Exists(m => m.Path == "/");
                 bool implicitRoot = false;
                 if (!hasRoot && entries.Count > 0)
@@ -215,11 +218,25 @@ namespace Unikraft.Gen
                         if (mount is not null)
                         {
                             reasons[mount.Path].Add((file, use.Line, use.Display + " '" + normalized + "'"));
-                            if (implicitRoot && mount.Path != "/")
-                            {
-                                reasons["/"].Add((file, use.Line, "holds the mount point of " + mount.Path));
-                            }
                         }
+                    }
+                }
+
+                // A mount point is a directory of the mount above it, so a booted mount boots its
+                // parent too (deepest first, so a chain of mounts boots whole).
+                for (int index = entries.Count - 1; index > 0; index--)
+                {
+                    MountEntry child = entries[index];
+                    MountEntry parent = Parent(entries, index);
+                    if (parent.Type == "devfs")
+                    {
+                        errors.Add(new PlanError("UKG0001", "<UnikraftMount Include=\"" + child.Path + "\">: its mount point would be a directory in the devfs of <UnikraftMount Include=\""
+                            + parent.Path + "\">, which holds only device nodes; mount it outside " + parent.Path, null));
+                    }
+
+                    foreach ((string file, int line, string _) in reasons[child.Path])
+                    {
+                        reasons[parent.Path].Add((file, line, "holds the mount point of " + child.Path));
                     }
                 }
 
@@ -237,6 +254,24 @@ namespace Unikraft.Gen
                 }
 
                 return plans;
+            }
+
+            private static int Depth(string mountPoint) => mountPoint == "/" ? 0 : mountPoint.Split('/').Length - 1;
+
+            // The nearest mount above entries[index], in entries sorted parents first with a root.
+            private static MountEntry Parent(List<MountEntry> entries, int index)
+            {
+                string path = entries[index].Path;
+                for (int candidate = index - 1; candidate >= 0; candidate--)
+                {
+                    string above = entries[candidate].Path;
+                    if (above == "/" || (path.StartsWith(above, StringComparison.Ordinal) && path[above.Length] == '/'))
+                    {
+                        return entries[candidate];
+                    }
+                }
+
+                return entries[0];
             }
 
             // The kernel members the boot calls to mount a file system of each type.

@@ -73,6 +73,39 @@ public sealed class BootMatrixTests
         }
     }
 
+    [Theory]
+    [InlineData("/data/cache|ramfs|||>/data|hostfs|{0}||>/|ramfs|||")]
+    [InlineData("/data|hostfs|{0}||>/data/cache|ramfs|||>/|ramfs|||")]
+    [InlineData("/|ramfs|||>/data|hostfs|{0}||>/data/cache|ramfs|||")]
+    [InlineData("/data/cache|ramfs|||>/data|hostfs|{0}||")]
+    public async Task MountsWrittenInAnyOrder_BootInTreeOrder(string mounts)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "unikraft-gen-tests", "order-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "hello.txt"), "hello");
+            const string program = """
+                File.WriteAllText("/data/cache/note.txt", "cached");
+                Console.WriteLine(File.ReadAllText("/data/hello.txt") + " " + File.ReadAllText("/data/cache/note.txt"));
+                """;
+            GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+                new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftMounts"] = string.Format(mounts, folder) });
+            Assert.Empty(result.Problems);
+            using var built = new BuiltProgram(result, "order");
+
+            (int status, string output, string error) = await built.RunAsync(new Dictionary<string, string>());
+
+            Assert.True(status == 0, "exit status " + status + "\n" + output + error);
+            Assert.Equal("hello cached\n", output);
+            Assert.False(File.Exists(Path.Combine(folder, "cache", "note.txt")), "the ramfs at /data/cache wrote through to the host");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     // The program: a constant path under the mount, so the plan finds which mount it needs.
     private static string Program(string program, string type, string mountPoint)
     {

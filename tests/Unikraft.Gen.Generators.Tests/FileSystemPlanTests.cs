@@ -108,7 +108,24 @@ public sealed class FileSystemPlanTests
         Assert.Contains("VfsMounts.Mount(kernel, \"/\"", result.Source("Unikraft.Boot.g.cs"));
     }
 
+    [Fact]
+    public void MountsWrittenChildFirst_BootParentsFirst_AndAParentNoCallReachesStillHoldsTheMountPoint()
+    {
+        GeneratorHarness.Result result = Run("File.WriteAllText(\"/data/cache/x\", \"x\");\n", "/data/cache|ramfs|||>/data|hostfs|data/||>/|ramfs|||");
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        int root = boot.IndexOf("Mount(kernel, \"/\"", System.StringComparison.Ordinal);
+        int data = boot.IndexOf("Mount(kernel, \"/data\"", System.StringComparison.Ordinal);
+        int cache = boot.IndexOf("Mount(kernel, \"/data/cache\"", System.StringComparison.Ordinal);
+        Assert.True(root >= 0 && root < data && data < cache, boot);
+        Assert.Contains("Program.cs:1  holds the mount point of /data/cache", result.Manifest);
+        Assert.Contains("Program.cs:1  holds the mount point of /data\n", result.Manifest);
+        Assert.DoesNotContain("LEFT OUT", result.Manifest);
+    }
+
     [Theory]
+    [InlineData("/dev/pts|ramfs|||>/dev|devfs|||", "<UnikraftMount Include=\"/dev/pts\">: its mount point would be a directory in the devfs of <UnikraftMount Include=\"/dev\">")]
     [InlineData("/|zfs|||", "Type 'zfs' is not a file system this kernel has; valid: ramfs, initrd, hostfs, devfs")]
     [InlineData("data|ramfs|||", "the mount point 'data' must be an absolute path")]
     [InlineData("/data/|ramfs|||", "must not end with '/'")]

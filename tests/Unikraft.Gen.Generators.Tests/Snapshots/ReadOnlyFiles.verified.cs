@@ -1862,7 +1862,8 @@ internal sealed class VfsMount
     public long Device { get; }
 }
 
-// The mount table. The generated boot calls Mount once per configured mount, parents first.
+// The mount table. The generated boot calls Mount once per booted mount, parents first, whatever
+// order the <UnikraftMount> items are written in (the plan sorts them into tree order).
 internal static class VfsMounts
 {
     // Mounts fileSystem at path, an absolute canonical path ("/", "/data", "/tmp/x"). The root
@@ -2691,6 +2692,7 @@ namespace Unikraft.Generated
 // Mounts
 //   /  ramfs
 //       Program.cs:3  File.Exists(string?) '/etc/missing.conf'
+//       Program.cs:4  holds the mount point of /dev
 //   /dev  devfs
 //       Program.cs:4  File.ReadAllText(string) '/dev/null'
 //

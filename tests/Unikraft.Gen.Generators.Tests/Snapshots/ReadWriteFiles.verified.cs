@@ -1976,7 +1976,8 @@ internal sealed class VfsMount
     public long Device { get; }
 }
 
-// The mount table. The generated boot calls Mount once per configured mount, parents first.
+// The mount table. The generated boot calls Mount once per booted mount, parents first, whatever
+// order the <UnikraftMount> items are written in (the plan sorts them into tree order).
 internal static class VfsMounts
 {
     // Mounts fileSystem at path, an absolute canonical path ("/", "/data", "/tmp/x"). The root
@@ -3326,7 +3327,15 @@ namespace Unikraft.Generated
 //
 // Mounts
 //   /  ramfs
+//       Program.cs:3  holds the mount point of /tmp
+//       Program.cs:4  holds the mount point of /tmp
+//       Program.cs:5  holds the mount point of /tmp
+//       Program.cs:6  holds the mount point of /tmp
+//       Program.cs:7  holds the mount point of /tmp
 //       Program.cs:9  File.ReadAllText(string), path not known at compile time
+//       Program.cs:9  holds the mount point of /tmp
+//       Program.cs:12  holds the mount point of /tmp
+//       Program.cs:13  holds the mount point of /tmp
 //   /tmp  ramfs
 //       Program.cs:3  Directory.CreateDirectory(string) '/tmp/work'
 //       Program.cs:4  File.WriteAllText(string, string?) '/tmp/work/b.txt'
