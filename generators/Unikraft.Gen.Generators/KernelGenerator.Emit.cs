@@ -62,9 +62,13 @@ namespace Unikraft.Gen
                     context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.For(error.Id), error.Location?.ToLocation() ?? Location.None, error.Message));
                 }
 
-                if (plan.Errors.Count > 0)
+                // An error stops the kernel from booting, not the program from compiling: the API
+                // emitted beside it needs a kernel, so one is emitted as for a library (nothing boots
+                // it, nothing is intercepted), and the user sees the one error that matters.
+                bool failed = plan.Errors.Count > 0;
+                if (failed)
                 {
-                    return;
+                    plan = plan with { Entry = null };
                 }
 
                 KernelImage image;
@@ -106,7 +110,7 @@ namespace Unikraft.Gen
                 // API needs it), but nothing boots it, so its BCL calls are left to the BCL rather
                 // than redirected to a kernel that no program runs.
                 pruner.KeepConstructors = !hasEntry;
-                if (hasEntry || !plan.Config.IsExecutable)
+                if (hasEntry || !plan.Config.IsExecutable || failed)
                 {
                     bool sim = plan.Config.Platform == "sim" && hasEntry;
                     int constructor = Symbol(KernelConstructor);
@@ -214,7 +218,7 @@ namespace Unikraft.Gen
                     context.AddSource("Unikraft.LibraryBridge.g.cs", SourceText.From(Libraries.Bridge(plan), Encoding.UTF8));
                 }
 
-                string manifest = Manifest(image, pruner, plan, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
+                string manifest = Manifest(image, pruner, plan, failed, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
                 context.AddSource("Unikraft.Manifest.g.cs", SourceText.From(manifest, Encoding.UTF8));
             }
 
@@ -335,10 +339,17 @@ namespace Unikraft.Gen
                 }
                 else
                 {
+                    // The type is named by its metadata name, not as a parameter type: a static class
+                    // cannot be a parameter's type, and a private nested or file-local one cannot be named.
                     writer.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = " + Literal(entry.MethodName) + ")]");
-                    writer.Line("private static extern " + mainReturn + " UserMain(" + entry.TypeName + "? program" + (entry.HasArgs ? ", " + argsParameter : "") + ");");
+                    // A struct cannot be named that way (the runtime refuses value types there), so it
+                    // is named as the parameter's type, which the plan made sure is possible.
+                    string program = entry.InStruct
+                        ? entry.TypeName + " program"
+                        : "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(entry.MetadataTypeName) + ")] object? program";
+                    writer.Line("private static extern " + mainReturn + " UserMain(" + program + (entry.HasArgs ? ", " + argsParameter : "") + ");");
                     writer.Line();
-                    callMain = "UserMain(null" + (entry.HasArgs ? ", args" : "") + ")";
+                    callMain = "UserMain(" + (entry.InStruct ? "default" : "null") + (entry.HasArgs ? ", args" : "") + ")";
                 }
 
                 writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
@@ -525,13 +536,18 @@ namespace Unikraft.Gen
             internal static string Signature(Interception interception) =>
                 interception.Name + interception.TypeParameters + "(" + string.Join(",", interception.Parameters.Select(p => p.Modifier + p.Type)) + ")->" + interception.Target;
 
-            private static string Manifest(KernelImage image, Pruner pruner, KernelPlan plan, SortedSet<int> implemented, SortedSet<int> stubbed,
+            private static string Manifest(KernelImage image, Pruner pruner, KernelPlan plan, bool failed, SortedSet<int> implemented, SortedSet<int> stubbed,
                 Dictionary<int, EquatableArray<Reason>> reasonsBySyscall, int filesEmitted, int filesTotal, int keptMembers, int removedMembers)
             {
                 var lines = new List<string>();
                 string name = plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "the program";
                 lines.Add("Unikraft.Gen kernel manifest for " + name + " (platform " + plan.Config.Platform + ")");
-                if (plan.Entry is null)
+                if (failed)
+                {
+                    lines.Add("Not booted: the build stopped at " + string.Join(", ", plan.Errors.Select(e => e.Id).Distinct())
+                        + "; this kernel is here only so the program compiles around that error.");
+                }
+                else if (plan.Entry is null)
                 {
                     lines.Add("No entry point (a library): nothing boots this kernel, so the code's BCL calls are not redirected to it.");
                 }

@@ -330,10 +330,13 @@ namespace Unikraft.Gen
                 if (sorted.Count == 1)
                 {
                     EntryPoint only = sorted[0];
-                    if (!only.IsAccessible && only.IsInStaticClass)
+                    if (!only.IsAccessible && only.InStruct && !only.TypeIsNameable)
                     {
+                        // An UnsafeAccessor reaches an inaccessible Main of a class by the class's
+                        // name (UnsafeAccessorType), but a struct's only as a parameter's type.
                         errors.Add(new PlanError("UKG0003",
-                            $"The kernel cannot call the private Main of static class {only.TypeName}: make Main internal", only.Location));
+                            $"The kernel cannot call Main of {only.TypeName}: a private Main of a struct is reached by naming the struct, and this one is private or file-local; make the struct or Main internal",
+                            only.Location));
                         return null;
                     }
 

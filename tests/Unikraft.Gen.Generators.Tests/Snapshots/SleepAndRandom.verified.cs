@@ -1656,7 +1656,7 @@ namespace Unikraft.Generated
     internal static class UnikraftBoot
     {
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = "<Main>$")]
-        private static extern void UserMain(global::Program? program, string[] args);
+        private static extern void UserMain([global::System.Runtime.CompilerServices.UnsafeAccessorType("Program")] object? program, string[] args);
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Boot()
