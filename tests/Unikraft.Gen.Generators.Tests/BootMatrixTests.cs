@@ -73,6 +73,56 @@ public sealed class BootMatrixTests
         }
     }
 
+    [Fact]
+    public async Task FileCallsWithNoMount_CompileCleanly_AndFailAsWithNoFileSystem()
+    {
+        const string program = """
+            Console.WriteLine(File.Exists("/a.txt"));
+            try
+            {
+                Console.WriteLine(File.ReadAllText(args.Length > 0 ? args[0] : "b.txt"));
+            }
+            catch (IOException exception)
+            {
+                Console.WriteLine(exception.GetType().Name);
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftMounts"] = "" });
+        // Before, the kernel's VFS had a field nothing set: warning CS0649 in generated code.
+        Assert.Empty(result.Problems);
+        using var built = new BuiltProgram(result, "nomount");
+
+        (int status, string output, string error) = await built.RunAsync(new Dictionary<string, string>());
+
+        Assert.True(status == 0, output + error);
+        Assert.Equal("False\nFileNotFoundException\n", output);
+    }
+
+    [Fact]
+    public async Task Backslash_IsACharacterOfAName_ToTheGeneratorAndTheKernel()
+    {
+        // As .NET reads paths on Linux: "/data/a\\b.txt" is a file under /data, and the relative
+        // "data\\c.txt" a file named "data\\c.txt" in "/" (the analyzer reads them so too: MountTests).
+        const string program = """
+            File.WriteAllText("/data/a\\b.txt", "1");
+            File.WriteAllText("data\\c.txt", "2");
+            Console.WriteLine(string.Join(" ", Directory.GetFiles("/data")) + " | " + string.Join(" ", Directory.GetFiles("/")));
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftMounts"] = "/|ramfs|||>/data|ramfs|||" });
+        Assert.Empty(result.Problems);
+        string manifest = result.Manifest;
+        Assert.Contains("//   /data  ramfs\n//       Program.cs:1  File.WriteAllText(string, string?) '/data/a\\b.txt'", manifest);
+        Assert.Contains("Program.cs:2  File.WriteAllText(string, string?) '/data\\c.txt'", manifest.Substring(0, manifest.IndexOf("//   /data  ramfs", StringComparison.Ordinal)));
+        using var built = new BuiltProgram(result, "backslash");
+
+        (int status, string output, string error) = await built.RunAsync(new Dictionary<string, string>());
+
+        Assert.True(status == 0, output + error);
+        Assert.Equal("/data/a\\b.txt | /data\\c.txt\n", output);
+    }
+
     [Theory]
     [InlineData("/data/cache|ramfs|||>/data|hostfs|{0}||>/|ramfs|||")]
     [InlineData("/data|hostfs|{0}||>/data/cache|ramfs|||>/|ramfs|||")]

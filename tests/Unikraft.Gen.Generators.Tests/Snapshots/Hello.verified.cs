@@ -1213,5 +1213,5 @@ namespace Unikraft.Generated
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 25 of 65 files, 193 of 1103 members (plus the app-facing API, whole)
+// Kernel source: 25 of 65 files, 193 of 1105 members (plus the app-facing API, whole)
 // END MANIFEST

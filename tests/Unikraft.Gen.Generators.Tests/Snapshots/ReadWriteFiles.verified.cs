@@ -2465,9 +2465,9 @@ internal static class PathWalk
 // Unikraft.Gen kernel: kernel/Vfs/Vfs.cs, library vfs (Mount table, path walk, open files and the file syscalls)
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.MountCount -> Vfs.mounts
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.FindMount -> Vfs.mountsByPath
-// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.Root -> Vfs.root
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.AddMount -> Vfs.RootMount
-// Pruned to 19 of 20 members.
+// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.Root
+// Pruned to 18 of 19 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2480,12 +2480,13 @@ internal sealed class Vfs
 {
     private readonly List<VfsMount> mounts = new List<VfsMount>();
     private readonly Dictionary<string, VfsMount> mountsByPath = new Dictionary<string, VfsMount>(StringComparer.Ordinal);
-    private VfsLocation? root;
 
     public VfsMount? RootMount { get; private set; }
 
-    // The root directory, or null before / is mounted.
-    public VfsLocation? Root => root;
+    // The root directory, or null before / is mounted (for ever in a kernel that mounts nothing,
+    // whose file calls then fail with ENOENT: UK0102 and UK0104 say so when it is built). A
+    // property, like RootMount: such a kernel keeps no code that sets it.
+    public VfsLocation? Root { get; private set; }
 
     // The working directory: "/" at boot.
     public VfsLocation? WorkingDirectory { get; set; }
@@ -2508,8 +2509,8 @@ internal sealed class Vfs
         if (mount.Path == "/")
         {
             RootMount = mount;
-            root = new VfsLocation(null, "", mount.Root, mount);
-            WorkingDirectory = root;
+            Root = new VfsLocation(null, "", mount.Root, mount);
+            WorkingDirectory = Root;
         }
     }
 
@@ -3368,5 +3369,5 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 38 of 65 files, 377 of 1103 members (plus the app-facing API, whole)
+// Kernel source: 38 of 65 files, 376 of 1105 members (plus the app-facing API, whole)
 // END MANIFEST

@@ -1771,5 +1771,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 35 of 65 files, 253 of 1103 members (plus the app-facing API, whole)
+// Kernel source: 35 of 65 files, 253 of 1105 members (plus the app-facing API, whole)
 // END MANIFEST
