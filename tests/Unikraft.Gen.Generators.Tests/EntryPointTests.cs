@@ -67,6 +67,8 @@ public sealed class EntryPointTests
     {
         { "a platform the kernel does not have", "UKG0001", "Console.WriteLine(File.ReadAllText(\"/a.txt\"));\nFile.WriteAllText(\"/b.txt\", \"b\");" },
         { "a bad mount", "UKG0001", "Console.WriteLine(File.ReadAllText(\"/a.txt\"));" },
+        { "a bad mount on sim", "UKG0001", "await Task.Delay(1);\nConsole.WriteLine(File.ReadAllText(\"/a.txt\"));" },
+        { "a mount under a devfs", "UKG0001", "Console.WriteLine(File.ReadAllText(\"/dev/pts/a.txt\"));" },
         { "no entry point", "UKG0002", "static class Tools\n{\n    public static string Read() => File.ReadAllText(\"/a.txt\");\n}" },
         { "two entry points", "UKG0002",
             "static class One\n{\n    static void Main() => Console.WriteLine(File.ReadAllText(\"/a.txt\"));\n}\nstatic class Two\n{\n    static void Main() => Console.WriteLine(1);\n}" },
@@ -119,9 +121,19 @@ public sealed class EntryPointTests
             properties["UnikraftPlatform"] = "xen";
         }
 
-        if (problem == "a bad mount")
+        if (problem.StartsWith("a bad mount", StringComparison.Ordinal))
         {
             properties["UnikraftMounts"] = "/|ramfs|||>/data|zfs|||";
+        }
+
+        if (problem == "a bad mount on sim")
+        {
+            properties["UnikraftPlatform"] = "sim";
+        }
+
+        if (problem == "a mount under a devfs")
+        {
+            properties["UnikraftMounts"] = "/dev/pts|ramfs|||>/dev|devfs|||";
         }
 
         GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }), properties);
