@@ -50,6 +50,7 @@ internal static class DiagnosticDescriptors
     public const string WriteToReadOnlyMountId = "UK0101";
     public const string PathUnderNoMountId = "UK0102";
     public const string PathNotKnownId = "UK0103";
+    public const string FileCallWithNoMountId = "UK0104";
 
     public static readonly DiagnosticDescriptor WriteToReadOnlyMount = new(
         id: WriteToReadOnlyMountId,
@@ -80,6 +81,16 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "The generator picks the mounts a program needs from the constant paths of its file calls. A computed path could reach any mount, so all of them stay in the kernel; the manifest says so with this call site.",
         helpLinkUri: HelpLinks.For(PathNotKnownId));
+
+    public static readonly DiagnosticDescriptor FileCallWithNoMount = new(
+        id: FileCallWithNoMountId,
+        title: "File call in a project that mounts no file system",
+        messageFormat: "'{0}' needs a file system, but the project mounts none, so it fails with ENOENT; add <UnikraftMount Include=\"/\" Type=\"ramfs\" /> (or a hostfs or initrd for files that come with the program)",
+        category: FileCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The kernel's file systems are the project's <UnikraftMount> items. With none, every file call fails at run time; a constant path is UK0102, a computed one this warning.",
+        helpLinkUri: HelpLinks.For(FileCallWithNoMountId));
 
     public const string SimCategory = "Unikraft.Determinism";
     public const string NondeterministicId = "UK0201";
@@ -121,7 +132,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor[] All =
     {
-        UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown, Nondeterministic,
+        UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown, FileCallWithNoMount, Nondeterministic,
         ReferencedAssemblyUsesUnsupportedApi, MethodGroupNotRedirected,
     };
 }

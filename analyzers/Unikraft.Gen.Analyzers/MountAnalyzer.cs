@@ -12,7 +12,8 @@ namespace Unikraft.Gen.Analyzers;
 // Checks the paths of file calls against the project's mounts (<UnikraftMount> items):
 //   UK0101  a write, create or delete under a read-only mount;
 //   UK0102  a constant path under no mount;
-//   UK0103  a path not known at compile time (info: the kernel keeps every mount).
+//   UK0103  a path not known at compile time (info: the kernel keeps every mount);
+//   UK0104  a path not known at compile time in a project that mounts nothing.
 // File calls are the static System.IO.File and Directory methods, and the kernel's KernelFile
 // and KernelDirectory. It runs only in projects that use the generator (UnikraftMounts is set).
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -30,7 +31,8 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
     private static readonly string[] ChangingPrefixes = { "Write", "Append", "Create", "Delete", "Move", "Copy", "Replace", "SetLastWrite", "SetCreation", "SetLastAccess", "SetAttributes", "Encrypt", "Decrypt", "OpenWrite" };
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        DiagnosticDescriptors.WriteToReadOnlyMount, DiagnosticDescriptors.PathUnderNoMount, DiagnosticDescriptors.PathNotKnown);
+        DiagnosticDescriptors.WriteToReadOnlyMount, DiagnosticDescriptors.PathUnderNoMount, DiagnosticDescriptors.PathNotKnown,
+        DiagnosticDescriptors.FileCallWithNoMount);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -64,7 +66,10 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
             Location location = argument.Syntax.GetLocation();
             if (value is null)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PathNotKnown, location, display));
+                // With no mount at all, the computed path reaches no file system: say what to add.
+                context.ReportDiagnostic(table.Mounts.Count == 0
+                    ? Diagnostic.Create(DiagnosticDescriptors.FileCallWithNoMount, location, display)
+                    : Diagnostic.Create(DiagnosticDescriptors.PathNotKnown, location, display));
                 continue;
             }
 
@@ -74,16 +79,12 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            MountEntry? mount = table.Resolve(value, out string normalized);
+            MountEntry? mount = table.Resolve(value, out string _);
             if (mount is null)
             {
                 string mounts = table.Mounts.Count == 0 ? "the project mounts no file systems" : "mounts: " + string.Join(", ", table.Mounts);
-                string suggestion = "/" + normalized.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries) switch
-                {
-                    { Length: > 0 } parts => parts[0],
-                    _ => "",
-                };
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PathUnderNoMount, location, display, value, mounts, suggestion));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PathUnderNoMount, location, display, value, mounts,
+                    MountTable.SuggestMountPoint(value)));
             }
             else if (mount.ReadOnly && changes)
             {

@@ -203,6 +203,28 @@ namespace Unikraft.Gen.Support
             return best;
         }
 
+        // The mount point to suggest for a path under no mount, as an item MSBuild reads back
+        // unchanged: the top folder of the path ("/srv" for "/srv/site/index.html"), or "/" for a
+        // file right under the root ("tasks.txt", ".\tasks.txt": a backslash is a character of a
+        // name on Linux, as the kernel and .NET read it) and for a folder whose name MSBuild would not
+        // carry as written (it reads a backslash in an Include as '/', and ';', '%', '$', '@', '*',
+        // '?' are its syntax).
+        public static string SuggestMountPoint(string path)
+        {
+            string normalized = Normalize(path);
+            int second = normalized.IndexOf('/', 1);
+            if (second < 0)
+            {
+                return "/";
+            }
+
+            string folder = normalized.Substring(0, second);
+            return folder.IndexOfAny(new[] { '\\', ';', '%', '$', '@', '*', '?', '"', '\'' }) >= 0 ? "/" : folder;
+        }
+
+        // Normalizes a kernel path: '/' is the only separator (a backslash is a character of a name,
+        // as on Linux), "." and ".." are resolved as the kernel's path walk does when no symbolic link is
+        // on the way, and a relative path is taken from "/".
         public static string Normalize(string path)
         {
             var parts = new List<string>();

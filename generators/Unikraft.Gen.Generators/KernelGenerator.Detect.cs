@@ -413,32 +413,71 @@ namespace Unikraft.Gen
                     }
 
                     FileLinePositionSpan span = unit.Members.First(m => m is GlobalStatementSyntax).GetLocation().GetLineSpan();
-                    return new EntryPoint("global::Program", "<Main>$", isAsync, returnsInt, HasArgs: true, IsAccessible: false, IsInStaticClass: false,
+                    return new EntryPoint("global::Program", "Program", "<Main>$", isAsync, returnsInt, HasArgs: true, IsAccessible: false, InStruct: false, TypeIsNameable: false,
                         span.Path, span.StartLinePosition.Line + 1, LocationInfo.From(unit.Members.First(m => m is GlobalStatementSyntax)));
                 }
 
                 if (context.Node is MethodDeclarationSyntax method
                     && context.Model.GetDeclaredSymbol(method, cancellationToken) is IMethodSymbol symbol
-                    && symbol.ContainingType is { TypeKind: TypeKind.Class or TypeKind.Struct } type
-                    && symbol.Parameters.Length <= 1)
+                    && symbol.IsStatic && !symbol.IsGenericMethod && !symbol.IsPartialDefinition
+                    && symbol.ContainingType is { TypeKind: TypeKind.Class or TypeKind.Struct or TypeKind.Interface } type
+                    && !IsInGenericType(type))
                 {
-                    ITypeSymbol returnType = symbol.ReturnType;
-                    bool isAsync = returnType.Name == "Task" && returnType.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
-                    bool returnsInt = returnType.SpecialType == SpecialType.System_Int32
-                        || isAsync && returnType is INamedTypeSymbol { IsGenericType: true };
-                    if (!returnsInt && !returnType.SpecialType.Equals(SpecialType.System_Void) && !isAsync)
+                    // The compiler's rules for an entry point (C# spec, "Application startup"):
+                    // no parameter or one string[], and void, int, Task or Task<int>; any other
+                    // method named Main is not one (warning CS0028), so it is not counted here.
+                    if (symbol.Parameters.Length > 1
+                        || symbol.Parameters.Length == 1 && (symbol.Parameters[0].RefKind != RefKind.None
+                            || symbol.Parameters[0].Type is not IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_String }))
                     {
                         return null;
                     }
 
-                    bool accessible = symbol.DeclaredAccessibility != Accessibility.Private && IsAccessibleChain(type);
+                    ITypeSymbol returnType = symbol.ReturnType;
+                    bool isTask = returnType is INamedTypeSymbol { Name: "Task", ContainingNamespace: { Name: "Tasks", ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } } named
+                        && (named.Arity == 0 || named.TypeArguments[0].SpecialType == SpecialType.System_Int32);
+                    bool returnsInt = returnType.SpecialType == SpecialType.System_Int32 || isTask && ((INamedTypeSymbol)returnType).Arity == 1;
+                    if (!isTask && returnType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Void))
+                    {
+                        return null;
+                    }
+
+                    bool nameable = IsAccessibleChain(type) && !type.IsFileLocal;
+                    bool accessible = symbol.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+                        && nameable;
                     FileLinePositionSpan span = method.Identifier.GetLocation().GetLineSpan();
-                    return new EntryPoint(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "Main", isAsync, returnsInt,
-                        symbol.Parameters.Length == 1, accessible, type.IsStatic, span.Path, span.StartLinePosition.Line + 1,
+                    return new EntryPoint(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), MetadataName(type), "Main", isTask, returnsInt,
+                        symbol.Parameters.Length == 1, accessible, type.TypeKind == TypeKind.Struct, nameable, span.Path, span.StartLinePosition.Line + 1,
                         LocationInfo.From(method));
                 }
 
                 return null;
+            }
+
+            private static bool IsInGenericType(INamedTypeSymbol type)
+            {
+                for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+                {
+                    if (current.Arity > 0)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            // The type's name as Type.GetType reads it: "A.B.Outer+Inner".
+            private static string MetadataName(INamedTypeSymbol type)
+            {
+                string name = type.MetadataName;
+                for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+                {
+                    name = outer.MetadataName + "+" + name;
+                    type = outer;
+                }
+
+                return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + name : name;
             }
 
             private static bool IsAccessibleChain(INamedTypeSymbol type)

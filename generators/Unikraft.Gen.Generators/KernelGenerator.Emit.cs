@@ -26,11 +26,6 @@ namespace Unikraft.Gen
             private const string KernelBanner = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
             private const string HostedPlatformConstructor = "M:Unikraft.Kernel.HostedPlatform.#ctor";
             private const string SimProgramRun = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
-            private const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
-            private const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
-            private const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
-            private const string InitrdFromResource = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
-            private const string DevFsConstructor = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
 
             // The app-facing API, unpruned, so the program binds to it while it is being typed.
             public static void Api(IncrementalGeneratorPostInitializationContext context)
@@ -67,9 +62,13 @@ namespace Unikraft.Gen
                     context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.For(error.Id), error.Location?.ToLocation() ?? Location.None, error.Message));
                 }
 
-                if (plan.Errors.Count > 0)
+                // An error stops the kernel from booting, not the program from compiling: the API
+                // emitted beside it needs a kernel, so one is emitted as for a library (nothing boots
+                // it, nothing is intercepted), and the user sees the one error that matters.
+                bool failed = plan.Errors.Count > 0;
+                if (failed)
                 {
-                    return;
+                    plan = plan with { Entry = null };
                 }
 
                 KernelImage image;
@@ -120,7 +119,7 @@ namespace Unikraft.Gen
                 // API needs it), but nothing boots it, so its BCL calls are left to the BCL rather
                 // than redirected to a kernel that no program runs.
                 pruner.KeepConstructors = !hasEntry;
-                if (hasEntry || !plan.Config.IsExecutable)
+                if (hasEntry || !plan.Config.IsExecutable || failed)
                 {
                     bool sim = plan.Config.Platform == "sim" && hasEntry;
                     int constructor = Symbol(KernelConstructor);
@@ -134,21 +133,15 @@ namespace Unikraft.Gen
                         return;
                     }
 
-                    foreach (MountPlan mount in UsedMounts(plan))
+                    foreach (MountPlan mount in Plan.Booted(plan.Mounts))
                     {
-                        int mountSymbol = Symbol(VfsMount);
+                        int mountSymbol = Symbol(Plan.VfsMount);
                         string reason = "boot: mounts " + mount.Type + " at " + mount.Path;
-                        int fileSystem = Symbol(mount.Type switch
-                        {
-                            "ramfs" => RamFsConstructor,
-                            "hostfs" => HostFsConstructor,
-                            "initrd" => InitrdFromResource,
-                            _ => DevFsConstructor,
-                        });
+                        int fileSystem = Symbol(Plan.FileSystemMember(mount.Type));
                         if (mount.Type == "initrd")
                         {
                             // The archive unpacks into a ramfs.
-                            int ramfs = Symbol(RamFsConstructor);
+                            int ramfs = Symbol(Plan.RamFsConstructor);
                             if (ramfs >= 0)
                             {
                                 pruner.AddRoot(ramfs, reason);
@@ -234,7 +227,7 @@ namespace Unikraft.Gen
                     context.AddSource("Unikraft.LibraryBridge.g.cs", SourceText.From(Libraries.Bridge(plan), Encoding.UTF8));
                 }
 
-                string manifest = Manifest(image, pruner, plan, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
+                string manifest = Manifest(image, pruner, plan, failed, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
                 context.AddSource("Unikraft.Manifest.g.cs", SourceText.From(manifest, Encoding.UTF8));
             }
 
@@ -355,10 +348,17 @@ namespace Unikraft.Gen
                 }
                 else
                 {
+                    // The type is named by its metadata name, not as a parameter type: a static class
+                    // cannot be a parameter's type, and a private nested or file-local one cannot be named.
                     writer.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = " + Literal(entry.MethodName) + ")]");
-                    writer.Line("private static extern " + mainReturn + " UserMain(" + entry.TypeName + "? program" + (entry.HasArgs ? ", " + argsParameter : "") + ");");
+                    // A struct cannot be named that way (the runtime refuses value types there), so it
+                    // is named as the parameter's type, which the plan made sure is possible.
+                    string program = entry.InStruct
+                        ? entry.TypeName + " program"
+                        : "[global::System.Runtime.CompilerServices.UnsafeAccessorType(" + Literal(entry.MetadataTypeName) + ")] object? program";
+                    writer.Line("private static extern " + mainReturn + " UserMain(" + program + (entry.HasArgs ? ", " + argsParameter : "") + ");");
                     writer.Line();
-                    callMain = "UserMain(null" + (entry.HasArgs ? ", args" : "") + ")";
+                    callMain = "UserMain(" + (entry.InStruct ? "default" : "null") + (entry.HasArgs ? ", args" : "") + ")";
                 }
 
                 writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
@@ -430,7 +430,7 @@ namespace Unikraft.Gen
 
             private static void WriteMounts(SourceWriter writer, KernelPlan plan)
             {
-                foreach (MountPlan mount in UsedMounts(plan))
+                foreach (MountPlan mount in Plan.Booted(plan.Mounts))
                 {
                     string fileSystem = mount.Type switch
                     {
@@ -459,23 +459,6 @@ namespace Unikraft.Gen
                 writer.Line("    " + (plan.Config.Banner ? Literal(banner) : "null") + ");");
                 writer.Close();
                 EndBoot(writer);
-            }
-
-            // The mounts the kernel holds: those a call site needs. An implicit root is held only for
-            // the mounts below it.
-            private static IEnumerable<MountPlan> UsedMounts(KernelPlan plan)
-            {
-                // The implicit root holds the mount points of used mounts; with no mount declared at
-                // all, it is the native layer's root, used when that needs it.
-                bool anyExplicit = plan.Mounts.Any(m => !m.Implicit && m.Reasons.Count > 0);
-                bool noneDeclared = plan.Mounts.All(m => m.Implicit);
-                foreach (MountPlan mount in plan.Mounts)
-                {
-                    if (mount.Implicit ? anyExplicit || (noneDeclared && mount.Reasons.Count > 0) : mount.Reasons.Count > 0)
-                    {
-                        yield return mount;
-                    }
-                }
             }
 
             private static string Interceptors(KernelPlan plan)
@@ -562,13 +545,18 @@ namespace Unikraft.Gen
             internal static string Signature(Interception interception) =>
                 interception.Name + interception.TypeParameters + "(" + string.Join(",", interception.Parameters.Select(p => p.Modifier + p.Type)) + ")->" + interception.Target;
 
-            private static string Manifest(KernelImage image, Pruner pruner, KernelPlan plan, SortedSet<int> implemented, SortedSet<int> stubbed,
+            private static string Manifest(KernelImage image, Pruner pruner, KernelPlan plan, bool failed, SortedSet<int> implemented, SortedSet<int> stubbed,
                 Dictionary<int, EquatableArray<Reason>> reasonsBySyscall, int filesEmitted, int filesTotal, int keptMembers, int removedMembers)
             {
                 var lines = new List<string>();
                 string name = plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "the program";
                 lines.Add("Unikraft.Gen kernel manifest for " + name + " (platform " + plan.Config.Platform + ")");
-                if (plan.Entry is null)
+                if (failed)
+                {
+                    lines.Add("Not booted: the build stopped at " + string.Join(", ", plan.Errors.Select(e => e.Id).Distinct())
+                        + "; this kernel is here only so the program compiles around that error.");
+                }
+                else if (plan.Entry is null)
                 {
                     lines.Add("No entry point (a library): nothing boots this kernel, so the code's BCL calls are not redirected to it.");
                 }
@@ -620,7 +608,7 @@ namespace Unikraft.Gen
                 {
                     lines.Add("");
                     lines.Add("Mounts");
-                    var used = new HashSet<string>(UsedMounts(plan).Select(m => m.Path), StringComparer.Ordinal);
+                    var used = new HashSet<string>(Plan.Booted(plan.Mounts).Select(m => m.Path), StringComparer.Ordinal);
                     foreach (MountPlan mount in plan.Mounts)
                     {
                         string what = mount.Type + (mount.ReadOnly ? ", read-only" : "") + (mount.Type == "hostfs" ? ", host folder " + mount.Source : "")

@@ -90,6 +90,8 @@ namespace Unikraft.Gen
                     }
                 }
 
+                List<MountPlan> mounts = Mounts(config, uses, errors, nativeLayer);
+
                 // Features: what the API members the program calls declare they need.
                 var featureReasons = new SortedDictionary<string, SortedSet<(string File, int Line, string Text)>>(StringComparer.Ordinal);
                 foreach (ApiUse use in uses)
@@ -111,13 +113,36 @@ namespace Unikraft.Gen
                     }
                 }
 
+                // And what the boot needs to mount the file systems it mounts (an initrd unpacks
+                // through create and write), for the call sites that need the mount.
+                foreach (MountPlan mount in Booted(mounts))
+                {
+                    if (!image.SymbolByDocId.TryGetValue(FileSystemMember(mount.Type), out int member))
+                    {
+                        // Emit reports a kernel that lacks what boot calls (UKG0004).
+                        continue;
+                    }
+
+                    foreach (string feature in image.Graph.Symbols[member].Features)
+                    {
+                        if (!featureReasons.TryGetValue(feature, out SortedSet<(string, int, string)>? set))
+                        {
+                            set = new SortedSet<(string, int, string)>();
+                            featureReasons.Add(feature, set);
+                        }
+
+                        foreach (Reason reason in mount.Reasons)
+                        {
+                            set.Add((reason.File, reason.Line, "boot: mounts " + mount.Type + " at " + mount.Path + " for " + reason.Text));
+                        }
+                    }
+                }
+
                 var features = new List<FeatureRoot>();
                 foreach (KeyValuePair<string, SortedSet<(string File, int Line, string Text)>> pair in featureReasons)
                 {
                     features.Add(new FeatureRoot(pair.Key, ToReasons(pair.Value)));
                 }
-
-                List<MountPlan> mounts = Mounts(config, uses, errors, nativeLayer);
 
                 var roots = new List<SyscallRoot>();
                 foreach (KeyValuePair<int, SortedSet<(string File, int Line, string Text)>> pair in reasons)
@@ -157,7 +182,10 @@ namespace Unikraft.Gen
                     errors.Add(new PlanError("UKG0001", error, null));
                 }
 
+                // The items describe a tree, in whatever order they are written: the boot mounts
+                // it parents first (a parent's path has fewer parts than any mount below it).
                 var entries = new List<MountEntry>(table.Mounts);
+                entries.Sort((a, b) => Depth(a.Path) != Depth(b.Path) ? Depth(a.Path).CompareTo(Depth(b.Path)) : string.CompareOrdinal(a.Path, b.Path));
                 bool hasRoot = entries.Exists(m => m.Path == "/");
                 bool implicitRoot = false;
                 // The native layer serves the BCL's file calls, which even a program without file
@@ -200,11 +228,25 @@ namespace Unikraft.Gen
                         if (mount is not null)
                         {
                             reasons[mount.Path].Add((file, use.Line, use.Display + " '" + normalized + "'"));
-                            if (implicitRoot && mount.Path != "/")
-                            {
-                                reasons["/"].Add((file, use.Line, "holds the mount point of " + mount.Path));
-                            }
                         }
+                    }
+                }
+
+                // A mount point is a directory of the mount above it, so a booted mount boots its
+                // parent too (deepest first, so a chain of mounts boots whole).
+                for (int index = entries.Count - 1; index > 0; index--)
+                {
+                    MountEntry child = entries[index];
+                    MountEntry parent = Parent(entries, index);
+                    if (parent.Type == "devfs")
+                    {
+                        errors.Add(new PlanError("UKG0001", "<UnikraftMount Include=\"" + child.Path + "\">: its mount point would be a directory in the devfs of <UnikraftMount Include=\""
+                            + parent.Path + "\">, which holds only device nodes; mount it outside " + parent.Path, null));
+                    }
+
+                    foreach ((string file, int line, string _) in reasons[child.Path])
+                    {
+                        reasons[parent.Path].Add((file, line, "holds the mount point of " + child.Path));
                     }
                 }
 
@@ -245,6 +287,62 @@ namespace Unikraft.Gen
             // Where the manifest says a native-layer root comes from.
             public const string NativeLayerFile = "[native layer]";
 
+            private static int Depth(string mountPoint) => mountPoint == "/" ? 0 : mountPoint.Split('/').Length - 1;
+
+            // The nearest mount above entries[index], in entries sorted parents first with a root.
+            private static MountEntry Parent(List<MountEntry> entries, int index)
+            {
+                string path = entries[index].Path;
+                for (int candidate = index - 1; candidate >= 0; candidate--)
+                {
+                    string above = entries[candidate].Path;
+                    if (above == "/" || (path.StartsWith(above, StringComparison.Ordinal) && path[above.Length] == '/'))
+                    {
+                        return entries[candidate];
+                    }
+                }
+
+                return entries[0];
+            }
+
+            // The kernel members the boot calls to mount a file system of each type.
+            public const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
+            public const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
+            public const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
+            public const string InitrdFromResource = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
+            public const string DevFsConstructor = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
+
+            // The member that makes a file system of this type for the boot to mount.
+            public static string FileSystemMember(string type) => type switch
+            {
+                "ramfs" => RamFsConstructor,
+                "hostfs" => HostFsConstructor,
+                "initrd" => InitrdFromResource,
+                _ => DevFsConstructor,
+            };
+
+            // The mounts the boot mounts: those a call site needs. An implicit root is mounted only
+            // for the mounts below it, or, with no mount declared at all, as the native layer's root
+            // when that needs it.
+            public static IEnumerable<MountPlan> Booted(IEnumerable<MountPlan> mounts)
+            {
+                bool anyExplicit = false;
+                bool noneDeclared = true;
+                foreach (MountPlan mount in mounts)
+                {
+                    anyExplicit |= !mount.Implicit && mount.Reasons.Count > 0;
+                    noneDeclared &= mount.Implicit;
+                }
+
+                foreach (MountPlan mount in mounts)
+                {
+                    if (mount.Implicit ? anyExplicit || (noneDeclared && mount.Reasons.Count > 0) : mount.Reasons.Count > 0)
+                    {
+                        yield return mount;
+                    }
+                }
+            }
+
             // The logical name of the archive the build makes from an initrd mount's folder.
             public static string InitrdResource(string mountPath) => "Unikraft.Initrd" + mountPath;
 
@@ -266,10 +364,13 @@ namespace Unikraft.Gen
                 if (sorted.Count == 1)
                 {
                     EntryPoint only = sorted[0];
-                    if (!only.IsAccessible && only.IsInStaticClass)
+                    if (!only.IsAccessible && only.InStruct && !only.TypeIsNameable)
                     {
+                        // An UnsafeAccessor reaches an inaccessible Main of a class by the class's
+                        // name (UnsafeAccessorType), but a struct's only as a parameter's type.
                         errors.Add(new PlanError("UKG0003",
-                            $"The kernel cannot call the private Main of static class {only.TypeName}: make Main internal", only.Location));
+                            $"The kernel cannot call Main of {only.TypeName}: a private Main of a struct is reached by naming the struct, and this one is private or file-local; make the struct or Main internal",
+                            only.Location));
                         return null;
                     }
 

@@ -67,7 +67,8 @@ internal sealed class FileSystemAttribute : Attribute
 }
 
 // Says which KernelFeatures switch an app-facing API method needs; the plan turns the switch
-// on when a call site reaches the method.
+// on when a call site reaches the method. On a member the boot calls (a file system's mount),
+// it says what booting that mount needs; the plan turns the switch on when the mount is booted.
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, AllowMultiple = true)]
 internal sealed class KernelFeatureAttribute : Attribute
 {

@@ -131,6 +131,10 @@ internal static class InitrdLoader
     // Reads the archive embedded in the program as a resource and returns the file system to
     // mount: a ramfs of capacityBytes, filled when it is mounted. Boot cannot continue on a bad
     // archive, so this is the one place that throws, with a message that says what is wrong.
+    // Mounting it unpacks the archive through the ramfs's create and write (Unpack), so a kernel
+    // that boots an initrd needs those paths even when the program itself only reads.
+    [KernelFeature("FileCreate")]
+    [KernelFeature("FileWrite")]
     public static IFileSystem FromResource(System.Reflection.Assembly assembly, string resourceName, long capacityBytes)
     {
         byte[] archive;

@@ -26,7 +26,8 @@ internal sealed class VfsMount
     public long Device { get; }
 }
 
-// The mount table. The generated boot calls Mount once per configured mount, parents first.
+// The mount table. The generated boot calls Mount once per booted mount, parents first, whatever
+// order the <UnikraftMount> items are written in (the plan sorts them into tree order).
 internal static class VfsMounts
 {
     // Mounts fileSystem at path, an absolute canonical path ("/", "/data", "/tmp/x"). The root

@@ -9,12 +9,13 @@ internal sealed class Vfs
 {
     private readonly List<VfsMount> mounts = new List<VfsMount>();
     private readonly Dictionary<string, VfsMount> mountsByPath = new Dictionary<string, VfsMount>(StringComparer.Ordinal);
-    private VfsLocation? root;
 
     public VfsMount? RootMount { get; private set; }
 
-    // The root directory, or null before / is mounted.
-    public VfsLocation? Root => root;
+    // The root directory, or null before / is mounted (for ever in a kernel that mounts nothing,
+    // whose file calls then fail with ENOENT: UK0102 and UK0104 say so when it is built). A
+    // property, like RootMount: such a kernel keeps no code that sets it.
+    public VfsLocation? Root { get; private set; }
 
     // The working directory: "/" at boot.
     public VfsLocation? WorkingDirectory { get; set; }
@@ -37,8 +38,8 @@ internal sealed class Vfs
         if (mount.Path == "/")
         {
             RootMount = mount;
-            root = new VfsLocation(null, "", mount.Root, mount);
-            WorkingDirectory = root;
+            Root = new VfsLocation(null, "", mount.Root, mount);
+            WorkingDirectory = Root;
         }
     }
 

@@ -93,7 +93,67 @@ public sealed class MountTests
             """;
         await AnalyzeAsync(source, "",
             new DiagnosticResult(DiagnosticDescriptors.PathUnderNoMount).WithLocation(0)
-                .WithArguments("File.Exists", "config.json", "the project mounts no file systems", "/config.json"));
+                .WithArguments("File.Exists", "config.json", "the project mounts no file systems", "/"));
+    }
+
+    [Fact]
+    public async Task NoMountsAtAll_AComputedPathReportsUK0104_NamingTheItemToAdd()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main(string[] args) => File.ReadAllText({|#0:args[0]|});
+            }
+            """;
+        await AnalyzeAsync(source, "",
+            new DiagnosticResult(DiagnosticDescriptors.FileCallWithNoMount).WithLocation(0).WithArguments("File.ReadAllText"));
+    }
+
+    [Theory]
+    // A backslash is a character of a name, as on Linux: ".\tasks.txt" is a file in "/".
+    [InlineData(".\\tasks.txt", "/")]
+    [InlineData("/tasks.txt", "/")]
+    [InlineData("/srv", "/")]
+    [InlineData("/srv/site/index.html", "/srv")]
+    [InlineData("srv/../www/index.html", "/www")]
+    // MSBuild would read the backslash of an Include as '/': the root holds that folder instead.
+    [InlineData("/my\\site/index.html", "/")]
+    [InlineData("/a;b/index.html", "/")]
+    public async Task PathUnderNoMount_SuggestsAMountPointMSBuildKeepsAsWritten(string path, string suggestion)
+    {
+        string source = $$"""
+            using System.IO;
+            class Program
+            {
+                static void Main() => File.ReadAllText({|#0:@"{{path}}"|});
+            }
+            """;
+        await AnalyzeAsync(source, "/data|hostfs|data/||",
+            new DiagnosticResult(DiagnosticDescriptors.PathUnderNoMount).WithLocation(0)
+                .WithArguments("File.ReadAllText", path, "mounts: /data (hostfs)", suggestion));
+        Assert.Null(Unikraft.Gen.Support.MountTable.CheckPath(suggestion));
+    }
+
+    [Fact]
+    public async Task BackslashIsACharacterOfAName_NotASeparator()
+    {
+        // "/data\x.txt" (one backslash) is a file named "data\x.txt" in "/", not under /data;
+        // "/data/a\b.txt" is under it.
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main()
+                {
+                    File.WriteAllText("/data/a\\b.txt", "x");
+                    File.WriteAllText({|#0:"/data\\x.txt"|}, "x");
+                }
+            }
+            """;
+        await AnalyzeAsync(source, "/data|ramfs|||",
+            new DiagnosticResult(DiagnosticDescriptors.PathUnderNoMount).WithLocation(0)
+                .WithArguments("File.WriteAllText", "/data\\x.txt", "mounts: /data (ramfs)", "/"));
     }
 
     [Fact]

@@ -15,12 +15,12 @@ internal sealed class BuiltProgram : IDisposable
 {
     private readonly string _folder;
 
-    public BuiltProgram(GeneratorHarness.Result result, string label)
+    public BuiltProgram(GeneratorHarness.Result result, string label, IEnumerable<ResourceDescription>? resources = null)
     {
         _folder = Path.Combine(Path.GetTempPath(), "unikraft-gen-tests", label + "-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_folder);
         Assembly = Path.Combine(_folder, "App.dll");
-        EmitResult emit = result.Output.Emit(Assembly);
+        EmitResult emit = result.Output.Emit(Assembly, manifestResources: resources);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
         File.WriteAllText(Path.Combine(_folder, "App.runtimeconfig.json"),
             """{"runtimeOptions":{"tfm":"net10.0","framework":{"name":"Microsoft.NETCore.App","version":"10.0.0"},"rollForward":"LatestPatch"}}""");
@@ -29,7 +29,13 @@ internal sealed class BuiltProgram : IDisposable
     public string Assembly { get; }
 
     // Runs the program with no standard input; fails the test if it does not end within a minute.
-    public async Task<(int Status, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public Task<(int Status, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunWithInputAsync("", environment, arguments);
+
+    // Runs the program with input as its standard input (then closed); fails the test if it does
+    // not end within a minute.
+    public async Task<(int Status, string Output, string Error)> RunWithInputAsync(string input, IReadOnlyDictionary<string, string> environment,
+        params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add(Assembly);
@@ -44,11 +50,25 @@ internal sealed class BuiltProgram : IDisposable
         }
 
         using Process process = Process.Start(start)!;
-        process.StandardInput.Close();
         Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = await process.StandardOutput.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "the program did not exit within a minute");
-        return (process.ExitCode, output, await error);
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program ended without reading all of its input.
+        }
+
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the program did not exit within a minute; its output: " + await output + "\n" + await error);
+        }
+
+        return (process.ExitCode, await output, await error);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

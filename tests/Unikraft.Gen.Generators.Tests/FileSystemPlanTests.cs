@@ -53,6 +53,28 @@ public sealed class FileSystemPlanTests
     }
 
     [Fact]
+    public void InitrdRoot_UnderAReadOnlyProgram_KeepsWhatUnpackingNeeds_ForTheCallSite()
+    {
+        GeneratorHarness.Result result = Run("Console.WriteLine(File.ReadAllText(\"/hello.txt\"));\n", "/|initrd|rootfs/|true|");
+
+        Assert.Empty(result.Problems);
+        string manifest = result.Manifest;
+        Assert.Contains("FileCreate  on\n//       Program.cs:1  boot: mounts initrd at / for File.ReadAllText(string) '/hello.txt'", manifest);
+        Assert.Contains("FileWrite  on\n//       Program.cs:1  boot: mounts initrd at / for File.ReadAllText(string) '/hello.txt'", manifest);
+        Assert.Contains("FileTruncate  off", manifest);
+        Assert.Contains("if (KernelFeatures.FileCreate)", KernelText(result));
+    }
+
+    [Fact]
+    public void InitrdNoCallReaches_NeedsNothingToUnpack()
+    {
+        GeneratorHarness.Result result = Run("Console.WriteLine(1);\n", "/|initrd|rootfs/||");
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("FileCreate  on", result.Manifest);
+    }
+
+    [Fact]
     public void MountNoCallReaches_IsLeftOut()
     {
         GeneratorHarness.Result result = Run("File.WriteAllText(\"/tmp/x\", \"x\");\n", "/|ramfs|||>/tmp|ramfs|||1M>/data|hostfs|data/||");
@@ -86,7 +108,24 @@ public sealed class FileSystemPlanTests
         Assert.Contains("VfsMounts.Mount(kernel, \"/\"", result.Source("Unikraft.Boot.g.cs"));
     }
 
+    [Fact]
+    public void MountsWrittenChildFirst_BootParentsFirst_AndAParentNoCallReachesStillHoldsTheMountPoint()
+    {
+        GeneratorHarness.Result result = Run("File.WriteAllText(\"/data/cache/x\", \"x\");\n", "/data/cache|ramfs|||>/data|hostfs|data/||>/|ramfs|||");
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        int root = boot.IndexOf("Mount(kernel, \"/\"", System.StringComparison.Ordinal);
+        int data = boot.IndexOf("Mount(kernel, \"/data\"", System.StringComparison.Ordinal);
+        int cache = boot.IndexOf("Mount(kernel, \"/data/cache\"", System.StringComparison.Ordinal);
+        Assert.True(root >= 0 && root < data && data < cache, boot);
+        Assert.Contains("Program.cs:1  holds the mount point of /data/cache", result.Manifest);
+        Assert.Contains("Program.cs:1  holds the mount point of /data\n", result.Manifest);
+        Assert.DoesNotContain("LEFT OUT", result.Manifest);
+    }
+
     [Theory]
+    [InlineData("/dev/pts|ramfs|||>/dev|devfs|||", "<UnikraftMount Include=\"/dev/pts\">: its mount point would be a directory in the devfs of <UnikraftMount Include=\"/dev\">")]
     [InlineData("/|zfs|||", "Type 'zfs' is not a file system this kernel has; valid: ramfs, initrd, hostfs, devfs")]
     [InlineData("data|ramfs|||", "the mount point 'data' must be an absolute path")]
     [InlineData("/data/|ramfs|||", "must not end with '/'")]

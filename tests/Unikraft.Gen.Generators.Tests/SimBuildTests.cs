@@ -73,6 +73,61 @@ public sealed class SimBuildTests
         Assert.Contains("UNIKRAFT_SIM_SEED='seven' is not a seed", error);
     }
 
+    [Theory]
+    [InlineData("hosted")]
+    [InlineData("sim")]
+    public async Task ProgramThatReadsStandardInput_ReadsItsInput_AndEndsAtItsEnd(string platform)
+    {
+        const string program = """
+            int lines = 0;
+            string? line;
+            while ((line = Console.ReadLine()) is not null)
+            {
+                lines++;
+                Console.WriteLine(lines + ": " + line);
+            }
+
+            Console.WriteLine("end after " + lines);
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+            new Dictionary<string, string> { ["UnikraftPlatform"] = platform, ["UnikraftBootBanner"] = "false" });
+        Assert.Empty(result.Problems);
+        using var built = new BuiltProgram(result, "stdin");
+
+        (int status, string output, string error) = await built.RunWithInputAsync("first\nsecond\nthird", new Dictionary<string, string> { ["UNIKRAFT_SIM_SEED"] = "3" });
+        (int emptyStatus, string emptyOutput, string _) = await built.RunWithInputAsync("", new Dictionary<string, string> { ["UNIKRAFT_SIM_SEED"] = "3" });
+
+        Assert.True(status == 0, error);
+        Assert.Equal("1: first\n2: second\n3: third\nend after 3\n", output);
+        Assert.Equal(0, emptyStatus);
+        Assert.Equal("end after 0\n", emptyOutput);
+    }
+
+    [Fact]
+    public async Task SimProgramWaitingForAQuitLine_EndsWhenItComes()
+    {
+        // Before the sim console read the host's input, every read was the end of the input and
+        // this loop spun for ever: the hang a user saw when giving a sim build its input.
+        const string program = """
+            string? line;
+            while ((line = Console.ReadLine()) != "quit")
+            {
+                Console.WriteLine("> " + line);
+            }
+
+            Console.WriteLine("bye");
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+            new Dictionary<string, string> { ["UnikraftPlatform"] = "sim", ["UnikraftBootBanner"] = "false" });
+        Assert.Empty(result.Problems);
+        using var built = new BuiltProgram(result, "stdin");
+
+        (int status, string output, string error) = await built.RunWithInputAsync("a\nquit\n", new Dictionary<string, string>());
+
+        Assert.True(status == 0, error);
+        Assert.Equal("> a\nbye\n", output);
+    }
+
     private static Task<(int Status, string Output, string Error)> RunAsync(BuiltProgram built, string seed) =>
         built.RunAsync(new Dictionary<string, string> { ["UNIKRAFT_SIM_SEED"] = seed });
 }

@@ -40,6 +40,9 @@ namespace Unikraft.Gen.Model
     internal sealed record EntryPoint(
         // The type that declares it, fully qualified: "global::Program".
         string TypeName,
+        // The same as Type.GetType reads it, for an UnsafeAccessor when Main is not accessible:
+        // "Demo.Program", "A.Outer+Inner".
+        string MetadataTypeName,
         // "<Main>$" for top-level statements.
         string MethodName,
         bool IsAsync,
@@ -47,7 +50,10 @@ namespace Unikraft.Gen.Model
         bool HasArgs,
         // Whether generated code can call it directly; otherwise an UnsafeAccessor reaches it.
         bool IsAccessible,
-        bool IsInStaticClass,
+        // Declared in a struct: an UnsafeAccessor names a value type only as a parameter's type,
+        // so the struct must be one generated code can name (TypeIsNameable).
+        bool InStruct,
+        bool TypeIsNameable,
         string File,
         int Line,
         LocationInfo Location);

@@ -2,6 +2,7 @@ namespace Unikraft.Kernel;
 
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Text;
 using System.Threading;
 
@@ -36,7 +37,8 @@ internal sealed class SimClock : IClockDevice
 }
 
 // A console that keeps what a kernel writes, per kernel, and records each write in the trace.
-// Input is a fixed text the test sets before the run.
+// Input is a fixed text the test sets before the run, or a stream read as the program asks for
+// it: a program built for sim reads the host's standard input (SimProgram).
 [Device("console")]
 internal sealed class SimConsole : IConsoleDevice
 {
@@ -46,6 +48,8 @@ internal sealed class SimConsole : IConsoleDevice
     private readonly StringBuilder error = new StringBuilder();
     private byte[] input = Array.Empty<byte>();
     private int inputPosition;
+    private int inputEnd;
+    private Stream? inputSource;
 
     public SimConsole(Simulation world, SimNode node)
     {
@@ -61,6 +65,15 @@ internal sealed class SimConsole : IConsoleDevice
     {
         input = Encoding.UTF8.GetBytes(text);
         inputPosition = 0;
+        inputEnd = input.Length;
+    }
+
+    // Input that arrives as the program reads it. The program's input is part of its run, like
+    // its seed: the read blocks real time only (no virtual time passes while it waits), and what
+    // arrives is recorded in the trace, so the same input under the same seed replays the run.
+    public void SetInputSource(Stream source)
+    {
+        inputSource = source;
     }
 
     public long WriteOutput(ReadOnlySpan<byte> bytes)
@@ -81,7 +94,32 @@ internal sealed class SimConsole : IConsoleDevice
 
     public long ReadLine(Span<byte> buffer)
     {
-        ReadOnlySpan<byte> pending = input.AsSpan(inputPosition);
+        ReadOnlySpan<byte> pending = input.AsSpan(inputPosition, inputEnd - inputPosition);
+        if (pending.IsEmpty && inputSource != null)
+        {
+            // NOTE: 4096, the size of a pipe read the hosted console makes too.
+            byte[] chunk = input.Length == 4096 ? input : new byte[4096];
+            int count;
+            try
+            {
+                count = inputSource.Read(chunk, 0, chunk.Length);
+            }
+            catch (IOException)
+            {
+                return -Errno.EIO;
+            }
+            if (count == 0)
+            {
+                // The end of the input: every later read is the end too.
+                inputSource = null;
+                return 0;
+            }
+            input = chunk;
+            inputPosition = 0;
+            inputEnd = count;
+            pending = input.AsSpan(0, count);
+            world.Trace.Record(world.Now, "stdin", node.Name, Escape(Encoding.UTF8.GetString(pending)));
+        }
         if (pending.IsEmpty)
         {
             return 0;

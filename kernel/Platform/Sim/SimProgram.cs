@@ -27,6 +27,9 @@ internal static class SimProgram
 
         Simulation world = new Simulation(seed);
         SimNode node = world.AddNode(name);
+        // The program's standard input is the host's, read only when the program reads it (a
+        // program that never reads is not held up by a terminal it never reads from).
+        node.Console.SetInputSource(System.Console.OpenStandardInput());
         if (banner != null)
         {
             System.Console.Error.WriteLine(banner + " | seed " + seed.ToString(CultureInfo.InvariantCulture));

@@ -159,7 +159,8 @@ internal sealed class DeviceAttribute : Attribute
 }
 
 // Says which KernelFeatures switch an app-facing API method needs; the plan turns the switch
-// on when a call site reaches the method.
+// on when a call site reaches the method. On a member the boot calls (a file system's mount),
+// it says what booting that mount needs; the plan turns the switch on when the mount is booted.
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, AllowMultiple = true)]
 internal sealed class KernelFeatureAttribute : Attribute
 {
@@ -1126,7 +1127,7 @@ namespace Unikraft.Generated
     internal static class UnikraftBoot
     {
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = "<Main>$")]
-        private static extern void UserMain(global::Program? program, string[] args);
+        private static extern void UserMain([global::System.Runtime.CompilerServices.UnsafeAccessorType("Program")] object? program, string[] args);
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Boot()
@@ -1215,5 +1216,5 @@ namespace Unikraft.Generated
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 26 of 72 files, 191 of 1185 members (plus the app-facing API, whole)
+// Kernel source: 26 of 72 files, 191 of 1189 members (plus the app-facing API, whole)
 // END MANIFEST

@@ -213,7 +213,8 @@ internal sealed class FileSystemAttribute : Attribute
 }
 
 // Says which KernelFeatures switch an app-facing API method needs; the plan turns the switch
-// on when a call site reaches the method.
+// on when a call site reaches the method. On a member the boot calls (a file system's mount),
+// it says what booting that mount needs; the plan turns the switch on when the mount is booted.
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, AllowMultiple = true)]
 internal sealed class KernelFeatureAttribute : Attribute
 {
@@ -1905,7 +1906,8 @@ internal sealed class VfsMount
     public long Device { get; }
 }
 
-// The mount table. The generated boot calls Mount once per configured mount, parents first.
+// The mount table. The generated boot calls Mount once per booted mount, parents first, whatever
+// order the <UnikraftMount> items are written in (the plan sorts them into tree order).
 internal static class VfsMounts
 {
     // Mounts fileSystem at path, an absolute canonical path ("/", "/data", "/tmp/x"). The root
@@ -2339,9 +2341,9 @@ internal static class PathWalk
 // Unikraft.Gen kernel: kernel/Vfs/Vfs.cs, library vfs (Mount table, path walk, open files and the file syscalls)
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.MountCount -> Vfs.mounts
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.FindMount -> Vfs.mountsByPath
-// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.Root -> Vfs.root
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.AddMount -> Vfs.RootMount
-// Pruned to 18 of 20 members.
+// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.Root
+// Pruned to 17 of 19 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2354,12 +2356,13 @@ internal sealed class Vfs
 {
     private readonly List<VfsMount> mounts = new List<VfsMount>();
     private readonly Dictionary<string, VfsMount> mountsByPath = new Dictionary<string, VfsMount>(StringComparer.Ordinal);
-    private VfsLocation? root;
 
     public VfsMount? RootMount { get; private set; }
 
-    // The root directory, or null before / is mounted.
-    public VfsLocation? Root => root;
+    // The root directory, or null before / is mounted (for ever in a kernel that mounts nothing,
+    // whose file calls then fail with ENOENT: UK0102 and UK0104 say so when it is built). A
+    // property, like RootMount: such a kernel keeps no code that sets it.
+    public VfsLocation? Root { get; private set; }
 
     // The working directory: "/" at boot.
     public VfsLocation? WorkingDirectory { get; set; }
@@ -2382,8 +2385,8 @@ internal sealed class Vfs
         if (mount.Path == "/")
         {
             RootMount = mount;
-            root = new VfsLocation(null, "", mount.Root, mount);
-            WorkingDirectory = root;
+            Root = new VfsLocation(null, "", mount.Root, mount);
+            WorkingDirectory = Root;
         }
     }
 
@@ -2626,7 +2629,7 @@ namespace Unikraft.Generated
     internal static class UnikraftBoot
     {
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = "<Main>$")]
-        private static extern void UserMain(global::Program? program, string[] args);
+        private static extern void UserMain([global::System.Runtime.CompilerServices.UnsafeAccessorType("Program")] object? program, string[] args);
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Boot()
@@ -2734,6 +2737,7 @@ namespace Unikraft.Generated
 // Mounts
 //   /  ramfs
 //       Program.cs:3  File.Exists(string?) '/etc/missing.conf'
+//       Program.cs:4  holds the mount point of /dev
 //   /dev  devfs
 //       Program.cs:4  File.ReadAllText(string) '/dev/null'
 //
@@ -2765,5 +2769,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 41 of 72 files, 365 of 1185 members (plus the app-facing API, whole)
+// Kernel source: 41 of 72 files, 364 of 1189 members (plus the app-facing API, whole)
 // END MANIFEST

@@ -213,7 +213,8 @@ internal sealed class FileSystemAttribute : Attribute
 }
 
 // Says which KernelFeatures switch an app-facing API method needs; the plan turns the switch
-// on when a call site reaches the method.
+// on when a call site reaches the method. On a member the boot calls (a file system's mount),
+// it says what booting that mount needs; the plan turns the switch on when the mount is booted.
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, AllowMultiple = true)]
 internal sealed class KernelFeatureAttribute : Attribute
 {
@@ -1997,7 +1998,8 @@ internal sealed class VfsMount
     public long Device { get; }
 }
 
-// The mount table. The generated boot calls Mount once per configured mount, parents first.
+// The mount table. The generated boot calls Mount once per booted mount, parents first, whatever
+// order the <UnikraftMount> items are written in (the plan sorts them into tree order).
 internal static class VfsMounts
 {
     // Mounts fileSystem at path, an absolute canonical path ("/", "/data", "/tmp/x"). The root
@@ -2485,9 +2487,9 @@ internal static class PathWalk
 // Unikraft.Gen kernel: kernel/Vfs/Vfs.cs, library vfs (Mount table, path walk, open files and the file syscalls)
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.MountCount -> Vfs.mounts
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.FindMount -> Vfs.mountsByPath
-// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.Root -> Vfs.root
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.AddMount -> Vfs.RootMount
-// Pruned to 19 of 20 members.
+// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Vfs.Root
+// Pruned to 18 of 19 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2500,12 +2502,13 @@ internal sealed class Vfs
 {
     private readonly List<VfsMount> mounts = new List<VfsMount>();
     private readonly Dictionary<string, VfsMount> mountsByPath = new Dictionary<string, VfsMount>(StringComparer.Ordinal);
-    private VfsLocation? root;
 
     public VfsMount? RootMount { get; private set; }
 
-    // The root directory, or null before / is mounted.
-    public VfsLocation? Root => root;
+    // The root directory, or null before / is mounted (for ever in a kernel that mounts nothing,
+    // whose file calls then fail with ENOENT: UK0102 and UK0104 say so when it is built). A
+    // property, like RootMount: such a kernel keeps no code that sets it.
+    public VfsLocation? Root { get; private set; }
 
     // The working directory: "/" at boot.
     public VfsLocation? WorkingDirectory { get; set; }
@@ -2528,8 +2531,8 @@ internal sealed class Vfs
         if (mount.Path == "/")
         {
             RootMount = mount;
-            root = new VfsLocation(null, "", mount.Root, mount);
-            WorkingDirectory = root;
+            Root = new VfsLocation(null, "", mount.Root, mount);
+            WorkingDirectory = Root;
         }
     }
 
@@ -3174,7 +3177,7 @@ namespace Unikraft.Generated
     internal static class UnikraftBoot
     {
         [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = "<Main>$")]
-        private static extern void UserMain(global::Program? program, string[] args);
+        private static extern void UserMain([global::System.Runtime.CompilerServices.UnsafeAccessorType("Program")] object? program, string[] args);
 
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Boot()
@@ -3347,7 +3350,15 @@ namespace Unikraft.Generated
 //
 // Mounts
 //   /  ramfs
+//       Program.cs:3  holds the mount point of /tmp
+//       Program.cs:4  holds the mount point of /tmp
+//       Program.cs:5  holds the mount point of /tmp
+//       Program.cs:6  holds the mount point of /tmp
+//       Program.cs:7  holds the mount point of /tmp
 //       Program.cs:9  File.ReadAllText(string), path not known at compile time
+//       Program.cs:9  holds the mount point of /tmp
+//       Program.cs:12  holds the mount point of /tmp
+//       Program.cs:13  holds the mount point of /tmp
 //   /tmp  ramfs
 //       Program.cs:3  Directory.CreateDirectory(string) '/tmp/work'
 //       Program.cs:4  File.WriteAllText(string, string?) '/tmp/work/b.txt'
@@ -3380,5 +3391,5 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 39 of 72 files, 376 of 1185 members (plus the app-facing API, whole)
+// Kernel source: 39 of 72 files, 375 of 1189 members (plus the app-facing API, whole)
 // END MANIFEST
