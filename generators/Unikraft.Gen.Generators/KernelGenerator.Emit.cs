@@ -24,6 +24,7 @@ namespace Unikraft.Gen
             private const string KernelRunAsync = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
             private const string KernelConstructor = "M:Unikraft.Kernel.Kernel.#ctor(Unikraft.Kernel.IPlatform)";
             private const string KernelBanner = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
+            private const string ConfinementInstall = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel)";
             private const string HostedPlatformConstructor = "M:Unikraft.Kernel.HostedPlatform.#ctor";
             private const string SimProgramRun = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
 
@@ -126,6 +127,7 @@ namespace Unikraft.Gen
                     int platform = sim ? Symbol(SimProgramRun) : Symbol(HostedPlatformConstructor);
                     int run = sim ? platform : Symbol(plan.Entry?.IsAsync == true ? KernelRunAsync : KernelRun);
                     int bannerSymbol = plan.Config.Banner && hasEntry && !sim ? Symbol(KernelBanner) : -2;
+                    int confinementSymbol = Confined(plan) ? Symbol(ConfinementInstall) : -2;
                     if (missing.Count > 0)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
@@ -168,6 +170,11 @@ namespace Unikraft.Gen
                     if (bannerSymbol >= 0)
                     {
                         pruner.AddRoot(bannerSymbol, "boot: the boot banner (UnikraftBootBanner)");
+                    }
+
+                    if (confinementSymbol >= 0)
+                    {
+                        pruner.AddRoot(confinementSymbol, "boot: confines the process to what its kernel needs (UnikraftConfinement)");
                     }
                 }
 
@@ -390,6 +397,11 @@ namespace Unikraft.Gen
                 }
 
                 WriteMounts(writer, plan);
+                if (Confined(plan))
+                {
+                    writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel);");
+                }
+
                 writer.Line("int status;");
                 writer.Open("try");
                 writer.Line("status = kernel." + (entry.IsAsync ? "RunAsync" : "Run") + "(arguments, " + MainLambda(entry, callMain, asTask: false) + ");");
@@ -460,6 +472,13 @@ namespace Unikraft.Gen
                 writer.Close();
                 EndBoot(writer);
             }
+
+            // The hosted boot of a program confines it; sim runs in the host's test process.
+            private static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null && plan.Config.Platform == "hosted";
+
+            // Kept equal to HostedConfinement.Summary by a test.
+            internal const string HostedConfinementSummary = "execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, " +
+                "ptrace, process_vm_readv, process_vm_writev";
 
             private static string Interceptors(KernelPlan plan)
             {
@@ -654,6 +673,13 @@ namespace Unikraft.Gen
                             lines.Add("      needed by " + pruner.WhyKept(first.Id));
                         }
                     }
+                }
+
+                if (Confined(plan))
+                {
+                    lines.Add("");
+                    lines.Add("Confinement (seccomp, UnikraftConfinement=false turns it off)");
+                    lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
                 }
 
                 lines.Add("");

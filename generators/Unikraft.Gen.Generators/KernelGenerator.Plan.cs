@@ -32,7 +32,8 @@ namespace Unikraft.Gen
                     Get("AssemblyName"),
                     Get("MSBuildProjectDirectory"),
                     Get("UnikraftMounts"),
-                    string.Equals(Get("UnikraftNativeLayer"), "true", StringComparison.OrdinalIgnoreCase));
+                    string.Equals(Get("UnikraftNativeLayer"), "true", StringComparison.OrdinalIgnoreCase),
+                    !string.Equals(Get("UnikraftConfinement"), "false", StringComparison.OrdinalIgnoreCase));
             }
         }
 

@@ -75,4 +75,34 @@ public sealed class NativeLayerPlanTests
         Assert.Empty(result.Problems);
         Assert.False(HasNativeLibrary(result));
     }
+
+    // The hosted boot confines the program; the manifest names what the filter refuses, as the
+    // kernel's own summary says it.
+    [Fact]
+    public void HostedBoot_InstallsConfinement_AndTheManifestSaysWhat()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string>());
+
+        Assert.Empty(result.Problems);
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel);", result.Source("Unikraft.Boot.g.cs"));
+        string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
+        foreach (string name in KernelGenerator.Emit.HostedConfinementSummary.Split(", "))
+        {
+            Assert.Contains(name == "clone without CLONE_THREAD" ? "CloneThread" : "// " + name + "\n", kernel);
+        }
+        Assert.Contains("refused with EPERM once booted: " + KernelGenerator.Emit.HostedConfinementSummary, result.Manifest);
+    }
+
+    [Fact]
+    public void ConfinementOff_OrSim_InstallsNone()
+    {
+        GeneratorHarness.Result off = Build(new Dictionary<string, string> { ["UnikraftConfinement"] = "false" });
+        GeneratorHarness.Result sim = Build(new Dictionary<string, string> { ["UnikraftPlatform"] = "sim" });
+
+        Assert.Empty(off.Problems);
+        Assert.DoesNotContain("HostedConfinement", off.Source("Unikraft.Boot.g.cs"));
+        Assert.DoesNotContain("Confinement", off.Manifest);
+        Assert.Empty(sim.Problems);
+        Assert.DoesNotContain("HostedConfinement", sim.Source("Unikraft.Boot.g.cs"));
+    }
 }

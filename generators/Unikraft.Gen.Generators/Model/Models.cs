@@ -87,7 +87,10 @@ namespace Unikraft.Gen.Model
         string Mounts,
         // The kernel serves the BCL's native layer (UnikraftNativeLayer, on in a NativeAOT publish
         // on hosted): every I/O call of the program and its libraries reaches it through the link.
-        bool NativeLayer);
+        bool NativeLayer,
+        // The hosted boot installs the seccomp filter of HostedConfinement (UnikraftConfinement,
+        // on unless set to false).
+        bool Confinement);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);

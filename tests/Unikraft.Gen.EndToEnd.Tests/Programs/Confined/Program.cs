@@ -1,0 +1,4 @@
+using System;
+
+Console.WriteLine(HostCalls.Sneaky.OpenSocket());
+Console.WriteLine(HostCalls.Sneaky.StartProcess());
