@@ -3,7 +3,7 @@ namespace Unikraft.Kernel;
 using System;
 
 // A network device: Ethernet frames in and out, never blocking. The platform provides the real
-// one (TAP on hosted, a simulated NIC on sim); wrappers add tracing, capture and faults.
+// one (a simulated NIC on sim; hosted has no network device yet); wrappers add tracing, capture and faults.
 internal interface INetDevice
 {
     NetDeviceInfo Info { get; }
