@@ -10,55 +10,36 @@ internal static class NativeConsole
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ReadStdin")]
     internal static int ReadStdin(nint buffer, int size)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_ReadStdin");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Read(layer.Kernel, 0, NativeLayer.Bytes(buffer, size)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_ReadStdin");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Read(layer.Kernel, 0, NativeLayer.Bytes(buffer, size)));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_IsATty")]
     internal static int IsATty(nint fd)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_IsATty");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_IsATty");
+        NativeLayer? layer = call.Layer;
+        if (layer != null)
         {
-            if (layer != null)
-            {
-                Marshal.SetLastSystemError(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : Errno.ENOTTY);
-            }
-            return 0;
+            Marshal.SetLastSystemError(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : Errno.ENOTTY);
         }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        return 0;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetWindowSize")]
     internal static int GetWindowSize(nint fd, nint size)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetWindowSize");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(-Errno.ENOTTY);
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_GetWindowSize");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(-Errno.ENOTTY);
     }
 
     // Keypad transmit mode is a terminal's: with no terminal there is nothing to switch.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetKeypadXmit")]
     internal static void SetKeypadXmit(nint fd, nint terminfoString)
     {
-        NativeLayer.Enter("SystemNative_SetKeypadXmit");
-        NativeLayer.Leave();
+        using NativeCall call = NativeCall.Enter("SystemNative_SetKeypadXmit");
     }
 
     // poll(2) over kernel fds. Files are always ready (POSIX), and so is the console here: a read
@@ -69,31 +50,25 @@ internal static class NativeConsole
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Poll")]
     internal static int Poll(nint events, uint eventCount, int timeout, nint triggered)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Poll");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_Poll");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return Errno.EPERM;
-            }
-            uint ready = 0;
-            for (int index = 0; index < (int)eventCount; index++)
-            {
-                int fd = Marshal.ReadInt32(events, index * 8);
-                short requested = Marshal.ReadInt16(events, index * 8 + 4);
-                short result = Sys.Fcntl(layer.Kernel, fd, OpenFlags.F_GETFD, 0) < 0 ? (short)0x20 : (short)(requested & (0x1 | 0x4));
-                Marshal.WriteInt16(events, index * 8 + 6, result);
-                if (result != 0)
-                {
-                    ready++;
-                }
-            }
-            Marshal.WriteInt32(triggered, (int)ready);
-            return 0;
+            return Errno.EPERM;
         }
-        finally
+        uint ready = 0;
+        for (int index = 0; index < (int)eventCount; index++)
         {
-            NativeLayer.Leave();
+            int fd = Marshal.ReadInt32(events, index * 8);
+            short requested = Marshal.ReadInt16(events, index * 8 + 4);
+            short result = Sys.Fcntl(layer.Kernel, fd, OpenFlags.F_GETFD, 0) < 0 ? (short)0x20 : (short)(requested & (0x1 | 0x4));
+            Marshal.WriteInt16(events, index * 8 + 6, result);
+            if (result != 0)
+            {
+                ready++;
+            }
         }
+        Marshal.WriteInt32(triggered, (int)ready);
+        return 0;
     }
 }

@@ -34,28 +34,22 @@ internal static class NativeDirectories
     [KernelFeature("DirectoryList")]
     internal static nint OpenDir(nint path)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_OpenDir");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_OpenDir");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return 0;
-            }
-            long fd = Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path),
-                OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, 0);
-            if (fd < 0)
-            {
-                NativeLayer.Result(fd);
-                return 0;
-            }
-            nint buffer = Marshal.AllocHGlobal(NativeDirectory.BufferSize);
-            layer.Directories.Add(buffer, new NativeDirectory((int)fd, buffer));
-            return buffer;
+            return 0;
         }
-        finally
+        long fd = Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path),
+            OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, 0);
+        if (fd < 0)
         {
-            NativeLayer.Leave();
+            NativeLayer.Result(fd);
+            return 0;
         }
+        nint buffer = Marshal.AllocHGlobal(NativeDirectory.BufferSize);
+        layer.Directories.Add(buffer, new NativeDirectory((int)fd, buffer));
+        return buffer;
     }
 
     // 0 with the next entry, -1 at the end, or an errno (pal_io.h's contract for ReadDir).
@@ -64,66 +58,54 @@ internal static class NativeDirectories
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ReadDir")]
     internal static int ReadDir(nint handle, nint entry)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_ReadDir");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_ReadDir");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return Errno.EPERM;
-            }
-            if (!layer.Directories.TryGetValue(handle, out NativeDirectory? directory))
-            {
-                return Errno.EBADF;
-            }
-            if (directory.Position >= directory.Filled)
-            {
-                long filled = Sys.Getdents64(layer.Kernel, directory.Fd, NativeLayer.Bytes(directory.Buffer, NativeDirectory.BufferSize));
-                if (filled < 0)
-                {
-                    return (int)-filled;
-                }
-                if (filled == 0)
-                {
-                    return -1;
-                }
-                directory.Position = 0;
-                directory.Filled = (int)filled;
-            }
-            Span<byte> record = NativeLayer.Bytes(directory.Buffer + directory.Position, directory.Filled - directory.Position);
-            int recordLength = BinaryPrimitives.ReadUInt16LittleEndian(record.Slice(16, 2));
-            int nameLength = record.Slice(19, recordLength - 19).IndexOf((byte)0);
-            Marshal.WriteIntPtr(entry, 0, directory.Buffer + directory.Position + 19);
-            Marshal.WriteInt32(entry, 8, nameLength < 0 ? recordLength - 19 : nameLength);
-            Marshal.WriteInt32(entry, 12, record[18]);
-            directory.Position += recordLength;
-            return 0;
+            return Errno.EPERM;
         }
-        finally
+        if (!layer.Directories.TryGetValue(handle, out NativeDirectory? directory))
         {
-            NativeLayer.Leave();
+            return Errno.EBADF;
         }
+        if (directory.Position >= directory.Filled)
+        {
+            long filled = Sys.Getdents64(layer.Kernel, directory.Fd, NativeLayer.Bytes(directory.Buffer, NativeDirectory.BufferSize));
+            if (filled < 0)
+            {
+                return (int)-filled;
+            }
+            if (filled == 0)
+            {
+                return -1;
+            }
+            directory.Position = 0;
+            directory.Filled = (int)filled;
+        }
+        Span<byte> record = NativeLayer.Bytes(directory.Buffer + directory.Position, directory.Filled - directory.Position);
+        int recordLength = BinaryPrimitives.ReadUInt16LittleEndian(record.Slice(16, 2));
+        int nameLength = record.Slice(19, recordLength - 19).IndexOf((byte)0);
+        Marshal.WriteIntPtr(entry, 0, directory.Buffer + directory.Position + 19);
+        Marshal.WriteInt32(entry, 8, nameLength < 0 ? recordLength - 19 : nameLength);
+        Marshal.WriteInt32(entry, 12, record[18]);
+        directory.Position += recordLength;
+        return 0;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_CloseDir")]
     internal static int CloseDir(nint handle)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_CloseDir");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_CloseDir");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return -1;
-            }
-            if (!layer.Directories.Remove(handle, out NativeDirectory? directory))
-            {
-                return NativeLayer.Result(-Errno.EBADF);
-            }
-            Marshal.FreeHGlobal(directory.Buffer);
-            return NativeLayer.Result(Sys.Close(layer.Kernel, directory.Fd));
+            return -1;
         }
-        finally
+        if (!layer.Directories.Remove(handle, out NativeDirectory? directory))
         {
-            NativeLayer.Leave();
+            return NativeLayer.Result(-Errno.EBADF);
         }
+        Marshal.FreeHGlobal(directory.Buffer);
+        return NativeLayer.Result(Sys.Close(layer.Kernel, directory.Fd));
     }
 }

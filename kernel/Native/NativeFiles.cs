@@ -32,59 +32,41 @@ internal static class NativeFiles
     [KernelFeature("FileWrite")]
     internal static nint Open(nint path, int flags, int mode)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Open");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_Open");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return -1;
-            }
-            int linuxFlags = (flags & PalAccessModeMask) switch
-            {
-                1 => OpenFlags.O_WRONLY,
-                2 => OpenFlags.O_RDWR,
-                _ => OpenFlags.O_RDONLY,
-            };
-            linuxFlags |= (flags & PalCloseOnExec) != 0 ? OpenFlags.O_CLOEXEC : 0;
-            linuxFlags |= (flags & PalCreate) != 0 ? OpenFlags.O_CREAT : 0;
-            linuxFlags |= (flags & PalExclusive) != 0 ? OpenFlags.O_EXCL : 0;
-            linuxFlags |= (flags & PalTruncate) != 0 ? OpenFlags.O_TRUNC : 0;
-            linuxFlags |= (flags & PalSync) != 0 ? OpenFlags.O_SYNC : 0;
-            linuxFlags |= (flags & PalNoFollow) != 0 ? OpenFlags.O_NOFOLLOW : 0;
-            return (nint)NativeLayer.LongResult(Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), linuxFlags, mode));
+            return -1;
         }
-        finally
+        int linuxFlags = (flags & PalAccessModeMask) switch
         {
-            NativeLayer.Leave();
-        }
+            1 => OpenFlags.O_WRONLY,
+            2 => OpenFlags.O_RDWR,
+            _ => OpenFlags.O_RDONLY,
+        };
+        linuxFlags |= (flags & PalCloseOnExec) != 0 ? OpenFlags.O_CLOEXEC : 0;
+        linuxFlags |= (flags & PalCreate) != 0 ? OpenFlags.O_CREAT : 0;
+        linuxFlags |= (flags & PalExclusive) != 0 ? OpenFlags.O_EXCL : 0;
+        linuxFlags |= (flags & PalTruncate) != 0 ? OpenFlags.O_TRUNC : 0;
+        linuxFlags |= (flags & PalSync) != 0 ? OpenFlags.O_SYNC : 0;
+        linuxFlags |= (flags & PalNoFollow) != 0 ? OpenFlags.O_NOFOLLOW : 0;
+        return (nint)NativeLayer.LongResult(Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), linuxFlags, mode));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Close")]
     internal static int Close(nint fd)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Close");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Close(layer.Kernel, (int)fd));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Close");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Close(layer.Kernel, (int)fd));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Read")]
     internal static int Read(nint fd, nint buffer, int count)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Read");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Read(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Read");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Read(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count)));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Write")]
@@ -92,216 +74,108 @@ internal static class NativeFiles
     [KernelFeature("FileAppend")]
     internal static int Write(nint fd, nint buffer, int count)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Write");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Write(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Write");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Write(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count)));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PRead")]
     internal static int PRead(nint fd, nint buffer, int count, long offset)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_PRead");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Pread64(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count), offset));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_PRead");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Pread64(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count), offset));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PWrite")]
     [KernelFeature("FileWrite")]
     internal static int PWrite(nint fd, nint buffer, int count, long offset)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_PWrite");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Pwrite64(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count), offset));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_PWrite");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Pwrite64(layer.Kernel, (int)fd, NativeLayer.Bytes(buffer, count), offset));
     }
 
-    // preadv(2) as pread64 per vector: a short read ends the call, as it would end preadv's.
-    // NOTE: IOVector is struct iovec: a pointer, then a length (pal_io.h), 16 bytes.
+    // preadv(2) and pwritev(2) as pread64 and pwrite64 per vector: a short transfer ends the call,
+    // as it would end preadv's.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PReadV")]
     internal static long PReadV(nint fd, nint vectors, int vectorCount, long offset)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_PReadV");
-        try
-        {
-            if (layer == null)
-            {
-                return -1;
-            }
-            long total = 0;
-            for (int index = 0; index < vectorCount; index++)
-            {
-                nint baseAddress = Marshal.ReadIntPtr(vectors, index * 16);
-                int length = (int)Marshal.ReadInt64(vectors, index * 16 + 8);
-                long read = Sys.Pread64(layer.Kernel, (int)fd, NativeLayer.Bytes(baseAddress, length), offset + total);
-                if (read < 0)
-                {
-                    return total > 0 ? total : NativeLayer.LongResult(read);
-                }
-                total += read;
-                if (read < length)
-                {
-                    break;
-                }
-            }
-            return total;
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_PReadV");
+        return call.Layer == null ? -1 : Vectored(call.Layer.Kernel, (int)fd, vectors, vectorCount, offset, write: false);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PWriteV")]
     [KernelFeature("FileWrite")]
     internal static long PWriteV(nint fd, nint vectors, int vectorCount, long offset)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_PWriteV");
-        try
-        {
-            if (layer == null)
-            {
-                return -1;
-            }
-            long total = 0;
-            for (int index = 0; index < vectorCount; index++)
-            {
-                nint baseAddress = Marshal.ReadIntPtr(vectors, index * 16);
-                int length = (int)Marshal.ReadInt64(vectors, index * 16 + 8);
-                long written = Sys.Pwrite64(layer.Kernel, (int)fd, NativeLayer.Bytes(baseAddress, length), offset + total);
-                if (written < 0)
-                {
-                    return total > 0 ? total : NativeLayer.LongResult(written);
-                }
-                total += written;
-                if (written < length)
-                {
-                    break;
-                }
-            }
-            return total;
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_PWriteV");
+        return call.Layer == null ? -1 : Vectored(call.Layer.Kernel, (int)fd, vectors, vectorCount, offset, write: true);
     }
 
     // NOTE: the PAL's SEEK_SET, SEEK_CUR and SEEK_END are Linux's 0, 1 and 2.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_LSeek")]
     internal static long LSeek(nint fd, long offset, int whence)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_LSeek");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.LongResult(Sys.Lseek(layer.Kernel, (int)fd, offset, whence));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_LSeek");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.LongResult(Sys.Lseek(layer.Kernel, (int)fd, offset, whence));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FStat")]
     internal static int FStat(nint fd, nint output)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FStat");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_FStat");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return -1;
-            }
-            long result = Sys.Fstat(layer.Kernel, (int)fd, out Stat stat);
-            return StatusResult(result, stat, output);
+            return -1;
         }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        long result = Sys.Fstat(layer.Kernel, (int)fd, out Stat stat);
+        return StatusResult(result, stat, output);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Stat")]
     internal static int StatPath(nint path, nint output)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Stat");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_Stat");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return -1;
-            }
-            long result = Sys.Newfstatat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), out Stat stat, 0);
-            return StatusResult(result, stat, output);
+            return -1;
         }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        long result = Sys.Newfstatat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), out Stat stat, 0);
+        return StatusResult(result, stat, output);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_LStat")]
     internal static int LStat(nint path, nint output)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_LStat");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_LStat");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return -1;
-            }
-            long result = Sys.Newfstatat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), out Stat stat, OpenFlags.AT_SYMLINK_NOFOLLOW);
-            return StatusResult(result, stat, output);
+            return -1;
         }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        long result = Sys.Newfstatat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), out Stat stat, OpenFlags.AT_SYMLINK_NOFOLLOW);
+        return StatusResult(result, stat, output);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FTruncate")]
     [KernelFeature("FileWrite")]
     internal static int FTruncate(nint fd, long length)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FTruncate");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Ftruncate(layer.Kernel, (int)fd, length));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_FTruncate");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Ftruncate(layer.Kernel, (int)fd, length));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FSync")]
     internal static int FSync(nint fd)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FSync");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Fsync(layer.Kernel, (int)fd));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_FSync");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Fsync(layer.Kernel, (int)fd));
     }
 
     // flock(2): one program owns the kernel, so there is no other process inside it to exclude;
@@ -309,31 +183,19 @@ internal static class NativeFiles
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FLock")]
     internal static int FLock(nint fd, int operation)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FLock");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? -Errno.EBADF : 0);
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_FLock");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? -Errno.EBADF : 0);
     }
 
     // posix_fadvise(2) is advice: accepted on a valid fd, with nothing to do.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_PosixFAdvise")]
     internal static int PosixFAdvise(nint fd, long offset, long length, int advice)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_PosixFAdvise");
-        try
-        {
-            // NOTE: posix_fadvise returns the error number itself instead of setting errno.
-            return layer == null ? Errno.EPERM : Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : 0;
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_PosixFAdvise");
+        NativeLayer? layer = call.Layer;
+        // NOTE: posix_fadvise returns the error number itself instead of setting errno.
+        return layer == null ? Errno.EPERM : Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : 0;
     }
 
     // fallocate(2) is not a kernel syscall: EOPNOTSUPP, which the BCL takes as "preallocation
@@ -341,187 +203,115 @@ internal static class NativeFiles
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FAllocate")]
     internal static int FAllocate(nint fd, long offset, long length)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FAllocate");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(-Errno.EOPNOTSUPP);
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_FAllocate");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(-Errno.EOPNOTSUPP);
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetFileSystemType")]
     internal static uint GetFileSystemType(nint fd)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetFileSystemType");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_GetFileSystemType");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return 0;
-            }
-            if (Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0)
-            {
-                Marshal.SetLastSystemError(Errno.EBADF);
-                return 0;
-            }
-            return KernelFileSystemMagic;
+            return 0;
         }
-        finally
+        if (Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0)
         {
-            NativeLayer.Leave();
+            Marshal.SetLastSystemError(Errno.EBADF);
+            return 0;
         }
+        return KernelFileSystemMagic;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Unlink")]
     internal static int Unlink(nint path)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Unlink");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Unlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), 0));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Unlink");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Unlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), 0));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_MkDir")]
     internal static int MkDir(nint path, int mode)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_MkDir");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Mkdirat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), mode));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_MkDir");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Mkdirat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), mode));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_RmDir")]
     internal static int RmDir(nint path)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_RmDir");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Unlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), OpenFlags.AT_REMOVEDIR));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_RmDir");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Unlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), OpenFlags.AT_REMOVEDIR));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Rename")]
     internal static int Rename(nint oldPath, nint newPath)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Rename");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Renameat2(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(oldPath),
-                OpenFlags.AT_FDCWD, NativeLayer.Text(newPath), 0));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Rename");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Renameat2(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(oldPath),
+            OpenFlags.AT_FDCWD, NativeLayer.Text(newPath), 0));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Link")]
     internal static int Link(nint source, nint link)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Link");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Linkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(source),
-                OpenFlags.AT_FDCWD, NativeLayer.Text(link), 0));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Link");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Linkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(source),
+            OpenFlags.AT_FDCWD, NativeLayer.Text(link), 0));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SymLink")]
     internal static int SymLink(nint target, nint linkPath)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_SymLink");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Symlinkat(layer.Kernel, NativeLayer.Text(target), OpenFlags.AT_FDCWD, NativeLayer.Text(linkPath)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_SymLink");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Symlinkat(layer.Kernel, NativeLayer.Text(target), OpenFlags.AT_FDCWD, NativeLayer.Text(linkPath)));
     }
 
     // readlink(2): the target's bytes, not NUL-terminated; their count.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ReadLink")]
     internal static int ReadLink(nint path, nint buffer, int size)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_ReadLink");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Readlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), NativeLayer.Bytes(buffer, size)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_ReadLink");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Readlinkat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), NativeLayer.Bytes(buffer, size)));
     }
 
     // getcwd(3): the buffer on success, NULL with errno set on failure.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetCwd")]
     internal static nint GetCwd(nint buffer, int size)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetCwd");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_GetCwd");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return 0;
-            }
-            return NativeLayer.LongResult(Sys.Getcwd(layer.Kernel, NativeLayer.Bytes(buffer, size))) < 0 ? 0 : buffer;
+            return 0;
         }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        return NativeLayer.LongResult(Sys.Getcwd(layer.Kernel, NativeLayer.Bytes(buffer, size))) < 0 ? 0 : buffer;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ChDir")]
     internal static int ChDir(nint path)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_ChDir");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Chdir(layer.Kernel, NativeLayer.Text(path)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_ChDir");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Chdir(layer.Kernel, NativeLayer.Text(path)));
     }
 
     // NOTE: the PAL's F_OK, X_OK, W_OK and R_OK are Linux's 0, 1, 2 and 4.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Access")]
     internal static int Access(nint path, int mode)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Access");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Faccessat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), mode));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Access");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Faccessat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), mode));
     }
 
     // NOTE: the PAL's TimeSpec is two 64-bit values, seconds then nanoseconds; times holds two,
@@ -529,29 +319,17 @@ internal static class NativeFiles
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_UTimensat")]
     internal static int UTimensat(nint path, nint times)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_UTimensat");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Utimensat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), ReadTimes(times), 0));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_UTimensat");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Utimensat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), ReadTimes(times), 0));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FUTimens")]
     internal static int FUTimens(nint fd, nint times)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FUTimens");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Utimensat(layer.Kernel, (int)fd, null, ReadTimes(times), 0));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_FUTimens");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Utimensat(layer.Kernel, (int)fd, null, ReadTimes(times), 0));
     }
 
     // The copy step of File.Copy: the BCL opened both files; the bytes move through the kernel.
@@ -559,83 +337,82 @@ internal static class NativeFiles
     [KernelFeature("FileWrite")]
     internal static int CopyFile(nint source, nint destination, long sourceLength)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_CopyFile");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_CopyFile");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
         {
-            if (layer == null)
-            {
-                return -1;
-            }
-            byte[] chunk = new byte[64 * 1024];
-            long offset = 0;
-            while (true)
-            {
-                long read = Sys.Pread64(layer.Kernel, (int)source, chunk, offset);
-                if (read <= 0)
-                {
-                    return NativeLayer.Result(read);
-                }
-                long done = 0;
-                while (done < read)
-                {
-                    long written = Sys.Write(layer.Kernel, (int)destination, chunk.AsSpan((int)done, (int)(read - done)));
-                    if (written < 0)
-                    {
-                        return NativeLayer.Result(written);
-                    }
-                    done += written;
-                }
-                offset += read;
-            }
+            return -1;
         }
-        finally
+        byte[] chunk = new byte[64 * 1024];
+        long offset = 0;
+        while (true)
         {
-            NativeLayer.Leave();
+            long read = Sys.Pread64(layer.Kernel, (int)source, chunk, offset);
+            if (read <= 0)
+            {
+                return NativeLayer.Result(read);
+            }
+            long done = 0;
+            while (done < read)
+            {
+                long written = Sys.Write(layer.Kernel, (int)destination, chunk.AsSpan((int)done, (int)(read - done)));
+                if (written < 0)
+                {
+                    return NativeLayer.Result(written);
+                }
+                done += written;
+            }
+            offset += read;
         }
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Dup")]
     internal static nint Dup(nint fd)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_Dup");
-        try
-        {
-            // NOTE: the PAL's Dup is fcntl(F_DUPFD_CLOEXEC, 0) (pal_io.c).
-            return layer == null ? -1 : (nint)NativeLayer.LongResult(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_DUPFD_CLOEXEC, 0));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_Dup");
+        NativeLayer? layer = call.Layer;
+        // NOTE: the PAL's Dup is fcntl(F_DUPFD_CLOEXEC, 0) (pal_io.c).
+        return layer == null ? -1 : (nint)NativeLayer.LongResult(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_DUPFD_CLOEXEC, 0));
     }
 
     // NOTE: the PAL's FD_CLOEXEC is Linux's 1.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlSetFD")]
     internal static int FcntlSetFD(nint fd, int flags)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FcntlSetFD");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_SETFD, flags));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_FcntlSetFD");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_SETFD, flags));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlGetFD")]
     internal static int FcntlGetFD(nint fd)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_FcntlGetFD");
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_FcntlGetFD");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0));
+    }
+
+    // NOTE: IOVector is struct iovec: a pointer, then a length (pal_io.h), 16 bytes.
+    private static long Vectored(Kernel kernel, int fd, nint vectors, int vectorCount, long offset, bool write)
+    {
+        long total = 0;
+        for (int index = 0; index < vectorCount; index++)
         {
-            return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0));
+            nint baseAddress = Marshal.ReadIntPtr(vectors, index * 16);
+            int length = (int)Marshal.ReadInt64(vectors, index * 16 + 8);
+            Span<byte> buffer = NativeLayer.Bytes(baseAddress, length);
+            long moved = write ? Sys.Pwrite64(kernel, fd, buffer, offset + total) : Sys.Pread64(kernel, fd, buffer, offset + total);
+            if (moved < 0)
+            {
+                return total > 0 ? total : NativeLayer.LongResult(moved);
+            }
+            total += moved;
+            if (moved < length)
+            {
+                break;
+            }
         }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        return total;
     }
 
     private static int StatusResult(long result, in Stat stat, nint output)

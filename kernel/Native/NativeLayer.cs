@@ -60,14 +60,8 @@ internal sealed class NativeLayer
     }
 
     // Enters the gate and returns the served layer, or null before boot (the caller then fails
-    // the call with EPERM: nothing reaches the host). Leave must follow in a finally block.
-    public static NativeLayer? Enter(string function)
-    {
-        return Enter(function, false);
-    }
-
-    // The same, for a function that has a deliberate answer before boot (the runtime's hash seed):
-    // it is not counted as refused.
+    // the call with EPERM: nothing reaches the host). NativeCall pairs it with Leave. A function
+    // that has a deliberate answer before boot (the runtime's hash seed) is not counted as refused.
     public static NativeLayer? Enter(string function, bool answeredBeforeBoot)
     {
         Monitor.Enter(Gate);
@@ -125,5 +119,34 @@ internal sealed class NativeLayer
             return Span<byte>.Empty;
         }
         return MemoryMarshal.CreateSpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), pointer), length);
+    }
+}
+
+// One call into the native layer: holds the gate from Enter to the end of the using block that
+// holds it, whatever way the entry point leaves. (IDisposable, not only a Dispose method, so the
+// member graph links Dispose to the using statements that call it.)
+internal readonly ref struct NativeCall : IDisposable
+{
+    private NativeCall(NativeLayer? layer)
+    {
+        Layer = layer;
+    }
+
+    // The served layer, or null before boot (the entry point then fails the call).
+    public NativeLayer? Layer { get; }
+
+    public static NativeCall Enter(string function)
+    {
+        return new NativeCall(NativeLayer.Enter(function, false));
+    }
+
+    public static NativeCall Enter(string function, bool answeredBeforeBoot)
+    {
+        return new NativeCall(NativeLayer.Enter(function, answeredBeforeBoot));
+    }
+
+    public void Dispose()
+    {
+        NativeLayer.Leave();
     }
 }

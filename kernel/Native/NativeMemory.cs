@@ -17,20 +17,14 @@ internal static class NativeMemory
     {
         if ((flags & PalMapAnonymous) == 0)
         {
-            NativeLayer? layer = NativeLayer.Enter("SystemNative_MMap");
-            try
+            using NativeCall call = NativeCall.Enter("SystemNative_MMap");
+            NativeLayer? layer = call.Layer;
+            if (layer != null)
             {
-                if (layer != null)
-                {
-                    layer.Kernel.Log.Write("[uk] native layer: mmap of fd " + fd + " refused (ENODEV): the kernel's files cannot be mapped");
-                    Marshal.SetLastSystemError(Errno.ENODEV);
-                }
-                return -1;
+                layer.Kernel.Log.Write("[uk] native layer: mmap of fd " + fd + " refused (ENODEV): the kernel's files cannot be mapped");
+                Marshal.SetLastSystemError(Errno.ENODEV);
             }
-            finally
-            {
-                NativeLayer.Leave();
-            }
+            return -1;
         }
         int linuxFlags = (flags & 0x03) | LinuxMapAnonymous;
         nint mapped = mmap(address, (nuint)length, protection, linuxFlags, -1, 0);

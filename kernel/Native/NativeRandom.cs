@@ -10,39 +10,27 @@ internal static class NativeRandom
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetNonCryptographicallySecureRandomBytes")]
     internal static void GetNonCryptographicallySecureRandomBytes(nint buffer, int length)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetNonCryptographicallySecureRandomBytes", answeredBeforeBoot: true);
-        try
+        using NativeCall call = NativeCall.Enter("SystemNative_GetNonCryptographicallySecureRandomBytes", answeredBeforeBoot: true);
+        NativeLayer? layer = call.Layer;
+        if (layer != null)
         {
-            if (layer != null)
-            {
-                Fill(layer.Kernel, NativeLayer.Bytes(buffer, length));
-            }
-            else
-            {
-                // The runtime seeds its string hashing before any kernel can boot. This function
-                // cannot fail, and a seed left at zero would make every hash predictable, so
-                // before boot the seed comes from the host's getrandom.
-                HostedCalls.GetRandom(NativeLayer.Bytes(buffer, length));
-            }
+            Fill(layer.Kernel, NativeLayer.Bytes(buffer, length));
         }
-        finally
+        else
         {
-            NativeLayer.Leave();
+            // The runtime seeds its string hashing before any kernel can boot. This function
+            // cannot fail, and a seed left at zero would make every hash predictable, so
+            // before boot the seed comes from the host's getrandom.
+            HostedCalls.GetRandom(NativeLayer.Bytes(buffer, length));
         }
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetCryptographicallySecureRandomBytes")]
     internal static int GetCryptographicallySecureRandomBytes(nint buffer, int length)
     {
-        NativeLayer? layer = NativeLayer.Enter("SystemNative_GetCryptographicallySecureRandomBytes");
-        try
-        {
-            return layer == null ? -1 : NativeLayer.Result(Fill(layer.Kernel, NativeLayer.Bytes(buffer, length)));
-        }
-        finally
-        {
-            NativeLayer.Leave();
-        }
+        using NativeCall call = NativeCall.Enter("SystemNative_GetCryptographicallySecureRandomBytes");
+        NativeLayer? layer = call.Layer;
+        return layer == null ? -1 : NativeLayer.Result(Fill(layer.Kernel, NativeLayer.Bytes(buffer, length)));
     }
 
     // getrandom hands out at most 32 MiB a call: loop until the buffer is full.
