@@ -101,7 +101,7 @@ namespace Unikraft.Gen
                 {
                     if (image.SyscallSymbols.TryGetValue(root.Number, out int symbol))
                     {
-                        pruner.AddRoot(symbol, "planned: " + root.Reasons[0].File + ":" + root.Reasons[0].Line);
+                        pruner.AddRoot(symbol, "planned: " + Where(root.Reasons[0]));
                     }
                 }
 
@@ -290,7 +290,7 @@ namespace Unikraft.Gen
                     string why;
                     if (symbol.Syscall >= 0 && reasonsBySyscall.TryGetValue(symbol.Syscall, out EquatableArray<Reason> reasons))
                     {
-                        why = image.SyscallName(symbol.Syscall) + " <- " + string.Join(", ", reasons.Take(3).Select(r => r.File + ":" + r.Line + " " + r.Text))
+                        why = image.SyscallName(symbol.Syscall) + " <- " + string.Join(", ", reasons.Take(3).Select(r => Where(r) + " " + r.Text))
                             + (reasons.Count > 3 ? " and " + (reasons.Count - 3) + " more" : "");
                     }
                     else
@@ -327,6 +327,10 @@ namespace Unikraft.Gen
                     }
                 }
             }
+
+            // Where a reason comes from: file and line, or only the source for a root that has no
+            // line (the native layer's entry points).
+            private static string Where(Reason reason) => reason.Line > 0 ? reason.File + ":" + reason.Line : reason.File;
 
             internal static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
@@ -590,7 +594,7 @@ namespace Unikraft.Gen
                     {
                         foreach (Reason reason in reasons)
                         {
-                            lines.Add("      " + reason.File + ":" + reason.Line + "  " + reason.Text);
+                            lines.Add("      " + Where(reason) + "  " + reason.Text);
                         }
                     }
                     else
@@ -613,7 +617,7 @@ namespace Unikraft.Gen
                         lines.Add("  " + feature.Name + "  on");
                         foreach (Reason reason in feature.Reasons)
                         {
-                            lines.Add("      " + reason.File + ":" + reason.Line + "  " + reason.Text);
+                            lines.Add("      " + Where(reason) + "  " + reason.Text);
                         }
                     }
 
@@ -635,7 +639,7 @@ namespace Unikraft.Gen
                         lines.Add("  " + mount.Path + "  " + what + (used.Contains(mount.Path) ? "" : "  LEFT OUT: no call site reaches it"));
                         foreach (Reason reason in mount.Reasons)
                         {
-                            lines.Add("      " + reason.File + ":" + reason.Line + "  " + reason.Text);
+                            lines.Add("      " + Where(reason) + "  " + reason.Text);
                         }
                     }
                 }
