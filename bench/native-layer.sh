@@ -62,6 +62,22 @@ printf '  %-40s %10s\n' "Files, native layer off" "$(size "$work/files-off/Files
 echo "  Hello: native layer adds $(( $(size "$work/hello-native/Hello") - $(size "$work/hello-off/Hello") )) bytes"
 echo "  Files: native layer adds $(( $(size "$work/files-native/Files") - $(size "$work/files-off/Files") )) bytes"
 
+# Where Hello's extra bytes go: the code symbols only the native-layer binary has (from the .dbg
+# files the publish writes), summed by kernel type; the native entry points' reverse-P/Invoke
+# thunks apart. Needs nm (binutils, there with any NativeAOT toolchain).
+if command -v nm >/dev/null 2>&1 && [[ -f "$work/hello-native/Hello.dbg" && -f "$work/hello-off/Hello.dbg" ]]; then
+    echo "  Hello: code only in the native-layer binary, by kernel type (bytes)"
+    nm -S -t d "$work/hello-off/Hello.dbg" | awk 'NF >= 4 { print $4 }' | sort -u >"$work/off-symbols.txt"
+    nm -S -t d "$work/hello-native/Hello.dbg" | awk 'NF >= 4 { print $4, $2 + 0 }' \
+        | awk 'NR == FNR { off[$1] = 1; next } !($1 in off) { print }' "$work/off-symbols.txt" - \
+        | awk '{ group = "other"
+                 if (match($1, /_Unikraft_Kernel_[A-Za-z]+/)) group = substr($1, RSTART + 17, RLENGTH - 17)
+                 else if ($1 ~ /__wrap_SystemNative_/) group = "entry-point thunks"
+                 size[group] += $2; total += $2 }
+               END { for (g in size) printf "    %7d  %s\n", size[g], g; printf "    %7d  in all\n", total }' \
+        | sort -rn | head -12
+fi
+
 # One run's wall time in nanoseconds, from exec to exit, output discarded.
 timed() {
     local start end

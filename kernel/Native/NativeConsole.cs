@@ -22,7 +22,7 @@ internal static class NativeConsole
         NativeLayer? layer = call.Layer;
         if (layer != null)
         {
-            Marshal.SetLastSystemError(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : Errno.ENOTTY);
+            Marshal.SetLastSystemError(layer.IsOpen(fd) ? Errno.ENOTTY : Errno.EBADF);
         }
         return 0;
     }
@@ -61,7 +61,7 @@ internal static class NativeConsole
         {
             int fd = Marshal.ReadInt32(events, index * 8);
             short requested = Marshal.ReadInt16(events, index * 8 + 4);
-            short result = Sys.Fcntl(layer.Kernel, fd, OpenFlags.F_GETFD, 0) < 0 ? (short)0x20 : (short)(requested & (0x1 | 0x4));
+            short result = layer.IsOpen(fd) ? (short)(requested & (0x1 | 0x4)) : (short)0x20;
             Marshal.WriteInt16(events, index * 8 + 6, result);
             if (result != 0)
             {

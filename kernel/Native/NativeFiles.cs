@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 // The file and path functions of System.Native (pal_io.h), each served by the kernel's
@@ -185,7 +186,7 @@ internal static class NativeFiles
     {
         using NativeCall call = NativeCall.Enter("SystemNative_FLock");
         NativeLayer? layer = call.Layer;
-        return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? -Errno.EBADF : 0);
+        return layer == null ? -1 : NativeLayer.Result(layer.IsOpen(fd) ? 0 : -Errno.EBADF);
     }
 
     // posix_fadvise(2) is advice: accepted on a valid fd, with nothing to do.
@@ -195,7 +196,7 @@ internal static class NativeFiles
         using NativeCall call = NativeCall.Enter("SystemNative_PosixFAdvise");
         NativeLayer? layer = call.Layer;
         // NOTE: posix_fadvise returns the error number itself instead of setting errno.
-        return layer == null ? Errno.EPERM : Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0 ? Errno.EBADF : 0;
+        return layer == null ? Errno.EPERM : layer.IsOpen(fd) ? 0 : Errno.EBADF;
     }
 
     // fallocate(2) is not a kernel syscall: EOPNOTSUPP, which the BCL takes as "preallocation
@@ -217,7 +218,7 @@ internal static class NativeFiles
         {
             return 0;
         }
-        if (Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFD, 0) < 0)
+        if (!layer.IsOpen(fd))
         {
             Marshal.SetLastSystemError(Errno.EBADF);
             return 0;
@@ -343,26 +344,34 @@ internal static class NativeFiles
         {
             return -1;
         }
-        byte[] chunk = new byte[64 * 1024];
-        long offset = 0;
-        while (true)
+        // The copy buffer comes from the shared pool: File.Copy must not allocate 64 KB each time.
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
         {
-            long read = Sys.Pread64(layer.Kernel, (int)source, chunk, offset);
-            if (read <= 0)
+            long offset = 0;
+            while (true)
             {
-                return NativeLayer.Result(read);
-            }
-            long done = 0;
-            while (done < read)
-            {
-                long written = Sys.Write(layer.Kernel, (int)destination, chunk.AsSpan((int)done, (int)(read - done)));
-                if (written < 0)
+                long read = Sys.Pread64(layer.Kernel, (int)source, chunk, offset);
+                if (read <= 0)
                 {
-                    return NativeLayer.Result(written);
+                    return NativeLayer.Result(read);
                 }
-                done += written;
+                long done = 0;
+                while (done < read)
+                {
+                    long written = Sys.Write(layer.Kernel, (int)destination, chunk.AsSpan((int)done, (int)(read - done)));
+                    if (written < 0)
+                    {
+                        return NativeLayer.Result(written);
+                    }
+                    done += written;
+                }
+                offset += read;
             }
-            offset += read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

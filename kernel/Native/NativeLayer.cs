@@ -28,6 +28,13 @@ internal sealed class NativeLayer
 
     public Kernel Kernel { get; }
 
+    // Whether fd is open in the kernel's fd table (the check of the functions that only need a
+    // valid fd: flock, fadvise, isatty, poll).
+    public bool IsOpen(long fd)
+    {
+        return fd >= 0 && fd <= int.MaxValue && Kernel.Files.Get((int)fd) != null;
+    }
+
     // The open directory streams (OpenDir), by the handle the BCL holds.
     public Dictionary<long, NativeDirectory> Directories => directories;
 
@@ -87,12 +94,7 @@ internal sealed class NativeLayer
     // platform errno set, which the BCL's interop stub reads back (SetLastError = true).
     public static int Result(long value)
     {
-        if (value < 0)
-        {
-            Marshal.SetLastSystemError((int)-value);
-            return -1;
-        }
-        return (int)value;
+        return (int)LongResult(value);
     }
 
     public static long LongResult(long value)
