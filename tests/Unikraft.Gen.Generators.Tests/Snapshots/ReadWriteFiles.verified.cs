@@ -3535,5 +3535,5 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 40 of 73 files, 398 of 1217 members (plus the app-facing API, whole)
+// Kernel source: 40 of 73 files, 398 of 1218 members (plus the app-facing API, whole)
 // END MANIFEST
