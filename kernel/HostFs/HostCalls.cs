@@ -11,7 +11,8 @@ using System.Runtime.InteropServices;
 internal static class HostCalls
 {
     // NOTE: numbers and flags from the x86-64 Linux UAPI: asm/unistd_64.h (openat2 is 437 on
-    // every architecture since Linux 5.6), asm-generic/fcntl.h, linux/openat2.h, linux/fcntl.h.
+    // every architecture since Linux 5.6), asm-generic/fcntl.h, linux/openat2.h, linux/fcntl.h,
+    // linux/stat.h.
     public const long SysOpenat2 = 437;
 
     public const int O_RDONLY = 0x0;
@@ -36,6 +37,7 @@ internal static class HostCalls
     public const int AT_EMPTY_PATH = 0x1000;
 
     public const int StatxBasicStats = 0x7FF;
+    public const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
     public const int StatxLength = 256;
 
     public const int SeekSet = 0;

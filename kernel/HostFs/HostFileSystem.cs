@@ -5,8 +5,8 @@ using System;
 // One host folder passed through to the kernel, sandboxed: nothing outside it can be reached.
 // The folder is opened once, at mount, as a directory file descriptor; every later operation
 // resolves its path relative to that descriptor with openat2(2) and RESOLVE_BENEATH |
-// RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS, which the host kernel enforces atomically during
-// the walk (so a symbolic link or directory swapped between a check and a use cannot lead out),
+// RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV, which the host kernel enforces
+// atomically during the walk (so a symbolic link or directory swapped between a check and a use cannot lead out),
 // and then acts on the final component with a *at call that does not follow it (O_NOFOLLOW,
 // AT_SYMLINK_NOFOLLOW, O_CREAT|O_EXCL, linkat without AT_SYMLINK_FOLLOW). No path is ever
 // checked as a string.
@@ -14,6 +14,11 @@ using System;
 // RESOLVE_NO_SYMLINKS is stricter than the sandbox needs: the VFS follows symbolic links itself,
 // in the kernel's own name space, so the host never has to. A symbolic link stored in the folder
 // that points at /etc is therefore read by the VFS as the kernel's /etc, never the host's.
+//
+// RESOLVE_NO_XDEV: the folder is one host file system. A mount the host made inside it (a
+// tmpfs, or a bind mount that may show anything of the host, even a single file) is listed by
+// its parent but cannot be entered, opened or stat'ed (EXDEV): a kernel mount is one device, and
+// inode numbers of two host file systems would collide in it.
 //
 // Hard links the host made from inside the folder to a file outside it are files of the folder
 // (the host put them there), so they can be read; but a file with more than one name is never
@@ -31,7 +36,8 @@ using System;
 [FileSystem("hostfs")]
 internal sealed class HostFileSystem : IFileSystem, IDisposable
 {
-    internal const ulong Resolve = HostCalls.RESOLVE_BENEATH | HostCalls.RESOLVE_NO_MAGICLINKS | HostCalls.RESOLVE_NO_SYMLINKS;
+    internal const ulong Resolve = HostCalls.RESOLVE_BENEATH | HostCalls.RESOLVE_NO_MAGICLINKS | HostCalls.RESOLVE_NO_SYMLINKS |
+        HostCalls.RESOLVE_NO_XDEV;
 
     // NOTE: AT_FDCWD from linux/fcntl.h.
     private const int AtCurrentDirectory = -100;
@@ -131,6 +137,51 @@ internal sealed class HostFileSystem : IFileSystem, IDisposable
         return 0;
     }
 
+    // Opens the regular file at path for I/O without ever opening anything else: the object is
+    // first opened with O_PATH (which runs no driver and wakes no FIFO peer), its type and link
+    // count are checked on that descriptor, and only a regular file is then reopened with flags
+    // through /proc/self/fd, which reaches that same inode whatever the host does to the name
+    // in between. A FIFO, socket or device node gives EINVAL (a symbolic link ELOOP, a directory
+    // EISDIR); a file with more than one name gives EPERM when change is set.
+    internal long OpenRegular(string path, int flags, bool change, out int fd)
+    {
+        fd = -1;
+        long opened = Open(path, HostCalls.O_PATH, out int pathFd);
+        if (opened < 0)
+        {
+            return opened;
+        }
+        byte[] statx = new byte[HostCalls.StatxLength];
+        long result = HostCalls.Statx(pathFd, HostVnode.EmptyPath, HostCalls.AT_EMPTY_PATH, statx);
+        if (result >= 0)
+        {
+            int type = HostVnode.StatxMode(statx) & Stat.S_IFMT;
+            // A symbolic link gives ELOOP, as open(2) with O_NOFOLLOW does.
+            result = type == Stat.S_IFLNK ? -Errno.ELOOP
+                : type == Stat.S_IFDIR ? -Errno.EISDIR
+                : type != Stat.S_IFREG ? -Errno.EINVAL
+                : change && HostVnode.StatxLinkCount(statx) > 1 ? -Errno.EPERM
+                : Reopen(pathFd, flags, out fd);
+        }
+        HostCalls.Close(pathFd);
+        return result;
+    }
+
+    // "/proc/self/fd/N" of an O_PATH descriptor, opened with flags: the same inode, never the
+    // name again. The path is the kernel's own text, not the program's.
+    private static long Reopen(int pathFd, int flags, out int fd)
+    {
+        fd = -1;
+        byte[] magic = HostVnode.ToCString("/proc/self/fd/" + pathFd.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        int result = HostCalls.Openat(AtCurrentDirectory, magic, flags | HostCalls.O_CLOEXEC | HostCalls.O_NOCTTY | HostCalls.O_NONBLOCK, 0);
+        if (result < 0)
+        {
+            return result;
+        }
+        fd = result;
+        return 0;
+    }
+
     private static long OpenRoot(string hostFolder, out int fd, out string? problem)
     {
         fd = -1;
@@ -158,6 +209,16 @@ internal sealed class HostFileSystem : IFileSystem, IDisposable
             return probe;
         }
         HostCalls.Close(probe);
+        // Files are reopened through /proc/self/fd (OpenRegular); without /proc no file could
+        // be read, so the mount is refused here rather than fail on every read.
+        long reopened = Reopen(opened, HostCalls.O_RDONLY | HostCalls.O_DIRECTORY, out int reopenedFd);
+        if (reopened < 0)
+        {
+            HostCalls.Close(opened);
+            problem = "cannot reopen the host folder through /proc/self/fd (hostfs needs /proc mounted)";
+            return reopened;
+        }
+        HostCalls.Close(reopenedFd);
         problem = null;
         fd = opened;
         return 0;

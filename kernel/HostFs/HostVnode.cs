@@ -362,7 +362,18 @@ internal sealed class HostVnode : IVnode
     // NOTE: offsets in struct statx, from linux/stat.h.
     public static long StatxInode(byte[] statx) => (long)BinaryPrimitives.ReadUInt64LittleEndian(statx.AsSpan(32));
 
-    private static int StatxMode(byte[] statx) => BinaryPrimitives.ReadUInt16LittleEndian(statx.AsSpan(28));
+    internal static int StatxMode(byte[] statx) => BinaryPrimitives.ReadUInt16LittleEndian(statx.AsSpan(28));
+
+    internal static uint StatxLinkCount(byte[] statx) => BinaryPrimitives.ReadUInt32LittleEndian(statx.AsSpan(16));
+
+    // STATX_ATTR_MOUNT_ROOT in stx_attributes (offset 8), where stx_attributes_mask (offset 56)
+    // says the host reports it (Linux 5.8 and later).
+    internal static bool StatxIsMountRoot(byte[] statx)
+    {
+        ulong attributes = BinaryPrimitives.ReadUInt64LittleEndian(statx.AsSpan(8));
+        ulong supported = BinaryPrimitives.ReadUInt64LittleEndian(statx.AsSpan(56));
+        return (attributes & supported & HostCalls.STATX_ATTR_MOUNT_ROOT) != 0;
+    }
 
     private static Stat ToStat(byte[] statx)
     {
@@ -456,6 +467,11 @@ internal sealed class HostVnode : IVnode
         {
             return result;
         }
+        if (StatxIsMountRoot(statx))
+        {
+            // A mount point: statx looked at the other file system, which hostfs never enters.
+            return -Errno.EXDEV;
+        }
         child = new HostVnode(fileSystem, path, childName, StatxMode(statx) & Stat.S_IFMT, StatxInode(statx));
         return 0;
     }
@@ -473,14 +489,15 @@ internal sealed class HostVnode : IVnode
         }
         long result = HostCalls.Statx(parent, ToCString(name), HostCalls.AT_SYMLINK_NOFOLLOW, statx);
         HostCalls.Close(parent);
-        return result;
+        return result >= 0 && StatxIsMountRoot(statx) ? -Errno.EXDEV : result;
     }
 
-    // Opens this vnode's file for reading or writing, and checks on the open descriptor that it
-    // is a regular file: a FIFO, socket or device node in the folder is not passed through.
-    // A file with more than one name is never changed: Linux cannot say where its other names
-    // are, and a hard link the host made to a file outside the folder must not become a way to
-    // change that file (EPERM; reading it is fine, the host put the name inside).
+    // Opens this vnode's file for reading or writing; only a regular file is ever opened (see
+    // HostFileSystem.OpenRegular): a FIFO, socket or device node in the folder is not passed
+    // through, even when the host put it where the vnode's regular file was. A file with more
+    // than one name is never changed: Linux cannot say where its other names are, and a hard
+    // link the host made to a file outside the folder must not become a way to change that file
+    // (EPERM; reading it is fine, the host put the name inside).
     private long OpenRegular(int flags, bool change, out int fd)
     {
         fd = -1;
@@ -488,25 +505,7 @@ internal sealed class HostVnode : IVnode
         {
             return Type == Stat.S_IFDIR ? -Errno.EISDIR : -Errno.EINVAL;
         }
-        long opened = fileSystem.Open(path, flags, out int candidate);
-        if (opened < 0)
-        {
-            return opened;
-        }
-        byte[] statx = new byte[HostCalls.StatxLength];
-        long stat = HostCalls.Statx(candidate, EmptyPath, HostCalls.AT_EMPTY_PATH, statx);
-        if (stat < 0 || (StatxMode(statx) & Stat.S_IFMT) != Stat.S_IFREG)
-        {
-            HostCalls.Close(candidate);
-            return stat < 0 ? stat : -Errno.EINVAL;
-        }
-        if (change && BinaryPrimitives.ReadUInt32LittleEndian(statx.AsSpan(16)) > 1)
-        {
-            HostCalls.Close(candidate);
-            return -Errno.EPERM;
-        }
-        fd = candidate;
-        return 0;
+        return fileSystem.OpenRegular(path, flags, change, out fd);
     }
 
     // NOTE: struct linux_dirent64 from getdents64(2): d_ino (8 bytes), d_off (8), d_reclen (2),

@@ -26,6 +26,7 @@ public sealed class HostFsSandboxTests : IDisposable
     private readonly TempFolder baseFolder;
     private readonly string sandbox;
     private readonly string sibling;
+    private readonly string sentinel;
     private readonly HostFileSystem fileSystem;
     private readonly IVnode root;
     private readonly ITestOutputHelper output;
@@ -41,6 +42,10 @@ public sealed class HostFsSandboxTests : IDisposable
         File.WriteAllText(Path.Combine(sibling, "secret.txt"), Secret);
         File.WriteAllText(Path.Combine(sibling, "sub", "deep.txt"), Secret);
         File.WriteAllText(Path.Combine(sibling, "hardlinked.txt"), Secret);
+        sentinel = Path.Combine(sibling, "sentinel.txt");
+        byte[] sentinelBytes = new byte[4096];
+        new Random(12).NextBytes(sentinelBytes);
+        File.WriteAllBytes(sentinel, sentinelBytes);
 
         Directory.CreateDirectory(Path.Combine(sandbox, "a", "b"));
         File.WriteAllText(Path.Combine(sandbox, "a", "file.txt"), "inside");
@@ -69,8 +74,16 @@ public sealed class HostFsSandboxTests : IDisposable
         baseFolder.Dispose();
     }
 
+    // Each attempt names the errno it must end with, and who gives it: "hostfs" for the
+    // library's own checks (a name that is not one component, a stale type, a second name), or
+    // the host's openat2 and *at calls: EXDEV for RESOLVE_BENEATH (".." above the root, an
+    // absolute path), ELOOP for RESOLVE_NO_SYMLINKS (a link in the middle of a path) and for
+    // O_NOFOLLOW (a link as the last component), ENOTDIR for a link taken for a directory
+    // (O_PATH|O_DIRECTORY|O_NOFOLLOW opens the link, which is no directory), EEXIST for
+    // O_CREAT|O_EXCL or mkdirat on a dangling link. An exact errno means that an ENOENT from a
+    // path that does not exist can never pass for a refusal: every target below exists.
     [Fact]
-    public void EscapeCatalogue_EveryAttemptIsRefused_AndNothingOutsideChanges()
+    public void EscapeCatalogue_EveryAttemptIsRefusedWithItsErrno_AndTheSentinelIsNeverTouched()
     {
         string before = HashTree(sibling);
         IVnode a = VnodeTree.Get(root, "a");
@@ -79,75 +92,112 @@ public sealed class HostFsSandboxTests : IDisposable
         byte[] buffer = new byte[64];
         string longName = new string('x', 256);
         string longPath = string.Join("/", System.Linq.Enumerable.Repeat("a", 2100));
+        string rootFd = fileSystem.RootFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        const string Hostfs = "hostfs", Host = "host";
 
-        List<(string What, Func<long> Attempt)> attempts = new List<(string, Func<long>)>
+        List<(string What, int Errno, string Who, Func<long> Attempt)> attempts = new List<(string, int, string, Func<long>)>
         {
-            ("lookup ..", () => root.Lookup("..", out _)),
-            ("lookup ../sibling", () => root.Lookup("../sibling", out _)),
-            ("lookup a/../../sibling from a", () => a.Lookup("../../sibling", out _)),
-            ("lookup an absolute path", () => root.Lookup("/etc", out _)),
-            ("lookup through an absolute symlink to /etc", () => absEtc.Lookup("passwd", out _)),
-            ("read an absolute symlink to the secret", () => VnodeTree.Get(root, "abs-secret").Read(0, buffer)),
-            ("read an absolute symlink, taken for a file", () => Forged("", "abs-secret", Stat.S_IFREG).Read(0, buffer)),
-            ("read a relative symlink climbing out, taken for a file", () => Forged("", "rel-out", Stat.S_IFREG).Read(0, buffer)),
-            ("lookup in a relative symlink to the sibling, taken for a directory", () => Forged("", "rel-out-dir", Stat.S_IFDIR).Lookup("secret.txt", out _)),
-            ("lookup in an absolute symlink to the sibling", () => Forged("", "abs-sibling", Stat.S_IFDIR).Lookup("secret.txt", out _)),
-            ("read through a nested symlink climbing out", () => Forged("a/b/climb", "secret.txt", Stat.S_IFREG).Read(0, buffer)),
-            ("read through a symlink chain", () => Forged("", "chain1", Stat.S_IFREG).Read(0, buffer)),
-            ("lookup in /proc/self/root", () => Forged("", "proc-root", Stat.S_IFDIR).Lookup("etc", out _)),
-            ("read /proc/self/root/etc/passwd", () => Forged("proc-root/etc", "passwd", Stat.S_IFREG).Read(0, buffer)),
-            ("read /proc/self/fd/N (the root fd)", () => Forged("proc-fd", fileSystem.RootFd.ToString(System.Globalization.CultureInfo.InvariantCulture), Stat.S_IFDIR).Lookup("secret.txt", out _)),
-            ("read through /proc/self/cwd", () => Forged("proc-cwd", "etc", Stat.S_IFDIR).ReadDirectory(0, out _)),
-            ("list /etc through a symlink", () => Forged("", "abs-etc", Stat.S_IFDIR).ReadDirectory(0, out _)),
-            ("a vnode with a path through ..", () => Forged("..", "sibling", Stat.S_IFDIR).Lookup("secret.txt", out _)),
-            ("a vnode with an absolute path", () => Forged("", sibling, Stat.S_IFDIR).Lookup("secret.txt", out _)),
-            ("write a vnode with a path through ..", () => Forged("../sibling", "secret.txt", Stat.S_IFREG).Write(0, "PWNED"u8)),
-            ("truncate a vnode with a path through a/../..", () => Forged("a/../../sibling", "secret.txt", Stat.S_IFREG).SetSize(0)),
-            ("create through a dangling symlink pointing outside", () => root.Create("dangling-out", 0x1A4, out _)),
-            ("mkdir through a dangling symlink pointing outside", () => root.MakeDirectory("dangling-out", 0x1ED, out _)),
-            ("mkdir ../sibling/new", () => root.MakeDirectory("../sibling/new", 0x1ED, out _)),
-            ("mkdir inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).MakeDirectory("new", 0x1ED, out _)),
-            ("create inside a symlink to the sibling", () => Forged("", "abs-sibling", Stat.S_IFDIR).Create("new", 0x1A4, out _)),
-            ("unlink ../sibling/secret.txt", () => root.Unlink("../sibling/secret.txt")),
-            ("unlink inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).Unlink("secret.txt")),
-            ("rmdir inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).RemoveDirectory("sub")),
-            ("symlinkat with a name outside", () => root.MakeSymbolicLink("../sibling/evil", "/etc", out _)),
-            ("symlinkat inside a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).MakeSymbolicLink("evil", "x", out _)),
-            ("linkat with a name outside", () => root.Link("../sibling/linked", inside)),
-            ("linkat into a symlink to the sibling", () => Forged("", "rel-out-dir", Stat.S_IFDIR).Link("linked", inside)),
-            ("linkat from an outside file", () => root.Link("stolen", Forged("../sibling", "secret.txt", Stat.S_IFREG))),
-            ("linkat from a symlink to an outside file, taken for a file", () => root.Link("stolen", Forged("rel-out-dir", "secret.txt", Stat.S_IFREG))),
-            ("rename out with ..", () => root.Rename("a", root, "../sibling/a")),
-            ("rename into a symlink to the sibling", () => a.Rename("file.txt", Forged("", "rel-out-dir", Stat.S_IFDIR), "moved.txt")),
-            ("rename the secret in from outside", () => Forged("", "abs-sibling", Stat.S_IFDIR).Rename("secret.txt", root, "taken.txt")),
-            ("rename a directory onto a symlink's place so a path leads out", () => Forged("a/b/climb", "sub", Stat.S_IFDIR).Rename("deep.txt", a, "deep.txt")),
-            ("set times through a symlink", () => Forged("", "rel-out", Stat.S_IFREG).SetTimes(default, default)),
-            ("write a hard link the host made to an outside file", () => VnodeTree.Get(root, "hard-secret").Write(0, "PWNED"u8)),
-            ("truncate a hard link the host made to an outside file", () => VnodeTree.Get(root, "hard-secret").SetSize(0)),
-            ("re-time a hard link the host made to an outside file", () => VnodeTree.Get(root, "hard-secret").SetTimes(default, default)),
-            ("a name longer than NAME_MAX", () => root.Create(longName, 0x1A4, out _)),
-            ("a path longer than PATH_MAX", () => Forged(longPath, "x", Stat.S_IFDIR).Create("y", 0x1A4, out _)),
-            ("a lookup with a path longer than PATH_MAX", () => Forged(longPath, "x", Stat.S_IFDIR).Lookup("y", out _)),
-            ("a NUL in a name", () => root.Create("a\0../../sibling/x", 0x1A4, out _)),
-            ("a NUL in a lookup", () => root.Lookup("rel-out\0", out _)),
-            ("a NUL in a symlink target", () => root.MakeSymbolicLink("l", "/etc\0x", out _)),
-            ("an empty name", () => root.Create("", 0x1A4, out _)),
-            ("readlink of something that is not a link", () => inside.ReadLink(out _)),
+            ("lookup ..", Errno.EINVAL, Hostfs, () => root.Lookup("..", out _)),
+            ("lookup ../sibling", Errno.EINVAL, Hostfs, () => root.Lookup("../sibling", out _)),
+            ("lookup a/../../sibling from a", Errno.EINVAL, Hostfs, () => a.Lookup("../../sibling", out _)),
+            ("lookup an absolute path", Errno.EINVAL, Hostfs, () => root.Lookup("/etc", out _)),
+            ("lookup through an absolute symlink to /etc", Errno.ENOTDIR, Host, () => absEtc.Lookup("passwd", out _)),
+            ("read an absolute symlink to the secret", Errno.EINVAL, Hostfs, () => VnodeTree.Get(root, "abs-secret").Read(0, buffer)),
+            ("read an absolute symlink, taken for a file", Errno.ELOOP, Hostfs, () => Forged("", "abs-secret", Stat.S_IFREG).Read(0, buffer)),
+            ("read a relative symlink climbing out, taken for a file", Errno.ELOOP, Hostfs, () => Forged("", "rel-out", Stat.S_IFREG).Read(0, buffer)),
+            ("lookup in a relative symlink to the sibling, taken for a directory", Errno.ENOTDIR, Host, () => Forged("", "rel-out-dir", Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("lookup in an absolute symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "abs-sibling", Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("read through a nested symlink climbing out", Errno.ELOOP, Host, () => Forged("a/b/climb", "secret.txt", Stat.S_IFREG).Read(0, buffer)),
+            ("read through a symlink chain", Errno.ELOOP, Hostfs, () => Forged("", "chain1", Stat.S_IFREG).Read(0, buffer)),
+            ("read a symlink chain's middle, whose next link climbs out", Errno.ELOOP, Host, () => Forged("chain3", "x", Stat.S_IFREG).Read(0, buffer)),
+            ("lookup in /proc/self/root", Errno.ENOTDIR, Host, () => Forged("", "proc-root", Stat.S_IFDIR).Lookup("etc", out _)),
+            ("read /proc/self/root/etc/passwd", Errno.ELOOP, Host, () => Forged("proc-root/etc", "passwd", Stat.S_IFREG).Read(0, buffer)),
+            ("read /proc/self/fd/N (the root fd)", Errno.ELOOP, Host, () => Forged("proc-fd", rootFd, Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("read through /proc/self/cwd", Errno.ELOOP, Host, () => Forged("proc-cwd", "etc", Stat.S_IFDIR).ReadDirectory(0, out _)),
+            ("list /etc through a symlink", Errno.ENOTDIR, Host, () => Forged("", "abs-etc", Stat.S_IFDIR).ReadDirectory(0, out _)),
+            ("a vnode with a path through ..", Errno.EXDEV, Host, () => Forged("..", "sibling", Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("a vnode with an absolute path", Errno.EXDEV, Host, () => Forged("", sibling, Stat.S_IFDIR).Lookup("secret.txt", out _)),
+            ("read a vnode with an absolute path to the sentinel", Errno.EXDEV, Host, () => Forged(sibling, "sentinel.txt", Stat.S_IFREG).Read(0, buffer)),
+            ("write a vnode with a path through ..", Errno.EXDEV, Host, () => Forged("../sibling", "secret.txt", Stat.S_IFREG).Write(0, "PWNED"u8)),
+            ("truncate a vnode with a path through a/../..", Errno.EXDEV, Host, () => Forged("a/../../sibling", "secret.txt", Stat.S_IFREG).SetSize(0)),
+            ("re-time the sentinel through ..", Errno.EXDEV, Host, () => Forged("..", "sibling/sentinel.txt", Stat.S_IFREG).SetTimes(default, default)),
+            ("stat the sentinel through ..", Errno.EXDEV, Host, () => Forged("../sibling", "sentinel.txt", Stat.S_IFREG).GetAttributes(out _)),
+            ("list the sibling through ..", Errno.EXDEV, Host, () => Forged("..", "sibling", Stat.S_IFDIR).ReadDirectory(0, out _)),
+            ("create through a dangling symlink pointing outside", Errno.EEXIST, Host, () => root.Create("dangling-out", 0x1A4, out _)),
+            ("mkdir through a dangling symlink pointing outside", Errno.EEXIST, Host, () => root.MakeDirectory("dangling-out", 0x1ED, out _)),
+            ("mkdir ../sibling/new", Errno.EINVAL, Hostfs, () => root.MakeDirectory("../sibling/new", 0x1ED, out _)),
+            ("mkdir inside a symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "rel-out-dir", Stat.S_IFDIR).MakeDirectory("new", 0x1ED, out _)),
+            ("create inside a symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "abs-sibling", Stat.S_IFDIR).Create("new", 0x1A4, out _)),
+            ("unlink ../sibling/secret.txt", Errno.EINVAL, Hostfs, () => root.Unlink("../sibling/secret.txt")),
+            ("unlink inside a symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "rel-out-dir", Stat.S_IFDIR).Unlink("secret.txt")),
+            ("rmdir inside a symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "rel-out-dir", Stat.S_IFDIR).RemoveDirectory("sub")),
+            ("symlinkat with a name outside", Errno.EINVAL, Hostfs, () => root.MakeSymbolicLink("../sibling/evil", "/etc", out _)),
+            ("symlinkat inside a symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "rel-out-dir", Stat.S_IFDIR).MakeSymbolicLink("evil", "x", out _)),
+            ("linkat with a name outside", Errno.EINVAL, Hostfs, () => root.Link("../sibling/linked", inside)),
+            ("linkat into a symlink to the sibling", Errno.ENOTDIR, Host, () => Forged("", "rel-out-dir", Stat.S_IFDIR).Link("linked", inside)),
+            ("linkat from an outside file", Errno.EXDEV, Host, () => root.Link("stolen", Forged("../sibling", "secret.txt", Stat.S_IFREG))),
+            ("linkat from a symlink to an outside file, taken for a file", Errno.ENOTDIR, Host, () => root.Link("stolen", Forged("rel-out-dir", "secret.txt", Stat.S_IFREG))),
+            ("rename out with ..", Errno.EINVAL, Hostfs, () => root.Rename("a", root, "../sibling/a")),
+            ("rename into a symlink to the sibling", Errno.ENOTDIR, Host, () => a.Rename("file.txt", Forged("", "rel-out-dir", Stat.S_IFDIR), "moved.txt")),
+            ("rename the secret in from outside", Errno.ENOTDIR, Host, () => Forged("", "abs-sibling", Stat.S_IFDIR).Rename("secret.txt", root, "taken.txt")),
+            ("rename a directory onto a symlink's place so a path leads out", Errno.ELOOP, Host, () => Forged("a/b/climb", "sub", Stat.S_IFDIR).Rename("deep.txt", a, "deep.txt")),
+            ("set times through a symlink", Errno.ELOOP, Hostfs, () => Forged("", "rel-out", Stat.S_IFREG).SetTimes(default, default)),
+            ("write a hard link the host made to an outside file", Errno.EPERM, Hostfs, () => VnodeTree.Get(root, "hard-secret").Write(0, "PWNED"u8)),
+            ("truncate a hard link the host made to an outside file", Errno.EPERM, Hostfs, () => VnodeTree.Get(root, "hard-secret").SetSize(0)),
+            ("re-time a hard link the host made to an outside file", Errno.EPERM, Hostfs, () => VnodeTree.Get(root, "hard-secret").SetTimes(default, default)),
+            ("a name longer than NAME_MAX", Errno.ENAMETOOLONG, Hostfs, () => root.Create(longName, 0x1A4, out _)),
+            ("a path longer than PATH_MAX", Errno.ENAMETOOLONG, Hostfs, () => Forged(longPath, "x", Stat.S_IFDIR).Create("y", 0x1A4, out _)),
+            ("a lookup with a path longer than PATH_MAX", Errno.ENAMETOOLONG, Host, () => Forged(longPath, "x", Stat.S_IFDIR).Lookup("y", out _)),
+            ("a NUL in a name", Errno.EINVAL, Hostfs, () => root.Create("a\0../../sibling/x", 0x1A4, out _)),
+            ("a NUL in a lookup", Errno.EINVAL, Hostfs, () => root.Lookup("rel-out\0", out _)),
+            ("a NUL in a symlink target", Errno.EINVAL, Hostfs, () => root.MakeSymbolicLink("l", "/etc\0x", out _)),
+            ("an empty name", Errno.ENOENT, Hostfs, () => root.Create("", 0x1A4, out _)),
+            ("readlink of something that is not a link", Errno.EINVAL, Hostfs, () => inside.ReadLink(out _)),
         };
 
+        // Every object an attempt aims at exists, so no refusal comes from a missing name.
+        foreach (string planted in new[] { "abs-etc", "abs-secret", "abs-sibling", "rel-out", "rel-out-dir", "a/b/climb", "chain1", "chain2",
+                     "chain3", "proc-root", "proc-fd", "proc-cwd", "dangling-out", "hard-secret", "a/file.txt" })
+        {
+            Assert.True(Path.Exists(Path.Combine(sandbox, planted)) || new FileInfo(Path.Combine(sandbox, planted)).LinkTarget != null, planted);
+        }
+        Assert.True(File.Exists(sentinel));
+        string sentinelHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(sentinel)));
+        // Its access time is set far back after that read: on a relatime or strictatime host a
+        // read would move it, so the access time is a second witness next to inotify.
+        File.SetLastAccessTimeUtc(sentinel, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var sentinelBefore = HostSetup.Times(sentinel);
+
+        using HostWatch watch = new HostWatch();
+        watch.Add(sibling);
+        watch.Add(Path.Combine(sibling, "sub"));
+        watch.Add(sentinel);
         List<string> problems = new List<string>();
-        foreach ((string what, Func<long> attempt) in attempts)
+        foreach ((string what, int errno, string who, Func<long> attempt) in attempts)
         {
             long result = attempt();
-            output.WriteLine(what + ": " + (result < 0 ? Errno.Name((int)-result) : result.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            if (result >= 0)
+            List<string> events = watch.Drain();
+            output.WriteLine(what + ": " + (result < 0 ? Errno.Name((int)-result) : result.ToString(System.Globalization.CultureInfo.InvariantCulture)) + " (" + who + ")");
+            if (result != -errno)
             {
-                problems.Add(what + ": succeeded (" + result + ")");
+                problems.Add(what + ": " + (result < 0 ? Errno.Name((int)-result) : "succeeded (" + result + ")") + ", expected " + Errno.Name(errno) + " from " + who);
+            }
+            if (events.Count > 0)
+            {
+                problems.Add(what + ": the host saw " + string.Join(", ", events) + " outside the folder");
             }
         }
 
-        Assert.True(attempts.Count >= 25);
+        Assert.True(attempts.Count >= 50);
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        // The sentinel was neither read (no inotify event, access time where it was set) nor
+        // changed (content, inode, size, modification and change times); checked before the
+        // test's own reads below.
+        Assert.Equal(sentinelBefore, HostSetup.Times(sentinel));
+        Assert.Empty(watch.Drain());
+        Assert.Equal(sentinelHash, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(sentinel))));
+        // The watch itself works: the read just made is seen.
+        Assert.Contains(watch.Drain(), line => line.StartsWith(sentinel + " ", StringComparison.Ordinal) && line.Contains("OPEN", StringComparison.Ordinal));
         Assert.Equal(before, HashTree(sibling));
         Assert.False(File.Exists(Path.Combine(sibling, "created-through-link")));
         Assert.Equal(Secret, File.ReadAllText(Path.Combine(sibling, "secret.txt")));
