@@ -25,7 +25,7 @@ using System;
 // changed (EPERM), since its other names may lie outside. The kernel cannot create such a link:
 // both names of linkat resolve beneath the root. Read-only mounts refuse every change with EROFS
 // here as well as in the VFS. Without openat2 (Linux before 5.6) the mount is refused: there is
-// no safe fallback.
+// no safe fallback. FIFOs, sockets and device nodes are never opened (OpenRegular).
 //
 // Limits, by design: the threat is the program, not the host. The kernel can never move anything
 // out of the folder, but if the host itself moves a directory out while one call holds it open

@@ -20,6 +20,7 @@ internal sealed class HostWatch : IDisposable
     public const uint IN_CLOSE_WRITE = 0x8;
     public const uint IN_CLOSE_NOWRITE = 0x10;
     public const uint IN_OPEN = 0x20;
+    public const uint IN_MOVE_SELF = 0x800;
     public const uint IN_ALL_EVENTS = 0xFFF;
     private const int IN_NONBLOCK = 0x800;
     private const int IN_CLOEXEC = 0x80000;
