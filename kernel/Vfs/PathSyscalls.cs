@@ -21,7 +21,9 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Mkdirat, checkedName);
         }
-        long made = parent.Vnode.MakeDirectory(last, mode & ~VfsOpen.Umask & 0xFFF, out _);
+        // Linux's vfs_mkdir keeps the permission and sticky bits only: a new directory is never
+        // set-user-ID or set-group-ID by its mode (NOTE: S_IRWXUGO | S_ISVTX, linux/stat.h).
+        long made = parent.Vnode.MakeDirectory(last, mode & ~VfsOpen.Umask & 0x3FF, out _);
         return kernel.Return(SyscallNumber.Mkdirat, made);
     }
 
@@ -154,22 +156,24 @@ internal static partial class Sys
     }
 
     // utimensat(2): times is empty (both now) or two entries, access then modification, each
-    // a time, UTIME_NOW or UTIME_OMIT in Nanoseconds. A null path sets the file open on dirfd.
+    // a time, UTIME_NOW or UTIME_OMIT in Nanoseconds. A null path sets the file open on dirfd
+    // (futimens). Linux's order of checks: both UTIME_OMIT succeeds at once (the path is not even
+    // looked at), then the flags (none for futimens), the path or fd, the nanoseconds, and the
+    // read-only mount.
     [Syscall(SyscallNumber.Utimensat)]
     internal static long Utimensat(Kernel kernel, int dirfd, string? path, ReadOnlySpan<Timespec> times, int flags)
     {
-        if ((flags & ~OpenFlags.AT_SYMLINK_NOFOLLOW) != 0 || (times.Length != 0 && times.Length != 2))
+        if (times.Length != 0 && times.Length != 2)
         {
             return kernel.Return(SyscallNumber.Utimensat, -Errno.EINVAL);
         }
-        for (int index = 0; index < times.Length; index++)
+        if (times.Length == 2 && times[0].Nanoseconds == OpenFlags.UTIME_OMIT && times[1].Nanoseconds == OpenFlags.UTIME_OMIT)
         {
-            long nanoseconds = times[index].Nanoseconds;
-            if (nanoseconds != OpenFlags.UTIME_NOW && nanoseconds != OpenFlags.UTIME_OMIT &&
-                (nanoseconds < 0 || nanoseconds >= Timespec.NanosecondsPerSecond))
-            {
-                return kernel.Return(SyscallNumber.Utimensat, -Errno.EINVAL);
-            }
+            return kernel.Return(SyscallNumber.Utimensat, 0);
+        }
+        if ((flags & ~(path == null ? 0 : OpenFlags.AT_SYMLINK_NOFOLLOW)) != 0)
+        {
+            return kernel.Return(SyscallNumber.Utimensat, -Errno.EINVAL);
         }
         VfsLocation? location;
         if (path == null)
@@ -188,9 +192,14 @@ internal static partial class Sys
                 return kernel.Return(SyscallNumber.Utimensat, found);
             }
         }
-        if (times.Length == 2 && times[0].Nanoseconds == OpenFlags.UTIME_OMIT && times[1].Nanoseconds == OpenFlags.UTIME_OMIT)
+        for (int index = 0; index < times.Length; index++)
         {
-            return kernel.Return(SyscallNumber.Utimensat, 0);
+            long nanoseconds = times[index].Nanoseconds;
+            if (nanoseconds != OpenFlags.UTIME_NOW && nanoseconds != OpenFlags.UTIME_OMIT &&
+                (nanoseconds < 0 || nanoseconds >= Timespec.NanosecondsPerSecond))
+            {
+                return kernel.Return(SyscallNumber.Utimensat, -Errno.EINVAL);
+            }
         }
         if (location.Mount.ReadOnly)
         {

@@ -11,13 +11,22 @@ using Xunit.Abstractions;
 
 // The VFS and ramfs against Linux's tmpfs: seeded random sequences of file operations run
 // through our syscalls on a ramfs at "/" and through real Linux syscalls in a fresh directory
-// under /dev/shm. Every result, errno, byte read and sorted directory listing must match, and
-// so must the whole tree at the end. A mismatch prints the seed and the shortest failing
-// sequence found. UNIKRAFT_DIFF_SEQUENCES runs more sequences, UNIKRAFT_DIFF_SEED starts at that seed (alone: runs
-// only that one).
+// under /dev/shm. Every result, errno, byte read, sorted directory listing, mode (type and
+// permission bits, after the umask 022 both sides have) and access and modification time must
+// match, and so must the whole tree at the end. Times are compared as what they were set to:
+// one of the explicit times utimensat and futimens set (past, before 1970, after 2038), or
+// "now" (the kernel's clock and the host's differ); access times of symbolic links are left
+// out (Linux moves them on every readlink and walk through the link, the kernel never does, as
+// a noatime mount). A mismatch prints the seed and the shortest failing sequence found.
+// UNIKRAFT_DIFF_SEQUENCES runs more sequences, UNIKRAFT_DIFF_SEED starts at that seed (alone:
+// runs only that one).
+//
+// The second test runs the Linux side in a chroot, so absolute paths, absolute link targets and
+// ".." above the root mean on Linux what they mean to the kernel; chroot needs CAP_SYS_CHROOT.
 public class DifferentialTests
 {
     private const int DefaultSequences = 10000;
+    private const int DefaultJailedSequences = 3000;
     private const int OperationsPerSequence = 50;
 
     private readonly ITestOutputHelper output;
@@ -30,37 +39,63 @@ public class DifferentialTests
     [Fact]
     public void RandomFileOperations_MatchLinuxTmpfs()
     {
+        RunSequences(jailed: false, DefaultSequences);
+    }
+
+    [HostCapabilityFact(HostCapability.SysChroot)]
+    public void RandomFileOperations_WithAbsolutePathsAndDotDotAboveTheRoot_MatchLinuxInAChroot()
+    {
+        HostCapabilities.Require(HostCapability.SysChroot);
+        RunSequences(jailed: true, DefaultJailedSequences);
+    }
+
+    private void RunSequences(bool jailed, int defaultSequences)
+    {
         // Without Linux and its tmpfs there is nothing to compare with: that is a failure that says
         // why, never a pass.
         Assert.True(OperatingSystem.IsLinux() && System.IO.Directory.Exists("/dev/shm"),
             "the differential test compares with Linux's tmpfs under /dev/shm, and this machine has none");
-        int sequences = ReadCount("UNIKRAFT_DIFF_SEQUENCES", DefaultSequences);
+        int sequences = ReadCount("UNIKRAFT_DIFF_SEQUENCES", defaultSequences);
         int firstSeed = ReadCount("UNIKRAFT_DIFF_SEED", 1);
         if (Environment.GetEnvironmentVariable("UNIKRAFT_DIFF_SEED") != null &&
             Environment.GetEnvironmentVariable("UNIKRAFT_DIFF_SEQUENCES") == null)
         {
             sequences = 1;
         }
-        using DiffRoot root = new DiffRoot();
+        using DiffRoot root = new DiffRoot(jailed);
         Stopwatch watch = Stopwatch.StartNew();
-        for (int seed = firstSeed; seed < firstSeed + sequences; seed++)
+        // The Linux side runs on a thread of its own: its umask (and, jailed, its root) are that
+        // thread's only.
+        LinuxJail.RunOnOwnThread(() =>
         {
-            List<FileOp> ops = FileOp.Generate(seed, OperationsPerSequence);
-            string? failure = root.Run(ops);
-            if (failure != null)
+            for (int seed = firstSeed; seed < firstSeed + sequences; seed++)
             {
-                List<FileOp> shortest = Shrink(root, ops);
-                string? shortFailure = root.Run(shortest);
-                Assert.Fail("seed " + seed + " differs from Linux: " + failure + Environment.NewLine +
-                    "shortest failing sequence (" + shortest.Count + " ops):" + Environment.NewLine +
-                    string.Join(Environment.NewLine, shortest.Select(op => "  " + op)) + Environment.NewLine +
-                    "its difference: " + shortFailure);
+                List<FileOp> ops = FileOp.Generate(seed, OperationsPerSequence, jailed);
+                string? failure = root.Run(ops);
+                if (failure != null)
+                {
+                    List<FileOp> shortest = Shrink(root, ops);
+                    string? shortFailure = root.Run(shortest);
+                    Assert.Fail("seed " + seed + (jailed ? " (jailed)" : "") + " differs from Linux: " + failure + Environment.NewLine +
+                        "shortest failing sequence (" + shortest.Count + " ops):" + Environment.NewLine +
+                        string.Join(Environment.NewLine, shortest.Select(op => "  " + op)) + Environment.NewLine +
+                        "its difference: " + shortFailure);
+                }
             }
-        }
+        });
         output.WriteLine(sequences + " sequences of " + OperationsPerSequence + " operations in " + watch.ElapsedMilliseconds + " ms");
         foreach (KeyValuePair<string, int> outcome in root.Outcomes.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             output.WriteLine(outcome.Key + ": " + outcome.Value);
+        }
+        // The sequences reached what they are for: created modes, explicit and "now" times,
+        // and, jailed, absolute paths and ".." above the root that succeed.
+        Assert.True(root.Outcomes.GetValueOrDefault("utimensat ok") > 0 && root.Outcomes.GetValueOrDefault("futimens ok") > 0,
+            "no utimensat or futimens succeeded");
+        if (jailed)
+        {
+            Assert.True(root.Outcomes.GetValueOrDefault("absolute ok") > 0 && root.Outcomes.GetValueOrDefault("dotdot-above-root ok") > 0,
+                "no operation on an absolute path or a path through .. above the root succeeded");
         }
     }
 
@@ -108,25 +143,29 @@ internal sealed class DiffRoot : IDisposable
 {
     private readonly string path;
     private readonly int rootFd;
+    private readonly LinuxJail? jail;
 
     // How often each operation ended with each result class (a number, an errno, a listing),
     // so a run shows which paths the sequences exercised.
     public Dictionary<string, int> Outcomes { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
 
-    public DiffRoot()
+    public DiffRoot(bool jailed)
     {
         path = "/dev/shm/unikraft-diff-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
         System.IO.Directory.CreateDirectory(path + "/root");
         rootFd = (int)LinuxFiles.OpenAt(OpenFlags.AT_FDCWD, path + "/root", OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, 0);
         Assert.True(rootFd >= 0, "cannot open " + path + "/root: " + rootFd);
+        jail = jailed ? new LinuxJail(rootFd) : null;
     }
 
     // Runs ops on a fresh kernel and a fresh Linux directory; null when both agree throughout.
     public string? Run(List<FileOp> ops)
     {
         LinuxFiles.Empty(rootFd);
+        // The Linux root outlives a run: its times go back to "now", as a fresh ramfs root's.
+        LinuxFiles.Utimensat(rootFd, ".", null, 0);
         KernelSide ours = new KernelSide();
-        LinuxSide linux = new LinuxSide(rootFd);
+        LinuxSide linux = new LinuxSide(rootFd, jail);
         List<(long Ours, long Linux)> handles = new List<(long, long)>();
         try
         {
@@ -137,6 +176,12 @@ internal sealed class DiffRoot : IDisposable
                 string linuxResult = ops[index].Apply(linux, handles, false, ref pending);
                 string outcome = ops[index].Kind + " " + (ourResult.StartsWith('-') ? ourResult : ourResult.StartsWith("skip", StringComparison.Ordinal) ? "skip" : "ok");
                 Outcomes[outcome] = Outcomes.GetValueOrDefault(outcome) + 1;
+                string? pathClass = ops[index].UsesPath ? FileOp.PathClass(ops[index].Path) : null;
+                if (pathClass != null)
+                {
+                    string classOutcome = pathClass + (ourResult.StartsWith('-') ? " " + ourResult : " ok");
+                    Outcomes[classOutcome] = Outcomes.GetValueOrDefault(classOutcome) + 1;
+                }
                 if (ourResult != linuxResult)
                 {
                     return "op " + index + " " + ops[index] + ": ours " + ourResult + ", Linux " + linuxResult;
@@ -166,6 +211,7 @@ internal sealed class DiffRoot : IDisposable
     public void Dispose()
     {
         LinuxFiles.Empty(rootFd);
+        jail?.Dispose();
         LinuxFiles.Call(LinuxFiles.Close, rootFd);
         System.IO.Directory.Delete(path, true);
     }
@@ -186,13 +232,12 @@ internal sealed class DiffRoot : IDisposable
                 continue;
             }
             string child = directory + "/" + name;
-            side.Stat(child, OpenFlags.AT_SYMLINK_NOFOLLOW, out int mode, out long size, out long linkCount);
-            int type = mode & Stat.S_IFMT;
-            builder.Append(child).Append(' ').Append(type.ToString("x", CultureInfo.InvariantCulture))
-                .Append(" nlink=").Append(linkCount);
+            side.Stat(child, OpenFlags.AT_SYMLINK_NOFOLLOW, out FileFacts facts);
+            int type = facts.Mode & Stat.S_IFMT;
+            builder.Append(child).Append(' ').Append(FileOp.StatText(facts));
             if (type == Stat.S_IFREG)
             {
-                builder.Append(" size=").Append(size).Append(' ').Append(FileOp.Cat(side, child));
+                builder.Append(' ').Append(FileOp.Cat(side, child));
             }
             else if (type == Stat.S_IFLNK)
             {
@@ -221,16 +266,49 @@ internal sealed class FileOp
         "a/", "d/", "d/.", "d/../a", "d//b", "d/e/../a", "c/a", ".", "e/", "d/e/",
     };
 
+    // Jailed runs add paths that are absolute or climb above the root: the kernel and a chroot
+    // both stop ".." at "/".
+    private static readonly string[] JailedPaths =
+    {
+        "/a", "/b", "/d", "/d/a", "/d/e", "/d/e/a", "/e/b", "/", "/.", "/..", "..", "../a", "../d/b", "../../e", "d/../../a",
+        "/../d", "/../../b", "d/e/../../../e/a", "../d/", "/d/../..",
+    };
+
     private static readonly string[] Targets = { "a", "b", "d", "e", "d/a", "x", "e/a", "c", "a/" };
+
+    private static readonly string[] JailedTargets = { "/a", "/d", "/d/e/a", "/../b", "../a", "../../d", "/", "..", "/x" };
 
     private static readonly string[] Kinds =
     {
         "open", "open", "open", "open", "open", "close", "mkdir", "read", "read", "write", "write", "write", "pread", "pwrite",
         "lseek", "lseek", "ftruncate", "rename", "rename", "unlink", "mkdir", "mkdir", "rmdir", "symlink",
         "readlink", "link", "getdents", "stat", "stat", "fstat", "cat", "dup", "openat", "getdents-handle", "getdents-handle",
+        "utimensat", "utimensat", "futimens",
     };
 
-    private FileOp(string kind, string path, string path2, int flags, int handle, long offset, int length, byte fill)
+    // Creation modes, with set-user-ID, set-group-ID and sticky bits: 0644, 0777, 0, 07777,
+    // 0444, 04666 for files, 0755, 0777, 07777, 01777, 0, 02755 for directories.
+    private static readonly int[] FileModes = { 0x1A4, 0x1FF, 0x0, 0xFFF, 0x124, 0x9B6 };
+
+    private static readonly int[] DirectoryModes = { 0x1ED, 0x1FF, 0xFFF, 0x3FF, 0x0, 0x5ED };
+
+    // The explicit times utimensat and futimens set: 2001, 2000 at its last nanosecond, a day
+    // and a second before 1970, 2100 (past 2038), and one second after the epoch. A stat shows
+    // a time as "E<index>" when it is one of these, else "now".
+    private static readonly (long Seconds, long Nanoseconds)[] ExplicitTimes =
+    {
+        (1_000_000_000, 500_000_000), (978_307_199, 999_999_999), (-86_401, 1), (4_102_444_800, 250_000_000), (1, 0),
+    };
+
+    // One time of a utimensat pair: an explicit time, UTIME_NOW, UTIME_OMIT, or an invalid
+    // nanosecond count (EINVAL).
+    private static readonly (long Seconds, long Nanoseconds)[] TimeChoices =
+    {
+        ExplicitTimes[0], ExplicitTimes[1], ExplicitTimes[2], ExplicitTimes[3], ExplicitTimes[4],
+        (5, OpenFlags.UTIME_NOW), (5, OpenFlags.UTIME_OMIT), (5, OpenFlags.UTIME_OMIT), (5, 1_000_000_000), (5, -1),
+    };
+
+    private FileOp(string kind, string path, string path2, int flags, int handle, long offset, int length, byte fill, int mode, long[]? times)
     {
         Kind = kind;
         Path = path;
@@ -240,7 +318,19 @@ internal sealed class FileOp
         Offset = offset;
         Length = length;
         Fill = fill;
+        Mode = mode;
+        Times = times;
     }
+
+    public int Mode { get; }
+
+    // Whether the operation takes Path (the others work on a handle).
+    public bool UsesPath => Kind is "open" or "openat" or "mkdir" or "unlink" or "rename" or "symlink" or "readlink" or "link" or
+        "stat" or "getdents" or "cat" or "utimensat";
+
+    // utimensat's times: null for "both now", else access then modification (seconds,
+    // nanoseconds).
+    public long[]? Times { get; }
 
     public string Kind { get; }
 
@@ -258,16 +348,20 @@ internal sealed class FileOp
 
     public byte Fill { get; }
 
-    public static List<FileOp> Generate(int seed, int count)
+    public static List<FileOp> Generate(int seed, int count, bool jailed)
     {
         Random random = new Random(seed);
         List<FileOp> ops = new List<FileOp>(count);
         for (int index = 0; index < count; index++)
         {
             string kind = Kinds[random.Next(Kinds.Length)];
-            string path = Paths[random.Next(Paths.Length)];
-            string path2 = kind == "symlink" ? Targets[random.Next(Targets.Length)] : Paths[random.Next(Paths.Length)];
+            string path = PickPath(random, jailed);
+            string path2 = kind == "symlink"
+                ? (jailed && random.Next(2) == 0 ? JailedTargets[random.Next(JailedTargets.Length)] : Targets[random.Next(Targets.Length)])
+                : PickPath(random, jailed);
             int flags = 0;
+            int mode = 0;
+            long[]? times = null;
             switch (kind)
             {
                 case "open":
@@ -279,6 +373,10 @@ internal sealed class FileOp
                     flags |= random.Next(5) == 0 ? OpenFlags.O_APPEND : 0;
                     flags |= random.Next(10) == 0 ? OpenFlags.O_DIRECTORY : 0;
                     flags |= random.Next(10) == 0 ? OpenFlags.O_NOFOLLOW : 0;
+                    mode = FileModes[random.Next(FileModes.Length)];
+                    break;
+                case "mkdir":
+                    mode = DirectoryModes[random.Next(DirectoryModes.Length)];
                     break;
                 case "rename":
                     flags = random.Next(3) == 0 ? OpenFlags.RENAME_NOREPLACE : 0;
@@ -296,12 +394,49 @@ internal sealed class FileOp
                 case "lseek":
                     flags = random.Next(10) == 0 ? 7 : random.Next(3);
                     break;
+                case "utimensat":
+                case "futimens":
+                    int flagChoice = random.Next(12);
+                    flags = kind == "futimens" ? (flagChoice == 0 ? OpenFlags.AT_SYMLINK_NOFOLLOW : 0)
+                        : flagChoice == 0 ? 0x4 : flagChoice < 6 ? OpenFlags.AT_SYMLINK_NOFOLLOW : 0;
+                    if (random.Next(6) != 0)
+                    {
+                        (long accessSeconds, long accessNanoseconds) = TimeChoices[random.Next(TimeChoices.Length)];
+                        (long modifySeconds, long modifyNanoseconds) = TimeChoices[random.Next(TimeChoices.Length)];
+                        times = new[] { accessSeconds, accessNanoseconds, modifySeconds, modifyNanoseconds };
+                    }
+                    break;
             }
             long offset = kind == "lseek" ? random.Next(-20, 120) : kind == "ftruncate" ? random.Next(-2, 100) : random.Next(0, 100);
             int length = kind == "readlink" ? random.Next(0, 6) : kind == "getdents" ? random.Next(16, 200) : random.Next(0, 64);
-            ops.Add(new FileOp(kind == "rmdir" ? "unlink" : kind, path, path2, flags, random.Next(16), offset, length, (byte)random.Next(256)));
+            ops.Add(new FileOp(kind == "rmdir" ? "unlink" : kind, path, path2, flags, random.Next(16), offset, length, (byte)random.Next(256),
+                mode, times));
         }
         return ops;
+    }
+
+    // "absolute" or "dotdot-above-root" for the jailed paths, so a run can show it reached them.
+    public static string? PathClass(string path)
+    {
+        if (Array.IndexOf(JailedPaths, path) < 0)
+        {
+            return null;
+        }
+        int depth = 0;
+        foreach (string component in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            depth += component == ".." ? -1 : component == "." ? 0 : 1;
+            if (depth < 0)
+            {
+                return "dotdot-above-root";
+            }
+        }
+        return path.StartsWith('/') ? "absolute" : null;
+    }
+
+    private static string PickPath(Random random, bool jailed)
+    {
+        return jailed && random.Next(3) == 0 ? JailedPaths[random.Next(JailedPaths.Length)] : Paths[random.Next(Paths.Length)];
     }
 
     // Runs the operation on one side and describes what it returned; ours says which side, so
@@ -318,7 +453,7 @@ internal sealed class FileOp
         {
             case "open":
             {
-                long result = side.Open(Path, Flags, 0x1A4);
+                long result = side.Open(Path, Flags, Mode);
                 Remember(handles, ours, result, ref pending);
                 return DescribeFd(result);
             }
@@ -338,7 +473,7 @@ internal sealed class FileOp
                 {
                     return "skip";
                 }
-                long result = side.OpenAt(fd, Path, Flags, 0x1A4);
+                long result = side.OpenAt(fd, Path, Flags, Mode);
                 Remember(handles, ours, result, ref pending);
                 return DescribeFd(result);
             }
@@ -394,7 +529,7 @@ internal sealed class FileOp
                 }
                 // A directory's position is the file system's own cookie (tmpfs's differ from
                 // ours), so on a directory only a rewind is compared, and only its success.
-                if (side.Fstat(fd, out int mode, out _, out _) == 0 && (mode & Stat.S_IFMT) == Stat.S_IFDIR)
+                if (side.Fstat(fd, out FileFacts directory) == 0 && (directory.Mode & Stat.S_IFMT) == Stat.S_IFDIR)
                 {
                     long rewound = side.Lseek(fd, 0, OpenFlags.SEEK_SET);
                     return rewound < 0 ? Describe(rewound) : "rewound";
@@ -409,15 +544,15 @@ internal sealed class FileOp
                 {
                     return "skip";
                 }
-                long result = side.Fstat(fd, out int mode, out long size, out long linkCount);
-                return Describe(result) + (result == 0 ? " " + StatText(mode, size, linkCount) : "");
+                long result = side.Fstat(fd, out FileFacts facts);
+                return Describe(result) + (result == 0 ? " " + StatText(facts) : "");
             }
             case "rename":
                 return Describe(side.Rename(Path, Path2, Flags));
             case "unlink":
                 return Describe(side.Unlink(Path, Flags));
             case "mkdir":
-                return Describe(side.Mkdir(Path, 0x1ED));
+                return Describe(side.Mkdir(Path, Mode));
             case "symlink":
                 return Describe(side.Symlink(Path2, Path));
             case "link":
@@ -430,9 +565,13 @@ internal sealed class FileOp
             }
             case "stat":
             {
-                long result = side.Stat(Path, Flags, out int mode, out long size, out long linkCount);
-                return Describe(result) + (result == 0 ? " " + StatText(mode, size, linkCount) : "");
+                long result = side.Stat(Path, Flags, out FileFacts facts);
+                return Describe(result) + (result == 0 ? " " + StatText(facts) : "");
             }
+            case "utimensat":
+                return Describe(side.Utimensat(Path, -1, Times, Flags));
+            case "futimens":
+                return fd < 0 ? "skip" : Describe(side.Utimensat(null, fd, Times, Flags));
             case "getdents":
             {
                 List<string> names = List(side, Path, Length, out long opened);
@@ -501,13 +640,15 @@ internal sealed class FileOp
     {
         switch (Kind)
         {
-            case "open": return "open(\"" + Path + "\", " + OpenFlagsText(Flags) + ")";
-            case "openat": return "openat(handle " + Handle + ", \"" + Path + "\", " + OpenFlagsText(Flags) + ")";
+            case "open": return "open(\"" + Path + "\", " + OpenFlagsText(Flags) + ", 0" + Convert.ToString(Mode, 8) + ")";
+            case "openat": return "openat(handle " + Handle + ", \"" + Path + "\", " + OpenFlagsText(Flags) + ", 0" + Convert.ToString(Mode, 8) + ")";
             case "rename": return "renameat2(\"" + Path + "\", \"" + Path2 + "\", " + Flags + ")";
             case "link": return "linkat(\"" + Path + "\", \"" + Path2 + "\", " + Flags + ")";
             case "symlink": return "symlink(\"" + Path2 + "\", \"" + Path + "\")";
             case "unlink": return (Flags != 0 ? "rmdir" : "unlink") + "(\"" + Path + "\")";
-            case "mkdir":
+            case "utimensat": return "utimensat(\"" + Path + "\", " + TimesText(Times) + ", flags " + Flags + ")";
+            case "futimens": return "futimens(handle " + Handle + ", " + TimesText(Times) + ", flags " + Flags + ")";
+            case "mkdir": return "mkdir(\"" + Path + "\", 0" + Convert.ToString(Mode, 8) + ")";
             case "cat":
             case "getdents":
             case "stat":
@@ -555,10 +696,28 @@ internal sealed class FileOp
         return result < 0 ? Describe(result) : "fd";
     }
 
-    private static string StatText(int mode, long size, long linkCount)
+    public static string StatText(FileFacts facts)
     {
-        int type = mode & Stat.S_IFMT;
-        return "type=" + type.ToString("x", CultureInfo.InvariantCulture) + " size=" + size + " nlink=" + linkCount;
+        int type = facts.Mode & Stat.S_IFMT;
+        return "type=" + type.ToString("x", CultureInfo.InvariantCulture) + " mode=" + Convert.ToString(facts.Mode & 0xFFF, 8) +
+            " size=" + facts.Size + " nlink=" + facts.LinkCount +
+            " atime=" + (type == Stat.S_IFLNK ? "-" : TimeText(facts.AccessSeconds, facts.AccessNanoseconds)) +
+            " mtime=" + TimeText(facts.ModifySeconds, facts.ModifyNanoseconds);
+    }
+
+    private static string TimeText(long seconds, long nanoseconds)
+    {
+        int index = Array.IndexOf(ExplicitTimes, (seconds, nanoseconds));
+        return index < 0 ? "now" : "E" + index.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static string TimesText(long[]? times)
+    {
+        if (times == null)
+        {
+            return "NULL";
+        }
+        return "{" + TimeText(times[0], times[1]) + "/" + times[0] + "." + times[1] + ", " + TimeText(times[2], times[3]) + "/" + times[2] + "." + times[3] + "}";
     }
 
     private static string OpenFlagsText(int flags)

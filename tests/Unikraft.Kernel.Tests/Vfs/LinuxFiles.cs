@@ -28,6 +28,7 @@ internal static class LinuxFiles
     public const long Readlinkat = 267;
     public const long Renameat2 = 316;
     public const long Fstat = 5;
+    public const long UtimensatCall = 280;
 
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static extern long RawSyscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5);
@@ -135,29 +136,56 @@ internal static class LinuxFiles
         return WithPinned(a => Call(Getdents64, fd, a[0], buffer.Length), buffer);
     }
 
-    // The fields the differential test compares: type bits, size and link count.
-    public static long StatAt(int dirfd, string path, int flags, out int mode, out long size, out long linkCount)
+    // The fields the differential test compares: mode, size, link count, access and
+    // modification times.
+    public static long StatAt(int dirfd, string path, int flags, out FileFacts facts)
     {
         byte[] buffer = new byte[144];
         long result = WithPinned(a => Call(Newfstatat, dirfd, a[0], a[1], flags), CString(path), buffer);
-        ParseStat(buffer, out mode, out size, out linkCount);
+        facts = ParseStat(buffer);
         return result;
     }
 
-    public static long FstatFd(int fd, out int mode, out long size, out long linkCount)
+    public static long StatAt(int dirfd, string path, int flags, out int mode, out long size, out long linkCount)
+    {
+        long result = StatAt(dirfd, path, flags, out FileFacts facts);
+        mode = facts.Mode;
+        size = facts.Size;
+        linkCount = facts.LinkCount;
+        return result;
+    }
+
+    public static long FstatFd(int fd, out FileFacts facts)
     {
         byte[] buffer = new byte[144];
         long result = WithPinned(a => Call(Fstat, fd, a[0]), buffer);
-        ParseStat(buffer, out mode, out size, out linkCount);
+        facts = ParseStat(buffer);
         return result;
     }
 
-    // NOTE: x86-64 struct stat: st_nlink at 16, st_mode at 24, st_size at 48 (asm/stat.h).
-    private static void ParseStat(byte[] buffer, out int mode, out long size, out long linkCount)
+    // utimensat(2); path null is futimens(2) on dirfd, times null is "both now".
+    public static long Utimensat(int dirfd, string? path, long[]? times, int flags)
     {
-        linkCount = BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(16));
-        mode = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(24));
-        size = BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(48));
+        byte[] timeBytes = new byte[32];
+        if (times != null)
+        {
+            for (int index = 0; index < 4; index++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(timeBytes.AsSpan(index * 8), times[index]);
+            }
+        }
+        return WithPinned(a => Call(UtimensatCall, dirfd, path == null ? 0 : a[0], times == null ? 0 : a[1], flags),
+            CString(path ?? ""), timeBytes);
+    }
+
+    // NOTE: x86-64 struct stat: st_nlink at 16, st_mode at 24, st_size at 48, st_atime and
+    // st_atime_nsec at 72 and 80, st_mtime and st_mtime_nsec at 88 and 96 (asm/stat.h).
+    private static FileFacts ParseStat(byte[] buffer)
+    {
+        return new FileFacts(BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(24)), BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(48)),
+            BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(16)), BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(72)),
+            BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(80)), BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(88)),
+            BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(96)));
     }
 
     // The names in linux_dirent64 records.
