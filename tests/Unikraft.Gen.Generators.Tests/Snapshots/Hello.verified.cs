@@ -1360,5 +1360,5 @@ namespace Unikraft.Generated
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 27 of 73 files, 214 of 1218 members (plus the app-facing API, whole)
+// Kernel source: 27 of 73 files, 214 of 1223 members (plus the app-facing API, whole)
 // END MANIFEST

@@ -2270,7 +2270,9 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Mkdirat, checkedName);
         }
-        long made = parent.Vnode.MakeDirectory(last, mode & ~VfsOpen.Umask & 0xFFF, out _);
+        // Linux's vfs_mkdir keeps the permission and sticky bits only: a new directory is never
+        // set-user-ID or set-group-ID by its mode (NOTE: S_IRWXUGO | S_ISVTX, linux/stat.h).
+        long made = parent.Vnode.MakeDirectory(last, mode & ~VfsOpen.Umask & 0x3FF, out _);
         return kernel.Return(SyscallNumber.Mkdirat, made);
     }
 
@@ -3535,5 +3537,5 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 40 of 73 files, 398 of 1218 members (plus the app-facing API, whole)
+// Kernel source: 40 of 73 files, 398 of 1223 members (plus the app-facing API, whole)
 // END MANIFEST

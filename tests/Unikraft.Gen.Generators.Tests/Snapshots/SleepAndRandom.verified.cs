@@ -1941,5 +1941,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 37 of 73 files, 276 of 1218 members (plus the app-facing API, whole)
+// Kernel source: 37 of 73 files, 276 of 1223 members (plus the app-facing API, whole)
 // END MANIFEST
