@@ -92,6 +92,8 @@ public class DifferentialTests
         // and, jailed, absolute paths and ".." above the root that succeed.
         Assert.True(root.Outcomes.GetValueOrDefault("utimensat ok") > 0 && root.Outcomes.GetValueOrDefault("futimens ok") > 0,
             "no utimensat or futimens succeeded");
+        Assert.True(root.Outcomes.GetValueOrDefault("access ok") > 0 && root.Outcomes.GetValueOrDefault("access -EACCES") > 0,
+            "faccessat never both granted and refused (X_OK on a file without execute bits)");
         if (jailed)
         {
             Assert.True(root.Outcomes.GetValueOrDefault("absolute ok") > 0 && root.Outcomes.GetValueOrDefault("dotdot-above-root ok") > 0,
@@ -283,7 +285,7 @@ internal sealed class FileOp
         "open", "open", "open", "open", "open", "close", "mkdir", "read", "read", "write", "write", "write", "pread", "pwrite",
         "lseek", "lseek", "ftruncate", "rename", "rename", "unlink", "mkdir", "mkdir", "rmdir", "symlink",
         "readlink", "link", "getdents", "stat", "stat", "fstat", "cat", "dup", "openat", "getdents-handle", "getdents-handle",
-        "utimensat", "utimensat", "futimens",
+        "utimensat", "utimensat", "futimens", "access",
     };
 
     // Creation modes, with set-user-ID, set-group-ID and sticky bits: 0644, 0777, 0, 07777,
@@ -326,7 +328,7 @@ internal sealed class FileOp
 
     // Whether the operation takes Path (the others work on a handle).
     public bool UsesPath => Kind is "open" or "openat" or "mkdir" or "unlink" or "rename" or "symlink" or "readlink" or "link" or
-        "stat" or "getdents" or "cat" or "utimensat";
+        "stat" or "getdents" or "cat" or "utimensat" or "access";
 
     // utimensat's times: null for "both now", else access then modification (seconds,
     // nanoseconds).
@@ -377,6 +379,10 @@ internal sealed class FileOp
                     break;
                 case "mkdir":
                     mode = DirectoryModes[random.Next(DirectoryModes.Length)];
+                    break;
+                case "access":
+                    // F_OK, X_OK, W_OK, R_OK, all three, or an unknown bit (EINVAL).
+                    flags = new[] { 0, 1, 1, 2, 4, 7, 8 }[random.Next(7)];
                     break;
                 case "rename":
                     flags = random.Next(3) == 0 ? OpenFlags.RENAME_NOREPLACE : 0;
@@ -572,6 +578,8 @@ internal sealed class FileOp
                 return Describe(side.Utimensat(Path, -1, Times, Flags));
             case "futimens":
                 return fd < 0 ? "skip" : Describe(side.Utimensat(null, fd, Times, Flags));
+            case "access":
+                return Describe(side.Access(Path, Flags));
             case "getdents":
             {
                 List<string> names = List(side, Path, Length, out long opened);
@@ -646,6 +654,7 @@ internal sealed class FileOp
             case "link": return "linkat(\"" + Path + "\", \"" + Path2 + "\", " + Flags + ")";
             case "symlink": return "symlink(\"" + Path2 + "\", \"" + Path + "\")";
             case "unlink": return (Flags != 0 ? "rmdir" : "unlink") + "(\"" + Path + "\")";
+            case "access": return "faccessat(\"" + Path + "\", " + Flags + ")";
             case "utimensat": return "utimensat(\"" + Path + "\", " + TimesText(Times) + ", flags " + Flags + ")";
             case "futimens": return "futimens(handle " + Handle + ", " + TimesText(Times) + ", flags " + Flags + ")";
             case "mkdir": return "mkdir(\"" + Path + "\", 0" + Convert.ToString(Mode, 8) + ")";

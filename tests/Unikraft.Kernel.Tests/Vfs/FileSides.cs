@@ -53,6 +53,9 @@ internal interface IFileSide
     // utimensat(2) on path (relative to the root), or futimens(2) on fd when path is null;
     // times null sets both to now, else access then modification as (seconds, nanoseconds).
     long Utimensat(string? path, int fd, long[]? times, int flags);
+
+    // faccessat(2) with R_OK, W_OK, X_OK bits (or F_OK).
+    long Access(string path, int mode);
 }
 
 // Our kernel: a test kernel with a ramfs mounted at "/", paths relative to the working
@@ -123,6 +126,8 @@ internal sealed class KernelSide : IFileSide
         return Sys.Utimensat(kernel, path == null ? fd : OpenFlags.AT_FDCWD, path, pair, flags);
     }
 
+    public long Access(string path, int mode) => Sys.Faccessat(kernel, OpenFlags.AT_FDCWD, path, mode);
+
     private static FileFacts Facts(Stat stat) => new FileFacts(stat.Mode, stat.Size, stat.LinkCount, stat.AccessTime.Seconds,
         stat.AccessTime.Nanoseconds, stat.ModifyTime.Seconds, stat.ModifyTime.Nanoseconds);
 
@@ -192,6 +197,8 @@ internal sealed class LinuxSide : IFileSide
 
     public long Utimensat(string? path, int fd, long[]? times, int flags) =>
         path == null ? LinuxFiles.Utimensat(fd, null, times, flags) : In(() => LinuxFiles.Utimensat(root, path, times, flags));
+
+    public long Access(string path, int mode) => In(() => LinuxFiles.AccessAt(root, path, mode));
 
     // Calls that take a path run inside the jail, if there is one.
     private long In(Func<long> call)

@@ -29,6 +29,7 @@ internal static class LinuxFiles
     public const long Renameat2 = 316;
     public const long Fstat = 5;
     public const long UtimensatCall = 280;
+    public const long Faccessat = 269;
 
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static extern long RawSyscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5);
@@ -161,6 +162,11 @@ internal static class LinuxFiles
         long result = WithPinned(a => Call(Fstat, fd, a[0]), buffer);
         facts = ParseStat(buffer);
         return result;
+    }
+
+    public static long AccessAt(int dirfd, string path, int mode)
+    {
+        return WithPinned(a => Call(Faccessat, dirfd, a[0], mode), CString(path));
     }
 
     // utimensat(2); path null is futimens(2) on dirfd, times null is "both now".
