@@ -12,8 +12,9 @@ using Xunit.Abstractions;
 // The hostfs sandbox under attack. The host folder "sandbox" has a sibling folder "sibling"
 // holding the secrets every attempt aims at; the host has planted symbolic links of every kind
 // (absolute, relative, chained, dangling, into /proc) and a hard link to a sibling file inside
-// the sandbox beforehand. Each attempt must be refused, and the sibling must hash the same
-// before and after.
+// the sandbox beforehand. Each attempt must be refused with the errno Linux (or hostfs's own
+// check) gives for it, and the sibling must hash the same before and after; a sentinel file in
+// the sibling must never be opened or changed (inotify, statx times, content hash).
 //
 // Some attempts use "forged" vnodes: HostVnode objects built directly with a path the VFS
 // would never produce (an absolute path, "..", a symbolic link taken for a directory). They
