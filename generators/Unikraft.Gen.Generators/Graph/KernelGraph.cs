@@ -30,7 +30,8 @@ namespace Unikraft.Gen.Graph
         // The micro-library folder, such as "Console" or "Platform/Hosted".
         public string Folder { get; }
 
-        // The app-facing API (kernel/Api): emitted unpruned through post-initialization output.
+        // The app-facing API (kernel/Api): its static types by name in post-initialization output,
+        // its members pruned with the kernel.
         public bool IsApi { get; }
 
         // A Library.cs: it describes its library and is never emitted.
