@@ -192,6 +192,12 @@ namespace Unikraft.Gen.Graph
         public int Length { get; }
 
         public int[] Edges { get; }
+
+        // The "feature" of a name table's section ([NameTable]): it is no feature switch; the
+        // section stays while other kept code keeps the constant it names.
+        public const string WhileKept = "(while its constant is kept)";
+
+        public bool IsNameTableSection => Feature == WhileKept;
     }
 
     internal sealed class KernelGraph

@@ -390,14 +390,19 @@ namespace Unikraft.Gen.Kernel
                 return null;
             }
 
-            // Feature guards of features the program does not need, inside members that keep their body.
+            // Feature guards of features the program does not need, inside members that keep their
+            // body, and name-table sections of constants nothing else keeps.
             foreach (GraphGuard guard in _graph.Guards)
             {
-                if (guard.File == file.Index && !Features.Contains(guard.Feature) && _kept[guard.Symbol] && _real[guard.Symbol]
+                bool off = guard.IsNameTableSection ? !Array.Exists(guard.Edges, e => _kept[e]) : !Features.Contains(guard.Feature);
+                if (guard.File == file.Index && off && _kept[guard.Symbol] && _real[guard.Symbol]
                     && !edits.Exists(e => e.Start <= guard.Start && guard.Start + guard.Length <= e.Start + e.Length))
                 {
                     edits.Add((guard.Start, guard.Length, ""));
-                    RemovedGuards.Add(guard.Feature);
+                    if (!guard.IsNameTableSection)
+                    {
+                        RemovedGuards.Add(guard.Feature);
+                    }
                 }
             }
 

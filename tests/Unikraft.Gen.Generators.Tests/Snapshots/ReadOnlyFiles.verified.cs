@@ -446,6 +446,14 @@ namespace Unikraft.Kernel;
 
 using System;
 
+// Marks a method that names constants, one switch section per constant ('case EIO: return "EIO";'):
+// the pruner keeps a section only while other kept code keeps its constant, so a kernel names the
+// values it can produce and no others. A value without its section prints as its number.
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+internal sealed class NameTableAttribute : Attribute
+{
+}
+
 // Marks a method of Sys as the implementation of one syscall number. The pruner replaces the
 // body of a syscall that no call site needs with a stub, keyed by this number.
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
@@ -497,9 +505,9 @@ internal sealed class FileSystemAttribute : Attribute
 // Unikraft.Gen kernel: kernel/Core/Errno.cs, library core (Kernel instance, errno, fd table, kernel log and syscall trace)
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.EPERM
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Errno.ENOENT
-// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Errno.Name -> Errno.EINTR
-// Why it is here: VfsMounts.Mount (boot: mounts ramfs at /) -> Errno.Name -> Errno.EIO
-// Pruned to 32 of 32 members.
+// Why it is here: Kernel.PrintBanner (boot: the boot banner (UnikraftBootBanner)) -> KernelLog.Write -> IPlatform.WriteLog -> HostedPlatform.WriteLog -> HostedCalls.WriteAll -> Errno.EIO
+// Why it is here: Sys.Read (planned: Program.cs:4) -> IFileDescription.Read -> VfsFile.Read -> VfsFile.ReadAt -> IVnode.Read -> DevNode.Read -> Errno.ENXIO
+// Pruned to 17 of 32 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -511,73 +519,44 @@ internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
-    public const int EINTR = 4;
     public const int EIO = 5;
     public const int ENXIO = 6;
     public const int EBADF = 9;
-    public const int EAGAIN = 11;
     public const int EACCES = 13;
-    public const int EFAULT = 14;
-    public const int EBUSY = 16;
     public const int EEXIST = 17;
-    public const int EXDEV = 18;
     public const int ENODEV = 19;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
     public const int EINVAL = 22;
-    public const int ENFILE = 23;
     public const int EMFILE = 24;
-    public const int ENOTTY = 25;
-    public const int EFBIG = 27;
-    public const int ENOSPC = 28;
-    public const int ESPIPE = 29;
     public const int EROFS = 30;
-    public const int EMLINK = 31;
-    public const int ERANGE = 34;
     public const int ENAMETOOLONG = 36;
-    public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
-    public const int EOVERFLOW = 75;
-    public const int EOPNOTSUPP = 95;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
     // number so that no error is ever hidden behind a generic word.
+    [NameTable]
     public static string Name(int errno)
     {
         switch (errno)
         {
             case EPERM: return "EPERM";
             case ENOENT: return "ENOENT";
-            case EINTR: return "EINTR";
             case EIO: return "EIO";
             case ENXIO: return "ENXIO";
             case EBADF: return "EBADF";
-            case EAGAIN: return "EAGAIN";
             case EACCES: return "EACCES";
-            case EFAULT: return "EFAULT";
-            case EBUSY: return "EBUSY";
             case EEXIST: return "EEXIST";
-            case EXDEV: return "EXDEV";
             case ENODEV: return "ENODEV";
             case ENOTDIR: return "ENOTDIR";
             case EISDIR: return "EISDIR";
             case EINVAL: return "EINVAL";
-            case ENFILE: return "ENFILE";
             case EMFILE: return "EMFILE";
-            case ENOTTY: return "ENOTTY";
-            case EFBIG: return "EFBIG";
-            case ENOSPC: return "ENOSPC";
-            case ESPIPE: return "ESPIPE";
             case EROFS: return "EROFS";
-            case EMLINK: return "EMLINK";
-            case ERANGE: return "ERANGE";
             case ENAMETOOLONG: return "ENAMETOOLONG";
-            case ENOSYS: return "ENOSYS";
             case ENOTEMPTY: return "ENOTEMPTY";
             case ELOOP: return "ELOOP";
-            case EOVERFLOW: return "EOVERFLOW";
-            case EOPNOTSUPP: return "EOPNOTSUPP";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
     }
@@ -1050,7 +1029,7 @@ internal struct Stat
 // Why it is here: Sys.Write (planned: Program.cs:5) -> SyscallNumber.Write
 // Why it is here: Sys.Close (planned: Program.cs:4) -> SyscallNumber.Close
 // Why it is here: Sys.Fstat (planned: Program.cs:4) -> SyscallNumber.Fstat
-// Pruned to 37 of 37 members.
+// Pruned to 8 of 37 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1064,42 +1043,13 @@ internal static class SyscallNumber
     public const int Write = 1;
     public const int Close = 3;
     public const int Fstat = 5;
-    public const int Lseek = 8;
-    public const int Pread64 = 17;
-    public const int Pwrite64 = 18;
-    public const int Readv = 19;
-    public const int Writev = 20;
-    public const int Dup = 32;
-    public const int Nanosleep = 35;
-    public const int Fcntl = 72;
-    public const int Fsync = 74;
-    public const int Fdatasync = 75;
-    public const int Ftruncate = 77;
-    public const int Getcwd = 79;
-    public const int Chdir = 80;
-    public const int Getdents64 = 217;
-    public const int ClockGettime = 228;
     public const int ExitGroup = 231;
     public const int Openat = 257;
-    public const int Mkdirat = 258;
     public const int Newfstatat = 262;
-    public const int Unlinkat = 263;
-    public const int Linkat = 265;
-    public const int Symlinkat = 266;
-    public const int Readlinkat = 267;
-    public const int Faccessat = 269;
-    public const int Utimensat = 280;
-    public const int Dup3 = 292;
-    public const int Renameat2 = 316;
-    public const int Getrandom = 318;
-    public const int Statx = 332;
-
-    public const int UkTimerArm = 1000;
-    public const int UkSpawn = 1001;
-    public const int UkGetenv = 1002;
 
     // The Linux name of a syscall, as the trace and the not-planned message print it. A number
     // this kernel does not know prints as the number, so the line still says which call it was.
+    [NameTable]
     public static string Name(int number)
     {
         switch (number)
@@ -1108,38 +1058,9 @@ internal static class SyscallNumber
             case Write: return "write";
             case Close: return "close";
             case Fstat: return "fstat";
-            case Lseek: return "lseek";
-            case Pread64: return "pread64";
-            case Pwrite64: return "pwrite64";
-            case Readv: return "readv";
-            case Writev: return "writev";
-            case Dup: return "dup";
-            case Nanosleep: return "nanosleep";
-            case Fcntl: return "fcntl";
-            case Fsync: return "fsync";
-            case Fdatasync: return "fdatasync";
-            case Ftruncate: return "ftruncate";
-            case Getcwd: return "getcwd";
-            case Chdir: return "chdir";
-            case Getdents64: return "getdents64";
-            case ClockGettime: return "clock_gettime";
             case ExitGroup: return "exit_group";
             case Openat: return "openat";
-            case Mkdirat: return "mkdirat";
             case Newfstatat: return "newfstatat";
-            case Unlinkat: return "unlinkat";
-            case Linkat: return "linkat";
-            case Symlinkat: return "symlinkat";
-            case Readlinkat: return "readlinkat";
-            case Faccessat: return "faccessat";
-            case Utimensat: return "utimensat";
-            case Dup3: return "dup3";
-            case Renameat2: return "renameat2";
-            case Getrandom: return "getrandom";
-            case Statx: return "statx";
-            case UkTimerArm: return "uk_timer_arm";
-            case UkSpawn: return "uk_spawn";
-            case UkGetenv: return "uk_getenv";
             default: return number.ToString(CultureInfo.InvariantCulture);
         }
     }
@@ -3056,5 +2977,5 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 41 of 83 files, 374 of 1408 members
+// Kernel source: 41 of 83 files, 330 of 1408 members
 // END MANIFEST
