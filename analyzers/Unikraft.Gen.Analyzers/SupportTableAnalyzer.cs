@@ -304,8 +304,14 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
         // The generator emits the kernel into the program's own assembly, so that one is looked at
         // first: a referenced library built with the generator holds internal kernel types of the
         // same names, and the compilation-wide lookup returns null when a name is defined twice.
+        // The generator emits only the part of an API type the program uses (ApiSurface.cs): then
+        // the overloads it has are looked up in the whole API.
         private INamedTypeSymbol? KernelType(string metadataName) =>
-            _kernelTypes.GetOrAdd(metadataName, name => _compilation.Assembly.GetTypeByMetadataName(name) ?? _compilation.GetTypeByMetadataName(name));
+            _kernelTypes.GetOrAdd(metadataName, name =>
+            {
+                INamedTypeSymbol? type = _compilation.Assembly.GetTypeByMetadataName(name) ?? _compilation.GetTypeByMetadataName(name);
+                return type is not null && ApiSurface.IsPrunedByGenerator(type) ? ApiSurface.For(_compilation).GetTypeByMetadataName(name) ?? type : type;
+            });
 
         // What the user can call instead, from the overloads the kernel API does declare.
         private static string DescribeKernelOverloads(IMethodSymbol method, INamedTypeSymbol kernelType)

@@ -42,9 +42,10 @@ namespace Unikraft.Gen
         {
             public static readonly string[] Platforms = { "hosted", "sim" };
 
-            public static KernelPlan Make((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) all,
-                CancellationToken cancellationToken)
+            public static KernelPlan Make(((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) Program,
+                EquatableArray<string> ApiTypesNamed) everything, CancellationToken cancellationToken)
             {
+                var all = everything.Program;
                 var input = all.Build;
                 KernelConfig config = input.Config;
                 var errors = new List<PlanError>();
@@ -158,7 +159,7 @@ namespace Unikraft.Gen
                 }
 
                 return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), all.Libraries, features.ToEquatableArray(),
-                    mounts.ToEquatableArray(), errors.ToEquatableArray());
+                    mounts.ToEquatableArray(), errors.ToEquatableArray(), everything.ApiTypesNamed);
             }
 
             private static EquatableArray<Reason> ToReasons(SortedSet<(string File, int Line, string Text)> set)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -47,16 +48,33 @@ namespace Unikraft.Gen
 
             public ProgramScan Run(Compilation compilation, CancellationToken cancellationToken)
             {
-                DeclarationStamp stamp = DeclarationStamp.Of(compilation, Detect.IsOwnOutput, KernelImage.Instance.ApiTypeNames);
+                KernelImage image = KernelImage.Instance;
+                DeclarationStamp stamp = DeclarationStamp.Of(compilation, Detect.IsOwnOutput, image.ApiTypeNames);
                 bool reachable = stamp.MentionsWatched || ReferencesDeclareKernel(compilation);
                 var trees = new List<SyntaxTree>();
+                var named = new SortedSet<string>(StringComparer.Ordinal);
                 foreach (SyntaxTree tree in compilation.SyntaxTrees)
                 {
                     if (!Detect.IsOwnOutput(tree))
                     {
                         trees.Add(tree);
+                        if (stamp.MentionsWatched)
+                        {
+                            foreach (string name in image.ApiTopLevelTypeNames)
+                            {
+                                if (stamp.TreeMentions(tree, name))
+                                {
+                                    named.Add(name);
+                                }
+                            }
+                        }
                     }
                 }
+
+                // Call sites bind against the whole app-facing API, which the program's own
+                // compilation holds only in part (what the plan keeps): the same API trees for every
+                // run, added to this run's compilation. The stamp stays the program's own.
+                compilation = compilation.AddSyntaxTrees(image.ApiTrees(compilation.SyntaxTrees.FirstOrDefault()?.Options));
 
                 var results = new TreeResult[trees.Count];
                 var slots = new StrongBox<TreeResult?>[trees.Count];
@@ -123,7 +141,7 @@ namespace Unikraft.Gen
                     entries.AddRange(result.Entries);
                 }
 
-                return new ProgramScan(uses.ToEquatableArray(), entries.ToEquatableArray());
+                return new ProgramScan(uses.ToEquatableArray(), entries.ToEquatableArray(), named.ToEquatableArray());
             }
 
             private TreeResult ScanTree(Compilation compilation, SyntaxTree tree, DeclarationStamp stamp, bool reachable, CancellationToken cancellationToken)

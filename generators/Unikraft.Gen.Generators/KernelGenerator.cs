@@ -27,7 +27,8 @@ namespace Unikraft.Gen
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            // 0. The app-facing API, whole, so the program binds to it before any analysis.
+            // 0. The app-facing API's type names, so the program can name them before any analysis
+            // (their members come with the kernel, Emit.Api says how).
             context.RegisterPostInitializationOutput(Emit.Api);
 
             // 1. What the program calls, as equatable call-site records, and where it starts (the
@@ -41,6 +42,10 @@ namespace Unikraft.Gen
             IncrementalValueProvider<EquatableArray<EntryPoint>> entries = scan
                 .Select(static (scan, _) => scan.Entries)
                 .WithTrackingName(TrackingNames.Entry);
+
+            IncrementalValueProvider<EquatableArray<string>> apiTypesNamed = scan
+                .Select(static (scan, _) => scan.ApiTypesNamed)
+                .WithTrackingName(TrackingNames.ApiTypesNamed);
 
             // 2. The configuration from MSBuild.
             IncrementalValueProvider<KernelConfig> config = context.AnalyzerConfigOptionsProvider
@@ -57,6 +62,7 @@ namespace Unikraft.Gen
                 .Combine(entries)
                 .Combine(config)
                 .Combine(libraries)
+                .Combine(apiTypesNamed)
                 .Select(Plan.Make)
                 .WithTrackingName(TrackingNames.Plan);
 

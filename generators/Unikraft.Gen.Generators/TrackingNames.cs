@@ -8,6 +8,7 @@ namespace Unikraft.Gen
         public const string Entry = nameof(Entry);
         public const string Config = nameof(Config);
         public const string Libraries = nameof(Libraries);
+        public const string ApiTypesNamed = nameof(ApiTypesNamed);
         public const string Plan = nameof(Plan);
     }
 }

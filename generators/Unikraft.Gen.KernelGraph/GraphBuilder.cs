@@ -255,7 +255,7 @@ internal sealed class GraphBuilder
         {
             // Feature guards: 'if (KernelFeatures.X) { ... }' with no else. What they refer to is
             // recorded apart, so the pruner can drop the statement and its references together.
-            var guards = new List<(IfStatementSyntax Statement, string Feature)>();
+            var guards = new List<(SyntaxNode Statement, string Feature)>();
             foreach (IfStatementSyntax statement in ownedBody.DescendantNodes().OfType<IfStatementSyntax>())
             {
                 if (model.GetSymbolInfo(statement.Condition).Symbol is IPropertySymbol { ContainingType.Name: "KernelFeatures" } feature)
@@ -275,7 +275,25 @@ internal sealed class GraphBuilder
                 }
             }
 
-            foreach ((IfStatementSyntax statement, string feature) in guards)
+            // A name table's sections: each stays while its constant is kept by other code.
+            if (declared.GetAttributes().Any(a => a.AttributeClass?.Name == "NameTableAttribute"))
+            {
+                foreach (SwitchSectionSyntax section in ownedBody.DescendantNodes().OfType<SwitchSectionSyntax>())
+                {
+                    bool namesConstants = section.Labels.All(label => label is CaseSwitchLabelSyntax caseLabel
+                        && model.GetSymbolInfo(caseLabel.Value).Symbol is IFieldSymbol { IsConst: true });
+                    if (namesConstants && section.Labels.Count > 0)
+                    {
+                        guards.Add((section, GraphGuard.WhileKept));
+                    }
+                    else if (section.Labels.Any(label => label is CaseSwitchLabelSyntax))
+                    {
+                        Problems.Add(Format(section.GetLocation(), "a [NameTable] method's switch section names something other than constants"));
+                    }
+                }
+            }
+
+            foreach ((SyntaxNode statement, string feature) in guards)
             {
                 var guardEdges = new SortedSet<int>();
                 Collect(statement, model, guardEdges, symbol, null);

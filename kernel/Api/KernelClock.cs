@@ -3,7 +3,7 @@ namespace Unikraft.Kernel;
 using System;
 
 // DateTime.UtcNow, DateTime.Now and Environment.TickCount64 on the kernel, from clock_gettime.
-internal static class KernelClock
+internal static partial class KernelClock
 {
     private const long NanosecondsPerTick = 100;
     private const long NanosecondsPerMillisecond = 1_000_000;

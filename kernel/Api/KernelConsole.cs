@@ -10,7 +10,7 @@ using System.Text;
 // Console with the same parameters, plus ReadLine. Text is UTF-8 on fds 0 and 1. Formatting
 // follows Console: Console.Out has no format provider of its own, so numbers and composite
 // formats use the current culture at the time of the call.
-internal static class KernelConsole
+internal static partial class KernelConsole
 {
     private const int StandardInput = 0;
     private const int StandardOutput = 1;

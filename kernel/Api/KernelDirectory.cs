@@ -8,7 +8,7 @@ using System.IO;
 // and exceptions. Paths are kernel paths (absolute, or relative to the kernel's working
 // directory). Listings are in directory order and name paths as the BCL does: the given path
 // joined with the entry name.
-internal static class KernelDirectory
+internal static partial class KernelDirectory
 {
     // As Directory.CreateDirectory: every missing directory on the way is made. It returns a
     // System.IO.DirectoryInfo for the kernel path, so an intercepted call keeps its type; making

@@ -5,7 +5,7 @@ using System.Diagnostics.CodeAnalysis;
 
 // System.Environment on the kernel: exit through exit_group, variables from the boot
 // environment through uk_getenv.
-internal static class KernelEnvironment
+internal static partial class KernelEnvironment
 {
     [DoesNotReturn]
     public static void Exit(int exitCode)

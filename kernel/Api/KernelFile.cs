@@ -13,7 +13,7 @@ using System.Threading.Tasks;
 // kernel's working directory ("/" at boot). Text is UTF-8 without a byte order mark.
 // File.Open and friends return a FileStream, which cannot be made from a kernel fd, so the
 // Open methods here return a KernelFileStream (a code fix rewrites those calls).
-internal static class KernelFile
+internal static partial class KernelFile
 {
     public static bool Exists(string? path)
     {

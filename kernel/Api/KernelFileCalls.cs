@@ -9,7 +9,7 @@ using System.Text;
 // What KernelFile, KernelDirectory and KernelFileStream share: syscalls that throw the
 // exception the BCL throws for the same errno, with the path in the message, and directory
 // listing through getdents64.
-internal static class KernelFileCalls
+internal static partial class KernelFileCalls
 {
     // NOTE: 0666 and 0777, the modes the BCL creates files and directories with (the umask
     // then takes away what it does).

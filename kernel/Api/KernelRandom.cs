@@ -7,7 +7,7 @@ using System.Buffers.Binary;
 // and is only checked, because every number is drawn from getrandom, so the sim platform's
 // seeded device decides the whole sequence. Ranges are unbiased: a draw outside the largest
 // multiple of the range is rejected and drawn again, never folded with a modulo.
-internal static class KernelRandom
+internal static partial class KernelRandom
 {
     public static int Next(Random random)
     {

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 // Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm), Run queues the
 // work on the kernel's run queue (uk_spawn): both complete on the kernel thread, so the program
 // keeps one vCPU instead of reaching the host's thread pool.
-internal static class KernelTask
+internal static partial class KernelTask
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
     private const long NanosecondsPerTick = 100;

@@ -5,7 +5,7 @@ using System.Threading;
 
 // System.Threading.Thread.Sleep on the kernel: nanosleep, which keeps the kernel's other ready
 // work running while the caller waits (one vCPU cannot block).
-internal static class KernelThread
+internal static partial class KernelThread
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
 

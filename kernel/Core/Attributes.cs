@@ -19,6 +19,14 @@ internal sealed class KernelLibraryAttribute : Attribute
     public string[] Needs { get; set; } = Array.Empty<string>();
 }
 
+// Marks a method that names constants, one switch section per constant ('case EIO: return "EIO";'):
+// the pruner keeps a section only while other kept code keeps its constant, so a kernel names the
+// values it can produce and no others. A value without its section prints as its number.
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+internal sealed class NameTableAttribute : Attribute
+{
+}
+
 // Marks a method of Sys as the implementation of one syscall number. The pruner replaces the
 // body of a syscall that no call site needs with a stub, keyed by this number.
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]

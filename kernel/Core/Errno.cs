@@ -40,6 +40,7 @@ internal static class Errno
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
     // number so that no error is ever hidden behind a generic word.
+    [NameTable]
     public static string Name(int errno)
     {
         switch (errno)

@@ -46,6 +46,7 @@ internal static class SyscallNumber
 
     // The Linux name of a syscall, as the trace and the not-planned message print it. A number
     // this kernel does not know prints as the number, so the line still says which call it was.
+    [NameTable]
     public static string Name(int number)
     {
         switch (number)

@@ -32,6 +32,73 @@ public sealed class InterceptedOverloadTests
         }
         """;
 
+    // The same API as the generator emits it for a program that calls only Console.WriteLine(string):
+    // the rest of KernelConsole is left out of the program, but the kernel still serves it.
+    private const string PrunedByGenerator = """
+        namespace Unikraft.Kernel
+        {
+            internal static partial class KernelConsole
+            {
+                public static void WriteLine(string? value) { }
+            }
+
+            internal static partial class KernelFile { }
+        }
+        """;
+
+    private const string GeneratedPath = "/0/Unikraft.Gen.Generators/Unikraft.Gen.KernelGenerator/Kernel/Api/KernelConsole.g.cs";
+
+    [Fact]
+    public async Task ApiPrunedByTheGenerator_IsCheckedAgainstTheWholeApi()
+    {
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static void Main()
+                {
+                    Console.WriteLine("hello");
+                    Console.Write(42);
+                    Console.Write('x');
+                    {|#0:File.Open("a", FileMode.Open)|}.Dispose();
+                }
+            }
+            """;
+
+        var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpAnalyzerTest<SupportTableAnalyzer, Microsoft.CodeAnalysis.Testing.DefaultVerifier>();
+        test.TestState.Sources.Add(("/0/Program.cs", "using System.IO;\n" + source));
+        test.TestState.Sources.Add((GeneratedPath, PrunedByGenerator));
+        Configure(test);
+
+        // Write(int) and Write(char) are in the kernel's API though not in the program's part of it
+        // (no UK0003); File.Open bypasses the kernel, whose KernelFile.Open the program can call (UK0002).
+        test.ExpectedDiagnostics.Add(Diagnostic(DiagnosticDescriptors.BypassesKernel).WithLocation(0)
+            .WithMessage("'File.Open' bypasses the kernel: it returns a FileStream on the host's files, which cannot be redirected to the kernel's VFS; use 'KernelFile.Open'"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task HandWrittenApi_IsTakenAsItIs()
+    {
+        // Outside the generator's output, a kernel API is what it declares: Write is missing.
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static void Main()
+                {
+                    {|#0:Console.Write(42)|};
+                }
+            }
+            """ + PrunedByGenerator;
+
+        await AnalyzeAsync(source,
+            Diagnostic(DiagnosticDescriptors.OverloadNotRedirected).WithLocation(0)
+                .WithMessage("'Console.Write(int value)' has no kernel equivalent for this overload, so it bypasses the kernel; the kernel API 'KernelConsole' has no 'Write' method"));
+    }
+
     [Fact]
     public async Task ConsoleWriteLine_NoDiagnostic()
     {

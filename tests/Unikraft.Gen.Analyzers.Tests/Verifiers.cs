@@ -45,6 +45,8 @@ internal static class Verifiers
         await test.RunAsync(CancellationToken.None);
     }
 
+    public static void Configure(AnalyzerTest<DefaultVerifier> test) => Configure(test, test.TestState);
+
     private static void Configure(AnalyzerTest<DefaultVerifier> test, SolutionState state)
     {
         test.ReferenceAssemblies = s_offline;

@@ -7,14 +7,11 @@ using Xunit;
 
 namespace Unikraft.Gen.Tests;
 
-// The emitted kernel of a program, checked in as Snapshots/<Program>.verified.cs. The app-facing
-// API is emitted whole and alike in every program, so it has one snapshot of its own,
-// Snapshots/Api.verified.cs. Set UNIKRAFT_UPDATE_SNAPSHOTS=1 to rewrite them on purpose, then
-// review the diff.
+// The emitted kernel of a program, with the part of the app-facing API it uses, checked in as
+// Snapshots/<Program>.verified.cs. Set UNIKRAFT_UPDATE_SNAPSHOTS=1 to rewrite them on purpose,
+// then review the diff.
 public sealed class SnapshotTests
 {
-    private const string ApiPrefix = "Kernel/Api/";
-
     [Theory]
     [InlineData("Hello")]
     [InlineData("SleepAndRandom")]
@@ -23,19 +20,13 @@ public sealed class SnapshotTests
     public void EmittedKernel_MatchesSnapshot(string program)
     {
         GeneratorHarness.Result result = GeneratorHarness.RunProgram(program);
-
-        AssertSnapshot(program, Render(result, api: false));
-
-        // Every program gets the same API, and it is the one in the API snapshot.
-        AssertSnapshot("Api", Render(result, api: true));
+        AssertSnapshot(program, Render(result));
     }
 
-    private static string Render(GeneratorHarness.Result result, bool api)
+    private static string Render(GeneratorHarness.Result result)
     {
         var builder = new StringBuilder();
-        foreach (GeneratedSourceResult source in result.Run.Results.Single().GeneratedSources
-            .Where(s => s.HintName.StartsWith(ApiPrefix, StringComparison.Ordinal) == api)
-            .OrderBy(s => s.HintName, StringComparer.Ordinal))
+        foreach (GeneratedSourceResult source in result.Run.Results.Single().GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
         {
             builder.Append("//------ ").Append(source.HintName).Append('\n');
             builder.Append(source.SourceText.ToString().Replace("\r\n", "\n"));

@@ -30,7 +30,8 @@ namespace Unikraft.Gen.Graph
         // The micro-library folder, such as "Console" or "Platform/Hosted".
         public string Folder { get; }
 
-        // The app-facing API (kernel/Api): emitted unpruned through post-initialization output.
+        // The app-facing API (kernel/Api): its static types by name in post-initialization output,
+        // its members pruned with the kernel.
         public bool IsApi { get; }
 
         // A Library.cs: it describes its library and is never emitted.
@@ -191,6 +192,12 @@ namespace Unikraft.Gen.Graph
         public int Length { get; }
 
         public int[] Edges { get; }
+
+        // The "feature" of a name table's section ([NameTable]): it is no feature switch; the
+        // section stays while other kept code keeps the constant it names.
+        public const string WhileKept = "(while its constant is kept)";
+
+        public bool IsNameTableSection => Feature == WhileKept;
     }
 
     internal sealed class KernelGraph

@@ -118,6 +118,8 @@ namespace Unikraft.Gen.Incremental
         // Whether a tree mentions any of the names, anywhere.
         public bool TreeMentions(SyntaxTree tree, HashSet<string> names) => Identifiers.Of(tree).Overlaps(names);
 
+        public bool TreeMentions(SyntaxTree tree, string name) => Identifiers.Of(tree).Contains(name);
+
         private static readonly HashSet<string> s_none = new HashSet<string>(StringComparer.Ordinal);
 
         // Compared once per pair of stamps, not once per call site.

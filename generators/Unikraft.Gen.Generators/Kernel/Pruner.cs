@@ -7,9 +7,9 @@ namespace Unikraft.Gen.Kernel
 {
     // Member-level reachability over the kernel graph, and the pruned text of each kernel file.
     //
-    // A symbol is kept when a root reaches it. The app-facing API (emitted unpruned) reaches every
-    // syscall, but only weakly: a syscall reached only weakly is kept as a one-line -ENOSYS stub,
-    // with no body behind it. A syscall reached strongly (planned from a call site, or called by
+    // A symbol is kept when a root reaches it. The app-facing API reaches syscalls only weakly (its
+    // members are roots where the program calls them, and all of a type the program names): a
+    // syscall reached only weakly is kept as a one-line -ENOSYS stub, with no body behind it. A syscall reached strongly (planned from a call site, or called by
     // kernel code that is itself kept) keeps its body. Overrides and interface implementations stay
     // or go together, and every library that is in the image runs its boot steps.
     internal sealed class Pruner
@@ -78,18 +78,6 @@ namespace Unikraft.Gen.Kernel
         public SortedSet<string> Folders { get; } = new SortedSet<string>(StringComparer.Ordinal);
 
         public void AddRoot(int symbol, string reason) => Keep(symbol, strong: true, from: -1, reason);
-
-        // Everything the unpruned API refers to is kept; syscalls only weakly.
-        public void AddApiRoots()
-        {
-            foreach (GraphSymbol symbol in _graph.Symbols)
-            {
-                if (symbol.IsApi)
-                {
-                    Keep(symbol.Id, strong: true, from: -1, "app-facing API");
-                }
-            }
-        }
 
         public void Run()
         {
@@ -402,14 +390,19 @@ namespace Unikraft.Gen.Kernel
                 return null;
             }
 
-            // Feature guards of features the program does not need, inside members that keep their body.
+            // Feature guards of features the program does not need, inside members that keep their
+            // body, and name-table sections of constants nothing else keeps.
             foreach (GraphGuard guard in _graph.Guards)
             {
-                if (guard.File == file.Index && !Features.Contains(guard.Feature) && _kept[guard.Symbol] && _real[guard.Symbol]
+                bool off = guard.IsNameTableSection ? !Array.Exists(guard.Edges, e => _kept[e]) : !Features.Contains(guard.Feature);
+                if (guard.File == file.Index && off && _kept[guard.Symbol] && _real[guard.Symbol]
                     && !edits.Exists(e => e.Start <= guard.Start && guard.Start + guard.Length <= e.Start + e.Length))
                 {
                     edits.Add((guard.Start, guard.Length, ""));
-                    RemovedGuards.Add(guard.Feature);
+                    if (!guard.IsNameTableSection)
+                    {
+                        RemovedGuards.Add(guard.Feature);
+                    }
                 }
             }
 

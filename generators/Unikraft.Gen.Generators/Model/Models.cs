@@ -125,8 +125,11 @@ namespace Unikraft.Gen.Model
         EquatableArray<LibraryNeed> Libraries,
         EquatableArray<FeatureRoot> Features,
         EquatableArray<MountPlan> Mounts,
-        EquatableArray<PlanError> Errors);
+        EquatableArray<PlanError> Errors,
+        // The app-facing API types the program's source names ("KernelConsole"): emitted whole, so
+        // the program binds to any of their members while it is typed.
+        EquatableArray<string> ApiTypesNamed);
 
     // Every call site and entry point the scan found, in tree order.
-    internal sealed record ProgramScan(EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries);
+    internal sealed record ProgramScan(EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries, EquatableArray<string> ApiTypesNamed);
 }
