@@ -117,7 +117,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                     ? From(withCallers.Callers)
                     : string.Empty;
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReferencedAssemblyUsesUnsupportedApi, Location.None,
-                    assemblyName, use.Display, from, use.What(nativeLayer), use.Why(nativeLayer)));
+                    assemblyName, use.Display, from, use.What(), use.Why()));
             }
         }
     }
@@ -136,9 +136,9 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
         public abstract bool IsServed(bool nativeLayer);
 
-        public abstract string What(bool nativeLayer);
+        public abstract string What();
 
-        public abstract string Why(bool nativeLayer);
+        public abstract string Why();
     }
 
     // A call (or method token) of a support table row.
@@ -148,14 +148,14 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
         public override bool IsServed(bool nativeLayer) => nativeLayer && Row.ServedByNativeLayer;
 
-        public override string What(bool nativeLayer) => Row.Status switch
+        public override string What() => Row.Status switch
         {
             SupportStatus.Unsupported => "the kernel does not support",
             SupportStatus.KernelApi => "bypasses the kernel",
             _ => "cannot be redirected to the kernel from a compiled assembly, so it reaches the host",
         };
 
-        public override string Why(bool nativeLayer) =>
+        public override string Why() =>
             Row.Reason.Length > 0 ? Row.Reason : "interceptors rewrite only the program's own source; call it from the program, or build the library with the generator";
     }
 
@@ -168,9 +168,9 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
         public override bool IsServed(bool nativeLayer) => nativeLayer && IsBclNativeShim;
 
-        public override string What(bool nativeLayer) => "bypasses the kernel";
+        public override string What() => "bypasses the kernel";
 
-        public override string Why(bool nativeLayer) => IsBclNativeShim
+        public override string Why() => IsBclNativeShim
             ? "the BCL's native shim is the kernel's only in a NativeAOT image on hosted (UnikraftNativeLayer); anywhere else this call reaches the host's libSystem.Native; publish with PublishAot, or call the BCL API that wraps it"
             : "a P/Invoke runs native code on the host, outside the kernel and its confinement; use a BCL API the kernel serves instead, or leave the library out";
 
@@ -196,9 +196,9 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
     {
         public override bool IsServed(bool nativeLayer) => false;
 
-        public override string What(bool nativeLayer) => "bypasses the kernel";
+        public override string What() => "bypasses the kernel";
 
-        public override string Why(bool nativeLayer) =>
+        public override string Why() =>
             "native code reached through a function pointer runs on the host, outside the kernel and its confinement; leave the library out, or give it a managed implementation";
     }
 
