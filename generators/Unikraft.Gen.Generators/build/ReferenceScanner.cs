@@ -1,8 +1,10 @@
-// Finds, in the IL of a program's referenced assemblies, which method makes each call into the
-// framework, for UK0301. Roslyn hands analyzers the metadata of a reference but never its method
-// bodies, and an analyzer may not read files, so the build does this before compiling: it writes
-// one line per (assembly, calling method, framework type, framework member) to a tab-separated
-// file that reaches ReferenceScanAnalyzer as an additional file.
+// Finds, in the IL of a program's referenced assemblies, what reaches past the kernel and which
+// method does it, for UK0301: each call into the framework, each method token of a framework member
+// (ldtoken, as expression trees and reflection use), each P/Invoke the assembly declares and each
+// call through an unmanaged function pointer (calli). Roslyn hands analyzers the metadata of a
+// reference but never its method bodies, and an analyzer may not read files, so the build does
+// this before compiling: it writes one line per (assembly, kind, method, target, member) to a
+// tab-separated file that reaches ReferenceScanAnalyzer as an additional file.
 //
 // Self-contained (the BCL and System.Reflection.Metadata only), so it can be compiled into an
 // MSBuild inline task as it is. Unikraft.Gen.targets compiles this file with
