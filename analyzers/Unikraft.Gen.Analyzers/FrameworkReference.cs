@@ -20,8 +20,10 @@ namespace Unikraft.Gen.Support
     // make) has no origin to tell: for it alone the assembly's name decides.
     internal static class FrameworkReference
     {
-        // Folder names, lower-cased, that hold only a shared framework's assemblies. NuGet lower-cases
-        // package folders; the SDK's packs keep their case, so paths are compared lower-cased.
+        // Folder names that hold only a shared framework's assemblies. NuGet lower-cases package
+        // folders and the SDK's packs keep their case, so they are compared ignoring case. The
+        // generator asks on every compilation, for every reference: nothing here allocates but a
+        // path with backslashes.
         private static readonly string[] s_folders =
         {
             "/microsoft.netcore.app.ref/",
@@ -40,10 +42,10 @@ namespace Unikraft.Gen.Support
                 return SupportTable.IsFrameworkAssembly(assemblyName);
             }
 
-            string path = filePath.Replace('\\', '/').ToLowerInvariant();
+            string path = filePath.IndexOf('\\') < 0 ? filePath : filePath.Replace('\\', '/');
             foreach (string folder in s_folders)
             {
-                if (path.IndexOf(folder, StringComparison.Ordinal) >= 0)
+                if (path.IndexOf(folder, StringComparison.OrdinalIgnoreCase) >= 0)
                 {
                     return true;
                 }
