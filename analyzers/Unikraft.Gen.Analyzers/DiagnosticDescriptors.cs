@@ -122,11 +122,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ReferencedAssemblyUsesUnsupportedApi = new(
         id: ReferencedAssemblyId,
         title: "A referenced assembly uses what the kernel cannot provide",
-        messageFormat: "Referenced assembly '{0}' uses '{1}'{2}, which {3}: {4}",
+        messageFormat: "Referenced assembly '{0}' uses {1}{2}, which {3}: {4}",
         category: Category,
-        defaultSeverity: DiagnosticSeverity.Warning,
+        defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "Interceptors and analyzers see only the program's own source. A package or project the program references is compiled already: its calls reach the BCL directly. This scans the member references in its metadata against the support table, and names the methods that make the calls when the build has read them from the assembly's IL.",
+        description: "Interceptors and analyzers see only the program's own source. A package or project the program references is compiled already: its calls reach the BCL directly, and its P/Invokes and unmanaged function pointers reach native code on the host. At run time that escapes the kernel, so it is an error unless the kernel boundary serves it (the native layer in a NativeAOT image on hosted). This reads each non-framework reference's metadata, and the methods that make the calls when the build has read them from the assembly's IL.",
         helpLinkUri: HelpLinks.For(ReferencedAssemblyId),
         customTags: WellKnownDiagnosticTags.CompilationEnd);
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Unikraft.Gen.Support;
@@ -10,21 +11,31 @@ namespace Unikraft.Gen.Analyzers;
 
 // UK0301: the program's referenced assemblies (NuGet packages, other projects) are compiled
 // already, so interceptors cannot redirect their calls and the source analyzers never see them.
-// This reads the member references in each one's metadata and checks them against the support
-// table: an unsupported API (Process.Start), one that bypasses the kernel (DateTime.Now,
-// new FileStream) or an intercepted one that reaches the host from there (File.ReadAllText).
-// The framework's own assemblies are the BCL itself and are not scanned. It runs only in
-// projects that use the generator (UnikraftMounts is set).
+// This finds, in each one, what reaches past the kernel at run time, and reports it as an error:
+//   - a call into the BCL the support table says the kernel cannot serve from there: an
+//     unsupported API (Process.Start), one that bypasses the kernel (DateTime.Now, new FileStream)
+//     or an intercepted one that reaches the host from a compiled assembly (File.ReadAllText);
+//     a method token of one (ldtoken: an expression tree, a MethodInfo) counts as a call;
+//   - a P/Invoke ([DllImport], and [LibraryImport], whose generated stub holds one): native code
+//     on the host;
+//   - a call through an unmanaged function pointer (calli): native code on the host.
+// What the kernel boundary serves is not reported: with the native layer on (a NativeAOT image
+// on hosted) the BCL's native shim is the kernel's, so a table row it serves and a P/Invoke into
+// libSystem.Native reach the kernel (the publish's link check, UK0401, is the last word on which
+// SystemNative_* functions it serves). The framework's own assemblies are the BCL itself and are
+// not scanned; which they are is decided by where the reference comes from (FrameworkReference),
+// not by its name. It runs only in projects that use the generator (UnikraftMounts is set).
 //
-// Metadata says which APIs an assembly uses, not which of its methods calls them. The build
-// reads the IL (Unikraft.Gen.targets runs build/ReferenceScanner.cs before compiling) and hands
-// the calling methods over in the additional file Unikraft.ReferenceCalls.tsv; when it is there
-// the message names them. For an assembly the build read whole, the scan replaces the metadata:
-// it sees the calls the metadata cannot show (the compiler is handed a project reference's
-// reference assembly, obj/ref, and a package may ship one; those have no method bodies, so no
-// member references for the calls), and it leaves out the kernel's and the generator's own code
-// in a library built with the generator. Without the file (in the IDE before a build, or with
-// UnikraftScanReferences=false) the metadata scan alone decides.
+// Metadata says which APIs and native functions an assembly uses, not which of its methods use
+// them, and holds no IL. The build reads the IL (Unikraft.Gen.targets runs
+// build/ReferenceScanner.cs before compiling) and hands the calling methods, the method tokens and
+// the unmanaged calls over in the additional file Unikraft.ReferenceCalls.tsv; when it is there
+// the message names them. For an assembly the build read whole, the scan replaces the metadata: it
+// sees the calls the metadata cannot show (the compiler is handed a project reference's reference
+// assembly, obj/ref, and a package may ship one; those have no method bodies and no private
+// members), and it leaves out the generator's own output in a library built with the generator
+// (GeneratedOutput: a namespace alone exempts nothing). Without the file (in the IDE before a
+// build, or with UnikraftScanReferences=false) the metadata scan alone decides.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 {
@@ -55,32 +66,32 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
             context.CancellationToken.ThrowIfCancellationRequested();
             if (reference is not PortableExecutableReference executable
                 || context.Compilation.GetAssemblyOrModuleSymbol(reference) is not IAssemblySymbol assembly
-                || IsFramework(assembly))
+                || FrameworkReference.IsFramework(executable.FilePath, assembly.Identity.Name))
             {
                 continue;
             }
 
             string assemblyName = assembly.Identity.Name;
-            scan.Callers.TryGetValue(assemblyName, out Dictionary<string, RowCallers>? callers);
-            var rows = new List<SupportRow>();
+            scan.Uses.TryGetValue(assemblyName, out Dictionary<string, Use>? scanned);
+            var uses = new List<Use>();
             var reported = new HashSet<string>(StringComparer.Ordinal);
             if (!scan.ReadWhole.Contains(assemblyName))
             {
-                foreach (SupportRow row in MetadataRows(executable, table))
+                foreach (Use use in MetadataUses(executable, table))
                 {
-                    if (reported.Add(row.Key))
+                    if (reported.Add(use.Key))
                     {
-                        rows.Add(row);
+                        uses.Add(use);
                     }
                 }
             }
 
-            // Rows the IL scan found and the metadata did not, or all of them when the scan read
+            // Uses the IL scan found and the metadata did not, or all of them when the scan read
             // the assembly whole.
-            if (callers is not null)
+            if (scanned is not null)
             {
                 var scannedOnly = new List<string>();
-                foreach (string key in callers.Keys)
+                foreach (string key in scanned.Keys)
                 {
                     if (!reported.Contains(key))
                     {
@@ -91,34 +102,114 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                 scannedOnly.Sort(StringComparer.Ordinal);
                 foreach (string key in scannedOnly)
                 {
-                    rows.Add(callers[key].Row);
+                    uses.Add(scanned[key]);
                 }
             }
 
-            foreach (SupportRow row in rows)
+            foreach (Use use in uses)
             {
-                if (nativeLayer && row.ServedByNativeLayer)
+                if (use.IsServed(nativeLayer))
                 {
                     continue;
                 }
 
-                string what = row.Status switch
-                {
-                    SupportStatus.Unsupported => "the kernel does not support",
-                    SupportStatus.KernelApi => "bypasses the kernel",
-                    _ => "cannot be redirected to the kernel from a compiled assembly, so it reaches the host",
-                };
-                string why = row.Reason.Length > 0 ? row.Reason : "interceptors rewrite only the program's own source; call it from the program, or build the library with the generator";
-                string from = callers is not null && callers.TryGetValue(row.Key, out RowCallers? rowCallers) ? From(rowCallers.Callers) : string.Empty;
+                string from = scanned is not null && scanned.TryGetValue(use.Key, out Use? withCallers) && withCallers.Callers.Count > 0
+                    ? From(withCallers.Callers)
+                    : string.Empty;
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReferencedAssemblyUsesUnsupportedApi, Location.None,
-                    assemblyName, row.DisplayName, from, what, why));
+                    assemblyName, use.Display, from, use.What(), use.Why()));
             }
         }
     }
 
-    // The rows the assembly's member references match, in metadata order; those the kernel
-    // cannot serve only (supported and nondeterministic rows are not UK0301's business).
-    private static IEnumerable<SupportRow> MetadataRows(PortableExecutableReference executable, SupportTable table)
+    // What a referenced assembly uses that may reach past the kernel, and the methods that use it
+    // when the build's scan named them. Key identifies it within one assembly: a support table
+    // row's key, "pinvoke:library!entry" or "calli:convention".
+    internal abstract class Use(string key, string display)
+    {
+        public string Key { get; } = key;
+
+        // The message's {1}: "'Process.Start'", "the native function 'socket' of 'libc' (a P/Invoke)".
+        public string Display { get; } = display;
+
+        public SortedSet<string> Callers { get; } = new(StringComparer.Ordinal);
+
+        public abstract bool IsServed(bool nativeLayer);
+
+        public abstract string What();
+
+        public abstract string Why();
+    }
+
+    // A call (or method token) of a support table row.
+    internal sealed class RowUse(SupportRow row) : Use(row.Key, "'" + row.DisplayName + "'")
+    {
+        public SupportRow Row { get; } = row;
+
+        public override bool IsServed(bool nativeLayer) => nativeLayer && Row.ServedByNativeLayer;
+
+        public override string What() => Row.Status switch
+        {
+            SupportStatus.Unsupported => "the kernel does not support",
+            SupportStatus.KernelApi => "bypasses the kernel",
+            _ => "cannot be redirected to the kernel from a compiled assembly, so it reaches the host",
+        };
+
+        public override string Why() =>
+            Row.Reason.Length > 0 ? Row.Reason : "interceptors rewrite only the program's own source; call it from the program, or build the library with the generator";
+    }
+
+    // A P/Invoke the assembly declares. Only the BCL's own native shim is ever served: with the
+    // native layer on, the kernel takes its SystemNative_* functions' place in the link.
+    internal sealed class PInvokeUse(string library, string entryPoint)
+        : Use("pinvoke:" + library + "!" + entryPoint, "the native function '" + entryPoint + "' of '" + library + "' (a P/Invoke)")
+    {
+        public bool IsBclNativeShim { get; } = IsNativeShim(library);
+
+        public override bool IsServed(bool nativeLayer) => nativeLayer && IsBclNativeShim;
+
+        public override string What() => "bypasses the kernel";
+
+        public override string Why() => IsBclNativeShim
+            ? "the BCL's native shim is the kernel's only in a NativeAOT image on hosted (UnikraftNativeLayer); anywhere else this call reaches the host's libSystem.Native; publish with PublishAot, or call the BCL API that wraps it"
+            : "a P/Invoke runs native code on the host, outside the kernel and its confinement; use a BCL API the kernel serves instead, or leave the library out";
+
+        // "libSystem.Native", as the BCL names it, or with the file's suffix.
+        private static bool IsNativeShim(string library)
+        {
+            string name = library;
+            foreach (string suffix in new[] { ".so", ".dylib", ".dll" })
+            {
+                if (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                {
+                    name = name.Substring(0, name.Length - suffix.Length);
+                }
+            }
+
+            return string.Equals(name, "libSystem.Native", StringComparison.Ordinal) || string.Equals(name, "System.Native", StringComparison.Ordinal);
+        }
+    }
+
+    // Calls through unmanaged function pointers with one calling convention.
+    internal sealed class UnmanagedCalliUse(string convention)
+        : Use("calli:" + convention, "a call through an unmanaged function pointer (calli, " + convention + ")")
+    {
+        public override bool IsServed(bool nativeLayer) => false;
+
+        public override string What() => "bypasses the kernel";
+
+        public override string Why() =>
+            "native code reached through a function pointer runs on the host, outside the kernel and its confinement; leave the library out, or give it a managed implementation";
+    }
+
+    // What the assembly's metadata shows, in metadata order: the support table rows its member
+    // references match (those the kernel cannot serve only: supported and nondeterministic rows
+    // are not UK0301's business), the P/Invokes it declares and the conventions of the unmanaged
+    // function pointers it calls (their stand-alone signatures). The generator's own output in a
+    // library built with it is left out of the P/Invokes; its member references cannot be told
+    // apart from the author's, which is why the build's scan, when it read the assembly whole,
+    // replaces this.
+    private static IEnumerable<Use> MetadataUses(PortableExecutableReference executable, SupportTable table)
     {
         Metadata metadata;
         try
@@ -133,9 +224,11 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
         ImmutableArray<ModuleMetadata> modules = metadata is AssemblyMetadata assemblyMetadata
             ? assemblyMetadata.GetModules()
             : ImmutableArray.Create((ModuleMetadata)metadata);
+        bool marked = false;
         foreach (ModuleMetadata module in modules)
         {
             MetadataReader reader = module.GetMetadataReader();
+            marked |= reader.IsAssembly && GeneratedOutput.IsMarked(reader);
             foreach (MemberReferenceHandle handle in reader.MemberReferences)
             {
                 MemberReference member = reader.GetMemberReference(handle);
@@ -148,11 +241,51 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                 SupportRow? row = table.FindByMetadataName(typeName, reader.GetString(member.Name));
                 if (row is not null && IsReported(row))
                 {
-                    yield return row;
+                    yield return new RowUse(row);
+                }
+            }
+
+            foreach (MethodDefinitionHandle handle in reader.MethodDefinitions)
+            {
+                MethodDefinition method = reader.GetMethodDefinition(handle);
+                if ((method.Attributes & System.Reflection.MethodAttributes.PinvokeImpl) == 0
+                    || (marked && GeneratedOutput.IsReservedNamespace(reader, method.GetDeclaringType())))
+                {
+                    continue;
+                }
+
+                MethodImport import = method.GetImport();
+                string library = import.Module.IsNil ? string.Empty : reader.GetString(reader.GetModuleReference(import.Module).Name);
+                string entryPoint = import.Name.IsNil ? reader.GetString(method.Name) : reader.GetString(import.Name);
+                yield return new PInvokeUse(library, entryPoint);
+            }
+
+            int signatures = reader.GetTableRowCount(TableIndex.StandAloneSig);
+            for (int row = 1; row <= signatures; row++)
+            {
+                StandaloneSignature signature = reader.GetStandaloneSignature(MetadataTokens.StandaloneSignatureHandle(row));
+                if (signature.GetKind() == StandaloneSignatureKind.Method
+                    && UnmanagedConvention(reader.GetBlobReader(signature.Signature).ReadByte()) is { } convention)
+                {
+                    yield return new UnmanagedCalliUse(convention);
                 }
             }
         }
     }
+
+    // NOTE: ECMA-335 Partition II, 23.2.3 "StandAloneMethodSig": the first byte's low nibble is the
+    // calling convention: 0 default and 5 vararg are managed; 1 C, 2 stdcall, 3 thiscall and
+    // 4 fastcall are unmanaged, as is 9, "unmanaged" with the platform's default convention
+    // (added in .NET 5 for 'delegate* unmanaged'). build/ReferenceScanner.cs names them the same.
+    internal static string? UnmanagedConvention(byte header) => (header & 0x0F) switch
+    {
+        1 => "cdecl",
+        2 => "stdcall",
+        3 => "thiscall",
+        4 => "fastcall",
+        9 => "unmanaged",
+        _ => null,
+    };
 
     private static bool IsReported(SupportRow row) => row.Status is not (SupportStatus.Nondeterministic or SupportStatus.Supported);
 
@@ -166,27 +299,21 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
     // The file the build writes and build/ReferenceScanner.cs describes: a header line, then per
     // assembly a line with its name alone when every method body was read, and a line
-    // "assembly, calling method, framework type, framework member" per call. A file with another
-    // header was written by another version of the build logic and is ignored whole rather than
-    // misread; a line with another number of cells is skipped.
+    // "assembly, kind, calling method, target, member" per use, kind being call, token (ldtoken
+    // of a member), pinvoke (target the library, member the entry point) or calli (target the
+    // calling convention, member the signature). A file with another header was written by
+    // another version of the build logic and is ignored whole rather than misread; a line with
+    // another number of cells, or a kind this version does not know, is skipped.
     internal const string CallsFileName = "Unikraft.ReferenceCalls.tsv";
-    internal const string CallsFileHeader = "# Unikraft.Gen reference calls, version 1: a scanned assembly alone, or assembly, calling method, framework type, framework member (tab-separated)";
+    internal const string CallsFileHeader = "# Unikraft.Gen reference calls, version 2: a scanned assembly alone, or assembly, kind (call, token, pinvoke, calli), calling method, type or library or convention, member or entry point or signature (tab-separated)";
 
-    // What the build's IL scan says: the assemblies it read whole, and the callers of each
-    // reported row by assembly name and then by row key.
+    // What the build's IL scan says: the assemblies it read whole, and the uses (with their
+    // callers) by assembly name and then by use key.
     internal sealed class BuildScan
     {
         public HashSet<string> ReadWhole { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, Dictionary<string, RowCallers>> Callers { get; } = new(StringComparer.Ordinal);
-    }
-
-    // A reported row and the methods that call it in one assembly.
-    internal sealed class RowCallers(SupportRow row)
-    {
-        public SupportRow Row { get; } = row;
-
-        public SortedSet<string> Callers { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Dictionary<string, Use>> Uses { get; } = new(StringComparer.Ordinal);
     }
 
     internal static BuildScan ReadBuildScan(ImmutableArray<AdditionalText> files, SupportTable table, System.Threading.CancellationToken cancellationToken)
@@ -211,38 +338,64 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                     continue;
                 }
 
-                if (cells.Length != 4)
+                if (cells.Length != 5)
                 {
                     continue;
                 }
 
-                SupportRow? row = table.FindByMetadataName(cells[2], cells[3]);
-                if (row is null || !IsReported(row))
+                string caller = cells[2];
+                Use? use;
+                switch (cells[1])
+                {
+                    case "call":
+                    case "token":
+                        SupportRow? row = table.FindByMetadataName(cells[3], cells[4]);
+                        use = row is not null && IsReported(row) ? new RowUse(row) : null;
+                        if (cells[1] == "token")
+                        {
+                            // A MethodInfo or an expression tree calls the member later, from here.
+                            caller += " (method token)";
+                        }
+
+                        break;
+                    case "pinvoke":
+                        use = new PInvokeUse(cells[3], cells[4]);
+                        break;
+                    case "calli":
+                        use = UnmanagedConventionName(cells[3]) is { } convention ? new UnmanagedCalliUse(convention) : null;
+                        break;
+                    default:
+                        use = null;
+                        break;
+                }
+
+                if (use is null)
                 {
                     continue;
                 }
 
-                if (!scan.Callers.TryGetValue(cells[0], out Dictionary<string, RowCallers>? byRow))
+                if (!scan.Uses.TryGetValue(cells[0], out Dictionary<string, Use>? byKey))
                 {
-                    byRow = new Dictionary<string, RowCallers>(StringComparer.Ordinal);
-                    scan.Callers.Add(cells[0], byRow);
+                    byKey = new Dictionary<string, Use>(StringComparer.Ordinal);
+                    scan.Uses.Add(cells[0], byKey);
                 }
 
-                if (!byRow.TryGetValue(row.Key, out RowCallers? rowCallers))
+                if (!byKey.TryGetValue(use.Key, out Use? existing))
                 {
-                    rowCallers = new RowCallers(row);
-                    byRow.Add(row.Key, rowCallers);
+                    existing = use;
+                    byKey.Add(use.Key, existing);
                 }
 
-                rowCallers.Callers.Add(cells[1]);
+                existing.Callers.Add(caller);
             }
         }
 
         return scan;
     }
 
-    // The shared framework's assemblies: they are the BCL the table describes.
-    private static bool IsFramework(IAssemblySymbol assembly) => SupportTable.IsFrameworkAssembly(assembly.Identity.Name);
+    // A calling convention the scan may write, or null for a cell this version does not know.
+    private static string? UnmanagedConventionName(string cell) =>
+        cell is "cdecl" or "stdcall" or "thiscall" or "fastcall" or "unmanaged" ? cell : null;
 
     // "System.Diagnostics.Process" for a type reference or definition; null for anything else
     // (a generic instantiation's members are named through their TypeSpec and skipped).

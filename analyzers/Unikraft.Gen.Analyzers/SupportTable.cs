@@ -160,8 +160,10 @@ namespace Unikraft.Gen.Support
     {
         public const string ResourceName = "Unikraft.Gen.SupportTable.tsv";
 
-        // The shared framework's assemblies: they are the BCL the table describes, not code that
-        // calls it (UK0301 does not scan them; the generator reads no library needs from them).
+        // The shared framework's assemblies by name: what a call target's assembly reference names
+        // when the call may reach a BCL member the table describes. Whether a reference is part of
+        // the framework (and so not scanned) is decided by where it comes from
+        // (FrameworkReference), never by this: a NuGet package may have any name.
         public static bool IsFrameworkAssembly(string name) =>
             name == "netstandard" || name == "mscorlib" || name == "System" || name == "WindowsBase"
             || name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal);

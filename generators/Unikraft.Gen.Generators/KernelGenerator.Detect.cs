@@ -49,10 +49,26 @@ namespace Unikraft.Gen
             });
 
             // The kernel's own API is emitted into the same compilation; its calls are not the program's.
+            // A tree is the generator's by its path and by the header the generator writes, which
+            // carries the kernel sources' hash (GeneratedOutput says why a folder name alone is not
+            // enough: a program's own file may sit in a folder of any name). Without a kernel image
+            // nothing is emitted, so nothing is the generator's.
             public static bool IsOwnOutput(SyntaxTree tree) =>
-                tree.FilePath.IndexOf(GeneratedFolder, StringComparison.Ordinal) >= 0;
+                tree.FilePath.IndexOf(GeneratedOutput.GeneratorFolder, StringComparison.Ordinal) >= 0
+                && s_kernelHash.Value is { } hash
+                && GeneratedOutput.IsGeneratorTree(tree, hash);
 
-            private const string GeneratedFolder = "Unikraft.Gen.KernelGenerator";
+            private static readonly Lazy<string?> s_kernelHash = new Lazy<string?>(() =>
+            {
+                try
+                {
+                    return KernelImage.Instance.Graph.SourceHash;
+                }
+                catch (Exception)
+                {
+                    return null;
+                }
+            });
 
             // A node worth a closer look, from syntax alone (the scan leaves the generator's own trees
             // out). A kernel API member is looked at by its name and how it is reached: an instance

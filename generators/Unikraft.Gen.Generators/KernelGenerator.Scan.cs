@@ -210,7 +210,7 @@ namespace Unikraft.Gen
             {
                 foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
                 {
-                    if (!SupportTable.IsFrameworkAssembly(assembly.Identity.Name) && s_declaresKernel.GetValue(assembly, DeclaresKernel).Value)
+                    if (!Libraries.IsFramework(compilation, assembly) && s_declaresKernel.GetValue(assembly, DeclaresKernel).Value)
                     {
                         return true;
                     }

@@ -68,6 +68,13 @@ namespace Unikraft.Gen
 
             // 4. The kernel, pruned to what the plan reaches.
             context.RegisterSourceOutput(plan, Emit.Kernel);
+
+            // 5. The generator's mark on the assembly, by which a program's reference scan knows
+            // the kernel and bridge in a library built with the generator (GeneratedOutput).
+            IncrementalValueProvider<string> assemblyName = context.CompilationProvider
+                .Select(static (compilation, _) => compilation.AssemblyName ?? "")
+                .WithTrackingName(TrackingNames.AssemblyName);
+            context.RegisterSourceOutput(assemblyName, Emit.Marker);
         }
     }
 }

@@ -10,5 +10,6 @@ namespace Unikraft.Gen
         public const string Libraries = nameof(Libraries);
         public const string ApiTypesNamed = nameof(ApiTypesNamed);
         public const string Plan = nameof(Plan);
+        public const string AssemblyName = nameof(AssemblyName);
     }
 }

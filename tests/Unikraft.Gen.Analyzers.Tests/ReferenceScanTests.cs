@@ -17,6 +17,10 @@ public sealed class ReferenceScanTests
     private static MetadataReference Library(string name, string source) =>
         MetadataReference.CreateFromImage(ReferenceScannerTests.CompileLibrary(name, source));
 
+    private static readonly ConfigProvider s_generator = new(("build_property.UnikraftMounts", ""));
+
+    private static readonly ConfigProvider s_nativeLayer = new(("build_property.UnikraftMounts", ""), ("build_property.UnikraftNativeLayer", "true"));
+
     private static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(MetadataReference reference, bool withGenerator, params AdditionalText[] files) =>
         AnalyzeAsync(reference, new ConfigProvider((withGenerator ? "build_property.UnikraftMounts" : "unrelated", "")), files);
 
@@ -35,8 +39,7 @@ public sealed class ReferenceScanTests
     // The file as the build writes it: the library's image scanned with the analyzer's own table.
     private static AdditionalText CallsFile(string assemblyName, byte[] image)
     {
-        Build.AssemblyScan? scan = Build.ReferenceScanner.Scan(new MemoryStream(image), ReferenceScannerTests.SupportedTypeNames());
-        Assert.NotNull(scan);
+        Build.AssemblyScan scan = Build.ReferenceScanner.Scan(new MemoryStream(image), ReferenceScannerTests.SupportedTypeNames());
         Assert.Equal(assemblyName, scan.AssemblyName);
         return new InMemoryText("obj/Debug/net10.0/unikraft/" + Build.ReferenceScanner.FileName, Build.ReferenceScanner.Format([scan]));
     }
@@ -67,7 +70,7 @@ public sealed class ReferenceScanTests
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'Console.WriteLine'", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Math.Max", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Path.Combine", System.StringComparison.Ordinal));
-        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
     }
 
     // With the native layer on (a NativeAOT image on hosted), the library's file and console I/O
@@ -141,9 +144,10 @@ public sealed class ReferenceScanTests
     {
         string header = Build.ReferenceScanner.Header;
         var file = new InMemoryText("unikraft/" + Build.ReferenceScanner.FileName,
-            header + "\nPure.Math\tPure.Secret.Spawn(string)\tSystem.Diagnostics.Process\tStart\n"
-            + "Pure.Math\tPure.Secret.Join()\tSystem.IO.Path\tCombine\n"
-            + "Pure.Math\ta line with too few cells\n");
+            header + "\nPure.Math\tcall\tPure.Secret.Spawn(string)\tSystem.Diagnostics.Process\tStart\n"
+            + "Pure.Math\tcall\tPure.Secret.Join()\tSystem.IO.Path\tCombine\n"
+            + "Pure.Math\tteleport\tPure.Secret.Jump()\tSystem.Diagnostics.Process\tStart\n"
+            + "Pure.Math\tcall\ta line with too few cells\n");
 
         string[] messages = Messages(await AnalyzeAsync(Library("Pure.Math", "public static class Helper { public static int Run() => System.Math.Max(1, 2); }"), withGenerator: true, file));
 
@@ -158,7 +162,7 @@ public sealed class ReferenceScanTests
     public async Task AssemblyTheBuildReadWhole_IsReportedFromTheScanAlone()
     {
         byte[] image = ReferenceScannerTests.CompileLibrary("Chatty.Launcher", Launcher);
-        string rows = "Chatty.Launcher\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\n";
+        string rows = "Chatty.Launcher\tcall\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\n";
         var readWhole = new InMemoryText(Build.ReferenceScanner.FileName, Build.ReferenceScanner.Header + "\nChatty.Launcher\n" + rows);
         var readInPart = new InMemoryText(Build.ReferenceScanner.FileName, Build.ReferenceScanner.Header + "\n" + rows);
 
@@ -176,7 +180,7 @@ public sealed class ReferenceScanTests
     public async Task CallsFile_OfAnotherVersionOrAnotherAssembly_AddsNoCaller()
     {
         byte[] image = ReferenceScannerTests.CompileLibrary("Chatty.Launcher", Launcher);
-        string rows = "Chatty.Launcher\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\n";
+        string rows = "Chatty.Launcher\tcall\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\n";
         var otherVersion = new InMemoryText(Build.ReferenceScanner.FileName, "# Unikraft.Gen reference calls, version 0\n" + rows);
         var otherAssembly = new InMemoryText(Build.ReferenceScanner.FileName, Build.ReferenceScanner.Header + "\n" + rows.Replace("Chatty.Launcher\t", "Other.Library\t", System.StringComparison.Ordinal));
         var otherName = new InMemoryText("notes.tsv", Build.ReferenceScanner.Header + "\n" + rows);
@@ -188,6 +192,115 @@ public sealed class ReferenceScanTests
             Assert.Equal(3, messages.Length);
             Assert.DoesNotContain(messages, m => m.Contains("(from", System.StringComparison.Ordinal));
         }
+    }
+
+    // Acceptance (issue 12): native interop inside a reference is found from its metadata alone
+    // (P/Invokes in the method table, unmanaged calli signatures in the stand-alone signature
+    // table), and is an error: it reaches the host however the program is built.
+    [Fact]
+    public async Task ReferencedLibrary_WithNativeInterop_ReportsEachPInvokeAndTheUnmanagedCalli_AsErrors()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Native.Calls", ReferenceScannerTests.NativeInterop, withLibraryImportGenerator: true);
+
+        ImmutableArray<Diagnostic> diagnostics = await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer);
+
+        string[] messages = Messages(diagnostics);
+        Assert.Contains("Referenced assembly 'Native.Calls' uses the native function 'getpid' of 'libc' (a P/Invoke), which bypasses the kernel: "
+            + "a P/Invoke runs native code on the host, outside the kernel and its confinement; use a BCL API the kernel serves instead, or leave the library out", messages);
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses the native function 'open' of 'libc' (a P/Invoke), which bypasses the kernel", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses a call through an unmanaged function pointer (calli, cdecl), which bypasses the kernel", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses 'Process.Start', which the kernel does not support", System.StringComparison.Ordinal));
+        Assert.Equal(4, messages.Length);
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+    }
+
+    // With the build's scan, each use names where it is: the P/Invoke's declaration (for a
+    // [LibraryImport], the stub the SDK generated), the method with the calli, and the method whose
+    // expression tree holds a token of Process.Start.
+    [Fact]
+    public async Task NativeInteropFoundByTheBuildScan_NamesTheMethods()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Native.Calls", ReferenceScannerTests.NativeInterop, withLibraryImportGenerator: true);
+
+        string[] messages = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_generator, CallsFile("Native.Calls", image)));
+
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses the native function 'getpid' of 'libc' (a P/Invoke) (from 'Native.Calls.GetProcessId()'), which bypasses the kernel", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses the native function 'open' of 'libc' (a P/Invoke) (from 'Native.Calls.Open (local function __PInvoke)'), which bypasses the kernel", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses a call through an unmanaged function pointer (calli, cdecl) (from 'Native.Calls.Unmanaged(nint)'), which bypasses the kernel", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Native.Calls' uses 'Process.Start' (from 'Native.Calls.Deferred() (method token)'), which the kernel does not support", System.StringComparison.Ordinal));
+        Assert.Equal(4, messages.Length);
+    }
+
+    // The BCL's own native shim is the kernel's with the native layer on (the publish's link check
+    // decides which SystemNative_* functions it serves); without it, it is the host's.
+    private const string ShimCaller = """
+        public static class Helper
+        {
+            [System.Runtime.InteropServices.DllImport("libSystem.Native", EntryPoint = "SystemNative_GetPid")]
+            private static extern int GetPid();
+            [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getpid")]
+            private static extern int GetPidFromLibc();
+            public static int Run() => GetPid() + GetPidFromLibc();
+        }
+        """;
+
+    [Fact]
+    public async Task PInvokeIntoTheBclNativeShim_IsServedByTheNativeLayer_AndNothingElseIs()
+    {
+        MetadataReference library = Library("Shim.Caller", ShimCaller);
+
+        string[] withLayer = Messages(await AnalyzeAsync(library, s_nativeLayer));
+        string[] withoutLayer = Messages(await AnalyzeAsync(library, s_generator));
+
+        Assert.Equal(["Referenced assembly 'Shim.Caller' uses the native function 'getpid' of 'libc' (a P/Invoke), which bypasses the kernel: "
+            + "a P/Invoke runs native code on the host, outside the kernel and its confinement; use a BCL API the kernel serves instead, or leave the library out"], withLayer);
+        Assert.Equal(2, withoutLayer.Length);
+        Assert.Contains(withoutLayer, m => m.StartsWith("Referenced assembly 'Shim.Caller' uses the native function 'SystemNative_GetPid' of 'libSystem.Native' (a P/Invoke), which bypasses the kernel: the BCL's native shim is the kernel's only in a NativeAOT image on hosted", System.StringComparison.Ordinal));
+    }
+
+    // "Framework" is where a reference comes from, not its name: a NuGet package named
+    // Microsoft.Extensions.* or System.* is scanned; only the targeting pack's assemblies are not.
+    [Theory]
+    [InlineData("Microsoft.Extensions.Chatty", "/home/u/.nuget/packages/microsoft.extensions.chatty/9.0.0/lib/net9.0/Microsoft.Extensions.Chatty.dll", true)]
+    [InlineData("System.Chatty", @"C:\Users\u\.nuget\packages\system.chatty\1.0.0\lib\net8.0\System.Chatty.dll", true)]
+    [InlineData("Microsoft.Extensions.Chatty", "/usr/share/dotnet/packs/Microsoft.AspNetCore.App.Ref/10.0.0/ref/net10.0/Microsoft.Extensions.Chatty.dll", false)]
+    [InlineData("Chatty", "/usr/share/dotnet/packs/Microsoft.NETCore.App.Ref/10.0.0/ref/net10.0/Chatty.dll", false)]
+    [InlineData("Chatty", "/home/u/.nuget/packages/microsoft.netcore.app.ref/10.0.0/ref/net10.0/Chatty.dll", false)]
+    [InlineData("Chatty", "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0/Chatty.dll", false)]
+    public async Task Framework_IsDecidedByWhereTheReferenceComesFrom_NotByItsName(string assemblyName, string path, bool scanned)
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary(assemblyName, Helper);
+
+        string[] messages = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image, filePath: path), s_generator));
+
+        if (scanned)
+        {
+            Assert.Contains(messages, m => m.StartsWith("Referenced assembly '" + assemblyName + "' uses 'Process.Start'", System.StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Empty(messages);
+        }
+    }
+
+    // A library built with the generator carries its kernel (here a P/Invoke and host calls in
+    // Unikraft.Kernel): with the generator's mark for its own name they are left out, from the
+    // metadata (the P/Invoke) and from the build's scan alike; without it they are the author's.
+    [Fact]
+    public async Task KernelInALibrary_IsLeftOutOnlyWithTheGeneratorsMark()
+    {
+        byte[] marked = ReferenceScannerTests.CompileLibrary("Notes.Storage", ReferenceScannerTests.KernelInLibrary(ReferenceScannerTests.Marker("Notes.Storage")));
+        byte[] copied = ReferenceScannerTests.CompileLibrary("Notes.Storage", ReferenceScannerTests.KernelInLibrary(ReferenceScannerTests.Marker("Other.Library")));
+
+        string[] markedMetadata = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(marked), s_generator));
+        string[] markedScan = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(marked), s_generator, CallsFile("Notes.Storage", marked)));
+        string[] copiedScan = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(copied), s_generator, CallsFile("Notes.Storage", copied)));
+
+        Assert.DoesNotContain(markedMetadata, m => m.Contains("(a P/Invoke)", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(markedScan, m => m.Contains("Unikraft.Kernel.", System.StringComparison.Ordinal) || m.Contains("Unikraft.Generated.", System.StringComparison.Ordinal));
+        Assert.Contains(markedScan, m => m.StartsWith("Referenced assembly 'Notes.Storage' uses 'File.WriteAllText' (from 'Notes.Store.Save(string)')", System.StringComparison.Ordinal));
+        Assert.Contains(copiedScan, m => m.StartsWith("Referenced assembly 'Notes.Storage' uses the native function 'getpid' of 'libc' (a P/Invoke) (from 'Unikraft.Kernel.Platform.Exit.getpid()')", System.StringComparison.Ordinal));
+        Assert.Contains(copiedScan, m => m.StartsWith("Referenced assembly 'Notes.Storage' uses 'File.ReadAllText' (from 'Unikraft.Generated.Bridge.Read(string)')", System.StringComparison.Ordinal));
     }
 
     private static string ProcessStartReason() =>

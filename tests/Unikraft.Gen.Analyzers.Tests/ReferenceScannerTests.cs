@@ -15,16 +15,49 @@ namespace Unikraft.Gen.Analyzers.Tests;
 // tells UK0301 which method of a referenced assembly makes each call.
 public sealed class ReferenceScannerTests
 {
-    internal static byte[] CompileLibrary(string name, string source)
+    internal static byte[] CompileLibrary(string name, string source, bool withLibraryImportGenerator = false)
     {
-        CSharpCompilation library = CSharpCompilation.Create(name,
-            new[] { CSharpSyntaxTree.ParseText(source) },
+        Compilation library = CSharpCompilation.Create(name,
+            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
             Basic.Reference.Assemblies.Net100.References.All,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        if (withLibraryImportGenerator)
+        {
+            GeneratorDriver driver = CSharpGeneratorDriver.Create(LibraryImportGenerator());
+            driver.RunGeneratorsAndUpdateCompilation(library, out library, out var generatorDiagnostics);
+            Assert.Empty(generatorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        }
+
         using var stream = new MemoryStream();
         Microsoft.CodeAnalysis.Emit.EmitResult result = library.Emit(stream);
         Assert.True(result.Success, string.Join("\n", result.Diagnostics));
         return stream.ToArray();
+    }
+
+    // The SDK's own [LibraryImport] generator, from the targeting pack of the runtime running the
+    // tests: what it writes for a library is what a package built with it holds.
+    private static ISourceGenerator LibraryImportGenerator()
+    {
+        string runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        string root = Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+        string packs = Path.Combine(root, "packs", "Microsoft.NETCore.App.Ref");
+        string? path = Directory.Exists(packs)
+            ? Directory.GetFiles(packs, "Microsoft.Interop.LibraryImportGenerator.dll", SearchOption.AllDirectories)
+                .Where(file => file.Replace('\\', '/').Contains("/analyzers/dotnet/cs/", StringComparison.Ordinal))
+                .OrderByDescending(file => file, StringComparer.Ordinal).FirstOrDefault()
+            : null;
+        Assert.True(path is not null, "No LibraryImportGenerator under " + packs);
+        var reference = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(path, new LoadFromLoader());
+        return Assert.Single(reference.GetGenerators(LanguageNames.CSharp), g => g.GetGeneratorType().Name == "LibraryImportGenerator");
+    }
+
+    private sealed class LoadFromLoader : IAnalyzerAssemblyLoader
+    {
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => System.Reflection.Assembly.LoadFrom(fullPath);
     }
 
     // MSBuild compiles the scanner alone, so it has its own copy of the framework rule.
@@ -150,12 +183,66 @@ public sealed class ReferenceScannerTests
         Assert.DoesNotContain(scan.Calls, call => call.TypeName.StartsWith("Chatty", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Scan_FrameworkAssembly_IsNotScanned()
+    // Whether an assembly is part of the framework is decided by where the build found it; a
+    // package may take any name, so a name that looks like the framework's is scanned like any.
+    [Theory]
+    [InlineData("System.Chatty")]
+    [InlineData("Microsoft.Extensions.Chatty")]
+    public void Scan_AssemblyNamedLikeTheFramework_IsScannedAnyway(string assemblyName)
     {
-        byte[] image = CompileLibrary("System.Chatty", "public static class Helper { public static void Run() => System.Diagnostics.Process.Start(\"ls\"); }");
+        byte[] image = CompileLibrary(assemblyName, "public static class Helper { public static void Run() => System.Diagnostics.Process.Start(\"ls\"); }");
 
-        Assert.Null(ReferenceScanner.Scan(new MemoryStream(image), typeNames: null));
+        AssemblyScan scan = ReferenceScanner.Scan(new MemoryStream(image), SupportedTypeNames());
+
+        Assert.Equal(["Helper.Run() -> System.Diagnostics.Process::Start"], scan.Calls.Select(call => call.ToString()).ToArray());
+    }
+
+    // Native interop in a library: a [DllImport], a [LibraryImport] (the SDK's generator writes a
+    // stub whose local function holds the DllImport), a call through an unmanaged function pointer
+    // (calli), and an expression tree (ldtoken of the member it calls). A managed function
+    // pointer, typeof and nameof reach nothing native and call nothing.
+    internal const string NativeInterop = """
+        using System;
+        using System.Linq.Expressions;
+        using System.Runtime.InteropServices;
+        namespace Native
+        {
+            public static unsafe partial class Calls
+            {
+                [DllImport("libc", EntryPoint = "getpid")]
+                private static extern int GetProcessId();
+
+                [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+                private static partial int Open(string path, int flags);
+
+                public static int Both() => GetProcessId() + Open("/etc/hostname", 0);
+                public static int Unmanaged(nint pointer) => ((delegate* unmanaged[Cdecl]<int, int>)pointer)(1);
+                public static int Managed(delegate*<int, int> pointer) => pointer(1);
+                public static Expression<Func<System.Diagnostics.Process?>> Deferred() => () => System.Diagnostics.Process.Start("ls");
+                public static Type Typed() => typeof(System.Diagnostics.Process);
+                public static string Named() => nameof(System.Diagnostics.Process.Start);
+            }
+        }
+        """;
+
+    [Fact]
+    public void Scan_NativeInterop_FindsPInvokesLibraryImportsUnmanagedCalliAndMethodTokens()
+    {
+        byte[] image = CompileLibrary("Native.Calls", NativeInterop, withLibraryImportGenerator: true);
+
+        AssemblyScan scan = ReferenceScanner.Scan(new MemoryStream(image), SupportedTypeNames());
+
+        Assert.Equal(0, scan.UnreadableMethods);
+        Assert.Equal(
+            [
+                "Native.Calls.Deferred() -> System.Type::GetTypeFromHandle",
+                "Native.Calls.Deferred() -> token System.Diagnostics.Process::Start",
+                "Native.Calls.GetProcessId() -> pinvoke libc::getpid",
+                "Native.Calls.Open (local function __PInvoke) -> pinvoke libc::open",
+                "Native.Calls.Typed() -> System.Type::GetTypeFromHandle",
+                "Native.Calls.Unmanaged(nint) -> calli cdecl::int(int)",
+            ],
+            scan.Calls.Select(call => call.ToString()).ToArray());
     }
 
     [Fact]
@@ -236,7 +323,7 @@ public sealed class ReferenceScannerTests
     {
         var scans = new[]
         {
-            new AssemblyScan("Zeta", [new ReferenceCall("Zeta.Run()", "System.IO.File", "ReadAllText")], 0),
+            new AssemblyScan("Zeta", [new ReferenceCall(ReferenceUseKind.PInvoke, "Zeta.Native.getpid()", "libc", "getpid"), new ReferenceCall("Zeta.Run()", "System.IO.File", "ReadAllText")], 0),
             new AssemblyScan("Alpha", [new ReferenceCall("Alpha.Odd\tName\n()", "System.Diagnostics.Process", "Start")], 0),
             new AssemblyScan("Mangled", [new ReferenceCall("Mangled.Run()", "System.DateTime", "get_Now")], unreadableMethods: 2),
         };
@@ -246,44 +333,94 @@ public sealed class ReferenceScannerTests
         Assert.Equal(
             ReferenceScanner.Header + "\n"
             + "Alpha\n"
-            + "Alpha\tAlpha.Odd Name ()\tSystem.Diagnostics.Process\tStart\n"
-            + "Mangled\tMangled.Run()\tSystem.DateTime\tget_Now\n"
+            + "Alpha\tcall\tAlpha.Odd Name ()\tSystem.Diagnostics.Process\tStart\n"
+            + "Mangled\tcall\tMangled.Run()\tSystem.DateTime\tget_Now\n"
             + "Zeta\n"
-            + "Zeta\tZeta.Run()\tSystem.IO.File\tReadAllText\n",
+            + "Zeta\tpinvoke\tZeta.Native.getpid()\tlibc\tgetpid\n"
+            + "Zeta\tcall\tZeta.Run()\tSystem.IO.File\tReadAllText\n",
             text);
     }
 
     // A library built with the generator carries the kernel (Unikraft.Kernel) and the generator's
     // bridge (Unikraft.Generated), which reach the host on purpose; only its author's code counts.
+    // The namespaces alone exempt nothing: the assembly must carry the generator's mark, made for
+    // its own name.
+    internal static string KernelInLibrary(string marker) => marker + """
+
+        namespace Unikraft.Kernel
+        {
+            internal sealed class HostedClock { public long Now() => System.DateTime.UtcNow.Ticks; }
+            namespace Platform
+            {
+                internal static class Exit
+                {
+                    public static void Halt() => System.Environment.Exit(1);
+                    [System.Runtime.InteropServices.DllImport("libc")] internal static extern int getpid();
+                }
+            }
+        }
+        namespace Unikraft.Generated
+        {
+            internal static class Bridge { public static string Read(string path) => System.IO.File.ReadAllText(path); }
+        }
+        namespace Unikraft.KernelTools
+        {
+            public static class Probe { public static void Run() => System.Diagnostics.Process.Start("ls"); }
+        }
+        namespace Notes
+        {
+            public static class Store { public static void Save(string text) => System.IO.File.WriteAllText("/notes/a", text); }
+        }
+        """;
+
+    internal static string Marker(string assemblyName) =>
+        "[assembly: System.Reflection.AssemblyMetadata(\"" + GeneratedOutputMarker.Key + "\", \""
+        + Unikraft.Gen.Support.GeneratedOutput.MarkerValue(assemblyName, "0123456789abcdef") + "\")]";
+
     [Fact]
-    public void Scan_SkipsTheKernelsAndTheGeneratorsCode_ButNotANamespaceThatMerelyStartsAlike()
+    public void Scan_MarkedLibrary_SkipsTheKernelsAndTheGeneratorsCode_ButNotANamespaceThatMerelyStartsAlike()
     {
-        byte[] image = CompileLibrary("Notes.Storage", """
-            namespace Unikraft.Kernel
-            {
-                internal sealed class HostedClock { public long Now() => System.DateTime.UtcNow.Ticks; }
-                namespace Platform { internal static class Exit { public static void Halt() => System.Environment.Exit(1); } }
-            }
-            namespace Unikraft.Generated
-            {
-                internal static class Bridge { public static string Read(string path) => System.IO.File.ReadAllText(path); }
-            }
-            namespace Unikraft.KernelTools
-            {
-                public static class Probe { public static void Run() => System.Diagnostics.Process.Start("ls"); }
-            }
-            namespace Notes
-            {
-                public static class Store { public static void Save(string text) => System.IO.File.WriteAllText("/notes/a", text); }
-            }
-            """);
+        byte[] image = CompileLibrary("Notes.Storage", KernelInLibrary(Marker("Notes.Storage")));
 
-        AssemblyScan? scan = ReferenceScanner.Scan(new MemoryStream(image), SupportedTypeNames());
+        AssemblyScan scan = ReferenceScanner.Scan(new MemoryStream(image), SupportedTypeNames());
 
-        Assert.NotNull(scan);
         Assert.Equal(
             ["Notes.Store.Save(string) -> System.IO.File::WriteAllText", "Unikraft.KernelTools.Probe.Run() -> System.Diagnostics.Process::Start"],
             scan.Calls.Select(call => call.ToString()).ToArray());
+    }
+
+    // Without the mark, or with a mark made for another assembly (copied from one), the reserved
+    // namespaces are the author's code like any other.
+    [Theory]
+    [InlineData("")]
+    [InlineData("Other.Library")]
+    public void Scan_UnmarkedLibrary_ReportsCodeInTheKernelsNamespaces(string markedFor)
+    {
+        byte[] image = CompileLibrary("Notes.Storage", KernelInLibrary(markedFor.Length == 0 ? "" : Marker(markedFor)));
+
+        AssemblyScan scan = ReferenceScanner.Scan(new MemoryStream(image), SupportedTypeNames());
+
+        string[] calls = scan.Calls.Select(call => call.ToString()).ToArray();
+        Assert.Contains("Unikraft.Kernel.HostedClock.Now() -> System.DateTime::get_UtcNow", calls);
+        Assert.Contains("Unikraft.Kernel.Platform.Exit.getpid() -> pinvoke libc::getpid", calls);
+        Assert.Contains("Unikraft.Generated.Bridge.Read(string) -> System.IO.File::ReadAllText", calls);
+        Assert.Equal(7, calls.Length);
+    }
+
+    // MSBuild compiles the scanner alone, so it keeps its own copy of the mark's rule.
+    [Theory]
+    [InlineData("Notes.Storage", "0123456789abcdef")]
+    [InlineData("", "ffff")]
+    [InlineData("Ünïcode.Lib", "ffff")]
+    public void GeneratedOutputMarker_IsTheAnalyzers(string assemblyName, string kernelHash)
+    {
+        string value = Unikraft.Gen.Support.GeneratedOutput.MarkerValue(assemblyName, kernelHash);
+
+        Assert.Equal(value, kernelHash + ":" + GeneratedOutputMarker.Digest(assemblyName, kernelHash));
+        Assert.True(GeneratedOutputMarker.IsValid(assemblyName, value));
+        Assert.False(GeneratedOutputMarker.IsValid(assemblyName + "x", value));
+        Assert.False(Unikraft.Gen.Support.GeneratedOutput.IsValidMarker(assemblyName + "x", value));
+        Assert.False(GeneratedOutputMarker.IsValid(assemblyName, kernelHash + ":0"));
     }
 
     [Fact]

@@ -1,6 +1,9 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 using static Unikraft.Gen.Analyzers.Tests.Verifiers;
 
@@ -243,21 +246,49 @@ public sealed class UnsupportedApiTests
             Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(1).WithArguments("AssemblyLoadContext.LoadFromAssemblyPath", Reason("M:System.Runtime.Loader.AssemblyLoadContext.LoadFromAssemblyPath")));
     }
 
+    // A namespace is a name anyone can write: the program's own code in Unikraft.Kernel is the
+    // program's, and is reported like any other.
     [Fact]
-    public async Task KernelNamespace_IsNeverReported()
+    public async Task KernelNamespace_InTheProgramsOwnSource_IsReported()
     {
-        // The kernel's own host platform must reach the host; it lives in Unikraft.Kernel.
         const string source = """
             namespace Unikraft.Kernel.Platform
             {
                 internal static class HostProcess
                 {
-                    public static void Spawn() => System.Diagnostics.Process.Start("true");
+                    public static void Spawn() => {|#0:System.Diagnostics.Process.Start("true")|};
                 }
             }
             """;
 
-        await AnalyzeAsync(source);
+        await AnalyzeAsync(source,
+            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0).WithArguments("Process.Start", Reason("M:System.Diagnostics.Process.Start")));
+    }
+
+    // The kernel's host platform must reach the host: it is what the generator writes into the
+    // compilation (a generated tree under its folder, with its header), and generated code is not
+    // analyzed.
+    [Fact]
+    public async Task KernelAsTheGeneratorWritesIt_IsNotReported()
+    {
+        CSharpCompilation program = Compile("class Program { static void Main() => Unikraft.Kernel.Platform.HostProcess.Spawn(); }")
+            .AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(
+                Support.GeneratedOutput.Header("0123456789abcdef") + """
+                    namespace Unikraft.Kernel.Platform
+                    {
+                        internal static class HostProcess
+                        {
+                            public static void Spawn() => System.Diagnostics.Process.Start("true");
+                        }
+                    }
+                    """,
+                new CSharpParseOptions(LanguageVersion.Preview),
+                path: "obj/generated/Unikraft.Gen.Generators/Unikraft.Gen.KernelGenerator/Kernel/Platform/HostProcess.g.cs"));
+
+        (ImmutableArray<Microsoft.CodeAnalysis.Diagnostic> diagnostics, IReadOnlyList<System.Exception> exceptions) = await RunAnalyzerAsync(program);
+
+        Assert.Empty(exceptions);
+        Assert.Empty(diagnostics);
     }
 
     internal static string Reason(string key) =>

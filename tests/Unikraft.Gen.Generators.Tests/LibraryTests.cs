@@ -69,14 +69,72 @@ public sealed class LibraryTests
         Assert.DoesNotContain("KernelBridge_", program.Source("Unikraft.Boot.g.cs"));
     }
 
+    // A library named like the framework is a library like any other: whether a reference is the
+    // framework is decided by where it comes from (here a NuGet package folder), not its name.
+    [Fact]
+    public void LibraryNamedLikeTheFramework_FromAPackage_HasItsNeedsFolded()
+    {
+        (_, byte[] image) = BuildLibrary("Microsoft.Notes");
+        MetadataReference reference = MetadataReference.CreateFromImage(image,
+            filePath: "/home/user/.nuget/packages/microsoft.notes/1.0.0/lib/net10.0/Microsoft.Notes.dll");
+
+        GeneratorHarness.Result program = GeneratorHarness.Run(
+            GeneratorHarness.Compilation(new[] { ("Program.cs", App) }).AddReferences(reference),
+            new Dictionary<string, string> { ["UnikraftMounts"] = "/tmp|ramfs|||" });
+
+        Assert.Empty(program.Problems);
+        Assert.Contains("File.WriteAllText(string, string?) (needed by library Microsoft.Notes)", program.Manifest);
+    }
+
+    // The generator marks the assembly it writes into, for that assembly's name: a program's
+    // reference scan leaves the kernel's and the bridge's code out by the mark (and by nothing
+    // else), so the mark must be there, and must not hold for another assembly.
+    [Fact]
+    public void LibraryBuiltWithTheGenerator_CarriesItsMark_ForItsOwnNameOnly()
+    {
+        (GeneratorHarness.Result library, byte[] image) = BuildLibrary("Lib");
+        byte[] renamed = Emit(library.Output.WithAssemblyName("Other"));
+
+        using (var reader = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(image)))
+        {
+            System.Reflection.Metadata.MetadataReader metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(reader);
+            Assert.True(Support.GeneratedOutput.IsMarked(metadata));
+
+            // What the mark exempts is the generator's code in the reserved namespaces. A library
+            // whose calls all go through its bridge has no kernel of its own, so nothing of it
+            // reaches the host: no P/Invoke at all.
+            var pinvokes = metadata.MethodDefinitions.Select(metadata.GetMethodDefinition)
+                .Where(method => (method.Attributes & System.Reflection.MethodAttributes.PinvokeImpl) != 0).ToList();
+            Assert.Empty(pinvokes);
+            Assert.DoesNotContain(library.Run.Results.Single().GeneratedSources,
+                source => source.HintName.StartsWith("Kernel/", StringComparison.Ordinal) && source.HintName != KernelGenerator.Emit.ApiStubsHintName);
+        }
+
+        using (var reader = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(renamed)))
+        {
+            Assert.False(Support.GeneratedOutput.IsMarked(System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(reader)));
+        }
+    }
+
     private static (GeneratorHarness.Result Result, MetadataReference Reference) BuildLibrary()
     {
+        (GeneratorHarness.Result result, byte[] image) = BuildLibrary("Lib");
+        return (result, MetadataReference.CreateFromImage(image));
+    }
+
+    private static (GeneratorHarness.Result Result, byte[] Image) BuildLibrary(string assemblyName)
+    {
         GeneratorHarness.Result result = GeneratorHarness.Run(
-            GeneratorHarness.Compilation(new[] { ("Store.cs", Store) }, assemblyName: "Lib", kind: OutputKind.DynamicallyLinkedLibrary),
-            new Dictionary<string, string> { ["OutputType"] = "Library", ["AssemblyName"] = "Lib", ["UnikraftMounts"] = "/tmp|ramfs|||" });
+            GeneratorHarness.Compilation(new[] { ("Store.cs", Store) }, assemblyName: assemblyName, kind: OutputKind.DynamicallyLinkedLibrary),
+            new Dictionary<string, string> { ["OutputType"] = "Library", ["AssemblyName"] = assemblyName, ["UnikraftMounts"] = "/tmp|ramfs|||" });
+        return (result, Emit(result.Output));
+    }
+
+    private static byte[] Emit(Compilation compilation)
+    {
         using var image = new MemoryStream();
-        EmitResult emitted = result.Output.Emit(image);
+        EmitResult emitted = compilation.Emit(image);
         Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
-        return (result, MetadataReference.CreateFromImage(image.ToArray()));
+        return image.ToArray();
     }
 }

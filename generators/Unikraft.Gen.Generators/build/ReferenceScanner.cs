@@ -1,8 +1,10 @@
-// Finds, in the IL of a program's referenced assemblies, which method makes each call into the
-// framework, for UK0301. Roslyn hands analyzers the metadata of a reference but never its method
-// bodies, and an analyzer may not read files, so the build does this before compiling: it writes
-// one line per (assembly, calling method, framework type, framework member) to a tab-separated
-// file that reaches ReferenceScanAnalyzer as an additional file.
+// Finds, in the IL of a program's referenced assemblies, what reaches past the kernel and which
+// method does it, for UK0301: each call into the framework, each method token of a framework member
+// (ldtoken, as expression trees and reflection use), each P/Invoke the assembly declares and each
+// call through an unmanaged function pointer (calli). Roslyn hands analyzers the metadata of a
+// reference but never its method bodies, and an analyzer may not read files, so the build does
+// this before compiling: it writes one line per (assembly, kind, method, target, member) to a
+// tab-separated file that reaches ReferenceScanAnalyzer as an additional file.
 //
 // Self-contained (the BCL and System.Reflection.Metadata only), so it can be compiled into an
 // MSBuild inline task as it is. Unikraft.Gen.targets compiles this file with
@@ -23,33 +25,60 @@ namespace Unikraft.Gen.Build
     using System.Reflection.PortableExecutable;
     using System.Text;
 
-    // One call, field access or method pointer an assembly's method makes into the framework.
+    // What a line of the scan records. A call (call, callvirt, newobj, ldftn, ldvirtftn, jmp or a
+    // field access) and a token (ldtoken of a member: a MethodInfo or FieldInfo made from it, as
+    // an expression tree or reflection does) name a framework member; a P/Invoke names a native
+    // library and its entry point; an unmanaged calli names the calling convention and signature
+    // of a native function reached through a pointer.
+    public enum ReferenceUseKind
+    {
+        Call,
+        Token,
+        PInvoke,
+        UnmanagedCalli,
+    }
+
+    // One use an assembly's method makes of something outside managed code's reach: a framework
+    // member it calls or takes a token of, a native function it imports, or a native function
+    // pointer it calls.
     public sealed class ReferenceCall : IEquatable<ReferenceCall>, IComparable<ReferenceCall>
     {
         public ReferenceCall(string caller, string typeName, string memberName)
+            : this(ReferenceUseKind.Call, caller, typeName, memberName)
         {
+        }
+
+        public ReferenceCall(ReferenceUseKind kind, string caller, string typeName, string memberName)
+        {
+            Kind = kind;
             Caller = caller;
             TypeName = typeName;
             MemberName = memberName;
         }
 
-        // The calling method as a reader would name it, such as "Lib.Runner.Start(string)".
+        public ReferenceUseKind Kind { get; }
+
+        // The calling method as a reader would name it, such as "Lib.Runner.Start(string)"; for a
+        // P/Invoke, the method that declares it.
         public string Caller { get; }
 
-        // The framework type's metadata name, such as "System.Diagnostics.Process" or
-        // "System.Environment+SpecialFolder".
+        // A call or token: the framework type's metadata name, such as "System.Diagnostics.Process"
+        // or "System.Environment+SpecialFolder". A P/Invoke: the native library as the import
+        // names it ("libc", "libSystem.Native"). An unmanaged calli: the calling convention
+        // ("cdecl", "stdcall", "thiscall", "fastcall", or "unmanaged" for the platform default).
         public string TypeName { get; }
 
-        // The member's name as compiled: "Start", ".ctor", "get_Now".
+        // A call or token: the member's name as compiled ("Start", ".ctor", "get_Now"). A P/Invoke:
+        // the entry point ("socket"). An unmanaged calli: the pointer's signature ("int(int, nint)").
         public string MemberName { get; }
 
         public bool Equals(ReferenceCall? other) =>
-            other is not null && Caller == other.Caller && TypeName == other.TypeName && MemberName == other.MemberName;
+            other is not null && Kind == other.Kind && Caller == other.Caller && TypeName == other.TypeName && MemberName == other.MemberName;
 
         public override bool Equals(object? obj) => Equals(obj as ReferenceCall);
 
         public override int GetHashCode() =>
-            StringComparer.Ordinal.GetHashCode(Caller) ^ StringComparer.Ordinal.GetHashCode(TypeName) ^ StringComparer.Ordinal.GetHashCode(MemberName);
+            ((int)Kind * 397) ^ StringComparer.Ordinal.GetHashCode(Caller) ^ StringComparer.Ordinal.GetHashCode(TypeName) ^ StringComparer.Ordinal.GetHashCode(MemberName);
 
         public int CompareTo(ReferenceCall? other)
         {
@@ -61,13 +90,190 @@ namespace Unikraft.Gen.Build
             int order = string.CompareOrdinal(Caller, other.Caller);
             if (order == 0)
             {
+                order = Kind.CompareTo(other.Kind);
+            }
+
+            if (order == 0)
+            {
                 order = string.CompareOrdinal(TypeName, other.TypeName);
             }
 
             return order != 0 ? order : string.CompareOrdinal(MemberName, other.MemberName);
         }
 
-        public override string ToString() => Caller + " -> " + TypeName + "::" + MemberName;
+        public override string ToString() => Caller + " -> " + KindPrefix(Kind) + TypeName + "::" + MemberName;
+
+        private static string KindPrefix(ReferenceUseKind kind)
+        {
+            switch (kind)
+            {
+                case ReferenceUseKind.Token:
+                    return "token ";
+                case ReferenceUseKind.PInvoke:
+                    return "pinvoke ";
+                case ReferenceUseKind.UnmanagedCalli:
+                    return "calli ";
+                default:
+                    return string.Empty;
+            }
+        }
+    }
+
+    // A token operand of one IL instruction and what the instruction does with it.
+    public struct InstructionToken
+    {
+        public InstructionToken(ReferenceUseKind kind, int token)
+        {
+            Kind = kind;
+            Token = token;
+        }
+
+        public ReferenceUseKind Kind { get; }
+
+        public int Token { get; }
+    }
+
+    // The generator's mark on its own output in a compiled assembly. A library built with the
+    // generator carries the kernel (namespace Unikraft.Kernel) and the generator's bridge
+    // (Unikraft.Generated), which reach the host on purpose: the kernel's platform layer is where
+    // the host is meant to be reached, and the bridge calls the BCL only when no kernel has wired
+    // it. Those namespaces are names anyone can write, so a name alone exempts nothing: the
+    // generator also writes [assembly: AssemblyMetadata("Unikraft.Gen.Output", "<hash>:<digest>")],
+    // where hash is the kernel sources' hash the generator was built with and digest the first 32
+    // hex digits of SHA-256("Unikraft.Gen output\n" + assembly name + "\n" + hash). A library
+    // whose author happens to use one of the namespaces has no such attribute; one copied from
+    // another assembly names another assembly; so neither happens by accident. It is not a
+    // signature: an author who sets out to forge it can (the native layer's link check and the
+    // hosted confinement are the run-time boundary). docs/diagnostics/UK0301.md says the same.
+    // The analyzers and the generator hold the same rule in Support/GeneratedOutput.cs; MSBuild
+    // compiles this file alone, so it keeps its own copy and ReferenceScannerTests holds the two
+    // in step.
+    public static class GeneratedOutputMarker
+    {
+        public const string Key = "Unikraft.Gen.Output";
+
+        private const string AttributeNamespace = "System.Reflection";
+
+        private const string AttributeName = "AssemblyMetadataAttribute";
+
+        public static string Digest(string assemblyName, string kernelHash)
+        {
+            using (var sha = System.Security.Cryptography.SHA256.Create())
+            {
+                byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes("Unikraft.Gen output\n" + assemblyName + "\n" + kernelHash));
+                var text = new StringBuilder(32);
+                for (int index = 0; index < 16; index++)
+                {
+                    text.Append(hash[index].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                return text.ToString();
+            }
+        }
+
+        // Whether a marker's value was made for this assembly name.
+        public static bool IsValid(string assemblyName, string value)
+        {
+            int colon = value.IndexOf(':');
+            if (colon <= 0)
+            {
+                return false;
+            }
+
+            string kernelHash = value.Substring(0, colon);
+            return string.Equals(value.Substring(colon + 1), Digest(assemblyName, kernelHash), StringComparison.Ordinal);
+        }
+
+        // Whether the assembly carries a valid marker among its assembly attributes.
+        public static bool IsMarked(MetadataReader reader)
+        {
+            if (!reader.IsAssembly)
+            {
+                return false;
+            }
+
+            AssemblyDefinition assembly = reader.GetAssemblyDefinition();
+            string assemblyName = reader.GetString(assembly.Name);
+            foreach (CustomAttributeHandle handle in assembly.GetCustomAttributes())
+            {
+                CustomAttribute attribute = reader.GetCustomAttribute(handle);
+                if (!IsAssemblyMetadata(reader, attribute.Constructor))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    // NOTE: ECMA-335 Partition II, 23.3 "Custom attributes": the prolog 0x0001, then
+                    // each fixed argument; a string is a SerString (a compressed length and UTF-8).
+                    BlobReader blob = reader.GetBlobReader(attribute.Value);
+                    if (blob.ReadUInt16() != 1)
+                    {
+                        continue;
+                    }
+
+                    string? key = blob.ReadSerializedString();
+                    string? value = blob.ReadSerializedString();
+                    if (key == Key && value is not null && IsValid(assemblyName, value))
+                    {
+                        return true;
+                    }
+                }
+                catch (BadImageFormatException)
+                {
+                }
+            }
+
+            return false;
+        }
+
+        // Whether a type (or the type it is nested in) is in Unikraft.Kernel or Unikraft.Generated,
+        // or a namespace below them.
+        public static bool IsReservedNamespace(MetadataReader reader, TypeDefinitionHandle handle)
+        {
+            TypeDefinition type = reader.GetTypeDefinition(handle);
+            while (!type.GetDeclaringType().IsNil)
+            {
+                type = reader.GetTypeDefinition(type.GetDeclaringType());
+            }
+
+            string space = reader.GetString(type.Namespace);
+            return IsWithin(space, "Unikraft.Kernel") || IsWithin(space, "Unikraft.Generated");
+        }
+
+        private static bool IsWithin(string space, string outer) =>
+            space == outer || (space.StartsWith(outer, StringComparison.Ordinal) && space.Length > outer.Length && space[outer.Length] == '.');
+
+        private static bool IsAssemblyMetadata(MetadataReader reader, EntityHandle constructor)
+        {
+            EntityHandle type;
+            if (constructor.Kind == HandleKind.MemberReference)
+            {
+                type = reader.GetMemberReference((MemberReferenceHandle)constructor).Parent;
+            }
+            else if (constructor.Kind == HandleKind.MethodDefinition)
+            {
+                type = reader.GetMethodDefinition((MethodDefinitionHandle)constructor).GetDeclaringType();
+            }
+            else
+            {
+                return false;
+            }
+
+            if (type.Kind == HandleKind.TypeReference)
+            {
+                TypeReference reference = reader.GetTypeReference((TypeReferenceHandle)type);
+                return reader.StringComparer.Equals(reference.Name, AttributeName) && reader.StringComparer.Equals(reference.Namespace, AttributeNamespace);
+            }
+
+            if (type.Kind == HandleKind.TypeDefinition)
+            {
+                TypeDefinition definition = reader.GetTypeDefinition((TypeDefinitionHandle)type);
+                return reader.StringComparer.Equals(definition.Name, AttributeName) && reader.StringComparer.Equals(definition.Namespace, AttributeNamespace);
+            }
+
+            return false;
+        }
     }
 
     // What one assembly's IL calls: its name, its calls (distinct, sorted), and how many method
@@ -94,12 +300,31 @@ namespace Unikraft.Gen.Build
         // The analyzer checks the first line and ignores a file that does not start with it, so
         // a change to the columns must change the version here and in the analyzer together.
         public const string FileName = "Unikraft.ReferenceCalls.tsv";
-        public const string Header = "# Unikraft.Gen reference calls, version 1: a scanned assembly alone, or assembly, calling method, framework type, framework member (tab-separated)";
+        public const string Header = "# Unikraft.Gen reference calls, version 2: a scanned assembly alone, or assembly, kind (call, token, pinvoke, calli), calling method, type or library or convention, member or entry point or signature (tab-separated)";
 
-        // The shared framework's assemblies, named as SupportTable.IsFrameworkAssembly names them:
-        // their calls are the BCL itself and are not scanned, and a call into them is the only
-        // kind the support table can describe. MSBuild compiles this file alone, so it keeps its own
-        // copy; ReferenceScannerTests holds the two in step.
+        // The kind cell of a line, as the analyzer reads it.
+        public static string KindName(ReferenceUseKind kind)
+        {
+            switch (kind)
+            {
+                case ReferenceUseKind.Token:
+                    return "token";
+                case ReferenceUseKind.PInvoke:
+                    return "pinvoke";
+                case ReferenceUseKind.UnmanagedCalli:
+                    return "calli";
+                default:
+                    return "call";
+            }
+        }
+
+        // The shared framework's assemblies by name, as SupportTable.IsFrameworkAssembly names them.
+        // This decides only which call targets can be BCL members the support table describes
+        // (a type reference into "System.Runtime"); which assemblies are scanned is decided by where
+        // they come from (the build hands over only references that are not part of a shared
+        // framework), never by their name, so a package named Microsoft.Extensions.Logging or
+        // System.Reactive is scanned. MSBuild compiles this file alone, so it keeps its own copy of
+        // the rule; ReferenceScannerTests holds the two in step.
         public static bool IsFramework(string assemblyName) =>
             assemblyName == "netstandard" || assemblyName == "mscorlib" || assemblyName == "System" || assemblyName == "WindowsBase"
             || assemblyName.StartsWith("System.", StringComparison.Ordinal) || assemblyName.StartsWith("Microsoft.", StringComparison.Ordinal);
@@ -170,11 +395,15 @@ namespace Unikraft.Gen.Build
             return names;
         }
 
-        // Reads an assembly image and returns every call its method bodies make into a framework
-        // type, or null when it is a framework assembly itself. With typeNames, only calls into
-        // those types are kept. A method body that cannot be walked is counted and skipped; an
-        // image that is not a .NET assembly throws BadImageFormatException.
-        public static AssemblyScan? Scan(Stream image, ISet<string>? typeNames)
+        // Reads an assembly image and returns every call and member token its method bodies use
+        // of a framework type, every P/Invoke it declares and every call through an unmanaged
+        // function pointer it makes. With typeNames, only calls and tokens of those types are kept
+        // (P/Invokes and unmanaged calls always are). The caller decides that the assembly is worth
+        // scanning (not part of a shared framework); the scan does not judge it by its name. Code
+        // of the generator's own output in a library built with it (GeneratedOutputMarker) is left
+        // out. A method body that cannot be walked is counted and skipped; an image that is not a
+        // .NET assembly throws BadImageFormatException.
+        public static AssemblyScan Scan(Stream image, ISet<string>? typeNames)
         {
             using (var peReader = new PEReader(image, PEStreamOptions.LeaveOpen | PEStreamOptions.PrefetchEntireImage))
             {
@@ -190,41 +419,65 @@ namespace Unikraft.Gen.Build
                 }
 
                 string assemblyName = reader.GetString(reader.GetAssemblyDefinition().Name);
-                if (IsFramework(assemblyName))
-                {
-                    return null;
-                }
-
+                bool marked = GeneratedOutputMarker.IsMarked(reader);
                 var calls = new SortedSet<ReferenceCall>();
-                var tokens = new List<int>();
+                var tokens = new List<InstructionToken>();
                 var signatureNames = new SignatureNames();
                 int unreadable = 0;
                 foreach (MethodDefinitionHandle handle in reader.MethodDefinitions)
                 {
                     MethodDefinition method = reader.GetMethodDefinition(handle);
-                    if (method.RelativeVirtualAddress == 0 || IsKernelOrGenerated(reader, method.GetDeclaringType()))
+                    if (marked && GeneratedOutputMarker.IsReservedNamespace(reader, method.GetDeclaringType()))
                     {
                         continue;
                     }
 
                     try
                     {
+                        // NOTE: ECMA-335 Partition II, 22.26 and 22.22: a method with pinvokeimpl has
+                        // its native library and entry point in the ImplMap table; an empty entry
+                        // point name means the method's own name.
+                        if ((method.Attributes & MethodAttributes.PinvokeImpl) != 0)
+                        {
+                            MethodImport import = method.GetImport();
+                            string library = import.Module.IsNil ? string.Empty : reader.GetString(reader.GetModuleReference(import.Module).Name);
+                            string entryPoint = import.Name.IsNil ? reader.GetString(method.Name) : reader.GetString(import.Name);
+                            calls.Add(new ReferenceCall(ReferenceUseKind.PInvoke, CallerName(reader, method, signatureNames), library, entryPoint));
+                        }
+
+                        if (method.RelativeVirtualAddress == 0)
+                        {
+                            continue;
+                        }
+
                         tokens.Clear();
                         byte[] il = peReader.GetMethodBody(method.RelativeVirtualAddress).GetILBytes() ?? new byte[0];
-                        if (!TryCollectMemberTokens(il, tokens))
+                        if (!TryCollectTokens(il, tokens))
                         {
                             unreadable++;
                             continue;
                         }
 
                         string? caller = null;
-                        foreach (int token in tokens)
+                        foreach (InstructionToken token in tokens)
                         {
-                            if (TryNameFrameworkMember(reader, MetadataTokens.EntityHandle(token), out string typeName, out string memberName)
+                            EntityHandle target = MetadataTokens.EntityHandle(token.Token);
+                            if (token.Kind == ReferenceUseKind.UnmanagedCalli)
+                            {
+                                if (TryNameUnmanagedSignature(reader, target, method, signatureNames, out string convention, out string signature))
+                                {
+                                    caller ??= CallerName(reader, method, signatureNames);
+                                    calls.Add(new ReferenceCall(ReferenceUseKind.UnmanagedCalli, caller, convention, signature));
+                                }
+
+                                continue;
+                            }
+
+                            if (TryNameFrameworkMember(reader, target, out string typeName, out string memberName)
                                 && (typeNames is null || typeNames.Contains(typeName)))
                             {
                                 caller ??= CallerName(reader, method, signatureNames);
-                                calls.Add(new ReferenceCall(caller, typeName, memberName));
+                                calls.Add(new ReferenceCall(token.Kind, caller, typeName, memberName));
                             }
                         }
                     }
@@ -241,7 +494,7 @@ namespace Unikraft.Gen.Build
         // The file's text: the header; then per assembly, sorted so that the same references
         // always give the same bytes, a line with its name alone when every method body was read
         // (the analyzer then trusts the scan over the assembly's metadata), and a line
-        // "assembly, caller, type, member" per call.
+        // "assembly, kind, caller, type, member" per use.
         public static string Format(IEnumerable<AssemblyScan> scans)
         {
             var sorted = new List<AssemblyScan>(scans);
@@ -257,7 +510,7 @@ namespace Unikraft.Gen.Build
 
                 foreach (ReferenceCall call in scan.Calls)
                 {
-                    text.Append(Cell(scan.AssemblyName)).Append('\t').Append(Cell(call.Caller)).Append('\t')
+                    text.Append(Cell(scan.AssemblyName)).Append('\t').Append(KindName(call.Kind)).Append('\t').Append(Cell(call.Caller)).Append('\t')
                         .Append(Cell(call.TypeName)).Append('\t').Append(Cell(call.MemberName)).Append('\n');
                 }
             }
@@ -283,10 +536,17 @@ namespace Unikraft.Gen.Build
         private static readonly int[] s_oneByteOperandSizes = OperandSizes(twoByte: false, memberOperandsOnly: false);
         private static readonly int[] s_twoByteOperandSizes = OperandSizes(twoByte: true, memberOperandsOnly: false);
 
-        // Whether an opcode's operand is a method or field token (call, callvirt, newobj, jmp,
-        // ldftn, ldvirtftn; ldfld, ldsfld, stfld and the rest): these are the uses that name a member.
+        // What an opcode's token operand is used for (TokenUse): a method or field token (call,
+        // callvirt, newobj, jmp, ldftn, ldvirtftn; ldfld, ldsfld, stfld and the rest) names a member
+        // it uses; ldtoken's (InlineTok) a member or type it makes a handle of; calli's (InlineSig) the
+        // signature of a function it calls through a pointer.
         private static readonly int[] s_oneByteMemberOperands = OperandSizes(twoByte: false, memberOperandsOnly: true);
         private static readonly int[] s_twoByteMemberOperands = OperandSizes(twoByte: true, memberOperandsOnly: true);
+
+        private const int NoToken = 0;
+        private const int MemberToken = 1;
+        private const int HandleToken = 2;
+        private const int SignatureToken = 3;
 
         private static int[] OperandSizes(bool twoByte, bool memberOperandsOnly)
         {
@@ -304,11 +564,26 @@ namespace Unikraft.Gen.Build
                 }
 
                 int size = OperandSize(opcode.OperandType);
-                bool member = opcode.OperandType == OperandType.InlineMethod || opcode.OperandType == OperandType.InlineField;
-                sizes[opcode.Value & 0xFF] = memberOperandsOnly ? (member ? 1 : 0) : size;
+                sizes[opcode.Value & 0xFF] = memberOperandsOnly ? TokenUse(opcode.OperandType) : size;
             }
 
             return sizes;
+        }
+
+        private static int TokenUse(OperandType operandType)
+        {
+            switch (operandType)
+            {
+                case OperandType.InlineMethod:
+                case OperandType.InlineField:
+                    return MemberToken;
+                case OperandType.InlineTok:
+                    return HandleToken;
+                case OperandType.InlineSig:
+                    return SignatureToken;
+                default:
+                    return NoToken;
+            }
         }
 
         private static int OperandSize(OperandType operandType)
@@ -348,6 +623,27 @@ namespace Unikraft.Gen.Build
         // of it can be trusted.
         public static bool TryCollectMemberTokens(byte[] il, List<int> tokens)
         {
+            var all = new List<InstructionToken>();
+            if (!TryCollectTokens(il, all))
+            {
+                return false;
+            }
+
+            foreach (InstructionToken token in all)
+            {
+                if (token.Kind == ReferenceUseKind.Call)
+                {
+                    tokens.Add(token.Token);
+                }
+            }
+
+            return true;
+        }
+
+        // Every token operand that names what a body uses: members (Call), ldtoken's handles
+        // (Token) and calli's signatures (UnmanagedCalli, before its convention is looked at).
+        public static bool TryCollectTokens(byte[] il, List<InstructionToken> tokens)
+        {
             int offset = 0;
             while (offset < il.Length)
             {
@@ -386,9 +682,17 @@ namespace Unikraft.Gen.Build
                     return false;
                 }
 
-                if ((twoByte ? s_twoByteMemberOperands[code] : s_oneByteMemberOperands[code]) == 1)
+                switch (twoByte ? s_twoByteMemberOperands[code] : s_oneByteMemberOperands[code])
                 {
-                    tokens.Add(ReadInt32(il, offset));
+                    case MemberToken:
+                        tokens.Add(new InstructionToken(ReferenceUseKind.Call, ReadInt32(il, offset)));
+                        break;
+                    case HandleToken:
+                        tokens.Add(new InstructionToken(ReferenceUseKind.Token, ReadInt32(il, offset)));
+                        break;
+                    case SignatureToken:
+                        tokens.Add(new InstructionToken(ReferenceUseKind.UnmanagedCalli, ReadInt32(il, offset)));
+                        break;
                 }
 
                 offset += size;
@@ -402,25 +706,51 @@ namespace Unikraft.Gen.Build
         private static int ReadInt32(byte[] bytes, int offset) =>
             bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24);
 
-        // Whether a type is the kernel's (namespace Unikraft.Kernel) or the generator's
-        // (Unikraft.Generated), as in a library built with the generator: the kernel's platform
-        // layer is where the host is meant to be reached, and the generator's bridge calls the BCL
-        // only when no kernel has wired it (a plain .NET program). Neither is the library
-        // author's code, and neither is what UK0301 warns about.
-        private static bool IsKernelOrGenerated(MetadataReader reader, TypeDefinitionHandle handle)
+        // The calling convention and signature of a calli's stand-alone signature when it calls
+        // native code: "cdecl" and "int(int)" for 'delegate* unmanaged[Cdecl]<int, int>'. False for
+        // a managed function pointer (default or vararg convention), which calls managed code.
+        private static bool TryNameUnmanagedSignature(MetadataReader reader, EntityHandle handle, MethodDefinition method, SignatureNames signatureNames,
+            out string convention, out string signature)
         {
-            TypeDefinition type = reader.GetTypeDefinition(handle);
-            while (!type.GetDeclaringType().IsNil)
+            convention = string.Empty;
+            signature = string.Empty;
+            if (handle.Kind != HandleKind.StandaloneSignature)
             {
-                type = reader.GetTypeDefinition(type.GetDeclaringType());
+                return false;
             }
 
-            string space = reader.GetString(type.Namespace);
-            return IsWithin(space, "Unikraft.Kernel") || IsWithin(space, "Unikraft.Generated");
-        }
+            StandaloneSignature standalone = reader.GetStandaloneSignature((StandaloneSignatureHandle)handle);
+            BlobReader blob = reader.GetBlobReader(standalone.Signature);
 
-        private static bool IsWithin(string space, string outer) =>
-            space == outer || (space.StartsWith(outer, StringComparison.Ordinal) && space.Length > outer.Length && space[outer.Length] == '.');
+            // NOTE: ECMA-335 Partition II, 23.2.3 "StandAloneMethodSig": the first byte's low
+            // nibble is the calling convention: 0 default and 5 vararg are managed; 1 C, 2 stdcall,
+            // 3 thiscall and 4 fastcall are unmanaged, as is 9, "unmanaged" with the platform's
+            // default convention (added in .NET 5 for 'delegate* unmanaged').
+            switch (blob.ReadByte() & 0x0F)
+            {
+                case 1:
+                    convention = "cdecl";
+                    break;
+                case 2:
+                    convention = "stdcall";
+                    break;
+                case 3:
+                    convention = "thiscall";
+                    break;
+                case 4:
+                    convention = "fastcall";
+                    break;
+                case 9:
+                    convention = "unmanaged";
+                    break;
+                default:
+                    return false;
+            }
+
+            MethodSignature<string> decoded = standalone.DecodeMethodSignature(signatureNames, new GenericNames(reader, method));
+            signature = decoded.ReturnType + "(" + string.Join(", ", decoded.ParameterTypes) + ")";
+            return true;
+        }
 
         // Names the member a token refers to when it lives in a framework assembly: a member
         // reference whose parent is a type reference (or a generic instantiation of one), or a
@@ -747,12 +1077,7 @@ namespace Unikraft.Gen.Build
 
                 try
                 {
-                    AssemblyScan? scan = ScanFile(path, typeNames);
-                    if (scan is null)
-                    {
-                        continue;
-                    }
-
+                    AssemblyScan scan = ScanFile(path, typeNames);
                     scans.Add(scan);
                     if (scan.UnreadableMethods > 0)
                     {
@@ -793,8 +1118,8 @@ namespace Unikraft.Gen.Build
             }
         }
 
-        // The scan of one file, or null for a framework assembly (the BCL is not scanned).
-        private static AssemblyScan? ScanFile(string path, ISet<string>? typeNames)
+        // The scan of one file.
+        private static AssemblyScan ScanFile(string path, ISet<string>? typeNames)
         {
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete))
             {
