@@ -41,8 +41,9 @@ namespace Unikraft.Gen.Support
     internal sealed class SupportRow : IEquatable<SupportRow>
     {
         public SupportRow(SupportMemberKind kind, string typeName, string memberName, SupportStatus status,
-            string feature, string replacement, string condition, string reason, int line)
+            string feature, string replacement, string condition, bool servedByNativeLayer, string reason, int line)
         {
+            ServedByNativeLayer = servedByNativeLayer;
             Kind = kind;
             TypeName = typeName;
             MemberName = memberName;
@@ -55,16 +56,8 @@ namespace Unikraft.Gen.Support
         }
 
         // Whether the kernel serves this API through the BCL's native layer when that is on (a
-        // NativeAOT image on hosted, UnikraftNativeLayer): every file and directory operation and
-        // randomness reach the kernel's syscalls underneath the BCL, and so does the console as a
-        // byte stream (its writers, readers and streams; not the terminal's screen, keys or
-        // colours). What the native layer cannot serve underneath (a SystemNative_* function the
-        // kernel lacks) fails the link instead, naming the function.
-        public bool ServedByNativeLayer =>
-            Feature == "files" || Feature == "random"
-            || (TypeName == "System.Console" && (MemberName == "Write" || MemberName == "WriteLine" || MemberName == "ReadLine" || MemberName == "Read"
-                || MemberName == "Out" || MemberName == "Error" || MemberName == "In"
-                || MemberName == "OpenStandardOutput" || MemberName == "OpenStandardError" || MemberName == "OpenStandardInput"));
+        // NativeAOT image on hosted, UnikraftNativeLayer): the table's 'native' column.
+        public bool ServedByNativeLayer { get; }
 
         public SupportMemberKind Kind { get; }
 
@@ -147,7 +140,7 @@ namespace Unikraft.Gen.Support
         public bool Equals(SupportRow? other) =>
             other is not null && Kind == other.Kind && TypeName == other.TypeName && MemberName == other.MemberName
             && Status == other.Status && Feature == other.Feature && Replacement == other.Replacement
-            && Condition == other.Condition && Reason == other.Reason && Line == other.Line;
+            && Condition == other.Condition && ServedByNativeLayer == other.ServedByNativeLayer && Reason == other.Reason && Line == other.Line;
 
         public override bool Equals(object? obj) => Equals(obj as SupportRow);
 
@@ -225,9 +218,9 @@ namespace Unikraft.Gen.Support
                 }
 
                 string[] cells = line.Split('\t');
-                if (cells.Length != 6)
+                if (cells.Length != 7)
                 {
-                    throw new FormatException($"SupportTable.tsv line {lineNumber}: expected 6 tab-separated columns (member, status, feature, replacement, condition, reason), found {cells.Length}.");
+                    throw new FormatException($"SupportTable.tsv line {lineNumber}: expected 7 tab-separated columns (member, status, feature, replacement, condition, native, reason), found {cells.Length}.");
                 }
 
                 string member = cells[0];
@@ -276,7 +269,11 @@ namespace Unikraft.Gen.Support
 
                 string replacement = cells[3] == "-" ? string.Empty : cells[3];
                 string condition = cells[4] == "-" ? string.Empty : cells[4];
-                string reason = cells[5] == "-" ? string.Empty : cells[5];
+                string reason = cells[6] == "-" ? string.Empty : cells[6];
+                if (cells[5] != "served" && cells[5] != "-")
+                {
+                    throw new FormatException($"SupportTable.tsv line {lineNumber}: native '{cells[5]}' is not 'served' or '-'.");
+                }
                 if ((status == SupportStatus.Intercepted || status == SupportStatus.KernelApi) && replacement.Length == 0)
                 {
                     throw new FormatException($"SupportTable.tsv line {lineNumber}: an {cells[1]} row needs a replacement.");
@@ -304,7 +301,7 @@ namespace Unikraft.Gen.Support
                     }
                 }
 
-                var row = new SupportRow(kind, typeName, memberName, status, cells[2], replacement, condition, reason, lineNumber);
+                var row = new SupportRow(kind, typeName, memberName, status, cells[2], replacement, condition, cells[5] == "served", reason, lineNumber);
                 if (!seen.Add(row.Key))
                 {
                     throw new FormatException($"SupportTable.tsv line {lineNumber}: '{row.Key}' is listed twice.");

@@ -29,7 +29,9 @@ internal static class SupportDocs
         text.Append("([UK0001](diagnostics/UK0001.md)); **nondeterministic** ones work but make a simulation depend on\n");
         text.Append("the host ([UK0201](diagnostics/UK0201.md), sim builds only); **supported** ones need no kernel.\n");
         text.Append("*Partially* marks a row that holds for only part of the API; its reason says which part.\n");
-        text.Append("An API the table does not name is not checked.\n\n");
+        text.Append("An API the table does not name is not checked. **Native layer** says how a NativeAOT image on\n");
+        text.Append("hosted serves it, where the BCL's native layer is the kernel's boundary (`UnikraftNativeLayer`):\n");
+        text.Append("*served* rows reach the kernel's syscalls underneath the BCL, so they are not reported there.\n\n");
 
         text.Append("| Status | Rows |\n|---|---:|\n");
         foreach (IGrouping<string, SupportRow> group in table.Rows.GroupBy(row => row.StatusText).OrderBy(group => group.Key, StringComparer.Ordinal))
@@ -42,13 +44,14 @@ internal static class SupportDocs
         foreach (IGrouping<string, SupportRow> section in table.Rows.GroupBy(Namespace).OrderBy(group => group.Key, StringComparer.Ordinal))
         {
             text.Append("\n## ").Append(section.Key).Append("\n\n");
-            text.Append("| API | Status | Feature | Replacement | Reason |\n|---|---|---|---|---|\n");
+            text.Append("| API | Status | Feature | Replacement | Native layer | Reason |\n|---|---|---|---|---|---|\n");
             foreach (SupportRow row in section)
             {
                 text.Append("| ").Append(Api(row))
                     .Append(" | ").Append(Status(row))
                     .Append(" | ").Append(row.Feature)
                     .Append(" | ").Append(row.Replacement.Length == 0 ? "" : "`" + row.Replacement.Substring("Unikraft.Kernel.".Length) + "`")
+                    .Append(" | ").Append(row.ServedByNativeLayer ? "served" : "")
                     .Append(" | ").Append(Escape(row.IsPartial ? row.Reason.Substring(SupportRow.PartiallyPrefix.Length) : row.Reason))
                     .Append(Condition(row))
                     .Append(" |\n");

@@ -158,9 +158,9 @@ public sealed class SupportTableTests
     [Fact]
     public void SupportTable_MalformedRow_ErrorNamesTheLine()
     {
-        const string text = "# member\tstatus\tfeature\treplacement\tcondition\treason\n"
-            + "M:System.Console.WriteLine\tintercepted\tconsole\tUnikraft.Kernel.KernelConsole\t-\t-\n"
-            + "M:System.Diagnostics.Process.Start\tmaybe\tprocess\t-\t-\tno processes\n";
+        const string text = "# member\tstatus\tfeature\treplacement\tcondition\tnative\treason\n"
+            + "M:System.Console.WriteLine\tintercepted\tconsole\tUnikraft.Kernel.KernelConsole\t-\tserved\t-\n"
+            + "M:System.Diagnostics.Process.Start\tmaybe\tprocess\t-\t-\t-\tno processes\n";
 
         var error = Assert.Throws<FormatException>(() => SupportTable.Parse(text));
         Assert.Contains("line 3", error.Message, StringComparison.Ordinal);
@@ -168,5 +168,8 @@ public sealed class SupportTableTests
 
         var columns = Assert.Throws<FormatException>(() => SupportTable.Parse("\n\nM:System.Console.Write\tintercepted\n"));
         Assert.Contains("line 3", columns.Message, StringComparison.Ordinal);
+
+        var native = Assert.Throws<FormatException>(() => SupportTable.Parse("M:System.Console.Write\tintercepted\tconsole\tUnikraft.Kernel.KernelConsole\t-\tyes\t-\n"));
+        Assert.Contains("native 'yes'", native.Message, StringComparison.Ordinal);
     }
 }
