@@ -63,7 +63,16 @@ namespace Unikraft.Gen.Build
             {
                 foreach (KeyValuePair<string, string> file in files)
                 {
-                    byte[] content = File.ReadAllBytes(file.Value);
+                    byte[] content;
+                    try
+                    {
+                        content = File.ReadAllBytes(file.Value);
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                        Log.LogError("Unikraft.Gen package version: cannot read '{0}' to hash it: {1}", file.Value, e.Message);
+                        return false;
+                    }
                     byte[] path = Encoding.UTF8.GetBytes(file.Key);
                     Add(sha, path);
                     Add(sha, new byte[] { 0 });
