@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -70,7 +71,9 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
         }
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
 
-        // Symbols travel inside the assemblies the compiler loads (DebugType embedded).
+        // Symbols travel inside the assemblies the compiler loads (DebugType embedded), and, built
+        // deterministically, name no folder of the machine that built them (the repository is
+        // /_/, the build's obj/ outside it /_N/): the same sources give the same bytes anywhere.
         using ZipArchive archive = ZipFile.OpenRead(packed.PackagePath);
         foreach (ZipArchiveEntry entry in archive.Entries.Where(e => e.FullName.StartsWith("analyzers/", StringComparison.Ordinal)))
         {
@@ -81,7 +84,13 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             }
             bytes.Position = 0;
             using var pe = new PEReader(bytes);
-            Assert.True(pe.ReadDebugDirectory().Any(d => d.Type == DebugDirectoryEntryType.EmbeddedPortablePdb), entry.FullName + " has no embedded PDB");
+            DebugDirectoryEntry[] embedded = pe.ReadDebugDirectory().Where(d => d.Type == DebugDirectoryEntryType.EmbeddedPortablePdb).ToArray();
+            Assert.True(embedded.Length == 1, entry.FullName + " has no embedded PDB");
+            using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(embedded[0]);
+            MetadataReader reader = pdb.GetMetadataReader();
+            string[] documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToArray();
+            Assert.NotEmpty(documents);
+            Assert.All(documents, d => Assert.Matches("^/_[0-9]*/", d));
         }
     }
 

@@ -8,7 +8,8 @@ using Xunit;
 // `dotnet pack Unikraft.Gen.sln`, once for every test class in the "Packed solution" collection
 // (PackageTests, TemplateTests): the pack builds the generator chain, the costly part, so the
 // classes share it. The packages go to a folder feed in a temporary folder, with no version
-// given, so the pack is versioned as a user's would be (Packaging.targets). Everything the
+// given, so the pack is versioned as a user's would be (Packaging.targets), and as a
+// deterministic build (ContinuousIntegrationBuild, as CI packs). Everything the
 // classes make (projects, a NuGet package folder, a template hive) goes under the same folder,
 // which is removed at the end (UNIKRAFT_E2E_KEEP=1 keeps it).
 public sealed class PackedSolution : IDisposable
@@ -23,7 +24,7 @@ public sealed class PackedSolution : IDisposable
         Feed = Path.Combine(Folder, "feed");
         Directory.CreateDirectory(Feed);
         Pack = Command.Dotnet(Timeout, null, "pack", "Unikraft.Gen.sln", "-c", "Release", "-o", Feed,
-            "--artifacts-path", Path.Combine(Folder, "artifacts"), "-nodeReuse:false");
+            "--artifacts-path", Path.Combine(Folder, "artifacts"), "-p:ContinuousIntegrationBuild=true", "-nodeReuse:false");
 
         // Unikraft.Gen.<version>.nupkg tells the version both packages got.
         string? package = Directory.GetFiles(Feed, "Unikraft.Gen.*.nupkg")
