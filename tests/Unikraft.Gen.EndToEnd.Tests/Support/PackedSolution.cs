@@ -3,6 +3,7 @@ namespace Unikraft.Gen.EndToEnd.Tests;
 using System;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using Xunit;
 
 // `dotnet pack Unikraft.Gen.sln`, once for every test class in the "Packed solution" collection
@@ -26,11 +27,11 @@ public sealed class PackedSolution : IDisposable
         Pack = Command.Dotnet(Timeout, null, "pack", "Unikraft.Gen.sln", "-c", "Release", "-o", Feed,
             "--artifacts-path", Path.Combine(Folder, "artifacts"), "-p:ContinuousIntegrationBuild=true", "-nodeReuse:false");
 
-        // Unikraft.Gen.<version>.nupkg tells the version both packages got.
-        string? package = Directory.GetFiles(Feed, "Unikraft.Gen.*.nupkg")
-            .Select(Path.GetFileName)
-            .FirstOrDefault(name => name is not null && !name.StartsWith("Unikraft.Gen.Templates.", StringComparison.Ordinal));
-        Version = package is null ? "" : package.Substring("Unikraft.Gen.".Length, package.Length - "Unikraft.Gen.".Length - ".nupkg".Length);
+        // Unikraft.Gen.<version>.nupkg (the version starts with a digit) tells the version both packages got.
+        Match? package = Directory.GetFiles(Feed, "*.nupkg")
+            .Select(path => Regex.Match(Path.GetFileName(path), @"^Unikraft\.Gen\.([0-9].*)\.nupkg$"))
+            .FirstOrDefault(match => match.Success);
+        Version = package is null ? "" : package.Groups[1].Value;
     }
 
     // The temporary folder everything of this run goes under.
