@@ -30,11 +30,11 @@ public sealed class PackageVersionTests : IDisposable
     [Fact]
     public void AChangedByte_ARenamedFile_AnAddedFile_OrAChangedTemplate_GiveNewVersions()
     {
-        string original = VersionOf(Sources("original", ("generators/Gen.cs", "class Gen {}"), ("templates/t/Program.cs", "x")));
-        string changedByte = VersionOf(Sources("byte", ("generators/Gen.cs", "class Gen {} "), ("templates/t/Program.cs", "x")));
-        string renamed = VersionOf(Sources("renamed", ("generators/Gen2.cs", "class Gen {}"), ("templates/t/Program.cs", "x")));
-        string added = VersionOf(Sources("added", ("generators/Gen.cs", "class Gen {}"), ("templates/t/Program.cs", "x"), ("analyzers/New.cs", "")));
-        string template = VersionOf(Sources("template", ("generators/Gen.cs", "class Gen {}"), ("templates/t/Program.cs", "y")));
+        string original = VersionOf(Sources("original", ("generators/Gen.cs", "class Gen {}"), ("generators/Templates/t/Program.cs", "x")));
+        string changedByte = VersionOf(Sources("byte", ("generators/Gen.cs", "class Gen {} "), ("generators/Templates/t/Program.cs", "x")));
+        string renamed = VersionOf(Sources("renamed", ("generators/Gen2.cs", "class Gen {}"), ("generators/Templates/t/Program.cs", "x")));
+        string added = VersionOf(Sources("added", ("generators/Gen.cs", "class Gen {}"), ("generators/Templates/t/Program.cs", "x"), ("analyzers/New.cs", "")));
+        string template = VersionOf(Sources("template", ("generators/Gen.cs", "class Gen {}"), ("generators/Templates/t/Program.cs", "y")));
 
         string[] versions = [original, changedByte, renamed, added, template];
         Assert.Equal(versions.Length, new System.Collections.Generic.HashSet<string>(versions).Count);
