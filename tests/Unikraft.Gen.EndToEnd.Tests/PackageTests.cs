@@ -5,29 +5,53 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Xunit;
 
-// The NuGet package (generators/Unikraft.Gen.Package), as a user outside this repository meets it:
-// `dotnet pack` once, then a new console project with a PackageReference to it and a ramfs mount,
-// restored from a folder feed and started with `dotnet run`.
-public sealed class PackageTests : IClassFixture<PackageTests.PackedAndUsed>
+// The NuGet packages as a user outside this repository meets them: `dotnet pack Unikraft.Gen.sln`
+// once (PackedSolution), what it made, and a new console project with a PackageReference to
+// Unikraft.Gen and a ramfs mount, restored from the folder feed and started with `dotnet run`.
+[Collection(PackedSolution.Collection)]
+public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
 {
-    private readonly PackedAndUsed fixture;
+    private readonly PackedSolution packed;
 
-    public PackageTests(PackedAndUsed fixture)
+    private readonly PackagedApp app;
+
+    public PackageTests(PackedSolution packed, PackagedApp app)
     {
-        this.fixture = fixture;
+        this.packed = packed;
+        this.app = app;
     }
 
     [Fact]
-    public void Package_HoldsTheCompilerAssembliesAndTheMsbuildFiles_AndNoLibrary()
+    public void PackOfTheSolution_MakesExactlyThePackagesAUserInstalls()
     {
-        CommandResult pack = fixture.EnsurePacked();
-        string[] entries;
-        using (ZipArchive archive = ZipFile.OpenRead(fixture.PackagePath))
-        {
-            entries = archive.Entries.Select(e => e.FullName).ToArray();
-        }
+        packed.EnsurePacked();
+        string[] made = Directory.GetFiles(packed.Feed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+
+        Assert.Equal(new[] { "Unikraft.Gen." + packed.Version + ".nupkg", "Unikraft.Gen.Templates." + packed.Version + ".nupkg" }, made);
+    }
+
+    [Fact]
+    public void PackedVersion_IsTheVersionPrefixAndAHashOfTheSources_AsTheVersionTargetComputesIt()
+    {
+        packed.EnsurePacked();
+        string prefix = Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "Directory.Build.props")), "<UnikraftVersionPrefix>([^<]+)</UnikraftVersionPrefix>").Groups[1].Value;
+        Assert.Matches("^" + Regex.Escape(prefix) + @"-dev\.h[0-9a-f]{12}$", packed.Version);
+
+        // The same target on the same sources, alone: the pack used it, and nothing else set the version.
+        Assert.Equal(packed.Version, PackageVersionTests.VersionOf(Repository.Root));
+    }
+
+    [Fact]
+    public void Package_HoldsTheCompilerAssembliesWithTheirPdbsAndTheMsbuildFiles_AndNoLibrary()
+    {
+        packed.EnsurePacked();
+        string[] entries = Entries(packed.PackagePath);
 
         string[] expected =
         [
@@ -38,19 +62,78 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedAndUsed>
             "build/Unikraft.Gen.targets",
             "build/CpioWriter.cs",
             "build/ReferenceScanner.cs",
+            "README.md",
+            "icon.png",
         ];
         foreach (string entry in expected)
         {
-            Assert.True(entries.Contains(entry), entry + " is not in the package:\n" + string.Join("\n", entries) + "\n" + pack.Describe());
+            Assert.True(entries.Contains(entry), entry + " is not in the package:\n" + string.Join("\n", entries));
+        }
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
+
+        // Symbols travel inside the assemblies the compiler loads (DebugType embedded), and, built
+        // deterministically, name no folder of the machine that built them (the repository is
+        // /_/, the build's obj/ outside it /_N/): the same sources give the same bytes anywhere.
+        using ZipArchive archive = ZipFile.OpenRead(packed.PackagePath);
+        foreach (ZipArchiveEntry entry in archive.Entries.Where(e => e.FullName.StartsWith("analyzers/", StringComparison.Ordinal)))
+        {
+            using var bytes = new MemoryStream();
+            using (Stream stream = entry.Open())
+            {
+                stream.CopyTo(bytes);
+            }
+            bytes.Position = 0;
+            using var pe = new PEReader(bytes);
+            DebugDirectoryEntry[] embedded = pe.ReadDebugDirectory().Where(d => d.Type == DebugDirectoryEntryType.EmbeddedPortablePdb).ToArray();
+            Assert.True(embedded.Length == 1, entry.FullName + " has no embedded PDB");
+            using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(embedded[0]);
+            MetadataReader reader = pdb.GetMetadataReader();
+            string[] documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToArray();
+            Assert.NotEmpty(documents);
+            Assert.All(documents, d => Assert.Matches("^/_[0-9]*/", d));
+        }
+    }
+
+    [Theory]
+    [InlineData("Unikraft.Gen")]
+    [InlineData("Unikraft.Gen.Templates")]
+    public void Package_NamesItsLicenseIconReadmeAndTheCommitItWasPackedFrom(string id)
+    {
+        packed.EnsurePacked();
+        string path = Path.Combine(packed.Feed, id + "." + packed.Version + ".nupkg");
+        XElement metadata = Nuspec(path).Elements().Single(e => e.Name.LocalName == "metadata");
+        string Value(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+
+        XElement license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+        Assert.Equal("expression", (string?)license.Attribute("type"));
+        Assert.Equal("MIT", license.Value);
+        Assert.StartsWith("MIT License", File.ReadAllText(Path.Combine(Repository.Root, "LICENSE")), StringComparison.Ordinal);
+
+        string[] entries = Entries(path);
+        Assert.Equal("icon.png", Value("icon"));
+        Assert.Contains("icon.png", entries);
+        Assert.Equal("README.md", Value("readme"));
+        Assert.Contains("README.md", entries);
+        using (ZipArchive archive = ZipFile.OpenRead(path))
+        {
+            using Stream icon = archive.GetEntry("icon.png")!.Open();
+            byte[] signature = new byte[8];
+            icon.ReadExactly(signature);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, signature);
         }
 
-        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
+        XElement repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
+        Assert.Equal("git", (string?)repository.Attribute("type"));
+        Assert.StartsWith("https://", (string?)repository.Attribute("url") ?? "", StringComparison.Ordinal);
+        CommandResult head = Command.Run("git", new[] { "rev-parse", "HEAD" }, Repository.Root, TimeSpan.FromMinutes(1));
+        Assert.True(head.ExitCode == 0, head.Describe());
+        Assert.Equal(head.StandardOutput.Trim(), (string?)repository.Attribute("commit"));
     }
 
     [Fact]
     public void ProgramReferencingThePackage_RunsOnItsKernel_WritesLandInTheRamfs()
     {
-        CommandResult run = fixture.EnsureRan();
+        CommandResult run = app.Run(packed);
 
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Equal("kept in the kernel's ramfs\n", run.StandardOutput);
@@ -58,110 +141,81 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedAndUsed>
         Assert.Matches(@"libraries: [^|]*\bramfs\b", run.ErrorLines[0]);
         // The file went to the kernel's ramfs, not to the host's /packaged-app-data.
         Assert.False(Directory.Exists("/packaged-app-data"), "the program wrote to the host's file system");
-        string manifest = File.ReadAllText(Path.Combine(fixture.ProjectFolder, "bin", "Debug", "net10.0", "PackagedApp.kernel.txt"));
+        string manifest = File.ReadAllText(Path.Combine(app.ProjectFolder, "bin", "Debug", "net10.0", "PackagedApp.kernel.txt"));
         Assert.Contains("Program.cs:1", manifest);
     }
 
     [Fact]
     public void ProgramWithNoReferencesToScan_GetsNoReferenceScanFile()
     {
-        CommandResult run = fixture.EnsureRan();
+        CommandResult run = app.Run(packed);
         Assert.True(run.ExitCode == 0, run.Describe());
 
         // The scan target ran (its stamp is there), but with no package or project reference to
         // read it neither compiled its inline task nor wrote a file for UK0301.
-        string folder = Path.Combine(fixture.ProjectFolder, "obj", "Debug", "net10.0", "unikraft");
+        string folder = Path.Combine(app.ProjectFolder, "obj", "Debug", "net10.0", "unikraft");
         Assert.True(File.Exists(Path.Combine(folder, "reference-scan.stamp")), "the reference scan target did not run: no stamp in " + folder);
         Assert.False(File.Exists(Path.Combine(folder, "Unikraft.ReferenceCalls.tsv")), "a scan file was written for a program that references nothing to scan");
     }
 
-    public sealed class PackedAndUsed : IDisposable
+    private static string[] Entries(string package)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(package);
+        return archive.Entries.Select(e => e.FullName).ToArray();
+    }
+
+    private static XElement Nuspec(string package)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(package);
+        ZipArchiveEntry entry = archive.Entries.Single(e => !e.FullName.Contains('/', StringComparison.Ordinal) && e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        using Stream stream = entry.Open();
+        return XDocument.Load(stream).Root!;
+    }
+
+    // A console project outside the repository that references the packed Unikraft.Gen, built
+    // and run once (on the first test that asks) with `dotnet run`.
+    public sealed class PackagedApp
     {
         private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-        private readonly string folder = Path.Combine(Path.GetTempPath(), "unikraft-e2e-package-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        private readonly object gate = new object();
 
-        private readonly CommandResult pack;
+        private CommandResult? run;
 
-        private readonly CommandResult? run;
+        public string ProjectFolder { get; private set; } = "";
 
-        public PackedAndUsed()
+        internal CommandResult Run(PackedSolution packed)
         {
-            // A version of its own, so no package cache can hand back an older build.
-            string version = "0.1.0-e2e." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
-            string feed = Path.Combine(folder, "feed");
-            Directory.CreateDirectory(feed);
-            pack = Command.Dotnet(Timeout, null, "pack", "generators/Unikraft.Gen.Package", "-c", "Release", "-o", feed,
-                "-p:Version=" + version, "--artifacts-path", Path.Combine(folder, "artifacts"), "-nodeReuse:false");
-            PackagePath = Path.Combine(feed, "Unikraft.Gen." + version + ".nupkg");
-            if (pack.ExitCode != 0 || !File.Exists(PackagePath))
+            packed.EnsurePacked();
+            lock (gate)
             {
-                return;
-            }
-
-            ProjectFolder = Path.Combine(folder, "app");
-            Directory.CreateDirectory(ProjectFolder);
-            File.Copy(Path.Combine(Repository.Root, "global.json"), Path.Combine(folder, "global.json"));
-            File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="unikraft" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(ProjectFolder, "PackagedApp.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>enable</Nullable>
-                    <RestorePackagesPath>{Path.Combine(folder, "packages")}</RestorePackagesPath>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Unikraft.Gen" Version="{version}" />
-                    <UnikraftMount Include="/packaged-app-data" Type="ramfs" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(ProjectFolder, "Program.cs"),
-                "File.WriteAllText(\"/packaged-app-data/note.txt\", \"kept in the kernel's ramfs\");\n"
-                + "Console.WriteLine(File.ReadAllText(\"/packaged-app-data/note.txt\"));\n");
-            run = Command.Run("dotnet", new[] { "run", "-nodeReuse:false" }, ProjectFolder, Timeout);
-        }
-
-        public string PackagePath { get; }
-
-        public string ProjectFolder { get; } = "";
-
-        internal CommandResult EnsurePacked()
-        {
-            Assert.True(pack.ExitCode == 0 && File.Exists(PackagePath), "dotnet pack failed or wrote no " + PackagePath + ":\n" + pack.Describe());
-            return pack;
-        }
-
-        internal CommandResult EnsureRan()
-        {
-            EnsurePacked();
-            return run!;
-        }
-
-        public void Dispose()
-        {
-            if (Environment.GetEnvironmentVariable("UNIKRAFT_E2E_KEEP") == "1")
-            {
-                return;
-            }
-
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temporary folder is not worth failing the run for.
+                if (run is null)
+                {
+                    string folder = Path.Combine(packed.Folder, "package-app");
+                    ProjectFolder = Path.Combine(folder, "app");
+                    Directory.CreateDirectory(ProjectFolder);
+                    File.Copy(Path.Combine(Repository.Root, "global.json"), Path.Combine(folder, "global.json"));
+                    packed.WriteNuGetConfig(folder);
+                    File.WriteAllText(Path.Combine(ProjectFolder, "PackagedApp.csproj"), $"""
+                        <Project Sdk="Microsoft.NET.Sdk">
+                          <PropertyGroup>
+                            <OutputType>Exe</OutputType>
+                            <TargetFramework>net10.0</TargetFramework>
+                            <ImplicitUsings>enable</ImplicitUsings>
+                            <Nullable>enable</Nullable>
+                          </PropertyGroup>
+                          <ItemGroup>
+                            <PackageReference Include="Unikraft.Gen" Version="{packed.Version}" />
+                            <UnikraftMount Include="/packaged-app-data" Type="ramfs" />
+                          </ItemGroup>
+                        </Project>
+                        """);
+                    File.WriteAllText(Path.Combine(ProjectFolder, "Program.cs"),
+                        "File.WriteAllText(\"/packaged-app-data/note.txt\", \"kept in the kernel's ramfs\");\n"
+                        + "Console.WriteLine(File.ReadAllText(\"/packaged-app-data/note.txt\"));\n");
+                    run = Command.Run("dotnet", new[] { "run", "-nodeReuse:false" }, ProjectFolder, Timeout);
+                }
+                return run;
             }
         }
     }
