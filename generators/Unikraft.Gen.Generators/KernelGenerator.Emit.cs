@@ -116,10 +116,6 @@ namespace Unikraft.Gen
 
                 bool hasEntry = plan.Entry is not null;
 
-                // A library has no entry point: its kernel is emitted whole enough to compile (the
-                // API needs it), but nothing boots it, so its BCL calls are left to the BCL rather
-                // than redirected to a kernel that no program runs.
-                pruner.KeepConstructors = !hasEntry;
                 if (hasEntry || !plan.Config.IsExecutable || failed)
                 {
                     bool sim = plan.Config.Platform == "sim" && hasEntry;
