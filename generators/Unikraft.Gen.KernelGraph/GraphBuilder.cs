@@ -363,6 +363,7 @@ internal sealed class GraphBuilder
             else if (baseMember.Locations.All(l => !l.IsInSource))
             {
                 symbol.ExternalOverride = true;
+                symbol.ExternalRequired |= baseMember.IsAbstract;
                 externalBases.UnionWith(OverriddenChain(baseMember).Select(DocIdOf));
             }
         }
@@ -412,6 +413,10 @@ internal sealed class GraphBuilder
         if (symbol.Syscall >= 0)
         {
             (stubStart, stubLength, stubText) = Stub((IMethodSymbol)declared, (MethodDeclarationSyntax)node, symbol, model);
+        }
+        else if (declared.ContainingType is { } owner)
+        {
+            (stubStart, stubLength, stubText) = Unreached(node, owner.Name);
         }
 
         symbol.BodyEdges = Merge(symbol.BodyEdges, bodyRefs.Edges);
@@ -485,6 +490,34 @@ internal sealed class GraphBuilder
                     }
                 }
             }
+        }
+    }
+
+    // The body that replaces a member the compiler requires of a kept type, when nothing in the
+    // kernel can call it (the type is never created, or what it implements is never called on it).
+    // Without a body (an auto-property), there is no stub: such a member is kept whole.
+    private static (int Start, int Length, string Text) Unreached(SyntaxNode node, string typeName)
+    {
+        string body = "throw new global::System.InvalidOperationException(\"Unikraft.Gen: no " + typeName + " is ever created or called on in this kernel\")";
+        switch (node)
+        {
+            case BaseMethodDeclarationSyntax method when ((SyntaxNode?)method.Body ?? method.ExpressionBody) is { } methodBody:
+                // A constructor's initializer goes with its body: the stub calls nothing.
+                int start = method is MethodDeclarationSyntax { ConstraintClauses.Count: > 0 } constrained ? constrained.ConstraintClauses.Last().Span.End
+                    : method.ParameterList.Span.End;
+                int end = method.SemicolonToken.IsKind(SyntaxKind.None) || method.SemicolonToken.IsMissing ? methodBody.Span.End : method.SemicolonToken.Span.End;
+                return (start, end - start, " => " + body + ";");
+            case BasePropertyDeclarationSyntax property when property is PropertyDeclarationSyntax { ExpressionBody: { } } or IndexerDeclarationSyntax { ExpressionBody: { } }:
+                ArrowExpressionClauseSyntax arrow = property is PropertyDeclarationSyntax p ? p.ExpressionBody! : ((IndexerDeclarationSyntax)property).ExpressionBody!;
+                SyntaxToken semicolon = arrow.GetLastToken().GetNextToken();
+                int arrowEnd = semicolon.IsKind(SyntaxKind.SemicolonToken) ? semicolon.Span.End : arrow.Span.End;
+                return (arrow.SpanStart, arrowEnd - arrow.SpanStart, "=> " + body + ";");
+            case BasePropertyDeclarationSyntax { AccessorList: { } accessors } when accessors.Accessors.All(a => a.Body is not null || a.ExpressionBody is not null):
+                string text = "{ " + string.Concat(accessors.Accessors.Select(a =>
+                    (a.Modifiers.Count > 0 ? a.Modifiers.ToString() + " " : "") + a.Keyword.Text + " => " + body + "; ")) + "}";
+                return (accessors.SpanStart, accessors.Span.Length, text);
+            default:
+                return (-1, 0, "");
         }
     }
 

@@ -96,6 +96,10 @@ namespace Unikraft.Gen.Graph
         // type, by kept code or by the runtime (ExternalBases names the members).
         public bool ExternalOverride { get; set; }
 
+        // It implements a BCL interface member or overrides an abstract BCL member: a kept type that
+        // declares it cannot compile without it.
+        public bool ExternalRequired { get; set; }
+
         // A struct: a value of it exists without any constructor call (default).
         public bool IsValueType { get; set; }
 
@@ -183,7 +187,9 @@ namespace Unikraft.Gen.Graph
 
         public int Length { get; }
 
-        // For a syscall: the span of its body, replaced by StubText when the syscall is not planned.
+        // The span of its body: for a syscall, replaced by StubText (a -ENOSYS stub) when the syscall
+        // is not planned; for another member, by StubText (a throw) when the member is kept only
+        // because the compiler requires it of its type and nothing can call it. -1: no body.
         public int StubStart { get; }
 
         public int StubLength { get; }
@@ -360,6 +366,7 @@ namespace Unikraft.Gen.Graph
                     .Append(symbol.IsInstance ? ",instance" : "")
                     .Append(symbol.IsPrivate ? ",private" : "")
                     .Append(symbol.IsValueType ? ",value" : "")
+                    .Append(symbol.ExternalRequired ? ",required" : "")
                     .Append(symbol.IsAssigned ? ",assigned" : "")
                     .Append('\t').Append(symbol.Syscall).Append('\t')
                     .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
@@ -438,6 +445,7 @@ namespace Unikraft.Gen.Graph
                             IsInstance = Flag(cells[5], "instance"),
                             IsPrivate = Flag(cells[5], "private"),
                             IsValueType = Flag(cells[5], "value"),
+                            ExternalRequired = Flag(cells[5], "required"),
                             IsAssigned = Flag(cells[5], "assigned"),
                             Syscall = Int(cells[6]),
                             BootOrder = cells[7] == "-" ? GraphSymbol.NoBootOrder : Int(cells[7]),

@@ -53,6 +53,14 @@ namespace Unikraft.Gen.Kernel
                 declarationCount[declaration.Symbol]++;
             }
 
+            foreach (GraphDeclaration declaration in graph.Declarations)
+            {
+                if (declaration.StubStart >= 0 && graph.Symbols[declaration.Symbol].Syscall < 0)
+                {
+                    StubbableSymbols.Add(declaration.Symbol);
+                }
+            }
+
             DeclarationsByFile = byFile;
             DeclarationCount = declarationCount;
             ApiStaticNames = staticNames;
@@ -78,6 +86,9 @@ namespace Unikraft.Gen.Kernel
 
         // How many declarations each symbol has (more than one: a partial type).
         public int[] DeclarationCount { get; }
+
+        // The members other than syscalls whose body can be replaced by a throw (Pruner.KeepShape).
+        public HashSet<int> StubbableSymbols { get; } = new HashSet<int>();
 
         // The syscall implementation symbol for each syscall number.
         public Dictionary<int, int> SyscallSymbols { get; } = new Dictionary<int, int>();

@@ -159,6 +159,14 @@ namespace Unikraft.Gen.Kernel
                     }
                 }
 
+                // What the compiler requires of a kept type that kept code cannot call: the
+                // implementations of the interfaces it declares, and a constructor when nothing
+                // creates it (it is only tested for: 'x is VfsFile').
+                if (!changed && _queue.Count == 0)
+                {
+                    changed = KeepRequiredShapes();
+                }
+
                 // Libraries in the image run their boot steps, because of the member that brought them in.
                 foreach (GraphSymbol symbol in _graph.Symbols)
                 {
@@ -201,6 +209,72 @@ namespace Unikraft.Gen.Kernel
 
         // Whether an override or implementation can be called, and through what: its type must have
         // instances, and what it overrides must be callable on them.
+        private bool KeepRequiredShapes()
+        {
+            bool changed = false;
+            var hasConstructor = new HashSet<int>();
+            var firstConstructor = new Dictionary<int, int>();
+            foreach (GraphSymbol symbol in _graph.Symbols)
+            {
+                if (symbol.Kind == "constructor" && symbol.IsInstance && symbol.Container >= 0)
+                {
+                    if (_kept[symbol.Id])
+                    {
+                        hasConstructor.Add(symbol.Container);
+                    }
+                    else if (!firstConstructor.ContainsKey(symbol.Container))
+                    {
+                        firstConstructor.Add(symbol.Container, symbol.Id);
+                    }
+                }
+            }
+
+            foreach (GraphSymbol symbol in _graph.Symbols)
+            {
+                if (_kept[symbol.Id] || symbol.Container < 0 || !_kept[symbol.Container] || !symbol.IsInstance)
+                {
+                    continue;
+                }
+
+                GraphSymbol type = _graph.Symbols[symbol.Container];
+                int required = -1;
+                foreach (int link in symbol.Links)
+                {
+                    required = required < 0 && _kept[link] ? link : required;
+                }
+
+                foreach (int link in symbol.Implements)
+                {
+                    required = required < 0 && _kept[link] ? link : required;
+                }
+
+                if (required >= 0)
+                {
+                    KeepShape(symbol.Id, required, "required by the compiler: " + type.DisplayName + " implements " + _graph.Symbols[required].DisplayName
+                        + ", and nothing in this kernel calls it on a " + type.DisplayName);
+                    changed = true;
+                }
+                else if (symbol.ExternalRequired)
+                {
+                    KeepShape(symbol.Id, symbol.Container, "required by the compiler: " + type.DisplayName + " implements a BCL interface member"
+                        + " that nothing in this kernel calls on it");
+                    changed = true;
+                }
+            }
+
+            foreach (KeyValuePair<int, int> pair in firstConstructor)
+            {
+                GraphSymbol type = _graph.Symbols[pair.Key];
+                if (_kept[pair.Key] && !type.IsValueType && !hasConstructor.Contains(pair.Key) && !HasInstances(pair.Key))
+                {
+                    KeepShape(pair.Value, pair.Key, "required by the compiler: kept code names " + type.DisplayName + " but never creates one");
+                    changed = true;
+                }
+            }
+
+            return changed;
+        }
+
         private bool IsAssigned(GraphSymbol field)
         {
             if (field.IsAssigned)
@@ -349,6 +423,29 @@ namespace Unikraft.Gen.Kernel
             return string.Join(" -> ", chain);
         }
 
+        // Kept for its declaration only, with a body that throws: the compiler requires it of a kept
+        // type, and nothing in the kernel can call it. A member with no body to replace (an
+        // auto-property) is kept as it is.
+        private void KeepShape(int symbol, int from, string reason)
+        {
+            if (_kept[symbol])
+            {
+                return;
+            }
+
+            if (_image.StubbableSymbols.Contains(symbol))
+            {
+                _kept[symbol] = true;
+                _parent[symbol] = from;
+                _rootReason[symbol] = reason;
+                _queue.Enqueue(symbol);
+            }
+            else
+            {
+                Keep(symbol, strong: true, from, reason);
+            }
+        }
+
         private void Keep(int symbol, bool strong, int from, string? reason)
         {
             GraphSymbol target = _graph.Symbols[symbol];
@@ -386,8 +483,7 @@ namespace Unikraft.Gen.Kernel
                     Follow(symbol, next);
                 }
 
-                bool isSyscall = symbol.Syscall >= 0 && !symbol.IsApi;
-                if (isSyscall && !_real[id])
+                if (!_real[id])
                 {
                     foreach (int next in symbol.StubEdges)
                     {
@@ -528,7 +624,10 @@ namespace Unikraft.Gen.Kernel
                 if (declaration.StubStart >= 0 && !_real[declaration.Symbol])
                 {
                     edits.Add((declaration.StubStart, declaration.StubLength, declaration.StubText));
-                    stubbed.Add(symbol.Syscall);
+                    if (symbol.Syscall >= 0)
+                    {
+                        stubbed.Add(symbol.Syscall);
+                    }
                 }
             }
 
