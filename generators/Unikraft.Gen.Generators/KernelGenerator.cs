@@ -60,8 +60,13 @@ namespace Unikraft.Gen
                 .Select(Plan.Make)
                 .WithTrackingName(TrackingNames.Plan);
 
-            // 4. The kernel, pruned to what the plan reaches.
-            context.RegisterSourceOutput(plan, Emit.Kernel);
+            // 4. What the plan's roots reach in the kernel, member by member.
+            IncrementalValueProvider<KernelReach> reach = plan
+                .Select(Reach.Make)
+                .WithTrackingName(TrackingNames.Reach);
+
+            // 5. The kernel, pruned to what is reached, with its boot, interceptors and manifest.
+            context.RegisterSourceOutput(reach, Emit.Kernel);
         }
     }
 }

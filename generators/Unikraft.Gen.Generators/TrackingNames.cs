@@ -9,5 +9,6 @@ namespace Unikraft.Gen
         public const string Config = nameof(Config);
         public const string Libraries = nameof(Libraries);
         public const string Plan = nameof(Plan);
+        public const string Reach = nameof(Reach);
     }
 }

@@ -27,7 +27,7 @@ public sealed class LibraryTests
         }
         """;
 
-    private const string App = """
+    internal const string App = """
         Lib.Store.Save("kept in the kernel's ramfs");
         Console.WriteLine(Lib.Store.Load());
         """;
@@ -69,7 +69,7 @@ public sealed class LibraryTests
         Assert.DoesNotContain("KernelBridge_", program.Source("Unikraft.Boot.g.cs"));
     }
 
-    private static (GeneratorHarness.Result Result, MetadataReference Reference) BuildLibrary()
+    internal static (GeneratorHarness.Result Result, MetadataReference Reference) BuildLibrary()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(
             GeneratorHarness.Compilation(new[] { ("Store.cs", Store) }, assemblyName: "Lib", kind: OutputKind.DynamicallyLinkedLibrary),

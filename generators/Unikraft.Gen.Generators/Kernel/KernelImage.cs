@@ -40,6 +40,7 @@ namespace Unikraft.Gen.Kernel
             }
 
             SymbolByDocId = byDocId;
+            Boot = new BootMembers(byDocId);
             var byFile = new List<GraphDeclaration>[graph.Files.Count];
             var declarationCount = new int[graph.Symbols.Count];
             for (int index = 0; index < byFile.Length; index++)
@@ -80,6 +81,9 @@ namespace Unikraft.Gen.Kernel
         public string[] Texts { get; }
 
         public IReadOnlyDictionary<string, int> SymbolByDocId { get; }
+
+        // The members the generated boot calls.
+        public BootMembers Boot { get; }
 
         // The declarations of each file, by file index, in graph order.
         public List<GraphDeclaration>[] DeclarationsByFile { get; }
@@ -248,7 +252,13 @@ namespace Unikraft.Gen.Kernel
                 throw new InvalidDataException("The embedded kernel graph was computed from other sources (hash " + graph.SourceHash + ", sources " + hash + "): rebuild the generator.");
             }
 
-            return new KernelImage(graph, texts);
+            var image = new KernelImage(graph, texts);
+            if (image.Boot.Missing.Count > 0)
+            {
+                throw new InvalidDataException("the kernel lacks what boot calls: " + string.Join(", ", image.Boot.Missing));
+            }
+
+            return image;
         }
 
         private static string ReadResource(System.Reflection.Assembly assembly, string name)

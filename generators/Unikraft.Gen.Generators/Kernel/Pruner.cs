@@ -103,14 +103,15 @@ namespace Unikraft.Gen.Kernel
             }
         }
 
-        // Everything the unpruned API refers to is kept; syscalls only weakly.
-        public void AddApiRoots()
+        // Everything the unpruned API refers to is kept; syscalls only weakly. The reason of each
+        // API member names the call site that calls it, when the program does.
+        public void AddApiRoots(Func<GraphSymbol, string> reason)
         {
             foreach (GraphSymbol symbol in _graph.Symbols)
             {
                 if (symbol.IsApi)
                 {
-                    Keep(symbol.Id, strong: true, from: -1, "app-facing API");
+                    Keep(symbol.Id, strong: true, from: -1, reason(symbol));
                 }
             }
         }
