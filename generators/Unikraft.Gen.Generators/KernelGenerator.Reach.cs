@@ -63,9 +63,12 @@ namespace Unikraft.Gen
                     }
                 }
 
+                // Only a program boots its kernel. A library's kernel (or a failed plan's, which
+                // is emitted as one) holds what the API it carries reaches, and nothing boots it.
                 bool hasEntry = reached.Entry is not null;
-                if (hasEntry || !reached.Config.IsExecutable || failed)
+                if (hasEntry)
                 {
+                    pruner.Boots = true;
                     AddBootRoots(pruner, image.Boot, reached, hasEntry);
                 }
 

@@ -110,7 +110,8 @@ public sealed class NoDeadCodeTests
     {
         (string program, Dictionary<string, string> properties, bool nullable) = RandconfigTests.Make(seed);
         GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }, nullable), properties);
-        AssertReachable(result, "randconfig seed " + seed + ":\n" + program);
+        // A '?' annotation outside a nullable context is the random program's own warning (CS8632).
+        AssertReachable(result, "randconfig seed " + seed + ":\n" + program, nullable ? null : "CS8632");
     }
 
     // The checker itself must fail on what it exists to catch: a kernel member nothing reaches, a
@@ -171,9 +172,10 @@ public sealed class NoDeadCodeTests
         Assert.DoesNotContain(unreached, u => u.StartsWith("Unikraft.Kernel.Keeper.context", StringComparison.Ordinal));
     }
 
-    private static void AssertReachable(GeneratorHarness.Result result, string what)
+    private static void AssertReachable(GeneratorHarness.Result result, string what, string? allowedWarning = null)
     {
-        Assert.True(result.Problems.Count == 0, what + ":\n" + string.Join("\n", result.Problems));
+        var problems = result.Problems.Where(d => d.Id != allowedWarning).ToList();
+        Assert.True(problems.Count == 0, what + ":\n" + string.Join("\n", problems));
         Assert.Null(result.Run.Results.Single().Exception);
         List<string> unreached = Unreached(result.Output);
         Assert.True(unreached.Count == 0, what + "\nkernel members kept without a reachable reason:\n" + string.Join("\n", unreached));
@@ -224,6 +226,24 @@ public sealed class NoDeadCodeTests
 
         Assert.NotEmpty(declared);
         reach.Run();
+
+        // A required stub stays as a declaration: the types its signature names are needed too.
+        var walked = new HashSet<SyntaxNode>();
+        bool more = true;
+        while (more)
+        {
+            more = false;
+            foreach ((ISymbol symbol, SyntaxNode declaration) in declared)
+            {
+                if (!reach.IsReached(symbol) && reach.IsRequiredStub(symbol, declaration) && walked.Add(declaration))
+                {
+                    reach.Walk(declaration, compilation.GetSemanticModel(declaration.SyntaxTree));
+                    more = true;
+                }
+            }
+
+            reach.Run();
+        }
 
         var unreached = new List<string>();
         foreach ((ISymbol symbol, SyntaxNode declaration) in declared)
@@ -521,6 +541,20 @@ public sealed class NoDeadCodeTests
 
                 switch (node)
                 {
+                    case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol { IsExtern: true }:
+                        // A struct handed to native code (openat2's 'ref OpenHow') is read there, field by field.
+                        foreach (ArgumentSyntax argument in invocation.ArgumentList.Arguments)
+                        {
+                            if (model.GetTypeInfo(argument.Expression).Type is { IsValueType: true } handed && IsSource(handed))
+                            {
+                                foreach (IFieldSymbol field in handed.GetMembers().OfType<IFieldSymbol>())
+                                {
+                                    Reach(field);
+                                }
+                            }
+                        }
+
+                        break;
                     case CommonForEachStatementSyntax forEach:
                         ForEachStatementInfo forEachInfo = model.GetForEachStatementInfo(forEach);
                         Reach(forEachInfo.GetEnumeratorMethod);

@@ -73,6 +73,10 @@ namespace Unikraft.Gen.Kernel
 
         public bool IsKept(int symbol) => _kept[symbol];
 
+        // Whether the generated boot runs this kernel (a program's), and so the boot steps of its
+        // libraries. Nothing boots a library's kernel.
+        public bool Boots { get; set; }
+
         // The kernel features the program needs: code guarded by any other feature is removed.
         public HashSet<string> Features { get; }
 
@@ -183,7 +187,7 @@ namespace Unikraft.Gen.Kernel
 
                 foreach (GraphSymbol symbol in _graph.Symbols)
                 {
-                    if (symbol.BootOrder != GraphSymbol.NoBootOrder && !_kept[symbol.Id] && _folderCause.TryGetValue(symbol.Folder, out int cause))
+                    if (Boots && symbol.BootOrder != GraphSymbol.NoBootOrder && !_kept[symbol.Id] && _folderCause.TryGetValue(symbol.Folder, out int cause))
                     {
                         Keep(symbol.Id, strong: true, cause, null);
                         changed = true;
