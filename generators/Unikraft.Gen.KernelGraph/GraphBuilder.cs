@@ -846,6 +846,20 @@ internal sealed class GraphBuilder
                 return model.GetSymbolInfo(expression).Symbol is IFieldSymbol;
             case CastExpressionSyntax cast:
                 return model.GetConversion(cast).MethodSymbol is null && IsPure(cast.Expression, model, depth);
+            case ConditionalExpressionSyntax conditional:
+                return IsPure(conditional.Condition, model, depth) && IsPure(conditional.WhenTrue, model, depth) && IsPure(conditional.WhenFalse, model, depth);
+            case BinaryExpressionSyntax binary:
+                // A built-in operator (no user-defined one) on pure operands.
+                return model.GetSymbolInfo(binary).Symbol is null or IMethodSymbol { MethodKind: MethodKind.BuiltinOperator }
+                    && IsPure(binary.Left, model, depth) && IsPure(binary.Right, model, depth);
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression) || unary.IsKind(SyntaxKind.LogicalNotExpression) || unary.IsKind(SyntaxKind.BitwiseNotExpression):
+                return model.GetSymbolInfo(unary).Symbol is null or IMethodSymbol { MethodKind: MethodKind.BuiltinOperator } && IsPure(unary.Operand, model, depth);
+            case MemberAccessExpressionSyntax access:
+                // A constant, a field, or a BCL property (a getter has no effect by .NET's design
+                // guidelines: Environment.CurrentManagedThreadId).
+                ISymbol? member = model.GetSymbolInfo(access).Symbol;
+                return (member is IFieldSymbol || member is IPropertySymbol && !IsKernel(member))
+                    && (model.GetSymbolInfo(access.Expression).Symbol is INamedTypeSymbol or INamespaceSymbol || IsPure(access.Expression, model, depth));
             case BaseObjectCreationExpressionSyntax creation:
                 if (creation.Initializer is not null || depth > 3
                     || creation.ArgumentList?.Arguments.Any(a => !a.RefKindKeyword.IsKind(SyntaxKind.None) || !IsPure(a.Expression, model, depth)) == true)
