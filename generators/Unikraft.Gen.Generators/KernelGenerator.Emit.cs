@@ -21,14 +21,6 @@ namespace Unikraft.Gen
         {
             public const string GeneratedNamespace = "Unikraft.Generated";
 
-            private const string KernelRun = "M:Unikraft.Kernel.Kernel.Run(System.String[],System.Func{System.String[],System.Int32})";
-            private const string KernelRunAsync = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
-            private const string KernelConstructor = "M:Unikraft.Kernel.Kernel.#ctor(Unikraft.Kernel.IPlatform)";
-            private const string KernelBanner = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
-            private const string ConfinementInstall = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel)";
-            private const string HostedPlatformConstructor = "M:Unikraft.Kernel.HostedPlatform.#ctor";
-            private const string SimProgramRun = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
-
             // The app-facing API's static types by name, so the program can name them while it is
             // typed. Their members come with the kernel: the ones the plan reaches, or every one of
             // a type the program's source names, so it binds to any of them (see Kernel below).
@@ -57,159 +49,23 @@ namespace Unikraft.Gen
 
             internal const string ApiStubsHintName = "Kernel/Api/ApiTypes.g.cs";
 
-            public static void Kernel(SourceProductionContext context, KernelPlan plan)
+            public static void Kernel(SourceProductionContext context, KernelReach reach)
             {
-                foreach (PlanError error in plan.Errors)
+                foreach (PlanError error in reach.Plan.Errors)
                 {
                     context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.For(error.Id), error.Location?.ToLocation() ?? Location.None, error.Message));
                 }
 
-                // An error stops the kernel from booting, not the program from compiling: the API
-                // emitted beside it needs a kernel, so one is emitted as for a library (nothing boots
-                // it, nothing is intercepted), and the user sees the one error that matters.
-                bool failed = plan.Errors.Count > 0;
-                if (failed)
+                if (reach.Pruner is not { } pruner)
                 {
-                    plan = plan with { Entry = null };
-                }
-
-                KernelImage image;
-                try
-                {
-                    image = KernelImage.Instance;
-                }
-                catch (Exception exception)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None, exception.Message));
+                    context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None, reach.BrokenImage ?? "no kernel image"));
                     return;
                 }
 
-                var missing = new List<string>();
-                int Symbol(string docId)
-                {
-                    if (image.SymbolByDocId.TryGetValue(docId, out int id))
-                    {
-                        return id;
-                    }
-
-                    missing.Add(docId);
-                    return -1;
-                }
-
-                var pruner = new Pruner(image, plan.Features.Select(f => f.Name).ToList());
-
-                // The app-facing API: the members the program (or a library it references) calls,
-                // and every member of a type its source names. A library's redirected calls go
-                // through its bridge to the kernel of the program that references it, not to its own.
-                bool library = !plan.Config.IsExecutable;
-                bool apiRooted = false;
-                foreach (ApiUse use in plan.Uses)
-                {
-                    if (use.File != Plan.NativeLayerFile && !(library && use.Interception is not null)
-                        && image.SymbolByDocId.TryGetValue(use.KernelMember, out int member) && image.Graph.Symbols[member].IsApi)
-                    {
-                        apiRooted = true;
-                        pruner.AddRoot(member, "called at " + Where(new Reason(use.Display, Plan.Relative(use.File, plan.Config.ProjectDirectory), use.Line)) + ": " + use.Display);
-                    }
-                }
-
-                if (plan.ApiTypesNamed.Count > 0)
-                {
-                    var named = new HashSet<string>(plan.ApiTypesNamed, StringComparer.Ordinal);
-                    foreach (GraphSymbol symbol in image.Graph.Symbols)
-                    {
-                        if (symbol.IsApi && !symbol.IsPrivate && named.Contains(TopLevelTypeName(image, symbol)))
-                        {
-                            apiRooted = true;
-                            pruner.AddRoot(symbol.Id, "the program names " + TopLevelTypeName(image, symbol));
-                        }
-                    }
-                }
-
-                // The syscalls the plan needs: in a library only what its own API calls need (the
-                // rest it records for the program's kernel).
-                foreach (SyscallRoot root in plan.Syscalls)
-                {
-                    if ((!library || apiRooted) && image.SyscallSymbols.TryGetValue(root.Number, out int symbol))
-                    {
-                        pruner.AddRoot(symbol, "planned: " + Where(root.Reasons[0]));
-                    }
-                }
-
-                // The native layer's entry points: the link sends the BCL's native calls to them.
-                foreach (ApiUse use in plan.Uses)
-                {
-                    if (use.File == Plan.NativeLayerFile && image.SymbolByDocId.TryGetValue(use.KernelMember, out int entry))
-                    {
-                        pruner.AddRoot(entry, "native layer: serves " + use.Display);
-                    }
-                }
-
+                KernelImage image = KernelImage.Instance;
+                KernelPlan plan = reach.Reached;
+                bool failed = reach.Failed;
                 bool hasEntry = plan.Entry is not null;
-
-                // A library has no entry point: nothing boots its kernel, so it has one only when its
-                // source calls the API itself, whole enough for that to compile. Its BCL calls go
-                // through its bridge (or to the BCL when no kernel is there).
-                pruner.KeepConstructors = !hasEntry;
-                if (hasEntry || failed || library && apiRooted)
-                {
-                    bool sim = plan.Config.Platform == "sim" && hasEntry;
-                    int constructor = Symbol(KernelConstructor);
-                    int platform = sim ? Symbol(SimProgramRun) : Symbol(HostedPlatformConstructor);
-                    int run = sim ? platform : Symbol(plan.Entry?.IsAsync == true ? KernelRunAsync : KernelRun);
-                    int bannerSymbol = plan.Config.Banner && hasEntry && !sim ? Symbol(KernelBanner) : -2;
-                    int confinementSymbol = Confined(plan) ? Symbol(ConfinementInstall) : -2;
-                    if (missing.Count > 0)
-                    {
-                        context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
-                            "the kernel lacks what boot calls: " + string.Join(", ", missing)));
-                        return;
-                    }
-
-                    foreach (MountPlan mount in Plan.Booted(plan.Mounts))
-                    {
-                        int mountSymbol = Symbol(Plan.VfsMount);
-                        string reason = "boot: mounts " + mount.Type + " at " + mount.Path;
-                        int fileSystem = Symbol(Plan.FileSystemMember(mount.Type));
-                        if (mount.Type == "initrd")
-                        {
-                            // The archive unpacks into a ramfs.
-                            int ramfs = Symbol(Plan.RamFsConstructor);
-                            if (ramfs >= 0)
-                            {
-                                pruner.AddRoot(ramfs, reason);
-                            }
-                        }
-
-                        if (mountSymbol >= 0 && fileSystem >= 0)
-                        {
-                            pruner.AddRoot(mountSymbol, reason);
-                            pruner.AddRoot(fileSystem, reason);
-                        }
-                    }
-
-                    if (missing.Count > 0)
-                    {
-                        context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.BrokenImage, Location.None,
-                            "the kernel lacks what boot calls to mount file systems: " + string.Join(", ", missing.Distinct())));
-                        return;
-                    }
-
-                    pruner.AddRoot(constructor, "boot: creates the kernel");
-                    pruner.AddRoot(platform, sim ? "boot: runs the program as one node of a seeded simulation" : "boot: platform " + plan.Config.Platform);
-                    pruner.AddRoot(run, "boot: runs the program's Main and exits with its status");
-                    if (bannerSymbol >= 0)
-                    {
-                        pruner.AddRoot(bannerSymbol, "boot: the boot banner (UnikraftBootBanner)");
-                    }
-
-                    if (confinementSymbol >= 0)
-                    {
-                        pruner.AddRoot(confinementSymbol, "boot: confines the process to what its kernel needs (UnikraftConfinement)");
-                    }
-                }
-
-                pruner.Run();
 
                 // The pruned kernel files.
                 var stubbed = new SortedSet<int>();
@@ -270,17 +126,6 @@ namespace Unikraft.Gen
             }
 
             private static string HintName(string path) => "Kernel/" + path.Replace(".cs", ".g.cs");
-
-            // The API type a symbol belongs to, outermost: "KernelFileCalls" for KernelFileCalls.Entry.Name.
-            private static string TopLevelTypeName(KernelImage image, GraphSymbol symbol)
-            {
-                while (symbol.Container >= 0)
-                {
-                    symbol = image.Graph.Symbols[symbol.Container];
-                }
-
-                return KernelImage.MemberName(symbol.DocId);
-            }
 
             // The first lines of every file the generator writes (GeneratedOutput.Header).
             internal static void WriteHeader(SourceWriter writer)
@@ -405,7 +250,7 @@ namespace Unikraft.Gen
 
             // Where a reason comes from: file and line, or only the source for a root that has no
             // line (the native layer's entry points).
-            private static string Where(Reason reason) => reason.Line > 0 ? reason.File + ":" + reason.Line : reason.File;
+            internal static string Where(Reason reason) => reason.Line > 0 ? reason.File + ":" + reason.Line : reason.File;
 
             internal static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
@@ -553,7 +398,7 @@ namespace Unikraft.Gen
             }
 
             // The hosted boot of a program confines it; sim runs in the host's test process.
-            private static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null && plan.Config.Platform == "hosted";
+            internal static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null && plan.Config.Platform == "hosted";
 
             // Kept equal to HostedConfinement.Summary by a test.
             internal const string HostedConfinementSummary = "execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, " +
@@ -746,10 +591,11 @@ namespace Unikraft.Gen
                     }
                     else
                     {
-                        GraphSymbol? first = image.Graph.Symbols.FirstOrDefault(s => s.Folder == folder && pruner.IsReal(s.Id) && s.Kind != "type" && !s.IsApi);
-                        if (first is not null)
+                        // The member that brought the library in, with the chain from the program to it.
+                        int cause = pruner.FolderCause(folder);
+                        if (cause >= 0)
                         {
-                            lines.Add("      needed by " + pruner.WhyKept(first.Id));
+                            lines.Add("      needed by " + pruner.WhyKept(cause));
                         }
                     }
                 }

@@ -119,9 +119,9 @@ namespace Unikraft.Gen
                 // through create and write), for the call sites that need the mount.
                 foreach (MountPlan mount in Booted(mounts))
                 {
-                    if (!image.SymbolByDocId.TryGetValue(FileSystemMember(mount.Type), out int member))
+                    int member = image.Boot.FileSystem(mount.Type);
+                    if (member < 0)
                     {
-                        // Emit reports a kernel that lacks what boot calls (UKG0004).
                         continue;
                     }
 
@@ -306,22 +306,6 @@ namespace Unikraft.Gen
 
                 return entries[0];
             }
-
-            // The kernel members the boot calls to mount a file system of each type.
-            public const string VfsMount = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
-            public const string RamFsConstructor = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
-            public const string HostFsConstructor = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
-            public const string InitrdFromResource = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
-            public const string DevFsConstructor = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
-
-            // The member that makes a file system of this type for the boot to mount.
-            public static string FileSystemMember(string type) => type switch
-            {
-                "ramfs" => RamFsConstructor,
-                "hostfs" => HostFsConstructor,
-                "initrd" => InitrdFromResource,
-                _ => DevFsConstructor,
-            };
 
             // The mounts the boot mounts: those a call site needs. An implicit root is mounted only
             // for the mounts below it, or, with no mount declared at all, as the native layer's root

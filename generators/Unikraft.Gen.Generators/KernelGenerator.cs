@@ -66,10 +66,15 @@ namespace Unikraft.Gen
                 .Select(Plan.Make)
                 .WithTrackingName(TrackingNames.Plan);
 
-            // 4. The kernel, pruned to what the plan reaches.
-            context.RegisterSourceOutput(plan, Emit.Kernel);
+            // 4. What the plan's roots reach in the kernel, member by member.
+            IncrementalValueProvider<KernelReach> reach = plan
+                .Select(Reach.Make)
+                .WithTrackingName(TrackingNames.Reach);
 
-            // 5. The generator's mark on the assembly, by which a program's reference scan knows
+            // 5. The kernel, pruned to what is reached, with its boot, interceptors and manifest.
+            context.RegisterSourceOutput(reach, Emit.Kernel);
+
+            // 6. The generator's mark on the assembly, by which a program's reference scan knows
             // the kernel and bridge in a library built with the generator (GeneratedOutput).
             IncrementalValueProvider<string> assemblyName = context.CompilationProvider
                 .Select(static (compilation, _) => compilation.AssemblyName ?? "")

@@ -11,5 +11,6 @@ namespace Unikraft.Gen
         public const string ApiTypesNamed = nameof(ApiTypesNamed);
         public const string Plan = nameof(Plan);
         public const string AssemblyName = nameof(AssemblyName);
+        public const string Reach = nameof(Reach);
     }
 }

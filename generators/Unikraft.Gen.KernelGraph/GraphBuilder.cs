@@ -16,6 +16,8 @@ internal sealed class GraphBuilder
 {
     private const string ApiFolder = "Api";
 
+    private const string SetSynchronizationContext = KernelGraph.SetSynchronizationContext;
+
     private readonly string _kernelFolder;
     private readonly Dictionary<ISymbol, GraphSymbol> _symbols = new(SymbolEqualityComparer.Default);
     private readonly List<(ISymbol Symbol, SyntaxNode Declaration, int File, SemanticModel Model)> _declarations = new();
@@ -91,6 +93,19 @@ internal sealed class GraphBuilder
         foreach ((ISymbol declared, SyntaxNode node, int file, SemanticModel model) in _declarations)
         {
             Describe(declared, node, file, model);
+        }
+
+        // Of the BCL members kernel code calls, only those a kernel member overrides matter (and the
+        // call that hands a synchronization context to the runtime).
+        var relevant = new HashSet<string>(_graph.Symbols.SelectMany(s => s.ExternalBases), StringComparer.Ordinal) { SetSynchronizationContext };
+        foreach (GraphSymbol symbol in _graph.Symbols)
+        {
+            symbol.ExternalCalls = symbol.ExternalCalls.Where(relevant.Contains).ToArray();
+        }
+
+        foreach (GraphRefs refs in _graph.Guards.Select(g => g.Refs).Concat(_graph.Writes.Select(w => w.Refs)))
+        {
+            refs.ExternalCalls = refs.ExternalCalls.Where(relevant.Contains).ToArray();
         }
 
         if (Problems.Count > 0)
@@ -226,8 +241,9 @@ internal sealed class GraphBuilder
             _ => null,
         };
 
-        var bodyEdges = new SortedSet<int>();
-        var signatureEdges = new SortedSet<int>();
+        var bodyRefs = new Refs();
+        var signatureRefs = new Refs();
+        SortedSet<int> bodyEdges = bodyRefs.Edges;
         SyntaxNode? ownedBody = node is BaseTypeDeclarationSyntax ? null : node;
         if (node is BaseTypeDeclarationSyntax typeDeclaration)
         {
@@ -235,19 +251,19 @@ internal sealed class GraphBuilder
             // symbols of their own.
             foreach (AttributeListSyntax list in typeDeclaration.AttributeLists)
             {
-                Collect(list, model, signatureEdges, symbol, null);
+                Collect(list, model, signatureRefs, symbol, null);
             }
 
             if (typeDeclaration.BaseList is not null)
             {
-                Collect(typeDeclaration.BaseList, model, signatureEdges, symbol, null);
+                Collect(typeDeclaration.BaseList, model, signatureRefs, symbol, null);
             }
 
             if (typeDeclaration is TypeDeclarationSyntax withConstraints)
             {
                 foreach (TypeParameterConstraintClauseSyntax clause in withConstraints.ConstraintClauses)
                 {
-                    Collect(clause, model, signatureEdges, symbol, null);
+                    Collect(clause, model, signatureRefs, symbol, null);
                 }
             }
         }
@@ -295,12 +311,35 @@ internal sealed class GraphBuilder
 
             foreach ((SyntaxNode statement, string feature) in guards)
             {
-                var guardEdges = new SortedSet<int>();
-                Collect(statement, model, guardEdges, symbol, null);
-                _graph.Guards.Add(new GraphGuard(symbol.Id, feature, file, statement.FullSpan.Start, statement.FullSpan.Length, guardEdges.ToArray()));
+                var guardRefs = new Refs();
+                Collect(statement, model, guardRefs, symbol, null);
+                _graph.Guards.Add(new GraphGuard(symbol.Id, feature, file, statement.FullSpan.Start, statement.FullSpan.Length, guardRefs.ToGraph()));
             }
 
-            bool Outside(SyntaxNode inner) => !guards.Any(g => g.Statement.Span.Contains(inner.Span));
+            // Field writes: 'field = value;' as a statement of its own. A field is kept only when
+            // something reads it, so each write is recorded apart: removed with the field, or, when
+            // the value has an effect of its own, kept as '_ = value;'.
+            var writes = new List<ExpressionStatementSyntax>();
+            foreach (ExpressionStatementSyntax statement in ownedBody.DescendantNodes().OfType<ExpressionStatementSyntax>())
+            {
+                if (guards.Any(g => g.Statement.Span.Contains(statement.Span))
+                    || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
+                    || statement.Expression is not AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment
+                    || WrittenField(assignment.Left, model) is not { } field)
+                {
+                    continue;
+                }
+
+                writes.Add(statement);
+                var valueRefs = new Refs();
+                Collect(assignment.Right, model, valueRefs, symbol, null);
+                bool pure = IsPure(assignment.Right, model, 0);
+                int valueStart = assignment.Right.SpanStart;
+                _graph.Writes.Add(new GraphWrite(symbol.Id, field.Id, file, statement.FullSpan.Start, statement.FullSpan.Length,
+                    assignment.Left.SpanStart, valueStart - assignment.Left.SpanStart, pure, valueRefs.ToGraph()));
+            }
+
+            bool Outside(SyntaxNode inner) => !guards.Any(g => g.Statement.Span.Contains(inner.Span)) && !writes.Any(w => w.Span.Contains(inner.Span));
 
             foreach (SyntaxNode child in ownedBody.ChildNodes())
             {
@@ -310,7 +349,7 @@ internal sealed class GraphBuilder
                     || child is AccessorListSyntax
                     || child is ArrowExpressionClauseSyntax
                     || child is VariableDeclarationSyntax;
-                Collect(child, model, isBody ? bodyEdges : signatureEdges, symbol, Outside);
+                Collect(child, model, isBody ? bodyRefs : signatureRefs, symbol, Outside);
             }
 
             // The implicit base constructor call of a constructor without an initializer.
@@ -329,6 +368,7 @@ internal sealed class GraphBuilder
         // Overrides and interface implementations.
         var links = new SortedSet<int>();
         var implements = new SortedSet<int>();
+        var externalBases = new SortedSet<string>(StringComparer.Ordinal);
         bool isExplicit = declared is IMethodSymbol { ExplicitInterfaceImplementations.Length: > 0 }
             || declared is IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 };
         foreach (ISymbol baseMember in BaseMembers(declared))
@@ -341,6 +381,8 @@ internal sealed class GraphBuilder
             else if (baseMember.Locations.All(l => !l.IsInSource))
             {
                 symbol.ExternalOverride = true;
+                symbol.ExternalRequired |= baseMember.IsAbstract;
+                externalBases.UnionWith(OverriddenChain(baseMember).Select(DocIdOf));
             }
         }
 
@@ -390,9 +432,45 @@ internal sealed class GraphBuilder
         {
             (stubStart, stubLength, stubText) = Stub((IMethodSymbol)declared, (MethodDeclarationSyntax)node, symbol, model);
         }
+        else if (declared.ContainingType is { } owner)
+        {
+            (stubStart, stubLength, stubText) = Unreached(node, owner.Name);
+        }
 
-        symbol.BodyEdges = Merge(symbol.BodyEdges, bodyEdges);
-        symbol.SignatureEdges = Merge(symbol.SignatureEdges, signatureEdges);
+        symbol.BodyEdges = Merge(symbol.BodyEdges, bodyRefs.Edges);
+        symbol.SignatureEdges = Merge(symbol.SignatureEdges, signatureRefs.Edges);
+        symbol.Creates = Merge(symbol.Creates, bodyRefs.Creates);
+        symbol.Hands = Merge(symbol.Hands, bodyRefs.Hands);
+        symbol.ExternalCalls = symbol.ExternalCalls.Concat(bodyRefs.External).Distinct().OrderBy(c => c, StringComparer.Ordinal).ToArray();
+        symbol.ExternalBases = symbol.ExternalBases.Concat(externalBases).Distinct().OrderBy(c => c, StringComparer.Ordinal).ToArray();
+        if (node is FieldDeclarationSyntax { Declaration.Variables: [{ Initializer: not null }] })
+        {
+            symbol.IsAssigned = true;
+        }
+
+        if (declared is INamedTypeSymbol namedType)
+        {
+            symbol.IsValueType = namedType.IsValueType;
+            var bases = new SortedSet<int>();
+            for (INamedTypeSymbol? current = namedType.BaseType; current is not null; current = current.BaseType)
+            {
+                if (_symbols.TryGetValue(current.OriginalDefinition, out GraphSymbol? baseType))
+                {
+                    bases.Add(baseType.Id);
+                }
+            }
+
+            foreach (INamedTypeSymbol face in namedType.AllInterfaces)
+            {
+                if (_symbols.TryGetValue(face.OriginalDefinition, out GraphSymbol? baseType))
+                {
+                    bases.Add(baseType.Id);
+                }
+            }
+
+            symbol.Bases = Merge(symbol.Bases, bases);
+        }
+
         symbol.Links = Merge(symbol.Links, links);
         symbol.Implements = Merge(symbol.Implements, implements);
         _graph.Declarations.Add(new GraphDeclaration(symbol.Id, file, start, end - start, stubStart, stubLength, stubText));
@@ -430,6 +508,34 @@ internal sealed class GraphBuilder
                     }
                 }
             }
+        }
+    }
+
+    // The body that replaces a member the compiler requires of a kept type, when nothing in the
+    // kernel can call it (the type is never created, or what it implements is never called on it).
+    // Without a body (an auto-property), there is no stub: such a member is kept whole.
+    private static (int Start, int Length, string Text) Unreached(SyntaxNode node, string typeName)
+    {
+        string body = "throw new global::System.InvalidOperationException(\"Unikraft.Gen: no " + typeName + " is ever created or called on in this kernel\")";
+        switch (node)
+        {
+            case BaseMethodDeclarationSyntax method when ((SyntaxNode?)method.Body ?? method.ExpressionBody) is { } methodBody:
+                // A constructor's initializer goes with its body: the stub calls nothing.
+                int start = method is MethodDeclarationSyntax { ConstraintClauses.Count: > 0 } constrained ? constrained.ConstraintClauses.Last().Span.End
+                    : method.ParameterList.Span.End;
+                int end = method.SemicolonToken.IsKind(SyntaxKind.None) || method.SemicolonToken.IsMissing ? methodBody.Span.End : method.SemicolonToken.Span.End;
+                return (start, end - start, " => " + body + ";");
+            case BasePropertyDeclarationSyntax property when property is PropertyDeclarationSyntax { ExpressionBody: { } } or IndexerDeclarationSyntax { ExpressionBody: { } }:
+                ArrowExpressionClauseSyntax arrow = property is PropertyDeclarationSyntax p ? p.ExpressionBody! : ((IndexerDeclarationSyntax)property).ExpressionBody!;
+                SyntaxToken semicolon = arrow.GetLastToken().GetNextToken();
+                int arrowEnd = semicolon.IsKind(SyntaxKind.SemicolonToken) ? semicolon.Span.End : arrow.Span.End;
+                return (arrow.SpanStart, arrowEnd - arrow.SpanStart, "=> " + body + ";");
+            case BasePropertyDeclarationSyntax { AccessorList: { } accessors } when accessors.Accessors.All(a => a.Body is not null || a.ExpressionBody is not null):
+                string text = "{ " + string.Concat(accessors.Accessors.Select(a =>
+                    (a.Modifiers.Count > 0 ? a.Modifiers.ToString() + " " : "") + a.Keyword.Text + " => " + body + "; ")) + "}";
+                return (accessors.SpanStart, accessors.Span.Length, text);
+            default:
+                return (-1, 0, "");
         }
     }
 
@@ -509,8 +615,25 @@ internal sealed class GraphBuilder
         }
     }
 
-    private void Collect(SyntaxNode root, SemanticModel model, SortedSet<int> edges, GraphSymbol owner, Func<SyntaxNode, bool>? include)
+    // What a piece of code refers to: kernel symbols (edges), the kernel types it creates
+    // instances of, the kernel types whose instances it hands to code outside the kernel (boxed,
+    // converted to a BCL type, or a type argument of a BCL generic), and the BCL members it calls.
+    private sealed class Refs
     {
+        public SortedSet<int> Edges { get; } = new();
+
+        public SortedSet<int> Creates { get; } = new();
+
+        public SortedSet<int> Hands { get; } = new();
+
+        public SortedSet<string> External { get; } = new(StringComparer.Ordinal);
+
+        public GraphRefs ToGraph() => new(Edges.ToArray(), Creates.ToArray(), Hands.ToArray(), External.ToArray());
+    }
+
+    private void Collect(SyntaxNode root, SemanticModel model, Refs refs, GraphSymbol owner, Func<SyntaxNode, bool>? include)
+    {
+        SortedSet<int> edges = refs.Edges;
         foreach (SyntaxNode node in root.DescendantNodesAndSelf())
         {
             if (include is not null && !include(node))
@@ -519,15 +642,22 @@ internal sealed class GraphBuilder
             }
 
             SymbolInfo info = model.GetSymbolInfo(node);
+            if (info.Symbol is IFieldSymbol writtenField && node is ExpressionSyntax written && IsWriteTarget(written)
+                && _symbols.TryGetValue(writtenField.OriginalDefinition, out GraphSymbol? writtenSymbol))
+            {
+                // Written other than by a statement of its own: the field counts as read, and as assigned.
+                writtenSymbol.IsAssigned = true;
+            }
+
             if (info.Symbol is not null)
             {
-                AddEdge(info.Symbol, edges, owner);
+                Refer(info.Symbol, refs, owner);
             }
             else
             {
                 foreach (ISymbol candidate in info.CandidateSymbols)
                 {
-                    AddEdge(candidate, edges, owner);
+                    Refer(candidate, refs, owner);
                 }
             }
 
@@ -535,38 +665,264 @@ internal sealed class GraphBuilder
             {
                 case CommonForEachStatementSyntax forEach:
                     ForEachStatementInfo forEachInfo = model.GetForEachStatementInfo(forEach);
-                    AddEdge(forEachInfo.GetEnumeratorMethod, edges, owner);
-                    AddEdge(forEachInfo.MoveNextMethod, edges, owner);
-                    AddEdge(forEachInfo.CurrentProperty, edges, owner);
-                    AddEdge(forEachInfo.DisposeMethod, edges, owner);
+                    Refer(forEachInfo.GetEnumeratorMethod, refs, owner);
+                    Refer(forEachInfo.MoveNextMethod, refs, owner);
+                    Refer(forEachInfo.CurrentProperty, refs, owner);
+                    Refer(forEachInfo.DisposeMethod, refs, owner);
                     break;
                 case AwaitExpressionSyntax awaitExpression:
                     AwaitExpressionInfo awaitInfo = model.GetAwaitExpressionInfo(awaitExpression);
-                    AddEdge(awaitInfo.GetAwaiterMethod, edges, owner);
-                    AddEdge(awaitInfo.GetResultMethod, edges, owner);
-                    AddEdge(awaitInfo.IsCompletedProperty, edges, owner);
+                    Refer(awaitInfo.GetAwaiterMethod, refs, owner);
+                    Refer(awaitInfo.GetResultMethod, refs, owner);
+                    Refer(awaitInfo.IsCompletedProperty, refs, owner);
                     break;
                 case InitializerExpressionSyntax initializer when initializer.IsKind(SyntaxKind.CollectionInitializerExpression):
                     foreach (ExpressionSyntax element in initializer.Expressions)
                     {
                         SymbolInfo add = model.GetCollectionInitializerSymbolInfo(element);
-                        AddEdge(add.Symbol, edges, owner);
+                        Refer(add.Symbol, refs, owner);
                     }
 
+                    break;
+                case UsingStatementSyntax { Declaration: { } declaration }:
+                    Refer(DisposeOf(model.GetTypeInfo(declaration.Type).Type), refs, owner);
+                    break;
+                case UsingStatementSyntax { Expression: { } resource }:
+                    Refer(DisposeOf(model.GetTypeInfo(resource).Type), refs, owner);
+                    break;
+                case LocalDeclarationStatementSyntax { UsingKeyword.RawKind: (int)SyntaxKind.UsingKeyword } usingDeclaration:
+                    Refer(DisposeOf(model.GetTypeInfo(usingDeclaration.Declaration.Type).Type), refs, owner);
                     break;
             }
 
             if (node is ExpressionSyntax expression)
             {
                 Conversion conversion = model.GetConversion(expression);
-                AddEdge(conversion.MethodSymbol, edges, owner);
+                Refer(conversion.MethodSymbol, refs, owner);
                 TypeInfo type = model.GetTypeInfo(expression);
                 if (type.Type is INamedTypeSymbol { IsTupleType: false } namedType && node is ImplicitObjectCreationExpressionSyntax)
                 {
                     AddEdge(namedType, edges, owner);
                 }
+
+                if (node is BaseObjectCreationExpressionSyntax && type.Type is INamedTypeSymbol created
+                    && _symbols.TryGetValue(created.OriginalDefinition, out GraphSymbol? createdSymbol))
+                {
+                    refs.Creates.Add(createdSymbol.Id);
+                }
+
+                // An instance converted to a type outside the kernel (boxed, or seen as a BCL base
+                // class or interface) is in the runtime's hands: it may call what the type overrides.
+                if (type.Type is INamedTypeSymbol from && _symbols.TryGetValue(from.OriginalDefinition, out GraphSymbol? handed)
+                    && type.ConvertedType is { } to && !SymbolEqualityComparer.Default.Equals(from, to)
+                    && !_symbols.ContainsKey(to.OriginalDefinition) && (conversion.IsBoxing || conversion.IsReference))
+                {
+                    refs.Hands.Add(handed.Id);
+                }
             }
         }
+    }
+
+    // 'x = ...', 'x += ...', 'x++', 'out x', 'ref x', 'this.x = ...'.
+    private static bool IsWriteTarget(ExpressionSyntax node)
+    {
+        SyntaxNode target = node.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name == node ? access : node;
+        return target.Parent switch
+        {
+            AssignmentExpressionSyntax assignment => assignment.Left == target,
+            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => target.Parent.IsKind(SyntaxKind.PreIncrementExpression)
+                || target.Parent.IsKind(SyntaxKind.PreDecrementExpression) || target.Parent.IsKind(SyntaxKind.PostIncrementExpression)
+                || target.Parent.IsKind(SyntaxKind.PostDecrementExpression),
+            ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None),
+            _ => false,
+        };
+    }
+
+    // The Dispose a using statement calls on a kernel type, or null.
+    private static ISymbol? DisposeOf(ITypeSymbol? type) =>
+        type?.GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.Length == 0);
+
+    // A reference from code: an edge to a kernel symbol; a BCL member called; kernel types given to a
+    // BCL generic as type arguments (PriorityQueue<WorkItem, TimerKey> compares TimerKeys).
+    private void Refer(ISymbol? target, Refs refs, GraphSymbol owner)
+    {
+        if (target is null)
+        {
+            return;
+        }
+
+        AddEdge(target, refs.Edges, owner);
+        if (IsKernel(target))
+        {
+            return;
+        }
+
+        if (target is IMethodSymbol or IPropertySymbol)
+        {
+            refs.External.Add(DocIdOf(target.OriginalDefinition));
+        }
+
+        HandTypeArguments(target as INamedTypeSymbol ?? target.ContainingType, refs);
+        if (target is IMethodSymbol { IsGenericMethod: true } method)
+        {
+            foreach (ITypeSymbol argument in method.TypeArguments)
+            {
+                Hand(argument, refs);
+            }
+        }
+    }
+
+    private void HandTypeArguments(INamedTypeSymbol? type, Refs refs)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.IsGenericType && !IsKernel(current))
+            {
+                foreach (ITypeSymbol argument in current.TypeArguments)
+                {
+                    Hand(argument, refs);
+                }
+            }
+        }
+    }
+
+    private void Hand(ITypeSymbol argument, Refs refs)
+    {
+        if (argument is INamedTypeSymbol named && _symbols.TryGetValue(named.OriginalDefinition, out GraphSymbol? handed))
+        {
+            refs.Hands.Add(handed.Id);
+        }
+
+        if (argument is INamedTypeSymbol { IsGenericType: true } generic)
+        {
+            HandTypeArguments(generic, refs);
+        }
+        else if (argument is IArrayTypeSymbol array)
+        {
+            Hand(array.ElementType, refs);
+        }
+    }
+
+    private bool IsKernel(ISymbol symbol)
+    {
+        for (ISymbol? current = symbol.OriginalDefinition; current is not null; current = current.ContainingType?.OriginalDefinition)
+        {
+            if (_symbols.ContainsKey(current))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string DocIdOf(ISymbol symbol) => symbol.OriginalDefinition.GetDocumentationCommentId() ?? symbol.ToDisplayString();
+
+    // A BCL member and the members it overrides in turn: Object.ToString under ValueType.ToString.
+    private static IEnumerable<ISymbol> OverriddenChain(ISymbol member)
+    {
+        for (ISymbol? current = member; current is not null; current = current switch
+        {
+            IMethodSymbol method => method.OverriddenMethod,
+            IPropertySymbol property => property.OverriddenProperty,
+            _ => null,
+        })
+        {
+            yield return current;
+        }
+    }
+
+    // The kernel field a statement 'field = value;' or 'this.field = value;' writes, or null.
+    private GraphSymbol? WrittenField(ExpressionSyntax left, SemanticModel model)
+    {
+        bool plain = left is IdentifierNameSyntax
+            || left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax };
+        if (plain && model.GetSymbolInfo(left).Symbol is IFieldSymbol { IsConst: false } field
+            && _symbols.TryGetValue(field.OriginalDefinition, out GraphSymbol? symbol) && symbol.Kind == "field")
+        {
+            return symbol;
+        }
+
+        return null;
+    }
+
+    // A value whose computation has no effect but the value: removing the statement that stores
+    // it changes nothing else. Constructors of kernel types qualify when they only store such values.
+    private bool IsPure(ExpressionSyntax expression, SemanticModel model, int depth)
+    {
+        switch (expression)
+        {
+            case LiteralExpressionSyntax or DefaultExpressionSyntax or ThisExpressionSyntax or TypeOfExpressionSyntax:
+                return true;
+            case ParenthesizedExpressionSyntax parenthesized:
+                return IsPure(parenthesized.Expression, model, depth);
+            case CollectionExpressionSyntax collection:
+                return collection.Elements.Count == 0;
+            case IdentifierNameSyntax:
+                return model.GetSymbolInfo(expression).Symbol is IParameterSymbol or ILocalSymbol or IFieldSymbol;
+            case MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }:
+                return model.GetSymbolInfo(expression).Symbol is IFieldSymbol;
+            case CastExpressionSyntax cast:
+                return model.GetConversion(cast).MethodSymbol is null && IsPure(cast.Expression, model, depth);
+            case ConditionalExpressionSyntax conditional:
+                return IsPure(conditional.Condition, model, depth) && IsPure(conditional.WhenTrue, model, depth) && IsPure(conditional.WhenFalse, model, depth);
+            case BinaryExpressionSyntax binary:
+                // A built-in operator (no user-defined one) on pure operands.
+                return model.GetSymbolInfo(binary).Symbol is null or IMethodSymbol { MethodKind: MethodKind.BuiltinOperator }
+                    && IsPure(binary.Left, model, depth) && IsPure(binary.Right, model, depth);
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression) || unary.IsKind(SyntaxKind.LogicalNotExpression) || unary.IsKind(SyntaxKind.BitwiseNotExpression):
+                return model.GetSymbolInfo(unary).Symbol is null or IMethodSymbol { MethodKind: MethodKind.BuiltinOperator } && IsPure(unary.Operand, model, depth);
+            case MemberAccessExpressionSyntax access:
+                // A constant, a field, or a BCL property (a getter has no effect by .NET's design
+                // guidelines: Environment.CurrentManagedThreadId).
+                ISymbol? member = model.GetSymbolInfo(access).Symbol;
+                return (member is IFieldSymbol || member is IPropertySymbol && !IsKernel(member))
+                    && (model.GetSymbolInfo(access.Expression).Symbol is INamedTypeSymbol or INamespaceSymbol || IsPure(access.Expression, model, depth));
+            case BaseObjectCreationExpressionSyntax creation:
+                if (creation.Initializer is not null || depth > 3
+                    || creation.ArgumentList?.Arguments.Any(a => !a.RefKindKeyword.IsKind(SyntaxKind.None) || !IsPure(a.Expression, model, depth)) == true)
+                {
+                    return false;
+                }
+
+                if (model.GetSymbolInfo(creation).Symbol is not IMethodSymbol constructor || !IsKernel(constructor))
+                {
+                    // A BCL object (a queue, an event) is only allocated.
+                    return true;
+                }
+
+                return PureConstructor(constructor, model.Compilation, depth + 1);
+            default:
+                return false;
+        }
+    }
+
+    private bool PureConstructor(IMethodSymbol constructor, Compilation compilation, int depth)
+    {
+        foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not ConstructorDeclarationSyntax declaration || declaration.ExpressionBody is not null
+                || declaration.Initializer is { ArgumentList.Arguments.Count: > 0 })
+            {
+                return false;
+            }
+
+            SemanticModel model = compilation.GetSemanticModel(declaration.SyntaxTree);
+            foreach (StatementSyntax statement in declaration.Body?.Statements ?? default)
+            {
+                if (statement is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment }
+                    || model.GetSymbolInfo(assignment.Left).Symbol is not (IFieldSymbol or IPropertySymbol)
+                    || !IsPure(assignment.Right, model, depth))
+                {
+                    return false;
+                }
+            }
+        }
+
+        // An implicit constructor (none declared) stores nothing; field initializers run in it.
+        return constructor.ContainingType.GetMembers().OfType<IFieldSymbol>()
+            .All(f => f.DeclaringSyntaxReferences.All(r => r.GetSyntax() is not VariableDeclaratorSyntax { Initializer: { } initializer }
+                || IsPure(initializer.Value, compilation.GetSemanticModel(r.SyntaxTree), depth)));
     }
 
     private void AddEdge(ISymbol? target, SortedSet<int> edges, GraphSymbol owner)

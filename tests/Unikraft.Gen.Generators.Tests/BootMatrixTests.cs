@@ -164,7 +164,7 @@ public sealed class BootMatrixTests
     }
 
     // The program: a constant path under the mount, so the plan finds which mount it needs.
-    private static string Program(string program, string type, string mountPoint)
+    internal static string Program(string program, string type, string mountPoint)
     {
         string directory = mountPoint == "/" ? "" : mountPoint;
         string readPath = type == "devfs" ? "/dev/null" : directory + "/hello.txt";

@@ -11,7 +11,7 @@ namespace Unikraft.Gen.Tests;
 
 public sealed class CachingTests
 {
-    private static readonly string[] TrackedSteps = { TrackingNames.Scan, TrackingNames.Uses, TrackingNames.Entry, TrackingNames.Config, TrackingNames.Plan };
+    private static readonly string[] TrackedSteps = { TrackingNames.Scan, TrackingNames.Uses, TrackingNames.Entry, TrackingNames.Config, TrackingNames.Plan, TrackingNames.Reach };
 
     [Fact]
     public void UnrelatedEdit_LeavesEveryTrackedStepCachedOrUnchanged()

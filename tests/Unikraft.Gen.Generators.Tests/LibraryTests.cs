@@ -27,7 +27,7 @@ public sealed class LibraryTests
         }
         """;
 
-    private const string App = """
+    internal const string App = """
         Lib.Store.Save("kept in the kernel's ramfs");
         Console.WriteLine(Lib.Store.Load());
         """;
@@ -116,7 +116,7 @@ public sealed class LibraryTests
         }
     }
 
-    private static (GeneratorHarness.Result Result, MetadataReference Reference) BuildLibrary()
+    internal static (GeneratorHarness.Result Result, MetadataReference Reference) BuildLibrary()
     {
         (GeneratorHarness.Result result, byte[] image) = BuildLibrary("Lib");
         return (result, MetadataReference.CreateFromImage(image));

@@ -46,21 +46,8 @@ public sealed class RandconfigTests
         ("await File.WriteAllTextAsync(\"/tmp/async.txt\", \"x\");", true),
     };
 
-    public static TheoryData<int> Seeds()
-    {
-        int count = int.TryParse(Environment.GetEnvironmentVariable("UNIKRAFT_RANDCONFIG_SEEDS"), out int parsed) && parsed > 0 ? parsed : 200;
-        var data = new TheoryData<int>();
-        for (int seed = 1; seed <= count; seed++)
-        {
-            data.Add(seed);
-        }
-
-        return data;
-    }
-
-    [Theory]
-    [MemberData(nameof(Seeds))]
-    public void RandomFeatureSet_GetsAKernelThatCompilesClean(int seed)
+    // The program, settings and nullable context of one seed.
+    internal static (string Program, Dictionary<string, string> Properties, bool Nullable) Make(int seed)
     {
         var random = new Random(seed);
         var program = new StringBuilder();
@@ -82,9 +69,28 @@ public sealed class RandconfigTests
                 ? (random.Next(2) == 0 ? "/|ramfs|||>/tmp|ramfs|||1M" : "/tmp|ramfs|||" + (random.Next(2) == 0 ? ">/dev|devfs|||" : ""))
                 : "",
         };
+        return (program.ToString(), properties, nullable);
+    }
 
+    public static TheoryData<int> Seeds()
+    {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("UNIKRAFT_RANDCONFIG_SEEDS"), out int parsed) && parsed > 0 ? parsed : 200;
+        var data = new TheoryData<int>();
+        for (int seed = 1; seed <= count; seed++)
+        {
+            data.Add(seed);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void RandomFeatureSet_GetsAKernelThatCompilesClean(int seed)
+    {
+        (string program, Dictionary<string, string> properties, bool nullable) = Make(seed);
         GeneratorHarness.Result result = GeneratorHarness.Run(
-            GeneratorHarness.Compilation(new[] { ("Program.cs", program.ToString()) }, nullable), properties);
+            GeneratorHarness.Compilation(new[] { ("Program.cs", program) }, nullable), properties);
 
         GeneratorRunResult run = result.Run.Results.Single();
         var problems = result.Problems

@@ -92,10 +92,39 @@ namespace Unikraft.Gen.Graph
         // "__wrap_SystemNative_Open")]): the function it serves ("SystemNative_Open"), or "".
         public string NativeEntry { get; set; } = "";
 
-        // Kept whenever its containing type is kept: it overrides or implements a member of a type
-        // outside the kernel (SynchronizationContext.Post, IDisposable.Dispose, ToString), which the
-        // runtime may call without any reference in the kernel's own code.
+        // It overrides or implements a member of a type outside the kernel (SynchronizationContext.Post,
+        // IDisposable.Dispose, ToString): kept when that member can be called on an instance of its
+        // type, by kept code or by the runtime (ExternalBases names the members).
         public bool ExternalOverride { get; set; }
+
+        // It implements a BCL interface member or overrides an abstract BCL member: a kept type that
+        // declares it cannot compile without it.
+        public bool ExternalRequired { get; set; }
+
+        // A struct: a value of it exists without any constructor call (default).
+        public bool IsValueType { get; set; }
+
+        // For a field: assigned by its initializer or by code other than a 'field = value;'
+        // statement (x++, out x, x ??= ...). Otherwise only its GraphWrites assign it.
+        public bool IsAssigned { get; set; }
+
+        // The documentation ids of the BCL members it overrides or implements, with what those
+        // override in turn: "M:System.ValueType.ToString", "M:System.Object.ToString".
+        public string[] ExternalBases { get; set; } = Array.Empty<string>();
+
+        // The documentation ids of the BCL members its body calls (only those some kernel member
+        // overrides, and SynchronizationContext.SetSynchronizationContext).
+        public string[] ExternalCalls { get; set; } = Array.Empty<string>();
+
+        // The kernel types its body creates instances of ('new T(...)').
+        public int[] Creates { get; set; } = Array.Empty<int>();
+
+        // The kernel types whose instances its body hands to code outside the kernel: boxed,
+        // converted to a BCL base type or interface, or a BCL generic's type argument.
+        public int[] Hands { get; set; } = Array.Empty<int>();
+
+        // For a type: its kernel base classes and interfaces, all the way up.
+        public int[] Bases { get; set; } = Array.Empty<int>();
 
         // The documentation comment id, such as "M:Unikraft.Kernel.Sys.Write(...)": a stable name.
         public string DocId { get; set; } = "";
@@ -159,7 +188,9 @@ namespace Unikraft.Gen.Graph
 
         public int Length { get; }
 
-        // For a syscall: the span of its body, replaced by StubText when the syscall is not planned.
+        // The span of its body: for a syscall, replaced by StubText (a -ENOSYS stub) when the syscall
+        // is not planned; for another member, by StubText (a throw) when the member is kept only
+        // because the compiler requires it of its type and nothing can call it. -1: no body.
         public int StubStart { get; }
 
         public int StubLength { get; }
@@ -171,14 +202,14 @@ namespace Unikraft.Gen.Graph
     // refers to, when the program needs no feature X.
     internal sealed class GraphGuard
     {
-        public GraphGuard(int symbol, string feature, int file, int start, int length, int[] edges)
+        public GraphGuard(int symbol, string feature, int file, int start, int length, GraphRefs refs)
         {
             Symbol = symbol;
             Feature = feature;
             File = file;
             Start = start;
             Length = length;
-            Edges = edges;
+            Refs = refs;
         }
 
         public int Symbol { get; }
@@ -191,7 +222,7 @@ namespace Unikraft.Gen.Graph
 
         public int Length { get; }
 
-        public int[] Edges { get; }
+        public GraphRefs Refs { get; }
 
         // The "feature" of a name table's section ([NameTable]): it is no feature switch; the
         // section stays while other kept code keeps the constant it names.
@@ -200,9 +231,81 @@ namespace Unikraft.Gen.Graph
         public bool IsNameTableSection => Feature == WhileKept;
     }
 
+    // What a piece of code inside a member refers to, when that piece can be removed on its own.
+    internal sealed class GraphRefs
+    {
+        public GraphRefs(int[] edges, int[] creates, int[] hands, string[] externalCalls)
+        {
+            Edges = edges;
+            Creates = creates;
+            Hands = hands;
+            ExternalCalls = externalCalls;
+        }
+
+        public int[] Edges { get; }
+
+        public int[] Creates { get; }
+
+        public int[] Hands { get; }
+
+        public string[] ExternalCalls { get; set; }
+
+        public string Write() => KernelGraph.Join(Edges) + "\t" + KernelGraph.Join(Creates) + "\t" + KernelGraph.Join(Hands) + "\t" + string.Join(" ", ExternalCalls);
+
+        public static GraphRefs Read(string[] cells, int at) =>
+            new GraphRefs(KernelGraph.Ints(cells[at]), KernelGraph.Ints(cells[at + 1]), KernelGraph.Ints(cells[at + 2]),
+                cells[at + 3].Length == 0 ? Array.Empty<string>() : cells[at + 3].Split(' '));
+    }
+
+    // A statement 'field = value;' inside a member's body. A field is kept only when something
+    // reads it; when it is not, the statement goes with it, or, when the value has an effect of
+    // its own (a call), only 'field' becomes '_'.
+    internal sealed class GraphWrite
+    {
+        public GraphWrite(int symbol, int field, int file, int start, int length, int targetStart, int targetLength, bool pure, GraphRefs refs)
+        {
+            Symbol = symbol;
+            Field = field;
+            File = file;
+            Start = start;
+            Length = length;
+            TargetStart = targetStart;
+            TargetLength = targetLength;
+            Pure = pure;
+            Refs = refs;
+        }
+
+        // The member whose body holds the statement.
+        public int Symbol { get; }
+
+        public int Field { get; }
+
+        public int File { get; }
+
+        // The statement, with its leading comments.
+        public int Start { get; }
+
+        public int Length { get; }
+
+        // "field = " or "this.field = ": replaced by "_ = " when the value stays.
+        public int TargetStart { get; }
+
+        public int TargetLength { get; }
+
+        // The value has no effect but itself: the whole statement can go.
+        public bool Pure { get; }
+
+        // What the value refers to.
+        public GraphRefs Refs { get; }
+    }
+
     internal sealed class KernelGraph
     {
-        private const string Magic = "unikraft-kernel-graph 4";
+        private const string Magic = "unikraft-kernel-graph 5";
+
+        // The call that hands a synchronization context to the runtime, which then calls its Post,
+        // Send and CreateCopy: recorded wherever kernel code makes it.
+        public const string SetSynchronizationContext = "M:System.Threading.SynchronizationContext.SetSynchronizationContext(System.Threading.SynchronizationContext)";
 
         public string SourceHash { get; set; } = "";
 
@@ -215,6 +318,8 @@ namespace Unikraft.Gen.Graph
         public List<GraphDeclaration> Declarations { get; } = new List<GraphDeclaration>();
 
         public List<GraphGuard> Guards { get; } = new List<GraphGuard>();
+
+        public List<GraphWrite> Writes { get; } = new List<GraphWrite>();
 
         // A hash of the kernel sources, in path order: the generator compares it with the sources it
         // embeds, so a graph left over from older sources is refused instead of pruning wrongly.
@@ -267,19 +372,31 @@ namespace Unikraft.Gen.Graph
                     .Append(symbol.ExternalOverride ? ",external-override" : "")
                     .Append(symbol.IsInstance ? ",instance" : "")
                     .Append(symbol.IsPrivate ? ",private" : "")
+                    .Append(symbol.IsValueType ? ",value" : "")
+                    .Append(symbol.ExternalRequired ? ",required" : "")
+                    .Append(symbol.IsAssigned ? ",assigned" : "")
                     .Append('\t').Append(symbol.Syscall).Append('\t')
                     .Append(symbol.BootOrder == GraphSymbol.NoBootOrder ? "-" : symbol.BootOrder.ToString(CultureInfo.InvariantCulture))
                     .Append('\t').Append(symbol.Device.Length == 0 ? "-" : symbol.Device).Append('\t').Append(symbol.DocId)
                     .Append('\t').Append(symbol.NativeEntry.Length == 0 ? "-" : symbol.NativeEntry).Append('\n');
                 builder.Append("edges\t").Append(symbol.Id).Append('\t').Append(Join(symbol.BodyEdges)).Append('\t').Append(Join(symbol.SignatureEdges))
                     .Append('\t').Append(Join(symbol.StubEdges)).Append('\t').Append(Join(symbol.Links))
-                    .Append('\t').Append(string.Join(",", symbol.Features)).Append('\t').Append(Join(symbol.Implements)).Append('\n');
+                    .Append('\t').Append(string.Join(",", symbol.Features)).Append('\t').Append(Join(symbol.Implements))
+                    .Append('\t').Append(Join(symbol.Creates)).Append('\t').Append(Join(symbol.Hands)).Append('\t').Append(Join(symbol.Bases))
+                    .Append('\t').Append(string.Join(" ", symbol.ExternalBases)).Append('\t').Append(string.Join(" ", symbol.ExternalCalls)).Append('\n');
             }
 
             foreach (GraphGuard guard in Guards)
             {
                 builder.Append("guard\t").Append(guard.Symbol).Append('\t').Append(guard.Feature).Append('\t').Append(guard.File)
-                    .Append('\t').Append(guard.Start).Append('\t').Append(guard.Length).Append('\t').Append(Join(guard.Edges)).Append('\n');
+                    .Append('\t').Append(guard.Start).Append('\t').Append(guard.Length).Append('\t').Append(guard.Refs.Write()).Append('\n');
+            }
+
+            foreach (GraphWrite write in Writes)
+            {
+                builder.Append("write\t").Append(write.Symbol).Append('\t').Append(write.Field).Append('\t').Append(write.File)
+                    .Append('\t').Append(write.Start).Append('\t').Append(write.Length).Append('\t').Append(write.TargetStart)
+                    .Append('\t').Append(write.TargetLength).Append('\t').Append(write.Pure ? "pure" : "effect").Append('\t').Append(write.Refs.Write()).Append('\n');
             }
 
             foreach (GraphDeclaration declaration in Declarations)
@@ -334,6 +451,9 @@ namespace Unikraft.Gen.Graph
                             ExternalOverride = Flag(cells[5], "external-override"),
                             IsInstance = Flag(cells[5], "instance"),
                             IsPrivate = Flag(cells[5], "private"),
+                            IsValueType = Flag(cells[5], "value"),
+                            ExternalRequired = Flag(cells[5], "required"),
+                            IsAssigned = Flag(cells[5], "assigned"),
                             Syscall = Int(cells[6]),
                             BootOrder = cells[7] == "-" ? GraphSymbol.NoBootOrder : Int(cells[7]),
                             Device = cells[8] == "-" ? "" : cells[8],
@@ -349,9 +469,18 @@ namespace Unikraft.Gen.Graph
                         target.Links = Ints(cells[5]);
                         target.Features = cells[6].Length == 0 ? Array.Empty<string>() : cells[6].Split(',');
                         target.Implements = Ints(cells[7]);
+                        target.Creates = Ints(cells[8]);
+                        target.Hands = Ints(cells[9]);
+                        target.Bases = Ints(cells[10]);
+                        target.ExternalBases = cells[11].Length == 0 ? Array.Empty<string>() : cells[11].Split(' ');
+                        target.ExternalCalls = cells[12].Length == 0 ? Array.Empty<string>() : cells[12].Split(' ');
                         break;
                     case "guard":
-                        graph.Guards.Add(new GraphGuard(Int(cells[1]), cells[2], Int(cells[3]), Int(cells[4]), Int(cells[5]), Ints(cells[6])));
+                        graph.Guards.Add(new GraphGuard(Int(cells[1]), cells[2], Int(cells[3]), Int(cells[4]), Int(cells[5]), GraphRefs.Read(cells, 6)));
+                        break;
+                    case "write":
+                        graph.Writes.Add(new GraphWrite(Int(cells[1]), Int(cells[2]), Int(cells[3]), Int(cells[4]), Int(cells[5]), Int(cells[6]),
+                            Int(cells[7]), cells[8] == "pure", GraphRefs.Read(cells, 9)));
                         break;
                     case "decl":
                         graph.Declarations.Add(new GraphDeclaration(Int(cells[1]), Int(cells[2]), Int(cells[3]), Int(cells[4]),
@@ -365,7 +494,7 @@ namespace Unikraft.Gen.Graph
             return graph;
         }
 
-        private static string Join(int[] values)
+        internal static string Join(int[] values)
         {
             var builder = new StringBuilder();
             for (int index = 0; index < values.Length; index++)
@@ -386,7 +515,7 @@ namespace Unikraft.Gen.Graph
 
         private static int Int(string text) => int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
-        private static int[] Ints(string text)
+        internal static int[] Ints(string text)
         {
             if (text.Length == 0)
             {

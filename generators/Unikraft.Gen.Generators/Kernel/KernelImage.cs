@@ -44,6 +44,7 @@ namespace Unikraft.Gen.Kernel
             }
 
             SymbolByDocId = byDocId;
+            Boot = new BootMembers(byDocId);
             var byFile = new List<GraphDeclaration>[graph.Files.Count];
             var declarationCount = new int[graph.Symbols.Count];
             for (int index = 0; index < byFile.Length; index++)
@@ -55,6 +56,14 @@ namespace Unikraft.Gen.Kernel
             {
                 byFile[declaration.File].Add(declaration);
                 declarationCount[declaration.Symbol]++;
+            }
+
+            foreach (GraphDeclaration declaration in graph.Declarations)
+            {
+                if (declaration.StubStart >= 0 && graph.Symbols[declaration.Symbol].Syscall < 0)
+                {
+                    StubbableSymbols.Add(declaration.Symbol);
+                }
             }
 
             DeclarationsByFile = byFile;
@@ -101,11 +110,17 @@ namespace Unikraft.Gen.Kernel
 
         public IReadOnlyDictionary<string, int> SymbolByDocId { get; }
 
+        // The members the generated boot calls.
+        public BootMembers Boot { get; }
+
         // The declarations of each file, by file index, in graph order.
         public List<GraphDeclaration>[] DeclarationsByFile { get; }
 
         // How many declarations each symbol has (more than one: a partial type).
         public int[] DeclarationCount { get; }
+
+        // The members other than syscalls whose body can be replaced by a throw (Pruner.KeepShape).
+        public HashSet<int> StubbableSymbols { get; } = new HashSet<int>();
 
         // The syscall implementation symbol for each syscall number.
         public Dictionary<int, int> SyscallSymbols { get; } = new Dictionary<int, int>();
@@ -301,7 +316,13 @@ namespace Unikraft.Gen.Kernel
                 throw new InvalidDataException("The embedded kernel graph was computed from other sources (hash " + graph.SourceHash + ", sources " + hash + "): rebuild the generator.");
             }
 
-            return new KernelImage(graph, texts);
+            var image = new KernelImage(graph, texts);
+            if (image.Boot.Missing.Count > 0)
+            {
+                throw new InvalidDataException("the kernel lacks what boot calls: " + string.Join(", ", image.Boot.Missing));
+            }
+
+            return image;
         }
 
         private static string ReadResource(System.Reflection.Assembly assembly, string name)

@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+
+namespace Unikraft.Gen.Kernel
+{
+    // The kernel members the generated boot calls, as symbols of the kernel graph. Their names are
+    // written here once: the reachability roots them by these symbols and the boot writer calls
+    // them. The image resolves them when it loads; a kernel that lacks one is a broken image.
+    internal sealed class BootMembers
+    {
+        private const string KernelConstructorId = "M:Unikraft.Kernel.Kernel.#ctor(Unikraft.Kernel.IPlatform)";
+        private const string KernelRunId = "M:Unikraft.Kernel.Kernel.Run(System.String[],System.Func{System.String[],System.Int32})";
+        private const string KernelRunAsyncId = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
+        private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
+        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel)";
+        private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
+        private const string SimProgramRunId = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
+        private const string VfsMountId = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
+        private const string RamFsConstructorId = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
+        private const string HostFsConstructorId = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
+        private const string InitrdFromResourceId = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
+        private const string DevFsConstructorId = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
+
+        private readonly Dictionary<string, int> _fileSystems = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        public BootMembers(IReadOnlyDictionary<string, int> symbolByDocId)
+        {
+            var missing = new List<string>();
+            int Find(string docId)
+            {
+                if (symbolByDocId.TryGetValue(docId, out int id))
+                {
+                    return id;
+                }
+
+                missing.Add(docId);
+                return -1;
+            }
+
+            KernelConstructor = Find(KernelConstructorId);
+            KernelRun = Find(KernelRunId);
+            KernelRunAsync = Find(KernelRunAsyncId);
+            PrintBanner = Find(PrintBannerId);
+            ConfinementInstall = Find(ConfinementInstallId);
+            HostedPlatformConstructor = Find(HostedPlatformConstructorId);
+            SimProgramRun = Find(SimProgramRunId);
+            VfsMount = Find(VfsMountId);
+            RamFsConstructor = Find(RamFsConstructorId);
+            _fileSystems.Add("ramfs", RamFsConstructor);
+            _fileSystems.Add("hostfs", Find(HostFsConstructorId));
+            _fileSystems.Add("initrd", Find(InitrdFromResourceId));
+            _fileSystems.Add("devfs", Find(DevFsConstructorId));
+            Missing = missing;
+        }
+
+        // What the kernel sources lack of these (empty in a sound image).
+        public IReadOnlyList<string> Missing { get; }
+
+        public int KernelConstructor { get; }
+
+        public int KernelRun { get; }
+
+        public int KernelRunAsync { get; }
+
+        public int PrintBanner { get; }
+
+        public int ConfinementInstall { get; }
+
+        public int HostedPlatformConstructor { get; }
+
+        public int SimProgramRun { get; }
+
+        public int VfsMount { get; }
+
+        public int RamFsConstructor { get; }
+
+        // The member that makes a file system of a mount type for the boot to mount, or -1.
+        public int FileSystem(string type) => _fileSystems.TryGetValue(type, out int symbol) ? symbol : -1;
+    }
+}

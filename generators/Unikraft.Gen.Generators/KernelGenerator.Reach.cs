@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Unikraft.Gen.Graph;
+using Unikraft.Gen.Helpers;
+using Unikraft.Gen.Kernel;
+using Unikraft.Gen.Model;
+
+namespace Unikraft.Gen
+{
+    public sealed partial class KernelGenerator
+    {
+        // Reach: the last step of planning. From the plan's roots (the call sites' syscalls, the
+        // native layer's entry points, what the boot calls and mounts), the kernel members they
+        // reach, each with the chain that explains it. Emit only writes what this decided.
+        internal static class Reach
+        {
+            public static KernelReach Make(KernelPlan plan, CancellationToken cancellationToken)
+            {
+                // An error stops the kernel from booting, not the program from compiling: the API
+                // members the program calls need a kernel, so one is reached as for a library
+                // (nothing boots it, nothing is intercepted), and the user sees the one error that matters.
+                bool failed = plan.Errors.Count > 0;
+                KernelPlan reached = failed ? plan with { Entry = null } : plan;
+
+                KernelImage image;
+                try
+                {
+                    image = KernelImage.Instance;
+                }
+                catch (Exception exception)
+                {
+                    return new KernelReach(plan, reached, failed, null, exception.Message);
+                }
+
+                var pruner = new Pruner(image, reached.Features.Select(f => f.Name).ToList());
+                // The app-facing API: the members the program (or a library it references) calls,
+                // and every member of a type its source names. A library's redirected calls go
+                // through its bridge to the kernel of the program that references it, not to its own.
+                bool library = !reached.Config.IsExecutable;
+                bool apiRooted = false;
+                foreach (ApiUse use in reached.Uses)
+                {
+                    if (use.File != Plan.NativeLayerFile && !(library && use.Interception is not null)
+                        && image.SymbolByDocId.TryGetValue(use.KernelMember, out int member) && image.Graph.Symbols[member].IsApi)
+                    {
+                        apiRooted = true;
+                        pruner.AddRoot(member, "app-facing API: " + Plan.Relative(use.File, reached.Config.ProjectDirectory) + (use.Line > 0 ? ":" + use.Line : "") + " " + use.Display);
+                    }
+                }
+
+                if (reached.ApiTypesNamed.Count > 0)
+                {
+                    var named = new HashSet<string>(reached.ApiTypesNamed, StringComparer.Ordinal);
+                    foreach (GraphSymbol symbol in image.Graph.Symbols)
+                    {
+                        if (symbol.IsApi && !symbol.IsPrivate && named.Contains(TopLevelTypeName(image, symbol)))
+                        {
+                            apiRooted = true;
+                            pruner.AddRoot(symbol.Id, "app-facing API: the program names " + TopLevelTypeName(image, symbol));
+                        }
+                    }
+                }
+
+                // The syscalls the plan needs: in a library only what its own API calls need (the
+                // rest it records for the program's kernel).
+                foreach (SyscallRoot root in reached.Syscalls)
+                {
+                    if ((!library || apiRooted) && image.SyscallSymbols.TryGetValue(root.Number, out int symbol))
+                    {
+                        pruner.AddRoot(symbol, "planned: " + Emit.Where(root.Reasons[0]) + " " + root.Reasons[0].Text);
+                    }
+                }
+
+                // The native layer's entry points: the link sends the BCL's native calls to them.
+                foreach (ApiUse use in reached.Uses)
+                {
+                    if (use.File == Plan.NativeLayerFile && image.SymbolByDocId.TryGetValue(use.KernelMember, out int entry))
+                    {
+                        pruner.AddRoot(entry, "native layer: serves " + use.Display);
+                    }
+                }
+
+                // Only a program boots its kernel. A library's kernel (or a failed plan's, which
+                // is emitted as one) holds what the API it carries reaches, and nothing boots it.
+                bool hasEntry = reached.Entry is not null;
+                if (hasEntry)
+                {
+                    pruner.Boots = true;
+                    AddBootRoots(pruner, image.Boot, reached, hasEntry);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                pruner.Run();
+                return new KernelReach(plan, reached, failed, pruner, null);
+            }
+
+            // The API type a symbol belongs to, outermost: "KernelFileCalls" for KernelFileCalls.Entry.Name.
+            private static string TopLevelTypeName(KernelImage image, GraphSymbol symbol)
+            {
+                while (symbol.Container >= 0)
+                {
+                    symbol = image.Graph.Symbols[symbol.Container];
+                }
+
+                return KernelImage.MemberName(symbol.DocId);
+            }
+
+            private static void AddBootRoots(Pruner pruner, BootMembers boot, KernelPlan plan, bool hasEntry)
+            {
+                bool sim = plan.Config.Platform == "sim" && hasEntry;
+                foreach (MountPlan mount in Plan.Booted(plan.Mounts))
+                {
+                    // The mount item in the project file, and the call sites that need the mount.
+                    string reason = "boot: mounts " + mount.Type + " at " + mount.Path
+                        + (mount.Implicit ? " (implicit root for the mount points)" : " (UnikraftMount '" + mount.Path + "' in the project file)")
+                        + (mount.Reasons.Count > 0 ? " for " + string.Join(", ", mount.Reasons.Take(2).Select(r => Emit.Where(r) + " " + r.Text)) : "");
+                    if (mount.Type == "initrd")
+                    {
+                        // The archive unpacks into a ramfs.
+                        pruner.AddRoot(boot.RamFsConstructor, reason);
+                    }
+
+                    int fileSystem = boot.FileSystem(mount.Type);
+                    if (fileSystem >= 0)
+                    {
+                        pruner.AddRoot(boot.VfsMount, reason);
+                        pruner.AddRoot(fileSystem, reason);
+                    }
+                }
+
+                string main = plan.Entry is { } entry ? " (entry point " + Plan.Relative(entry.File, plan.Config.ProjectDirectory) + ":" + entry.Line + ")" : "";
+                pruner.AddRoot(boot.KernelConstructor, "boot: creates the kernel");
+                int platform = sim ? boot.SimProgramRun : boot.HostedPlatformConstructor;
+                pruner.AddRoot(platform, sim ? "boot: runs the program as one node of a seeded simulation" : "boot: platform " + plan.Config.Platform);
+                if (!sim)
+                {
+                    pruner.AddRoot(plan.Entry?.IsAsync == true ? boot.KernelRunAsync : boot.KernelRun, "boot: runs the program's Main and exits with its status" + main);
+                }
+
+                if (plan.Config.Banner && hasEntry && !sim)
+                {
+                    pruner.AddRoot(boot.PrintBanner, "boot: the boot banner (UnikraftBootBanner)");
+                }
+
+                if (Emit.Confined(plan))
+                {
+                    pruner.AddRoot(boot.ConfinementInstall, "boot: confines the process to what its kernel needs (UnikraftConfinement)");
+                }
+            }
+        }
+    }
+
+    // What Reach decided, for Emit. It holds the pruner's result, which is not an equatable
+    // value: the step reruns only when the plan changes, and Emit runs after it every time it does.
+    internal sealed class KernelReach
+    {
+        public KernelReach(KernelPlan plan, KernelPlan reached, bool failed, Pruner? pruner, string? brokenImage)
+        {
+            Plan = plan;
+            Reached = reached;
+            Failed = failed;
+            Pruner = pruner;
+            BrokenImage = brokenImage;
+        }
+
+        // The plan as made, with its errors.
+        public KernelPlan Plan { get; }
+
+        // The plan the kernel was reached from: without an entry point when the plan failed.
+        public KernelPlan Reached { get; }
+
+        public bool Failed { get; }
+
+        // The kept members, or null when the image is broken.
+        public Pruner? Pruner { get; }
+
+        public string? BrokenImage { get; }
+    }
+}
