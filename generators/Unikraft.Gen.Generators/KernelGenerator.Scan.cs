@@ -74,7 +74,7 @@ namespace Unikraft.Gen
                 // Call sites bind against the whole app-facing API, which the program's own
                 // compilation holds only in part (what the plan keeps): the same API trees for every
                 // run, added to this run's compilation. The stamp stays the program's own.
-                compilation = compilation.AddSyntaxTrees(image.ApiTrees(compilation.SyntaxTrees.FirstOrDefault()?.Options));
+                compilation = compilation.AddSyntaxTrees(ApiSyntax.Trees(compilation.SyntaxTrees.FirstOrDefault()?.Options));
 
                 var results = new TreeResult[trees.Count];
                 var slots = new StrongBox<TreeResult?>[trees.Count];

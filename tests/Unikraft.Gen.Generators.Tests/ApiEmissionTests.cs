@@ -93,7 +93,7 @@ public sealed class ApiEmissionTests
     private static void AssertWhole(Compilation output, string metadataName)
     {
         Compilation whole = GeneratorHarness.Compilation(Array.Empty<(string, string)>())
-            .AddSyntaxTrees(KernelImage.Instance.ApiTrees(GeneratorHarness.ParseOptions()));
+            .AddSyntaxTrees(ApiSyntax.Trees(GeneratorHarness.ParseOptions()));
         // What the program can bind to: every member that is not private.
         string[] expected = Members(whole.GetTypeByMetadataName(metadataName)!);
         Assert.True(expected.Length > 30, "the whole KernelConsole has every Write and WriteLine overload");

@@ -79,7 +79,7 @@ public sealed class ProgramScanTests
         // type name, and a name in the filter belongs to a member the program can call.
         // The whole API, as the scan binds against it (the program's own compilation holds only the part it uses).
         Compilation compilation = GeneratorHarness.Program("Hello");
-        var apiTrees = new HashSet<SyntaxTree>(KernelImage.Instance.ApiTrees(compilation.SyntaxTrees.First().Options));
+        var apiTrees = new HashSet<SyntaxTree>(ApiSyntax.Trees(compilation.SyntaxTrees.First().Options));
         Compilation output = compilation.AddSyntaxTrees(apiTrees);
         var visibleNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (INamedTypeSymbol type in AllTypes(output.Assembly.GlobalNamespace))

@@ -2,10 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.CompilerServices;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Text;
 using Unikraft.Gen.Graph;
 
 namespace Unikraft.Gen.Kernel
@@ -141,36 +137,6 @@ namespace Unikraft.Gen.Kernel
 
         // "internal static partial class KernelConsole { }", one line per static API type.
         public string ApiStubs { get; }
-
-        // The whole app-facing API as syntax trees parsed with the program's options, for binding
-        // its call sites: the program's compilation holds the API only in part. One set of trees
-        // per parse options (a project has one), so every run of the generator shares them.
-        public IEnumerable<SyntaxTree> ApiTrees(ParseOptions? options)
-        {
-            var parse = options as CSharpParseOptions ?? CSharpParseOptions.Default;
-            return _apiTrees.GetValue(parse, ParseApi);
-        }
-
-        private readonly ConditionalWeakTable<CSharpParseOptions, SyntaxTree[]> _apiTrees = new ConditionalWeakTable<CSharpParseOptions, SyntaxTree[]>();
-
-        private SyntaxTree[] ParseApi(CSharpParseOptions options)
-        {
-            var trees = new List<SyntaxTree>();
-            foreach (GraphFile file in Graph.Files)
-            {
-                if (file.IsApi && !file.IsDescriptor)
-                {
-                    trees.Add(CSharpSyntaxTree.ParseText(SourceText.From("#nullable enable\n" + Texts[file.Index], System.Text.Encoding.UTF8), options,
-                        ApiTreeFolder + file.Path));
-                }
-            }
-
-            return trees.ToArray();
-        }
-
-        // Where the API trees the scan binds against say they are: under the generator's own folder,
-        // so nothing takes them for the program's code.
-        public const string ApiTreeFolder = "Unikraft.Gen.Generators/Unikraft.Gen.KernelGenerator/ApiSurface/";
 
         // The Linux name of a syscall number, from the SyscallNumber constants: "write", "exit_group".
         public string SyscallName(int number)
