@@ -220,7 +220,7 @@ namespace Unikraft.Gen
                     }
                 }
 
-                INamedTypeSymbol? kernelType = model.Compilation.GetTypeByMetadataName(row.Replacement);
+                INamedTypeSymbol? kernelType = ApiSyntax.Surface(model.Compilation).GetTypeByMetadataName(row.Replacement);
                 if (kernelType is null)
                 {
                     return null;

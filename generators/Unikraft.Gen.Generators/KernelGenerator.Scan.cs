@@ -71,10 +71,16 @@ namespace Unikraft.Gen
                     }
                 }
 
-                // Call sites bind against the whole app-facing API, which the program's own
-                // compilation holds only in part (what the plan keeps): the same API trees for every
-                // run, added to this run's compilation. The stamp stays the program's own.
-                compilation = compilation.AddSyntaxTrees(ApiSyntax.Trees(compilation.SyntaxTrees.FirstOrDefault()?.Options));
+                // A program that names the app-facing API binds its calls against the whole API,
+                // which its own compilation holds only in part (what the plan keeps): the same API
+                // trees for every run, added to this run's compilation. The stamp stays the
+                // program's own. A program that does not name it binds in its own compilation (a
+                // new one would build its declarations again); its redirected BCL calls find their
+                // kernel overloads in the API on its own (ApiSyntax.Surface).
+                if (stamp.MentionsWatched)
+                {
+                    compilation = compilation.AddSyntaxTrees(ApiSyntax.Trees(compilation.SyntaxTrees.FirstOrDefault()?.Options));
+                }
 
                 var results = new TreeResult[trees.Count];
                 var slots = new StrongBox<TreeResult?>[trees.Count];

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -20,8 +21,23 @@ namespace Unikraft.Gen.Kernel
 
         private static readonly ConditionalWeakTable<CSharpParseOptions, SyntaxTree[]> s_trees = new ConditionalWeakTable<CSharpParseOptions, SyntaxTree[]>();
 
+        // The API compiled on its own against the program's references, for the questions asked of
+        // its declarations ("which Write overloads does KernelConsole have?"); no body is bound.
+        // Keyed by the program's core library reference, the same object across its compilations.
+        private static readonly ConditionalWeakTable<MetadataReference, Compilation> s_surfaces = new ConditionalWeakTable<MetadataReference, Compilation>();
+
         public static IEnumerable<SyntaxTree> Trees(ParseOptions? options) =>
             s_trees.GetValue(options as CSharpParseOptions ?? CSharpParseOptions.Default, Parse);
+
+        public static Compilation Surface(Compilation program)
+        {
+            MetadataReference? core = program.GetMetadataReference(program.ObjectType.ContainingAssembly);
+            return core is null ? CreateSurface(program) : s_surfaces.GetValue(core, _ => CreateSurface(program));
+        }
+
+        private static Compilation CreateSurface(Compilation program) =>
+            CSharpCompilation.Create("Unikraft.Gen.ApiSurface", Trees(program.SyntaxTrees.FirstOrDefault()?.Options), program.References,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
         private static SyntaxTree[] Parse(CSharpParseOptions options)
         {
