@@ -26,14 +26,8 @@ namespace Unikraft.Gen
             // a type the program's source names, so it binds to any of them (see Kernel below).
             public static void Api(IncrementalGeneratorPostInitializationContext context)
             {
-                KernelImage image;
-                try
+                if (ImageOrNull() is not { } image)
                 {
-                    image = KernelImage.Instance;
-                }
-                catch (Exception)
-                {
-                    // The main output reports the broken image (UKG0004) with its reason.
                     return;
                 }
 
@@ -142,14 +136,8 @@ namespace Unikraft.Gen
             // compilation's assembly name, so it is written again only when that changes.
             public static void Marker(SourceProductionContext context, string assemblyName)
             {
-                KernelImage image;
-                try
+                if (ImageOrNull() is not { } image)
                 {
-                    image = KernelImage.Instance;
-                }
-                catch (Exception)
-                {
-                    // The main output reports the broken image (UKG0004); nothing of the kernel is emitted.
                     return;
                 }
 
@@ -158,6 +146,20 @@ namespace Unikraft.Gen
                     + "// bridge the generator wrote here from the assembly's own code by it (docs/diagnostics/UK0301.md).\n"
                     + GeneratedOutput.MarkerAttribute(assemblyName, image.Graph.SourceHash) + "\n";
                 context.AddSource("Unikraft.Output.g.cs", SourceText.From(text, Encoding.UTF8));
+            }
+
+            // The kernel image, or null when it is broken: the main output reports that (UKG0004)
+            // with its reason, and the outputs that need the image write nothing.
+            private static KernelImage? ImageOrNull()
+            {
+                try
+                {
+                    return KernelImage.Instance;
+                }
+                catch (Exception)
+                {
+                    return null;
+                }
             }
 
             private static string LibraryName(KernelImage image, string folder) =>
