@@ -5,6 +5,9 @@
 #      restored from a folder feed, as a user gets it; a ramfs at /tmp) and of the same sources
 #      without it: median build times cold (build servers shut down) and warm, and the ratios;
 #   2. the compiler's own analyzer and generator timing (-p:ReportAnalyzer=true) for our build;
+#   2b. CPU time of a third build, "output": the plain project plus the generator's output copied
+#      in as sources, which splits the difference into compiling the generated source and the rest
+#      (generator, analyzers, the package's build steps);
 #   3. bench/GeneratorPerf on the same sources: the generator in memory, first run, a run after an
 #      unrelated edit with every tracked step's reasons, and a run after an edit that adds a call.
 #
@@ -125,6 +128,29 @@ if [[ -e "$work/artifacts-plain/bin/Synthetic/debug/Synthetic.kernel.txt" ]]; th
     exit 1
 fi
 
+# The third side, "output": the plain project plus what the generator wrote for the program (the
+# kernel, the interceptors, the boot), copied in as ordinary sources. It has no generator and no
+# analyzers: its cost over plain is what compiling the generated source costs, which any design
+# that emits the kernel as source pays; the rest of "with" over "output" is the generator, the
+# analyzers and the package's build steps.
+generated="$(find "$work/artifacts-with/obj" -type d -path '*/generated/Unikraft.Gen.Generators' | head -n 1)"
+[[ -n "$generated" ]] || { echo "$0: the build with the generator left no generated sources under $work/artifacts-with/obj" >&2; exit 1; }
+mkdir -p "$work/output/generated"
+cp "$work/src/"*.cs "$work/output/"
+cp -r "$generated/." "$work/output/generated/"
+cat >"$work/output/Synthetic.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+$common
+    <InterceptorsNamespaces>\$(InterceptorsNamespaces);Unikraft.Generated</InterceptorsNamespaces>
+  </PropertyGroup>
+</Project>
+EOF
+output_lines="$(find "$work/output/generated" -name '*.cs' -exec cat {} + | wc -l)"
+dotnet build "$work/output/Synthetic.csproj" --artifacts-path "$work/artifacts-output" -v:m \
+    >"$work/prepare-output.log" 2>&1 \
+    || { tail -n 40 "$work/prepare-output.log" >&2; echo "$0: the first output build failed" >&2; exit 1; }
+
 # Prints one build's wall time in milliseconds.
 timed_build() { # side, mode
     local side="$1" mode="$2" start end
@@ -174,7 +200,7 @@ if command -v perf >/dev/null && perf stat -x, -e task-clock -- true >/dev/null 
     cpu_available=1
     echo "== $runs builds of each side under perf stat (CPU time; no build servers)" >&2
     for ((run = 1; run <= runs; run++)); do
-        for side in plain with; do
+        for side in plain with output; do
             ms="$(cpu_ms "$side")"
             [[ -n "$ms" ]] || { echo "$0: perf stat printed no task-clock for the $side build" >&2; exit 1; }
             samples[$side-cpu]+="$ms "
@@ -235,6 +261,15 @@ if ((cpu_available)); then
     ratio="$(awk -v a="$with_ms" -v b="$plain_ms" 'BEGIN { printf "%.2f", a / b }')"
     printf '%-34s %12s %12s %8s\n' "CPU time, no servers (median)" "$with_ms" "$plain_ms" "$ratio"
     echo "   samples with: ${samples[with-cpu]}  plain: ${samples[plain-cpu]}"
+    output_ms="$(tr ' ' '\n' <<<"${samples[output-cpu]}" | grep . | median)"
+    echo
+    echo "where the CPU time over plain goes (medians; \"output\" is plain plus the generator's $output_lines lines as sources):"
+    awk -v w="$with_ms" -v p="$plain_ms" -v o="$output_ms" 'BEGIN {
+        printf "   %-54s %8d ms %6.1f %% of plain\n", "all of it (with - plain)", w - p, (w - p) * 100 / p
+        printf "   %-54s %8d ms %6.1f %% of plain\n", "compiling the generated source (output - plain)", o - p, (o - p) * 100 / p
+        printf "   %-54s %8d ms %6.1f %% of plain\n", "generator, analyzers, build steps (with - output)", w - o, (w - o) * 100 / p
+    }'
+    echo "   samples output: ${samples[output-cpu]}"
 else
     echo "CPU time: not measured (no usable perf)"
 fi
@@ -254,7 +289,7 @@ echo
 for line in "${status_lines[@]}"; do echo "$line"; done
 grep -E '^(PASS|MISS) ' "$perf_out"
 {
-    echo "files=$files runs=$runs"
+    echo "files=$files runs=$runs output_lines=$output_lines"
     for key in "${!samples[@]}"; do echo "$key: ${samples[$key]}"; done
     echo "analyzers_total_s=$total_analyzers ours_analyzers_s=$ours_analyzers generators_total_s=$total_generators ours_generator_s=$ours_generator"
     cat "$perf_out"
