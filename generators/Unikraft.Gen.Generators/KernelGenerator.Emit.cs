@@ -261,13 +261,15 @@ namespace Unikraft.Gen
                 EntryPoint entry = plan.Entry!;
                 var writer = new SourceWriter();
                 WriteHeader(writer);
-                writer.Line("// Unikraft.Gen boot: boots the kernel before the program's Main, runs Main on the kernel's");
-                writer.Line("// thread, and shuts the kernel down after it, keeping the exit status. Entry point: " + Plan.Relative(entry.File, plan.Config.ProjectDirectory) + ":" + entry.Line + ".");
+                writer.Line("// Unikraft.Gen boot: boots the kernel before the program's Main, runs Main on the kernel, and");
+                writer.Line("// shuts the kernel down after it, keeping the exit status. Entry point: " + Plan.Relative(entry.File, plan.Config.ProjectDirectory) + ":" + entry.Line + ".");
                 writer.Line("//");
-                writer.Line("// Why a module initializer that runs Main itself: a generated entry point (StartupObject) is");
-                writer.Line("// refused next to top-level statements (CS8804), and letting the runtime call Main after boot");
-                writer.Line("// would run an async Main's continuations on whatever thread completes them. Running Main here");
-                writer.Line("// keeps the program and the kernel on one thread, the kernel's one vCPU.");
+                writer.Line("// Who calls Run: under the JIT, the runtime's startup hook (the package names this assembly in");
+                writer.Line("// STARTUP_HOOKS), before it would call Main, and outside the module initializer, so other");
+                writer.Line("// threads may run this assembly's code while Main runs; in a NativeAOT image, which has no");
+                writer.Line("// startup hooks and runs module initializers before anything else, the module initializer.");
+                writer.Line("// The runtime's own call to Main never happens: Run ends the process. A generated entry point");
+                writer.Line("// (StartupObject) is refused next to top-level statements (CS8804).");
                 writer.Line("#nullable enable");
                 writer.Open("namespace " + GeneratedNamespace);
                 writer.Open("internal static class UnikraftBoot");
@@ -294,13 +296,28 @@ namespace Unikraft.Gen
                     callMain = "UserMain(" + (entry.InStruct ? "default" : "null") + (entry.HasArgs ? ", args" : "") + ")";
                 }
 
+                writer.Line("private static bool started;");
+                writer.Line();
                 writer.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
                 writer.Open("internal static void Boot()");
-                writer.Line("// Only when this assembly is the program being run, not when another one loads it.");
-                writer.Open("if (global::System.Reflection.Assembly.GetEntryAssembly() != typeof(UnikraftBoot).Assembly)");
+                writer.Line("// The startup hook calls Run right after this returns, when the runtime runs hooks and this");
+                writer.Line("// assembly is one of them.");
+                writer.Line("object? hooks = global::System.AppContext.GetData(\"STARTUP_HOOKS\");");
+                writer.Line("bool hooksRun = !global::System.AppContext.TryGetSwitch(\"System.StartupHookProvider.IsSupported\", out bool supported) || supported;");
+                writer.Open("if (hooksRun && hooks is string names && global::System.Array.IndexOf(names.Split(global::System.IO.Path.PathSeparator), typeof(UnikraftBoot).Assembly.GetName().Name) >= 0)");
                 writer.Line("return;");
                 writer.Close();
                 writer.Line();
+                writer.Line("Run();");
+                writer.Close();
+                writer.Line();
+                writer.Open("internal static void Run()");
+                writer.Line("// Only when this assembly is the program being run, not when another one loads it, and once.");
+                writer.Open("if (started || global::System.Reflection.Assembly.GetEntryAssembly() != typeof(UnikraftBoot).Assembly)");
+                writer.Line("return;");
+                writer.Close();
+                writer.Line();
+                writer.Line("started = true;");
                 writer.Line("string[] commandLine = global::System.Environment.GetCommandLineArgs();");
                 writer.Line("string[] arguments = new string[commandLine.Length > 0 ? commandLine.Length - 1 : 0];");
                 writer.Line("global::System.Array.Copy(commandLine, commandLine.Length - arguments.Length, arguments, 0, arguments.Length);");
@@ -362,6 +379,13 @@ namespace Unikraft.Gen
                 writer.Line();
                 writer.Line("global::System.Environment.Exit(status);");
                 writer.Close();
+                writer.Close();
+                writer.Close();
+                writer.Line();
+                writer.Line("// The runtime's startup hook (JIT only): named by type, in the global namespace.");
+                writer.Open("internal static class StartupHook");
+                writer.Open("public static void Initialize()");
+                writer.Line("global::" + GeneratedNamespace + ".UnikraftBoot.Run();");
                 writer.Close();
                 writer.Close();
             }
