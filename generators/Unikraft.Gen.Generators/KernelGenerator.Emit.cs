@@ -345,6 +345,11 @@ namespace Unikraft.Gen
                     writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel);");
                 }
 
+                if (ServesOtherThreads(plan))
+                {
+                    writer.Line("global::Unikraft.Kernel.Vcpu.Serve(kernel);");
+                }
+
                 writer.Line("int status;");
                 writer.Open("try");
                 writer.Line("status = kernel." + (entry.IsAsync ? "RunAsync" : "Run") + "(arguments, " + MainLambda(entry, callMain, asTask: false) + ");");
@@ -426,6 +431,16 @@ namespace Unikraft.Gen
             // The hosted boot of a program confines it; sim runs in the host's test process.
             internal static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null && plan.Config.Platform == "hosted";
 
+            // A hosted program whose code may resume on other threads than the kernel's (an async
+            // Main, or work and timers on the kernel's scheduler): its interceptors take the vCPU
+            // around each call, so a call from a thread-pool thread reaches the kernel in turn.
+            // A simulation never serves other threads: its order is the seed's.
+            internal static bool ServesOtherThreads(KernelPlan plan) =>
+                plan.Entry is { } entry && plan.Config.Platform == "hosted"
+                && (entry.IsAsync || plan.Uses.Any(u => u.Interception is { } interception && interception.Target.StartsWith(KernelTaskPrefix, StringComparison.Ordinal)));
+
+            private const string KernelTaskPrefix = "global::Unikraft.Kernel.KernelTask.";
+
             // Kept equal to HostedConfinement.Summary by a test.
             internal const string HostedConfinementSummary = "execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, " +
                 "ptrace, process_vm_readv, process_vm_writev";
@@ -442,6 +457,7 @@ namespace Unikraft.Gen
                 writer.Open("namespace " + GeneratedNamespace);
                 writer.Open("file static class UnikraftInterceptors");
                 List<IGrouping<string, ApiUse>> groups = InterceptionGroups(plan);
+                bool vcpu = ServesOtherThreads(plan);
                 var counts = new Dictionary<string, int>(StringComparer.Ordinal);
                 bool first = true;
                 foreach (IGrouping<string, ApiUse> group in groups)
@@ -459,8 +475,24 @@ namespace Unikraft.Gen
                     WriteCallSites(writer, plan, group);
                     string parameters = string.Join(", ", interception.Parameters.Select(p => (p.Attributes.Length > 0 ? p.Attributes + " " : "") + p.Modifier + p.Type + " " + p.Name));
                     string arguments = string.Join(", ", interception.Parameters.Select(p => (p.Modifier == "this " ? "" : p.Modifier.Replace("readonly ", "")) + p.Name));
-                    writer.Line("internal static " + interception.ReturnType + " " + name + interception.TypeParameters + "(" + parameters + ")");
-                    writer.Line("    => " + interception.Target + "(" + arguments + ");");
+                    string signature = "internal static " + interception.ReturnType + " " + name + interception.TypeParameters + "(" + parameters + ")";
+                    if (!vcpu)
+                    {
+                        writer.Line(signature);
+                        writer.Line("    => " + interception.Target + "(" + arguments + ");");
+                        continue;
+                    }
+
+                    // Another thread's call takes its turn on the vCPU (Vcpu.EnterCall).
+                    writer.Open(signature);
+                    writer.Line("global::Unikraft.Kernel.Kernel? entered = global::Unikraft.Kernel.Vcpu.EnterCall();");
+                    writer.Open("try");
+                    writer.Line((interception.ReturnType == "void" ? "" : "return ") + interception.Target + "(" + arguments + ");");
+                    writer.Close();
+                    writer.Open("finally");
+                    writer.Line("global::Unikraft.Kernel.Vcpu.LeaveCall(entered);");
+                    writer.Close();
+                    writer.Close();
                 }
 
                 writer.Close();

@@ -148,6 +148,14 @@ namespace Unikraft.Gen
                 {
                     pruner.AddRoot(boot.ConfinementInstall, "boot: confines the process to what its kernel needs (UnikraftConfinement)");
                 }
+
+                if (Emit.ServesOtherThreads(plan))
+                {
+                    const string reason = "boot: the program's code may call the kernel from other threads (continuations on the thread pool): those calls take turns on the vCPU";
+                    pruner.AddRoot(boot.VcpuServe, reason);
+                    pruner.AddRoot(boot.VcpuEnterCall, reason);
+                    pruner.AddRoot(boot.VcpuLeaveCall, reason);
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ internal sealed class Kernel
 
     private readonly IPlatform platform;
     private Scheduler? scheduler;
+    private Thread? mainThread;
 
     public Kernel(IPlatform platform)
     {
@@ -41,7 +42,14 @@ internal sealed class Kernel
         }
     }
 
+    // Whether a kernel runs on this thread (Current would not throw).
+    public static bool HasCurrent => current != null;
+
     public IPlatform Platform => platform;
+
+    // The thread that runs the program's Main (Run, RunAsync): the scheduler's vCPU starts out as
+    // its own.
+    public Thread? MainThread => mainThread;
 
     // Makes this kernel the current one on this thread and returns the one it replaced. A
     // simulation runs several kernels on one thread and switches between them at every step.
@@ -126,6 +134,7 @@ internal sealed class Kernel
     {
         Kernel? previous = current;
         current = this;
+        mainThread = Thread.CurrentThread;
         MainRunning = true;
         int code;
         try
@@ -158,8 +167,9 @@ internal sealed class Kernel
     {
         Kernel? previous = current;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
-        Scheduler run = Scheduler;
         current = this;
+        mainThread = Thread.CurrentThread;
+        Scheduler run = Scheduler;
         MainRunning = true;
         SynchronizationContext.SetSynchronizationContext(run.Context);
         Task<int> task;

@@ -29,7 +29,11 @@ internal sealed class Scheduler
         this.kernel = kernel;
         context = new SchedulerContext(this);
         ownerThreadId = System.Environment.CurrentManagedThreadId;
+        Vcpu = new Vcpu(kernel.MainThread);
     }
+
+    // The turn that threads calling this kernel take (the kernel thread holds it but while idle).
+    public Vcpu Vcpu { get; }
 
     public SynchronizationContext Context => context;
 
@@ -79,17 +83,29 @@ internal sealed class Scheduler
         ownerThreadId = System.Environment.CurrentManagedThreadId;
     }
 
-    // Kernel thread only.
+    // On the vCPU: the kernel thread, or another thread during its call (Vcpu), which then wakes
+    // the kernel thread from its idle wait.
     public void Spawn(Action<object?> work, object? state)
     {
         ready.Enqueue(new WorkItem(work, state));
+        WakeFromOtherThread();
     }
 
-    // Kernel thread only. Timers with the same deadline fire in the order they were armed.
+    // On the vCPU, as Spawn. Timers with the same deadline fire in the order they were armed.
     public void ArmTimer(long monotonicDeadline, Action<object?> callback, object? state)
     {
         timerSequence++;
         timers.Enqueue(new WorkItem(callback, state), new TimerKey(monotonicDeadline, timerSequence));
+        WakeFromOtherThread();
+    }
+
+    // The kernel thread may sleep until a deadline it chose before this work or timer existed.
+    private void WakeFromOtherThread()
+    {
+        if (!IsOwnerThread)
+        {
+            wake.Set();
+        }
     }
 
     // Any thread.
@@ -219,13 +235,22 @@ internal sealed class Scheduler
         {
             deadline = next.Deadline;
         }
-        IClockDevice? clock = kernel.Clock;
-        if (clock == null)
+        // Other threads' calls take their turn on the vCPU while this one waits.
+        int held = Vcpu.Release();
+        try
         {
-            wake.WaitOne();
-            return;
+            IClockDevice? clock = kernel.Clock;
+            if (clock == null)
+            {
+                wake.WaitOne();
+                return;
+            }
+            clock.WaitUntil(deadline, wake);
         }
-        clock.WaitUntil(deadline, wake);
+        finally
+        {
+            Vcpu.Reacquire(held);
+        }
     }
 
     // Orders the timer heap by deadline, then by arming order.

@@ -20,6 +20,9 @@ namespace Unikraft.Gen.Kernel
         private const string HostFsConstructorId = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
         private const string InitrdFromResourceId = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
         private const string DevFsConstructorId = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
+        private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";
+        private const string VcpuEnterCallId = "M:Unikraft.Kernel.Vcpu.EnterCall";
+        private const string VcpuLeaveCallId = "M:Unikraft.Kernel.Vcpu.LeaveCall(Unikraft.Kernel.Kernel)";
 
         private readonly Dictionary<string, int> _fileSystems = new Dictionary<string, int>(StringComparer.Ordinal);
 
@@ -50,6 +53,9 @@ namespace Unikraft.Gen.Kernel
             _fileSystems.Add("hostfs", Find(HostFsConstructorId));
             _fileSystems.Add("initrd", Find(InitrdFromResourceId));
             _fileSystems.Add("devfs", Find(DevFsConstructorId));
+            VcpuServe = Find(VcpuServeId);
+            VcpuEnterCall = Find(VcpuEnterCallId);
+            VcpuLeaveCall = Find(VcpuLeaveCallId);
             Missing = missing;
         }
 
@@ -73,6 +79,14 @@ namespace Unikraft.Gen.Kernel
         public int VfsMount { get; }
 
         public int RamFsConstructor { get; }
+
+        // The boot serves the kernel to the process's other threads; each interceptor takes the
+        // vCPU around its call (Emit.ServesOtherThreads).
+        public int VcpuServe { get; }
+
+        public int VcpuEnterCall { get; }
+
+        public int VcpuLeaveCall { get; }
 
         // The member that makes a file system of a mount type for the boot to mount, or -1.
         public int FileSystem(string type) => _fileSystems.TryGetValue(type, out int symbol) ? symbol : -1;

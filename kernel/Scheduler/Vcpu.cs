@@ -1,0 +1,121 @@
+namespace Unikraft.Kernel;
+
+using System.Threading;
+
+// The kernel's one vCPU: the turn a host thread holds while it runs kernel code, so that kernel
+// state is only ever touched by one thread at a time. The kernel thread (the one that runs Main)
+// holds it from the start and lets go only while it idles in the scheduler's poll loop. Another
+// thread of the process that calls the kernel (a continuation resumed on a thread-pool thread
+// after ConfigureAwait(false)) takes it for the length of the call, through the generated
+// interceptors, and waits its turn while the kernel thread runs.
+internal sealed class Vcpu
+{
+    // The kernel of this process, set by the hosted boot of a program whose code may run on
+    // other threads: they have no kernel of their own (tests and simulations run several kernels
+    // in one process, and never set it).
+    private static Kernel? served;
+
+    private readonly object gate = new object();
+    private Thread? owner;
+    private int depth;
+
+    // owner: the thread that holds the vCPU from the start (the kernel thread), or null.
+    public Vcpu(Thread? owner)
+    {
+        this.owner = owner;
+        depth = owner == null ? 0 : 1;
+    }
+
+    public static void Serve(Kernel? kernel)
+    {
+        served = kernel;
+    }
+
+    // Before an intercepted call: on a thread that runs no kernel, takes the served kernel's vCPU
+    // and makes that kernel current, and returns it for LeaveCall. Returns null when there is
+    // nothing to do: the thread runs a kernel already (the kernel thread, or a call inside a call),
+    // or no kernel is served (the call then fails as before, naming the missing kernel).
+    public static Kernel? EnterCall()
+    {
+        Kernel? kernel = served;
+        if (kernel == null || Kernel.HasCurrent)
+        {
+            return null;
+        }
+        kernel.Scheduler.Vcpu.Enter();
+        kernel.Enter();
+        return kernel;
+    }
+
+    public static void LeaveCall(Kernel? kernel)
+    {
+        if (kernel == null)
+        {
+            return;
+        }
+        Kernel.Leave(null);
+        kernel.Scheduler.Vcpu.Exit();
+    }
+
+    public void Enter()
+    {
+        Thread self = Thread.CurrentThread;
+        lock (gate)
+        {
+            while (owner != null && owner != self)
+            {
+                Monitor.Wait(gate);
+            }
+            owner = self;
+            depth++;
+        }
+    }
+
+    public void Exit()
+    {
+        lock (gate)
+        {
+            if (owner == Thread.CurrentThread && --depth == 0)
+            {
+                owner = null;
+                Monitor.PulseAll(gate);
+            }
+        }
+    }
+
+    // While the holder idles: lets every waiting thread take its turn, and returns how deep the
+    // holder held it (0 when it did not hold it) for Reacquire.
+    public int Release()
+    {
+        lock (gate)
+        {
+            if (owner != Thread.CurrentThread)
+            {
+                return 0;
+            }
+            int held = depth;
+            owner = null;
+            depth = 0;
+            Monitor.PulseAll(gate);
+            return held;
+        }
+    }
+
+    public void Reacquire(int held)
+    {
+        if (held == 0)
+        {
+            return;
+        }
+        Thread self = Thread.CurrentThread;
+        lock (gate)
+        {
+            while (owner != null)
+            {
+                Monitor.Wait(gate);
+            }
+            owner = self;
+            depth = held;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+namespace Unikraft.Kernel.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+// The vCPU: another thread's call (a continuation on a thread-pool thread) reaches the served
+// kernel through Vcpu.EnterCall, as the generated interceptors make it, and takes its turn: it
+// waits while the kernel thread runs and gets in while the kernel thread idles.
+[Collection(VcpuTests.ServedKernel)]
+public class VcpuTests
+{
+    // Vcpu.Serve sets the process's one served kernel: the tests that set it do not run in parallel.
+    public const string ServedKernel = "served kernel";
+
+    private const long Millisecond = 1_000_000;
+
+    [Fact]
+    public void AnotherThreadsCall_WaitsForTheKernelThread_AndRunsOnTheKernelWhileItIdles()
+    {
+        Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+        List<string> events = new List<string>();
+        Kernel? seenInCall = null;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = new Thread(() =>
+        {
+            Kernel? entered = Vcpu.EnterCall();
+            try
+            {
+                seenInCall = Kernel.Current;
+                lock (events)
+                {
+                    events.Add("other thread's call");
+                }
+                Sys.Write(Kernel.Current, 1, "from the other thread\n"u8.ToArray());
+            }
+            finally
+            {
+                Vcpu.LeaveCall(entered);
+            }
+            done.SetResult();
+        });
+
+        async Task<int> Main(string[] args)
+        {
+            other.Start();
+            // The kernel thread runs without idling for a while: the other call must wait.
+            Thread.Sleep(200);
+            lock (events)
+            {
+                events.Add("kernel thread idles");
+            }
+            await done.Task;
+            return 0;
+        }
+
+        Vcpu.Serve(kernel);
+        try
+        {
+            Assert.Equal(0, kernel.RunAsync(Array.Empty<string>(), Main));
+        }
+        finally
+        {
+            Vcpu.Serve(null);
+        }
+
+        Assert.Equal(["kernel thread idles", "other thread's call"], events);
+        Assert.Same(kernel, seenInCall);
+        Assert.Equal("from the other thread\n", platform.Console.OutputText);
+        Assert.False(Kernel.HasCurrent);
+    }
+
+    [Fact]
+    public void ATimerArmedByAnotherThreadsCall_WakesTheIdleKernelThread()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = new Thread(() =>
+        {
+            Kernel? entered = Vcpu.EnterCall();
+            try
+            {
+                Assert.Equal(0, Sys.UkTimerArm(Kernel.Current, 10 * Millisecond, _ => fired.SetResult(), null));
+            }
+            finally
+            {
+                Vcpu.LeaveCall(entered);
+            }
+        });
+
+        async Task<int> Main(string[] args)
+        {
+            other.Start();
+            // The kernel thread idles with no timer of its own: only the other thread's timer,
+            // armed while it waits, can end this wait (ManualClock fails a wait with nothing to
+            // wake it after 10 s).
+            await fired.Task;
+            return 7;
+        }
+
+        Vcpu.Serve(kernel);
+        try
+        {
+            Assert.Equal(7, kernel.RunAsync(Array.Empty<string>(), Main));
+        }
+        finally
+        {
+            Vcpu.Serve(null);
+        }
+    }
+
+    [Fact]
+    public void WithNoServedKernel_AnotherThreadsCallIsLeftAlone()
+    {
+        Kernel? entered = Kernel.HasCurrent ? null : Vcpu.EnterCall();
+
+        Assert.Null(entered);
+        Assert.False(Kernel.HasCurrent);
+    }
+}
