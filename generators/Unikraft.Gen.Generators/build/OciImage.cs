@@ -10,7 +10,7 @@
 // travels as a profile in the format of the OCI runtime spec's linux.seccomp. The image config has
 // no seccomp field, so the profile is a Config.Labels entry (SeccompLabel): the image spec's
 // conversion to a runtime bundle (conversion.md) makes every label an annotation of the bundle's
-// config.json, and OciBundleConfigTask (target UnikraftOciBundle) copies it from there into
+// config.json, and OciBundleTask (target UnikraftOciBundle) copies it from there into
 // linux.seccomp, where runc applies it. The same profile is written as a file beside the image,
 // for the runtimes that take one (docker --security-opt seccomp=, a Kubernetes Localhost profile).
 //
@@ -1161,17 +1161,64 @@ namespace Unikraft.Gen.Build
         }
     }
 
-    // After `umoci unpack` made a runtime bundle of the image: puts the profile carried in the
-    // image's SeccompLabel (now an annotation of config.json) into linux.seccomp, and turns the
-    // terminal off (umoci asks for one, and runc then refuses to run from a script or a pipe; the
-    // program's console is runc's own stdin and stdout either way).
-    public sealed class OciBundleConfigTask : Microsoft.Build.Utilities.Task
+    // A runtime bundle of the image for runc: unpacks it with umoci (whose conversion makes the
+    // image's labels annotations of config.json, as the image spec's conversion.md says), then puts
+    // the profile carried in SeccompLabel into linux.seccomp and turns the terminal off (umoci asks
+    // for one, and runc then refuses to run from a script or a pipe; the program's console is runc's
+    // own stdin and stdout either way).
+    public sealed class OciBundleTask : Microsoft.Build.Utilities.Task
     {
+        [Microsoft.Build.Framework.Required]
+        public string Image { get; set; } = "";
+
+        [Microsoft.Build.Framework.Required]
+        public string Tag { get; set; } = "";
+
         [Microsoft.Build.Framework.Required]
         public string Bundle { get; set; } = "";
 
         public override bool Execute()
         {
+            string umoci = FindOnPath("umoci");
+            if (umoci.Length == 0)
+            {
+                Log.LogError("UnikraftOciBundle needs umoci, which is not on PATH: install the Debian package umoci (sudo apt-get install umoci)");
+                return false;
+            }
+
+            if (Directory.Exists(Bundle) || File.Exists(Bundle))
+            {
+                Log.LogError("UnikraftBundle: {0} exists already; umoci unpacks into a new folder: remove it or name another", Bundle);
+                return false;
+            }
+
+            // NOTE: umoci unpack(1): --rootless for a user who is not root (files owned by that user,
+            // a bundle for rootless runc).
+            var start = new System.Diagnostics.ProcessStartInfo(umoci)
+            {
+                Arguments = "unpack " + (Environment.UserName == "root" ? "" : "--rootless ") + "--image \"" + Image.TrimEnd('/') + ":" + Tag + "\" \"" + Bundle + "\"",
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using (var process = System.Diagnostics.Process.Start(start))
+            {
+                if (process == null)
+                {
+                    Log.LogError("OCI bundle: could not start {0}", umoci);
+                    return false;
+                }
+
+                System.Threading.Tasks.Task<string> error = process.StandardError.ReadToEndAsync();
+                string output = process.StandardOutput.ReadToEnd();
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                {
+                    Log.LogError("OCI bundle: {0} {1} failed (exit {2}): {3}{4}", umoci, start.Arguments, process.ExitCode, output, error.Result);
+                    return false;
+                }
+            }
+
             string config = Path.Combine(Bundle, "config.json");
             try
             {
@@ -1193,6 +1240,19 @@ namespace Unikraft.Gen.Build
                 Log.LogError("OCI bundle {0}: cannot update {1}: {2}", Bundle, config, exception.Message);
                 return false;
             }
+        }
+
+        private static string FindOnPath(string tool)
+        {
+            foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+            {
+                if (folder.Length > 0 && File.Exists(Path.Combine(folder, tool)))
+                {
+                    return Path.Combine(folder, tool);
+                }
+            }
+
+            return "";
         }
     }
 #endif
