@@ -5,16 +5,17 @@ using System.Collections.Generic;
 using System.IO;
 using Xunit;
 
-// What the OCI image targets (Unikraft.Gen.targets) refuse, each a build error naming the setting
-// and what would be valid, before anything is written. Each test runs one target on a small
-// project that imports the package's targets: no compile, no NativeAOT.
-public sealed class ImageConfigurationTests : IDisposable
+// Settings that Unikraft.Gen.targets refuses (UnikraftCheckSettings and the OCI image targets),
+// each a build error naming the setting and what would be valid, before anything is written.
+// Each test runs one target on a small project that imports the package's targets: no compile,
+// no NativeAOT.
+public sealed class SettingsCheckTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     private readonly string folder = Path.Combine(Path.GetTempPath(), "unikraft-e2e-image-" + Guid.NewGuid().ToString("N").Substring(0, 8));
 
-    public ImageConfigurationTests()
+    public SettingsCheckTests()
     {
         Directory.CreateDirectory(folder);
         string targets = Path.Combine(Repository.Root, "generators", "Unikraft.Gen.Generators", "build", "Unikraft.Gen.targets");
@@ -29,6 +30,27 @@ public sealed class ImageConfigurationTests : IDisposable
 
         Assert.True(result.ExitCode != 0, result.Describe());
         Assert.Contains("UnikraftImage 'docker' is not an image kind this build writes; valid: oci", result.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("UnikraftConfinement", "flase")]
+    [InlineData("UnikraftBootBanner", "no")]
+    [InlineData("UnikraftNativeLayer", "on")]
+    [InlineData("UnikraftScanReferences", "1")]
+    public void SwitchThatIsNeitherTrueNorFalse_FailsEveryBuild_NamingTheSwitch(string name, string value)
+    {
+        CommandResult result = Run("PrepareForBuild", "-p:" + name + "=" + value);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains(name + " '" + value + "' is not a switch value; valid: true, false", result.StandardOutput);
+    }
+
+    [Fact]
+    public void SwitchesWrittenAsMSBuildReadsThem_Pass()
+    {
+        CommandResult result = Run("UnikraftCheckSettings", "-p:UnikraftConfinement=False", "-p:UnikraftBootBanner=TRUE", "-p:UnikraftImage=oci");
+
+        Assert.True(result.ExitCode == 0, result.Describe());
     }
 
     [Theory]
