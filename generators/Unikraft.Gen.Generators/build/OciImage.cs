@@ -597,61 +597,6 @@ namespace Unikraft.Gen.Build
         // time would make every image differ. The image config's own "created" is left out.
         private const string Epoch = "1970-01-01T00:00:00Z";
 
-        // An image name as registries take it (the distribution spec's repository name): lowercase
-        // parts of letters and digits joined by '.', '_', '__' or '-' runs, separated by '/'.
-        public static bool IsValidName(string name)
-        {
-            if (name.Length == 0 || name.Length > 255)
-            {
-                return false;
-            }
-
-            foreach (string part in name.Split('/'))
-            {
-                if (part.Length == 0 || !IsAlphanumeric(part[0]) || !IsAlphanumeric(part[part.Length - 1]))
-                {
-                    return false;
-                }
-
-                for (int index = 0; index < part.Length; index++)
-                {
-                    char c = part[index];
-                    if (!IsAlphanumeric(c) && c != '.' && c != '_' && c != '-')
-                    {
-                        return false;
-                    }
-
-                    if (c == '.' && !IsAlphanumeric(part[index + 1]))
-                    {
-                        return false;
-                    }
-                }
-            }
-
-            return true;
-        }
-
-        // A tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
-        public static bool IsValidTag(string tag)
-        {
-            if (tag.Length == 0 || tag.Length > 128 || tag[0] == '.' || tag[0] == '-')
-            {
-                return false;
-            }
-
-            foreach (char c in tag)
-            {
-                if (!IsAlphanumeric(c) && !(c >= 'A' && c <= 'Z') && c != '_' && c != '.' && c != '-')
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        private static bool IsAlphanumeric(char c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
         // Writes the layout into folder: blobs no longer referenced are removed, unchanged files
         // are left as they are.
         public static OciImageResult Write(OciImageRequest request, string folder)
