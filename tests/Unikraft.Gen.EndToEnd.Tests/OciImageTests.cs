@@ -3,6 +3,7 @@ namespace Unikraft.Gen.EndToEnd.Tests;
 using System;
 using System.Collections.Generic;
 using System.Formats.Tar;
+using System.Globalization;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
@@ -84,6 +85,29 @@ public sealed class OciImageTests
             }
         }
         Assert.True(expected.Count >= 3, "ldd named too little: " + ldd.StandardOutput);
+
+        // Unless the program is built with invariant globalization, the runtime opens ICU by name
+        // (dlopen, not in DT_NEEDED): the newest libicuuc.so.N and libicui18n.so.N that ldconfig
+        // knows, with what ldd says they load.
+        if (!InvariantGlobalization())
+        {
+            CommandResult cache = Command.Run("/sbin/ldconfig", ["-p"], publish.Folder, ToolTimeout);
+            Assert.True(cache.ExitCode == 0, cache.Describe());
+            var versions = Regex.Matches(cache.StandardOutput, @"libicuuc\.so\.(\d+) \(libc6,x86-64\) => (\S+)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+            Assert.True(versions.Count > 0, "No ICU on this machine, so the publish should have failed: " + cache.StandardOutput);
+            int newest = versions.Max();
+            foreach (string name in new[] { "libicuuc.so." + newest, "libicui18n.so." + newest })
+            {
+                string path = Regex.Match(cache.StandardOutput, Regex.Escape(name) + @" \(libc6,x86-64\) => (\S+)").Groups[1].Value;
+                expected.Add(path);
+                CommandResult loads = Command.Run("ldd", [path], publish.Folder, ToolTimeout);
+                foreach (Match match in Regex.Matches(loads.StandardOutput, @"(?m)^\s*(?:\S+ => )?(/\S+) \(0x[0-9a-f]+\)$"))
+                {
+                    expected.Add(match.Groups[1].Value);
+                }
+            }
+        }
+
         Assert.Equal(expected, new SortedSet<string>(files.Keys, StringComparer.Ordinal));
         Assert.Equal(File.ReadAllBytes(binary), files["/app/Hello"]);
         foreach (string library in expected.Where(path => path != "/app/Hello"))
@@ -137,6 +161,7 @@ public sealed class OciImageTests
             Tag = Tag,
             SeccompProfile = SeccompProfile.FromManifest(File.ReadAllText(publish.OutputFile("Hello.kernel.txt"))),
             LibraryFolders = LoaderClosure.SystemFolders(),
+            Globalization = !InvariantGlobalization(),
         };
 
         OciImage.Write(request, again);
@@ -155,7 +180,7 @@ public sealed class OciImageTests
         publish.EnsureSucceeded();
         ContainerTools.Require();
         string copy = Path.Combine(publish.Folder, "oci-copy");
-        CommandResult result = Command.Run("skopeo", ["copy", "oci:" + ImageFolder + ":" + Tag, "oci:" + copy + ":" + Tag], publish.Folder, ToolTimeout);
+        CommandResult result = Command.Run(ContainerTools.Find("skopeo")!, ["copy", "oci:" + ImageFolder + ":" + Tag, "oci:" + copy + ":" + Tag], publish.Folder, ToolTimeout);
 
         Assert.True(result.ExitCode == 0, result.Describe());
         using JsonDocument index = JsonDocument.Parse(File.ReadAllText(Path.Combine(ImageFolder, "index.json")));
@@ -183,11 +208,19 @@ public sealed class OciImageTests
         }
 
         string container = "unikraft-e2e-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-        CommandResult run = Command.Run("runc", ["run", "--bundle", bundle, container], publish.Folder, ToolTimeout);
+        CommandResult run = Command.Run(ContainerTools.Find("runc")!, ["run", "--bundle", bundle, container], publish.Folder, ToolTimeout);
 
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Equal("Hello, world!\n", run.StandardOutput);
         Assert.StartsWith("Unikraft.Gen kernel (hosted) for Hello", run.StandardError, StringComparison.Ordinal);
+    }
+
+    // What the build told the runtime (System.Globalization.Invariant in the runtime config).
+    private bool InvariantGlobalization()
+    {
+        using JsonDocument config = JsonDocument.Parse(File.ReadAllText(publish.OutputFile("Hello.runtimeconfig.json")));
+        return config.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out JsonElement properties)
+            && properties.TryGetProperty("System.Globalization.Invariant", out JsonElement invariant) && invariant.ValueKind == JsonValueKind.True;
     }
 
     private byte[] Blob(JsonElement descriptor)
@@ -259,7 +292,9 @@ internal static class ContainerTools
         Assert.True(missing is null, "This test " + missing + "; CI installs the packages and runs as root (.ci/run)");
     }
 
-    private static string? Find(string tool)
+    // The tool's path: on PATH, or in /usr/sbin and /sbin, where Debian puts runc and which a
+    // user's PATH may lack.
+    public static string? Find(string tool)
     {
         foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/sbin"]))
         {

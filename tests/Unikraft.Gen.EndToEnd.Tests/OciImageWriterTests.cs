@@ -69,6 +69,17 @@ public sealed class OciImageWriterTests : IDisposable
     }
 
     [Fact]
+    public void Json_AppendToArray_AddsAfterTheLastItem_OrMakesTheArray()
+    {
+        string appended = Json.AppendToArray("{\"mounts\":[{\"destination\":\"/proc\"}],\"b\":1}", ["mounts"], "{\"destination\":\"/data\"}");
+        string made = Json.AppendToArray("{\"b\":1}", ["mounts"], "2");
+
+        Assert.Equal("{\"mounts\":[{\"destination\":\"/proc\"},{\"destination\":\"/data\"}],\"b\":1}", appended);
+        Assert.Equal("{\"b\":1,\"mounts\":[2]}", made);
+        Assert.Throws<InvalidDataException>(() => Json.AppendToArray("{\"mounts\":{}}", ["mounts"], "1"));
+    }
+
+    [Fact]
     public void Profile_OfAnUnconfinedKernel_IsNone()
     {
         Assert.Equal("", SeccompProfile.FromManifest("Syscalls\n  write  (1)\n\nBoot steps, in order\n  none\n"));

@@ -246,9 +246,65 @@ namespace Unikraft.Gen.Build
             }
         }
 
+        // What the .NET runtime opens itself for culture data unless InvariantGlobalization is true:
+        // ICU's libicuuc.so.N and libicui18n.so.N, probing N from high to low (the runtime's
+        // pal_icushim does the same), so the newest version the host has. Its data library comes
+        // with it through DT_NEEDED.
+        public static List<KeyValuePair<string, string>> IcuLibraries(IList<string> folders)
+        {
+            int newest = -1;
+            foreach (string folder in folders)
+            {
+                if (!Directory.Exists(folder))
+                {
+                    continue;
+                }
+
+                // NOTE: the pattern matches "libicuuc.so" too (a trailing ".*" matches no extension).
+                foreach (string path in Directory.GetFiles(folder, "libicuuc.so.*"))
+                {
+                    string name = Path.GetFileName(path);
+                    string suffix = name.Length > "libicuuc.so.".Length ? name.Substring("libicuuc.so.".Length) : "";
+                    if (int.TryParse(suffix, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int version) && version > newest
+                        && Exists(folders, "libicui18n.so." + suffix))
+                    {
+                        newest = version;
+                    }
+                }
+            }
+
+            if (newest < 0)
+            {
+                throw new InvalidDataException("the program loads ICU for culture data (InvariantGlobalization is not true), and no libicuuc.so.N with its libicui18n.so.N is in " +
+                    string.Join(", ", ToArray(folders)) + ": install ICU (the Debian package libicuNN: apt-cache search '^libicu[0-9]'), or set InvariantGlobalization to true");
+            }
+
+            const string Why = "opened by the .NET runtime for culture data (InvariantGlobalization is not true)";
+            return new List<KeyValuePair<string, string>>
+            {
+                new KeyValuePair<string, string>("libicuuc.so." + newest, Why),
+                new KeyValuePair<string, string>("libicui18n.so." + newest, Why),
+            };
+        }
+
+        private static bool Exists(IList<string> folders, string name)
+        {
+            foreach (string folder in folders)
+            {
+                if (File.Exists(Path.Combine(folder, name)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         // The layer's files, sorted by image path. Throws InvalidDataException naming what cannot
         // be found or read.
-        public static List<LayerFile> Resolve(string binary, string imagePath, IList<string> systemFolders)
+        // opened: libraries the program opens itself (dlopen) rather than through DT_NEEDED, each
+        // with why; they and their closure are found the same way.
+        public static List<LayerFile> Resolve(string binary, string imagePath, IList<string> systemFolders, IList<KeyValuePair<string, string>> opened)
         {
             var files = new SortedDictionary<string, LayerFile>(StringComparer.Ordinal);
             files.Add(imagePath, new LayerFile(imagePath, binary, "the program"));
@@ -270,12 +326,28 @@ namespace Unikraft.Gen.Build
                 loaderName = Path.GetFileName(program.Interpreter);
             }
 
-            // Breadth first from the program, as the loader loads them; a name is loaded once.
+            // Breadth first from the program, as the loader loads them, then from what the program
+            // opens; a name is loaded once.
             var loaded = new HashSet<string>(StringComparer.Ordinal);
             var queue = new Queue<(string ImagePath, string HostPath, ElfDependencies Elf)>();
             queue.Enqueue((imagePath, binary, program));
-            while (queue.Count > 0)
+            int next = 0;
+            while (queue.Count > 0 || next < opened.Count)
             {
+                if (queue.Count == 0)
+                {
+                    KeyValuePair<string, string> open = opened[next++];
+                    if (!loaded.Add(open.Key))
+                    {
+                        continue;
+                    }
+
+                    string path = Find(open.Key, binary, new List<string>(), systemFolders, out ElfDependencies openedLibrary);
+                    files[path] = new LayerFile(path, path, open.Value);
+                    queue.Enqueue((path, path, openedLibrary));
+                    continue;
+                }
+
                 (string parentImage, string parentHost, ElfDependencies parent) = queue.Dequeue();
                 foreach (string name in parent.Needed)
                 {
@@ -569,6 +641,9 @@ namespace Unikraft.Gen.Build
         public string SeccompProfile { get; set; } = "";
 
         public List<string> LibraryFolders { get; set; } = new List<string>();
+
+        // The runtime loads ICU (InvariantGlobalization is not true).
+        public bool Globalization { get; set; }
     }
 
     // What was written.
@@ -601,7 +676,8 @@ namespace Unikraft.Gen.Build
         // are left as they are.
         public static OciImageResult Write(OciImageRequest request, string folder)
         {
-            List<LayerFile> files = LoaderClosure.Resolve(request.Binary, request.EntryPath, request.LibraryFolders);
+            List<KeyValuePair<string, string>> opened = request.Globalization ? LoaderClosure.IcuLibraries(request.LibraryFolders) : new List<KeyValuePair<string, string>>();
+            List<LayerFile> files = LoaderClosure.Resolve(request.Binary, request.EntryPath, request.LibraryFolders, opened);
             byte[] tar = DeterministicTar.Write(files);
             byte[] layer = Gzip(tar);
 
@@ -779,7 +855,12 @@ namespace Unikraft.Gen.Build
 
         // Sets path (member names from the top) to the JSON value given as text, keeping every other
         // member, in order. The text is read and written back compact.
-        public static string SetMember(string document, string[] path, string valueJson)
+        public static string SetMember(string document, string[] path, string valueJson) => Edit(document, path, valueJson, append: false);
+
+        // Appends the JSON value given as text to the array at path (made when missing).
+        public static string AppendToArray(string document, string[] path, string valueJson) => Edit(document, path, valueJson, append: true);
+
+        private static string Edit(string document, string[] path, string valueJson, bool append)
         {
             int position = 0;
             object root = Parse(document, ref position);
@@ -801,6 +882,24 @@ namespace Unikraft.Gen.Build
                 }
 
                 int found = members.FindIndex(m => m.Key == path[depth]);
+                if (depth == path.Length - 1 && append)
+                {
+                    if (found < 0)
+                    {
+                        members.Add(new KeyValuePair<string, object>(path[depth], new List<object>()));
+                        found = members.Count - 1;
+                    }
+
+                    var items = members[found].Value as List<object>;
+                    if (items == null)
+                    {
+                        throw new InvalidDataException("JSON: " + string.Join(".", path) + " is not an array");
+                    }
+
+                    items.Add(value);
+                    break;
+                }
+
                 if (depth == path.Length - 1)
                 {
                     if (found >= 0)
@@ -1054,6 +1153,10 @@ namespace Unikraft.Gen.Build
         [Microsoft.Build.Framework.Required]
         public string ProfileFile { get; set; } = "";
 
+        // The runtime option System.Globalization.Invariant (what InvariantGlobalization sets):
+        // unless true, the runtime loads ICU, which goes into the image.
+        public string InvariantGlobalization { get; set; } = "";
+
         public override bool Execute()
         {
             try
@@ -1085,6 +1188,7 @@ namespace Unikraft.Gen.Build
                     Tag = Tag,
                     SeccompProfile = profile,
                     LibraryFolders = LoaderClosure.SystemFolders(),
+                    Globalization = !string.Equals(InvariantGlobalization.Trim(), "true", StringComparison.OrdinalIgnoreCase),
                 };
                 OciImageResult result = OciImage.Write(request, Folder);
                 var contents = new StringBuilder();
@@ -1121,6 +1225,10 @@ namespace Unikraft.Gen.Build
 
         [Microsoft.Build.Framework.Required]
         public string Bundle { get; set; } = "";
+
+        // The program's hostfs folders (ReadOnly metadata true or false): each is bound into the
+        // container at its own path, where the kernel opens it at boot.
+        public Microsoft.Build.Framework.ITaskItem[] HostFolders { get; set; } = new Microsoft.Build.Framework.ITaskItem[0];
 
         public override bool Execute()
         {
@@ -1174,7 +1282,22 @@ namespace Unikraft.Gen.Build
                     text = Json.SetMember(text, new[] { "linux", "seccomp" }, profile);
                 }
 
+                var bound = new List<string>();
+                foreach (Microsoft.Build.Framework.ITaskItem item in HostFolders)
+                {
+                    string folder = Path.GetFullPath(item.ItemSpec).TrimEnd('/');
+                    bool readOnly = string.Equals(item.GetMetadata("ReadOnly").Trim(), "true", StringComparison.OrdinalIgnoreCase);
+                    text = Json.AppendToArray(text, new[] { "mounts" }, "{\"destination\":" + Json.Quote(folder) + ",\"type\":\"bind\",\"source\":" + Json.Quote(folder) +
+                        ",\"options\":[\"rbind\",\"" + (readOnly ? "ro" : "rw") + "\"]}");
+                    bound.Add(folder + (readOnly ? " (read-only)" : ""));
+                }
+
                 File.WriteAllText(config, text);
+                if (bound.Count > 0)
+                {
+                    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, "Unikraft OCI bundle {0}: host folders bound at their own paths: {1}", Bundle, string.Join(", ", bound));
+                }
+
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
                     "Unikraft OCI bundle {0}: {1}; start it with: sudo runc run -b {0} <container name>", Bundle,
                     profile.Length > 0 ? "linux.seccomp set from the image's " + OciImage.SeccompLabel + " label" : "the image carries no seccomp profile (the kernel is not confined)");
