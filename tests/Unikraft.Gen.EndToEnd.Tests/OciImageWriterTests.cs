@@ -80,6 +80,27 @@ public sealed class OciImageWriterTests : IDisposable
     }
 
     [Fact]
+    public void Icu_IsTheNewestVersionWithBothLibraries_AndItsAbsenceNamesTheDebianPackage()
+    {
+        string first = Path.Combine(folder, "lib");
+        string second = Path.Combine(folder, "usr-lib");
+        Directory.CreateDirectory(first);
+        Directory.CreateDirectory(second);
+        foreach (string name in new[] { "libicuuc.so", "libicuuc.so.70", "libicuuc.so.72", "libicuuc.so.72.1" })
+        {
+            File.WriteAllText(Path.Combine(first, name), "");
+        }
+        File.WriteAllText(Path.Combine(second, "libicui18n.so.70"), "");
+
+        List<KeyValuePair<string, string>> icu = LoaderClosure.IcuLibraries([first, second]);
+
+        Assert.Equal(["libicuuc.so.70", "libicui18n.so.70"], icu.ConvertAll(pair => pair.Key));
+        InvalidDataException missing = Assert.Throws<InvalidDataException>(() => LoaderClosure.IcuLibraries([second]));
+        Assert.Contains("the Debian package libicuNN", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("or set InvariantGlobalization to true", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Profile_OfAnUnconfinedKernel_IsNone()
     {
         Assert.Equal("", SeccompProfile.FromManifest("Syscalls\n  write  (1)\n\nBoot steps, in order\n  none\n"));

@@ -4,7 +4,9 @@
 // the host's dynamic loader needs to start it: the ELF interpreter the binary names (PT_INTERP) and
 // the shared libraries of its DT_NEEDED closure, each found as the loader finds it (the object's
 // own RUNPATH or RPATH, then /etc/ld.so.conf, then the loader's default folders) and stored at the
-// path where it was found. There is no shell, no package manager and no other file.
+// path where it was found; and, unless the program is built with invariant globalization, ICU,
+// which the .NET runtime opens by name (dlopen) for culture data and without which it stops. There
+// is no shell, no package manager and no other file.
 //
 // The kernel's confinement (the seccomp deny list that the manifest's "Confinement" section names)
 // travels as a profile in the format of the OCI runtime spec's linux.seccomp. The image config has
@@ -20,8 +22,8 @@
 //
 // Unikraft.Gen.targets compiles this file with RoslynCodeTaskFactory (netstandard2.0 APIs only) and
 // runs OciImageTask after Publish; the factory takes one source file, so the ELF reader, the tar
-// writer and the JSON helpers are here too, each in its own class. The end-to-end tests compile it without the tasks
-// (UNIKRAFT_OCI_IMAGE_ONLY), since they do not reference MSBuild.
+// writer and the JSON helpers are here too, each in its own class. The end-to-end tests compile
+// it without the tasks (UNIKRAFT_OCI_IMAGE_ONLY), since they do not reference MSBuild.
 //
 // NOTE: formats from the OCI image spec v1.1 (image-layout.md, manifest.md, config.md,
 // image-index.md, descriptor.md, conversion.md), the OCI runtime spec v1.1 (config-linux.md,
