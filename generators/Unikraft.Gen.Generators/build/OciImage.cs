@@ -10,7 +10,8 @@
 //
 // The kernel's confinement (the seccomp deny list that the manifest's "Confinement" section names)
 // travels as a profile in the format of the OCI runtime spec's linux.seccomp. The image config has
-// no seccomp field, so the profile is a Config.Labels entry (SeccompLabel): the image spec's
+// no seccomp field, so the profile is a Config.Labels entry (SeccompLabel, the label Podman takes a
+// profile from with --seccomp-policy=image): the image spec's
 // conversion to a runtime bundle (conversion.md) makes every label an annotation of the bundle's
 // config.json, and OciBundleTask (target UnikraftOciBundle) copies it from there into
 // linux.seccomp, where runc applies it. The same profile is written as a file beside the image,
@@ -664,7 +665,9 @@ namespace Unikraft.Gen.Build
 
     public static class OciImage
     {
-        public const string SeccompLabel = "io.github.unikraft-gen.seccomp";
+        // The label Podman reads a profile from (podman run --seccomp-policy=image); no
+        // specification names one.
+        public const string SeccompLabel = "io.containers.seccomp.profile";
         public const string ManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
         public const string ConfigMediaType = "application/vnd.oci.image.config.v1+json";
         public const string LayerMediaType = "application/vnd.oci.image.layer.v1.tar+gzip";
