@@ -4,16 +4,14 @@ using System.IO;
 using Xunit;
 using Xunit.Abstractions;
 
-// samples/Hello published with NativeAOT as a user would:
-// `dotnet publish samples/Hello -c Release -r linux-x64 -p:PublishAot=true -o <folder>`.
-// NOTE: NativeAOT links with the host's C toolchain: clang, or gcc when clang is not on PATH
-// (Debian: gcc, libc6-dev, binutils). The zlib it needs ships inside the ILCompiler package.
-public sealed class HelloPublishAotTests : IClassFixture<HelloPublishAotTests.AotPublish>
+// samples/Hello published with NativeAOT as a user would (HelloAotPublish, shared with OciImageTests).
+[Collection(HelloAotPublish.Collection)]
+public sealed class HelloPublishAotTests
 {
-    private readonly AotPublish publish;
+    private readonly HelloAotPublish publish;
     private readonly ITestOutputHelper output;
 
-    public HelloPublishAotTests(AotPublish publish, ITestOutputHelper output)
+    public HelloPublishAotTests(HelloAotPublish publish, ITestOutputHelper output)
     {
         this.publish = publish;
         this.output = output;
@@ -30,13 +28,5 @@ public sealed class HelloPublishAotTests : IClassFixture<HelloPublishAotTests.Ao
         long size = new FileInfo(Path.Combine(publish.PublishPath, "Hello")).Length;
         output.WriteLine("Native Hello: " + size + " bytes (" + (size / 1024) + " KiB); publish took " +
             publish.Result!.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s.");
-    }
-
-    public sealed class AotPublish : SampleBuild
-    {
-        public AotPublish()
-            : base("Hello", "aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
-        {
-        }
     }
 }

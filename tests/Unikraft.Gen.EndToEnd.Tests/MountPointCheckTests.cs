@@ -48,6 +48,26 @@ public sealed class MountPointCheckTests : IDisposable
         Assert.Contains(string.Format(error, folder), result.StandardOutput + result.StandardError);
     }
 
+    // A Source folder that is not there: the initrd has nothing to pack, the hostfs nothing to open at boot.
+    [Theory]
+    [InlineData("/|initrd|missing-rootfs/|true", "<UnikraftMount Include=\"/\">: the initrd Source folder '{0}/missing-rootfs/' does not exist")]
+    [InlineData("/data|hostfs|missing-data/|false", "<UnikraftMount Include=\"/data\">: the hostfs Source folder '{0}/missing-data/' does not exist")]
+    public void MissingSourceFolder_IsABuildErrorNamingTheItem(string mounts, string error)
+    {
+        CommandResult result = Prepare(mounts);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains(string.Format(error, folder), result.StandardOutput + result.StandardError);
+    }
+
+    [Fact]
+    public void ExistingHostFolder_Builds()
+    {
+        CommandResult result = Prepare("/data|hostfs|site/|false");
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+    }
+
     // Runs the mount preparation on a project with these mounts: path|type|source|readonly, '>' between items.
     private CommandResult Prepare(string mounts)
     {

@@ -1,0 +1,115 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Xunit;
+
+// Settings that Unikraft.Gen.targets refuses (UnikraftCheckSettings and the OCI image targets),
+// each a build error naming the setting and what would be valid, before anything is written.
+// Each test runs one target on a small project that imports the package's targets: no compile,
+// no NativeAOT.
+public sealed class SettingsCheckTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "unikraft-e2e-image-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+
+    public SettingsCheckTests()
+    {
+        Directory.CreateDirectory(folder);
+        string targets = Path.Combine(Repository.Root, "generators", "Unikraft.Gen.Generators", "build", "Unikraft.Gen.targets");
+        File.WriteAllText(Path.Combine(folder, "App.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType></PropertyGroup>\n"
+            + "  <Import Project=\"" + targets + "\" />\n</Project>\n");
+    }
+
+    [Fact]
+    public void UnknownImageKind_FailsEveryBuild_NamingTheValidOne()
+    {
+        CommandResult result = Run("PrepareForBuild", "-p:UnikraftImage=docker");
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("UnikraftImage 'docker' is not an image kind this build writes; valid: oci", result.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("UnikraftConfinement", "flase")]
+    [InlineData("UnikraftBootBanner", "no")]
+    [InlineData("UnikraftNativeLayer", "on")]
+    [InlineData("UnikraftScanReferences", "1")]
+    public void SwitchThatIsNeitherTrueNorFalse_FailsEveryBuild_NamingTheSwitch(string name, string value)
+    {
+        CommandResult result = Run("PrepareForBuild", "-p:" + name + "=" + value);
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains(name + " '" + value + "' is not a switch value; valid: true, false", result.StandardOutput);
+    }
+
+    [Fact]
+    public void SwitchesWrittenAsMSBuildReadsThem_Pass()
+    {
+        CommandResult result = Run("UnikraftCheckSettings", "-p:UnikraftConfinement=False", "-p:UnikraftBootBanner=TRUE", "-p:UnikraftImage=oci");
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+    }
+
+    [Theory]
+    [InlineData("-p:PublishAot=false|-p:RuntimeIdentifier=linux-x64", "UnikraftImage=oci: an OCI image holds the program's NativeAOT binary; publish with -p:PublishAot=true")]
+    [InlineData("-p:PublishAot=true|-p:RuntimeIdentifier=linux-arm64", "UnikraftImage=oci: RuntimeIdentifier 'linux-arm64' is not one the image can be made for")]
+    [InlineData("-p:PublishAot=true|-p:RuntimeIdentifier=linux-x64|-p:UnikraftImageName=My App", "UnikraftImageName 'My App' is not an image name")]
+    [InlineData("-p:PublishAot=true|-p:RuntimeIdentifier=linux-x64|-p:UnikraftImageTag=1.0.0+build.7", "UnikraftImageTag '1.0.0+build.7' is not an image tag")]
+    public void ImageThatCannotBeMade_IsABuildErrorNamingTheSetting(string properties, string error)
+    {
+        var arguments = new List<string> { "-p:UnikraftImage=oci" };
+        arguments.AddRange(properties.Split('|'));
+        CommandResult result = Run("UnikraftOciImage", arguments.ToArray());
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains(error, result.StandardOutput);
+    }
+
+    [Fact]
+    public void DefaultNameAndTag_AreAccepted_AndOnlyTheMissingBinaryIsReported()
+    {
+        CommandResult result = Run("UnikraftOciImage", "-p:UnikraftImage=oci", "-p:PublishAot=true", "-p:RuntimeIdentifier=linux-x64");
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("UnikraftImage=oci: no native binary at ", result.StandardOutput);
+        Assert.DoesNotContain("is not an image", result.StandardOutput);
+    }
+
+    [Fact]
+    public void BundleWithoutUmoci_NamesTheDebianPackage()
+    {
+        string image = Path.Combine(folder, "image");
+        Directory.CreateDirectory(image);
+        File.WriteAllText(Path.Combine(image, "index.json"), "{}");
+        string emptyPath = Path.Combine(folder, "no-tools");
+        Directory.CreateDirectory(emptyPath);
+
+        CommandResult result = Command.Run("dotnet", ["msbuild", Path.Combine(folder, "App.csproj"), "-t:UnikraftOciBundle", "-nologo", "-nodeReuse:false",
+            "-p:UnikraftImagePath=" + image, "-p:UnikraftBundle=" + Path.Combine(folder, "bundle")], folder, Timeout,
+            new Dictionary<string, string> { ["PATH"] = emptyPath });
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("UnikraftOciBundle needs umoci, which is not on PATH: install the Debian package umoci", result.StandardOutput);
+    }
+
+    [Fact]
+    public void BundleWithoutImage_SaysHowToPublishOne()
+    {
+        CommandResult result = Run("UnikraftOciBundle", "-p:UnikraftImagePath=" + Path.Combine(folder, "nothing"));
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("No OCI image at " + Path.Combine(folder, "nothing") + "/: publish it first with -p:UnikraftImage=oci", result.StandardOutput);
+    }
+
+    private CommandResult Run(string target, params string[] properties)
+    {
+        var arguments = new List<string> { "msbuild", Path.Combine(folder, "App.csproj"), "-t:" + target, "-nologo", "-nodeReuse:false" };
+        arguments.AddRange(properties);
+        return Command.Dotnet(Timeout, null, arguments.ToArray());
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
