@@ -100,6 +100,7 @@ void log_hex(const char *text, u64 number)
  * code keeps only seven bits of it. */
 void halt_vm(int status)
 {
+    if (trace) log_number("[shim] memory in use at exit, KiB: ", (i64)(memory_used() / 1024));
     log_number("exit ", status);
     outl(EXIT_PORT, (u32)status);
     for (;;) __asm__ volatile("cli; hlt");
