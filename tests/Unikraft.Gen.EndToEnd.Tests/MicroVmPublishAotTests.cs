@@ -65,7 +65,8 @@ public sealed class MicroVmHelloPublishAotTests : IClassFixture<MicroVmHelloPubl
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Contains("[shim] arch_prctl = 0", run.StandardError, StringComparison.Ordinal);
         Assert.Contains("[shim] clone = ", run.StandardError, StringComparison.Ordinal);
-        Assert.Contains("[shim] futex = ", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] rt_sigaction = 0", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] memory in use at exit, KiB: ", run.StandardError, StringComparison.Ordinal);
         Assert.Contains("[shim] mmap = ", run.StandardError, StringComparison.Ordinal);
     }
 
