@@ -107,9 +107,22 @@ static void switch_to(struct thread *next)
 
 /* Runs another thread until this one is runnable again. With nothing runnable, waits (spinning
  * on the TSC: no timer interrupt yet) for the nearest deadline. */
+static void wake_expired(void)
+{
+    u64 now = now_ns();
+    for (int i = 0; i < MAX_THREADS; i++) {
+        if (threads[i].state == BLOCKED && threads[i].deadline <= now) {
+            threads[i].state = RUNNABLE;
+            threads[i].wake_result = -ETIMEDOUT;
+        }
+    }
+}
+
 static void schedule(void)
 {
     for (;;) {
+        /* A deadline that passed while other threads ran wakes its thread first. */
+        wake_expired();
         int start = (int)(current - threads);
         for (int step = 1; step <= MAX_THREADS; step++) {
             struct thread *t = &threads[(start + step) % MAX_THREADS];
@@ -127,13 +140,6 @@ static void schedule(void)
             halt_vm(124);
         }
         while (now_ns() < nearest) __asm__ volatile("pause");
-        u64 now = now_ns();
-        for (int i = 0; i < MAX_THREADS; i++) {
-            if (threads[i].state == BLOCKED && threads[i].deadline <= now) {
-                threads[i].state = RUNNABLE;
-                threads[i].wake_result = -ETIMEDOUT;
-            }
-        }
     }
 }
 
