@@ -109,6 +109,17 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
             run.StandardOutput);
     }
 
+    // As on hosted: the exception is reported on the console and the status is 128 + SIGABRT, which
+    // QEMU's own exit code could not carry (isa-debug-exit keeps seven bits).
+    [QemuFact]
+    public void Probe_UnhandledException_IsReported_AndExitsWith134()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["throw"]);
+
+        Assert.True(run.ExitCode == 134, run.Describe());
+        Assert.StartsWith("Unhandled exception. System.InvalidOperationException: nothing caught this, inside the VM", run.StandardOutput, StringComparison.Ordinal);
+    }
+
     public sealed class VmPublish : SampleBuild
     {
         public VmPublish()

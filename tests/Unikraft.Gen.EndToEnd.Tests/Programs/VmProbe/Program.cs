@@ -1,6 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
+if (args.Length == 1 && args[0] == "throw")
+{
+    throw new InvalidOperationException("nothing caught this, inside the VM");
+}
+
 Console.WriteLine("args: " + string.Join("|", args));
 Console.WriteLine("GREETING=" + Environment.GetEnvironmentVariable("GREETING"));
 Console.WriteLine(File.ReadAllText("/etc/motd").TrimEnd());
