@@ -62,6 +62,11 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             "build/Unikraft.Gen.targets",
             "build/CpioWriter.cs",
             "build/ReferenceScanner.cs",
+            "build/microvm/shim/boot.S",
+            "build/microvm/shim/link.ld",
+            "build/microvm/shim/syscalls.c",
+            "build/microvm/shim/shim.h",
+            "build/microvm/boot-microvm.sh",
             "README.md",
             "icon.png",
         ];
