@@ -328,7 +328,7 @@ namespace Unikraft.Gen
                     return writer.ToString();
                 }
 
-                writer.Line("var kernel = new global::Unikraft.Kernel.Kernel(new global::Unikraft.Kernel.HostedPlatform());");
+                writer.Line("var kernel = new global::Unikraft.Kernel.Kernel(new global::Unikraft.Kernel." + (plan.Config.Platform == "microvm" ? "MicroVmPlatform" : "HostedPlatform") + "());");
                 if (plan.Config.Banner)
                 {
                     writer.Line("kernel.PrintBanner(" + Literal(banner) + ");");
@@ -431,15 +431,73 @@ namespace Unikraft.Gen
             // The hosted boot of a program confines it; sim runs in the host's test process.
             internal static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null && plan.Config.Platform == "hosted";
 
-            // A hosted program whose code may resume on other threads than the kernel's (an async
-            // Main, or work and timers on the kernel's scheduler): its interceptors take the vCPU
-            // around each call, so a call from a thread-pool thread reaches the kernel in turn.
+            // A program (hosted or microvm) whose code may resume on other threads than the kernel's
+            // (an async Main, or work and timers on the kernel's scheduler): its interceptors take the
+            // vCPU around each call, so a call from a thread-pool thread reaches the kernel in turn.
             // A simulation never serves other threads: its order is the seed's.
             internal static bool ServesOtherThreads(KernelPlan plan) =>
-                plan.Entry is { } entry && plan.Config.Platform == "hosted"
+                plan.Entry is { } entry && plan.Config.Platform != "sim"
                 && (entry.IsAsync || plan.Uses.Any(u => u.Interception is { } interception && interception.Target.StartsWith(KernelTaskPrefix, StringComparison.Ordinal)));
 
             private const string KernelTaskPrefix = "global::Unikraft.Kernel.KernelTask.";
+
+            // The system calls the microvm shim serves, "name: why"; kept equal to the SERVED table of
+            // kernel/Platform/MicroVm/shim/syscalls.c by a test.
+            internal static readonly string[] MicroVmShimSyscalls =
+            {
+                "read: the console's signal-handling thread blocks on a pipe; fd 0 is at its end",
+                "write: fds 1 and 2 are the serial line (the C# console device and the runtime's own messages); pipes",
+                "close: pipes",
+                "fstat: the console fds are character devices, pipes are FIFOs",
+                "mmap: anonymous memory: the GC's reservations and heaps, thread stacks, glibc's malloc",
+                "mprotect: accepted, not enforced: every mapped page is readable and writable",
+                "munmap: frees the frames behind the range",
+                "brk: glibc's malloc starts on the break",
+                "rt_sigaction: the runtime's SIGSEGV/SIGFPE handlers, run on hardware faults (null reference)",
+                "rt_sigprocmask: accepted: signals only come from faults, never masked",
+                "rt_sigreturn: returns from a fault handler with the context it left",
+                "ioctl: ENOTTY: the serial line is not a terminal",
+                "sched_yield: runs another thread (spin waits in the runtime)",
+                "madvise: MADV_DONTNEED frees the frames (the GC decommits); the rest are hints",
+                "dup: the console's fds",
+                "nanosleep: Thread.Sleep; the thread blocks until the deadline",
+                "getpid: one process, pid 1",
+                "clone: threads only (CLONE_VM | CLONE_THREAD): the finalizer thread, the thread pool",
+                "exit: a thread ends (CLONE_CHILD_CLEARTID wakes its joiner)",
+                "uname: glibc and the runtime ask the kernel's name",
+                "fcntl: F_DUPFD_CLOEXEC and the O_NONBLOCK flag of pipes",
+                "readlink: ENOENT: no /proc/self/exe",
+                "getrusage: zeros: no CPU-time accounting",
+                "sysinfo: the GC sizes itself by the VM's memory",
+                "getuid: root",
+                "getgid: root",
+                "geteuid: root",
+                "getegid: root",
+                "sigaltstack: the runtime's handlers run on an alternate stack",
+                "mlock: accepted: nothing is ever paged out",
+                "prctl: thread names: accepted and dropped",
+                "arch_prctl: ARCH_SET_FS: glibc's thread pointer (TLS)",
+                "gettid: thread ids",
+                "time: the wall clock in seconds",
+                "futex: WAIT/WAKE (and _BITSET) with timeouts: every lock and condition of glibc and the runtime",
+                "sched_getaffinity: one CPU",
+                "set_tid_address: glibc's start",
+                "clock_gettime: no vDSO: every clock read (the TSC, calibrated at boot; the RTC for the wall clock)",
+                "clock_getres: nanosecond resolution",
+                "clock_nanosleep: sleeps, relative and absolute",
+                "exit_group: the program's exit status becomes the VM's (isa-debug-exit)",
+                "tgkill: abort(): the VM ends with 128 + the signal",
+                "openat: ENOENT: the runtime probes /proc and /sys; the program's own files are the C# kernel's",
+                "set_robust_list: accepted: threads never die holding a lock they own",
+                "dup3: ENOSYS",
+                "pipe2: the console's signal-handling thread waits on a pipe",
+                "prlimit64: the stack limit (8 MiB), the rest unlimited",
+                "getcpu: CPU 0 (the runtime's per-CPU caches)",
+                "getrandom: RDRAND (hash seeds, Random, AT_RANDOM)",
+                "membarrier: FlushProcessWriteBuffers (GC suspension): one CPU, every barrier is already there",
+                "rseq: ENOSYS: glibc goes without restartable sequences",
+                "clone3: ENOSYS: glibc then uses clone",
+            };
 
             // Kept equal to HostedConfinement.Summary by a test.
             internal const string HostedConfinementSummary = "execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, " +
@@ -663,6 +721,18 @@ namespace Unikraft.Gen
                     lines.Add("");
                     lines.Add("Confinement (seccomp, UnikraftConfinement=false turns it off)");
                     lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
+                }
+
+                if (plan.Config.Platform == "microvm")
+                {
+                    lines.Add("");
+                    lines.Add("Virtual machine (QEMU microvm; the boot and trap layer in kernel/Platform/MicroVm/shim)");
+                    lines.Add("  devices: serial line COM1 (console, fds 1 and 2), TSC calibrated on the PIT (clock), CMOS RTC (wall clock at boot), RDRAND (random), isa-debug-exit (exit status)");
+                    lines.Add("  runtime syscalls served by the shim (" + MicroVmShimSyscalls.Length + "), the rest answer ENOSYS:");
+                    foreach (string served in MicroVmShimSyscalls)
+                    {
+                        lines.Add("    " + served);
+                    }
                 }
 
                 lines.Add("");

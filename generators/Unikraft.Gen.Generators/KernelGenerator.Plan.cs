@@ -40,7 +40,7 @@ namespace Unikraft.Gen
         // Plan: from the call sites and the configuration, the roots of the kernel, each with its reasons.
         internal static class Plan
         {
-            public static readonly string[] Platforms = { "hosted", "sim" };
+            public static readonly string[] Platforms = { "hosted", "sim", "microvm" };
 
             public static KernelPlan Make(((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) Program,
                 EquatableArray<string> ApiTypesNamed) everything, CancellationToken cancellationToken)
@@ -65,7 +65,7 @@ namespace Unikraft.Gen
                     uses.Add(Libraries.AsUse(need));
                 }
 
-                bool nativeLayer = config.NativeLayer && entry is not null && config.Platform == "hosted";
+                bool nativeLayer = config.NativeLayer && entry is not null && (config.Platform == "hosted" || config.Platform == "microvm");
                 if (nativeLayer)
                 {
                     uses.AddRange(NativeLayerUses(image));
@@ -187,6 +187,16 @@ namespace Unikraft.Gen
                 // The items describe a tree, in whatever order they are written: the boot mounts
                 // it parents first (a parent's path has fewer parts than any mount below it).
                 var entries = new List<MountEntry>(table.Mounts);
+                if (config.Platform == "microvm")
+                {
+                    // A VM has no host folder to share yet (no virtio-fs or 9p device).
+                    foreach (MountEntry hostfs in entries.FindAll(m => m.Type == "hostfs"))
+                    {
+                        errors.Add(new PlanError("UKG0001", "<UnikraftMount Include=\"" + hostfs.Path + "\" Type=\"hostfs\">: the microvm platform has no host folders to mount; "
+                            + "pack the folder into the image with Type=\"initrd\", or use a ramfs", null));
+                    }
+                }
+
                 entries.Sort((a, b) => Depth(a.Path) != Depth(b.Path) ? Depth(a.Path).CompareTo(Depth(b.Path)) : string.CompareOrdinal(a.Path, b.Path));
                 bool hasRoot = entries.Exists(m => m.Path == "/");
                 bool implicitRoot = false;

@@ -132,7 +132,7 @@ namespace Unikraft.Gen
 
                 string main = plan.Entry is { } entry ? " (entry point " + Plan.Relative(entry.File, plan.Config.ProjectDirectory) + ":" + entry.Line + ")" : "";
                 pruner.AddRoot(boot.KernelConstructor, "boot: creates the kernel");
-                int platform = sim ? boot.SimProgramRun : boot.HostedPlatformConstructor;
+                int platform = sim ? boot.SimProgramRun : plan.Config.Platform == "microvm" ? boot.MicroVmPlatformConstructor : boot.HostedPlatformConstructor;
                 pruner.AddRoot(platform, sim ? "boot: runs the program as one node of a seeded simulation" : "boot: platform " + plan.Config.Platform);
                 if (!sim)
                 {

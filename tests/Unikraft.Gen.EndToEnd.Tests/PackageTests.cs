@@ -63,6 +63,11 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             "build/CpioWriter.cs",
             "build/ReferenceScanner.cs",
             "build/OciImage.cs",
+            "build/microvm/shim/boot.S",
+            "build/microvm/shim/link.ld",
+            "build/microvm/shim/syscalls.c",
+            "build/microvm/shim/shim.h",
+            "build/microvm/boot-microvm.sh",
             "README.md",
             "icon.png",
         ];

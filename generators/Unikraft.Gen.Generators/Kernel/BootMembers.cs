@@ -14,6 +14,7 @@ namespace Unikraft.Gen.Kernel
         private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
         private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel)";
         private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
+        private const string MicroVmPlatformConstructorId = "M:Unikraft.Kernel.MicroVmPlatform.#ctor";
         private const string SimProgramRunId = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
         private const string VfsMountId = "M:Unikraft.Kernel.VfsMounts.Mount(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.IFileSystem,System.Boolean)";
         private const string RamFsConstructorId = "M:Unikraft.Kernel.RamFileSystem.#ctor(System.Int64)";
@@ -46,6 +47,7 @@ namespace Unikraft.Gen.Kernel
             PrintBanner = Find(PrintBannerId);
             ConfinementInstall = Find(ConfinementInstallId);
             HostedPlatformConstructor = Find(HostedPlatformConstructorId);
+            MicroVmPlatformConstructor = Find(MicroVmPlatformConstructorId);
             SimProgramRun = Find(SimProgramRunId);
             VfsMount = Find(VfsMountId);
             RamFsConstructor = Find(RamFsConstructorId);
@@ -73,6 +75,8 @@ namespace Unikraft.Gen.Kernel
         public int ConfinementInstall { get; }
 
         public int HostedPlatformConstructor { get; }
+
+        public int MicroVmPlatformConstructor { get; }
 
         public int SimProgramRun { get; }
 

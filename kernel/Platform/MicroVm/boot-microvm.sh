@@ -1,0 +1,59 @@
+#!/bin/sh
+# Boots a microvm image in QEMU. Published next to the image as <name>-vm, it boots <name>.vm:
+#   ./Hello-vm [arguments...]
+# The serial line is the console (the program's stdout and stderr), the arguments are the
+# program's, UNIKRAFT_VM_ENV="NAME=value ..." gives it environment variables, and this script
+# exits with the program's exit status. KVM is used when /dev/kvm is usable, TCG otherwise.
+# UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
+# system calls (and the kernel's) to stderr.
+set -u
+here=$(dirname "$0")
+name=$(basename "$0")
+name=${name%-vm}
+image=${UNIKRAFT_VM_IMAGE:-$here/$name.vm}
+qemu=${UNIKRAFT_QEMU:-qemu-system-x86_64}
+if ! command -v "$qemu" >/dev/null 2>&1; then
+    echo "$name-vm: $qemu was not found: install QEMU (Debian and Ubuntu: apt-get install qemu-system-x86)" >&2
+    exit 127
+fi
+if [ ! -f "$image" ]; then
+    echo "$name-vm: no image at $image: publish with -p:PublishAot=true -p:UnikraftPlatform=microvm" >&2
+    exit 126
+fi
+accel="-accel tcg -cpu max"
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    accel="-accel kvm -cpu host"
+fi
+
+# The shim splits its command line at spaces: "%20" stands for a space, "%25" for a percent sign.
+encode() {
+    printf '%s' "$1" | sed -e 's/%/%25/g' -e 's/ /%20/g'
+}
+cmdline=""
+if [ "${UNIKRAFT_TRACE:-}" = 1 ]; then
+    cmdline="uk.trace=1 UNIKRAFT_TRACE=1"
+fi
+for variable in ${UNIKRAFT_VM_ENV:-}; do
+    cmdline="$cmdline $(encode "$variable")"
+done
+cmdline="$cmdline --"
+for argument in "$@"; do
+    cmdline="$cmdline $(encode "$argument")"
+done
+
+# The shim writes its own log and, last, "exit <status>" to the debug port: QEMU's exit code
+# (isa-debug-exit) keeps only seven bits of the status.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# shellcheck disable=SC2086
+"$qemu" -machine microvm,pit=on,rtc=on $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
+    -display none -serial stdio -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+    -kernel "$image" -append "$cmdline" </dev/null
+qemu_status=$?
+status=$(sed -n 's/^exit \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$log" | tail -n 1)
+grep -v '^exit ' "$log" >&2
+if [ -z "$status" ]; then
+    echo "$name-vm: the VM stopped without an exit status (QEMU exited with $qemu_status)" >&2
+    exit 125
+fi
+exit "$status"

@@ -1,0 +1,371 @@
+/* The machine: the serial console, the debug port (the shim's own log and the exit status),
+ * the descriptor tables, SYSCALL, the FPU state, the clocks and RDRAND, and the trap handler. */
+#include "shim.h"
+
+/* NOTE: the 16550 UART at COM1 (I/O 0x3F8), QEMU's debugcon port (0xE9) and the
+ * isa-debug-exit device the runner adds at 0xF4 (QEMU exits with (value << 1) | 1). */
+#define COM1 0x3F8
+#define DEBUG_PORT 0xE9
+#define EXIT_PORT 0xF4
+
+int trace;
+
+void *memcpy(void *dst, const void *src, u64 n)
+{
+    u8 *d = dst;
+    const u8 *s = src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+
+void *memset(void *dst, int c, u64 n)
+{
+    u8 *d = dst;
+    while (n--) *d++ = (u8)c;
+    return dst;
+}
+
+u64 strlen(const char *s)
+{
+    u64 n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+static void serial_init(void)
+{
+    outb(COM1 + 1, 0x00);   /* no interrupts */
+    outb(COM1 + 3, 0x80);   /* divisor latch */
+    outb(COM1 + 0, 0x01);   /* 115200 baud */
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + 3, 0x03);   /* 8N1 */
+    outb(COM1 + 2, 0xC7);   /* FIFO on */
+}
+
+void serial_write(const void *bytes, u64 length)
+{
+    const u8 *p = bytes;
+    for (u64 i = 0; i < length; i++) {
+        while ((inb(COM1 + 5) & 0x20) == 0) {
+        }
+        outb(COM1, p[i]);
+    }
+}
+
+static void debug_write(const char *text)
+{
+    while (*text) outb(DEBUG_PORT, (u8)*text++);
+}
+
+static void format_number(char *out, u64 value, int base, int negative)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        u64 d = value % base;
+        digits[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        value /= base;
+    } while (value);
+    int o = 0;
+    if (negative) out[o++] = '-';
+    while (n) out[o++] = digits[--n];
+    out[o] = 0;
+}
+
+void log_text(const char *text)
+{
+    debug_write(text);
+}
+
+void log_number(const char *text, i64 number)
+{
+    char digits[24];
+    format_number(digits, number < 0 ? (u64)-number : (u64)number, 10, number < 0);
+    debug_write(text);
+    debug_write(digits);
+    debug_write("\n");
+}
+
+void log_hex(const char *text, u64 number)
+{
+    char digits[24];
+    format_number(digits, number, 16, 0);
+    debug_write(text);
+    debug_write("0x");
+    debug_write(digits);
+    debug_write("\n");
+}
+
+/* The last line of the debug port is the status; the runner reads it, because QEMU's own exit
+ * code keeps only seven bits of it. */
+void halt_vm(int status)
+{
+    if (trace) log_number("[shim] memory in use at exit, KiB: ", (i64)(memory_used() / 1024));
+    log_number("exit ", status);
+    outl(EXIT_PORT, (u32)status);
+    for (;;) __asm__ volatile("cli; hlt");
+}
+
+/* The TSS: only rsp0 matters, the stack a trap from ring 3 lands on. */
+static struct __attribute__((packed)) {
+    u32 reserved0;
+    u64 rsp[3];
+    u64 reserved1;
+    u64 ist[7];
+    u64 reserved2;
+    u16 reserved3;
+    u16 iomap;
+} tss;
+
+struct __attribute__((packed)) idt_entry {
+    u16 offset_low, selector;
+    u8 ist, type;
+    u16 offset_middle;
+    u32 offset_high, reserved;
+};
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+
+struct __attribute__((packed)) table_pointer {
+    u16 limit;
+    u64 base;
+};
+
+void set_kernel_stack(u64 top)
+{
+    tss.rsp[0] = top;
+    kernel_stack_top = top;
+}
+
+static void tables_init(void)
+{
+    u64 base = (u64)&tss;
+    u64 limit = sizeof(tss) - 1;
+    tss.iomap = sizeof(tss);
+    gdt[6] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89UL << 40) | (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+    gdt[7] = base >> 32;
+    struct table_pointer gdtp = { 8 * 8 - 1, (u64)gdt };
+    __asm__ volatile("lgdt %0" : : "m"(gdtp));
+    __asm__ volatile("ltr %w0" : : "r"(TSS_SELECTOR));
+
+    for (int v = 0; v < 256; v++) {
+        u64 handler = trap_table[v < 32 ? v : 32];
+        idt[v].offset_low = handler & 0xFFFF;
+        idt[v].selector = KERNEL_CODE;
+        idt[v].ist = 0;
+        /* Interrupt gate, present; breakpoint (3) may be raised from ring 3. */
+        idt[v].type = v == 3 ? 0xEE : 0x8E;
+        idt[v].offset_middle = (handler >> 16) & 0xFFFF;
+        idt[v].offset_high = handler >> 32;
+        idt[v].reserved = 0;
+    }
+    struct table_pointer idtp = { sizeof(idt) - 1, (u64)idt };
+    __asm__ volatile("lidt %0" : : "m"(idtp));
+
+    /* NOTE: MSR numbers from the Intel SDM vol. 4: STAR, LSTAR, SFMASK. SYSRET takes user CS
+     * from STAR[63:48] + 16 and SS from + 8; SFMASK clears IF, TF, DF, AC and NT on entry. */
+    wrmsr(0xC0000081, ((u64)(0x18 | 3) << 48) | ((u64)KERNEL_CODE << 32));
+    wrmsr(0xC0000082, (u64)syscall_entry);
+    wrmsr(0xC0000084, 0x47700);
+}
+
+/* SSE, and AVX through XSAVE when the CPU has it: the runtime checks CPUID and XCR0. */
+static u64 fpu_area_size = 512;
+static int has_xsave;
+
+static void fpu_init(void)
+{
+    u32 a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    u64 cr0, cr4;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 &= ~(1UL << 2);             /* EM off */
+    cr0 |= (1UL << 1) | (1UL << 5); /* MP, NE */
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= (1UL << 9) | (1UL << 10); /* OSFXSR, OSXMMEXCPT */
+    has_xsave = (c >> 26) & 1;
+    if (has_xsave) cr4 |= 1UL << 18; /* OSXSAVE */
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+    __asm__ volatile("fninit");
+    if (has_xsave) {
+        u64 xcr0 = 0x3;              /* x87, SSE */
+        if ((c >> 28) & 1) xcr0 |= 0x4; /* AVX */
+        __asm__ volatile("xsetbv" : : "c"(0), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32)));
+        cpuid(0xD, 0, &a, &b, &c, &d);
+        fpu_area_size = b;
+    }
+    u32 mxcsr = 0x1F80;
+    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+}
+
+u64 xsave_size(void)
+{
+    return fpu_area_size;
+}
+
+void fpu_save(void *area)
+{
+    if (has_xsave) __asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+    else __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+void fpu_restore(void *area)
+{
+    if (has_xsave) __asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+    else __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/* The clocks: the TSC, calibrated once against the PIT (channel 2, 5 ms), for the monotonic
+ * clock; the CMOS RTC, read once at boot, for the wall clock. */
+static u64 tsc_start;
+static u64 tsc_ns_multiplier;   /* nanoseconds per tick, as a 32.32 fixed-point number */
+static u64 realtime_at_start;
+
+static void calibrate_tsc(void)
+{
+    /* NOTE: the PIT runs at 1,193,182 Hz; 5966 ticks are 5 ms. */
+    const u64 ticks = 5966;
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+    outb(0x43, 0xB0);
+    outb(0x42, ticks & 0xFF);
+    outb(0x42, ticks >> 8);
+    u64 t0 = rdtsc();
+    u64 spins = 0;
+    while ((inb(0x61) & 0x20) == 0 && spins < 100000000) spins++;
+    u64 elapsed = rdtsc() - t0;
+    u64 hz = elapsed * 1193182 / ticks;
+    if (elapsed < 1000) {
+        hz = 1000000000;             /* no PIT: assume 1 GHz, and say so */
+        log_text("[shim] no PIT to calibrate the TSC; assuming 1 GHz\n");
+    }
+    tsc_ns_multiplier = (1000000000UL << 32) / hz;
+    if (trace) log_number("[shim] TSC Hz ", (i64)hz);
+}
+
+static u8 cmos(u8 reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static u64 read_rtc(void)
+{
+    while (cmos(0x0A) & 0x80) {
+    }
+    u64 second = cmos(0x00), minute = cmos(0x02), hour = cmos(0x04);
+    u64 day = cmos(0x07), month = cmos(0x08), year = cmos(0x09);
+    u8 status = cmos(0x0B);
+    if (!(status & 0x04)) {
+#define BCD(x) (((x) & 0x0F) + ((x) >> 4) * 10)
+        second = BCD(second);
+        minute = BCD(minute);
+        hour = BCD(hour & 0x7F) | (hour & 0x80);
+        day = BCD(day);
+        month = BCD(month);
+        year = BCD(year);
+    }
+    if (!(status & 0x02) && (hour & 0x80)) hour = ((hour & 0x7F) + 12) % 24;
+    year += 2000;
+    /* Days from the civil date (Howard Hinnant's algorithm). */
+    i64 y = (i64)year - (month <= 2);
+    i64 era = y / 400;
+    u64 yoe = (u64)(y - era * 400);
+    u64 doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    u64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    i64 days = era * 146097 + (i64)doe - 719468;
+    return (u64)days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+u64 now_ns(void)
+{
+    u64 delta = rdtsc() - tsc_start;
+    return (u64)(((unsigned __int128)delta * tsc_ns_multiplier) >> 32);
+}
+
+u64 realtime_ns(void)
+{
+    return realtime_at_start + now_ns();
+}
+
+static int has_rdrand;
+static u64 fallback_state;
+
+int random_fill(u8 *buffer, u64 length)
+{
+    for (u64 i = 0; i < length; i += 8) {
+        u64 value = 0;
+        unsigned char ok = 0;
+        if (has_rdrand) {
+            for (int tries = 0; tries < 10 && !ok; tries++) __asm__ volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
+        }
+        if (!ok) {
+            /* NOTE: without RDRAND, xorshift64* seeded from the TSC: not cryptographic. */
+            fallback_state ^= rdtsc();
+            fallback_state ^= fallback_state >> 12;
+            fallback_state ^= fallback_state << 25;
+            fallback_state ^= fallback_state >> 27;
+            value = fallback_state * 0x2545F4914F6CDD1DUL;
+        }
+        for (u64 j = 0; j < 8 && i + j < length; j++) buffer[i + j] = (u8)(value >> (8 * j));
+    }
+    return (int)length;
+}
+
+void machine_init(void)
+{
+    serial_init();
+    tables_init();
+    fpu_init();
+    /* The legacy PICs stay masked: nothing here is driven by interrupts yet. */
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+    u32 a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    has_rdrand = (c >> 30) & 1;
+    fallback_state = rdtsc() | 1;
+    tsc_start = rdtsc();
+    calibrate_tsc();
+    realtime_at_start = read_rtc() * 1000000000UL;
+}
+
+static const char *const trap_names[] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
+    "device not available", "double fault", "coprocessor", "invalid TSS", "segment not present",
+    "stack fault", "general protection", "page fault", "reserved", "x87 error", "alignment check",
+    "machine check", "SIMD error",
+};
+
+static void dump(struct frame *frame, u64 cr2)
+{
+    log_text("[shim] ");
+    log_text(frame->vector < 20 ? trap_names[frame->vector] : "trap");
+    log_number(" vector ", (i64)frame->vector);
+    log_hex("  rip ", frame->rip);
+    log_hex("  rsp ", frame->rsp);
+    log_hex("  error ", frame->error);
+    log_hex("  cr2 ", cr2);
+    log_number("  tid ", current_tid());
+}
+
+void trap_handler(struct frame *frame)
+{
+    if (frame->vector == 32) return; /* a stray interrupt: nothing here enables them */
+    u64 cr2 = 0;
+    if (frame->vector == 14) {
+        __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+        /* Not-present faults in the program's regions are demand paging, from either ring. */
+        if (!(frame->error & 1) && user_fault(cr2)) return;
+    }
+    if ((frame->cs & 3) == 3) {
+        /* NOTE: signal numbers from asm-generic/signal.h: SIGILL 4, SIGFPE 8, SIGSEGV 11, SIGBUS 7. */
+        int signal = frame->vector == 0 ? 8 : frame->vector == 6 ? 4 : frame->vector == 17 ? 7 : frame->vector == 19 ? 8 : 11;
+        u64 address = frame->vector == 14 ? cr2 : frame->rip;
+        if (deliver_fault(frame, signal, address)) return;
+        dump(frame, cr2);
+        /* NOTE: a Linux process killed by a signal reports 128 + the signal number. */
+        halt_vm(128 + signal);
+    }
+    dump(frame, cr2);
+    log_text("[shim] fault in the shim itself\n");
+    halt_vm(125);
+}

@@ -1,0 +1,35 @@
+/* shim_main: from boot.S, in long mode on the boot stack. */
+#include "shim.h"
+
+struct start_info {
+    u32 magic, version, flags, modules;
+    u64 modlist, cmdline, rsdp, memmap;
+    u32 memmap_entries, reserved;
+};
+
+static int same(const char *a, const char *b, u64 n)
+{
+    for (u64 i = 0; i < n; i++) if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static int has_word(const char *text, const char *word)
+{
+    u64 n = strlen(word);
+    for (const char *p = text; *p; p++) {
+        if ((p == text || p[-1] == ' ') && same(p, word, n) && (p[n] == 0 || p[n] == ' ')) return 1;
+    }
+    return 0;
+}
+
+void shim_main(u64 start_info_address)
+{
+    struct start_info *info = PHYS_TO_VIRT(start_info_address);
+    /* NOTE: XEN_HVM_START_MAGIC_VALUE. */
+    const char *command_line = info->magic == 0x336ec578 && info->cmdline ? (const char *)PHYS_TO_VIRT(info->cmdline) : "";
+    trace = has_word(command_line, "uk.trace=1");
+    machine_init();
+    memory_init(start_info_address);
+    syscalls_init();
+    process_start(command_line);
+}

@@ -1,0 +1,651 @@
+/* The program: its ELF image, its start stack, its threads (switched only when one blocks in a
+ * syscall: there is no timer yet), futexes, sleeps, the pipes and the console fds, and the
+ * delivery of a hardware fault as a signal to the runtime's handler. */
+#include "shim.h"
+
+extern char payload_start[], payload_end[];
+extern const char program_name[];
+
+/* NOTE: ELF64 layouts from elf.h. */
+struct elf_header {
+    u8 ident[16];
+    u16 type, machine;
+    u32 version;
+    u64 entry, phoff, shoff;
+    u32 flags;
+    u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf_segment {
+    u32 type, flags;
+    u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+#define PT_LOAD 1
+#define PT_PHDR 6
+
+#define STACK_TOP 0x7FFFFFFFF000UL
+#define STACK_SIZE (8UL << 20)
+#define KERNEL_STACK_PAGES 4
+#define MAX_THREADS 64
+#define MAX_FDS 64
+#define FOREVER (~0UL)
+
+enum { FREE, RUNNABLE, BLOCKED, DEAD };
+
+struct thread {
+    int tid, state;
+    u64 kernel_rsp, kernel_top;
+    void *fpu;
+    u64 fs_base;
+    u64 wait_address;   /* the futex word or pipe a blocked thread waits on; 0 for a sleep */
+    u64 deadline;       /* monotonic nanoseconds, or FOREVER */
+    i64 wake_result;
+    u64 clear_tid;      /* CLONE_CHILD_CLEARTID / set_tid_address */
+};
+
+static struct thread threads[MAX_THREADS];
+static struct thread *current;
+static int next_tid = 1;
+
+/* --- files: the console and pipes ------------------------------------------------------- */
+
+#define PIPE_SIZE 4096
+struct pipe {
+    u8 bytes[PIPE_SIZE];
+    u64 start, count;
+    int readers, writers;
+};
+enum { FD_NONE, FD_CONSOLE_IN, FD_CONSOLE_OUT, FD_PIPE_READ, FD_PIPE_WRITE };
+static struct { int kind, flags; struct pipe *pipe; } fds[MAX_FDS];
+
+#define O_NONBLOCK 04000
+#define O_CLOEXEC 02000000
+
+/* --- signals ------------------------------------------------------------------------------ */
+
+struct kernel_sigaction { u64 handler, flags, restorer, mask; };
+static struct kernel_sigaction actions[65];
+static u64 altstack_base, altstack_size;
+#define SA_ONSTACK 0x08000000UL
+#define SA_RESTORER 0x04000000UL
+
+static struct thread *thread_new(void)
+{
+    for (int i = 0; i < MAX_THREADS; i++) {
+        if (threads[i].state == FREE || (threads[i].state == DEAD && &threads[i] != current)) {
+            struct thread *t = &threads[i];
+            if (!t->fpu) {
+                t->fpu = kernel_alloc_pages((xsave_size() + PAGE_SIZE - 1) / PAGE_SIZE);
+                t->kernel_top = (u64)kernel_alloc_pages(KERNEL_STACK_PAGES) + KERNEL_STACK_PAGES * PAGE_SIZE;
+            }
+            t->tid = next_tid++;
+            t->state = RUNNABLE;
+            t->wait_address = 0;
+            t->deadline = FOREVER;
+            t->clear_tid = 0;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+int current_tid(void)
+{
+    return current ? current->tid : 0;
+}
+
+static void switch_to(struct thread *next)
+{
+    if (next == current) return;
+    struct thread *previous = current;
+    fpu_save(previous->fpu);
+    current = next;
+    set_kernel_stack(next->kernel_top);
+    wrmsr(0xC0000100, next->fs_base);  /* NOTE: IA32_FS_BASE */
+    fpu_restore(next->fpu);
+    switch_stacks(&previous->kernel_rsp, next->kernel_rsp);
+}
+
+/* Runs another thread until this one is runnable again. With nothing runnable, waits (spinning
+ * on the TSC: no timer interrupt yet) for the nearest deadline. */
+static void wake_expired(void)
+{
+    u64 now = now_ns();
+    for (int i = 0; i < MAX_THREADS; i++) {
+        if (threads[i].state == BLOCKED && threads[i].deadline <= now) {
+            threads[i].state = RUNNABLE;
+            threads[i].wake_result = -ETIMEDOUT;
+        }
+    }
+}
+
+static void schedule(void)
+{
+    for (;;) {
+        /* A deadline that passed while other threads ran wakes its thread first. */
+        wake_expired();
+        int start = (int)(current - threads);
+        for (int step = 1; step <= MAX_THREADS; step++) {
+            struct thread *t = &threads[(start + step) % MAX_THREADS];
+            if (t->state == RUNNABLE) {
+                switch_to(t);
+                return;
+            }
+        }
+        u64 nearest = FOREVER;
+        for (int i = 0; i < MAX_THREADS; i++) {
+            if (threads[i].state == BLOCKED && threads[i].deadline < nearest) nearest = threads[i].deadline;
+        }
+        if (nearest == FOREVER) {
+            log_text("[shim] every thread is blocked with no timeout: deadlock\n");
+            halt_vm(124);
+        }
+        while (now_ns() < nearest) __asm__ volatile("pause");
+    }
+}
+
+static i64 block(u64 wait_address, u64 deadline)
+{
+    current->state = BLOCKED;
+    current->wait_address = wait_address;
+    current->deadline = deadline;
+    current->wake_result = 0;
+    schedule();
+    current->wait_address = 0;
+    return current->wake_result;
+}
+
+static int wake(u64 wait_address, int count)
+{
+    int woken = 0;
+    for (int i = 0; i < MAX_THREADS && woken < count; i++) {
+        if (threads[i].state == BLOCKED && threads[i].wait_address == wait_address) {
+            threads[i].state = RUNNABLE;
+            threads[i].wake_result = 0;
+            woken++;
+        }
+    }
+    return woken;
+}
+
+i64 do_yield(void)
+{
+    schedule();
+    return 0;
+}
+
+i64 do_sleep_until(u64 deadline)
+{
+    if (deadline <= now_ns()) return 0;
+    i64 result = block(0, deadline);
+    return result == -ETIMEDOUT ? 0 : result;
+}
+
+/* NOTE: futex operations from linux/futex.h. */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+struct timespec { i64 seconds, nanoseconds; };
+
+i64 do_futex(u64 address, int op, u32 value, u64 timeout, u64 address2, u32 value3)
+{
+    (void)address2;
+    (void)value3;
+    int command = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    switch (command) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET: {
+        if (*(volatile u32 *)address != value) return -EAGAIN;
+        u64 deadline = FOREVER;
+        if (timeout) {
+            struct timespec *ts = (struct timespec *)timeout;
+            u64 span = (u64)ts->seconds * 1000000000UL + (u64)ts->nanoseconds;
+            if (command == FUTEX_WAIT) {
+                deadline = now_ns() + span;
+            } else if (op & FUTEX_CLOCK_REALTIME) {
+                u64 real = realtime_ns();
+                deadline = span > real ? now_ns() + (span - real) : 0;
+            } else {
+                deadline = span;
+            }
+        }
+        return block(address, deadline);
+    }
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+        return wake(address, (int)value);
+    default:
+        if (trace) log_number("[shim] futex operation not served: ", command);
+        return -ENOSYS;
+    }
+}
+
+i64 do_set_fs(u64 base)
+{
+    current->fs_base = base;
+    wrmsr(0xC0000100, base);
+    return 0;
+}
+
+i64 do_set_tid_address(u64 address)
+{
+    current->clear_tid = address;
+    return current->tid;
+}
+
+/* NOTE: clone flags from linux/sched.h. */
+#define CLONE_VM 0x100
+#define CLONE_THREAD 0x10000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+
+i64 do_clone(struct frame *frame, u64 flags, u64 stack, u64 parent_tid, u64 child_tid, u64 tls)
+{
+    if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD)) {
+        log_text("[shim] clone: only threads (CLONE_VM | CLONE_THREAD) are served; no processes\n");
+        return -EPERM;
+    }
+    struct thread *t = thread_new();
+    if (!t) return -EAGAIN;
+    struct frame *child = (struct frame *)(t->kernel_top - sizeof(struct frame));
+    *child = *frame;
+    child->rax = 0;
+    if (stack) child->rsp = stack;
+    u64 *switch_frame = (u64 *)child;
+    *--switch_frame = (u64)thread_trampoline;
+    for (int i = 0; i < 6; i++) *--switch_frame = 0;
+    t->kernel_rsp = (u64)switch_frame;
+    t->fs_base = (flags & CLONE_SETTLS) ? tls : current->fs_base;
+    fpu_save(t->fpu);
+    if (flags & CLONE_PARENT_SETTID) *(u32 *)parent_tid = (u32)t->tid;
+    if (flags & CLONE_CHILD_SETTID) *(u32 *)child_tid = (u32)t->tid;
+    if (flags & CLONE_CHILD_CLEARTID) t->clear_tid = child_tid;
+    return t->tid;
+}
+
+i64 do_exit(int status)
+{
+    (void)status;
+    if (current->clear_tid) {
+        *(u32 *)current->clear_tid = 0;
+        wake(current->clear_tid, 1 << 30);
+    }
+    current->state = DEAD;
+    int live = 0;
+    for (int i = 0; i < MAX_THREADS; i++) live += threads[i].state == RUNNABLE || threads[i].state == BLOCKED;
+    if (!live) halt_vm(status);
+    schedule();
+    log_text("[shim] a dead thread ran again\n");
+    halt_vm(125);
+}
+
+i64 do_exit_group(int status)
+{
+    halt_vm(status & 0xFF);
+}
+
+/* --- fds ---------------------------------------------------------------------------------- */
+
+static int fd_free(int minimum)
+{
+    for (int fd = minimum; fd < MAX_FDS; fd++) if (fds[fd].kind == FD_NONE) return fd;
+    return -EMFILE;
+}
+
+i64 do_pipe(int *result, int flags)
+{
+    int readFd = fd_free(0);
+    if (readFd < 0) return readFd;
+    fds[readFd].kind = FD_PIPE_READ;
+    int writeFd = fd_free(0);
+    if (writeFd < 0) { fds[readFd].kind = FD_NONE; return writeFd; }
+    struct pipe *p = kernel_alloc_pages((sizeof(struct pipe) + PAGE_SIZE - 1) / PAGE_SIZE);
+    p->readers = 1;
+    p->writers = 1;
+    fds[readFd].pipe = p;
+    fds[readFd].flags = flags;
+    fds[writeFd].kind = FD_PIPE_WRITE;
+    fds[writeFd].pipe = p;
+    fds[writeFd].flags = flags;
+    result[0] = readFd;
+    result[1] = writeFd;
+    return 0;
+}
+
+i64 do_close(int fd)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_NONE) return -EBADF;
+    struct pipe *p = fds[fd].pipe;
+    if (fds[fd].kind == FD_PIPE_READ) { p->readers--; wake((u64)p, 1 << 30); }
+    if (fds[fd].kind == FD_PIPE_WRITE) { p->writers--; wake((u64)p, 1 << 30); }
+    fds[fd].kind = FD_NONE;
+    fds[fd].pipe = NULL;
+    return 0;
+}
+
+i64 do_dup(int fd, int minimum)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_NONE) return -EBADF;
+    int copy = fd_free(minimum);
+    if (copy < 0) return copy;
+    fds[copy] = fds[fd];
+    fds[copy].flags &= ~O_CLOEXEC;
+    if (fds[fd].kind == FD_PIPE_READ) fds[fd].pipe->readers++;
+    if (fds[fd].kind == FD_PIPE_WRITE) fds[fd].pipe->writers++;
+    return copy;
+}
+
+/* NOTE: fcntl commands from asm-generic/fcntl.h. */
+i64 do_fcntl(int fd, int command, u64 argument)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_NONE) return -EBADF;
+    switch (command) {
+    case 0: return do_dup(fd, (int)argument);               /* F_DUPFD */
+    case 1030: {                                            /* F_DUPFD_CLOEXEC */
+        i64 copy = do_dup(fd, (int)argument);
+        if (copy >= 0) fds[copy].flags |= O_CLOEXEC;
+        return copy;
+    }
+    case 1: return (fds[fd].flags & O_CLOEXEC) ? 1 : 0;     /* F_GETFD */
+    case 2: fds[fd].flags = (int)((fds[fd].flags & ~O_CLOEXEC) | ((argument & 1) ? O_CLOEXEC : 0)); return 0;
+    case 3: return fds[fd].flags & ~O_CLOEXEC;              /* F_GETFL */
+    case 4: fds[fd].flags = (int)((fds[fd].flags & O_CLOEXEC) | (argument & O_NONBLOCK)); return 0;
+    default: return -EINVAL;
+    }
+}
+
+i64 do_read(int fd, u8 *buffer, u64 length)
+{
+    if (fd < 0 || fd >= MAX_FDS) return -EBADF;
+    switch (fds[fd].kind) {
+    case FD_CONSOLE_IN:
+        return 0; /* no input on the serial line yet: end of file */
+    case FD_PIPE_READ: {
+        struct pipe *p = fds[fd].pipe;
+        while (p->count == 0) {
+            if (p->writers == 0) return 0;
+            if (fds[fd].flags & O_NONBLOCK) return -EAGAIN;
+            block((u64)p, FOREVER);
+        }
+        u64 n = length < p->count ? length : p->count;
+        for (u64 i = 0; i < n; i++) buffer[i] = p->bytes[(p->start + i) % PIPE_SIZE];
+        p->start = (p->start + n) % PIPE_SIZE;
+        p->count -= n;
+        wake((u64)p, 1 << 30);
+        return (i64)n;
+    }
+    default:
+        return -EBADF;
+    }
+}
+
+i64 do_write(int fd, const u8 *buffer, u64 length)
+{
+    if (fd < 0 || fd >= MAX_FDS) return -EBADF;
+    switch (fds[fd].kind) {
+    case FD_CONSOLE_OUT:
+        serial_write(buffer, length);
+        return (i64)length;
+    case FD_PIPE_WRITE: {
+        struct pipe *p = fds[fd].pipe;
+        u64 done = 0;
+        while (done < length) {
+            if (p->readers == 0) return done ? (i64)done : -EPIPE;
+            if (p->count == PIPE_SIZE) {
+                if (fds[fd].flags & O_NONBLOCK) return done ? (i64)done : -EAGAIN;
+                block((u64)p, FOREVER);
+                continue;
+            }
+            p->bytes[(p->start + p->count) % PIPE_SIZE] = buffer[done++];
+            p->count++;
+        }
+        wake((u64)p, 1 << 30);
+        return (i64)done;
+    }
+    default:
+        return -EBADF;
+    }
+}
+
+/* NOTE: struct stat for x86_64 (asm/stat.h): st_mode at byte 24, st_blksize at 56; S_IFCHR, S_IFIFO. */
+i64 do_fstat(int fd, void *stat)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_NONE) return -EBADF;
+    memset(stat, 0, 144);
+    u32 mode = (fds[fd].kind == FD_CONSOLE_IN || fds[fd].kind == FD_CONSOLE_OUT) ? 0020620 : 0010600;
+    *(u32 *)((u8 *)stat + 24) = mode;
+    *(u64 *)((u8 *)stat + 56) = 4096;
+    return 0;
+}
+
+/* --- signals ------------------------------------------------------------------------------ */
+
+i64 do_rt_sigaction(int signal, const void *action, void *old, u64 size)
+{
+    if (signal < 1 || signal > 64 || size != 8) return -EINVAL;
+    if (old) *(struct kernel_sigaction *)old = actions[signal];
+    if (action) actions[signal] = *(const struct kernel_sigaction *)action;
+    return 0;
+}
+
+i64 do_sigaltstack(const u64 *stack, u64 *old)
+{
+    if (old) { old[0] = altstack_base; old[1] = altstack_base ? 0 : 2; old[2] = altstack_size; }
+    if (stack) {
+        int flags = (int)stack[1];
+        if (flags & 2) { altstack_base = 0; altstack_size = 0; } /* SS_DISABLE */
+        else { altstack_base = stack[0]; altstack_size = stack[2]; }
+    }
+    return 0;
+}
+
+/* NOTE: the x86_64 signal frame, arch/x86/include/uapi/asm/sigcontext.h and
+ * arch/x86/include/asm/sigframe.h: the restorer's address, then the ucontext (flags, link,
+ * stack_t, sigcontext, mask), then the siginfo; the FPU state (FXSAVE format) is pointed to. */
+struct sigcontext {
+    u64 r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    u16 cs, gs, fs, ss;
+    u64 err, trapno, oldmask, cr2, fpstate;
+    u64 reserved[8];
+};
+struct ucontext {
+    u64 flags, link;
+    u64 stack_base;
+    u64 stack_flags;
+    u64 stack_size;
+    struct sigcontext mcontext;
+    u64 mask;
+};
+struct siginfo {
+    int signo, error, code, pad;
+    u64 address;
+    u8 rest[104];
+};
+struct sigframe {
+    u64 restorer;
+    struct ucontext uc;
+    struct siginfo info;
+};
+
+int deliver_fault(struct frame *frame, int signal, u64 address)
+{
+    struct kernel_sigaction *action = &actions[signal];
+    if (action->handler <= 1 || !(action->flags & SA_RESTORER)) return 0; /* SIG_DFL, SIG_IGN */
+    u64 sp = frame->rsp - 128;  /* past the red zone */
+    if ((action->flags & SA_ONSTACK) && altstack_base && !(sp >= altstack_base && sp < altstack_base + altstack_size)) {
+        sp = altstack_base + altstack_size;
+    }
+    sp = (sp - 512) & ~63UL;
+    u64 fpstate = sp;
+    __asm__ volatile("fxsave64 (%0)" : : "r"(fpstate) : "memory");
+    memset((u8 *)fpstate + 464, 0, 48);  /* no extended state described (sw_reserved) */
+    sp -= sizeof(struct sigframe);
+    sp = (sp & ~15UL) - 8;                /* as after a call: (sp + 8) is 16-byte aligned */
+    struct sigframe *f = (struct sigframe *)sp;
+    memset(f, 0, sizeof(*f));
+    f->restorer = action->restorer;
+    f->uc.stack_base = altstack_base;
+    f->uc.stack_size = altstack_size;
+    struct sigcontext *c = &f->uc.mcontext;
+    c->r8 = frame->r8; c->r9 = frame->r9; c->r10 = frame->r10; c->r11 = frame->r11;
+    c->r12 = frame->r12; c->r13 = frame->r13; c->r14 = frame->r14; c->r15 = frame->r15;
+    c->rdi = frame->rdi; c->rsi = frame->rsi; c->rbp = frame->rbp; c->rbx = frame->rbx;
+    c->rdx = frame->rdx; c->rax = frame->rax; c->rcx = frame->rcx; c->rsp = frame->rsp;
+    c->rip = frame->rip; c->eflags = frame->rflags; c->cs = (u16)frame->cs; c->ss = (u16)frame->ss;
+    c->err = frame->error; c->trapno = frame->vector; c->cr2 = address; c->fpstate = fpstate;
+    f->info.signo = signal;
+    f->info.code = signal == 11 ? ((frame->error & 1) ? 2 : 1) : 1; /* SEGV_ACCERR / SEGV_MAPERR */
+    f->info.address = address;
+    frame->rsp = sp;
+    frame->rip = action->handler;
+    frame->rdi = (u64)signal;
+    frame->rsi = (u64)&f->info;
+    frame->rdx = (u64)&f->uc;
+    frame->rax = 0;
+    frame->rflags &= ~0x400UL;            /* DF clear, as the ABI requires */
+    return 1;
+}
+
+i64 do_rt_sigreturn(struct frame *frame)
+{
+    struct ucontext *uc = (struct ucontext *)frame->rsp;
+    struct sigcontext *c = &uc->mcontext;
+    frame->r8 = c->r8; frame->r9 = c->r9; frame->r10 = c->r10; frame->r11 = c->r11;
+    frame->r12 = c->r12; frame->r13 = c->r13; frame->r14 = c->r14; frame->r15 = c->r15;
+    frame->rdi = c->rdi; frame->rsi = c->rsi; frame->rbp = c->rbp; frame->rbx = c->rbx;
+    frame->rdx = c->rdx; frame->rax = c->rax; frame->rcx = c->rcx; frame->rsp = c->rsp;
+    frame->rip = c->rip;
+    frame->rflags = (c->eflags & 0xDD5) | 0x202;  /* user-settable flags only; IF on */
+    frame->cs = USER_CODE;
+    frame->ss = USER_DATA;
+    if (c->fpstate) __asm__ volatile("fxrstor64 (%0)" : : "r"(c->fpstate) : "memory");
+    return (i64)frame->rax;
+}
+
+/* --- the start ---------------------------------------------------------------------------- */
+
+/* Splits the command line at spaces: "name=value" words before "--" are the environment,
+ * words after it the arguments; "%20" stands for a space and "%25" for a percent sign. */
+#define MAX_WORDS 128
+static char command_buffer[4096];
+
+static void decode(char *word)
+{
+    char *out = word;
+    for (char *in = word; *in; in++) {
+        if (in[0] == '%' && in[1] == '2' && (in[2] == '0' || in[2] == '5')) {
+            *out++ = in[2] == '0' ? ' ' : '%';
+            in += 2;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = 0;
+}
+
+static u64 push_bytes(u64 sp, const void *bytes, u64 length)
+{
+    sp -= length;
+    memcpy((void *)sp, bytes, length);
+    return sp;
+}
+
+void process_start(const char *command_line)
+{
+    char *arguments[MAX_WORDS], *environment[MAX_WORDS];
+    int argument_count = 0, environment_count = 0, after_dashes = 0;
+    arguments[argument_count++] = (char *)program_name;
+    u64 length = command_line ? strlen(command_line) : 0;
+    if (length >= sizeof(command_buffer)) length = sizeof(command_buffer) - 1;
+    memcpy(command_buffer, command_line ? command_line : "", length);
+    command_buffer[length] = 0;
+    char *p = command_buffer;
+    while (*p) {
+        while (*p == ' ') *p++ = 0;
+        if (!*p) break;
+        char *word = p;
+        while (*p && *p != ' ') p++;
+        if (*p) *p++ = 0;
+        decode(word);
+        if (!after_dashes && word[0] == '-' && word[1] == '-' && !word[2]) { after_dashes = 1; continue; }
+        if (after_dashes) { if (argument_count < MAX_WORDS - 1) arguments[argument_count++] = word; continue; }
+        if (word[0] == 'u' && word[1] == 'k' && word[2] == '.') continue; /* the shim's own options */
+        if (environment_count < MAX_WORDS - 1) environment[environment_count++] = word;
+    }
+
+    for (int fd = 0; fd < 3; fd++) fds[fd].kind = fd == 0 ? FD_CONSOLE_IN : FD_CONSOLE_OUT;
+
+    struct thread *main_thread = thread_new();
+    current = main_thread;
+    set_kernel_stack(main_thread->kernel_top);
+
+    /* The image: every PT_LOAD copied to its own address; the break starts after the last. */
+    const u8 *image = PHYS_TO_VIRT(payload_start);
+    const struct elf_header *header = (const struct elf_header *)image;
+    if (header->ident[0] != 0x7F || header->ident[1] != 'E' || header->type != 2 || header->machine != 62) {
+        log_text("[shim] the program is not a static x86-64 ELF executable (ET_EXEC)\n");
+        halt_vm(126);
+    }
+    const struct elf_segment *segments = (const struct elf_segment *)(image + header->phoff);
+    u64 low = ~0UL, high = 0, phdr = 0;
+    for (int i = 0; i < header->phnum; i++) {
+        const struct elf_segment *s = &segments[i];
+        if (s->type == PT_PHDR) phdr = s->vaddr;
+        if (s->type != PT_LOAD) continue;
+        if (s->vaddr < low) low = s->vaddr;
+        if (s->vaddr + s->memsz > high) high = s->vaddr + s->memsz;
+        if (s->offset == 0 && !phdr) phdr = s->vaddr + header->phoff;
+    }
+    set_image_region(low & PAGE_MASK, (high + PAGE_SIZE - 1) & PAGE_MASK);
+    for (int i = 0; i < header->phnum; i++) {
+        const struct elf_segment *s = &segments[i];
+        if (s->type != PT_LOAD) continue;
+        for (u64 va = s->vaddr & PAGE_MASK; va < s->vaddr + s->memsz; va += PAGE_SIZE) map_user_page(va);
+        memcpy((void *)s->vaddr, image + s->offset, s->filesz);
+    }
+    set_brk_start(high);
+
+    /* The start stack (System V ABI, x86-64 supplement 3.4.1). */
+    set_stack_region(STACK_TOP - STACK_SIZE, STACK_TOP);
+    u64 sp = STACK_TOP;
+    u64 argv[MAX_WORDS], envp[MAX_WORDS];
+    for (int i = 0; i < argument_count; i++) argv[i] = sp = push_bytes(sp, arguments[i], strlen(arguments[i]) + 1);
+    for (int i = 0; i < environment_count; i++) envp[i] = sp = push_bytes(sp, environment[i], strlen(environment[i]) + 1);
+    u64 platform = sp = push_bytes(sp, "x86_64", 7);
+    u8 random_bytes[16];
+    random_fill(random_bytes, 16);
+    sp &= ~15UL;
+    u64 random = sp = push_bytes(sp, random_bytes, 16);
+    u32 a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    /* NOTE: auxiliary vector types from linux/auxvec.h. */
+    u64 auxv[] = {
+        3, phdr, 4, sizeof(struct elf_segment), 5, header->phnum, 6, PAGE_SIZE, 7, 0, 8, 0,
+        9, header->entry, 11, 0, 12, 0, 13, 0, 14, 0, 16, d, 17, 100, 15, platform, 23, 0,
+        25, random, 26, 0, 31, argv[0], 0, 0,
+    };
+    u64 words = 1 + (u64)argument_count + 1 + (u64)environment_count + 1 + sizeof(auxv) / 8;
+    sp &= ~15UL;
+    if (words & 1) sp -= 8;
+    sp = push_bytes(sp, auxv, sizeof(auxv));
+    sp -= 8; *(u64 *)sp = 0;
+    for (int i = environment_count - 1; i >= 0; i--) { sp -= 8; *(u64 *)sp = envp[i]; }
+    sp -= 8; *(u64 *)sp = 0;
+    for (int i = argument_count - 1; i >= 0; i--) { sp -= 8; *(u64 *)sp = argv[i]; }
+    sp -= 8; *(u64 *)sp = (u64)argument_count;
+
+    fpu_save(main_thread->fpu);
+    struct frame *frame = (struct frame *)(main_thread->kernel_top - sizeof(struct frame));
+    memset(frame, 0, sizeof(*frame));
+    frame->rip = header->entry;
+    frame->cs = USER_CODE;
+    frame->ss = USER_DATA;
+    frame->rsp = sp;
+    frame->rflags = 0x202;
+    enter_frame(frame);
+}

@@ -1,0 +1,158 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using Xunit;
+using Xunit.Abstractions;
+
+// samples/Hello published for the microvm platform, as a user would:
+// `dotnet publish samples/Hello -c Release -r linux-x64 -p:PublishAot=true -p:UnikraftPlatform=microvm`,
+// then booted in QEMU with no Linux inside.
+public sealed class MicroVmHelloPublishAotTests : IClassFixture<MicroVmHelloPublishAotTests.VmPublish>
+{
+    private readonly VmPublish publish;
+    private readonly ITestOutputHelper output;
+
+    public MicroVmHelloPublishAotTests(VmPublish publish, ITestOutputHelper output)
+    {
+        this.publish = publish;
+        this.output = output;
+    }
+
+    // The image is a PVH kernel: an ELF file whose note tells QEMU where to enter it in 32-bit mode.
+    [Fact]
+    public void Hello_PublishMicroVm_WritesAPvhImageBesideTheBinary()
+    {
+        publish.EnsureSucceeded();
+        string image = Path.Combine(publish.PublishPath, "Hello.vm");
+        Assert.True(File.Exists(image), "no Hello.vm in " + publish.PublishPath);
+        byte[] bytes = File.ReadAllBytes(image);
+        Assert.Equal(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }, bytes[0..4]);
+        // NOTE: an ELF note: name size 4, descriptor size 4, type 18 (XEN_ELFNOTE_PHYS32_ENTRY), "Xen\0".
+        byte[] note = [4, 0, 0, 0, 4, 0, 0, 0, 18, 0, 0, 0, (byte)'X', (byte)'e', (byte)'n', 0];
+        Assert.True(bytes.AsSpan().IndexOf(note) > 0, "Hello.vm has no PVH entry note");
+
+        string manifest = File.ReadAllText(publish.OutputFile("Hello.kernel.txt"));
+        Assert.Contains("(platform microvm)", manifest, StringComparison.Ordinal);
+        Assert.Contains("    futex: ", manifest, StringComparison.Ordinal);
+        Assert.Contains("    clock_gettime: ", manifest, StringComparison.Ordinal);
+
+        long program = new FileInfo(Path.Combine(publish.PublishPath, "Hello")).Length;
+        output.WriteLine("Hello.vm: " + bytes.Length + " bytes; the unstripped static binary beside it: " + program + " bytes.");
+    }
+
+    [QemuFact]
+    public void Hello_BootsInMicroVm_PrintsGreeting_AndExitsWithZero()
+    {
+        CommandResult run = MicroVm.Boot(publish, []);
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.StartsWith("Unikraft.Gen kernel (microvm) for Hello", run.StandardOutput, StringComparison.Ordinal);
+        Assert.EndsWith("\nHello, world!\n", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("", run.StandardError);
+        output.WriteLine("QEMU start to exit: " + run.Elapsed.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + " s.");
+    }
+
+    // With UNIKRAFT_TRACE=1 the runner asks the shim for its trace: every system call the
+    // runtime made, and what the shim answered.
+    [QemuFact]
+    public void Hello_TracedBoot_ShowsTheRuntimesSyscallsServedByTheShim()
+    {
+        CommandResult run = MicroVm.Boot(publish, [], new Dictionary<string, string> { ["UNIKRAFT_TRACE"] = "1" });
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("[shim] arch_prctl = 0", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] clone = ", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] rt_sigaction = 0", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] memory in use at exit, KiB: ", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] mmap = ", run.StandardError, StringComparison.Ordinal);
+    }
+
+    public sealed class VmPublish : SampleBuild
+    {
+        public VmPublish()
+            : base("Hello", "microvm", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-p:UnikraftPlatform=microvm", "-o", "{publish}")
+        {
+        }
+    }
+}
+
+// A test program (Programs/VmProbe) that asks of the VM what programs ask of Linux: arguments
+// and environment, a file of its initrd, a thread-pool task, a timer, the GC, a null dereference caught as
+// an exception, and an exit status of its own.
+public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePublishAotTests.VmPublish>
+{
+    private readonly VmPublish publish;
+
+    public MicroVmProbePublishAotTests(VmPublish publish)
+    {
+        this.publish = publish;
+    }
+
+    [QemuFact]
+    public void Probe_BootsInMicroVm_WithArgumentsEnvironmentInitrdThreadPoolTimersGcAndNullReference()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["one", "two words", "100%"],
+            new Dictionary<string, string> { ["UNIKRAFT_VM_ENV"] = "GREETING=bonjour" });
+
+        Assert.True(run.ExitCode == 42, run.Describe());
+        Assert.Equal(
+            "args: one|two words|100%\n" +
+            "GREETING=bonjour\n" +
+            "Hello from the initrd, inside the VM.\n" +
+            "from the thread pool\n" +
+            "Task.Delay(100) waited at least 100 ms: True\n" +
+            "collections: True\n" +
+            "caught NullReferenceException\n",
+            run.StandardOutput);
+    }
+
+    // As on hosted: the exception is reported on the console and the status is 128 + SIGABRT, which
+    // QEMU's own exit code could not carry (isa-debug-exit keeps seven bits).
+    [QemuFact]
+    public void Probe_UnhandledException_IsReported_AndExitsWith134()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["throw"]);
+
+        Assert.True(run.ExitCode == 134, run.Describe());
+        Assert.StartsWith("Unhandled exception. System.InvalidOperationException: nothing caught this, inside the VM", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    public sealed class VmPublish : SampleBuild
+    {
+        public VmPublish()
+            : base("tests/Unikraft.Gen.EndToEnd.Tests/Programs/VmProbe", "microvm", "publish", "-c", "Release", "-r", "linux-x64", "-o", "{publish}")
+        {
+        }
+    }
+}
+
+// A VM has no host folder to share: a hostfs mount on microvm is a build error naming the mount.
+public sealed class MicroVmHostFsTests : IClassFixture<MicroVmHostFsTests.VmBuild>
+{
+    private readonly VmBuild build;
+
+    public MicroVmHostFsTests(VmBuild build)
+    {
+        this.build = build;
+    }
+
+    [Fact]
+    public void Files_BuiltForMicroVm_HostFsMountIsABuildErrorNamingTheMount()
+    {
+        CommandResult result = build.Result!;
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("<UnikraftMount Include=\"/data\" Type=\"hostfs\">: the microvm platform has no host folders to mount", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    public sealed class VmBuild : SampleBuild
+    {
+        public VmBuild()
+            : base("Files", "microvm-build", "build", "-p:UnikraftPlatform=microvm")
+        {
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+if (args.Length == 1 && args[0] == "throw")
+{
+    throw new InvalidOperationException("nothing caught this, inside the VM");
+}
+
+Console.WriteLine("args: " + string.Join("|", args));
+Console.WriteLine("GREETING=" + Environment.GetEnvironmentVariable("GREETING"));
+Console.WriteLine(File.ReadAllText("/etc/motd").TrimEnd());
+
+// The thread pool's worker threads are the runtime's own (clone in the shim).
+await Task.Run(() => Console.WriteLine("from the thread pool"));
+
+var clock = Stopwatch.StartNew();
+await Task.Delay(100);
+Console.WriteLine("Task.Delay(100) waited at least 100 ms: " + (clock.ElapsedMilliseconds >= 100));
+
+var kept = new List<byte[]>();
+for (int index = 0; index < 20_000; index++)
+{
+    kept.Add(new byte[256]);
+    if (kept.Count > 1_000)
+    {
+        kept.Clear();
+    }
+}
+GC.Collect();
+Console.WriteLine("collections: " + (GC.CollectionCount(0) > 0));
+
+try
+{
+    Console.WriteLine(Probe.Nothing(args)!.Length);
+}
+catch (NullReferenceException)
+{
+    Console.WriteLine("caught NullReferenceException");
+}
+
+return 42;
+
+static class Probe
+{
+    // Not inlined, so the null reaches the dereference at run time: a page fault in the VM.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static string? Nothing(string[] args) => args.Length > 99 ? "never" : null;
+}
