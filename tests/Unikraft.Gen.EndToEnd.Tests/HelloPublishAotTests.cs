@@ -32,10 +32,32 @@ public sealed class HelloPublishAotTests : IClassFixture<HelloPublishAotTests.Ao
             publish.Result!.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s.");
     }
 
+    // Hello uses no runtime feature: the manifest switches each off with its reason, the NativeAOT
+    // compiler gets the switches, and the image carries neither ICU nor System.Console (the
+    // kernel's console writes through one native call).
+    [Fact]
+    public void Hello_PublishAot_RuntimeFeaturesOff_GlobalizationAndStackTraces()
+    {
+        string[] manifest = File.ReadAllLines(publish.OutputFile("Hello.kernel.txt"));
+        Assert.Contains("  globalization  off  InvariantGlobalization=true  (System.Globalization.Invariant)", manifest);
+        Assert.Contains("  resource-messages  off  UseSystemResourceKeys=true  (System.Resources.UseSystemResourceKeys)", manifest);
+        Assert.Contains("  stack-traces  off  StackTraceSupport=false  (System.Diagnostics.StackTrace.IsSupported)", manifest);
+        Assert.Contains("  debugger  off  DebuggerSupport=false  (System.Diagnostics.Debugger.IsSupported)", manifest);
+
+        string rsp = File.ReadAllText(publish.IntermediateFile("Hello.ilc.rsp"));
+        Assert.Contains("--feature:System.Globalization.Invariant=true", rsp, System.StringComparison.Ordinal);
+        Assert.Contains("--feature:System.Resources.UseSystemResourceKeys=true", rsp, System.StringComparison.Ordinal);
+        Assert.DoesNotContain("--stacktracedata", rsp, System.StringComparison.Ordinal);
+
+        string binary = Path.Combine(publish.PublishPath, "Hello");
+        Assert.False(RuntimeSpecializationPublishAotTests.Contains(binary, "libicuuc"), "Hello's image still loads ICU");
+        Assert.False(RuntimeSpecializationPublishAotTests.Contains(binary, "System.ConsolePal"), "Hello's image still carries System.Console");
+    }
+
     public sealed class AotPublish : SampleBuild
     {
         public AotPublish()
-            : base("Hello", "aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
+            : base("Hello", "aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-p:IlcGenerateMstatFile=true", "-o", "{publish}")
         {
         }
     }
