@@ -117,6 +117,7 @@ namespace Unikraft.Gen
 
                 string manifest = Manifest(image, pruner, plan, failed, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
                 context.AddSource("Unikraft.Manifest.g.cs", SourceText.From(manifest, Encoding.UTF8));
+                context.AddSource("Unikraft.Report.g.cs", SourceText.From(Report.Html(image, pruner, plan, implemented, reasonsBySyscall), Encoding.UTF8));
             }
 
             private static string HintName(string path) => "Kernel/" + path.Replace(".cs", ".g.cs");
@@ -162,7 +163,7 @@ namespace Unikraft.Gen
                 }
             }
 
-            private static string LibraryName(KernelImage image, string folder) =>
+            internal static string LibraryName(KernelImage image, string folder) =>
                 image.LibraryByFolder.TryGetValue(folder, out GraphLibrary? library) ? library.Name : folder;
 
             private static string FileHeader(KernelImage image, Pruner pruner, GraphFile file, int kept, int removed, List<int> stubs,
@@ -239,7 +240,7 @@ namespace Unikraft.Gen
                     + " (" + implemented.Count + " of " + (implemented.Count + stubbed.Count) + "; " + stubbed.Count + " stubbed)";
             }
 
-            private static IEnumerable<(string Kind, GraphSymbol Symbol)> Devices(KernelImage image, Pruner pruner)
+            internal static IEnumerable<(string Kind, GraphSymbol Symbol)> Devices(KernelImage image, Pruner pruner)
             {
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
                 {

@@ -1,6 +1,9 @@
 namespace Unikraft.Gen.EndToEnd.Tests;
 
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -52,6 +55,132 @@ public sealed class HelloPublishAotTests : IClassFixture<HelloPublishAotTests.Ao
         string binary = Path.Combine(publish.PublishPath, "Hello");
         Assert.False(RuntimeSpecializationPublishAotTests.Contains(binary, "libicuuc"), "Hello's image still loads ICU");
         Assert.False(RuntimeSpecializationPublishAotTests.Contains(binary, "System.ConsolePal"), "Hello's image still carries System.Console");
+    }
+
+    // The NativeAOT compiler's own list of what the image holds (the mstat file) against the
+    // manifest: no type of a kernel library the manifest leaves out is in the binary, each library
+    // it keeps has types there, and System.Console is not there at all.
+    [Fact]
+    public void Hello_PublishAot_Mstat_HoldsNoTypeOfALibraryTheManifestLeavesOut()
+    {
+        KernelManifest manifest = KernelManifest.Load(publish.OutputFile("Hello.kernel.txt"));
+        MstatFile mstat = MstatFile.Load(publish.IntermediateFile("Hello.mstat"));
+        IReadOnlySet<string> inImage = mstat.TypesOf("Hello");
+        Assert.Contains("Unikraft.Kernel.Kernel", inImage);
+
+        Dictionary<string, SortedSet<string>> typesByLibrary = KernelLibraryTypes();
+        Assert.True(typesByLibrary.Count >= 10, "Found only these kernel libraries: " + string.Join(", ", typesByLibrary.Keys));
+        // The app-facing API (kernel/Api) is not one of the kernel's libraries in the manifest: its
+        // types are there as far as the program calls them, which the pruning test covers.
+        typesByLibrary.Remove("api");
+        var leftOut = typesByLibrary.Keys.Where(library => !manifest.Libraries.Contains(library)).ToList();
+        Assert.Contains("hostfs", leftOut);
+        Assert.Contains("platform-sim", leftOut);
+        foreach ((string library, SortedSet<string> types) in typesByLibrary)
+        {
+            var present = types.Where(inImage.Contains).ToList();
+            if (manifest.Libraries.Contains(library))
+            {
+                Assert.True(present.Count > 0, "The manifest keeps library " + library + ", but none of its types (" + string.Join(", ", types) + ") is in the image");
+            }
+            else
+            {
+                Assert.True(present.Count == 0, "The manifest leaves library " + library + " out, but the image holds " + string.Join(", ", present));
+            }
+        }
+        Assert.DoesNotContain("System.Console", mstat.Assemblies);
+        output.WriteLine("Kernel libraries in the image: " + string.Join(", ", manifest.Libraries) + "; left out: " + string.Join(", ", leftOut));
+    }
+
+    // Each kernel library (a folder of kernel/ with a Library.cs naming it) and the full names of
+    // the types its files declare, nested types as Outer+Inner.
+    private static Dictionary<string, SortedSet<string>> KernelLibraryTypes()
+    {
+        var result = new Dictionary<string, SortedSet<string>>(System.StringComparer.Ordinal);
+        string kernel = Path.Combine(Repository.Root, "kernel");
+        foreach (string library in Directory.GetFiles(kernel, "Library.cs", SearchOption.AllDirectories))
+        {
+            Match name = Regex.Match(File.ReadAllText(library), "KernelLibrary\\(\"([^\"]+)\"");
+            Assert.True(name.Success, "No KernelLibrary attribute in " + library);
+            var types = new SortedSet<string>(System.StringComparer.Ordinal);
+            foreach (string file in Directory.GetFiles(Path.GetDirectoryName(library)!, "*.cs"))
+            {
+                foreach (string type in DeclaredTypes(File.ReadAllText(file)))
+                {
+                    types.Add("Unikraft.Kernel." + type);
+                }
+            }
+            result.Add(name.Groups[1].Value, types);
+        }
+        return result;
+    }
+
+    // The types a kernel file declares, by brace depth: a type declared inside another is nested.
+    private static IEnumerable<string> DeclaredTypes(string text)
+    {
+        var open = new Stack<(string Name, int Depth)>();
+        int depth = 0;
+        var declaration = new Regex("\\G(?:(?:public|internal|private|protected|static|sealed|abstract|readonly|ref|partial|unsafe|file)\\s+)*(?:class|struct|interface|enum|record(?:\\s+struct|\\s+class)?)\\s+(\\w+)");
+        string? pending = null;
+        for (int index = 0; index < text.Length; index++)
+        {
+            char c = text[index];
+            if (c == '/' && index + 1 < text.Length && text[index + 1] == '/')
+            {
+                index = text.IndexOf('\n', index);
+                if (index < 0)
+                {
+                    break;
+                }
+                continue;
+            }
+            if (c == '"')
+            {
+                index = text.IndexOf('"', index + 1);
+                if (index < 0)
+                {
+                    break;
+                }
+                continue;
+            }
+            if ((index == 0 || !char.IsLetterOrDigit(text[index - 1])) && declaration.Match(text, index) is { Success: true } match)
+            {
+                pending = match.Groups[1].Value;
+                index += match.Length - 1;
+                // A generic type's metadata name carries its arity: Pool<T> is Pool`1.
+                if (index + 1 < text.Length && text[index + 1] == '<')
+                {
+                    int close = text.IndexOf('>', index);
+                    pending += "`" + (text.Substring(index + 1, close - index).Count(ch => ch == ',') + 1);
+                }
+                continue;
+            }
+            if (c == ';' && pending is not null)
+            {
+                // A positional record with no body.
+                yield return open.Count > 0 ? open.Peek().Name + "+" + pending : pending;
+                pending = null;
+            }
+            if (c == '{')
+            {
+                depth++;
+                if (pending is not null)
+                {
+                    string full = open.Count > 0 ? open.Peek().Name + "+" + pending : pending;
+                    open.Push((full, depth));
+                    yield return full;
+                    pending = null;
+                }
+            }
+            else if (c == '}')
+            {
+                if (open.Count > 0 && open.Peek().Depth == depth)
+                {
+                    open.Pop();
+                }
+                depth--;
+            }
+        }
     }
 
     public sealed class AotPublish : SampleBuild
