@@ -76,9 +76,18 @@ public sealed class HelloPublishAotTests : IClassFixture<HelloPublishAotTests.Ao
         var leftOut = typesByLibrary.Keys.Where(library => !manifest.Libraries.Contains(library)).ToList();
         Assert.Contains("hostfs", leftOut);
         Assert.Contains("platform-sim", leftOut);
-        foreach ((string library, SortedSet<string> types) in typesByLibrary)
+        // A partial type declared in several libraries (Sys, which holds every library's syscalls)
+        // belongs to none of them alone: the check is on the types one library declares by itself.
+        var shared = typesByLibrary.Values.SelectMany(types => types).GroupBy(type => type).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        Assert.Contains("Unikraft.Kernel.Sys", shared);
+        foreach ((string library, SortedSet<string> declared) in typesByLibrary)
         {
+            var types = declared.Where(type => !shared.Contains(type)).ToList();
             var present = types.Where(inImage.Contains).ToList();
+            if (types.Count == 0)
+            {
+                continue;
+            }
             if (manifest.Libraries.Contains(library))
             {
                 Assert.True(present.Count > 0, "The manifest keeps library " + library + ", but none of its types (" + string.Join(", ", types) + ") is in the image");
