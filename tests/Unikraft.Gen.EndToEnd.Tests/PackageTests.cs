@@ -62,6 +62,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             "build/Unikraft.Gen.targets",
             "build/CpioWriter.cs",
             "build/ReferenceScanner.cs",
+            "build/KernelReportWriter.cs",
             "README.md",
             "icon.png",
         ];
