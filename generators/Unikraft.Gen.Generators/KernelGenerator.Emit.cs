@@ -117,6 +117,7 @@ namespace Unikraft.Gen
 
                 string manifest = Manifest(image, pruner, plan, failed, implemented, stubbed, reasonsBySyscall, filesEmitted, filesTotal, keptTotal, removedTotal);
                 context.AddSource("Unikraft.Manifest.g.cs", SourceText.From(manifest, Encoding.UTF8));
+                context.AddSource("Unikraft.Report.g.cs", SourceText.From(Report.Html(image, pruner, plan, implemented, reasonsBySyscall), Encoding.UTF8));
             }
 
             private static string HintName(string path) => "Kernel/" + path.Replace(".cs", ".g.cs");
@@ -162,7 +163,7 @@ namespace Unikraft.Gen
                 }
             }
 
-            private static string LibraryName(KernelImage image, string folder) =>
+            internal static string LibraryName(KernelImage image, string folder) =>
                 image.LibraryByFolder.TryGetValue(folder, out GraphLibrary? library) ? library.Name : folder;
 
             private static string FileHeader(KernelImage image, Pruner pruner, GraphFile file, int kept, int removed, List<int> stubs,
@@ -239,7 +240,7 @@ namespace Unikraft.Gen
                     + " (" + implemented.Count + " of " + (implemented.Count + stubbed.Count) + "; " + stubbed.Count + " stubbed)";
             }
 
-            private static IEnumerable<(string Kind, GraphSymbol Symbol)> Devices(KernelImage image, Pruner pruner)
+            internal static IEnumerable<(string Kind, GraphSymbol Symbol)> Devices(KernelImage image, Pruner pruner)
             {
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
                 {
@@ -355,7 +356,7 @@ namespace Unikraft.Gen
                 writer.Line("status = kernel." + (entry.IsAsync ? "RunAsync" : "Run") + "(arguments, " + MainLambda(entry, callMain, asTask: false) + ");");
 
                 writer.Close();
-                EndBoot(writer);
+                EndBoot(writer, "kernel.ReportUnhandled(exception);");
                 return writer.ToString();
             }
 
@@ -374,11 +375,13 @@ namespace Unikraft.Gen
 
             // Closes the try around Main: an exception nothing caught is reported as the runtime
             // reports it and ends the process with 128 + SIGABRT; otherwise Main's status.
-            private static void EndBoot(SourceWriter writer)
+            // The hosted kernel reports it on its log; the simulation, which has the console of
+            // the process for its own output, on that.
+            private static void EndBoot(SourceWriter writer, string report)
             {
                 writer.Open("catch (global::System.Exception exception)");
                 writer.Line("// As the runtime does for an exception nothing caught: report it and abort (128 + SIGABRT).");
-                writer.Line("global::System.Console.Error.WriteLine(\"Unhandled exception. \" + exception);");
+                writer.Line(report);
                 writer.Line("status = 134;");
                 writer.Close();
                 writer.Line();
@@ -425,7 +428,7 @@ namespace Unikraft.Gen
                 writer.Line("    static kernel => { " + mountBody + " },");
                 writer.Line("    " + (plan.Config.Banner ? Literal(banner) : "null") + ");");
                 writer.Close();
-                EndBoot(writer);
+                EndBoot(writer, "global::System.Console.Error.WriteLine(\"Unhandled exception. \" + exception);");
             }
 
             // The hosted boot of a program confines it; sim runs in the host's test process.
@@ -604,6 +607,51 @@ namespace Unikraft.Gen
             internal static string Signature(Interception interception) =>
                 interception.Name + interception.TypeParameters + "(" + string.Join(",", interception.Parameters.Select(p => p.Modifier + p.Type)) + ")->" + interception.Target;
 
+            // The manifest's "Runtime features" section. Each feature's first line is also what
+            // UnikraftSpecializeRuntime (Unikraft.Gen.targets) reads: "  <name>  off  <Property>=<value>"
+            // is a switch to set; "kept", "set in the project" and "not specialized" leave it alone.
+            internal static List<string> RuntimeSection(RuntimeFeatures runtime)
+            {
+                var lines = new List<string> { "Runtime features (NativeAOT feature switches; a switch the project sets wins, UnikraftSpecialize=false keeps .NET's defaults)" };
+                foreach (RuntimeFeature feature in runtime.Features)
+                {
+                    RuntimeSwitch which = Runtime.Switches.First(s => s.Name == feature.Name);
+                    switch (feature.Choice)
+                    {
+                        case RuntimeChoice.Off:
+                            lines.Add("  " + feature.Name + "  off  " + which.Property + "=" + which.OffValue + "  (" + which.AppContextSwitch + ")");
+                            lines.Add("      nothing in the program uses it; removed: " + which.Removes);
+                            break;
+                        case RuntimeChoice.Kept:
+                            lines.Add("  " + feature.Name + "  kept");
+                            foreach (Reason reason in feature.Reasons.Take(8))
+                            {
+                                lines.Add("      " + Where(reason) + "  " + reason.Text);
+                            }
+
+                            if (feature.Reasons.Count > 8)
+                            {
+                                lines.Add("      and " + (feature.Reasons.Count - 8) + " more");
+                            }
+
+                            break;
+                        case RuntimeChoice.SetInProject:
+                            lines.Add("  " + feature.Name + "  set in the project  " + which.Property + "=" + feature.ProjectValue);
+                            if (feature.Reasons.Count > 0)
+                            {
+                                lines.Add("      used at " + Where(feature.Reasons[0]) + "  " + feature.Reasons[0].Text);
+                            }
+
+                            break;
+                        default:
+                            lines.Add("  " + feature.Name + "  not specialized (UnikraftSpecialize=false)");
+                            break;
+                    }
+                }
+
+                return lines;
+            }
+
             private static string Manifest(KernelImage image, Pruner pruner, KernelPlan plan, bool failed, SortedSet<int> implemented, SortedSet<int> stubbed,
                 Dictionary<int, EquatableArray<Reason>> reasonsBySyscall, int filesEmitted, int filesTotal, int keptMembers, int removedMembers)
             {
@@ -733,6 +781,12 @@ namespace Unikraft.Gen
                     {
                         lines.Add("    " + served);
                     }
+                }
+
+                if (plan.Runtime is { PublishAot: true } runtime)
+                {
+                    lines.Add("");
+                    lines.AddRange(RuntimeSection(runtime));
                 }
 
                 lines.Add("");

@@ -33,7 +33,8 @@ namespace Unikraft.Gen
                     Get("MSBuildProjectDirectory"),
                     Get("UnikraftMounts"),
                     string.Equals(Get("UnikraftNativeLayer"), "true", StringComparison.OrdinalIgnoreCase),
-                    !string.Equals(Get("UnikraftConfinement"), "false", StringComparison.OrdinalIgnoreCase));
+                    !string.Equals(Get("UnikraftConfinement"), "false", StringComparison.OrdinalIgnoreCase),
+                    !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase));
             }
         }
 

@@ -34,7 +34,20 @@ namespace Unikraft.Gen
                     return new KernelReach(plan, reached, failed, null, exception.Message);
                 }
 
-                var pruner = new Pruner(image, reached.Features.Select(f => f.Name).ToList());
+                // UnikraftSpecialize=false: the whole kernel, every feature and (below) every
+                // syscall, as a measure of what specialization saves.
+                bool whole = !reached.Config.Specialize && reached.Entry is not null;
+                List<string> features = whole
+                    ? image.Graph.Symbols.SelectMany(s => s.Features).Distinct(StringComparer.Ordinal).OrderBy(f => f, StringComparer.Ordinal).ToList()
+                    : reached.Features.Select(f => f.Name).ToList();
+                var pruner = new Pruner(image, features);
+                if (whole)
+                {
+                    foreach (KeyValuePair<int, int> syscall in image.SyscallSymbols)
+                    {
+                        pruner.AddRoot(syscall.Value, "UnikraftSpecialize=false: the whole kernel");
+                    }
+                }
                 // The app-facing API: the members the program (or a library it references) calls,
                 // and every member of a type its source names. A library's redirected calls go
                 // through its bridge to the kernel of the program that references it, not to its own.
@@ -137,6 +150,7 @@ namespace Unikraft.Gen
                 if (!sim)
                 {
                     pruner.AddRoot(plan.Entry?.IsAsync == true ? boot.KernelRunAsync : boot.KernelRun, "boot: runs the program's Main and exits with its status" + main);
+                    pruner.AddRoot(boot.ReportUnhandled, "boot: reports an exception the program did not catch");
                 }
 
                 if (plan.Config.Banner && hasEntry && !sim)

@@ -66,6 +66,17 @@ namespace Unikraft.Gen
                 .Select(Plan.Make)
                 .WithTrackingName(TrackingNames.Plan);
 
+            // 3b. The runtime's feature switches in a NativeAOT publish: each feature the program
+            // does not use is switched off (Runtime says how, and how the choice reaches MSBuild).
+            IncrementalValueProvider<RuntimeFeatures> runtime = context.CompilationProvider
+                .Combine(context.AnalyzerConfigOptionsProvider.Select(Runtime.ReadConfig))
+                .Select(Runtime.Decide)
+                .WithTrackingName(TrackingNames.Runtime);
+            plan = plan
+                .Combine(runtime)
+                .Select(static (pair, _) => pair.Right.PublishAot ? pair.Left with { Runtime = pair.Right } : pair.Left)
+                .WithTrackingName(TrackingNames.PlanWithRuntime);
+
             // 4. What the plan's roots reach in the kernel, member by member.
             IncrementalValueProvider<KernelReach> reach = plan
                 .Select(Reach.Make)

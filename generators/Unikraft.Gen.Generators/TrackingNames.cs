@@ -12,5 +12,7 @@ namespace Unikraft.Gen
         public const string Plan = nameof(Plan);
         public const string AssemblyName = nameof(AssemblyName);
         public const string Reach = nameof(Reach);
+        public const string Runtime = nameof(Runtime);
+        public const string PlanWithRuntime = nameof(PlanWithRuntime);
     }
 }

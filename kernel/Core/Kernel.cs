@@ -103,6 +103,14 @@ internal sealed class Kernel
         Log.Write(text);
     }
 
+    // An exception the program did not catch, reported as the runtime reports one, on the kernel's
+    // log (stderr on hosted) rather than through System.Console: a program that never names the
+    // console class then carries none of it in its NativeAOT image.
+    public void ReportUnhandled(Exception exception)
+    {
+        Log.Write("Unhandled exception. " + exception);
+    }
+
     // Every syscall returns through here so that the trace sees each result.
     public long Return(int number, long value)
     {

@@ -112,6 +112,51 @@ public sealed class FilesTests : IClassFixture<FilesTests.DebugBuild>
         return found[0];
     }
 
+    // The kernel report beside the build output, rendered by headless Chromium: the library graph
+    // (inline SVG, one box per library the manifest keeps) and the tables are on the page, and the
+    // screenshot is kept as an artefact of the test run (bin/.../artefacts/Files.kernel.png).
+    [ChromiumFact]
+    public void Files_Build_WritesAKernelReport_ThatChromiumRenders()
+    {
+        Assert.True(Chromium.Path is not null, "CI=true, and chromium is not installed: apt-get install chromium (.ci/run does)");
+        string report = build.OutputFile("Files.kernel.html");
+        KernelManifest manifest = KernelManifest.Load(build.OutputFile("Files.kernel.txt"));
+        Assert.Contains("kernel report: " + report, build.Result!.StandardOutput, StringComparison.Ordinal);
+
+        string dom = Chromium.DumpDom(report);
+        Assert.Contains("<svg id=\"library-graph\"", dom, StringComparison.Ordinal);
+        var boxes = System.Text.RegularExpressions.Regex.Matches(dom, "<g class=\"library\">.*?<text[^>]*>([^<]+)</text>")
+            .Select(match => match.Groups[1].Value).Where(label => label != "program").ToList();
+        Assert.Equal(manifest.Libraries.OrderBy(n => n, StringComparer.Ordinal), boxes.OrderBy(n => n, StringComparer.Ordinal));
+        foreach (string table in new[] { "libraries", "syscalls", "devices", "mounts" })
+        {
+            Assert.Contains("<table id=\"" + table + "\">", dom, StringComparison.Ordinal);
+        }
+        // Syscalls present and stubbed, as the manifest has them, with the call sites.
+        foreach (string syscall in manifest.ImplementedSyscalls)
+        {
+            Assert.Matches("<tr class=\"present\"><td>\\d+</td><td><code>" + syscall + "</code>", dom);
+        }
+        foreach (string syscall in manifest.StubbedSyscalls)
+        {
+            Assert.Matches("<tr class=\"stub\"><td>\\d+</td><td><code>" + syscall + "</code>", dom);
+        }
+        Assert.Contains("Program.cs:4 File.ReadAllText(string)", dom, StringComparison.Ordinal);
+        // Mounts with sizes: the initrd's archive as packed, the ramfs's limit.
+        Assert.Matches("<td><code>/</code></td><td>initrd, read-only</td><td>[\\d,]+ B \\(cpio archive in the program\\)</td>", dom);
+        Assert.Contains("<td><code>/tmp</code></td><td>ramfs</td><td>16 MiB limit</td>", dom, StringComparison.Ordinal);
+        Assert.Contains("id=\"runtime-features\"", dom, StringComparison.Ordinal);
+        Assert.Contains("<ul id=\"change-list\"", dom, StringComparison.Ordinal);
+
+        string artefacts = Path.Combine(AppContext.BaseDirectory, "artefacts");
+        Directory.CreateDirectory(artefacts);
+        string png = Path.Combine(artefacts, "Files.kernel.png");
+        Chromium.Screenshot(report, png);
+        byte[] header = File.ReadAllBytes(png)[..8];
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, header);
+        Assert.True(new FileInfo(png).Length > 20_000, "The screenshot is nearly empty: " + png);
+    }
+
     public sealed class DebugBuild : SampleBuild
     {
         public DebugBuild()

@@ -68,6 +68,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             "build/microvm/shim/syscalls.c",
             "build/microvm/shim/shim.h",
             "build/microvm/boot-microvm.sh",
+            "build/KernelReportWriter.cs",
             "README.md",
             "icon.png",
         ];

@@ -12,6 +12,7 @@ namespace Unikraft.Gen.Kernel
         private const string KernelRunId = "M:Unikraft.Kernel.Kernel.Run(System.String[],System.Func{System.String[],System.Int32})";
         private const string KernelRunAsyncId = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
         private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
+        private const string ReportUnhandledId = "M:Unikraft.Kernel.Kernel.ReportUnhandled(System.Exception)";
         private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel)";
         private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
         private const string MicroVmPlatformConstructorId = "M:Unikraft.Kernel.MicroVmPlatform.#ctor";
@@ -45,6 +46,7 @@ namespace Unikraft.Gen.Kernel
             KernelRun = Find(KernelRunId);
             KernelRunAsync = Find(KernelRunAsyncId);
             PrintBanner = Find(PrintBannerId);
+            ReportUnhandled = Find(ReportUnhandledId);
             ConfinementInstall = Find(ConfinementInstallId);
             HostedPlatformConstructor = Find(HostedPlatformConstructorId);
             MicroVmPlatformConstructor = Find(MicroVmPlatformConstructorId);
@@ -71,6 +73,8 @@ namespace Unikraft.Gen.Kernel
         public int KernelRunAsync { get; }
 
         public int PrintBanner { get; }
+
+        public int ReportUnhandled { get; }
 
         public int ConfinementInstall { get; }
 

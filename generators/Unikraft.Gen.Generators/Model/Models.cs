@@ -90,7 +90,10 @@ namespace Unikraft.Gen.Model
         bool NativeLayer,
         // The hosted boot installs the seccomp filter of HostedConfinement (UnikraftConfinement,
         // on unless set to false).
-        bool Confinement);
+        bool Confinement,
+        // UnikraftSpecialize=false: the whole kernel (every syscall, every feature), for measuring
+        // what specialization saves.
+        bool Specialize = true);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);
@@ -128,7 +131,40 @@ namespace Unikraft.Gen.Model
         EquatableArray<PlanError> Errors,
         // The app-facing API types the program's source names ("KernelConsole"): emitted whole, so
         // the program binds to any of their members while it is typed.
-        EquatableArray<string> ApiTypesNamed);
+        EquatableArray<string> ApiTypesNamed,
+        // The runtime's feature switches for a NativeAOT publish (Runtime says how they are decided).
+        RuntimeFeatures? Runtime = null);
+
+    // What the runtime-feature decision reads from MSBuild: whether this is a NativeAOT publish,
+    // whether specialization is on (UnikraftSpecialize), and the feature switches the project sets
+    // itself ("InvariantGlobalization=false"), which always win.
+    internal sealed record RuntimeConfig(bool PublishAot, bool Specialize, string ProjectDirectory, EquatableArray<string> ProjectSettings);
+
+    // How one runtime feature was decided.
+    internal enum RuntimeChoice
+    {
+        // Switched off: nothing in the program uses it.
+        Off,
+        // Kept: the reasons name what uses it.
+        Kept,
+        // The project sets the switch itself; its value stands.
+        SetInProject,
+        // UnikraftSpecialize=false: the runtime is left as .NET's NativeAOT defaults have it.
+        NotSpecialized,
+    }
+
+    // One runtime feature (Runtime.Switches names it), with the program's uses of it.
+    internal sealed record RuntimeFeature(string Name, RuntimeChoice Choice, string ProjectValue, EquatableArray<Reason> Reasons);
+
+    // The runtime features of a NativeAOT publish; none outside one.
+    internal sealed record RuntimeFeatures(bool PublishAot, EquatableArray<RuntimeFeature> Features)
+    {
+        public static readonly RuntimeFeatures NotPublishingAot = new RuntimeFeatures(false, EquatableArray<RuntimeFeature>.Empty);
+    }
+
+    // A runtime feature switch: the feature's name in the manifest, the MSBuild property and the
+    // AppContext switch that control it, the value that turns it off, and what turning it off removes.
+    internal sealed record RuntimeSwitch(string Name, string Property, string AppContextSwitch, string OffValue, string Removes);
 
     // Every call site and entry point the scan found, in tree order.
     internal sealed record ProgramScan(EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries, EquatableArray<string> ApiTypesNamed);

@@ -86,6 +86,16 @@ public abstract class SampleBuild : IDisposable
         return found[0];
     }
 
+    // A file of the sample's intermediate output (obj/<project>/...), such as the NativeAOT
+    // compiler's response file or its mstat.
+    public string IntermediateFile(string fileName)
+    {
+        EnsureSucceeded();
+        string[] found = Directory.GetFiles(Path.Combine(ArtifactsPath, "obj", Sample), fileName, SearchOption.AllDirectories);
+        Assert.True(found.Length == 1, "Expected one " + fileName + " under " + ArtifactsPath + "/obj, found " + found.Length + ": " + string.Join(", ", found));
+        return found[0];
+    }
+
     // `dotnet run --no-build` on this build: the program runs from the output just built, as a
     // user's `dotnet run` would after its build step.
     internal CommandResult RunWithDotnet(IReadOnlyDictionary<string, string>? environment = null)
