@@ -37,6 +37,7 @@ public sealed class SettingsCheckTests : IDisposable
     [InlineData("UnikraftBootBanner", "no")]
     [InlineData("UnikraftNativeLayer", "on")]
     [InlineData("UnikraftScanReferences", "1")]
+    [InlineData("UnikraftSpecialize", "flase")]
     public void SwitchThatIsNeitherTrueNorFalse_FailsEveryBuild_NamingTheSwitch(string name, string value)
     {
         CommandResult result = Run("PrepareForBuild", "-p:" + name + "=" + value);
