@@ -35,6 +35,13 @@ internal sealed class HostedPlatform : IPlatform
 
     public IEnumerable<KeyValuePair<string, string>> ReadEnvironment()
     {
+        return ProcessEnvironment();
+    }
+
+    // The process's environment variables as name-value pairs (the microvm platform reads the
+    // same: the shim puts the VM's command-line variables on the start stack).
+    internal static List<KeyValuePair<string, string>> ProcessEnvironment()
+    {
         IDictionary variables = System.Environment.GetEnvironmentVariables();
         List<KeyValuePair<string, string>> result = new List<KeyValuePair<string, string>>(variables.Count);
         foreach (DictionaryEntry entry in variables)

@@ -1,6 +1,5 @@
 namespace Unikraft.Kernel;
 
-using System.Collections;
 using System.Collections.Generic;
 using System.Text;
 
@@ -41,16 +40,7 @@ internal sealed class MicroVmPlatform : IPlatform
     // by the shim.
     public IEnumerable<KeyValuePair<string, string>> ReadEnvironment()
     {
-        IDictionary variables = System.Environment.GetEnvironmentVariables();
-        List<KeyValuePair<string, string>> result = new List<KeyValuePair<string, string>>(variables.Count);
-        foreach (DictionaryEntry entry in variables)
-        {
-            if (entry.Key is string name && entry.Value is string value)
-            {
-                result.Add(new KeyValuePair<string, string>(name, value));
-            }
-        }
-        return result;
+        return HostedPlatform.ProcessEnvironment();
     }
 
     // The log shares the serial line with the console, one write per line.
