@@ -222,6 +222,27 @@ internal sealed class Scheduler
         }
     }
 
+    // The poll loop of a wait (WaitQueue): runs ready work and timers while blocked() holds and
+    // the monotonic deadline has not passed. Returns false when the deadline ended it. With no
+    // clock, only a wake-up can end the wait.
+    public bool RunWhile(Func<bool> blocked, long monotonicDeadline)
+    {
+        IClockDevice? clock = kernel.Clock;
+        while (true)
+        {
+            RunReady();
+            if (!blocked())
+            {
+                return true;
+            }
+            if (clock != null && clock.MonotonicNanoseconds >= monotonicDeadline)
+            {
+                return false;
+            }
+            Idle(monotonicDeadline);
+        }
+    }
+
     // Sleeps on the clock device until the next timer, the limit, or a foreign post, whichever
     // comes first. Returns at once when work is already waiting.
     private void Idle(long limit)
