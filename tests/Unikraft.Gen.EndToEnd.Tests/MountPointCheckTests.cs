@@ -6,8 +6,9 @@ using Xunit;
 
 // A mount nested in a hostfs or initrd mount has its mount point in that mount's Source folder.
 // What the boot could not mount there is a build error naming both items (Unikraft.Gen.targets,
-// UnikraftCheckMountPointsTask), never a failure at boot. Each test runs only the target that
-// prepares the mounts, on a small project that imports the package's targets.
+// MountPointCheck.cs), never a failure at boot. Each test runs only the targets that prepare and
+// pack the mounts, on a small project that imports the package's targets, with the package's
+// tasks as the test project builds them.
 public sealed class MountPointCheckTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
@@ -93,7 +94,9 @@ public sealed class MountPointCheckTests : IDisposable
         string project = Path.Combine(folder, "App.csproj");
         File.WriteAllText(project, "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>\n"
             + "  <Import Project=\"" + targets + "\" />\n  <ItemGroup>\n" + items + "  </ItemGroup>\n</Project>\n");
-        return Command.Dotnet(Timeout, null, "msbuild", project, "-t:UnikraftPrepareMounts", "-nologo", "-nodeReuse:false");
+        string tasks = Path.Combine(AppContext.BaseDirectory, "Unikraft.Gen.Tasks.dll");
+        Assert.True(File.Exists(tasks), "the package's tasks are not beside the tests: " + tasks);
+        return Command.Dotnet(Timeout, null, "msbuild", project, "-t:UnikraftPackInitrd", "-p:UnikraftTasksAssembly=" + tasks, "-nologo", "-nodeReuse:false");
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -1,7 +1,7 @@
 // A deterministic writer of cpio "newc" archives, for the initrd mounts of a program's kernel:
 // the build packs a folder into an archive that is embedded in the program and unpacked into a
-// ramfs at boot (kernel/Initrd). Self-contained (BCL only, C# 7.3-compatible APIs on
-// netstandard2.0 as well as .NET), so it can be compiled into an MSBuild inline task as it is.
+// ramfs at boot (kernel/Initrd). Self-contained (BCL only, APIs on netstandard2.0 as well as
+// .NET), so the package's task assembly and the tests compile it as it is.
 //
 // The same folder always gives the same bytes: entries sorted by ordinal path (so a directory
 // comes before everything in it), mtime, uid, gid and device numbers 0, inode numbers 0, 1, 2...
@@ -13,8 +13,8 @@
 // GNU cpio writes for the same folder, sorted, with "-o -H newc --reproducible --owner=0:0" when
 // every mtime is 0 and the modes are those above (the tests hold the writer to that).
 //
-// Unikraft.Gen.targets compiles this file with RoslynCodeTaskFactory and runs CpioArchiveTask
-// (below) on each initrd mount's folder. The kernel tests compile CpioWriter alone, with
+// It is part of the package's task assembly (generators/Unikraft.Gen.Tasks); Unikraft.Gen.targets
+// runs CpioArchiveTask (below) on each initrd mount's folder. The kernel tests compile CpioWriter alone, with
 // UNIKRAFT_CPIO_WRITER_ONLY defined, since they do not reference MSBuild.
 //
 // NOTE: format from cpio(5) and Linux Documentation/driver-api/early-userspace/buffer-format.rst.

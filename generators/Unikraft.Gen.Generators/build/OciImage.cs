@@ -21,9 +21,9 @@
 // for folders and for every file, each an ELF object the loader maps), no timestamps in any JSON,
 // keys in a fixed order, and gzip from the runtime's own zlib with its header's time field 0.
 //
-// Unikraft.Gen.targets compiles this file with RoslynCodeTaskFactory (netstandard2.0 APIs only) and
-// runs OciImageTask after Publish; the factory takes one source file, so the ELF reader, the tar
-// writer and the JSON helpers are here too, each in its own class. The end-to-end tests compile
+// It is part of the package's task assembly (generators/Unikraft.Gen.Tasks, netstandard2.0), and
+// Unikraft.Gen.targets runs OciImageTask after Publish; the ELF reader, the tar writer and the
+// JSON helpers are here too, each in its own class. The end-to-end tests compile
 // it without the tasks (UNIKRAFT_OCI_IMAGE_ONLY), since they do not reference MSBuild.
 //
 // NOTE: formats from the OCI image spec v1.1 (image-layout.md, manifest.md, config.md,

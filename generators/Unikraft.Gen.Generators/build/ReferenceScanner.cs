@@ -6,10 +6,9 @@
 // this before compiling: it writes one line per (assembly, kind, method, target, member) to a
 // tab-separated file that reaches ReferenceScanAnalyzer as an additional file.
 //
-// Self-contained (the BCL and System.Reflection.Metadata only), so it can be compiled into an
-// MSBuild inline task as it is. Unikraft.Gen.targets compiles this file with
-// RoslynCodeTaskFactory and runs ReferenceScanTask (below) on the program's non-framework
-// references. The analyzer tests compile ReferenceScanner alone, with
+// Self-contained (the BCL and System.Reflection.Metadata only). It is part of the package's task
+// assembly (generators/Unikraft.Gen.Tasks), and Unikraft.Gen.targets runs ReferenceScanTask
+// (below) on the program's non-framework references. The analyzer tests compile ReferenceScanner alone, with
 // UNIKRAFT_REFERENCE_SCANNER_ONLY defined, since they do not reference MSBuild.
 #nullable enable
 namespace Unikraft.Gen.Build
