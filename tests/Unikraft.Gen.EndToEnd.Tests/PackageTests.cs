@@ -101,6 +101,29 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
         }
     }
 
+    // Packed on linux-x64 (this machine and CI), the generator and the analyzers carry code compiled
+    // ahead of time (ReadyToRun), so a build without a warm compiler server does not JIT them; the
+    // code fixes, which only the IDE loads, stay IL.
+    [Fact]
+    public void GeneratorAndAnalyzers_AreReadyToRun_OnLinuxX64()
+    {
+        packed.EnsurePacked();
+        Assert.Equal(System.Runtime.InteropServices.Architecture.X64, System.Runtime.InteropServices.RuntimeInformation.OSArchitecture);
+        using ZipArchive archive = ZipFile.OpenRead(packed.PackagePath);
+        foreach ((string name, bool readyToRun) in new[] { ("Unikraft.Gen.Generators", true), ("Unikraft.Gen.Analyzers", true), ("Unikraft.Gen.CodeFixes", false) })
+        {
+            using var bytes = new MemoryStream();
+            using (Stream stream = archive.GetEntry("analyzers/dotnet/cs/" + name + ".dll")!.Open())
+            {
+                stream.CopyTo(bytes);
+            }
+            bytes.Position = 0;
+            using var pe = new PEReader(bytes);
+            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0 == readyToRun,
+                name + (readyToRun ? " carries no ReadyToRun code" : " carries ReadyToRun code"));
+        }
+    }
+
     [Theory]
     [InlineData("Unikraft.Gen")]
     [InlineData("Unikraft.Gen.Templates")]
