@@ -448,7 +448,7 @@ namespace Unikraft.Gen
             // kernel/Platform/MicroVm/shim/syscalls.c by a test.
             internal static readonly string[] MicroVmShimSyscalls =
             {
-                "read: the console's signal-handling thread blocks on a pipe; fd 0 is at its end",
+                "read: the console's signal-handling thread blocks on a pipe; fd 0 reads the serial line",
                 "write: fds 1 and 2 are the serial line (the C# console device and the runtime's own messages); pipes",
                 "close: pipes",
                 "fstat: the console fds are character devices, pipes are FIFOs",

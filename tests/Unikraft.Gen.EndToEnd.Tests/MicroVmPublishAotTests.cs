@@ -109,6 +109,34 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
             run.StandardOutput);
     }
 
+    // Standard input reaches the program through the serial line, a line per read, and ends where
+    // the runner's input ends; a line longer than the shim's line buffer (1,024 bytes) arrives in
+    // parts that ReadLine joins.
+    [QemuFact]
+    public void Probe_ReadsStandardInputFromTheSerialLine_ToItsEnd()
+    {
+        string longLine = new string('x', 3000);
+        CommandResult run = MicroVm.Boot(publish, ["echo"], input: "first line\nsecond, with spaces\n" + longLine + "\nlast without newline");
+
+        Assert.True(run.ExitCode == 7, run.Describe());
+        Assert.Equal(
+            "read: first line\n" +
+            "read: second, with spaces\n" +
+            "read: " + longLine + "\n" +
+            "read: last without newline\n" +
+            "end of input after 4 lines\n",
+            run.StandardOutput);
+    }
+
+    [QemuFact]
+    public void Probe_WithNoInput_SeesTheEndAtOnce()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["echo"]);
+
+        Assert.True(run.ExitCode == 7, run.Describe());
+        Assert.Equal("end of input after 0 lines\n", run.StandardOutput);
+    }
+
     // As on hosted: the exception is reported on the console and the status is 128 + SIGABRT, which
     // QEMU's own exit code could not carry (isa-debug-exit keeps seven bits).
     [QemuFact]

@@ -2,8 +2,8 @@ namespace Unikraft.Kernel;
 
 using System;
 
-// The console on the VM's serial line (COM1). Output and errors share the line; there is no
-// input yet (the shim answers end of file), so a program reading stdin sees its end at once.
+// The console on the VM's serial line (COM1). Output and errors share the line; input comes from
+// it a line at a time, until the runner's end of input (the shim's console_read).
 [Device("console")]
 internal sealed class MicroVmConsole : IConsoleDevice
 {
@@ -19,7 +19,7 @@ internal sealed class MicroVmConsole : IConsoleDevice
 
     public long ReadLine(Span<byte> buffer)
     {
-        return 0;
+        return MicroVmSerial.ReadLine(buffer);
     }
 
     // The shim writes every byte to the UART before write(2) returns.

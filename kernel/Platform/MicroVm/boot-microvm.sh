@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boots a microvm image in QEMU. Published next to the image as <name>-vm, it boots <name>.vm:
 #   ./Hello-vm [arguments...]
-# The serial line is the console (the program's stdout and stderr), the arguments are the
+# The serial line is the console (the program's stdin, stdout and stderr), the arguments are the
 # program's, UNIKRAFT_VM_ENV="NAME=value ..." gives it environment variables, and this script
 # exits with the program's exit status. KVM is used when /dev/kvm is usable, TCG otherwise.
 # UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
@@ -36,6 +36,12 @@ fi
 for variable in ${UNIKRAFT_VM_ENV:-}; do
     cmdline="$cmdline $(encode "$variable")"
 done
+# Standard input: a terminal is QEMU's as it is (raw mode; the shim echoes and edits lines as a
+# terminal would, uk.console=tty); anything else is fed to the serial line and ended with one EOT
+# byte (0x04), as Ctrl-D ends a terminal's input.
+if [ -t 0 ]; then
+    cmdline="uk.console=tty $cmdline"
+fi
 cmdline="$cmdline --"
 for argument in "$@"; do
     cmdline="$cmdline $(encode "$argument")"
@@ -45,11 +51,19 @@ done
 # (isa-debug-exit) keeps only seven bits of the status.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# shellcheck disable=SC2086
-"$qemu" -machine microvm,pit=on,rtc=on $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
-    -display none -serial stdio -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
-    -kernel "$image" -append "$cmdline" </dev/null
-qemu_status=$?
+boot() {
+    # shellcheck disable=SC2086
+    "$qemu" -machine microvm,pit=on,rtc=on $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
+        -display none -serial stdio -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -kernel "$image" -append "$cmdline"
+}
+if [ -t 0 ]; then
+    boot
+    qemu_status=$?
+else
+    { cat; printf '\004'; } | boot
+    qemu_status=$?
+fi
 status=$(sed -n 's/^exit \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$log" | tail -n 1)
 grep -v '^exit ' "$log" >&2
 if [ -z "$status" ]; then

@@ -43,7 +43,8 @@ internal static class Command
         IEnumerable<string> arguments,
         string workingDirectory,
         TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? input = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -87,6 +88,10 @@ internal static class Command
         var stopwatch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };
         process.Start();
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+        }
         process.StandardInput.Close();
 
         // Read both streams to their end concurrently: a full pipe would block the child.

@@ -28,6 +28,7 @@ void shim_main(u64 start_info_address)
     /* NOTE: XEN_HVM_START_MAGIC_VALUE. */
     const char *command_line = info->magic == 0x336ec578 && info->cmdline ? (const char *)PHYS_TO_VIRT(info->cmdline) : "";
     trace = has_word(command_line, "uk.trace=1");
+    console_tty = has_word(command_line, "uk.console=tty");
     machine_init();
     memory_init(start_info_address);
     syscalls_init();

@@ -1,5 +1,6 @@
 /* The program: its ELF image, its start stack, its threads (switched only when one blocks in a
- * syscall: there is no timer yet), futexes, sleeps, the pipes and the console fds, and the
+ * syscall: there is no timer yet), futexes, sleeps, the pipes, the console fds and the console's
+ * input from the serial line, and the
  * delivery of a hardware fault as a signal to the runtime's handler. */
 #include "shim.h"
 
@@ -56,6 +57,20 @@ struct pipe {
 };
 enum { FD_NONE, FD_CONSOLE_IN, FD_CONSOLE_OUT, FD_PIPE_READ, FD_PIPE_WRITE };
 static struct { int kind, flags; struct pipe *pipe; } fds[MAX_FDS];
+
+/* The console's input: bytes from the serial line, polled (no interrupts yet). The runner feeds
+ * the program's standard input to the line and ends it with one EOT byte (0x04), as Ctrl-D ends
+ * a terminal's input: from then on every read returns 0. With uk.console=tty on the command line
+ * (the runner's own standard input is a terminal, which QEMU puts in raw mode) the shim is the
+ * terminal's line discipline: it echoes, reads Enter (CR) as a newline, erases with backspace,
+ * and gives a line only once it is complete; EOT on an empty line ends the input, after text it
+ * gives the line so far. A read returns at most one line, as a terminal's does. */
+int console_tty;
+#define CONSOLE_LINE 1024
+static u8 console_ready[CONSOLE_LINE], console_pending[CONSOLE_LINE];
+static u64 console_ready_start, console_ready_count, console_pending_count;
+static int console_ended, console_waiting;
+#define CONSOLE_WAIT ((u64)&console_waiting)
 
 #define O_NONBLOCK 04000
 #define O_CLOEXEC 02000000
@@ -118,11 +133,14 @@ static void wake_expired(void)
     }
 }
 
+static int wake(u64 wait_address, int count);
+
 static void schedule(void)
 {
     for (;;) {
         /* A deadline that passed while other threads ran wakes its thread first. */
         wake_expired();
+        if (console_waiting && serial_ready()) wake(CONSOLE_WAIT, 1 << 30);
         int start = (int)(current - threads);
         for (int step = 1; step <= MAX_THREADS; step++) {
             struct thread *t = &threads[(start + step) % MAX_THREADS];
@@ -135,11 +153,12 @@ static void schedule(void)
         for (int i = 0; i < MAX_THREADS; i++) {
             if (threads[i].state == BLOCKED && threads[i].deadline < nearest) nearest = threads[i].deadline;
         }
-        if (nearest == FOREVER) {
+        if (nearest == FOREVER && !console_waiting) {
             log_text("[shim] every thread is blocked with no timeout: deadlock\n");
             halt_vm(124);
         }
-        while (now_ns() < nearest) __asm__ volatile("pause");
+        /* A thread that reads the console waits for a byte on the line as for a deadline. */
+        while (now_ns() < nearest && !(console_waiting && serial_ready())) __asm__ volatile("pause");
     }
 }
 
@@ -359,12 +378,76 @@ i64 do_fcntl(int fd, int command, u64 argument)
     }
 }
 
+/* A complete line of the terminal becomes ready to read. */
+static void console_give_line(void)
+{
+    memcpy(console_ready, console_pending, console_pending_count);
+    console_ready_start = 0;
+    console_ready_count = console_pending_count;
+    console_pending_count = 0;
+}
+
+/* Moves the bytes on the line into the console's buffers; returns whether a read can now
+ * complete (bytes ready, or the input ended). */
+static int console_take(void)
+{
+    while (!console_ended && console_ready_count == 0 && serial_ready()) {
+        u8 byte = serial_read();
+        if (byte == 0x04) {
+            if (console_tty && console_pending_count > 0) console_give_line();
+            else console_ended = 1;
+            break;
+        }
+        if (!console_tty) {
+            console_ready_start = 0;
+            console_ready[console_ready_count++] = byte;
+            while (console_ready_count < CONSOLE_LINE && byte != '\n' && serial_ready()) {
+                byte = serial_read();
+                if (byte == 0x04) { console_ended = 1; break; }
+                console_ready[console_ready_count++] = byte;
+            }
+            break;
+        }
+        if (byte == 0x7F || byte == 0x08) {
+            if (console_pending_count > 0) {
+                console_pending_count--;
+                serial_write("\b \b", 3);
+            }
+            continue;
+        }
+        if (byte == '\r') byte = '\n';
+        serial_write(byte == '\n' ? "\r\n" : (const char *)&byte, byte == '\n' ? 2 : 1);
+        console_pending[console_pending_count++] = byte;
+        if (byte == '\n' || console_pending_count == CONSOLE_LINE) console_give_line();
+    }
+    return console_ready_count > 0 || console_ended;
+}
+
+static i64 console_read(u8 *buffer, u64 length, int nonblocking)
+{
+    if (length == 0) return 0;
+    while (!console_take()) {
+        if (nonblocking) return -EAGAIN;
+        console_waiting++;
+        block(CONSOLE_WAIT, FOREVER);
+        console_waiting--;
+    }
+    u64 n = 0;
+    while (n < length && console_ready_count > 0) {
+        u8 byte = console_ready[console_ready_start++];
+        console_ready_count--;
+        buffer[n++] = byte;
+        if (byte == '\n') break;
+    }
+    return (i64)n;
+}
+
 i64 do_read(int fd, u8 *buffer, u64 length)
 {
     if (fd < 0 || fd >= MAX_FDS) return -EBADF;
     switch (fds[fd].kind) {
     case FD_CONSOLE_IN:
-        return 0; /* no input on the serial line yet: end of file */
+        return console_read(buffer, length, fds[fd].flags & O_NONBLOCK);
     case FD_PIPE_READ: {
         struct pipe *p = fds[fd].pipe;
         while (p->count == 0) {

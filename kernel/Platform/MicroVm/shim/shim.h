@@ -72,6 +72,8 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 void serial_write(const void *bytes, u64 length);
+int serial_ready(void);
+u8 serial_read(void);
 void log_text(const char *text);
 void log_number(const char *text, i64 number);
 void log_hex(const char *text, u64 number);
@@ -88,6 +90,7 @@ void *memcpy(void *dst, const void *src, u64 n);
 void *memset(void *dst, int c, u64 n);
 u64 strlen(const char *s);
 extern int trace;
+extern int console_tty;
 
 /* memory.c */
 void memory_init(u64 start_info);

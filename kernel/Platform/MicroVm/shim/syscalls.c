@@ -175,7 +175,7 @@ static const struct served {
     i64 (*serve)(struct frame *);
     const char *why;
 } SERVED[] = {
-    { 0, "read", sys_read, "the console's signal-handling thread blocks on a pipe; fd 0 is at its end" },
+    { 0, "read", sys_read, "the console's signal-handling thread blocks on a pipe; fd 0 reads the serial line" },
     { 1, "write", sys_write, "fds 1 and 2 are the serial line (the C# console device and the runtime's own messages); pipes" },
     { 3, "close", sys_close, "pipes" },
     { 5, "fstat", sys_fstat, "the console fds are character devices, pipes are FIFOs" },

@@ -6,6 +6,20 @@ if (args.Length == 1 && args[0] == "throw")
     throw new InvalidOperationException("nothing caught this, inside the VM");
 }
 
+// Standard input, from the serial line, to its end.
+if (args.Length == 1 && args[0] == "echo")
+{
+    int lines = 0;
+    string? line;
+    while ((line = Console.ReadLine()) != null)
+    {
+        Console.WriteLine("read: " + line);
+        lines++;
+    }
+    Console.WriteLine("end of input after " + lines + " lines");
+    return 7;
+}
+
 Console.WriteLine("args: " + string.Join("|", args));
 Console.WriteLine("GREETING=" + Environment.GetEnvironmentVariable("GREETING"));
 Console.WriteLine(File.ReadAllText("/etc/motd").TrimEnd());
