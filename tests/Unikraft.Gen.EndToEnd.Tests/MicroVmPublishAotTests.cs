@@ -3,6 +3,7 @@ namespace Unikraft.Gen.EndToEnd.Tests;
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 using Xunit;
 using Xunit.Abstractions;
@@ -126,6 +127,31 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
             "read: last without newline\n" +
             "end of input after 4 lines\n",
             run.StandardOutput);
+    }
+
+    // Time in the VM is real time (the TSC calibrated on the PIT), and an idle VM sleeps in hlt
+    // until the APIC timer's deadline instead of spinning on the TSC: three seconds of Task.Delay
+    // take at least three seconds and cost QEMU well under a second of CPU (spinning, they cost
+    // three). The figure is QEMU's own CPU time, through the shell's `times`.
+    [QemuFact]
+    public void Probe_IdleVm_SleepsInsteadOfSpinning()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["sleep"], shell: "\"$0\" \"$@\"; status=$?; times >&2; exit $status");
+
+        Assert.True(run.ExitCode == 9, run.Describe());
+        Assert.Equal("slept\n", run.StandardOutput);
+        Assert.True(run.Elapsed >= TimeSpan.FromSeconds(3), "a 3 s Task.Delay in the VM took " + run.Elapsed.TotalSeconds + " s of real time: " + run.Describe());
+        string[] children = run.StandardError.TrimEnd().Split('\n')[^1].Split(' ');
+        double cpu = children.Sum(Seconds);
+        Assert.True(cpu < 1.5, "the VM used " + cpu + " s of CPU for a 3 s sleep: " + run.Describe());
+    }
+
+    // "1m2.500s", as bash's times prints it.
+    private static double Seconds(string time)
+    {
+        int minutes = time.IndexOf('m');
+        return int.Parse(time[..minutes], System.Globalization.CultureInfo.InvariantCulture) * 60
+            + double.Parse(time[(minutes + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [QemuFact]

@@ -30,7 +30,8 @@ internal static class MicroVm
 
     // Boots the image of a published sample with these program arguments; the result's exit
     // code is the program's status, its output the serial line.
-    public static CommandResult Boot(SampleBuild publish, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null)
+    // shell: a bash script run with the runner as $0 and the arguments after it, to wrap the boot.
+    public static CommandResult Boot(SampleBuild publish, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, string? shell = null)
     {
         publish.EnsureSucceeded();
         string? missing = Missing();
@@ -39,6 +40,10 @@ internal static class MicroVm
         Assert.True(File.Exists(runner) && File.Exists(Path.Combine(publish.PublishPath, publish.Sample + ".vm")),
             "No microvm image and runner in " + publish.PublishPath + "; it holds: " +
             string.Join(", ", Directory.Exists(publish.PublishPath) ? Directory.GetFiles(publish.PublishPath) : Array.Empty<string>()));
+        if (shell is not null)
+        {
+            return Command.Run("bash", ["-c", shell, runner, .. arguments], publish.Folder, BootTimeout, environment, input);
+        }
         return Command.Run(runner, arguments, publish.Folder, BootTimeout, environment, input);
     }
 }

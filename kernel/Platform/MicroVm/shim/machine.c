@@ -229,26 +229,46 @@ void fpu_restore(void *area)
     else __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
 
-/* The clocks: the TSC, calibrated once against the PIT (channel 2, 5 ms), for the monotonic
+/* The clocks: the TSC, calibrated once against the PIT (channel 0, 5 ms), for the monotonic
  * clock; the CMOS RTC, read once at boot, for the wall clock. */
 static u64 tsc_start;
 static u64 tsc_ns_multiplier;   /* nanoseconds per tick, as a 32.32 fixed-point number */
 static u64 realtime_at_start;
 
+/* PIT channel 0's count, latched and read back. */
+static u16 pit_count(void)
+{
+    outb(0x43, 0x00);
+    u8 low = inb(0x40);
+    u8 high = inb(0x40);
+    return (u16)(low | high << 8);
+}
+
 static void calibrate_tsc(void)
 {
-    /* NOTE: the PIT runs at 1,193,182 Hz; 5966 ticks are 5 ms. */
-    const u64 ticks = 5966;
-    outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-    outb(0x43, 0xB0);
-    outb(0x42, ticks & 0xFF);
-    outb(0x42, ticks >> 8);
-    u64 t0 = rdtsc();
+    /* NOTE: the PIT counts at 1,193,182 Hz; 5966 counts are 5 ms. Channel 0 in mode 0, from
+     * 0xFFFF, its interrupt masked, read back with the latch command: channel 2's gate and
+     * output are wired through port 0x61, which microvm does not have (read there, the output
+     * looks high at once and the TSC came out at a few MHz: guest time ran hundreds of times
+     * too fast). */
+    const u16 ticks = 5966;
+    outb(0x43, 0x30);
+    outb(0x40, 0xFF);
+    outb(0x40, 0xFF);
     u64 spins = 0;
-    while ((inb(0x61) & 0x20) == 0 && spins < 100000000) spins++;
+    u16 first = pit_count();
+    while (pit_count() == first && spins < 10000000) spins++;
+    u16 start = pit_count();
+    u64 t0 = rdtsc();
+    u16 now = start;
+    while ((u16)(start - now) < ticks && spins < 100000000) {
+        now = pit_count();
+        spins++;
+    }
     u64 elapsed = rdtsc() - t0;
-    u64 hz = elapsed * 1193182 / ticks;
-    if (elapsed < 1000) {
+    u16 counted = (u16)(start - now);
+    u64 hz = counted ? elapsed * 1193182 / counted : 0;
+    if (counted < ticks || hz < 1000000) {
         hz = 1000000000;             /* no PIT: assume 1 GHz, and say so */
         log_text("[shim] no PIT to calibrate the TSC; assuming 1 GHz\n");
     }
@@ -325,6 +345,72 @@ int random_fill(u8 *buffer, u64 length)
     return (int)length;
 }
 
+/* The idle wait: the local APIC's timer, one-shot, wakes a `hlt` at the nearest deadline, so an
+ * idle VM sleeps instead of spinning (under TCG the host's CPU sleeps too). The xAPIC's
+ * registers are MMIO at 0xFEE00000, in the direct map (QEMU 7.2's TCG has no x2APIC). The timer
+ * is the only interrupt the shim enables; it only wakes the CPU (no preemption), whether it lands
+ * in `hlt` or in the program. Without an APIC the wait spins on the TSC. */
+#define APIC_BASE 0xFEE00000UL
+#define APIC_EOI 0xB0
+#define APIC_SPURIOUS 0xF0
+#define APIC_LVT_TIMER 0x320
+#define APIC_INITIAL_COUNT 0x380
+#define APIC_CURRENT_COUNT 0x390
+#define APIC_DIVIDE 0x3E0
+#define TIMER_VECTOR 0x20
+static u64 apic_ticks_per_ms;
+
+static void apic_write(u32 reg, u32 value)
+{
+    *(volatile u32 *)PHYS_TO_VIRT(APIC_BASE + reg) = value;
+}
+
+static u32 apic_read(u32 reg)
+{
+    return *(volatile u32 *)PHYS_TO_VIRT(APIC_BASE + reg);
+}
+
+static void apic_timer_init(void)
+{
+    u32 a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    if (!((d >> 9) & 1)) {
+        log_text("[shim] no local APIC: an idle VM spins on the TSC\n");
+        return;
+    }
+    /* NOTE: IA32_APIC_BASE (0x1B): bit 11 enables the APIC at its base address. */
+    wrmsr(0x1B, (rdmsr(0x1B) & ~0xFFFFF000UL) | APIC_BASE | (1UL << 11));
+    apic_write(APIC_SPURIOUS, 0x1FF);           /* APIC on; spurious vector 0xFF */
+    apic_write(APIC_DIVIDE, 0xB);               /* divide by 1 */
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);   /* one-shot */
+    apic_write(APIC_INITIAL_COUNT, 0xFFFFFFFF);
+    u64 start = now_ns();
+    while (now_ns() - start < 1000000) __asm__ volatile("pause");
+    apic_ticks_per_ms = 0xFFFFFFFFUL - apic_read(APIC_CURRENT_COUNT);
+    apic_write(APIC_INITIAL_COUNT, 0);
+    if (trace) log_number("[shim] APIC timer ticks per ms ", (i64)apic_ticks_per_ms);
+}
+
+static void apic_end_of_interrupt(void)
+{
+    if (apic_ticks_per_ms) apic_write(APIC_EOI, 0);
+}
+
+void idle_wait(u64 nanoseconds)
+{
+    if (apic_ticks_per_ms == 0) {
+        u64 until = now_ns() + nanoseconds;
+        while (now_ns() < until) __asm__ volatile("pause");
+        return;
+    }
+    u64 ticks = nanoseconds / 1000 * apic_ticks_per_ms / 1000;
+    if (ticks == 0) ticks = 1;
+    if (ticks > 0xFFFFFFFFUL) ticks = 0xFFFFFFFFUL;
+    apic_write(APIC_INITIAL_COUNT, (u32)ticks);
+    /* sti's one-instruction shadow: an interrupt already pending lands after hlt has begun. */
+    __asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
 void machine_init(void)
 {
     serial_init();
@@ -340,6 +426,7 @@ void machine_init(void)
     tsc_start = rdtsc();
     calibrate_tsc();
     realtime_at_start = read_rtc() * 1000000000UL;
+    apic_timer_init();
 }
 
 static const char *const trap_names[] = {
@@ -363,7 +450,12 @@ static void dump(struct frame *frame, u64 cr2)
 
 void trap_handler(struct frame *frame)
 {
-    if (frame->vector == 32) return; /* a stray interrupt: nothing here enables them */
+    if (frame->vector == 32) {
+        /* An interrupt (vector 32 and up share this entry): the APIC timer, which only wakes the
+         * CPU, or a spurious one, for which an end-of-interrupt is harmless. */
+        apic_end_of_interrupt();
+        return;
+    }
     u64 cr2 = 0;
     if (frame->vector == 14) {
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));

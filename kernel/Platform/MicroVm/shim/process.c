@@ -120,8 +120,8 @@ static void switch_to(struct thread *next)
     switch_stacks(&previous->kernel_rsp, next->kernel_rsp);
 }
 
-/* Runs another thread until this one is runnable again. With nothing runnable, waits (spinning
- * on the TSC: no timer interrupt yet) for the nearest deadline. */
+/* Runs another thread until this one is runnable again. With nothing runnable, sleeps in `hlt`
+ * until the nearest deadline (idle_wait, the APIC timer). */
 static void wake_expired(void)
 {
     u64 now = now_ns();
@@ -157,8 +157,15 @@ static void schedule(void)
             log_text("[shim] every thread is blocked with no timeout: deadlock\n");
             halt_vm(124);
         }
-        /* A thread that reads the console waits for a byte on the line as for a deadline. */
-        while (now_ns() < nearest && !(console_waiting && serial_ready())) __asm__ volatile("pause");
+        /* Sleeps until the nearest deadline; a thread that reads the console waits for a byte on
+         * the line too, which is polled every millisecond. */
+        for (;;) {
+            u64 now = now_ns();
+            if (now >= nearest || (console_waiting && serial_ready())) break;
+            u64 wait = nearest - now;
+            if (console_waiting && wait > 1000000) wait = 1000000;
+            idle_wait(wait);
+        }
     }
 }
 

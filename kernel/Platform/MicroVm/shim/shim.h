@@ -81,6 +81,7 @@ void halt_vm(int status) __attribute__((noreturn));
 void machine_init(void);
 void set_kernel_stack(u64 top);
 u64 now_ns(void);
+void idle_wait(u64 nanoseconds);
 u64 realtime_ns(void);
 int random_fill(u8 *buffer, u64 length);
 u64 xsave_size(void);

@@ -6,6 +6,14 @@ if (args.Length == 1 && args[0] == "throw")
     throw new InvalidOperationException("nothing caught this, inside the VM");
 }
 
+// Three idle seconds: every thread blocked, the nearest deadline the timer's.
+if (args.Length == 1 && args[0] == "sleep")
+{
+    await Task.Delay(3000);
+    Console.WriteLine("slept");
+    return 9;
+}
+
 // Standard input, from the serial line, to its end.
 if (args.Length == 1 && args[0] == "echo")
 {
