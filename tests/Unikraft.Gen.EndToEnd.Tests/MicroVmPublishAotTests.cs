@@ -146,6 +146,17 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
         Assert.True(cpu < 1.5, "the VM used " + cpu + " s of CPU for a 3 s sleep: " + run.Describe());
     }
 
+    // The timer preempts: a thread that spins without a syscall cannot hold the VM, so a timer's
+    // callback on another thread runs and stops it.
+    [QemuFact]
+    public void Probe_ThreadSpinningWithoutSyscalls_IsPreempted()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["spin"]);
+
+        Assert.True(run.ExitCode == 11, run.Describe());
+        Assert.Equal("the timer's callback stopped the spinning main thread: True\n", run.StandardOutput);
+    }
+
     // "1m2.500s", as bash's times prints it.
     private static double Seconds(string time)
     {

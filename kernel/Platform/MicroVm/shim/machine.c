@@ -345,11 +345,13 @@ int random_fill(u8 *buffer, u64 length)
     return (int)length;
 }
 
-/* The idle wait: the local APIC's timer, one-shot, wakes a `hlt` at the nearest deadline, so an
- * idle VM sleeps instead of spinning (under TCG the host's CPU sleeps too). The xAPIC's
- * registers are MMIO at 0xFEE00000, in the direct map (QEMU 7.2's TCG has no x2APIC). The timer
- * is the only interrupt the shim enables; it only wakes the CPU (no preemption), whether it lands
- * in `hlt` or in the program. Without an APIC the wait spins on the TSC. */
+/* The local APIC's timer, the one interrupt the shim enables. While the program runs it ticks
+ * every 10 ms (periodic): a tick that lands in the program preempts the running thread when
+ * another one can run (preempt, process.c), so a thread that spins without a syscall cannot
+ * hold the VM. An idle VM sleeps in `hlt` until the nearest deadline, which the timer marks
+ * one-shot (under TCG the host's CPU sleeps too). The xAPIC's registers are MMIO at 0xFEE00000,
+ * in the direct map (QEMU 7.2's TCG has no x2APIC). Without an APIC the idle wait spins on the
+ * TSC and nothing is preempted. */
 #define APIC_BASE 0xFEE00000UL
 #define APIC_EOI 0xB0
 #define APIC_SPURIOUS 0xF0
@@ -358,7 +360,17 @@ int random_fill(u8 *buffer, u64 length)
 #define APIC_CURRENT_COUNT 0x390
 #define APIC_DIVIDE 0x3E0
 #define TIMER_VECTOR 0x20
+#define TIMER_PERIODIC (1U << 17)
+#define SLICE_MS 10
 static u64 apic_ticks_per_ms;
+
+static void apic_write(u32 reg, u32 value);
+
+static void timer_periodic(void)
+{
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR | TIMER_PERIODIC);
+    apic_write(APIC_INITIAL_COUNT, (u32)(apic_ticks_per_ms * SLICE_MS));
+}
 
 static void apic_write(u32 reg, u32 value)
 {
@@ -387,7 +399,13 @@ static void apic_timer_init(void)
     u64 start = now_ns();
     while (now_ns() - start < 1000000) __asm__ volatile("pause");
     apic_ticks_per_ms = 0xFFFFFFFFUL - apic_read(APIC_CURRENT_COUNT);
-    apic_write(APIC_INITIAL_COUNT, 0);
+    if (apic_ticks_per_ms == 0 || apic_ticks_per_ms * SLICE_MS > 0xFFFFFFFFUL) {
+        apic_write(APIC_INITIAL_COUNT, 0);
+        apic_ticks_per_ms = 0;
+        log_text("[shim] the APIC timer did not count: an idle VM spins on the TSC\n");
+        return;
+    }
+    timer_periodic();
     if (trace) log_number("[shim] APIC timer ticks per ms ", (i64)apic_ticks_per_ms);
 }
 
@@ -406,9 +424,11 @@ void idle_wait(u64 nanoseconds)
     u64 ticks = nanoseconds / 1000 * apic_ticks_per_ms / 1000;
     if (ticks == 0) ticks = 1;
     if (ticks > 0xFFFFFFFFUL) ticks = 0xFFFFFFFFUL;
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);
     apic_write(APIC_INITIAL_COUNT, (u32)ticks);
     /* sti's one-instruction shadow: an interrupt already pending lands after hlt has begun. */
     __asm__ volatile("sti; hlt; cli" : : : "memory");
+    timer_periodic();
 }
 
 void machine_init(void)
@@ -451,9 +471,11 @@ static void dump(struct frame *frame, u64 cr2)
 void trap_handler(struct frame *frame)
 {
     if (frame->vector == 32) {
-        /* An interrupt (vector 32 and up share this entry): the APIC timer, which only wakes the
-         * CPU, or a spurious one, for which an end-of-interrupt is harmless. */
+        /* An interrupt (vector 32 and up share this entry): the APIC timer, or a spurious one,
+         * for which an end-of-interrupt is harmless. In the program, the running thread's time
+         * slice is over; in the shim (`hlt`), it only woke the CPU. */
         apic_end_of_interrupt();
+        if ((frame->cs & 3) == 3) preempt();
         return;
     }
     u64 cr2 = 0;

@@ -1,5 +1,5 @@
-/* The program: its ELF image, its start stack, its threads (switched only when one blocks in a
- * syscall: there is no timer yet), futexes, sleeps, the pipes, the console fds and the console's
+/* The program: its ELF image, its start stack, its threads (switched when one blocks in a
+ * syscall or its time slice ends: preempt), futexes, sleeps, the pipes, the console fds and the console's
  * input from the serial line, and the
  * delivery of a hardware fault as a signal to the runtime's handler. */
 #include "shim.h"
@@ -191,6 +191,14 @@ static int wake(u64 wait_address, int count)
         }
     }
     return woken;
+}
+
+/* The timer's tick in the program: the running thread goes to the back of the line (its user
+ * registers are the trap frame on its kernel stack, its FPU state is saved by the switch), and
+ * a thread whose deadline passed meanwhile gets to run. */
+void preempt(void)
+{
+    schedule();
 }
 
 i64 do_yield(void)

@@ -82,6 +82,7 @@ void machine_init(void);
 void set_kernel_stack(u64 top);
 u64 now_ns(void);
 void idle_wait(u64 nanoseconds);
+void preempt(void);
 u64 realtime_ns(void);
 int random_fill(u8 *buffer, u64 length);
 u64 xsave_size(void);

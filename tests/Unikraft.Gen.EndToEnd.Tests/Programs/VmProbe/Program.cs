@@ -6,6 +6,21 @@ if (args.Length == 1 && args[0] == "throw")
     throw new InvalidOperationException("nothing caught this, inside the VM");
 }
 
+// The main thread spins without a syscall while a timer's callback, on another thread, stops it:
+// only a preempting VM lets the callback run. (The callback makes no kernel call: the main thread
+// holds the kernel's vCPU while it runs the program's code.)
+if (args.Length == 1 && args[0] == "spin")
+{
+    using var timer = new Timer(_ => Volatile.Write(ref Probe.Stop, true), null, 50, Timeout.Infinite);
+    long spins = 0;
+    while (!Volatile.Read(ref Probe.Stop))
+    {
+        spins++;
+    }
+    Console.WriteLine("the timer's callback stopped the spinning main thread: " + (spins > 0));
+    return 11;
+}
+
 // Three idle seconds: every thread blocked, the nearest deadline the timer's.
 if (args.Length == 1 && args[0] == "sleep")
 {
@@ -64,6 +79,8 @@ return 42;
 
 static class Probe
 {
+    public static bool Stop;
+
     // Not inlined, so the null reaches the dereference at run time: a page fault in the VM.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static string? Nothing(string[] args) => args.Length > 99 ? "never" : null;
