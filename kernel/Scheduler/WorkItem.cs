@@ -26,6 +26,9 @@ internal readonly struct WorkItem
         this.state = state;
     }
 
+    // The argument the callback gets (a deadline timer's waiter, for one).
+    public object? State => state;
+
     public void Invoke()
     {
         if (action != null)
