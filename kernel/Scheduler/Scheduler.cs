@@ -52,9 +52,11 @@ internal sealed class Scheduler
     {
         this.kernel = kernel;
         context = new SchedulerContext(this);
-        resume = Resume;
-        timeout = TimeOut;
-        spareJob = RunSpare;
+        // Explicit delegate types: a program that never wakes a queue loses these fields to
+        // pruning, and what is left of the assignment must still compile.
+        resume = new Action<object?>(Resume);
+        timeout = new Action<object?>(TimeOut);
+        spareJob = new Action(RunSpare);
         Vcpu = new Vcpu(kernel.MainThread, this);
     }
 

@@ -70,7 +70,7 @@ internal sealed class Simulation : IThreadHost
         scheduling = new SimRandom(seed, 1);
         Random = new SimRandom(seed, 2);
         Network = new SimSwitch(this, new SimRandom(seed, 3));
-        drive = DriveLoop;
+        drive = new Action(DriveLoop);
     }
 
     public ulong Seed { get; }

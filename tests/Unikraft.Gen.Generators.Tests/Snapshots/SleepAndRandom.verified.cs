@@ -1481,9 +1481,11 @@ internal sealed class Scheduler
     {
         this.kernel = kernel;
         context = new SchedulerContext(this);
-        _ = Resume;
-        timeout = TimeOut;
-        spareJob = RunSpare;
+        // Explicit delegate types: a program that never wakes a queue loses these fields to
+        // pruning, and what is left of the assignment must still compile.
+        _ = new Action<object?>(Resume);
+        timeout = new Action<object?>(TimeOut);
+        spareJob = new Action(RunSpare);
         Vcpu = new Vcpu(kernel.MainThread, this);
     }
 
