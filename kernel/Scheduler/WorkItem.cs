@@ -29,6 +29,12 @@ internal readonly struct WorkItem
     // The argument the callback gets (a deadline timer's waiter, for one).
     public object? State => state;
 
+    // Whether this item runs callback (the scheduler's own resume items, for one).
+    public bool Calls(Action<object?> callback)
+    {
+        return ReferenceEquals(action, callback);
+    }
+
     public void Invoke()
     {
         if (action != null)
