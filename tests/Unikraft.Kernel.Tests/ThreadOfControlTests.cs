@@ -104,12 +104,12 @@ public class ThreadOfControlTests
         // B blocks first for 1 s, then A for 10 s: nested, B would return only after A, at 10 s.
         Sys.UkSpawn(kernel, _ =>
         {
-            Sys.Nanosleep(Kernel.Current, new Timespec(1, 0));
+            Sys.Nanosleep(kernel, new Timespec(1, 0));
             events.Add("B at " + (platform.Clock.MonotonicNanoseconds - start) / Second + " s");
         }, null);
         Sys.UkSpawn(kernel, _ =>
         {
-            Sys.Nanosleep(Kernel.Current, new Timespec(10, 0));
+            Sys.Nanosleep(kernel, new Timespec(10, 0));
             events.Add("A at " + (platform.Clock.MonotonicNanoseconds - start) / Second + " s");
         }, null);
 
