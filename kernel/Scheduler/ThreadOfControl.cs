@@ -17,10 +17,6 @@ using System.Threading;
 // it goes back to the pool when its job hands the baton on and returns.
 internal sealed class ThreadOfControl
 {
-    // NOTE: 256 KB stacks: a spare runs the poll loop and the work items it runs inline, never
-    // deep recursion; the runtime's default (1.5 MB) would be reserved per blocked caller.
-    private const int SpareStackSize = 256 * 1024;
-
     [ThreadStatic]
     private static ThreadOfControl? current;
 
@@ -28,13 +24,15 @@ internal sealed class ThreadOfControl
     private static int created;
 
     private readonly SemaphoreSlim turn = new SemaphoreSlim(0, 1);
-    private Thread thread;
+    private readonly Thread thread;
     private bool started;
     private Action? job;
 
     private ThreadOfControl(Thread? thread)
     {
-        this.thread = thread ?? new Thread(SpareLoop, SpareStackSize);
+        // The runtime's default stack size: a spare runs the program's own work inline (its
+        // continuations, its blocking calls), as deep as the program's code goes.
+        this.thread = thread ?? new Thread(SpareLoop);
         started = thread != null;
     }
 
