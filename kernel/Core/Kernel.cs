@@ -183,7 +183,6 @@ internal sealed class Kernel
         Task<int> task;
         try
         {
-            run.AttachToCurrentThread();
             task = main(args);
             run.RunUntilCompleted(task);
         }

@@ -3,8 +3,11 @@ namespace Unikraft.Kernel;
 using System.Threading;
 
 // The kernel's one vCPU: the turn a host thread holds while it runs kernel code, so that kernel
-// state is only ever touched by one thread at a time. The kernel thread (the one that runs Main)
-// holds it from the start and lets go only while it idles in the scheduler's poll loop. Another
+// state is only ever touched by one thread at a time. It is the baton of the kernel's threads of
+// control (ThreadOfControl): a thread that blocks hands it to the thread that goes on in its
+// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. The kernel thread
+// (the one that runs Main) holds it from the start and lets go only while it idles in the
+// scheduler's poll loop or blocks. Another
 // thread of the process that calls the kernel (a continuation resumed on a thread-pool thread
 // after ConfigureAwait(false)) takes it for the length of the call, through the generated
 // interceptors, and waits its turn while the kernel thread runs.
@@ -16,14 +19,39 @@ internal sealed class Vcpu
     private static Kernel? served;
 
     private readonly object gate = new object();
+    private readonly Scheduler scheduler;
     private Thread? owner;
     private int depth;
 
     // owner: the thread that holds the vCPU from the start (the kernel thread), or null.
-    public Vcpu(Thread? owner)
+    public Vcpu(Thread? owner, Scheduler scheduler)
     {
         this.owner = owner;
+        this.scheduler = scheduler;
         depth = owner == null ? 0 : 1;
+    }
+
+    public bool IsHeldByCurrentThread
+    {
+        get
+        {
+            lock (gate)
+            {
+                return owner == Thread.CurrentThread;
+            }
+        }
+    }
+
+    // How deep the calling thread holds the vCPU (0: it does not).
+    public int HeldDepth
+    {
+        get
+        {
+            lock (gate)
+            {
+                return owner == Thread.CurrentThread ? depth : 0;
+            }
+        }
     }
 
     public static void Serve(Kernel? kernel)
@@ -73,6 +101,18 @@ internal sealed class Vcpu
 
     public void Exit()
     {
+        // A thread of control that leaves the kernel holding the dispatcher role (it was resumed
+        // from a wait) hands the vCPU to whoever goes on dispatching, never to nobody.
+        if (HeldDepth == 1)
+        {
+            ThreadOfControl? next = scheduler.SuccessorOnLeave();
+            if (next != null)
+            {
+                Transfer(next.Thread, next.VcpuDepth);
+                next.Resume();
+                return;
+            }
+        }
         lock (gate)
         {
             if (owner == Thread.CurrentThread && --depth == 0)
@@ -98,6 +138,17 @@ internal sealed class Vcpu
             depth = 0;
             Monitor.PulseAll(gate);
             return held;
+        }
+    }
+
+    // A hand-off between threads of control: the holder gives the vCPU to a parked thread, at
+    // the depth that thread held it, without letting any other thread in between.
+    public void Transfer(Thread to, int toDepth)
+    {
+        lock (gate)
+        {
+            owner = to;
+            depth = toDepth;
         }
     }
 

@@ -26,6 +26,15 @@ internal readonly struct WorkItem
         this.state = state;
     }
 
+    // The argument the callback gets (a deadline timer's waiter, for one).
+    public object? State => state;
+
+    // Whether this item runs callback (the scheduler's own resume items, for one).
+    public bool Calls(Action<object?> callback)
+    {
+        return ReferenceEquals(action, callback);
+    }
+
     public void Invoke()
     {
         if (action != null)

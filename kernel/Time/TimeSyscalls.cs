@@ -25,8 +25,9 @@ internal static partial class Sys
         return kernel.Return(SyscallNumber.ClockGettime, 0);
     }
 
-    // nanosleep(2). One vCPU must not stop while the program sleeps: the scheduler's poll loop
-    // runs ready work and timers until the deadline.
+    // nanosleep(2). One vCPU must not stop while the program sleeps: the caller blocks as a
+    // thread of control until its deadline, and the kernel's other work, timers and blocked
+    // callers run meanwhile.
     [Syscall(SyscallNumber.Nanosleep)]
     internal static long Nanosleep(Kernel kernel, in Timespec request)
     {
@@ -42,7 +43,7 @@ internal static partial class Sys
         long duration = request.ToNanosecondsSaturated();
         long now = clock.MonotonicNanoseconds;
         long deadline = duration > long.MaxValue - now ? long.MaxValue : now + duration;
-        kernel.Scheduler.RunUntil(deadline);
+        kernel.Scheduler.Sleep(deadline);
         return kernel.Return(SyscallNumber.Nanosleep, 0);
     }
 }

@@ -22,8 +22,11 @@ internal sealed class BuiltProgram : IDisposable
         Assembly = Path.Combine(_folder, "App.dll");
         EmitResult emit = result.Output.Emit(Assembly, manifestResources: resources);
         Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+        // STARTUP_HOOKS as the package's targets write it (UnikraftStartupHook): the boot runs Main
+        // from the hook, not from the module initializer, which would hold back every other
+        // thread that runs the program's code (the kernel's threads of control among them).
         File.WriteAllText(Path.Combine(_folder, "App.runtimeconfig.json"),
-            """{"runtimeOptions":{"tfm":"net10.0","framework":{"name":"Microsoft.NETCore.App","version":"10.0.0"},"rollForward":"LatestPatch"}}""");
+            """{"runtimeOptions":{"tfm":"net10.0","framework":{"name":"Microsoft.NETCore.App","version":"10.0.0"},"rollForward":"LatestPatch","configProperties":{"STARTUP_HOOKS":"App"}}}""");
     }
 
     public string Assembly { get; }

@@ -112,6 +112,60 @@ public class VcpuTests
     }
 
     [Fact]
+    public void AnotherThreadsCallThatSleeps_BlocksAlone_AndTheKernelThreadGoesOn()
+    {
+        Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+        long start = platform.Clock.MonotonicNanoseconds;
+        long sleptUntil = 0;
+        int sleeperBefore = 0;
+        int sleeperAfter = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = new Thread(() =>
+        {
+            Kernel? entered = Vcpu.EnterCall();
+            try
+            {
+                sleeperBefore = Environment.CurrentManagedThreadId;
+                Assert.Equal(0, Sys.Nanosleep(Kernel.Current, new Timespec(1, 0)));
+                sleeperAfter = Environment.CurrentManagedThreadId;
+                sleptUntil = platform.Clock.MonotonicNanoseconds;
+            }
+            finally
+            {
+                Vcpu.LeaveCall(entered);
+            }
+            done.SetResult();
+        });
+        int kernelThread = Environment.CurrentManagedThreadId;
+        int resumedOn = 0;
+
+        async Task<int> Main(string[] args)
+        {
+            other.Start();
+            // The kernel thread idles with no timer of its own: the sleeper's deadline, armed
+            // from the other thread, wakes it, and it resumes the sleeper on its own thread.
+            await done.Task;
+            resumedOn = Environment.CurrentManagedThreadId;
+            return 3;
+        }
+
+        Vcpu.Serve(kernel);
+        try
+        {
+            Assert.Equal(3, kernel.RunAsync(Array.Empty<string>(), Main));
+        }
+        finally
+        {
+            Vcpu.Serve(null);
+        }
+
+        Assert.True(sleptUntil - start >= 1_000_000_000, "the sleep returned early");
+        Assert.Equal(sleeperBefore, sleeperAfter);
+        Assert.Equal(kernelThread, resumedOn);
+        Assert.Equal(0, kernel.Scheduler.BlockedCount);
+    }
+
+    [Fact]
     public void WithNoServedKernel_AnotherThreadsCallIsLeftAlone()
     {
         Kernel? entered = Kernel.HasCurrent ? null : Vcpu.EnterCall();

@@ -20,6 +20,7 @@ public class DeterminismTests
         yield return new object[] { "scheduler" };
         yield return new object[] { "files" };
         yield return new object[] { "network" };
+        yield return new object[] { "threads" };
     }
 
     [Theory]
@@ -127,6 +128,7 @@ public class DeterminismTests
             "timers" => TimerScenarios.Run,
             "scheduler" => SchedulerScenarios.Run,
             "files" => FileScenarios.Run,
+            "threads" => ThreadScenarios.ClientAndServer,
             _ => world => NetworkScenarios.Exchange(world, false),
         };
     }

@@ -28,11 +28,11 @@ internal sealed class SimClock : IClockDevice
 
     public long MonotonicNanoseconds => world.Now;
 
-    // A kernel blocked in its own poll loop (nanosleep) lets the rest of the world run until
-    // its deadline or until it has work again; only then may virtual time pass it by.
+    // A simulated kernel never idles on its own: its callers block as threads of control and
+    // the world steps it (Simulation), so nothing may wait on this clock.
     public void WaitUntil(long monotonicDeadline, WaitHandle wake)
     {
-        world.BlockUntil(node, monotonicDeadline);
+        throw new KernelException("kernel " + node.Name + " of a simulation tried to idle on its clock: a simulated kernel is stepped by its world, never by a poll loop of its own");
     }
 }
 

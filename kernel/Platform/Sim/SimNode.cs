@@ -49,9 +49,6 @@ internal sealed class SimNode
 
     public bool Halted => Kernel.Halted;
 
-    // True while the kernel sits in its own poll loop (nanosleep): the world steps around it.
-    public bool Blocked { get; internal set; }
-
     public long Steps { get; private set; }
 
     // The boot a generated image with these libraries would run, in Order.
@@ -65,6 +62,7 @@ internal sealed class SimNode
         {
             Kernel.Scheduler.Order = order;
         }
+        Kernel.Scheduler.Host = World;
     }
 
     // Queues main on this kernel's run queue; it starts at a step the seed chooses. The task
@@ -93,28 +91,30 @@ internal sealed class SimNode
         Kernel.Scheduler.Spawn(static state => ((Action)state!)(), work);
     }
 
-    // Runs one item of this kernel's ready work as this kernel. Returns whether one ran.
+    // Runs one item of this kernel's ready work as this kernel, on the thread that drives the
+    // world. Returns whether one ran. An item that blocks parks this thread inside it; the world
+    // goes on driven by another, and this call returns once the item resumed and finished.
     internal bool Step()
     {
+        order.Reset();
+        if (!Kernel.Scheduler.TryTakeOne(out WorkItem item))
+        {
+            return false;
+        }
+        Steps++;
+        World.Trace.Record(World.Now, "step", Name, order.LastPick, order.LastCount);
         Kernel? previousKernel = Kernel.Enter();
         SynchronizationContext? previousContext = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(Kernel.Scheduler.Context);
-        order.Reset();
-        bool ran;
         try
         {
-            ran = Kernel.Scheduler.RunOne();
+            item.Invoke();
         }
         finally
         {
             SynchronizationContext.SetSynchronizationContext(previousContext);
             Kernel.Leave(previousKernel);
         }
-        if (ran)
-        {
-            Steps++;
-            World.Trace.Record(World.Now, "step", Name, order.LastPick, order.LastCount);
-        }
-        return ran;
+        return true;
     }
 }

@@ -2,6 +2,7 @@ namespace Unikraft.Kernel;
 
 using System;
 using System.Collections.Generic;
+using System.Runtime.ExceptionServices;
 
 // Knobs of a simulation that are not faults.
 internal sealed class SimOptions
@@ -39,17 +40,27 @@ internal sealed class SimInvariantException : Exception
 // 1. run every world event (a frame arriving, a partition healing) that is due;
 // 2. if any kernel has work, let the seed choose one kernel and run one item of its work;
 // 3. otherwise every kernel is idle: jump the clock to the earliest timer or event of all.
-// Invariant checkers run after every step and every event. Nothing here reads the host's clock,
-// threads or randomness, so one seed gives one run, every time.
-internal sealed class Simulation
+// Invariant checkers run after every step and every event. Nothing here reads the host's clock
+// or randomness, and the host threads that carry blocked callers run one at a time, handing one
+// turn along, so one seed gives one run, every time.
+internal sealed class Simulation : IThreadHost
 {
     private readonly List<SimNode> nodes = new List<SimNode>();
     private readonly List<SimNode> candidates = new List<SimNode>();
     private readonly PriorityQueue<WorldEvent, EventKey> events = new PriorityQueue<WorldEvent, EventKey>();
     private readonly List<Action<Simulation>> checkers = new List<Action<Simulation>>();
     private readonly SimRandom scheduling;
+    private readonly Action drive;
     private long eventSequence;
     private long now;
+    // The run in progress: the thread that waits for it, what ends it, and how it ended.
+    private ThreadOfControl? caller;
+    private Func<bool>? runDone;
+    private long runLimit;
+    private bool runResult;
+    private Exception? runFailure;
+    // A blocked caller that the last step chose to resume.
+    private ThreadOfControl? pendingSwitch;
 
     public Simulation(ulong seed, SimOptions? options = null)
     {
@@ -59,6 +70,7 @@ internal sealed class Simulation
         scheduling = new SimRandom(seed, 1);
         Random = new SimRandom(seed, 2);
         Network = new SimSwitch(this, new SimRandom(seed, 3));
+        drive = new Action(DriveLoop);
     }
 
     public ulong Seed { get; }
@@ -116,23 +128,14 @@ internal sealed class Simulation
     // or the virtual clock would pass the limit. Returns whether done() became true.
     public bool RunUntil(Func<bool> done, long timeLimit)
     {
-        while (!done())
-        {
-            if (!Advance(null, timeLimit))
-            {
-                return done();
-            }
-        }
-        return true;
+        return Drive(done, timeLimit);
     }
 
     // Runs for a span of virtual time (or until nothing is left to happen).
     public void RunFor(long duration)
     {
         long limit = duration > long.MaxValue - now ? long.MaxValue : now + duration;
-        while (Advance(null, limit))
-        {
-        }
+        Drive(null, limit);
         if (now < limit && limit != long.MaxValue)
         {
             now = limit;
@@ -142,47 +145,92 @@ internal sealed class Simulation
     // Runs until every kernel and the network are idle with nothing scheduled.
     public void RunUntilQuiescent(long timeLimit)
     {
-        while (Advance(null, timeLimit))
-        {
-        }
+        Drive(null, timeLimit);
     }
 
-    // A kernel blocked in its own poll loop (nanosleep's RunUntil calls this through the
-    // clock): the rest of the world runs until the deadline, or until the blocked kernel has
-    // work of its own again (a frame interrupt, a due timer).
-    internal void BlockUntil(SimNode node, long deadline)
+    // The world is driven by a thread of control of its own (a spare host thread), never by the
+    // caller's: a step runs a kernel's work item inline on the driving thread, and an item that
+    // blocks parks that thread with the item's stack, so the caller's frame must never be under
+    // a step. The caller parks until the run is over. Host threads run one at a time, handing one
+    // turn along, so the run stays one sequence of steps that the seed alone decides.
+    private bool Drive(Func<bool>? done, long timeLimit)
     {
-        bool wasBlocked = node.Blocked;
-        node.Blocked = true;
+        if (caller != null)
+        {
+            throw new InvalidOperationException("The simulation is already running: RunUntil, RunFor and RunUntilQuiescent do not nest (call them from the test, not from inside a kernel).");
+        }
+        caller = ThreadOfControl.Current;
+        runDone = done;
+        runLimit = timeLimit;
+        runResult = false;
+        runFailure = null;
+        ThreadOfControl.Spare(drive).Resume();
+        caller.Park();
+        caller = null;
+        runDone = null;
+        Exception? failure = runFailure;
+        runFailure = null;
+        if (failure != null)
+        {
+            ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+        return runResult;
+    }
+
+    // The driving loop, on whichever thread drives now. A thread whose blocked item resumed comes
+    // back here when the item is done, and simply goes on driving.
+    private void DriveLoop()
+    {
         try
         {
-            while (now < deadline && !node.Kernel.Scheduler.HasWork)
+            while (true)
             {
-                long limit = deadline;
-                if (node.Kernel.Scheduler.TryPeekTimer(out long timer) && timer < limit)
+                ThreadOfControl? next = pendingSwitch;
+                if (next != null)
                 {
-                    limit = timer;
+                    // A step chose a blocked caller: it goes on from where it blocked, and drives
+                    // once its item is done; this thread goes back to the pool.
+                    pendingSwitch = null;
+                    next.Resume();
+                    return;
                 }
-                if (!Advance(node, limit))
+                Func<bool>? done = runDone;
+                if (done != null && done())
                 {
-                    if (now < limit)
-                    {
-                        now = limit;
-                        Trace.Record(now, "time", node.Name, now, 0);
-                    }
+                    runResult = true;
+                    break;
+                }
+                if (!Advance(runLimit))
+                {
+                    runResult = done != null && done();
+                    break;
                 }
             }
         }
-        finally
+        catch (Exception exception)
         {
-            node.Blocked = wasBlocked;
+            runFailure = exception;
         }
+        caller!.Resume();
+    }
+
+    // IThreadHost: a caller of a simulated kernel blocked inside a step. Another thread drives
+    // the world on from here; the blocked one resumes when a step of its kernel picks its resume
+    // item (or its deadline timer).
+    void IThreadHost.Block(Scheduler scheduler, ThreadOfControl blocking)
+    {
+        if (caller == null)
+        {
+            throw new InvalidOperationException("A caller of a simulated kernel blocked outside a run of the world: block only inside work the world runs (SimNode.Start, Spawn).");
+        }
+        Trace.Record(now, "block", "-", scheduler.BlockedCount, 0);
+        ThreadOfControl.Spare(drive).Resume();
     }
 
     // One move of the world: due events, else one kernel step, else a jump of the clock to the
     // next thing that will happen (at most to limit). Returns false when nothing can happen
-    // before limit. waiting is the kernel that blocked (its timers count as things to wait for).
-    private bool Advance(SimNode? waiting, long limit)
+    // before limit.
+    private bool Advance(long limit)
     {
         if (Steps > Options.MaximumSteps)
         {
@@ -201,7 +249,7 @@ internal sealed class Simulation
         for (int index = 0; index < nodes.Count; index++)
         {
             SimNode node = nodes[index];
-            if (!node.Blocked && !node.Halted && node.Kernel.Scheduler.HasWork)
+            if (!node.Halted && node.Kernel.Scheduler.HasWork)
             {
                 candidates.Add(node);
             }
@@ -211,6 +259,10 @@ internal sealed class Simulation
             SimNode chosen = candidates.Count == 1 ? candidates[0] : candidates[scheduling.Next(candidates.Count)];
             Steps++;
             chosen.Step();
+            if (chosen.Kernel.Scheduler.TakeSwitch(out ThreadOfControl? resumed))
+            {
+                pendingSwitch = resumed;
+            }
             Check();
             return true;
         }
@@ -224,7 +276,7 @@ internal sealed class Simulation
         for (int index = 0; index < nodes.Count; index++)
         {
             SimNode node = nodes[index];
-            if (node.Halted || (node.Blocked && node != waiting))
+            if (node.Halted)
             {
                 continue;
             }
