@@ -15,13 +15,45 @@ internal sealed class ConsoleFile : IFileDescription
 
     private readonly IConsoleDevice device;
     private readonly int stream;
+    private readonly ConsoleInput? input;
+    private readonly Readiness? readiness;
     private int statusFlags;
 
+    // An output stream (1 or 2), which never waits.
     public ConsoleFile(IConsoleDevice device, int stream)
     {
         this.device = device;
         this.stream = stream;
         statusFlags = stream == StandardInput ? 0 : 1;
+        readiness = new Readiness();
+    }
+
+    // Standard input, reading through the kernel's ConsoleInput.
+    public ConsoleFile(ConsoleInput input, IConsoleDevice device)
+    {
+        this.device = device;
+        this.input = input;
+        stream = StandardInput;
+        readiness = input.Readiness;
+        input.Description = this;
+    }
+
+    // fd 0 is readable when a line (or its end) is there; fds 1 and 2 are always writable (the
+    // device writes through before it returns). Neither end of the host's console hangs up.
+    public int Poll()
+    {
+        if (stream == StandardInput)
+        {
+            return input == null ? 0 : input.Poll();
+        }
+        return PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+    }
+
+    public Readiness? Readiness => readiness;
+
+    // The console stays attached to the kernel when its fds are closed.
+    public void Release()
+    {
     }
 
     public int StatusFlags => statusFlags;
@@ -50,11 +82,11 @@ internal sealed class ConsoleFile : IFileDescription
         {
             return -Errno.EBADF;
         }
-        if (buffer.IsEmpty)
+        if (buffer.IsEmpty || input == null)
         {
             return 0;
         }
-        return device.ReadLine(buffer);
+        return input.Read(buffer, (statusFlags & OpenFlags.O_NONBLOCK) != 0);
     }
 
     public long Write(ReadOnlySpan<byte> buffer)

@@ -176,8 +176,8 @@ internal sealed class DevNode : IVnode
                 IRandomDevice? random = kernel.RandomDevice;
                 return random == null ? -Errno.ENODEV : random.Fill(buffer);
             case Console:
-                IConsoleDevice? console = kernel.Console;
-                return console == null ? -Errno.ENODEV : console.ReadLine(buffer);
+                ConsoleInput? input = kernel.ConsoleInput;
+                return input == null ? -Errno.ENODEV : input.Read(buffer, false);
             default:
                 IFileDescription? bound = kernel.Files.Get(kind - Descriptor0);
                 return bound == null ? -Errno.ENXIO : bound.Read(buffer);

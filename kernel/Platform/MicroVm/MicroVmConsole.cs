@@ -22,6 +22,16 @@ internal sealed class MicroVmConsole : IConsoleDevice
         return 0;
     }
 
+    // The end of input is there at once, so nothing ever arrives later.
+    public bool PollInput()
+    {
+        return true;
+    }
+
+    public void ListenForInput(Scheduler scheduler, Action arrived)
+    {
+    }
+
     // The shim writes every byte to the UART before write(2) returns.
     public void Flush()
     {
