@@ -8,9 +8,7 @@ internal static class ConsoleBoot
     {
         IConsoleDevice device = kernel.Platform.OpenConsole();
         kernel.Console = device;
-        ConsoleInput input = new ConsoleInput(kernel, device);
-        kernel.ConsoleInput = input;
-        kernel.Files.Bind(ConsoleFile.StandardInput, new ConsoleFile(input, device));
+        kernel.Files.Bind(ConsoleFile.StandardInput, new ConsoleFile(kernel, device));
         kernel.Files.Bind(ConsoleFile.StandardOutput, new ConsoleFile(device, ConsoleFile.StandardOutput));
         kernel.Files.Bind(ConsoleFile.StandardError, new ConsoleFile(device, ConsoleFile.StandardError));
     }

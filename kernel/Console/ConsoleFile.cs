@@ -15,27 +15,25 @@ internal sealed class ConsoleFile : IFileDescription
 
     private readonly IConsoleDevice device;
     private readonly int stream;
-    private readonly ConsoleInput? input;
-    private readonly Readiness? readiness;
+    private readonly Kernel? kernel;
+    private Readiness? readiness;
     private int statusFlags;
 
-    // An output stream (1 or 2), which never waits.
+    // An output stream (1 or 2), which never waits, or standard input with no kernel to wait in
+    // (it reads as at the end of input).
     public ConsoleFile(IConsoleDevice device, int stream)
     {
         this.device = device;
         this.stream = stream;
         statusFlags = stream == StandardInput ? 0 : 1;
-        readiness = new Readiness();
     }
 
-    // Standard input, reading through the kernel's ConsoleInput.
-    public ConsoleFile(ConsoleInput input, IConsoleDevice device)
+    // Standard input, which waits for the device's input through the kernel's ConsoleInput.
+    public ConsoleFile(Kernel kernel, IConsoleDevice device)
     {
         this.device = device;
-        this.input = input;
+        this.kernel = kernel;
         stream = StandardInput;
-        readiness = input.Readiness;
-        input.Description = this;
     }
 
     // fd 0 is readable when a line (or its end) is there; fds 1 and 2 are always writable (the
@@ -44,16 +42,40 @@ internal sealed class ConsoleFile : IFileDescription
     {
         if (stream == StandardInput)
         {
-            return input == null ? 0 : input.Poll();
+            ConsoleInput? input = Input;
+            return input == null ? PollEvents.POLLIN | PollEvents.POLLRDNORM : input.Poll();
         }
         return PollEvents.POLLOUT | PollEvents.POLLWRNORM;
     }
 
-    public Readiness? Readiness => readiness;
+    // Made on first use, so a program that only writes carries no waiting side of the console.
+    public Readiness? Readiness
+    {
+        get
+        {
+            ConsoleInput? input = stream == StandardInput ? Input : null;
+            return input != null ? input.Readiness : readiness ??= new Readiness();
+        }
+    }
 
     // The console stays attached to the kernel when its fds are closed.
     public void Release()
     {
+    }
+
+    // The waiting side of standard input, shared with /dev/console, made on first use.
+    private ConsoleInput? Input
+    {
+        get
+        {
+            if (kernel == null)
+            {
+                return null;
+            }
+            ConsoleInput input = kernel.ConsoleInput ??= new ConsoleInput(kernel, device);
+            input.Description ??= this;
+            return input;
+        }
     }
 
     public int StatusFlags => statusFlags;
@@ -82,6 +104,7 @@ internal sealed class ConsoleFile : IFileDescription
         {
             return -Errno.EBADF;
         }
+        ConsoleInput? input = Input;
         if (buffer.IsEmpty || input == null)
         {
             return 0;

@@ -77,7 +77,7 @@ internal sealed class Kernel
     // library is not in the image.
     public IConsoleDevice? Console { get; set; }
 
-    // Standard input's waiting side, over the console device.
+    // Standard input's waiting side, over the console device, made on the first read or poll.
     public ConsoleInput? ConsoleInput { get; set; }
 
     public IClockDevice? Clock { get; set; }

@@ -107,9 +107,7 @@ public class ConsoleInputTests
             Kernel kernel = new Kernel(new TestPlatform());
             ClockBoot.AttachClock(kernel);
             HostedConsole device = new HostedConsole(host[0]);
-            ConsoleInput input = new ConsoleInput(kernel, device);
-            kernel.ConsoleInput = input;
-            kernel.Files.Bind(0, new ConsoleFile(input, device));
+            kernel.Files.Bind(0, new ConsoleFile(kernel, device));
             bool timerFired = false;
             Thread typist = new Thread(() =>
             {
