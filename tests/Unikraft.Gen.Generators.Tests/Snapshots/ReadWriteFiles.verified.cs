@@ -604,9 +604,7 @@ internal static class ConsoleBoot
     {
         IConsoleDevice device = kernel.Platform.OpenConsole();
         kernel.Console = device;
-        ConsoleInput input = new ConsoleInput(kernel, device);
-        kernel.ConsoleInput = input;
-        kernel.Files.Bind(ConsoleFile.StandardInput, new ConsoleFile(input, device));
+        kernel.Files.Bind(ConsoleFile.StandardInput, new ConsoleFile(kernel, device));
         kernel.Files.Bind(ConsoleFile.StandardOutput, new ConsoleFile(device, ConsoleFile.StandardOutput));
         kernel.Files.Bind(ConsoleFile.StandardError, new ConsoleFile(device, ConsoleFile.StandardError));
     }
@@ -619,7 +617,7 @@ internal static class ConsoleBoot
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> ConsoleFile.StandardOutput
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> ConsoleFile.StandardError
 // Why it is here: Sys.Fstat (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.GetAttributes -> ConsoleFile.GetAttributes -> ConsoleFile.ConsoleDeviceNumber
-// Pruned to 14 of 19 members.
+// Pruned to 15 of 20 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -638,31 +636,44 @@ internal sealed class ConsoleFile : IFileDescription
 
     private readonly IConsoleDevice device;
     private readonly int stream;
-    private readonly ConsoleInput? input;
+    private readonly Kernel? kernel;
     private int statusFlags;
 
-    // An output stream (1 or 2), which never waits.
+    // An output stream (1 or 2), which never waits, or standard input with no kernel to wait in
+    // (it reads as at the end of input).
     public ConsoleFile(IConsoleDevice device, int stream)
     {
         this.device = device;
         this.stream = stream;
         statusFlags = stream == StandardInput ? 0 : 1;
-        _ = new Readiness();
     }
 
-    // Standard input, reading through the kernel's ConsoleInput.
-    public ConsoleFile(ConsoleInput input, IConsoleDevice device)
+    // Standard input, which waits for the device's input through the kernel's ConsoleInput.
+    public ConsoleFile(Kernel kernel, IConsoleDevice device)
     {
         this.device = device;
-        this.input = input;
+        this.kernel = kernel;
         stream = StandardInput;
-        _ = input.Readiness;
-        input.Description = this;
     }
 
     // The console stays attached to the kernel when its fds are closed.
     public void Release()
     {
+    }
+
+    // The waiting side of standard input, shared with /dev/console, made on first use.
+    private ConsoleInput? Input
+    {
+        get
+        {
+            if (kernel == null)
+            {
+                return null;
+            }
+            ConsoleInput input = kernel.ConsoleInput ??= new ConsoleInput(kernel, device);
+            input.Description ??= this;
+            return input;
+        }
     }
 
     // A character device, as a terminal is on Linux (crw--w----).
@@ -682,6 +693,7 @@ internal sealed class ConsoleFile : IFileDescription
         {
             return -Errno.EBADF;
         }
+        ConsoleInput? input = Input;
         if (buffer.IsEmpty || input == null)
         {
             return 0;
@@ -706,7 +718,7 @@ internal sealed class ConsoleFile : IFileDescription
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> ConsoleInput.kernel
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.device
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> ConsoleInput.arrivals
-// Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> ConsoleInput.#ctor
+// Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleFile.Input -> ConsoleInput.#ctor
 // Pruned to 9 of 10 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -1266,7 +1278,7 @@ internal sealed class Kernel
     // library is not in the image.
     public IConsoleDevice? Console { get; set; }
 
-    // Standard input's waiting side, over the console device.
+    // Standard input's waiting side, over the console device, made on the first read or poll.
     public ConsoleInput? ConsoleInput { get; set; }
 
     public IClockDevice? Clock { get; set; }
@@ -4738,7 +4750,7 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 48 of 100 files, 463 of 1655 members
+// Kernel source: 48 of 100 files, 464 of 1656 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
