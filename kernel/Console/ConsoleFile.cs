@@ -20,7 +20,7 @@ internal sealed class ConsoleFile : IFileDescription
     private int statusFlags;
 
     // An output stream (1 or 2), which never waits, or standard input with no kernel to wait in
-    // (it reads as at the end of input).
+    // (it reads the device directly).
     public ConsoleFile(IConsoleDevice device, int stream)
     {
         this.device = device;
@@ -43,7 +43,11 @@ internal sealed class ConsoleFile : IFileDescription
         if (stream == StandardInput)
         {
             ConsoleInput? input = Input;
-            return input == null ? PollEvents.POLLIN | PollEvents.POLLRDNORM : input.Poll();
+            if (input == null)
+            {
+                return device.PollInput() ? PollEvents.POLLIN | PollEvents.POLLRDNORM : 0;
+            }
+            return input.Poll();
         }
         return PollEvents.POLLOUT | PollEvents.POLLWRNORM;
     }
@@ -104,10 +108,15 @@ internal sealed class ConsoleFile : IFileDescription
         {
             return -Errno.EBADF;
         }
-        ConsoleInput? input = Input;
-        if (buffer.IsEmpty || input == null)
+        if (buffer.IsEmpty)
         {
             return 0;
+        }
+        ConsoleInput? input = Input;
+        if (input == null)
+        {
+            // No kernel to wait in: the device answers as it can.
+            return device.ReadLine(buffer);
         }
         return input.Read(buffer, (statusFlags & OpenFlags.O_NONBLOCK) != 0);
     }

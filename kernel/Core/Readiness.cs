@@ -24,7 +24,9 @@ internal interface IReadinessWatcher
 internal sealed class Readiness
 {
     private IReadinessWatcher[] watchers = new IReadinessWatcher[2];
-    private int count;
+    // Assigned here as well as by Add: a kernel with no poll or epoll loses Add to pruning, and
+    // the field must still count as assigned (CS0649).
+    private int count = 0;
 
     public int Count => count;
 
