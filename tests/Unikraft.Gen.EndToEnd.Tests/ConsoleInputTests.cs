@@ -29,18 +29,22 @@ public sealed class ConsoleInputTests : IClassFixture<ConsoleInputTests.Build>
     public async Task ReadLine_WaitsForTheHostsInput_WhileTimersRun_AndEndsAtItsEnd()
     {
         build.EnsureSucceeded();
-        ProcessStartInfo start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Repository.Root,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo start = new ProcessStartInfo("dotnet");
         foreach (string argument in new[] { "run", "--project", Program, "--no-build", "--artifacts-path", build.ArtifactsPath })
         {
             start.ArgumentList.Add(argument);
         }
+        await Interact(start);
+    }
+
+    // Types the lines with pauses after the program says it waits, and checks what it printed.
+    internal static async Task Interact(ProcessStartInfo start)
+    {
+        start.WorkingDirectory = Repository.Root;
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         using Process process = Process.Start(start)!;
@@ -93,6 +97,37 @@ public sealed class ConsoleInputTests : IClassFixture<ConsoleInputTests.Build>
     {
         public Build()
             : base(Program, "line-reader", "build")
+        {
+        }
+    }
+}
+
+// The same program published with NativeAOT: its module initializer boots the kernel and runs
+// Main, and the console's reader thread must still run beside it.
+public sealed class ConsoleInputPublishAotTests : IClassFixture<ConsoleInputPublishAotTests.AotPublish>
+{
+    private readonly AotPublish publish;
+
+    public ConsoleInputPublishAotTests(AotPublish publish)
+    {
+        this.publish = publish;
+    }
+
+    [Fact]
+    public async Task PublishAot_ReadLine_WaitsForTheHostsInput_WhileTimersRun_AndEndsAtItsEnd()
+    {
+        publish.EnsureSucceeded();
+        string binary = Path.Combine(publish.PublishPath, "LineReader");
+        Assert.True(File.Exists(binary), "no native binary at " + binary);
+
+        await ConsoleInputTests.Interact(new ProcessStartInfo(binary));
+    }
+
+    public sealed class AotPublish : SampleBuild
+    {
+        public AotPublish()
+            : base("tests/Unikraft.Gen.EndToEnd.Tests/Programs/LineReader", "aot", "publish", "-c", "Release", "-r", "linux-x64",
+                "-p:PublishAot=true", "-o", "{publish}")
         {
         }
     }

@@ -18,10 +18,16 @@ internal sealed class HostedConsole : IConsoleDevice
     // NOTE: 4096, one page: what a pipe hands out in one read and what a terminal's line fits in.
     private const int ChunkLength = 4096;
 
+    // How long a new reader thread may take to start running before the console reads on the
+    // calling thread instead (see Fetch).
+    private const int ReaderStartMilliseconds = 1000;
+
     private readonly int inputFd;
     private readonly byte[] inputBuffer = new byte[ChunkLength];
     private readonly byte[] chunk = new byte[ChunkLength];
     private readonly AutoResetEvent requested = new AutoResetEvent(false);
+    private readonly ManualResetEventSlim readerStarted = new ManualResetEventSlim(false);
+    private volatile bool readerAbandoned;
     private int inputStart;
     private int inputEnd;
     private bool inputEnded;
@@ -64,8 +70,9 @@ internal sealed class HostedConsole : IConsoleDevice
         {
             return true;
         }
-        Fetch();
-        return false;
+        // With no reader thread a read answers at once (it blocks in the host's read), so it
+        // counts as ready, as the console did before it had one.
+        return !Fetch();
     }
 
     public long ReadLine(Span<byte> buffer)
@@ -82,10 +89,10 @@ internal sealed class HostedConsole : IConsoleDevice
             {
                 return 0;
             }
-            if (scheduler == null)
+            if (!Fetch())
             {
-                // Nobody listens for the interrupt: read on the calling thread, as a device
-                // used on its own.
+                // Nobody listens for the interrupt, or no reader thread can run: read on the
+                // calling thread, as a device used on its own.
                 long read = HostedCalls.Read(inputFd, inputBuffer);
                 if (read <= 0)
                 {
@@ -96,7 +103,6 @@ internal sealed class HostedConsole : IConsoleDevice
             }
             else
             {
-                Fetch();
                 return -Errno.EAGAIN;
             }
         }
@@ -117,27 +123,48 @@ internal sealed class HostedConsole : IConsoleDevice
     {
     }
 
-    // On the vCPU: asks the reader thread for the next chunk, once.
-    private void Fetch()
+    // On the vCPU: asks the reader thread for the next chunk, once. Returns false when there is
+    // no reader to ask: nobody listens for the interrupt, or the reader thread could not start.
+    private bool Fetch()
     {
-        if (fetching || scheduler == null)
+        if (scheduler == null || readerAbandoned)
         {
-            return;
+            return false;
         }
-        fetching = true;
+        if (fetching)
+        {
+            return true;
+        }
         if (reader == null)
         {
             // A background thread: a program that ends while it waits for input must not
             // wait for it.
             reader = new Thread(ReadChunks) { IsBackground = true, Name = "uk console input" };
             reader.Start();
+            // NOTE: while a module initializer runs, the runtime holds back every other thread
+            // that would run this assembly's code, and a program run without the startup hook
+            // (the JIT with no runtimeconfig of ours) runs Main inside it: the reader would never
+            // start, so the console reads on the calling thread instead, as it did before it had
+            // a reader.
+            if (!readerStarted.Wait(ReaderStartMilliseconds))
+            {
+                readerAbandoned = true;
+                return false;
+            }
         }
+        fetching = true;
         requested.Set();
+        return true;
     }
 
     // The reader thread: one host read per request, handed to the kernel through its scheduler.
     private void ReadChunks()
     {
+        readerStarted.Set();
+        if (readerAbandoned)
+        {
+            return;
+        }
         Scheduler target = scheduler!;
         while (true)
         {

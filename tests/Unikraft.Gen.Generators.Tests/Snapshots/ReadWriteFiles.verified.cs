@@ -2042,10 +2042,10 @@ internal static class HostedConfinement
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Platform/Hosted/HostedConsole.cs, library platform-hosted (Runs the kernel as a Linux process on the host's console, clocks and randomness)
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> IConsoleDevice.ReadLine -> HostedConsole.ReadLine -> HostedConsole.inputBuffer -> HostedConsole.ChunkLength
+// Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> IConsoleDevice.ReadLine -> HostedConsole.ReadLine -> HostedConsole.Fetch -> HostedConsole.ReaderStartMilliseconds
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> IConsoleDevice.ReadLine -> HostedConsole.ReadLine -> HostedConsole.inputFd
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> IConsoleDevice.ReadLine -> HostedConsole.ReadLine -> HostedConsole.inputBuffer
-// Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> IConsoleDevice.ReadLine -> HostedConsole.ReadLine -> HostedConsole.Fetch -> HostedConsole.ReadChunks -> HostedConsole.chunk
-// Pruned to 23 of 24 members.
+// Pruned to 26 of 27 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2067,10 +2067,16 @@ internal sealed class HostedConsole : IConsoleDevice
     // NOTE: 4096, one page: what a pipe hands out in one read and what a terminal's line fits in.
     private const int ChunkLength = 4096;
 
+    // How long a new reader thread may take to start running before the console reads on the
+    // calling thread instead (see Fetch).
+    private const int ReaderStartMilliseconds = 1000;
+
     private readonly int inputFd;
     private readonly byte[] inputBuffer = new byte[ChunkLength];
     private readonly byte[] chunk = new byte[ChunkLength];
     private readonly AutoResetEvent requested = new AutoResetEvent(false);
+    private readonly ManualResetEventSlim readerStarted = new ManualResetEventSlim(false);
+    private volatile bool readerAbandoned;
     private int inputStart;
     private int inputEnd;
     private bool inputEnded;
@@ -2121,10 +2127,10 @@ internal sealed class HostedConsole : IConsoleDevice
             {
                 return 0;
             }
-            if (scheduler == null)
+            if (!Fetch())
             {
-                // Nobody listens for the interrupt: read on the calling thread, as a device
-                // used on its own.
+                // Nobody listens for the interrupt, or no reader thread can run: read on the
+                // calling thread, as a device used on its own.
                 long read = HostedCalls.Read(inputFd, inputBuffer);
                 if (read <= 0)
                 {
@@ -2135,7 +2141,6 @@ internal sealed class HostedConsole : IConsoleDevice
             }
             else
             {
-                Fetch();
                 return -Errno.EAGAIN;
             }
         }
@@ -2156,27 +2161,48 @@ internal sealed class HostedConsole : IConsoleDevice
     {
     }
 
-    // On the vCPU: asks the reader thread for the next chunk, once.
-    private void Fetch()
+    // On the vCPU: asks the reader thread for the next chunk, once. Returns false when there is
+    // no reader to ask: nobody listens for the interrupt, or the reader thread could not start.
+    private bool Fetch()
     {
-        if (fetching || scheduler == null)
+        if (scheduler == null || readerAbandoned)
         {
-            return;
+            return false;
         }
-        fetching = true;
+        if (fetching)
+        {
+            return true;
+        }
         if (reader == null)
         {
             // A background thread: a program that ends while it waits for input must not
             // wait for it.
             reader = new Thread(ReadChunks) { IsBackground = true, Name = "uk console input" };
             reader.Start();
+            // NOTE: while a module initializer runs, the runtime holds back every other thread
+            // that would run this assembly's code, and a program run without the startup hook
+            // (the JIT with no runtimeconfig of ours) runs Main inside it: the reader would never
+            // start, so the console reads on the calling thread instead, as it did before it had
+            // a reader.
+            if (!readerStarted.Wait(ReaderStartMilliseconds))
+            {
+                readerAbandoned = true;
+                return false;
+            }
         }
+        fetching = true;
         requested.Set();
+        return true;
     }
 
     // The reader thread: one host read per request, handed to the kernel through its scheduler.
     private void ReadChunks()
     {
+        readerStarted.Set();
+        if (readerAbandoned)
+        {
+            return;
+        }
         Scheduler target = scheduler!;
         while (true)
         {
@@ -4757,7 +4783,7 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 48 of 101 files, 464 of 1666 members
+// Kernel source: 48 of 101 files, 467 of 1669 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
