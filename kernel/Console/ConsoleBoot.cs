@@ -8,7 +8,7 @@ internal static class ConsoleBoot
     {
         IConsoleDevice device = kernel.Platform.OpenConsole();
         kernel.Console = device;
-        kernel.Files.Bind(ConsoleFile.StandardInput, new ConsoleFile(device, ConsoleFile.StandardInput));
+        kernel.Files.Bind(ConsoleFile.StandardInput, new ConsoleFile(kernel, device));
         kernel.Files.Bind(ConsoleFile.StandardOutput, new ConsoleFile(device, ConsoleFile.StandardOutput));
         kernel.Files.Bind(ConsoleFile.StandardError, new ConsoleFile(device, ConsoleFile.StandardError));
     }

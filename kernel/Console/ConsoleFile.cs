@@ -15,13 +15,71 @@ internal sealed class ConsoleFile : IFileDescription
 
     private readonly IConsoleDevice device;
     private readonly int stream;
+    private readonly Kernel? kernel;
+    private Readiness? readiness;
     private int statusFlags;
 
+    // An output stream (1 or 2), which never waits, or standard input with no kernel to wait in
+    // (it reads the device directly).
     public ConsoleFile(IConsoleDevice device, int stream)
     {
         this.device = device;
         this.stream = stream;
         statusFlags = stream == StandardInput ? 0 : 1;
+    }
+
+    // Standard input, which waits for the device's input through the kernel's ConsoleInput.
+    public ConsoleFile(Kernel kernel, IConsoleDevice device)
+    {
+        this.device = device;
+        this.kernel = kernel;
+        stream = StandardInput;
+    }
+
+    // fd 0 is readable when a line (or its end) is there; fds 1 and 2 are always writable (the
+    // device writes through before it returns). Neither end of the host's console hangs up.
+    public int Poll()
+    {
+        if (stream == StandardInput)
+        {
+            ConsoleInput? input = Input;
+            if (input == null)
+            {
+                return device.PollInput() ? PollEvents.POLLIN | PollEvents.POLLRDNORM : 0;
+            }
+            return input.Poll();
+        }
+        return PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+    }
+
+    // Made on first use, so a program that only writes carries no waiting side of the console.
+    public Readiness? Readiness
+    {
+        get
+        {
+            ConsoleInput? input = stream == StandardInput ? Input : null;
+            return input != null ? input.Readiness : readiness ??= new Readiness();
+        }
+    }
+
+    // The console stays attached to the kernel when its fds are closed.
+    public void Release()
+    {
+    }
+
+    // The waiting side of standard input, shared with /dev/console, made on first use.
+    private ConsoleInput? Input
+    {
+        get
+        {
+            if (kernel == null)
+            {
+                return null;
+            }
+            ConsoleInput input = kernel.ConsoleInput ??= new ConsoleInput(kernel, device);
+            input.Description ??= this;
+            return input;
+        }
     }
 
     public int StatusFlags => statusFlags;
@@ -54,7 +112,13 @@ internal sealed class ConsoleFile : IFileDescription
         {
             return 0;
         }
-        return device.ReadLine(buffer);
+        ConsoleInput? input = Input;
+        if (input == null)
+        {
+            // No kernel to wait in: the device answers as it can.
+            return device.ReadLine(buffer);
+        }
+        return input.Read(buffer, (statusFlags & OpenFlags.O_NONBLOCK) != 0);
     }
 
     public long Write(ReadOnlySpan<byte> buffer)

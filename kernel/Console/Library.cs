@@ -2,4 +2,4 @@
 using Unikraft.Kernel;
 
 [assembly: KernelLibrary("console", Summary = "Standard input, output and error on fds 0-2",
-    Needs = new[] { "core" })]
+    Needs = new[] { "core", "sched" })]

@@ -30,6 +30,7 @@ internal static class Errno
     public const int ESPIPE = 29;
     public const int EROFS = 30;
     public const int EMLINK = 31;
+    public const int EPIPE = 32;
     public const int ERANGE = 34;
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
@@ -69,6 +70,7 @@ internal static class Errno
             case ESPIPE: return "ESPIPE";
             case EROFS: return "EROFS";
             case EMLINK: return "EMLINK";
+            case EPIPE: return "EPIPE";
             case ERANGE: return "ERANGE";
             case ENAMETOOLONG: return "ENAMETOOLONG";
             case ENOSYS: return "ENOSYS";

@@ -1,12 +1,26 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Collections.Generic;
 
 // An open file object behind a file descriptor. Results are byte counts or -errno, as the
 // syscalls return them, so a description never throws. Several fds may share one description
 // (dup): the offset and status flags belong to the description, close-on-exec to the fd.
 internal interface IFileDescription
 {
+    // poll(2): the PollEvents the description is ready for now (POLLERR and POLLHUP included
+    // when they hold, whatever the caller asked for). Never blocks, never changes state.
+    int Poll();
+
+    // The watchers told when the poll mask may have changed; null when it never changes (a
+    // regular file or a directory, always readable and writable), which is also why epoll_ctl
+    // refuses such a description with EPERM, as Linux does.
+    Readiness? Readiness { get; }
+
+    // The last fd referring to the description was closed (FdTable counts them): the other end
+    // of a pipe sees its end, watchers forget the description.
+    void Release();
+
     long Read(Span<byte> buffer);
 
     long Write(ReadOnlySpan<byte> buffer);
@@ -29,6 +43,7 @@ internal sealed class FdTable
     // NOTE: the soft RLIMIT_NOFILE of a Linux process by default: fd numbers are below 1024.
     public const int MaximumFiles = 1024;
 
+    private readonly Dictionary<IFileDescription, int> references = new Dictionary<IFileDescription, int>(ReferenceEqualityComparer.Instance);
     private IFileDescription?[] entries = new IFileDescription?[8];
     private bool[] closeOnExec = new bool[8];
 
@@ -54,8 +69,18 @@ internal sealed class FdTable
         {
             Grow(fd + 1);
         }
+        IFileDescription? replaced = entries[fd];
         entries[fd] = description;
         closeOnExec[fd] = closeOnExecute;
+        if (!ReferenceEquals(replaced, description))
+        {
+            references.TryGetValue(description, out int held);
+            references[description] = held + 1;
+            if (replaced != null)
+            {
+                Unreference(replaced);
+            }
+        }
     }
 
     // Binds a description to the lowest free number and returns it.
@@ -92,16 +117,38 @@ internal sealed class FdTable
         }
     }
 
-    // Frees a number; returns 0, or -EBADF when nothing was bound to it.
+    // How many fds refer to a description (dup'ed fds share one).
+    public int References(IFileDescription description)
+    {
+        return references.TryGetValue(description, out int held) ? held : 0;
+    }
+
+    // Frees a number; returns 0, or -EBADF when nothing was bound to it. The description is
+    // released when this was the last fd referring to it, as close(2) releases an open file
+    // description only with its last reference.
     public long Remove(int fd)
     {
-        if (Get(fd) == null)
+        IFileDescription? description = Get(fd);
+        if (description == null)
         {
             return -Errno.EBADF;
         }
         entries[fd] = null;
         closeOnExec[fd] = false;
+        Unreference(description);
         return 0;
+    }
+
+    private void Unreference(IFileDescription description)
+    {
+        int held = references[description] - 1;
+        if (held > 0)
+        {
+            references[description] = held;
+            return;
+        }
+        references.Remove(description);
+        description.Release();
     }
 
     private void Grow(int minimumLength)

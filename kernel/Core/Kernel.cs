@@ -16,6 +16,7 @@ internal sealed class Kernel
     private readonly IPlatform platform;
     private Scheduler? scheduler;
     private Thread? mainThread;
+    private long anonymousInodes;
 
     public Kernel(IPlatform platform)
     {
@@ -76,6 +77,9 @@ internal sealed class Kernel
     // library is not in the image.
     public IConsoleDevice? Console { get; set; }
 
+    // Standard input's waiting side, over the console device, made on the first read or poll.
+    public ConsoleInput? ConsoleInput { get; set; }
+
     public IClockDevice? Clock { get; set; }
 
     public IRandomDevice? RandomDevice { get; set; }
@@ -97,6 +101,13 @@ internal sealed class Kernel
 
     // How many syscalls were reached that the plan left out; each also wrote a log line.
     public long NotPlannedCount { get; private set; }
+
+    // A number for a file that lives in no file system (a pipe, an epoll instance), unique in this
+    // kernel, as pipefs and anon_inodefs number theirs.
+    public long NextAnonymousInode()
+    {
+        return ++anonymousInodes;
+    }
 
     public void PrintBanner(string text)
     {

@@ -176,8 +176,13 @@ internal sealed class DevNode : IVnode
                 IRandomDevice? random = kernel.RandomDevice;
                 return random == null ? -Errno.ENODEV : random.Fill(buffer);
             case Console:
-                IConsoleDevice? console = kernel.Console;
-                return console == null ? -Errno.ENODEV : console.ReadLine(buffer);
+                IConsoleDevice? reader = kernel.Console;
+                if (reader == null)
+                {
+                    return -Errno.ENODEV;
+                }
+                ConsoleInput input = kernel.ConsoleInput ??= new ConsoleInput(kernel, reader);
+                return input.Read(buffer, false);
             default:
                 IFileDescription? bound = kernel.Files.Get(kind - Descriptor0);
                 return bound == null ? -Errno.ENXIO : bound.Read(buffer);

@@ -41,34 +41,4 @@ internal static class NativeConsole
     {
         using NativeCall call = NativeCall.Enter("SystemNative_SetKeypadXmit");
     }
-
-    // poll(2) over kernel fds. Files are always ready (POSIX), and so is the console here: a read
-    // of standard input waits inside read itself. An fd that is not open is POLLNVAL.
-    // NOTE: the PAL's PollEvent is the fd (4 bytes), then requested and triggered events (2 bytes
-    // each), and its POLLIN 0x1, POLLOUT 0x4, POLLNVAL 0x20 (pal_io.h); Poll returns a PAL error
-    // code, 0 for success.
-    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Poll")]
-    internal static int Poll(nint events, uint eventCount, int timeout, nint triggered)
-    {
-        using NativeCall call = NativeCall.Enter("SystemNative_Poll");
-        NativeLayer? layer = call.Layer;
-        if (layer == null)
-        {
-            return Errno.EPERM;
-        }
-        uint ready = 0;
-        for (int index = 0; index < (int)eventCount; index++)
-        {
-            int fd = Marshal.ReadInt32(events, index * 8);
-            short requested = Marshal.ReadInt16(events, index * 8 + 4);
-            short result = layer.IsOpen(fd) ? (short)(requested & (0x1 | 0x4)) : (short)0x20;
-            Marshal.WriteInt16(events, index * 8 + 6, result);
-            if (result != 0)
-            {
-                ready++;
-            }
-        }
-        Marshal.WriteInt32(triggered, (int)ready);
-        return 0;
-    }
 }

@@ -49,6 +49,19 @@ internal sealed class VfsFile : IFileDescription
         flags = (flags & ~ChangeableFlags) | (newFlags & ChangeableFlags);
     }
 
+    // Regular files and directories are always ready, as on Linux; nothing ever needs waking.
+    public int Poll()
+    {
+        return PollEvents.AlwaysReady;
+    }
+
+    public Readiness? Readiness => null;
+
+    // Nothing is held open on the file system's side.
+    public void Release()
+    {
+    }
+
     public long GetAttributes(out Stat attributes)
     {
         long result = Vnode.GetAttributes(out attributes);

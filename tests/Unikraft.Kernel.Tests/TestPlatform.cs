@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel.Tests;
 
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
@@ -78,14 +79,24 @@ internal sealed class ProgramHaltedException : Exception
     public int Status { get; }
 }
 
+// A console in memory. Input is either all there from the start (SetInput, then its end), or
+// delivered later from any thread (KeepInputOpen, Deliver, EndInput), as a device's interrupt:
+// posted to the kernel's scheduler, so a read that waits for it must not block the vCPU.
 internal sealed class MemoryConsole : IConsoleDevice
 {
     private readonly MemoryStream output = new MemoryStream();
     private readonly MemoryStream error = new MemoryStream();
+    private readonly ConcurrentQueue<string?> deliveries = new ConcurrentQueue<string?>();
     private byte[] input = Array.Empty<byte>();
     private int inputPosition;
+    private bool inputOpen;
+    private Scheduler? scheduler;
+    private Action? arrived;
 
     public int FlushCount { get; private set; }
+
+    // How many times the kernel asked whether input is there or read with none there.
+    public int EmptyReads { get; private set; }
 
     public long WriteOutput(ReadOnlySpan<byte> bytes)
     {
@@ -99,12 +110,30 @@ internal sealed class MemoryConsole : IConsoleDevice
         return bytes.Length;
     }
 
+    public void ListenForInput(Scheduler scheduler, Action arrived)
+    {
+        this.scheduler = scheduler;
+        this.arrived = arrived;
+        if (!deliveries.IsEmpty)
+        {
+            scheduler.Post(_ => Arrive(), null);
+        }
+    }
+
+    public bool PollInput()
+    {
+        TakeDeliveries();
+        return inputPosition < input.Length || !inputOpen;
+    }
+
     public long ReadLine(Span<byte> buffer)
     {
+        TakeDeliveries();
         ReadOnlySpan<byte> pending = input.AsSpan(inputPosition);
         if (pending.IsEmpty)
         {
-            return 0;
+            EmptyReads++;
+            return inputOpen ? -Errno.EAGAIN : 0;
         }
         int lineEnd = pending.IndexOf((byte)'\n');
         int length = Math.Min(lineEnd < 0 ? pending.Length : lineEnd + 1, buffer.Length);
@@ -122,6 +151,51 @@ internal sealed class MemoryConsole : IConsoleDevice
     {
         input = Encoding.UTF8.GetBytes(text);
         inputPosition = 0;
+        inputOpen = false;
+    }
+
+    // From now on an empty buffer means "nothing yet", not the end of input.
+    public void KeepInputOpen()
+    {
+        inputOpen = true;
+    }
+
+    // Any thread: text arrives, as the hosted console's reader thread posts it.
+    public void Deliver(string text)
+    {
+        deliveries.Enqueue(text);
+        scheduler?.Post(_ => Arrive(), null);
+    }
+
+    // Any thread: the input ends.
+    public void EndInput()
+    {
+        deliveries.Enqueue(null);
+        scheduler?.Post(_ => Arrive(), null);
+    }
+
+    private void Arrive()
+    {
+        TakeDeliveries();
+        arrived?.Invoke();
+    }
+
+    private void TakeDeliveries()
+    {
+        while (deliveries.TryDequeue(out string? text))
+        {
+            if (text == null)
+            {
+                inputOpen = false;
+                continue;
+            }
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            byte[] joined = new byte[input.Length - inputPosition + bytes.Length];
+            input.AsSpan(inputPosition).CopyTo(joined);
+            bytes.CopyTo(joined, input.Length - inputPosition);
+            input = joined;
+            inputPosition = 0;
+        }
     }
 
     public byte[] OutputBytes => output.ToArray();

@@ -1,17 +1,52 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Threading;
 
 // The host's stdin, stdout and stderr as raw byte streams, written and read through libc (see
 // HostedCalls). Nothing is buffered on the way out, so nothing is lost when the process ends
-// through exit_group; input is buffered here so that a line can be handed out without reading
-// the host one byte at a time.
+// through exit_group.
+//
+// Input is read on a host thread, the device's own: a read of standard input may wait for a
+// person to type, and that wait must not hold the vCPU. The kernel asks for a chunk when its
+// buffer is empty; the reader thread makes one host read(2) and posts what it got to the
+// kernel's scheduler (the device's interrupt), where it is handed out one line at a time. One
+// chunk at most is in flight, so the program's stdin is read no further ahead than before.
 [Device("console")]
 internal sealed class HostedConsole : IConsoleDevice
 {
-    private readonly byte[] inputBuffer = new byte[4096];
+    // NOTE: 4096, one page: what a pipe hands out in one read and what a terminal's line fits in.
+    private const int ChunkLength = 4096;
+
+    // How long a new reader thread may take to start running before the console reads on the
+    // calling thread instead (see Fetch).
+    private const int ReaderStartMilliseconds = 1000;
+
+    private readonly int inputFd;
+    private readonly byte[] inputBuffer = new byte[ChunkLength];
+    private readonly byte[] chunk = new byte[ChunkLength];
+    private readonly AutoResetEvent requested = new AutoResetEvent(false);
+    private readonly ManualResetEventSlim readerStarted = new ManualResetEventSlim(false);
+    private volatile bool readerAbandoned;
     private int inputStart;
     private int inputEnd;
+    private bool inputEnded;
+    private long inputError;
+    private bool fetching;
+    private Thread? reader;
+    private Scheduler? scheduler;
+    private Action? arrived;
+
+    public HostedConsole()
+        : this(0)
+    {
+    }
+
+    // inputFd: the host fd read as standard input (0; a test hands it a host pipe).
+    public HostedConsole(int inputFd)
+    {
+        this.inputFd = inputFd;
+    }
 
     public long WriteOutput(ReadOnlySpan<byte> bytes)
     {
@@ -23,20 +58,52 @@ internal sealed class HostedConsole : IConsoleDevice
         return HostedCalls.WriteAll(2, bytes);
     }
 
+    public void ListenForInput(Scheduler scheduler, Action arrived)
+    {
+        this.scheduler = scheduler;
+        this.arrived = arrived;
+    }
+
+    public bool PollInput()
+    {
+        if (inputStart < inputEnd || inputEnded || inputError != 0)
+        {
+            return true;
+        }
+        // With no reader thread a read answers at once (it blocks in the host's read), so it
+        // counts as ready, as the console did before it had one.
+        return !Fetch();
+    }
+
     public long ReadLine(Span<byte> buffer)
     {
         if (inputStart == inputEnd)
         {
-            long read = HostedCalls.Read(0, inputBuffer);
-            if (read < 0)
+            if (inputError != 0)
             {
-                return read;
+                long error = inputError;
+                inputError = 0;
+                return error;
             }
-            inputEnd = (int)read;
-            inputStart = 0;
-            if (inputEnd == 0)
+            if (inputEnded)
             {
                 return 0;
+            }
+            if (!Fetch())
+            {
+                // Nobody listens for the interrupt, or no reader thread can run: read on the
+                // calling thread, as a device used on its own.
+                long read = HostedCalls.Read(inputFd, inputBuffer);
+                if (read <= 0)
+                {
+                    return read;
+                }
+                inputStart = 0;
+                inputEnd = (int)read;
+            }
+            else
+            {
+                return -Errno.EAGAIN;
             }
         }
         ReadOnlySpan<byte> pending = inputBuffer.AsSpan(inputStart, inputEnd - inputStart);
@@ -54,5 +121,82 @@ internal sealed class HostedConsole : IConsoleDevice
     // Every write reaches the host before it returns: nothing waits to be flushed.
     public void Flush()
     {
+    }
+
+    // On the vCPU: asks the reader thread for the next chunk, once. Returns false when there is
+    // no reader to ask: nobody listens for the interrupt, or the reader thread could not start.
+    private bool Fetch()
+    {
+        if (scheduler == null || readerAbandoned)
+        {
+            return false;
+        }
+        if (fetching)
+        {
+            return true;
+        }
+        if (reader == null)
+        {
+            // A background thread: a program that ends while it waits for input must not
+            // wait for it.
+            reader = new Thread(ReadChunks) { IsBackground = true, Name = "uk console input" };
+            reader.Start();
+            // NOTE: while a module initializer runs, the runtime holds back every other thread
+            // that would run this assembly's code, and a program run without the startup hook
+            // (the JIT with no runtimeconfig of ours) runs Main inside it: the reader would never
+            // start, so the console reads on the calling thread instead, as it did before it had
+            // a reader.
+            if (!readerStarted.Wait(ReaderStartMilliseconds))
+            {
+                readerAbandoned = true;
+                return false;
+            }
+        }
+        fetching = true;
+        requested.Set();
+        return true;
+    }
+
+    // The reader thread: one host read per request, handed to the kernel through its scheduler.
+    private void ReadChunks()
+    {
+        readerStarted.Set();
+        if (readerAbandoned)
+        {
+            return;
+        }
+        Scheduler target = scheduler!;
+        while (true)
+        {
+            requested.WaitOne();
+            long read = HostedCalls.Read(inputFd, chunk);
+            target.Post(Deliver, read);
+            if (read == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    // On the vCPU: the chunk the reader thread read (it reads no more until the next request).
+    private void Deliver(object? state)
+    {
+        long read = (long)state!;
+        fetching = false;
+        if (read > 0)
+        {
+            chunk.AsSpan(0, (int)read).CopyTo(inputBuffer);
+            inputStart = 0;
+            inputEnd = (int)read;
+        }
+        else if (read == 0)
+        {
+            inputEnded = true;
+        }
+        else
+        {
+            inputError = read;
+        }
+        arrived?.Invoke();
     }
 }

@@ -17,9 +17,20 @@ internal sealed class MicroVmConsole : IConsoleDevice
         return MicroVmSerial.Write(bytes);
     }
 
+    // Blocks in the shim until a line or the end of input is there (the shim runs the VM's other
+    // threads meanwhile): the read always answers, so poll sees input as ready.
     public long ReadLine(Span<byte> buffer)
     {
         return MicroVmSerial.ReadLine(buffer);
+    }
+
+    public bool PollInput()
+    {
+        return true;
+    }
+
+    public void ListenForInput(Scheduler scheduler, Action arrived)
+    {
     }
 
     // The shim writes every byte to the UART before write(2) returns.

@@ -37,11 +37,17 @@ internal sealed class SimClock : IClockDevice
 }
 
 // A console that keeps what a kernel writes, per kernel, and records each write in the trace.
-// Input is a fixed text the test sets before the run, or a stream read as the program asks for
-// it: a program built for sim reads the host's standard input (SimProgram).
+// Input is a fixed text the test sets before the run, text that arrives as world events at
+// virtual times the scenario chooses, or a stream read as the program asks for it: a program
+// built for sim reads the host's standard input (SimProgram). Input that arrives later reaches
+// the kernel as a device interrupt does on hosted: posted to its scheduler, where the waiting
+// read (ConsoleInput) wakes, so the kernel's other work runs meanwhile.
 [Device("console")]
 internal sealed class SimConsole : IConsoleDevice
 {
+    // NOTE: 4096, the size of a pipe read the hosted console makes too.
+    private const int ChunkLength = 4096;
+
     private readonly Simulation world;
     private readonly SimNode node;
     private readonly StringBuilder output = new StringBuilder();
@@ -49,7 +55,11 @@ internal sealed class SimConsole : IConsoleDevice
     private byte[] input = Array.Empty<byte>();
     private int inputPosition;
     private int inputEnd;
+    private bool inputOpen;
+    private bool fetching;
     private Stream? inputSource;
+    private Scheduler? scheduler;
+    private Action? arrived;
 
     public SimConsole(Simulation world, SimNode node)
     {
@@ -61,19 +71,48 @@ internal sealed class SimConsole : IConsoleDevice
 
     public string ErrorText => error.ToString();
 
+    // The whole input, there from the start; its end follows it.
     public void SetInput(string text)
     {
         input = Encoding.UTF8.GetBytes(text);
         inputPosition = 0;
         inputEnd = input.Length;
+        inputOpen = false;
     }
 
     // Input that arrives as the program reads it. The program's input is part of its run, like
-    // its seed: the read blocks real time only (no virtual time passes while it waits), and what
-    // arrives is recorded in the trace, so the same input under the same seed replays the run.
+    // its seed: each read of the stream is a world event at the virtual time the program asked
+    // (it blocks real time only), and what arrives is recorded in the trace, so the same input
+    // under the same seed replays the run.
     public void SetInputSource(Stream source)
     {
         inputSource = source;
+        inputOpen = true;
+    }
+
+    // Text typed at Now + delay: a world event, as a frame arriving is. Input stays open (a read
+    // with nothing buffered waits) until ScheduleEndOfInput.
+    public void ScheduleInput(long delay, string text)
+    {
+        inputOpen = true;
+        world.Schedule(delay, static state =>
+        {
+            ScheduledText scheduled = (ScheduledText)state!;
+            scheduled.Console.Append(Encoding.UTF8.GetBytes(scheduled.Text));
+            scheduled.Console.Interrupt();
+        }, new ScheduledText(this, text));
+    }
+
+    public void ScheduleEndOfInput(long delay)
+    {
+        inputOpen = true;
+        world.Schedule(delay, static state =>
+        {
+            SimConsole console = (SimConsole)state!;
+            console.world.Trace.Record(console.world.Now, "stdin-end", console.node.Name, 0, 0);
+            console.inputOpen = false;
+            console.Interrupt();
+        }, this);
     }
 
     public long WriteOutput(ReadOnlySpan<byte> bytes)
@@ -92,38 +131,46 @@ internal sealed class SimConsole : IConsoleDevice
         return bytes.Length;
     }
 
+    public void ListenForInput(Scheduler scheduler, Action arrived)
+    {
+        this.scheduler = scheduler;
+        this.arrived = arrived;
+    }
+
+    public bool PollInput()
+    {
+        if (inputPosition < inputEnd || !inputOpen)
+        {
+            return true;
+        }
+        Fetch();
+        return false;
+    }
+
     public long ReadLine(Span<byte> buffer)
     {
-        ReadOnlySpan<byte> pending = input.AsSpan(inputPosition, inputEnd - inputPosition);
-        if (pending.IsEmpty && inputSource != null)
+        if (inputPosition == inputEnd)
         {
-            // NOTE: 4096, the size of a pipe read the hosted console makes too.
-            byte[] chunk = input.Length == 4096 ? input : new byte[4096];
-            int count;
-            try
+            if (!inputOpen)
             {
-                count = inputSource.Read(chunk, 0, chunk.Length);
-            }
-            catch (IOException)
-            {
-                return -Errno.EIO;
-            }
-            if (count == 0)
-            {
-                // The end of the input: every later read is the end too.
-                inputSource = null;
                 return 0;
             }
-            input = chunk;
-            inputPosition = 0;
-            inputEnd = count;
-            pending = input.AsSpan(0, count);
-            world.Trace.Record(world.Now, "stdin", node.Name, Escape(Encoding.UTF8.GetString(pending)));
+            if (scheduler == null && inputSource != null)
+            {
+                // Nobody listens for the interrupt: read the stream here, as a device used on
+                // its own.
+                ReadSource();
+            }
+            else
+            {
+                Fetch();
+            }
+            if (inputPosition == inputEnd)
+            {
+                return inputOpen ? -Errno.EAGAIN : 0;
+            }
         }
-        if (pending.IsEmpty)
-        {
-            return 0;
-        }
+        ReadOnlySpan<byte> pending = input.AsSpan(inputPosition, inputEnd - inputPosition);
         int lineEnd = pending.IndexOf((byte)'\n');
         int length = Math.Min(lineEnd < 0 ? pending.Length : lineEnd + 1, buffer.Length);
         pending.Slice(0, length).CopyTo(buffer);
@@ -135,9 +182,89 @@ internal sealed class SimConsole : IConsoleDevice
     {
     }
 
+    // The next chunk of the stream, read by a world event at this virtual time.
+    private void Fetch()
+    {
+        if (fetching || inputSource == null)
+        {
+            return;
+        }
+        fetching = true;
+        world.Schedule(0, static state =>
+        {
+            SimConsole console = (SimConsole)state!;
+            console.fetching = false;
+            console.ReadSource();
+            console.Interrupt();
+        }, this);
+    }
+
+    private void ReadSource()
+    {
+        Stream? source = inputSource;
+        if (source == null)
+        {
+            return;
+        }
+        byte[] chunk = new byte[ChunkLength];
+        int count;
+        try
+        {
+            count = source.Read(chunk, 0, chunk.Length);
+        }
+        catch (IOException)
+        {
+            count = 0;
+        }
+        if (count == 0)
+        {
+            // The end of the input (or a stream that failed): every later read is the end too.
+            inputSource = null;
+            inputOpen = false;
+            return;
+        }
+        Append(chunk.AsSpan(0, count).ToArray());
+    }
+
+    private void Append(byte[] bytes)
+    {
+        world.Trace.Record(world.Now, "stdin", node.Name, Escape(Encoding.UTF8.GetString(bytes)));
+        int pending = inputEnd - inputPosition;
+        byte[] joined = new byte[pending + bytes.Length];
+        input.AsSpan(inputPosition, pending).CopyTo(joined);
+        bytes.CopyTo(joined, pending);
+        input = joined;
+        inputPosition = 0;
+        inputEnd = joined.Length;
+    }
+
+    // The device's interrupt: posted to the node's kernel, which runs it in one of its steps.
+    private void Interrupt()
+    {
+        Scheduler? target = scheduler;
+        Action? callback = arrived;
+        if (target != null && callback != null)
+        {
+            target.Post(static state => ((Action)state!)(), callback);
+        }
+    }
+
     private static string Escape(string text)
     {
         return text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    }
+
+    private sealed class ScheduledText
+    {
+        public ScheduledText(SimConsole console, string text)
+        {
+            Console = console;
+            Text = text;
+        }
+
+        public SimConsole Console { get; }
+
+        public string Text { get; }
     }
 }
 
