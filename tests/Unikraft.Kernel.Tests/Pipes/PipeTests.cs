@@ -207,6 +207,55 @@ public class PipeTests
         Assert.Equal(-Errno.EPIPE, Sys.Write(kernel, write, new byte[1]));
     }
 
+    // A writer and a reader that both block, each a thread of control of one kernel (with waits
+    // that nested, the one that blocked first could not return before the other: they deadlocked),
+    // moving 1 MiB in writes and reads of random sizes: every byte arrives, in order.
+    [Fact]
+    public void OneMebibyte_BetweenABlockingWriterAndABlockingReader_InOneKernel_ArrivesByteExact()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        (int read, int write) = PipeTestKit.Open(kernel);
+        byte[] sent = PipeTestKit.Pattern(1 << 20, 5);
+        List<byte> received = new List<byte>(sent.Length);
+        bool ended = false;
+        WaitQueue done = new WaitQueue(kernel.Scheduler);
+        Random sizes = new Random(13);
+        Sys.UkSpawn(kernel, _ =>
+        {
+            byte[] buffer = new byte[100_000];
+            while (true)
+            {
+                long got = Sys.Read(kernel, read, buffer.AsSpan(0, sizes.Next(1, buffer.Length)));
+                Assert.True(got >= 0, "read failed: " + got);
+                if (got == 0)
+                {
+                    ended = true;
+                    done.WakeAll();
+                    return;
+                }
+                received.AddRange(new ArraySegment<byte>(buffer, 0, (int)got));
+            }
+        }, null);
+        Sys.UkSpawn(kernel, _ =>
+        {
+            int offset = 0;
+            while (offset < sent.Length)
+            {
+                int length = Math.Min(sizes.Next(1, 90_000), sent.Length - offset);
+                Assert.Equal(length, Sys.Write(kernel, write, sent.AsSpan(offset, length)));
+                offset += length;
+            }
+            Sys.Close(kernel, write);
+        }, null);
+
+        while (!ended)
+        {
+            done.Wait(long.MaxValue);
+        }
+
+        Assert.Equal(sent, received.ToArray());
+    }
+
     // A writer that blocks and a reader driven by readiness (as an event loop is), moving 1 MiB
     // in writes of random sizes: every byte arrives, in order.
     [Fact]
@@ -218,6 +267,7 @@ public class PipeTests
         byte[] sent = PipeTestKit.Pattern(1 << 20, 7);
         List<byte> received = new List<byte>(sent.Length);
         bool ended = false;
+        WaitQueue done = new WaitQueue(kernel.Scheduler);
         byte[] buffer = new byte[3000];
         void Drain(object? _)
         {
@@ -227,6 +277,7 @@ public class PipeTests
                 if (got == 0)
                 {
                     ended = true;
+                    done.WakeAll();
                     return;
                 }
                 if (got < 0)
@@ -251,7 +302,10 @@ public class PipeTests
             Sys.Close(kernel, write);
         }, null);
 
-        kernel.Scheduler.RunWhile(() => !ended, long.MaxValue);
+        while (!ended)
+        {
+            done.Wait(long.MaxValue);
+        }
 
         Assert.Equal(sent, received.ToArray());
     }
@@ -268,6 +322,7 @@ public class PipeTests
         int offset = 0;
         int total = 0;
         bool ended = false;
+        WaitQueue done = new WaitQueue(kernel.Scheduler);
         void Fill(object? _)
         {
             while (offset < sent.Length)
@@ -296,13 +351,17 @@ public class PipeTests
                 if (got == 0)
                 {
                     ended = true;
+                    done.WakeAll();
                     return;
                 }
                 total += (int)got;
             }
         }, null);
 
-        kernel.Scheduler.RunWhile(() => !ended, long.MaxValue);
+        while (!ended)
+        {
+            done.Wait(long.MaxValue);
+        }
 
         Assert.Equal(sent.Length, total);
         Assert.Equal(sent, received.AsSpan(0, total).ToArray());
