@@ -855,7 +855,7 @@ namespace Unikraft.Gen
                     HashSet<string>? imports = plan.Config.Specialize ? Plan.ParseImports(plan.Config.NativeImports) : null;
                     lines.Add(imports is null
                         ? "Native layer (every function the kernel serves: the link's import list is not known to this compile)"
-                        : "Native layer (the functions the NativeAOT link imports that the kernel serves; the link imports " + imports.Count + " SystemNative functions)");
+                        : "Native layer (the functions the NativeAOT link imports that the kernel serves; the link's import list names " + imports.Count + ", the runtime's reviewed helpers left out)");
                     foreach (KeyValuePair<string, SortedSet<string>> function in partsByFunction)
                     {
                         lines.Add("  " + function.Key + "  needs " + string.Join(", ", function.Value));

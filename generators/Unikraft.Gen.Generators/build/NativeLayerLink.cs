@@ -125,7 +125,13 @@ namespace Unikraft.Gen.Build
                 }
             }
 
-            Imports.AddRange(imports);
+            foreach (string name in imports)
+            {
+                if (!helpers.ContainsKey(name))
+                {
+                    Imports.Add(name);
+                }
+            }
 
             foreach (string name in defined)
             {
@@ -154,7 +160,10 @@ namespace Unikraft.Gen.Build
         // may serve them once the plan includes them.
         public List<string> NotPlanned { get; } = new List<string>();
 
-        // Every SystemNative import, in order.
+        // Every SystemNative import that is not a reviewed helper, in order: what the plan needs to
+        // know. (The helpers are the runtime's own; leaving them out keeps the list the same when
+        // only they differ, as between the image of the full kernel, whose own code imports a few
+        // more of them, and the image of the kernel planned from the list.)
         public List<string> Imports { get; } = new List<string>();
 
         // A plan made from this image's imports would differ: some import was left out of it, or the
