@@ -240,6 +240,85 @@ namespace Unikraft.Gen
                     + " (" + implemented.Count + " of " + (implemented.Count + stubbed.Count) + "; " + stubbed.Count + " stubbed)";
             }
 
+            // For each library folder, the native-layer functions whose entry points reach it in the
+            // pruned kernel (calls, the types they name, and interface members to their kept
+            // implementations); and for each function, the libraries and syscalls it reaches.
+            private static Dictionary<string, SortedSet<string>> NativeFunctionsByFolder(KernelImage image, Pruner pruner, KernelPlan plan,
+                out SortedDictionary<string, SortedSet<string>> partsByFunction)
+            {
+                var byFolder = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+                partsByFunction = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+                foreach (ApiUse use in plan.Uses)
+                {
+                    if (use.File != Plan.NativeLayerFile || !image.SymbolByDocId.TryGetValue(use.KernelMember, out int entry) || !pruner.IsKept(entry))
+                    {
+                        continue;
+                    }
+
+                    var folders = new SortedSet<string>(StringComparer.Ordinal);
+                    var syscalls = new SortedSet<int>();
+                    var seen = new HashSet<int>();
+                    var stack = new Stack<int>();
+                    stack.Push(entry);
+                    while (stack.Count > 0)
+                    {
+                        int id = stack.Pop();
+                        if (!pruner.IsKept(id) || !seen.Add(id))
+                        {
+                            continue;
+                        }
+
+                        GraphSymbol symbol = image.Graph.Symbols[id];
+                        folders.Add(symbol.Folder);
+                        if (symbol.Syscall >= 0 && pruner.IsReal(id))
+                        {
+                            syscalls.Add(symbol.Syscall);
+                        }
+
+                        // A type named is not every member of it: only members are followed.
+                        if (symbol.Kind == "type")
+                        {
+                            continue;
+                        }
+
+                        foreach (int[] edges in new[] { symbol.BodyEdges, symbol.SignatureEdges, symbol.Links })
+                        {
+                            foreach (int next in edges)
+                            {
+                                stack.Push(next);
+                            }
+                        }
+                    }
+
+                    var parts = new SortedSet<string>(StringComparer.Ordinal);
+                    foreach (string folder in folders)
+                    {
+                        if (!image.LibraryByFolder.ContainsKey(folder))
+                        {
+                            continue;
+                        }
+
+                        if (!byFolder.TryGetValue(folder, out SortedSet<string>? functions))
+                        {
+                            functions = new SortedSet<string>(StringComparer.Ordinal);
+                            byFolder.Add(folder, functions);
+                        }
+
+                        functions.Add(use.Display);
+                        parts.Add("library " + LibraryName(image, folder));
+                    }
+
+                    foreach (int number in syscalls)
+                    {
+                        parts.Add("syscall " + image.SyscallName(number));
+                    }
+
+                    partsByFunction[use.Display] = parts;
+                }
+
+                return byFolder;
+            }
+
             internal static IEnumerable<(string Kind, GraphSymbol Symbol)> Devices(KernelImage image, Pruner pruner)
             {
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
@@ -742,12 +821,18 @@ namespace Unikraft.Gen
                     lines.Add("  none");
                 }
 
+                Dictionary<string, SortedSet<string>> nativeByFolder = NativeFunctionsByFolder(image, pruner, plan, out SortedDictionary<string, SortedSet<string>> partsByFunction);
                 lines.Add("");
                 lines.Add("Libraries");
                 foreach (string folder in pruner.Folders)
                 {
                     string summary = image.LibraryByFolder.TryGetValue(folder, out GraphLibrary? library) ? library.Summary : "";
                     lines.Add("  " + LibraryName(image, folder) + (summary.Length > 0 ? "  " + summary : ""));
+                    if (nativeByFolder.TryGetValue(folder, out SortedSet<string>? functions))
+                    {
+                        lines.Add("      native layer: " + string.Join(", ", functions));
+                    }
+
                     var syscalls = implemented.Where(n => image.Graph.Symbols[image.SyscallSymbols[n]].Folder == folder).Select(image.SyscallName).ToList();
                     if (syscalls.Count > 0)
                     {
@@ -761,6 +846,24 @@ namespace Unikraft.Gen
                         {
                             lines.Add("      needed by " + pruner.WhyKept(cause));
                         }
+                    }
+                }
+
+                if (partsByFunction.Count > 0 || (plan.Config.NativeLayer && plan.Entry is not null))
+                {
+                    lines.Add("");
+                    HashSet<string>? imports = plan.Config.Specialize ? Plan.ParseImports(plan.Config.NativeImports) : null;
+                    lines.Add(imports is null
+                        ? "Native layer (every function the kernel serves: the link's import list is not known to this compile)"
+                        : "Native layer (the functions the NativeAOT link imports that the kernel serves; the link's import list names " + imports.Count + ", the runtime's reviewed helpers left out)");
+                    foreach (KeyValuePair<string, SortedSet<string>> function in partsByFunction)
+                    {
+                        lines.Add("  " + function.Key + "  needs " + string.Join(", ", function.Value));
+                    }
+
+                    if (partsByFunction.Count == 0)
+                    {
+                        lines.Add("  none");
                     }
                 }
 

@@ -34,7 +34,8 @@ namespace Unikraft.Gen
                     Get("UnikraftMounts"),
                     string.Equals(Get("UnikraftNativeLayer"), "true", StringComparison.OrdinalIgnoreCase),
                     !string.Equals(Get("UnikraftConfinement"), "false", StringComparison.OrdinalIgnoreCase),
-                    !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase));
+                    !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase),
+                    Get("UnikraftNativeImports"));
             }
         }
 
@@ -69,7 +70,7 @@ namespace Unikraft.Gen
                 bool nativeLayer = config.NativeLayer && entry is not null && (config.Platform == "hosted" || config.Platform == "microvm");
                 if (nativeLayer)
                 {
-                    uses.AddRange(NativeLayerUses(image));
+                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null));
                 }
 
                 uses.Sort(CompareUses);
@@ -203,8 +204,11 @@ namespace Unikraft.Gen
                 bool implicitRoot = false;
                 // The native layer serves the BCL's file calls, which even a program without file
                 // calls of its own links (the console reads its terminal database through them):
-                // they need a root to answer from, so it gets the same small ramfs.
-                if (!hasRoot && (entries.Count > 0 || nativeLayer))
+                // they need a root to answer from, so it gets the same small ramfs. Only when the
+                // native layer serves a file function: one that serves mmap and random bytes
+                // (Hello's image, once the link's import list is known) needs no file system.
+                bool nativeFiles = nativeLayer && uses.Exists(u => u.File == NativeLayerFile && u.Paths.Count > 0);
+                if (!hasRoot && (entries.Count > 0 || nativeFiles))
                 {
                     // Mount points need a directory to hang on: a small ramfs root holds them.
                     entries.Insert(0, new MountEntry("/", "ramfs", "", readOnly: false, 1024 * 1024));
@@ -281,20 +285,50 @@ namespace Unikraft.Gen
 
             // The native layer's entry points, as uses: the BCL's code (constructors, properties,
             // libraries) can reach any of them, with any path, so each is a root with every mount.
-            // The link keeps only those the image imports (build/Unikraft.Gen.targets checks it).
-            public static List<ApiUse> NativeLayerUses(KernelImage image)
+            // Once the program's link has said which SystemNative functions it imports (imports
+            // not null), only their entry points are roots, and what only the others needed goes
+            // (Unikraft.Gen.targets compiles again when the link imports one the plan left out).
+            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports)
             {
                 var uses = new List<ApiUse>();
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
                 {
-                    if (symbol.NativeEntry.Length > 0)
+                    if (symbol.NativeEntry.Length > 0 && (imports is null || imports.Contains(symbol.NativeEntry)))
                     {
+                        // Only an entry point that reaches the VFS takes paths (and needs mounts);
+                        // mmap or the random bytes do not.
                         uses.Add(new ApiUse(symbol.DocId, symbol.NativeEntry, NativeLayerFile, 0, null,
-                            new EquatableArray<string>(new[] { "" })));
+                            new EquatableArray<string>(image.ReachesLibrary(symbol.Id, "vfs") ? new[] { "" } : Array.Empty<string>())));
                     }
                 }
 
                 return uses;
+            }
+
+            // UnikraftNativeImports: null while the link has not said (every entry point is a root),
+            // else the names it imports ("none": no SystemNative function at all).
+            public static HashSet<string>? ParseImports(string value)
+            {
+                if (value.Trim().Length == 0)
+                {
+                    return null;
+                }
+
+                var imports = new HashSet<string>(StringComparer.Ordinal);
+                if (string.Equals(value.Trim(), "none", StringComparison.Ordinal))
+                {
+                    return imports;
+                }
+
+                foreach (string name in value.Split(','))
+                {
+                    if (name.Trim().Length > 0)
+                    {
+                        imports.Add(name.Trim());
+                    }
+                }
+
+                return imports;
             }
 
             // Where the manifest says a native-layer root comes from.

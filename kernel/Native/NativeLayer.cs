@@ -47,12 +47,16 @@ internal sealed class NativeLayer
             served = new NativeLayer(kernel);
 
             // Only a NativeAOT link sends the BCL's native calls here; under the JIT the BCL keeps
-            // the host's own native layer, and saying so beats a silent difference. A question
-            // the BCL answers through SystemNative_GetCwd tells which: in the image it arrives
-            // here. (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true turns it
-            // off under the JIT too.)
+            // the host's own native layer, and saying so beats a silent difference. One call of a
+            // System.Native function tells which: in the image it arrives here. The function is
+            // the one every image imports anyway (the runtime seeds its string hashing with it),
+            // so the probe adds no import: a BCL question such as Directory.GetCurrentDirectory
+            // would import getcwd and stat, and the link's import list would keep their entry
+            // points, the VFS and a root file system in every image. (RuntimeFeature.
+            // IsDynamicCodeSupported cannot tell: PublishAot=true turns it off under the JIT too.)
             long before = entered;
-            _ = System.IO.Directory.GetCurrentDirectory();
+            byte probe = 0;
+            SystemNativeRandomBytes(ref probe, 1);
             if (entered == before)
             {
                 kernel.Log.Write("[uk] native layer: this is a JIT run, so only the program's intercepted calls reach the kernel; " +
@@ -65,6 +69,12 @@ internal sealed class NativeLayer
             }
         }
     }
+
+    // The BCL's own import of the function (a NativeAOT link lists libSystem.Native for direct
+    // calls, so this is the same undefined symbol the link sends to NativeRandom; under the JIT
+    // the host's System.Native answers).
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetNonCryptographicallySecureRandomBytes")]
+    private static extern void SystemNativeRandomBytes(ref byte buffer, int length);
 
     // Enters the gate and returns the served layer, or null before boot (the caller then fails
     // the call with EPERM: nothing reaches the host). NativeCall pairs it with Leave. A function

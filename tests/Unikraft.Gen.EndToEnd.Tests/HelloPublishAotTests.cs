@@ -55,6 +55,42 @@ public sealed class HelloPublishAotTests
         Assert.False(RuntimeSpecializationPublishAotTests.Contains(binary, "System.ConsolePal"), "Hello's image still carries System.Console");
     }
 
+    // The plan learns the link's import list: the image defines a __wrap_ entry point exactly for
+    // each SystemNative function it imports and the kernel serves (mmap and the random bytes; none
+    // of the file functions: the VFS, the ramfs and their syscalls are gone), and the manifest
+    // says, for each served import, what of the kernel it needs.
+    [Fact]
+    public void Hello_PublishAot_WrapsOnlyTheFunctionsItImports_AndTheManifestSaysWhatEachNeeds()
+    {
+        string report = File.ReadAllText(publish.IntermediateFile("Hello.native.txt"));
+        Assert.DoesNotContain("imported by nothing", report, System.StringComparison.Ordinal);
+        var served = Regex.Matches(report, "^  served  (\\S+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Contains("SystemNative_MMap", served);
+        Assert.Contains("SystemNative_GetNonCryptographicallySecureRandomBytes", served);
+
+        CommandResult nm = Command.Run("nm", new[] { "--defined-only", Path.Combine(publish.PublishPath, "Hello.dbg") }, publish.Folder, System.TimeSpan.FromMinutes(1));
+        Assert.True(nm.ExitCode == 0, nm.Describe());
+        var wrapped = Regex.Matches(nm.StandardOutput, " [Tt] __wrap_(SystemNative_\\w+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.True(wrapped.SetEquals(served), "Entry points in the image: " + string.Join(", ", wrapped.Order()) + "; imports served: " + string.Join(", ", served.Order()));
+        Assert.DoesNotContain("SystemNative_Open", wrapped);
+        Assert.DoesNotContain("SystemNative_Stat", wrapped);
+
+        // The list the plan was made from: the imports that are not reviewed helpers.
+        string[] imports = File.ReadAllLines(publish.IntermediateFile("native-imports.txt"));
+        Assert.Equal(served.Order(), imports);
+        KernelManifest manifest = KernelManifest.Load(publish.OutputFile("Hello.kernel.txt"));
+        Assert.DoesNotContain("vfs", manifest.Libraries);
+        Assert.DoesNotContain("ramfs", manifest.Libraries);
+        Assert.DoesNotContain("newfstatat", manifest.ImplementedSyscalls);
+        Assert.Contains("\nNative layer (the functions the NativeAOT link imports that the kernel serves; the link's import list names ", manifest.Text, System.StringComparison.Ordinal);
+        foreach (string function in served)
+        {
+            Assert.Matches("(?m)^  " + function + "  needs .*library native", manifest.Text);
+        }
+        Assert.Matches("(?m)^  random  .*\n      native layer: SystemNative_GetNonCryptographicallySecureRandomBytes$", manifest.Text);
+        output.WriteLine("Served imports: " + string.Join(", ", served.Order()));
+    }
+
     // The NativeAOT compiler's own list of what the image holds (the mstat file) against the
     // manifest: no type of a kernel library the manifest leaves out is in the binary, each library
     // it keeps has types there, and System.Console is not there at all.

@@ -56,6 +56,75 @@ public sealed class NativeLayerPlanTests
         Assert.Contains("VfsMounts.Mount(kernel, \"/\", new global::Unikraft.Kernel.RamFileSystem(", result.Source("Unikraft.Boot.g.cs"));
     }
 
+    // Once the link has said which SystemNative functions the image imports (Hello's list:
+    // the runtime's helpers, mmap and the random bytes), only their entry points are roots: no
+    // file entry point, no VFS, no ramfs root, no file syscall; and the manifest names, for each
+    // library kept, the imported functions that need it.
+    [Fact]
+    public void ImportListKnown_KeepsOnlyImportedEntryPoints_AndNoFileSystem()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string>
+        {
+            ["UnikraftNativeLayer"] = "true",
+            ["UnikraftNativeImports"] = "SystemNative_Free,SystemNative_GetNonCryptographicallySecureRandomBytes,SystemNative_MMap,SystemNative_Malloc",
+        });
+
+        Assert.Empty(result.Problems);
+        Assert.False(HasNativeLibrary(result), "NativeFiles is emitted though the link imports no file function");
+        string random = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("Native/NativeRandom", System.StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("EntryPoint = \"__wrap_SystemNative_GetNonCryptographicallySecureRandomBytes\"", random);
+        Assert.DoesNotContain("__wrap_SystemNative_GetCryptographicallySecureRandomBytes", random);
+        Assert.DoesNotContain("openat", result.ImplementedSyscalls);
+        Assert.DoesNotContain("newfstatat", result.ImplementedSyscalls);
+        Assert.Contains("getrandom", result.ImplementedSyscalls);
+        Assert.DoesNotContain("VfsMounts.Mount", result.Source("Unikraft.Boot.g.cs"));
+        Assert.DoesNotContain("ramfs", result.Manifest);
+
+        string manifest = result.Manifest.Replace("// ", "", System.StringComparison.Ordinal);
+        Assert.Contains("Native layer (the functions the NativeAOT link imports that the kernel serves; the link's import list names 4, the runtime's reviewed helpers left out)\n", manifest);
+        string randomLine = manifest.Split('\n').Single(line => line.StartsWith("  SystemNative_GetNonCryptographicallySecureRandomBytes  needs ", System.StringComparison.Ordinal));
+        Assert.Contains("library random", randomLine);
+        Assert.Contains("syscall getrandom", randomLine);
+        Assert.DoesNotContain("library vfs", randomLine);
+        Assert.StartsWith("  SystemNative_MMap  needs ", manifest.Split('\n').Single(line => line.Contains("SystemNative_MMap  needs", System.StringComparison.Ordinal)));
+        Assert.Contains("  random  Randomness device and getrandom\n      native layer: SystemNative_GetNonCryptographicallySecureRandomBytes\n", manifest);
+        Assert.DoesNotContain("SystemNative_Open", manifest);
+    }
+
+    // A file function in the list brings its entry point, the VFS and the ramfs root back.
+    [Fact]
+    public void ImportListWithAFileFunction_KeepsItsEntryPoint_AndTheRamfsRoot()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string>
+        {
+            ["UnikraftNativeLayer"] = "true",
+            ["UnikraftNativeImports"] = "SystemNative_Stat",
+        });
+
+        Assert.Empty(result.Problems);
+        Assert.True(HasNativeLibrary(result));
+        Assert.Contains("newfstatat", result.ImplementedSyscalls);
+        Assert.DoesNotContain("openat", result.ImplementedSyscalls);
+        Assert.Contains("VfsMounts.Mount(kernel, \"/\", new global::Unikraft.Kernel.RamFileSystem(", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("      native layer: SystemNative_Stat\n", result.Manifest.Replace("// ", "", System.StringComparison.Ordinal));
+    }
+
+    // UnikraftSpecialize=false is the whole kernel: a list changes nothing.
+    [Fact]
+    public void ImportListKnown_SpecializeOff_KeepsEveryEntryPoint()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string>
+        {
+            ["UnikraftNativeLayer"] = "true",
+            ["UnikraftSpecialize"] = "false",
+            ["UnikraftNativeImports"] = "SystemNative_MMap",
+        });
+
+        Assert.Empty(result.Problems);
+        Assert.True(HasNativeLibrary(result));
+        Assert.Contains("openat", result.ImplementedSyscalls);
+    }
+
     [Fact]
     public void NativeLayerOff_KeepsNoEntryPoint_AndOnlyWhatTheProgramCalls()
     {

@@ -167,6 +167,43 @@ namespace Unikraft.Gen.Kernel
             return builder.ToString();
         }
 
+        private readonly ConcurrentDictionary<(int, string), bool> _reachesLibrary = new ConcurrentDictionary<(int, string), bool>();
+
+        // Whether a member's code reaches a member of the named library (by calls and the types
+        // it names, not by the boot), such as a native-layer entry point reaching the VFS.
+        public bool ReachesLibrary(int symbol, string library) => _reachesLibrary.GetOrAdd((symbol, library), key =>
+        {
+            var seen = new HashSet<int>();
+            var stack = new Stack<int>();
+            stack.Push(key.Item1);
+            while (stack.Count > 0)
+            {
+                int id = stack.Pop();
+                if (!seen.Add(id))
+                {
+                    continue;
+                }
+
+                GraphSymbol reached = Graph.Symbols[id];
+                if (LibraryByFolder.TryGetValue(reached.Folder, out GraphLibrary? owner) && owner.Name == key.Item2)
+                {
+                    return true;
+                }
+
+                foreach (int next in reached.BodyEdges)
+                {
+                    stack.Push(next);
+                }
+
+                foreach (int next in reached.SignatureEdges)
+                {
+                    stack.Push(next);
+                }
+            }
+
+            return false;
+        });
+
         // The syscalls an API member reaches through the API's own code.
         public int[] SyscallsOf(int apiSymbol) => _apiSyscalls.GetOrAdd(apiSymbol, ComputeSyscalls);
 

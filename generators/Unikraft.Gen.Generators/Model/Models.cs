@@ -93,7 +93,12 @@ namespace Unikraft.Gen.Model
         bool Confinement,
         // UnikraftSpecialize=false: the whole kernel (every syscall, every feature), for measuring
         // what specialization saves.
-        bool Specialize = true);
+        bool Specialize = true,
+        // The SystemNative functions the program's NativeAOT link imports, as the link of an
+        // earlier compile of it reported them (UnikraftNativeImports, names separated by ','; the
+        // single word "none" when it imports none). Empty while the link has not said: then the
+        // native layer serves every function it can.
+        string NativeImports = "");
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);

@@ -90,7 +90,10 @@ namespace Unikraft.Gen.Build
         public const string Prefix = "SystemNative_";
         public const string WrapPrefix = "__wrap_";
 
-        public NativeLayerDecision(ISet<string> defined, ISet<string> undefined, IDictionary<string, string> helpers)
+        // planned: the SystemNative functions the kernel's plan served (UnikraftNativeImports), or
+        // null when the plan served every function it can. An import outside a known plan is not
+        // unserved but left out of the plan: the program is compiled again with the import list.
+        public NativeLayerDecision(ISet<string> defined, ISet<string> undefined, IDictionary<string, string> helpers, ISet<string> planned = null)
         {
             var imports = new List<string>();
             foreach (string name in undefined)
@@ -112,9 +115,21 @@ namespace Unikraft.Gen.Build
                 {
                     Helpers.Add(name);
                 }
+                else if (planned is not null && !planned.Contains(name))
+                {
+                    NotPlanned.Add(name);
+                }
                 else
                 {
                     Unserved.Add(name);
+                }
+            }
+
+            foreach (string name in imports)
+            {
+                if (!helpers.ContainsKey(name))
+                {
+                    Imports.Add(name);
                 }
             }
 
@@ -140,6 +155,47 @@ namespace Unikraft.Gen.Build
 
         // Served by the kernel but imported by nothing in this image.
         public List<string> NotImported { get; } = new List<string>();
+
+        // Imported, not served, and left out of a plan made from an earlier import list: the kernel
+        // may serve them once the plan includes them.
+        public List<string> NotPlanned { get; } = new List<string>();
+
+        // Every SystemNative import that is not a reviewed helper, in order: what the plan needs to
+        // know. (The helpers are the runtime's own; leaving them out keeps the list the same when
+        // only they differ, as between the image of the full kernel, whose own code imports a few
+        // more of them, and the image of the kernel planned from the list.)
+        public List<string> Imports { get; } = new List<string>();
+
+        // A plan made from this image's imports would differ: some import was left out of it, or the
+        // kernel serves functions nothing imports (then they, and what only they need, can go).
+        public bool Replan => NotPlanned.Count > 0 || NotImported.Count > 0;
+
+        // UnikraftNativeImports, as the generator reads it: names separated by ',', "none" for no
+        // import at all, empty (null here) when the link has not said.
+        public static HashSet<string> ParsePlanned(string value)
+        {
+            string trimmed = value.Trim();
+            if (trimmed.Length == 0)
+            {
+                return null;
+            }
+
+            var planned = new HashSet<string>(StringComparer.Ordinal);
+            if (trimmed == "none")
+            {
+                return planned;
+            }
+
+            foreach (string name in trimmed.Split(','))
+            {
+                if (name.Trim().Length > 0)
+                {
+                    planned.Add(name.Trim());
+                }
+            }
+
+            return planned;
+        }
 
         // NativeHelpers.txt: "name<TAB>reason" lines; '#' starts a comment.
         public static Dictionary<string, string> ReadHelpers(string text)
@@ -181,6 +237,11 @@ namespace Unikraft.Gen.Build
                 text.Append("  NOT SERVED  ").Append(name).Append('\n');
             }
 
+            foreach (string name in NotPlanned)
+            {
+                text.Append("  not in the plan  ").Append(name).Append("  (imported since the plan's import list was made: compiled again)\n");
+            }
+
             if (NotImported.Count > 0)
             {
                 text.Append("  in the kernel, imported by nothing in this image: ").Append(string.Join(", ", NotImported)).Append('\n');
@@ -202,8 +263,24 @@ namespace Unikraft.Gen.Build
         [Microsoft.Build.Framework.Required]
         public string Report { get; set; } = "";
 
+        // UnikraftNativeImports as the program was compiled with it: empty when the kernel's plan
+        // served every SystemNative function it can.
+        public string PlannedImports { get; set; } = "";
+
+        // Whether this link may ask for the program to be compiled again with its import list
+        // (the first NativeAOT compile of a publish; false for the compile made from the list).
+        public bool MayReplan { get; set; }
+
+        // Where the import list is written for the next compile: one name a line.
+        public string ImportsFile { get; set; } = "";
+
         [Microsoft.Build.Framework.Output]
         public Microsoft.Build.Framework.ITaskItem[] LinkerArgs { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
+
+        // True when a plan made from this image's import list differs from the one it was built
+        // with (ImportsFile then holds the list): the program is compiled again before the link.
+        [Microsoft.Build.Framework.Output]
+        public bool Replan { get; set; }
 
         public override bool Execute()
         {
@@ -220,8 +297,32 @@ namespace Unikraft.Gen.Build
             }
 
             Dictionary<string, string> helpers = NativeLayerDecision.ReadHelpers(File.ReadAllText(HelpersFile));
-            var decision = new NativeLayerDecision(defined, undefined, helpers);
+            var decision = new NativeLayerDecision(defined, undefined, helpers, NativeLayerDecision.ParsePlanned(PlannedImports));
             File.WriteAllText(Report, decision.Report(helpers));
+            if (ImportsFile.Length > 0 && (MayReplan || decision.NotPlanned.Count == 0))
+            {
+                WriteWhenDifferent(ImportsFile, string.Join("\n", decision.Imports) + "\n");
+            }
+
+            if (MayReplan && decision.Replan && decision.Unserved.Count == 0)
+            {
+                Replan = true;
+                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                    "Unikraft native layer: the program imports {0} SystemNative functions; compiling it again so that its kernel serves only those ({1} entry points imported by nothing{2})",
+                    decision.Imports.Count, decision.NotImported.Count,
+                    decision.NotPlanned.Count > 0 ? ", " + decision.NotPlanned.Count + " imports the plan left out" : "");
+                return true;
+            }
+
+            // After the compile from the import list, an import still outside it is a fault of
+            // the plan; before it, the unserved imports already fail the publish.
+            foreach (string name in MayReplan ? new List<string>() : decision.NotPlanned)
+            {
+                Log.LogError(null, "UK0401", null, null, 0, 0, 0, 0,
+                    "The program imports the native function {0}, which the kernel's plan left out although the program was compiled with the link's import list ({1}); see {2}.",
+                    name, ImportsFile, Report);
+            }
+
             foreach (string name in decision.Unserved)
             {
                 Log.LogError(null, "UK0401", null, null, 0, 0, 0, 0,
@@ -241,6 +342,17 @@ namespace Unikraft.Gen.Build
                 "Unikraft native layer: {0} SystemNative functions served by the kernel, {1} reviewed helpers, {2} not served ({3})",
                 decision.Served.Count, decision.Helpers.Count, decision.Unserved.Count, Report);
             return !Log.HasLoggedErrors;
+        }
+
+        private static void WriteWhenDifferent(string path, string text)
+        {
+            if (File.Exists(path) && File.ReadAllText(path) == text)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path));
+            File.WriteAllText(path, text);
         }
     }
 #endif
