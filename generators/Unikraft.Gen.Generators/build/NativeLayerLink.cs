@@ -93,7 +93,7 @@ namespace Unikraft.Gen.Build
         // planned: the SystemNative functions the kernel's plan served (UnikraftNativeImports), or
         // null when the plan served every function it can. An import outside a known plan is not
         // unserved but left out of the plan: the program is compiled again with the import list.
-        public NativeLayerDecision(ISet<string> defined, ISet<string> undefined, IDictionary<string, string> helpers, ISet<string> planned = null)
+        public NativeLayerDecision(ISet<string> defined, ISet<string> undefined, IDictionary<string, string> helpers, ISet<string>? planned = null)
         {
             var imports = new List<string>();
             foreach (string name in undefined)
@@ -172,7 +172,7 @@ namespace Unikraft.Gen.Build
 
         // UnikraftNativeImports, as the generator reads it: names separated by ',', "none" for no
         // import at all, empty (null here) when the link has not said.
-        public static HashSet<string> ParsePlanned(string value)
+        public static HashSet<string>? ParsePlanned(string value)
         {
             string trimmed = value.Trim();
             if (trimmed.Length == 0)
