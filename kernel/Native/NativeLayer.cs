@@ -46,17 +46,19 @@ internal sealed class NativeLayer
         {
             served = new NativeLayer(kernel);
 
-            // Only a NativeAOT link sends the BCL's native calls here; under the JIT the BCL keeps
-            // the host's own native layer, and saying so beats a silent difference. A question
-            // the BCL answers through SystemNative_GetCwd tells which: in the image it arrives
-            // here. (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true turns it
-            // off under the JIT too.)
+            // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of
+            // a program built for the route do once they point here (NativeSlots). Anywhere else
+            // the BCL keeps the host's own native layer, and saying so beats a silent difference.
+            // A question the BCL answers through SystemNative_GetCwd tells which: routed, it
+            // arrives here. (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true
+            // turns it off under the JIT too.)
+            NativeSlots.Attach(kernel);
             long before = entered;
             _ = System.IO.Directory.GetCurrentDirectory();
             if (entered == before)
             {
-                kernel.Log.Write("[uk] native layer: this is a JIT run, so only the program's intercepted calls reach the kernel; " +
-                    "publish with NativeAOT for constructors, streams and libraries to reach it too");
+                kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run (a JIT run of a program not built for the route), " +
+                    "so only the program's intercepted calls do; build it self-contained with UnikraftNativeLayer=true (dotnet run does) or publish with NativeAOT");
             }
             if (callsBeforeBoot > 0)
             {
