@@ -57,8 +57,8 @@ internal sealed class NativeLayer
             _ = System.IO.Directory.GetCurrentDirectory();
             if (entered == before)
             {
-                kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run (a JIT run of a program not built for the route), " +
-                    "so only the program's intercepted calls do; build it self-contained with UnikraftNativeLayer=true (dotnet run does) or publish with NativeAOT");
+                kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
+                    "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false, or the first build after adding the package); build it again, or publish with NativeAOT");
             }
             if (callsBeforeBoot > 0)
             {

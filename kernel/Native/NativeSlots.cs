@@ -81,9 +81,8 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_UTimensat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.UTimensat);
         served += slots.Point("SystemNative_Unlink", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Unlink);
         served += slots.Point("SystemNative_Write", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Write);
-        int refused = ((delegate* unmanaged<int>)seal)();
-        kernel.Log.Write("[uk] native layer: " + served + " SystemNative functions of the BCL served by the kernel through the jump slots of " + path +
-            "; " + refused + " others stop the program if called (neither served nor a reviewed helper)");
+        // The others that are not reviewed helpers now stop the program, naming the function.
+        ((delegate* unmanaged<int>)seal)();
         return served;
     }
 
