@@ -88,12 +88,13 @@ public sealed class NativeLayerJitRouteTests
         [Fact]
         public void DotnetRun_AnUnservedNativeFunction_StopsTheProgramAndNamesIt()
         {
-            string trace = Path.Combine(build.Folder, "getpid.txt");
-            CommandResult run = build.RunWithDotnetTraced(trace, "trace=getpid", "--process-id");
+            string trace = Path.Combine(build.Folder, "openat-temporary.txt");
+            CommandResult run = build.RunWithDotnetTraced(trace, "trace=openat", "--temporary-file");
 
             Assert.True(run.ExitCode == 134, run.Describe());
             Assert.Equal("", run.StandardOutput);
-            Assert.Contains("[uk] native layer: SystemNative_GetPid is not served by the kernel", run.StandardError, StringComparison.Ordinal);
+            Assert.Contains("[uk] native layer: SystemNative_MksTemps is not served by the kernel", run.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain(File.ReadAllLines(trace), line => line.Contains("\"/tmp/tmp", StringComparison.Ordinal));
         }
 
         public sealed class Build : SampleBuild

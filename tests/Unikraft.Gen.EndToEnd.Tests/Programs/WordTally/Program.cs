@@ -3,10 +3,10 @@
 // thread-pool thread with asynchronous I/O. The program's own, for the native layer's JIT route.
 using System.Text;
 
-// A function of the BCL's native shim that the kernel does not serve (getpid) stops the program.
-if (args.Length > 0 && args[0] == "--process-id")
+// A function of the BCL's native shim that the kernel does not serve (mkstemps) stops the program.
+if (args.Length > 0 && args[0] == "--temporary-file")
 {
-    Console.WriteLine("process " + Environment.ProcessId);
+    Console.WriteLine("temporary file " + Path.GetTempFileName());
     return 0;
 }
 
