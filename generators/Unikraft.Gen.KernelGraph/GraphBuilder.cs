@@ -50,7 +50,7 @@ internal sealed class GraphBuilder
             "UnikraftKernelGraph",
             trees,
             FrameworkReferences(),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
 
         foreach (Diagnostic diagnostic in compilation.GetDiagnostics())
         {

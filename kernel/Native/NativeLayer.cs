@@ -46,21 +46,24 @@ internal sealed class NativeLayer
         {
             served = new NativeLayer(kernel);
 
-            // Only a NativeAOT link sends the BCL's native calls here; under the JIT the BCL keeps
-            // the host's own native layer, and saying so beats a silent difference. One call of a
-            // System.Native function tells which: in the image it arrives here. The function is
-            // the one every image imports anyway (the runtime seeds its string hashing with it),
-            // so the probe adds no import: a BCL question such as Directory.GetCurrentDirectory
-            // would import getcwd and stat, and the link's import list would keep their entry
-            // points, the VFS and a root file system in every image. (RuntimeFeature.
-            // IsDynamicCodeSupported cannot tell: PublishAot=true turns it off under the JIT too.)
+            // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of
+            // a program built for the route do once they point here (NativeSlots). Anywhere else
+            // the BCL keeps the host's own native layer, and saying so beats a silent difference.
+            // One call of a System.Native function tells which: routed, it arrives here. The
+            // function is the one every image imports anyway (the runtime seeds its string hashing
+            // with it), so the probe adds no import: a BCL question such as
+            // Directory.GetCurrentDirectory would import getcwd and stat, and the link's import
+            // list would keep their entry points, the VFS and a root file system in every image.
+            // (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true turns it off
+            // under the JIT too.)
+            NativeSlots.Attach(kernel);
             long before = entered;
             byte probe = 0;
             SystemNativeRandomBytes(ref probe, 1);
             if (entered == before)
             {
-                kernel.Log.Write("[uk] native layer: this is a JIT run, so only the program's intercepted calls reach the kernel; " +
-                    "publish with NativeAOT for constructors, streams and libraries to reach it too");
+                kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
+                    "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false, or the first build after adding the package); build it again, or publish with NativeAOT");
             }
             if (callsBeforeBoot > 0)
             {

@@ -60,6 +60,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             "analyzers/dotnet/cs/Unikraft.Gen.CodeFixes.dll",
             "build/Unikraft.Gen.props",
             "build/Unikraft.Gen.targets",
+            "build/Unikraft.Gen.BeforeSdk.targets",
             "build/Unikraft.Gen.Tasks.dll",
             "build/microvm/shim/boot.S",
             "build/microvm/shim/link.ld",

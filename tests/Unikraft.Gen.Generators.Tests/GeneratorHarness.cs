@@ -136,6 +136,12 @@ internal static class GeneratorHarness
     public static Result Run(Compilation compilation, IDictionary<string, string>? properties = null)
     {
         properties ??= new Dictionary<string, string>();
+        // As Unikraft.Gen.BeforeSdk.targets does: the native layer takes its entry points' addresses.
+        if (properties.TryGetValue("UnikraftNativeLayer", out string? native) && string.Equals(native, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            compilation = compilation.WithOptions(((CSharpCompilationOptions)compilation.Options).WithAllowUnsafe(true));
+        }
+
         GeneratorDriver driver = Driver(properties).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         return new Result(output, diagnostics, driver.GetRunResult());
     }

@@ -4,8 +4,9 @@ using Xunit;
 
 namespace Unikraft.Gen.Tests;
 
-// UnikraftNativeLayer (on in a NativeAOT build on hosted): the kernel serves the BCL's own native
-// functions, so its entry points are roots, with the syscalls they call and every mount.
+// UnikraftNativeLayer (on for an executable on hosted, JIT run or NativeAOT build): the kernel
+// serves the BCL's own native functions, so its entry points are roots, with the syscalls they
+// call and every mount, and the boot points the JIT route's jump slots at them.
 public sealed class NativeLayerPlanTests
 {
     private const string Program = "System.Console.WriteLine(\"hello\");\n";
@@ -42,6 +43,8 @@ public sealed class NativeLayerPlanTests
         // BCL code may use any path: every mount is kept, and the native library boots.
         Assert.Contains("\"/data\"", result.Source("Unikraft.Boot.g.cs"));
         Assert.Contains("NativeLayer.Attach", result.Source("Unikraft.Boot.g.cs"));
+        string slots = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("Native/NativeSlots", System.StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("slots.Point(\"SystemNative_Open\", (nint)(delegate* unmanaged<nint, int, int, nint>)&NativeFiles.Open);", slots);
     }
 
     // Even Hello links the BCL's file functions (the console reads its terminal database through

@@ -18,7 +18,16 @@ namespace Unikraft.Gen.Build
     {
         private const int SectionTypeSymbolTable = 2;
 
+        // NOTE: SHT_DYNSYM, the symbols a shared library exports and imports (its only table
+        // once stripped, as the runtime's are).
+        public const int SectionTypeDynamicSymbols = 11;
+
         public static void Read(byte[] bytes, ISet<string> defined, ISet<string> undefined)
+        {
+            Read(bytes, defined, undefined, SectionTypeSymbolTable);
+        }
+
+        public static void Read(byte[] bytes, ISet<string> defined, ISet<string> undefined, int sectionType)
         {
             if (bytes.Length < 64 || bytes[0] != 0x7F || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
             {
@@ -38,7 +47,7 @@ namespace Unikraft.Gen.Build
             for (int index = 0; index < sectionCount; index++)
             {
                 long header = sectionTable + (long)index * sectionSize;
-                if ((int)UInt32(bytes, header + 4) != SectionTypeSymbolTable)
+                if ((int)UInt32(bytes, header + 4) != sectionType)
                 {
                     continue;
                 }

@@ -105,6 +105,17 @@ public abstract class SampleBuild : IDisposable
             "run", "--project", project, "--no-build", "--artifacts-path", ArtifactsPath);
     }
 
+    // The same `dotnet run --no-build`, under `strace -f` with these options (the trace goes to
+    // traceFile), passing arguments to the program.
+    internal CommandResult RunWithDotnetTraced(string traceFile, string traceOptions, params string[] arguments)
+    {
+        EnsureSucceeded();
+        var command = new List<string> { "-f", "-o", traceFile, "-e", traceOptions,
+            "dotnet", "run", "--project", project, "--no-build", "--artifacts-path", ArtifactsPath, "--" };
+        command.AddRange(arguments);
+        return Command.Run("strace", command, Repository.Root, RunTimeout);
+    }
+
     // A published native binary, run directly.
     internal CommandResult RunPublished(IReadOnlyDictionary<string, string>? environment = null)
     {

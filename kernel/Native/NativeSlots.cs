@@ -1,0 +1,121 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+// The native layer under the JIT (dotnet run). There the BCL's native shim is not linked into the
+// program: a program built for the route (UnikraftNativeLayer, self-contained for linux-x64, see
+// docs/architecture.md) carries, as its app-local libSystem.Native.so, a library of jump slots that
+// the build generated from the runtime's own (build/NativeSlots.cs): each SystemNative_* function
+// jumps through a slot, and every slot starts at the host's function (a renamed copy beside it).
+// This boot step points the slot of each function the kernel serves at its entry point, the same
+// [UnmanagedCallersOnly] method a NativeAOT link reaches through --wrap, and seals the rest: a slot
+// that is neither served nor a reviewed helper (build/NativeHelpers.txt) stops the program with a
+// log line naming the function instead of reaching the host. In a NativeAOT image, in the kernel's
+// own tests and in a framework-dependent run there is no such library, and nothing happens.
+internal static unsafe class NativeSlots
+{
+    // NOTE: the names the generated library exports (build/NativeSlots.cs writes them).
+    private const string LibraryName = "libSystem.Native.so";
+    private const string PointExport = "UnikraftSlots_Point";
+    private const string SealExport = "UnikraftSlots_Seal";
+
+    // Points the slots at this kernel's entry points; the number of functions it serves, or -1
+    // when the program does not run on the jump-slot library.
+    public static int Attach(Kernel kernel)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, LibraryName);
+        if (!NativeLibrary.TryLoad(path, out nint library))
+        {
+            return -1;
+        }
+        if (!NativeLibrary.TryGetExport(library, PointExport, out nint point) || !NativeLibrary.TryGetExport(library, SealExport, out nint seal))
+        {
+            return -1;
+        }
+        var slots = new Slots((delegate* unmanaged<nint, nint, int>)point, kernel);
+        int served = 0;
+        served += slots.Point("SystemNative_Access", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.Access);
+        served += slots.Point("SystemNative_ChDir", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.ChDir);
+        served += slots.Point("SystemNative_Close", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Close);
+        served += slots.Point("SystemNative_CloseDir", (nint)(delegate* unmanaged<nint, int>)&NativeDirectories.CloseDir);
+        served += slots.Point("SystemNative_CopyFile", (nint)(delegate* unmanaged<nint, nint, long, int>)&NativeFiles.CopyFile);
+        served += slots.Point("SystemNative_Dup", (nint)(delegate* unmanaged<nint, nint>)&NativeFiles.Dup);
+        served += slots.Point("SystemNative_FAllocate", (nint)(delegate* unmanaged<nint, long, long, int>)&NativeFiles.FAllocate);
+        served += slots.Point("SystemNative_FLock", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FLock);
+        served += slots.Point("SystemNative_FStat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.FStat);
+        served += slots.Point("SystemNative_FSync", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.FSync);
+        served += slots.Point("SystemNative_FTruncate", (nint)(delegate* unmanaged<nint, long, int>)&NativeFiles.FTruncate);
+        served += slots.Point("SystemNative_FUTimens", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.FUTimens);
+        served += slots.Point("SystemNative_FcntlGetFD", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.FcntlGetFD);
+        served += slots.Point("SystemNative_FcntlSetFD", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FcntlSetFD);
+        served += slots.Point("SystemNative_GetCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, int>)&NativeRandom.GetCryptographicallySecureRandomBytes);
+        served += slots.Point("SystemNative_GetCwd", (nint)(delegate* unmanaged<nint, int, nint>)&NativeFiles.GetCwd);
+        served += slots.Point("SystemNative_GetFileSystemType", (nint)(delegate* unmanaged<nint, uint>)&NativeFiles.GetFileSystemType);
+        served += slots.Point("SystemNative_GetNonCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, void>)&NativeRandom.GetNonCryptographicallySecureRandomBytes);
+        served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);
+        served += slots.Point("SystemNative_IsATty", (nint)(delegate* unmanaged<nint, int>)&NativeConsole.IsATty);
+        served += slots.Point("SystemNative_LSeek", (nint)(delegate* unmanaged<nint, long, int, long>)&NativeFiles.LSeek);
+        served += slots.Point("SystemNative_LStat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.LStat);
+        served += slots.Point("SystemNative_Link", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.Link);
+        served += slots.Point("SystemNative_MMap", (nint)(delegate* unmanaged<nint, ulong, int, int, nint, long, nint>)&NativeMemory.MMap);
+        served += slots.Point("SystemNative_MkDir", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.MkDir);
+        served += slots.Point("SystemNative_Open", (nint)(delegate* unmanaged<nint, int, int, nint>)&NativeFiles.Open);
+        served += slots.Point("SystemNative_OpenDir", (nint)(delegate* unmanaged<nint, nint>)&NativeDirectories.OpenDir);
+        served += slots.Point("SystemNative_PRead", (nint)(delegate* unmanaged<nint, nint, int, long, int>)&NativeFiles.PRead);
+        served += slots.Point("SystemNative_PReadV", (nint)(delegate* unmanaged<nint, nint, int, long, long>)&NativeFiles.PReadV);
+        served += slots.Point("SystemNative_PWrite", (nint)(delegate* unmanaged<nint, nint, int, long, int>)&NativeFiles.PWrite);
+        served += slots.Point("SystemNative_PWriteV", (nint)(delegate* unmanaged<nint, nint, int, long, long>)&NativeFiles.PWriteV);
+        served += slots.Point("SystemNative_Pipe", (nint)(delegate* unmanaged<nint, int, int>)&NativeReadiness.Pipe);
+        served += slots.Point("SystemNative_Poll", (nint)(delegate* unmanaged<nint, uint, int, nint, int>)&NativeReadiness.Poll);
+        served += slots.Point("SystemNative_PosixFAdvise", (nint)(delegate* unmanaged<nint, long, long, int, int>)&NativeFiles.PosixFAdvise);
+        served += slots.Point("SystemNative_Read", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Read);
+        served += slots.Point("SystemNative_ReadDir", (nint)(delegate* unmanaged<nint, nint, int>)&NativeDirectories.ReadDir);
+        served += slots.Point("SystemNative_ReadLink", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.ReadLink);
+        served += slots.Point("SystemNative_ReadStdin", (nint)(delegate* unmanaged<nint, int, int>)&NativeConsole.ReadStdin);
+        served += slots.Point("SystemNative_Rename", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.Rename);
+        served += slots.Point("SystemNative_RmDir", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.RmDir);
+        served += slots.Point("SystemNative_SetKeypadXmit", (nint)(delegate* unmanaged<nint, nint, void>)&NativeConsole.SetKeypadXmit);
+        served += slots.Point("SystemNative_Stat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.StatPath);
+        served += slots.Point("SystemNative_SymLink", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.SymLink);
+        served += slots.Point("SystemNative_UTimensat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.UTimensat);
+        served += slots.Point("SystemNative_Unlink", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Unlink);
+        served += slots.Point("SystemNative_Write", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Write);
+        // The others that are not reviewed helpers now stop the program, naming the function.
+        ((delegate* unmanaged<int>)seal)();
+        return served;
+    }
+
+    private readonly struct Slots
+    {
+        private readonly delegate* unmanaged<nint, nint, int> point;
+        private readonly Kernel kernel;
+
+        public Slots(delegate* unmanaged<nint, nint, int> point, Kernel kernel)
+        {
+            this.point = point;
+            this.kernel = kernel;
+        }
+
+        // 1 when the library has the function and its slot now leads to the kernel; a function the
+        // runtime no longer exports is said on the log (the kernel serves one this runtime lacks).
+        public int Point(string function, nint entry)
+        {
+            nint name = Marshal.StringToCoTaskMemUTF8(function);
+            try
+            {
+                if (point(name, entry) == 0)
+                {
+                    return 1;
+                }
+                kernel.Log.Write("[uk] native layer: the runtime's libSystem.Native has no " + function + "; the kernel's entry point for it is unused");
+                return 0;
+            }
+            finally
+            {
+                Marshal.FreeCoTaskMem(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+// The native layer's JIT route: under `dotnet run` a program on hosted runs self-contained, its
+// app-local libSystem.Native.so a library of jump slots that the kernel's boot points at its entry
+// points. WordTally (Programs/WordTally) reads a text that exists only in its initrd with
+// `new StreamReader` and writes its counts into its hostfs folder with `new FileStream` and a
+// StreamWriter, once more from a thread-pool thread: the output is right and the host sees only
+// the hostfs folder's own opens. The same program built without the slots reads the host's tree,
+// where the text is not, which is what every JIT run did before the route.
+public sealed class NativeLayerJitRouteTests
+{
+    private const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/WordTally";
+
+    private static string OutFolder => Path.Combine(Repository.Root, Program, "out");
+
+    private static void ClearOutFolder()
+    {
+        foreach (string file in Directory.GetFiles(OutFolder, "*.txt"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    [CollectionDefinition(nameof(WordTallyOutFolder), DisableParallelization = true)]
+    public sealed class WordTallyOutFolder
+    {
+    }
+
+    [Collection(nameof(WordTallyOutFolder))]
+    public sealed class Routed : IClassFixture<Routed.Build>
+    {
+        private readonly Build build;
+
+        public Routed(Build build)
+        {
+            this.build = build;
+        }
+
+        [Fact]
+        public void DotnetRun_TheBclsConstructorsReachTheKernel_AndTheHostSeesOnlyTheHostfsFolder()
+        {
+            ClearOutFolder();
+            string trace = Path.Combine(build.Folder, "openat.txt");
+            CommandResult run = build.RunWithDotnetTraced(trace, "trace=openat");
+
+            Assert.True(run.ExitCode == 0, run.Describe());
+            Assert.Equal("the: the 3\n9 distinct words, 12 in all (28 bytes from the pool)\n", run.StandardOutput);
+            Assert.DoesNotContain("do not reach the kernel", run.StandardError, StringComparison.Ordinal);
+            Assert.Equal("brown 1\ndog 2\nfox 1\njumps 1\nlazy 1\nover 1\nquick 1\nsleeps 1\nthe 3\n", File.ReadAllText(Path.Combine(OutFolder, "counts.txt")));
+            Assert.Equal("9 distinct words, 12 in all\n", File.ReadAllText(Path.Combine(OutFolder, "summary.txt")));
+
+            // The host never looked up the initrd's path, nor a file of the hostfs folder by its
+            // name (the dotnet CLI lists the project's folders, so the folder itself is no
+            // evidence): the kernel opened the folder and the files beneath its descriptor.
+            string[] lines = File.ReadAllLines(trace);
+            Assert.Contains(lines, line => line.Contains("openat(AT_FDCWD, \"" + OutFolder + "\", O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY)", StringComparison.Ordinal));
+            Assert.Contains(lines, line => line.Contains(", \"counts.txt\", O_WRONLY|O_CREAT", StringComparison.Ordinal) && !line.Contains("AT_FDCWD", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, line => line.Contains("\"/texts", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, line => line.Contains(OutFolder + "/counts.txt", StringComparison.Ordinal) || line.Contains(OutFolder + "/summary.txt", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, line => line.Contains("\"/out", StringComparison.Ordinal));
+        }
+
+        // The output folder carries the slot library in place of the runtime's, and the runtime's
+        // beside it under the name the slots load it by.
+        [Fact]
+        public void Build_ReplacesTheAppLocalNativeShim_AndKeepsTheRuntimesBesideIt()
+        {
+            string slots = build.OutputFile("libSystem.Native.so");
+            string host = build.OutputFile("libSystem.Native.host.so");
+
+            Assert.Equal(Path.GetDirectoryName(slots), Path.GetDirectoryName(host));
+            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(slots)!, "libcoreclr.so")), "not a self-contained output: " + Path.GetDirectoryName(slots));
+            Assert.NotEqual(File.ReadAllBytes(host), File.ReadAllBytes(slots));
+            CommandResult exports = Command.Run("nm", ["-D", "--defined-only", slots], build.Folder, TimeSpan.FromMinutes(1));
+            CommandResult hostExports = Command.Run("nm", ["-D", "--defined-only", host], build.Folder, TimeSpan.FromMinutes(1));
+            Assert.Contains(" T UnikraftSlots_Point\n", exports.StandardOutput, StringComparison.Ordinal);
+            string[] hostNames = hostExports.StandardOutput.Split('\n').Where(l => l.Contains(" T SystemNative_", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToArray();
+            string[] slotNames = exports.StandardOutput.Split('\n').Where(l => l.Contains(" T SystemNative_", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToArray();
+            Assert.True(hostNames.Length > 200, hostExports.Describe());
+            Assert.Equal(hostNames, slotNames);
+        }
+
+        // A native function the kernel does not serve and that is not a reviewed helper stops the
+        // program with a line that names it, instead of reaching the host.
+        [Fact]
+        public void DotnetRun_AnUnservedNativeFunction_StopsTheProgramAndNamesIt()
+        {
+            string trace = Path.Combine(build.Folder, "openat-temporary.txt");
+            CommandResult run = build.RunWithDotnetTraced(trace, "trace=openat", "--temporary-file");
+
+            Assert.True(run.ExitCode == 134, run.Describe());
+            Assert.Equal("", run.StandardOutput);
+            Assert.Contains("[uk] native layer: SystemNative_MksTemps is not served by the kernel", run.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain(File.ReadAllLines(trace), line => line.Contains("\"/tmp/tmp", StringComparison.Ordinal));
+        }
+
+        public sealed class Build : SampleBuild
+        {
+            public Build()
+                : base(Program, "routed", "build")
+            {
+            }
+        }
+    }
+
+    [Collection(nameof(WordTallyOutFolder))]
+    public sealed class WithoutSlots : IClassFixture<WithoutSlots.Build>
+    {
+        private readonly Build build;
+
+        public WithoutSlots(Build build)
+        {
+            this.build = build;
+        }
+
+        [Fact]
+        public void DotnetRun_WithoutTheSlots_TheConstructorReadsTheHostsTree_AndTheBootLogSaysSo()
+        {
+            ClearOutFolder();
+            CommandResult run = build.RunWithDotnet();
+
+            Assert.True(run.ExitCode == 1, run.Describe());
+            Assert.Equal("File Error: DirectoryNotFoundException\n", run.StandardOutput);
+            Assert.Contains("[uk] native layer: the BCL's native calls do not reach the kernel in this run", run.StandardError, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(OutFolder, "*.txt"));
+        }
+
+        public sealed class Build : SampleBuild
+        {
+            public Build()
+                : base(Program, "noslots", "build", "-p:UnikraftNativeSlots=false")
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// Reads a text from the kernel's initrd and writes its word counts into the hostfs folder, through
+// the BCL's own streams: the reads and writes on the main thread, and one more file written from a
+// thread-pool thread with asynchronous I/O. The program's own, for the native layer's JIT route.
+using System.Text;
+
+// A function of the BCL's native shim that the kernel does not serve (mkstemps) stops the program.
+if (args.Length > 0 && args[0] == "--temporary-file")
+{
+    Console.WriteLine("temporary file " + Path.GetTempFileName());
+    return 0;
+}
+
+string input = args.Length > 0 ? args[0] : "/texts/words.txt";
+var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+int total = 0;
+try
+{
+    using var reader = new StreamReader(input);
+    string? line;
+    while ((line = reader.ReadLine()) != null)
+    {
+        foreach (string word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            counts[word] = counts.GetValueOrDefault(word) + 1;
+            total++;
+        }
+    }
+}
+catch (IOException exception)
+{
+    Console.WriteLine("File Error: " + exception.GetType().Name);
+    return 1;
+}
+
+using (var stream = new FileStream("/out/counts.txt", FileMode.Create, FileAccess.Write))
+using (var writer = new StreamWriter(stream))
+{
+    foreach (KeyValuePair<string, int> pair in counts)
+    {
+        writer.WriteLine(pair.Key + " " + pair.Value);
+    }
+}
+
+string summary = counts.Count + " distinct words, " + total + " in all";
+int written = await Task.Run(async () =>
+{
+    byte[] bytes = Encoding.UTF8.GetBytes(summary + "\n");
+    await using var stream = new FileStream("/out/summary.txt", FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true);
+    await stream.WriteAsync(bytes);
+    return bytes.Length;
+});
+
+using (var check = new StreamReader(new FileStream("/out/counts.txt", FileMode.Open, FileAccess.Read)))
+{
+    Console.WriteLine("the: " + check.ReadToEnd().Split('\n').First(l => l.StartsWith("the ", StringComparison.Ordinal)));
+}
+Console.WriteLine(summary + " (" + written + " bytes from the pool)");
+return 0;
