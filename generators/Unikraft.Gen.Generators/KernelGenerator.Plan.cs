@@ -35,7 +35,8 @@ namespace Unikraft.Gen
                     string.Equals(Get("UnikraftNativeLayer"), "true", StringComparison.OrdinalIgnoreCase),
                     !string.Equals(Get("UnikraftConfinement"), "false", StringComparison.OrdinalIgnoreCase),
                     !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase),
-                    Get("UnikraftNativeImports"));
+                    Get("UnikraftNativeImports"),
+                    string.Equals(Get("UnikraftNativeSlots"), "true", StringComparison.OrdinalIgnoreCase));
             }
         }
 
@@ -140,6 +141,15 @@ namespace Unikraft.Gen
                             set.Add((reason.File, reason.Line, "boot: mounts " + mount.Type + " at " + mount.Path + " for " + reason.Text));
                         }
                     }
+                }
+
+                // The JIT route's jump slots: the boot points them at the native layer's entry points.
+                if (nativeLayer && config.NativeSlots)
+                {
+                    featureReasons["NativeSlots"] = new SortedSet<(string, int, string)>
+                    {
+                        (NativeLayerFile, 0, "boot: points the JIT route's jump slots at the native layer (UnikraftNativeSlots)"),
+                    };
                 }
 
                 var features = new List<FeatureRoot>();

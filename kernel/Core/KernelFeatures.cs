@@ -22,4 +22,9 @@ internal static class KernelFeatures
 
     // Reading directories (getdents64).
     public static bool DirectoryList => true;
+
+    // The JIT route's jump slots (NativeSlots): a JIT run with them points them at the native
+    // layer's entry points; a NativeAOT image, whose link does that, keeps neither the slot table
+    // nor the entry points no import needs.
+    public static bool NativeSlots => true;
 }

@@ -56,7 +56,10 @@ internal sealed class NativeLayer
             // list would keep their entry points, the VFS and a root file system in every image.
             // (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true turns it off
             // under the JIT too.)
-            NativeSlots.Attach(kernel);
+            if (KernelFeatures.NativeSlots)
+            {
+                NativeSlots.Attach(kernel);
+            }
             long before = entered;
             byte probe = 0;
             SystemNativeRandomBytes(ref probe, 1);

@@ -23,6 +23,7 @@ public sealed class NativeLayerPlanTests
         GeneratorHarness.Result result = Build(new Dictionary<string, string>
         {
             ["UnikraftNativeLayer"] = "true",
+            ["UnikraftNativeSlots"] = "true",
             ["UnikraftMounts"] = "/|ramfs|||>/data|ramfs|||",
         });
 
@@ -45,6 +46,18 @@ public sealed class NativeLayerPlanTests
         Assert.Contains("NativeLayer.Attach", result.Source("Unikraft.Boot.g.cs"));
         string slots = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("Native/NativeSlots", System.StringComparison.Ordinal)).SourceText.ToString();
         Assert.Contains("slots.Point(\"SystemNative_Open\", (nint)(delegate* unmanaged<nint, int, int, nint>)&NativeFiles.Open);", slots);
+    }
+
+    // A NativeAOT image (no jump slots) keeps no slot table: it would name every entry point and
+    // keep them all, whatever the link imports.
+    [Fact]
+    public void NativeLayerWithoutSlots_KeepsNoSlotTable()
+    {
+        GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["UnikraftNativeLayer"] = "true", ["UnikraftNativeImports"] = "SystemNative_Write" });
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain(result.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Native/NativeSlots", System.StringComparison.Ordinal));
+        Assert.DoesNotContain("NativeSlots.Attach", string.Concat(result.Run.Results.Single().GeneratedSources.Select(s => s.SourceText.ToString())));
     }
 
     // Even Hello links the BCL's file functions (the console reads its terminal database through

@@ -98,7 +98,11 @@ namespace Unikraft.Gen.Model
         // earlier compile of it reported them (UnikraftNativeImports, names separated by ','; the
         // single word "none" when it imports none). Empty while the link has not said: then the
         // native layer serves every function it can.
-        string NativeImports = "");
+        string NativeImports = "",
+        // The program runs with the JIT route's jump slots (UnikraftNativeSlots): the kernel's boot
+        // points them at its entry points (NativeSlots, behind KernelFeatures.NativeSlots). Off in
+        // a NativeAOT image, where the link does it and the slot table would keep every entry point.
+        bool NativeSlots = false);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);
