@@ -19,7 +19,10 @@ public sealed class SettingsCheckTests : IDisposable
     {
         Directory.CreateDirectory(folder);
         string targets = Path.Combine(Repository.Root, "generators", "Unikraft.Gen.Generators", "build", "Unikraft.Gen.targets");
-        File.WriteAllText(Path.Combine(folder, "App.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType></PropertyGroup>\n"
+        // The package's tasks as the test project builds them (beside the tests).
+        string tasks = Path.Combine(AppContext.BaseDirectory, "Unikraft.Gen.Tasks.dll");
+        File.WriteAllText(Path.Combine(folder, "App.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType>"
+            + "<UnikraftTasksAssembly>" + tasks + "</UnikraftTasksAssembly></PropertyGroup>\n"
             + "  <Import Project=\"" + targets + "\" />\n</Project>\n");
     }
 
