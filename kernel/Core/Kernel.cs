@@ -86,6 +86,10 @@ internal sealed class Kernel
 
     public BootEnvironment? Environment { get; set; }
 
+    // The network devices the platform opened, by name ("eth0"); null when no network library
+    // is in the image.
+    public NetDeviceTable? NetDevices { get; set; }
+
     // The mount table and working directory, created by the first mount.
     public Vfs? Vfs { get; set; }
 

@@ -59,6 +59,8 @@ internal sealed class FaultyNetDevice : INetDevice
         return false;
     }
 
+    public void ListenForFrames(Scheduler scheduler, Action arrived) => inner.ListenForFrames(scheduler, arrived);
+
     public bool TryTransmit(ReadOnlySpan<byte> frame)
     {
         if (Roll(Rates.TransmitLoss))

@@ -4,6 +4,9 @@ using System;
 
 // A network device: Ethernet frames in and out, never blocking. The platform provides the real
 // one (a simulated NIC on sim; hosted has no network device yet); wrappers add tracing, capture and faults.
+//
+// Frames arrive when they like: the device reports them through the listener, its interrupt,
+// so the kernel drains TryReceive on the vCPU instead of polling the device.
 internal interface INetDevice
 {
     NetDeviceInfo Info { get; }
@@ -15,6 +18,12 @@ internal interface INetDevice
     // Queues one frame for sending; false when the device cannot take it now (queue full,
     // frame longer than the MTU allows, link down).
     bool TryTransmit(ReadOnlySpan<byte> frame);
+
+    // Where the device reports that frames arrived: arrived runs on the vCPU (a device that
+    // reads on a host thread posts it through scheduler.Post, any thread's way in). One report
+    // may stand for many frames, so the listener drains TryReceive until it answers false; a
+    // frame that arrives after that drain reports again.
+    void ListenForFrames(Scheduler scheduler, Action arrived);
 }
 
 // What a device is: its hardware address and the largest payload of one frame (the MTU,

@@ -3,4 +3,4 @@
 using Unikraft.Kernel;
 
 [assembly: KernelLibrary("netdev", Summary = "Network device interface; tracing, pcap-capturing and fault-injecting wrappers",
-    Needs = new[] { "core" })]
+    Needs = new[] { "core", "sched" })]

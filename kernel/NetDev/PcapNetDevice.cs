@@ -57,6 +57,8 @@ internal sealed class PcapNetDevice : INetDevice
         return true;
     }
 
+    public void ListenForFrames(Scheduler scheduler, Action arrived) => inner.ListenForFrames(scheduler, arrived);
+
     public bool TryTransmit(ReadOnlySpan<byte> frame)
     {
         bool sent = inner.TryTransmit(frame);

@@ -489,6 +489,14 @@ internal sealed class SimNic : INetDevice
 
     public object? InterruptState { get; set; }
 
+    // The sim world delivers frames on this kernel's run queue already, so the listener runs
+    // as the interrupt handler itself.
+    public void ListenForFrames(Scheduler scheduler, Action arrived)
+    {
+        Interrupt = static state => ((Action)state!)();
+        InterruptState = arrived;
+    }
+
     public bool TryReceive(Span<byte> frame, out int length)
     {
         interruptPending = false;

@@ -1,0 +1,35 @@
+namespace Unikraft.Kernel;
+
+using System;
+
+// What a transport (UDP, TCP) sees of the IPv4 layer below it: a way to send a datagram and to
+// learn which address it would leave from. Protocol code never does I/O of its own; it hands
+// its bytes here, so the same TCP runs over a device, over loopback or in a test.
+internal interface IIpv4Output
+{
+    // Sends one IPv4 datagram carrying payload (the transport header and its data, checksum
+    // already set). 0 when it left or was queued (behind ARP resolution), else -errno:
+    // -ENETUNREACH (no route), -EHOSTUNREACH (ARP gave up), -EMSGSIZE (longer than an IPv4
+    // datagram can be), -ENOBUFS (the device's queue is full).
+    int Send(Ipv4Address source, Ipv4Address destination, byte protocol, ReadOnlySpan<byte> payload);
+
+    // The local address a datagram to destination leaves from; false when no route reaches it.
+    bool TrySelectSource(Ipv4Address destination, out Ipv4Address source);
+
+    // The largest transport payload (header included) one datagram to destination carries
+    // unfragmented: the route's MTU less the 20-byte IPv4 header.
+    int MaximumPayloadTo(Ipv4Address destination);
+}
+
+// A transport as the IPv4 layer sees it: the datagrams addressed to this host with its
+// protocol number, already checked (header checksum, length, reassembled).
+internal interface IIpv4Transport
+{
+    // One of IpProtocol's numbers.
+    byte Protocol { get; }
+
+    // payload is the transport header and data; it is valid only during the call. Returns false
+    // when no endpoint wants it (a closed UDP port), so the layer answers with ICMP port
+    // unreachable where RFC 1122 says to.
+    bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload);
+}
