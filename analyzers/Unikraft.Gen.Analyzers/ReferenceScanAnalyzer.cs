@@ -171,7 +171,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
         public override string What() => "bypasses the kernel";
 
         public override string Why() => IsBclNativeShim
-            ? "the BCL's native shim is the kernel's only in a NativeAOT image on hosted (UnikraftNativeLayer); anywhere else this call reaches the host's libSystem.Native; publish with PublishAot, or call the BCL API that wraps it"
+            ? "the BCL's native shim is the kernel's only while the native layer is on (UnikraftNativeLayer: on by default for hosted and microvm executables, through the link under NativeAOT and the jump slots under dotnet run); it is off in this build, so this call reaches the host's libSystem.Native; turn the native layer on, or call the BCL API that wraps it"
             : "a P/Invoke runs native code on the host, outside the kernel and its confinement; use a BCL API the kernel serves instead, or leave the library out";
 
         // "libSystem.Native", as the BCL names it, or with the file's suffix.

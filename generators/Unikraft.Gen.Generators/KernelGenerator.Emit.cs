@@ -807,6 +807,21 @@ namespace Unikraft.Gen
                     }
                 }
 
+                if (plan.Nets.Count > 0)
+                {
+                    lines.Add("");
+                    lines.Add("Network");
+                    foreach (NetPlan net in plan.Nets)
+                    {
+                        lines.Add("  " + net.Name + "  " + net.Type + (net.Device.Length > 0 ? " " + net.Device : "") + ", "
+                            + net.Address + "/" + net.PrefixLength.ToString(CultureInfo.InvariantCulture)
+                            + (net.Gateway.Length > 0 ? ", gateway " + net.Gateway : "")
+                            + (net.Dns.Count > 0 ? ", dns " + string.Join(",", net.Dns) : "")
+                            + (net.Forward.Count > 0 ? ", forwards host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
+                            + "  (UnikraftNet '" + net.Name + "' in the project file)");
+                    }
+                }
+
                 lines.Add("");
                 lines.Add("Devices");
                 bool anyDevice = false;

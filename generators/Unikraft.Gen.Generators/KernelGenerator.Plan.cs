@@ -36,7 +36,8 @@ namespace Unikraft.Gen
                     !string.Equals(Get("UnikraftConfinement"), "false", StringComparison.OrdinalIgnoreCase),
                     !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase),
                     Get("UnikraftNativeImports"),
-                    string.Equals(Get("UnikraftNativeSlots"), "true", StringComparison.OrdinalIgnoreCase));
+                    string.Equals(Get("UnikraftNativeSlots"), "true", StringComparison.OrdinalIgnoreCase),
+                    Get("UnikraftNets"));
             }
         }
 
@@ -96,6 +97,7 @@ namespace Unikraft.Gen
                 }
 
                 List<MountPlan> mounts = Mounts(config, uses, errors, nativeLayer);
+                List<NetPlan> nets = Nets(config, errors);
 
                 // Features: what the API members the program calls declare they need.
                 var featureReasons = new SortedDictionary<string, SortedSet<(string File, int Line, string Text)>>(StringComparer.Ordinal);
@@ -171,7 +173,27 @@ namespace Unikraft.Gen
                 }
 
                 return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), all.Libraries, features.ToEquatableArray(),
-                    mounts.ToEquatableArray(), errors.ToEquatableArray(), everything.ApiTypesNamed);
+                    mounts.ToEquatableArray(), errors.ToEquatableArray(), everything.ApiTypesNamed, Nets: nets.ToEquatableArray());
+            }
+
+            // The network interfaces of the <UnikraftNet> items, each checked against what the
+            // platform has; a bad item is a build error that names it.
+            private static List<NetPlan> Nets(KernelConfig config, List<PlanError> errors)
+            {
+                NetTable table = NetTable.Parse(config.Nets, config.Platform);
+                foreach (string error in table.Errors)
+                {
+                    errors.Add(new PlanError("UKG0001", error, null));
+                }
+
+                var nets = new List<NetPlan>();
+                foreach (NetEntry entry in table.Interfaces)
+                {
+                    nets.Add(new NetPlan(entry.Name, entry.Type, entry.Address, entry.PrefixLength, entry.Gateway,
+                        entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device));
+                }
+
+                return nets;
             }
 
             private static EquatableArray<Reason> ToReasons(SortedSet<(string File, int Line, string Text)> set)

@@ -226,6 +226,67 @@ internal static class NativeFiles
         return KernelFileSystemMagic;
     }
 
+    // mkstemps(3), which Path.GetTempFileName calls with "<temp folder>/tmpXXXXXX.tmp": the six
+    // X before the suffix become random letters and digits from the kernel's random device (so a
+    // simulation's seed names the file), and the file is created through openat with O_EXCL,
+    // trying again while the name is taken. The template is rewritten in place, as the BCL
+    // expects, and the fd is the kernel's.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_MksTemps")]
+    [KernelFeature("FileCreate")]
+    internal static nint MksTemps(nint template, int suffixLength)
+    {
+        using NativeCall call = NativeCall.Enter("SystemNative_MksTemps");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
+        {
+            return -1;
+        }
+        // NOTE: mkstemps(3) wants six 'X' right before the suffix, else EINVAL; the file is
+        // created with mode 0600.
+        const int Unique = 6;
+        const int FileModeOwnerReadWrite = 0x180;
+        Span<byte> path = NativeLayer.Bytes(template, template == 0 ? 0 : ByteLength(template));
+        int end = path.Length - suffixLength;
+        if (suffixLength < 0 || end < Unique || !path.Slice(end - Unique, Unique).SequenceEqual("XXXXXX"u8))
+        {
+            return (nint)NativeLayer.LongResult(-Errno.EINVAL);
+        }
+        Span<byte> name = path.Slice(end - Unique, Unique);
+        Span<byte> random = stackalloc byte[Unique];
+        // NOTE: glibc tries 62 * 62 * 62 names before it gives up with EEXIST; a hundred draws
+        // from a good random device collide that often only in a folder that is full.
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            long drawn = Sys.Getrandom(layer.Kernel, random, 0);
+            if (drawn < 0)
+            {
+                return (nint)NativeLayer.LongResult(drawn);
+            }
+            for (int index = 0; index < Unique; index++)
+            {
+                name[index] = (byte)"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[random[index] % 62];
+            }
+            long fd = Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(template),
+                OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_CLOEXEC, FileModeOwnerReadWrite);
+            if (fd != -Errno.EEXIST)
+            {
+                return (nint)NativeLayer.LongResult(fd);
+            }
+        }
+        return (nint)NativeLayer.LongResult(-Errno.EEXIST);
+    }
+
+    // The length of the NUL-terminated bytes at pointer.
+    private static int ByteLength(nint pointer)
+    {
+        int length = 0;
+        while (Marshal.ReadByte(pointer, length) != 0)
+        {
+            length++;
+        }
+        return length;
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Unlink")]
     internal static int Unlink(nint path)
     {

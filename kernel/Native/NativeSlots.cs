@@ -61,6 +61,7 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_Link", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.Link);
         served += slots.Point("SystemNative_MMap", (nint)(delegate* unmanaged<nint, ulong, int, int, nint, long, nint>)&NativeMemory.MMap);
         served += slots.Point("SystemNative_MkDir", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.MkDir);
+        served += slots.Point("SystemNative_MksTemps", (nint)(delegate* unmanaged<nint, int, nint>)&NativeFiles.MksTemps);
         served += slots.Point("SystemNative_Open", (nint)(delegate* unmanaged<nint, int, int, nint>)&NativeFiles.Open);
         served += slots.Point("SystemNative_OpenDir", (nint)(delegate* unmanaged<nint, nint>)&NativeDirectories.OpenDir);
         served += slots.Point("SystemNative_PRead", (nint)(delegate* unmanaged<nint, nint, int, long, int>)&NativeFiles.PRead);

@@ -90,12 +90,28 @@ public sealed class NativeLayerJitRouteTests
         [Fact]
         public void DotnetRun_AnUnservedNativeFunction_StopsTheProgramAndNamesIt()
         {
-            string trace = Path.Combine(build.Folder, "openat-temporary.txt");
-            CommandResult run = build.RunWithDotnetTraced(trace, "trace=openat", "--temporary-file");
+            // (The runtime reads the host's /proc/self/mountinfo itself at start, for its cgroup
+            // limits, before the kernel boots: a trace cannot tell the program's read from it.)
+            string trace = Path.Combine(build.Folder, "openat-drives.txt");
+            CommandResult run = build.RunWithDotnetTraced(trace, "trace=openat", "--drives");
 
             Assert.True(run.ExitCode == 134, run.Describe());
             Assert.Equal("", run.StandardOutput);
-            Assert.Contains("[uk] native layer: SystemNative_MksTemps is not served by the kernel", run.StandardError, StringComparison.Ordinal);
+            Assert.Contains("[uk] native layer: SystemNative_GetAllMountPoints is not served by the kernel", run.StandardError, StringComparison.Ordinal);
+        }
+
+        // Path.GetTempFileName's mkstemps is the kernel's: the file is created in the kernel's
+        // /tmp (a ramfs), and the host's /tmp is never opened.
+        [Fact]
+        public void DotnetRun_GetTempFileName_CreatesTheFileInTheKernelsTmp()
+        {
+            string trace = Path.Combine(build.Folder, "openat-temporary.txt");
+            CommandResult run = build.RunWithDotnetTraced(trace, "trace=openat", "--temporary-file");
+
+            Assert.True(run.ExitCode == 0, run.Describe());
+            Assert.Matches(@"^temporary file /tmp/tmp[A-Za-z0-9]{6}\.tmp 0 bytes\n$", run.StandardOutput);
+            string name = run.StandardOutput.Split(' ')[2];
+            Assert.False(File.Exists(name), name + " is on the host");
             Assert.DoesNotContain(File.ReadAllLines(trace), line => line.Contains("\"/tmp/tmp", StringComparison.Ordinal));
         }
 

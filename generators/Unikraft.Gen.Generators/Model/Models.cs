@@ -102,7 +102,9 @@ namespace Unikraft.Gen.Model
         // The program runs with the JIT route's jump slots (UnikraftNativeSlots): the kernel's boot
         // points them at its entry points (NativeSlots, behind KernelFeatures.NativeSlots). Off in
         // a NativeAOT image, where the link does it and the slot table would keep every entry point.
-        bool NativeSlots = false);
+        bool NativeSlots = false,
+        // The <UnikraftNet> items, as MSBuild passes them (NetTable.Parse reads them).
+        string Nets = "");
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);
@@ -124,6 +126,18 @@ namespace Unikraft.Gen.Model
         bool Implicit,
         EquatableArray<Reason> Reasons);
 
+    // A network interface the boot attaches: its device, its IPv4 configuration, and what the
+    // platform does for it (the host ports passt forwards, the TAP device's name).
+    internal sealed record NetPlan(
+        string Name,
+        string Type,
+        string Address,
+        int PrefixLength,
+        string Gateway,
+        EquatableArray<string> Dns,
+        EquatableArray<int> Forward,
+        string Device);
+
     // A problem that stops the generator emitting the kernel.
     internal sealed record PlanError(string Id, string Message, LocationInfo? Location);
 
@@ -142,7 +156,9 @@ namespace Unikraft.Gen.Model
         // the program binds to any of their members while it is typed.
         EquatableArray<string> ApiTypesNamed,
         // The runtime's feature switches for a NativeAOT publish (Runtime says how they are decided).
-        RuntimeFeatures? Runtime = null);
+        RuntimeFeatures? Runtime = null,
+        // The network interfaces, in the order the items declare them.
+        EquatableArray<NetPlan> Nets = default);
 
     // What the runtime-feature decision reads from MSBuild: whether this is a NativeAOT publish,
     // whether specialization is on (UnikraftSpecialize), and the feature switches the project sets

@@ -1,0 +1,265 @@
+// The program's network interfaces, from its <UnikraftNet> items. Shared by the analyzers and the
+// generator (this file is compiled into both), so both read the same configuration.
+//
+// MSBuild passes the items as one property, UnikraftNets: items separated by '>', and each item's
+// fields by '|': name|type|address|gateway|dns|forward|device|end. The last field is always "end":
+// the property reaches the compiler through a .globalconfig file, where ';' starts a comment, so
+// a list written with ';' cuts the item short there, and a missing "end" says so.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Unikraft.Gen.Support
+{
+    internal sealed class NetEntry : IEquatable<NetEntry>
+    {
+        public NetEntry(string name, string type, string address, int prefixLength, string gateway, string[] dns, int[] forward, string device)
+        {
+            Name = name;
+            Type = type;
+            Address = address;
+            PrefixLength = prefixLength;
+            Gateway = gateway;
+            Dns = dns;
+            Forward = forward;
+            Device = device;
+        }
+
+        // The interface's name in the kernel ("eth0").
+        public string Name { get; }
+
+        // tap, passt or sim.
+        public string Type { get; }
+
+        // The interface's IPv4 address, dotted, without its prefix length.
+        public string Address { get; }
+
+        public int PrefixLength { get; }
+
+        // The default route's next hop, dotted; empty for none.
+        public string Gateway { get; }
+
+        public string[] Dns { get; }
+
+        // TCP ports of the host forwarded to the program (passt).
+        public int[] Forward { get; }
+
+        // The host's device name (a TAP interface's name); empty: the kernel chooses.
+        public string Device { get; }
+
+        public bool Equals(NetEntry? other) =>
+            other is not null && Name == other.Name && Type == other.Type && Address == other.Address
+            && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device
+            && string.Join(",", Dns) == string.Join(",", other.Dns)
+            && string.Join(",", Array.ConvertAll(Forward, p => p.ToString(CultureInfo.InvariantCulture)))
+                == string.Join(",", Array.ConvertAll(other.Forward, p => p.ToString(CultureInfo.InvariantCulture)));
+
+        public override bool Equals(object? obj) => Equals(obj as NetEntry);
+
+        public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Name) ^ StringComparer.Ordinal.GetHashCode(Address);
+
+        public override string ToString() => Name + " (" + Type + ", " + Address + "/" + PrefixLength.ToString(CultureInfo.InvariantCulture) + ")";
+    }
+
+    internal sealed class NetTable
+    {
+        public static readonly string[] Types = { "passt", "tap", "sim" };
+
+        public const char ItemSeparator = '>';
+
+        private NetTable(List<NetEntry> interfaces, List<string> errors)
+        {
+            Interfaces = interfaces;
+            Errors = errors;
+        }
+
+        // In the order written.
+        public IReadOnlyList<NetEntry> Interfaces { get; }
+
+        // Each names the item and says what would be valid.
+        public IReadOnlyList<string> Errors { get; }
+
+        // The types a platform has devices for.
+        public static string[] TypesOn(string platform) =>
+            platform == "hosted" ? new[] { "passt", "tap" } : platform == "sim" ? new[] { "sim" } : new string[0];
+
+        public static NetTable Parse(string? text, string platform)
+        {
+            var interfaces = new List<NetEntry>();
+            var errors = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string item in (text ?? "").Split(new[] { ItemSeparator }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                string[] fields = item.Split('|');
+                string Field(int index) => fields.Length > index ? fields[index].Trim() : "";
+                string name = Field(0);
+                string type = Field(1);
+                string label = "<UnikraftNet Include=\"" + name + "\">";
+                if (fields.Length < 8 || Field(7) != "end")
+                {
+                    errors.Add(label + ": its settings were cut short; write lists (Dns, Forward) with ',' between the values, not ';'");
+                    continue;
+                }
+
+                if (!IsName(name))
+                {
+                    errors.Add(label + ": the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0");
+                    continue;
+                }
+
+                if (!seen.Add(name))
+                {
+                    errors.Add(label + ": " + name + " is declared twice; keep one item per interface");
+                    continue;
+                }
+
+                string[] types = TypesOn(platform);
+                if (Array.IndexOf(types, type) < 0)
+                {
+                    errors.Add(label + ": Type '" + type + "' is not a network device of the " + platform + " platform; "
+                        + (types.Length == 0 ? "it has none yet" : "valid: " + string.Join(", ", types)));
+                    continue;
+                }
+
+                string addressText = Field(2);
+                int slash = addressText.IndexOf('/');
+                string address = slash < 0 ? addressText : addressText.Substring(0, slash);
+                if (!TryParseAddress(address, out uint addressValue) || slash < 0
+                    || !int.TryParse(addressText.Substring(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int prefix)
+                    || prefix < 1 || prefix > 30)
+                {
+                    errors.Add(label + ": Address '" + addressText + "' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24");
+                    continue;
+                }
+
+                uint mask = prefix == 0 ? 0u : ~(0xFFFF_FFFFu >> prefix);
+                if ((addressValue & ~mask) == 0 || (addressValue | mask) == 0xFFFF_FFFF)
+                {
+                    errors.Add(label + ": Address '" + addressText + "' is its network's own address or its broadcast address; pick a host address inside the network");
+                    continue;
+                }
+
+                string gateway = Field(3);
+                if (gateway.Length > 0)
+                {
+                    if (!TryParseAddress(gateway, out uint gatewayValue))
+                    {
+                        errors.Add(label + ": Gateway '" + gateway + "' is not an IPv4 address such as 198.18.0.1");
+                        continue;
+                    }
+
+                    if ((gatewayValue & mask) != (addressValue & mask) || gatewayValue == addressValue)
+                    {
+                        errors.Add(label + ": Gateway '" + gateway + "' is not another host on " + addressText + "'s network; the next hop must be reachable directly");
+                        continue;
+                    }
+                }
+
+                var dns = new List<string>();
+                bool bad = false;
+                foreach (string server in Field(4).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!TryParseAddress(server.Trim(), out _))
+                    {
+                        errors.Add(label + ": Dns '" + server.Trim() + "' is not an IPv4 address; list name servers such as 198.18.0.1,198.18.0.53");
+                        bad = true;
+                        break;
+                    }
+
+                    dns.Add(server.Trim());
+                }
+
+                var forward = new List<int>();
+                foreach (string port in Field(5).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (bad)
+                    {
+                        break;
+                    }
+
+                    if (!int.TryParse(port.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < 1 || number > 65535)
+                    {
+                        errors.Add(label + ": Forward '" + port.Trim() + "' is not a TCP port from 1 to 65535");
+                        bad = true;
+                    }
+                    else if (forward.Contains(number))
+                    {
+                        errors.Add(label + ": Forward lists port " + port.Trim() + " twice");
+                        bad = true;
+                    }
+                    else
+                    {
+                        forward.Add(number);
+                    }
+                }
+
+                if (!bad && forward.Count > 0 && type != "passt")
+                {
+                    errors.Add(label + ": Forward is for Type=\"passt\", which forwards the host's ports; with " + type + " the host reaches " + address + " directly");
+                    bad = true;
+                }
+
+                string device = Field(6);
+                if (!bad && device.Length > 0 && (type != "tap" || !IsName(device)))
+                {
+                    errors.Add(label + ": Device '" + device + "' " + (type != "tap"
+                        ? "names a host interface, which only Type=\"tap\" has"
+                        : "is not a host interface name (1 to 15 letters, digits, '-' or '_')"));
+                    bad = true;
+                }
+
+                if (bad)
+                {
+                    continue;
+                }
+
+                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device));
+            }
+
+            return new NetTable(interfaces, errors);
+        }
+
+        // NOTE: Linux's interface names are at most 15 bytes (IFNAMSIZ 16 with its NUL).
+        private static bool IsName(string name)
+        {
+            if (name.Length == 0 || name.Length > 15)
+            {
+                return false;
+            }
+
+            foreach (char c in name)
+            {
+                if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '-' && c != '_')
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        // Dotted-quad IPv4 text: four decimal parts from 0 to 255, no leading zeros.
+        public static bool TryParseAddress(string text, out uint value)
+        {
+            value = 0;
+            string[] parts = text.Split('.');
+            if (parts.Length != 4)
+            {
+                return false;
+            }
+
+            foreach (string part in parts)
+            {
+                if (part.Length == 0 || part.Length > 3 || (part.Length > 1 && part[0] == '0')
+                    || !int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int octet) || octet > 255)
+                {
+                    return false;
+                }
+
+                value = (value << 8) | (uint)octet;
+            }
+
+            return true;
+        }
+    }
+}

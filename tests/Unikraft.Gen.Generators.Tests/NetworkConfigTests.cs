@@ -1,0 +1,80 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Unikraft.Gen.Tests;
+
+// <UnikraftNet> items as Unikraft.Gen.targets passes them (name|type|address|gateway|dns|forward|
+// device|end): a good item is in the plan and the manifest; a bad one is a build error that names
+// the item and says what would be valid, and nothing else of the kernel is emitted wrong for it.
+public class NetworkConfigTests
+{
+    private const string Program = """
+        Console.WriteLine("up");
+        """;
+
+    [Fact]
+    public void TapInterface_IsInThePlanAndTheManifest()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53|||end");
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains("// Network\n//   eth0  tap, 198.18.0.2/24, gateway 198.18.0.1, dns 198.18.0.53  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
+    }
+
+    [Fact]
+    public void PasstInterface_ListsItsForwardedPorts()
+    {
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443||end");
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains("//   eth0  passt, 198.18.0.2/24, gateway 198.18.0.1, forwards host port 8080,8443  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
+    }
+
+    [Theory]
+    [InlineData("eth0|wifi|198.18.0.2/24||||", "<UnikraftNet Include=\"eth0\">: its settings were cut short; write lists (Dns, Forward) with ',' between the values, not ';'")]
+    [InlineData("eth0|wifi|198.18.0.2/24|||||end", "<UnikraftNet Include=\"eth0\">: Type 'wifi' is not a network device of the hosted platform; valid: passt, tap")]
+    [InlineData("eth0|tap|198.18.0.2|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.2' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24")]
+    [InlineData("eth0|tap|198.18.0.256/24|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.256/24' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24")]
+    [InlineData("eth0|tap|198.18.0.0/24|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.0/24' is its network's own address or its broadcast address; pick a host address inside the network")]
+    [InlineData("eth0|tap|198.18.0.2/24|198.19.0.1||||end", "<UnikraftNet Include=\"eth0\">: Gateway '198.19.0.1' is not another host on 198.18.0.2/24's network; the next hop must be reachable directly")]
+    [InlineData("eth0|tap|198.18.0.2/24||8.8.8|||end", "<UnikraftNet Include=\"eth0\">: Dns '8.8.8' is not an IPv4 address; list name servers such as 198.18.0.1,198.18.0.53")]
+    [InlineData("eth0|tap|198.18.0.2/24|||8080||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\", which forwards the host's ports; with tap the host reaches 198.18.0.2 directly")]
+    [InlineData("eth0|passt|198.18.0.2/24|||80,99999||end", "<UnikraftNet Include=\"eth0\">: Forward '99999' is not a TCP port from 1 to 65535")]
+    [InlineData("eth0|passt|198.18.0.2/24||||tap0|end", "<UnikraftNet Include=\"eth0\">: Device 'tap0' names a host interface, which only Type=\"tap\" has")]
+    [InlineData("eth 0|tap|198.18.0.2/24|||||end", "<UnikraftNet Include=\"eth 0\">: the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||end>eth0|tap|198.18.1.2/24|||||end", "<UnikraftNet Include=\"eth0\">: eth0 is declared twice; keep one item per interface")]
+    public void BadItem_IsOneErrorThatNamesIt(string items, string message)
+    {
+        GeneratorHarness.Result result = Run(items);
+
+        Diagnostic error = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("UKG0001", error.Id);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.Equal(message, error.GetMessage());
+    }
+
+    [Fact]
+    public void SimInterfaceOnHosted_SaysWhichTypesHostedHas()
+    {
+        GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24|||||end");
+
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the hosted platform; valid: passt, tap",
+            Assert.Single(result.GeneratorDiagnostics).GetMessage());
+    }
+
+    [Fact]
+    public void AnyInterfaceOnMicroVm_SaysItHasNoNetworkDeviceYet()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|||||end", "microvm");
+
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'tap' is not a network device of the microvm platform; it has none yet",
+            Assert.Single(result.GeneratorDiagnostics).GetMessage());
+    }
+
+    private static GeneratorHarness.Result Run(string items, string platform = "hosted")
+    {
+        return GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }),
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = items, ["UnikraftPlatform"] = platform });
+    }
+}
