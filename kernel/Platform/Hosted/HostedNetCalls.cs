@@ -22,6 +22,9 @@ internal static class HostedNetCalls
     public const int CloseOnExec = 0x80000;
     public const short PollIn = 0x1;
     public const short PollOut = 0x4;
+    public const short PollError = 0x8;
+    public const short PollHangUp = 0x10;
+    public const short PollInvalid = 0x20;
     public const int AddressFamilyUnix = 1;
     public const int AddressFamilyInet = 2;
     public const int SocketStream = 1;

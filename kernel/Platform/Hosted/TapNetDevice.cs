@@ -206,14 +206,24 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
             {
                 return;
             }
+            short events = waitFor[0].Returned;
+            bool readAny = false;
             while (true)
             {
                 bool queued = inbox.TryBeginWrite(out Span<byte> slot);
                 long read = HostedCalls.Read(fd, queued ? slot : overflow);
                 if (read == -Errno.EAGAIN)
                 {
+                    // An fd that reports an error or a hang-up but has nothing to read would
+                    // wake poll again at once, forever: the interface is gone.
+                    if (!readAny && (events & (HostedNetCalls.PollError | HostedNetCalls.PollHangUp | HostedNetCalls.PollInvalid)) != 0)
+                    {
+                        Volatile.Write(ref receiveError, -Errno.EIO);
+                        return;
+                    }
                     break;
                 }
+                readAny = true;
                 if (read < 0)
                 {
                     Volatile.Write(ref receiveError, read);

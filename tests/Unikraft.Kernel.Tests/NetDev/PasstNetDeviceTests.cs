@@ -123,6 +123,28 @@ public class PasstNetDeviceTests
         Assert.False(passt.TryTransmit(new byte[60]));
     }
 
+    // passt killed from outside: the device sees its socket close, says so, refuses to transmit,
+    // and Dispose still reaps the process.
+    [HostNetFact("passt")]
+    public void PasstKilled_DeviceEndsAndDisposeReaps()
+    {
+        HostNet.Require("passt");
+        PasstNetDevice passt = new PasstNetDevice(Configured());
+        int pid = passt.ProcessId;
+        try
+        {
+            Assert.Equal(0, HostedNetCalls.Kill(pid, HostedNetCalls.SignalKill));
+            Assert.True(WaitUntil(() => passt.Ended), "the device did not notice that passt ended");
+            Assert.False(passt.TryTransmit(Frame.ArpRequest(passt.Info.Mac, KernelAddress, GatewayAddress)));
+        }
+        finally
+        {
+            passt.Dispose();
+        }
+
+        Assert.False(Directory.Exists("/proc/" + pid), "passt (pid " + pid + ") was not reaped");
+    }
+
     [Fact]
     public void MissingProgram_NamesTheDebianPackage()
     {

@@ -82,6 +82,28 @@ public class TapNetDeviceTests
         Assert.False(tap.TryTransmit(new byte[60]));
     }
 
+    // Deleting the namespace deletes the TAP interface in it while the device still holds the
+    // fd: the reader thread stops with an error instead of spinning, transmit answers false, and
+    // Dispose still returns.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]
+    public void InterfaceDeletedUnderTheDevice_ReaderStopsAndTransmitRefuses()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip");
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        NetNamespace space = LinkInNamespace(tap);
+        space.Dispose();
+
+        Stopwatch waited = Stopwatch.StartNew();
+        while (tap.ReceiveError == 0 && waited.Elapsed < Patience)
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.NotEqual(0, tap.ReceiveError);
+        Assert.False(tap.TryTransmit(Frame.ArpRequest(tap.Info.Mac, KernelAddress, LinuxAddress)));
+        Assert.Equal(1, tap.TransmitErrors);
+    }
+
     [HostNetFact(HostNet.Root, HostNet.Tun)]
     public void Options_SetTheMacAndTheMtu()
     {
