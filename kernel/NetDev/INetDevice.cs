@@ -3,7 +3,8 @@ namespace Unikraft.Kernel;
 using System;
 
 // A network device: Ethernet frames in and out, never blocking. The platform provides the real
-// one (a simulated NIC on sim; hosted has no network device yet); wrappers add tracing, capture and faults.
+// one (a simulated NIC on sim; passt or a TAP interface on hosted); wrappers add tracing, capture
+// and faults.
 //
 // Frames arrive when they like: the device reports them through the listener, its interrupt,
 // so the kernel drains TryReceive on the vCPU instead of polling the device.

@@ -151,6 +151,9 @@ public class ConventionTests
         Assert.Equal("console", typeof(HostedConsole).GetCustomAttribute<DeviceAttribute>()!.Kind);
         Assert.Equal("clock", typeof(HostedClock).GetCustomAttribute<DeviceAttribute>()!.Kind);
         Assert.Equal("random", typeof(HostedRandom).GetCustomAttribute<DeviceAttribute>()!.Kind);
+        Assert.Equal("netdev", typeof(TapNetDevice).GetCustomAttribute<DeviceAttribute>()!.Kind);
+        Assert.Equal("netdev", typeof(PasstNetDevice).GetCustomAttribute<DeviceAttribute>()!.Kind);
+        Assert.Equal("netdev", typeof(SimNic).GetCustomAttribute<DeviceAttribute>()!.Kind);
     }
 
     [Fact]

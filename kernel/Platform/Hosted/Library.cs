@@ -2,5 +2,5 @@
 // host's.
 using Unikraft.Kernel;
 
-[assembly: KernelLibrary("platform-hosted", Summary = "Runs the kernel as a Linux process on the host's console, clocks and randomness",
-    Needs = new[] { "core" })]
+[assembly: KernelLibrary("platform-hosted", Summary = "Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP)",
+    Needs = new[] { "core", "sched", "netdev", "net-wire" })]

@@ -12,6 +12,7 @@ using Xunit;
 public enum HostCapability
 {
     // NOTE: bit numbers from linux/capability.h.
+    NetAdmin = 12,
     SysChroot = 18,
     SysAdmin = 21,
     Mknod = 27,
@@ -55,6 +56,7 @@ internal static class HostCapabilities
 
     private static string Name(HostCapability capability) => capability switch
     {
+        HostCapability.NetAdmin => "NET_ADMIN",
         HostCapability.SysChroot => "SYS_CHROOT",
         HostCapability.SysAdmin => "SYS_ADMIN",
         _ => "MKNOD",

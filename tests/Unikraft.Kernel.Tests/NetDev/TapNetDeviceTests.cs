@@ -1,0 +1,236 @@
+namespace Unikraft.Kernel.Tests.NetDev;
+
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Xunit;
+
+// The TAP device against the Linux kernel's own stack: the test creates the interface through
+// the device, moves it into a network namespace it creates (198.18.0.0/15 inside, no route out)
+// and removes both afterwards, failed or not.
+public class TapNetDeviceTests
+{
+    private const string LinuxAddress = "198.18.0.1";
+    private const string KernelAddress = "198.18.0.2";
+    private const string AbsentAddress = "198.18.0.3";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]
+    public void ArpRequestFromTheKernel_LinuxReplies()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip");
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        using NetNamespace space = LinkInNamespace(tap);
+        FrameCollector frames = new FrameCollector(tap);
+
+        Assert.True(tap.TryTransmit(Frame.ArpRequest(tap.Info.Mac, KernelAddress, LinuxAddress)));
+        byte[] reply = frames.WaitFor("ARP reply from Linux", frame => Frame.IsArp(frame, 2, LinuxAddress, KernelAddress), Patience);
+
+        byte[] linuxMac = space.MacOf(tap.Name);
+        Assert.Equal(Frame.Mac(tap.Info.Mac), Frame.Destination(reply));
+        Assert.Equal(linuxMac, Frame.Source(reply));
+        Assert.Equal(linuxMac, Frame.Arp(reply)!.Value.SenderMac);
+        Assert.Equal(Frame.Mac(tap.Info.Mac), Frame.Arp(reply)!.Value.TargetMac);
+        Assert.Equal(0, tap.ReceiveDropped);
+    }
+
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip", "ping")]
+    public void PingFromLinux_ArrivesAsArpRequest()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip", "ping");
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        using NetNamespace space = LinkInNamespace(tap);
+        FrameCollector frames = new FrameCollector(tap);
+
+        using Process ping = space.Start("ping", "-c1", "-W1", AbsentAddress);
+        try
+        {
+            byte[] request = frames.WaitFor("ARP request from Linux for " + AbsentAddress,
+                frame => Frame.IsArp(frame, 1, LinuxAddress, AbsentAddress), Patience);
+
+            Assert.Equal(Frame.Broadcast, Frame.Destination(request));
+            Assert.Equal(space.MacOf(tap.Name), Frame.Source(request));
+        }
+        finally
+        {
+            if (!ping.WaitForExit(5000))
+            {
+                ping.Kill(true);
+            }
+        }
+    }
+
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]
+    public void Dispose_RemovesTheInterface()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip");
+        TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        string name = tap.Name;
+        try
+        {
+            Assert.StartsWith("uktap", name);
+            Assert.Equal(0, HostNet.Run("ip", new[] { "link", "show", name }, mustSucceed: false).ExitCode);
+        }
+        finally
+        {
+            tap.Dispose();
+        }
+
+        Assert.NotEqual(0, HostNet.Run("ip", new[] { "link", "show", name }, mustSucceed: false).ExitCode);
+        Assert.False(tap.TryTransmit(new byte[60]));
+    }
+
+    // Deleting the namespace deletes the TAP interface in it while the device still holds the
+    // fd: the reader thread stops with an error instead of spinning, transmit answers false, and
+    // Dispose still returns.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]
+    public void InterfaceDeletedUnderTheDevice_ReaderStopsAndTransmitRefuses()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip");
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        NetNamespace space = LinkInNamespace(tap);
+        space.Dispose();
+
+        Stopwatch waited = Stopwatch.StartNew();
+        while (tap.ReceiveError == 0 && waited.Elapsed < Patience)
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.NotEqual(0, tap.ReceiveError);
+        Assert.False(tap.TryTransmit(Frame.ArpRequest(tap.Info.Mac, KernelAddress, LinuxAddress)));
+        Assert.Equal(1, tap.TransmitErrors);
+    }
+
+    [HostNetFact(HostNet.Root, HostNet.Tun)]
+    public void Options_SetTheMacAndTheMtu()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun);
+        MacAddress mac = new MacAddress(0x02_00_5E_10_20_30);
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d", Mac = mac, Mtu = 9000 });
+
+        Assert.Equal(mac, tap.Info.Mac);
+        Assert.Equal(9000, tap.Info.Mtu);
+        Assert.Equal("9000", File.ReadAllText("/sys/class/net/" + tap.Name + "/mtu").Trim());
+    }
+
+    [Fact]
+    public void RandomMac_IsLocallyAdministeredUnicast()
+    {
+        MacAddress mac = HostedMac.RandomLocal("test");
+        byte first = Frame.Mac(mac)[0];
+
+        Assert.Equal(0x02, first & 0x03);
+    }
+
+    [Fact]
+    public void MissingControlDevice_NamesItAndTheDriver()
+    {
+        KernelException error = Assert.Throws<KernelException>(
+            () => new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d", ControlPath = "/dev/net/uk-no-such-tun" }));
+
+        Assert.Equal(Errno.ENOENT, error.Errno);
+        Assert.Contains("/dev/net/uk-no-such-tun is missing", error.Message);
+        Assert.Contains("TUN/TAP driver", error.Message);
+    }
+
+    // Capabilities belong to each thread in Linux: the test drops CAP_NET_ADMIN from its own
+    // thread's effective set (capset(2)) and opens the device there, as an unprivileged user would.
+    [HostNetFact(HostNet.Tun)]
+    public void WithoutNetAdmin_ErrorNamesTheCapability()
+    {
+        HostNet.Require(HostNet.Tun);
+        Exception? failure = null;
+        Thread unprivileged = new Thread(() =>
+        {
+            try
+            {
+                DropNetAdminOnThisThread();
+                using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+        });
+        unprivileged.Start();
+        unprivileged.Join();
+
+        KernelException error = Assert.IsType<KernelException>(failure);
+        Assert.Equal(Errno.EPERM, error.Errno);
+        Assert.Contains("netdev tap 'uktap%d'", error.Message);
+        Assert.Contains("CAP_NET_ADMIN", error.Message);
+    }
+
+    // PcapNetDevice wraps the TAP device unchanged: the capture holds the request the kernel sent
+    // and the reply Linux sent, byte for byte.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]
+    public void PcapAroundTap_CapturesBothDirections()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip");
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        using NetNamespace space = LinkInNamespace(tap);
+        MemoryStream capture = new MemoryStream();
+        PcapNetDevice pcap = new PcapNetDevice(tap, capture, new HostedClock());
+        FrameCollector frames = new FrameCollector(pcap);
+        byte[] request = Frame.ArpRequest(tap.Info.Mac, KernelAddress, LinuxAddress);
+
+        Assert.True(pcap.TryTransmit(request));
+        byte[] reply = frames.WaitFor("ARP reply from Linux", frame => Frame.IsArp(frame, 2, LinuxAddress, KernelAddress), Patience);
+
+        Assert.Equal(frames.Frames.Count + 1, pcap.Frames);
+        byte[] bytes = capture.ToArray();
+        Assert.Equal(0xa1b2c3d4u, BitConverter.ToUInt32(bytes, 0));
+        int offset = PcapNetDevice.GlobalHeaderLength;
+        Assert.Equal(request, Record(bytes, ref offset));
+        byte[]? captured = null;
+        while (offset < bytes.Length && (captured == null || !Frame.IsArp(captured, 2, LinuxAddress, KernelAddress)))
+        {
+            captured = Record(bytes, ref offset);
+        }
+        Assert.Equal(reply, captured);
+    }
+
+    private static byte[] Record(byte[] capture, ref int offset)
+    {
+        int length = BitConverter.ToInt32(capture, offset + 8);
+        byte[] frame = capture.AsSpan(offset + PcapNetDevice.RecordHeaderLength, length).ToArray();
+        offset += PcapNetDevice.RecordHeaderLength + length;
+        return frame;
+    }
+
+    // A namespace with the TAP interface in it, addressed and up; removed when disposed.
+    private static NetNamespace LinkInNamespace(TapNetDevice tap)
+    {
+        NetNamespace space = NetNamespace.Create();
+        try
+        {
+            space.MoveIn(tap.Name);
+            space.Ip("addr", "add", LinuxAddress + "/24", "dev", tap.Name);
+            space.Ip("link", "set", tap.Name, "up");
+            return space;
+        }
+        catch
+        {
+            space.Dispose();
+            throw;
+        }
+    }
+
+    private static void DropNetAdminOnThisThread()
+    {
+        // NOTE: linux/capability.h: _LINUX_CAPABILITY_VERSION_3 (0x20080522) takes two data
+        // structs of effective, permitted and inheritable masks; pid 0 is the calling thread.
+        // capget is syscall 125 and capset 126 on x86-64.
+        int[] header = { 0x20080522, 0 };
+        uint[] data = new uint[6];
+        Assert.Equal(0, syscall(125, ref header[0], ref data[0]));
+        data[0] &= ~(1u << (int)HostCapability.NetAdmin);
+        Assert.Equal(0, syscall(126, ref header[0], ref data[0]));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern long syscall(long number, ref int header, ref uint data);
+}
