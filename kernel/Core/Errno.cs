@@ -37,7 +37,18 @@ internal static class Errno
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int EOVERFLOW = 75;
+    public const int EDESTADDRREQ = 89;
+    public const int EMSGSIZE = 90;
     public const int EOPNOTSUPP = 95;
+    public const int EAFNOSUPPORT = 97;
+    public const int EADDRINUSE = 98;
+    public const int EADDRNOTAVAIL = 99;
+    public const int ENETUNREACH = 101;
+    public const int ENOBUFS = 105;
+    public const int EISCONN = 106;
+    public const int ENOTCONN = 107;
+    public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
     // number so that no error is ever hidden behind a generic word.
@@ -77,7 +88,18 @@ internal static class Errno
             case ENOTEMPTY: return "ENOTEMPTY";
             case ELOOP: return "ELOOP";
             case EOVERFLOW: return "EOVERFLOW";
+            case EDESTADDRREQ: return "EDESTADDRREQ";
+            case EMSGSIZE: return "EMSGSIZE";
             case EOPNOTSUPP: return "EOPNOTSUPP";
+            case EAFNOSUPPORT: return "EAFNOSUPPORT";
+            case EADDRINUSE: return "EADDRINUSE";
+            case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+            case ENETUNREACH: return "ENETUNREACH";
+            case ENOBUFS: return "ENOBUFS";
+            case EISCONN: return "EISCONN";
+            case ENOTCONN: return "ENOTCONN";
+            case ECONNREFUSED: return "ECONNREFUSED";
+            case EHOSTUNREACH: return "EHOSTUNREACH";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
     }

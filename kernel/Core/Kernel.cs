@@ -90,6 +90,10 @@ internal sealed class Kernel
     // is in the image.
     public NetDeviceTable? NetDevices { get; set; }
 
+    // The IPv4 host over those devices (interfaces, transports, loopback); null when the image
+    // has no network stack.
+    public NetStack? Net { get; set; }
+
     // The mount table and working directory, created by the first mount.
     public Vfs? Vfs { get; set; }
 

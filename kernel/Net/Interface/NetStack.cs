@@ -1,0 +1,513 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+
+// The IPv4 host of one kernel: its interfaces, the transports registered by protocol number, and
+// what lies between them: the checks every received datagram passes (RFC 1122, 3.2.1), routing
+// (on-link subnet, else the interface's gateway), reassembly, ICMP echo and the errors RFC 1122,
+// 3.2.2 allows, and loopback: 127.0.0.0/8 and the host's own addresses are delivered inside the
+// kernel, through a queue the scheduler drains, as Linux's lo device does, so a send never runs
+// the receiver inside the sender's call. All state is in this instance (several kernels share a
+// process); time is the kernel's clock device, timers are the scheduler's.
+internal sealed class NetStack : IIpv4Output
+{
+    // NOTE: Linux's lo has a 65536-byte MTU; no datagram (65535 bytes at most) needs fragments there.
+    public const int LoopbackMtu = 65536;
+
+    // NOTE: the loopback queue holds at most 1000 datagrams, Linux's netdev_max_backlog.
+    public const int LoopbackQueueLimit = 1000;
+
+    // NOTE: an ICMP error quotes the offending header and as much of its data as keeps the error
+    // within 576 bytes, the datagram every host must accept (RFC 1812, 4.3.2.3; RFC 792 asks for
+    // at least 8 bytes).
+    public const int IcmpErrorLimit = 576;
+
+    // NOTE: ICMP errors are rate-limited (RFC 1122, 3.2.2 SHOULD): a bucket of 50 refilled at
+    // 1000 a second, Linux's icmp_msgs_burst and icmp_msgs_per_sec.
+    public const int IcmpErrorBurst = 50;
+
+    public const long IcmpErrorsPerSecond = 1000;
+
+    private readonly Kernel kernel;
+    private readonly List<NetInterface> interfaces = new List<NetInterface>();
+    private readonly IIpv4Transport?[] transports = new IIpv4Transport?[256];
+    private readonly Ipv4Reassembly reassembly;
+    private readonly Queue<LoopbackDatagram> loopback = new Queue<LoopbackDatagram>();
+    private readonly byte[] scratch = new byte[Ipv4Packet.MaximumLength];
+    private readonly Action<object?> tick;
+    private readonly Action<object?> drainLoopback;
+    private readonly Action<int> reassemblyExpired;
+    private long tickDeadline = long.MaxValue;
+    private bool loopbackScheduled;
+    private ushort identification;
+    private long icmpTokens = IcmpErrorBurst;
+    private long icmpRefilled;
+
+    public NetStack(Kernel kernel)
+    {
+        this.kernel = kernel;
+        Pool = new PacketPool(8);
+        reassembly = new Ipv4Reassembly(Pool);
+        tick = new Action<object?>(Tick);
+        drainLoopback = new Action<object?>(DrainLoopback);
+        reassemblyExpired = new Action<int>(ReassemblyExpired);
+        // NOTE: RFC 6864, 4.2: the identification need only be unique per source, destination
+        // and protocol while a datagram lives; a counter from a random start serves.
+        Span<byte> start = stackalloc byte[2];
+        kernel.RandomDevice?.Fill(start);
+        identification = (ushort)((start[0] << 8) | start[1]);
+    }
+
+    public NetCounters Counters { get; } = new NetCounters();
+
+    public PacketPool Pool { get; }
+
+    public Ipv4Reassembly Reassembly => reassembly;
+
+    public int InterfaceCount => interfaces.Count;
+
+    public NetInterface InterfaceAt(int index) => interfaces[index];
+
+    // Monotonic nanoseconds from the kernel's clock (virtual under sim); 0 with no clock.
+    public long Now => kernel.Clock?.MonotonicNanoseconds ?? 0;
+
+    // Brings up an interface on device and starts taking its frames. gateway Any: none.
+    public NetInterface AddInterface(string name, INetDevice device, Ipv4Address address, int prefixLength, Ipv4Address gateway)
+    {
+        NetInterface netInterface = new NetInterface(this, name, device, address, prefixLength, gateway);
+        interfaces.Add(netInterface);
+        netInterface.Start(kernel.Scheduler);
+        return netInterface;
+    }
+
+    // A transport takes every datagram of its protocol; one per protocol.
+    public void Register(IIpv4Transport transport)
+    {
+        if (transports[transport.Protocol] != null)
+        {
+            throw new KernelException("net: a transport for IP protocol " + transport.Protocol + " is already registered");
+        }
+        transports[transport.Protocol] = transport;
+    }
+
+    public ushort NextIdentification() => identification++;
+
+    // One of this host's addresses (any interface's, or loopback's).
+    public bool IsLocal(Ipv4Address address)
+    {
+        if (address.IsLoopback)
+        {
+            return true;
+        }
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            if (interfaces[index].Address == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public int Send(Ipv4Address source, Ipv4Address destination, byte protocol, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > Ipv4Packet.MaximumLength - Ipv4Packet.MinimumHeaderLength)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        if (IsLocal(destination))
+        {
+            if (source.IsAny)
+            {
+                source = destination.IsLoopback ? Ipv4Address.Loopback : destination;
+            }
+            return EnqueueLoopback(source, destination, protocol, payload);
+        }
+        if (!TryRoute(destination, out NetInterface? route, out Ipv4Address nextHop))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (source.IsAny)
+        {
+            source = route.Address;
+        }
+        return route.Output(source, destination, nextHop, protocol, payload);
+    }
+
+    public bool TrySelectSource(Ipv4Address destination, out Ipv4Address source)
+    {
+        if (IsLocal(destination))
+        {
+            source = destination.IsLoopback ? Ipv4Address.Loopback : destination;
+            return true;
+        }
+        if (TryRoute(destination, out NetInterface? route, out _))
+        {
+            source = route.Address;
+            return true;
+        }
+        source = default;
+        return false;
+    }
+
+    public int MaximumPayloadTo(Ipv4Address destination)
+    {
+        if (IsLocal(destination))
+        {
+            return Math.Min(LoopbackMtu, Ipv4Packet.MaximumLength) - Ipv4Packet.MinimumHeaderLength;
+        }
+        if (TryRoute(destination, out NetInterface? route, out _))
+        {
+            return route.Mtu - Ipv4Packet.MinimumHeaderLength;
+        }
+        return 0;
+    }
+
+    // The interface and next hop for a destination: the first interface whose subnet holds it
+    // (or any, for the limited broadcast), else the first with a gateway.
+    public bool TryRoute(Ipv4Address destination, out NetInterface route, out Ipv4Address nextHop)
+    {
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            NetInterface candidate = interfaces[index];
+            if (candidate.IsOnLink(destination) || destination.IsBroadcast)
+            {
+                route = candidate;
+                nextHop = destination;
+                return true;
+            }
+        }
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            NetInterface candidate = interfaces[index];
+            if (!candidate.Gateway.IsAny)
+            {
+                route = candidate;
+                nextHop = candidate.Gateway;
+                return true;
+            }
+        }
+        route = null!;
+        nextHop = default;
+        return false;
+    }
+
+    // One IPv4 datagram from an interface (or from the loopback queue, netInterface null).
+    // linkBroadcast: it came in a frame sent to the Ethernet broadcast address.
+    public void ReceiveIpv4(NetInterface? netInterface, Span<byte> bytes, bool linkBroadcast)
+    {
+        Counters.Ipv4Received++;
+        if (!Ipv4Packet.TryWrap(bytes, out Ipv4Packet packet) || !Ipv4Header.TryParse(packet, out Ipv4Header header))
+        {
+            Counters.Ipv4BadHeader++;
+            return;
+        }
+        // NOTE: a host silently discards a datagram from a broadcast or multicast source
+        // (RFC 1122, 3.2.1.3) and one with a loopback address arriving from outside (3.2.1.3 (g)).
+        if (header.Source.IsBroadcast || header.Source.IsMulticast ||
+            (netInterface != null && (header.Source.IsLoopback || header.Destination.IsLoopback)))
+        {
+            Counters.Ipv4BadAddress++;
+            return;
+        }
+        bool broadcast;
+        if (netInterface == null)
+        {
+            broadcast = false;
+        }
+        else if (netInterface.Accepts(header.Destination) || IsLocal(header.Destination))
+        {
+            broadcast = netInterface.IsBroadcastFor(header.Destination);
+        }
+        else
+        {
+            // Not ours: a host does not forward (RFC 1122, 3.3.1.6: it MAY, this one does not).
+            Counters.Ipv4NotForUs++;
+            return;
+        }
+        // RFC 1122, 3.3.6: a unicast datagram that came in a link-layer broadcast is dropped.
+        if (linkBroadcast && !broadcast)
+        {
+            Counters.Ipv4NotForUs++;
+            return;
+        }
+        if (header.IsFragment)
+        {
+            Counters.FragmentsReceived++;
+            int slot = reassembly.Add(header, packet.Header, packet.Payload, Now);
+            ScheduleTick(Now + Ipv4Reassembly.Timeout);
+            if (slot < 0)
+            {
+                return;
+            }
+            Counters.Reassembled++;
+            Span<byte> whole = reassembly.Payload(slot);
+            Ipv4Header reassembled = header with { MoreFragments = false, FragmentOffset = 0, PayloadLength = whole.Length };
+            Deliver(reassembled, reassembly.Header(slot), whole, broadcast);
+            reassembly.Release(slot);
+            return;
+        }
+        Deliver(header, packet.Header, packet.Payload, broadcast);
+    }
+
+    // A whole datagram for this host: ICMP here, the rest to its transport.
+    private void Deliver(in Ipv4Header header, ReadOnlySpan<byte> ipHeader, Span<byte> payload, bool broadcast)
+    {
+        Counters.Ipv4Delivered++;
+        if (header.Protocol == IpProtocol.Icmp && ReceiveIcmp(header, payload, broadcast))
+        {
+            return;
+        }
+        IIpv4Transport? transport = transports[header.Protocol];
+        if (transport == null)
+        {
+            Counters.NoTransport++;
+            if (header.Protocol != IpProtocol.Icmp)
+            {
+                SendIcmpError(header.Source, header.Destination, header.Protocol, header.FragmentOffset, ipHeader, payload,
+                    IcmpType.DestinationUnreachable, IcmpType.CodeProtocolUnreachable, broadcast);
+            }
+            return;
+        }
+        if (!transport.Receive(header.Source, header.Destination, payload))
+        {
+            Counters.NoEndpoint++;
+            SendIcmpError(header.Source, header.Destination, header.Protocol, header.FragmentOffset, ipHeader, payload,
+                IcmpType.DestinationUnreachable, IcmpType.CodePortUnreachable, broadcast);
+        }
+    }
+
+    // Answers echo requests; true when the message was consumed here. Everything else with a good
+    // checksum goes on to the ICMP transport, if one is registered (a ping socket).
+    private bool ReceiveIcmp(in Ipv4Header header, Span<byte> payload, bool broadcast)
+    {
+        if (!IcmpMessage.TryWrap(payload, out IcmpMessage message) || !IcmpHeader.TryParse(message, out IcmpHeader icmp))
+        {
+            Counters.IcmpBad++;
+            return true;
+        }
+        if (icmp.Type != IcmpType.EchoRequest)
+        {
+            return false;
+        }
+        // NOTE: an echo request to a broadcast address MAY be silently discarded (RFC 1122,
+        // 3.2.2.6); Linux does so by default (icmp_echo_ignore_broadcasts), and so does this host.
+        if (broadcast || icmp.Code != 0)
+        {
+            return true;
+        }
+        // RFC 792: the reply is the request with the type changed; its source is the address
+        // the request was sent to (RFC 1122, 3.2.2.6).
+        Span<byte> reply = scratch.AsSpan(0, payload.Length);
+        payload.CopyTo(reply);
+        IcmpMessage.TryWrap(reply, out IcmpMessage replyMessage);
+        new IcmpHeader(IcmpType.EchoReply, 0, icmp.RestOfHeader).Emit(replyMessage);
+        if (Send(header.Destination, header.Source, IpProtocol.Icmp, reply) == 0)
+        {
+            Counters.IcmpEchoReplies++;
+        }
+        return true;
+    }
+
+    // Sends an ICMP error about a received datagram, unless RFC 1122, 3.2.2 forbids one: never
+    // about an ICMP error, a datagram sent to a broadcast or multicast address, a datagram whose
+    // source is not one host, or a fragment other than the first.
+    private void SendIcmpError(Ipv4Address source, Ipv4Address destination, byte protocol, int fragmentOffset,
+        ReadOnlySpan<byte> ipHeader, ReadOnlySpan<byte> payload, byte type, byte code, bool broadcast)
+    {
+        if (broadcast || destination.IsMulticast || destination.IsBroadcast || source.IsAny || source.IsBroadcast ||
+            source.IsMulticast || fragmentOffset != 0 || ipHeader.Length < Ipv4Packet.MinimumHeaderLength)
+        {
+            return;
+        }
+        if (protocol == IpProtocol.Icmp && (payload.Length < 1 || IcmpType.IsError(payload[0])))
+        {
+            return;
+        }
+        if (!TakeIcmpToken())
+        {
+            Counters.IcmpRateLimited++;
+            return;
+        }
+        int quoted = Math.Min(ipHeader.Length + payload.Length, IcmpErrorLimit - Ipv4Packet.MinimumHeaderLength - IcmpMessage.HeaderLength);
+        Span<byte> message = scratch.AsSpan(0, IcmpMessage.HeaderLength + quoted);
+        int fromHeader = Math.Min(ipHeader.Length, quoted);
+        ipHeader.Slice(0, fromHeader).CopyTo(message.Slice(IcmpMessage.HeaderLength));
+        payload.Slice(0, quoted - fromHeader).CopyTo(message.Slice(IcmpMessage.HeaderLength + fromHeader));
+        IcmpMessage.TryWrap(message, out IcmpMessage view);
+        new IcmpHeader(type, code, 0).Emit(view);
+        if (Send(destination, source, IpProtocol.Icmp, message) == 0)
+        {
+            Counters.IcmpErrorsSent++;
+        }
+    }
+
+    private bool TakeIcmpToken()
+    {
+        long now = Now;
+        long refill = (now - icmpRefilled) * IcmpErrorsPerSecond / 1_000_000_000;
+        if (refill > 0)
+        {
+            icmpTokens = Math.Min(IcmpErrorBurst, icmpTokens + refill);
+            icmpRefilled = now;
+        }
+        if (icmpTokens <= 0)
+        {
+            return false;
+        }
+        icmpTokens--;
+        return true;
+    }
+
+    // A datagram for this host itself: into the loopback queue, taken on a later turn of the
+    // scheduler as if it had arrived on a device.
+    private int EnqueueLoopback(Ipv4Address source, Ipv4Address destination, byte protocol, ReadOnlySpan<byte> payload)
+    {
+        if (loopback.Count >= LoopbackQueueLimit)
+        {
+            Counters.LoopbackDropped++;
+            return -Errno.ENOBUFS;
+        }
+        int length = Ipv4Packet.MinimumHeaderLength + payload.Length;
+        byte[] buffer = Pool.Rent(length);
+        new Ipv4Header(source, destination, protocol, payload.Length, Ipv4Header.DefaultTimeToLive, NextIdentification(), false, false, 0, 0)
+            .TryEmit(buffer);
+        payload.CopyTo(buffer.AsSpan(Ipv4Packet.MinimumHeaderLength));
+        loopback.Enqueue(new LoopbackDatagram(buffer, length));
+        Counters.LoopbackSent++;
+        if (!loopbackScheduled)
+        {
+            loopbackScheduled = true;
+            kernel.Scheduler.Spawn(drainLoopback, null);
+        }
+        return 0;
+    }
+
+    // Takes the datagrams queued when the drain began; later ones wait for the next turn, so a
+    // loopback ping-pong cannot keep the scheduler from other work.
+    private void DrainLoopback(object? state)
+    {
+        loopbackScheduled = false;
+        int count = loopback.Count;
+        for (int index = 0; index < count; index++)
+        {
+            LoopbackDatagram datagram = loopback.Dequeue();
+            ReceiveIpv4(null, datagram.Buffer.AsSpan(0, datagram.Length), false);
+            Pool.Return(datagram.Buffer);
+        }
+    }
+
+    // Asks for a tick at deadline (ARP retries, reassembly timeouts). The scheduler cannot cancel
+    // a timer, so only an earlier deadline arms a new one; a tick that fires before the deadline
+    // now wanted does nothing.
+    public void ScheduleTick(long deadline)
+    {
+        if (deadline >= tickDeadline || kernel.Clock == null)
+        {
+            return;
+        }
+        tickDeadline = deadline;
+        kernel.Scheduler.ArmTimer(deadline, tick, null);
+    }
+
+    private void Tick(object? state)
+    {
+        long now = Now;
+        if (now < tickDeadline)
+        {
+            return;
+        }
+        tickDeadline = long.MaxValue;
+        long next = reassembly.Expire(now, reassemblyExpired);
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            next = Math.Min(next, interfaces[index].ArpTick(now));
+        }
+        if (next != long.MaxValue)
+        {
+            ScheduleTick(next);
+        }
+    }
+
+    // RFC 1122, 3.3.2: a host that gives up a datagram whose first fragment came SHOULD send
+    // time exceeded (code 1), quoting that fragment's header and first 8 bytes.
+    private void ReassemblyExpired(int slot)
+    {
+        Counters.ReassemblyTimeouts++;
+        ReadOnlySpan<byte> ipHeader = reassembly.Header(slot);
+        Ipv4Address source = Ipv4Address.Read(ipHeader.Slice(12));
+        Ipv4Address destination = Ipv4Address.Read(ipHeader.Slice(16));
+        SendIcmpError(source, destination, ipHeader[9], 0, ipHeader, reassembly.Start(slot, 8), IcmpType.TimeExceeded,
+            IcmpType.CodeReassemblyTimeExceeded, false);
+    }
+
+    private readonly struct LoopbackDatagram
+    {
+        public LoopbackDatagram(byte[] buffer, int length)
+        {
+            Buffer = buffer;
+            Length = length;
+        }
+
+        public byte[] Buffer { get; }
+
+        public int Length { get; }
+    }
+}
+
+// What the stack did, counted: tests and a later /proc/net/snmp read these.
+internal sealed class NetCounters
+{
+    public long FramesReceived { get; set; }
+
+    public long FramesDropped { get; set; }
+
+    public long FramesSent { get; set; }
+
+    public long TransmitRefused { get; set; }
+
+    public long ArpRequestsSent { get; set; }
+
+    public long ArpRepliesSent { get; set; }
+
+    public long ArpDropped { get; set; }
+
+    public long ArpGaveUp { get; set; }
+
+    public long ArpQueueDropped { get; set; }
+
+    public long Ipv4Received { get; set; }
+
+    public long Ipv4BadHeader { get; set; }
+
+    public long Ipv4BadAddress { get; set; }
+
+    public long Ipv4NotForUs { get; set; }
+
+    public long Ipv4Delivered { get; set; }
+
+    public long FragmentsReceived { get; set; }
+
+    public long FragmentsSent { get; set; }
+
+    public long Reassembled { get; set; }
+
+    public long ReassemblyTimeouts { get; set; }
+
+    public long NoTransport { get; set; }
+
+    public long NoEndpoint { get; set; }
+
+    public long IcmpBad { get; set; }
+
+    public long IcmpEchoReplies { get; set; }
+
+    public long IcmpErrorsSent { get; set; }
+
+    public long IcmpRateLimited { get; set; }
+
+    public long LoopbackSent { get; set; }
+
+    public long LoopbackDropped { get; set; }
+}

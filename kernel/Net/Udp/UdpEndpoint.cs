@@ -1,0 +1,195 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Buffers.Binary;
+
+// Hears that an endpoint's readiness may have changed (a datagram arrived, it was closed): the
+// socket description built on the endpoint passes it on to its own watchers (poll, epoll).
+internal interface IUdpEndpointListener
+{
+    void EndpointChanged(UdpEndpoint endpoint, int events);
+}
+
+// One UDP endpoint: a local address and port, optionally a remote one (connect), and the
+// datagrams received for it, kept whole and in order in a ring of ReceiveBufferSize bytes.
+// A datagram that does not fit is dropped, as a full socket buffer drops it on Linux (udp(7)).
+internal sealed class UdpEndpoint
+{
+    // NOTE: each queued datagram carries 8 bytes of bookkeeping in the ring: the sender's
+    // address (4), port (2) and the payload length (2).
+    private const int RecordHeaderLength = 8;
+
+    private readonly UdpLayer layer;
+    private readonly byte[] ring;
+    private int head;
+    private int used;
+
+    public UdpEndpoint(UdpLayer layer, Scheduler scheduler, int receiveBufferSize)
+    {
+        this.layer = layer;
+        ring = new byte[receiveBufferSize];
+        Waiters = new WaitQueue(scheduler);
+    }
+
+    public Ipv4Address LocalAddress { get; internal set; }
+
+    public ushort LocalPort { get; internal set; }
+
+    public Ipv4Address RemoteAddress { get; internal set; }
+
+    public ushort RemotePort { get; internal set; }
+
+    public bool IsBound => LocalPort != 0;
+
+    public bool IsConnected => RemotePort != 0;
+
+    public bool IsClosed { get; private set; }
+
+    public int ReceiveBufferSize => ring.Length;
+
+    // Datagrams waiting to be read.
+    public int QueuedDatagrams { get; private set; }
+
+    public long Dropped { get; private set; }
+
+    // Callers blocked in a read wait here; every arrival and the close wake them.
+    public WaitQueue Waiters { get; }
+
+    public IUdpEndpointListener? Listener { get; set; }
+
+    // Binds to address (Any: every local address) and port (0: an ephemeral one). 0 or -errno.
+    public int Bind(Ipv4Address address, ushort port) => layer.Bind(this, address, port);
+
+    // Sets the default destination and takes only its datagrams from now on (udp(7)); binds to
+    // an ephemeral port first if unbound. 0 or -errno.
+    public int Connect(Ipv4Address address, ushort port) => layer.Connect(this, address, port);
+
+    // Sends one datagram; the endpoint binds to an ephemeral port first if it is unbound. The
+    // payload length, or -errno (-EDESTADDRREQ with no destination, -EMSGSIZE, the IP layer's).
+    public long SendTo(Ipv4Address destination, ushort port, ReadOnlySpan<byte> payload) => layer.SendTo(this, destination, port, payload);
+
+    public long Send(ReadOnlySpan<byte> payload)
+    {
+        if (!IsConnected)
+        {
+            return -Errno.EDESTADDRREQ;
+        }
+        return layer.SendTo(this, RemoteAddress, RemotePort, payload);
+    }
+
+    // Takes the next datagram into buffer: the bytes copied (the rest of a longer datagram is
+    // discarded, as recvfrom without MSG_PEEK does), its full length in datagramLength, and
+    // the sender. With none queued: -EAGAIN when nonBlocking or once the monotonic deadline
+    // passes, else waits. -EBADF once closed.
+    public long ReceiveFrom(Span<byte> buffer, bool nonBlocking, long deadline, out Ipv4Address from, out ushort fromPort,
+        out int datagramLength)
+    {
+        while (true)
+        {
+            if (IsClosed)
+            {
+                from = default;
+                fromPort = 0;
+                datagramLength = 0;
+                return -Errno.EBADF;
+            }
+            if (QueuedDatagrams > 0)
+            {
+                return Take(buffer, out from, out fromPort, out datagramLength);
+            }
+            if (nonBlocking || (!Waiters.Wait(deadline) && QueuedDatagrams == 0))
+            {
+                from = default;
+                fromPort = 0;
+                datagramLength = 0;
+                return -Errno.EAGAIN;
+            }
+        }
+    }
+
+    // POLLIN with a datagram queued; always writable, since a send hands its datagram to the IP
+    // layer at once and nothing here fills up (Linux reports UDP writable while its send
+    // buffer has room).
+    public int Poll()
+    {
+        int mask = PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+        if (QueuedDatagrams > 0)
+        {
+            mask |= PollEvents.POLLIN | PollEvents.POLLRDNORM;
+        }
+        return mask;
+    }
+
+    // Unbinds and drops what was queued; blocked readers wake and see -EBADF.
+    public void Close()
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+        layer.Unbind(this);
+        IsClosed = true;
+        QueuedDatagrams = 0;
+        used = 0;
+        Waiters.WakeAll();
+        Listener?.EndpointChanged(this, PollEvents.POLLIN | PollEvents.POLLHUP);
+    }
+
+    // From the layer: one datagram for this endpoint. False when the ring has no room (dropped).
+    internal bool Deliver(Ipv4Address source, ushort sourcePort, ReadOnlySpan<byte> payload)
+    {
+        int needed = RecordHeaderLength + payload.Length;
+        if (needed > ring.Length - used)
+        {
+            Dropped++;
+            return false;
+        }
+        Span<byte> record = stackalloc byte[RecordHeaderLength];
+        source.Write(record);
+        BinaryPrimitives.WriteUInt16BigEndian(record.Slice(4), sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(record.Slice(6), (ushort)payload.Length);
+        Write(record);
+        Write(payload);
+        QueuedDatagrams++;
+        Waiters.WakeAll();
+        Listener?.EndpointChanged(this, PollEvents.POLLIN | PollEvents.POLLRDNORM);
+        return true;
+    }
+
+    private long Take(Span<byte> buffer, out Ipv4Address from, out ushort fromPort, out int datagramLength)
+    {
+        Span<byte> record = stackalloc byte[RecordHeaderLength];
+        Read(record);
+        from = Ipv4Address.Read(record);
+        fromPort = BinaryPrimitives.ReadUInt16BigEndian(record.Slice(4));
+        datagramLength = BinaryPrimitives.ReadUInt16BigEndian(record.Slice(6));
+        int copied = Math.Min(datagramLength, buffer.Length);
+        Read(buffer.Slice(0, copied));
+        Skip(datagramLength - copied);
+        QueuedDatagrams--;
+        return copied;
+    }
+
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        int tail = (head + used) % ring.Length;
+        int first = Math.Min(bytes.Length, ring.Length - tail);
+        bytes.Slice(0, first).CopyTo(ring.AsSpan(tail));
+        bytes.Slice(first).CopyTo(ring);
+        used += bytes.Length;
+    }
+
+    private void Read(Span<byte> bytes)
+    {
+        int first = Math.Min(bytes.Length, ring.Length - head);
+        ring.AsSpan(head, first).CopyTo(bytes);
+        ring.AsSpan(0, bytes.Length - first).CopyTo(bytes.Slice(first));
+        Skip(bytes.Length);
+    }
+
+    private void Skip(int length)
+    {
+        head = (head + length) % ring.Length;
+        used -= length;
+    }
+}

@@ -1,0 +1,275 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+
+// UDP for one kernel (RFC 768, RFC 1122, 4.1): the transport the IPv4 layer hands datagrams of
+// protocol 17 to, and the table of bound endpoints by port. Sends build the header in one
+// scratch buffer of the layer (one vCPU: no two sends overlap) and hand it to IIpv4Output.
+internal sealed class UdpLayer : IIpv4Transport
+{
+    // NOTE: Linux's default ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
+    public const int EphemeralFirst = 32768;
+
+    public const int EphemeralLast = 60999;
+
+    // NOTE: 64 KiB per endpoint; Linux's default (net.core.rmem_default) is 208 KiB, but it
+    // counts kernel overhead per packet, where this ring counts 8 bytes.
+    public const int DefaultReceiveBufferSize = 65536;
+
+    private readonly Kernel kernel;
+    private readonly IIpv4Output output;
+    private readonly Dictionary<ushort, List<UdpEndpoint>> ports = new Dictionary<ushort, List<UdpEndpoint>>();
+    private readonly byte[] scratch = new byte[Ipv4Packet.MaximumLength];
+    private int nextEphemeral;
+
+    public UdpLayer(Kernel kernel, IIpv4Output output)
+    {
+        this.kernel = kernel;
+        this.output = output;
+        // NOTE: RFC 6056, 3.3.1: a random start makes the next port hard to guess off-path.
+        Span<byte> start = stackalloc byte[2];
+        kernel.RandomDevice?.Fill(start);
+        nextEphemeral = EphemeralFirst + ((start[0] << 8) | start[1]) % (EphemeralLast - EphemeralFirst + 1);
+    }
+
+    public byte Protocol => IpProtocol.Udp;
+
+    public long Received { get; private set; }
+
+    public long BadChecksums { get; private set; }
+
+    public long NoPort { get; private set; }
+
+    public long QueueFull { get; private set; }
+
+    // A new unbound endpoint.
+    public UdpEndpoint Open(int receiveBufferSize = DefaultReceiveBufferSize)
+    {
+        return new UdpEndpoint(this, kernel.Scheduler, receiveBufferSize);
+    }
+
+    // bind(2) for UDP: -EINVAL when already bound, -EADDRNOTAVAIL for an address not of this
+    // host, -EADDRINUSE when another endpoint holds the port on an overlapping address, and
+    // -EAGAIN when no ephemeral port is free (as Linux's inet_csk_get_port answers).
+    internal int Bind(UdpEndpoint endpoint, Ipv4Address address, ushort port)
+    {
+        if (endpoint.IsClosed)
+        {
+            return -Errno.EBADF;
+        }
+        if (endpoint.IsBound)
+        {
+            return -Errno.EINVAL;
+        }
+        if (!address.IsAny && !IsLocalAddress(address))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        if (port == 0)
+        {
+            if (!TryFindEphemeral(out port))
+            {
+                return -Errno.EAGAIN;
+            }
+        }
+        else if (Conflicts(address, port))
+        {
+            return -Errno.EADDRINUSE;
+        }
+        endpoint.LocalAddress = address;
+        endpoint.LocalPort = port;
+        if (!ports.TryGetValue(port, out List<UdpEndpoint>? bound))
+        {
+            bound = new List<UdpEndpoint>();
+            ports[port] = bound;
+        }
+        bound.Add(endpoint);
+        return 0;
+    }
+
+    internal int Connect(UdpEndpoint endpoint, Ipv4Address address, ushort port)
+    {
+        if (endpoint.IsClosed)
+        {
+            return -Errno.EBADF;
+        }
+        if (port == 0 || address.IsAny)
+        {
+            return -Errno.EINVAL;
+        }
+        if (!output.TrySelectSource(address, out _))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (!endpoint.IsBound)
+        {
+            int bound = Bind(endpoint, Ipv4Address.Any, 0);
+            if (bound < 0)
+            {
+                return bound;
+            }
+        }
+        endpoint.RemoteAddress = address;
+        endpoint.RemotePort = port;
+        return 0;
+    }
+
+    internal void Unbind(UdpEndpoint endpoint)
+    {
+        if (endpoint.IsBound && ports.TryGetValue(endpoint.LocalPort, out List<UdpEndpoint>? bound))
+        {
+            bound.Remove(endpoint);
+            if (bound.Count == 0)
+            {
+                ports.Remove(endpoint.LocalPort);
+            }
+        }
+    }
+
+    internal long SendTo(UdpEndpoint endpoint, Ipv4Address destination, ushort port, ReadOnlySpan<byte> payload)
+    {
+        if (endpoint.IsClosed)
+        {
+            return -Errno.EBADF;
+        }
+        if (port == 0 || destination.IsAny)
+        {
+            return -Errno.EDESTADDRREQ;
+        }
+        if (payload.Length > UdpDatagram.MaximumPayloadLength)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        Ipv4Address source = endpoint.LocalAddress;
+        if (source.IsAny && !output.TrySelectSource(destination, out source))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (!endpoint.IsBound)
+        {
+            int bound = Bind(endpoint, Ipv4Address.Any, 0);
+            if (bound < 0)
+            {
+                return bound;
+            }
+        }
+        int length = UdpDatagram.HeaderLength + payload.Length;
+        Span<byte> datagram = scratch.AsSpan(0, length);
+        payload.CopyTo(datagram.Slice(UdpDatagram.HeaderLength));
+        new UdpHeader(endpoint.LocalPort, port).TryEmit(datagram, source, destination, payload.Length);
+        int sent = output.Send(source, destination, IpProtocol.Udp, datagram);
+        return sent < 0 ? sent : payload.Length;
+    }
+
+    // From the IPv4 layer. A bad checksum is dropped silently (RFC 1122, 4.1.3.4) and counts as
+    // taken, so no ICMP answers it; false only when no endpoint is bound to the port.
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+    {
+        Received++;
+        // The view is over a Span so that it can also write; receiving only reads through it.
+        Span<byte> bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(payload), payload.Length);
+        if (!UdpDatagram.TryWrap(bytes, out UdpDatagram datagram) ||
+            !UdpHeader.TryParse(datagram, source, destination, out UdpHeader header))
+        {
+            BadChecksums++;
+            return true;
+        }
+        UdpEndpoint? target = Lookup(destination, header.DestinationPort, source, header.SourcePort);
+        if (target == null)
+        {
+            NoPort++;
+            return false;
+        }
+        if (!target.Deliver(source, header.SourcePort, datagram.Payload))
+        {
+            QueueFull++;
+        }
+        return true;
+    }
+
+    // The best endpoint for a datagram: the one bound to its destination address beats one
+    // bound to any, and one connected to its sender beats an unconnected one, as Linux's
+    // compute_score ranks them.
+    private UdpEndpoint? Lookup(Ipv4Address destination, ushort port, Ipv4Address source, ushort sourcePort)
+    {
+        if (!ports.TryGetValue(port, out List<UdpEndpoint>? bound))
+        {
+            return null;
+        }
+        UdpEndpoint? best = null;
+        int bestScore = -1;
+        for (int index = 0; index < bound.Count; index++)
+        {
+            UdpEndpoint candidate = bound[index];
+            int score = 0;
+            if (!candidate.LocalAddress.IsAny)
+            {
+                if (candidate.LocalAddress != destination)
+                {
+                    continue;
+                }
+                score += 2;
+            }
+            if (candidate.IsConnected)
+            {
+                if (candidate.RemoteAddress != source || candidate.RemotePort != sourcePort)
+                {
+                    continue;
+                }
+                score += 4;
+            }
+            if (score > bestScore)
+            {
+                best = candidate;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    private bool Conflicts(Ipv4Address address, ushort port)
+    {
+        if (!ports.TryGetValue(port, out List<UdpEndpoint>? bound))
+        {
+            return false;
+        }
+        for (int index = 0; index < bound.Count; index++)
+        {
+            Ipv4Address other = bound[index].LocalAddress;
+            if (other.IsAny || address.IsAny || other == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool TryFindEphemeral(out ushort port)
+    {
+        int range = EphemeralLast - EphemeralFirst + 1;
+        for (int tried = 0; tried < range; tried++)
+        {
+            int candidate = nextEphemeral;
+            nextEphemeral = candidate == EphemeralLast ? EphemeralFirst : candidate + 1;
+            if (!ports.ContainsKey((ushort)candidate))
+            {
+                port = (ushort)candidate;
+                return true;
+            }
+        }
+        port = 0;
+        return false;
+    }
+
+    // An address of this host: the IP layer would send to it from itself.
+    private bool IsLocalAddress(Ipv4Address address)
+    {
+        if (address.IsLoopback)
+        {
+            return true;
+        }
+        return output.TrySelectSource(address, out Ipv4Address source) && source == address;
+    }
+}
