@@ -37,7 +37,21 @@ internal static class Errno
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int EOVERFLOW = 75;
+    public const int EMSGSIZE = 90;
     public const int EOPNOTSUPP = 95;
+    public const int EADDRINUSE = 98;
+    public const int EADDRNOTAVAIL = 99;
+    public const int ENETUNREACH = 101;
+    public const int ECONNABORTED = 103;
+    public const int ECONNRESET = 104;
+    public const int ENOBUFS = 105;
+    public const int EISCONN = 106;
+    public const int ENOTCONN = 107;
+    public const int ETIMEDOUT = 110;
+    public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
+    public const int EALREADY = 114;
+    public const int EINPROGRESS = 115;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
     // number so that no error is ever hidden behind a generic word.
@@ -77,7 +91,21 @@ internal static class Errno
             case ENOTEMPTY: return "ENOTEMPTY";
             case ELOOP: return "ELOOP";
             case EOVERFLOW: return "EOVERFLOW";
+            case EMSGSIZE: return "EMSGSIZE";
             case EOPNOTSUPP: return "EOPNOTSUPP";
+            case EADDRINUSE: return "EADDRINUSE";
+            case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+            case ENETUNREACH: return "ENETUNREACH";
+            case ECONNABORTED: return "ECONNABORTED";
+            case ECONNRESET: return "ECONNRESET";
+            case ENOBUFS: return "ENOBUFS";
+            case EISCONN: return "EISCONN";
+            case ENOTCONN: return "ENOTCONN";
+            case ETIMEDOUT: return "ETIMEDOUT";
+            case ECONNREFUSED: return "ECONNREFUSED";
+            case EHOSTUNREACH: return "EHOSTUNREACH";
+            case EALREADY: return "EALREADY";
+            case EINPROGRESS: return "EINPROGRESS";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
     }
