@@ -1184,12 +1184,28 @@ internal sealed class TcpSocket
         stack.DeadlineChanged(persistDeadline);
     }
 
-    // A zero-window probe: one byte past the window (RFC 9293, 3.8.6.1, MUST-36), sent again with
-    // backoff for as long as the peer answers (RFC 1122, 4.2.2.17).
+    // The persist timer expired with nothing in flight. A window too small for silly window
+    // avoidance to use is used now (the override timeout of RFC 1122, 4.2.3.4); a zero window
+    // gets a probe of one byte past it (RFC 9293, 3.8.6.1, MUST-36), sent again with backoff for
+    // as long as the peer answers (RFC 1122, 4.2.2.17).
     private void SendWindowProbe(long now)
     {
         if (sndNxt != sndUna || sendBuffer.Count == 0 || !TcpState.IsSynchronized(State))
         {
+            return;
+        }
+        int usable = (int)Math.Min(Math.Min(sendBuffer.Count, sendMss), Math.Min(sndWnd, congestion.Window));
+        if (usable > 0)
+        {
+            Transmit(sndNxt, 0, usable, (byte)(TcpFlags.Ack | TcpFlags.Psh), now);
+            sndNxt += (uint)usable;
+            sndMax = TcpSequence.Max(sndMax, sndNxt);
+            persistBackoffs = 0;
+            if (retransmitDeadline == long.MaxValue)
+            {
+                retransmitDeadline = now + timer.Current;
+                stack.DeadlineChanged(retransmitDeadline);
+            }
             return;
         }
         Transmit(sndUna, 0, 1, TcpFlags.Ack, now);
