@@ -71,6 +71,29 @@ public class TcpConnectionTests
     }
 
     [Fact]
+    public void StreamAcrossTheSequenceNumberWrap_ArrivesIntact()
+    {
+        TcpPair pair = new TcpPair();
+        TcpSocket listener = pair.Listen();
+        TcpSocket client = pair.Client.CreateSocket();
+        Assert.Equal(0, client.Bind(Ipv4Address.Any, 40000));
+        TcpEndpoints endpoints = new TcpEndpoints(TcpPair.ClientAddress, 40000, TcpPair.ServerAddress, TcpPair.ServerPort);
+        // ISN = M + F, M ticking every 4 microseconds (RFC 6528, 3): move the clock on until the
+        // client's ISN lands 100,000 bytes before 2^32, so the stream crosses the wrap.
+        uint isn = pair.Client.InitialSequence(endpoints, pair.Network.Clock.MonotonicNanoseconds);
+        uint ticks = unchecked(0u - 100_000u - isn);
+        pair.Network.Clock.Advance((long)ticks * 4000);
+        Assert.Equal(-Errno.EINPROGRESS, client.Connect(TcpPair.ServerAddress, TcpPair.ServerPort));
+        TcpSocket? server = null;
+        Assert.True(pair.Network.RunUntil(() => listener.Accept(out server) == 0, 10 * Second));
+        Assert.Equal(unchecked(0u - 100_000u), pair.Network.Sent[0].Header.SequenceNumber);
+
+        byte[] data = TcpPair.Pattern(1_000_000, 14);
+        Assert.Equal(data, pair.Transfer(client, server!, data));
+        Assert.Contains(pair.Network.Sent, d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && d.Header.SequenceNumber < 1_000_000);
+    }
+
+    [Fact]
     public void HalfClose_ReaderSeesEndWhileItStillSends()
     {
         TcpPair pair = new TcpPair();
