@@ -26,6 +26,9 @@ internal sealed class TcpSocket
     private readonly TcpReceiveBuffer receiveBuffer;
     private readonly TcpRetransmitTimer timer = new TcpRetransmitTimer();
     private readonly TcpCongestion congestion = new TcpCongestion(DefaultMss);
+    private readonly TcpSackScoreboard scoreboard = new TcpSackScoreboard();
+    // The end of the last hole retransmitted in this recovery (RFC 6675's HighRxt).
+    private uint highRetransmitted;
     private Queue<TcpSocket>? acceptQueue;
     private TcpSocket? parent;
     private int backlog;
@@ -826,6 +829,10 @@ internal sealed class TcpSocket
         }
         long window = (long)header.Window << sndShift;
         long flight = (long)(int)(sndMax - sndUna);
+        if (sackPermitted && header.Sack.Count > 0)
+        {
+            scoreboard.Add(header.Sack, TcpSequence.Max(sndUna, ack), sndMax);
+        }
         if (TcpSequence.GreaterThan(ack, sndUna))
         {
             int acked = (int)(ack - sndUna);
@@ -851,6 +858,7 @@ internal sealed class TcpSocket
             timer.ResetBackoff();
             retransmissions = 0;
             sndUna = ack;
+            scoreboard.Acknowledged(ack);
             if (TcpSequence.LessThan(sndNxt, sndUna))
             {
                 sndNxt = sndUna;
@@ -859,9 +867,13 @@ internal sealed class TcpSocket
             // NOTE: restart the timer on new data acknowledged, stop it when all is (RFC 6298, 5.2, 5.3).
             retransmitDeadline = sndUna == sndMax ? long.MaxValue : now + timer.Current;
             stack.DeadlineChanged(retransmitDeadline);
-            if (partial)
+            if (partial && !(sackPermitted && scoreboard.Count > 0 && TcpSequence.GreaterThan(highRetransmitted, sndUna)))
             {
                 Retransmit(now);
+            }
+            else if (congestion.InRecovery)
+            {
+                RetransmitNextHole(now);
             }
             if (dataAcked > 0)
             {
@@ -872,7 +884,14 @@ internal sealed class TcpSocket
         {
             if (congestion.OnDuplicateAck(ack, sndMax, flight))
             {
+                highRetransmitted = sndUna;
                 Retransmit(now);
+            }
+            else if (congestion.InRecovery)
+            {
+                // NOTE: each duplicate ACK says a segment left the network: with SACK, the next
+                // hole goes in its place (RFC 6675, 5, step (C)).
+                RetransmitNextHole(now);
             }
         }
         // The window update (RFC 9293, 3.10.7.4: SND.WL1 < SEG.SEQ, or equal with SND.WL2 =< SEG.ACK).
@@ -1066,6 +1085,9 @@ internal sealed class TcpSocket
             return;
         }
         congestion.OnTimeout((long)(int)(sndMax - sndUna), sndMax);
+        // NOTE: after a timeout the receiver may have reneged on what it SACKed (RFC 2018, 8):
+        // everything from SND.UNA is sent again.
+        scoreboard.Clear();
         // Go over the unacknowledged data again from SND.UNA (RFC 6298, 5.4 retransmits the
         // earliest segment; the rest follow as the window opens).
         sndNxt = sndUna;
@@ -1215,6 +1237,33 @@ internal sealed class TcpSocket
         ArmPersistIfIdle(now);
     }
 
+    // SACK-based recovery (RFC 6675, 4, NextSeg rule 1, simplified): the first hole past the
+    // last one retransmitted, below the highest byte the receiver reported holding. Without SACK
+    // information this does nothing and NewReno's partial ACKs drive the repair.
+    private void RetransmitNextHole(long now)
+    {
+        if (!sackPermitted || scoreboard.Count == 0)
+        {
+            return;
+        }
+        uint from = TcpSequence.Max(highRetransmitted, sndUna);
+        if (!scoreboard.TryNextHole(from, sendMss, out uint start, out int length))
+        {
+            return;
+        }
+        int offset = (int)(start - sndUna);
+        length = Math.Min(length, sendBuffer.Count - offset);
+        if (length <= 0)
+        {
+            return;
+        }
+        timing = false;
+        Transmit(start, offset, length, TcpFlags.Ack, now);
+        highRetransmitted = start + (uint)length;
+        stack.FastRetransmitsSent++;
+        stack.SackRetransmits++;
+    }
+
     // Fast retransmit, or a partial ACK in NewReno recovery: the first unacknowledged segment.
     private void Retransmit(long now)
     {
@@ -1227,6 +1276,7 @@ internal sealed class TcpSocket
         }
         timing = false;
         Transmit(sndUna, 0, length, (byte)(TcpFlags.Ack | (fin ? TcpFlags.Fin : 0)), now);
+        highRetransmitted = TcpSequence.Max(highRetransmitted, sndUna + (uint)length);
         stack.FastRetransmitsSent++;
     }
 

@@ -100,6 +100,8 @@ internal sealed class TcpStack : IIpv4Transport
 
     public long RetransmitTimeouts { get; set; }
 
+    public long SackRetransmits { get; set; }
+
     public long WindowProbes { get; set; }
 
     public long SynsDropped { get; set; }

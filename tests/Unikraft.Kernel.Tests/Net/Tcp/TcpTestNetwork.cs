@@ -64,6 +64,7 @@ internal sealed class TcpTestNetwork
 
     private readonly Dictionary<Ipv4Address, TcpStack> hosts = new Dictionary<Ipv4Address, TcpStack>();
     private readonly List<Datagram> queue = new List<Datagram>();
+    private readonly List<long> arrivals = new List<long>();
     private readonly Random random;
 
     public TcpTestNetwork(int seed = 1)
@@ -78,6 +79,9 @@ internal sealed class TcpTestNetwork
 
     // Every datagram sent, dropped or not, in order.
     public List<Datagram> Sent { get; } = new List<Datagram>();
+
+    // One-way delay of every datagram, in nanoseconds.
+    public long Latency { get; set; }
 
     public double LossRate { get; set; }
 
@@ -97,22 +101,29 @@ internal sealed class TcpTestNetwork
         return stack;
     }
 
-    // Delivers queued datagrams until none is left (those sent meanwhile included).
+    // Delivers queued datagrams that have arrived by now until none is left (those sent
+    // meanwhile included).
     public void Deliver()
     {
-        for (int guard = 0; queue.Count > 0; guard++)
+        for (int guard = 0; ; guard++)
         {
             if (guard > 1_000_000)
             {
                 throw new InvalidOperationException("the network never went quiet");
             }
-            int index = 0;
-            if (ReorderRate > 0 && queue.Count > 1 && random.NextDouble() < ReorderRate)
+            int arrived = Arrived();
+            if (arrived == 0)
             {
-                index = random.Next(queue.Count);
+                return;
+            }
+            int index = 0;
+            if (ReorderRate > 0 && arrived > 1 && random.NextDouble() < ReorderRate)
+            {
+                index = random.Next(arrived);
             }
             Datagram datagram = queue[index];
             queue.RemoveAt(index);
+            arrivals.RemoveAt(index);
             if (hosts.TryGetValue(datagram.Destination, out TcpStack? stack))
             {
                 stack.Receive(datagram.Source, datagram.Destination, datagram.Bytes);
@@ -138,12 +149,12 @@ internal sealed class TcpTestNetwork
             {
                 return true;
             }
-            if (queue.Count > 0)
+            if (Arrived() > 0)
             {
                 // The condition sent something: it goes out before time moves on.
                 continue;
             }
-            long next = long.MaxValue;
+            long next = arrivals.Count > 0 ? arrivals[0] : long.MaxValue;
             foreach (TcpStack stack in hosts.Values)
             {
                 next = Math.Min(next, stack.NextDeadline());
@@ -180,11 +191,27 @@ internal sealed class TcpTestNetwork
         {
             return;
         }
+        long arrival = Clock.MonotonicNanoseconds + Latency;
         queue.Add(datagram);
+        arrivals.Add(arrival);
         if (DuplicateRate > 0 && random.NextDouble() < DuplicateRate)
         {
             queue.Add(datagram);
+            arrivals.Add(arrival);
         }
+    }
+
+    // How many datagrams at the head of the queue have arrived (arrival times never decrease
+    // along the queue, since the latency is fixed).
+    private int Arrived()
+    {
+        long now = Clock.MonotonicNanoseconds;
+        int count = 0;
+        while (count < arrivals.Count && arrivals[count] <= now)
+        {
+            count++;
+        }
+        return count;
     }
 
     private sealed class Output : IIpv4Output
