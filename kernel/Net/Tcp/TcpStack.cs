@@ -115,6 +115,8 @@ internal sealed class TcpStack : IIpv4Transport
 
     // ---- Arrivals ----
 
+    // Always true: TCP answers a segment for no socket with its own RST (RFC 9293, 3.10.7.1), so
+    // the IPv4 layer never sends ICMP port unreachable for it.
     public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
     {
         SegmentsReceived++;

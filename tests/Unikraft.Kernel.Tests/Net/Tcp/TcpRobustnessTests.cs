@@ -47,6 +47,52 @@ public class TcpRobustnessTests
         Assert.Equal(1, stack.ResetsSent);
     }
 
+    // 198.18.7.1.38494 > 198.18.7.2.5001: Flags [S], seq 2752461566, win 64240,
+    // options [mss 1460,sackOK,TS val 1723738352 ecr 0,nop,wscale 10] (TcpSegmentTests' capture)
+    private static readonly byte[] LinuxSyn =
+    {
+        0x96, 0x5e, 0x13, 0x89, 0xa4, 0x0f, 0x3a, 0xfe, 0x00, 0x00, 0x00, 0x00,
+        0xa0, 0x02, 0xfa, 0xf0, 0x9a, 0x40, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4,
+        0x04, 0x02, 0x08, 0x0a, 0x66, 0xbe, 0x28, 0xf0, 0x00, 0x00, 0x00, 0x00,
+        0x01, 0x03, 0x03, 0x0a,
+    };
+
+    [Fact]
+    public void LinuxSyn_IsAnsweredWithEveryOptionItOffered()
+    {
+        TcpTestNetwork network = new TcpTestNetwork();
+        TcpStack stack = network.AddHost(LinuxServer, 1);
+        TcpSocket listener = stack.CreateSocket();
+        Assert.Equal(0, listener.Bind(Ipv4Address.Any, 5001));
+        Assert.Equal(0, listener.Listen(8));
+        network.Inject(LinuxClient, LinuxServer, LinuxSyn);
+
+        TcpHeader synAck = Assert.Single(network.Sent).Header;
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
+        Assert.Equal(38494, synAck.DestinationPort);
+        Assert.Equal(2752461567u, synAck.AcknowledgmentNumber);
+        Assert.Equal(1460, synAck.MaximumSegmentSize);
+        Assert.True(synAck.SackPermitted);
+        Assert.True(synAck.HasWindowScale);
+        Assert.True(synAck.HasTimestamps);
+        // NOTE: TSecr echoes the SYN's TSval (RFC 7323, 3.2).
+        Assert.Equal(1723738352u, synAck.TimestampEcho);
+
+        // Linux's ACK completes the handshake; its window is then scaled by its shift of 10.
+        TcpHeader ack = new TcpHeader
+        {
+            SourcePort = 38494, DestinationPort = 5001, SequenceNumber = 2752461567, AcknowledgmentNumber = synAck.SequenceNumber + 1,
+            Flags = TcpFlags.Ack, Window = 63, HasTimestamps = true, TimestampValue = 1723738353, TimestampEcho = synAck.TimestampValue,
+        };
+        byte[] bytes = new byte[ack.Length];
+        ack.Emit(bytes, LinuxClient, LinuxServer);
+        network.Inject(LinuxClient, LinuxServer, bytes);
+        Assert.Equal(0, listener.Accept(out TcpSocket? connection));
+        Assert.Equal(10, connection!.SendWindowShift);
+        Assert.Equal(63L << 10, connection.PeerWindow);
+        Assert.Equal(1460 - 12, connection.SendMss);
+    }
+
     [Fact]
     public void AckToAClosedPort_GetsAResetAtItsAckNumber()
     {
