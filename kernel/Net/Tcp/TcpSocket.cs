@@ -457,11 +457,13 @@ internal sealed class TcpSocket
         {
             return mask;
         }
-        if (receiveBuffer.Count > 0 || finReceived || readShut)
+        // A connection that ended (a reset, a timeout) reads as ended too, as Linux's tcp_poll
+        // reports a closed socket readable.
+        if (receiveBuffer.Count > 0 || finReceived || readShut || State == TcpState.Closed)
         {
             mask |= PollEvents.POLLIN | PollEvents.POLLRDNORM;
         }
-        if (finReceived || readShut)
+        if (finReceived || readShut || State == TcpState.Closed)
         {
             mask |= PollEvents.POLLRDHUP;
         }

@@ -231,7 +231,7 @@ public class TcpConnectionTests
         client.Abort();
         pair.Network.Deliver();
         Assert.Equal(TcpState.Closed, server.State);
-        Assert.NotEqual(0, server.Poll() & PollEvents.POLLERR);
+        Assert.Equal(PollEvents.POLLERR | PollEvents.POLLHUP | PollEvents.POLLIN, server.Poll() & (PollEvents.POLLERR | PollEvents.POLLHUP | PollEvents.POLLIN));
         Assert.Equal(Errno.ECONNRESET, server.TakeError());
         Assert.Equal(0, pair.Server.ConnectionCount);
     }
