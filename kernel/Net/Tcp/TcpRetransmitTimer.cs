@@ -65,6 +65,21 @@ internal sealed class TcpRetransmitTimer
         backoffs = 0;
     }
 
+    // NOTE: RFC 6298, 5.7: when a SYN's timer expired and no RTT was measured (Karn's rule keeps
+    // the retransmitted SYN from giving one), data starts with an RTO of 3 seconds.
+    public const long AfterSynLossTimeout = 3_000_000_000;
+
+    // The handshake is over: the backoff of its SYN ends, and after a lost SYN with no sample
+    // the timeout starts from 3 seconds.
+    public void HandshakeDone()
+    {
+        if (backoffs > 0 && !HasSample)
+        {
+            timeout = AfterSynLossTimeout;
+        }
+        backoffs = 0;
+    }
+
     // The timer expired: the next one waits twice as long (RFC 6298, 5.5).
     public void Backoff()
     {

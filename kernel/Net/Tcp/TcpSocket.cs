@@ -719,6 +719,7 @@ internal sealed class TcpSocket
                 timer.Sample(now - timedAt);
                 timing = false;
             }
+            timer.HandshakeDone();
             State = TcpState.Established;
             TcpSocket? listener = parent;
             if (listener != null && !listener.Established(this))
@@ -801,6 +802,7 @@ internal sealed class TcpSocket
                 timer.Sample(now - timedAt);
                 timing = false;
             }
+            timer.HandshakeDone();
             retransmissions = 0;
             State = TcpState.Established;
             ackNow = true;

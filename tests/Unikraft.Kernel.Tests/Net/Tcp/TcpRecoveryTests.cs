@@ -28,6 +28,8 @@ public class TcpRecoveryTests
         Assert.Equal(syns[0].Header.SequenceNumber, syns[1].Header.SequenceNumber);
         // NOTE: the initial RTO is one second (RFC 6298, 2.1).
         Assert.Equal(TcpRetransmitTimer.InitialTimeout, syns[1].SentAt - syns[0].SentAt);
+        // NOTE: with no RTT measured, data starts with an RTO of 3 seconds (RFC 6298, 5.7).
+        Assert.Equal(TcpRetransmitTimer.AfterSynLossTimeout, client.RetransmitTimeout);
     }
 
     [Fact]
