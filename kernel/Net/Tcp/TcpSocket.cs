@@ -1,0 +1,1524 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+
+// One TCP endpoint: a listener or a connection, with RFC 9293's state machine (3.3.2, and the
+// event processing of 3.10). The user's side (Connect, Listen, Accept, Send, Receive, Shutdown,
+// Close, Abort) never blocks: it answers a count or -errno (-EAGAIN when it would wait, as a
+// non-blocking socket does) and exposes its readiness as a poll mask, a WaitQueue and a callback,
+// so a caller that wants to block waits on Waiters with its own deadline. The network's side
+// (Process, OnTimers) is driven by the stack with the time passed in; nothing here does I/O
+// except through the stack's Transmit.
+internal sealed class TcpSocket
+{
+    // NOTE: the default MSS when the peer sends no MSS option (RFC 9293, 3.7.1, MUST-15).
+    public const int DefaultMss = 536;
+
+    // NOTE: the largest window shift (RFC 7323, 2.3).
+    private const int MaximumWindowShift = 14;
+
+    // NOTE: the length of the timestamps option with its two NOPs (RFC 7323, appendix A layout).
+    private const int TimestampsLength = 12;
+
+    private readonly TcpStack stack;
+    private readonly TcpSendBuffer sendBuffer;
+    private readonly TcpReceiveBuffer receiveBuffer;
+    private readonly TcpRetransmitTimer timer = new TcpRetransmitTimer();
+    private readonly TcpCongestion congestion = new TcpCongestion(DefaultMss);
+    private readonly TcpSackScoreboard scoreboard = new TcpSackScoreboard();
+    // The end of the last hole retransmitted in this recovery (RFC 6675's HighRxt).
+    private uint highRetransmitted;
+    private Queue<TcpSocket>? acceptQueue;
+    private TcpSocket? parent;
+    private int backlog;
+    private int halfOpen;
+
+    // Send sequence variables (RFC 9293, 3.3.1); sndMax is the highest SND.NXT ever sent, since
+    // a timeout moves SND.NXT back to SND.UNA to go over the data again.
+    private uint iss;
+    private uint sndUna;
+    private uint sndNxt;
+    private uint sndMax;
+    private long sndWnd;
+    private uint sndWl1;
+    private uint sndWl2;
+    private long maxSndWnd;
+    private int sndShift;
+    private int rcvShift;
+    private int sendMss = DefaultMss;
+    private bool timestamps;
+    private bool sackPermitted;
+    // The user shut the sending side: a FIN follows the buffered bytes.
+    private bool finQueued;
+    private bool finAckedFlag;
+    private bool windowScaling;
+
+    // Receive sequence variables.
+    private uint irs;
+    private uint rcvNxt;
+    private uint rcvEdge;
+    private bool peerFinPending;
+    private uint peerFinSequence;
+    private bool finReceived;
+    private bool readShut;
+    private uint tsRecent;
+    private uint tsOffset;
+
+    // Timers, as monotonic deadlines (long.MaxValue: not armed).
+    private long retransmitDeadline = long.MaxValue;
+    private long persistDeadline = long.MaxValue;
+    private int persistBackoffs;
+    private long delayedAckDeadline = long.MaxValue;
+    private long stateDeadline = long.MaxValue;
+    private int retransmissions;
+    private bool ackNow;
+    private int unackedFullSegments;
+
+    // Karn's rule: one segment timed at a time, never a retransmitted one (RFC 6298, 3).
+    private bool timing;
+    private uint timedSequence;
+    private long timedAt;
+
+    private int pendingError;
+    private bool everConnected;
+    private bool userClosed;
+
+    public TcpSocket(TcpStack stack)
+    {
+        this.stack = stack;
+        sendBuffer = new TcpSendBuffer(stack.DefaultSendBufferSize);
+        receiveBuffer = new TcpReceiveBuffer(stack.DefaultReceiveBufferSize);
+        Waiters = stack.Scheduler == null ? null : new WaitQueue(stack.Scheduler);
+    }
+
+    public int State { get; private set; } = TcpState.Closed;
+
+    public Ipv4Address LocalAddress { get; private set; }
+
+    public ushort LocalPort { get; private set; }
+
+    public Ipv4Address RemoteAddress { get; private set; }
+
+    public ushort RemotePort { get; private set; }
+
+    public TcpEndpoints Endpoints => new TcpEndpoints(LocalAddress, LocalPort, RemoteAddress, RemotePort);
+
+    // Callers blocked on this socket (null when the stack has no scheduler): every change that
+    // can make the socket readable, writable or failed wakes them.
+    public WaitQueue? Waiters { get; }
+
+    // Hears every readiness change with the PollEvents it may have made ready (a socket file
+    // description forwards it to its Readiness).
+    public Action<int>? ReadinessChanged { get; set; }
+
+    // TCP_NODELAY: no Nagle (RFC 9293, 3.7.4, MUST-17 says it can be turned off).
+    public bool NoDelay { get; set; }
+
+    public bool IsBound { get; private set; }
+
+    // The send MSS in use (RFC 9293, 3.7.1) and the windows, for tests and getsockopt.
+    public int SendMss => sendMss;
+
+    public long CongestionWindow => congestion.Window;
+
+    public long SlowStartThreshold => congestion.SlowStartThreshold;
+
+    public int FastRetransmits => congestion.FastRetransmits;
+
+    public long PeerWindow => sndWnd;
+
+    public int SendWindowShift => sndShift;
+
+    public int ReceiveWindowShift => rcvShift;
+
+    public bool TimestampsEnabled => timestamps;
+
+    public bool SackPermitted => sackPermitted;
+
+    public long RetransmitTimeout => timer.Current;
+
+    public long SmoothedRoundTrip => timer.SmoothedRoundTrip;
+
+    public int Retransmissions => retransmissions;
+
+    public long RetransmitDeadline => retransmitDeadline;
+
+    // Bytes waiting to be read, and bytes taken from the user and not acknowledged.
+    public int ReceivedCount => receiveBuffer.Count;
+
+    public int SendQueued => sendBuffer.Count;
+
+    public int SendBufferSize => sendBuffer.Capacity;
+
+    public int ReceiveBufferSize => receiveBuffer.Capacity;
+
+    public int AcceptQueueLength => acceptQueue == null ? 0 : acceptQueue.Count;
+
+    public int HalfOpenCount => halfOpen;
+
+    internal bool UserClosed => userClosed;
+
+    // The listener a half-open or not yet accepted connection belongs to.
+    internal TcpSocket? Parent => parent;
+
+    // The earliest of this socket's timers.
+    internal long NextDeadline => Math.Min(Math.Min(retransmitDeadline, persistDeadline), Math.Min(delayedAckDeadline, stateDeadline));
+
+    // SO_SNDBUF and SO_RCVBUF: before the connection exists only.
+    public int SetBufferSizes(int sendSize, int receiveSize)
+    {
+        if (State != TcpState.Closed || sendSize < 1 || receiveSize < 1)
+        {
+            return -Errno.EINVAL;
+        }
+        sendBuffer.Resize(sendSize);
+        receiveBuffer.Resize(receiveSize);
+        return 0;
+    }
+
+    // bind(2): port 0 picks an ephemeral port.
+    public int Bind(Ipv4Address address, ushort port)
+    {
+        if (IsBound || State != TcpState.Closed)
+        {
+            return -Errno.EINVAL;
+        }
+        int result = stack.BindPort(this, address, port);
+        if (result < 0)
+        {
+            return result;
+        }
+        LocalAddress = address;
+        LocalPort = (ushort)result;
+        IsBound = true;
+        return 0;
+    }
+
+    // listen(2): backlog bounds the connections waiting for Accept, and as many more may be
+    // half-open (in SYN-RECEIVED) at once.
+    public int Listen(int backlogLength)
+    {
+        if (State != TcpState.Closed && State != TcpState.Listen)
+        {
+            return -Errno.EINVAL;
+        }
+        if (!IsBound)
+        {
+            int bound = Bind(Ipv4Address.Any, 0);
+            if (bound < 0)
+            {
+                return bound;
+            }
+        }
+        // NOTE: Linux clamps the backlog to [1, somaxconn = 4096] (listen(2)).
+        backlog = Math.Clamp(backlogLength, 1, 4096);
+        if (State == TcpState.Listen)
+        {
+            return 0;
+        }
+        int result = stack.AddListener(this);
+        if (result < 0)
+        {
+            return result;
+        }
+        acceptQueue = new Queue<TcpSocket>();
+        State = TcpState.Listen;
+        return 0;
+    }
+
+    // connect(2), non-blocking: -EINPROGRESS once the SYN is out; the socket becomes writable
+    // (or reports its error) when the handshake ends.
+    public int Connect(Ipv4Address address, ushort port)
+    {
+        if (State == TcpState.SynSent || State == TcpState.SynReceived)
+        {
+            return -Errno.EALREADY;
+        }
+        if (State != TcpState.Closed)
+        {
+            return State == TcpState.Listen ? -Errno.EINVAL : -Errno.EISCONN;
+        }
+        if (everConnected)
+        {
+            return -Errno.EISCONN;
+        }
+        if (port == 0 || address.IsAny || address.IsBroadcast || address.IsMulticast)
+        {
+            return -Errno.EINVAL;
+        }
+        if (!stack.Output.TrySelectSource(address, out Ipv4Address source))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (IsBound && !LocalAddress.IsAny)
+        {
+            source = LocalAddress;
+        }
+        RemoteAddress = address;
+        RemotePort = port;
+        int result = stack.Connecting(this, source);
+        if (result < 0)
+        {
+            RemoteAddress = default;
+            RemotePort = 0;
+            return result;
+        }
+        LocalAddress = source;
+        LocalPort = (ushort)result;
+        IsBound = true;
+        everConnected = true;
+        long now = stack.Now;
+        Begin(now);
+        State = TcpState.SynSent;
+        SendSyn(now, false);
+        return -Errno.EINPROGRESS;
+    }
+
+    // accept4(2), non-blocking.
+    public int Accept(out TcpSocket? connection)
+    {
+        connection = null;
+        if (State != TcpState.Listen || acceptQueue == null)
+        {
+            return -Errno.EINVAL;
+        }
+        if (acceptQueue.Count == 0)
+        {
+            return -Errno.EAGAIN;
+        }
+        connection = acceptQueue.Dequeue();
+        connection.parent = null;
+        return 0;
+    }
+
+    // send(2), non-blocking: as many bytes as the send buffer takes now.
+    public long Send(ReadOnlySpan<byte> data)
+    {
+        int error = TakeError();
+        if (error != 0)
+        {
+            return -error;
+        }
+        if (State == TcpState.SynSent || State == TcpState.SynReceived)
+        {
+            return -Errno.EAGAIN;
+        }
+        if (finQueued || (State != TcpState.Established && State != TcpState.CloseWait))
+        {
+            return everConnected || State != TcpState.Closed ? -Errno.EPIPE : -Errno.ENOTCONN;
+        }
+        if (data.IsEmpty)
+        {
+            return 0;
+        }
+        int written = sendBuffer.Write(data);
+        if (written == 0)
+        {
+            return -Errno.EAGAIN;
+        }
+        Output(stack.Now);
+        return written;
+    }
+
+    // recv(2), non-blocking: 0 at the end of the stream.
+    public long Receive(Span<byte> buffer)
+    {
+        if (receiveBuffer.Count > 0 && !buffer.IsEmpty)
+        {
+            int read = receiveBuffer.Read(buffer);
+            WindowOpened(stack.Now);
+            return read;
+        }
+        int error = TakeError();
+        if (error != 0)
+        {
+            return -error;
+        }
+        if (finReceived || readShut || buffer.IsEmpty)
+        {
+            return 0;
+        }
+        if (State == TcpState.Closed)
+        {
+            return everConnected ? 0 : -Errno.ENOTCONN;
+        }
+        if (State == TcpState.Listen)
+        {
+            return -Errno.ENOTCONN;
+        }
+        return -Errno.EAGAIN;
+    }
+
+    // shutdown(2): how is SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2).
+    public int Shutdown(int how)
+    {
+        if (how < 0 || how > 2)
+        {
+            return -Errno.EINVAL;
+        }
+        if (State == TcpState.Closed || State == TcpState.Listen || State == TcpState.SynSent)
+        {
+            return -Errno.ENOTCONN;
+        }
+        if (how != 1)
+        {
+            readShut = true;
+        }
+        if (how != 0)
+        {
+            QueueFin(stack.Now);
+        }
+        Notify(PollEvents.POLLIN | PollEvents.POLLRDNORM | PollEvents.POLLOUT | PollEvents.POLLHUP);
+        return 0;
+    }
+
+    // close(2) of the last reference: the connection goes on closing on its own (RFC 9293,
+    // 3.10.4). Unread received data makes it a reset instead, as Linux does (RFC 2525, 2.17).
+    public void Close()
+    {
+        if (userClosed)
+        {
+            return;
+        }
+        userClosed = true;
+        long now = stack.Now;
+        switch (State)
+        {
+            case TcpState.Listen:
+                CloseListener();
+                return;
+            case TcpState.Closed:
+                stack.Release(this);
+                return;
+            case TcpState.SynSent:
+                Terminate(0);
+                return;
+        }
+        if (receiveBuffer.Count > 0 || (State == TcpState.SynReceived && parent != null))
+        {
+            SendReset(now);
+            Terminate(0);
+            return;
+        }
+        readShut = true;
+        QueueFin(now);
+        if (State == TcpState.FinWait2)
+        {
+            ArmFinWait2Timeout(now);
+        }
+    }
+
+    // SO_LINGER with a zero timeout, or an abort (RFC 9293, 3.10.5): a reset, and the connection
+    // is gone.
+    public void Abort()
+    {
+        userClosed = true;
+        if (State == TcpState.Listen)
+        {
+            CloseListener();
+            return;
+        }
+        if (State == TcpState.SynReceived || TcpState.IsSynchronized(State))
+        {
+            if (State != TcpState.TimeWait)
+            {
+                SendReset(stack.Now);
+            }
+        }
+        Terminate(0);
+    }
+
+    // SO_ERROR: the pending error, cleared by reading it.
+    public int TakeError()
+    {
+        int error = pendingError;
+        pendingError = 0;
+        return error;
+    }
+
+    // The PollEvents ready now, as Linux's tcp_poll reports them.
+    public int Poll()
+    {
+        int mask = 0;
+        if (pendingError != 0)
+        {
+            mask |= PollEvents.POLLERR;
+        }
+        if (State == TcpState.Listen)
+        {
+            return acceptQueue != null && acceptQueue.Count > 0 ? mask | PollEvents.POLLIN | PollEvents.POLLRDNORM : mask;
+        }
+        if (State == TcpState.Closed && !everConnected)
+        {
+            return mask | PollEvents.POLLOUT | PollEvents.POLLWRNORM | PollEvents.POLLHUP;
+        }
+        if (State == TcpState.SynSent || State == TcpState.SynReceived)
+        {
+            return mask;
+        }
+        // A connection that ended (a reset, a timeout) reads as ended too, as Linux's tcp_poll
+        // reports a closed socket readable.
+        if (receiveBuffer.Count > 0 || finReceived || readShut || State == TcpState.Closed)
+        {
+            mask |= PollEvents.POLLIN | PollEvents.POLLRDNORM;
+        }
+        if (finReceived || readShut || State == TcpState.Closed)
+        {
+            mask |= PollEvents.POLLRDHUP;
+        }
+        if (State == TcpState.Closed || (readShut && finQueued))
+        {
+            mask |= PollEvents.POLLHUP;
+        }
+        if (State == TcpState.Closed || finQueued)
+        {
+            // Writing would fail at once: a writer must not wait.
+            mask |= PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+        }
+        else if ((State == TcpState.Established || State == TcpState.CloseWait) && sendBuffer.Free >= sendBuffer.Count / 2 && sendBuffer.Free > 0)
+        {
+            // NOTE: writable while the free space is at least half the queued bytes, as
+            // sk_stream_is_writeable says.
+            mask |= PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+        }
+        return mask;
+    }
+
+    // ---- The network's side ----
+
+    // A connection's start: sequence numbers, timestamps' offset, window shift.
+    private void Begin(long now)
+    {
+        TcpEndpoints endpoints = Endpoints;
+        iss = stack.InitialSequence(endpoints, now);
+        sndUna = iss;
+        sndNxt = iss;
+        sndMax = iss;
+        tsOffset = stack.TimestampOffset(endpoints);
+        congestion.SetRecoverPoint(iss);
+        // NOTE: the smallest shift that lets the receive buffer be advertised (RFC 7323, 2.3).
+        rcvShift = 0;
+        while (rcvShift < MaximumWindowShift && (receiveBuffer.Capacity >> rcvShift) > 65535)
+        {
+            rcvShift++;
+        }
+    }
+
+    // A listener's SYN made this connection (RFC 9293, 3.10.7.2, "If the SYN bit is set").
+    internal void AcceptSyn(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader syn, long now)
+    {
+        parent = listener;
+        LocalAddress = local;
+        LocalPort = syn.DestinationPort;
+        RemoteAddress = remote;
+        RemotePort = syn.SourcePort;
+        IsBound = true;
+        everConnected = true;
+        NoDelay = listener.NoDelay;
+        sendBuffer.Resize(listener.sendBuffer.Capacity);
+        receiveBuffer.Resize(listener.receiveBuffer.Capacity);
+        Begin(now);
+        irs = syn.SequenceNumber;
+        rcvNxt = irs + 1;
+        TakeSynOptions(syn);
+        sndWnd = syn.Window;
+        sndWl1 = syn.SequenceNumber;
+        sndWl2 = syn.AcknowledgmentNumber;
+        State = TcpState.SynReceived;
+        SendSyn(now, false);
+    }
+
+    private void TakeSynOptions(in TcpHeader syn)
+    {
+        windowScaling = syn.HasWindowScale && stack.UseWindowScaling;
+        if (windowScaling)
+        {
+            sndShift = Math.Min((int)syn.WindowScale, MaximumWindowShift);
+        }
+        else
+        {
+            // NOTE: both sides must send the option for either to scale (RFC 7323, 2.2).
+            sndShift = 0;
+            rcvShift = 0;
+        }
+        timestamps = syn.HasTimestamps && stack.UseTimestamps;
+        if (timestamps)
+        {
+            tsRecent = syn.TimestampValue;
+        }
+        sackPermitted = syn.SackPermitted && stack.UseSack;
+        int peerMss = syn.MaximumSegmentSize != 0 ? syn.MaximumSegmentSize : DefaultMss;
+        // NOTE: the effective send MSS is the smaller of the peer's MSS and what the route
+        // carries, less the options every segment bears (RFC 9293, 3.7.1, and RFC 6691).
+        int pathMss = stack.Output.MaximumPayloadTo(RemoteAddress) - TcpSegment.HeaderLength;
+        sendMss = Math.Max(Math.Min(peerMss, pathMss) - (timestamps ? TimestampsLength : 0), 64);
+        congestion.Reset(sendMss);
+    }
+
+    // The window to advertise, with receiver-side silly window avoidance (RFC 9293, 3.8.6.2.2):
+    // the right edge moves on only by at least min(half the buffer, one MSS).
+    private long ReceiveWindow(bool update)
+    {
+        long free = receiveBuffer.Free;
+        long current = Math.Max((long)(int)(rcvEdge - rcvNxt), 0);
+        long threshold = Math.Min(receiveBuffer.Capacity / 2, sendMss);
+        long window = free - current >= threshold || free == receiveBuffer.Capacity ? free : current;
+        long limit = 65535L << rcvShift;
+        window = Math.Min(window, limit) >> rcvShift << rcvShift;
+        if (update)
+        {
+            rcvEdge = rcvNxt + (uint)window;
+        }
+        return window;
+    }
+
+    // The user read: send a window update when the window grew enough to matter.
+    private void WindowOpened(long now)
+    {
+        if (!TcpState.IsSynchronized(State) || finReceived)
+        {
+            return;
+        }
+        long current = Math.Max((long)(int)(rcvEdge - rcvNxt), 0);
+        if (ReceiveWindow(false) > current)
+        {
+            ackNow = true;
+            Output(now);
+        }
+        Notify(PollEvents.POLLOUT);
+    }
+
+    // Handles one segment addressed to this connection (RFC 9293, 3.10.7.3 and 3.10.7.4).
+    internal void Process(in TcpHeader header, ReadOnlySpan<byte> payload, long now)
+    {
+        if (State == TcpState.SynSent)
+        {
+            ProcessSynSent(header, now);
+            Output(now);
+            return;
+        }
+        if (State == TcpState.Closed || State == TcpState.Listen)
+        {
+            return;
+        }
+        bool syn = header.HasFlag(TcpFlags.Syn);
+        bool rst = header.HasFlag(TcpFlags.Rst);
+        bool fin = header.HasFlag(TcpFlags.Fin);
+        uint seq = header.SequenceNumber;
+        int segmentLength = payload.Length + (syn ? 1 : 0) + (fin ? 1 : 0);
+
+        if (State == TcpState.SynReceived && syn && !rst && seq == irs)
+        {
+            if (!header.HasFlag(TcpFlags.Ack))
+            {
+                // A retransmitted SYN of the handshake in progress: the SYN-ACK was lost.
+                SendSyn(now, true);
+                return;
+            }
+            // Simultaneous open: the peer's SYN-ACK repeats the SYN this side already took; what
+            // counts is its ACK (RFC 9293, 3.5, figure 7, line 6).
+            syn = false;
+            seq = irs + 1;
+            segmentLength = payload.Length + (fin ? 1 : 0);
+        }
+
+        // NOTE: PAWS (RFC 7323, 5.3): a segment with an older timestamp than TS.Recent is an
+        // old duplicate; it is acknowledged and dropped (not for RST).
+        if (timestamps && header.HasTimestamps && !rst && TcpSequence.LessThan(header.TimestampValue, tsRecent) && TcpState.IsSynchronized(State))
+        {
+            SendAck(now);
+            return;
+        }
+
+        // 1. Is the sequence number acceptable (RFC 9293, 3.10.7.4, first, the four cases)?
+        uint window = (uint)Math.Max((long)(int)(rcvEdge - rcvNxt), 0);
+        bool acceptable;
+        if (segmentLength == 0)
+        {
+            acceptable = window == 0 ? seq == rcvNxt : TcpSequence.InWindow(seq, rcvNxt, window);
+        }
+        else
+        {
+            acceptable = window != 0 && (TcpSequence.InWindow(seq, rcvNxt, window) ||
+                TcpSequence.InWindow(seq + (uint)segmentLength - 1, rcvNxt, window));
+        }
+        if (!acceptable)
+        {
+            if (!rst)
+            {
+                // Still take what the ACK field says (RFC 9293, 3.10.7.4: "special allowance
+                // should be made to accept valid ACKs" when the window is zero), then answer.
+                if (header.HasFlag(TcpFlags.Ack) && window == 0 && TcpState.IsSynchronized(State))
+                {
+                    ProcessAck(header, payload.Length, now);
+                }
+                SendAck(now);
+                if (State == TcpState.TimeWait && fin)
+                {
+                    // A retransmitted FIN in TIME-WAIT: acknowledged, and the 2 MSL start over
+                    // (RFC 9293, 3.10.7.4, eighth).
+                    stateDeadline = now + 2 * stack.MaximumSegmentLifetime;
+                    stack.DeadlineChanged(stateDeadline);
+                }
+            }
+            return;
+        }
+
+        // 2. RST: only an exact match resets; anything else in the window gets a challenge ACK
+        // (RFC 5961, 3.2).
+        if (rst)
+        {
+            if (seq != rcvNxt)
+            {
+                SendChallengeAck(now);
+                return;
+            }
+            if (State == TcpState.SynReceived && parent != null)
+            {
+                // A passive open goes back to the listener quietly (RFC 9293, 3.10.7.4).
+                Terminate(0);
+                return;
+            }
+            int error = State == TcpState.SynReceived ? Errno.ECONNREFUSED :
+                State == TcpState.Closing || State == TcpState.LastAck || State == TcpState.TimeWait ? 0 : Errno.ECONNRESET;
+            Terminate(error);
+            return;
+        }
+
+        // 4. SYN in a synchronized state: a challenge ACK (RFC 5961, 4.2; RFC 9293, 3.10.7.4).
+        if (syn)
+        {
+            SendChallengeAck(now);
+            return;
+        }
+
+        // 5. ACK: a segment without it is dropped.
+        if (!header.HasFlag(TcpFlags.Ack))
+        {
+            return;
+        }
+        if (State == TcpState.SynReceived)
+        {
+            uint ack = header.AcknowledgmentNumber;
+            if (!TcpSequence.GreaterThan(ack, sndUna) || TcpSequence.GreaterThan(ack, sndMax))
+            {
+                stack.SendReset(LocalAddress, RemoteAddress, LocalPort, RemotePort, ack, 0, false);
+                return;
+            }
+            // The SYN is acknowledged: the connection is established.
+            sndUna = iss + 1;
+            sndWnd = (long)header.Window << sndShift;
+            maxSndWnd = Math.Max(maxSndWnd, sndWnd);
+            sndWl1 = seq;
+            sndWl2 = ack;
+            retransmissions = 0;
+            retransmitDeadline = long.MaxValue;
+            if (timing && TcpSequence.GreaterThan(ack, timedSequence))
+            {
+                timer.Sample(now - timedAt);
+                timing = false;
+            }
+            timer.HandshakeDone();
+            State = TcpState.Established;
+            TcpSocket? listener = parent;
+            if (listener != null && !listener.Established(this))
+            {
+                SendReset(now);
+                Terminate(0);
+                return;
+            }
+            Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
+        }
+        if (timestamps && header.HasTimestamps && TcpSequence.LessOrEqual(seq, rcvNxt))
+        {
+            // NOTE: TS.Recent follows the segment that covers RCV.NXT (RFC 7323, 4.3).
+            tsRecent = header.TimestampValue;
+        }
+        if (!ProcessAck(header, payload.Length, now))
+        {
+            return;
+        }
+        if (State == TcpState.Closed)
+        {
+            return;
+        }
+
+        // 7. Text, and 8. FIN.
+        if (State == TcpState.Established || State == TcpState.FinWait1 || State == TcpState.FinWait2)
+        {
+            ReceiveText(header, payload, now);
+        }
+        else if (State == TcpState.TimeWait && fin)
+        {
+            // A retransmitted FIN: acknowledge it again and restart the 2 MSL wait
+            // (RFC 9293, 3.10.7.4, eighth).
+            ackNow = true;
+            stateDeadline = now + 2 * stack.MaximumSegmentLifetime;
+            stack.DeadlineChanged(stateDeadline);
+        }
+        Output(now);
+    }
+
+    private void ProcessSynSent(in TcpHeader header, long now)
+    {
+        bool hasAck = header.HasFlag(TcpFlags.Ack);
+        uint ack = header.AcknowledgmentNumber;
+        // NOTE: RFC 9293, 3.10.7.3, first: an ACK of anything but our SYN is answered with RST.
+        if (hasAck && (TcpSequence.LessOrEqual(ack, iss) || TcpSequence.GreaterThan(ack, sndMax)))
+        {
+            if (!header.HasFlag(TcpFlags.Rst))
+            {
+                stack.SendReset(LocalAddress, RemoteAddress, LocalPort, RemotePort, ack, 0, false);
+            }
+            return;
+        }
+        if (header.HasFlag(TcpFlags.Rst))
+        {
+            if (hasAck)
+            {
+                Terminate(Errno.ECONNREFUSED);
+            }
+            return;
+        }
+        if (!header.HasFlag(TcpFlags.Syn))
+        {
+            return;
+        }
+        irs = header.SequenceNumber;
+        rcvNxt = irs + 1;
+        TakeSynOptions(header);
+        sndWnd = header.Window;
+        maxSndWnd = sndWnd;
+        sndWl1 = header.SequenceNumber;
+        sndWl2 = ack;
+        ReceiveWindow(true);
+        if (hasAck)
+        {
+            sndUna = ack;
+            retransmitDeadline = long.MaxValue;
+            if (timing)
+            {
+                timer.Sample(now - timedAt);
+                timing = false;
+            }
+            timer.HandshakeDone();
+            retransmissions = 0;
+            State = TcpState.Established;
+            ackNow = true;
+            Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
+            return;
+        }
+        // Simultaneous open (RFC 9293, 3.5, figure 7): answer with SYN-ACK from the same ISS.
+        State = TcpState.SynReceived;
+        sndNxt = iss;
+        SendSyn(now, true);
+    }
+
+    // The ACK field (RFC 9293, 3.10.7.4, fifth). Returns false when the segment is to be dropped.
+    private bool ProcessAck(in TcpHeader header, int payloadLength, long now)
+    {
+        uint ack = header.AcknowledgmentNumber;
+        if (TcpSequence.GreaterThan(ack, sndMax))
+        {
+            // It acknowledges something not yet sent.
+            SendAck(now);
+            return false;
+        }
+        // NOTE: RFC 5961, 5.2: an ACK older than SND.UNA - MAX.SND.WND is dropped with an ACK.
+        if (TcpSequence.LessThan(ack, sndUna - (uint)Math.Min(maxSndWnd, int.MaxValue)))
+        {
+            SendChallengeAck(now);
+            return false;
+        }
+        long window = (long)header.Window << sndShift;
+        long flight = (long)(int)(sndMax - sndUna);
+        if (sackPermitted && header.Sack.Count > 0)
+        {
+            scoreboard.Add(header.Sack, TcpSequence.Max(sndUna, ack), sndMax);
+        }
+        if (TcpSequence.GreaterThan(ack, sndUna))
+        {
+            int acked = (int)(ack - sndUna);
+            int dataAcked = acked;
+            if (finQueued && ack == sndUna + (uint)sendBuffer.Count + 1)
+            {
+                // The FIN takes the sequence number after the last byte (RFC 9293, 3.4).
+                dataAcked--;
+                finAckedFlag = true;
+            }
+            sendBuffer.Consume(dataAcked);
+            if (timestamps && header.HasTimestamps && header.TimestampEcho != 0)
+            {
+                // NOTE: RTT from the echoed timestamp (RFC 7323, 4.1), immune to Karn's ambiguity.
+                timer.Sample(Math.Max(0, (long)(uint)(TimestampNow(now) - header.TimestampEcho)) * 1_000_000);
+                timing = false;
+            }
+            else if (timing && TcpSequence.GreaterThan(ack, timedSequence))
+            {
+                timer.Sample(now - timedAt);
+                timing = false;
+            }
+            timer.ResetBackoff();
+            retransmissions = 0;
+            sndUna = ack;
+            scoreboard.Acknowledged(ack);
+            if (TcpSequence.LessThan(sndNxt, sndUna))
+            {
+                sndNxt = sndUna;
+            }
+            bool partial = congestion.OnNewAck(acked, ack, (long)(int)(sndMax - sndUna));
+            // NOTE: restart the timer on new data acknowledged, stop it when all is (RFC 6298, 5.2, 5.3).
+            retransmitDeadline = sndUna == sndMax ? long.MaxValue : now + timer.Current;
+            stack.DeadlineChanged(retransmitDeadline);
+            if (partial && !(sackPermitted && scoreboard.Count > 0 && TcpSequence.GreaterThan(highRetransmitted, sndUna)))
+            {
+                Retransmit(now);
+            }
+            else if (congestion.InRecovery)
+            {
+                RetransmitNextHole(now);
+            }
+            if (dataAcked > 0)
+            {
+                Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
+            }
+        }
+        else if (ack == sndUna && payloadLength == 0 && !header.HasFlag(TcpFlags.Fin) && window == sndWnd && flight > 0)
+        {
+            if (congestion.OnDuplicateAck(ack, sndMax, flight))
+            {
+                highRetransmitted = sndUna;
+                Retransmit(now);
+            }
+            else if (congestion.InRecovery)
+            {
+                // NOTE: each duplicate ACK says a segment left the network: with SACK, the next
+                // hole goes in its place (RFC 6675, 5, step (C)).
+                RetransmitNextHole(now);
+            }
+        }
+        // The window update (RFC 9293, 3.10.7.4: SND.WL1 < SEG.SEQ, or equal with SND.WL2 =< SEG.ACK).
+        uint seq = header.SequenceNumber;
+        if (TcpSequence.LessThan(sndWl1, seq) || (sndWl1 == seq && TcpSequence.LessOrEqual(sndWl2, ack)))
+        {
+            sndWnd = window;
+            sndWl1 = seq;
+            sndWl2 = ack;
+            maxSndWnd = Math.Max(maxSndWnd, sndWnd);
+            if (sndWnd > 0)
+            {
+                persistDeadline = long.MaxValue;
+                persistBackoffs = 0;
+            }
+        }
+        bool finAcked = finAckedFlag;
+        switch (State)
+        {
+            case TcpState.FinWait1:
+                if (finAcked)
+                {
+                    State = TcpState.FinWait2;
+                    if (userClosed)
+                    {
+                        ArmFinWait2Timeout(now);
+                    }
+                }
+                break;
+            case TcpState.Closing:
+                if (finAcked)
+                {
+                    EnterTimeWait(now);
+                }
+                break;
+            case TcpState.LastAck:
+                if (finAcked)
+                {
+                    Terminate(0);
+                    return false;
+                }
+                break;
+        }
+        return true;
+    }
+
+    // Data and FIN into the receive buffer (RFC 9293, 3.10.7.4, seventh and eighth).
+    private void ReceiveText(in TcpHeader header, ReadOnlySpan<byte> payload, long now)
+    {
+        uint seq = header.SequenceNumber;
+        int offset = (int)(seq - rcvNxt);
+        bool hadRanges = receiveBuffer.RangeCount > 0;
+        if (!payload.IsEmpty && !readShut)
+        {
+            int grown = receiveBuffer.Write(offset, payload);
+            if (grown > 0)
+            {
+                rcvNxt += (uint)grown;
+                Notify(PollEvents.POLLIN | PollEvents.POLLRDNORM);
+            }
+            if (offset > 0 || hadRanges)
+            {
+                // NOTE: an out-of-order segment, or one that fills a hole, is acknowledged at once
+                // (RFC 5681, 4.2).
+                ackNow = true;
+            }
+            else if (payload.Length >= sendMss)
+            {
+                // NOTE: at least every second full-sized segment is acknowledged (RFC 9293,
+                // 3.8.6.3; RFC 1122, 4.2.3.2).
+                unackedFullSegments++;
+                if (unackedFullSegments >= 2)
+                {
+                    ackNow = true;
+                }
+            }
+            if (!ackNow && delayedAckDeadline == long.MaxValue)
+            {
+                delayedAckDeadline = now + stack.DelayedAckTimeout;
+                stack.DeadlineChanged(delayedAckDeadline);
+            }
+        }
+        else if (readShut && !payload.IsEmpty)
+        {
+            // Data after SHUT_RD is taken and dropped, as Linux does, so the peer is not stalled.
+            int skip = offset < 0 ? -offset : 0;
+            if (offset <= 0 && skip < payload.Length)
+            {
+                rcvNxt += (uint)(payload.Length - skip);
+            }
+            ackNow = true;
+        }
+        if (header.HasFlag(TcpFlags.Fin))
+        {
+            // The FIN counts only when every byte before it could be taken.
+            uint finSequence = seq + (uint)payload.Length;
+            if (TcpSequence.LessOrEqual(finSequence, rcvNxt) || receiveBuffer.Free >= (int)(finSequence - rcvNxt))
+            {
+                peerFinPending = true;
+                peerFinSequence = finSequence;
+            }
+            ackNow = true;
+        }
+        if (peerFinPending && rcvNxt == peerFinSequence && !finReceived)
+        {
+            rcvNxt++;
+            finReceived = true;
+            ackNow = true;
+            switch (State)
+            {
+                case TcpState.Established:
+                    State = TcpState.CloseWait;
+                    break;
+                case TcpState.FinWait1:
+                    if (finAckedFlag)
+                    {
+                        EnterTimeWait(now);
+                    }
+                    else
+                    {
+                        State = TcpState.Closing;
+                    }
+                    break;
+                case TcpState.FinWait2:
+                    EnterTimeWait(now);
+                    break;
+            }
+            Notify(PollEvents.POLLIN | PollEvents.POLLRDNORM | PollEvents.POLLRDHUP);
+        }
+    }
+
+    // The stack's clock reached one of this socket's deadlines.
+    internal void OnTimers(long now)
+    {
+        if (stateDeadline <= now)
+        {
+            stateDeadline = long.MaxValue;
+            // TIME-WAIT's 2 MSL, or an orphan's FIN-WAIT-2 limit: the connection is gone.
+            Terminate(0);
+            return;
+        }
+        if (delayedAckDeadline <= now)
+        {
+            delayedAckDeadline = long.MaxValue;
+            ackNow = true;
+        }
+        if (retransmitDeadline <= now)
+        {
+            retransmitDeadline = long.MaxValue;
+            OnRetransmitTimeout(now);
+            if (State == TcpState.Closed)
+            {
+                return;
+            }
+        }
+        if (persistDeadline <= now)
+        {
+            persistDeadline = long.MaxValue;
+            SendWindowProbe(now);
+        }
+        Output(now);
+    }
+
+    private void OnRetransmitTimeout(long now)
+    {
+        retransmissions++;
+        timing = false;
+        timer.Backoff();
+        switch (State)
+        {
+            case TcpState.SynSent:
+            case TcpState.SynReceived:
+                // NOTE: Linux's tcp_syn_retries (6) and tcp_synack_retries (5).
+                if (retransmissions > (State == TcpState.SynSent ? stack.SynRetries : stack.SynRetries - 1))
+                {
+                    Terminate(Errno.ETIMEDOUT);
+                    return;
+                }
+                SendSyn(now, State == TcpState.SynReceived);
+                return;
+        }
+        if (sndUna == sndMax)
+        {
+            return;
+        }
+        // NOTE: Linux's tcp_retries2 (15) bounds the retransmissions of data before giving up
+        // (RFC 9293, 3.8.3: R2 at least 100 seconds).
+        if (retransmissions > stack.MaximumRetransmissions)
+        {
+            Terminate(Errno.ETIMEDOUT);
+            return;
+        }
+        congestion.OnTimeout((long)(int)(sndMax - sndUna), sndMax);
+        // NOTE: after a timeout the receiver may have reneged on what it SACKed (RFC 2018, 8):
+        // everything from SND.UNA is sent again.
+        scoreboard.Clear();
+        // Go over the unacknowledged data again from SND.UNA (RFC 6298, 5.4 retransmits the
+        // earliest segment; the rest follow as the window opens).
+        sndNxt = sndUna;
+        stack.RetransmitTimeouts++;
+        Output(now);
+        if (retransmitDeadline == long.MaxValue)
+        {
+            retransmitDeadline = now + timer.Current;
+            stack.DeadlineChanged(retransmitDeadline);
+        }
+    }
+
+    // Sends new data (and the FIN) as the windows, Nagle and sender-side silly window avoidance
+    // allow, then a pure ACK if one is still owed.
+    private void Output(long now)
+    {
+        if (State == TcpState.Established || State == TcpState.CloseWait || State == TcpState.FinWait1 ||
+            State == TcpState.Closing || State == TcpState.LastAck)
+        {
+            SendData(now);
+        }
+        if (ackNow && State != TcpState.Closed && State != TcpState.SynSent && State != TcpState.Listen)
+        {
+            SendAck(now);
+        }
+    }
+
+    private void SendData(long now)
+    {
+        while (true)
+        {
+            int inFlight = (int)(sndNxt - sndUna);
+            int offset = inFlight;
+            int unsent = sendBuffer.Count - offset;
+            bool finToSend = finQueued && unsent >= 0 && sndNxt == sndUna + (uint)sendBuffer.Count;
+            if (unsent < 0)
+            {
+                unsent = 0;
+            }
+            if (unsent == 0 && !finToSend)
+            {
+                return;
+            }
+            long window = Math.Min(sndWnd, congestion.Window);
+            long usable = window - inFlight;
+            int length = (int)Math.Min(Math.Min(unsent, sendMss), Math.Max(usable, 0));
+            bool fin = finQueued && length == unsent;
+            if (length == 0 && !(fin && unsent == 0 && usable >= 0))
+            {
+                ArmPersistIfIdle(now);
+                return;
+            }
+            if (length < sendMss && length < unsent)
+            {
+                // NOTE: sender-side silly window avoidance (RFC 9293, 3.8.6.2.1): a partial
+                // segment only when it is at least half the largest window the peer offered.
+                if (length < maxSndWnd / 2)
+                {
+                    ArmPersistIfIdle(now);
+                    return;
+                }
+            }
+            else if (length < sendMss && length == unsent && inFlight > 0 && !NoDelay && !fin)
+            {
+                // NOTE: Nagle (RFC 9293, 3.7.4): a small segment waits while data is unacknowledged.
+                return;
+            }
+            byte flags = TcpFlags.Ack;
+            if (length > 0 && length == unsent)
+            {
+                flags |= TcpFlags.Psh;
+            }
+            if (fin)
+            {
+                flags |= TcpFlags.Fin;
+            }
+            Transmit(sndNxt, offset, length, flags, now);
+            uint sent = (uint)length + (fin ? 1u : 0u);
+            if (!timing && TcpSequence.GreaterOrEqual(sndNxt, sndMax))
+            {
+                timing = true;
+                timedSequence = sndNxt;
+                timedAt = now;
+            }
+            sndNxt += sent;
+            if (TcpSequence.GreaterThan(sndNxt, sndMax))
+            {
+                sndMax = sndNxt;
+            }
+            if (retransmitDeadline == long.MaxValue)
+            {
+                retransmitDeadline = now + timer.Current;
+                stack.DeadlineChanged(retransmitDeadline);
+            }
+            if (fin)
+            {
+                return;
+            }
+        }
+    }
+
+    // Nothing in flight, bytes to send, and the window does not let them go: the persist timer
+    // probes the window so a lost window update cannot stall the connection (RFC 9293, 3.8.6.1).
+    private void ArmPersistIfIdle(long now)
+    {
+        if (sndNxt != sndUna || persistDeadline != long.MaxValue)
+        {
+            return;
+        }
+        long delay = timer.Current;
+        for (int index = 0; index < persistBackoffs && delay < TcpRetransmitTimer.MaximumTimeout; index++)
+        {
+            delay *= 2;
+        }
+        persistDeadline = now + Math.Min(delay, TcpRetransmitTimer.MaximumTimeout);
+        stack.DeadlineChanged(persistDeadline);
+    }
+
+    // The persist timer expired with nothing in flight. A window too small for silly window
+    // avoidance to use is used now (the override timeout of RFC 1122, 4.2.3.4); a zero window
+    // gets a probe of one byte past it (RFC 9293, 3.8.6.1, MUST-36), sent again with backoff for
+    // as long as the peer answers (RFC 1122, 4.2.2.17).
+    private void SendWindowProbe(long now)
+    {
+        if (sndNxt != sndUna || sendBuffer.Count == 0 || !TcpState.IsSynchronized(State))
+        {
+            return;
+        }
+        int usable = (int)Math.Min(Math.Min(sendBuffer.Count, sendMss), Math.Min(sndWnd, congestion.Window));
+        if (usable > 0)
+        {
+            Transmit(sndNxt, 0, usable, (byte)(TcpFlags.Ack | TcpFlags.Psh), now);
+            sndNxt += (uint)usable;
+            sndMax = TcpSequence.Max(sndMax, sndNxt);
+            persistBackoffs = 0;
+            if (retransmitDeadline == long.MaxValue)
+            {
+                retransmitDeadline = now + timer.Current;
+                stack.DeadlineChanged(retransmitDeadline);
+            }
+            return;
+        }
+        Transmit(sndUna, 0, 1, TcpFlags.Ack, now);
+        sndMax = TcpSequence.Max(sndMax, sndUna + 1);
+        stack.WindowProbes++;
+        persistBackoffs++;
+        ArmPersistIfIdle(now);
+    }
+
+    // SACK-based recovery (RFC 6675, 4, NextSeg rule 1, simplified): the first hole past the
+    // last one retransmitted, below the highest byte the receiver reported holding. Without SACK
+    // information this does nothing and NewReno's partial ACKs drive the repair.
+    private void RetransmitNextHole(long now)
+    {
+        if (!sackPermitted || scoreboard.Count == 0)
+        {
+            return;
+        }
+        uint from = TcpSequence.Max(highRetransmitted, sndUna);
+        if (!scoreboard.TryNextHole(from, sendMss, out uint start, out int length))
+        {
+            return;
+        }
+        int offset = (int)(start - sndUna);
+        length = Math.Min(length, sendBuffer.Count - offset);
+        if (length <= 0)
+        {
+            return;
+        }
+        timing = false;
+        Transmit(start, offset, length, TcpFlags.Ack, now);
+        highRetransmitted = start + (uint)length;
+        stack.FastRetransmitsSent++;
+        stack.SackRetransmits++;
+    }
+
+    // Fast retransmit, or a partial ACK in NewReno recovery: the first unacknowledged segment.
+    private void Retransmit(long now)
+    {
+        int outstanding = sendBuffer.Count;
+        int length = Math.Min(outstanding, sendMss);
+        bool fin = finQueued && length == outstanding && FinWasSent();
+        if (length == 0 && !fin)
+        {
+            return;
+        }
+        timing = false;
+        Transmit(sndUna, 0, length, (byte)(TcpFlags.Ack | (fin ? TcpFlags.Fin : 0)), now);
+        highRetransmitted = TcpSequence.Max(highRetransmitted, sndUna + (uint)length);
+        stack.FastRetransmitsSent++;
+    }
+
+    private bool FinWasSent() => TcpSequence.GreaterThan(sndMax, sndUna + (uint)sendBuffer.Count);
+
+    private void QueueFin(long now)
+    {
+        if (finQueued)
+        {
+            return;
+        }
+        switch (State)
+        {
+            case TcpState.SynReceived:
+            case TcpState.Established:
+                finQueued = true;
+                State = TcpState.FinWait1;
+                break;
+            case TcpState.CloseWait:
+                finQueued = true;
+                State = TcpState.LastAck;
+                break;
+            default:
+                return;
+        }
+        Output(now);
+    }
+
+    private void SendSyn(long now, bool withAck)
+    {
+        TcpHeader header = new TcpHeader
+        {
+            SourcePort = LocalPort,
+            DestinationPort = RemotePort,
+            SequenceNumber = iss,
+            AcknowledgmentNumber = withAck || State == TcpState.SynReceived ? rcvNxt : 0,
+            Flags = (byte)(TcpFlags.Syn | (withAck || State == TcpState.SynReceived ? TcpFlags.Ack : 0)),
+            // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
+            Window = (ushort)Math.Min(receiveBuffer.Capacity, 65535),
+            MaximumSegmentSize = (ushort)Math.Clamp(stack.Output.MaximumPayloadTo(RemoteAddress) - TcpSegment.HeaderLength, DefaultMss, 65535),
+        };
+        bool active = State == TcpState.SynSent;
+        // An active open offers every option; a passive one answers only what the SYN offered.
+        if ((active && stack.UseWindowScaling) || windowScaling)
+        {
+            header.HasWindowScale = true;
+            header.WindowScale = (byte)rcvShift;
+        }
+        if ((active && stack.UseTimestamps) || timestamps)
+        {
+            header.HasTimestamps = true;
+            header.TimestampValue = TimestampNow(now);
+            header.TimestampEcho = active ? 0 : tsRecent;
+        }
+        if ((active && stack.UseSack) || sackPermitted)
+        {
+            header.SackPermitted = true;
+        }
+        rcvEdge = rcvNxt + header.Window;
+        if (!timing && retransmissions == 0)
+        {
+            timing = true;
+            timedSequence = iss;
+            timedAt = now;
+        }
+        sndNxt = iss + 1;
+        sndMax = iss + 1;
+        stack.Transmit(this, header, null, 0, 0);
+        if (retransmitDeadline == long.MaxValue)
+        {
+            retransmitDeadline = now + timer.Current;
+            stack.DeadlineChanged(retransmitDeadline);
+        }
+    }
+
+    // A data, FIN or probe segment: length bytes from offset bytes past SND.UNA, at sequence seq.
+    private void Transmit(uint seq, int offset, int length, byte flags, long now)
+    {
+        TcpHeader header = MakeHeader(seq, flags, now);
+        stack.Transmit(this, header, sendBuffer, offset, length);
+    }
+
+    private TcpHeader MakeHeader(uint seq, byte flags, long now)
+    {
+        TcpHeader header = new TcpHeader
+        {
+            SourcePort = LocalPort,
+            DestinationPort = RemotePort,
+            SequenceNumber = seq,
+            AcknowledgmentNumber = rcvNxt,
+            Flags = flags,
+            Window = (ushort)(ReceiveWindow(true) >> rcvShift),
+        };
+        if (timestamps)
+        {
+            header.HasTimestamps = true;
+            header.TimestampValue = TimestampNow(now);
+            header.TimestampEcho = tsRecent;
+        }
+        if (sackPermitted && receiveBuffer.RangeCount > 0)
+        {
+            // NOTE: SACK blocks for the out-of-order runs held (RFC 2018, 4).
+            TcpSackBlocks blocks = default;
+            for (int index = 0; index < receiveBuffer.RangeCount; index++)
+            {
+                blocks.TryAdd(rcvNxt + (uint)receiveBuffer.RangeStart(index), rcvNxt + (uint)receiveBuffer.RangeEnd(index));
+            }
+            header.Sack = blocks;
+        }
+        // Every segment with an ACK carries the latest acknowledgment: nothing more is owed.
+        ackNow = false;
+        unackedFullSegments = 0;
+        delayedAckDeadline = long.MaxValue;
+        return header;
+    }
+
+    private void SendAck(long now)
+    {
+        if (State == TcpState.SynReceived)
+        {
+            SendSyn(now, true);
+            ackNow = false;
+            return;
+        }
+        TcpHeader header = MakeHeader(sndNxt, TcpFlags.Ack, now);
+        stack.Transmit(this, header, null, 0, 0);
+    }
+
+    // RFC 5961, 3.2 and 4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate-limited by the stack.
+    private void SendChallengeAck(long now)
+    {
+        if (stack.TakeChallengeAck(now))
+        {
+            stack.ChallengeAcksSent++;
+            SendAck(now);
+        }
+    }
+
+    private void SendReset(long now)
+    {
+        TcpHeader header = MakeHeader(sndNxt, (byte)(TcpFlags.Rst | TcpFlags.Ack), now);
+        header.HasTimestamps = false;
+        header.Sack = default;
+        header.Window = 0;
+        stack.Transmit(this, header, null, 0, 0);
+        stack.ResetsSent++;
+    }
+
+    private uint TimestampNow(long now) => (uint)(now / 1_000_000) + tsOffset;
+
+    private void EnterTimeWait(long now)
+    {
+        State = TcpState.TimeWait;
+        retransmitDeadline = long.MaxValue;
+        persistDeadline = long.MaxValue;
+        // NOTE: TIME-WAIT lasts 2 MSL (RFC 9293, 3.10.7.4, and 3.6).
+        stateDeadline = now + 2 * stack.MaximumSegmentLifetime;
+        stack.DeadlineChanged(stateDeadline);
+        Notify(PollEvents.POLLIN | PollEvents.POLLHUP);
+    }
+
+    private void ArmFinWait2Timeout(long now)
+    {
+        // NOTE: an orphaned connection does not wait in FIN-WAIT-2 forever: Linux's
+        // tcp_fin_timeout (60 s).
+        stateDeadline = now + stack.FinWait2Timeout;
+        stack.DeadlineChanged(stateDeadline);
+    }
+
+    // The connection is over: error (0 for none) is reported once to the user.
+    private void Terminate(int error)
+    {
+        int previous = State;
+        State = TcpState.Closed;
+        retransmitDeadline = long.MaxValue;
+        persistDeadline = long.MaxValue;
+        delayedAckDeadline = long.MaxValue;
+        stateDeadline = long.MaxValue;
+        if (error != 0)
+        {
+            pendingError = error;
+        }
+        TcpSocket? listener = parent;
+        if (listener != null)
+        {
+            parent = null;
+            if (previous == TcpState.SynReceived)
+            {
+                listener.halfOpen--;
+            }
+        }
+        stack.Release(this);
+        Notify(PollEvents.POLLIN | PollEvents.POLLOUT | PollEvents.POLLERR | PollEvents.POLLHUP | PollEvents.POLLRDHUP);
+    }
+
+    private void CloseListener()
+    {
+        State = TcpState.Closed;
+        if (acceptQueue != null)
+        {
+            while (acceptQueue.Count > 0)
+            {
+                acceptQueue.Dequeue().Abort();
+            }
+        }
+        stack.AbortHalfOpen(this);
+        stack.Release(this);
+        Notify(PollEvents.POLLHUP);
+    }
+
+    // ---- A listener's side ----
+
+    // Room for one more half-open connection (RFC 9293, 3.10.7.2; the bounded SYN queue).
+    internal bool CanTakeSyn => State == TcpState.Listen && halfOpen < backlog && acceptQueue != null && acceptQueue.Count < backlog;
+
+    internal void SynTaken()
+    {
+        halfOpen++;
+    }
+
+    // A child finished its handshake; false when the accept queue is full.
+    private bool Established(TcpSocket child)
+    {
+        halfOpen--;
+        child.parent = null;
+        if (State != TcpState.Listen || acceptQueue == null || acceptQueue.Count >= backlog)
+        {
+            return false;
+        }
+        child.parent = this;
+        acceptQueue.Enqueue(child);
+        Notify(PollEvents.POLLIN | PollEvents.POLLRDNORM);
+        return true;
+    }
+
+    internal void Notify(int events)
+    {
+        Waiters?.WakeAll();
+        ReadinessChanged?.Invoke(events);
+    }
+}

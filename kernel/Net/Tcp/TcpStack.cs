@@ -1,0 +1,457 @@
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+
+// The TCP of one kernel: the transport the IPv4 layer hands protocol 6 to. It demultiplexes
+// segments by their 4-tuple to connections and by port to listeners, answers segments for no
+// socket with RST (RFC 9293, 3.10.7.1), hands out ephemeral ports (RFC 6056), initial sequence
+// numbers (RFC 6528) and timestamp offsets (RFC 7323, 7.1) from a keyed hash, and drives the
+// connections' timers. It keeps no statics, so several kernels run in one process, and does no
+// I/O but IIpv4Output.Send; time comes from the clock device, read once per event.
+//
+// Timers: Poll runs every timer that is due and NextDeadline says when the next one is, so a
+// test or a simulation drives the stack step by step; with a scheduler, the stack also arms the
+// scheduler's timer for its earliest deadline and polls itself.
+internal sealed class TcpStack : IIpv4Transport
+{
+    // NOTE: the dynamic and private ports (RFC 6335, 6), the range RFC 6056, 3.2 recommends.
+    public const int EphemeralFirst = 49152;
+    public const int EphemeralLast = 65535;
+
+    private readonly IClockDevice clock;
+    private readonly TcpKeyedHash hash;
+    private readonly Dictionary<TcpEndpoints, TcpSocket> connections = new Dictionary<TcpEndpoints, TcpSocket>();
+    private readonly Dictionary<ushort, TcpSocket> listeners = new Dictionary<ushort, TcpSocket>();
+    private readonly Dictionary<ushort, int> portUsers = new Dictionary<ushort, int>();
+    private readonly Dictionary<TcpSocket, ushort> heldPorts = new Dictionary<TcpSocket, ushort>();
+    private readonly List<TcpSocket> active = new List<TcpSocket>();
+    private readonly List<TcpSocket> due = new List<TcpSocket>();
+    private readonly Action<object?> timerFired;
+    private byte[] scratch = new byte[2048];
+    private uint ephemeralNext;
+    private long armedDeadline = long.MaxValue;
+    private long challengeWindowStart;
+    private int challengeAcksInWindow;
+
+    public TcpStack(IIpv4Output output, IClockDevice clock, IRandomDevice random, Scheduler? scheduler)
+    {
+        Output = output;
+        this.clock = clock;
+        Scheduler = scheduler;
+        Span<byte> key = stackalloc byte[16];
+        random.Fill(key);
+        hash = new TcpKeyedHash(BitConverter.ToUInt64(key), BitConverter.ToUInt64(key.Slice(8)));
+        timerFired = new Action<object?>(TimerFired);
+    }
+
+    public byte Protocol => IpProtocol.Tcp;
+
+    public IIpv4Output Output { get; }
+
+    public Scheduler? Scheduler { get; }
+
+    public long Now => clock.MonotonicNanoseconds;
+
+    // NOTE: the default buffers: Linux's tcp_wmem and tcp_rmem defaults are 16 KiB and 128 KiB;
+    // 64 KiB each keeps the window within one unscaled field's reach plus one shift.
+    public int DefaultSendBufferSize { get; set; } = 65536;
+
+    public int DefaultReceiveBufferSize { get; set; } = 65536;
+
+    // NOTE: MSL is "arbitrarily defined to be 2 minutes" (RFC 9293, 3.4.2); TIME-WAIT is twice it.
+    public long MaximumSegmentLifetime { get; set; } = 120_000_000_000;
+
+    // NOTE: at most 500 ms (RFC 9293, 3.8.6.3, MUST-40); 200 ms is the classic BSD and Linux value.
+    public long DelayedAckTimeout { get; set; } = 200_000_000;
+
+    // NOTE: Linux's tcp_fin_timeout.
+    public long FinWait2Timeout { get; set; } = 60_000_000_000;
+
+    // NOTE: Linux's tcp_syn_retries (6; a SYN-ACK gets one fewer, tcp_synack_retries is 5).
+    public int SynRetries { get; set; } = 6;
+
+    // NOTE: Linux's tcp_retries2.
+    public int MaximumRetransmissions { get; set; } = 15;
+
+    // NOTE: RFC 5961, 7 asks for a limit on challenge ACKs; Linux's tcp_challenge_ack_limit is
+    // 1000 a second.
+    public int ChallengeAckLimit { get; set; } = 1000;
+
+    // The options an active open offers and a passive one accepts (RFC 7323, RFC 2018).
+    public bool UseWindowScaling { get; set; } = true;
+
+    public bool UseTimestamps { get; set; } = true;
+
+    public bool UseSack { get; set; } = true;
+
+    // Counters, for tests and for a later /proc/net/snmp.
+    public long SegmentsReceived { get; set; }
+
+    public long SegmentsSent { get; set; }
+
+    public long SegmentsDropped { get; set; }
+
+    public long ResetsSent { get; set; }
+
+    public long ChallengeAcksSent { get; set; }
+
+    public long FastRetransmitsSent { get; set; }
+
+    public long RetransmitTimeouts { get; set; }
+
+    public long SackRetransmits { get; set; }
+
+    public long WindowProbes { get; set; }
+
+    public long SynsDropped { get; set; }
+
+    // Connections this stack holds (every state but LISTEN), and its listeners.
+    public int ConnectionCount => connections.Count;
+
+    public int ListenerCount => listeners.Count;
+
+    public TcpSocket CreateSocket() => new TcpSocket(this);
+
+    // ---- Arrivals ----
+
+    // Always true: TCP answers a segment for no socket with its own RST (RFC 9293, 3.10.7.1), so
+    // the IPv4 layer never sends ICMP port unreachable for it.
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+    {
+        SegmentsReceived++;
+        // NOTE: TCP never answers a segment to or from a broadcast or multicast address
+        // (RFC 1122, 4.2.3.10).
+        if (destination.IsBroadcast || destination.IsMulticast || source.IsBroadcast || source.IsMulticast || source.IsAny)
+        {
+            SegmentsDropped++;
+            return true;
+        }
+        if (!TcpSegment.TryWrap(payload, out TcpSegment segment) || !TcpHeader.TryParse(segment, source, destination, out TcpHeader header))
+        {
+            SegmentsDropped++;
+            return true;
+        }
+        long now = Now;
+        TcpEndpoints endpoints = new TcpEndpoints(destination, header.DestinationPort, source, header.SourcePort);
+        if (connections.TryGetValue(endpoints, out TcpSocket? connection))
+        {
+            connection.Process(header, segment.Payload, now);
+            return true;
+        }
+        if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? listener) &&
+            (listener.LocalAddress.IsAny || listener.LocalAddress == destination))
+        {
+            ProcessListen(listener, endpoints, header, now);
+            return true;
+        }
+        ResetForNoSocket(destination, source, header, segment.Payload.Length);
+        return true;
+    }
+
+    // RFC 9293, 3.10.7.2: a listener ignores RST, answers an ACK with RST, and makes a half-open
+    // connection of a SYN while its SYN queue and accept queue have room (a full one drops the
+    // SYN, as Linux does, and the peer's retransmission tries again).
+    private void ProcessListen(TcpSocket listener, TcpEndpoints endpoints, in TcpHeader header, long now)
+    {
+        if (header.HasFlag(TcpFlags.Rst))
+        {
+            return;
+        }
+        if (header.HasFlag(TcpFlags.Ack))
+        {
+            SendReset(endpoints.LocalAddress, endpoints.RemoteAddress, endpoints.LocalPort, endpoints.RemotePort, header.AcknowledgmentNumber, 0, false);
+            return;
+        }
+        if (!header.HasFlag(TcpFlags.Syn))
+        {
+            return;
+        }
+        if (!listener.CanTakeSyn)
+        {
+            SynsDropped++;
+            return;
+        }
+        TcpSocket child = new TcpSocket(this);
+        connections[endpoints] = child;
+        active.Add(child);
+        listener.SynTaken();
+        child.AcceptSyn(listener, endpoints.LocalAddress, endpoints.RemoteAddress, header, now);
+    }
+
+    // RFC 9293, 3.10.7.1: a segment for no connection gets RST, unless it is one. With an ACK the
+    // RST takes its sequence number from it; without, it acknowledges the segment.
+    private void ResetForNoSocket(Ipv4Address local, Ipv4Address remote, in TcpHeader header, int payloadLength)
+    {
+        if (header.HasFlag(TcpFlags.Rst))
+        {
+            return;
+        }
+        if (header.HasFlag(TcpFlags.Ack))
+        {
+            SendReset(local, remote, header.DestinationPort, header.SourcePort, header.AcknowledgmentNumber, 0, false);
+            return;
+        }
+        uint length = (uint)payloadLength + (header.HasFlag(TcpFlags.Syn) ? 1u : 0u) + (header.HasFlag(TcpFlags.Fin) ? 1u : 0u);
+        SendReset(local, remote, header.DestinationPort, header.SourcePort, 0, header.SequenceNumber + length, true);
+    }
+
+    internal void SendReset(Ipv4Address local, Ipv4Address remote, ushort localPort, ushort remotePort, uint sequence, uint acknowledgment, bool withAck)
+    {
+        TcpHeader reset = new TcpHeader
+        {
+            SourcePort = localPort,
+            DestinationPort = remotePort,
+            SequenceNumber = sequence,
+            AcknowledgmentNumber = withAck ? acknowledgment : 0,
+            Flags = (byte)(TcpFlags.Rst | (withAck ? TcpFlags.Ack : 0)),
+        };
+        ResetsSent++;
+        Send(local, remote, reset, null, 0, 0);
+    }
+
+    // ---- Departures ----
+
+    // One segment of a connection: the header and length bytes of its send buffer from offset.
+    internal void Transmit(TcpSocket socket, in TcpHeader header, TcpSendBuffer? data, int offset, int length)
+    {
+        Send(socket.LocalAddress, socket.RemoteAddress, header, data, offset, length);
+    }
+
+    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length)
+    {
+        int headerLength = header.Length;
+        int total = headerLength + length;
+        if (scratch.Length < total)
+        {
+            scratch = new byte[Math.Max(total, scratch.Length * 2)];
+        }
+        Span<byte> segment = scratch.AsSpan(0, total);
+        if (data != null && length > 0)
+        {
+            data.CopyTo(offset, segment.Slice(headerLength));
+        }
+        header.Emit(segment, local, remote);
+        SegmentsSent++;
+        // A datagram the layer below could not take is a loss like any other: retransmission
+        // covers it.
+        Output.Send(local, remote, IpProtocol.Tcp, segment);
+    }
+
+    // ---- Numbers ----
+
+    // RFC 6528, 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a timer
+    // that ticks every 4 microseconds.
+    internal uint InitialSequence(TcpEndpoints endpoints, long now)
+    {
+        return (uint)(now / 4000) + (uint)hash.Hash(endpoints, 1);
+    }
+
+    internal uint TimestampOffset(TcpEndpoints endpoints)
+    {
+        return (uint)hash.Hash(endpoints, 2);
+    }
+
+    // RFC 5961, 7: at most ChallengeAckLimit challenge ACKs a second, across the stack.
+    internal bool TakeChallengeAck(long now)
+    {
+        if (now - challengeWindowStart >= 1_000_000_000)
+        {
+            challengeWindowStart = now;
+            challengeAcksInWindow = 0;
+        }
+        if (challengeAcksInWindow >= ChallengeAckLimit)
+        {
+            return false;
+        }
+        challengeAcksInWindow++;
+        return true;
+    }
+
+    // ---- Ports and tables ----
+
+    // bind(2)'s port: the given one if free, or an ephemeral one for 0. Returns it or -errno.
+    internal int BindPort(TcpSocket socket, Ipv4Address address, ushort port)
+    {
+        if (!address.IsAny && !Output.TrySelectSource(address, out Ipv4Address _))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        if (port == 0)
+        {
+            int ephemeral = PickEphemeral(new TcpEndpoints(address, 0, default, 0));
+            if (ephemeral < 0)
+            {
+                return ephemeral;
+            }
+            port = (ushort)ephemeral;
+        }
+        else if (portUsers.ContainsKey(port))
+        {
+            // NOTE: without SO_REUSEADDR a port in use, TIME-WAIT included, cannot be bound (bind(2), EADDRINUSE).
+            return -Errno.EADDRINUSE;
+        }
+        HoldPort(socket, port);
+        return port;
+    }
+
+    internal int AddListener(TcpSocket socket)
+    {
+        if (listeners.ContainsKey(socket.LocalPort))
+        {
+            return -Errno.EADDRINUSE;
+        }
+        listeners[socket.LocalPort] = socket;
+        return 0;
+    }
+
+    // connect(2) registers the connection's 4-tuple; an unbound socket gets an ephemeral port.
+    // Returns the local port or -errno.
+    internal int Connecting(TcpSocket socket, Ipv4Address source)
+    {
+        ushort port = socket.LocalPort;
+        if (!socket.IsBound)
+        {
+            int ephemeral = PickEphemeral(new TcpEndpoints(source, 0, socket.RemoteAddress, socket.RemotePort));
+            if (ephemeral < 0)
+            {
+                return ephemeral;
+            }
+            port = (ushort)ephemeral;
+            HoldPort(socket, port);
+        }
+        TcpEndpoints endpoints = new TcpEndpoints(source, port, socket.RemoteAddress, socket.RemotePort);
+        if (connections.ContainsKey(endpoints))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        connections[endpoints] = socket;
+        active.Add(socket);
+        return port;
+    }
+
+    // RFC 6056, 3.3.3 (algorithm 3): the search starts at a keyed hash of the endpoints plus a
+    // counter, so ports are hard to guess and reuse of one is spread out.
+    private int PickEphemeral(TcpEndpoints endpoints)
+    {
+        const int count = EphemeralLast - EphemeralFirst + 1;
+        uint start = (uint)hash.Hash(endpoints, 3);
+        for (int step = 0; step < count; step++)
+        {
+            ushort port = (ushort)(EphemeralFirst + (int)((start + ephemeralNext + (uint)step) % count));
+            if (!portUsers.ContainsKey(port))
+            {
+                ephemeralNext += (uint)step + 1;
+                return port;
+            }
+        }
+        return -Errno.EADDRNOTAVAIL;
+    }
+
+    private void HoldPort(TcpSocket socket, ushort port)
+    {
+        portUsers.TryGetValue(port, out int users);
+        portUsers[port] = users + 1;
+        heldPorts[socket] = port;
+    }
+
+    // The socket left every table: its connection is over, or a listener or unconnected socket
+    // was closed.
+    internal void Release(TcpSocket socket)
+    {
+        TcpEndpoints endpoints = socket.Endpoints;
+        if (connections.TryGetValue(endpoints, out TcpSocket? mapped) && ReferenceEquals(mapped, socket))
+        {
+            connections.Remove(endpoints);
+        }
+        if (listeners.TryGetValue(socket.LocalPort, out TcpSocket? listener) && ReferenceEquals(listener, socket))
+        {
+            listeners.Remove(socket.LocalPort);
+        }
+        active.Remove(socket);
+        if (heldPorts.Remove(socket, out ushort port) && portUsers.TryGetValue(port, out int users))
+        {
+            if (users <= 1)
+            {
+                portUsers.Remove(port);
+            }
+            else
+            {
+                portUsers[port] = users - 1;
+            }
+        }
+    }
+
+    // A listener closed: its half-open connections are reset.
+    internal void AbortHalfOpen(TcpSocket listener)
+    {
+        due.Clear();
+        for (int index = 0; index < active.Count; index++)
+        {
+            if (ReferenceEquals(active[index].Parent, listener) && active[index].State == TcpState.SynReceived)
+            {
+                due.Add(active[index]);
+            }
+        }
+        for (int index = 0; index < due.Count; index++)
+        {
+            due[index].Abort();
+        }
+        due.Clear();
+    }
+
+    // ---- Timers ----
+
+    // The earliest deadline of any connection, long.MaxValue for none.
+    public long NextDeadline()
+    {
+        long next = long.MaxValue;
+        for (int index = 0; index < active.Count; index++)
+        {
+            next = Math.Min(next, active[index].NextDeadline);
+        }
+        return next;
+    }
+
+    // Runs every timer that is due now.
+    // NOTE: a scan of every connection; a timer wheel would take over at thousands of them.
+    public void Poll()
+    {
+        long now = Now;
+        due.Clear();
+        for (int index = 0; index < active.Count; index++)
+        {
+            if (active[index].NextDeadline <= now)
+            {
+                due.Add(active[index]);
+            }
+        }
+        for (int index = 0; index < due.Count; index++)
+        {
+            due[index].OnTimers(now);
+        }
+        due.Clear();
+        if (Scheduler != null)
+        {
+            DeadlineChanged(NextDeadline());
+        }
+    }
+
+    // A connection armed a deadline: with a scheduler, its timer fires at the earliest one.
+    internal void DeadlineChanged(long deadline)
+    {
+        Scheduler? scheduler = Scheduler;
+        if (scheduler == null || deadline == long.MaxValue || deadline >= armedDeadline)
+        {
+            return;
+        }
+        armedDeadline = deadline;
+        scheduler.ArmTimer(deadline, timerFired, null);
+    }
+
+    private void TimerFired(object? state)
+    {
+        armedDeadline = long.MaxValue;
+        Poll();
+    }
+}

@@ -1,0 +1,350 @@
+namespace Unikraft.Kernel.Tests.Net.Tcp;
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Unikraft.Kernel;
+using Xunit;
+
+// Loss, reordering and flow control: what the retransmission timer, fast retransmit, the
+// out-of-order queue and the persist timer are for.
+public class TcpRecoveryTests
+{
+    private const long Second = TcpPair.Second;
+
+    [Fact]
+    public void SynRetransmittedAfterLoss()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Listen();
+        bool dropped = false;
+        pair.Network.Drop = d => d.Has(TcpFlags.Syn) && !d.Has(TcpFlags.Ack) && !dropped && (dropped = true);
+        TcpSocket client = pair.Client.CreateSocket();
+        client.Connect(TcpPair.ServerAddress, TcpPair.ServerPort);
+
+        Assert.True(pair.Network.RunUntil(() => client.State == TcpState.Established, 10 * Second));
+        Datagram[] syns = pair.Network.Sent.Where(d => d.Header.Flags == TcpFlags.Syn).ToArray();
+        Assert.Equal(2, syns.Length);
+        Assert.Equal(syns[0].Header.SequenceNumber, syns[1].Header.SequenceNumber);
+        // NOTE: the initial RTO is one second (RFC 6298, 2.1).
+        Assert.Equal(TcpRetransmitTimer.InitialTimeout, syns[1].SentAt - syns[0].SentAt);
+        // NOTE: with no RTT measured, data starts with an RTO of 3 seconds (RFC 6298, 5.7).
+        Assert.Equal(TcpRetransmitTimer.AfterSynLossTimeout, client.RetransmitTimeout);
+    }
+
+    [Fact]
+    public void SynAckLost_ServerRetransmitsIt()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Listen();
+        bool dropped = false;
+        pair.Network.Drop = d => d.Header.Flags == (TcpFlags.Syn | TcpFlags.Ack) && !dropped && (dropped = true);
+        TcpSocket client = pair.Client.CreateSocket();
+        client.Connect(TcpPair.ServerAddress, TcpPair.ServerPort);
+        Assert.True(pair.Network.RunUntil(() => client.State == TcpState.Established, 10 * Second));
+        Assert.True(pair.Network.Sent.Count(d => d.Header.Flags == (TcpFlags.Syn | TcpFlags.Ack)) >= 2);
+    }
+
+    [Fact]
+    public void ConnectWithNoAnswer_TimesOutAfterTheSynRetries()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Network.Drop = d => true;
+        TcpSocket client = pair.Client.CreateSocket();
+        client.Connect(TcpPair.ServerAddress, TcpPair.ServerPort);
+        Assert.True(pair.Network.RunUntil(() => client.State == TcpState.Closed, 1000 * Second));
+
+        Assert.Equal(-Errno.ETIMEDOUT, client.Send(new byte[1]));
+        Assert.Equal(1 + pair.Client.SynRetries, pair.Network.Sent.Count(d => d.Has(TcpFlags.Syn)));
+    }
+
+    [Fact]
+    public void RtoBackoff_DoublesTheWaitEachTime()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket _) = pair.Connect();
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress;
+        client.Send(new byte[100]);
+        pair.Network.RunFor(40 * Second);
+
+        long[] times = pair.Network.Sent.Where(d => d.Source == TcpPair.ClientAddress && d.PayloadLength == 100).Select(d => d.SentAt).ToArray();
+        Assert.True(times.Length >= 5, "only " + times.Length + " transmissions");
+        for (int index = 1; index < 5; index++)
+        {
+            // NOTE: 1 s, then doubling (RFC 6298, 5.5), from the 1 s floor of 2.4.
+            Assert.Equal(Second << (index - 1), times[index] - times[index - 1]);
+        }
+    }
+
+    [Fact]
+    public void UnansweredData_GivesUpWithTimedOut()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket _) = pair.Connect();
+        pair.Client.MaximumRetransmissions = 4;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress;
+        client.Send(new byte[100]);
+        Assert.True(pair.Network.RunUntil(() => client.State == TcpState.Closed, 1000 * Second));
+        Assert.Equal(-Errno.ETIMEDOUT, client.Receive(new byte[1]));
+    }
+
+    [Fact]
+    public void KarnsRule_NoRttSampleFromARetransmittedSegment()
+    {
+        TcpPair pair = new TcpPair();
+        // Without timestamps the only RTT source is timing one segment, which Karn forbids for
+        // a retransmitted one (RFC 6298, 3).
+        pair.Client.UseTimestamps = false;
+        (TcpSocket client, TcpSocket _) = pair.Connect();
+        bool dropped = false;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && !dropped && (dropped = true);
+        client.Send(new byte[100]);
+        Assert.True(pair.Network.RunUntil(() => client.SendQueued == 0, 10 * Second));
+
+        Assert.Equal(1, pair.Client.RetransmitTimeouts);
+        // Had the retransmission been timed from the first send, one second would be in SRTT.
+        Assert.True(client.SmoothedRoundTrip < Second / 20, "SRTT " + client.SmoothedRoundTrip);
+        Assert.Equal(TcpRetransmitTimer.MinimumTimeout, client.RetransmitTimeout);
+    }
+
+    [Fact]
+    public void FastRetransmit_AfterThreeDuplicateAcks()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(100_000, 5);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+
+        // Lose the second data segment of the next burst once.
+        int dataSegments = 0;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && ++dataSegments == 2;
+        byte[] data = TcpPair.Pattern(60_000, 6);
+        long started = pair.Network.Clock.MonotonicNanoseconds;
+        Assert.Equal(data, pair.Transfer(client, server, data));
+
+        Assert.Equal(1, client.FastRetransmits);
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+        // Recovered well before a retransmission timeout could have fired.
+        Assert.True(pair.Network.Clock.MonotonicNanoseconds - started < client.RetransmitTimeout);
+        // NOTE: ssthresh fell to half the flight (RFC 5681, 3.2, equation 4).
+        Assert.True(client.SlowStartThreshold < int.MaxValue);
+    }
+
+    [Fact]
+    public void NewReno_RecoversTwoLossesInOneWindowWithoutATimeout()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(200_000, 7);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+
+        int dataSegments = 0;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && (++dataSegments == 2 || dataSegments == 5);
+        byte[] data = TcpPair.Pattern(60_000, 8);
+        Assert.Equal(data, pair.Transfer(client, server, data));
+
+        // The second loss is repaired by a partial ACK's retransmission (RFC 6582, 3.2, step 5).
+        Assert.Equal(1, client.FastRetransmits);
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+        Assert.True(pair.Client.FastRetransmitsSent >= 2);
+    }
+
+    [Fact]
+    public void SackRecovery_RepairsThreeLossesInOneRoundTrip_WhereNewRenoTakesThree()
+    {
+        long withSack = TimeToRepairThreeLosses(true, out TcpPair sack);
+        long withoutSack = TimeToRepairThreeLosses(false, out TcpPair reno);
+        const long roundTrip = 2 * 10_000_000;
+
+        Assert.Equal(0, sack.Client.RetransmitTimeouts);
+        Assert.Equal(0, reno.Client.RetransmitTimeouts);
+        Assert.True(sack.Client.SackRetransmits >= 2, "SACK retransmissions: " + sack.Client.SackRetransmits);
+        Assert.Equal(0, reno.Client.SackRetransmits);
+        // NewReno repairs one hole per round trip (RFC 6582, 3.2, step 5); SACK all three in the
+        // round trip after the third duplicate ACK (RFC 6675).
+        Assert.True(withoutSack - withSack >= roundTrip, "with SACK " + withSack + " ns, without " + withoutSack + " ns");
+    }
+
+    // Warms a connection with 10 ms each way, loses data segments 2, 4 and 6 of a burst, and
+    // measures how long until the receiver holds everything up to the sixth.
+    private static long TimeToRepairThreeLosses(bool sack, out TcpPair pair)
+    {
+        pair = new TcpPair(3);
+        pair.Client.UseSack = sack;
+        pair.Network.Latency = 10_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(300_000, 20);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+
+        int dataSegments = 0;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && ++dataSegments is 2 or 4 or 6;
+        byte[] data = TcpPair.Pattern(20 * client.SendMss, 21);
+        Assert.Equal(data.Length, client.Send(data));
+        long start = pair.Network.Clock.MonotonicNanoseconds;
+        int need = 7 * client.SendMss;
+        Assert.True(pair.Network.RunUntil(() => server.ReceivedCount >= need, 60 * Second));
+        long elapsed = pair.Network.Clock.MonotonicNanoseconds - start;
+        byte[] read = new byte[data.Length];
+        Assert.True(pair.Network.RunUntil(() => server.ReceivedCount == data.Length, 60 * Second));
+        Assert.Equal(data.Length, server.Receive(read));
+        Assert.Equal(data, read);
+        return elapsed;
+    }
+
+    [Fact]
+    public void OutOfOrderSegments_AreReassembled()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        client.NoDelay = true;
+        // Hold the first segment back until the later ones arrived.
+        List<Datagram> held = new List<Datagram>();
+        pair.Network.Drop = d =>
+        {
+            if (d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && held.Count == 0)
+            {
+                held.Add(d);
+                return true;
+            }
+            return false;
+        };
+        // NOTE: three segments, the initial window of RFC 5681, 3.1 for this MSS.
+        byte[] data = TcpPair.Pattern(3 * 1448, 9);
+        Assert.Equal(data.Length, client.Send(data));
+        pair.Network.Deliver();
+        Assert.Equal(0, server.ReceivedCount);
+        // The receiver acknowledged each out-of-order segment at once, with a SACK block for
+        // what it holds (RFC 5681, 4.2; RFC 2018, 4).
+        Datagram lastAck = pair.Network.Sent.Last(d => d.Source == TcpPair.ServerAddress);
+        Assert.Equal(1, lastAck.Header.Sack.Count);
+        Assert.Equal(held[0].Header.SequenceNumber + 1448, lastAck.Header.Sack.Left(0));
+        Assert.Equal(held[0].Header.SequenceNumber + (uint)data.Length, lastAck.Header.Sack.Right(0));
+
+        pair.Network.Inject(held[0].Source, held[0].Destination, held[0].Bytes);
+        Assert.Equal(data.Length, server.ReceivedCount);
+        byte[] read = new byte[data.Length];
+        Assert.Equal(data.Length, server.Receive(read));
+        Assert.Equal(data, read);
+    }
+
+    [Fact]
+    public void ZeroWindow_ThenProbe_ThenTheRest()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Server.DefaultReceiveBufferSize = 4096;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] data = TcpPair.Pattern(20_000, 10);
+        int written = (int)client.Send(data);
+        pair.Network.RunFor(5 * Second);
+        Assert.Equal(4096, server.ReceivedCount);
+        Assert.Equal(0, client.PeerWindow);
+
+        // The receiver's application sleeps; the sender probes with backoff and does not give up.
+        pair.Network.RunFor(120 * Second);
+        Assert.True(pair.Client.WindowProbes >= 4, "probes: " + pair.Client.WindowProbes);
+        Assert.Equal(TcpState.Established, client.State);
+        Assert.Equal(4096, server.ReceivedCount);
+
+        // The application reads: the window reopens and every byte arrives in order.
+        List<byte> received = new List<byte>();
+        byte[] buffer = new byte[1000];
+        Assert.True(pair.Network.RunUntil(() =>
+        {
+            while (written < data.Length && client.Send(data.AsSpan(written)) is long sent && sent > 0)
+            {
+                written += (int)sent;
+            }
+            long read;
+            while ((read = server.Receive(buffer)) > 0)
+            {
+                received.AddRange(buffer.Take((int)read));
+            }
+            return received.Count == data.Length;
+        }, 600 * Second));
+        Assert.Equal(data, received.ToArray());
+    }
+
+    [Fact]
+    public void LostWindowUpdate_IsRecoveredByTheProbe()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Server.DefaultReceiveBufferSize = 4096;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        client.Send(new byte[8192]);
+        pair.Network.RunFor(5 * Second);
+        Assert.Equal(0, client.PeerWindow);
+        // The window update the read causes is lost; only the persist timer can find out.
+        pair.Network.Drop = d => d.Source == TcpPair.ServerAddress;
+        Assert.Equal(4096, server.Receive(new byte[4096]));
+        pair.Network.Deliver();
+        pair.Network.Drop = null;
+        Assert.True(pair.Network.RunUntil(() => server.ReceivedCount == 4096, 200 * Second));
+    }
+
+    [Fact]
+    public void PeerThatStopsReading_CannotMakeEitherSideBufferWithoutBound()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] chunk = new byte[1024];
+        long accepted = 0;
+        bool refused = false;
+        for (int round = 0; round < 200; round++)
+        {
+            long result;
+            while ((result = client.Send(chunk)) > 0)
+            {
+                accepted += result;
+            }
+            refused |= result == -Errno.EAGAIN;
+            pair.Network.RunFor(Second);
+        }
+
+        Assert.True(refused);
+        Assert.True(accepted <= client.SendBufferSize + server.ReceiveBufferSize, "accepted " + accepted);
+        // The receiver holds what its window allowed: all of its buffer but what the window
+        // shift cannot express (RFC 7323, 2.3).
+        Assert.InRange(server.ReceivedCount, server.ReceiveBufferSize - (1 << server.ReceiveWindowShift), server.ReceiveBufferSize);
+        Assert.Equal(client.SendBufferSize, client.SendQueued);
+        Assert.Equal(0, client.Poll() & PollEvents.POLLOUT);
+        Assert.Equal(TcpState.Established, client.State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void RandomLossReorderAndDuplication_KeepBothStreamsIntact(int seed)
+    {
+        TcpPair pair = new TcpPair(seed);
+        pair.Network.LossRate = 0.05;
+        pair.Network.DuplicateRate = 0.05;
+        pair.Network.ReorderRate = 0.2;
+        // Some seeds run with a delay of 0, 5 or 10 ms each way, so timers and data interleave.
+        pair.Network.Latency = seed % 3 * 5_000_000;
+        TcpSocket listener = pair.Listen();
+        TcpSocket client = pair.Client.CreateSocket();
+        client.Connect(TcpPair.ServerAddress, TcpPair.ServerPort);
+        TcpSocket? server = null;
+        Assert.True(pair.Network.RunUntil(() => listener.Accept(out server) == 0, 120 * Second));
+
+        byte[] up = TcpPair.Pattern(150_000 + seed, seed);
+        byte[] down = TcpPair.Pattern(90_000 - seed, seed + 1000);
+        Assert.Equal(up, pair.Transfer(client, server!, up, 3000 * Second));
+        Assert.Equal(down, pair.Transfer(server!, client, down, 3000 * Second));
+
+        client.Close();
+        Assert.True(pair.Network.RunUntil(() => server!.Receive(new byte[1]) == 0, 600 * Second));
+        server!.Close();
+        Assert.True(pair.Network.RunUntil(() => server.State == TcpState.Closed &&
+            (client.State == TcpState.TimeWait || client.State == TcpState.Closed), 600 * Second),
+            "client " + TcpState.Name(client.State) + ", server " + TcpState.Name(server.State));
+    }
+
+    public static IEnumerable<object[]> Seeds()
+    {
+        for (int seed = 1; seed <= 48; seed++)
+        {
+            yield return new object[] { seed };
+        }
+    }
+}

@@ -1,0 +1,242 @@
+namespace Unikraft.Kernel.Tests.Net.Tcp;
+
+using System;
+using System.Collections.Generic;
+using Unikraft.Kernel;
+
+// One datagram on the test network, as the sender handed it to its IPv4 layer.
+internal sealed class Datagram
+{
+    public Datagram(Ipv4Address source, Ipv4Address destination, byte[] bytes, long sentAt)
+    {
+        Source = source;
+        Destination = destination;
+        Bytes = bytes;
+        SentAt = sentAt;
+    }
+
+    public Ipv4Address Source { get; }
+
+    public Ipv4Address Destination { get; }
+
+    public byte[] Bytes { get; }
+
+    public long SentAt { get; }
+
+    public TcpHeader Header
+    {
+        get
+        {
+            TcpSegment.TryWrap((ReadOnlySpan<byte>)Bytes, out TcpSegment segment);
+            TcpHeader.TryParse(segment, Source, Destination, out TcpHeader header);
+            return header;
+        }
+    }
+
+    public int PayloadLength
+    {
+        get
+        {
+            TcpSegment.TryWrap((ReadOnlySpan<byte>)Bytes, out TcpSegment segment);
+            return segment.Payload.Length;
+        }
+    }
+
+    public bool Has(byte flag) => (Header.Flags & flag) != 0;
+
+    public override string ToString()
+    {
+        TcpHeader header = Header;
+        return Source + ":" + header.SourcePort + " > " + Destination + ":" + header.DestinationPort + " flags " + header.Flags.ToString("x2") +
+            " seq " + header.SequenceNumber + " ack " + header.AcknowledgmentNumber + " len " + PayloadLength + " win " + header.Window;
+    }
+}
+
+// Hosts joined by an in-memory IPv4 network, driven step by step on a manual clock: each
+// host's TcpStack sends through an IIpv4Output that queues datagrams here; Deliver hands them to
+// the destination's stack, and Run advances virtual time from one timer deadline to the next.
+// Loss, duplication and reordering come from a seeded Random, and Drop can remove chosen
+// datagrams, so a run is replayed exactly by its seed.
+internal sealed class TcpTestNetwork
+{
+    // NOTE: an Ethernet MTU of 1500 less the 20-byte IPv4 header.
+    public const int PayloadLimit = 1480;
+
+    private readonly Dictionary<Ipv4Address, TcpStack> hosts = new Dictionary<Ipv4Address, TcpStack>();
+    private readonly List<Datagram> queue = new List<Datagram>();
+    private readonly List<long> arrivals = new List<long>();
+    private readonly Random random;
+
+    public TcpTestNetwork(int seed = 1)
+    {
+        random = new Random(seed);
+        Seed = seed;
+    }
+
+    public int Seed { get; }
+
+    public ManualClock Clock { get; } = new ManualClock();
+
+    // Every datagram sent, dropped or not, in order.
+    public List<Datagram> Sent { get; } = new List<Datagram>();
+
+    // One-way delay of every datagram, in nanoseconds.
+    public long Latency { get; set; }
+
+    public double LossRate { get; set; }
+
+    public double DuplicateRate { get; set; }
+
+    public double ReorderRate { get; set; }
+
+    // Chosen datagrams to lose: true drops it.
+    public Func<Datagram, bool>? Drop { get; set; }
+
+    public int Queued => queue.Count;
+
+    public TcpStack AddHost(Ipv4Address address, int seed)
+    {
+        TcpStack stack = new TcpStack(new Output(this, address), Clock, new SeededRandomDevice(seed), null);
+        hosts[address] = stack;
+        return stack;
+    }
+
+    // Delivers queued datagrams that have arrived by now until none is left (those sent
+    // meanwhile included).
+    public void Deliver()
+    {
+        for (int guard = 0; ; guard++)
+        {
+            if (guard > 1_000_000)
+            {
+                throw new InvalidOperationException("the network never went quiet");
+            }
+            int arrived = Arrived();
+            if (arrived == 0)
+            {
+                return;
+            }
+            int index = 0;
+            if (ReorderRate > 0 && arrived > 1 && random.NextDouble() < ReorderRate)
+            {
+                index = random.Next(arrived);
+            }
+            Datagram datagram = queue[index];
+            queue.RemoveAt(index);
+            arrivals.RemoveAt(index);
+            if (hosts.TryGetValue(datagram.Destination, out TcpStack? stack))
+            {
+                stack.Receive(datagram.Source, datagram.Destination, datagram.Bytes);
+            }
+        }
+    }
+
+    // Hands one raw segment to a host, as if it came from source.
+    public void Inject(Ipv4Address source, Ipv4Address destination, byte[] segment)
+    {
+        hosts[destination].Receive(source, destination, segment);
+    }
+
+    // Delivers, then moves time to the next deadline and runs the timers, until condition holds
+    // or limit nanoseconds of virtual time passed. Returns whether the condition held.
+    public bool RunUntil(Func<bool> condition, long limit)
+    {
+        long end = Clock.MonotonicNanoseconds + limit;
+        while (true)
+        {
+            Deliver();
+            if (condition())
+            {
+                return true;
+            }
+            if (Arrived() > 0)
+            {
+                // The condition sent something: it goes out before time moves on.
+                continue;
+            }
+            long next = arrivals.Count > 0 ? arrivals[0] : long.MaxValue;
+            foreach (TcpStack stack in hosts.Values)
+            {
+                next = Math.Min(next, stack.NextDeadline());
+            }
+            if (next > end)
+            {
+                Clock.Advance(Math.Max(0, end - Clock.MonotonicNanoseconds));
+                return condition();
+            }
+            if (next > Clock.MonotonicNanoseconds)
+            {
+                Clock.Advance(next - Clock.MonotonicNanoseconds);
+            }
+            foreach (TcpStack stack in hosts.Values)
+            {
+                stack.Poll();
+            }
+        }
+    }
+
+    public void RunFor(long nanoseconds)
+    {
+        RunUntil(() => false, nanoseconds);
+    }
+
+    private void Enqueue(Datagram datagram)
+    {
+        Sent.Add(datagram);
+        if (Drop != null && Drop(datagram))
+        {
+            return;
+        }
+        if (LossRate > 0 && random.NextDouble() < LossRate)
+        {
+            return;
+        }
+        long arrival = Clock.MonotonicNanoseconds + Latency;
+        queue.Add(datagram);
+        arrivals.Add(arrival);
+        if (DuplicateRate > 0 && random.NextDouble() < DuplicateRate)
+        {
+            queue.Add(datagram);
+            arrivals.Add(arrival);
+        }
+    }
+
+    // How many datagrams at the head of the queue have arrived (arrival times never decrease
+    // along the queue, since the latency is fixed).
+    private int Arrived()
+    {
+        long now = Clock.MonotonicNanoseconds;
+        int count = 0;
+        while (count < arrivals.Count && arrivals[count] <= now)
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private sealed class Output : IIpv4Output
+    {
+        private readonly TcpTestNetwork network;
+        private readonly Ipv4Address address;
+
+        public Output(TcpTestNetwork network, Ipv4Address address)
+        {
+            this.network = network;
+            this.address = address;
+        }
+
+        public int Send(Ipv4Address source, Ipv4Address destination, byte protocol, ReadOnlySpan<byte> payload)
+        {
+            network.Enqueue(new Datagram(source, destination, payload.ToArray(), network.Clock.MonotonicNanoseconds));
+            return 0;
+        }
+
+        public bool TrySelectSource(Ipv4Address destination, out Ipv4Address source)
+        {
+            source = address;
+            return destination.IsInSubnet(new Ipv4Address(198, 18, 0, 0), 15);
+        }
+
+        public int MaximumPayloadTo(Ipv4Address destination) => PayloadLimit;
+    }
+}
