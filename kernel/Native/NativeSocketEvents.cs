@@ -49,9 +49,9 @@ internal static class NativeSocketEvents
     }
 
     // The buffer is process memory the BCL reads the events from; it holds no kernel state, so
-    // NativeMemory serves it as malloc would.
+    // it comes from the process heap as the PAL's malloc gives it.
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_CreateSocketEventBuffer")]
-    internal static unsafe int CreateSocketEventBuffer(int count, nint buffer)
+    internal static int CreateSocketEventBuffer(int count, nint buffer)
     {
         using NativeCall call = NativeCall.Enter("SystemNative_CreateSocketEventBuffer");
         if (call.Layer == null)
@@ -62,20 +62,19 @@ internal static class NativeSocketEvents
         {
             return NativePal.EFAULT;
         }
-        void* memory = System.Runtime.InteropServices.NativeMemory.Alloc((nuint)Math.Max(count, 1) * SocketEventSize);
-        if (memory == null)
+        if (count > int.MaxValue / SocketEventSize)
         {
             return NativePal.ENOMEM;
         }
-        Marshal.WriteIntPtr(buffer, (nint)memory);
+        Marshal.WriteIntPtr(buffer, Marshal.AllocHGlobal(Math.Max(count, 1) * SocketEventSize));
         return NativePal.Success;
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FreeSocketEventBuffer")]
-    internal static unsafe int FreeSocketEventBuffer(nint buffer)
+    internal static int FreeSocketEventBuffer(nint buffer)
     {
         using NativeCall call = NativeCall.Enter("SystemNative_FreeSocketEventBuffer");
-        System.Runtime.InteropServices.NativeMemory.Free((void*)buffer);
+        Marshal.FreeHGlobal(buffer);
         return NativePal.Success;
     }
 

@@ -11,7 +11,7 @@ using System.Runtime.InteropServices;
 // option levels and names, message flags) are translated to Linux's here, as pal_networking.c
 // translates them. Only AF_INET is served; the BCL's probes for IPv6 and Unix domain sockets get
 // EAFNOSUPPORT, which it takes as "not supported".
-internal static unsafe class NativeSockets
+internal static class NativeSockets
 {
     // NOTE: the PAL's AddressFamily, SocketType and ProtocolType values (pal_networking.h).
     private const int PalUnknown = -1;
