@@ -315,4 +315,25 @@ public class SocketSyscallsTests
         Assert.Equal(2, Sys.Write(kernel, server, "ok"u8));
         Assert.Equal(2, Sys.Read(kernel, client, new byte[4]));
     }
+
+    [Fact]
+    public void Close_ReleasesTheEndpointAndItsWatchers_AndTooManyVectorsAreEmsgsize()
+    {
+        Kernel kernel = Boot(out _, out _);
+        int listener = Listener(kernel, 8087);
+        int epfd = (int)Sys.EpollCreate1(kernel, 0);
+        Assert.Equal(0, Sys.EpollCtl(kernel, epfd, EpollFile.EPOLL_CTL_ADD, listener, new EpollEvent(PollEvents.POLLIN, 1)));
+        Assert.Equal(1, ((EpollFile)kernel.Files.Get(epfd)!).InterestCount);
+
+        // The last close unbinds the listener (its port is free again) and leaves the epoll.
+        Assert.Equal(0, Sys.Close(kernel, listener));
+        Assert.Equal(0, ((EpollFile)kernel.Files.Get(epfd)!).InterestCount);
+        int again = Open(kernel, Stream);
+        Assert.Equal(0, Sys.Bind(kernel, again, Inet(Ipv4Address.Any, 8087)));
+        int other = Open(kernel, Stream);
+        Assert.Equal(-Errno.EADDRINUSE, Sys.Bind(kernel, other, Inet(Ipv4Address.Any, 8087)));
+
+        Memory<byte>[] vectors = new Memory<byte>[1025];
+        Assert.Equal(-Errno.EMSGSIZE, Sys.Sendmsg(kernel, Open(kernel, Datagram), vectors, Inet(Ipv4Address.Loopback, 1), 0));
+    }
 }
