@@ -94,6 +94,10 @@ internal sealed class Kernel
     // has no network stack.
     public NetStack? Net { get; set; }
 
+    // What the socket layer stands on: the transports (TCP, UDP) of the network stack; null when
+    // the image has no network stack, and socket(2) then refuses AF_INET.
+    public ISocketTransport? SocketTransport { get; set; }
+
     // The mount table and working directory, created by the first mount.
     public Vfs? Vfs { get; set; }
 
