@@ -104,13 +104,15 @@ public class Ipv4IcmpTests
         Assert.Equal(1, b.Stack.Counters.IcmpErrorsSent);
     }
 
-    [Fact]
-    public void UdpToClosedPort_SentToBroadcast_GetsNoError()
+    [Theory]
+    [InlineData(255, 255, 255, 255)]
+    [InlineData(198, 18, 5, 255)]
+    public void UdpToClosedPort_SentToBroadcast_GetsNoError(byte first, byte second, byte third, byte fourth)
     {
         NetTestHost b = new NetTestHost(hostB: true);
         b.Device.Inject(CapturedFrames.ArpRequest);
         b.Device.Sent.Clear();
-        byte[] broadcast = Readdress(CapturedFrames.UdpToClosedPort, Ipv4Address.Broadcast, MacAddress.Broadcast);
+        byte[] broadcast = Readdress(CapturedFrames.UdpToClosedPort, new Ipv4Address(first, second, third, fourth), MacAddress.Broadcast);
         FixUdpChecksum(broadcast);
 
         b.Device.Inject(broadcast);
