@@ -305,6 +305,35 @@ public class Ipv4IcmpTests
     }
 
     [Fact]
+    public void LoopbackQueue_IsBoundedInBytes_AndDrainsBackToZero()
+    {
+        NetTestHost a = new NetTestHost(hostB: false);
+        byte[] big = new byte[60000];
+        int accepted = 0;
+        int refused = 0;
+        for (int index = 0; index < 100; index++)
+        {
+            int result = a.Stack.Send(Ipv4Address.Any, Ipv4Address.Loopback, 99, big);
+            if (result == 0)
+            {
+                accepted++;
+            }
+            else
+            {
+                Assert.Equal(-Errno.ENOBUFS, result);
+                refused++;
+            }
+        }
+
+        Assert.Equal(NetStack.LoopbackQueueBytes / (big.Length + Ipv4Packet.MinimumHeaderLength), accepted);
+        Assert.Equal(100 - accepted, refused);
+        a.Run(1000);
+        Assert.Equal(0, a.Stack.Pool.Outstanding);
+        // Drained: room again.
+        Assert.Equal(0, a.Stack.Send(Ipv4Address.Any, Ipv4Address.Loopback, 99, big));
+    }
+
+    [Fact]
     public void LoopbackFromOutside_IsDropped()
     {
         NetTestHost b = new NetTestHost(hostB: true);
