@@ -226,7 +226,7 @@ internal sealed class NetStack : IIpv4Output
         }
         else
         {
-            // Not ours: a host does not forward (RFC 1122, 3.3.1.6: it MAY, this one does not).
+            // Not ours: forwarding is a router's work (RFC 1812), and this host does none.
             Counters.Ipv4NotForUs++;
             return;
         }
