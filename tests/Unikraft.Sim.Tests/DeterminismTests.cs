@@ -21,6 +21,7 @@ public class DeterminismTests
         yield return new object[] { "files" };
         yield return new object[] { "network" };
         yield return new object[] { "threads" };
+        yield return new object[] { "ip" };
     }
 
     [Theory]
@@ -129,6 +130,7 @@ public class DeterminismTests
             "scheduler" => SchedulerScenarios.Run,
             "files" => FileScenarios.Run,
             "threads" => ThreadScenarios.ClientAndServer,
+            "ip" => world => IpScenarios.Exchange(world, true),
             _ => world => NetworkScenarios.Exchange(world, false),
         };
     }

@@ -55,6 +55,47 @@ public class IpScenarios
         }
     }
 
+    // ARP's own retries, with no retry by the program: the link is cut for a seeded time under
+    // two seconds while A sends one UDP datagram, which waits behind ARP. The requests sent into
+    // the cut are lost; the first one after it (a second apart, RFC 1122 2.3.2.1) resolves B, and
+    // the waiting datagram arrives, the seed's delay, jitter, duplication and reordering on top.
+    [Fact]
+    public void ArpRetriesResolveAcrossACut()
+    {
+        SimHarness.RunSeeds("IpScenarios.ArpRetriesResolveAcrossACut", 1, 40, world =>
+        {
+            SimNode a = world.AddNode("a");
+            SimNode b = world.AddNode("b");
+            SimNic nicA = world.Network.Attach(a);
+            SimNic nicB = world.Network.Attach(b);
+            world.Network.RandomizeFaults(world.Random, 0, 5 * Virtual.Millisecond, 0.2, 0.3, 0);
+            long cut = world.Random.NextLong(19 * Virtual.Second / 10);
+            world.Network.Partition(a, b, cut);
+            NetStack stackA = Boot(a, nicA, AddressA);
+            NetStack stackB = Boot(b, nicB, AddressB);
+            UdpLayer udpA = new UdpLayer(a.Kernel, stackA);
+            stackA.Register(udpA);
+            UdpLayer udpB = new UdpLayer(b.Kernel, stackB);
+            stackB.Register(udpB);
+            UdpEndpoint server = udpB.Open();
+            Assert.Equal(0, server.Bind(Ipv4Address.Any, EchoPort));
+            long sent = -1;
+            a.Spawn(() => sent = udpA.Open().SendTo(AddressB, EchoPort, new byte[] { 1, 2, 3 }));
+
+            bool arrived = world.RunUntil(() => server.QueuedDatagrams > 0, 10 * Virtual.Second);
+
+            Assert.Equal(3, sent);
+            Assert.True(arrived, "the datagram never arrived; cut " + cut + " ns; " + world.Network.Counters);
+            Assert.Equal(0, stackA.Counters.ArpGaveUp);
+            // One request per second from the send: those sent while the link was cut are lost.
+            // The send is at time 0, so the requests go out at 0, 1 s and 2 s.
+            long lost = cut == 0 ? 0 : cut <= ArpCache.RequestInterval ? 1 : 2;
+            long expectedRequests = lost + 1;
+            Assert.Equal(expectedRequests, stackA.Counters.ArpRequestsSent);
+            Assert.True(world.Now >= cut, "the datagram arrived through the cut");
+        });
+    }
+
     internal static Outcome Exchange(Simulation world, bool faults)
     {
         SimNode a = world.AddNode("a");

@@ -15,8 +15,11 @@ internal sealed class NetStack : IIpv4Output
     // NOTE: Linux's lo has a 65536-byte MTU; no datagram (65535 bytes at most) needs fragments there.
     public const int LoopbackMtu = 65536;
 
-    // NOTE: the loopback queue holds at most 1000 datagrams, Linux's netdev_max_backlog.
+    // NOTE: the loopback queue holds at most 1000 datagrams, Linux's netdev_max_backlog, and at
+    // most 4 MiB of them, so 1000 datagrams of 64 KiB cannot pin 64 MiB.
     public const int LoopbackQueueLimit = 1000;
+
+    public const int LoopbackQueueBytes = 4 * 1024 * 1024;
 
     // NOTE: an ICMP error quotes the offending header and as much of its data as keeps the error
     // within 576 bytes, the datagram every host must accept (RFC 1812, 4.3.2.3; RFC 792 asks for
@@ -40,6 +43,7 @@ internal sealed class NetStack : IIpv4Output
     private readonly Action<int> reassemblyExpired;
     private long tickDeadline = long.MaxValue;
     private bool loopbackScheduled;
+    private int loopbackBytes;
     private ushort identification;
     private long icmpTokens = IcmpErrorBurst;
     private long icmpRefilled;
@@ -222,7 +226,7 @@ internal sealed class NetStack : IIpv4Output
         }
         else
         {
-            // Not ours: a host does not forward (RFC 1122, 3.3.1.6: it MAY, this one does not).
+            // Not ours: forwarding is a router's work (RFC 1812), and this host does none.
             Counters.Ipv4NotForUs++;
             return;
         }
@@ -364,17 +368,18 @@ internal sealed class NetStack : IIpv4Output
     // scheduler as if it had arrived on a device.
     private int EnqueueLoopback(Ipv4Address source, Ipv4Address destination, byte protocol, ReadOnlySpan<byte> payload)
     {
-        if (loopback.Count >= LoopbackQueueLimit)
+        int length = Ipv4Packet.MinimumHeaderLength + payload.Length;
+        if (loopback.Count >= LoopbackQueueLimit || loopbackBytes + length > LoopbackQueueBytes)
         {
             Counters.LoopbackDropped++;
             return -Errno.ENOBUFS;
         }
-        int length = Ipv4Packet.MinimumHeaderLength + payload.Length;
         byte[] buffer = Pool.Rent(length);
         new Ipv4Header(source, destination, protocol, payload.Length, Ipv4Header.DefaultTimeToLive, NextIdentification(), false, false, 0, 0)
             .TryEmit(buffer);
         payload.CopyTo(buffer.AsSpan(Ipv4Packet.MinimumHeaderLength));
         loopback.Enqueue(new LoopbackDatagram(buffer, length));
+        loopbackBytes += length;
         Counters.LoopbackSent++;
         if (!loopbackScheduled)
         {
@@ -393,6 +398,7 @@ internal sealed class NetStack : IIpv4Output
         for (int index = 0; index < count; index++)
         {
             LoopbackDatagram datagram = loopback.Dequeue();
+            loopbackBytes -= datagram.Length;
             ReceiveIpv4(null, datagram.Buffer.AsSpan(0, datagram.Length), false);
             Pool.Return(datagram.Buffer);
         }

@@ -104,13 +104,15 @@ public class Ipv4IcmpTests
         Assert.Equal(1, b.Stack.Counters.IcmpErrorsSent);
     }
 
-    [Fact]
-    public void UdpToClosedPort_SentToBroadcast_GetsNoError()
+    [Theory]
+    [InlineData(255, 255, 255, 255)]
+    [InlineData(198, 18, 5, 255)]
+    public void UdpToClosedPort_SentToBroadcast_GetsNoError(byte first, byte second, byte third, byte fourth)
     {
         NetTestHost b = new NetTestHost(hostB: true);
         b.Device.Inject(CapturedFrames.ArpRequest);
         b.Device.Sent.Clear();
-        byte[] broadcast = Readdress(CapturedFrames.UdpToClosedPort, Ipv4Address.Broadcast, MacAddress.Broadcast);
+        byte[] broadcast = Readdress(CapturedFrames.UdpToClosedPort, new Ipv4Address(first, second, third, fourth), MacAddress.Broadcast);
         FixUdpChecksum(broadcast);
 
         b.Device.Inject(broadcast);
@@ -300,6 +302,35 @@ public class Ipv4IcmpTests
             Assert.Equal(request.AsSpan(4).ToArray(), message.AsSpan(4).ToArray());
         }
         Assert.Equal(0, a.Stack.Pool.Outstanding);
+    }
+
+    [Fact]
+    public void LoopbackQueue_IsBoundedInBytes_AndDrainsBackToZero()
+    {
+        NetTestHost a = new NetTestHost(hostB: false);
+        byte[] big = new byte[60000];
+        int accepted = 0;
+        int refused = 0;
+        for (int index = 0; index < 100; index++)
+        {
+            int result = a.Stack.Send(Ipv4Address.Any, Ipv4Address.Loopback, 99, big);
+            if (result == 0)
+            {
+                accepted++;
+            }
+            else
+            {
+                Assert.Equal(-Errno.ENOBUFS, result);
+                refused++;
+            }
+        }
+
+        Assert.Equal(NetStack.LoopbackQueueBytes / (big.Length + Ipv4Packet.MinimumHeaderLength), accepted);
+        Assert.Equal(100 - accepted, refused);
+        a.Run(1000);
+        Assert.Equal(0, a.Stack.Pool.Outstanding);
+        // Drained: room again.
+        Assert.Equal(0, a.Stack.Send(Ipv4Address.Any, Ipv4Address.Loopback, 99, big));
     }
 
     [Fact]
