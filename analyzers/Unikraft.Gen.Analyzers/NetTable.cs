@@ -28,7 +28,7 @@ namespace Unikraft.Gen.Support
         // The interface's name in the kernel ("eth0").
         public string Name { get; }
 
-        // tap, passt or sim.
+        // tap or passt.
         public string Type { get; }
 
         // The interface's IPv4 address, dotted, without its prefix length.
@@ -63,8 +63,6 @@ namespace Unikraft.Gen.Support
 
     internal sealed class NetTable
     {
-        public static readonly string[] Types = { "passt", "tap", "sim" };
-
         public const char ItemSeparator = '>';
 
         private NetTable(List<NetEntry> interfaces, List<string> errors)
@@ -81,7 +79,7 @@ namespace Unikraft.Gen.Support
 
         // The types a platform has devices for.
         public static string[] TypesOn(string platform) =>
-            platform == "hosted" ? new[] { "passt", "tap" } : platform == "sim" ? new[] { "sim" } : new string[0];
+            platform == "hosted" ? new[] { "passt", "tap" } : new string[0];
 
         public static NetTable Parse(string? text, string platform)
         {

@@ -420,6 +420,7 @@ namespace Unikraft.Gen
                 }
 
                 WriteMounts(writer, plan);
+                WriteNets(writer, plan);
                 if (Confined(plan))
                 {
                     writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel);");
@@ -489,6 +490,25 @@ namespace Unikraft.Gen
                         _ => "new global::Unikraft.Kernel.DevFileSystem(kernel)",
                     };
                     writer.Line("global::Unikraft.Kernel.VfsMounts.Mount(kernel, " + Literal(mount.Path) + ", " + fileSystem + ", " + (mount.ReadOnly ? "true" : "false") + ");");
+                }
+            }
+
+            // The network interfaces, after the mounts and before the confinement, which refuses
+            // what opening a device takes (the TUN control device, passt's socketpair and process).
+            private static void WriteNets(SourceWriter writer, KernelPlan plan)
+            {
+                foreach (NetPlan net in plan.Nets)
+                {
+                    NetTable.TryParseAddress(net.Address, out uint address);
+                    NetTable.TryParseAddress(net.Gateway, out uint gateway);
+                    string Address(uint value) => "new global::Unikraft.Kernel.Ipv4Address(0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u)";
+                    string prefix = net.PrefixLength.ToString(CultureInfo.InvariantCulture);
+                    string device = net.Type == "passt"
+                        ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", new int[] { "
+                            + string.Join(", ", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " })"
+                        : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
+                    writer.Line("// " + net.Name + ": " + net.Type + " " + net.Address + "/" + prefix + (net.Gateway.Length > 0 ? " via " + net.Gateway : "") + " (UnikraftNet in the project file)");
+                    writer.Line("global::Unikraft.Kernel.NetBoot.Attach(kernel, " + Literal(net.Name) + ", " + device + ", " + Address(address) + ", " + prefix + ", " + Address(gateway) + ");");
                 }
             }
 

@@ -143,6 +143,18 @@ namespace Unikraft.Gen
                     }
                 }
 
+                foreach (NetPlan net in plan.Nets)
+                {
+                    string reason = "boot: attaches " + net.Name + " (" + net.Type + ", " + net.Address + "/" + net.PrefixLength + ") (UnikraftNet '" + net.Name + "' in the project file)";
+                    int device = boot.NetDevice(net.Type);
+                    if (device >= 0)
+                    {
+                        pruner.AddRoot(boot.NetBootAttach, reason);
+                        pruner.AddRoot(boot.Ipv4AddressConstructor, reason);
+                        pruner.AddRoot(device, reason);
+                    }
+                }
+
                 string main = plan.Entry is { } entry ? " (entry point " + Plan.Relative(entry.File, plan.Config.ProjectDirectory) + ":" + entry.Line + ")" : "";
                 pruner.AddRoot(boot.KernelConstructor, "boot: creates the kernel");
                 int platform = sim ? boot.SimProgramRun : plan.Config.Platform == "microvm" ? boot.MicroVmPlatformConstructor : boot.HostedPlatformConstructor;

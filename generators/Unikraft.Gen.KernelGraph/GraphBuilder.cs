@@ -386,6 +386,26 @@ internal sealed class GraphBuilder
             }
         }
 
+        // C# requires == and != in pairs (CS0216), and a type that defines them to override
+        // Equals(object) and GetHashCode (CS0660/CS0661): a kept operator keeps its counterpart
+        // and the type's own overrides.
+        if (declared is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator, Name: "op_Equality" or "op_Inequality" } equalityOperator)
+        {
+            string counterpart = equalityOperator.Name == "op_Equality" ? "op_Inequality" : "op_Equality";
+            foreach (ISymbol member in equalityOperator.ContainingType.GetMembers())
+            {
+                bool required = member is IMethodSymbol method
+                    && ((method.Name == counterpart && method.Parameters.Length == 2
+                            && method.Parameters.Select(p => p.Type).SequenceEqual(equalityOperator.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default))
+                        || (method.IsOverride && method.Name == "Equals" && method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Object)
+                        || (method.IsOverride && method.Name == "GetHashCode" && method.Parameters.Length == 0));
+                if (required && _symbols.TryGetValue(member.OriginalDefinition, out GraphSymbol? pair))
+                {
+                    links.Add(pair.Id);
+                }
+            }
+        }
+
         foreach (AttributeData attribute in declared.GetAttributes())
         {
             switch (attribute.AttributeClass?.Name)

@@ -23,6 +23,40 @@ public class NetworkConfigTests
     }
 
     [Fact]
+    public void TapInterface_IsAttachedByTheBoot_AndTheKernelCompiles()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1||||end");
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.Attach(kernel, \"eth0\", global::Unikraft.Kernel.HostedNetDevices.OpenTap(\"\"), "
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, new global::Unikraft.Kernel.Ipv4Address(0xC6120001u));", boot);
+        // Before the confinement, which refuses what opening a device takes.
+        Assert.True(boot.IndexOf("NetBoot.Attach", System.StringComparison.Ordinal) < boot.IndexOf("HostedConfinement.Install", System.StringComparison.Ordinal));
+        Assert.Contains("boot: attaches eth0 (tap, 198.18.0.2/24) (UnikraftNet 'eth0' in the project file)", result.Manifest);
+    }
+
+    [Fact]
+    public void PasstInterface_OpensPasstWithItsAddressAndPorts_AndTheKernelCompiles()
+    {
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443||end");
+
+        Assert.Empty(result.Problems);
+        Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 })", result.Source("Unikraft.Boot.g.cs"));
+    }
+
+    [Fact]
+    public void NoInterface_LeavesTheNetworkOutOfTheKernel()
+    {
+        GeneratorHarness.Result result = Run("");
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("NetBoot", result.Source("Unikraft.Boot.g.cs"));
+        Assert.DoesNotContain("net-iface", result.Manifest);
+    }
+
+    [Fact]
     public void PasstInterface_ListsItsForwardedPorts()
     {
         GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443||end");
@@ -60,6 +94,15 @@ public class NetworkConfigTests
         GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24|||||end");
 
         Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the hosted platform; valid: passt, tap",
+            Assert.Single(result.GeneratorDiagnostics).GetMessage());
+    }
+
+    [Fact]
+    public void AnyInterfaceOnSim_SaysItHasNoNetworkDeviceYet()
+    {
+        GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24|||||end", "sim");
+
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the sim platform; it has none yet",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
     }
 

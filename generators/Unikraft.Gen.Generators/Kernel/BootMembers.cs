@@ -22,11 +22,17 @@ namespace Unikraft.Gen.Kernel
         private const string HostFsConstructorId = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
         private const string InitrdFromResourceId = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
         private const string DevFsConstructorId = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
+        private const string NetBootAttachId = "M:Unikraft.Kernel.NetBoot.Attach(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.INetDevice,Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address)";
+        private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
+        private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
+        private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[])";
         private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";
         private const string VcpuEnterCallId = "M:Unikraft.Kernel.Vcpu.EnterCall";
         private const string VcpuLeaveCallId = "M:Unikraft.Kernel.Vcpu.LeaveCall(Unikraft.Kernel.Kernel)";
 
         private readonly Dictionary<string, int> _fileSystems = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        private readonly Dictionary<string, int> _netDevices = new Dictionary<string, int>(StringComparer.Ordinal);
 
         public BootMembers(IReadOnlyDictionary<string, int> symbolByDocId)
         {
@@ -57,6 +63,10 @@ namespace Unikraft.Gen.Kernel
             _fileSystems.Add("hostfs", Find(HostFsConstructorId));
             _fileSystems.Add("initrd", Find(InitrdFromResourceId));
             _fileSystems.Add("devfs", Find(DevFsConstructorId));
+            NetBootAttach = Find(NetBootAttachId);
+            Ipv4AddressConstructor = Find(Ipv4AddressConstructorId);
+            _netDevices.Add("tap", Find(HostedOpenTapId));
+            _netDevices.Add("passt", Find(HostedOpenPasstId));
             VcpuServe = Find(VcpuServeId);
             VcpuEnterCall = Find(VcpuEnterCallId);
             VcpuLeaveCall = Find(VcpuLeaveCallId);
@@ -95,6 +105,14 @@ namespace Unikraft.Gen.Kernel
         public int VcpuEnterCall { get; }
 
         public int VcpuLeaveCall { get; }
+
+        // Attaches one <UnikraftNet> interface (its device opened by NetDevice(type)).
+        public int NetBootAttach { get; }
+
+        public int Ipv4AddressConstructor { get; }
+
+        // The member that opens the network device of an interface type for the boot, or -1.
+        public int NetDevice(string type) => _netDevices.TryGetValue(type, out int symbol) ? symbol : -1;
 
         // The member that makes a file system of a mount type for the boot to mount, or -1.
         public int FileSystem(string type) => _fileSystems.TryGetValue(type, out int symbol) ? symbol : -1;

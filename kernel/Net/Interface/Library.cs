@@ -3,4 +3,4 @@
 using Unikraft.Kernel;
 
 [assembly: KernelLibrary("net-iface", Summary = "IPv4 host over Ethernet devices: ARP, IPv4, ICMP, loopback, transports' hand-off",
-    Needs = new[] { "core", "sched", "netdev", "net-wire" })]
+    Needs = new[] { "core", "sched", "time", "random", "netdev", "net-wire" })]

@@ -2,4 +2,4 @@
 using Unikraft.Kernel;
 
 [assembly: KernelLibrary("net-socket", Summary = "Sockets: AF_INET stream and datagram file descriptions and the socket syscalls, over the transports' boundary",
-    Needs = new[] { "core", "sched", "time", "net-wire" })]
+    Needs = new[] { "core", "sched", "time", "random", "net-wire", "net-iface", "net-tcp", "net-udp" })]

@@ -38,12 +38,7 @@ internal static partial class Sys
         {
             return -Errno.EAFNOSUPPORT;
         }
-        ISocketTransport? transport = kernel.SocketTransport;
-        if (transport == null)
-        {
-            kernel.Log.Write("[uk] socket: AF_INET asked for, but this kernel has no network stack to stand a socket on");
-            return -Errno.EAFNOSUPPORT;
-        }
+        ISocketTransport? transport = kernel.SocketTransport ?? StackSocketTransport.Attach(kernel);
         ISocketEndpoint? endpoint;
         if (kind == SocketTypes.SOCK_STREAM)
         {

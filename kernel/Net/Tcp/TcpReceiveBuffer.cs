@@ -107,6 +107,15 @@ internal sealed class TcpReceiveBuffer
 
     public int Read(Span<byte> destination)
     {
+        int length = Peek(destination);
+        head = (head + length) % Math.Max(Capacity, 1);
+        count -= length;
+        return length;
+    }
+
+    // Copies the in-order bytes at the front into destination and leaves them queued (MSG_PEEK).
+    public int Peek(Span<byte> destination)
+    {
         int length = Math.Min(destination.Length, count);
         if (length <= 0 || ring == null)
         {
@@ -115,8 +124,6 @@ internal sealed class TcpReceiveBuffer
         int first = Math.Min(length, Capacity - head);
         ring.AsSpan(head, first).CopyTo(destination);
         ring.AsSpan(0, length - first).CopyTo(destination.Slice(first));
-        head = (head + length) % Capacity;
-        count -= length;
         return length;
     }
 

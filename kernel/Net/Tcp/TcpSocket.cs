@@ -322,10 +322,17 @@ internal sealed class TcpSocket
     }
 
     // recv(2), non-blocking: 0 at the end of the stream.
-    public long Receive(Span<byte> buffer)
+    public long Receive(Span<byte> buffer) => Receive(buffer, false);
+
+    // recv(2) with MSG_PEEK when peek: the bytes stay queued and the window stays as it is.
+    public long Receive(Span<byte> buffer, bool peek)
     {
         if (receiveBuffer.Count > 0 && !buffer.IsEmpty)
         {
+            if (peek)
+            {
+                return receiveBuffer.Peek(buffer);
+            }
             int read = receiveBuffer.Read(buffer);
             WindowOpened(stack.Now);
             return read;

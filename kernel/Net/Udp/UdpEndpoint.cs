@@ -156,6 +156,40 @@ internal sealed class UdpEndpoint
         return true;
     }
 
+    // recvfrom(2) with MSG_PEEK, non-blocking: the next datagram's bytes, length and sender,
+    // left queued; -EAGAIN with none queued.
+    public long Peek(Span<byte> buffer, out Ipv4Address from, out ushort fromPort, out int datagramLength)
+    {
+        if (QueuedDatagrams == 0)
+        {
+            from = default;
+            fromPort = 0;
+            datagramLength = 0;
+            return IsClosed ? -Errno.EBADF : -Errno.EAGAIN;
+        }
+        int savedHead = head;
+        int savedUsed = used;
+        long copied = Take(buffer, out from, out fromPort, out datagramLength);
+        head = savedHead;
+        used = savedUsed;
+        QueuedDatagrams++;
+        return copied;
+    }
+
+    // The payload length of the next queued datagram, 0 with none (FIONREAD on a UDP socket).
+    public int NextDatagramLength
+    {
+        get
+        {
+            if (QueuedDatagrams == 0)
+            {
+                return 0;
+            }
+            int at = (head + 6) % ring.Length;
+            return (ring[at] << 8) | ring[(at + 1) % ring.Length];
+        }
+    }
+
     private long Take(Span<byte> buffer, out Ipv4Address from, out ushort fromPort, out int datagramLength)
     {
         Span<byte> record = stackalloc byte[RecordHeaderLength];

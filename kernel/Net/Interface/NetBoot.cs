@@ -1,0 +1,29 @@
+namespace Unikraft.Kernel;
+
+// The network's part of the boot: one call per <UnikraftNet> item, after the mounts and before
+// the program runs. The stack and the device table are made by the first call.
+internal static class NetBoot
+{
+    public static NetInterface Attach(Kernel kernel, string name, INetDevice device, Ipv4Address address, int prefixLength, Ipv4Address gateway)
+    {
+        // The stack keeps its timers on the kernel's clock and draws IP identifications (and
+        // TCP's initial sequence numbers) from the kernel's random device. Their boot steps run
+        // before this one; naming them here keeps them in every image with a network.
+        if (kernel.Clock == null)
+        {
+            ClockBoot.AttachClock(kernel);
+        }
+        if (kernel.RandomDevice == null)
+        {
+            RandomBoot.AttachRandom(kernel);
+        }
+        kernel.NetDevices ??= new NetDeviceTable();
+        kernel.NetDevices.Attach(name, device);
+        kernel.Net ??= new NetStack(kernel);
+        NetInterface netInterface = kernel.Net.AddInterface(name, device, address, prefixLength, gateway);
+        kernel.Log.Write("[uk] net " + name + ": " + address.ToString() + "/" + prefixLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + (gateway.IsAny ? "" : " via " + gateway.ToString()) + ", " + device.Info.Mac.ToString() + ", mtu "
+            + device.Info.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return netInterface;
+    }
+}

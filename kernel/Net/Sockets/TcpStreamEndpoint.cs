@@ -1,0 +1,74 @@
+namespace Unikraft.Kernel;
+
+using System;
+
+// A socket's stream endpoint on the kernel's own TCP: each member is TcpSocket's, which already
+// answers at once with a count or -errno and reports readiness through the same callback shape.
+internal sealed class TcpStreamEndpoint : IStreamEndpoint
+{
+    private readonly TcpSocket socket;
+
+    public TcpStreamEndpoint(TcpSocket socket)
+    {
+        this.socket = socket;
+    }
+
+    public Ipv4Address LocalAddress => socket.LocalAddress;
+
+    public ushort LocalPort => socket.LocalPort;
+
+    public Ipv4Address RemoteAddress => socket.RemoteAddress;
+
+    public ushort RemotePort => socket.RemotePort;
+
+    public Action<int>? ReadinessChanged
+    {
+        get => socket.ReadinessChanged;
+        set => socket.ReadinessChanged = value;
+    }
+
+    public bool IsListening => socket.State == TcpState.Listen;
+
+    public int ReceivedCount => socket.ReceivedCount;
+
+    public bool NoDelay
+    {
+        get => socket.NoDelay;
+        set => socket.NoDelay = value;
+    }
+
+    // Held for getsockopt: TCP sends no keepalive probes yet (the list has them).
+    public bool KeepAlive { get; set; }
+
+    // Held for getsockopt: a port in TIME-WAIT is not yet bound again with it.
+    public bool ReuseAddress { get; set; }
+
+    public int Bind(Ipv4Address address, ushort port) => socket.Bind(address, port);
+
+    public int Connect(Ipv4Address address, ushort port) => socket.Connect(address, port);
+
+    public int Listen(int backlog) => socket.Listen(backlog);
+
+    public int Accept(out IStreamEndpoint? connection)
+    {
+        int result = socket.Accept(out TcpSocket? accepted);
+        connection = accepted == null ? null : new TcpStreamEndpoint(accepted);
+        return result;
+    }
+
+    public long Send(ReadOnlySpan<byte> data) => socket.Send(data);
+
+    public long Receive(Span<byte> buffer, bool peek) => socket.Receive(buffer, peek);
+
+    public int Shutdown(int how) => socket.Shutdown(how);
+
+    public int Poll() => socket.Poll();
+
+    public int TakeError() => socket.TakeError();
+
+    public int SetBufferSizes(int sendSize, int receiveSize) => socket.SetBufferSizes(sendSize, receiveSize);
+
+    public void Close() => socket.Close();
+
+    public void Abort() => socket.Abort();
+}

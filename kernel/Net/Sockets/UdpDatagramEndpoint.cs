@@ -1,0 +1,73 @@
+namespace Unikraft.Kernel;
+
+using System;
+
+// A socket's datagram endpoint on the kernel's own UDP. UDP keeps no send state, so shutdown
+// only records which way is shut, as Linux's udp_disconnect-less shutdown does.
+internal sealed class UdpDatagramEndpoint : IDatagramEndpoint, IUdpEndpointListener
+{
+    private readonly UdpEndpoint endpoint;
+    private bool writeShut;
+
+    public UdpDatagramEndpoint(UdpEndpoint endpoint)
+    {
+        this.endpoint = endpoint;
+        endpoint.Listener = this;
+    }
+
+    public Ipv4Address LocalAddress => endpoint.LocalAddress;
+
+    public ushort LocalPort => endpoint.LocalPort;
+
+    public Ipv4Address RemoteAddress => endpoint.RemoteAddress;
+
+    public ushort RemotePort => endpoint.RemotePort;
+
+    public Action<int>? ReadinessChanged { get; set; }
+
+    public int NextDatagramLength => endpoint.NextDatagramLength;
+
+    // Held for getsockopt: two UDP sockets on one port are not supported yet.
+    public bool ReuseAddress { get; set; }
+
+    public void EndpointChanged(UdpEndpoint changed, int events) => ReadinessChanged?.Invoke(events);
+
+    public int Bind(Ipv4Address address, ushort port) => endpoint.Bind(address, port);
+
+    public int Connect(Ipv4Address address, ushort port) => endpoint.Connect(address, port);
+
+    public long SendTo(Ipv4Address destination, ushort port, ReadOnlySpan<byte> payload)
+    {
+        return writeShut ? -Errno.EPIPE : endpoint.SendTo(destination, port, payload);
+    }
+
+    public long ReceiveFrom(Span<byte> buffer, bool peek, out Ipv4Address from, out ushort fromPort, out int datagramLength)
+    {
+        return peek
+            ? endpoint.Peek(buffer, out from, out fromPort, out datagramLength)
+            : endpoint.ReceiveFrom(buffer, true, 0, out from, out fromPort, out datagramLength);
+    }
+
+    // NOTE: shutdown(2) on an unconnected datagram socket is ENOTCONN (Linux's inet_shutdown).
+    public int Shutdown(int how)
+    {
+        if (!endpoint.IsConnected)
+        {
+            return -Errno.ENOTCONN;
+        }
+        writeShut |= how != 0;
+        return 0;
+    }
+
+    public int Poll() => endpoint.Poll();
+
+    // ICMP errors are not reported back to UDP sockets yet, so there is never one pending.
+    public int TakeError() => 0;
+
+    // The receive queue's size is fixed when the endpoint opens (UdpLayer.Open).
+    public int SetBufferSizes(int sendSize, int receiveSize) => 0;
+
+    public void Close() => endpoint.Close();
+
+    public void Abort() => endpoint.Close();
+}

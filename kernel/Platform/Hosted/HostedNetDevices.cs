@@ -1,0 +1,30 @@
+namespace Unikraft.Kernel;
+
+// The hosted boot's network devices, one call per <UnikraftNet> item. The boot opens them before
+// the seccomp filter is installed: a TAP device needs the TUN control device's ioctl, passt a
+// socketpair and a child process, and the filter refuses socket and process creation after boot.
+internal static class HostedNetDevices
+{
+    // A TAP interface named device on the host ("" lets the host kernel choose, tap0 and on).
+    public static INetDevice OpenTap(string device)
+    {
+        return new TapNetDevice(new TapNetDeviceOptions { Name = device.Length > 0 ? device : null });
+    }
+
+    // passt, told the interface's own configuration so its DHCP and ARP answers agree with it,
+    // forwarding the host's TCP ports in forward to the same ports of the program.
+    public static INetDevice OpenPasst(Ipv4Address address, int prefixLength, Ipv4Address gateway, int[] forward)
+    {
+        PasstNetDeviceOptions options = new PasstNetDeviceOptions
+        {
+            Address = address,
+            PrefixLength = prefixLength,
+            Gateway = gateway.IsAny ? null : gateway,
+        };
+        for (int index = 0; index < forward.Length; index++)
+        {
+            options.TcpPorts.Add(forward[index]);
+        }
+        return new PasstNetDevice(options);
+    }
+}
