@@ -9,15 +9,20 @@ using System.Threading;
 // The kernel behind the BCL's native layer. The linker gives one __wrap_SystemNative_* symbol
 // per process, so this is the one piece of kernel state that a static holds: the kernel the
 // process booted. The BCL calls in from any thread (the thread pool runs file I/O for async
-// streams, the runtime has threads of its own), so every entry takes the gate first: the calls
-// take turns on the kernel's one vCPU, whichever thread makes them.
+// streams, the socket engine waits for events on a thread of its own, the runtime has threads of
+// its own), so every call from a thread that is not running the kernel already takes the
+// kernel's vCPU for its length, as an intercepted call from another thread does: the calls take
+// turns with each other and with the kernel's own work (timers, device interrupts). A call that
+// blocks (a socket read, the socket engine's wait) parks its thread of control in the scheduler
+// and hands the vCPU on, so the other threads' calls go on meanwhile. Before boot, a gate counts
+// the calls that came too early.
 internal sealed class NativeLayer
 {
     private static readonly object Gate = new object();
-    private static NativeLayer? served;
+    private static volatile NativeLayer? served;
     private static long callsBeforeBoot;
     private static string firstCallBeforeBoot = "";
-    private static long entered;
+    private static long calls;
 
     private readonly Dictionary<long, NativeDirectory> directories = new Dictionary<long, NativeDirectory>();
 
@@ -44,6 +49,9 @@ internal sealed class NativeLayer
     {
         lock (Gate)
         {
+            // The scheduler and its vCPU are made here, on the kernel's thread, before any other
+            // thread's call can reach them.
+            _ = kernel.Scheduler;
             served = new NativeLayer(kernel);
 
             // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of
@@ -60,10 +68,10 @@ internal sealed class NativeLayer
             {
                 NativeSlots.Attach(kernel);
             }
-            long before = entered;
+            long before = Interlocked.Read(ref calls);
             byte probe = 0;
             SystemNativeRandomBytes(ref probe, 1);
-            if (entered == before)
+            if (Interlocked.Read(ref calls) == before)
             {
                 kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
                     "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false, or the first build after adding the package); build it again, or publish with NativeAOT");
@@ -82,28 +90,49 @@ internal sealed class NativeLayer
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetNonCryptographicallySecureRandomBytes")]
     private static extern void SystemNativeRandomBytes(ref byte buffer, int length);
 
-    // Enters the gate and returns the served layer, or null before boot (the caller then fails
-    // the call with EPERM: nothing reaches the host). NativeCall pairs it with Leave. A function
-    // that has a deliberate answer before boot (the runtime's hash seed) is not counted as refused.
-    public static NativeLayer? Enter(string function, bool answeredBeforeBoot)
+    // Returns the served layer, having taken its kernel's vCPU when the calling thread runs no
+    // kernel yet (entered is then that kernel, for Leave); or null before boot (the caller then
+    // fails the call with EPERM: nothing reaches the host). NativeCall pairs it with Leave. A
+    // function that has a deliberate answer before boot (the runtime's hash seed) is not counted
+    // as refused.
+    public static NativeLayer? Enter(string function, bool answeredBeforeBoot, out Kernel? entered, out Kernel? previous)
     {
-        Monitor.Enter(Gate);
-        entered++;
+        Interlocked.Increment(ref calls);
+        entered = null;
+        previous = null;
         NativeLayer? layer = served;
-        if (layer == null && !answeredBeforeBoot)
+        if (layer != null)
         {
-            if (callsBeforeBoot++ == 0)
+            Kernel kernel = layer.Kernel;
+            if (!Kernel.HasCurrent || Kernel.Current != kernel)
             {
-                firstCallBeforeBoot = function;
+                kernel.Scheduler.Vcpu.Enter();
+                previous = kernel.Enter();
+                entered = kernel;
+            }
+            return layer;
+        }
+        if (!answeredBeforeBoot)
+        {
+            lock (Gate)
+            {
+                if (callsBeforeBoot++ == 0)
+                {
+                    firstCallBeforeBoot = function;
+                }
             }
             Marshal.SetLastSystemError(Errno.EPERM);
         }
-        return layer;
+        return null;
     }
 
-    public static void Leave()
+    public static void Leave(Kernel? entered, Kernel? previous)
     {
-        Monitor.Exit(Gate);
+        if (entered != null)
+        {
+            Kernel.Leave(previous);
+            entered.Scheduler.Vcpu.Exit();
+        }
     }
 
     // A syscall result as the native layer's functions return it: the value, or -1 with the
@@ -140,14 +169,20 @@ internal sealed class NativeLayer
     }
 }
 
-// One call into the native layer: holds the gate from Enter to the end of the using block that
-// holds it, whatever way the entry point leaves. (IDisposable, not only a Dispose method, so the
+// One call into the native layer: holds the kernel's vCPU (when the thread did not hold it
+// already) from Enter to the end of the using block that holds it, whatever way the entry point
+// leaves. (IDisposable, not only a Dispose method, so the
 // member graph links Dispose to the using statements that call it.)
 internal readonly ref struct NativeCall : IDisposable
 {
-    private NativeCall(NativeLayer? layer)
+    private readonly Kernel? entered;
+    private readonly Kernel? previous;
+
+    private NativeCall(NativeLayer? layer, Kernel? entered, Kernel? previous)
     {
         Layer = layer;
+        this.entered = entered;
+        this.previous = previous;
     }
 
     // The served layer, or null before boot (the entry point then fails the call).
@@ -155,16 +190,17 @@ internal readonly ref struct NativeCall : IDisposable
 
     public static NativeCall Enter(string function)
     {
-        return new NativeCall(NativeLayer.Enter(function, false));
+        return Enter(function, false);
     }
 
     public static NativeCall Enter(string function, bool answeredBeforeBoot)
     {
-        return new NativeCall(NativeLayer.Enter(function, answeredBeforeBoot));
+        NativeLayer? layer = NativeLayer.Enter(function, answeredBeforeBoot, out Kernel? entered, out Kernel? previous);
+        return new NativeCall(layer, entered, previous);
     }
 
     public void Dispose()
     {
-        NativeLayer.Leave();
+        NativeLayer.Leave(entered, previous);
     }
 }
