@@ -50,11 +50,14 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_FUTimens", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.FUTimens);
         served += slots.Point("SystemNative_FcntlGetFD", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.FcntlGetFD);
         served += slots.Point("SystemNative_FcntlSetFD", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FcntlSetFD);
+        served += slots.Point("SystemNative_GetControlCharacters", (nint)(delegate* unmanaged<nint, nint, int, nint, void>)&NativeConsole.GetControlCharacters);
         served += slots.Point("SystemNative_GetCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, int>)&NativeRandom.GetCryptographicallySecureRandomBytes);
         served += slots.Point("SystemNative_GetCwd", (nint)(delegate* unmanaged<nint, int, nint>)&NativeFiles.GetCwd);
         served += slots.Point("SystemNative_GetFileSystemType", (nint)(delegate* unmanaged<nint, uint>)&NativeFiles.GetFileSystemType);
         served += slots.Point("SystemNative_GetNonCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, void>)&NativeRandom.GetNonCryptographicallySecureRandomBytes);
+        served += slots.Point("SystemNative_GetSignalForBreak", (nint)(delegate* unmanaged<int>)&NativeConsole.GetSignalForBreak);
         served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);
+        served += slots.Point("SystemNative_InitializeConsoleBeforeRead", (nint)(delegate* unmanaged<byte, byte, void>)&NativeConsole.InitializeConsoleBeforeRead);
         served += slots.Point("SystemNative_IsATty", (nint)(delegate* unmanaged<nint, int>)&NativeConsole.IsATty);
         served += slots.Point("SystemNative_LSeek", (nint)(delegate* unmanaged<nint, long, int, long>)&NativeFiles.LSeek);
         served += slots.Point("SystemNative_LStat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.LStat);
@@ -77,9 +80,12 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_Rename", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.Rename);
         served += slots.Point("SystemNative_RmDir", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.RmDir);
         served += slots.Point("SystemNative_SetKeypadXmit", (nint)(delegate* unmanaged<nint, nint, void>)&NativeConsole.SetKeypadXmit);
+        served += slots.Point("SystemNative_SetSignalForBreak", (nint)(delegate* unmanaged<int, int>)&NativeConsole.SetSignalForBreak);
         served += slots.Point("SystemNative_Stat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.StatPath);
+        served += slots.Point("SystemNative_StdinReady", (nint)(delegate* unmanaged<int>)&NativeConsole.StdinReady);
         served += slots.Point("SystemNative_SymLink", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.SymLink);
         served += slots.Point("SystemNative_UTimensat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.UTimensat);
+        served += slots.Point("SystemNative_UninitializeConsoleAfterRead", (nint)(delegate* unmanaged<void>)&NativeConsole.UninitializeConsoleAfterRead);
         served += slots.Point("SystemNative_Unlink", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Unlink);
         served += slots.Point("SystemNative_Write", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Write);
         // The others that are not reviewed helpers now stop the program, naming the function.

@@ -37,4 +37,9 @@ internal sealed class MicroVmConsole : IConsoleDevice
     public void Flush()
     {
     }
+
+    // The serial line has no line discipline the kernel can switch (the shim hands input over a
+    // line at a time and answers the runtime's own ioctl with ENOTTY): fds 0-2 are not ttys, and the
+    // BCL takes the window size from the terminfo entry of TERM (80x24) instead.
+    public IConsoleTerminal? Terminal => null;
 }
