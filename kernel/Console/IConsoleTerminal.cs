@@ -26,7 +26,10 @@ internal interface IConsoleTerminal
 // size given at boot. The sim platform's terminal, and the kernel's tests'.
 internal sealed class VirtualTerminal : IConsoleTerminal
 {
-    private TerminalAttributes attributes = TerminalAttributes.Sane;
+    // Null until the program sets its own: a new terminal is sane (canonical, echo).
+    private TerminalAttributes? attributes;
+    private bool canonical = true;
+    private bool echo = true;
 
     public VirtualTerminal(ushort columns, ushort rows)
     {
@@ -38,9 +41,10 @@ internal sealed class VirtualTerminal : IConsoleTerminal
     // How many times the attributes were set (a test sees the BCL switch modes).
     public int AttributeChanges { get; private set; }
 
-    public bool Canonical => attributes.Canonical;
+    // The console's reads follow these: a line at a time, or every key that arrived.
+    public bool Canonical => canonical;
 
-    public bool Echo => attributes.Echo;
+    public bool Echo => echo;
 
     public bool IsTerminal(int stream)
     {
@@ -55,13 +59,15 @@ internal sealed class VirtualTerminal : IConsoleTerminal
 
     public long GetAttributes(out TerminalAttributes current)
     {
-        current = attributes.Copy();
+        current = attributes != null ? attributes.Copy() : TerminalAttributes.Sane;
         return 0;
     }
 
     public long SetAttributes(TerminalAttributes requested)
     {
         attributes = requested.Copy();
+        canonical = requested.Canonical;
+        echo = requested.Echo;
         AttributeChanges++;
         return 0;
     }

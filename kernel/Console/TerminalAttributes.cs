@@ -52,7 +52,7 @@ internal sealed class TerminalAttributes
                 ControlFlags = 0xF | 0x30 | 0x80 | 0x400,
                 LocalFlags = ISIG | ICANON | ECHO | 0x10 | 0x20 | 0x200 | 0x800 | IEXTEN,
             };
-            ReadOnlySpan<byte> characters = [3, 0x1C, 0x7F, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1A, 0, 0x12, 0x0F, 0x17, 0x16, 0];
+            ReadOnlySpan<byte> characters = new byte[] { 3, 0x1C, 0x7F, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1A, 0, 0x12, 0x0F, 0x17, 0x16, 0 };
             for (int index = 0; index < characters.Length; index++)
             {
                 attributes[index] = characters[index];

@@ -21,7 +21,7 @@ internal static class TerminalDescriptions
     // NOTE: the terminfo directories System.Console searches after $TERMINFO and ~/.terminfo
     // (TermInfo.DatabaseFactory: ncurses' order), each as <directory>/<first letter>/<name> or, as
     // on macOS, <directory>/<first letter in hex>/<name>.
-    private static readonly string[] Directories = ["/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo", "/usr/share/misc/terminfo", "/usr/local/share/terminfo"];
+    private static readonly string[] Directories = { "/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo", "/usr/share/misc/terminfo", "/usr/local/share/terminfo" };
 
     // NOTE: term(5): the magic number of the legacy format, and the capability indices (the order
     // of term.h: columns is number 0, lines 2, max_colors 13; bell is string 1, and so on).

@@ -106,6 +106,9 @@ internal sealed class HostedTerminal : IConsoleTerminal
     // Puts back what the host's terminal had before the program changed it.
     public void Restore()
     {
+        // The registrations end when they are collected: the terminal holds them for as long as
+        // it may have to restore.
+        GC.KeepAlive(signals);
         byte[]? saved = original;
         if (saved != null)
         {
@@ -125,8 +128,8 @@ internal sealed class HostedTerminal : IConsoleTerminal
             return;
         }
         // Not cancelled: the signal goes on to end (or stop) the process as it would have.
-        signals =
-        [
+        signals = new PosixSignalRegistration[]
+        {
             PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Restore()),
             PosixSignalRegistration.Create(PosixSignal.SIGQUIT, _ => Restore()),
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Restore()),
@@ -139,6 +142,6 @@ internal sealed class HostedTerminal : IConsoleTerminal
                     HostedCalls.Ioctl(TerminalFd, TerminalRequest.TCSETS, mine);
                 }
             }),
-        ];
+        };
     }
 }
