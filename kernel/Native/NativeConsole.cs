@@ -15,7 +15,7 @@ using System.Runtime.InteropServices;
 // flow control and no IEXTEN (ISIG as TreatControlCAsInput says), VMIN and VTIME as the BCL asks;
 // between reads the terminal stays in that mode (the keys typed then must not echo), and the
 // hosted terminal puts the first attributes back at exit.
-internal static unsafe class NativeConsole
+internal static class NativeConsole
 {
     // NOTE: _POSIX_VDISABLE on Linux: a control character that is off reads as 0.
     private const byte PosixDisable = 0;
@@ -79,8 +79,12 @@ internal static unsafe class NativeConsole
         {
             return;
         }
-        ReadOnlySpan<byte> text = MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)terminfoString);
-        Sys.Write(layer.Kernel, ToFd(fd), text);
+        int length = 0;
+        while (Marshal.ReadByte(terminfoString, length) != 0)
+        {
+            length++;
+        }
+        Sys.Write(layer.Kernel, ToFd(fd), NativeLayer.Bytes(terminfoString, length));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_InitializeConsoleBeforeRead")]
@@ -111,14 +115,14 @@ internal static unsafe class NativeConsole
         NativeLayer? layer = call.Layer;
         if (posixDisableValue != 0)
         {
-            *(byte*)posixDisableValue = PosixDisable;
+            Marshal.WriteByte(posixDisableValue, PosixDisable);
         }
         if (length <= 0 || names == 0 || values == 0)
         {
             return;
         }
-        Span<int> requested = new Span<int>((void*)names, length);
-        Span<byte> answered = new Span<byte>((void*)values, length);
+        Span<int> requested = MemoryMarshal.Cast<byte, int>(NativeLayer.Bytes(names, length * sizeof(int)));
+        Span<byte> answered = NativeLayer.Bytes(values, length);
         answered.Fill(PosixDisable);
         Span<byte> bytes = stackalloc byte[TerminalAttributes.Size];
         if (layer == null || Sys.Ioctl(layer.Kernel, 0, TerminalRequest.TCGETS, bytes) < 0)
