@@ -31,6 +31,7 @@ internal static class TerminalDescriptions
     private const int MaxColors = 13;
     private const int NumberCount = 15;
     private const int StringCount = 361;
+    private const string ExtendedClearName = "E3";
 
     // The compiled entry the path names, or null when the path is not one of the terminfo
     // directories' entries for a terminal the kernel describes.
@@ -66,6 +67,9 @@ internal static class TerminalDescriptions
         string?[] strings = new string?[StringCount];
         short[] numbers = new short[NumberCount];
         numbers.AsSpan().Fill(-1);
+        // NOTE: E3 (clear the scrollback too), an extended capability of xterm's and tmux's entries
+        // that the BCL appends to Clear; screen's and xterm-color's entries do not have it.
+        string? clearScrollback = name is "xterm" or "xterm-256color" or "tmux" or "tmux-256color" ? "\x1b[3J" : null;
         switch (name)
         {
             case "xterm-256color":
@@ -104,7 +108,7 @@ internal static class TerminalDescriptions
             default:
                 return null;
         }
-        return Encode(name, numbers, strings);
+        return Encode(name, numbers, strings, clearScrollback);
     }
 
     // What the xterm family shares: ANSI sequences, 80x24 when the window cannot be asked, keypad
@@ -163,8 +167,12 @@ internal static class TerminalDescriptions
 
     // term(5): a header of six shorts (magic, the names' size, the booleans', numbers' and string
     // offsets' counts, the string table's size), the names, the booleans (none here), a pad byte
-    // to an even offset, the numbers, the string offsets (-1 for absent), the string table.
-    private static byte[] Encode(string name, short[] numbers, string?[] strings)
+    // to an even offset, the numbers, the string offsets (-1 for absent), the string table. Then,
+    // for E3, the extended section at the next even offset: a header of five shorts (extended
+    // booleans, numbers and strings, the items of its string table: values and names, and its size
+    // in bytes), the string's offset and its name's (each from the start of its part of the table),
+    // and the table: the value, then the name.
+    private static byte[] Encode(string name, short[] numbers, string?[] strings, string? clearScrollback)
     {
         byte[] names = Encoding.ASCII.GetBytes(name + "|" + name + " (Unikraft kernel console)\0");
         int tableSize = 0;
@@ -182,7 +190,9 @@ internal static class TerminalDescriptions
         }
         int offsetsOffset = numbersOffset + numbers.Length * 2;
         int tableOffset = offsetsOffset + strings.Length * 2;
-        byte[] entry = new byte[tableOffset + tableSize];
+        int extendedOffset = (tableOffset + tableSize + 1) & ~1;
+        int extendedTableSize = clearScrollback == null ? 0 : clearScrollback.Length + 1 + ExtendedClearName.Length + 1;
+        byte[] entry = new byte[clearScrollback == null ? tableOffset + tableSize : extendedOffset + 14 + extendedTableSize];
         Span<byte> bytes = entry;
         BinaryPrimitives.WriteInt16LittleEndian(bytes, Magic);
         BinaryPrimitives.WriteInt16LittleEndian(bytes.Slice(2), (short)names.Length);
@@ -207,6 +217,19 @@ internal static class TerminalDescriptions
             BinaryPrimitives.WriteInt16LittleEndian(bytes.Slice(offsetsOffset + index * 2), (short)position);
             Encoding.ASCII.GetBytes(value, bytes.Slice(tableOffset + position));
             position += value.Length + 1;
+        }
+        if (clearScrollback != null)
+        {
+            Span<byte> extended = bytes.Slice(extendedOffset);
+            BinaryPrimitives.WriteInt16LittleEndian(extended, 0);
+            BinaryPrimitives.WriteInt16LittleEndian(extended.Slice(2), 0);
+            BinaryPrimitives.WriteInt16LittleEndian(extended.Slice(4), 1);
+            BinaryPrimitives.WriteInt16LittleEndian(extended.Slice(6), 2);
+            BinaryPrimitives.WriteInt16LittleEndian(extended.Slice(8), (short)extendedTableSize);
+            BinaryPrimitives.WriteInt16LittleEndian(extended.Slice(10), 0);
+            BinaryPrimitives.WriteInt16LittleEndian(extended.Slice(12), 0);
+            Encoding.ASCII.GetBytes(clearScrollback, extended.Slice(14));
+            Encoding.ASCII.GetBytes(ExtendedClearName, extended.Slice(14 + clearScrollback.Length + 1));
         }
         return entry;
     }

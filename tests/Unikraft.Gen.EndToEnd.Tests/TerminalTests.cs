@@ -42,7 +42,7 @@ public sealed class TerminalTests : IClassFixture<TerminalTests.Build>
         Assert.Contains(
             "\x1b[?1h\x1b=" +                               // keypad transmit (smkx), written once
             "\x1b]0;walk\x07" +                             // Title
-            "\x1b[H\x1b[2J" +                               // Clear
+            "\x1b[H\x1b[2J\x1b[3J" +                        // Clear, and the scrollback (E3)
             "\x1b[?25l" +                                   // CursorVisible = false
             "\x1b[39;49m\x1b[93m" +                         // ForegroundColor = Yellow (bright: 256-colour setaf 11)
             "\x1b[39;49m\x1b[93m\x1b[44m" +                 // BackgroundColor = DarkBlue

@@ -48,6 +48,7 @@ public class TerminalDescriptionsTests
         Assert.Contains("\tsmkx=\\E[?1h\\E=,", text, StringComparison.Ordinal);
         Assert.Contains("\tkcuu1=\\EOA,", text, StringComparison.Ordinal);
         Assert.Contains("\tkf12=\\E[24~,", text, StringComparison.Ordinal);
+        Assert.Contains("\tE3=\\E[3J,", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,6 +61,7 @@ public class TerminalDescriptionsTests
         Assert.Contains("\tkcuu1=\\E[A,", text, StringComparison.Ordinal);
         Assert.Contains("\tkf1=\\E[[A,", text, StringComparison.Ordinal);
         Assert.DoesNotContain("smkx", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("E3", text, StringComparison.Ordinal);
     }
 
     [Theory]
