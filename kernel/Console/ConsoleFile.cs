@@ -121,6 +121,64 @@ internal sealed class ConsoleFile : IFileDescription
         return input.Read(buffer, (statusFlags & OpenFlags.O_NONBLOCK) != 0);
     }
 
+    // Standard input: whether a read would not wait, letting input on its way arrive until the
+    // monotonic deadline (ConsoleInput.WaitReady). Other streams: never readable.
+    public bool WaitReadable(long monotonicDeadline)
+    {
+        if (stream != StandardInput)
+        {
+            return false;
+        }
+        ConsoleInput? input = Input;
+        return input == null ? device.PollInput() : input.WaitReady(monotonicDeadline);
+    }
+
+    // The terminal requests of ioctl(2) on fds 0-2 (ioctl_tty(2)); ENOTTY when this stream is not
+    // the terminal, or for a request a terminal does not have.
+    public long Ioctl(uint request, Span<byte> argument)
+    {
+        IConsoleTerminal? terminal = device.Terminal;
+        if (terminal == null || !terminal.IsTerminal(stream))
+        {
+            return -Errno.ENOTTY;
+        }
+        switch (request)
+        {
+            case TerminalRequest.TCGETS:
+            {
+                long got = terminal.GetAttributes(out TerminalAttributes attributes);
+                if (got < 0)
+                {
+                    return got;
+                }
+                return attributes.TryWrite(argument) ? 0 : -Errno.EFAULT;
+            }
+            case TerminalRequest.TCSETS:
+            case TerminalRequest.TCSETSW:
+            case TerminalRequest.TCSETSF:
+            {
+                // Output is written through before a write returns, so TCSETSW has nothing to wait
+                // for; TCSETSF's flush of unread input is not kept apart either.
+                if (!TerminalAttributes.TryRead(argument, out TerminalAttributes attributes))
+                {
+                    return -Errno.EFAULT;
+                }
+                return terminal.SetAttributes(attributes);
+            }
+            case TerminalRequest.TIOCGWINSZ:
+            {
+                long got = terminal.GetWindowSize(out WindowSize size);
+                if (got < 0)
+                {
+                    return got;
+                }
+                return size.TryWrite(argument) ? 0 : -Errno.EFAULT;
+            }
+            default:
+                return -Errno.ENOTTY;
+        }
+    }
+
     public long Write(ReadOnlySpan<byte> buffer)
     {
         switch (stream)

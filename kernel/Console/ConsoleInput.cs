@@ -47,6 +47,25 @@ internal sealed class ConsoleInput
         return device.PollInput() ? PollEvents.POLLIN | PollEvents.POLLRDNORM : 0;
     }
 
+    // Whether a read would not wait, after giving input that is on its way until the monotonic
+    // deadline to arrive: a key typed a moment ago may sit in the device (the hosted reader thread
+    // has it, its interrupt has not run yet), and a program that polls KeyAvailable in a loop of
+    // its own gives the kernel no other moment to take it. With no clock it does not wait.
+    public bool WaitReady(long monotonicDeadline)
+    {
+        WaitQueue queue = Listen();
+        if (device.PollInput())
+        {
+            return true;
+        }
+        if (kernel.Clock == null)
+        {
+            return false;
+        }
+        queue.Wait(monotonicDeadline);
+        return device.PollInput();
+    }
+
     // The device is told where to report input on first use only, so a program that never
     // reads standard input starts no reader and no scheduler.
     private WaitQueue Listen()

@@ -30,4 +30,7 @@ internal interface IConsoleDevice
     void ListenForInput(Scheduler scheduler, Action arrived);
 
     void Flush();
+
+    // The terminal the console is, or null for a plain byte stream (then fds 0-2 are not ttys).
+    IConsoleTerminal? Terminal { get; }
 }

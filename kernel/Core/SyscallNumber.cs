@@ -12,6 +12,7 @@ internal static class SyscallNumber
     public const int Fstat = 5;
     public const int Poll = 7;
     public const int Lseek = 8;
+    public const int Ioctl = 16;
     public const int Pread64 = 17;
     public const int Pwrite64 = 18;
     public const int Readv = 19;
@@ -81,6 +82,7 @@ internal static class SyscallNumber
             case Fstat: return "fstat";
             case Poll: return "poll";
             case Lseek: return "lseek";
+            case Ioctl: return "ioctl";
             case Pread64: return "pread64";
             case Pwrite64: return "pwrite64";
             case Readv: return "readv";

@@ -51,7 +51,14 @@ internal static class NativeFiles
         linuxFlags |= (flags & PalTruncate) != 0 ? OpenFlags.O_TRUNC : 0;
         linuxFlags |= (flags & PalSync) != 0 ? OpenFlags.O_SYNC : 0;
         linuxFlags |= (flags & PalNoFollow) != 0 ? OpenFlags.O_NOFOLLOW : 0;
-        return (nint)NativeLayer.LongResult(Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, NativeLayer.Text(path), linuxFlags, mode));
+        string text = NativeLayer.Text(path);
+        // The BCL's console reads the terminal's description (terminfo) by path: the kernel's
+        // console has its own (NativeTerminfo).
+        if (linuxFlags == (OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC) && NativeTerminfo.TryOpen(layer.Kernel, text, closeOnExecute: true, out long terminfo))
+        {
+            return (nint)NativeLayer.LongResult(terminfo);
+        }
+        return (nint)NativeLayer.LongResult(Sys.Openat(layer.Kernel, OpenFlags.AT_FDCWD, text, linuxFlags, mode));
     }
 
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Close")]

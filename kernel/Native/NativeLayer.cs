@@ -25,6 +25,7 @@ internal sealed class NativeLayer
     private static long calls;
 
     private readonly Dictionary<long, NativeDirectory> directories = new Dictionary<long, NativeDirectory>();
+    private NativeTerminal? terminal;
 
     private NativeLayer(Kernel kernel)
     {
@@ -39,6 +40,9 @@ internal sealed class NativeLayer
     {
         return fd >= 0 && fd <= int.MaxValue && Kernel.Files.Get((int)fd) != null;
     }
+
+    // The terminal mode the BCL's console set (NativeConsole), made on first use.
+    public NativeTerminal Terminal => terminal ??= new NativeTerminal();
 
     // The open directory streams (OpenDir), by the handle the BCL holds.
     public Dictionary<long, NativeDirectory> Directories => directories;

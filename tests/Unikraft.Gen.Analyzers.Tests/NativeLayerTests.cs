@@ -27,11 +27,40 @@ public sealed class NativeLayerTests
         }
         """;
 
-    private static async Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected)
+    // A console game's calls: keys, colours, the cursor, the window. The native layer serves them
+    // through the kernel's terminal; resizing the window the BCL cannot do on Linux at all.
+    private const string TerminalSource = """
+        using System;
+
+        class Program
+        {
+            static void Main()
+            {
+                {|#0:Console.Clear()|};
+                {|#1:Console.CursorVisible|} = false;
+                {|#2:Console.ForegroundColor|} = ConsoleColor.Green;
+                {|#3:Console.BackgroundColor|} = ConsoleColor.Black;
+                {|#4:Console.SetCursorPosition({|#5:Console.WindowWidth|} / 2, {|#6:Console.WindowHeight|} / 2)|};
+                Console.Write("@");
+                if ({|#7:Console.KeyAvailable|})
+                {
+                    ConsoleKeyInfo key = {|#8:Console.ReadKey(intercept: true)|};
+                }
+                {|#9:Console.Title|} = "snake";
+                {|#10:Console.ResetColor()|};
+                {|#11:Console.SetWindowSize(80, 25)|};
+            }
+        }
+        """;
+
+    private static Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected) =>
+        AnalyzeAsync(Source, nativeLayer, expected);
+
+    private static async Task AnalyzeAsync(string source, string? nativeLayer, params DiagnosticResult[] expected)
     {
         var test = new CSharpAnalyzerTest<SupportTableAnalyzer, DefaultVerifier>
         {
-            TestCode = Source,
+            TestCode = source,
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
         };
         test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
@@ -56,4 +85,12 @@ public sealed class NativeLayerTests
     [Fact]
     public Task NativeLayerFalse_EveryHostApi_IsReported() =>
         AnalyzeAsync("false", UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+
+    [Fact]
+    public Task NativeLayerOn_TheTerminalApis_AreNotReported_ResizingTheWindowStillIs() =>
+        AnalyzeAsync(TerminalSource, "true", UK0001(11));
+
+    [Fact]
+    public Task NativeLayerOff_TheTerminalApis_AreReported() =>
+        AnalyzeAsync(TerminalSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9), UK0001(10), UK0001(11));
 }

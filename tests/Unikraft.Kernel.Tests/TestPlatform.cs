@@ -95,6 +95,9 @@ internal sealed class MemoryConsole : IConsoleDevice
 
     public int FlushCount { get; private set; }
 
+    // The console's terminal; null (the default) keeps it a plain byte stream.
+    public IConsoleTerminal? Terminal { get; set; }
+
     // How many times the kernel asked whether input is there or read with none there.
     public int EmptyReads { get; private set; }
 
@@ -135,7 +138,7 @@ internal sealed class MemoryConsole : IConsoleDevice
             EmptyReads++;
             return inputOpen ? -Errno.EAGAIN : 0;
         }
-        int lineEnd = pending.IndexOf((byte)'\n');
+        int lineEnd = Terminal is VirtualTerminal { Canonical: false } ? -1 : pending.IndexOf((byte)'\n');
         int length = Math.Min(lineEnd < 0 ? pending.Length : lineEnd + 1, buffer.Length);
         pending.Slice(0, length).CopyTo(buffer);
         inputPosition += length;

@@ -96,3 +96,60 @@ public class ConsoleInputScenarios
         Assert.Equal(0, world.Now);
     }
 }
+
+// A simulated console that is a terminal (AttachTerminal): the program sees a tty of the size the
+// test gave, and in raw mode its reads hand out the scripted keys as they arrive, not a line.
+public class TerminalScenarios
+{
+    private const long Millisecond = 1_000_000;
+
+    [Fact]
+    public void AttachedTerminal_IsATtyOfItsSize_AndRawReadsTakeTheKeysThatArrived()
+    {
+        Simulation world = new Simulation(5);
+        SimNode node = world.AddNode("a");
+        VirtualTerminal terminal = node.Console.AttachTerminal(120, 40);
+        node.Console.SetInput("w\na\ns\n");
+        byte[] window = new byte[WindowSize.Size];
+        List<string> reads = new List<string>();
+        Task main = node.Start(() =>
+        {
+            Kernel kernel = Kernel.Current;
+            Assert.Equal(0, Sys.Ioctl(kernel, 1, TerminalRequest.TIOCGWINSZ, window));
+            byte[] bytes = new byte[TerminalAttributes.Size];
+            Assert.Equal(0, Sys.Ioctl(kernel, 0, TerminalRequest.TCGETS, bytes));
+            TerminalAttributes.TryRead(bytes, out TerminalAttributes attributes);
+            byte[] buffer = new byte[64];
+            reads.Add(Encoding.ASCII.GetString(buffer, 0, (int)Sys.Read(kernel, 0, buffer)));
+            attributes.LocalFlags &= ~TerminalAttributes.ICANON;
+            attributes.TryWrite(bytes);
+            Assert.Equal(0, Sys.Ioctl(kernel, 0, TerminalRequest.TCSETS, bytes));
+            reads.Add(Encoding.ASCII.GetString(buffer, 0, (int)Sys.Read(kernel, 0, buffer)));
+            return Task.CompletedTask;
+        });
+
+        Assert.True(world.RunUntil(() => main.IsCompleted, Millisecond));
+
+        Assert.Equal(40, window[0]);
+        Assert.Equal(120, window[2]);
+        Assert.False(terminal.Canonical);
+        Assert.Equal(new[] { "w\n", "a\ns\n" }, reads);
+    }
+
+    [Fact]
+    public void WithoutATerminal_TheConsoleIsNotATty()
+    {
+        Simulation world = new Simulation(6);
+        SimNode node = world.AddNode("a");
+        long result = 0;
+        Task main = node.Start(() =>
+        {
+            result = Sys.Ioctl(Kernel.Current, 1, TerminalRequest.TIOCGWINSZ, new byte[WindowSize.Size]);
+            return Task.CompletedTask;
+        });
+
+        Assert.True(world.RunUntil(() => main.IsCompleted, Millisecond));
+
+        Assert.Equal(-Errno.ENOTTY, result);
+    }
+}

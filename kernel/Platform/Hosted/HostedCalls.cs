@@ -71,6 +71,27 @@ internal static class HostedCalls
         return done;
     }
 
+    // ioctl(2) on a host fd with a buffer argument (TCGETS, TCSETS, TIOCGWINSZ): 0, or -errno.
+    public static long Ioctl(int fd, uint request, Span<byte> argument)
+    {
+        while (true)
+        {
+            int result = ioctl(fd, request, ref MemoryMarshal.GetReference(argument));
+            if (result >= 0)
+            {
+                return result;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                return errno > 0 ? -errno : -Errno.EIO;
+            }
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int ioctl(int fd, nuint request, ref byte argument);
+
     [DllImport("libc", SetLastError = true)]
     private static extern nint write(int fd, ref byte buffer, nuint count);
 

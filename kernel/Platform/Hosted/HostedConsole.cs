@@ -22,6 +22,10 @@ internal sealed class HostedConsole : IConsoleDevice
     // calling thread instead (see Fetch).
     private const int ReaderStartMilliseconds = 1000;
 
+    // What the reader thread posts for a timed raw read that returned nothing (never a count or
+    // an -errno).
+    private const long TimedOut = long.MinValue;
+
     private readonly int inputFd;
     private readonly byte[] inputBuffer = new byte[ChunkLength];
     private readonly byte[] chunk = new byte[ChunkLength];
@@ -36,6 +40,9 @@ internal sealed class HostedConsole : IConsoleDevice
     private Thread? reader;
     private Scheduler? scheduler;
     private Action? arrived;
+    private HostedTerminal? terminal;
+    private bool terminalProbed;
+    private bool timedOut;
 
     public HostedConsole()
         : this(0)
@@ -58,6 +65,21 @@ internal sealed class HostedConsole : IConsoleDevice
         return HostedCalls.WriteAll(2, bytes);
     }
 
+    // The host's terminal, when any of its fds 0-2 is one; asked on first use, so a program that
+    // never asks makes no ioctl.
+    public IConsoleTerminal? Terminal
+    {
+        get
+        {
+            if (!terminalProbed)
+            {
+                terminalProbed = true;
+                terminal = HostedTerminal.Open(inputFd);
+            }
+            return terminal;
+        }
+    }
+
     public void ListenForInput(Scheduler scheduler, Action arrived)
     {
         this.scheduler = scheduler;
@@ -66,7 +88,7 @@ internal sealed class HostedConsole : IConsoleDevice
 
     public bool PollInput()
     {
-        if (inputStart < inputEnd || inputEnded || inputError != 0)
+        if (inputStart < inputEnd || inputEnded || inputError != 0 || timedOut)
         {
             return true;
         }
@@ -79,6 +101,12 @@ internal sealed class HostedConsole : IConsoleDevice
     {
         if (inputStart == inputEnd)
         {
+            if (timedOut)
+            {
+                // A raw read with VMIN 0 that found nothing within VTIME: 0 once, not the end.
+                timedOut = false;
+                return 0;
+            }
             if (inputError != 0)
             {
                 long error = inputError;
@@ -170,8 +198,10 @@ internal sealed class HostedConsole : IConsoleDevice
         {
             requested.WaitOne();
             long read = HostedCalls.Read(inputFd, chunk);
-            target.Post(Deliver, read);
-            if (read == 0)
+            // A timed raw read that found nothing is not the end: the reader stays for the next.
+            bool timeout = read == 0 && terminal != null && terminal.ReadMayTimeOut;
+            target.Post(Deliver, timeout ? TimedOut : read);
+            if (read == 0 && !timeout)
             {
                 return;
             }
@@ -183,7 +213,11 @@ internal sealed class HostedConsole : IConsoleDevice
     {
         long read = (long)state!;
         fetching = false;
-        if (read > 0)
+        if (read == TimedOut)
+        {
+            timedOut = true;
+        }
+        else if (read > 0)
         {
             chunk.AsSpan(0, (int)read).CopyTo(inputBuffer);
             inputStart = 0;

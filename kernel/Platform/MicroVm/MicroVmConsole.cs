@@ -37,4 +37,9 @@ internal sealed class MicroVmConsole : IConsoleDevice
     public void Flush()
     {
     }
+
+    // The serial line has no line discipline the kernel can switch (the shim hands input over a
+    // line at a time and answers the runtime's own ioctl with ENOTTY): fds 0-2 are not ttys, and the
+    // BCL falls back to the window size of TERM's terminfo entry.
+    public IConsoleTerminal? Terminal => null;
 }

@@ -60,6 +60,7 @@ internal sealed class SimConsole : IConsoleDevice
     private Stream? inputSource;
     private Scheduler? scheduler;
     private Action? arrived;
+    private VirtualTerminal? terminal;
 
     public SimConsole(Simulation world, SimNode node)
     {
@@ -68,6 +69,19 @@ internal sealed class SimConsole : IConsoleDevice
     }
 
     public string OutputText => output.ToString();
+
+    // The console's terminal, when the program is to see one (AttachTerminal); null: fds 0-2 are a
+    // plain byte stream, as a program's output captured by a test is.
+    public IConsoleTerminal? Terminal => terminal;
+
+    // Makes the console a terminal of the given size, as if the program ran in a terminal window:
+    // fds 0-2 are ttys, the BCL's raw mode is a flag the reads follow (in raw mode a read hands out
+    // every key that has arrived, not a line), and scripted input arrives as typed keys.
+    public VirtualTerminal AttachTerminal(ushort columns, ushort rows)
+    {
+        terminal = new VirtualTerminal(columns, rows);
+        return terminal;
+    }
 
     public string ErrorText => error.ToString();
 
@@ -171,7 +185,7 @@ internal sealed class SimConsole : IConsoleDevice
             }
         }
         ReadOnlySpan<byte> pending = input.AsSpan(inputPosition, inputEnd - inputPosition);
-        int lineEnd = pending.IndexOf((byte)'\n');
+        int lineEnd = terminal is { Canonical: false } ? -1 : pending.IndexOf((byte)'\n');
         int length = Math.Min(lineEnd < 0 ? pending.Length : lineEnd + 1, buffer.Length);
         pending.Slice(0, length).CopyTo(buffer);
         inputPosition += length;

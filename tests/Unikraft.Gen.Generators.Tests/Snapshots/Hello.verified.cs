@@ -128,7 +128,7 @@ internal static class ConsoleBoot
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> ConsoleFile.StandardOutput
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> ConsoleFile.StandardError
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> ConsoleFile.device
-// Pruned to 9 of 20 members.
+// Pruned to 9 of 22 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -180,7 +180,7 @@ internal sealed class ConsoleFile : IFileDescription
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Console/ConsoleSyscalls.cs, library console (Standard input, output and error on fds 0-2)
 // Why it is here: write <- Program.cs:1 Console.WriteLine(string?)
-// Pruned to 1 of 2 members.
+// Pruned to 1 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -208,7 +208,7 @@ internal static partial class Sys
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteOutput
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteError
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> IConsoleDevice.Flush
-// Pruned to 3 of 6 members.
+// Pruned to 3 of 7 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -480,9 +480,9 @@ internal interface IPlatform
 // Unikraft.Gen kernel: kernel/Core/Kernel.cs, library core (Kernel instance, errno, fd table, kernel log and syscall trace)
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.current
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Kernel.scheduler
 // Why it is here: Kernel.#ctor (boot: creates the kernel)
-// Why it is here: KernelConsole.WriteLine (app-facing API: Program.cs:1 Console.WriteLine(string?)) -> KernelConsole.WriteText -> Kernel.Current
-// Pruned to 18 of 38 members.
+// Pruned to 20 of 39 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -500,6 +500,7 @@ internal sealed class Kernel
     private static Kernel? current;
 
     private readonly IPlatform platform;
+    private Scheduler? scheduler;
 
     public Kernel(IPlatform platform)
     {
@@ -575,10 +576,22 @@ internal sealed class Kernel
         ExitStatus = status;
     }
 
+    // The kernel thread holds the vCPU while Main runs. A scheduler made later gives it to the
+    // kernel thread at once; one made before Main (the native layer makes it at boot, so that
+    // other threads' calls can take turns) has no holder yet, and Main takes it here.
+    private void TakeVcpuForMain()
+    {
+        if (scheduler != null && !scheduler.Vcpu.IsHeldByCurrentThread)
+        {
+            scheduler.Vcpu.Enter();
+        }
+    }
+
     public int Run(string[] args, Func<string[], int> main)
     {
         Kernel? previous = current;
         current = this;
+        TakeVcpuForMain();
         MainRunning = true;
         int code;
         try
@@ -688,7 +701,7 @@ internal sealed class KernelLog
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> SyscallNumber.Write
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> SyscallNumber.ExitGroup
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> Kernel.Return -> SyscallTrace.Record -> SyscallNumber.Name
-// Pruned to 3 of 61 members.
+// Pruned to 3 of 62 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -768,7 +781,7 @@ internal sealed class SyscallTrace
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog -> HostedPlatform.WriteLog -> HostedCalls.WriteAll -> HostedCalls.Interrupted
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog -> HostedPlatform.WriteLog -> HostedCalls.WriteAll
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog -> HostedPlatform.WriteLog -> HostedCalls.WriteAll -> HostedCalls.write
-// Pruned to 3 of 7 members.
+// Pruned to 3 of 9 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -956,7 +969,7 @@ internal static class HostedConfinement
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole -> HostedConsole.#ctor -> HostedConsole.#ctor
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteOutput -> HostedConsole.WriteOutput
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteError -> HostedConsole.WriteError
-// Pruned to 5 of 27 members.
+// Pruned to 5 of 32 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1049,6 +1062,101 @@ internal sealed class HostedPlatform : IPlatform
         System.Environment.Exit(status);
     }
 }
+//------ Kernel/Scheduler/Scheduler.g.cs
+// <auto-generated/>
+// Unikraft.Gen output <kernel hash>
+// Unikraft.Gen kernel: kernel/Scheduler/Scheduler.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Scheduler.Vcpu
+// Pruned to 2 of 59 members.
+#nullable enable
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+// The cooperative scheduler of one kernel: a run queue of ready work and a min-heap of timers,
+// both touched only by the thread that holds the baton, so the kernel needs no locks. The only
+// cross-thread point is the foreign queue plus the wake event: the synchronization context's
+// Post may be called by any thread (a host I/O completion, a thread the program started itself).
+//
+// Callers block as threads of control (ThreadOfControl): a blocked caller parks with its stack,
+// and "dispatching" (running the poll loop: ready work inline, timers, idling on the clock) is a
+// role that moves between host threads. When the dispatcher, or work it runs inline, blocks, the
+// role goes to a parked frame owner or a spare thread; when a blocked caller's wake-up comes, a
+// resume item enters the run queue, and the dispatcher that runs it hands the baton and the role
+// to that caller (a spare goes back to the pool, a frame owner parks until the role comes back).
+// A caller that returns into its own poll loop's frame simply goes on dispatching there.
+internal sealed class Scheduler
+{
+
+    public Scheduler(Kernel kernel) => throw new global::System.InvalidOperationException("Unikraft.Gen: no Scheduler is ever created or called on in this kernel");
+
+    // The turn that threads calling this kernel take: the baton of its threads of control.
+    public Vcpu Vcpu { get; }
+}
+//------ Kernel/Scheduler/Vcpu.g.cs
+// <auto-generated/>
+// Unikraft.Gen output <kernel hash>
+// Unikraft.Gen kernel: kernel/Scheduler/Vcpu.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Vcpu.IsHeldByCurrentThread -> Vcpu.gate
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Vcpu.IsHeldByCurrentThread -> Vcpu.owner
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Vcpu.Enter -> Vcpu.depth
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Vcpu.IsHeldByCurrentThread
+// Pruned to 6 of 16 members.
+#nullable enable
+namespace Unikraft.Kernel;
+
+using System.Threading;
+
+// The kernel's one vCPU: the turn a host thread holds while it runs kernel code, so that kernel
+// state is only ever touched by one thread at a time. It is the baton of the kernel's threads of
+// control (ThreadOfControl): a thread that blocks hands it to the thread that goes on in its
+// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. The kernel thread
+// (the one that runs Main) holds it from the start and lets go only while it idles in the
+// scheduler's poll loop or blocks. Another
+// thread of the process that calls the kernel (a continuation resumed on a thread-pool thread
+// after ConfigureAwait(false)) takes it for the length of the call, through the generated
+// interceptors, and waits its turn while the kernel thread runs.
+internal sealed class Vcpu
+{
+
+    private readonly object gate = new object();
+    private Thread? owner;
+    private int depth;
+
+    // owner: the thread that holds the vCPU from the start (the kernel thread), or null.
+    public Vcpu(Thread? owner, Scheduler scheduler) => throw new global::System.InvalidOperationException("Unikraft.Gen: no Vcpu is ever created or called on in this kernel");
+
+    public bool IsHeldByCurrentThread
+    {
+        get
+        {
+            lock (gate)
+            {
+                return owner == Thread.CurrentThread;
+            }
+        }
+    }
+
+    public void Enter()
+    {
+        Thread self = Thread.CurrentThread;
+        lock (gate)
+        {
+            while (owner != null && owner != self)
+            {
+                Monitor.Wait(gate);
+            }
+            owner = self;
+            depth++;
+        }
+    }
+}
 //------ Unikraft.Boot.g.cs
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
@@ -1099,7 +1207,7 @@ namespace Unikraft.Generated
             string[] arguments = new string[commandLine.Length > 0 ? commandLine.Length - 1 : 0];
             global::System.Array.Copy(commandLine, commandLine.Length - arguments.Length, arguments, 0, arguments.Length);
             var kernel = new global::Unikraft.Kernel.Kernel(new global::Unikraft.Kernel.HostedPlatform());
-            kernel.PrintBanner("Unikraft.Gen kernel (hosted) for App | libraries: console, core, platform-hosted | devices: console | syscalls: write, exit_group (2 of 2; 0 stubbed)");
+            kernel.PrintBanner("Unikraft.Gen kernel (hosted) for App | libraries: console, core, platform-hosted, sched | devices: console | syscalls: write, exit_group (2 of 2; 0 stubbed)");
             global::Unikraft.Kernel.ConsoleBoot.AttachConsole(kernel);
             global::Unikraft.Kernel.HostedConfinement.Install(kernel);
             int status;
@@ -1180,6 +1288,8 @@ namespace Unikraft.Generated
 //       provides exit_group
 //   platform-hosted  Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP)
 //       needed by HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
+//   sched  One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context
+//       needed by Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Scheduler.Vcpu
 //
 // Confinement (seccomp, UnikraftConfinement=false turns it off)
 //   refused with EPERM once booted: execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, ptrace, process_vm_readv, process_vm_writev
@@ -1187,7 +1297,7 @@ namespace Unikraft.Generated
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 19 of 156 files, 114 of 3119 members
+// Kernel source: 21 of 161 files, 124 of 3264 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -1216,27 +1326,32 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">2 syscalls implemented, 58 stubbed; 3 libraries; 1 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">2 syscalls implemented, 59 stubbed; 4 libraries; 1 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
-// <svg id="library-graph" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="the kernel's libraries" width="590" height="104" viewBox="0 0 590 104">
+// <svg id="library-graph" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="the kernel's libraries" width="780" height="104" viewBox="0 0 780 104">
 // <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#555"/></marker></defs>
 // <line class="calls" x1="140" y1="52" x2="200" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
+// <line class="needs" x1="330" y1="24" x2="580" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <line class="needs" x1="330" y1="24" x2="390" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="calls" x1="140" y1="52" x2="390" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
+// <line class="calls" x1="140" y1="52" x2="580" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
 // <line class="calls" x1="140" y1="52" x2="200" y2="66" stroke="#0a6b2d" marker-end="url(#arrow)"/>
+// <line class="needs" x1="330" y1="66" x2="580" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <line class="needs" x1="330" y1="66" x2="390" y2="24" stroke="#555" marker-end="url(#arrow)"/>
+// <line class="needs" x1="520" y1="24" x2="580" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <g class="library"><title>the program&#39;s call sites</title><rect x="10" y="38" width="130" height="28" rx="5" fill="#fff5d6" stroke="#333"/><text x="75" y="56" text-anchor="middle">program</text></g>
 // <g class="library"><title>Program.cs:1 Console.WriteLine(string?) (write)</title><rect x="200" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="28" text-anchor="middle">console</text></g>
-// <g class="library"><title>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; SyscallAttribute.#ctor</title><rect x="390" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="455" y="28" text-anchor="middle">core</text></g>
+// <g class="library"><title>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; SyscallAttribute.#ctor</title><rect x="580" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="645" y="28" text-anchor="middle">core</text></g>
 // <g class="library"><title>HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -&gt; HostedConfinement.Filter -&gt; HostedConfinement.Clone</title><rect x="200" y="52" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="70" text-anchor="middle">platform-hosted</text></g>
+// <g class="library"><title>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.TakeVcpuForMain -&gt; Scheduler.Vcpu</title><rect x="390" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="455" y="28" text-anchor="middle">sched</text></g>
 // </svg>
 // <table id="libraries">
 // <tr><th>library</th><th>what it is</th><th>pulled in by</th></tr>
 // <tr><td><code>console</code></td><td>Standard input, output and error on fds 0-2</td><td>Program.cs:1 Console.WriteLine(string?) (write)</td></tr>
 // <tr><td><code>core</code></td><td>Kernel instance, errno, fd table, kernel log and syscall trace</td><td>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; SyscallAttribute.#ctor</td></tr>
 // <tr><td><code>platform-hosted</code></td><td>Runs the kernel as a Linux process on the host&#39;s console, clocks, randomness and network (passt or TAP)</td><td>HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -&gt; HostedConfinement.Filter -&gt; HostedConfinement.Clone</td></tr>
+// <tr><td><code>sched</code></td><td>One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel&#39;s synchronization context</td><td>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.TakeVcpuForMain -&gt; Scheduler.Vcpu</td></tr>
 // </table>
 // <h2>Syscalls</h2>
 // <table id="syscalls">
@@ -1247,6 +1362,7 @@ namespace Unikraft.Generated
 // <tr class="stub"><td>5</td><td><code>fstat</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
 // <tr class="stub"><td>7</td><td><code>poll</code></td><td>stub (-ENOSYS)</td><td>poll</td><td></td></tr>
 // <tr class="stub"><td>8</td><td><code>lseek</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
+// <tr class="stub"><td>16</td><td><code>ioctl</code></td><td>stub (-ENOSYS)</td><td>console</td><td></td></tr>
 // <tr class="stub"><td>17</td><td><code>pread64</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
 // <tr class="stub"><td>18</td><td><code>pwrite64</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
 // <tr class="stub"><td>19</td><td><code>readv</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
@@ -1320,6 +1436,7 @@ namespace Unikraft.Generated
 // library console	Program.cs:1 Console.WriteLine(string?) (write)
 // library core	Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> SyscallAttribute.#ctor
 // library platform-hosted	HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
+// library sched	Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.TakeVcpuForMain -> Scheduler.Vcpu
 // syscall exit_group	the kernel itself
 // syscall write	Program.cs:1 Console.WriteLine(string?)
 // UK-FACTS-->

@@ -242,7 +242,7 @@ internal static class ConsoleBoot
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> ConsoleFile.StandardOutput
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> ConsoleFile.StandardError
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> ConsoleFile.device
-// Pruned to 9 of 20 members.
+// Pruned to 9 of 22 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -294,7 +294,7 @@ internal sealed class ConsoleFile : IFileDescription
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Console/ConsoleSyscalls.cs, library console (Standard input, output and error on fds 0-2)
 // Why it is here: write <- Program.cs:4 Console.WriteLine(string?)
-// Pruned to 1 of 2 members.
+// Pruned to 1 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -322,7 +322,7 @@ internal static partial class Sys
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteOutput
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteError
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> IConsoleDevice.Flush
-// Pruned to 3 of 6 members.
+// Pruned to 3 of 7 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -604,7 +604,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Kernel.scheduler
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 27 of 38 members.
+// Pruned to 28 of 39 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -728,11 +728,23 @@ internal sealed class Kernel
         ExitStatus = status;
     }
 
+    // The kernel thread holds the vCPU while Main runs. A scheduler made later gives it to the
+    // kernel thread at once; one made before Main (the native layer makes it at boot, so that
+    // other threads' calls can take turns) has no holder yet, and Main takes it here.
+    private void TakeVcpuForMain()
+    {
+        if (scheduler != null && !scheduler.Vcpu.IsHeldByCurrentThread)
+        {
+            scheduler.Vcpu.Enter();
+        }
+    }
+
     public int Run(string[] args, Func<string[], int> main)
     {
         Kernel? previous = current;
         current = this;
         mainThread = Thread.CurrentThread;
+        TakeVcpuForMain();
         MainRunning = true;
         int code;
         try
@@ -843,7 +855,7 @@ internal sealed class KernelLog
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> SyscallNumber.Nanosleep
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> SyscallNumber.ExitGroup
 // Why it is here: Sys.Getrandom (planned: Program.cs:3 Random.Next(int, int)) -> SyscallNumber.Getrandom
-// Pruned to 5 of 61 members.
+// Pruned to 5 of 62 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -982,7 +994,7 @@ internal readonly struct Timespec
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog -> HostedPlatform.WriteLog -> HostedCalls.WriteAll
 // Why it is here: Sys.Getrandom (planned: Program.cs:3 Random.Next(int, int)) -> IRandomDevice.Fill -> HostedRandom.Fill -> HostedCalls.GetRandom
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog -> HostedPlatform.WriteLog -> HostedCalls.WriteAll -> HostedCalls.write
-// Pruned to 5 of 7 members.
+// Pruned to 5 of 9 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1246,7 +1258,7 @@ internal static class HostedConfinement
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole -> HostedConsole.#ctor -> HostedConsole.#ctor
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteOutput -> HostedConsole.WriteOutput
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> IFileDescription.Write -> ConsoleFile.Write -> IConsoleDevice.WriteError -> HostedConsole.WriteError
-// Pruned to 5 of 27 members.
+// Pruned to 5 of 32 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2198,10 +2210,10 @@ internal static class WaitOutcome
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/Vcpu.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.gate
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Kernel.TakeVcpuForMain -> Vcpu.IsHeldByCurrentThread -> Vcpu.gate
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.Exit -> Vcpu.scheduler
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.owner
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.Enter -> Vcpu.depth
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Kernel.TakeVcpuForMain -> Vcpu.IsHeldByCurrentThread -> Vcpu.owner
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Kernel.TakeVcpuForMain -> Vcpu.Enter -> Vcpu.depth
 // Pruned to 12 of 16 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -2679,7 +2691,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 38 of 156 files, 266 of 3119 members
+// Kernel source: 38 of 161 files, 267 of 3264 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -2708,7 +2720,7 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">4 syscalls implemented, 56 stubbed; 6 libraries; 3 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">4 syscalls implemented, 57 stubbed; 6 libraries; 3 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
@@ -2755,6 +2767,7 @@ namespace Unikraft.Generated
 // <tr class="stub"><td>5</td><td><code>fstat</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
 // <tr class="stub"><td>7</td><td><code>poll</code></td><td>stub (-ENOSYS)</td><td>poll</td><td></td></tr>
 // <tr class="stub"><td>8</td><td><code>lseek</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
+// <tr class="stub"><td>16</td><td><code>ioctl</code></td><td>stub (-ENOSYS)</td><td>console</td><td></td></tr>
 // <tr class="stub"><td>17</td><td><code>pread64</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
 // <tr class="stub"><td>18</td><td><code>pwrite64</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
 // <tr class="stub"><td>19</td><td><code>readv</code></td><td>stub (-ENOSYS)</td><td>vfs</td><td></td></tr>
