@@ -461,6 +461,44 @@ internal static class NativeFiles
         return layer == null ? -1 : NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_SETFD, flags));
     }
 
+    // O_NONBLOCK through F_GETFL and F_SETFL, as pal_io.c does: the BCL's async sockets and
+    // pipes switch it on before they register with the event port.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlSetIsNonBlocking")]
+    internal static int FcntlSetIsNonBlocking(nint fd, int isNonBlocking)
+    {
+        using NativeCall call = NativeCall.Enter("SystemNative_FcntlSetIsNonBlocking");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
+        {
+            return -1;
+        }
+        long flags = Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFL, 0);
+        if (flags < 0)
+        {
+            return NativeLayer.Result(flags);
+        }
+        long wanted = isNonBlocking != 0 ? flags | OpenFlags.O_NONBLOCK : flags & ~(long)OpenFlags.O_NONBLOCK;
+        return NativeLayer.Result(Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_SETFL, wanted));
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlGetIsNonBlocking")]
+    internal static int FcntlGetIsNonBlocking(nint fd, nint isNonBlocking)
+    {
+        using NativeCall call = NativeCall.Enter("SystemNative_FcntlGetIsNonBlocking");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
+        {
+            return -1;
+        }
+        long flags = Sys.Fcntl(layer.Kernel, (int)fd, OpenFlags.F_GETFL, 0);
+        if (flags < 0)
+        {
+            return NativeLayer.Result(flags);
+        }
+        Marshal.WriteInt32(isNonBlocking, (flags & OpenFlags.O_NONBLOCK) != 0 ? 1 : 0);
+        return 0;
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FcntlGetFD")]
     internal static int FcntlGetFD(nint fd)
     {

@@ -55,7 +55,9 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_FTruncate", (nint)(delegate* unmanaged<nint, long, int>)&NativeFiles.FTruncate);
         served += slots.Point("SystemNative_FUTimens", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.FUTimens);
         served += slots.Point("SystemNative_FcntlGetFD", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.FcntlGetFD);
+        served += slots.Point("SystemNative_FcntlGetIsNonBlocking", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.FcntlGetIsNonBlocking);
         served += slots.Point("SystemNative_FcntlSetFD", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FcntlSetFD);
+        served += slots.Point("SystemNative_FcntlSetIsNonBlocking", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FcntlSetIsNonBlocking);
         served += slots.Point("SystemNative_FreeSocketEventBuffer", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.FreeSocketEventBuffer);
         served += slots.Point("SystemNative_GetBytesAvailable", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetBytesAvailable);
         served += slots.Point("SystemNative_GetControlCharacters", (nint)(delegate* unmanaged<nint, nint, int, nint, void>)&NativeConsole.GetControlCharacters);

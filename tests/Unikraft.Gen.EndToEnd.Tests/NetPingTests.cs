@@ -25,24 +25,10 @@ public sealed class NetPingTests : IClassFixture<NetPingTests.Build>
     public void KernelOnTap_AnswersArpAndPing_WithNoLoss_AndReassemblesLargePings()
     {
         using NetNamespace space = NetNamespace.Create("ping");
-        string program = build.OutputFile("NetPing");
-        var start = new ProcessStartInfo("ip")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { "netns", "exec", space.Name, program })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using Process running = Process.Start(start)!;
+        using Process running = space.Start(build.OutputFile("NetPing"));
         try
         {
-            Assert.True(space.WaitForLink("uk0", TimeSpan.FromSeconds(60)), "the kernel made no TAP device uk0 in " + space.Name);
-            space.Run("ip", "addr", "add", "198.18.0.1/24", "dev", "uk0");
-            space.Run("ip", "link", "set", "uk0", "up");
+            space.ConfigureTap("uk0");
 
             CommandResult arping = space.Run("arping", "-c", "3", "-w", "10", "-I", "uk0", "198.18.0.2");
             Assert.Contains("3 packets received", arping.StandardOutput, StringComparison.Ordinal);

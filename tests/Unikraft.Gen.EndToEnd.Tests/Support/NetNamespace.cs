@@ -1,6 +1,7 @@
 namespace Unikraft.Gen.EndToEnd.Tests;
 
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using Xunit;
@@ -62,6 +63,36 @@ internal sealed class NetNamespace : IDisposable
     public CommandResult Try(string command, params string[] arguments)
     {
         return Command.Run("ip", ["netns", "exec", Name, command, .. arguments], Path.GetTempPath(), CommandTimeout);
+    }
+
+    // Starts a program inside the namespace with its standard streams piped; the caller ends it.
+    public Process Start(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("ip")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "netns", "exec", Name, program })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return Process.Start(start)!;
+    }
+
+    // Brings up the Linux side of the TAP device a kernel made here, once it exists, as
+    // 198.18.0.1/24: the kernel's interface is 198.18.0.2 on the same network.
+    public void ConfigureTap(string link)
+    {
+        Assert.True(WaitForLink(link, TimeSpan.FromSeconds(60)), "the kernel made no TAP device " + link + " in " + Name);
+        Run("ip", "addr", "add", "198.18.0.1/24", "dev", link);
+        Run("ip", "link", "set", link, "up");
     }
 
     // Waits until a link of that name exists in the namespace (a TAP device a kernel creates).
