@@ -72,7 +72,10 @@ namespace Unikraft.Gen
                 bool nativeLayer = config.NativeLayer && entry is not null && (config.Platform == "hosted" || config.Platform == "microvm");
                 if (nativeLayer)
                 {
-                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null));
+                    // With no link to say what the program imports (a JIT run), the socket functions and
+                    // the network stack under them come with a declared network interface.
+                    bool sockets = !config.Specialize || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0;
+                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets));
                 }
 
                 uses.Sort(CompareUses);
@@ -320,12 +323,13 @@ namespace Unikraft.Gen
             // Once the program's link has said which SystemNative functions it imports (imports
             // not null), only their entry points are roots, and what only the others needed goes
             // (Unikraft.Gen.targets compiles again when the link imports one the plan left out).
-            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports)
+            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports, bool sockets = true)
             {
                 var uses = new List<ApiUse>();
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
                 {
-                    if (symbol.NativeEntry.Length > 0 && (imports is null || imports.Contains(symbol.NativeEntry)))
+                    bool wanted = imports is null ? sockets || Array.IndexOf(symbol.Features, "Sockets") < 0 : imports.Contains(symbol.NativeEntry);
+                    if (symbol.NativeEntry.Length > 0 && wanted)
                     {
                         // Only an entry point that reaches the VFS takes paths (and needs mounts);
                         // mmap or the random bytes do not.

@@ -161,23 +161,11 @@ internal sealed class Kernel
         ExitStatus = status;
     }
 
-    // The kernel thread holds the vCPU while Main runs. A scheduler made later gives it to the
-    // kernel thread at once; one made before Main (the native layer makes it at boot, so that
-    // other threads' calls can take turns) has no holder yet, and Main takes it here.
-    private void TakeVcpuForMain()
-    {
-        if (scheduler != null && !scheduler.Vcpu.IsHeldByCurrentThread)
-        {
-            scheduler.Vcpu.Enter();
-        }
-    }
-
     public int Run(string[] args, Func<string[], int> main)
     {
         Kernel? previous = current;
         current = this;
         mainThread = Thread.CurrentThread;
-        TakeVcpuForMain();
         MainRunning = true;
         int code;
         try
@@ -212,7 +200,6 @@ internal sealed class Kernel
         SynchronizationContext? previousContext = SynchronizationContext.Current;
         current = this;
         mainThread = Thread.CurrentThread;
-        TakeVcpuForMain();
         Scheduler run = Scheduler;
         MainRunning = true;
         SynchronizationContext.SetSynchronizationContext(run.Context);

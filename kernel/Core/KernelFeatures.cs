@@ -27,4 +27,9 @@ internal static class KernelFeatures
     // layer's entry points; a NativeAOT image, whose link does that, keeps neither the slot table
     // nor the entry points no import needs.
     public static bool NativeSlots => true;
+
+    // The BCL's socket functions in the native layer (NativeSockets, NativeSocketEvents) and with
+    // them the network stack. A NativeAOT image has them when its link imports them; a JIT run,
+    // which has no import list, when the project declares a network interface (UnikraftNet).
+    public static bool Sockets => true;
 }

@@ -54,8 +54,13 @@ internal sealed class NativeLayer
         lock (Gate)
         {
             // The scheduler and its vCPU are made here, on the kernel's thread, before any other
-            // thread's call can reach them.
-            _ = kernel.Scheduler;
+            // thread's call can reach them, and the kernel's thread holds the vCPU from here on,
+            // as it holds one made once Main runs.
+            Vcpu vcpu = kernel.Scheduler.Vcpu;
+            if (!vcpu.IsHeldByCurrentThread)
+            {
+                vcpu.Enter();
+            }
             served = new NativeLayer(kernel);
 
             // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of

@@ -36,17 +36,11 @@ internal static unsafe class NativeSlots
         }
         var slots = new Slots((delegate* unmanaged<nint, nint, int>)point, kernel);
         int served = 0;
-        served += slots.Point("SystemNative_Accept", (nint)(delegate* unmanaged<nint, nint, nint, nint, int>)&NativeSockets.Accept);
         served += slots.Point("SystemNative_Access", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.Access);
-        served += slots.Point("SystemNative_Bind", (nint)(delegate* unmanaged<nint, int, nint, int, int>)&NativeSockets.Bind);
         served += slots.Point("SystemNative_ChDir", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.ChDir);
         served += slots.Point("SystemNative_Close", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Close);
         served += slots.Point("SystemNative_CloseDir", (nint)(delegate* unmanaged<nint, int>)&NativeDirectories.CloseDir);
-        served += slots.Point("SystemNative_CloseSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CloseSocketEventPort);
-        served += slots.Point("SystemNative_Connect", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeSockets.Connect);
         served += slots.Point("SystemNative_CopyFile", (nint)(delegate* unmanaged<nint, nint, long, int>)&NativeFiles.CopyFile);
-        served += slots.Point("SystemNative_CreateSocketEventBuffer", (nint)(delegate* unmanaged<int, nint, int>)&NativeSocketEvents.CreateSocketEventBuffer);
-        served += slots.Point("SystemNative_CreateSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CreateSocketEventPort);
         served += slots.Point("SystemNative_Dup", (nint)(delegate* unmanaged<nint, nint>)&NativeFiles.Dup);
         served += slots.Point("SystemNative_FAllocate", (nint)(delegate* unmanaged<nint, long, long, int>)&NativeFiles.FAllocate);
         served += slots.Point("SystemNative_FLock", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FLock);
@@ -58,27 +52,18 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_FcntlGetIsNonBlocking", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.FcntlGetIsNonBlocking);
         served += slots.Point("SystemNative_FcntlSetFD", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FcntlSetFD);
         served += slots.Point("SystemNative_FcntlSetIsNonBlocking", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.FcntlSetIsNonBlocking);
-        served += slots.Point("SystemNative_FreeSocketEventBuffer", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.FreeSocketEventBuffer);
-        served += slots.Point("SystemNative_GetBytesAvailable", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetBytesAvailable);
         served += slots.Point("SystemNative_GetControlCharacters", (nint)(delegate* unmanaged<nint, nint, int, nint, void>)&NativeConsole.GetControlCharacters);
         served += slots.Point("SystemNative_GetCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, int>)&NativeRandom.GetCryptographicallySecureRandomBytes);
         served += slots.Point("SystemNative_GetCwd", (nint)(delegate* unmanaged<nint, int, nint>)&NativeFiles.GetCwd);
         served += slots.Point("SystemNative_GetFileSystemType", (nint)(delegate* unmanaged<nint, uint>)&NativeFiles.GetFileSystemType);
-        served += slots.Point("SystemNative_GetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetLingerOption);
         served += slots.Point("SystemNative_GetNonCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, void>)&NativeRandom.GetNonCryptographicallySecureRandomBytes);
-        served += slots.Point("SystemNative_GetPeerName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetPeerName);
         served += slots.Point("SystemNative_GetSignalForBreak", (nint)(delegate* unmanaged<int>)&NativeConsole.GetSignalForBreak);
-        served += slots.Point("SystemNative_GetSockName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetSockName);
-        served += slots.Point("SystemNative_GetSockOpt", (nint)(delegate* unmanaged<nint, int, int, nint, nint, int>)&NativeSockets.GetSockOpt);
-        served += slots.Point("SystemNative_GetSocketErrorOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetSocketErrorOption);
-        served += slots.Point("SystemNative_GetSocketType", (nint)(delegate* unmanaged<nint, nint, nint, nint, nint, int>)&NativeSockets.GetSocketType);
         served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);
         served += slots.Point("SystemNative_InitializeConsoleBeforeRead", (nint)(delegate* unmanaged<byte, byte, void>)&NativeConsole.InitializeConsoleBeforeRead);
         served += slots.Point("SystemNative_IsATty", (nint)(delegate* unmanaged<nint, int>)&NativeConsole.IsATty);
         served += slots.Point("SystemNative_LSeek", (nint)(delegate* unmanaged<nint, long, int, long>)&NativeFiles.LSeek);
         served += slots.Point("SystemNative_LStat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.LStat);
         served += slots.Point("SystemNative_Link", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.Link);
-        served += slots.Point("SystemNative_Listen", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.Listen);
         served += slots.Point("SystemNative_MMap", (nint)(delegate* unmanaged<nint, ulong, int, int, nint, long, nint>)&NativeMemory.MMap);
         served += slots.Point("SystemNative_MkDir", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.MkDir);
         served += slots.Point("SystemNative_MksTemps", (nint)(delegate* unmanaged<nint, int, nint>)&NativeFiles.MksTemps);
@@ -95,29 +80,49 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_ReadDir", (nint)(delegate* unmanaged<nint, nint, int>)&NativeDirectories.ReadDir);
         served += slots.Point("SystemNative_ReadLink", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.ReadLink);
         served += slots.Point("SystemNative_ReadStdin", (nint)(delegate* unmanaged<nint, int, int>)&NativeConsole.ReadStdin);
-        served += slots.Point("SystemNative_Receive", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Receive);
-        served += slots.Point("SystemNative_ReceiveMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.ReceiveMessage);
         served += slots.Point("SystemNative_Rename", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.Rename);
         served += slots.Point("SystemNative_RmDir", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.RmDir);
-        served += slots.Point("SystemNative_Send", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Send);
-        served += slots.Point("SystemNative_SendMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.SendMessage);
         served += slots.Point("SystemNative_SetKeypadXmit", (nint)(delegate* unmanaged<nint, nint, void>)&NativeConsole.SetKeypadXmit);
-        served += slots.Point("SystemNative_SetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.SetLingerOption);
-        served += slots.Point("SystemNative_SetReceiveTimeout", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.SetReceiveTimeout);
-        served += slots.Point("SystemNative_SetSendTimeout", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.SetSendTimeout);
         served += slots.Point("SystemNative_SetSignalForBreak", (nint)(delegate* unmanaged<int, int>)&NativeConsole.SetSignalForBreak);
-        served += slots.Point("SystemNative_SetSockOpt", (nint)(delegate* unmanaged<nint, int, int, nint, int, int>)&NativeSockets.SetSockOpt);
-        served += slots.Point("SystemNative_Shutdown", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.Shutdown);
-        served += slots.Point("SystemNative_Socket", (nint)(delegate* unmanaged<int, int, int, nint, int>)&NativeSockets.Socket);
         served += slots.Point("SystemNative_Stat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.StatPath);
         served += slots.Point("SystemNative_StdinReady", (nint)(delegate* unmanaged<int>)&NativeConsole.StdinReady);
         served += slots.Point("SystemNative_SymLink", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.SymLink);
-        served += slots.Point("SystemNative_TryChangeSocketEventRegistration", (nint)(delegate* unmanaged<nint, nint, int, int, nuint, int>)&NativeSocketEvents.TryChangeSocketEventRegistration);
         served += slots.Point("SystemNative_UTimensat", (nint)(delegate* unmanaged<nint, nint, int>)&NativeFiles.UTimensat);
         served += slots.Point("SystemNative_UninitializeConsoleAfterRead", (nint)(delegate* unmanaged<void>)&NativeConsole.UninitializeConsoleAfterRead);
         served += slots.Point("SystemNative_Unlink", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Unlink);
-        served += slots.Point("SystemNative_WaitForSocketEvents", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSocketEvents.WaitForSocketEvents);
         served += slots.Point("SystemNative_Write", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Write);
+        // The socket functions only where the program may make sockets (KernelFeatures.Sockets):
+        // elsewhere their slots are sealed with the rest, and the network stack stays out.
+        if (KernelFeatures.Sockets)
+        {
+            served += slots.Point("SystemNative_Accept", (nint)(delegate* unmanaged<nint, nint, nint, nint, int>)&NativeSockets.Accept);
+            served += slots.Point("SystemNative_Bind", (nint)(delegate* unmanaged<nint, int, nint, int, int>)&NativeSockets.Bind);
+            served += slots.Point("SystemNative_CloseSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CloseSocketEventPort);
+            served += slots.Point("SystemNative_Connect", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeSockets.Connect);
+            served += slots.Point("SystemNative_CreateSocketEventBuffer", (nint)(delegate* unmanaged<int, nint, int>)&NativeSocketEvents.CreateSocketEventBuffer);
+            served += slots.Point("SystemNative_CreateSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CreateSocketEventPort);
+            served += slots.Point("SystemNative_FreeSocketEventBuffer", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.FreeSocketEventBuffer);
+            served += slots.Point("SystemNative_GetBytesAvailable", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetBytesAvailable);
+            served += slots.Point("SystemNative_GetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetLingerOption);
+            served += slots.Point("SystemNative_GetPeerName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetPeerName);
+            served += slots.Point("SystemNative_GetSockName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetSockName);
+            served += slots.Point("SystemNative_GetSockOpt", (nint)(delegate* unmanaged<nint, int, int, nint, nint, int>)&NativeSockets.GetSockOpt);
+            served += slots.Point("SystemNative_GetSocketErrorOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetSocketErrorOption);
+            served += slots.Point("SystemNative_GetSocketType", (nint)(delegate* unmanaged<nint, nint, nint, nint, nint, int>)&NativeSockets.GetSocketType);
+            served += slots.Point("SystemNative_Listen", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.Listen);
+            served += slots.Point("SystemNative_Receive", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Receive);
+            served += slots.Point("SystemNative_ReceiveMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.ReceiveMessage);
+            served += slots.Point("SystemNative_Send", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Send);
+            served += slots.Point("SystemNative_SendMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.SendMessage);
+            served += slots.Point("SystemNative_SetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.SetLingerOption);
+            served += slots.Point("SystemNative_SetReceiveTimeout", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.SetReceiveTimeout);
+            served += slots.Point("SystemNative_SetSendTimeout", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.SetSendTimeout);
+            served += slots.Point("SystemNative_SetSockOpt", (nint)(delegate* unmanaged<nint, int, int, nint, int, int>)&NativeSockets.SetSockOpt);
+            served += slots.Point("SystemNative_Shutdown", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.Shutdown);
+            served += slots.Point("SystemNative_Socket", (nint)(delegate* unmanaged<int, int, int, nint, int>)&NativeSockets.Socket);
+            served += slots.Point("SystemNative_TryChangeSocketEventRegistration", (nint)(delegate* unmanaged<nint, nint, int, int, nuint, int>)&NativeSocketEvents.TryChangeSocketEventRegistration);
+            served += slots.Point("SystemNative_WaitForSocketEvents", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSocketEvents.WaitForSocketEvents);
+        }
         // The others that are not reviewed helpers now stop the program, naming the function.
         ((delegate* unmanaged<int>)seal)();
         return served;

@@ -22,6 +22,7 @@ internal static class NativeSocketEvents
     // larger than a 12-byte epoll_event, so a buffer of them holds the epoll results too.
     private const int SocketEventSize = 16;
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_CreateSocketEventPort")]
     internal static int CreateSocketEventPort(nint port)
     {
@@ -40,6 +41,7 @@ internal static class NativeSocketEvents
         return NativePal.FromResult(fd);
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_CloseSocketEventPort")]
     internal static int CloseSocketEventPort(nint port)
     {
@@ -50,6 +52,7 @@ internal static class NativeSocketEvents
 
     // The buffer is process memory the BCL reads the events from; it holds no kernel state, so
     // it comes from the process heap as the PAL's malloc gives it.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_CreateSocketEventBuffer")]
     internal static int CreateSocketEventBuffer(int count, nint buffer)
     {
@@ -70,6 +73,7 @@ internal static class NativeSocketEvents
         return NativePal.Success;
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_FreeSocketEventBuffer")]
     internal static int FreeSocketEventBuffer(nint buffer)
     {
@@ -80,6 +84,7 @@ internal static class NativeSocketEvents
 
     // One registration change: ADD from none, DEL to none, MOD otherwise; always edge-triggered,
     // as the PAL registers every socket.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_TryChangeSocketEventRegistration")]
     internal static int TryChangeSocketEventRegistration(nint port, nint socket, int currentEvents, int newEvents, nuint data)
     {
@@ -105,6 +110,7 @@ internal static class NativeSocketEvents
     // Waits with no timeout until at least one registered socket has an event, and writes them
     // as SocketEvents. NOTE: as the PAL does, EPOLLHUP is handed on as read and write readiness
     // (the BCL's read and write paths then see the hang-up themselves).
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_WaitForSocketEvents")]
     internal static int WaitForSocketEvents(nint port, nint buffer, nint count)
     {

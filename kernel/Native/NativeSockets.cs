@@ -59,6 +59,7 @@ internal static class NativeSockets
     private const int HeaderControlLengthOffset = 32;
     private const int HeaderFlagsOffset = 36;
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Socket")]
     internal static int Socket(int addressFamily, int socketType, int protocolType, nint createdSocket)
     {
@@ -107,6 +108,7 @@ internal static class NativeSockets
 
     // On Windows a TCP port in TIME-WAIT can be bound again; the PAL sets SO_REUSEADDR on every
     // TCP socket before binding to behave the same, and so does this.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Bind")]
     internal static int Bind(nint socket, int protocolType, nint socketAddress, int socketAddressLen)
     {
@@ -128,6 +130,7 @@ internal static class NativeSockets
         return NativePal.FromResult(Sys.Bind(layer.Kernel, (int)socket, NativeLayer.Bytes(socketAddress, socketAddressLen)));
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Listen")]
     internal static int Listen(nint socket, int backlog)
     {
@@ -137,6 +140,7 @@ internal static class NativeSockets
     }
 
     // The accepted fd is close-on-exec, as the PAL's accept4(SOCK_CLOEXEC) makes it.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Accept")]
     internal static int Accept(nint socket, nint socketAddress, nint socketAddressLen, nint acceptedSocket)
     {
@@ -162,6 +166,7 @@ internal static class NativeSockets
         return NativePal.Success;
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Connect")]
     internal static int Connect(nint socket, nint socketAddress, int socketAddressLen)
     {
@@ -178,6 +183,7 @@ internal static class NativeSockets
         return NativePal.FromResult(Sys.Connect(layer.Kernel, (int)socket, NativeLayer.Bytes(socketAddress, socketAddressLen)));
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Send")]
     internal static int Send(nint socket, nint buffer, int bufferLen, int flags, nint sent)
     {
@@ -201,6 +207,7 @@ internal static class NativeSockets
     }
 
     // The BCL's zero-byte reads arrive here as a one-byte MSG_PEEK receive.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Receive")]
     internal static int Receive(nint socket, nint buffer, int bufferLen, int flags, nint received)
     {
@@ -226,6 +233,7 @@ internal static class NativeSockets
 
     // sendmsg over the MessageHeader's IOVectors (gathered into one send) to its SocketAddress,
     // if any. Control data is not sent: the BCL passes none for AF_INET sends.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SendMessage")]
     internal static int SendMessage(nint socket, nint messageHeader, int flags, nint sent)
     {
@@ -280,6 +288,7 @@ internal static class NativeSockets
     // recvmsg into the MessageHeader's IOVectors (filled in order), the sender in its
     // SocketAddress (SocketAddressLen cut to what was written), no control data (ControlBufferLen
     // 0), and Flags the PAL's MSG_TRUNC when a datagram did not fit.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_ReceiveMessage")]
     internal static int ReceiveMessage(nint socket, nint messageHeader, int flags, nint received)
     {
@@ -336,6 +345,7 @@ internal static class NativeSockets
     }
 
     // NOTE: the PAL's SocketShutdown values 0, 1, 2 are Linux's SHUT_RD, SHUT_WR, SHUT_RDWR.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Shutdown")]
     internal static int Shutdown(nint socket, int socketShutdown)
     {
@@ -352,6 +362,7 @@ internal static class NativeSockets
         return NativePal.FromResult(Sys.Shutdown(layer.Kernel, (int)socket, socketShutdown));
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetSockName")]
     internal static int GetSockName(nint socket, nint socketAddress, nint socketAddressLen)
     {
@@ -374,6 +385,7 @@ internal static class NativeSockets
         return NativePal.FromResult(result);
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetPeerName")]
     internal static int GetPeerName(nint socket, nint socketAddress, nint socketAddressLen)
     {
@@ -399,6 +411,7 @@ internal static class NativeSockets
     // As pal_networking.c: SO_REUSEADDR and SO_EXCLUSIVEADDRUSE take exactly an int32, the latter
     // inverted; SO_TYPE comes back as the PAL's type (the same numbers); a level or name with no
     // Linux counterpart is ENOTSUP, one Linux has and this kernel does not ENOPROTOOPT.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetSockOpt")]
     internal static int GetSockOpt(nint socket, int socketOptionLevel, int socketOptionName, nint optionValue, nint optionLen)
     {
@@ -436,6 +449,7 @@ internal static class NativeSockets
         return NativePal.Success;
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetSockOpt")]
     internal static int SetSockOpt(nint socket, int socketOptionLevel, int socketOptionName, nint optionValue, int optionLen)
     {
@@ -478,6 +492,7 @@ internal static class NativeSockets
     }
 
     // SO_ERROR as a PAL code.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetSocketErrorOption")]
     internal static int GetSocketErrorOption(nint socket, nint error)
     {
@@ -502,6 +517,7 @@ internal static class NativeSockets
         return NativePal.Success;
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetReceiveTimeout")]
     internal static int SetReceiveTimeout(nint socket, int millisecondsTimeout)
     {
@@ -510,6 +526,7 @@ internal static class NativeSockets
         return layer == null ? NativePal.EPERM : SetTimeout(layer.Kernel, socket, millisecondsTimeout, SocketOptions.SO_RCVTIMEO);
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetSendTimeout")]
     internal static int SetSendTimeout(nint socket, int millisecondsTimeout)
     {
@@ -519,6 +536,7 @@ internal static class NativeSockets
     }
 
     // LingerOption: OnOff and Seconds, two int32s, as struct linger.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetLingerOption")]
     internal static int GetLingerOption(nint socket, nint option)
     {
@@ -536,6 +554,7 @@ internal static class NativeSockets
         return NativePal.FromResult(Sys.Getsockopt(layer.Kernel, (int)socket, SocketOptions.SOL_SOCKET, SocketOptions.SO_LINGER, NativeLayer.Bytes(option, length), ref length));
     }
 
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetLingerOption")]
     internal static int SetLingerOption(nint socket, nint option)
     {
@@ -558,6 +577,7 @@ internal static class NativeSockets
     }
 
     // ioctl(FIONREAD).
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetBytesAvailable")]
     internal static int GetBytesAvailable(nint socket, nint available)
     {
@@ -578,6 +598,7 @@ internal static class NativeSockets
 
     // The family, type, protocol and listening state of an fd the BCL was handed (new Socket(handle)).
     // As the PAL on Linux, an fd that is not a socket answers Unknown for each and still succeeds.
+    [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetSocketType")]
     internal static int GetSocketType(nint socket, nint addressFamily, nint socketType, nint protocolType, nint isListening)
     {
