@@ -101,8 +101,11 @@ internal static unsafe class NativeSlots
             served += slots.Point("SystemNative_Connect", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeSockets.Connect);
             served += slots.Point("SystemNative_CreateSocketEventBuffer", (nint)(delegate* unmanaged<int, nint, int>)&NativeSocketEvents.CreateSocketEventBuffer);
             served += slots.Point("SystemNative_CreateSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CreateSocketEventPort);
+            served += slots.Point("SystemNative_Disconnect", (nint)(delegate* unmanaged<nint, int>)&NativeSockets.Disconnect);
             served += slots.Point("SystemNative_FreeSocketEventBuffer", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.FreeSocketEventBuffer);
             served += slots.Point("SystemNative_GetBytesAvailable", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetBytesAvailable);
+            served += slots.Point("SystemNative_GetIPv4MulticastOption", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeSockets.GetIPv4MulticastOption);
+            served += slots.Point("SystemNative_GetIPv6MulticastOption", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeSockets.GetIPv6MulticastOption);
             served += slots.Point("SystemNative_GetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetLingerOption);
             served += slots.Point("SystemNative_GetPeerName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetPeerName);
             served += slots.Point("SystemNative_GetSockName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetSockName);
@@ -114,6 +117,8 @@ internal static unsafe class NativeSlots
             served += slots.Point("SystemNative_ReceiveMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.ReceiveMessage);
             served += slots.Point("SystemNative_Send", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Send);
             served += slots.Point("SystemNative_SendMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.SendMessage);
+            served += slots.Point("SystemNative_SetIPv4MulticastOption", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeSockets.SetIPv4MulticastOption);
+            served += slots.Point("SystemNative_SetIPv6MulticastOption", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeSockets.SetIPv6MulticastOption);
             served += slots.Point("SystemNative_SetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.SetLingerOption);
             served += slots.Point("SystemNative_SetReceiveTimeout", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.SetReceiveTimeout);
             served += slots.Point("SystemNative_SetSendTimeout", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.SetSendTimeout);

@@ -736,4 +736,61 @@ internal static class NativeSockets
             offset += take;
         }
     }
+    // What the socket layer has no answer for yet, answered by the kernel instead of the host:
+    // the Socket class's link imports these whether or not the program calls them.
+
+    // Socket.Disconnect (connect(AF_UNSPEC) in pal_networking.c): the socket layer cannot
+    // dissolve an association yet, so the call fails with ENOTSUP and the socket stays as it was.
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Disconnect")]
+    internal static int Disconnect(nint socket)
+    {
+        return Refuse("SystemNative_Disconnect", socket, NativePal.ENOTSUP);
+    }
+
+    // Multicast group membership: the kernel's IPv4 has no multicast (IGMP), so every multicast
+    // option is ENOPROTOOPT, as a kernel built without IP multicast answers.
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetIPv4MulticastOption")]
+    internal static int GetIPv4MulticastOption(nint socket, int multicastOption, nint option)
+    {
+        return Refuse("SystemNative_GetIPv4MulticastOption", socket, NativePal.ENOPROTOOPT);
+    }
+
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetIPv4MulticastOption")]
+    internal static int SetIPv4MulticastOption(nint socket, int multicastOption, nint option)
+    {
+        return Refuse("SystemNative_SetIPv4MulticastOption", socket, NativePal.ENOPROTOOPT);
+    }
+
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetIPv6MulticastOption")]
+    internal static int GetIPv6MulticastOption(nint socket, int multicastOption, nint option)
+    {
+        return Refuse("SystemNative_GetIPv6MulticastOption", socket, NativePal.ENOPROTOOPT);
+    }
+
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_SetIPv6MulticastOption")]
+    internal static int SetIPv6MulticastOption(nint socket, int multicastOption, nint option)
+    {
+        return Refuse("SystemNative_SetIPv6MulticastOption", socket, NativePal.ENOPROTOOPT);
+    }
+
+    // EBADF for what is not an open fd, ENOTSOCK for what is not a socket, else the refusal.
+    private static int Refuse(string function, nint socket, int refusal)
+    {
+        using NativeCall call = NativeCall.Enter(function);
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
+        {
+            return NativePal.EPERM;
+        }
+        if (!layer.IsOpen(socket))
+        {
+            return NativePal.EBADF;
+        }
+        return layer.Kernel.Files.Get((int)socket) is SocketFile ? refusal : NativePal.ENOTSOCK;
+    }
 }

@@ -319,4 +319,22 @@ public unsafe class NativeSocketsTests
         Assert.Equal(0, ((delegate* unmanaged<nint, int>)&NativeSocketEvents.CloseSocketEventPort)(port));
         Assert.Null(kernel.Files.Get((int)port));
     }
+
+    // What the Socket class's link imports and the socket layer has no answer for yet is still
+    // the kernel's answer, never the host's: Disconnect is ENOTSUP, multicast options ENOPROTOOPT.
+    [Fact]
+    public void DisconnectAndMulticastOptions_AreRefusedByTheKernel()
+    {
+        Kernel kernel = Boot(out _, out _);
+        NativeLayer.Attach(kernel);
+        int socket = Open(kernel, SocketTypes.SOCK_DGRAM);
+        (int pipe, _) = PipeTestKit.Open(kernel);
+        byte* option = stackalloc byte[32];
+
+        Assert.Equal(ErrorEnotsup, ((delegate* unmanaged<nint, int>)&NativeSockets.Disconnect)(socket));
+        Assert.Equal(0x10033, ((delegate* unmanaged<nint, int, nint, int>)&NativeSockets.SetIPv4MulticastOption)(socket, 0, (nint)option));
+        Assert.Equal(0x10033, ((delegate* unmanaged<nint, int, nint, int>)&NativeSockets.GetIPv6MulticastOption)(socket, 0, (nint)option));
+        Assert.Equal(0x1003C, ((delegate* unmanaged<nint, int>)&NativeSockets.Disconnect)(pipe));
+        Assert.Equal(0x10008, ((delegate* unmanaged<nint, int, nint, int>)&NativeSockets.GetIPv4MulticastOption)(900, 0, (nint)option));
+    }
 }
