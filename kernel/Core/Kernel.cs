@@ -201,12 +201,22 @@ internal sealed class Kernel
         current = this;
         mainThread = Thread.CurrentThread;
         Scheduler run = Scheduler;
+        // The synchronous part of an asynchronous Main is the program's own code, as a synchronous
+        // Main is: it runs without the vCPU (its native calls take it for each call), so another
+        // thread's call is not held up while it runs (a spin that waits for a timer's callback).
+        // The continuations run from the scheduler's loop, which holds the vCPU and lets it go
+        // while it idles.
+        run.Vcpu.Release();
         MainRunning = true;
         SynchronizationContext.SetSynchronizationContext(run.Context);
         Task<int> task;
         try
         {
             task = main(args);
+            if (!run.Vcpu.IsHeldByCurrentThread)
+            {
+                run.Vcpu.Enter();
+            }
             run.RunUntilCompleted(task);
         }
         catch

@@ -10,7 +10,7 @@ using System.Threading;
 // per process, so this is the one piece of kernel state that a static holds: the kernel the
 // process booted. The BCL calls in from any thread (the thread pool runs file I/O for async
 // streams, the socket engine waits for events on a thread of its own, the runtime has threads of
-// its own), so every call from a thread that is not running the kernel already takes the
+// its own), so every call from a thread that does not hold the kernel's vCPU already takes the
 // kernel's vCPU for its length, as an intercepted call from another thread does: the calls take
 // turns with each other and with the kernel's own work (timers, device interrupts). A call that
 // blocks (a socket read, the socket engine's wait) parks its thread of control in the scheduler
@@ -54,13 +54,11 @@ internal sealed class NativeLayer
         lock (Gate)
         {
             // The scheduler and its vCPU are made here, on the kernel's thread, before any other
-            // thread's call can reach them, and the kernel's thread holds the vCPU from here on,
-            // as it holds one made once Main runs.
-            Vcpu vcpu = kernel.Scheduler.Vcpu;
-            if (!vcpu.IsHeldByCurrentThread)
-            {
-                vcpu.Enter();
-            }
+            // thread's call can reach them. Nobody holds the vCPU: a synchronous Main takes it for
+            // each native call as every other thread does, so a thread-pool thread's call is not
+            // held up while Main runs the program's own code (a spin that waits for a timer's
+            // callback, say).
+            _ = kernel.Scheduler;
             served = new NativeLayer(kernel);
 
             // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of
@@ -99,8 +97,8 @@ internal sealed class NativeLayer
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetNonCryptographicallySecureRandomBytes")]
     private static extern void SystemNativeRandomBytes(ref byte buffer, int length);
 
-    // Returns the served layer, having taken its kernel's vCPU when the calling thread runs no
-    // kernel yet (entered is then that kernel, for Leave); or null before boot (the caller then
+    // Returns the served layer, having taken its kernel's vCPU when the calling thread did not
+    // hold it (entered is then that kernel, for Leave); or null before boot (the caller then
     // fails the call with EPERM: nothing reaches the host). NativeCall pairs it with Leave. A
     // function that has a deliberate answer before boot (the runtime's hash seed) is not counted
     // as refused.
@@ -113,9 +111,10 @@ internal sealed class NativeLayer
         if (layer != null)
         {
             Kernel kernel = layer.Kernel;
-            if (!Kernel.HasCurrent || Kernel.Current != kernel)
+            Vcpu vcpu = kernel.Scheduler.Vcpu;
+            if (!vcpu.IsHeldByCurrentThread)
             {
-                kernel.Scheduler.Vcpu.Enter();
+                vcpu.Enter();
                 previous = kernel.Enter();
                 entered = kernel;
             }

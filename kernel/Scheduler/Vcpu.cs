@@ -59,18 +59,25 @@ internal sealed class Vcpu
         served = kernel;
     }
 
-    // Before an intercepted call: on a thread that runs no kernel, takes the served kernel's vCPU
-    // and makes that kernel current, and returns it for LeaveCall. Returns null when there is
-    // nothing to do: the thread runs a kernel already (the kernel thread, or a call inside a call),
-    // or no kernel is served (the call then fails as before, naming the missing kernel).
+    // Before an intercepted call: on a thread that does not hold the served kernel's vCPU (another
+    // thread, or the kernel thread while it runs the program's own code), takes it, makes that
+    // kernel current, and returns it for LeaveCall. Returns null when there is nothing to do: the
+    // thread holds the vCPU already (the kernel thread in the scheduler's loop, or a call inside a
+    // call), it runs another kernel (a simulation), or no kernel is served (the call then fails as
+    // before, naming the missing kernel).
     public static Kernel? EnterCall()
     {
         Kernel? kernel = served;
-        if (kernel == null || Kernel.HasCurrent)
+        if (kernel == null || (Kernel.HasCurrent && Kernel.Current != kernel))
         {
             return null;
         }
-        kernel.Scheduler.Vcpu.Enter();
+        Vcpu vcpu = kernel.Scheduler.Vcpu;
+        if (vcpu.IsHeldByCurrentThread)
+        {
+            return null;
+        }
+        vcpu.Enter();
         kernel.Enter();
         return kernel;
     }
@@ -81,7 +88,8 @@ internal sealed class Vcpu
         {
             return;
         }
-        Kernel.Leave(null);
+        // The kernel thread stays the kernel's; another thread goes back to running none.
+        Kernel.Leave(Thread.CurrentThread == kernel.MainThread ? kernel : null);
         kernel.Scheduler.Vcpu.Exit();
     }
 

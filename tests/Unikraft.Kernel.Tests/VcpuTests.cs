@@ -18,7 +18,7 @@ public class VcpuTests
     private const long Millisecond = 1_000_000;
 
     [Fact]
-    public void AnotherThreadsCall_WaitsForTheKernelThread_AndRunsOnTheKernelWhileItIdles()
+    public void AnotherThreadsCall_WaitsWhileTheKernelThreadIsInTheKernel_AndRunsOnTheKernel()
     {
         Kernel kernel = TestKernel.Boot(out TestPlatform platform);
         List<string> events = new List<string>();
@@ -45,13 +45,17 @@ public class VcpuTests
 
         async Task<int> Main(string[] args)
         {
+            // The kernel thread is in a call into the kernel for a while: the other call must wait.
+            Kernel? inCall = Vcpu.EnterCall();
+            Assert.Same(kernel, inCall);
             other.Start();
-            // The kernel thread runs without idling for a while: the other call must wait.
             Thread.Sleep(200);
             lock (events)
             {
-                events.Add("kernel thread idles");
+                events.Add("kernel thread leaves the kernel");
             }
+            Vcpu.LeaveCall(inCall);
+            Assert.Same(kernel, Kernel.Current);
             await done.Task;
             return 0;
         }
@@ -66,10 +70,61 @@ public class VcpuTests
             Vcpu.Serve(null);
         }
 
-        Assert.Equal(["kernel thread idles", "other thread's call"], events);
+        Assert.Equal(["kernel thread leaves the kernel", "other thread's call"], events);
         Assert.Same(kernel, seenInCall);
         Assert.Equal("from the other thread\n", platform.Console.OutputText);
         Assert.False(Kernel.HasCurrent);
+    }
+
+    // The kernel thread running the program's own code (here the synchronous part of an async
+    // Main) holds no vCPU: another thread's call goes ahead at once instead of waiting for it.
+    [Fact]
+    public void AnotherThreadsCall_GoesAhead_WhileTheKernelThreadRunsProgramCode()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        List<string> events = new List<string>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = new Thread(() =>
+        {
+            Kernel? entered = Vcpu.EnterCall();
+            try
+            {
+                lock (events)
+                {
+                    events.Add("other thread's call");
+                }
+                Sys.Write(Kernel.Current, 1, "x"u8.ToArray());
+            }
+            finally
+            {
+                Vcpu.LeaveCall(entered);
+            }
+            done.SetResult();
+        });
+
+        async Task<int> Main(string[] args)
+        {
+            other.Start();
+            Assert.True(done.Task.Wait(TimeSpan.FromSeconds(10)), "the other thread's call waited for program code");
+            lock (events)
+            {
+                events.Add("program code done");
+            }
+            await Task.Yield();
+            return 0;
+        }
+
+        Vcpu.Serve(kernel);
+        try
+        {
+            Assert.Equal(0, kernel.RunAsync(Array.Empty<string>(), Main));
+        }
+        finally
+        {
+            Vcpu.Serve(null);
+        }
+
+        Assert.Equal(["other thread's call", "program code done"], events);
     }
 
     [Fact]
