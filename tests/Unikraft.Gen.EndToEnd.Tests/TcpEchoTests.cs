@@ -30,6 +30,7 @@ public sealed class TcpEchoTests : IClassFixture<TcpEchoTests.Build>
         try
         {
             space.ConfigureTap("uk0");
+            Listening(server);
 
             CommandResult first = Client(space, "printf 'hello\\nworld\\n' | nc -N -w 10 198.18.0.2 7777");
             CommandResult second = Client(space, "printf 'again\\n' | nc -N -w 10 198.18.0.2 7777");
@@ -37,7 +38,7 @@ public sealed class TcpEchoTests : IClassFixture<TcpEchoTests.Build>
             Assert.Equal("echo: hello\necho: world\n", first.StandardOutput);
             Assert.Equal("echo: again\n", second.StandardOutput);
             (string output, _) = Finish(server);
-            Assert.Equal("listening on 0.0.0.0:7777\nlines from 198.18.0.1\nlines from 198.18.0.1\n", output);
+            Assert.Equal("lines from 198.18.0.1\nlines from 198.18.0.1\n", output);
         }
         finally
         {
@@ -60,17 +61,27 @@ public sealed class TcpEchoTests : IClassFixture<TcpEchoTests.Build>
         try
         {
             space.ConfigureTap("uk0");
+            Listening(server);
 
             Client(space, "nc -N -w 30 198.18.0.2 7777 < '" + sent + "' > '" + received + "'");
 
             Assert.Equal(SHA256.HashData(data), SHA256.HashData(File.ReadAllBytes(received)));
             (string output, _) = Finish(server);
-            Assert.Equal("listening on 0.0.0.0:7777\ncopied for 198.18.0.1\n", output);
+            Assert.Equal("copied for 198.18.0.1\n", output);
         }
         finally
         {
             Stop(server);
         }
+    }
+
+    // The server's first line says it listens: a client that connected before it would be
+    // refused (the kernel answers a SYN to a port nobody listens on with RST).
+    private static void Listening(Process server)
+    {
+        var line = server.StandardOutput.ReadLineAsync();
+        Assert.True(line.Wait(TimeSpan.FromSeconds(60)), "the server did not say it listens");
+        Assert.Equal("listening on 0.0.0.0:7777", line.Result);
     }
 
     private static CommandResult Client(NetNamespace space, string script)
