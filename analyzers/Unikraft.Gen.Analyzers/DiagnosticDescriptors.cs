@@ -92,6 +92,54 @@ internal static class DiagnosticDescriptors
         description: "The kernel's file systems are the project's <UnikraftMount> items. With none, every file call fails at run time; a constant path is UK0102, a computed one this warning.",
         helpLinkUri: HelpLinks.For(FileCallWithNoMountId));
 
+    public const string NetCategory = "Unikraft.Network";
+    public const string AddressWithNoInterfaceId = "UK0501";
+    public const string AddressNotKnownWithNoInterfaceId = "UK0502";
+    public const string PortNotForwardedId = "UK0503";
+    public const string NameLookupWithNoServerId = "UK0504";
+
+    private const string AddInterface = "add <UnikraftNet Include=\"eth0\" Type=\"passt\" Address=\"10.0.2.15/24\" Gateway=\"10.0.2.2\" /> (or Type=\"tap\")";
+
+    public static readonly DiagnosticDescriptor AddressWithNoInterface = new(
+        id: AddressWithNoInterfaceId,
+        title: "Network address in a project with no network interface",
+        messageFormat: "'{0}' {1}, but the project declares no network interface, so only the kernel's loopback (127.0.0.0/8) is there; " + AddInterface,
+        category: NetCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The kernel's network interfaces are the project's <UnikraftNet> items. With none, sockets still work over the kernel's loopback, so a program can talk to itself, but nothing outside the program can reach it and it can reach nothing: a connection to another address fails with ENETUNREACH, and a listener on every address hears only the program itself.",
+        helpLinkUri: HelpLinks.For(AddressWithNoInterfaceId));
+
+    public static readonly DiagnosticDescriptor AddressNotKnownWithNoInterface = new(
+        id: AddressNotKnownWithNoInterfaceId,
+        title: "Network address not known at compile time, in a project with no network interface",
+        messageFormat: "'{0}' uses an address computed at run time, and the project declares no network interface: only loopback addresses (127.0.0.0/8, localhost) will work; to reach other hosts, " + AddInterface,
+        category: NetCategory,
+        defaultSeverity: DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "With no <UnikraftNet> item the kernel has only its loopback. A computed address may be a loopback address, so this is only information; a constant one that is not is UK0501.",
+        helpLinkUri: HelpLinks.For(AddressNotKnownWithNoInterfaceId));
+
+    public static readonly DiagnosticDescriptor PortNotForwarded = new(
+        id: PortNotForwardedId,
+        title: "Listening port that the host cannot reach",
+        messageFormat: "'{0}' listens on port {1}, but every network interface is passt and none forwards it (Forward: {2}), so nothing outside the program can connect; add {1} to Forward of <UnikraftNet Include=\"{3}\">",
+        category: NetCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "passt connects the kernel to the host's network without root: the program's outgoing connections go out through the host, and connections to the host's loopback reach the program only on the TCP ports listed in the interface's Forward setting.",
+        helpLinkUri: HelpLinks.For(PortNotForwardedId));
+
+    public static readonly DiagnosticDescriptor NameLookupWithNoServer = new(
+        id: NameLookupWithNoServerId,
+        title: "Name lookup with no name server",
+        messageFormat: "'{0}' looks up {1}, but no network interface lists a name server, so only localhost and the image's /etc/hosts answer; add Dns=\"...\" to a <UnikraftNet> item",
+        category: NetCategory,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The kernel resolves names itself: localhost and the addresses in the image's /etc/hosts first, then the name servers of the <UnikraftNet> items' Dns settings, over its own UDP. With no server, any other name fails as a name that does not exist (SocketError.HostNotFound).",
+        helpLinkUri: HelpLinks.For(NameLookupWithNoServerId));
+
     public const string SimCategory = "Unikraft.Determinism";
     public const string NondeterministicId = "UK0201";
 
@@ -133,7 +181,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor[] All =
     {
         UnsupportedApi, BypassesKernel, OverloadNotRedirected, WriteToReadOnlyMount, PathUnderNoMount, PathNotKnown, FileCallWithNoMount, Nondeterministic,
-        ReferencedAssemblyUsesUnsupportedApi, MethodGroupNotRedirected,
+        ReferencedAssemblyUsesUnsupportedApi, MethodGroupNotRedirected, AddressWithNoInterface, AddressNotKnownWithNoInterface, PortNotForwarded,
+        NameLookupWithNoServer,
     };
 }
 

@@ -18,7 +18,8 @@ public sealed class SupportTableTests
         string root = Verifiers.RepositoryRoot();
         string releases = File.ReadAllText(Path.Combine(root, "analyzers", "Unikraft.Gen.Analyzers", "AnalyzerReleases.Unshipped.md"))
             + File.ReadAllText(Path.Combine(root, "analyzers", "Unikraft.Gen.Analyzers", "AnalyzerReleases.Shipped.md"));
-        var supported = new SupportTableAnalyzer().SupportedDiagnostics.AddRange(new MountAnalyzer().SupportedDiagnostics).AddRange(new ReferenceScanAnalyzer().SupportedDiagnostics);
+        var supported = new SupportTableAnalyzer().SupportedDiagnostics.AddRange(new MountAnalyzer().SupportedDiagnostics).AddRange(new ReferenceScanAnalyzer().SupportedDiagnostics)
+            .AddRange(new NetAnalyzer().SupportedDiagnostics);
         Assert.Equal(DiagnosticDescriptors.All.Length, supported.Length);
 
         foreach (DiagnosticDescriptor descriptor in supported)
@@ -28,7 +29,7 @@ public sealed class SupportTableTests
             Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, File.ReadAllText(page), StringComparison.Ordinal);
             Assert.Equal(HelpLinks.For(descriptor.Id), descriptor.HelpLinkUri);
             Assert.EndsWith("docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri, StringComparison.Ordinal);
-            Assert.Contains(descriptor.Category, new[] { DiagnosticDescriptors.Category, DiagnosticDescriptors.FileCategory, DiagnosticDescriptors.SimCategory });
+            Assert.Contains(descriptor.Category, new[] { DiagnosticDescriptors.Category, DiagnosticDescriptors.FileCategory, DiagnosticDescriptors.SimCategory, DiagnosticDescriptors.NetCategory });
 
             var row = new Regex("^" + descriptor.Id + @"\s*\|\s*" + Regex.Escape(descriptor.Category) + @"\s*\|\s*" + descriptor.DefaultSeverity + @"\s*\|", RegexOptions.Multiline);
             Assert.True(row.IsMatch(releases), descriptor.Id + " has no release row with its category and severity " + descriptor.DefaultSeverity);
