@@ -70,6 +70,33 @@ namespace Unikraft.Gen
                 }
             });
 
+            // The BCL's network types: a program that names one makes sockets (through the native
+            // layer), even with no network interface (the kernel's loopback is always there).
+            private static readonly HashSet<string> s_netTypeNames = new HashSet<string>(StringComparer.Ordinal)
+            {
+                "Socket", "TcpClient", "TcpListener", "UdpClient", "Dns", "HttpClient", "HttpClientHandler", "SocketsHttpHandler",
+                "WebClient", "ClientWebSocket", "SmtpClient", "WebApplication", "WebHost", "KestrelServerOptions",
+            };
+
+            public static bool IsNetTypeName(SyntaxNode node) =>
+                node is IdentifierNameSyntax name && s_netTypeNames.Contains(name.Identifier.ValueText);
+
+            // The network type a name binds to ("System.Net.Sockets.TcpClient"), or null for a type of
+            // the same name elsewhere (the program's own Socket class) or a name that does not bind.
+            public static string? NetType(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            {
+                ISymbol? symbol = context.SemanticModel.GetSymbolInfo(context.Node, cancellationToken).Symbol;
+                if (symbol is not INamedTypeSymbol type)
+                {
+                    return null;
+                }
+
+                string space = type.ContainingNamespace?.ToDisplayString() ?? "";
+                return space.StartsWith("System.Net", StringComparison.Ordinal) || space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+                    ? space + "." + type.Name
+                    : null;
+            }
+
             // A node worth a closer look, from syntax alone (the scan leaves the generator's own trees
             // out). A kernel API member is looked at by its name and how it is reached: an instance
             // member through any expression, a static one through a name that may be its type (its

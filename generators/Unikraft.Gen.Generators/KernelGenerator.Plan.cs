@@ -46,9 +46,10 @@ namespace Unikraft.Gen
         {
             public static readonly string[] Platforms = { "hosted", "sim", "microvm" };
 
-            public static KernelPlan Make(((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) Program,
-                EquatableArray<string> ApiTypesNamed) everything, CancellationToken cancellationToken)
+            public static KernelPlan Make((((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) Program,
+                EquatableArray<string> ApiTypesNamed) Named, EquatableArray<string> NetTypes) input0, CancellationToken cancellationToken)
             {
+                var everything = input0.Named;
                 var all = everything.Program;
                 var input = all.Build;
                 KernelConfig config = input.Config;
@@ -73,8 +74,9 @@ namespace Unikraft.Gen
                 if (nativeLayer)
                 {
                     // With no link to say what the program imports (a JIT run), the socket functions and
-                    // the network stack under them come with a declared network interface.
-                    bool sockets = !config.Specialize || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0;
+                    // the network stack under them come with a declared network interface, or with a
+                    // network type the program names (over the kernel's loopback alone, without one).
+                    bool sockets = !config.Specialize || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Count > 0;
                     uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets));
                 }
 

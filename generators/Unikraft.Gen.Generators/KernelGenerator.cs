@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Unikraft.Gen.Helpers;
 using Unikraft.Gen.Incremental;
@@ -47,6 +49,24 @@ namespace Unikraft.Gen
                 .Select(static (scan, _) => scan.ApiTypesNamed)
                 .WithTrackingName(TrackingNames.ApiTypesNamed);
 
+            // 1b. The BCL's network types the program names: with no link to say what it imports (a
+            // JIT run), they bring the native layer's socket functions, interface or not.
+            IncrementalValueProvider<EquatableArray<string>> netTypes = context.SyntaxProvider
+                .CreateSyntaxProvider(static (node, _) => Detect.IsNetTypeName(node), Detect.NetType)
+                .Where(static type => type is not null)
+                .Collect()
+                .Select(static (types, _) =>
+                {
+                    var distinct = new SortedSet<string>(StringComparer.Ordinal);
+                    foreach (string? type in types)
+                    {
+                        distinct.Add(type!);
+                    }
+
+                    return distinct.ToEquatableArray();
+                })
+                .WithTrackingName(TrackingNames.NetTypes);
+
             // 2. The configuration from MSBuild.
             IncrementalValueProvider<KernelConfig> config = context.AnalyzerConfigOptionsProvider
                 .Select(Config.Read)
@@ -63,6 +83,7 @@ namespace Unikraft.Gen
                 .Combine(config)
                 .Combine(libraries)
                 .Combine(apiTypesNamed)
+                .Combine(netTypes)
                 .Select(Plan.Make)
                 .WithTrackingName(TrackingNames.Plan);
 

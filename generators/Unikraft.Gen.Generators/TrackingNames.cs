@@ -9,6 +9,7 @@ namespace Unikraft.Gen
         public const string Config = nameof(Config);
         public const string Libraries = nameof(Libraries);
         public const string ApiTypesNamed = nameof(ApiTypesNamed);
+        public const string NetTypes = nameof(NetTypes);
         public const string Plan = nameof(Plan);
         public const string AssemblyName = nameof(AssemblyName);
         public const string Reach = nameof(Reach);

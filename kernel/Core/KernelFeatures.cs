@@ -30,6 +30,7 @@ internal static class KernelFeatures
 
     // The BCL's socket functions in the native layer (NativeSockets, NativeSocketEvents) and with
     // them the network stack. A NativeAOT image has them when its link imports them; a JIT run,
-    // which has no import list, when the project declares a network interface (UnikraftNet).
+    // which has no import list, when the project declares a network interface (UnikraftNet) or
+    // its code names one of the BCL's network types (the loopback is always there).
     public static bool Sockets => true;
 }

@@ -57,6 +57,43 @@ public class NetworkConfigTests
     }
 
     [Fact]
+    public void NoInterface_ButTheProgramMakesSockets_KeepsTheSocketsOnLoopback()
+    {
+        // A JIT run (no link to say what it imports) of a program that talks to itself over
+        // 127.0.0.1: the native layer's socket functions and the stack under them are in the kernel.
+        const string program = """
+            using System.Net;
+            using System.Net.Sockets;
+            var listener = new TcpListener(IPAddress.Loopback, 7777);
+            listener.Start();
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "", ["UnikraftNativeLayer"] = "true" });
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("NetBoot.Attach", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("socket (41)  library net-socket", result.Manifest);
+        Assert.Contains("[native layer]  SystemNative_Socket", result.Manifest);
+        Assert.Contains("net-tcp", result.Manifest);
+    }
+
+    [Fact]
+    public void NoInterface_AndAClassOfTheProgramNamedSocket_LeavesTheNetworkOut()
+    {
+        const string program = """
+            var socket = new Socket();
+            System.Console.WriteLine(socket.Name);
+            class Socket { public string Name => "plug"; }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "", ["UnikraftNativeLayer"] = "true" });
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("net-socket", result.Manifest);
+        Assert.DoesNotContain("SystemNative_Socket", result.Manifest);
+    }
+
+    [Fact]
     public void PasstInterface_ListsItsForwardedPorts()
     {
         GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443||end");
