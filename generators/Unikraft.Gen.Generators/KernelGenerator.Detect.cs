@@ -75,7 +75,7 @@ namespace Unikraft.Gen
             private static readonly HashSet<string> s_netTypeNames = new HashSet<string>(StringComparer.Ordinal)
             {
                 "Socket", "TcpClient", "TcpListener", "UdpClient", "Dns", "HttpClient", "HttpClientHandler", "SocketsHttpHandler",
-                "WebClient", "ClientWebSocket", "SmtpClient", "WebApplication", "WebHost", "KestrelServerOptions",
+                "WebClient", "ClientWebSocket", "SmtpClient", "HttpListener", "WebApplication", "WebHost", "KestrelServerOptions",
             };
 
             public static bool IsNetTypeName(SyntaxNode node) =>
