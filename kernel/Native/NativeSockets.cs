@@ -45,6 +45,10 @@ internal static class NativeSockets
     private const int PalError = 0x1007;
     private const int PalType = 0x1008;
     private const int PalTcpNoDelay = 1;
+    // SocketOptionName_SO_TCP_KEEPALIVE_TIME, _RETRYCOUNT and _INTERVAL of pal_networking.h.
+    private const int PalTcpKeepAliveTime = 3;
+    private const int PalTcpKeepAliveRetryCount = 16;
+    private const int PalTcpKeepAliveInterval = 17;
 
     // NOTE: GetMaxLingerTime of pal_networking.c on Linux: min(65535, INT_MAX).
     private const int MaximumLingerSeconds = 65535;
@@ -642,8 +646,14 @@ internal static class NativeSockets
         if (palLevel == PalLevelTcp)
         {
             level = SocketProtocols.IPPROTO_TCP;
-            name = palName;
-            return palName == PalTcpNoDelay ? NativePal.Success : NativePal.ENOPROTOOPT;
+            switch (palName)
+            {
+                case PalTcpNoDelay: name = SocketOptions.TCP_NODELAY; return NativePal.Success;
+                case PalTcpKeepAliveTime: name = SocketOptions.TCP_KEEPIDLE; return NativePal.Success;
+                case PalTcpKeepAliveInterval: name = SocketOptions.TCP_KEEPINTVL; return NativePal.Success;
+                case PalTcpKeepAliveRetryCount: name = SocketOptions.TCP_KEEPCNT; return NativePal.Success;
+                default: return NativePal.ENOPROTOOPT;
+            }
         }
         if (palLevel != PalLevelSocket)
         {

@@ -84,6 +84,13 @@ internal interface IStreamEndpoint : ISocketEndpoint
     // SO_KEEPALIVE: probe an idle connection.
     bool KeepAlive { get; set; }
 
+    // TCP_KEEPIDLE and TCP_KEEPINTVL in seconds, TCP_KEEPCNT in probes (already checked).
+    int KeepAliveIdleSeconds { get; set; }
+
+    int KeepAliveIntervalSeconds { get; set; }
+
+    int KeepAliveCount { get; set; }
+
     // listen(2): backlog as given (the endpoint clamps it). 0 or -errno.
     int Listen(int backlog);
 

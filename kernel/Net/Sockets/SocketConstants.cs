@@ -60,6 +60,14 @@ internal static class SocketOptions
     public const int SO_DOMAIN = 39;
 
     public const int TCP_NODELAY = 1;
+    public const int TCP_KEEPIDLE = 4;
+    public const int TCP_KEEPINTVL = 5;
+    public const int TCP_KEEPCNT = 6;
+
+    // NOTE: tcp(7): TCP_KEEPIDLE and TCP_KEEPINTVL take 1 to MAX_TCP_KEEPIDLE/MAX_TCP_KEEPINTVL
+    // (32767) seconds, TCP_KEEPCNT 1 to MAX_TCP_KEEPCNT (127) probes; anything else is EINVAL.
+    public const int KeepAliveSecondsMaximum = 32767;
+    public const int KeepAliveCountMaximum = 127;
 
     // NOTE: socket(7): the kernel doubles SO_SNDBUF and SO_RCVBUF values (room for bookkeeping)
     // and getsockopt returns the doubled value; values are capped at wmem_max and rmem_max

@@ -319,7 +319,7 @@ internal sealed class SocketFile : IFileDescription
     {
         if (level == SocketProtocols.IPPROTO_TCP && stream != null)
         {
-            if (name != SocketOptions.TCP_NODELAY)
+            if (name != SocketOptions.TCP_NODELAY && name != SocketOptions.TCP_KEEPIDLE && name != SocketOptions.TCP_KEEPINTVL && name != SocketOptions.TCP_KEEPCNT)
             {
                 return -Errno.ENOPROTOOPT;
             }
@@ -327,8 +327,34 @@ internal sealed class SocketFile : IFileDescription
             {
                 return -Errno.EINVAL;
             }
-            stream.NoDelay = ReadInt(value) != 0;
-            return 0;
+            int option = ReadInt(value);
+            switch (name)
+            {
+                case SocketOptions.TCP_NODELAY:
+                    stream.NoDelay = option != 0;
+                    return 0;
+                case SocketOptions.TCP_KEEPCNT:
+                    if (option < 1 || option > SocketOptions.KeepAliveCountMaximum)
+                    {
+                        return -Errno.EINVAL;
+                    }
+                    stream.KeepAliveCount = option;
+                    return 0;
+                default:
+                    if (option < 1 || option > SocketOptions.KeepAliveSecondsMaximum)
+                    {
+                        return -Errno.EINVAL;
+                    }
+                    if (name == SocketOptions.TCP_KEEPIDLE)
+                    {
+                        stream.KeepAliveIdleSeconds = option;
+                    }
+                    else
+                    {
+                        stream.KeepAliveIntervalSeconds = option;
+                    }
+                    return 0;
+            }
         }
         if (level != SocketOptions.SOL_SOCKET)
         {
@@ -395,11 +421,14 @@ internal sealed class SocketFile : IFileDescription
         int size = sizeof(int);
         if (level == SocketProtocols.IPPROTO_TCP && stream != null)
         {
-            if (name != SocketOptions.TCP_NODELAY)
+            switch (name)
             {
-                return -Errno.ENOPROTOOPT;
+                case SocketOptions.TCP_NODELAY: WriteInt(whole, stream.NoDelay ? 1 : 0); break;
+                case SocketOptions.TCP_KEEPIDLE: WriteInt(whole, stream.KeepAliveIdleSeconds); break;
+                case SocketOptions.TCP_KEEPINTVL: WriteInt(whole, stream.KeepAliveIntervalSeconds); break;
+                case SocketOptions.TCP_KEEPCNT: WriteInt(whole, stream.KeepAliveCount); break;
+                default: return -Errno.ENOPROTOOPT;
             }
-            WriteInt(whole, stream.NoDelay ? 1 : 0);
         }
         else if (level != SocketOptions.SOL_SOCKET)
         {

@@ -37,8 +37,29 @@ internal sealed class TcpStreamEndpoint : IStreamEndpoint
         set => socket.NoDelay = value;
     }
 
-    // Held for getsockopt: TCP sends no keepalive probes yet (the list has them).
-    public bool KeepAlive { get; set; }
+    public bool KeepAlive
+    {
+        get => socket.KeepAlive;
+        set => socket.KeepAlive = value;
+    }
+
+    public int KeepAliveIdleSeconds
+    {
+        get => (int)(socket.KeepAliveIdle / 1_000_000_000);
+        set => socket.KeepAliveIdle = value * 1_000_000_000L;
+    }
+
+    public int KeepAliveIntervalSeconds
+    {
+        get => (int)(socket.KeepAliveInterval / 1_000_000_000);
+        set => socket.KeepAliveInterval = value * 1_000_000_000L;
+    }
+
+    public int KeepAliveCount
+    {
+        get => socket.KeepAliveCount;
+        set => socket.KeepAliveCount = value;
+    }
 
     // Held for getsockopt: a port in TIME-WAIT is not yet bound again with it.
     public bool ReuseAddress { get; set; }

@@ -71,6 +71,7 @@ internal sealed class TcpSocket
     private int persistBackoffs;
     private long delayedAckDeadline = long.MaxValue;
     private long stateDeadline = long.MaxValue;
+    private long keepaliveDeadline = long.MaxValue;
     private int retransmissions;
     private bool ackNow;
     private int unackedFullSegments;
@@ -79,6 +80,12 @@ internal sealed class TcpSocket
     private bool timing;
     private uint timedSequence;
     private long timedAt;
+
+    // Keepalive (RFC 1122, 4.2.3.6): when the peer was last heard from, and the probes sent
+    // since, unanswered.
+    private bool keepAlive;
+    private long lastHeard;
+    private int keepaliveProbes;
 
     private int pendingError;
     private bool everConnected;
@@ -114,6 +121,36 @@ internal sealed class TcpSocket
 
     // TCP_NODELAY: no Nagle (RFC 9293, 3.7.4, MUST-17 says it can be turned off).
     public bool NoDelay { get; set; }
+
+    // SO_KEEPALIVE: an idle connection is probed, and given up with ETIMEDOUT when the peer
+    // answers none of KeepAliveCount probes (RFC 1122, 4.2.3.6: off by default, the idle time
+    // no less than two hours by default).
+    public bool KeepAlive
+    {
+        get => keepAlive;
+        set
+        {
+            keepAlive = value;
+            keepaliveProbes = 0;
+            if (!value)
+            {
+                keepaliveDeadline = long.MaxValue;
+                return;
+            }
+            ArmKeepalive(stack.Now);
+        }
+    }
+
+    // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, in nanoseconds and probes; Linux's defaults
+    // (tcp_keepalive_time 7200 s, tcp_keepalive_intvl 75 s, tcp_keepalive_probes 9).
+    public long KeepAliveIdle { get; set; } = 7200_000_000_000;
+
+    public long KeepAliveInterval { get; set; } = 75_000_000_000;
+
+    public int KeepAliveCount { get; set; } = 9;
+
+    // Probes sent on this connection, for tests.
+    public int KeepaliveProbesSent { get; private set; }
 
     public bool IsBound { get; private set; }
 
@@ -163,7 +200,7 @@ internal sealed class TcpSocket
     internal TcpSocket? Parent => parent;
 
     // The earliest of this socket's timers.
-    internal long NextDeadline => Math.Min(Math.Min(retransmitDeadline, persistDeadline), Math.Min(delayedAckDeadline, stateDeadline));
+    internal long NextDeadline => Math.Min(Math.Min(Math.Min(retransmitDeadline, persistDeadline), Math.Min(delayedAckDeadline, stateDeadline)), keepaliveDeadline);
 
     // SO_SNDBUF and SO_RCVBUF: before the connection exists only.
     public int SetBufferSizes(int sendSize, int receiveSize)
@@ -523,6 +560,11 @@ internal sealed class TcpSocket
         IsBound = true;
         everConnected = true;
         NoDelay = listener.NoDelay;
+        // NOTE: a connection takes its listener's keepalive settings, as Linux's do.
+        keepAlive = listener.keepAlive;
+        KeepAliveIdle = listener.KeepAliveIdle;
+        KeepAliveInterval = listener.KeepAliveInterval;
+        KeepAliveCount = listener.KeepAliveCount;
         sendBuffer.Resize(listener.sendBuffer.Capacity);
         receiveBuffer.Resize(listener.receiveBuffer.Capacity);
         Begin(now);
@@ -599,6 +641,16 @@ internal sealed class TcpSocket
     // Handles one segment addressed to this connection (RFC 9293, 3.10.7.3 and 3.10.7.4).
     internal void Process(in TcpHeader header, ReadOnlySpan<byte> payload, long now)
     {
+        if (State != TcpState.Closed && State != TcpState.Listen)
+        {
+            // The peer is heard from: keepalive starts its idle time again.
+            lastHeard = now;
+            keepaliveProbes = 0;
+            if (keepAlive && keepaliveDeadline == long.MaxValue)
+            {
+                ArmKeepalive(now);
+            }
+        }
         if (State == TcpState.SynSent)
         {
             ProcessSynSent(header, now);
@@ -1063,7 +1115,69 @@ internal sealed class TcpSocket
             persistDeadline = long.MaxValue;
             SendWindowProbe(now);
         }
+        if (keepaliveDeadline <= now)
+        {
+            keepaliveDeadline = long.MaxValue;
+            OnKeepalive(now);
+            if (State == TcpState.Closed)
+            {
+                return;
+            }
+        }
         Output(now);
+    }
+
+    // Arms the keepalive timer a whole idle time from now (Linux's tcp_set_keepalive does the
+    // same); when it expires, the idle time counts from when the peer was last heard from.
+    private void ArmKeepalive(long now)
+    {
+        if (!keepAlive || keepaliveDeadline != long.MaxValue || State == TcpState.Closed || State == TcpState.Listen)
+        {
+            return;
+        }
+        keepaliveDeadline = now + KeepAliveIdle;
+        stack.DeadlineChanged(keepaliveDeadline);
+    }
+
+    // The keepalive timer expired (RFC 1122, 4.2.3.6; Linux's tcp_keepalive_timer): on a
+    // synchronized connection with nothing in flight, idle since the peer was last heard from, a
+    // probe goes out: an ACK with SEG.SEQ = SND.NXT - 1 and no data, which the peer must answer
+    // with an ACK. The peer answering puts the count back to zero (Process); KeepAliveCount
+    // probes with no answer end the connection with ETIMEDOUT.
+    private void OnKeepalive(long now)
+    {
+        if (!keepAlive || !(State == TcpState.Established || State == TcpState.CloseWait || State == TcpState.FinWait2))
+        {
+            // Not probed in the handshake or while closing; the next segment heard arms it again.
+            return;
+        }
+        if (sndNxt != sndUna || sendBuffer.Count > 0)
+        {
+            // Data in flight or waiting: retransmissions and window probes watch the peer.
+            keepaliveDeadline = now + KeepAliveIdle;
+            stack.DeadlineChanged(keepaliveDeadline);
+            return;
+        }
+        long idle = now - lastHeard;
+        if (keepaliveProbes == 0 && idle < KeepAliveIdle)
+        {
+            keepaliveDeadline = lastHeard + KeepAliveIdle;
+            stack.DeadlineChanged(keepaliveDeadline);
+            return;
+        }
+        if (keepaliveProbes >= KeepAliveCount)
+        {
+            SendReset(now);
+            Terminate(Errno.ETIMEDOUT);
+            return;
+        }
+        TcpHeader header = MakeHeader(sndNxt - 1, TcpFlags.Ack, now);
+        stack.Transmit(this, header, null, 0, 0);
+        keepaliveProbes++;
+        KeepaliveProbesSent++;
+        stack.KeepaliveProbes++;
+        keepaliveDeadline = now + KeepAliveInterval;
+        stack.DeadlineChanged(keepaliveDeadline);
     }
 
     private void OnRetransmitTimeout(long now)
@@ -1441,6 +1555,7 @@ internal sealed class TcpSocket
     private void EnterTimeWait(long now)
     {
         State = TcpState.TimeWait;
+        keepaliveDeadline = long.MaxValue;
         retransmitDeadline = long.MaxValue;
         persistDeadline = long.MaxValue;
         // NOTE: TIME-WAIT lasts 2 MSL (RFC 9293, 3.10.7.4, and 3.6).
@@ -1462,6 +1577,7 @@ internal sealed class TcpSocket
     {
         int previous = State;
         State = TcpState.Closed;
+        keepaliveDeadline = long.MaxValue;
         retransmitDeadline = long.MaxValue;
         persistDeadline = long.MaxValue;
         delayedAckDeadline = long.MaxValue;

@@ -104,6 +104,9 @@ internal sealed class TcpStack : IIpv4Transport
 
     public long WindowProbes { get; set; }
 
+    // Keepalive probes sent (SO_KEEPALIVE).
+    public long KeepaliveProbes { get; set; }
+
     public long SynsDropped { get; set; }
 
     // Connections this stack holds (every state but LISTEN), and its listeners.

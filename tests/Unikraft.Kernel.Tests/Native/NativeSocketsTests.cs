@@ -253,6 +253,17 @@ public unsafe class NativeSocketsTests
         value = 1;
         Assert.Equal(0, setOption(client, PalLevelTcp, 1, (nint)(&value), 4));
         Assert.Equal(1, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_NODELAY));
+        // Socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 45) and
+        // the interval and retry count: TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT.
+        value = 45;
+        Assert.Equal(0, setOption(client, PalLevelTcp, 3, (nint)(&value), 4));
+        Assert.Equal(45, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPIDLE));
+        value = 7;
+        Assert.Equal(0, setOption(client, PalLevelTcp, 17, (nint)(&value), 4));
+        Assert.Equal(7, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPINTVL));
+        value = 2;
+        Assert.Equal(0, setOption(client, PalLevelTcp, 16, (nint)(&value), 4));
+        Assert.Equal(2, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPCNT));
         // SO_EXCLUSIVEADDRUSE is SO_REUSEADDR inverted; both take exactly an int32.
         value = 1;
         Assert.Equal(0, setOption(client, PalLevelSocket, ~PalReuseAddress, (nint)(&value), 4));

@@ -124,6 +124,12 @@ internal sealed class LoopbackStream : IStreamEndpoint
 
     public bool KeepAlive { get; set; }
 
+    public int KeepAliveIdleSeconds { get; set; } = 7200;
+
+    public int KeepAliveIntervalSeconds { get; set; } = 75;
+
+    public int KeepAliveCount { get; set; } = 9;
+
     public int SendBufferSize { get; private set; }
 
     public int ReceiveBufferSize { get; private set; }

@@ -280,6 +280,17 @@ public class SocketSyscallsTests
         Assert.Equal(-Errno.EINVAL, Sys.Setsockopt(kernel, client, SocketOptions.SOL_SOCKET, SocketOptions.SO_KEEPALIVE, new byte[2]));
         Assert.Equal(-Errno.ENOPROTOOPT, Sys.Setsockopt(kernel, client, SocketOptions.SOL_SOCKET, SocketOptions.SO_TYPE, one));
         Assert.Equal(-Errno.ENOPROTOOPT, Sys.Setsockopt(kernel, Open(kernel, Datagram), SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_NODELAY, one));
+        // The keepalive times, as tcp(7) bounds them: 1 to 32767 seconds, 1 to 127 probes.
+        Assert.Equal(0, Sys.Setsockopt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPIDLE, BitConverter.GetBytes(30)));
+        Assert.Equal(30, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPIDLE));
+        Assert.Equal(0, Sys.Setsockopt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPINTVL, BitConverter.GetBytes(5)));
+        Assert.Equal(5, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPINTVL));
+        Assert.Equal(0, Sys.Setsockopt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPCNT, BitConverter.GetBytes(4)));
+        Assert.Equal(4, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPCNT));
+        Assert.Equal(-Errno.EINVAL, Sys.Setsockopt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPIDLE, BitConverter.GetBytes(0)));
+        Assert.Equal(-Errno.EINVAL, Sys.Setsockopt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPINTVL, BitConverter.GetBytes(32768)));
+        Assert.Equal(-Errno.EINVAL, Sys.Setsockopt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPCNT, BitConverter.GetBytes(128)));
+        Assert.Equal(30, GetInt(kernel, client, SocketProtocols.IPPROTO_TCP, SocketOptions.TCP_KEEPIDLE));
 
         // SO_LINGER with a zero time resets the connection on close: the peer reads ECONNRESET.
         byte[] linger = new byte[8];
