@@ -1412,8 +1412,20 @@ internal sealed class TcpSocket
             ackNow = false;
             return;
         }
-        TcpHeader header = MakeHeader(sndNxt, TcpFlags.Ack, now);
+        TcpHeader header = MakeHeader(AcknowledgmentSequence(), TcpFlags.Ack, now);
         stack.Transmit(this, header, null, 0, 0);
+    }
+
+    // The sequence number of a segment that carries no data: the highest one sent, SND.MAX,
+    // not SND.NXT, which a timeout moves back to SND.UNA. A peer that has every byte up to
+    // SND.MAX takes a segment below its RCV.NXT for an old duplicate and drops it unread, ACK
+    // field and all (RFC 9293, 3.10.7.4): if both ends timed out and went back, each would drop
+    // the other's ACKs for ever. NOTE: Linux's tcp_acceptable_seq: SND.NXT (its highest sent),
+    // or the right edge of the peer's window when that is lower.
+    private uint AcknowledgmentSequence()
+    {
+        uint windowEdge = sndUna + (uint)Math.Min(sndWnd, int.MaxValue);
+        return TcpSequence.LessOrEqual(sndMax, windowEdge) ? sndMax : TcpSequence.Max(windowEdge, sndNxt);
     }
 
     // RFC 5961, 3.2 and 4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate-limited by the stack.

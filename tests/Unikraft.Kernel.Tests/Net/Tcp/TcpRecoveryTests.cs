@@ -347,4 +347,49 @@ public class TcpRecoveryTests
             yield return new object[] { seed };
         }
     }
+
+    // Found by the simulator (TcpScenarios.Bulk_FivePercentLoss, seed 300): both ends had the
+    // other's data but neither had its own acknowledged, both timed out and went back to SND.UNA.
+    // Their ACKs then carried that old SND.NXT, below what the peer had received, so each peer
+    // took them for old duplicates and dropped them unread, ACK field included: neither SND.UNA
+    // ever moved and both gave up with ETIMEDOUT. An ACK carries SND.MAX, and the peer takes it.
+    [Fact]
+    public void BothEndsTimedOut_TheirAcksStillAcknowledge()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        // Every segment without data is lost for the first 5 s: the data gets through, the ACKs
+        // of it do not, and both retransmission timers fire.
+        long until = pair.Network.Clock.MonotonicNanoseconds + 5 * Second;
+        pair.Network.Drop = d => d.PayloadLength == 0 && pair.Network.Clock.MonotonicNanoseconds < until;
+        byte[] up = TcpPair.Pattern(3000, 11);
+        byte[] down = TcpPair.Pattern(3000, 12);
+        Assert.Equal(3000, client.Send(up));
+        Assert.Equal(3000, server.Send(down));
+        byte[] buffer = new byte[8192];
+        int upReceived = 0;
+        int downReceived = 0;
+
+        bool acknowledged = pair.Network.RunUntil(() =>
+        {
+            long read;
+            while ((read = server.Receive(buffer)) > 0)
+            {
+                upReceived += (int)read;
+            }
+            while ((read = client.Receive(buffer)) > 0)
+            {
+                downReceived += (int)read;
+            }
+            return client.SendQueued == 0 && server.SendQueued == 0;
+        }, 60 * Second);
+
+        Assert.True(pair.Client.RetransmitTimeouts > 0 && pair.Server.RetransmitTimeouts > 0, "a timer did not fire");
+        Assert.True(acknowledged, "still unacknowledged after a minute: client " + client.SendQueued + ", server " + server.SendQueued +
+            " bytes; states " + TcpState.Name(client.State) + ", " + TcpState.Name(server.State));
+        Assert.Equal(3000, upReceived);
+        Assert.Equal(3000, downReceived);
+        // Acknowledged within a few round trips of the ACKs getting through again.
+        Assert.True(pair.Network.Clock.MonotonicNanoseconds < until + 10 * Second);
+    }
 }
