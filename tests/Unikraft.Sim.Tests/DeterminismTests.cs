@@ -22,6 +22,7 @@ public class DeterminismTests
         yield return new object[] { "network" };
         yield return new object[] { "threads" };
         yield return new object[] { "ip" };
+        yield return new object[] { "tcp" };
     }
 
     [Theory]
@@ -131,6 +132,7 @@ public class DeterminismTests
             "files" => FileScenarios.Run,
             "threads" => ThreadScenarios.ClientAndServer,
             "ip" => world => IpScenarios.Exchange(world, true),
+            "tcp" => TcpScenarios.Replayable,
             _ => world => NetworkScenarios.Exchange(world, false),
         };
     }

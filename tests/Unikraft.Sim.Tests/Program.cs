@@ -19,7 +19,7 @@ public static class Program
             !ulong.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out ulong first) ||
             !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out int count))
         {
-            Console.Error.WriteLine("usage: trace-hash <scenario: timers|scheduler|files|network|threads|ip> <first seed> <count>");
+            Console.Error.WriteLine("usage: trace-hash <scenario: timers|scheduler|files|network|threads|ip|tcp> <first seed> <count>");
             return 2;
         }
         Console.WriteLine("probe " + "unikraft determinism probe".GetHashCode().ToString(CultureInfo.InvariantCulture));

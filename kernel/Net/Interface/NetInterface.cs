@@ -259,7 +259,8 @@ internal sealed class NetInterface
         int offset = 0;
         do
         {
-            int length = Math.Min(room, payload.Length - offset);
+            // A datagram that fits the MTU goes whole: only fragments need the 8-byte multiple.
+            int length = fragmented ? Math.Min(room, payload.Length - offset) : payload.Length;
             bool more = offset + length < payload.Length;
             int frameLength = EthernetFrame.HeaderLength + Ipv4Packet.MinimumHeaderLength + length;
             Span<byte> frame = transmitBuffer.AsSpan(0, frameLength);

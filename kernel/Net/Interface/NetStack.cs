@@ -205,6 +205,10 @@ internal sealed class NetStack : IIpv4Output
         if (!Ipv4Packet.TryWrap(bytes, out Ipv4Packet packet) || !Ipv4Header.TryParse(packet, out Ipv4Header header))
         {
             Counters.Ipv4BadHeader++;
+            if (!packet.Bytes.IsEmpty && !packet.ChecksumIsValid)
+            {
+                Counters.Ipv4BadChecksum++;
+            }
             return;
         }
         // NOTE: a host silently discards a datagram from a broadcast or multicast source
@@ -486,6 +490,9 @@ internal sealed class NetCounters
     public long Ipv4Received { get; set; }
 
     public long Ipv4BadHeader { get; set; }
+
+    // Of Ipv4BadHeader, those whose header checksum was wrong (Linux's InCsumErrors).
+    public long Ipv4BadChecksum { get; set; }
 
     public long Ipv4BadAddress { get; set; }
 

@@ -38,6 +38,11 @@ internal sealed class StackSocketTransport : ISocketTransport
         this.udp = udp;
     }
 
+    // The transports themselves, for their counters and tables.
+    public TcpStack Tcp => tcp;
+
+    public UdpLayer Udp => udp;
+
     public IStreamEndpoint? CreateStream() => new TcpStreamEndpoint(tcp.CreateSocket());
 
     public IDatagramEndpoint? CreateDatagram() => new UdpDatagramEndpoint(udp.Open());

@@ -13,6 +13,9 @@ internal sealed class TcpStreamEndpoint : IStreamEndpoint
         this.socket = socket;
     }
 
+    // The connection itself, for its state and counters.
+    public TcpSocket Socket => socket;
+
     public Ipv4Address LocalAddress => socket.LocalAddress;
 
     public ushort LocalPort => socket.LocalPort;

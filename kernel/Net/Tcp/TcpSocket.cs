@@ -1242,6 +1242,7 @@ internal sealed class TcpSocket
 
     private void SendData(long now)
     {
+        int room = SegmentRoom();
         while (true)
         {
             int inFlight = (int)(sndNxt - sndUna);
@@ -1258,14 +1259,14 @@ internal sealed class TcpSocket
             }
             long window = Math.Min(sndWnd, congestion.Window);
             long usable = window - inFlight;
-            int length = (int)Math.Min(Math.Min(unsent, sendMss), Math.Max(usable, 0));
+            int length = (int)Math.Min(Math.Min(unsent, room), Math.Max(usable, 0));
             bool fin = finQueued && length == unsent;
             if (length == 0 && !(fin && unsent == 0 && usable >= 0))
             {
                 ArmPersistIfIdle(now);
                 return;
             }
-            if (length < sendMss && length < unsent)
+            if (length < room && length < unsent)
             {
                 // NOTE: sender-side silly window avoidance (RFC 9293, 3.8.6.2.1): a partial
                 // segment only when it is at least half the largest window the peer offered.
@@ -1275,7 +1276,7 @@ internal sealed class TcpSocket
                     return;
                 }
             }
-            else if (length < sendMss && length == unsent && inFlight > 0 && !NoDelay && !fin)
+            else if (length < room && length == unsent && inFlight > 0 && !NoDelay && !fin)
             {
                 // NOTE: Nagle (RFC 9293, 3.7.4): a small segment waits while data is unacknowledged.
                 return;
@@ -1314,6 +1315,21 @@ internal sealed class TcpSocket
         }
     }
 
+    // The data one segment may carry now: the send MSS less the SACK blocks its header will bear
+    // (the MSS already allows for timestamps). NOTE: as Linux's tcp_current_mss, which takes the
+    // options of the moment off the cached MSS: a segment with SACK blocks and a full MSS of data
+    // would not fit the path's MTU, and would leave in IPv4 fragments.
+    private int SegmentRoom()
+    {
+        if (!sackPermitted || receiveBuffer.RangeCount == 0)
+        {
+            return sendMss;
+        }
+        int blocks = Math.Min(receiveBuffer.RangeCount, timestamps ? TcpSackBlocks.MaximumCount - 1 : TcpSackBlocks.MaximumCount);
+        // NOTE: NOP NOP kind length, then 8 bytes a block (RFC 2018, 3).
+        return Math.Max(sendMss - 4 - 8 * blocks, 1);
+    }
+
     // Nothing in flight, bytes to send, and the window does not let them go: the persist timer
     // probes the window so a lost window update cannot stall the connection (RFC 9293, 3.8.6.1).
     private void ArmPersistIfIdle(long now)
@@ -1341,7 +1357,7 @@ internal sealed class TcpSocket
         {
             return;
         }
-        int usable = (int)Math.Min(Math.Min(sendBuffer.Count, sendMss), Math.Min(sndWnd, congestion.Window));
+        int usable = (int)Math.Min(Math.Min(sendBuffer.Count, SegmentRoom()), Math.Min(sndWnd, congestion.Window));
         if (usable > 0)
         {
             Transmit(sndNxt, 0, usable, (byte)(TcpFlags.Ack | TcpFlags.Psh), now);
@@ -1372,7 +1388,7 @@ internal sealed class TcpSocket
             return;
         }
         uint from = TcpSequence.Max(highRetransmitted, sndUna);
-        if (!scoreboard.TryNextHole(from, sendMss, out uint start, out int length))
+        if (!scoreboard.TryNextHole(from, SegmentRoom(), out uint start, out int length))
         {
             return;
         }
@@ -1393,7 +1409,7 @@ internal sealed class TcpSocket
     private void Retransmit(long now)
     {
         int outstanding = sendBuffer.Count;
-        int length = Math.Min(outstanding, sendMss);
+        int length = Math.Min(outstanding, SegmentRoom());
         bool fin = finQueued && length == outstanding && FinWasSent();
         if (length == 0 && !fin)
         {
@@ -1526,8 +1542,20 @@ internal sealed class TcpSocket
             ackNow = false;
             return;
         }
-        TcpHeader header = MakeHeader(sndNxt, TcpFlags.Ack, now);
+        TcpHeader header = MakeHeader(AcknowledgmentSequence(), TcpFlags.Ack, now);
         stack.Transmit(this, header, null, 0, 0);
+    }
+
+    // The sequence number of a segment that carries no data: the highest one sent, SND.MAX,
+    // not SND.NXT, which a timeout moves back to SND.UNA. A peer that has every byte up to
+    // SND.MAX takes a segment below its RCV.NXT for an old duplicate and drops it unread, ACK
+    // field and all (RFC 9293, 3.10.7.4): if both ends timed out and went back, each would drop
+    // the other's ACKs for ever. NOTE: Linux's tcp_acceptable_seq: SND.NXT (its highest sent),
+    // or the right edge of the peer's window when that is lower.
+    private uint AcknowledgmentSequence()
+    {
+        uint windowEdge = sndUna + (uint)Math.Min(sndWnd, int.MaxValue);
+        return TcpSequence.LessOrEqual(sndMax, windowEdge) ? sndMax : TcpSequence.Max(windowEdge, sndNxt);
     }
 
     // RFC 5961, 3.2 and 4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate-limited by the stack.

@@ -92,6 +92,9 @@ internal sealed class TcpStack : IIpv4Transport
 
     public long SegmentsDropped { get; set; }
 
+    // Segments dropped for a bad checksum (Linux's InCsumErrors); SegmentsDropped counts them too.
+    public long ChecksumErrors { get; set; }
+
     public long ResetsSent { get; set; }
 
     public long ChallengeAcksSent { get; set; }
@@ -130,7 +133,15 @@ internal sealed class TcpStack : IIpv4Transport
             SegmentsDropped++;
             return true;
         }
-        if (!TcpSegment.TryWrap(payload, out TcpSegment segment) || !TcpHeader.TryParse(segment, source, destination, out TcpHeader header))
+        // The checksum covers the whole segment whatever its header says, so it is checked first:
+        // a segment damaged anywhere, its data offset included, counts as a checksum error.
+        if (Checksum.Finish(Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, payload.Length), payload)) != 0)
+        {
+            SegmentsDropped++;
+            ChecksumErrors++;
+            return true;
+        }
+        if (!TcpSegment.TryWrap(payload, out TcpSegment segment) || !TcpHeader.TryParseUnchecked(segment, out TcpHeader header))
         {
             SegmentsDropped++;
             return true;

@@ -272,6 +272,29 @@ public class Ipv4IcmpTests
         Assert.Equal(payload, joined);
     }
 
+    // Found by the simulator (TcpScenarios.Bulk_SmallMtu, seed 700): at an MTU of 576, whose
+    // 556 bytes of room are no multiple of 8, a datagram of 553 to 556 bytes of payload fits one
+    // frame but left as a 552-byte first fragment and a short second one (every full-sized TCP
+    // segment over such a link did). Only a datagram longer than the MTU is fragmented.
+    [Theory]
+    [InlineData(553)]
+    [InlineData(556)]
+    public void DatagramThatFitsAnMtuNotAMultipleOf8_LeavesWhole(int length)
+    {
+        NetTestHost a = new NetTestHost(hostB: false, mtu: 576);
+        a.Device.Inject(CapturedFrames.ArpReply);
+        byte[] payload = new byte[length];
+        new Random(length).NextBytes(payload);
+
+        Assert.Equal(0, a.Stack.Send(a.Address, CapturedFrames.AddressB, IpProtocol.Udp, payload));
+
+        byte[] frame = a.Device.TakeOnly();
+        Ipv4Header header = NetTestHost.Ipv4Of(frame);
+        Assert.False(header.IsFragment);
+        Assert.Equal(payload, NetTestHost.Ipv4Payload(frame));
+        Assert.Equal(0, a.Stack.Counters.FragmentsSent);
+    }
+
     [Fact]
     public void DatagramLongerThanIpv4Allows_IsEMSGSIZE()
     {

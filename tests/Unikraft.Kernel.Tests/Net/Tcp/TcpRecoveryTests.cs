@@ -347,4 +347,100 @@ public class TcpRecoveryTests
             yield return new object[] { seed };
         }
     }
+
+    // Found by the simulator (TcpScenarios.Bulk_FivePercentLoss, seed 300): both ends had the
+    // other's data but neither had its own acknowledged, both timed out and went back to SND.UNA.
+    // Their ACKs then carried that old SND.NXT, below what the peer had received, so each peer
+    // took them for old duplicates and dropped them unread, ACK field included: neither SND.UNA
+    // ever moved and both gave up with ETIMEDOUT. An ACK carries SND.MAX, and the peer takes it.
+    [Fact]
+    public void BothEndsTimedOut_TheirAcksStillAcknowledge()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        // Every segment without data is lost for the first 5 s: the data gets through, the ACKs
+        // of it do not, and both retransmission timers fire.
+        long until = pair.Network.Clock.MonotonicNanoseconds + 5 * Second;
+        pair.Network.Drop = d => d.PayloadLength == 0 && pair.Network.Clock.MonotonicNanoseconds < until;
+        byte[] up = TcpPair.Pattern(3000, 11);
+        byte[] down = TcpPair.Pattern(3000, 12);
+        Assert.Equal(3000, client.Send(up));
+        Assert.Equal(3000, server.Send(down));
+        byte[] buffer = new byte[8192];
+        int upReceived = 0;
+        int downReceived = 0;
+
+        bool acknowledged = pair.Network.RunUntil(() =>
+        {
+            long read;
+            while ((read = server.Receive(buffer)) > 0)
+            {
+                upReceived += (int)read;
+            }
+            while ((read = client.Receive(buffer)) > 0)
+            {
+                downReceived += (int)read;
+            }
+            return client.SendQueued == 0 && server.SendQueued == 0;
+        }, 60 * Second);
+
+        Assert.True(pair.Client.RetransmitTimeouts > 0 && pair.Server.RetransmitTimeouts > 0, "a timer did not fire");
+        Assert.True(acknowledged, "still unacknowledged after a minute: client " + client.SendQueued + ", server " + server.SendQueued +
+            " bytes; states " + TcpState.Name(client.State) + ", " + TcpState.Name(server.State));
+        Assert.Equal(3000, upReceived);
+        Assert.Equal(3000, downReceived);
+        // Acknowledged within a few round trips of the ACKs getting through again.
+        Assert.True(pair.Network.Clock.MonotonicNanoseconds < until + 10 * Second);
+    }
+
+    // Found by the simulator (TcpScenarios.Bulk_Corruption, seed 600, by the frame audit): an end
+    // that held out-of-order data put SACK blocks on its own full-sized data segments without
+    // taking their room off the data, so each such segment was up to 28 bytes longer than the
+    // MSS allowed and left the interface in two IPv4 fragments. The data of a segment shrinks by
+    // the SACK option it carries, as Linux's tcp_current_mss takes the options off.
+    [Fact]
+    public void SegmentsCarryingSackBlocks_StayWithinTheMss()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        // One client data segment is lost, so the server holds out-of-order data (and reports it
+        // in SACK blocks) while it sends a bulk of its own.
+        int clientSegments = 0;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && ++clientSegments == 2;
+        byte[] up = TcpPair.Pattern(20_000, 21);
+        byte[] down = TcpPair.Pattern(200_000, 22);
+        int upSent = 0;
+        int downSent = 0;
+        int upReceived = 0;
+        int downReceived = 0;
+        byte[] buffer = new byte[65536];
+        Assert.True(pair.Network.RunUntil(() =>
+        {
+            long result;
+            while (upSent < up.Length && (result = client.Send(up.AsSpan(upSent))) > 0)
+            {
+                upSent += (int)result;
+            }
+            while (downSent < down.Length && (result = server.Send(down.AsSpan(downSent))) > 0)
+            {
+                downSent += (int)result;
+            }
+            while ((result = server.Receive(buffer)) > 0)
+            {
+                upReceived += (int)result;
+            }
+            while ((result = client.Receive(buffer)) > 0)
+            {
+                downReceived += (int)result;
+            }
+            return upReceived == up.Length && downReceived == down.Length;
+        }, 60 * Second));
+
+        Datagram[] sackCarriers = pair.Network.Sent.Where(d => d.Source == TcpPair.ServerAddress && d.PayloadLength > 0 && d.Header.Sack.Count > 0).ToArray();
+        Assert.NotEmpty(sackCarriers);
+        Assert.All(pair.Network.Sent, d => Assert.True(d.Bytes.Length <= TcpTestNetwork.PayloadLimit,
+            "a " + d.Bytes.Length + "-byte segment for a " + TcpTestNetwork.PayloadLimit + "-byte path: " + d));
+        // Full segments with SACK blocks still carry as much as fits.
+        Assert.Contains(sackCarriers, d => d.Bytes.Length == TcpTestNetwork.PayloadLimit);
+    }
 }
