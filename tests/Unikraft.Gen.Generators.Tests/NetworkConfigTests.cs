@@ -30,7 +30,8 @@ public class NetworkConfigTests
         Assert.Empty(result.Problems);
         string boot = result.Source("Unikraft.Boot.g.cs");
         Assert.Contains("global::Unikraft.Kernel.NetBoot.Attach(kernel, \"eth0\", global::Unikraft.Kernel.HostedNetDevices.OpenTap(\"\"), "
-            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, new global::Unikraft.Kernel.Ipv4Address(0xC6120001u));", boot);
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), "
+            + "global::System.Array.Empty<global::Unikraft.Kernel.Ipv4Address>());", boot);
         // Before the confinement, which refuses what opening a device takes.
         Assert.True(boot.IndexOf("NetBoot.Attach", System.StringComparison.Ordinal) < boot.IndexOf("HostedConfinement.Install", System.StringComparison.Ordinal));
         Assert.Contains("boot: attaches eth0 (tap, 198.18.0.2/24) (UnikraftNet 'eth0' in the project file)", result.Manifest);
@@ -44,6 +45,16 @@ public class NetworkConfigTests
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
             + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 })", result.Source("Unikraft.Boot.g.cs"));
+    }
+
+    [Fact]
+    public void DnsServers_ReachTheBootInOrder_AndTheResolverComesWithTheNativeLayer()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53,198.18.0.1|||end");
+
+        Assert.Empty(result.Problems);
+        Assert.Contains(", new global::Unikraft.Kernel.Ipv4Address[] { new global::Unikraft.Kernel.Ipv4Address(0xC6120035u), "
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u) });", result.Source("Unikraft.Boot.g.cs"));
     }
 
     [Fact]
