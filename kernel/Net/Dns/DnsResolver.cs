@@ -56,6 +56,9 @@ internal sealed class DnsResolver
     private readonly Kernel kernel;
     private readonly UdpLayer? udp;
     private readonly List<Ipv4Address> servers;
+    // One buffer for every query and answer: a lookup that waits for an answer (and lets another
+    // thread's lookup run meanwhile) has its query sent already, and fills and parses the buffer
+    // only after its wait, with no wait in between.
     private readonly byte[] buffer = new byte[UdpDatagram.MaximumPayloadLength];
     private bool warnedNoServers;
 
@@ -115,7 +118,9 @@ internal sealed class DnsResolver
             return DnsStatus.Found;
         }
         string trimmed = DnsName.Trim(name);
-        if (!DnsName.IsValid(trimmed))
+        // An IPv6 literal is not a name to ask for (the BCL parses literals before it calls down;
+        // the kernel has no IPv6 to answer one with).
+        if (!DnsName.IsValid(trimmed) || trimmed.IndexOf(':') >= 0)
         {
             return DnsStatus.NoName;
         }

@@ -89,6 +89,7 @@ public unsafe class NativeNamesTests
 
         Assert.Equal(EaiNoName, Lookup("nothere.test", PalUnspecified, &entry));
         Assert.Equal(EaiNoName, Lookup("bad..name", PalUnspecified, &entry));
+        Assert.Equal(EaiNoName, Lookup("2001:db8::1", PalInet6, &entry));
         Assert.Equal(EaiFamily, Lookup("web.test", 1, &entry));
         Assert.Equal(EaiBadArgument, ((delegate* unmanaged<nint, int, nint, int>)&NativeNames.GetHostEntryForName)(0, PalUnspecified, (nint)(&entry)));
         // The entry is left alone on failure: the BCL reads it only after success.
