@@ -100,6 +100,7 @@ internal static unsafe class NativeSlots
             served += slots.Point("SystemNative_Bind", (nint)(delegate* unmanaged<nint, int, nint, int, int>)&NativeSockets.Bind);
             served += slots.Point("SystemNative_CloseSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CloseSocketEventPort);
             served += slots.Point("SystemNative_Connect", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeSockets.Connect);
+            served += slots.Point("SystemNative_Connectx", (nint)(delegate* unmanaged<nint, nint, int, nint, int, int, nint, int>)&NativeSockets.Connectx);
             served += slots.Point("SystemNative_CreateSocketEventBuffer", (nint)(delegate* unmanaged<int, nint, int>)&NativeSocketEvents.CreateSocketEventBuffer);
             served += slots.Point("SystemNative_CreateSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CreateSocketEventPort);
             served += slots.Point("SystemNative_Disconnect", (nint)(delegate* unmanaged<nint, int>)&NativeSockets.Disconnect);
@@ -118,6 +119,7 @@ internal static unsafe class NativeSlots
             served += slots.Point("SystemNative_GetSockOpt", (nint)(delegate* unmanaged<nint, int, int, nint, nint, int>)&NativeSockets.GetSockOpt);
             served += slots.Point("SystemNative_GetSocketErrorOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetSocketErrorOption);
             served += slots.Point("SystemNative_GetSocketType", (nint)(delegate* unmanaged<nint, nint, nint, nint, nint, int>)&NativeSockets.GetSocketType);
+            served += slots.Point("SystemNative_InterfaceNameToIndex", (nint)(delegate* unmanaged<nint, uint>)&NativeSockets.InterfaceNameToIndex);
             served += slots.Point("SystemNative_Listen", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.Listen);
             served += slots.Point("SystemNative_Receive", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Receive);
             served += slots.Point("SystemNative_ReceiveMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.ReceiveMessage);

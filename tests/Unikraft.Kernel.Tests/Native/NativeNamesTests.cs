@@ -126,4 +126,25 @@ public unsafe class NativeNamesTests
         Assert.Equal(0, ((delegate* unmanaged<nint, int, int>)&NativeNames.GetDomainName)((nint)name, 256));
         Assert.Equal("(none)", Marshal.PtrToStringUTF8((nint)name));
     }
+
+    [Fact]
+    public void InterfaceNameToIndex_NumbersTheKernelsInterfacesAsLinuxDoes()
+    {
+        Attach(out _);
+        delegate* unmanaged<nint, uint> toIndex = &NativeSockets.InterfaceNameToIndex;
+
+        Assert.Equal(1u, Index(toIndex, "lo"));
+        Assert.Equal(2u, Index(toIndex, "eth0"));
+        Assert.Equal(0u, Index(toIndex, "wlan0"));
+        Assert.Equal(Errno.ENODEV, Marshal.GetLastSystemError());
+    }
+
+    private static uint Index(delegate* unmanaged<nint, uint> toIndex, string name)
+    {
+        byte[] text = Encoding.UTF8.GetBytes(name + "\0");
+        fixed (byte* bytes = text)
+        {
+            return toIndex((nint)bytes);
+        }
+    }
 }
