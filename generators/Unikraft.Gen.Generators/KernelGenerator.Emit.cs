@@ -508,7 +508,18 @@ namespace Unikraft.Gen
                             + string.Join(", ", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " })"
                         : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
                     writer.Line("// " + net.Name + ": " + net.Type + " " + net.Address + "/" + prefix + (net.Gateway.Length > 0 ? " via " + net.Gateway : "") + " (UnikraftNet in the project file)");
-                    writer.Line("global::Unikraft.Kernel.NetBoot.Attach(kernel, " + Literal(net.Name) + ", " + device + ", " + Address(address) + ", " + prefix + ", " + Address(gateway) + ");");
+                    var servers = new List<string>();
+                    foreach (string server in net.Dns)
+                    {
+                        if (NetTable.TryParseAddress(server, out uint serverAddress))
+                        {
+                            servers.Add(Address(serverAddress));
+                        }
+                    }
+                    string nameServers = servers.Count == 0
+                        ? "global::System.Array.Empty<global::Unikraft.Kernel.Ipv4Address>()"
+                        : "new global::Unikraft.Kernel.Ipv4Address[] { " + string.Join(", ", servers) + " }";
+                    writer.Line("global::Unikraft.Kernel.NetBoot.Attach(kernel, " + Literal(net.Name) + ", " + device + ", " + Address(address) + ", " + prefix + ", " + Address(gateway) + ", " + nameServers + ");");
                 }
             }
 

@@ -98,6 +98,9 @@ internal sealed class Kernel
     // the image has no network stack, and socket(2) then refuses AF_INET.
     public ISocketTransport? SocketTransport { get; set; }
 
+    // The DNS stub resolver, made on the first name lookup (DnsResolver.For).
+    public DnsResolver? Resolver { get; set; }
+
     // The mount table and working directory, created by the first mount.
     public Vfs? Vfs { get; set; }
 

@@ -91,27 +91,35 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_UninitializeConsoleAfterRead", (nint)(delegate* unmanaged<void>)&NativeConsole.UninitializeConsoleAfterRead);
         served += slots.Point("SystemNative_Unlink", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.Unlink);
         served += slots.Point("SystemNative_Write", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Write);
-        // The socket functions only where the program may make sockets (KernelFeatures.Sockets):
-        // elsewhere their slots are sealed with the rest, and the network stack stays out.
+        // The socket and name-resolution functions only where the program may make sockets
+        // (KernelFeatures.Sockets): elsewhere their slots are sealed with the rest, and the
+        // network stack and the resolver stay out.
         if (KernelFeatures.Sockets)
         {
             served += slots.Point("SystemNative_Accept", (nint)(delegate* unmanaged<nint, nint, nint, nint, int>)&NativeSockets.Accept);
             served += slots.Point("SystemNative_Bind", (nint)(delegate* unmanaged<nint, int, nint, int, int>)&NativeSockets.Bind);
             served += slots.Point("SystemNative_CloseSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CloseSocketEventPort);
             served += slots.Point("SystemNative_Connect", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeSockets.Connect);
+            served += slots.Point("SystemNative_Connectx", (nint)(delegate* unmanaged<nint, nint, int, nint, int, int, nint, int>)&NativeSockets.Connectx);
             served += slots.Point("SystemNative_CreateSocketEventBuffer", (nint)(delegate* unmanaged<int, nint, int>)&NativeSocketEvents.CreateSocketEventBuffer);
             served += slots.Point("SystemNative_CreateSocketEventPort", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.CreateSocketEventPort);
             served += slots.Point("SystemNative_Disconnect", (nint)(delegate* unmanaged<nint, int>)&NativeSockets.Disconnect);
+            served += slots.Point("SystemNative_FreeHostEntry", (nint)(delegate* unmanaged<nint, void>)&NativeNames.FreeHostEntry);
             served += slots.Point("SystemNative_FreeSocketEventBuffer", (nint)(delegate* unmanaged<nint, int>)&NativeSocketEvents.FreeSocketEventBuffer);
             served += slots.Point("SystemNative_GetBytesAvailable", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetBytesAvailable);
+            served += slots.Point("SystemNative_GetDomainName", (nint)(delegate* unmanaged<nint, int, int>)&NativeNames.GetDomainName);
+            served += slots.Point("SystemNative_GetHostEntryForName", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeNames.GetHostEntryForName);
+            served += slots.Point("SystemNative_GetHostName", (nint)(delegate* unmanaged<nint, int, int>)&NativeNames.GetHostName);
             served += slots.Point("SystemNative_GetIPv4MulticastOption", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeSockets.GetIPv4MulticastOption);
             served += slots.Point("SystemNative_GetIPv6MulticastOption", (nint)(delegate* unmanaged<nint, int, nint, int>)&NativeSockets.GetIPv6MulticastOption);
             served += slots.Point("SystemNative_GetLingerOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetLingerOption);
+            served += slots.Point("SystemNative_GetNameInfo", (nint)(delegate* unmanaged<nint, uint, byte, nint, uint, nint, uint, int, int>)&NativeNames.GetNameInfo);
             served += slots.Point("SystemNative_GetPeerName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetPeerName);
             served += slots.Point("SystemNative_GetSockName", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSockets.GetSockName);
             served += slots.Point("SystemNative_GetSockOpt", (nint)(delegate* unmanaged<nint, int, int, nint, nint, int>)&NativeSockets.GetSockOpt);
             served += slots.Point("SystemNative_GetSocketErrorOption", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSockets.GetSocketErrorOption);
             served += slots.Point("SystemNative_GetSocketType", (nint)(delegate* unmanaged<nint, nint, nint, nint, nint, int>)&NativeSockets.GetSocketType);
+            served += slots.Point("SystemNative_InterfaceNameToIndex", (nint)(delegate* unmanaged<nint, uint>)&NativeSockets.InterfaceNameToIndex);
             served += slots.Point("SystemNative_Listen", (nint)(delegate* unmanaged<nint, int, int>)&NativeSockets.Listen);
             served += slots.Point("SystemNative_Receive", (nint)(delegate* unmanaged<nint, nint, int, int, nint, int>)&NativeSockets.Receive);
             served += slots.Point("SystemNative_ReceiveMessage", (nint)(delegate* unmanaged<nint, nint, int, nint, int>)&NativeSockets.ReceiveMessage);

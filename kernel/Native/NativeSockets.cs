@@ -187,6 +187,59 @@ internal static class NativeSockets
         return NativePal.FromResult(Sys.Connect(layer.Kernel, (int)socket, NativeLayer.Bytes(socketAddress, socketAddressLen)));
     }
 
+    // Connect with data (TCP fast open): on Linux the PAL turns on TCP_FASTOPEN_CONNECT only when
+    // TCP_FASTOPEN is on, which the kernel's TCP does not have, and then connects as Connect does,
+    // sending nothing with the handshake (the BCL sends its data afterwards).
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Connectx")]
+    internal static int Connectx(nint socket, nint socketAddress, int socketAddressLen, nint data, int dataLen, int tfo, nint sent)
+    {
+        using NativeCall call = NativeCall.Enter("SystemNative_Connectx");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
+        {
+            return NativePal.EPERM;
+        }
+        if (socketAddress == 0 || socketAddressLen < 0 || sent == 0)
+        {
+            return NativePal.EFAULT;
+        }
+        Marshal.WriteInt32(sent, 0);
+        return NativePal.FromResult(Sys.Connect(layer.Kernel, (int)socket, NativeLayer.Bytes(socketAddress, socketAddressLen)));
+    }
+
+    // if_nametoindex(3) over the kernel's interfaces, numbered as Linux numbers them: loopback
+    // ("lo") 1, then the <UnikraftNet> interfaces in the order they were attached. 0, with errno
+    // ENODEV, for a name the kernel has no interface of (the BCL asks when it parses an IPv6 scope
+    // such as "%eth0").
+    [KernelFeature("Sockets")]
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_InterfaceNameToIndex")]
+    internal static uint InterfaceNameToIndex(nint interfaceName)
+    {
+        using NativeCall call = NativeCall.Enter("SystemNative_InterfaceNameToIndex");
+        NativeLayer? layer = call.Layer;
+        if (layer == null || interfaceName == 0)
+        {
+            Marshal.SetLastSystemError(interfaceName == 0 ? Errno.EFAULT : Errno.EPERM);
+            return 0;
+        }
+        string name = NativeLayer.Text(interfaceName);
+        if (name == "lo")
+        {
+            return 1;
+        }
+        NetStack? stack = layer.Kernel.Net;
+        for (int index = 0; stack != null && index < stack.InterfaceCount; index++)
+        {
+            if (stack.InterfaceAt(index).Name == name)
+            {
+                return (uint)index + 2;
+            }
+        }
+        Marshal.SetLastSystemError(Errno.ENODEV);
+        return 0;
+    }
+
     [KernelFeature("Sockets")]
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_Send")]
     internal static int Send(nint socket, nint buffer, int bufferLen, int flags, nint sent)

@@ -53,6 +53,23 @@ public sealed class NativeLayerTests
         }
         """;
 
+    // Name lookups: the native layer serves them with the kernel's DNS resolver.
+    private const string DnsSource = """
+        using System.Net;
+        using System.Threading.Tasks;
+
+        class Program
+        {
+            static async Task Main()
+            {
+                IPAddress[] addresses = {|#0:Dns.GetHostAddresses("web.test")|};
+                IPHostEntry entry = {|#1:Dns.GetHostEntry("web.test")|};
+                addresses = await {|#2:Dns.GetHostAddressesAsync("web.test")|};
+                string name = {|#3:Dns.GetHostName()|};
+            }
+        }
+        """;
+
     private static Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected) =>
         AnalyzeAsync(Source, nativeLayer, expected);
 
@@ -93,4 +110,12 @@ public sealed class NativeLayerTests
     [Fact]
     public Task NativeLayerOff_TheTerminalApis_AreReported() =>
         AnalyzeAsync(TerminalSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9), UK0001(10), UK0001(11));
+
+    [Fact]
+    public Task NativeLayerOn_NameLookups_AreNotReported() =>
+        AnalyzeAsync(DnsSource, "true");
+
+    [Fact]
+    public Task NativeLayerOff_NameLookups_AreReported() =>
+        AnalyzeAsync(DnsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3));
 }

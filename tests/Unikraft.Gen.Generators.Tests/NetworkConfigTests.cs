@@ -30,7 +30,8 @@ public class NetworkConfigTests
         Assert.Empty(result.Problems);
         string boot = result.Source("Unikraft.Boot.g.cs");
         Assert.Contains("global::Unikraft.Kernel.NetBoot.Attach(kernel, \"eth0\", global::Unikraft.Kernel.HostedNetDevices.OpenTap(\"\"), "
-            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, new global::Unikraft.Kernel.Ipv4Address(0xC6120001u));", boot);
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), "
+            + "global::System.Array.Empty<global::Unikraft.Kernel.Ipv4Address>());", boot);
         // Before the confinement, which refuses what opening a device takes.
         Assert.True(boot.IndexOf("NetBoot.Attach", System.StringComparison.Ordinal) < boot.IndexOf("HostedConfinement.Install", System.StringComparison.Ordinal));
         Assert.Contains("boot: attaches eth0 (tap, 198.18.0.2/24) (UnikraftNet 'eth0' in the project file)", result.Manifest);
@@ -44,6 +45,27 @@ public class NetworkConfigTests
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
             + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 })", result.Source("Unikraft.Boot.g.cs"));
+    }
+
+    [Fact]
+    public void DnsServers_ReachTheBootInOrder_AndTheResolverComesWithTheNativeLayer()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53,198.18.0.1|||end");
+
+        Assert.Empty(result.Problems);
+        Assert.Contains(", new global::Unikraft.Kernel.Ipv4Address[] { new global::Unikraft.Kernel.Ipv4Address(0xC6120035u), "
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u) });", result.Source("Unikraft.Boot.g.cs"));
+        // Without the native layer nothing looks names up: no resolver.
+        Assert.DoesNotContain("net-dns", result.Section("Libraries"));
+
+        // With it, the BCL's name lookups bring the resolver, and the manifest says so.
+        GeneratorHarness.Result native = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53|||end", nativeLayer: true);
+        Assert.Empty(native.Problems);
+        Assert.Contains("net-dns", native.Section("Libraries"));
+        string[] lines = native.Manifest.Split('\n');
+        int dns = System.Array.FindIndex(lines, line => line.StartsWith("//   net-dns  ", System.StringComparison.Ordinal));
+        Assert.StartsWith("//       native layer: ", lines[dns + 1], System.StringComparison.Ordinal);
+        Assert.Contains("SystemNative_GetHostEntryForName", lines[dns + 1]);
     }
 
     [Fact]
@@ -152,9 +174,14 @@ public class NetworkConfigTests
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
     }
 
-    private static GeneratorHarness.Result Run(string items, string platform = "hosted")
+    private static GeneratorHarness.Result Run(string items, string platform = "hosted", bool nativeLayer = false)
     {
-        return GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }),
-            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = items, ["UnikraftPlatform"] = platform });
+        var properties = new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = items, ["UnikraftPlatform"] = platform };
+        if (nativeLayer)
+        {
+            properties["UnikraftNativeLayer"] = "true";
+            properties["UnikraftNativeSlots"] = "true";
+        }
+        return GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }), properties);
     }
 }

@@ -22,7 +22,7 @@ namespace Unikraft.Gen.Kernel
         private const string HostFsConstructorId = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
         private const string InitrdFromResourceId = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
         private const string DevFsConstructorId = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
-        private const string NetBootAttachId = "M:Unikraft.Kernel.NetBoot.Attach(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.INetDevice,Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address)";
+        private const string NetBootAttachId = "M:Unikraft.Kernel.NetBoot.Attach(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.INetDevice,Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,Unikraft.Kernel.Ipv4Address[])";
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
         private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[])";

@@ -1,10 +1,12 @@
 namespace Unikraft.Kernel;
 
 // The network's part of the boot: one call per <UnikraftNet> item, after the mounts and before
-// the program runs. The stack and the device table are made by the first call.
+// the program runs. The stack and the device table are made by the first call; each item's name
+// servers (its Dns) join the stack's list, in order, for the resolver.
 internal static class NetBoot
 {
-    public static NetInterface Attach(Kernel kernel, string name, INetDevice device, Ipv4Address address, int prefixLength, Ipv4Address gateway)
+    public static NetInterface Attach(Kernel kernel, string name, INetDevice device, Ipv4Address address, int prefixLength, Ipv4Address gateway,
+        Ipv4Address[] nameServers)
     {
         // The stack keeps its timers on the kernel's clock and draws IP identifications (and
         // TCP's initial sequence numbers) from the kernel's random device. Their boot steps run
@@ -21,9 +23,27 @@ internal static class NetBoot
         kernel.NetDevices.Attach(name, device);
         kernel.Net ??= new NetStack(kernel);
         NetInterface netInterface = kernel.Net.AddInterface(name, device, address, prefixLength, gateway);
+        for (int index = 0; index < nameServers.Length; index++)
+        {
+            if (!kernel.Net.NameServers.Contains(nameServers[index]))
+            {
+                kernel.Net.NameServers.Add(nameServers[index]);
+            }
+        }
         kernel.Log.Write("[uk] net " + name + ": " + address.ToString() + "/" + prefixLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
             + (gateway.IsAny ? "" : " via " + gateway.ToString()) + ", " + device.Info.Mac.ToString() + ", mtu "
-            + device.Info.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            + device.Info.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + (nameServers.Length > 0 ? ", dns " + string.Join(",", Names(nameServers)) : ""));
         return netInterface;
+    }
+
+    private static string[] Names(Ipv4Address[] addresses)
+    {
+        string[] names = new string[addresses.Length];
+        for (int index = 0; index < addresses.Length; index++)
+        {
+            names[index] = addresses[index].ToString();
+        }
+        return names;
     }
 }

@@ -73,6 +73,13 @@ internal sealed class NetStack : IIpv4Output
 
     public NetInterface InterfaceAt(int index) => interfaces[index];
 
+    // The name servers the interfaces were configured with (the Dns of <UnikraftNet>), in order,
+    // for the resolver.
+    public List<Ipv4Address> NameServers { get; } = new List<Ipv4Address>();
+
+    // The transport registered for an IP protocol, or null.
+    public IIpv4Transport? TransportFor(byte protocol) => transports[protocol];
+
     // Monotonic nanoseconds from the kernel's clock (virtual under sim); 0 with no clock.
     public long Now => kernel.Clock?.MonotonicNanoseconds ?? 0;
 

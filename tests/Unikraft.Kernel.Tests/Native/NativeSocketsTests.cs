@@ -32,6 +32,7 @@ public unsafe class NativeSocketsTests
     private const int ErrorEagain = 0x10006;
     private const int ErrorEconnrefused = 0x1000E;
     private const int ErrorEinval = 0x1001C;
+    private const int ErrorEfault = 0x10015;
     private const int ErrorEnotsup = 0x1003D;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -134,6 +135,41 @@ public unsafe class NativeSocketsTests
         Assert.Equal((PalInet, PalStream, PalTcp, 1), (family, type, protocol, listening));
         Assert.Equal(0, ((delegate* unmanaged<nint, nint, nint, nint, nint, int>)&NativeSockets.GetSocketType)(0, (nint)(&family), (nint)(&type), (nint)(&protocol), (nint)(&listening)));
         Assert.Equal((-1, -1, -1, 0), (family, type, protocol, listening));
+    }
+
+    [Fact]
+    public void Connectx_ConnectsAsConnectDoes_AndSendsNothingWithTheHandshake()
+    {
+        Kernel kernel = Attach(out _);
+        int listener = NewSocket(PalInet, PalStream, PalTcp);
+        byte[] address = Inet(Ipv4Address.Any, 8181);
+        fixed (byte* name = address)
+        {
+            Assert.Equal(0, ((delegate* unmanaged<nint, int, nint, int, int>)&NativeSockets.Bind)(listener, PalTcp, (nint)name, address.Length));
+        }
+        Assert.Equal(0, ((delegate* unmanaged<nint, int, int>)&NativeSockets.Listen)(listener, 4));
+        int client = NewSocket(PalInet, PalStream, PalTcp);
+        byte[] target = Inet(Ipv4Address.Loopback, 8181);
+        byte[] data = Encoding.ASCII.GetBytes("early");
+        int sent = 99;
+        delegate* unmanaged<nint, nint, int, nint, int, int, nint, int> connectx = &NativeSockets.Connectx;
+        fixed (byte* name = target)
+        fixed (byte* bytes = data)
+        {
+            Assert.Equal(0, connectx(client, (nint)name, target.Length, (nint)bytes, data.Length, 1, (nint)(&sent)));
+            Assert.Equal(ErrorEfault, connectx(client, (nint)name, target.Length, (nint)bytes, data.Length, 1, 0));
+        }
+        Assert.Equal(0, sent);
+        nint accepted = -1;
+        byte[] peer = new byte[28];
+        int peerLength = peer.Length;
+        fixed (byte* name = peer)
+        {
+            Assert.Equal(0, ((delegate* unmanaged<nint, nint, nint, nint, int>)&NativeSockets.Accept)(listener, (nint)name, (nint)(&peerLength), (nint)(&accepted)));
+        }
+        int available = -1;
+        Assert.Equal(0, ((delegate* unmanaged<nint, nint, int>)&NativeSockets.GetBytesAvailable)(accepted, (nint)(&available)));
+        Assert.Equal(0, available);
     }
 
     [Fact]
