@@ -130,8 +130,7 @@ internal sealed class PeerServer(bool sync)
                     if (path.StartsWith("/bytes/", StringComparison.Ordinal))
                     {
                         long count = long.Parse(path["/bytes/".Length..]);
-                        await connection.Write(Head(count, close));
-                        await SendBytes(connection, count);
+                        await SendBytes(connection, Head(count, close), count);
                     }
                     else if (path == "/sha256" && (method == "PUT" || method == "POST"))
                     {
@@ -144,7 +143,10 @@ internal sealed class PeerServer(bool sync)
                     }
                     else if (path == "/abort")
                     {
-                        client.LingerState = new LingerOption(true, 0);
+                        // SO_LINGER 0 and close, before the NetworkStream's own close shuts
+                        // the sending side down with a FIN first.
+                        client.Client.LingerState = new LingerOption(true, 0);
+                        client.Client.Close();
                         break;
                     }
                     else if (path == "/open")
@@ -237,16 +239,22 @@ internal sealed class PeerServer(bool sync)
             (close ? "Connection: close\r\n" : "") + "\r\n");
     }
 
+    // A short answer goes out in one write: a second small write would wait for the ACK of the
+    // first (Nagle), and the client delays that ACK.
     private static async Task Answer(HttpConnection connection, string text, bool close)
     {
         byte[] body = Encoding.ASCII.GetBytes(text + "\n");
-        await connection.Write(Head(body.Length, close));
-        await connection.Write(body);
+        await connection.Write((byte[])[.. Head(body.Length, close), .. body]);
     }
 
-    private static async Task SendBytes(HttpConnection connection, long count)
+    // The head goes out with the first chunk, in one write.
+    private static async Task SendBytes(HttpConnection connection, byte[] head, long count)
     {
         byte[] chunk = new byte[65536];
+        if (count == 0)
+        {
+            await connection.Write(head);
+        }
         ulong state = 0x9E3779B97F4A7C15UL;
         for (long sent = 0; sent < count;)
         {
@@ -258,7 +266,14 @@ internal sealed class PeerServer(bool sync)
                 BitConverter.TryWriteBytes(chunk.AsSpan(i), state);
             }
             int length = (int)Math.Min(chunk.Length, count - sent);
-            await connection.Write(chunk.AsMemory(0, length));
+            if (sent == 0)
+            {
+                await connection.Write((byte[])[.. head, .. chunk.AsSpan(0, length)]);
+            }
+            else
+            {
+                await connection.Write(chunk.AsMemory(0, length));
+            }
             sent += length;
         }
     }
