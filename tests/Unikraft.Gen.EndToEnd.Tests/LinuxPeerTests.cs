@@ -48,6 +48,8 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
         using Process server = StartServer(space, "async");
         try
         {
+            long[] before = LinuxTcpCounters(space, "ActiveOpens", "OutRsts", "AttemptFails", "EstabResets");
+
             // One curl, ten thousand URLs, each on a connection of its own: the server closes
             // first ("Connection: close"), so the kernel keeps each 4-tuple in TIME-WAIT while
             // Linux's port choice comes back to the same ports.
@@ -60,6 +62,12 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
                 "for part in 1 2 3 4; do (set -o pipefail; curl -sS --fail -m 100 --no-progress-meter --parallel --parallel-immediate " +
                 "--parallel-max 250 -H 'Connection: close' \"" + Server + "/bytes/1000?p=$part&n=[1-250]\" | wc -c) & done; wait");
             Assert.Equal(["250000", "250000", "250000", "250000"], parallel.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+            // Every connection opened once, and none was reset or refused on the way: a SYN that
+            // met one of the kernel's TIME-WAIT connections opened a new one instead of drawing an
+            // ACK for the old one that Linux answers with RST.
+            long[] after = LinuxTcpCounters(space, "ActiveOpens", "OutRsts", "AttemptFails", "EstabResets");
+            Assert.Equal([11_000, 0, 0, 0], after.Zip(before, (later, earlier) => later - earlier).ToArray());
 
             // Linux holds nothing but TIME-WAIT (here, nothing: the server closed first) ...
             string states = WaitForLinuxSockets(space);
@@ -245,6 +253,17 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
         Assert.True(server.ExitCode == 0, output + error);
         Assert.DoesNotContain("native layer", error, StringComparison.Ordinal);
         return output + error;
+    }
+
+    // Counters of Linux's TCP in the namespace (the Tcp lines of /proc/net/snmp, RFC 4022's MIB).
+    private static long[] LinuxTcpCounters(NetNamespace space, params string[] names)
+    {
+        string[] lines = space.Run("cat", "/proc/net/snmp").StandardOutput.Split('\n')
+            .Where(line => line.StartsWith("Tcp: ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, lines.Length);
+        string[] keys = lines[0].Split(' ');
+        string[] values = lines[1].Split(' ');
+        return names.Select(name => long.Parse(values[Array.IndexOf(keys, name)], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
     }
 
     // Linux's TCP sockets in the namespace other than TIME-WAIT, after they had a moment to end.
