@@ -69,10 +69,14 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
             long[] after = LinuxTcpCounters(space, "ActiveOpens", "OutRsts", "AttemptFails", "EstabResets");
             Assert.Equal([11_000, 0, 0, 0], after.Zip(before, (later, earlier) => later - earlier).ToArray());
 
-            // Linux holds nothing but TIME-WAIT (here, nothing: the server closed first) ...
+            // Linux holds nothing but TIME-WAIT (here, nothing: the server closed first), so no
+            // connection is left half-closed or half-open on either side (a kernel connection
+            // stuck in CLOSE-WAIT, FIN-WAIT, LAST-ACK or SYN-RECEIVED keeps its Linux peer out of
+            // TIME-WAIT) ...
             string states = WaitForLinuxSockets(space);
             Assert.True(states.Length == 0, "Linux still holds sockets in states other than TIME-WAIT:\n" + states);
-            // ... and the program holds no connection but the one that asks.
+            // ... and the program holds no connection but the one that asks: every accepted
+            // socket was closed, so its listeners are all the kernel serves for it.
             Assert.Equal("0\n", space.Run("curl", "-sS", "--fail", "-m", "10", Server + "/open").StandardOutput);
             string output = Quit(space, server);
             Assert.Contains("served 11002 connections", output, StringComparison.Ordinal);
