@@ -71,7 +71,7 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
 
             // Linux holds nothing but TIME-WAIT (here, nothing: the server closed first), so no
             // connection is left half-closed or half-open on either side (a kernel connection
-            // stuck in CLOSE-WAIT, FIN-WAIT, LAST-ACK or SYN-RECEIVED keeps its Linux peer out of
+            // stuck in CLOSE-WAIT, FIN-WAIT or SYN-RECEIVED keeps its Linux peer in a state other than
             // TIME-WAIT) ...
             string states = WaitForLinuxSockets(space);
             Assert.True(states.Length == 0, "Linux still holds sockets in states other than TIME-WAIT:\n" + states);
