@@ -33,3 +33,13 @@ internal interface IIpv4Transport
     // unreachable where RFC 1122 says to.
     bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload);
 }
+
+// A transport that hears ICMP errors about the datagrams it sent (RFC 1122, 3.2.2.1 and 4.1.3.3:
+// an ICMP error is passed up to the transport the quoted datagram belongs to).
+internal interface IIcmpErrorTransport
+{
+    // type and code are the ICMP message's; local and remote are the quoted datagram's source
+    // (this host) and destination; quotedTransport is at least the first 8 bytes of its transport
+    // header (ports, for UDP and TCP).
+    void ReceiveIcmpError(byte type, byte code, Ipv4Address local, Ipv4Address remote, ReadOnlySpan<byte> quotedTransport);
+}

@@ -302,6 +302,11 @@ internal sealed class NetStack : IIpv4Output
             Counters.IcmpBad++;
             return true;
         }
+        if (icmp.Type == IcmpType.DestinationUnreachable || icmp.Type == IcmpType.TimeExceeded)
+        {
+            PassIcmpError(header, icmp, message.Data);
+            return false;
+        }
         if (icmp.Type != IcmpType.EchoRequest)
         {
             return false;
@@ -323,6 +328,35 @@ internal sealed class NetStack : IIpv4Output
             Counters.IcmpEchoReplies++;
         }
         return true;
+    }
+
+    // An ICMP error quotes the IPv4 header and at least the first 8 bytes of the datagram it is
+    // about (RFC 792); the transport of that datagram hears it when it asked to, provided the
+    // quoted datagram left from the address the error came back to.
+    private void PassIcmpError(in Ipv4Header header, in IcmpHeader icmp, ReadOnlySpan<byte> quoted)
+    {
+        if (quoted.Length < Ipv4Packet.MinimumHeaderLength)
+        {
+            return;
+        }
+        int quotedHeaderLength = (quoted[0] & 0x0F) * 4;
+        if ((quoted[0] >> 4) != 4 || quotedHeaderLength < Ipv4Packet.MinimumHeaderLength || quoted.Length < quotedHeaderLength + 8)
+        {
+            return;
+        }
+        // NOTE: the protocol at byte 9, the source at 12 and the destination at 16 (RFC 791, 3.1).
+        byte protocol = quoted[9];
+        Ipv4Address local = Ipv4Address.Read(quoted.Slice(12));
+        Ipv4Address remote = Ipv4Address.Read(quoted.Slice(16));
+        if (local != header.Destination)
+        {
+            return;
+        }
+        if (transports[protocol] is IIcmpErrorTransport transport)
+        {
+            Counters.IcmpErrorsReceived++;
+            transport.ReceiveIcmpError(icmp.Type, icmp.Code, local, remote, quoted.Slice(quotedHeaderLength));
+        }
     }
 
     // Sends an ICMP error about a received datagram, unless RFC 1122, 3.2.2 forbids one: never
@@ -524,6 +558,8 @@ internal sealed class NetCounters
     public long IcmpEchoReplies { get; set; }
 
     public long IcmpErrorsSent { get; set; }
+
+    public long IcmpErrorsReceived { get; set; }
 
     public long IcmpRateLimited { get; set; }
 

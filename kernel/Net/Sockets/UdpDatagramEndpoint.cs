@@ -61,8 +61,8 @@ internal sealed class UdpDatagramEndpoint : IDatagramEndpoint, IUdpEndpointListe
 
     public int Poll() => endpoint.Poll();
 
-    // ICMP errors are not reported back to UDP sockets yet, so there is never one pending.
-    public int TakeError() => 0;
+    // The ICMP error the endpoint heard (ECONNREFUSED from a closed port at the connected peer).
+    public int TakeError() => endpoint.TakeError();
 
     // The receive queue's size is fixed when the endpoint opens (UdpLayer.Open).
     public int SetBufferSizes(int sendSize, int receiveSize) => 0;

@@ -819,6 +819,29 @@ internal sealed class TcpSocket
         Output(now);
     }
 
+    // A new SYN for the 4-tuple of a connection in TIME-WAIT, while a listener has the port, may
+    // open a new connection when it cannot be an old duplicate: its timestamp is newer than the
+    // last one seen or, without timestamps, its sequence number lies past the old connection's
+    // (RFC 6191, 2; RFC 1122, 4.2.2.13; Linux's tcp_timewait_state_process). Then the TIME-WAIT
+    // ends here and the listener takes the SYN. A client that reuses its ports quickly (curl in a
+    // loop) would otherwise get an ACK for the old connection, answer it with RST and wait.
+    internal bool ReopenFromTimeWait(in TcpHeader header)
+    {
+        if (State != TcpState.TimeWait || !header.HasFlag(TcpFlags.Syn) || header.HasFlag(TcpFlags.Ack) || header.HasFlag(TcpFlags.Rst))
+        {
+            return false;
+        }
+        bool newer = timestamps && header.HasTimestamps
+            ? TcpSequence.GreaterThan(header.TimestampValue, tsRecent)
+            : TcpSequence.GreaterThan(header.SequenceNumber, rcvNxt);
+        if (!newer)
+        {
+            return false;
+        }
+        Terminate(0);
+        return true;
+    }
+
     private void ProcessSynSent(in TcpHeader header, long now)
     {
         bool hasAck = header.HasFlag(TcpFlags.Ack);

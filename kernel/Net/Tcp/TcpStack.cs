@@ -148,15 +148,17 @@ internal sealed class TcpStack : IIpv4Transport
         }
         long now = Now;
         TcpEndpoints endpoints = new TcpEndpoints(destination, header.DestinationPort, source, header.SourcePort);
-        if (connections.TryGetValue(endpoints, out TcpSocket? connection))
+        bool listening = listeners.TryGetValue(header.DestinationPort, out TcpSocket? listener) &&
+            (listener!.LocalAddress.IsAny || listener.LocalAddress == destination);
+        if (connections.TryGetValue(endpoints, out TcpSocket? connection) &&
+            !(listening && connection.ReopenFromTimeWait(header)))
         {
             connection.Process(header, segment.Payload, now);
             return true;
         }
-        if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? listener) &&
-            (listener.LocalAddress.IsAny || listener.LocalAddress == destination))
+        if (listening)
         {
-            ProcessListen(listener, endpoints, header, now);
+            ProcessListen(listener!, endpoints, header, now);
             return true;
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);

@@ -23,6 +23,7 @@ internal sealed class UdpEndpoint
     private readonly byte[] ring;
     private int head;
     private int used;
+    private int pendingError;
 
     public UdpEndpoint(UdpLayer layer, Scheduler scheduler, int receiveBufferSize)
     {
@@ -93,6 +94,16 @@ internal sealed class UdpEndpoint
                 datagramLength = 0;
                 return -Errno.EBADF;
             }
+            int error = TakeError();
+            if (error != 0)
+            {
+                // NOTE: a pending error comes before queued datagrams (Linux's
+                // __skb_try_recv_datagram checks sock_error first).
+                from = default;
+                fromPort = 0;
+                datagramLength = 0;
+                return -error;
+            }
             if (QueuedDatagrams > 0)
             {
                 return Take(buffer, out from, out fromPort, out datagramLength);
@@ -113,11 +124,33 @@ internal sealed class UdpEndpoint
     public int Poll()
     {
         int mask = PollEvents.POLLOUT | PollEvents.POLLWRNORM;
+        if (pendingError != 0)
+        {
+            mask |= PollEvents.POLLERR;
+        }
         if (QueuedDatagrams > 0)
         {
             mask |= PollEvents.POLLIN | PollEvents.POLLRDNORM;
         }
         return mask;
+    }
+
+    // SO_ERROR: the error an ICMP message reported (ECONNREFUSED for a closed port at the
+    // connected peer), cleared by reading it; 0 for none.
+    public int TakeError()
+    {
+        int error = pendingError;
+        pendingError = 0;
+        return error;
+    }
+
+    // From the layer: an ICMP error about a datagram this endpoint sent. Readers wake and the
+    // next receive or send fails with it (udp(7), "Error handling").
+    internal void ReportError(int error)
+    {
+        pendingError = error;
+        Waiters.WakeAll();
+        Listener?.EndpointChanged(this, PollEvents.POLLERR);
     }
 
     // Unbinds and drops what was queued; blocked readers wake and see -EBADF.
@@ -160,6 +193,14 @@ internal sealed class UdpEndpoint
     // left queued; -EAGAIN with none queued.
     public long Peek(Span<byte> buffer, out Ipv4Address from, out ushort fromPort, out int datagramLength)
     {
+        int error = TakeError();
+        if (error != 0)
+        {
+            from = default;
+            fromPort = 0;
+            datagramLength = 0;
+            return -error;
+        }
         if (QueuedDatagrams == 0)
         {
             from = default;

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 // UDP for one kernel (RFC 768, RFC 1122, 4.1): the transport the IPv4 layer hands datagrams of
 // protocol 17 to, and the table of bound endpoints by port. Sends build the header in one
 // scratch buffer of the layer (one vCPU: no two sends overlap) and hand it to IIpv4Output.
-internal sealed class UdpLayer : IIpv4Transport
+internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
 {
     // NOTE: Linux's default ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     public const int EphemeralFirst = 32768;
@@ -43,6 +43,9 @@ internal sealed class UdpLayer : IIpv4Transport
     public long NoPort { get; private set; }
 
     public long QueueFull { get; private set; }
+
+    // ICMP errors reported to an endpoint.
+    public long IcmpErrors { get; private set; }
 
     // A new unbound endpoint.
     public UdpEndpoint Open(int receiveBufferSize = DefaultReceiveBufferSize)
@@ -134,6 +137,12 @@ internal sealed class UdpLayer : IIpv4Transport
         {
             return -Errno.EBADF;
         }
+        int pending = endpoint.TakeError();
+        if (pending != 0)
+        {
+            // NOTE: a pending error fails the next send too, once (Linux's sock_alloc_send_skb).
+            return -pending;
+        }
         if (port == 0 || destination.IsAny)
         {
             return -Errno.EDESTADDRREQ;
@@ -187,6 +196,56 @@ internal sealed class UdpLayer : IIpv4Transport
             QueueFull++;
         }
         return true;
+    }
+
+    // An ICMP error about a datagram an endpoint sent. As Linux's __udp4_lib_err does without
+    // IP_RECVERR, only a hard error (RFC 1122, 4.1.3.3; Linux's icmp_err_convert marks which are
+    // fatal) reaches an endpoint, and only one connected to the quoted destination: an unconnected
+    // socket cannot tell which of its peers refused. The endpoint reports it on its next call.
+    public void ReceiveIcmpError(byte type, byte code, Ipv4Address local, Ipv4Address remote, ReadOnlySpan<byte> quotedTransport)
+    {
+        if (type != IcmpType.DestinationUnreachable || quotedTransport.Length < UdpDatagram.HeaderLength)
+        {
+            return;
+        }
+        int error = HardError(code);
+        if (error == 0)
+        {
+            return;
+        }
+        ushort localPort = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quotedTransport);
+        ushort remotePort = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quotedTransport.Slice(2));
+        if (!ports.TryGetValue(localPort, out List<UdpEndpoint>? bound))
+        {
+            return;
+        }
+        for (int index = 0; index < bound.Count; index++)
+        {
+            UdpEndpoint candidate = bound[index];
+            if (candidate.IsConnected && candidate.RemoteAddress == remote && candidate.RemotePort == remotePort &&
+                (candidate.LocalAddress.IsAny || candidate.LocalAddress == local))
+            {
+                IcmpErrors++;
+                candidate.ReportError(error);
+                return;
+            }
+        }
+    }
+
+    // NOTE: the destination-unreachable codes Linux's icmp_err_convert marks fatal, with its errnos;
+    // network and host unreachable (0, 1), fragmentation needed (4) and the TOS codes are soft.
+    private static int HardError(byte code)
+    {
+        switch (code)
+        {
+            case IcmpType.CodeProtocolUnreachable: return Errno.ENOPROTOOPT;
+            case IcmpType.CodePortUnreachable: return Errno.ECONNREFUSED;
+            case 6: return Errno.ENETUNREACH; // destination network unknown
+            case 9: return Errno.ENETUNREACH; // network administratively prohibited
+            case 10: return Errno.EHOSTUNREACH; // host administratively prohibited
+            case 13: return Errno.EHOSTUNREACH; // communication administratively prohibited
+            default: return 0;
+        }
     }
 
     // The best endpoint for a datagram: the one bound to its destination address beats one

@@ -122,4 +122,28 @@ public class OwnStackSocketTests
         Assert.Equal(4, Sys.Recvfrom(kernel, client, buffer, 0, Span<byte>.Empty, ref fromLength));
         Assert.Equal("pong"u8.ToArray(), buffer.AsSpan(0, 4).ToArray());
     }
+
+    [Fact]
+    public void Udp_ConnectedToAClosedLoopbackPort_NextReceiveIsRefused_AndSoErrorClearsIt()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        int client = Open(kernel, Datagram);
+        Assert.Equal(0, Sys.Connect(kernel, client, Inet(Ipv4Address.Loopback, 5999)));
+
+        // Nothing listens on 5999: the stack answers itself with ICMP port unreachable over
+        // loopback, and the connected socket hears it, as on Linux.
+        Assert.Equal(5, Sys.Sendto(kernel, client, "probe"u8, 0, Span<byte>.Empty));
+        byte[] buffer = new byte[16];
+        int fromLength = 0;
+        Assert.Equal(-Errno.ECONNREFUSED, Sys.Recvfrom(kernel, client, buffer, 0, Span<byte>.Empty, ref fromLength));
+        Assert.Equal(-Errno.EAGAIN, Sys.Recvfrom(kernel, client, buffer, MessageFlags.MSG_DONTWAIT, Span<byte>.Empty, ref fromLength));
+
+        // Again, seen by poll as POLLERR and read through SO_ERROR this time: once, then cleared.
+        Assert.Equal(5, Sys.Sendto(kernel, client, "probe"u8, 0, Span<byte>.Empty));
+        PollFd[] fds = { new PollFd(client, (short)PollEvents.POLLIN) };
+        Assert.Equal(1, Sys.Poll(kernel, fds, 1000));
+        Assert.Equal(PollEvents.POLLERR, fds[0].ReturnedEvents & PollEvents.POLLERR);
+        Assert.Equal(Errno.ECONNREFUSED, GetInt(kernel, client, SocketOptions.SOL_SOCKET, SocketOptions.SO_ERROR));
+        Assert.Equal(0, GetInt(kernel, client, SocketOptions.SOL_SOCKET, SocketOptions.SO_ERROR));
+    }
 }

@@ -209,6 +209,56 @@ public class TcpConnectionTests
     }
 
     [Fact]
+    public void TimeWait_NewSynWithANewerTimestamp_OpensANewConnectionAtOnce()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        ushort clientPort = client.LocalPort;
+        // The server closes first, so its side of this 4-tuple waits in TIME-WAIT.
+        server.Close();
+        Assert.True(pair.Network.RunUntil(() => client.State == TcpState.CloseWait, Second));
+        client.Close();
+        Assert.True(pair.Network.RunUntil(() => server.State == TcpState.TimeWait && client.State == TcpState.Closed, Second));
+        pair.Network.RunFor(Second);
+        int sentBefore = pair.Network.Sent.Count;
+
+        // The client reuses its port, as Linux's port choice does for a busy client.
+        TcpSocket again = pair.Client.CreateSocket();
+        Assert.Equal(0, again.Bind(Ipv4Address.Any, clientPort));
+        Assert.Equal(-Errno.EINPROGRESS, again.Connect(TcpPair.ServerAddress, TcpPair.ServerPort));
+        TcpSocket? accepted = null;
+        Assert.True(pair.Network.RunUntil(() => again.State == TcpState.Established && pair.Listener!.Accept(out accepted) == 0, Second / 10));
+
+        // Three segments, no challenge ACK for the old connection and no RST: SYN, SYN-ACK, ACK.
+        Assert.Equal([TcpFlags.Syn, (byte)(TcpFlags.Syn | TcpFlags.Ack), TcpFlags.Ack],
+            pair.Network.Sent.Skip(sentBefore).Select(d => d.Header.Flags).ToArray());
+        Assert.Equal(TcpState.Closed, server.State);
+        Assert.Equal(clientPort, accepted!.RemotePort);
+        byte[] data = TcpPair.Pattern(5000, 7);
+        Assert.Equal(data, pair.Transfer(again, accepted, data));
+    }
+
+    [Fact]
+    public void TimeWait_SynWithAnOlderTimestamp_IsAnOldDuplicate()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        server.Close();
+        Assert.True(pair.Network.RunUntil(() => client.State == TcpState.CloseWait, Second));
+        client.Close();
+        Assert.True(pair.Network.RunUntil(() => server.State == TcpState.TimeWait, Second));
+        TcpHeader first = pair.Network.Sent.First(d => d.Header.Flags == TcpFlags.Syn).Header;
+
+        // The first connection's own SYN, delayed in the network, arrives again.
+        byte[] duplicate = new byte[first.Length];
+        first.Emit(duplicate, TcpPair.ClientAddress, TcpPair.ServerAddress);
+        pair.Network.Inject(TcpPair.ClientAddress, TcpPair.ServerAddress, duplicate);
+
+        Assert.Equal(TcpState.TimeWait, server.State);
+        Assert.Equal(1, pair.Server.ConnectionCount);
+    }
+
+    [Fact]
     public void CloseWithUnreadData_SendsReset()
     {
         TcpPair pair = new TcpPair();

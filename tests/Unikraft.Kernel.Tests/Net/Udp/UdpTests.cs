@@ -240,6 +240,50 @@ public class UdpTests
         Assert.Equal(client.LocalPort, port);
     }
 
+    [Fact]
+    public void PortUnreachable_FailsTheConnectedEndpointsNextReceive_WithECONNREFUSED()
+    {
+        NetTestHost a = new NetTestHost(hostB: false);
+        UdpEndpoint endpoint = a.Udp.Open();
+        // The endpoint that sent UdpToClosedPort: 40001 connected to B's port 5999.
+        Assert.Equal(0, endpoint.Bind(Ipv4Address.Any, 40001));
+        Assert.Equal(0, endpoint.Connect(CapturedFrames.AddressB, 5999));
+        RecordingListener listener = new RecordingListener();
+        endpoint.Listener = listener;
+
+        // Linux's answer, as captured.
+        a.Device.Inject(CapturedFrames.PortUnreachable);
+
+        Assert.Equal(PollEvents.POLLERR, endpoint.Poll() & PollEvents.POLLERR);
+        Assert.Equal(new[] { PollEvents.POLLERR }, listener.Events);
+        byte[] buffer = new byte[8];
+        Assert.Equal(-Errno.ECONNREFUSED, endpoint.ReceiveFrom(buffer, false, long.MaxValue, out _, out _, out _));
+        // Reported once (udp(7)): the next call waits for datagrams again.
+        Assert.Equal(0, endpoint.Poll() & PollEvents.POLLERR);
+        Assert.Equal(-Errno.EAGAIN, endpoint.ReceiveFrom(buffer, true, long.MaxValue, out _, out _, out _));
+        Assert.Equal(1, a.Stack.Counters.IcmpErrorsReceived);
+    }
+
+    [Fact]
+    public void PortUnreachable_ReachesNoUnconnectedEndpoint_NorOneConnectedElsewhere()
+    {
+        NetTestHost a = new NetTestHost(hostB: false);
+        UdpEndpoint unconnected = a.Udp.Open();
+        Assert.Equal(0, unconnected.Bind(Ipv4Address.Any, 40001));
+        UdpEndpoint other = a.Udp.Open();
+        Assert.Equal(0, other.Bind(Ipv4Address.Any, 40002));
+        Assert.Equal(0, other.Connect(CapturedFrames.AddressB, 5999));
+
+        a.Device.Inject(CapturedFrames.PortUnreachable);
+
+        // Without IP_RECVERR an unconnected socket cannot tell which peer refused (Linux's
+        // __udp4_lib_err), and the error quotes port 40001, not 40002.
+        Assert.Equal(0, unconnected.Poll() & PollEvents.POLLERR);
+        Assert.Equal(0, other.Poll() & PollEvents.POLLERR);
+        Assert.Equal(-Errno.EAGAIN, unconnected.ReceiveFrom(new byte[8], true, long.MaxValue, out _, out _, out _));
+        Assert.Equal(0, a.Udp.IcmpErrors);
+    }
+
     private sealed class RecordingListener : IUdpEndpointListener
     {
         public List<int> Events { get; } = new List<int>();
