@@ -29,6 +29,7 @@ public sealed class LoopbackSocketsTests : IClassFixture<LoopbackSocketsTests.Bu
             + "loopback has 8 characters\n"
             + "...xxxxx has 5000 characters\n"
             + "udp: datagram to myself from 127.0.0.1\n"
+            + "http: HTTP/1.1 200 OK, hello from HttpListener at /page\n"
             + "beyond the loopback: NetworkUnreachable\n",
             result.StandardOutput);
     }

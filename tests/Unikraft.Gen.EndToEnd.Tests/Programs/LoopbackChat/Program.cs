@@ -3,8 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 
 // A server and a client in one program, over the loopback: the server answers each line with its
-// length; then a UDP datagram goes to itself and back; then a connection to an address beyond
-// the loopback shows there is no interface.
+// length; then a UDP datagram goes to itself and back; an HttpListener answers a request; then a
+// connection to an address beyond the loopback shows there is no interface.
 var listener = new TcpListener(IPAddress.Loopback, 0);
 listener.Start();
 int port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -47,6 +47,31 @@ using (var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
     UdpReceiveResult received = await udp.ReceiveAsync();
     Console.WriteLine("udp: " + Encoding.UTF8.GetString(received.Buffer) + " from " + received.RemoteEndPoint.Address);
 }
+
+// The BCL's HttpListener (managed code over Socket on Linux) answers one request.
+var http = new HttpListener();
+http.Prefixes.Add("http://127.0.0.1:8089/");
+http.Start();
+Task responder = Task.Run(async () =>
+{
+    HttpListenerContext context = await http.GetContextAsync();
+    byte[] body = Encoding.UTF8.GetBytes("hello from HttpListener at " + context.Request.Url!.AbsolutePath);
+    context.Response.ContentType = "text/plain";
+    context.Response.ContentLength64 = body.Length;
+    await context.Response.OutputStream.WriteAsync(body);
+    context.Response.Close();
+});
+using (var raw = new TcpClient())
+{
+    await raw.ConnectAsync(IPAddress.Loopback, 8089);
+    NetworkStream stream = raw.GetStream();
+    await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    string response = await new StreamReader(stream).ReadToEndAsync();
+    Console.WriteLine("http: " + response.Split("\r\n")[0] + ", " + response.Substring(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4));
+}
+
+await responder;
+http.Stop();
 
 try
 {
