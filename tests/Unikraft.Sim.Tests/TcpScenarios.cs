@@ -252,7 +252,7 @@ public class TcpScenarios
         Kernel? previous = node.Kernel.Enter();
         try
         {
-            NetBoot.Attach(node.Kernel, "eth0", nic, address, 24, Ipv4Address.Any);
+            NetBoot.Attach(node.Kernel, "eth0", nic, address, 24, Ipv4Address.Any, new Ipv4Address[0]);
             nic.Stack = node.Kernel.Net;
             if (skipTcpChecksum)
             {
