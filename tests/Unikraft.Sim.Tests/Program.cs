@@ -11,6 +11,13 @@ using System.Globalization;
 // prints "probe <hash code of a fixed string>" (which differs between processes, since .NET
 // randomises string hashing per process), then "<seed> <trace hash> <events> <virtual ns>" per
 // seed. Anything else is a usage error (exit code 2).
+//
+//   dotnet exec Unikraft.Sim.Tests.dll tcp <mix> <first seed> <count>
+//
+// runs TcpScenarios' bulk exchange (1 MiB each way) on more seeds of one fault mix (clean, loss1,
+// loss5, jitter, dup, corrupt, mtu, bw, mixed) than the suite does, a line per seed, the failure
+// report for a failing one; UNIKRAFT_SIM_MAX_STEPS lowers the livelock bound to stop a stuck
+// seed sooner.
 public static class Program
 {
     public static int Main(string[] args)
