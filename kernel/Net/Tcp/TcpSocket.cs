@@ -1429,11 +1429,15 @@ internal sealed class TcpSocket
     }
 
     // Fast retransmit, or a partial ACK in NewReno recovery: the first unacknowledged segment.
+    // Only what was sent goes again: the send buffer may hold bytes past SND.MAX that the window
+    // has not let out yet, and a segment that carried them would give the peer data this side
+    // does not count as sent (its later segments would then sit below the peer's RCV.NXT).
     private void Retransmit(long now)
     {
-        int outstanding = sendBuffer.Count;
-        int length = Math.Min(outstanding, SegmentRoom());
-        bool fin = finQueued && length == outstanding && FinWasSent();
+        bool finSent = finQueued && FinWasSent();
+        int outstanding = Math.Min(sendBuffer.Count, (int)(sndMax - sndUna) - (finSent ? 1 : 0));
+        int length = Math.Min(Math.Max(outstanding, 0), SegmentRoom());
+        bool fin = finSent && length == sendBuffer.Count;
         if (length == 0 && !fin)
         {
             return;
