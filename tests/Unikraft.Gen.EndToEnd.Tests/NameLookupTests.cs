@@ -7,27 +7,24 @@ using System.Net.Sockets;
 using Xunit;
 
 // Name lookups on the BCL's own Dns class and TcpClient.Connect(host, port), unchanged, served by
-// the kernel's DNS resolver over its own UDP: built as a user builds it, run as `dotnet run` runs
-// it, inside a network namespace where dnsmasq answers at 198.18.0.1 (the Dns of the program's
-// <UnikraftNet>) across the kernel's TAP device. Nothing leaves the namespace.
-public sealed class NameLookupTests : IClassFixture<NameLookupTests.Build>
+// the kernel's DNS resolver over its own UDP, inside a network namespace where dnsmasq answers at
+// 198.18.0.1 (the Dns of the program's <UnikraftNet>) across the kernel's TAP device. Nothing
+// leaves the namespace. The same scenarios run on the program as `dotnet run` runs it
+// (NameLookupTests) and as a NativeAOT binary (NameLookupPublishAotTests).
+public abstract class NameLookupScenarios
 {
-    private const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/NameLookup";
+    protected const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/NameLookup";
 
     private const string Dnsmasq = "/usr/sbin/dnsmasq";
 
-    private readonly Build build;
-
-    public NameLookupTests(Build build)
-    {
-        this.build = build;
-    }
+    // The program to start: the build's output or the published binary.
+    protected abstract string ProgramFile { get; }
 
     [NetFact]
     public void Dns_AsksDnsmasqThroughTheKernel_AndAMissingNameIsHostNotFound()
     {
         using NetNamespace space = NetNamespace.Create("dns");
-        using Process program = space.Start(build.OutputFile("NameLookup"), "lookup");
+        using Process program = space.Start(ProgramFile, "lookup");
         Process? server = null;
         try
         {
@@ -72,7 +69,7 @@ public sealed class NameLookupTests : IClassFixture<NameLookupTests.Build>
     public void TcpClientConnect_ByName_ReachesNcInTheNamespace()
     {
         using NetNamespace space = NetNamespace.Create("dnsc");
-        using Process program = space.Start(build.OutputFile("NameLookup"), "connect", "8080");
+        using Process program = space.Start(ProgramFile, "connect", "8080");
         Process? server = null;
         Process? listener = null;
         try
@@ -160,10 +157,54 @@ public sealed class NameLookupTests : IClassFixture<NameLookupTests.Build>
         return process.StandardError.ReadToEnd();
     }
 
+}
+
+// The scenarios on the program built as a user builds it and run as `dotnet run` runs it (the
+// BCL's native calls reach the kernel through the jump slots).
+public sealed class NameLookupTests : NameLookupScenarios, IClassFixture<NameLookupTests.Build>
+{
+    private readonly Build build;
+
+    public NameLookupTests(Build build)
+    {
+        this.build = build;
+    }
+
+    protected override string ProgramFile => build.OutputFile("NameLookup");
+
     public sealed class Build : SampleBuild
     {
         public Build()
             : base(Program, "tap", "build")
+        {
+        }
+    }
+}
+
+// The scenarios on a NativeAOT binary: its link sends the name functions (and Connectx and
+// InterfaceNameToIndex, which connecting by name imports) to the kernel.
+public sealed class NameLookupPublishAotTests : NameLookupScenarios, IClassFixture<NameLookupPublishAotTests.AotPublish>
+{
+    private readonly AotPublish publish;
+
+    public NameLookupPublishAotTests(AotPublish publish)
+    {
+        this.publish = publish;
+    }
+
+    protected override string ProgramFile
+    {
+        get
+        {
+            publish.EnsureSucceeded();
+            return Path.Combine(publish.PublishPath, "NameLookup");
+        }
+    }
+
+    public sealed class AotPublish : SampleBuild
+    {
+        public AotPublish()
+            : base(Program, "aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
         {
         }
     }
