@@ -21,6 +21,7 @@ internal static class NetBoot
         kernel.NetDevices.Attach(name, device);
         kernel.Net ??= new NetStack(kernel);
         NetInterface netInterface = kernel.Net.AddInterface(name, device, address, prefixLength, gateway);
+        netInterface.Announce();
         kernel.Log.Write("[uk] net " + name + ": " + address.ToString() + "/" + prefixLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
             + (gateway.IsAny ? "" : " via " + gateway.ToString()) + ", " + device.Info.Mac.ToString() + ", mtu "
             + device.Info.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture));
