@@ -59,6 +59,9 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_GetNonCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, void>)&NativeRandom.GetNonCryptographicallySecureRandomBytes);
         served += slots.Point("SystemNative_GetSignalForBreak", (nint)(delegate* unmanaged<int>)&NativeConsole.GetSignalForBreak);
         served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);
+        served += slots.Point("SystemNative_INotifyAddWatch", (nint)(delegate* unmanaged<nint, nint, uint, int>)&NativeNotify.INotifyAddWatch);
+        served += slots.Point("SystemNative_INotifyInit", (nint)(delegate* unmanaged<nint>)&NativeNotify.INotifyInit);
+        served += slots.Point("SystemNative_INotifyRemoveWatch", (nint)(delegate* unmanaged<nint, int, int>)&NativeNotify.INotifyRemoveWatch);
         served += slots.Point("SystemNative_InitializeConsoleBeforeRead", (nint)(delegate* unmanaged<byte, byte, void>)&NativeConsole.InitializeConsoleBeforeRead);
         served += slots.Point("SystemNative_IsATty", (nint)(delegate* unmanaged<nint, int>)&NativeConsole.IsATty);
         served += slots.Point("SystemNative_LSeek", (nint)(delegate* unmanaged<nint, long, int, long>)&NativeFiles.LSeek);

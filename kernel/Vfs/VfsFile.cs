@@ -23,11 +23,13 @@ internal sealed class VfsFile : IFileDescription
     // rewind (lseek to 0), as on Linux.
     public const long EndOfDirectory = int.MaxValue;
 
+    private readonly Kernel kernel;
     private int flags;
     private long position;
 
-    public VfsFile(VfsLocation location, int flags)
+    public VfsFile(Kernel kernel, VfsLocation location, int flags)
     {
+        this.kernel = kernel;
         Location = location;
         this.flags = (flags & ~OpenOnlyFlags) | OpenFlags.O_LARGEFILE;
     }
@@ -57,9 +59,17 @@ internal sealed class VfsFile : IFileDescription
 
     public Readiness? Readiness => null;
 
-    // Nothing is held open on the file system's side.
+    // Nothing is held open on the file system's side. The last close of a file opened for
+    // writing is IN_CLOSE_WRITE to its watches.
     public void Release()
     {
+        if (KernelFeatures.Inotify)
+        {
+            if (CanWrite && kernel.Watches != null)
+            {
+                kernel.Watches.Changed(Location, InotifyMask.IN_CLOSE_WRITE);
+            }
+        }
     }
 
     public long GetAttributes(out Stat attributes)
@@ -146,7 +156,15 @@ internal sealed class VfsFile : IFileDescription
                 Vnode.GetAttributes(out Stat attributes);
                 offset = attributes.Size;
             }
-            return Vnode.Write(offset, buffer);
+            long written = Vnode.Write(offset, buffer);
+            if (KernelFeatures.Inotify)
+            {
+                if (written > 0 && kernel.Watches != null)
+                {
+                    kernel.Watches.Changed(Location, InotifyMask.IN_MODIFY);
+                }
+            }
+            return written;
         }
         return -Errno.EBADF;
     }
@@ -192,7 +210,15 @@ internal sealed class VfsFile : IFileDescription
         {
             return -Errno.EINVAL;
         }
-        return Vnode.SetSize(length);
+        long result = Vnode.SetSize(length);
+        if (KernelFeatures.Inotify)
+        {
+            if (result == 0 && kernel.Watches != null)
+            {
+                kernel.Watches.Changed(Location, InotifyMask.IN_MODIFY);
+            }
+        }
+        return result;
     }
 
     // getdents64: whole linux_dirent64 records into buffer, "." and ".." first. The position
