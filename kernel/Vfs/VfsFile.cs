@@ -72,6 +72,20 @@ internal sealed class VfsFile : IFileDescription
         }
     }
 
+    // Tells the file's inotify watches, and its directory's, that its data changed. A method of
+    // its own so that callers inside another feature's guard keep only the call: the guard here
+    // goes when the program never makes an inotify instance, and the inotify library with it.
+    public void NotifyModified()
+    {
+        if (KernelFeatures.Inotify)
+        {
+            if (kernel.Watches != null)
+            {
+                kernel.Watches.Changed(Location, InotifyMask.IN_MODIFY);
+            }
+        }
+    }
+
     public long GetAttributes(out Stat attributes)
     {
         long result = Vnode.GetAttributes(out attributes);
@@ -157,12 +171,9 @@ internal sealed class VfsFile : IFileDescription
                 offset = attributes.Size;
             }
             long written = Vnode.Write(offset, buffer);
-            if (KernelFeatures.Inotify)
+            if (written > 0)
             {
-                if (written > 0 && kernel.Watches != null)
-                {
-                    kernel.Watches.Changed(Location, InotifyMask.IN_MODIFY);
-                }
+                NotifyModified();
             }
             return written;
         }
@@ -211,12 +222,9 @@ internal sealed class VfsFile : IFileDescription
             return -Errno.EINVAL;
         }
         long result = Vnode.SetSize(length);
-        if (KernelFeatures.Inotify)
+        if (result == 0)
         {
-            if (result == 0 && kernel.Watches != null)
-            {
-                kernel.Watches.Changed(Location, InotifyMask.IN_MODIFY);
-            }
+            NotifyModified();
         }
         return result;
     }

@@ -173,13 +173,7 @@ internal static class VfsOpen
                     kernel.Files.Remove((int)fd);
                     return cut;
                 }
-                if (KernelFeatures.Inotify)
-                {
-                    if (kernel.Watches != null)
-                    {
-                        kernel.Watches.Changed(location, InotifyMask.IN_MODIFY);
-                    }
-                }
+                file.NotifyModified();
             }
         }
         return fd;
