@@ -31,7 +31,7 @@ public sealed class WebApiPasstTests : IClassFixture<WebApiPasstTests.Build>
         using WebApiServer server = WebApiServer.Start(build.OutputFile("WebApi"), Port);
         server.WaitUntilListening();
 
-        WebApiChecks.PageAndTodos(arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
+        WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
 
         int status = server.Stop();
         Assert.True(status == 0, "status " + status + ":\n" + server.Output);
@@ -86,7 +86,7 @@ public sealed class WebApiTapTests : IClassFixture<WebApiTapTests.Build>
         space.ConfigureTap("uk0");
         server.WaitUntilListening();
 
-        WebApiChecks.PageAndTodos(arguments => Curl.In(space, arguments), "http://198.18.0.2:8080");
+        WebApiChecks.PageAndTodos(server, arguments => Curl.In(space, arguments), "http://198.18.0.2:8080");
 
         Assert.Equal(0, server.Stop());
     }
@@ -122,8 +122,9 @@ public sealed class WebApiPublishAotTests : IClassFixture<WebApiPublishAotTests.
         Assert.True(File.Exists(binary), "no native binary at " + binary);
         using WebApiServer server = WebApiServer.Start(binary, Port);
         server.WaitUntilListening();
+        WebApiServer.WaitForHostPort(Port);
 
-        WebApiChecks.PageAndTodos(arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
+        WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
 
         Assert.Equal(0, server.Stop());
         // Every socket, file and inotify call of Kestrel and the BCL went to the kernel: the
@@ -145,7 +146,20 @@ public sealed class WebApiPublishAotTests : IClassFixture<WebApiPublishAotTests.
 // What every run of the sample must answer, whatever carries it.
 internal static class WebApiChecks
 {
-    public static void PageAndTodos(Func<string[], CommandResult> curl, string root)
+    // The checks, with the server's own output added to a failure's message.
+    public static void PageAndTodos(WebApiServer server, Func<string[], CommandResult> curl, string root)
+    {
+        try
+        {
+            PageAndTodos(curl, root);
+        }
+        catch (Exception exception) when (exception is Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException(exception.Message + "\n--- WebApi's output ---\n" + server.Output);
+        }
+    }
+
+    private static void PageAndTodos(Func<string[], CommandResult> curl, string root)
     {
         CommandResult page = curl(["-sS", "-i", "--max-time", "30", root + "/"]);
         Assert.StartsWith("HTTP/1.1 200 OK", page.StandardOutput, StringComparison.Ordinal);

@@ -80,6 +80,28 @@ internal sealed class WebApiServer : IDisposable
         }
     }
 
+    // Waits until the host's port takes connections. passt binds it after it started and dropped
+    // its privileges, in parallel with the kernel's boot: a NativeAOT program can say it listens
+    // before passt does (seen: the first curl refused at once), so a host-side client waits for
+    // the port as it would for any forwarder. The kernel's boot does not wait for passt yet.
+    public static void WaitForHostPort(int port)
+    {
+        DateTime end = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                client.Connect(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < end)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
     // SIGTERM, as `kill` or a service manager sends it: the host shuts down and the process ends.
     // Returns the exit status.
     public int Stop()
