@@ -8,10 +8,12 @@ internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EIO = 5;
     public const int ENXIO = 6;
     public const int EBADF = 9;
+    public const int ECHILD = 10;
     public const int EAGAIN = 11;
     public const int EACCES = 13;
     public const int EFAULT = 14;
@@ -70,10 +72,12 @@ internal static class Errno
         {
             case EPERM: return "EPERM";
             case ENOENT: return "ENOENT";
+            case ESRCH: return "ESRCH";
             case EINTR: return "EINTR";
             case EIO: return "EIO";
             case ENXIO: return "ENXIO";
             case EBADF: return "EBADF";
+            case ECHILD: return "ECHILD";
             case EAGAIN: return "EAGAIN";
             case EACCES: return "EACCES";
             case EFAULT: return "EFAULT";

@@ -104,6 +104,10 @@ internal sealed class Kernel
     // The mount table and working directory, created by the first mount.
     public Vfs? Vfs { get; set; }
 
+    // The inotify watches of every instance, created by the first inotify_init1; while null, a
+    // change in the VFS tells no one.
+    public InotifyWatches? Watches { get; set; }
+
     // Created on first use so a program that never waits or spawns carries no scheduler.
     public Scheduler Scheduler => scheduler ??= new Scheduler(this);
 

@@ -33,4 +33,9 @@ internal static class KernelFeatures
     // which has no import list, when the project declares a network interface (UnikraftNet) or
     // its code names one of the BCL's network types (the loopback is always there).
     public static bool Sockets => true;
+
+    // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
+    // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
+    // the native layer), so a program that never watches pays nothing on its file paths.
+    public static bool Inotify => true;
 }

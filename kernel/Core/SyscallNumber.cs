@@ -55,12 +55,15 @@ internal static class SyscallNumber
     public const int Readlinkat = 267;
     public const int Faccessat = 269;
     public const int Ppoll = 271;
+    public const int InotifyAddWatch = 254;
+    public const int InotifyRmWatch = 255;
     public const int Utimensat = 280;
     public const int Accept4 = 288;
     public const int EpollPwait = 281;
     public const int EpollCreate1 = 291;
     public const int Dup3 = 292;
     public const int Pipe2 = 293;
+    public const int InotifyInit1 = 294;
     public const int Renameat2 = 316;
     public const int Getrandom = 318;
     public const int Statx = 332;
@@ -131,6 +134,9 @@ internal static class SyscallNumber
             case EpollCreate1: return "epoll_create1";
             case Dup3: return "dup3";
             case Pipe2: return "pipe2";
+            case InotifyInit1: return "inotify_init1";
+            case InotifyAddWatch: return "inotify_add_watch";
+            case InotifyRmWatch: return "inotify_rm_watch";
             case Renameat2: return "renameat2";
             case Getrandom: return "getrandom";
             case Statx: return "statx";

@@ -25,7 +25,7 @@ internal static class NativeTerminfo
         var descriptions = new TerminfoDescriptions(file);
         var mount = new VfsMount("/", descriptions, file, readOnly: true, Device);
         var location = new VfsLocation(null, path, file, mount);
-        fd = kernel.Files.Install(new VfsFile(location, OpenFlags.O_RDONLY), 0, closeOnExecute);
+        fd = kernel.Files.Install(new VfsFile(kernel, location, OpenFlags.O_RDONLY), 0, closeOnExecute);
         return true;
     }
 

@@ -24,6 +24,13 @@ internal static partial class Sys
         // Linux's vfs_mkdir keeps the permission and sticky bits only: a new directory is never
         // set-user-ID or set-group-ID by its mode (NOTE: S_IRWXUGO | S_ISVTX, linux/stat.h).
         long made = parent.Vnode.MakeDirectory(last, mode & ~VfsOpen.Umask & 0x3FF, out _);
+        if (KernelFeatures.Inotify)
+        {
+            if (made == 0 && kernel.Watches != null)
+            {
+                kernel.Watches.Child(parent, last, true, InotifyMask.IN_CREATE, 0);
+            }
+        }
         return kernel.Return(SyscallNumber.Mkdirat, made);
     }
 
@@ -67,7 +74,15 @@ internal static partial class Sys
         {
             return kernel.Return(SyscallNumber.Symlinkat, checkedName);
         }
-        return kernel.Return(SyscallNumber.Symlinkat, parent.Vnode.MakeSymbolicLink(last, target, out _));
+        long made = parent.Vnode.MakeSymbolicLink(last, target, out _);
+        if (KernelFeatures.Inotify)
+        {
+            if (made == 0 && kernel.Watches != null)
+            {
+                kernel.Watches.Child(parent, last, false, InotifyMask.IN_CREATE, 0);
+            }
+        }
+        return kernel.Return(SyscallNumber.Symlinkat, made);
     }
 
     // readlinkat(2): the target's bytes, cut to the buffer, with no NUL; EINVAL when the path
@@ -210,7 +225,15 @@ internal static partial class Sys
         Timespec now = clock == null ? default : Timespec.FromNanoseconds(clock.RealtimeNanoseconds);
         Timespec access = times.Length == 0 ? now : Pick(times[0], attributes.AccessTime, now);
         Timespec modify = times.Length == 0 ? now : Pick(times[1], attributes.ModifyTime, now);
-        return kernel.Return(SyscallNumber.Utimensat, location.Vnode.SetTimes(access, modify));
+        long set = location.Vnode.SetTimes(access, modify);
+        if (KernelFeatures.Inotify)
+        {
+            if (set == 0 && kernel.Watches != null)
+            {
+                kernel.Watches.Changed(location, InotifyMask.IN_ATTRIB);
+            }
+        }
+        return kernel.Return(SyscallNumber.Utimensat, set);
     }
 
     // faccessat(2) for the one user, root: F_OK, R_OK and W_OK succeed on any file that exists

@@ -23,11 +23,13 @@ internal sealed class VfsFile : IFileDescription
     // rewind (lseek to 0), as on Linux.
     public const long EndOfDirectory = int.MaxValue;
 
+    private readonly Kernel kernel;
     private int flags;
     private long position;
 
-    public VfsFile(VfsLocation location, int flags)
+    public VfsFile(Kernel kernel, VfsLocation location, int flags)
     {
+        this.kernel = kernel;
         Location = location;
         this.flags = (flags & ~OpenOnlyFlags) | OpenFlags.O_LARGEFILE;
     }
@@ -57,9 +59,31 @@ internal sealed class VfsFile : IFileDescription
 
     public Readiness? Readiness => null;
 
-    // Nothing is held open on the file system's side.
+    // Nothing is held open on the file system's side. The last close of a file opened for
+    // writing is IN_CLOSE_WRITE to its watches.
     public void Release()
     {
+        if (KernelFeatures.Inotify)
+        {
+            if (CanWrite && kernel.Watches != null)
+            {
+                kernel.Watches.Changed(Location, InotifyMask.IN_CLOSE_WRITE);
+            }
+        }
+    }
+
+    // Tells the file's inotify watches, and its directory's, that its data changed. A method of
+    // its own so that callers inside another feature's guard keep only the call: the guard here
+    // goes when the program never makes an inotify instance, and the inotify library with it.
+    public void NotifyModified()
+    {
+        if (KernelFeatures.Inotify)
+        {
+            if (kernel.Watches != null)
+            {
+                kernel.Watches.Changed(Location, InotifyMask.IN_MODIFY);
+            }
+        }
     }
 
     public long GetAttributes(out Stat attributes)
@@ -146,7 +170,12 @@ internal sealed class VfsFile : IFileDescription
                 Vnode.GetAttributes(out Stat attributes);
                 offset = attributes.Size;
             }
-            return Vnode.Write(offset, buffer);
+            long written = Vnode.Write(offset, buffer);
+            if (written > 0)
+            {
+                NotifyModified();
+            }
+            return written;
         }
         return -Errno.EBADF;
     }
@@ -192,7 +221,12 @@ internal sealed class VfsFile : IFileDescription
         {
             return -Errno.EINVAL;
         }
-        return Vnode.SetSize(length);
+        long result = Vnode.SetSize(length);
+        if (result == 0)
+        {
+            NotifyModified();
+        }
+        return result;
     }
 
     // getdents64: whole linux_dirent64 records into buffer, "." and ".." first. The position

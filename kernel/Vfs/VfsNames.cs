@@ -33,7 +33,18 @@ internal static class VfsNames
         {
             return -Errno.ENOTDIR;
         }
-        return parent.Vnode.Unlink(last);
+        long unlinked = parent.Vnode.Unlink(last);
+        if (KernelFeatures.Inotify)
+        {
+            if (unlinked == 0 && kernel.Watches != null)
+            {
+                // Linux's order: the file hears of its link count (and, its last link gone, of
+                // its deletion) before its directory hears of the name (vfs_unlink, d_delete).
+                kernel.Watches.LinkRemoved(victim);
+                kernel.Watches.Child(parent, last, false, InotifyMask.IN_DELETE, 0);
+            }
+        }
+        return unlinked;
     }
 
     public static long RemoveDirectory(Kernel kernel, int dirfd, string path)
@@ -77,7 +88,16 @@ internal static class VfsNames
         {
             return -Errno.ENOTEMPTY;
         }
-        return parent.Vnode.RemoveDirectory(last);
+        long removed = parent.Vnode.RemoveDirectory(last);
+        if (KernelFeatures.Inotify)
+        {
+            if (removed == 0 && kernel.Watches != null)
+            {
+                kernel.Watches.Deleted(victim.Mount, victim.Vnode.Inode, true);
+                kernel.Watches.Child(parent, last, true, InotifyMask.IN_DELETE, 0);
+            }
+        }
+        return removed;
     }
 
     public static long Rename(Kernel kernel, int oldDirfd, string oldPath, int newDirfd, string newPath, int flags)
@@ -177,7 +197,23 @@ internal static class VfsNames
         {
             return -Errno.ENOTEMPTY;
         }
-        return oldParent.Vnode.Rename(oldName, newParent.Vnode, newName);
+        long renamed = oldParent.Vnode.Rename(oldName, newParent.Vnode, newName);
+        if (KernelFeatures.Inotify)
+        {
+            if (renamed == 0 && kernel.Watches != null)
+            {
+                uint cookie = kernel.Watches.NextCookie();
+                bool isDirectory = source.IsDirectory;
+                kernel.Watches.Child(oldParent, oldName, isDirectory, InotifyMask.IN_MOVED_FROM, cookie);
+                kernel.Watches.Child(newParent, newName, isDirectory, InotifyMask.IN_MOVED_TO, cookie);
+                kernel.Watches.Self(source.Mount, source.Vnode.Inode, isDirectory, InotifyMask.IN_MOVE_SELF);
+                if (target != null)
+                {
+                    kernel.Watches.LinkRemoved(target);
+                }
+            }
+        }
+        return renamed;
     }
 
     public static long Link(Kernel kernel, int oldDirfd, string oldPath, int newDirfd, string newPath, int flags)
@@ -217,7 +253,16 @@ internal static class VfsNames
         {
             return -Errno.ENOENT;
         }
-        return parent.Vnode.Link(last, source.Vnode);
+        long linked = parent.Vnode.Link(last, source.Vnode);
+        if (KernelFeatures.Inotify)
+        {
+            if (linked == 0 && kernel.Watches != null)
+            {
+                kernel.Watches.Child(parent, last, false, InotifyMask.IN_CREATE, 0);
+                kernel.Watches.Self(source.Mount, source.Vnode.Inode, false, InotifyMask.IN_ATTRIB);
+            }
+        }
+        return linked;
     }
 
     public static bool IsEmpty(IVnode directory)

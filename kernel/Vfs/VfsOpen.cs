@@ -116,6 +116,13 @@ internal static class VfsOpen
             }
             location = kernel.Vfs!.Child(directory, last, file);
             created = true;
+            if (KernelFeatures.Inotify)
+            {
+                if (kernel.Watches != null)
+                {
+                    kernel.Watches.Child(directory, last, false, InotifyMask.IN_CREATE, 0);
+                }
+            }
             return 0;
         }
     }
@@ -150,7 +157,7 @@ internal static class VfsOpen
                 return -Errno.EROFS;
             }
         }
-        VfsFile file = new VfsFile(location, flags);
+        VfsFile file = new VfsFile(kernel, location, flags);
         long fd = kernel.Files.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
         if (fd < 0)
         {
@@ -166,6 +173,7 @@ internal static class VfsOpen
                     kernel.Files.Remove((int)fd);
                     return cut;
                 }
+                file.NotifyModified();
             }
         }
         return fd;

@@ -164,7 +164,7 @@ public class ConventionTests
             .ToDictionary(library => library.Name);
 
         Assert.Equal(
-            new[] { "api", "console", "core", "devfs", "environ", "hostfs", "initrd", "native", "net-dns", "net-iface", "net-socket", "net-tcp", "net-udp", "net-wire", "netdev", "pipe", "platform-hosted", "platform-microvm", "platform-sim", "poll", "ramfs", "random", "sched", "time", "vfs" },
+            new[] { "api", "console", "core", "devfs", "environ", "hostfs", "initrd", "inotify", "native", "net-dns", "net-iface", "net-socket", "net-tcp", "net-udp", "net-wire", "netdev", "pipe", "platform-hosted", "platform-microvm", "platform-sim", "poll", "ramfs", "random", "sched", "time", "vfs" },
             libraries.Keys.OrderBy(name => name, StringComparer.Ordinal));
         foreach (KernelLibraryAttribute library in libraries.Values)
         {

@@ -30,6 +30,7 @@ internal static class NetBoot
                 kernel.Net.NameServers.Add(nameServers[index]);
             }
         }
+        netInterface.Announce();
         kernel.Log.Write("[uk] net " + name + ": " + address.ToString() + "/" + prefixLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
             + (gateway.IsAny ? "" : " via " + gateway.ToString()) + ", " + device.Info.Mac.ToString() + ", mtu "
             + device.Info.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture)

@@ -68,6 +68,19 @@ internal sealed class NetInterface
         Device.ListenForFrames(scheduler, drain);
     }
 
+    // Tells the link this host's address and hardware address, once, as the boot brings the
+    // interface up: a switch, or a user-mode network such as passt, learns the hardware address
+    // from the first frame this host sends, and until then has nowhere to send a connection that
+    // arrives first (passt sends it to 00:00:00:00:00:00, which is dropped here).
+    // NOTE: RFC 5227, 2.3: an ARP Announcement is a broadcast request whose sender and target
+    // addresses are both the address being announced; it also refreshes stale caches of peers.
+    public void Announce()
+    {
+        ArpMessage announcement = new ArpMessage(ArpOperation.Request, Mac, Address, new MacAddress(0), Address);
+        SendArp(announcement, MacAddress.Broadcast);
+        stack.Counters.ArpAnnouncementsSent++;
+    }
+
     // The device's interrupt: takes every waiting frame (a report may stand for many).
     public void Drain()
     {

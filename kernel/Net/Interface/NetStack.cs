@@ -522,6 +522,8 @@ internal sealed class NetCounters
 
     public long ArpRepliesSent { get; set; }
 
+    public long ArpAnnouncementsSent { get; set; }
+
     public long ArpDropped { get; set; }
 
     public long ArpGaveUp { get; set; }

@@ -346,7 +346,10 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
         {
             throw new KernelException("netdev passt: prefix length /" + prefix + " is outside 1..31");
         }
-        List<string> arguments = new List<string> { options.Program, "-f", "-q", "-m", options.Mtu.ToString(CultureInfo.InvariantCulture) };
+        // -4: the kernel's stack is IPv4 only. Without it passt also listens on the host's IPv6
+        // addresses and forwards a connection to [::1] as IPv6, which the kernel never answers:
+        // a browser that tries localhost's ::1 first waits, then sees the connection reset.
+        List<string> arguments = new List<string> { options.Program, "-f", "-q", "-4", "-m", options.Mtu.ToString(CultureInfo.InvariantCulture) };
         if (options.Address is Ipv4Address address)
         {
             arguments.Add("-a");

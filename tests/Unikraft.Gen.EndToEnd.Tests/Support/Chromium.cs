@@ -14,8 +14,12 @@ internal static class Chromium
 
     public static string? Path => Find();
 
-    // The page's DOM after load, as the browser serialises it.
-    public static string DumpDom(string page) => Run(page, "--dump-dom").StandardOutput;
+    // The page's DOM after load, as the browser serialises it. With a virtual time budget the
+    // browser first lets the page's scripts and their fetches run for that long (virtual time:
+    // it ends as soon as nothing is left to do).
+    public static string DumpDom(string page, int virtualTimeBudgetMilliseconds = 0) => virtualTimeBudgetMilliseconds > 0
+        ? Run(page, "--dump-dom", "--virtual-time-budget=" + virtualTimeBudgetMilliseconds).StandardOutput
+        : Run(page, "--dump-dom").StandardOutput;
 
     // A PNG screenshot of the page.
     public static void Screenshot(string page, string png, int width = 1200, int height = 1600)

@@ -26,6 +26,35 @@ public class ArpTests
         Assert.Equal(CapturedFrames.MacA, learned);
     }
 
+    // RFC 5227, 2.3: a broadcast request whose sender and target addresses are both the host's
+    // own. The boot sends one as it brings an interface up (passt, like a switch, learns the
+    // kernel's hardware address from it).
+    [Fact]
+    public void BootAttach_AnnouncesTheAddress_OnceAsRfc5227Says()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        CaptureDevice device = new CaptureDevice(CapturedFrames.MacA);
+
+        NetBoot.Attach(kernel, "eth0", device, CapturedFrames.AddressA, 24, Ipv4Address.Any);
+
+        byte[] frame = Assert.Single(device.Sent);
+        Assert.Equal(60, frame.Length);
+        Assert.True(EthernetFrame.TryWrap(frame, out EthernetFrame ethernet));
+        Assert.True(EthernetHeader.TryParse(ethernet, out EthernetHeader header));
+        Assert.True(header.Destination.IsBroadcast);
+        Assert.Equal(CapturedFrames.MacA, header.Source);
+        Assert.Equal(EtherType.Arp, header.EtherType);
+        Assert.True(ArpPacket.TryWrap(ethernet.Payload, out ArpPacket packet));
+        Assert.True(ArpMessage.TryParse(packet, out ArpMessage message));
+        Assert.Equal(ArpOperation.Request, message.Operation);
+        Assert.Equal(CapturedFrames.MacA, message.SenderMac);
+        Assert.Equal(CapturedFrames.AddressA, message.SenderAddress);
+        Assert.Equal(CapturedFrames.AddressA, message.TargetAddress);
+        Assert.Equal(new MacAddress(0), message.TargetMac);
+        Assert.Equal(1, kernel.Net!.Counters.ArpAnnouncementsSent);
+        Assert.Equal(0, kernel.Net.Counters.ArpRequestsSent);
+    }
+
     [Fact]
     public void PaddedRequestFromArping_IsAnswered()
     {

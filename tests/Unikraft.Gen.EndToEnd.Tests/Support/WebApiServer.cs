@@ -1,0 +1,149 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.Diagnostics;
+using System.Text;
+using System.Threading;
+using Xunit;
+
+// samples/WebApi running as a test started it (its build output or its NativeAOT binary, on the
+// host or inside a network namespace): its output gathered as it comes, its start awaited on
+// Kestrel's "Now listening on" line, and its end asked for with SIGTERM, as a service manager
+// (or Ctrl+C) asks.
+internal sealed class WebApiServer : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Process process;
+    private readonly StringBuilder output = new StringBuilder();
+    private readonly ManualResetEventSlim listening = new ManualResetEventSlim(false);
+
+    private WebApiServer(Process process)
+    {
+        this.process = process;
+        process.OutputDataReceived += (_, line) => Received(line.Data);
+        process.ErrorDataReceived += (_, line) => Received(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    // The program on the host: passt forwards the host's port to it.
+    public static WebApiServer Start(string program, int port)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = System.IO.Path.GetDirectoryName(program)!,
+        };
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://0.0.0.0:" + port);
+        return new WebApiServer(Process.Start(start)!);
+    }
+
+    // The program inside a network namespace, on its TAP device; its port is the sample's 8080.
+    public static WebApiServer StartIn(NetNamespace space, string program)
+    {
+        return new WebApiServer(space.Start(program));
+    }
+
+    // Waits for Kestrel to say it listens; a program that stopped first fails the test with
+    // what it wrote.
+    public void WaitUntilListening()
+    {
+        DateTime end = DateTime.UtcNow + StartTimeout;
+        while (!listening.Wait(100))
+        {
+            if (process.HasExited)
+            {
+                process.WaitForExit();
+                Assert.Fail("WebApi ended (status " + process.ExitCode + ") before it listened:\n" + Output);
+            }
+            if (DateTime.UtcNow > end)
+            {
+                Assert.Fail("WebApi did not say it listens within " + StartTimeout.TotalSeconds + " s:\n" + Output);
+            }
+        }
+    }
+
+    // Waits until the host's port takes connections. passt binds it after it started and dropped
+    // its privileges, in parallel with the kernel's boot: a NativeAOT program can say it listens
+    // before passt does (seen: the first curl refused at once), so a host-side client waits for
+    // the port as it would for any forwarder. The kernel's boot does not wait for passt yet.
+    public static void WaitForHostPort(int port)
+    {
+        DateTime end = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            try
+            {
+                client.Connect(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < end)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    // SIGTERM, as `kill` or a service manager sends it: the host shuts down and the process ends.
+    // Returns the exit status.
+    public int Stop()
+    {
+        if (!process.HasExited)
+        {
+            Command.Run("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], System.IO.Path.GetTempPath(), StopTimeout);
+        }
+        if (!process.WaitForExit(StopTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail("WebApi did not end within " + StopTimeout.TotalSeconds + " s of SIGTERM:\n" + Output);
+        }
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        process.Dispose();
+        listening.Dispose();
+    }
+
+    private void Received(string? line)
+    {
+        if (line == null)
+        {
+            return;
+        }
+        lock (output)
+        {
+            output.Append(line).Append('\n');
+        }
+        if (line.Contains("Now listening on:", StringComparison.Ordinal))
+        {
+            listening.Set();
+        }
+    }
+}
