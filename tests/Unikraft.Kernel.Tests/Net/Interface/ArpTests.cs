@@ -35,7 +35,7 @@ public class ArpTests
         Kernel kernel = TestKernel.Boot(out _);
         CaptureDevice device = new CaptureDevice(CapturedFrames.MacA);
 
-        NetBoot.Attach(kernel, "eth0", device, CapturedFrames.AddressA, 24, Ipv4Address.Any);
+        NetBoot.Attach(kernel, "eth0", device, CapturedFrames.AddressA, 24, Ipv4Address.Any, new Ipv4Address[0]);
 
         byte[] frame = Assert.Single(device.Sent);
         Assert.Equal(60, frame.Length);
