@@ -76,7 +76,10 @@ namespace Unikraft.Gen
                     // With no link to say what the program imports (a JIT run), the socket functions and
                     // the network stack under them come with a declared network interface, or with a
                     // network type the program names (over the kernel's loopback alone, without one).
-                    bool sockets = !config.Specialize || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Count > 0;
+                    // A NativeAOT compile (no jump slots) before its link has said keeps them all: its
+                    // link decides, and a library's sockets count as much as the program's.
+                    bool sockets = !config.Specialize || !config.NativeSlots
+                        || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Count > 0;
                     uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets));
                 }
 

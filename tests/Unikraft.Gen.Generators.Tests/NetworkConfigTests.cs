@@ -90,7 +90,7 @@ public class NetworkConfigTests
             listener.Start();
             """;
         GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
-            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "", ["UnikraftNativeLayer"] = "true" });
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "", ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true" });
 
         Assert.Empty(result.Problems);
         Assert.DoesNotContain("NetBoot.Attach", result.Source("Unikraft.Boot.g.cs"));
@@ -108,7 +108,7 @@ public class NetworkConfigTests
             class Socket { public string Name => "plug"; }
             """;
         GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }),
-            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "", ["UnikraftNativeLayer"] = "true" });
+            new Dictionary<string, string> { ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "", ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true" });
 
         Assert.Empty(result.Problems);
         Assert.DoesNotContain("net-socket", result.Manifest);
