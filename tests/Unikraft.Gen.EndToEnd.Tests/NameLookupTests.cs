@@ -139,7 +139,14 @@ public abstract class NameLookupScenarios
 
     private static (string Output, string Error) Finish(Process program)
     {
-        Assert.True(program.WaitForExit(TimeSpan.FromSeconds(60)), "the program did not end");
+        if (!program.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            // What it said before it stopped answering (its kernel log is on standard error).
+            program.Kill(entireProcessTree: true);
+            program.WaitForExit();
+            Assert.Fail("the program did not end within 60 s; it wrote:\n" + program.StandardOutput.ReadToEnd() + program.StandardError.ReadToEnd());
+        }
+
         string output = program.StandardOutput.ReadToEnd();
         string error = program.StandardError.ReadToEnd();
         Assert.True(program.ExitCode == 0, output + error);
