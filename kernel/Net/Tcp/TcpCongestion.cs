@@ -82,9 +82,16 @@ internal sealed class TcpCongestion
         return false;
     }
 
+    // NOTE: limited transmit (RFC 3042, 2): on the first and second duplicate ACK, one new
+    // segment each may leave beyond cwnd, so that a flight too small to bring three duplicates
+    // back (a lost segment near a window's end) still starts fast retransmit.
+    public long LimitedTransmit => !InRecovery && DuplicateAcks > 0 && DuplicateAcks < DuplicateThreshold ? (long)DuplicateAcks * mss : 0;
+
     // A duplicate ACK (RFC 5681, 2, "DUPLICATE ACKNOWLEDGMENT"). Returns true when the caller
-    // should fast-retransmit the first unacknowledged segment now.
-    public bool OnDuplicateAck(uint ack, uint highestSent, long flight)
+    // should fast-retransmit the first unacknowledged segment now: at the third, or at once when
+    // the caller knows the segment is lost (lost: a tail loss probe sent later was SACKed, which
+    // RFC 8985's RACK takes as the loss of what was sent before it).
+    public bool OnDuplicateAck(uint ack, uint highestSent, long flight, bool lost = false)
     {
         DuplicateAcks++;
         if (InRecovery)
@@ -94,8 +101,10 @@ internal sealed class TcpCongestion
             return false;
         }
         // NOTE: only when the ACK covers more than recover, so one loss does not trigger a
-        // second fast retransmit after a timeout (RFC 6582, 3.2, step 2).
-        if (DuplicateAcks != DuplicateThreshold || !TcpSequence.GreaterThan(ack, Recover))
+        // second fast retransmit after a timeout (RFC 6582, 3.2, step 2). RFC 6582's recover is
+        // the highest sequence number sent; Recover here is the one after it (SND.MAX), so an
+        // ACK of Recover covers it: the first segment sent after a recovery can start the next.
+        if ((DuplicateAcks != DuplicateThreshold && !lost) || TcpSequence.LessThan(ack, Recover))
         {
             return false;
         }

@@ -10,8 +10,10 @@ internal sealed class TcpRetransmitTimer
     // NOTE: RFC 6298, 2.1: the initial RTO is 1 second.
     public const long InitialTimeout = 1_000_000_000;
 
-    // NOTE: RFC 6298, 2.4: whenever RTO is computed, if it is less than 1 second it is rounded up.
-    public const long MinimumTimeout = 1_000_000_000;
+    // NOTE: RFC 6298, 2.4 rounds a computed RTO up to 1 second (a SHOULD); like Linux
+    // (TCP_RTO_MIN, HZ/5) and most deployed stacks this one rounds it up to 200 ms, which keeps a
+    // lost tail from stalling a connection on a short path for a whole second.
+    public const long MinimumTimeout = 200_000_000;
 
     // NOTE: RFC 6298, 2.5: a maximum may be placed on RTO provided it is at least 60 seconds.
     public const long MaximumTimeout = 60_000_000_000;

@@ -16,6 +16,20 @@ internal sealed class TcpSackScoreboard
 
     public int Count => count;
 
+    // The bytes the runs cover: an ACK that raises it SACKed bytes not SACKed before.
+    public long Covered
+    {
+        get
+        {
+            long total = 0;
+            for (int index = 0; index < count; index++)
+            {
+                total += (uint)(rights[index] - lefts[index]);
+            }
+            return total;
+        }
+    }
+
     // The highest sequence number the receiver reported holding: data below it that is not
     // SACKed counts as lost (RFC 6675, 4, IsLost, simplified to one SACKed byte above).
     public uint HighestSacked => count == 0 ? 0 : rights[count - 1];

@@ -29,6 +29,10 @@ internal sealed class TcpSocket
     private readonly TcpSackScoreboard scoreboard = new TcpSackScoreboard();
     // The end of the last hole retransmitted in this recovery (RFC 6675's HighRxt).
     private uint highRetransmitted;
+    // SND.MAX when SND.UNA's segment was last sent again in a recovery: data from here on left
+    // after that retransmission.
+    private uint retransmitMark;
+    private bool retransmitMarked;
     private Queue<TcpSocket>? acceptQueue;
     private TcpSocket? parent;
     private int backlog;
@@ -67,6 +71,10 @@ internal sealed class TcpSocket
 
     // Timers, as monotonic deadlines (long.MaxValue: not armed).
     private long retransmitDeadline = long.MaxValue;
+    // The retransmission deadline is a tail loss probe's, not the RTO's (RFC 8985, 7.2).
+    private bool probeArmed;
+    // A probe went out and no new data has been acknowledged since: no second one until then.
+    private bool probeSent;
     private long persistDeadline = long.MaxValue;
     private int persistBackoffs;
     private long delayedAckDeadline = long.MaxValue;
@@ -773,6 +781,7 @@ internal sealed class TcpSocket
             sndWl2 = ack;
             retransmissions = 0;
             retransmitDeadline = long.MaxValue;
+            probeArmed = false;
             if (timing && TcpSequence.GreaterThan(ack, timedSequence))
             {
                 timer.Sample(now - timedAt);
@@ -879,6 +888,7 @@ internal sealed class TcpSocket
         {
             sndUna = ack;
             retransmitDeadline = long.MaxValue;
+            probeArmed = false;
             if (timing)
             {
                 timer.Sample(now - timedAt);
@@ -915,9 +925,12 @@ internal sealed class TcpSocket
         }
         long window = (long)header.Window << sndShift;
         long flight = (long)(int)(sndMax - sndUna);
+        bool sackedNew = false;
         if (sackPermitted && header.Sack.Count > 0)
         {
+            long covered = scoreboard.Covered;
             scoreboard.Add(header.Sack, TcpSequence.Max(sndUna, ack), sndMax);
+            sackedNew = scoreboard.Covered > covered;
         }
         if (TcpSequence.GreaterThan(ack, sndUna))
         {
@@ -944,15 +957,17 @@ internal sealed class TcpSocket
             timer.ResetBackoff();
             retransmissions = 0;
             sndUna = ack;
+            retransmitMarked = false;
             scoreboard.Acknowledged(ack);
             if (TcpSequence.LessThan(sndNxt, sndUna))
             {
                 sndNxt = sndUna;
             }
             bool partial = congestion.OnNewAck(acked, ack, (long)(int)(sndMax - sndUna));
-            // NOTE: restart the timer on new data acknowledged, stop it when all is (RFC 6298, 5.2, 5.3).
-            retransmitDeadline = sndUna == sndMax ? long.MaxValue : now + timer.Current;
-            stack.DeadlineChanged(retransmitDeadline);
+            // NOTE: restart the timer on new data acknowledged, stop it when all is (RFC 6298, 5.2,
+            // 5.3); new data acknowledged ends a probe's episode (RFC 8985, 7.4).
+            probeSent = false;
+            ArmRetransmitTimer(now);
             if (partial && !(sackPermitted && scoreboard.Count > 0 && TcpSequence.GreaterThan(highRetransmitted, sndUna)))
             {
                 Retransmit(now);
@@ -966,11 +981,26 @@ internal sealed class TcpSocket
                 Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
             }
         }
-        else if (ack == sndUna && payloadLength == 0 && !header.HasFlag(TcpFlags.Fin) && window == sndWnd && flight > 0)
+        // NOTE: a duplicate ACK: RFC 5681, 2 asks for an unchanged window; with SACK, an ACK that
+        // SACKs bytes not SACKed before is one whatever its window (RFC 6675, 2), as Linux's
+        // receiver opens its window while it queues out-of-order segments.
+        else if (ack == sndUna && payloadLength == 0 && !header.HasFlag(TcpFlags.Fin) && (window == sndWnd || sackedNew) && flight > 0)
         {
-            if (congestion.OnDuplicateAck(ack, sndMax, flight))
+            // NOTE: after a tail loss probe, a SACK above SND.UNA says the probe (sent at least
+            // two round trips after the first unacknowledged segment) arrived while that segment
+            // did not: lost (RFC 8985, 6.2 and 7.4), repaired now rather than at the RTO.
+            bool lostBeforeProbe = probeSent && sackPermitted && scoreboard.Count > 0;
+            if (congestion.OnDuplicateAck(ack, sndMax, flight, lostBeforeProbe))
             {
                 highRetransmitted = sndUna;
+                Retransmit(now);
+            }
+            else if (congestion.InRecovery && RetransmissionLost())
+            {
+                // NOTE: RFC 8985, 6.2 (RACK) finds a lost retransmission by what was sent after it
+                // arriving first; with a reordering allowance of DupThresh segments, as RFC 6675's
+                // IsLost counts them. Otherwise only the RTO would repair it, and backed off.
+                stack.LostRetransmissions++;
                 Retransmit(now);
             }
             else if (congestion.InRecovery)
@@ -1127,10 +1157,18 @@ internal sealed class TcpSocket
         if (retransmitDeadline <= now)
         {
             retransmitDeadline = long.MaxValue;
-            OnRetransmitTimeout(now);
-            if (State == TcpState.Closed)
+            if (probeArmed)
             {
-                return;
+                probeArmed = false;
+                SendTailLossProbe(now);
+            }
+            else
+            {
+                OnRetransmitTimeout(now);
+                if (State == TcpState.Closed)
+                {
+                    return;
+                }
             }
         }
         if (persistDeadline <= now)
@@ -1280,7 +1318,7 @@ internal sealed class TcpSocket
             {
                 return;
             }
-            long window = Math.Min(sndWnd, congestion.Window);
+            long window = Math.Min(sndWnd, congestion.Window + congestion.LimitedTransmit);
             long usable = window - inFlight;
             int length = (int)Math.Min(Math.Min(unsent, room), Math.Max(usable, 0));
             bool fin = finQueued && length == unsent;
@@ -1326,10 +1364,10 @@ internal sealed class TcpSocket
             {
                 sndMax = sndNxt;
             }
-            if (retransmitDeadline == long.MaxValue)
+            if (retransmitDeadline == long.MaxValue || probeArmed)
             {
-                retransmitDeadline = now + timer.Current;
-                stack.DeadlineChanged(retransmitDeadline);
+                // NOTE: a probe's timeout counts from the last segment sent (RFC 8985, 7.2).
+                ArmRetransmitTimer(now);
             }
             if (fin)
             {
@@ -1445,7 +1483,17 @@ internal sealed class TcpSocket
         timing = false;
         Transmit(sndUna, 0, length, (byte)(TcpFlags.Ack | (fin ? TcpFlags.Fin : 0)), now);
         highRetransmitted = TcpSequence.Max(highRetransmitted, sndUna + (uint)length);
+        retransmitMark = sndMax;
+        retransmitMarked = true;
         stack.FastRetransmitsSent++;
+    }
+
+    // SND.UNA's segment was sent again in this recovery, and the peer has since SACKed at least
+    // DupThresh segments of data first sent after that retransmission: it was lost as well.
+    private bool RetransmissionLost()
+    {
+        return retransmitMarked && sackPermitted && scoreboard.Count > 0 &&
+            TcpSequence.GreaterOrEqual(scoreboard.HighestSacked, retransmitMark + (uint)(TcpCongestion.DuplicateThreshold * sendMss));
     }
 
     private bool FinWasSent() => TcpSequence.GreaterThan(sndMax, sndUna + (uint)sendBuffer.Count);
@@ -1518,6 +1566,66 @@ internal sealed class TcpSocket
             retransmitDeadline = now + timer.Current;
             stack.DeadlineChanged(retransmitDeadline);
         }
+    }
+
+    // Arms the retransmission timer for what is in flight: a tail loss probe's timeout while one
+    // may go, the RTO otherwise, nothing when all is acknowledged.
+    private void ArmRetransmitTimer(long now)
+    {
+        probeArmed = false;
+        if (sndUna == sndMax)
+        {
+            retransmitDeadline = long.MaxValue;
+        }
+        else if (MayProbe())
+        {
+            retransmitDeadline = now + ProbeTimeout();
+            probeArmed = true;
+        }
+        else
+        {
+            retransmitDeadline = now + timer.Current;
+        }
+        stack.DeadlineChanged(retransmitDeadline);
+    }
+
+    // RFC 8985, 7.2: a probe is scheduled on a connection with a round-trip sample and SACK, in
+    // the open state (no recovery, no timeout backoff), with no probe already out.
+    private bool MayProbe()
+    {
+        return sackPermitted && timer.HasSample && !congestion.InRecovery && timer.Backoffs == 0 && !probeSent &&
+            (State == TcpState.Established || State == TcpState.CloseWait || State == TcpState.FinWait1 || State == TcpState.LastAck);
+    }
+
+    // NOTE: RFC 8985, 7.2: PTO = 2 SRTT, plus the worst-case delayed ACK (200 ms) when only one
+    // segment is in flight, and never past the RTO. Like Linux's tcp_schedule_loss_probe, 2 ms
+    // more otherwise, so a peer's ACK on a path of microseconds is not raced.
+    private long ProbeTimeout()
+    {
+        long flight = (long)(int)(sndMax - sndUna);
+        long timeout = 2 * timer.SmoothedRoundTrip + (flight <= sendMss ? 200_000_000 : 2_000_000);
+        return Math.Min(timeout, timer.Current);
+    }
+
+    // The probe timer expired (RFC 8985, 7.3): the last segment in flight goes again, so that the
+    // peer answers with an ACK whose SACK (or D-SACK) says what arrived: a lost tail, or the lost
+    // ACK of a tail that did arrive, is then repaired without waiting for the RTO, which is armed
+    // again from now.
+    private void SendTailLossProbe(long now)
+    {
+        bool finSent = finQueued && FinWasSent();
+        int outstanding = Math.Max(Math.Min(sendBuffer.Count, (int)(sndMax - sndUna) - (finSent ? 1 : 0)), 0);
+        int length = Math.Min(outstanding, SegmentRoom());
+        int offset = outstanding - length;
+        if (length > 0 || finSent)
+        {
+            timing = false;
+            Transmit(sndUna + (uint)offset, offset, length, (byte)(TcpFlags.Ack | (finSent ? TcpFlags.Fin : 0)), now);
+            stack.TailLossProbes++;
+        }
+        probeSent = true;
+        retransmitDeadline = now + timer.Current;
+        stack.DeadlineChanged(retransmitDeadline);
     }
 
     // A data, FIN or probe segment: length bytes from offset bytes past SND.UNA, at sequence seq.
@@ -1612,6 +1720,7 @@ internal sealed class TcpSocket
         State = TcpState.TimeWait;
         keepaliveDeadline = long.MaxValue;
         retransmitDeadline = long.MaxValue;
+        probeArmed = false;
         persistDeadline = long.MaxValue;
         // NOTE: TIME-WAIT lasts 2 MSL (RFC 9293, 3.10.7.4, and 3.6).
         stateDeadline = now + 2 * stack.MaximumSegmentLifetime;
@@ -1634,6 +1743,7 @@ internal sealed class TcpSocket
         State = TcpState.Closed;
         keepaliveDeadline = long.MaxValue;
         retransmitDeadline = long.MaxValue;
+        probeArmed = false;
         persistDeadline = long.MaxValue;
         delayedAckDeadline = long.MaxValue;
         stateDeadline = long.MaxValue;

@@ -103,6 +103,12 @@ internal sealed class TcpStack : IIpv4Transport
 
     public long RetransmitTimeouts { get; set; }
 
+    // Tail loss probes sent (RFC 8985, 7).
+    public long TailLossProbes { get; set; }
+
+    // Retransmissions found lost by data sent after them arriving first (RFC 8985, 6.2).
+    public long LostRetransmissions { get; set; }
+
     public long SackRetransmits { get; set; }
 
     public long WindowProbes { get; set; }

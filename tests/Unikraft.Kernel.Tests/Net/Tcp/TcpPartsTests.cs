@@ -115,6 +115,63 @@ public class TcpPartsTests
     }
 
     [Fact]
+    public void Congestion_LimitedTransmit_OneSegmentPerEarlyDuplicate_AndALossKnownFromAProbeStartsRecoveryAtOnce()
+    {
+        TcpCongestion congestion = new TcpCongestion(1000);
+        congestion.SetRecoverPoint(0);
+        Assert.Equal(0, congestion.LimitedTransmit);
+        congestion.OnDuplicateAck(10, 20_000, 10_000);
+        // NOTE: RFC 3042, 2: one new segment beyond cwnd on each of the first two duplicates.
+        Assert.Equal(1000, congestion.LimitedTransmit);
+        congestion.OnDuplicateAck(10, 20_000, 10_000);
+        Assert.Equal(2000, congestion.LimitedTransmit);
+        Assert.True(congestion.OnDuplicateAck(10, 20_000, 10_000));
+        Assert.Equal(0, congestion.LimitedTransmit);
+
+        TcpCongestion probed = new TcpCongestion(1000);
+        probed.SetRecoverPoint(0);
+        Assert.True(probed.OnDuplicateAck(10, 20_000, 10_000, lost: true));
+        Assert.True(probed.InRecovery);
+        Assert.Equal(5000, probed.SlowStartThreshold);
+    }
+
+    // The segment that starts right at the end of one recovery is lost too: its duplicates
+    // acknowledge exactly the old recovery point, everything that recovery was about, and start
+    // the next one (RFC 6582, 3.2, step 2: the ACK covers more than the highest sequence sent).
+    // Before, this waited for the RTO.
+    [Fact]
+    public void Congestion_ALossJustAfterARecovery_StartsTheNextOne()
+    {
+        TcpCongestion congestion = new TcpCongestion(1000);
+        congestion.SetRecoverPoint(0);
+        congestion.OnDuplicateAck(10, 20_000, 10_000);
+        congestion.OnDuplicateAck(10, 20_000, 10_000);
+        Assert.True(congestion.OnDuplicateAck(10, 20_000, 10_000));
+        Assert.False(congestion.OnNewAck(19_990, 20_000, 0));
+        Assert.False(congestion.InRecovery);
+
+        Assert.False(congestion.OnDuplicateAck(20_000, 30_000, 10_000));
+        Assert.False(congestion.OnDuplicateAck(20_000, 30_000, 10_000));
+        Assert.True(congestion.OnDuplicateAck(20_000, 30_000, 10_000));
+        Assert.True(congestion.InRecovery);
+        Assert.Equal(30_000u, congestion.Recover);
+    }
+
+    // After a timeout, duplicates below the data it sent again start no second repair.
+    [Fact]
+    public void Congestion_AfterATimeout_DuplicatesBelowItsRecoverPointStartNothing()
+    {
+        TcpCongestion congestion = new TcpCongestion(1000);
+        congestion.SetRecoverPoint(0);
+        congestion.OnTimeout(10_000, 20_000);
+        for (int index = 0; index < 5; index++)
+        {
+            Assert.False(congestion.OnDuplicateAck(15_000, 20_000, 5_000));
+        }
+        Assert.False(congestion.InRecovery);
+    }
+
+    [Fact]
     public void ReceiveBuffer_FillsHolesAndMergesRuns()
     {
         TcpReceiveBuffer buffer = new TcpReceiveBuffer(100);

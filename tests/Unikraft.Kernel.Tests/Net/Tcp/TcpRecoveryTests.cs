@@ -68,12 +68,196 @@ public class TcpRecoveryTests
         pair.Network.RunFor(40 * Second);
 
         long[] times = pair.Network.Sent.Where(d => d.Source == TcpPair.ClientAddress && d.PayloadLength == 100).Select(d => d.SentAt).ToArray();
-        Assert.True(times.Length >= 5, "only " + times.Length + " transmissions");
-        for (int index = 1; index < 5; index++)
+        Assert.True(times.Length >= 6, "only " + times.Length + " transmissions");
+        // First the tail loss probe, after PTO = 2 SRTT + 200 ms for a lone segment, capped by the
+        // RTO (RFC 8985, 7.2); it arms the RTO again.
+        Assert.Equal(1, pair.Client.TailLossProbes);
+        Assert.Equal(TcpRetransmitTimer.MinimumTimeout, times[1] - times[0]);
+        for (int index = 2; index < 6; index++)
         {
-            // NOTE: 1 s, then doubling (RFC 6298, 5.5), from the 1 s floor of 2.4.
-            Assert.Equal(Second << (index - 1), times[index] - times[index - 1]);
+            // NOTE: the 200 ms floor, then doubling (RFC 6298, 5.5).
+            Assert.Equal(TcpRetransmitTimer.MinimumTimeout << (index - 2), times[index] - times[index - 1]);
         }
+    }
+
+    // The ACK of a flight's tail is lost while every segment arrived: nothing else would come
+    // back, so without a probe the sender waits for its RTO and then collapses its window. The
+    // probe (the last segment again, after about two round trips) draws an ACK that covers it all.
+    [Fact]
+    public void LostAckOfTheTail_IsRepairedByATailLossProbe_WithoutATimeout()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(100_000, 31);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+        long window = client.CongestionWindow;
+
+        byte[] data = TcpPair.Pattern(4 * client.SendMss, 32);
+        bool dropped = false;
+        // Every ACK from the server until the one lost has acknowledged the whole burst.
+        pair.Network.Drop = d => d.Source == TcpPair.ServerAddress && d.PayloadLength == 0 && !dropped &&
+            server.ReceivedCount == data.Length && (dropped = true);
+        Assert.Equal(data.Length, client.Send(data));
+        long start = pair.Network.Clock.MonotonicNanoseconds;
+        Assert.True(pair.Network.RunUntil(() => client.SendQueued == 0, 10 * Second));
+        long elapsed = pair.Network.Clock.MonotonicNanoseconds - start;
+
+        Assert.True(dropped, "no ACK of the whole burst was dropped");
+        Assert.Equal(1, pair.Client.TailLossProbes);
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+        Assert.True(elapsed < TcpRetransmitTimer.MinimumTimeout, "all acknowledged after " + elapsed + " ns");
+        Assert.True(client.CongestionWindow >= window, "the window fell from " + window + " to " + client.CongestionWindow);
+        byte[] read = new byte[data.Length];
+        Assert.Equal(data.Length, server.Receive(read));
+        Assert.Equal(data, read);
+    }
+
+    // The segment before a flight's last one is lost: one duplicate ACK comes back, too few for
+    // fast retransmit, and nothing more is to be sent. The probe (the last segment again) is
+    // SACKed while SND.UNA stays: the segment before it is lost, and is sent again at once.
+    [Fact]
+    public void LostSegmentBeforeTheTail_IsFoundByTheProbesSack_WithoutATimeout()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(100_000, 35);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+
+        byte[] data = TcpPair.Pattern(4 * client.SendMss, 36);
+        int dataSegments = 0;
+        pair.Network.Drop = d => d.Source == TcpPair.ClientAddress && d.PayloadLength > 0 && ++dataSegments == 3;
+        Assert.Equal(data.Length, client.Send(data));
+        long start = pair.Network.Clock.MonotonicNanoseconds;
+        Assert.True(pair.Network.RunUntil(() => client.SendQueued == 0, 10 * Second));
+        long elapsed = pair.Network.Clock.MonotonicNanoseconds - start;
+
+        Assert.Equal(1, pair.Client.TailLossProbes);
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+        Assert.Equal(1, client.FastRetransmits);
+        Assert.True(elapsed < TcpRetransmitTimer.MinimumTimeout, "all acknowledged after " + elapsed + " ns");
+        byte[] read = new byte[data.Length];
+        Assert.Equal(data.Length, server.Receive(read));
+        Assert.Equal(data, read);
+    }
+
+    // Linux's receiver opens its window a little with each segment it queues out of order, so its
+    // duplicate ACKs carry different windows; RFC 5681's definition would not count them, RFC
+    // 6675's (2: an ACK that SACKs bytes not SACKed before) does, and fast retransmit starts at
+    // the third as it would with equal windows.
+    [Fact]
+    public void DuplicateAcksWhoseWindowGrows_StillStartFastRetransmit_WhenTheySackNewData()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(100_000, 37);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+
+        var held = new List<Datagram>();
+        int dataSegments = 0;
+        pair.Network.Drop = d =>
+        {
+            if (d.Source == TcpPair.ClientAddress)
+            {
+                return d.PayloadLength > 0 && ++dataSegments == 1;
+            }
+            if (d.PayloadLength == 0 && d.Header.Sack.Count > 0)
+            {
+                held.Add(d);
+                return true;
+            }
+            return false;
+        };
+        byte[] data = TcpPair.Pattern(6 * client.SendMss, 38);
+        Assert.Equal(data.Length, client.Send(data));
+        // The data arrives after 1 ms; the duplicate ACKs are held before a probe could go.
+        pair.Network.RunFor(1_500_000);
+        Assert.True(held.Count >= 3, "duplicate ACKs held: " + held.Count);
+        pair.Network.Drop = null;
+
+        long sent = pair.Client.FastRetransmitsSent;
+        for (int index = 0; index < 3; index++)
+        {
+            TcpHeader header = held[index].Header;
+            header.Window = (ushort)(header.Window + 3 * (index + 1));
+            byte[] bytes = new byte[header.Length];
+            header.Emit(bytes, TcpPair.ServerAddress, TcpPair.ClientAddress);
+            pair.Network.Inject(TcpPair.ServerAddress, TcpPair.ClientAddress, bytes);
+        }
+
+        Assert.Equal(1, client.FastRetransmits);
+        Assert.Equal(sent + 1, pair.Client.FastRetransmitsSent);
+        Assert.Equal(0, pair.Client.TailLossProbes);
+        Assert.True(pair.Network.RunUntil(() => client.SendQueued == 0, 10 * Second));
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+    }
+
+    // The fast retransmission is lost as well. Segments first sent after it are SACKed while
+    // SND.UNA stays: it is sent again then, not at the RTO (which would also collapse the window).
+    [Fact]
+    public void LostFastRetransmission_IsSentAgainWhenLaterDataIsSacked_WithoutATimeout()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        // A short warm-up: the congestion window stays below the peer's window, so new data can
+        // still leave while SND.UNA waits for the repair.
+        byte[] warmup = TcpPair.Pattern(20_000, 39);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+
+        uint first = 0;
+        int sends = 0;
+        pair.Network.Drop = d =>
+        {
+            if (d.Source != TcpPair.ClientAddress || d.PayloadLength == 0)
+            {
+                return false;
+            }
+            if (sends == 0)
+            {
+                first = d.Header.SequenceNumber;
+            }
+            // The first data segment of the burst, and its first retransmission.
+            return d.Header.SequenceNumber == first && ++sends <= 2;
+        };
+        byte[] data = TcpPair.Pattern(400 * client.SendMss, 40);
+        Assert.Equal(data, pair.Transfer(client, server, data));
+
+        // Sent three times: lost, lost again, then delivered.
+        Assert.Equal(3, sends);
+        Assert.True(pair.Client.LostRetransmissions == 1, "lost retransmissions " + pair.Client.LostRetransmissions + ", timeouts " + pair.Client.RetransmitTimeouts +
+            ", probes " + pair.Client.TailLossProbes + ", fast " + pair.Client.FastRetransmitsSent + ", sack " + pair.Client.SackRetransmits);
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+    }
+
+    // Without SACK no probe is scheduled (RFC 8985, 7.2): the RTO repairs the same loss.
+    [Fact]
+    public void LostAckOfTheTail_WithoutSack_WaitsForTheRto()
+    {
+        TcpPair pair = new TcpPair();
+        pair.Client.UseSack = false;
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(100_000, 33);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+
+        byte[] data = TcpPair.Pattern(4 * client.SendMss, 34);
+        bool dropped = false;
+        pair.Network.Drop = d => d.Source == TcpPair.ServerAddress && d.PayloadLength == 0 && !dropped &&
+            server.ReceivedCount == data.Length && (dropped = true);
+        Assert.Equal(data.Length, client.Send(data));
+        Assert.True(pair.Network.RunUntil(() => client.SendQueued == 0, 10 * Second));
+
+        Assert.True(dropped);
+        Assert.Equal(0, pair.Client.TailLossProbes);
+        Assert.Equal(1, pair.Client.RetransmitTimeouts);
     }
 
     [Fact]
