@@ -183,6 +183,8 @@ public class TcpConnectionTests
         Assert.Equal(TcpState.Closed, server.State);
 
         long twoMsl = 2 * pair.Client.MaximumSegmentLifetime;
+        // NOTE: 60 s, Linux's TCP_TIMEWAIT_LEN (RFC 9293's 2 minutes of MSL would make it 4).
+        Assert.Equal(60 * Second, twoMsl);
         pair.Network.RunFor(twoMsl - Second);
         Assert.Equal(TcpState.TimeWait, client.State);
         Assert.Equal(1, pair.Client.ConnectionCount);
