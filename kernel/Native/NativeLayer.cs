@@ -81,7 +81,7 @@ internal sealed class NativeLayer
             if (Interlocked.Read(ref calls) == before)
             {
                 kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
-                    "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false, or the first build after adding the package); build it again, or publish with NativeAOT");
+                    "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false); build it with the slots, or publish with NativeAOT");
             }
             if (callsBeforeBoot > 0)
             {

@@ -1,14 +1,18 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
 
 // The native layer under the JIT (dotnet run). There the BCL's native shim is not linked into the
 // program: a program built for the route (UnikraftNativeLayer, self-contained for linux-x64, see
 // docs/architecture.md) carries, as its app-local libSystem.Native.so, a library of jump slots that
 // the build generated from the runtime's own (build/NativeSlots.cs): each SystemNative_* function
-// jumps through a slot, and every slot starts at the host's function (a renamed copy beside it).
+// jumps through a slot, and every slot starts at the host's function (in a copy beside it, its
+// exports renamed so that only the slots reach them; the loader fills the slots).
 // This boot step points the slot of each function the kernel serves at its entry point, the same
 // [UnmanagedCallersOnly] method a NativeAOT link reaches through --wrap, and seals the rest: a slot
 // that is neither served nor a reviewed helper (build/NativeHelpers.txt) stops the program with a
@@ -16,10 +20,16 @@ using System.Runtime.InteropServices;
 // own tests and in a framework-dependent run there is no such library, and nothing happens.
 internal static unsafe class NativeSlots
 {
-    // NOTE: the names the generated library exports (build/NativeSlots.cs writes them).
+    // NOTE: the names the generated library exports (build/NativeSlotsElf.cs writes them): the
+    // slot table (one pointer a function), the functions' names (NUL-separated, in slot order),
+    // one byte a slot that is 1 for a reviewed helper, the number of slots, and for each slot the
+    // address of the stub that refuses its function.
     private const string LibraryName = "libSystem.Native.so";
-    private const string PointExport = "UnikraftSlots_Point";
-    private const string SealExport = "UnikraftSlots_Seal";
+    private const string TableExport = "UnikraftSlots_Table";
+    private const string NamesExport = "UnikraftSlots_Names";
+    private const string HelpersExport = "UnikraftSlots_Helpers";
+    private const string CountExport = "UnikraftSlots_Count";
+    private const string RefusalsExport = "UnikraftSlots_Refusals";
 
     // Points the slots at this kernel's entry points; the number of functions it serves, or -1
     // when the program does not run on the jump-slot library.
@@ -30,11 +40,13 @@ internal static unsafe class NativeSlots
         {
             return -1;
         }
-        if (!NativeLibrary.TryGetExport(library, PointExport, out nint point) || !NativeLibrary.TryGetExport(library, SealExport, out nint seal))
+        if (!NativeLibrary.TryGetExport(library, TableExport, out nint table) || !NativeLibrary.TryGetExport(library, NamesExport, out nint names)
+            || !NativeLibrary.TryGetExport(library, HelpersExport, out nint helpers) || !NativeLibrary.TryGetExport(library, CountExport, out nint count)
+            || !NativeLibrary.TryGetExport(library, RefusalsExport, out nint refusals))
         {
             return -1;
         }
-        var slots = new Slots((delegate* unmanaged<nint, nint, int>)point, kernel);
+        var slots = new Slots((nint*)table, (byte*)names, (byte*)helpers, *(int*)count, (nint*)refusals, kernel);
         int served = 0;
         served += slots.Point("SystemNative_Access", (nint)(delegate* unmanaged<nint, int, int>)&NativeFiles.Access);
         served += slots.Point("SystemNative_ChDir", (nint)(delegate* unmanaged<nint, int>)&NativeFiles.ChDir);
@@ -156,38 +168,63 @@ internal static unsafe class NativeSlots
             served += slots.Point("SystemNative_WaitForSocketEvents", (nint)(delegate* unmanaged<nint, nint, nint, int>)&NativeSocketEvents.WaitForSocketEvents);
         }
         // The others that are not reviewed helpers now stop the program, naming the function.
-        ((delegate* unmanaged<int>)seal)();
+        slots.Seal();
         return served;
     }
 
-    private readonly struct Slots
+    // The library's slot table. A slot is one aligned pointer: a store is atomic, so a thread that
+    // calls the function meanwhile jumps to the old target or the new one.
+    private sealed class Slots
     {
-        private readonly delegate* unmanaged<nint, nint, int> point;
+        private readonly nint* table;
+        private readonly byte* helpers;
+        private readonly int count;
+        private readonly nint* refusals;
         private readonly Kernel kernel;
+        private readonly Dictionary<string, int> indexes;
+        private readonly bool[] pointed;
 
-        public Slots(delegate* unmanaged<nint, nint, int> point, Kernel kernel)
+        public Slots(nint* table, byte* names, byte* helpers, int count, nint* refusals, Kernel kernel)
         {
-            this.point = point;
+            this.table = table;
+            this.helpers = helpers;
+            this.count = count;
+            this.refusals = refusals;
             this.kernel = kernel;
+            indexes = new Dictionary<string, int>(count, StringComparer.Ordinal);
+            pointed = new bool[count];
+            byte* name = names;
+            for (int index = 0; index < count; index++)
+            {
+                string function = Marshal.PtrToStringUTF8((nint)name)!;
+                indexes[function] = index;
+                name += Encoding.UTF8.GetByteCount(function) + 1;
+            }
         }
 
         // 1 when the library has the function and its slot now leads to the kernel; a function the
         // runtime no longer exports is said on the log (the kernel serves one this runtime lacks).
         public int Point(string function, nint entry)
         {
-            nint name = Marshal.StringToCoTaskMemUTF8(function);
-            try
+            if (indexes.TryGetValue(function, out int index))
             {
-                if (point(name, entry) == 0)
-                {
-                    return 1;
-                }
-                kernel.Log.Write("[uk] native layer: the runtime's libSystem.Native has no " + function + "; the kernel's entry point for it is unused");
-                return 0;
+                Volatile.Write(ref table[index], entry);
+                pointed[index] = true;
+                return 1;
             }
-            finally
+            kernel.Log.Write("[uk] native layer: the runtime's libSystem.Native has no " + function + "; the kernel's entry point for it is unused");
+            return 0;
+        }
+
+        // Points every slot neither pointed at the kernel nor a reviewed helper at its refusal.
+        public void Seal()
+        {
+            for (int index = 0; index < count; index++)
             {
-                Marshal.FreeCoTaskMem(name);
+                if (!pointed[index] && helpers[index] == 0)
+                {
+                    Volatile.Write(ref table[index], refusals[index]);
+                }
             }
         }
     }

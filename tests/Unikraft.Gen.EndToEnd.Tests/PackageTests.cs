@@ -12,8 +12,9 @@ using System.Xml.Linq;
 using Xunit;
 
 // The NuGet packages as a user outside this repository meets them: `dotnet pack Unikraft.Gen.sln`
-// once (PackedSolution), what it made, and a new console project with a PackageReference to
-// Unikraft.Gen and a ramfs mount, restored from the folder feed and started with `dotnet run`.
+// once (PackedSolution), what it made, and a new console project with a ramfs and an initrd mount
+// that takes Unikraft.Gen with `dotnet add package` from the folder feed and is started with
+// `dotnet run`, once: its first run must already be the kernel's, the BCL's native calls included.
 [Collection(PackedSolution.Collection)]
 public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
 {
@@ -167,13 +168,32 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
         CommandResult run = app.Run(packed);
 
         Assert.True(run.ExitCode == 0, run.Describe());
-        Assert.Equal("kept in the kernel's ramfs\n", run.StandardOutput);
+        Assert.StartsWith("kept in the kernel's ramfs\n", run.StandardOutput, StringComparison.Ordinal);
         Assert.StartsWith("Unikraft.Gen kernel (hosted) for PackagedApp", run.ErrorLines.FirstOrDefault() ?? "", StringComparison.Ordinal);
         Assert.Matches(@"libraries: [^|]*\bramfs\b", run.ErrorLines[0]);
         // The file went to the kernel's ramfs, not to the host's /packaged-app-data.
         Assert.False(Directory.Exists("/packaged-app-data"), "the program wrote to the host's file system");
         string manifest = File.ReadAllText(Path.Combine(app.ProjectFolder, "bin", "Debug", "net10.0", "PackagedApp.kernel.txt"));
         Assert.Contains("Program.cs:1", manifest);
+    }
+
+    // The first `dotnet run` after `dotnet add package` takes the native layer's JIT route: NuGet's
+    // restores never see the package's build files, so the build restores for the route itself
+    // (UnikraftRouteRestore) and goes on self-contained, with the jump slots. A StreamReader's
+    // open (a constructor, no interceptor) reaches the kernel's initrd; on the host's native layer
+    // it would look for /packaged-app-seed on the host, which has no such folder.
+    [Fact]
+    public void FirstRunAfterAddingThePackage_TakesTheJitRoute_AConstructorReadsTheInitrd()
+    {
+        CommandResult run = app.Run(packed);
+
+        Assert.True(app.AddPackage.ExitCode == 0, app.AddPackage.Describe());
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.False(Directory.Exists("/packaged-app-seed"), "the host has a /packaged-app-seed folder, so the test proves nothing");
+        Assert.Equal("kept in the kernel's ramfs\nseeded in the initrd\n", run.StandardOutput);
+        Assert.DoesNotContain("do not reach the kernel", run.StandardError, StringComparison.Ordinal);
+        string output = Path.Combine(app.ProjectFolder, "bin", "Debug", "net10.0");
+        Assert.True(File.Exists(Path.Combine(output, "libSystem.Native.host.so")), "the output has no libSystem.Native.host.so: the build did not take the JIT route");
     }
 
     [Fact]
@@ -222,6 +242,9 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
 
         public string ProjectFolder { get; private set; } = "";
 
+        // `dotnet add package Unikraft.Gen`, the project's first restore.
+        internal CommandResult AddPackage { get; private set; } = null!;
+
         internal CommandResult Run(PackedSolution packed)
         {
             packed.EnsurePacked();
@@ -231,10 +254,10 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
                 {
                     string folder = Path.Combine(packed.Folder, "package-app");
                     ProjectFolder = Path.Combine(folder, "app");
-                    Directory.CreateDirectory(ProjectFolder);
+                    Directory.CreateDirectory(Path.Combine(ProjectFolder, "seed"));
                     File.Copy(Path.Combine(Repository.Root, "global.json"), Path.Combine(folder, "global.json"));
                     packed.WriteNuGetConfig(folder);
-                    File.WriteAllText(Path.Combine(ProjectFolder, "PackagedApp.csproj"), $"""
+                    File.WriteAllText(Path.Combine(ProjectFolder, "PackagedApp.csproj"), """
                         <Project Sdk="Microsoft.NET.Sdk">
                           <PropertyGroup>
                             <OutputType>Exe</OutputType>
@@ -243,14 +266,18 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
                             <Nullable>enable</Nullable>
                           </PropertyGroup>
                           <ItemGroup>
-                            <PackageReference Include="Unikraft.Gen" Version="{packed.Version}" />
                             <UnikraftMount Include="/packaged-app-data" Type="ramfs" />
+                            <UnikraftMount Include="/packaged-app-seed" Type="initrd" Source="seed/" ReadOnly="true" />
                           </ItemGroup>
                         </Project>
                         """);
+                    File.WriteAllText(Path.Combine(ProjectFolder, "seed", "greeting.txt"), "seeded in the initrd\n");
                     File.WriteAllText(Path.Combine(ProjectFolder, "Program.cs"),
                         "File.WriteAllText(\"/packaged-app-data/note.txt\", \"kept in the kernel's ramfs\");\n"
-                        + "Console.WriteLine(File.ReadAllText(\"/packaged-app-data/note.txt\"));\n");
+                        + "Console.WriteLine(File.ReadAllText(\"/packaged-app-data/note.txt\"));\n"
+                        + "using var reader = new StreamReader(\"/packaged-app-seed/greeting.txt\");\n"
+                        + "Console.WriteLine(reader.ReadLine());\n");
+                    AddPackage = Command.Run("dotnet", new[] { "add", "package", "Unikraft.Gen", "--version", packed.Version }, ProjectFolder, Timeout);
                     run = Command.Run("dotnet", new[] { "run", "-nodeReuse:false" }, ProjectFolder, Timeout);
                 }
                 return run;

@@ -77,6 +77,23 @@ public sealed class TemplateTests : IClassFixture<TemplateTests.CreatedFromTempl
         Assert.True(Directory.Exists(Path.Combine(packed.PackagesFolder, "unikraft.gen", packed.Version)), "Unikraft.Gen " + packed.Version + " is not in " + packed.PackagesFolder);
     }
 
+    // The template's project asks NuGet's own restore for the native layer's JIT route
+    // (RuntimeIdentifiers), which cannot see it in the package's build files: a plain restore after
+    // the run keeps the linux-x64 target the routed build needs, so no build restores again.
+    [Fact]
+    public void CreatedProject_ItsOwnRestoreKeepsTheJitRoutesTarget()
+    {
+        CreatedFromTemplate.Steps steps = created.Run(packed);
+        Assert.True(steps.Create.ExitCode == 0, steps.Create.Describe());
+        Assert.True(steps.Run!.ExitCode == 0, steps.Run.Describe());
+        Assert.True(File.Exists(Path.Combine(created.ProjectFolder, "bin", "Debug", "net10.0", "libSystem.Native.host.so")), "the template's program did not take the JIT route");
+
+        CommandResult restore = steps.RestoreAfterRun!;
+        Assert.True(restore.ExitCode == 0, restore.Describe());
+        string assets = File.ReadAllText(Path.Combine(created.ProjectFolder, "obj", "project.assets.json"));
+        Assert.Contains("\"net10.0/linux-x64\"", assets, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Uninstall_RemovesTheTemplate()
     {
@@ -125,17 +142,19 @@ public sealed class TemplateTests : IClassFixture<TemplateTests.CreatedFromTempl
             CommandResult install = New(work, "install", packed.TemplatePackagePath);
             CommandResult create = New(work, "unikraft-console", "-o", Name, "--no-update-check");
             CommandResult? run = null;
+            CommandResult? restoreAfterRun = null;
             if (create.ExitCode == 0)
             {
                 packed.WriteNuGetConfig(ProjectFolder);
                 File.Copy(Path.Combine(Repository.Root, "global.json"), Path.Combine(ProjectFolder, "global.json"));
                 run = Command.Run("dotnet", new[] { "run", "-nodeReuse:false" }, ProjectFolder, Timeout, environment);
+                restoreAfterRun = Command.Run("dotnet", new[] { "restore", "-nodeReuse:false" }, ProjectFolder, Timeout, environment);
             }
             CommandResult uninstall = New(work, "uninstall", "Unikraft.Gen.Templates");
             CommandResult createAfterUninstall = New(work, "unikraft-console", "-o", Name + "Again", "--no-update-check");
-            return new Steps(install, create, run, uninstall, createAfterUninstall);
+            return new Steps(install, create, run, restoreAfterRun, uninstall, createAfterUninstall);
         }
 
-        internal sealed record Steps(CommandResult Install, CommandResult Create, CommandResult? Run, CommandResult Uninstall, CommandResult CreateAfterUninstall);
+        internal sealed record Steps(CommandResult Install, CommandResult Create, CommandResult? Run, CommandResult? RestoreAfterRun, CommandResult Uninstall, CommandResult CreateAfterUninstall);
     }
 }

@@ -58,8 +58,12 @@ public sealed class PackedSolution : IDisposable
             "dotnet pack Unikraft.Gen.sln failed or wrote no Unikraft.Gen package to " + Feed + ":\n" + Pack.Describe());
     }
 
-    // A nuget.config in `folder` that restores from the feed only, into PackagesFolder: what a user
+    // A nuget.config in `folder` that restores from the feed and, for what nuget.org would give a
+    // user (the runtime packs of a self-contained linux-x64 program: the native layer's JIT route),
+    // the machine's global packages folder as a local source, into PackagesFolder: what a user
     // puts beside a project, plus the package folder that keeps the test off the user's cache.
+    // Read from that folder, the restore needs no network: `dotnet restore Unikraft.Gen.sln`
+    // (.ci/run) has put the runtime packs there, as the repository's programs take the route too.
     public void WriteNuGetConfig(string folder)
     {
         File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
@@ -68,12 +72,25 @@ public sealed class PackedSolution : IDisposable
               <packageSources>
                 <clear />
                 <add key="unikraft" value="{Feed}" />
+                <add key="machine-packages" value="{MachinePackages}" />
               </packageSources>
               <config>
                 <add key="globalPackagesFolder" value="{PackagesFolder}" />
               </config>
             </configuration>
             """);
+    }
+
+    // The machine's global packages folder (NUGET_PACKAGES, or ~/.nuget/packages).
+    private static string MachinePackages
+    {
+        get
+        {
+            string? configured = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+            return string.IsNullOrEmpty(configured)
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages")
+                : configured;
+        }
     }
 
     public void Dispose()
