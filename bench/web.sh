@@ -20,7 +20,8 @@
 # Usage: bench/web.sh [runs=3] [seconds=5] [connections=100] [threads=2]
 #        (the issue's figures: bench/web.sh 5 10). Needs root (namespaces, TAP), iproute2, curl,
 #        the .NET SDK with a C toolchain (NativeAOT), and the Debian packages wrk and nginx-light.
-#        BENCH_KEEP=1 keeps the build folder; BENCH_ONLY=static or webapi runs one half.
+#        BENCH_KEEP=1 keeps the build folder; BENCH_WORK=<folder> uses (and keeps) that one, and
+#        skips the publishes it already holds; BENCH_ONLY=static or webapi runs one half.
 set -euo pipefail
 runs=${1:-3}
 seconds=${2:-5}
@@ -42,7 +43,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 nginx_binary=$(command -v nginx || echo /usr/sbin/nginx)
 
-work=$(mktemp -d /tmp/unikraft-bench-web-XXXXXX)
+if [ -n "${BENCH_WORK:-}" ]; then work=$BENCH_WORK; mkdir -p "$work"; else work=$(mktemp -d /tmp/unikraft-bench-web-XXXXXX); fi
 space=ukweb-$$
 peer=ukweb-peer-$$
 ours=""
@@ -58,13 +59,15 @@ cleanup() {
   stop "$ours" "$reference"
   ip netns del "$space" 2>/dev/null || true
   ip netns del "$peer" 2>/dev/null || true
-  [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$work"
+  [ "${BENCH_KEEP:-0}" = 1 ] || [ -n "${BENCH_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
 publish() { # project folder, artifacts name, extra options...
   local project=$1 name=$2
   shift 2
+  # A kept folder (BENCH_WORK) that has the binary already skips the publish.
+  [ -n "${BENCH_WORK:-}" ] && [ -d "$work/$name/publish" ] && return
   dotnet publish "$project" -c Release -r linux-x64 -p:PublishAot=true --artifacts-path "$work/$name" \
     -o "$work/$name/publish" -nodeReuse:false -v quiet "$@" >"$work/$name.log" 2>&1 ||
     { echo "publish of $project failed; its output:" >&2; tail -40 "$work/$name.log" >&2; exit 1; }
@@ -151,7 +154,7 @@ compare() { # group, ours-url-base, reference-url-base, paths...
   local group=$1 ours_base=$2 reference_base=$3
   shift 3
   local path run o r
-  for path in "$@"; do : > "$work/$group-$(basename "$path")"; done
+  for path in "$@"; do : > "$work/$group-$(echo "$path" | tr / _)"; done
   # Warm both sides: the first requests fault pages in, open connections, fill ARP.
   for path in "$@"; do
     measure "$ours_base$path" warm >/dev/null; measure "$reference_base$path" warm >/dev/null
@@ -160,7 +163,7 @@ compare() { # group, ours-url-base, reference-url-base, paths...
     for path in "$@"; do
       o=$(measure "$ours_base$path" "ours$path")
       r=$(measure "$reference_base$path" "reference$path")
-      echo "$o $r" >> "$work/$group-$(basename "$path")"
+      echo "$o $r" >> "$work/$group-$(echo "$path" | tr / _)"
       echo "run $run $group $path: ours $(echo "$o" | awk '{ printf "%.0f req/s, p99 %s ms", $1, $2 }');" \
         "reference $(echo "$r" | awk '{ printf "%.0f req/s, p99 %s ms", $1, $2 }')"
     done
@@ -170,7 +173,7 @@ summary() { # group, reference name, paths...
   local group=$1 name=$2 file
   shift 2
   for path in "$@"; do
-    file="$work/$group-$(basename "$path")"
+    file="$work/$group-$(echo "$path" | tr / _)"
     printf '| %s %s | %.0f | %.0f | **%.3f** | %.2f | %.2f | %.3f |\n' "$group" "$path" \
       "$(cut -d' ' -f1 "$file" | median)" "$(cut -d' ' -f4 "$file" | median)" \
       "$(awk '{ printf "%.4f\n", $1 / $4 }' "$file" | median)" \
