@@ -48,10 +48,16 @@ space=ukweb-$$
 peer=ukweb-peer-$$
 ours=""
 reference=""
+# SIGTERM, then SIGKILL after 30 s: a server that stopped answering must not hold the script.
 stop() {
   for pid in "$@"; do
     [ -n "$pid" ] || continue
     kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "pid $pid did not end within 30 s of SIGTERM; killed" | tee -a "$work/errors" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
     wait "$pid" 2>/dev/null || true
   done
 }
@@ -128,8 +134,12 @@ wait_port() { # address
 # $work/errors when wrk saw socket errors or non-2xx/3xx answers.
 measure() { # url, label
   local out
-  out=$(ip netns exec "$space" taskset -c 0 wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$1")
-  echo "$out" > "$work/wrk-$2-$(date +%s%N).txt"
+  if ! out=$(ip netns exec "$space" taskset -c 0 wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$1" 2>&1); then
+    echo "$2: wrk failed: $(echo "$out" | head -3 | paste -sd';')" | tee -a "$work/errors" >&2
+    echo "0 0 1"
+    return
+  fi
+  echo "$out" > "$work/wrk-$(echo "$2" | tr / _)-$(date +%s%N).txt"
   local rps p99 errors
   rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
   p99=$(echo "$out" | awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }')
