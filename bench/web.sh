@@ -167,7 +167,7 @@ compare() { # group, ours-url-base, reference-url-base, paths...
   for path in "$@"; do : > "$work/$group-$(echo "$path" | tr / _)"; done
   # Warm both sides: the first requests fault pages in, open connections, fill ARP.
   for path in "$@"; do
-    measure "$ours_base$path" warm >/dev/null; measure "$reference_base$path" warm >/dev/null
+    measure "$ours_base$path" "warm ours$path" >/dev/null; measure "$reference_base$path" "warm reference$path" >/dev/null
   done
   for run in $(seq 1 "$runs"); do
     for path in "$@"; do
