@@ -28,7 +28,7 @@ public sealed class WebApiPasstTests : IClassFixture<WebApiPasstTests.Build>
     [PasstFact]
     public void PageAndJson_AnswerCurlOnTheHost_ThroughPasst_AndSigtermEndsItCleanly()
     {
-        using WebApiServer server = WebApiServer.Start(build.OutputFile("WebApi"), Port);
+        using KestrelServer server = KestrelServer.Start(build.OutputFile("WebApi"), Port);
         server.WaitUntilListening();
 
         WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
@@ -47,7 +47,7 @@ public sealed class WebApiPasstTests : IClassFixture<WebApiPasstTests.Build>
     public void Chromium_LoadsThePage_AndItsScriptShowsTheTodos()
     {
         Assert.True(File.Exists("/usr/bin/passt"), "passt is not installed (apt-get install passt)");
-        using WebApiServer server = WebApiServer.Start(build.OutputFile("WebApi"), Port);
+        using KestrelServer server = KestrelServer.Start(build.OutputFile("WebApi"), Port);
         server.WaitUntilListening();
 
         string dom = Chromium.DumpDom("http://localhost:" + Port + "/", virtualTimeBudgetMilliseconds: 10000);
@@ -82,7 +82,7 @@ public sealed class WebApiTapTests : IClassFixture<WebApiTapTests.Build>
     public void PageJsonAndPost_AnswerCurlInsideTheNamespace()
     {
         using NetNamespace space = NetNamespace.Create("web");
-        using WebApiServer server = WebApiServer.StartIn(space, build.OutputFile("WebApi"));
+        using KestrelServer server = KestrelServer.StartIn(space, build.OutputFile("WebApi"));
         space.ConfigureTap("uk0");
         server.WaitUntilListening();
 
@@ -120,9 +120,9 @@ public sealed class WebApiPublishAotTests : IClassFixture<WebApiPublishAotTests.
         publish.EnsureSucceeded();
         string binary = Path.Combine(publish.PublishPath, "WebApi");
         Assert.True(File.Exists(binary), "no native binary at " + binary);
-        using WebApiServer server = WebApiServer.Start(binary, Port);
+        using KestrelServer server = KestrelServer.Start(binary, Port);
         server.WaitUntilListening();
-        WebApiServer.WaitForHostPort(Port);
+        KestrelServer.WaitForHostPort(Port);
 
         WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
 
@@ -147,7 +147,7 @@ public sealed class WebApiPublishAotTests : IClassFixture<WebApiPublishAotTests.
 internal static class WebApiChecks
 {
     // The checks, with the server's own output added to a failure's message.
-    public static void PageAndTodos(WebApiServer server, Func<string[], CommandResult> curl, string root)
+    public static void PageAndTodos(KestrelServer server, Func<string[], CommandResult> curl, string root)
     {
         try
         {
@@ -189,42 +189,5 @@ internal static class WebApiChecks
 
         CommandResult missing = curl(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", root + "/api/todos/99"]);
         Assert.Equal("404", missing.StandardOutput);
-    }
-}
-
-internal static class Curl
-{
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
-
-    public static CommandResult OnHost(string[] arguments)
-    {
-        CommandResult result = Command.Run("curl", arguments, Path.GetTempPath(), Timeout);
-        Assert.True(result.ExitCode == 0, result.Describe());
-        return result;
-    }
-
-    public static CommandResult In(NetNamespace space, string[] arguments)
-    {
-        return space.Run("curl", arguments);
-    }
-
-    // Whether anything answers HTTP at url now.
-    public static bool Answers(string url)
-    {
-        return Command.Run("curl", ["-s", "-o", "/dev/null", "--max-time", "5", url], Path.GetTempPath(), Timeout).ExitCode == 0;
-    }
-}
-
-// A fact that needs passt (Debian package passt): skipped, with the reason, on a machine without
-// it; run (and failed, naming what is missing) when the environment variable CI is set.
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class PasstFactAttribute : FactAttribute
-{
-    public PasstFactAttribute()
-    {
-        if (!File.Exists("/usr/bin/passt") && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-        {
-            Skip = "passt is not installed (apt-get install passt); with CI set it runs and fails instead";
-        }
     }
 }

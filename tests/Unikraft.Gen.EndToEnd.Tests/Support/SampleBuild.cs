@@ -20,9 +20,12 @@ public abstract class SampleBuild : IDisposable
 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
 
-    private readonly Exception? failure;
-
     private readonly string project;
+
+    private Exception? failure;
+
+    // The last BuildAgain's result, when there was one: the build output is then that build's.
+    private CommandResult? rebuilt;
 
     // sample: a folder under samples/, or a project folder relative to the repository root
     // (a test program under tests/).
@@ -81,9 +84,62 @@ public abstract class SampleBuild : IDisposable
     public string OutputFile(string fileName)
     {
         EnsureSucceeded();
-        string[] found = Directory.GetFiles(Path.Combine(ArtifactsPath, "bin", Sample), fileName, SearchOption.AllDirectories);
-        Assert.True(found.Length == 1, "Expected one " + fileName + " under " + ArtifactsPath + ", found " + found.Length + ": " + string.Join(", ", found));
+        if (rebuilt is not null)
+        {
+            Assert.True(rebuilt.ExitCode == 0, "The " + Sample + " build again failed:\n" + rebuilt.Describe());
+        }
+        return FindOne(Path.Combine(ArtifactsPath, "bin", Sample), fileName);
+    }
+
+    // A file of the build output that BuildAgain kept under that name.
+    public string KeptFile(string keptAs, string fileName)
+    {
+        EnsureSucceeded();
+        return FindOne(Path.Combine(Folder, keptAs), fileName);
+    }
+
+    // Builds the sample once more into the same artifacts folder with other options, after
+    // copying the output so far to Folder/<keepAs> (a build output folder runs from wherever it
+    // is). The generator chain is up to date then, so only the program compiles again: a few
+    // seconds, where a cold build of the chain takes tens. A sample whose build properties decide
+    // its kernel (its network device) gets each variant from one fixture for one cold build.
+    protected void BuildAgain(string keepAs, params string[] options)
+    {
+        if (failure is not null || Result is null || Result.ExitCode != 0)
+        {
+            return;
+        }
+        CopyFolder(Path.Combine(ArtifactsPath, "bin", Sample), Path.Combine(Folder, keepAs));
+        var arguments = new List<string> { "build", project, "--artifacts-path", ArtifactsPath, "-nodeReuse:false" };
+        arguments.AddRange(options);
+        try
+        {
+            rebuilt = Command.Dotnet(BuildTimeout, null, arguments.ToArray());
+        }
+        catch (Exception exception) when (exception is TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            failure = exception;
+        }
+    }
+
+    private static string FindOne(string folder, string fileName)
+    {
+        string[] found = Directory.GetFiles(folder, fileName, SearchOption.AllDirectories);
+        Assert.True(found.Length == 1, "Expected one " + fileName + " under " + folder + ", found " + found.Length + ": " + string.Join(", ", found));
         return found[0];
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
+        }
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
+        }
     }
 
     // A file of the sample's intermediate output (obj/<project>/...), such as the NativeAOT

@@ -3477,7 +3477,7 @@ using System.Threading;
 // A thread of control: a host thread that runs kernel code and can block in the kernel without
 // holding anyone else up. Only the one holding the baton runs (on hosted the baton is the
 // kernel's vCPU, under sim the world's one turn); every other one is parked on its own
-// semaphore until a holder hands the baton to it. A blocked caller parks with its stack intact
+// event until a holder hands the baton to it. A blocked caller parks with its stack intact
 // and resumes exactly where it blocked, so waiters no longer nest: each wakes when its own
 // wake-up comes, whatever blocked after it.
 //
@@ -3493,7 +3493,14 @@ internal sealed class ThreadOfControl
     private static readonly Stack<ThreadOfControl> pool = new Stack<ThreadOfControl>();
     private static int created;
 
-    private readonly SemaphoreSlim turn = new SemaphoreSlim(0, 1);
+    // NOTE: an event of the wait subsystem, not a SemaphoreSlim: a thread parks while another
+    // holds the baton, so parking must never call into the kernel. SemaphoreSlim's Wait blocks
+    // in Monitor.Wait while holding its own lock, and under NativeAOT Monitor.Wait looks its
+    // condition up by the lock object's hash code, whose first assignment on a thread seeds a
+    // random generator through SystemNative_GetNonCryptographicallySecureRandomBytes: the
+    // kernel's, which waits for the vCPU. The holder then blocked in Release on that lock, and
+    // the kernel stopped (seen: samples/WebApi under wrk -c100, every thread waiting).
+    private readonly AutoResetEvent turn = new AutoResetEvent(false);
     private readonly Thread thread;
     private bool started;
     private Action? job;
@@ -3565,13 +3572,13 @@ internal sealed class ThreadOfControl
             thread.Start(this);
             return;
         }
-        turn.Release();
+        turn.Set();
     }
 
     // Waits until a holder of the baton resumes this thread.
     public void Park()
     {
-        turn.Wait();
+        turn.WaitOne();
     }
 
     private static void SpareLoop(object? self)

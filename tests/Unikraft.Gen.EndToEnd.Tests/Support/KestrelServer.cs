@@ -6,11 +6,11 @@ using System.Text;
 using System.Threading;
 using Xunit;
 
-// samples/WebApi running as a test started it (its build output or its NativeAOT binary, on the
-// host or inside a network namespace): its output gathered as it comes, its start awaited on
-// Kestrel's "Now listening on" line, and its end asked for with SIGTERM, as a service manager
-// (or Ctrl+C) asks.
-internal sealed class WebApiServer : IDisposable
+// An ASP.NET Core sample (samples/WebApi, samples/StaticSite) running as a test started it (its
+// build output or its NativeAOT binary, on the host or inside a network namespace): its output
+// gathered as it comes, its start awaited on Kestrel's "Now listening on" line, and its end asked
+// for with SIGTERM, as a service manager (or Ctrl+C) asks.
+internal sealed class KestrelServer : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
@@ -19,9 +19,12 @@ internal sealed class WebApiServer : IDisposable
     private readonly StringBuilder output = new StringBuilder();
     private readonly ManualResetEventSlim listening = new ManualResetEventSlim(false);
 
-    private WebApiServer(Process process)
+    private readonly string name;
+
+    private KestrelServer(Process process, string program)
     {
         this.process = process;
+        name = System.IO.Path.GetFileName(program);
         process.OutputDataReceived += (_, line) => Received(line.Data);
         process.ErrorDataReceived += (_, line) => Received(line.Data);
         process.BeginOutputReadLine();
@@ -40,7 +43,7 @@ internal sealed class WebApiServer : IDisposable
     }
 
     // The program on the host: passt forwards the host's port to it.
-    public static WebApiServer Start(string program, int port)
+    public static KestrelServer Start(string program, int port)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -52,13 +55,13 @@ internal sealed class WebApiServer : IDisposable
         };
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://0.0.0.0:" + port);
-        return new WebApiServer(Process.Start(start)!);
+        return new KestrelServer(Process.Start(start)!, program);
     }
 
     // The program inside a network namespace, on its TAP device; its port is the sample's 8080.
-    public static WebApiServer StartIn(NetNamespace space, string program)
+    public static KestrelServer StartIn(NetNamespace space, string program)
     {
-        return new WebApiServer(space.Start(program));
+        return new KestrelServer(space.Start(program), program);
     }
 
     // Waits for Kestrel to say it listens; a program that stopped first fails the test with
@@ -71,11 +74,11 @@ internal sealed class WebApiServer : IDisposable
             if (process.HasExited)
             {
                 process.WaitForExit();
-                Assert.Fail("WebApi ended (status " + process.ExitCode + ") before it listened:\n" + Output);
+                Assert.Fail(name + " ended (status " + process.ExitCode + ") before it listened:\n" + Output);
             }
             if (DateTime.UtcNow > end)
             {
-                Assert.Fail("WebApi did not say it listens within " + StartTimeout.TotalSeconds + " s:\n" + Output);
+                Assert.Fail(name + " did not say it listens within " + StartTimeout.TotalSeconds + " s:\n" + Output);
             }
         }
     }
@@ -114,7 +117,7 @@ internal sealed class WebApiServer : IDisposable
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            Assert.Fail("WebApi did not end within " + StopTimeout.TotalSeconds + " s of SIGTERM:\n" + Output);
+            Assert.Fail(name + " did not end within " + StopTimeout.TotalSeconds + " s of SIGTERM:\n" + Output);
         }
         process.WaitForExit();
         return process.ExitCode;
