@@ -318,7 +318,12 @@ internal sealed record SuiteStep(string[] Arguments, string? Input, string Expec
 // Only the program's own processes count: the one that executed the program and those it cloned
 // (under `dotnet run`, the dotnet CLI's own evaluation of the project is not the program's).
 //
-// Allowed, at any time:
+// Before the kernel's boot banner only the runtime has run (the boot runs the program's Main):
+// its start-up is its own (the loader, /proc and /sys, /dev/urandom, under the JIT the debugger's
+// /dev/shm semaphore, its servicing probes and the runtime's assemblies), so its paths are not
+// checked there; its network calls are.
+//
+// Allowed after the boot banner:
 //   - the program's hostfs folders and anything beneath them (the kernel's hostfs opens the folder
 //     and works beneath its descriptor; /proc/self/fd/N reopens such a descriptor);
 //   - the program's output folder (its binary; under the JIT the runtime's assemblies and native
@@ -402,7 +407,7 @@ internal static class SuiteTrace
                 }
                 continue;
             }
-            if (line.Contains(" resumed>", StringComparison.Ordinal))
+            if (!booted || line.Contains(" resumed>", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -435,7 +440,7 @@ internal static class SuiteTrace
         {
             // Relative to a descriptor (hostfs beneath its folder), never to the host's working
             // directory.
-            return !line.Contains("(AT_FDCWD, ", StringComparison.Ordinal) && Regex.IsMatch(line, @"^\d+ +[a-z0-9_]+at2?\(\d+, ");
+            return Regex.IsMatch(line, @"^\d+ +[a-z0-9_]+\(\d+, ");
         }
         if (hostFolders.Any(folder => path == folder || path.StartsWith(folder + "/", StringComparison.Ordinal)))
         {
@@ -451,7 +456,7 @@ internal static class SuiteTrace
             return true;
         }
         string last = path.Substring(path.LastIndexOf('/') + 1);
-        if (LoaderFolders.Any(folder => path.StartsWith(folder, StringComparison.Ordinal)) && (last.Contains(".so", StringComparison.Ordinal) || !last.Contains('.', StringComparison.Ordinal)))
+        if (LoaderFolders.Any(folder => (path + "/").StartsWith(folder, StringComparison.Ordinal)) && (last.Contains(".so", StringComparison.Ordinal) || !last.Contains('.', StringComparison.Ordinal)))
         {
             return true;
         }
