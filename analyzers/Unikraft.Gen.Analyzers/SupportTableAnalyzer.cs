@@ -271,8 +271,16 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
         }
 
         // UK0003: the call is intercepted only when the kernel API declares the same overload.
+        // With the native layer on, an overload the kernel API lacks is no bypass where the row is
+        // served underneath the BCL: the call is not intercepted, and the BCL's own code reaches the
+        // kernel through its native shim (Directory.EnumerateFiles with a SearchOption).
         private void CheckOverload(OperationAnalysisContext context, SupportRow row, IInvocationOperation invocation)
         {
+            if (IsNativeLayer && row.ServedByNativeLayer)
+            {
+                return;
+            }
+
             INamedTypeSymbol? kernelType = KernelType(row.Replacement);
             if (kernelType is null)
             {

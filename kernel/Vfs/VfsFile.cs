@@ -18,10 +18,11 @@ internal sealed class VfsFile : IFileDescription
     // and its NUL, padded to 8 bytes (include/linux/dirent.h).
     private const int DirentHeaderLength = 19;
 
-    // NOTE: the position of a directory listed to its end, as tmpfs's DIR_OFFSET_EOD (S32_MAX):
-    // a listing that reached the end stays there, so names added later show only after a
-    // rewind (lseek to 0), as on Linux.
-    public const long EndOfDirectory = int.MaxValue;
+    // The position of a directory listed to its end: a listing that reached the end stays there,
+    // so names added later show only after a rewind (lseek to 0), as on Linux. It is past every
+    // cookie: a host file system's cookies take the whole 63-bit range (ext4 hashes each name into
+    // a 63-bit cookie and marks its end with LLONG_MAX), where tmpfs's stop at S32_MAX.
+    public const long EndOfDirectory = long.MaxValue;
 
     private readonly Kernel kernel;
     private int flags;
@@ -282,11 +283,11 @@ internal sealed class VfsFile : IFileDescription
                 name = entry.Name;
                 if (entry.Cookie >= 0)
                 {
-                    here = entry.Cookie + 2;
+                    here = PositionOf(entry.Cookie);
                 }
                 inode = entry.Inode;
                 type = entry.Type;
-                next = entry.NextCookie + 2;
+                next = PositionOf(entry.NextCookie);
             }
             int nameLength = Encoding.UTF8.GetByteCount(name);
             int recordLength = (DirentHeaderLength + nameLength + 1 + 7) & ~7;
@@ -305,6 +306,14 @@ internal sealed class VfsFile : IFileDescription
             used += recordLength;
             position = next;
         }
+    }
+
+    // The position of the file system's cookie: 2 past it ("." and ".." come first). The cookies
+    // within 2 of the top of the range are the end (ext4's end of listing is LLONG_MAX; a name
+    // hashed there has a chance of 1 in 2^62).
+    private static long PositionOf(long cookie)
+    {
+        return cookie >= EndOfDirectory - 2 ? EndOfDirectory : cookie + 2;
     }
 
     // NOTE: DT_* values of dirent.h: the S_IF* type shifted right by 12.

@@ -70,6 +70,31 @@ public sealed class NativeLayerTests
         }
         """;
 
+    // A recursive listing: the kernel API has EnumerateFiles(path) only, so the overload with a
+    // SearchOption is not intercepted; the BCL's own enumeration then reaches the kernel through the
+    // native layer when it is on, and the host's directories when it is off.
+    private const string OverloadSource = """
+        using System.IO;
+
+        class Program
+        {
+            static void Main()
+            {
+                foreach (string path in {|#0:Directory.EnumerateFiles("/srv", "*", SearchOption.AllDirectories)|})
+                {
+                }
+            }
+        }
+
+        namespace Unikraft.Kernel
+        {
+            internal static class KernelDirectory
+            {
+                public static System.Collections.Generic.IEnumerable<string> EnumerateFiles(string path) => new string[0];
+            }
+        }
+        """;
+
     private static Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected) =>
         AnalyzeAsync(Source, nativeLayer, expected);
 
@@ -118,4 +143,12 @@ public sealed class NativeLayerTests
     [Fact]
     public Task NativeLayerOff_NameLookups_AreReported() =>
         AnalyzeAsync(DnsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+
+    [Fact]
+    public Task NativeLayerOn_AnOverloadTheKernelApiLacks_IsNotReported() =>
+        AnalyzeAsync(OverloadSource, "true");
+
+    [Fact]
+    public Task NativeLayerOff_AnOverloadTheKernelApiLacks_IsUK0003() =>
+        AnalyzeAsync(OverloadSource, "false", new DiagnosticResult("UK0003", DiagnosticSeverity.Warning).WithLocation(0));
 }
