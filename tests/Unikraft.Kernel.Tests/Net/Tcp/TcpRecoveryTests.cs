@@ -86,12 +86,7 @@ public class TcpRecoveryTests
     [Fact]
     public void LostAckOfTheTail_IsRepairedByATailLossProbe_WithoutATimeout()
     {
-        TcpPair pair = new TcpPair();
-        pair.Network.Latency = 1_000_000;
-        (TcpSocket client, TcpSocket server) = pair.Connect();
-        byte[] warmup = TcpPair.Pattern(100_000, 31);
-        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
-        pair.Network.RunFor(Second);
+        (TcpPair pair, TcpSocket client, TcpSocket server) = Warmed(100_000, 31);
         long window = client.CongestionWindow;
 
         byte[] data = TcpPair.Pattern(4 * client.SendMss, 32);
@@ -120,12 +115,7 @@ public class TcpRecoveryTests
     [Fact]
     public void LostSegmentBeforeTheTail_IsFoundByTheProbesSack_WithoutATimeout()
     {
-        TcpPair pair = new TcpPair();
-        pair.Network.Latency = 1_000_000;
-        (TcpSocket client, TcpSocket server) = pair.Connect();
-        byte[] warmup = TcpPair.Pattern(100_000, 35);
-        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
-        pair.Network.RunFor(Second);
+        (TcpPair pair, TcpSocket client, TcpSocket server) = Warmed(100_000, 35);
 
         byte[] data = TcpPair.Pattern(4 * client.SendMss, 36);
         int dataSegments = 0;
@@ -151,12 +141,7 @@ public class TcpRecoveryTests
     [Fact]
     public void DuplicateAcksWhoseWindowGrows_StillStartFastRetransmit_WhenTheySackNewData()
     {
-        TcpPair pair = new TcpPair();
-        pair.Network.Latency = 1_000_000;
-        (TcpSocket client, TcpSocket server) = pair.Connect();
-        byte[] warmup = TcpPair.Pattern(100_000, 37);
-        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
-        pair.Network.RunFor(Second);
+        (TcpPair pair, TcpSocket client, TcpSocket server) = Warmed(100_000, 37);
 
         var held = new List<Datagram>();
         int dataSegments = 0;
@@ -202,14 +187,9 @@ public class TcpRecoveryTests
     [Fact]
     public void LostFastRetransmission_IsSentAgainWhenLaterDataIsSacked_WithoutATimeout()
     {
-        TcpPair pair = new TcpPair();
-        pair.Network.Latency = 1_000_000;
-        (TcpSocket client, TcpSocket server) = pair.Connect();
         // A short warm-up: the congestion window stays below the peer's window, so new data can
         // still leave while SND.UNA waits for the repair.
-        byte[] warmup = TcpPair.Pattern(20_000, 39);
-        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
-        pair.Network.RunFor(Second);
+        (TcpPair pair, TcpSocket client, TcpSocket server) = Warmed(20_000, 39);
 
         uint first = 0;
         int sends = 0;
@@ -240,13 +220,7 @@ public class TcpRecoveryTests
     [Fact]
     public void LostAckOfTheTail_WithoutSack_WaitsForTheRto()
     {
-        TcpPair pair = new TcpPair();
-        pair.Client.UseSack = false;
-        pair.Network.Latency = 1_000_000;
-        (TcpSocket client, TcpSocket server) = pair.Connect();
-        byte[] warmup = TcpPair.Pattern(100_000, 33);
-        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
-        pair.Network.RunFor(Second);
+        (TcpPair pair, TcpSocket client, TcpSocket server) = Warmed(100_000, 33, sack: false);
 
         byte[] data = TcpPair.Pattern(4 * client.SendMss, 34);
         bool dropped = false;
@@ -258,6 +232,20 @@ public class TcpRecoveryTests
         Assert.True(dropped);
         Assert.Equal(0, pair.Client.TailLossProbes);
         Assert.Equal(1, pair.Client.RetransmitTimeouts);
+    }
+
+    // A connection over 1 ms each way that has moved warmupBytes and sat idle for a second: the
+    // round trip measured, the congestion window grown with the warm-up.
+    private static (TcpPair Pair, TcpSocket Client, TcpSocket Server) Warmed(int warmupBytes, int seed, bool sack = true)
+    {
+        TcpPair pair = new TcpPair();
+        pair.Client.UseSack = sack;
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        byte[] warmup = TcpPair.Pattern(warmupBytes, seed);
+        Assert.Equal(warmup, pair.Transfer(client, server, warmup));
+        pair.Network.RunFor(Second);
+        return (pair, client, server);
     }
 
     [Fact]
