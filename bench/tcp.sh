@@ -12,7 +12,10 @@
 # per-round ratios ours/Linux, per direction.
 #
 # Usage: bench/tcp.sh [rounds=5] [megabytes=200]. Needs root (namespaces, TAP), iproute2 and curl;
-# BENCH_KEEP=1 keeps the build folder.
+# BENCH_KEEP=1 keeps the build folder. BENCH_LOSS=P drops P percent of the frames at random each way
+# on both sides' links (nftables in the first namespace; with segmentation offloads off and each
+# packet one segment, so that a drop loses one segment), for the recovery of both stacks side by
+# side: it needs nftables and ethtool too.
 set -euo pipefail
 rounds=${1:-5}
 megabytes=${2:-200}
@@ -72,6 +75,23 @@ ip -n "$space" addr add 198.18.0.1/24 dev uk0
 ip -n "$space" link set uk0 up
 for _ in $(seq 1 600); do grep -q listening "$work/ours.out" && grep -q listening "$work/linux.out" && break; sleep 0.1; done
 
+loss=${BENCH_LOSS:-0}
+if [ "$loss" != 0 ]; then
+  # NOTE: with offloads off Linux's TCP still builds 64 KB packets, cut into segments after
+  # netfilter (and carried whole across a veth pair): gso_max_segs 1 makes each packet one segment.
+  for link in "$space uk0" "$space ukv0" "$peer ukv1"; do
+    set -- $link
+    ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null
+    ip -n "$1" link set dev "$2" gso_max_segs 1
+  done
+  ip netns exec "$space" nft -f - <<RULES
+table inet bench_loss {
+  chain in { type filter hook input priority 0; iifname { "uk0", "ukv0" } numgen random mod 100 < $loss counter drop; }
+  chain out { type filter hook output priority 0; oifname { "uk0", "ukv0" } numgen random mod 100 < $loss counter drop; }
+}
+RULES
+fi
+
 head -c "$size" /dev/urandom > "$work/upload.bin"
 # Bytes per second of one transfer, as curl measures it.
 download() { ip netns exec "$space" curl -sS -o /dev/null -w '%{speed_download}' "http://$1:8080/bytes/$size"; }
@@ -88,13 +108,16 @@ for round in $(seq 1 "$rounds"); do
   echo "$od $ld" >> "$work/down"; echo "$ou $lu" >> "$work/up"
   echo "round $round: download ours $(gbits "$od") Gbit/s, linux $(gbits "$ld") Gbit/s; upload ours $(gbits "$ou") Gbit/s, linux $(gbits "$lu") Gbit/s"
 done
+if [ "$loss" != 0 ]; then
+  echo "loss $loss%: $(ip netns exec "$space" nft list table inet bench_loss | grep -o 'counter packets [0-9]*' | awk '{ s = s $3 " " } END { print "dropped " s "frames (into, out of the first namespace)" }')"
+fi
 ip netns exec "$space" curl -sS -o /dev/null "http://198.18.0.2:8080/quit" || true
 ip netns exec "$space" curl -sS -o /dev/null "http://198.18.1.2:8080/quit" || true
 
 echo
 for direction in down up; do
   name=$([ "$direction" = down ] && echo download || echo upload)
-  echo "$name ($megabytes MB, $rounds rounds): ours median $(gbits "$(cut -d' ' -f1 "$work/$direction" | median)") Gbit/s," \
+  echo "$name ($megabytes MB, $rounds rounds, loss $loss%): ours median $(gbits "$(cut -d' ' -f1 "$work/$direction" | median)") Gbit/s," \
     "linux median $(gbits "$(cut -d' ' -f2 "$work/$direction" | median)") Gbit/s," \
     "median ratio ours/linux $(awk '{ printf "%.4f\n", $1 / $2 }' "$work/$direction" | median)"
 done
