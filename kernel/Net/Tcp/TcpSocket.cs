@@ -1472,9 +1472,8 @@ internal sealed class TcpSocket
     // does not count as sent (its later segments would then sit below the peer's RCV.NXT).
     private void Retransmit(long now)
     {
-        bool finSent = finQueued && FinWasSent();
-        int outstanding = Math.Min(sendBuffer.Count, (int)(sndMax - sndUna) - (finSent ? 1 : 0));
-        int length = Math.Min(Math.Max(outstanding, 0), SegmentRoom());
+        int outstanding = Outstanding(out bool finSent);
+        int length = Math.Min(outstanding, SegmentRoom());
         bool fin = finSent && length == sendBuffer.Count;
         if (length == 0 && !fin)
         {
@@ -1494,6 +1493,13 @@ internal sealed class TcpSocket
     {
         return retransmitMarked && sackPermitted && scoreboard.Count > 0 &&
             TcpSequence.GreaterOrEqual(scoreboard.HighestSacked, retransmitMark + (uint)(TcpCongestion.DuplicateThreshold * sendMss));
+    }
+
+    // The data bytes sent and not acknowledged (SND.UNA to SND.MAX, less a FIN sent after them).
+    private int Outstanding(out bool finSent)
+    {
+        finSent = finQueued && FinWasSent();
+        return Math.Max(Math.Min(sendBuffer.Count, (int)(sndMax - sndUna) - (finSent ? 1 : 0)), 0);
     }
 
     private bool FinWasSent() => TcpSequence.GreaterThan(sndMax, sndUna + (uint)sendBuffer.Count);
@@ -1613,8 +1619,7 @@ internal sealed class TcpSocket
     // again from now.
     private void SendTailLossProbe(long now)
     {
-        bool finSent = finQueued && FinWasSent();
-        int outstanding = Math.Max(Math.Min(sendBuffer.Count, (int)(sndMax - sndUna) - (finSent ? 1 : 0)), 0);
+        int outstanding = Outstanding(out bool finSent);
         int length = Math.Min(outstanding, SegmentRoom());
         int offset = outstanding - length;
         if (length > 0 || finSent)
