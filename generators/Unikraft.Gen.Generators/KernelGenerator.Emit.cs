@@ -423,7 +423,7 @@ namespace Unikraft.Gen
                 WriteNets(writer, plan);
                 if (Confined(plan))
                 {
-                    writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel);");
+                    writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ");");
                 }
 
                 if (ServesOtherThreads(plan))
@@ -612,9 +612,52 @@ namespace Unikraft.Gen
                 "clone3: ENOSYS: glibc then uses clone",
             };
 
-            // Kept equal to HostedConfinement.Summary by a test.
+            // Kept equal to HostedConfinement.RefusedCalls by a test.
             internal const string HostedConfinementSummary = "execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, " +
                 "ptrace, process_vm_readv, process_vm_writev";
+
+            // The NativeAOT image's allow list, group by group, kept equal to HostedConfinement's
+            // tables (RuntimeCalls with CheckedRuntimeCalls, HostFolderCalls, PasstCalls) by a test.
+            internal const string ConfinementRuntimeCalls = "read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, " +
+                "rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, fcntl, " +
+                "gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, " +
+                "set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, " +
+                "eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), " +
+                "tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)";
+
+            internal const string ConfinementHostFolderCalls = "flock, fsync, fdatasync, ftruncate, fchmod, getdents64, fadvise64, openat, mkdirat, unlinkat, " +
+                "renameat, linkat, symlinkat, readlinkat, fchmodat, utimensat, fallocate, renameat2, openat2 (each path relative to a host folder's descriptor)";
+
+            internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
+
+            // What the plan adds to the allow list: HostedConfinement's constants, or-ed.
+            internal static string ConfinementNeeds(KernelPlan plan)
+            {
+                var needs = new List<string>();
+                if (plan.Mounts.Any(m => m.Type == "hostfs"))
+                {
+                    needs.Add("global::Unikraft.Kernel.HostedConfinement.HostFolders");
+                }
+
+                if (plan.Nets.Any(n => n.Type == "passt"))
+                {
+                    needs.Add("global::Unikraft.Kernel.HostedConfinement.Passt");
+                }
+
+                if (LinksOpenSsl(plan))
+                {
+                    needs.Add("global::Unikraft.Kernel.HostedConfinement.OpenSsl");
+                }
+
+                return needs.Count == 0 ? "0" : string.Join(" | ", needs);
+            }
+
+            // The link's import list says the image links the OpenSSL shim, or is not known.
+            private static bool LinksOpenSsl(KernelPlan plan)
+            {
+                HashSet<string>? imports = plan.Config.Specialize ? Plan.ParseImports(plan.Config.NativeImports) : null;
+                return imports is null || imports.Contains("CryptoNative");
+            }
 
             private static string Interceptors(KernelPlan plan)
             {
@@ -918,6 +961,23 @@ namespace Unikraft.Gen
                     lines.Add("");
                     lines.Add("Confinement (seccomp, UnikraftConfinement=false turns it off)");
                     lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
+                    lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM, each named in the kernel log):");
+                    lines.Add("    the runtime: " + ConfinementRuntimeCalls);
+                    if (plan.Mounts.Any(m => m.Type == "hostfs"))
+                    {
+                        lines.Add("    the host folders: " + ConfinementHostFolderCalls);
+                    }
+
+                    if (plan.Nets.Any(n => n.Type == "passt"))
+                    {
+                        lines.Add("    passt: " + ConfinementPasstCalls);
+                    }
+
+                    if (LinksOpenSsl(plan))
+                    {
+                        lines.Add("    OpenSSL is loaded at boot: " + (plan.Config.Specialize && Plan.ParseImports(plan.Config.NativeImports) is not null
+                            ? "the link's import list names its shim" : "the link's import list is not known to this compile"));
+                    }
                 }
 
                 if (plan.Config.Platform == "microvm")

@@ -42,6 +42,9 @@ internal sealed class HostFileSystem : IFileSystem, IDisposable
     // NOTE: AT_FDCWD from linux/fcntl.h.
     private const int AtCurrentDirectory = -100;
 
+    // The host's /proc/self/fd, opened once by the first mount (Reopen); -1 until then.
+    private static int processFds = -1;
+
     private int rootFd;
 
     // Opens hostFolder for a mount. Boot cannot continue without its mounts, so this throws a
@@ -168,12 +171,23 @@ internal sealed class HostFileSystem : IFileSystem, IDisposable
     }
 
     // "/proc/self/fd/N" of an O_PATH descriptor, opened with flags: the same inode, never the
-    // name again. The path is the kernel's own text, not the program's.
+    // name again. The path is the kernel's own text, not the program's, and relative to the
+    // descriptor of /proc/self/fd opened at the first mount: once the kernel has booted, the
+    // confinement refuses every open that is not relative to a directory's descriptor.
     private static long Reopen(int pathFd, int flags, out int fd)
     {
         fd = -1;
-        byte[] magic = HostVnode.ToCString("/proc/self/fd/" + pathFd.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        int result = HostCalls.Openat(AtCurrentDirectory, magic, flags | HostCalls.O_CLOEXEC | HostCalls.O_NOCTTY | HostCalls.O_NONBLOCK, 0);
+        if (processFds < 0)
+        {
+            int opened = HostCalls.Openat(AtCurrentDirectory, HostVnode.ToCString("/proc/self/fd"), HostCalls.O_PATH | HostCalls.O_DIRECTORY | HostCalls.O_CLOEXEC, 0);
+            if (opened < 0)
+            {
+                return opened;
+            }
+            processFds = opened;
+        }
+        byte[] magic = HostVnode.ToCString(pathFd.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        int result = HostCalls.Openat(processFds, magic, flags | HostCalls.O_CLOEXEC | HostCalls.O_NOCTTY | HostCalls.O_NONBLOCK, 0);
         if (result < 0)
         {
             return result;

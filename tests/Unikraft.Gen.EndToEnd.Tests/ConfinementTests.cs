@@ -3,9 +3,13 @@ namespace Unikraft.Gen.EndToEnd.Tests;
 using Xunit;
 
 // The hosted boot's seccomp filter (UnikraftConfinement): a referenced library, built without the
-// generator, opens a raw libc socket and starts a process; both are refused with EPERM under
-// `dotnet run`. The same program built with UnikraftConfinement=false does both, so the refusal
-// is the filter's.
+// generator, opens a raw libc socket, starts a process and opens /etc/passwd with libc's open.
+// Under `dotnet run` the deny list refuses the first two with EPERM; the runtime itself still
+// opens files by path there, so the open goes through. In the NativeAOT image the allow list
+// refuses the socket and the open, the kernel's native layer the process, and the kernel log names
+// each refused call. Its SHA-256 of "abc" needs OpenSSL, which loads by path on first use: the
+// image's boot loads it before the filter, because the link saw the shim. The same program built with UnikraftConfinement=false does all three, so the
+// refusals are the filter's.
 public sealed class ConfinementTests
 {
     private const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/Confined";
@@ -25,7 +29,8 @@ public sealed class ConfinementTests
             CommandResult run = build.RunWithDotnet();
 
             Assert.True(run.ExitCode == 0, run.Describe());
-            Assert.Equal("socket refused, errno 1\nprocess refused, errno 1\n", run.StandardOutput);
+            Assert.Equal("socket refused, errno 1\nprocess refused, errno 1\nhost file opened\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n", run.StandardOutput);
+            Assert.Contains("[uk] confinement: refused socket (syscall 41) with EPERM", run.StandardError);
         }
 
         public sealed class Build : SampleBuild
@@ -52,13 +57,55 @@ public sealed class ConfinementTests
             CommandResult run = build.RunWithDotnet();
 
             Assert.True(run.ExitCode == 0, run.Describe());
-            Assert.Equal("socket opened\nprocess started\n", run.StandardOutput);
+            Assert.Equal("socket opened\nprocess started\nhost file opened\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n", run.StandardOutput);
+            Assert.DoesNotContain("confinement", run.StandardError);
         }
 
         public sealed class Build : SampleBuild
         {
             public Build()
                 : base(Program, "unconfined", "build", "-p:UnikraftConfinement=false")
+            {
+            }
+        }
+    }
+
+    public sealed class ConfinedImage : IClassFixture<ConfinedImage.Publish>
+    {
+        private readonly Publish publish;
+
+        public ConfinedImage(Publish publish)
+        {
+            this.publish = publish;
+        }
+
+        [Fact]
+        public void ALibrarysSocketAndHostFileOpen_AreRefused_AndTheLogNamesThem()
+        {
+            CommandResult run = publish.RunPublished();
+
+            Assert.True(run.ExitCode == 0, run.Describe());
+            Assert.Equal("socket refused, errno 1\nprocess refused, errno 1\nhost file refused, errno 1\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n", run.StandardOutput);
+            Assert.Contains("[uk] confinement: refused socket (syscall 41) with EPERM", run.StandardError);
+            Assert.Contains("[uk] confinement: refused openat (a path outside the host folders) (syscall 257) with EPERM", run.StandardError);
+        }
+
+        // The build's manifest lists what the allow list lets through.
+        [Fact]
+        public void TheManifest_ListsTheAllowedCalls()
+        {
+            string manifest = System.IO.File.ReadAllText(publish.OutputFile("Confined.kernel.txt"));
+
+            Assert.Contains("in a NativeAOT image, only these are allowed once booted", manifest);
+            Assert.Contains("    the runtime: read, write, close,", manifest);
+            Assert.DoesNotContain("    the host folders:", manifest);
+            Assert.Contains("    OpenSSL is loaded at boot: the link's import list names its shim", manifest);
+        }
+
+        public sealed class Publish : SampleBuild
+        {
+            public Publish()
+                : base(Program, "confined-aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
             {
             }
         }

@@ -161,21 +161,69 @@ public sealed class NativeLayerPlanTests
         Assert.False(HasNativeLibrary(result));
     }
 
-    // The hosted boot confines the program; the manifest names what the filter refuses, as the
-    // kernel's own summary says it.
+    // The hosted boot confines the program; the manifest names what the filter refuses under the
+    // JIT and allows in a NativeAOT image, as the kernel's own tables say it. With the link's import
+    // list not known, OpenSSL may be linked: the boot loads it before the filter.
     [Fact]
     public void HostedBoot_InstallsConfinement_AndTheManifestSaysWhat()
     {
         GeneratorHarness.Result result = Build(new Dictionary<string, string>());
 
         Assert.Empty(result.Problems);
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel);", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl);", result.Source("Unikraft.Boot.g.cs"));
         string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
-        foreach (string name in KernelGenerator.Emit.HostedConfinementSummary.Split(", "))
-        {
-            Assert.Contains(name == "clone without CLONE_THREAD" ? "CloneThread" : "// " + name + "\n", kernel);
-        }
+        Assert.Equal(Names(KernelGenerator.Emit.HostedConfinementSummary).Where(n => n != "clone without CLONE_THREAD").OrderBy(n => n), Table(kernel, "RefusedCalls").OrderBy(n => n));
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementRuntimeCalls), Table(kernel, "RuntimeCalls").Concat(Table(kernel, "CheckedRuntimeCalls")));
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementHostFolderCalls), Table(kernel, "HostFolderCalls"));
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementPasstCalls), Table(kernel, "PasstCalls"));
         Assert.Contains("refused with EPERM once booted: " + KernelGenerator.Emit.HostedConfinementSummary, result.Manifest);
+        Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, result.Manifest);
+        Assert.Contains("    OpenSSL is loaded at boot: the link's import list is not known to this compile", result.Manifest);
+        Assert.DoesNotContain("the host folders:", result.Manifest);
+        Assert.DoesNotContain("passt:", result.Manifest);
+    }
+
+    // What the plan adds to the allow list: host folders for a hostfs mount, passt's calls for a
+    // passt interface, and OpenSSL only when the link's import list names its shim.
+    [Theory]
+    [InlineData("SystemNative_Read", "global::Unikraft.Kernel.HostedConfinement.HostFolders | global::Unikraft.Kernel.HostedConfinement.Passt")]
+    [InlineData("CryptoNative,SystemNative_Read", "global::Unikraft.Kernel.HostedConfinement.HostFolders | global::Unikraft.Kernel.HostedConfinement.Passt | global::Unikraft.Kernel.HostedConfinement.OpenSsl")]
+    public void HostFoldersPasstAndOpenSsl_AreAllowedWhenThePlanHasThem(string imports, string needs)
+    {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "unikraft-gen-tests", "confine-" + System.Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(folder);
+        try
+        {
+            GeneratorHarness.Result result = Build(new Dictionary<string, string>
+            {
+                ["UnikraftMounts"] = "/|ramfs|||>/data|hostfs|" + folder + "||",
+                ["UnikraftNets"] = "eth0|passt|198.18.0.2/24|198.18.0.1||8080||end",
+                ["UnikraftNativeImports"] = imports,
+            });
+
+            Assert.Empty(result.Problems);
+            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ");", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains("    the host folders: " + KernelGenerator.Emit.ConfinementHostFolderCalls, result.Manifest);
+            Assert.Contains("    passt: " + KernelGenerator.Emit.ConfinementPasstCalls, result.Manifest);
+            Assert.Equal(imports.StartsWith("CryptoNative", System.StringComparison.Ordinal), result.Manifest.Contains("OpenSSL is loaded at boot: the link's import list names its shim", System.StringComparison.Ordinal));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, true);
+        }
+    }
+
+    // "a, b (why), c": the names, without what the parentheses say.
+    private static IEnumerable<string> Names(string summary) =>
+        summary.Split(", ").Select(n => n.Contains(" (", System.StringComparison.Ordinal) ? n.Substring(0, n.IndexOf(" (", System.StringComparison.Ordinal)) : n);
+
+    // The "// name" comments of one of HostedConfinement's tables, in order.
+    private static IEnumerable<string> Table(string kernel, string table)
+    {
+        int start = kernel.IndexOf(" " + table + " =", System.StringComparison.Ordinal);
+        Assert.True(start >= 0, table + " is not in the generated kernel");
+        string body = kernel.Substring(start, kernel.IndexOf("};", start, System.StringComparison.Ordinal) - start);
+        return System.Text.RegularExpressions.Regex.Matches(body, @"// (\w+)").Select(m => m.Groups[1].Value).ToList();
     }
 
     [Fact]

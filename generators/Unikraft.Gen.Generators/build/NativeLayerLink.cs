@@ -99,6 +99,12 @@ namespace Unikraft.Gen.Build
         public const string Prefix = "SystemNative_";
         public const string WrapPrefix = "__wrap_";
 
+        // The OpenSSL shim's functions are not the kernel's to serve, but an image that links them
+        // loads libssl by path on first use, which a confined NativeAOT image must do at boot
+        // instead (HostedConfinement.OpenSsl). The import list carries one line for them all.
+        public const string OpenSslPrefix = "CryptoNative_";
+        public const string OpenSslMarker = "CryptoNative";
+
         // planned: the SystemNative functions the kernel's plan served (UnikraftNativeImports), or
         // null when the plan served every function it can. An import outside a known plan is not
         // unserved but left out of the plan: the program is compiled again with the import list.
@@ -148,6 +154,25 @@ namespace Unikraft.Gen.Build
                 {
                     NotImported.Add(name.Substring(WrapPrefix.Length));
                 }
+            }
+
+            bool openSsl = false;
+            foreach (string name in undefined)
+            {
+                openSsl |= name.StartsWith(OpenSslPrefix, StringComparison.Ordinal);
+            }
+
+            if (openSsl)
+            {
+                Imports.Insert(0, OpenSslMarker);
+                if (planned is not null && !planned.Contains(OpenSslMarker))
+                {
+                    NotPlanned.Add(OpenSslMarker);
+                }
+            }
+            else if (planned is not null && planned.Contains(OpenSslMarker))
+            {
+                NotImported.Add(OpenSslMarker);
             }
 
             NotImported.Sort(StringComparer.Ordinal);

@@ -1,25 +1,45 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 // Confinement on hosted: once the kernel has booted, a seccomp filter on the whole process (every
-// thread, TSYNC) refuses with EPERM the host calls that a program on its kernel never needs,
-// whatever code makes them (a library's own [DllImport], the BCL under the JIT):
-// - starting another program or process: execve, execveat, fork, vfork, and clone without
-//   CLONE_THREAD (threads are still made with clone3 and clone(CLONE_THREAD));
-// - sockets: socket, connect, bind, listen, accept, accept4 (no network device exists yet);
-// - reaching into other processes: ptrace, process_vm_readv, process_vm_writev.
-// Everything else stays allowed: this is a deny list, and the runtime's own calls (memory,
-// threads, futexes, its ICU and OpenSSL loading) need no exception. A deny-listed call is refused
-// in the host kernel, so the kernel's log cannot name it; the manifest lists the filter (the
-// generator's HostedConfinementSummary, held to RefusedCalls by a test).
+// thread, TSYNC) decides which host calls the process may still make, whatever code makes them
+// (a library's own [DllImport], the BCL, the runtime).
+// - In a NativeAOT image it is an allow list made from the plan: the runtime's own calls (memory,
+//   threads, futexes, signals, clocks, I/O on descriptors already open), the calls of the host
+//   folders the plan mounts (every path relative to a folder's descriptor, never to the working
+//   directory, never absolute) and those of passt (its socket; signalling and reaping passt and
+//   no other process). Every other call is refused.
+// - Under the JIT the runtime itself still opens and maps the framework's files by path and
+//   compiles code into new mappings, so the filter is a deny list: starting programs or
+//   processes, sockets, reaching into other processes (RefusedCalls).
+// clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
+// can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
+// filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
+// supervisor thread names the first refusal of each call in the kernel's log before answering;
+// otherwise the host kernel refuses them silently and the log says so once. The manifest lists
+// the filter (the generator's confinement tables, held to these by a test).
 internal static class HostedConfinement
 {
+    // What the plan adds to the runtime's own calls (the generated boot passes them).
+    public const int HostFolders = 1;
+    public const int Passt = 2;
+
+    // The image links the OpenSSL shim (the link saw CryptoNative imports, or could not tell): it
+    // loads libssl by path on first use, which the filter refuses, so the boot loads it first.
+    public const int OpenSsl = 4;
+
     // NOTE: numbers from /usr/include/x86_64-linux-gnu/asm/unistd_64.h.
     private const int Clone = 56;
+    private const int Clone3 = 435;
 
-    private static readonly int[] RefusedCalls =
+    // The deny list (under the JIT), each with the name the log and the manifest give it.
+    internal static readonly int[] RefusedCalls =
     {
         41,  // socket
         42,  // connect
@@ -36,32 +56,210 @@ internal static class HostedConfinement
         322, // execveat
     };
 
-    // NOTE: from linux/seccomp.h, linux/filter.h, linux/audit.h and linux/sched.h.
+    // The allow list's calls that need no argument checked: what the NativeAOT runtime, its GC and
+    // threads, and the hosted platform's devices (console, clock, random, TAP) make after boot.
+    internal static readonly int[] RuntimeCalls =
+    {
+        0,   // read
+        1,   // write
+        3,   // close
+        5,   // fstat
+        7,   // poll
+        8,   // lseek
+        9,   // mmap
+        10,  // mprotect
+        11,  // munmap
+        12,  // brk
+        13,  // rt_sigaction
+        14,  // rt_sigprocmask
+        15,  // rt_sigreturn
+        16,  // ioctl
+        17,  // pread64
+        18,  // pwrite64
+        19,  // readv
+        20,  // writev
+        24,  // sched_yield
+        25,  // mremap
+        27,  // mincore
+        28,  // madvise
+        32,  // dup
+        35,  // nanosleep
+        39,  // getpid
+        60,  // exit
+        72,  // fcntl
+        96,  // gettimeofday
+        98,  // getrusage
+        99,  // sysinfo
+        102, // getuid
+        104, // getgid
+        107, // geteuid
+        108, // getegid
+        131, // sigaltstack
+        138, // fstatfs
+        186, // gettid
+        202, // futex
+        204, // sched_getaffinity
+        218, // set_tid_address
+        219, // restart_syscall
+        228, // clock_gettime
+        229, // clock_getres
+        230, // clock_nanosleep
+        231, // exit_group
+        239, // get_mempolicy
+        271, // ppoll
+        273, // set_robust_list
+        290, // eventfd2
+        292, // dup3
+        293, // pipe2
+        309, // getcpu
+        318, // getrandom
+        324, // membarrier
+        334, // rseq
+    };
+
+    // The runtime's calls with an argument checked (RuntimeChecks below): clone only for a thread,
+    // prctl only to name a thread or a mapping, tgkill only within the process, prlimit64 only to
+    // read, and the descriptor-relative metadata calls (glibc's fstat is newfstatat on the fd)
+    // never at the working directory.
+    internal static readonly int[] CheckedRuntimeCalls =
+    {
+        56,  // clone
+        157, // prctl
+        234, // tgkill
+        262, // newfstatat
+        302, // prlimit64
+        332, // statx
+    };
+
+    // The host folders' calls (HostFolders): each path relative to a folder's descriptor.
+    internal static readonly int[] HostFolderCalls =
+    {
+        73,  // flock
+        74,  // fsync
+        75,  // fdatasync
+        77,  // ftruncate
+        91,  // fchmod
+        217, // getdents64
+        221, // fadvise64
+        257, // openat
+        258, // mkdirat
+        263, // unlinkat
+        264, // renameat
+        265, // linkat
+        266, // symlinkat
+        267, // readlinkat
+        268, // fchmodat
+        280, // utimensat
+        285, // fallocate
+        316, // renameat2
+        437, // openat2
+    };
+
+    // passt's calls (Passt): its socket, and ending and reaping passt itself.
+    internal static readonly int[] PasstCalls =
+    {
+        44,  // sendto
+        45,  // recvfrom
+        46,  // sendmsg
+        47,  // recvmsg
+        48,  // shutdown
+        61,  // wait4
+        62,  // kill
+    };
+
+    // NOTE: from linux/seccomp.h, linux/filter.h, linux/audit.h, linux/sched.h, linux/prctl.h,
+    // linux/fcntl.h.
     private const uint AuditArchX86_64 = 0xC000003E;
     private const uint X32SyscallBit = 0x40000000;
     private const uint CloneThread = 0x00010000;
+    private const uint AtCurrentDirectory = 0xFFFFFF9C;
+    private const uint PrSetName = 15;
+    private const uint PrGetName = 16;
+    private const uint PrSetVma = 0x53564D41;
     private const uint ReturnAllow = 0x7FFF0000;
     private const uint ReturnErrno = 0x00050000;
-    private const ushort LoadWordAbsolute = 0x20;
-    private const ushort JumpEqual = 0x15;
-    private const ushort JumpGreaterOrEqual = 0x35;
-    private const ushort JumpSet = 0x45;
-    private const ushort ReturnConstant = 0x06;
+    private const uint ReturnUserNotify = 0x7FC00000;
     private const int SeccompSetModeFilter = 1;
     private const int SeccompFilterFlagTsync = 1;
+    private const int SeccompFilterFlagNewListener = 8;
+    private const int SeccompFilterFlagTsyncEsrch = 16;
     private const int PrSetNoNewPrivs = 38;
     private const long SyscallSeccomp = 317;
 
-    // seccomp_data: nr (4 bytes), arch (4), instruction pointer (8), then the six arguments.
-    private const uint OffsetNumber = 0;
-    private const uint OffsetArch = 4;
-    private const uint OffsetFirstArgument = 16;
+    // ioctl requests on the listener: _IOWR('!', 0, struct seccomp_notif) (80 bytes) and
+    // _IOWR('!', 1, struct seccomp_notif_resp) (24 bytes).
+    private const ulong NotifyReceive = 0xC0502100;
+    private const ulong NotifySend = 0xC0182101;
+    private const int NotifyLength = 80;
+    private const int ResponseLength = 24;
+    private const int Interrupted = 4;
+    private const int NoSuchEntry = 2;
 
     // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
-    // and the log says so).
-    public static long Install(Kernel kernel)
+    // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says.
+    public static long Install(Kernel kernel, int needs)
     {
-        byte[] program = Filter();
+        bool image = !RuntimeFeature.IsDynamicCodeCompiled;
+        if (image)
+        {
+            LoadLibrariesFirst(kernel, needs);
+        }
+
+        int[] children = (needs & Passt) != 0 ? HostedNetDevices.ChildProcesses() : Array.Empty<int>();
+        int self = Environment.ProcessId;
+        // Under the JIT, the supervisor's path is compiled now: once the filter is on, a refused
+        // call could come from a thread holding a lock that compiling would need.
+        _ = Describe(Clone3) + new HashSet<int>().Add(0);
+        if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
+        {
+            return Refused(kernel, Marshal.GetLastPInvokeError());
+        }
+
+        // The filter that hands its refusals to the supervisor, and, where the host has no
+        // listeners, the same filter refusing in the host kernel.
+        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify),
+            SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
+        if (listener >= 0)
+        {
+            var supervisor = new Thread(() => Supervise(kernel, (int)listener)) { IsBackground = true, Name = "uk confinement" };
+            supervisor.Start();
+            return 0;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
+        {
+            kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
+            return 0;
+        }
+        return Refused(kernel, Marshal.GetLastPInvokeError());
+    }
+
+    private static long Refused(Kernel kernel, int errno)
+    {
+        kernel.Log.Write("[uk] confinement: the host refused the seccomp filter (errno " + errno + "); the program runs unconfined");
+        return -(errno > 0 ? errno : Errno.EPERM);
+    }
+
+    // Libraries the image's runtime would load by path after boot, which the allow list refuses:
+    // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL when the
+    // plan says the image links its shim. glibc's dlopen finds a loaded library by its name
+    // later, without opening a file.
+    private static void LoadLibrariesFirst(Kernel kernel, int needs)
+    {
+        if (!AppContext.TryGetSwitch("System.Globalization.Invariant", out bool invariant) || !invariant)
+        {
+            _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
+        }
+        if ((needs & OpenSsl) != 0
+            && !(NativeLibrary.TryLoad("libcrypto.so.3", out _) && NativeLibrary.TryLoad("libssl.so.3", out _)))
+        {
+            kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
+        }
+    }
+
+    private static long Load(byte[] program, int flags)
+    {
         nint filter = Marshal.AllocHGlobal(program.Length);
         nint header = Marshal.AllocHGlobal(16);
         try
@@ -69,13 +267,7 @@ internal static class HostedConfinement
             Marshal.Copy(program, 0, filter, program.Length);
             Marshal.WriteInt64(header, 0, program.Length / 8);
             Marshal.WriteIntPtr(header, 8, filter);
-            if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0 || syscall(SyscallSeccomp, SeccompSetModeFilter, SeccompFilterFlagTsync, header) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                kernel.Log.Write("[uk] confinement: the host refused the seccomp filter (errno " + errno + "); the program runs unconfined");
-                return -(errno > 0 ? errno : Errno.EPERM);
-            }
-            return 0;
+            return syscall(SyscallSeccomp, SeccompSetModeFilter, flags, header);
         }
         finally
         {
@@ -84,43 +276,340 @@ internal static class HostedConfinement
         }
     }
 
-    // The classic BPF program, eight bytes an instruction: code, jump if true, jump if false, k.
-    private static byte[] Filter()
+    // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
+    // the call's number against each list; refuse: the action for a refused call.
+    internal static byte[] Filter(bool image, int needs, int self, int[] children, uint refuse)
     {
-        int count = 6 + RefusedCalls.Length + 3;
-        int allow = count - 2;
-        int deny = count - 1;
-        byte[] program = new byte[count * 8];
-        int index = 0;
-        void Emit(ushort code, int whenTrue, int whenFalse, uint k)
+        var writer = new FilterWriter();
+        writer.Load(FilterWriter.OffsetArch);
+        writer.JumpEqual(AuditArchX86_64, FilterWriter.Next, FilterWriter.Refuse);
+        writer.Load(FilterWriter.OffsetNumber);
+        writer.JumpGreaterOrEqual(X32SyscallBit, FilterWriter.Refuse, FilterWriter.Next);
+        writer.JumpEqual(Clone3, FilterWriter.NoSystemCall, FilterWriter.Next);
+        if (!image)
         {
-            // Jumps count the instructions skipped after this one; -1 means "the next one".
-            int at = index * 8;
-            program[at] = (byte)code;
-            program[at + 1] = (byte)(code >> 8);
-            program[at + 2] = (byte)(whenTrue < 0 ? 0 : whenTrue - index - 1);
-            program[at + 3] = (byte)(whenFalse < 0 ? 0 : whenFalse - index - 1);
-            program[at + 4] = (byte)k;
-            program[at + 5] = (byte)(k >> 8);
-            program[at + 6] = (byte)(k >> 16);
-            program[at + 7] = (byte)(k >> 24);
-            index++;
+            foreach (int number in RefusedCalls)
+            {
+                writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
+            }
+            int clone = writer.NewLabel();
+            writer.JumpEqual(Clone, clone, FilterWriter.Allow);
+            writer.Place(clone);
+            writer.LoadArgument(0);
+            writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
+            return writer.Finish(refuse);
         }
 
-        Emit(LoadWordAbsolute, -1, -1, OffsetArch);
-        Emit(JumpEqual, -1, deny, AuditArchX86_64);
-        Emit(LoadWordAbsolute, -1, -1, OffsetNumber);
-        Emit(JumpGreaterOrEqual, deny, -1, X32SyscallBit);
-        foreach (int number in RefusedCalls)
+        Dispatch(writer, RuntimeCalls);
+        Dispatch(writer, CheckedRuntimeCalls);
+        if ((needs & HostFolders) != 0)
         {
-            Emit(JumpEqual, deny, -1, (uint)number);
+            Dispatch(writer, HostFolderCalls);
         }
-        Emit(JumpEqual, -1, allow, Clone);
-        Emit(LoadWordAbsolute, -1, -1, OffsetFirstArgument);
-        Emit(JumpSet, allow, deny, CloneThread);
-        Emit(ReturnConstant, -1, -1, ReturnAllow);
-        Emit(ReturnConstant, -1, -1, ReturnErrno | Errno.EPERM);
-        return program;
+        if ((needs & Passt) != 0)
+        {
+            Dispatch(writer, PasstCalls);
+        }
+        writer.Jump(FilterWriter.Refuse);
+        writer.Checks(self, children);
+        return writer.Finish(refuse);
+    }
+
+    // One test of the number per call: a call with an argument to check jumps to its check.
+    private static void Dispatch(FilterWriter writer, int[] calls)
+    {
+        foreach (int number in calls)
+        {
+            writer.JumpEqual((uint)number, writer.CheckFor(number), FilterWriter.Next);
+        }
+    }
+
+    // Builds the program with forward jumps to labels: Next (the following instruction), the
+    // three endings, and one label per checked call, whose check Checks writes.
+    private sealed class FilterWriter
+    {
+        public const int Next = -1;
+        public const int Allow = -2;
+        public const int Refuse = -3;
+        public const int NoSystemCall = -4;
+
+        // seccomp_data: nr (4 bytes), arch (4), instruction pointer (8), then six 8-byte arguments;
+        // the low half of an argument first (little-endian), which is what an int argument is.
+        public const uint OffsetNumber = 0;
+        public const uint OffsetArch = 4;
+        private const uint OffsetFirstArgument = 16;
+
+        private const ushort LoadWordAbsolute = 0x20;
+        private const ushort JumpAlways = 0x05;
+        private const ushort JumpEqualCode = 0x15;
+        private const ushort JumpGreaterOrEqualCode = 0x35;
+        private const ushort JumpSetCode = 0x45;
+        private const ushort ReturnConstant = 0x06;
+
+        private readonly List<ushort> codes = new List<ushort>();
+        private readonly List<int> whenTrue = new List<int>();
+        private readonly List<int> whenFalse = new List<int>();
+        private readonly List<uint> constants = new List<uint>();
+        private readonly List<int> placed = new List<int>();
+
+        // The checked calls that a dispatch jumped to: number and label.
+        private readonly List<int> checkedNumbers = new List<int>();
+        private readonly List<int> checkedLabels = new List<int>();
+
+        public int NewLabel()
+        {
+            placed.Add(-1);
+            return placed.Count - 1;
+        }
+
+        public void Place(int label)
+        {
+            placed[label] = codes.Count;
+        }
+
+        // The label of number's check, or Allow when its arguments are not checked.
+        public int CheckFor(int number)
+        {
+            foreach (int call in CheckedRuntimeCalls)
+            {
+                if (call == number)
+                {
+                    return Remember(number);
+                }
+            }
+            switch (number)
+            {
+                case 61: case 62: case 257: case 258: case 263: case 264: case 265: case 266:
+                case 267: case 268: case 280: case 316: case 437:
+                    return Remember(number);
+                default:
+                    return Allow;
+            }
+        }
+
+        private int Remember(int number)
+        {
+            int label = NewLabel();
+            checkedNumbers.Add(number);
+            checkedLabels.Add(label);
+            return label;
+        }
+
+        public void Load(uint offset) => Add(LoadWordAbsolute, Next, Next, offset);
+
+        public void LoadArgument(int index) => Load(OffsetFirstArgument + (uint)(8 * index));
+
+        public void Jump(int target) => Add(JumpAlways, target, Next, 0);
+
+        public void JumpEqual(uint value, int target, int otherwise) => Add(JumpEqualCode, target, otherwise, value);
+
+        public void JumpGreaterOrEqual(uint value, int target, int otherwise) => Add(JumpGreaterOrEqualCode, target, otherwise, value);
+
+        public void JumpSet(uint bits, int target, int otherwise) => Add(JumpSetCode, target, otherwise, bits);
+
+        // The checks of the calls dispatched to them, in order.
+        public void Checks(int self, int[] children)
+        {
+            for (int index = 0; index < checkedNumbers.Count; index++)
+            {
+                Place(checkedLabels[index]);
+                switch (checkedNumbers[index])
+                {
+                    case 56: // clone: a thread, sharing this process
+                        LoadArgument(0);
+                        JumpSet(CloneThread, Allow, Refuse);
+                        break;
+                    case 157: // prctl: name a thread or an anonymous mapping, read a name
+                        LoadArgument(0);
+                        JumpEqual(PrSetName, Allow, Next);
+                        JumpEqual(PrGetName, Allow, Next);
+                        JumpEqual(PrSetVma, Allow, Refuse);
+                        break;
+                    case 234: // tgkill: a thread of this process
+                        LoadArgument(0);
+                        JumpEqual((uint)self, Allow, Refuse);
+                        break;
+                    case 302: // prlimit64: this process, reading only (no new limit)
+                        LoadArgument(0);
+                        JumpEqual(0, Next, Refuse);
+                        LoadArgument(2);
+                        JumpEqual(0, Next, Refuse);
+                        Load(OffsetFirstArgument + 8 * 2 + 4);
+                        JumpEqual(0, Allow, Refuse);
+                        break;
+                    case 61: // wait4, kill: passt, no other process
+                    case 62:
+                        LoadArgument(0);
+                        foreach (int child in children)
+                        {
+                            JumpEqual((uint)child, Allow, Next);
+                        }
+                        Jump(Refuse);
+                        break;
+                    case 265: // linkat, renameat, renameat2: both directories
+                    case 264:
+                    case 316:
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, Refuse, Next);
+                        LoadArgument(2);
+                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        break;
+                    case 266: // symlinkat: the new name's directory
+                        LoadArgument(1);
+                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        break;
+                    default: // the descriptor-relative calls: never the working directory
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        break;
+                }
+            }
+        }
+
+        // The three endings, then the jumps resolved: eight bytes an instruction (code, jump if
+        // true, jump if false, k), a jump counting the instructions it skips.
+        public byte[] Finish(uint refuse)
+        {
+            int refuseAt = codes.Count;
+            Add(ReturnConstant, Next, Next, refuse);
+            int allowAt = codes.Count;
+            Add(ReturnConstant, Next, Next, ReturnAllow);
+            int noSystemCallAt = codes.Count;
+            Add(ReturnConstant, Next, Next, ReturnErrno | Errno.ENOSYS);
+
+            byte[] program = new byte[codes.Count * 8];
+            for (int index = 0; index < codes.Count; index++)
+            {
+                int at = index * 8;
+                ushort code = codes[index];
+                uint k = constants[index];
+                int skipTrue = Skip(index, whenTrue[index], refuseAt, allowAt, noSystemCallAt);
+                int skipFalse = Skip(index, whenFalse[index], refuseAt, allowAt, noSystemCallAt);
+                if (code == JumpAlways)
+                {
+                    // An unconditional jump counts in k.
+                    k = (uint)skipTrue;
+                    skipTrue = 0;
+                }
+                program[at] = (byte)code;
+                program[at + 1] = (byte)(code >> 8);
+                program[at + 2] = (byte)skipTrue;
+                program[at + 3] = (byte)skipFalse;
+                program[at + 4] = (byte)k;
+                program[at + 5] = (byte)(k >> 8);
+                program[at + 6] = (byte)(k >> 16);
+                program[at + 7] = (byte)(k >> 24);
+            }
+            return program;
+        }
+
+        private int Skip(int index, int target, int refuseAt, int allowAt, int noSystemCallAt)
+        {
+            int at = target == Next ? index + 1
+                : target == Allow ? allowAt
+                : target == Refuse ? refuseAt
+                : target == NoSystemCall ? noSystemCallAt
+                : placed[target];
+            int skip = at - index - 1;
+            if (skip < 0 || skip > 255)
+            {
+                throw new KernelException("confinement: a jump of the seccomp filter does not fit (" + skip + " instructions)");
+            }
+            return skip;
+        }
+
+        private void Add(ushort code, int target, int otherwise, uint k)
+        {
+            codes.Add(code);
+            whenTrue.Add(target);
+            whenFalse.Add(otherwise);
+            constants.Add(k);
+        }
+    }
+
+    // The supervisor: receives each refused call, names it in the log the first time, and answers
+    // EPERM. It makes only calls the filter allows (ioctl, write, futex), and stops when the
+    // listener fails for good.
+    private static void Supervise(Kernel kernel, int listener)
+    {
+        nint notification = Marshal.AllocHGlobal(NotifyLength);
+        nint response = Marshal.AllocHGlobal(ResponseLength);
+        var named = new HashSet<int>();
+        while (true)
+        {
+            for (int offset = 0; offset < NotifyLength; offset += 8)
+            {
+                Marshal.WriteInt64(notification, offset, 0);
+            }
+            if (ioctl(listener, NotifyReceive, notification) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted || errno == NoSuchEntry)
+                {
+                    continue;
+                }
+                kernel.Log.Write("[uk] confinement: the supervisor stopped (errno " + errno + "); refused calls now fail with ENOSYS");
+                close(listener);
+                return;
+            }
+
+            int number = Marshal.ReadInt32(notification, 16);
+            if (named.Add(number))
+            {
+                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + " with EPERM (thread " + Marshal.ReadInt32(notification, 8)
+                    + "; the first refusal of each call is logged; UnikraftConfinement=false turns the filter off)");
+            }
+            Marshal.WriteInt64(response, 0, Marshal.ReadInt64(notification, 0));
+            Marshal.WriteInt64(response, 8, 0);
+            Marshal.WriteInt32(response, 16, -Errno.EPERM);
+            Marshal.WriteInt32(response, 20, 0);
+            // ENOENT: the caller went away meanwhile (a signal, or its end); nothing to answer.
+            ioctl(listener, NotifySend, response);
+        }
+    }
+
+    // The name of a call a program is likely to have refused, with its number.
+    internal static string Describe(int number)
+    {
+        string name = number switch
+        {
+            2 => "open",
+            4 => "stat",
+            6 => "lstat",
+            21 => "access",
+            41 => "socket",
+            42 => "connect",
+            43 => "accept",
+            49 => "bind",
+            50 => "listen",
+            53 => "socketpair",
+            56 => "clone (not a thread)",
+            57 => "fork",
+            58 => "vfork",
+            59 => "execve",
+            62 => "kill",
+            82 => "rename",
+            83 => "mkdir",
+            84 => "rmdir",
+            87 => "unlink",
+            89 => "readlink",
+            101 => "ptrace",
+            137 => "statfs",
+            157 => "prctl",
+            165 => "mount",
+            257 => "openat (a path outside the host folders)",
+            262 => "newfstatat (a path outside the host folders)",
+            269 => "faccessat",
+            288 => "accept4",
+            310 => "process_vm_readv",
+            311 => "process_vm_writev",
+            322 => "execveat",
+            332 => "statx (a path outside the host folders)",
+            437 => "openat2 (a path outside the host folders)",
+            439 => "faccessat2",
+            _ => "a host call",
+        };
+        return name + " (syscall " + number.ToString(CultureInfo.InvariantCulture) + ")";
     }
 
     [DllImport("libc", SetLastError = true)]
@@ -128,4 +617,10 @@ internal static class HostedConfinement
 
     [DllImport("libc", SetLastError = true)]
     private static extern long syscall(long number, long first, long second, nint third);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int ioctl(int fd, ulong request, nint argument);
 }

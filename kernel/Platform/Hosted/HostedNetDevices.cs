@@ -1,10 +1,24 @@
 namespace Unikraft.Kernel;
 
+using System.Collections.Generic;
+
 // The hosted boot's network devices, one call per <UnikraftNet> item. The boot opens them before
 // the seccomp filter is installed: a TAP device needs the TUN control device's ioctl, passt a
 // socketpair and a child process, and the filter refuses socket and process creation after boot.
 internal static class HostedNetDevices
 {
+    // The processes the devices started (passt), which the confinement lets the kernel end and
+    // reap, and no other.
+    private static readonly List<int> children = new List<int>();
+
+    public static int[] ChildProcesses()
+    {
+        lock (children)
+        {
+            return children.ToArray();
+        }
+    }
+
     // A TAP interface named device on the host ("" lets the host kernel choose, tap0 and on).
     public static INetDevice OpenTap(string device)
     {
@@ -25,6 +39,11 @@ internal static class HostedNetDevices
         {
             options.TcpPorts.Add(forward[index]);
         }
-        return new PasstNetDevice(options);
+        var device = new PasstNetDevice(options);
+        lock (children)
+        {
+            children.Add(device.ProcessId);
+        }
+        return device;
     }
 }

@@ -13,6 +13,13 @@ public static class Sneaky
         return fd >= 0 ? "socket opened" : "socket refused, errno " + Marshal.GetLastPInvokeError();
     }
 
+    public static string OpenHostFile()
+    {
+        // NOTE: O_RDONLY 0 (fcntl.h). glibc's open is the openat system call at AT_FDCWD.
+        int fd = open("/etc/passwd", 0);
+        return fd >= 0 ? "host file opened" : "host file refused, errno " + Marshal.GetLastPInvokeError();
+    }
+
     public static string StartProcess()
     {
         try
@@ -26,6 +33,9 @@ public static class Sneaky
             return "process refused, errno " + exception.NativeErrorCode;
         }
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open(string path, int flags);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int socket(int domain, int type, int protocol);

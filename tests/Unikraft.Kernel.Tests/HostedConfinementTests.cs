@@ -1,0 +1,227 @@
+namespace Unikraft.Kernel.Tests;
+
+using System;
+using Xunit;
+
+// HostedConfinement's seccomp filters, run by a classic BPF interpreter of the test's own over
+// seccomp_data records, as the host kernel runs them: which calls, with which arguments, each
+// filter allows, refuses, or answers ENOSYS. (Installing one here would confine the test runner;
+// ConfinementTests installs them in real programs.)
+public sealed class HostedConfinementTests
+{
+    private const uint Allow = 0x7FFF0000;
+    private const uint Refuse = 0x7FC00000;
+    private const uint NoSystemCall = 0x00050000 | 38;
+    private const uint X86_64 = 0xC000003E;
+    private const ulong AtCurrentDirectory = unchecked((ulong)-100L);
+    private const ulong CloneThreadFlags = 0x003D0F00;
+    private const ulong ForkFlags = 17;
+    private const int Self = 4242;
+    private const int Passt = 5151;
+
+    private static readonly byte[] Image = HostedConfinement.Filter(true, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
+    private static readonly byte[] BareImage = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), Refuse);
+    private static readonly byte[] Jit = HostedConfinement.Filter(false, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
+
+    [Theory]
+    [InlineData(0)]   // read
+    [InlineData(1)]   // write
+    [InlineData(9)]   // mmap
+    [InlineData(202)] // futex
+    [InlineData(231)] // exit_group
+    [InlineData(318)] // getrandom
+    public void Image_AllowsTheRuntimesOwnCalls(int number)
+    {
+        Assert.Equal(Allow, Run(BareImage, number));
+    }
+
+    [Theory]
+    [InlineData(41)]  // socket
+    [InlineData(42)]  // connect
+    [InlineData(59)]  // execve
+    [InlineData(57)]  // fork
+    [InlineData(101)] // ptrace
+    [InlineData(2)]   // open: always by path
+    [InlineData(4)]   // stat
+    [InlineData(165)] // mount
+    [InlineData(62)]  // kill, with no passt in the plan
+    [InlineData(46)]  // sendmsg, with no passt in the plan
+    [InlineData(217)] // getdents64, with no host folder in the plan
+    public void Image_RefusesWhatThePlanDoesNotNeed(int number)
+    {
+        Assert.Equal(Refuse, Run(BareImage, number, 5));
+    }
+
+    [Fact]
+    public void Image_OpensOnlyRelativeToADescriptor_AndOnlyWithHostFolders()
+    {
+        Assert.Equal(Allow, Run(Image, 257, 5));
+        Assert.Equal(Allow, Run(Image, 437, 5));
+        Assert.Equal(Refuse, Run(Image, 257, AtCurrentDirectory));
+        Assert.Equal(Refuse, Run(Image, 437, AtCurrentDirectory));
+        // The host kernel reads the descriptor as an int: AT_FDCWD with other high bits is still it.
+        Assert.Equal(Refuse, Run(Image, 257, 0x12345678FFFFFF9CUL));
+        Assert.Equal(Refuse, Run(BareImage, 257, 5));
+    }
+
+    [Fact]
+    public void Image_ChecksEveryDirectoryOfTwoDirectoryCalls()
+    {
+        foreach (int number in new[] { 264, 265, 316 }) // renameat, linkat, renameat2
+        {
+            Assert.Equal(Allow, Run(Image, number, 5, 0, 6));
+            Assert.Equal(Refuse, Run(Image, number, AtCurrentDirectory, 0, 6));
+            Assert.Equal(Refuse, Run(Image, number, 5, 0, AtCurrentDirectory));
+        }
+        Assert.Equal(Allow, Run(Image, 266, 0, 5));                   // symlinkat(target, dir, name)
+        Assert.Equal(Refuse, Run(Image, 266, 0, AtCurrentDirectory));
+    }
+
+    [Fact]
+    public void Image_StatsADescriptor_ButNoPathFromTheWorkingDirectory()
+    {
+        // glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH): the runtime needs it with no folder.
+        Assert.Equal(Allow, Run(BareImage, 262, 3));
+        Assert.Equal(Allow, Run(BareImage, 332, 3));
+        Assert.Equal(Refuse, Run(BareImage, 262, AtCurrentDirectory));
+        Assert.Equal(Refuse, Run(BareImage, 332, AtCurrentDirectory));
+    }
+
+    [Fact]
+    public void Image_StartsThreads_ButNoProcess_AndClone3AnswersEnosys()
+    {
+        Assert.Equal(Allow, Run(BareImage, 56, CloneThreadFlags));
+        Assert.Equal(Refuse, Run(BareImage, 56, ForkFlags));
+        Assert.Equal(NoSystemCall, Run(BareImage, 435));
+    }
+
+    [Fact]
+    public void Image_SignalsOnlyItsOwnThreads_AndOnlyPasstAmongProcesses()
+    {
+        Assert.Equal(Allow, Run(Image, 234, Self, 7, 10));
+        Assert.Equal(Refuse, Run(Image, 234, 1, 1, 10));
+        Assert.Equal(Allow, Run(Image, 62, Passt, 15));
+        Assert.Equal(Allow, Run(Image, 61, Passt));
+        Assert.Equal(Refuse, Run(Image, 62, 1, 9));
+        Assert.Equal(Refuse, Run(Image, 62, unchecked((ulong)-1L), 9));
+        Assert.Equal(Refuse, Run(Image, 61, unchecked((ulong)-1L)));
+    }
+
+    [Fact]
+    public void Image_ReadsItsLimits_NamesThreads_AndNothingMoreOfPrctlOrPrlimit()
+    {
+        Assert.Equal(Allow, Run(BareImage, 302, 0, 7, 0, 0x7FFF0000));
+        Assert.Equal(Refuse, Run(BareImage, 302, 0, 7, 0x7FFF0000));
+        Assert.Equal(Refuse, Run(BareImage, 302, 0, 7, 0x100000000UL));
+        Assert.Equal(Refuse, Run(BareImage, 302, 1, 7, 0));
+        Assert.Equal(Allow, Run(BareImage, 157, 15));          // PR_SET_NAME
+        Assert.Equal(Allow, Run(BareImage, 157, 0x53564D41));  // PR_SET_VMA
+        Assert.Equal(Refuse, Run(BareImage, 157, 4));          // PR_SET_DUMPABLE
+        Assert.Equal(Refuse, Run(BareImage, 157, 22));         // PR_SET_SECCOMP
+    }
+
+    [Fact]
+    public void EveryFilter_RefusesOtherArchitecturesAndX32()
+    {
+        foreach (byte[] filter in new[] { Image, BareImage, Jit })
+        {
+            Assert.Equal(Refuse, Run(filter, 0, arch: 0x40000003));   // i386
+            Assert.Equal(Refuse, Run(filter, 0x40000000 | 1));        // x32 write
+        }
+    }
+
+    [Fact]
+    public void Jit_RefusesItsDenyList_AndLetsTheRuntimeOpenByPath()
+    {
+        foreach (int number in HostedConfinement.RefusedCalls)
+        {
+            Assert.Equal(Refuse, Run(Jit, number));
+        }
+        Assert.Equal(Allow, Run(Jit, 257, AtCurrentDirectory));
+        Assert.Equal(Allow, Run(Jit, 56, CloneThreadFlags));
+        Assert.Equal(Refuse, Run(Jit, 56, ForkFlags));
+        Assert.Equal(NoSystemCall, Run(Jit, 435));
+        Assert.Equal(Allow, Run(Jit, 165)); // a deny list lets the rest through
+    }
+
+    [Fact]
+    public void TheRefusalAction_IsTheOneAsked()
+    {
+        byte[] silent = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), 0x00050000 | 1);
+
+        Assert.Equal(0x00050000u | 1, Run(silent, 41));
+        Assert.Equal(Allow, Run(silent, 0));
+    }
+
+    [Fact]
+    public void TheTables_HaveNoCallTwice_AndNoneBothAllowedAndDenied()
+    {
+        var seen = new System.Collections.Generic.HashSet<int>();
+        foreach (int[] table in new[] { HostedConfinement.RuntimeCalls, HostedConfinement.CheckedRuntimeCalls, HostedConfinement.HostFolderCalls, HostedConfinement.PasstCalls })
+        {
+            foreach (int number in table)
+            {
+                Assert.True(seen.Add(number), "syscall " + number + " is listed twice");
+                Assert.DoesNotContain(number, HostedConfinement.RefusedCalls);
+            }
+        }
+    }
+
+    [Fact]
+    public void Describe_NamesTheCallAndItsNumber()
+    {
+        Assert.Equal("socket (syscall 41)", HostedConfinement.Describe(41));
+        Assert.Equal("openat (a path outside the host folders) (syscall 257)", HostedConfinement.Describe(257));
+        Assert.Equal("a host call (syscall 400)", HostedConfinement.Describe(400));
+    }
+
+    // Runs the filter over one seccomp_data: the number, the architecture, six arguments.
+    private static uint Run(byte[] filter, int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, uint arch = X86_64)
+    {
+        byte[] data = new byte[64];
+        BitConverter.GetBytes(number).CopyTo(data, 0);
+        BitConverter.GetBytes(arch).CopyTo(data, 4);
+        ulong[] arguments = { a0, a1, a2, a3 };
+        for (int index = 0; index < arguments.Length; index++)
+        {
+            BitConverter.GetBytes(arguments[index]).CopyTo(data, 16 + 8 * index);
+        }
+
+        Assert.Equal(0, filter.Length % 8);
+        uint accumulator = 0;
+        int pc = 0;
+        for (int steps = 0; steps < 4096; steps++)
+        {
+            Assert.InRange(pc, 0, filter.Length / 8 - 1);
+            ushort code = BitConverter.ToUInt16(filter, pc * 8);
+            byte whenTrue = filter[pc * 8 + 2];
+            byte whenFalse = filter[pc * 8 + 3];
+            uint k = BitConverter.ToUInt32(filter, pc * 8 + 4);
+            switch (code)
+            {
+                case 0x20: // BPF_LD | BPF_W | BPF_ABS
+                    Assert.True(k + 4 <= data.Length, "a load past seccomp_data");
+                    accumulator = BitConverter.ToUInt32(data, (int)k);
+                    pc++;
+                    break;
+                case 0x05: // BPF_JMP | BPF_JA
+                    pc += 1 + (int)k;
+                    break;
+                case 0x15: // BPF_JMP | BPF_JEQ | BPF_K
+                    pc += 1 + (accumulator == k ? whenTrue : whenFalse);
+                    break;
+                case 0x35: // BPF_JMP | BPF_JGE | BPF_K
+                    pc += 1 + (accumulator >= k ? whenTrue : whenFalse);
+                    break;
+                case 0x45: // BPF_JMP | BPF_JSET | BPF_K
+                    pc += 1 + ((accumulator & k) != 0 ? whenTrue : whenFalse);
+                    break;
+                case 0x06: // BPF_RET | BPF_K
+                    return k;
+                default:
+                    throw new InvalidOperationException("an instruction the interpreter does not know: 0x" + code.ToString("X"));
+            }
+        }
+        throw new InvalidOperationException("the filter did not return");
+    }
+}
