@@ -54,6 +54,7 @@ public sealed class ReferenceScanTests
                 System.Console.WriteLine(System.IO.File.ReadAllText("/etc/hostname"));
                 System.Console.WriteLine(System.Math.Max(1, 2));
                 System.Console.WriteLine(System.IO.Path.Combine("a", "b"));
+                System.Console.WriteLine(System.Environment.GetEnvironmentVariable("HOME"));
             }
         }
         """;
@@ -68,6 +69,7 @@ public sealed class ReferenceScanTests
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'DateTime.Now', which bypasses the kernel", System.StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'File.ReadAllText', which cannot be redirected", System.StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'Console.WriteLine'", System.StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'Environment.GetEnvironmentVariable'", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Math.Max", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Path.Combine", System.StringComparison.Ordinal));
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
@@ -85,6 +87,8 @@ public sealed class ReferenceScanTests
         Assert.Contains(messages, m => m.StartsWith("Referenced assembly 'Chatty.Helpers' uses 'DateTime.Now'", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("File.ReadAllText", System.StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.Contains("Console.WriteLine", System.StringComparison.Ordinal));
+        // The process's environment is the kernel's boot environment on hosted.
+        Assert.DoesNotContain(messages, m => m.Contains("GetEnvironmentVariable", System.StringComparison.Ordinal));
     }
 
     [Fact]
