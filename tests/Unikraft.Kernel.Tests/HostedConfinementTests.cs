@@ -167,6 +167,14 @@ public sealed class HostedConfinementTests
         }
     }
 
+    // The test runner runs under the JIT, so the deny list is the one it would get, whatever the
+    // PublishAot setting of its project says.
+    [Fact]
+    public void UnderTheJit_TheProcessIsNotANativeImage()
+    {
+        Assert.False(HostedConfinement.IsNativeImage());
+    }
+
     [Fact]
     public void Describe_NamesTheCallAndItsNumber()
     {

@@ -3,7 +3,6 @@ namespace Unikraft.Kernel;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -199,7 +198,7 @@ internal static class HostedConfinement
     // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says.
     public static long Install(Kernel kernel, int needs)
     {
-        bool image = !RuntimeFeature.IsDynamicCodeCompiled;
+        bool image = IsNativeImage();
         if (image)
         {
             LoadLibrariesFirst(kernel, needs);
@@ -207,12 +206,29 @@ internal static class HostedConfinement
 
         int[] children = (needs & Passt) != 0 ? HostedNetDevices.ChildProcesses() : Array.Empty<int>();
         int self = Environment.ProcessId;
-        // Under the JIT, the supervisor's path is compiled now: once the filter is on, a refused
-        // call could come from a thread holding a lock that compiling would need.
+
+        // The supervisor starts before the filter, so what starting a thread takes (the runtime
+        // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
+        // that the filter refused could never be answered. Under the JIT its path is compiled
+        // now too, while no refused call can hold a lock that compiling needs.
         _ = Describe(Clone3) + new HashSet<int>().Add(0);
+        int listenerFd = -1;
+        var ready = new ManualResetEventSlim();
+        var supervisor = new Thread(() =>
+        {
+            ready.Wait();
+            if (listenerFd >= 0)
+            {
+                Supervise(kernel, listenerFd);
+            }
+        })
+        { IsBackground = true, Name = "uk confinement" };
+        supervisor.Start();
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
         {
-            return Refused(kernel, Marshal.GetLastPInvokeError());
+            int refused = Marshal.GetLastPInvokeError();
+            ready.Set();
+            return Refused(kernel, refused);
         }
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
@@ -221,12 +237,13 @@ internal static class HostedConfinement
             SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
-            var supervisor = new Thread(() => Supervise(kernel, (int)listener)) { IsBackground = true, Name = "uk confinement" };
-            supervisor.Start();
+            listenerFd = (int)listener;
+            ready.Set();
             return 0;
         }
 
         int errno = Marshal.GetLastPInvokeError();
+        ready.Set();
         if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
@@ -234,6 +251,11 @@ internal static class HostedConfinement
         }
         return Refused(kernel, Marshal.GetLastPInvokeError());
     }
+
+    // A NativeAOT image has no JIT: nothing was ever compiled at run time, while under the JIT the
+    // boot itself was. (RuntimeFeature.IsDynamicCodeCompiled cannot tell: a project that says
+    // PublishAot=true turns dynamic code off under the JIT too.)
+    internal static bool IsNativeImage() => System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false) == 0;
 
     private static long Refused(Kernel kernel, int errno)
     {
