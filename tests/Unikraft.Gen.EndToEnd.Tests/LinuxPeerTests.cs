@@ -141,6 +141,7 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
             // NOTE: without cookies every SYN is dropped until a half-open entry times out, about
             // a minute of SYN-ACK retries (and curl gives up after 10 s).
             Assert.True(fresh.Elapsed < TimeSpan.FromSeconds(3), fresh.Describe());
+            output.WriteLine("a new connection right after the flood: " + fresh.Elapsed.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms");
 
             Assert.True(download.WaitForExit(TimeSpan.FromSeconds(100)), "the download did not end");
             Assert.True(download.ExitCode == 0, download.StandardError.ReadToEnd());

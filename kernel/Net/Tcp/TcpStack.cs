@@ -259,7 +259,9 @@ internal sealed class TcpStack : IIpv4Transport
         // they are not offered.
         if (syn.HasTimestamps && UseTimestamps)
         {
-            int peerShift = syn.HasWindowScale && UseWindowScaling ? syn.WindowScale : -1;
+            // NOTE: a shift above 14 is taken as 14 (RFC 7323, 2.3), which also keeps 15 free
+            // to mean "none" in the timestamp.
+            int peerShift = syn.HasWindowScale && UseWindowScaling ? Math.Min((int)syn.WindowScale, 14) : -1;
             bool sack = syn.SackPermitted && UseSack;
             answer.HasTimestamps = true;
             answer.TimestampValue = TcpSynCookies.EncodeTimestamp(TimestampClock(endpoints, now), peerShift, sack);

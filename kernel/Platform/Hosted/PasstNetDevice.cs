@@ -49,7 +49,8 @@ internal sealed class PasstNetDeviceOptions
 // the user nobody.
 //
 // Two host threads of the device's own do the blocking: a reader that splits the stream into
-// frames for the bounded receive queue and posts the interrupt (HostFrameInbox), and a writer
+// frames for the bounded receive queue and posts the interrupt (HostFrameInbox), reading nothing
+// more while that queue is full, and a writer
 // that sends the frames TryTransmit queued (a non-blocking write on a stream can send part of a
 // frame, and the rest could not wait on the vCPU). No orphan is left: Dispose shuts the socket,
 // then ends the process (SIGTERM, SIGKILL after a grace period) and reaps it; and passt itself

@@ -32,7 +32,8 @@ internal sealed class TapNetDeviceOptions
 //
 // Frames are read on a host thread of the device's own, which waits in poll(2) on the TAP fd
 // and an eventfd (the way Dispose stops it), reads until EAGAIN into a bounded receive queue
-// and posts the kernel's interrupt (HostFrameInbox). Transmit is one non-blocking write(2) on
+// and posts the kernel's interrupt (HostFrameInbox); while that queue is full it reads nothing
+// and the frames wait in the host's TAP queue. Transmit is one non-blocking write(2) on
 // the vCPU; EAGAIN means the host's queue is full and answers false.
 //
 // The interface exists as long as the fd is open (it is not made persistent): Dispose closes
