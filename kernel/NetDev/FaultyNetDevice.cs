@@ -61,6 +61,10 @@ internal sealed class FaultyNetDevice : INetDevice
 
     public void ListenForFrames(Scheduler scheduler, Action arrived) => inner.ListenForFrames(scheduler, arrived);
 
+    public long ReceiveDropped => inner.ReceiveDropped;
+
+    public long ReceiveHeldBack => inner.ReceiveHeldBack;
+
     public bool TryTransmit(ReadOnlySpan<byte> frame)
     {
         if (Roll(Rates.TransmitLoss))

@@ -25,6 +25,15 @@ internal interface INetDevice
     // may stand for many frames, so the listener drains TryReceive until it answers false; a
     // frame that arrives after that drain reports again.
     void ListenForFrames(Scheduler scheduler, Action arrived);
+
+    // Frames the device dropped on the receive side before the stack saw them (its receive
+    // queue full, or a frame too long), since it started; any thread may read it.
+    long ReceiveDropped { get; }
+
+    // Times the device's receive queue was full and it stopped taking frames from where they
+    // come from (a TAP fd, passt's socket) until the stack took one: the frames waited there, or
+    // were dropped there, as a NIC's full receive ring leaves them on the wire. Any thread.
+    long ReceiveHeldBack { get; }
 }
 
 // What a device is: its hardware address and the largest payload of one frame (the MTU,

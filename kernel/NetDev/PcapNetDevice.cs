@@ -59,6 +59,10 @@ internal sealed class PcapNetDevice : INetDevice
 
     public void ListenForFrames(Scheduler scheduler, Action arrived) => inner.ListenForFrames(scheduler, arrived);
 
+    public long ReceiveDropped => inner.ReceiveDropped;
+
+    public long ReceiveHeldBack => inner.ReceiveHeldBack;
+
     public bool TryTransmit(ReadOnlySpan<byte> frame)
     {
         bool sent = inner.TryTransmit(frame);

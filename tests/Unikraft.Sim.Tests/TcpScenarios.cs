@@ -918,6 +918,10 @@ public class TcpScenarios
 
         public void ListenForFrames(Scheduler scheduler, Action arrived) => nic.ListenForFrames(scheduler, arrived);
 
+        public long ReceiveDropped => nic.ReceiveDropped;
+
+        public long ReceiveHeldBack => nic.ReceiveHeldBack;
+
         public bool TryTransmit(ReadOnlySpan<byte> frame)
         {
             // NOTE: TCP sizes its segments to the MSS, so none may need IPv4 fragments (RFC 9293,

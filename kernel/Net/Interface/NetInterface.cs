@@ -14,6 +14,14 @@ internal sealed class NetInterface
     private readonly byte[] receiveBuffer;
     private readonly byte[] transmitBuffer;
     private readonly Action drain;
+    // The device's receive counts the stack's counters have taken, and those the last log line
+    // about them covered.
+    private long seenDropped;
+    private long seenHeldBack;
+    private long loggedDropped;
+    private long loggedHeldBack;
+    private bool troubleLogged;
+    private long troubleLoggedAt;
 
     public NetInterface(NetStack stack, string name, INetDevice device, Ipv4Address address, int prefixLength, Ipv4Address gateway)
     {
@@ -92,6 +100,40 @@ internal sealed class NetInterface
             }
             Receive(receiveBuffer.AsSpan(0, length));
         }
+        TakeDeviceCounts();
+    }
+
+    // NOTE: at most one log line about the device's receive side every 10 s (as the kernel log
+    // lines of Linux's net_ratelimit, 10 per 5 s, are few): a kernel that falls behind a flood
+    // should not also flood its log.
+    private const long TroubleLogInterval = 10_000_000_000;
+
+    // What the device dropped or held back since the last drain goes into the stack's counters,
+    // and into a log line when the last one is old enough.
+    private void TakeDeviceCounts()
+    {
+        long dropped = Device.ReceiveDropped;
+        long heldBack = Device.ReceiveHeldBack;
+        if (dropped == seenDropped && heldBack == seenHeldBack)
+        {
+            return;
+        }
+        stack.Counters.DeviceReceiveDropped += dropped - seenDropped;
+        stack.Counters.DeviceReceiveHeldBack += heldBack - seenHeldBack;
+        seenDropped = dropped;
+        seenHeldBack = heldBack;
+        long now = stack.Now;
+        if (troubleLogged && now - troubleLoggedAt < TroubleLogInterval)
+        {
+            return;
+        }
+        troubleLogged = true;
+        troubleLoggedAt = now;
+        stack.Log.Write("[uk] net " + Name + ": the kernel did not keep up with received frames: the device dropped " +
+            (dropped - loggedDropped).ToString(System.Globalization.CultureInfo.InvariantCulture) + " and held back its receive queue " +
+            (heldBack - loggedHeldBack).ToString(System.Globalization.CultureInfo.InvariantCulture) + " times since the last report");
+        loggedDropped = dropped;
+        loggedHeldBack = heldBack;
     }
 
     // One frame from the device.

@@ -65,6 +65,8 @@ internal sealed class NetStack : IIpv4Output
 
     public NetCounters Counters { get; } = new NetCounters();
 
+    internal KernelLog Log => kernel.Log;
+
     public PacketPool Pool { get; }
 
     public Ipv4Reassembly Reassembly => reassembly;
@@ -513,6 +515,12 @@ internal sealed class NetCounters
     public long FramesReceived { get; set; }
 
     public long FramesDropped { get; set; }
+
+    // Frames the interfaces' devices dropped before the stack saw them, and the times a device's
+    // receive queue was full and it held frames back where they came from (INetDevice).
+    public long DeviceReceiveDropped { get; set; }
+
+    public long DeviceReceiveHeldBack { get; set; }
 
     public long FramesSent { get; set; }
 

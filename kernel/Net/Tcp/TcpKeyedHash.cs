@@ -6,8 +6,8 @@ using System.Numerics;
 
 // SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012) under a secret
 // drawn once per stack: the pseudo-random function F of RFC 6528's initial sequence numbers, of
-// the timestamp offsets RFC 7323, 7.1 asks for, and of the ephemeral port search's start
-// (RFC 6056, 3.3.3). Without the key an off-path attacker cannot predict any of them.
+// the timestamp offsets RFC 7323, 7.1 asks for, of the ephemeral port search's start
+// (RFC 6056, 3.3.3) and of SYN cookies (RFC 4987, 3.6). Without the key an off-path attacker cannot predict any of them.
 internal sealed class TcpKeyedHash
 {
     private readonly ulong key0;
@@ -28,6 +28,21 @@ internal sealed class TcpKeyedHash
         BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(8), endpoints.LocalPort);
         BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(10), endpoints.RemotePort);
         BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(12), salt);
+        return Hash(message);
+    }
+
+    // The hash of a 4-tuple, a salt and two more words (a SYN cookie's peer sequence number and
+    // time counter).
+    public ulong Hash(TcpEndpoints endpoints, uint salt, uint first, uint second)
+    {
+        Span<byte> message = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt32LittleEndian(message, endpoints.LocalAddress.Value);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(4), endpoints.RemoteAddress.Value);
+        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(8), endpoints.LocalPort);
+        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(10), endpoints.RemotePort);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(12), salt);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(16), first);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(20), second);
         return Hash(message);
     }
 

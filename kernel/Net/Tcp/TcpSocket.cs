@@ -37,6 +37,8 @@ internal sealed class TcpSocket
     private TcpSocket? parent;
     private int backlog;
     private int halfOpen;
+    private bool cookiesSent;
+    private long lastCookieSent;
 
     // Send sequence variables (RFC 9293, 3.3.1); sndMax is the highest SND.NXT ever sent, since
     // a timeout moves SND.NXT back to SND.UNA to go over the data again.
@@ -549,32 +551,24 @@ internal sealed class TcpSocket
         sndMax = iss;
         tsOffset = stack.TimestampOffset(endpoints);
         congestion.SetRecoverPoint(iss);
-        // NOTE: the smallest shift that lets the receive buffer be advertised (RFC 7323, 2.3).
-        rcvShift = 0;
-        while (rcvShift < MaximumWindowShift && (receiveBuffer.Capacity >> rcvShift) > 65535)
+        rcvShift = WindowShiftFor(receiveBuffer.Capacity);
+    }
+
+    // NOTE: the smallest shift that lets a receive buffer be advertised (RFC 7323, 2.3).
+    internal static int WindowShiftFor(int capacity)
+    {
+        int shift = 0;
+        while (shift < MaximumWindowShift && (capacity >> shift) > 65535)
         {
-            rcvShift++;
+            shift++;
         }
+        return shift;
     }
 
     // A listener's SYN made this connection (RFC 9293, 3.10.7.2, "If the SYN bit is set").
     internal void AcceptSyn(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader syn, long now)
     {
-        parent = listener;
-        LocalAddress = local;
-        LocalPort = syn.DestinationPort;
-        RemoteAddress = remote;
-        RemotePort = syn.SourcePort;
-        IsBound = true;
-        everConnected = true;
-        NoDelay = listener.NoDelay;
-        // NOTE: a connection takes its listener's keepalive settings, as Linux's do.
-        keepAlive = listener.keepAlive;
-        KeepAliveIdle = listener.KeepAliveIdle;
-        KeepAliveInterval = listener.KeepAliveInterval;
-        KeepAliveCount = listener.KeepAliveCount;
-        sendBuffer.Resize(listener.sendBuffer.Capacity);
-        receiveBuffer.Resize(listener.receiveBuffer.Capacity);
+        Adopt(listener, local, remote, syn);
         Begin(now);
         irs = syn.SequenceNumber;
         rcvNxt = irs + 1;
@@ -586,12 +580,71 @@ internal sealed class TcpSocket
         SendSyn(now, false);
     }
 
+    // A listener's SYN cookie came back good in this ACK (RFC 4987, 3.6): the connection is in
+    // the state the SYN-ACK would have left it in, with the cookie as its ISN and what the cookie
+    // said of the peer's SYN, and the ACK then completes the handshake as in SYN-RECEIVED.
+    internal void AcceptCookie(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader ack, ReadOnlySpan<byte> payload,
+        uint cookie, int peerMss, int peerShift, bool sack, long now)
+    {
+        Adopt(listener, local, remote, ack);
+        Begin(now);
+        iss = cookie;
+        sndUna = iss;
+        sndNxt = iss + 1;
+        sndMax = iss + 1;
+        congestion.SetRecoverPoint(iss);
+        irs = ack.SequenceNumber - 1;
+        rcvNxt = irs + 1;
+        bool stamps = ack.HasTimestamps && stack.UseTimestamps;
+        TakeOptions(stamps && peerShift >= 0, peerShift, stamps, ack.TimestampValue, stamps && sack, peerMss);
+        // The window the SYN-ACK advertised, unscaled as a SYN's is.
+        rcvEdge = rcvNxt + (uint)Math.Min(receiveBuffer.Capacity, 65535);
+        sndWl1 = irs;
+        sndWl2 = iss;
+        State = TcpState.SynReceived;
+        Process(ack, payload, now);
+        if (State == TcpState.SynReceived)
+        {
+            // NOTE: cannot happen (the ACK is in the window and acknowledges the cookie), but a
+            // connection left here would have no timer to end it.
+            Terminate(0);
+        }
+    }
+
+    // What a connection made by a listener takes from it: addresses, ports and socket options.
+    private void Adopt(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader header)
+    {
+        parent = listener;
+        LocalAddress = local;
+        LocalPort = header.DestinationPort;
+        RemoteAddress = remote;
+        RemotePort = header.SourcePort;
+        IsBound = true;
+        everConnected = true;
+        NoDelay = listener.NoDelay;
+        // NOTE: a connection takes its listener's keepalive settings, as Linux's do.
+        keepAlive = listener.keepAlive;
+        KeepAliveIdle = listener.KeepAliveIdle;
+        KeepAliveInterval = listener.KeepAliveInterval;
+        KeepAliveCount = listener.KeepAliveCount;
+        sendBuffer.Resize(listener.sendBuffer.Capacity);
+        receiveBuffer.Resize(listener.receiveBuffer.Capacity);
+    }
+
     private void TakeSynOptions(in TcpHeader syn)
     {
-        windowScaling = syn.HasWindowScale && stack.UseWindowScaling;
+        TakeOptions(syn.HasWindowScale && stack.UseWindowScaling, syn.WindowScale, syn.HasTimestamps && stack.UseTimestamps,
+            syn.TimestampValue, syn.SackPermitted && stack.UseSack, syn.MaximumSegmentSize != 0 ? syn.MaximumSegmentSize : DefaultMss);
+    }
+
+    // The options the handshake agreed on: the peer's window shift, timestamps (with the peer's
+    // first value), SACK-permitted and the peer's MSS.
+    private void TakeOptions(bool scaling, int peerShift, bool stamps, uint peerTimestamp, bool sack, int peerMss)
+    {
+        windowScaling = scaling;
         if (windowScaling)
         {
-            sndShift = Math.Min((int)syn.WindowScale, MaximumWindowShift);
+            sndShift = Math.Min(peerShift, MaximumWindowShift);
         }
         else
         {
@@ -599,13 +652,12 @@ internal sealed class TcpSocket
             sndShift = 0;
             rcvShift = 0;
         }
-        timestamps = syn.HasTimestamps && stack.UseTimestamps;
+        timestamps = stamps;
         if (timestamps)
         {
-            tsRecent = syn.TimestampValue;
+            tsRecent = peerTimestamp;
         }
-        sackPermitted = syn.SackPermitted && stack.UseSack;
-        int peerMss = syn.MaximumSegmentSize != 0 ? syn.MaximumSegmentSize : DefaultMss;
+        sackPermitted = sack;
         // NOTE: the effective send MSS is the smaller of the peer's MSS and what the route
         // carries, less the options every segment bears (RFC 9293, 3.7.1, and RFC 6691).
         int pathMss = stack.Output.MaximumPayloadTo(RemoteAddress) - TcpSegment.HeaderLength;
@@ -1538,7 +1590,7 @@ internal sealed class TcpSocket
             Flags = (byte)(TcpFlags.Syn | (withAck || State == TcpState.SynReceived ? TcpFlags.Ack : 0)),
             // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
             Window = (ushort)Math.Min(receiveBuffer.Capacity, 65535),
-            MaximumSegmentSize = (ushort)Math.Clamp(stack.Output.MaximumPayloadTo(RemoteAddress) - TcpSegment.HeaderLength, DefaultMss, 65535),
+            MaximumSegmentSize = stack.AdvertisedMss(RemoteAddress),
         };
         bool active = State == TcpState.SynSent;
         // An active open offers every option; a passive one answers only what the SYN offered.
@@ -1793,6 +1845,20 @@ internal sealed class TcpSocket
     {
         halfOpen++;
     }
+
+    // Room for one more connection made from a SYN cookie: the SYN queue is not needed, the
+    // accept queue is.
+    internal bool CanTakeCookie => State == TcpState.Listen && acceptQueue != null && acceptQueue.Count < backlog;
+
+    // The listener answered a SYN with a cookie.
+    internal void CookieSent(long now)
+    {
+        cookiesSent = true;
+        lastCookieSent = now;
+    }
+
+    // Whether the listener sent a cookie at since or later, so an ACK may bring one back.
+    internal bool SentCookiesSince(long since) => cookiesSent && lastCookieSent >= since;
 
     // A child finished its handshake; false when the accept queue is full.
     private bool Established(TcpSocket child)

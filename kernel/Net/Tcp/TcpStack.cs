@@ -21,6 +21,7 @@ internal sealed class TcpStack : IIpv4Transport
 
     private readonly IClockDevice clock;
     private readonly TcpKeyedHash hash;
+    private readonly TcpSynCookies cookies;
     private readonly Dictionary<TcpEndpoints, TcpSocket> connections = new Dictionary<TcpEndpoints, TcpSocket>();
     private readonly Dictionary<ushort, TcpSocket> listeners = new Dictionary<ushort, TcpSocket>();
     private readonly Dictionary<ushort, int> portUsers = new Dictionary<ushort, int>();
@@ -42,6 +43,7 @@ internal sealed class TcpStack : IIpv4Transport
         Span<byte> key = stackalloc byte[16];
         random.Fill(key);
         hash = new TcpKeyedHash(BitConverter.ToUInt64(key), BitConverter.ToUInt64(key.Slice(8)));
+        cookies = new TcpSynCookies(hash);
         timerFired = new Action<object?>(TimerFired);
     }
 
@@ -88,6 +90,10 @@ internal sealed class TcpStack : IIpv4Transport
 
     public bool UseSack { get; set; } = true;
 
+    // SYN cookies (RFC 4987, 3.6) for a listener whose SYN queue is full; off, such a SYN is
+    // dropped. On by default, as Linux's tcp_syncookies = 1.
+    public bool UseSynCookies { get; set; } = true;
+
     // Counters, for tests and for a later /proc/net/snmp.
     public long SegmentsReceived { get; set; }
 
@@ -119,7 +125,17 @@ internal sealed class TcpStack : IIpv4Transport
     // Keepalive probes sent (SO_KEEPALIVE).
     public long KeepaliveProbes { get; set; }
 
+    // SYNs a listener dropped: its accept queue was full, or its SYN queue with cookies off.
     public long SynsDropped { get; set; }
+
+    // SYN-ACKs sent with a cookie, ACKs whose cookie made a connection, and ACKs to a listener
+    // that had sent cookies lately whose cookie was wrong or too old (answered with RST); as
+    // Linux's SyncookiesSent, SyncookiesRecv, SyncookiesFailed.
+    public long SynCookiesSent { get; set; }
+
+    public long SynCookiesValidated { get; set; }
+
+    public long SynCookiesRefused { get; set; }
 
     // Connections this stack holds (every state but LISTEN), and its listeners.
     public int ConnectionCount => connections.Count;
@@ -167,7 +183,7 @@ internal sealed class TcpStack : IIpv4Transport
         }
         if (listening)
         {
-            ProcessListen(listener!, endpoints, header, now);
+            ProcessListen(listener!, endpoints, header, segment.Payload, now);
             return true;
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);
@@ -175,9 +191,11 @@ internal sealed class TcpStack : IIpv4Transport
     }
 
     // RFC 9293, 3.10.7.2: a listener ignores RST, answers an ACK with RST, and makes a half-open
-    // connection of a SYN while its SYN queue and accept queue have room (a full one drops the
-    // SYN, as Linux does, and the peer's retransmission tries again).
-    private void ProcessListen(TcpSocket listener, TcpEndpoints endpoints, in TcpHeader header, long now)
+    // connection of a SYN while its SYN queue and accept queue have room. With its SYN queue full
+    // it answers with a SYN cookie instead (RFC 4987, 3.6), and an ACK that brings a good cookie
+    // back makes the connection; with its accept queue full it drops the SYN, as Linux does, and
+    // the peer's retransmission tries again.
+    private void ProcessListen(TcpSocket listener, TcpEndpoints endpoints, in TcpHeader header, ReadOnlySpan<byte> payload, long now)
     {
         if (header.HasFlag(TcpFlags.Rst))
         {
@@ -185,6 +203,15 @@ internal sealed class TcpStack : IIpv4Transport
         }
         if (header.HasFlag(TcpFlags.Ack))
         {
+            // NOTE: cookies are looked at only while the listener may have sent some (as Linux's
+            // tcp_synq_no_recent_overflow), so a blind ACK at a quiet listener meets only RST.
+            if (!header.HasFlag(TcpFlags.Syn) && listener.SentCookiesSince(now - CookieLifetime))
+            {
+                if (AcceptCookie(listener, endpoints, header, payload, now))
+                {
+                    return;
+                }
+            }
             SendReset(endpoints.LocalAddress, endpoints.RemoteAddress, endpoints.LocalPort, endpoints.RemotePort, header.AcknowledgmentNumber, 0, false);
             return;
         }
@@ -194,6 +221,11 @@ internal sealed class TcpStack : IIpv4Transport
         }
         if (!listener.CanTakeSyn)
         {
+            if (UseSynCookies && listener.CanTakeCookie)
+            {
+                SendCookie(listener, endpoints, header, now);
+                return;
+            }
             SynsDropped++;
             return;
         }
@@ -202,6 +234,94 @@ internal sealed class TcpStack : IIpv4Transport
         active.Add(child);
         listener.SynTaken();
         child.AcceptSyn(listener, endpoints.LocalAddress, endpoints.RemoteAddress, header, now);
+    }
+
+    // NOTE: a cookie is good for MaximumAge ticks after the one it was made in.
+    private const long CookieLifetime = (TcpSynCookies.MaximumAge + 1) * TcpSynCookies.Period;
+
+    // The SYN-ACK a full SYN queue answers with: no state is kept, its sequence number is the
+    // cookie, and its options are only those the ACK can bring back (RFC 4987, 3.6).
+    private void SendCookie(TcpSocket listener, TcpEndpoints endpoints, in TcpHeader syn, long now)
+    {
+        int peerMss = syn.MaximumSegmentSize != 0 ? syn.MaximumSegmentSize : TcpSocket.DefaultMss;
+        TcpHeader answer = new TcpHeader
+        {
+            SourcePort = endpoints.LocalPort,
+            DestinationPort = endpoints.RemotePort,
+            SequenceNumber = cookies.Make(endpoints, syn.SequenceNumber, peerMss, now),
+            AcknowledgmentNumber = syn.SequenceNumber + 1,
+            Flags = (byte)(TcpFlags.Syn | TcpFlags.Ack),
+            // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
+            Window = (ushort)Math.Min(listener.ReceiveBufferSize, 65535),
+            MaximumSegmentSize = AdvertisedMss(endpoints.RemoteAddress),
+        };
+        // Window scaling and SACK come back only in the timestamp's echo: without timestamps
+        // they are not offered.
+        if (syn.HasTimestamps && UseTimestamps)
+        {
+            // NOTE: a shift above 14 is taken as 14 (RFC 7323, 2.3), which also keeps 15 free
+            // to mean "none" in the timestamp.
+            int peerShift = syn.HasWindowScale && UseWindowScaling ? Math.Min((int)syn.WindowScale, 14) : -1;
+            bool sack = syn.SackPermitted && UseSack;
+            answer.HasTimestamps = true;
+            answer.TimestampValue = TcpSynCookies.EncodeTimestamp(TimestampClock(endpoints, now), peerShift, sack);
+            answer.TimestampEcho = syn.TimestampValue;
+            if (peerShift >= 0)
+            {
+                answer.HasWindowScale = true;
+                answer.WindowScale = (byte)TcpSocket.WindowShiftFor(listener.ReceiveBufferSize);
+            }
+            answer.SackPermitted = sack;
+        }
+        listener.CookieSent(now);
+        SynCookiesSent++;
+        Send(endpoints.LocalAddress, endpoints.RemoteAddress, answer, null, 0, 0);
+    }
+
+    // An ACK at a listener that sent cookies lately: true when its cookie was good and the
+    // connection is made (the ACK, and any data with it, then processed by it), or when it was
+    // good but the accept queue is full (the ACK dropped, as Linux drops it; the peer's
+    // retransmission tries again). False sends the caller's RST.
+    private bool AcceptCookie(TcpSocket listener, TcpEndpoints endpoints, in TcpHeader ack, ReadOnlySpan<byte> payload, long now)
+    {
+        uint peerSequence = ack.SequenceNumber - 1;
+        uint cookie = ack.AcknowledgmentNumber - 1;
+        int mss = cookies.Check(endpoints, peerSequence, cookie, now);
+        int peerShift = -1;
+        bool sack = false;
+        if (mss != 0 && ack.HasTimestamps && UseTimestamps)
+        {
+            // NOTE: an echo from the future was never sent (Linux's cookie_timestamp_decode).
+            if (TcpSequence.GreaterThan(ack.TimestampEcho, TimestampClock(endpoints, now)))
+            {
+                mss = 0;
+            }
+            TcpSynCookies.DecodeTimestamp(ack.TimestampEcho, out peerShift, out sack);
+        }
+        if (mss == 0)
+        {
+            SynCookiesRefused++;
+            return false;
+        }
+        if (!listener.CanTakeCookie)
+        {
+            SegmentsDropped++;
+            return true;
+        }
+        SynCookiesValidated++;
+        TcpSocket child = new TcpSocket(this);
+        connections[endpoints] = child;
+        active.Add(child);
+        listener.SynTaken();
+        child.AcceptCookie(listener, endpoints.LocalAddress, endpoints.RemoteAddress, ack, payload, cookie, mss, peerShift, sack, now);
+        return true;
+    }
+
+    // The MSS a SYN offers: what the route to remote carries less the TCP header, at least
+    // RFC 9293's default.
+    internal ushort AdvertisedMss(Ipv4Address remote)
+    {
+        return (ushort)Math.Clamp(Output.MaximumPayloadTo(remote) - TcpSegment.HeaderLength, TcpSocket.DefaultMss, 65535);
     }
 
     // RFC 9293, 3.10.7.1: a segment for no connection gets RST, unless it is one. With an ACK the
@@ -275,6 +395,12 @@ internal sealed class TcpStack : IIpv4Transport
     internal uint TimestampOffset(TcpEndpoints endpoints)
     {
         return (uint)hash.Hash(endpoints, 2);
+    }
+
+    // A connection's timestamp clock (RFC 7323, 5.4: milliseconds, from an offset of its own).
+    internal uint TimestampClock(TcpEndpoints endpoints, long now)
+    {
+        return (uint)(now / 1_000_000) + TimestampOffset(endpoints);
     }
 
     // RFC 5961, 7: at most ChallengeAckLimit challenge ACKs a second, across the stack.

@@ -9,17 +9,30 @@ using System.Threading;
 // outstanding, and the report is marked taken before the listener drains, so a frame that
 // arrives during or after the drain posts again and none waits unreported.
 //
-// The queue is bounded: when the kernel does not keep up, the newest frames are dropped and
-// counted, as a NIC's receive ring drops when its descriptors run out.
+// The queue is bounded. When the kernel does not keep up and it fills, the reader waits for room
+// (WaitForRoom) instead of reading frames only to drop them, so the frames wait where they come
+// from: in the host's TAP queue, which drops beyond its length and counts that as the interface's
+// transmit drops (`ip -s link`), as a NIC whose receive ring is full drops and counts on the
+// wire's side; or in passt's socket, which then stops reading from the host's sockets and slows
+// their peers down, so nothing is lost. Each wait is counted (HeldBack); frames the reader had
+// to drop anyway (longer than a slot) are counted too (Dropped), and the stack's interface
+// reports both.
 internal sealed class HostFrameInbox
 {
     private readonly HostFrameRing ring;
     private readonly SendOrPostCallback deliver;
+    // NOTE: never disposed: the vCPU may still set it while the device closes, and on Linux
+    // .NET's wait handles are managed objects that hold no host resource.
+    private readonly AutoResetEvent roomFreed = new AutoResetEvent(false);
     private Scheduler? scheduler;
     private Action? arrived;
     // 1 while a report is posted and not yet taken by the vCPU.
     private int reportPending;
+    // 1 while the reader waits for room.
+    private int readerWaiting;
+    private volatile bool closed;
     private long dropped;
+    private long heldBack;
 
     public HostFrameInbox(int capacity, int slotLength)
     {
@@ -29,8 +42,11 @@ internal sealed class HostFrameInbox
 
     public int SlotLength => ring.SlotLength;
 
-    // Frames dropped because the queue was full (any thread reads it).
+    // Frames the reader dropped (any thread reads it).
     public long Dropped => Volatile.Read(ref dropped);
+
+    // Times the reader found the queue full and waited for room (any thread reads it).
+    public long HeldBack => Volatile.Read(ref heldBack);
 
     public int Count => ring.Count;
 
@@ -48,8 +64,35 @@ internal sealed class HostFrameInbox
     }
 
     // Reader thread: the slot to read the next frame into, or false when the queue is full
-    // (the caller then reads the frame elsewhere and calls CountDropped).
+    // (the caller then waits in WaitForRoom before it reads more).
     public bool TryBeginWrite(out Span<byte> slot) => ring.TryBeginWrite(out slot);
+
+    // Reader thread: waits until the vCPU took a frame from the full queue; false once the
+    // device closes (Close), when the reader should end.
+    public bool WaitForRoom()
+    {
+        Interlocked.Increment(ref heldBack);
+        while (!closed)
+        {
+            // A full fence before the look at the queue: a frame the vCPU takes after it finds
+            // readerWaiting set and wakes this thread (see TryReceive).
+            Interlocked.Exchange(ref readerWaiting, 1);
+            if (ring.HasRoom || closed)
+            {
+                Interlocked.Exchange(ref readerWaiting, 0);
+                break;
+            }
+            roomFreed.WaitOne();
+        }
+        return !closed;
+    }
+
+    // Any thread: the device closes; a reader waiting for room returns false.
+    public void Close()
+    {
+        closed = true;
+        roomFreed.Set();
+    }
 
     // Reader thread: the frame is in the slot; the kernel hears of it.
     public void CommitWrite(int length)
@@ -58,7 +101,7 @@ internal sealed class HostFrameInbox
         Report();
     }
 
-    // Reader thread.
+    // Reader thread: a frame it read could not be queued.
     public void CountDropped()
     {
         Interlocked.Increment(ref dropped);
@@ -76,6 +119,13 @@ internal sealed class HostFrameInbox
                 next.CopyTo(frame);
             }
             ring.Release();
+            // A full fence between the slot's release and the look at readerWaiting (see
+            // WaitForRoom): a waiting reader is woken.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref readerWaiting) != 0 && Interlocked.Exchange(ref readerWaiting, 0) == 1)
+            {
+                roomFreed.Set();
+            }
             if (fits)
             {
                 return true;

@@ -40,6 +40,9 @@ internal sealed class HostFrameRing
 
     public int Count => (int)(Volatile.Read(ref tail) - Volatile.Read(ref head));
 
+    // Producer: whether TryBeginWrite would give a slot.
+    public bool HasRoom => tail - Volatile.Read(ref head) < slots.Length;
+
     // Producer: the free slot to fill next, or false when the ring is full.
     public bool TryBeginWrite(out Span<byte> slot)
     {

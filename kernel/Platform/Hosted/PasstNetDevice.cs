@@ -49,7 +49,8 @@ internal sealed class PasstNetDeviceOptions
 // the user nobody.
 //
 // Two host threads of the device's own do the blocking: a reader that splits the stream into
-// frames for the bounded receive queue and posts the interrupt (HostFrameInbox), and a writer
+// frames for the bounded receive queue and posts the interrupt (HostFrameInbox), reading nothing
+// more while that queue is full, and a writer
 // that sends the frames TryTransmit queued (a non-blocking write on a stream can send part of a
 // frame, and the rest could not wait on the vCPU). No orphan is left: Dispose shuts the socket,
 // then ends the process (SIGTERM, SIGKILL after a grace period) and reaps it; and passt itself
@@ -130,7 +131,13 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
     // passt closed its end: it exited (or failed at start, having said why on stderr).
     public bool Ended => ended;
 
+    // Received frames dropped by the receive queue (none: a full queue holds passt back instead).
     public long ReceiveDropped => inbox.Dropped;
+
+    // Times the kernel's receive queue was full and the device stopped reading passt's socket
+    // until the kernel took a frame: passt then stops reading the host's sockets, so their peers
+    // slow down and nothing is lost.
+    public long ReceiveHeldBack => inbox.HeldBack;
 
     // The last signal Dispose had to send passt (SIGTERM 15, SIGKILL 9), or 0 when it exited by
     // itself once its socket was shut.
@@ -180,6 +187,7 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
         disposed = true;
         closing = true;
         HostedNetCalls.Shutdown(socket);
+        inbox.Close();
         wakeWriter.Set();
         reader.Join();
         writer.Join();
@@ -274,15 +282,18 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
                     break;
                 }
                 ReadOnlySpan<byte> frame = buffer.AsSpan(start + LengthPrefix, (int)length);
-                if (inbox.TryBeginWrite(out Span<byte> slot))
+                Span<byte> slot;
+                // The kernel's queue is full: no more is read until it takes a frame, so passt's
+                // writes wait in the socket (see HostFrameInbox).
+                while (!inbox.TryBeginWrite(out slot))
                 {
-                    frame.CopyTo(slot);
-                    inbox.CommitWrite(frame.Length);
+                    if (!inbox.WaitForRoom())
+                    {
+                        return;
+                    }
                 }
-                else
-                {
-                    inbox.CountDropped();
-                }
+                frame.CopyTo(slot);
+                inbox.CommitWrite(frame.Length);
                 start += LengthPrefix + (int)length;
             }
             // Moves the partial frame to the front so the next read has room.

@@ -18,7 +18,8 @@ internal sealed class TapNetDeviceOptions
 
     public int Mtu { get; set; } = TapNetDevice.DefaultMtu;
 
-    // How many received frames wait for the kernel before newer ones are dropped.
+    // How many received frames wait for the kernel; while they are all waiting the device stops
+    // reading, and newer frames wait in the host's TAP queue (or the host drops them there).
     public int ReceiveQueueLength { get; set; } = TapNetDevice.DefaultReceiveQueueLength;
 
     // The clone device; a test points it elsewhere to see the error when it is missing.
@@ -31,7 +32,8 @@ internal sealed class TapNetDeviceOptions
 //
 // Frames are read on a host thread of the device's own, which waits in poll(2) on the TAP fd
 // and an eventfd (the way Dispose stops it), reads until EAGAIN into a bounded receive queue
-// and posts the kernel's interrupt (HostFrameInbox). Transmit is one non-blocking write(2) on
+// and posts the kernel's interrupt (HostFrameInbox); while that queue is full it reads nothing
+// and the frames wait in the host's TAP queue. Transmit is one non-blocking write(2) on
 // the vCPU; EAGAIN means the host's queue is full and answers false.
 //
 // The interface exists as long as the fd is open (it is not made persistent): Dispose closes
@@ -57,7 +59,6 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
     private readonly int fd;
     private readonly int stopFd;
     private readonly HostFrameInbox inbox;
-    private readonly byte[] overflow;
     private readonly Thread reader;
     private long transmitBusy;
     private long transmitErrors;
@@ -111,7 +112,6 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
             // One byte more than the largest frame: a longer read means a frame too long for
             // this MTU, which is dropped rather than cut.
             inbox = new HostFrameInbox(options.ReceiveQueueLength, Info.MaximumFrameLength + 1);
-            overflow = new byte[Info.MaximumFrameLength + 1];
             int eventFd = HostedNetCalls.EventFd(HostedNetCalls.EventCloseOnExec | HostedNetCalls.EventNonBlocking);
             if (eventFd < 0)
             {
@@ -133,8 +133,13 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
 
     public NetDeviceInfo Info { get; }
 
-    // Received frames dropped because the kernel's queue was full.
+    // Received frames dropped for being longer than the MTU allows.
     public long ReceiveDropped => inbox.Dropped;
+
+    // Times the kernel's receive queue was full and the device stopped reading until the kernel
+    // took a frame: meanwhile frames waited in the host's TAP queue, which drops beyond its
+    // length (the host counts those as the interface's transmit drops).
+    public long ReceiveHeldBack => inbox.HeldBack;
 
     // Transmits refused because the host's queue was full (EAGAIN).
     public long TransmitBusy => transmitBusy;
@@ -180,6 +185,7 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
         }
         disposed = true;
         HostedNetCalls.Signal(stopFd);
+        inbox.Close();
         reader.Join();
         HostedNetCalls.Close(stopFd);
         HostedNetCalls.Close(fd);
@@ -210,8 +216,18 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
             bool readAny = false;
             while (true)
             {
-                bool queued = inbox.TryBeginWrite(out Span<byte> slot);
-                long read = HostedCalls.Read(fd, queued ? slot : overflow);
+                if (!inbox.TryBeginWrite(out Span<byte> slot))
+                {
+                    // The kernel's queue is full: no more is read until it takes a frame, so the
+                    // frames wait in the host's TAP queue, as a full receive ring leaves them on
+                    // the wire (see HostFrameInbox).
+                    if (!inbox.WaitForRoom())
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                long read = HostedCalls.Read(fd, slot);
                 if (read == -Errno.EAGAIN)
                 {
                     // An fd that reports an error or a hang-up but has nothing to read would
@@ -229,9 +245,9 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
                     Volatile.Write(ref receiveError, read);
                     return;
                 }
-                if (!queued || read == slotLength)
+                if (read == slotLength)
                 {
-                    // The queue was full, or the frame is longer than the MTU allows.
+                    // The frame is longer than the MTU allows.
                     inbox.CountDropped();
                     continue;
                 }

@@ -484,6 +484,12 @@ internal sealed class SimNic : INetDevice
 
     public int Pending => received.Count;
 
+    // Frames that found the queue full (or the node halted) and were dropped.
+    public long ReceiveDropped { get; private set; }
+
+    // A simulated NIC drops what its full queue cannot take; it never holds the switch back.
+    public long ReceiveHeldBack => 0;
+
     // Runs on the kernel's run queue when frames have arrived.
     public Action<object?>? Interrupt { get; set; }
 
@@ -528,6 +534,7 @@ internal sealed class SimNic : INetDevice
     {
         if (Node.Halted || received.Count >= queueLimit)
         {
+            ReceiveDropped++;
             network.CountDelivered(true);
             world.Trace.Record(world.Now, "overflow", link, bytes.Length, received.Count);
             return;

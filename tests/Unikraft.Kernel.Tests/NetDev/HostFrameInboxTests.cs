@@ -8,31 +8,51 @@ using Xunit;
 // The receive queue of the hosted devices, fed from a host thread as their readers feed it.
 public class HostFrameInboxTests
 {
+    // A full queue holds the reader back until the kernel takes a frame: nothing is dropped,
+    // and each wait is counted.
     [Fact]
-    public void FullQueue_DropsTheNewestAndCounts()
+    public void FullQueue_HoldsTheReaderBack_UntilTheKernelTakesAFrame()
     {
         HostFrameInbox inbox = new HostFrameInbox(2, 64);
+        Add(inbox, 1, 1);
+        Add(inbox, 1, 2);
+        Assert.False(inbox.TryBeginWrite(out _));
 
-        for (byte index = 1; index <= 3; index++)
-        {
-            if (inbox.TryBeginWrite(out Span<byte> slot))
-            {
-                slot[0] = index;
-                inbox.CommitWrite(1);
-            }
-            else
-            {
-                inbox.CountDropped();
-            }
-        }
+        bool? room = null;
+        Thread reader = new Thread(() => room = inbox.WaitForRoom());
+        reader.Start();
+        Assert.False(reader.Join(200), "the reader went on while the queue was full");
+        Assert.Equal(1, inbox.HeldBack);
 
         byte[] frame = new byte[64];
         Assert.True(inbox.TryReceive(frame, out int length));
         Assert.Equal((1, 1), (length, (int)frame[0]));
+        Assert.True(reader.Join(5000), "taking a frame did not wake the reader");
+        Assert.True(room);
+        Add(inbox, 1, 3);
+
         Assert.True(inbox.TryReceive(frame, out _));
         Assert.Equal(2, frame[0]);
+        Assert.True(inbox.TryReceive(frame, out _));
+        Assert.Equal(3, frame[0]);
         Assert.False(inbox.TryReceive(frame, out _));
-        Assert.Equal(1, inbox.Dropped);
+        Assert.Equal(0, inbox.Dropped);
+    }
+
+    [Fact]
+    public void Close_EndsAReaderWaitingForRoom()
+    {
+        HostFrameInbox inbox = new HostFrameInbox(1, 64);
+        Add(inbox, 1, 1);
+        bool? room = null;
+        Thread reader = new Thread(() => room = inbox.WaitForRoom());
+        reader.Start();
+        Assert.False(reader.Join(100));
+
+        inbox.Close();
+
+        Assert.True(reader.Join(5000));
+        Assert.False(room);
     }
 
     [Fact]
@@ -71,7 +91,7 @@ public class HostFrameInboxTests
                 expected = value + 1;
                 received++;
             }
-            if (received + inbox.Dropped == Count)
+            if (received == Count)
             {
                 done.TrySetResult();
             }
@@ -81,9 +101,10 @@ public class HostFrameInboxTests
             for (int index = 0; index < Count; index++)
             {
                 Span<byte> slot;
+                // A full queue: the reader waits to be woken, as the devices' readers do.
                 while (!inbox.TryBeginWrite(out slot))
                 {
-                    Thread.Yield();
+                    inbox.WaitForRoom();
                 }
                 BitConverter.TryWriteBytes(slot, index);
                 inbox.CommitWrite(4);

@@ -2,6 +2,7 @@ namespace Unikraft.Kernel.Tests.NetDev;
 
 using System;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
@@ -97,6 +98,42 @@ public class PasstNetDeviceTests
         }
     }
 
+    // The kernel takes nothing while the host sends 200 datagrams to a forwarded UDP port: the
+    // receive queue (two frames) fills, the reader stops reading, and passt's frames wait in the
+    // socket; once the kernel drains, every one arrives, in order.
+    [HostNetFact("passt")]
+    public void FullReceiveQueue_HoldsTheReaderBack_AndNoFrameIsLost()
+    {
+        HostNet.Require("passt");
+        const int Count = 200;
+        int port = FreeUdpPort();
+        PasstNetDeviceOptions options = Configured();
+        options.UdpPorts.Add(port);
+        options.ReceiveQueueLength = 2;
+        using PasstNetDevice passt = new PasstNetDevice(options);
+        FrameCollector frames = new FrameCollector(passt);
+        Assert.True(passt.TryTransmit(Frame.ArpRequest(passt.Info.Mac, KernelAddress, GatewayAddress)));
+        frames.WaitFor("ARP reply from passt", frame => Frame.IsArp(frame, 2, GatewayAddress, KernelAddress), Patience);
+
+        using (Socket sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            for (int index = 1; index <= Count; index++)
+            {
+                sender.SendTo(BitConverter.GetBytes(index), new IPEndPoint(IPAddress.Loopback, port));
+            }
+        }
+        for (int waited = 0; waited < 100 && passt.ReceiveHeldBack == 0; waited++)
+        {
+            Thread.Sleep(20);
+        }
+        Assert.True(passt.ReceiveHeldBack >= 1, "the reader never found the queue full");
+
+        frames.WaitFor("datagram " + Count, frame => Datagram(frame, port) == Count, Patience);
+        int[] received = frames.Frames.Select(frame => Datagram(frame, port)).Where(index => index > 0).ToArray();
+        Assert.Equal(Enumerable.Range(1, Count), received);
+        Assert.Equal(0, passt.ReceiveDropped);
+    }
+
     // Dispose shuts the socket; passt (-F implies --one-off) exits by itself, and the device
     // reaps it: no process is left, and no signal was needed. The same holds when the kernel's
     // process ends without Dispose, since the host then closes the socket.
@@ -171,6 +208,17 @@ public class PasstNetDeviceTests
         Assert.True(Ipv4Address.TryParse(KernelAddress, out Ipv4Address address));
         Assert.True(Ipv4Address.TryParse(GatewayAddress, out Ipv4Address gateway));
         return new PasstNetDeviceOptions { Address = address, PrefixLength = 24, Gateway = gateway };
+    }
+
+    // The number a test datagram to port carries, 0 for any other frame.
+    private static int Datagram(byte[] frame, int port) =>
+        Frame.Udp(frame) is { } udp && udp.DestinationPort == port && udp.Payload.Length == 4 ? BitConverter.ToInt32(udp.Payload) : 0;
+
+    private static int FreeUdpPort()
+    {
+        using Socket socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private static int FreeTcpPort()

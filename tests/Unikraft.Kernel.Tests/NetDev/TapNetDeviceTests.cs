@@ -3,6 +3,7 @@ namespace Unikraft.Kernel.Tests.NetDev;
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Xunit;
@@ -60,6 +61,38 @@ public class TapNetDeviceTests
                 ping.Kill(true);
             }
         }
+    }
+
+    // The kernel takes nothing while Linux sends 200 echo requests: the receive queue fills, the
+    // reader stops reading, and the rest wait in the host's TAP queue instead of being dropped;
+    // once the kernel drains, every one arrives.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip", "ping")]
+    public void FullReceiveQueue_HoldsTheReaderBack_AndNoFrameIsLost()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip", "ping");
+        const int Count = 200;
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d", ReceiveQueueLength = 4 });
+        using NetNamespace space = LinkInNamespace(tap);
+        // Linux knows the kernel's hardware address, so its echo requests go out at once.
+        space.Ip("neigh", "replace", KernelAddress, "lladdr", string.Join(":", Frame.Mac(tap.Info.Mac).Select(octet => octet.ToString("x2"))),
+            "dev", tap.Name, "nud", "permanent");
+
+        using (Process ping = space.Start("ping", "-q", "-c", Count.ToString(), "-i", "0.002", "-W", "0.1", KernelAddress))
+        {
+            Assert.True(ping.WaitForExit(30_000), "ping did not end");
+        }
+        for (int waited = 0; waited < 50 && tap.ReceiveHeldBack == 0; waited++)
+        {
+            Thread.Sleep(20);
+        }
+        Assert.True(tap.ReceiveHeldBack >= 1, "the reader never found the queue full");
+
+        FrameCollector frames = new FrameCollector(tap);
+        frames.WaitFor("the last echo request", frame => EchoSequence(frame) == Count, Patience);
+        frames.RunFor(TimeSpan.FromMilliseconds(100));
+        int[] sequences = frames.Frames.Select(EchoSequence).Where(sequence => sequence > 0).ToArray();
+        Assert.Equal(Enumerable.Range(1, Count), sequences);
+        Assert.Equal(0, tap.ReceiveDropped);
     }
 
     [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]
@@ -202,6 +235,18 @@ public class TapNetDeviceTests
     }
 
     // A namespace with the TAP interface in it, addressed and up; removed when disposed.
+    // The sequence number of an ICMP echo request in an Ethernet frame, 0 for any other frame.
+    private static int EchoSequence(byte[] frame)
+    {
+        // NOTE: Ethernet type at 12 (0x0800 IPv4), IPv4 protocol at 14 + 9 (1 ICMP), a 20-byte
+        // IPv4 header as ping sends, then ICMP type (8 echo request) and its sequence at 4.
+        if (frame.Length < 42 || frame[12] != 0x08 || frame[13] != 0x00 || frame[23] != 1 || frame[34] != 8)
+        {
+            return 0;
+        }
+        return (frame[40] << 8) | frame[41];
+    }
+
     private static NetNamespace LinkInNamespace(TapNetDevice tap)
     {
         NetNamespace space = NetNamespace.Create();

@@ -36,6 +36,10 @@ internal sealed class CaptureDevice : INetDevice
         return true;
     }
 
+    public long ReceiveDropped { get; set; }
+
+    public long ReceiveHeldBack { get; set; }
+
     public bool TryTransmit(ReadOnlySpan<byte> frame)
     {
         if (Refuse || frame.Length > Info.MaximumFrameLength)
