@@ -205,7 +205,7 @@ internal static class HostedConfinement
         }
 
         int[] children = (needs & Passt) != 0 ? HostedNetDevices.ChildProcesses() : Array.Empty<int>();
-        int self = Environment.ProcessId;
+        int self = getpid();
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
@@ -266,7 +266,8 @@ internal static class HostedConfinement
     // Libraries the image's runtime would load by path after boot, which the allow list refuses:
     // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL when the
     // plan says the image links its shim. glibc's dlopen finds a loaded library by its name
-    // later, without opening a file.
+    // later, without opening a file. (libc's own dlopen and getpid, not NativeLibrary and
+    // Environment.ProcessId: those would add System.Native imports to every image.)
     private static void LoadLibrariesFirst(Kernel kernel, int needs)
     {
         if (!AppContext.TryGetSwitch("System.Globalization.Invariant", out bool invariant) || !invariant)
@@ -274,7 +275,7 @@ internal static class HostedConfinement
             _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
         }
         if ((needs & OpenSsl) != 0
-            && !(NativeLibrary.TryLoad("libcrypto.so.3", out _) && NativeLibrary.TryLoad("libssl.so.3", out _)))
+            && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
         {
             kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
         }
@@ -642,6 +643,15 @@ internal static class HostedConfinement
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
+
+    [DllImport("libc")]
+    private static extern int getpid();
+
+    // NOTE: RTLD_NOW from dlfcn.h.
+    private const int RtldNow = 2;
+
+    [DllImport("libc")]
+    private static extern nint dlopen(string file, int mode);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int ioctl(int fd, ulong request, nint argument);
