@@ -272,7 +272,10 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
                 long length = BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(start, LengthPrefix));
                 if (length > inbox.SlotLength || length < NetDeviceInfo.EthernetHeaderLength)
                 {
+                    // Not a frame the kernel can take: skipped, and counted as malformed and as
+                    // dropped (ReceiveDropped counts every frame read and not queued).
                     Interlocked.Increment(ref receiveMalformed);
+                    inbox.CountDropped();
                     start += LengthPrefix;
                     skip = length;
                     continue;
