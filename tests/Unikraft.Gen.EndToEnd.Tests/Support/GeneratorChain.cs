@@ -2,6 +2,7 @@ namespace Unikraft.Gen.EndToEnd.Tests;
 
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 
 // The generator chain (the generator, its graph tool, the analyzers, the code fixes and the
@@ -29,6 +30,9 @@ internal static class GeneratorChain
         "analyzers/Unikraft.Gen.CodeFixes",
         "generators/Unikraft.Gen.Tasks",
     ];
+
+    // The folder's name: this prefix, the test host's process id, a dash and a unique suffix.
+    private const string Prefix = "unikraft-e2e-chain-";
 
     private static readonly object Gate = new object();
 
@@ -67,7 +71,8 @@ internal static class GeneratorChain
         {
             return failedRestore;
         }
-        string path = Path.Combine(Path.GetTempPath(), "unikraft-e2e-chain-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        RemoveLeftovers();
+        string path = Path.Combine(Path.GetTempPath(), Prefix + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
         Directory.CreateDirectory(path);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(path);
         foreach (string root in Roots)
@@ -81,6 +86,36 @@ internal static class GeneratorChain
         }
         folder = path;
         return null;
+    }
+
+    // The folders of earlier runs whose test host is gone: the test platform may stop the host
+    // before, or while, its exit handler removes the folder. A folder whose process id has been
+    // taken again since is left alone, as is every folder of a run still going.
+    private static void RemoveLeftovers()
+    {
+        foreach (string leftover in Directory.GetDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            string name = Path.GetFileName(leftover);
+            int dash = name.IndexOf('-', Prefix.Length);
+            if (dash < 0 || !int.TryParse(name.AsSpan(Prefix.Length, dash - Prefix.Length), out int processId) || IsRunning(processId))
+            {
+                continue;
+            }
+            Remove(leftover);
+        }
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using Process process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     // Removed when the test run ends, unless UNIKRAFT_E2E_KEEP=1 asks to keep it for a look.
