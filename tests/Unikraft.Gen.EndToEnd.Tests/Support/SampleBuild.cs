@@ -16,7 +16,8 @@ using Xunit;
 public abstract class SampleBuild : IDisposable
 {
     // NOTE: a cold build of the generator chain takes 20-40 s on two cores (the first build of the
-    // run pays it); a NativeAOT publish a minute or two. The limit is there so a hung build fails the run instead of stalling it.
+    // run pays it); a NativeAOT publish a minute or two. The limit is there so a hung build fails
+    // the run instead of stalling it.
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
@@ -122,8 +123,9 @@ public abstract class SampleBuild : IDisposable
         }
     }
 
-    // `dotnet build` of the sample into this build's artifacts folder once more with these options
-    // (one target of it, say), leaving the output as it is otherwise; its result, whatever it is.
+    // `dotnet build` of the sample once more into this build's artifacts folder with these options
+    // (one target, as -t:UnikraftExplain), and its result whatever it is: the test decides what a
+    // failure means.
     internal CommandResult BuildOnce(params string[] options)
     {
         EnsureSucceeded();
