@@ -62,9 +62,9 @@ internal static class GeneratorChain
         }
     }
 
-    // The chain's projects build with ArtifactsPath set by the sample's project references, but
-    // restore walks from the sample with the sample's artifacts folder; their assets files go to
-    // the shared folder here, once.
+    // A sample's restore walks its project references without their AdditionalProperties, so it
+    // writes the chain's assets files to the sample's own folder; the chain's builds read them from
+    // the shared folder, so they are restored there here, once.
     private static CommandResult? EnsureRestored(TimeSpan timeout)
     {
         if (folder is not null || failedRestore is not null)
