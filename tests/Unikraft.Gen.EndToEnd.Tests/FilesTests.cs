@@ -86,8 +86,7 @@ public sealed class FilesTests : IClassFixture<FilesTests.DebugBuild>
     public void Explain_NamesTheCallSitesThatNeedASyscall_AndRefusesWhatTheKernelLeftOut()
     {
         build.EnsureSucceeded();
-        CommandResult explained = Command.Dotnet(TimeSpan.FromMinutes(10), null,
-            "build", "samples/Files", "--artifacts-path", build.ArtifactsPath, "-nodeReuse:false", "-t:UnikraftExplain", "-p:UnikraftExplain=mkdirat");
+        CommandResult explained = build.BuildOnce("-t:UnikraftExplain", "-p:UnikraftExplain=mkdirat");
         Assert.True(explained.ExitCode == 0, explained.Describe());
         Assert.Contains("Why 'mkdirat' is in the kernel", explained.StandardOutput);
         Assert.Contains("Program.cs:11  Directory.CreateDirectory(string)", explained.StandardOutput);
@@ -95,13 +94,11 @@ public sealed class FilesTests : IClassFixture<FilesTests.DebugBuild>
         // A syscall the program never needs is not in its kernel at all, not even as a stub (the
         // app-facing API is pruned with the kernel). (Not renameat2 any more: the BCL's
         // SystemNative_Rename needs it, and under dotnet run the native layer serves the BCL.)
-        CommandResult leftOut = Command.Dotnet(TimeSpan.FromMinutes(10), null,
-            "build", "samples/Files", "--artifacts-path", build.ArtifactsPath, "-nodeReuse:false", "-t:UnikraftExplain", "-p:UnikraftExplain=dup3");
+        CommandResult leftOut = build.BuildOnce("-t:UnikraftExplain", "-p:UnikraftExplain=dup3");
         Assert.NotEqual(0, leftOut.ExitCode);
         Assert.Contains("holds no syscall, device, library, feature or mount named 'dup3'", leftOut.StandardOutput);
 
-        CommandResult unknown = Command.Dotnet(TimeSpan.FromMinutes(10), null,
-            "build", "samples/Files", "--artifacts-path", build.ArtifactsPath, "-nodeReuse:false", "-t:UnikraftExplain", "-p:UnikraftExplain=nfs");
+        CommandResult unknown = build.BuildOnce("-t:UnikraftExplain", "-p:UnikraftExplain=nfs");
         Assert.NotEqual(0, unknown.ExitCode);
         Assert.Contains("holds no syscall, device, library, feature or mount named 'nfs'", unknown.StandardOutput);
     }

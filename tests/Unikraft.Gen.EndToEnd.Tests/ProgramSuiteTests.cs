@@ -214,7 +214,8 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
     }
 
     // One `dotnet build` of every program of the suite; the NativeAOT publishes, each when a test
-    // first asks for it, into the same artifacts folder (the generator chain's Release build once).
+    // first asks for it, into the same artifacts folder (the generator chain's Release build is the
+    // test run's shared one, GeneratorChain).
     public sealed class SuiteBuild : SampleBuild
     {
         private static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(15);
@@ -242,7 +243,7 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
             string folder = Path.Combine(Folder, "aot", program.Name);
             if (!publishes.TryGetValue(program.Name, out CommandResult? result))
             {
-                result = Command.Dotnet(PublishTimeout, null, "publish", program.Project, "-c", "Release", "-r", "linux-x64",
+                result = GeneratorChain.Dotnet(PublishTimeout, "publish", program.Project, "-c", "Release", "-r", "linux-x64",
                     "-p:PublishAot=true", "--artifacts-path", ArtifactsPath, "-o", folder, "-nodeReuse:false");
                 publishes[program.Name] = result;
             }

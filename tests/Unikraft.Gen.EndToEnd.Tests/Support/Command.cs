@@ -4,6 +4,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Text;
 using System.Threading.Tasks;
 
@@ -37,6 +38,8 @@ internal static class Command
     // dotnet CLI (MSBuild's own paths, the test platform's settings), plus the kernel's trace
     // switch, which each test sets itself when it wants it.
     private static readonly string[] ScrubbedPrefixes = ["MSBUILD", "VSTEST", "UNIKRAFT_"];
+
+    private static readonly object TimingGate = new object();
 
     public static CommandResult Run(
         string fileName,
@@ -117,6 +120,25 @@ internal static class Command
     // The dotnet CLI, from the repository root, as a user at a shell there would type it.
     public static CommandResult Dotnet(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        return Run("dotnet", arguments, Repository.Root, timeout, environment);
+        CommandResult result = Run("dotnet", arguments, Repository.Root, timeout, environment);
+        LogTiming(result);
+        return result;
+    }
+
+    // UNIKRAFT_E2E_TIMINGS=<file> appends a line per dotnet command to that file (seconds, exit
+    // code, the command): where a test run's time goes, as the builds are most of it.
+    private static void LogTiming(CommandResult result)
+    {
+        string? file = Environment.GetEnvironmentVariable("UNIKRAFT_E2E_TIMINGS");
+        if (string.IsNullOrEmpty(file))
+        {
+            return;
+        }
+        string line = result.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) +
+            "\t" + result.ExitCode + "\t" + result.Display + "\n";
+        lock (TimingGate)
+        {
+            File.AppendAllText(file, line);
+        }
     }
 }
