@@ -423,7 +423,8 @@ namespace Unikraft.Gen
                 WriteNets(writer, plan);
                 if (Confined(plan))
                 {
-                    writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ");");
+                    writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ", "
+                        + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ");");
                 }
 
                 if (ServesOtherThreads(plan))

@@ -173,6 +173,10 @@ namespace Unikraft.Gen
                 if (Emit.Confined(plan))
                 {
                     pruner.AddRoot(boot.ConfinementInstall, "boot: confines the process to what its kernel needs (UnikraftConfinement)");
+                    if (plan.Nets.Any(n => n.Type == "passt"))
+                    {
+                        pruner.AddRoot(boot.HostedChildProcesses, "boot: the confinement lets the kernel end and reap passt, and no other process");
+                    }
                 }
 
                 if (Emit.ServesOtherThreads(plan))

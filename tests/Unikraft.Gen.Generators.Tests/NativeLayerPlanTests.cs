@@ -170,7 +170,9 @@ public sealed class NativeLayerPlanTests
         GeneratorHarness.Result result = Build(new Dictionary<string, string>());
 
         Assert.Empty(result.Problems);
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl);", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>());", result.Source("Unikraft.Boot.g.cs"));
+        // A kernel with no network device carries none of the devices' code.
+        Assert.DoesNotContain("HostedNetDevices", result.Manifest);
         string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
         Assert.Equal(Names(KernelGenerator.Emit.HostedConfinementSummary).Where(n => n != "clone without CLONE_THREAD").OrderBy(n => n), Table(kernel, "RefusedCalls").OrderBy(n => n));
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementRuntimeCalls), Table(kernel, "RuntimeCalls").Concat(Table(kernel, "CheckedRuntimeCalls")));
@@ -202,7 +204,7 @@ public sealed class NativeLayerPlanTests
             });
 
             Assert.Empty(result.Problems);
-            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ");", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses());", result.Source("Unikraft.Boot.g.cs"));
             Assert.Contains("    the host folders: " + KernelGenerator.Emit.ConfinementHostFolderCalls, result.Manifest);
             Assert.Contains("    passt: " + KernelGenerator.Emit.ConfinementPasstCalls, result.Manifest);
             Assert.Equal(imports.StartsWith("CryptoNative", System.StringComparison.Ordinal), result.Manifest.Contains("OpenSSL is loaded at boot: the link's import list names its shim", System.StringComparison.Ordinal));

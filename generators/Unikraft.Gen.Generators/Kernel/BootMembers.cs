@@ -13,7 +13,7 @@ namespace Unikraft.Gen.Kernel
         private const string KernelRunAsyncId = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
         private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
         private const string ReportUnhandledId = "M:Unikraft.Kernel.Kernel.ReportUnhandled(System.Exception)";
-        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32)";
+        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32,System.Int32[])";
         private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
         private const string MicroVmPlatformConstructorId = "M:Unikraft.Kernel.MicroVmPlatform.#ctor";
         private const string SimProgramRunId = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
@@ -26,6 +26,7 @@ namespace Unikraft.Gen.Kernel
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
         private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[])";
+        private const string HostedChildProcessesId = "M:Unikraft.Kernel.HostedNetDevices.ChildProcesses";
         private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";
         private const string VcpuEnterCallId = "M:Unikraft.Kernel.Vcpu.EnterCall";
         private const string VcpuLeaveCallId = "M:Unikraft.Kernel.Vcpu.LeaveCall(Unikraft.Kernel.Kernel)";
@@ -54,6 +55,7 @@ namespace Unikraft.Gen.Kernel
             PrintBanner = Find(PrintBannerId);
             ReportUnhandled = Find(ReportUnhandledId);
             ConfinementInstall = Find(ConfinementInstallId);
+            HostedChildProcesses = Find(HostedChildProcessesId);
             HostedPlatformConstructor = Find(HostedPlatformConstructorId);
             MicroVmPlatformConstructor = Find(MicroVmPlatformConstructorId);
             SimProgramRun = Find(SimProgramRunId);
@@ -87,6 +89,9 @@ namespace Unikraft.Gen.Kernel
         public int ReportUnhandled { get; }
 
         public int ConfinementInstall { get; }
+
+        // The processes the devices started (passt's), handed to the confinement.
+        public int HostedChildProcesses { get; }
 
         public int HostedPlatformConstructor { get; }
 

@@ -195,8 +195,9 @@ internal static class HostedConfinement
     private const int NoSuchEntry = 2;
 
     // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
-    // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says.
-    public static long Install(Kernel kernel, int needs)
+    // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
+    // processes the devices started (passt's), which the kernel may end and reap.
+    public static long Install(Kernel kernel, int needs, int[] children)
     {
         bool image = IsNativeImage();
         if (image)
@@ -204,7 +205,6 @@ internal static class HostedConfinement
             LoadLibrariesFirst(kernel, needs);
         }
 
-        int[] children = (needs & Passt) != 0 ? HostedNetDevices.ChildProcesses() : Array.Empty<int>();
         int self = getpid();
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
