@@ -620,7 +620,7 @@ namespace Unikraft.Gen
             // The NativeAOT image's allow list, group by group, kept equal to HostedConfinement's
             // tables (RuntimeCalls with CheckedRuntimeCalls, HostFolderCalls, PasstCalls) by a test.
             internal const string ConfinementRuntimeCalls = "read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, " +
-                "rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, fcntl, " +
+                "rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, " +
                 "gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, " +
                 "set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, " +
                 "eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), " +
@@ -962,7 +962,7 @@ namespace Unikraft.Gen
                     lines.Add("");
                     lines.Add("Confinement (seccomp, UnikraftConfinement=false turns it off)");
                     lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
-                    lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM, each named in the kernel log):");
+                    lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):");
                     lines.Add("    the runtime: " + ConfinementRuntimeCalls);
                     if (plan.Mounts.Any(m => m.Type == "hostfs"))
                     {

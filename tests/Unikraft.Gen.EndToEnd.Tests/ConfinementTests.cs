@@ -7,7 +7,7 @@ using Xunit;
 // Under `dotnet run` the deny list refuses the first two with EPERM; the runtime itself still
 // opens files by path there, so the open goes through. In the NativeAOT image the allow list
 // refuses the socket and the open, the kernel's native layer the process, and the kernel log names
-// each refused call. Its SHA-256 of "abc" needs OpenSSL, which loads by path on first use: the
+// the socket (a deny-list call; the open fails in the host kernel, unnamed). Its SHA-256 of "abc" needs OpenSSL, which loads by path on first use: the
 // image's boot loads it before the filter, because the link saw the shim. The same program built with UnikraftConfinement=false does all three, so the
 // refusals are the filter's.
 public sealed class ConfinementTests
@@ -80,14 +80,16 @@ public sealed class ConfinementTests
         }
 
         [Fact]
-        public void ALibrarysSocketAndHostFileOpen_AreRefused_AndTheLogNamesThem()
+        public void ALibrarysSocketAndHostFileOpen_AreRefused_AndTheLogNamesTheSocket()
         {
             CommandResult run = publish.RunPublished();
 
             Assert.True(run.ExitCode == 0, run.Describe());
             Assert.Equal("socket refused, errno 1\nprocess refused, errno 1\nhost file refused, errno 1\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n", run.StandardOutput);
             Assert.Contains("[uk] confinement: refused socket (syscall 41) with EPERM", run.StandardError);
-            Assert.Contains("[uk] confinement: refused openat (a path outside the host folders) (syscall 257) with EPERM", run.StandardError);
+            // An open by path is refused in the host kernel, unnamed (the runtime's GC opens
+            // /proc/meminfo while the supervisor cannot run).
+            Assert.DoesNotContain("refused openat", run.StandardError);
         }
 
         // The build's manifest lists what the allow list lets through.

@@ -12,6 +12,7 @@ public sealed class HostedConfinementTests
     private const uint Allow = 0x7FFF0000;
     private const uint Refuse = 0x7FC00000;
     private const uint NoSystemCall = 0x00050000 | 38;
+    private const uint Eperm = 0x00050000 | 1;
     private const uint X86_64 = 0xC000003E;
     private const ulong AtCurrentDirectory = unchecked((ulong)-100L);
     private const ulong CloneThreadFlags = 0x003D0F00;
@@ -35,21 +36,32 @@ public sealed class HostedConfinementTests
         Assert.Equal(Allow, Run(BareImage, number));
     }
 
+    // The deny list's calls go to the supervisor, which names them.
     [Theory]
     [InlineData(41)]  // socket
     [InlineData(42)]  // connect
     [InlineData(59)]  // execve
     [InlineData(57)]  // fork
     [InlineData(101)] // ptrace
+    public void Image_RefusesTheDenyList_ThroughTheSupervisor(int number)
+    {
+        Assert.Equal(Refuse, Run(BareImage, number, 5));
+    }
+
+    // The rest of what the plan does not need fails with EPERM in the host kernel, unnamed: the
+    // runtime's own threads make some of these while the supervisor cannot run (the GC opens
+    // /proc/meminfo with every managed thread stopped).
+    [Theory]
     [InlineData(2)]   // open: always by path
     [InlineData(4)]   // stat
+    [InlineData(89)]  // readlink
     [InlineData(165)] // mount
     [InlineData(62)]  // kill, with no passt in the plan
     [InlineData(46)]  // sendmsg, with no passt in the plan
     [InlineData(217)] // getdents64, with no host folder in the plan
-    public void Image_RefusesWhatThePlanDoesNotNeed(int number)
+    public void Image_RefusesWhatThePlanDoesNotNeed_InTheHostKernel(int number)
     {
-        Assert.Equal(Refuse, Run(BareImage, number, 5));
+        Assert.Equal(Eperm, Run(BareImage, number, 5));
     }
 
     [Fact]
@@ -57,11 +69,11 @@ public sealed class HostedConfinementTests
     {
         Assert.Equal(Allow, Run(Image, 257, 5));
         Assert.Equal(Allow, Run(Image, 437, 5));
-        Assert.Equal(Refuse, Run(Image, 257, AtCurrentDirectory));
-        Assert.Equal(Refuse, Run(Image, 437, AtCurrentDirectory));
+        Assert.Equal(Eperm, Run(Image, 257, AtCurrentDirectory));
+        Assert.Equal(Eperm, Run(Image, 437, AtCurrentDirectory));
         // The host kernel reads the descriptor as an int: AT_FDCWD with other high bits is still it.
-        Assert.Equal(Refuse, Run(Image, 257, 0x12345678FFFFFF9CUL));
-        Assert.Equal(Refuse, Run(BareImage, 257, 5));
+        Assert.Equal(Eperm, Run(Image, 257, 0x12345678FFFFFF9CUL));
+        Assert.Equal(Eperm, Run(BareImage, 257, 5));
     }
 
     [Fact]
@@ -70,11 +82,11 @@ public sealed class HostedConfinementTests
         foreach (int number in new[] { 264, 265, 316 }) // renameat, linkat, renameat2
         {
             Assert.Equal(Allow, Run(Image, number, 5, 0, 6));
-            Assert.Equal(Refuse, Run(Image, number, AtCurrentDirectory, 0, 6));
-            Assert.Equal(Refuse, Run(Image, number, 5, 0, AtCurrentDirectory));
+            Assert.Equal(Eperm, Run(Image, number, AtCurrentDirectory, 0, 6));
+            Assert.Equal(Eperm, Run(Image, number, 5, 0, AtCurrentDirectory));
         }
         Assert.Equal(Allow, Run(Image, 266, 0, 5));                   // symlinkat(target, dir, name)
-        Assert.Equal(Refuse, Run(Image, 266, 0, AtCurrentDirectory));
+        Assert.Equal(Eperm, Run(Image, 266, 0, AtCurrentDirectory));
     }
 
     [Fact]
@@ -83,8 +95,8 @@ public sealed class HostedConfinementTests
         // glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH): the runtime needs it with no folder.
         Assert.Equal(Allow, Run(BareImage, 262, 3));
         Assert.Equal(Allow, Run(BareImage, 332, 3));
-        Assert.Equal(Refuse, Run(BareImage, 262, AtCurrentDirectory));
-        Assert.Equal(Refuse, Run(BareImage, 332, AtCurrentDirectory));
+        Assert.Equal(Eperm, Run(BareImage, 262, AtCurrentDirectory));
+        Assert.Equal(Eperm, Run(BareImage, 332, AtCurrentDirectory));
     }
 
     [Fact]
@@ -99,25 +111,25 @@ public sealed class HostedConfinementTests
     public void Image_SignalsOnlyItsOwnThreads_AndOnlyPasstAmongProcesses()
     {
         Assert.Equal(Allow, Run(Image, 234, Self, 7, 10));
-        Assert.Equal(Refuse, Run(Image, 234, 1, 1, 10));
+        Assert.Equal(Eperm, Run(Image, 234, 1, 1, 10));
         Assert.Equal(Allow, Run(Image, 62, Passt, 15));
         Assert.Equal(Allow, Run(Image, 61, Passt));
-        Assert.Equal(Refuse, Run(Image, 62, 1, 9));
-        Assert.Equal(Refuse, Run(Image, 62, unchecked((ulong)-1L), 9));
-        Assert.Equal(Refuse, Run(Image, 61, unchecked((ulong)-1L)));
+        Assert.Equal(Eperm, Run(Image, 62, 1, 9));
+        Assert.Equal(Eperm, Run(Image, 62, unchecked((ulong)-1L), 9));
+        Assert.Equal(Eperm, Run(Image, 61, unchecked((ulong)-1L)));
     }
 
     [Fact]
     public void Image_ReadsItsLimits_NamesThreads_AndNothingMoreOfPrctlOrPrlimit()
     {
         Assert.Equal(Allow, Run(BareImage, 302, 0, 7, 0, 0x7FFF0000));
-        Assert.Equal(Refuse, Run(BareImage, 302, 0, 7, 0x7FFF0000));
-        Assert.Equal(Refuse, Run(BareImage, 302, 0, 7, 0x100000000UL));
-        Assert.Equal(Refuse, Run(BareImage, 302, 1, 7, 0));
+        Assert.Equal(Eperm, Run(BareImage, 302, 0, 7, 0x7FFF0000));
+        Assert.Equal(Eperm, Run(BareImage, 302, 0, 7, 0x100000000UL));
+        Assert.Equal(Eperm, Run(BareImage, 302, 1, 7, 0));
         Assert.Equal(Allow, Run(BareImage, 157, 15));          // PR_SET_NAME
         Assert.Equal(Allow, Run(BareImage, 157, 0x53564D41));  // PR_SET_VMA
-        Assert.Equal(Refuse, Run(BareImage, 157, 4));          // PR_SET_DUMPABLE
-        Assert.Equal(Refuse, Run(BareImage, 157, 22));         // PR_SET_SECCOMP
+        Assert.Equal(Eperm, Run(BareImage, 157, 4));          // PR_SET_DUMPABLE
+        Assert.Equal(Eperm, Run(BareImage, 157, 22));         // PR_SET_SECCOMP
     }
 
     [Fact]

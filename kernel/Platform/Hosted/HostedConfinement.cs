@@ -20,8 +20,9 @@ using System.Threading;
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each call in the kernel's log before answering;
-// otherwise the host kernel refuses them silently and the log says so once. The manifest lists
+// supervisor thread names the first refusal of each deny-list call in the kernel's log before
+// answering; otherwise the host kernel refuses them silently and the log says so once. The allow
+// list's other refusals are never handed over (see Filter). The manifest lists
 // the filter (the generator's confinement tables, held to these by a test).
 internal static class HostedConfinement
 {
@@ -85,6 +86,7 @@ internal static class HostedConfinement
         35,  // nanosleep
         39,  // getpid
         60,  // exit
+        63,  // uname
         72,  // fcntl
         96,  // gettimeofday
         98,  // getrusage
@@ -333,7 +335,16 @@ internal static class HostedConfinement
         {
             Dispatch(writer, PasstCalls);
         }
-        writer.Jump(FilterWriter.Refuse);
+        // Outside the allow list, the deny list's calls are refused with the refusal asked for
+        // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
+        // own threads make some of them (the GC reads /proc/meminfo while every managed thread,
+        // the supervisor's too, is stopped), and a refusal that waits for the supervisor there
+        // would never be answered.
+        foreach (int number in RefusedCalls)
+        {
+            writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
+        }
+        writer.Jump(FilterWriter.Silent);
         writer.Checks(self, children);
         return writer.Finish(refuse);
     }
@@ -355,6 +366,7 @@ internal static class HostedConfinement
         public const int Allow = -2;
         public const int Refuse = -3;
         public const int NoSystemCall = -4;
+        public const int Silent = -5;
 
         // seccomp_data: nr (4 bytes), arch (4), instruction pointer (8), then six 8-byte arguments;
         // the low half of an argument first (little-endian), which is what an int argument is.
@@ -430,7 +442,8 @@ internal static class HostedConfinement
 
         public void JumpSet(uint bits, int target, int otherwise) => Add(JumpSetCode, target, otherwise, bits);
 
-        // The checks of the calls dispatched to them, in order.
+        // The checks of the calls dispatched to them, in order. A failed check refuses in the host
+        // kernel (Silent), but for clone: a process started is the deny list's business.
         public void Checks(int self, int[] children)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
@@ -446,19 +459,19 @@ internal static class HostedConfinement
                         LoadArgument(0);
                         JumpEqual(PrSetName, Allow, Next);
                         JumpEqual(PrGetName, Allow, Next);
-                        JumpEqual(PrSetVma, Allow, Refuse);
+                        JumpEqual(PrSetVma, Allow, Silent);
                         break;
                     case 234: // tgkill: a thread of this process
                         LoadArgument(0);
-                        JumpEqual((uint)self, Allow, Refuse);
+                        JumpEqual((uint)self, Allow, Silent);
                         break;
                     case 302: // prlimit64: this process, reading only (no new limit)
                         LoadArgument(0);
-                        JumpEqual(0, Next, Refuse);
+                        JumpEqual(0, Next, Silent);
                         LoadArgument(2);
-                        JumpEqual(0, Next, Refuse);
+                        JumpEqual(0, Next, Silent);
                         Load(OffsetFirstArgument + 8 * 2 + 4);
-                        JumpEqual(0, Allow, Refuse);
+                        JumpEqual(0, Allow, Silent);
                         break;
                     case 61: // wait4, kill: passt, no other process
                     case 62:
@@ -467,29 +480,29 @@ internal static class HostedConfinement
                         {
                             JumpEqual((uint)child, Allow, Next);
                         }
-                        Jump(Refuse);
+                        Jump(Silent);
                         break;
                     case 265: // linkat, renameat, renameat2: both directories
                     case 264:
                     case 316:
                         LoadArgument(0);
-                        JumpEqual(AtCurrentDirectory, Refuse, Next);
+                        JumpEqual(AtCurrentDirectory, Silent, Next);
                         LoadArgument(2);
-                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
                     case 266: // symlinkat: the new name's directory
                         LoadArgument(1);
-                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
                     default: // the descriptor-relative calls: never the working directory
                         LoadArgument(0);
-                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
                 }
             }
         }
 
-        // The three endings, then the jumps resolved: eight bytes an instruction (code, jump if
+        // The four endings, then the jumps resolved: eight bytes an instruction (code, jump if
         // true, jump if false, k), a jump counting the instructions it skips.
         public byte[] Finish(uint refuse)
         {
@@ -499,6 +512,8 @@ internal static class HostedConfinement
             Add(ReturnConstant, Next, Next, ReturnAllow);
             int noSystemCallAt = codes.Count;
             Add(ReturnConstant, Next, Next, ReturnErrno | Errno.ENOSYS);
+            int silentAt = codes.Count;
+            Add(ReturnConstant, Next, Next, ReturnErrno | Errno.EPERM);
 
             byte[] program = new byte[codes.Count * 8];
             for (int index = 0; index < codes.Count; index++)
@@ -506,8 +521,8 @@ internal static class HostedConfinement
                 int at = index * 8;
                 ushort code = codes[index];
                 uint k = constants[index];
-                int skipTrue = Skip(index, whenTrue[index], refuseAt, allowAt, noSystemCallAt);
-                int skipFalse = Skip(index, whenFalse[index], refuseAt, allowAt, noSystemCallAt);
+                int skipTrue = Skip(index, whenTrue[index], refuseAt, allowAt, noSystemCallAt, silentAt);
+                int skipFalse = Skip(index, whenFalse[index], refuseAt, allowAt, noSystemCallAt, silentAt);
                 if (code == JumpAlways)
                 {
                     // An unconditional jump counts in k.
@@ -526,12 +541,13 @@ internal static class HostedConfinement
             return program;
         }
 
-        private int Skip(int index, int target, int refuseAt, int allowAt, int noSystemCallAt)
+        private int Skip(int index, int target, int refuseAt, int allowAt, int noSystemCallAt, int silentAt)
         {
             int at = target == Next ? index + 1
                 : target == Allow ? allowAt
                 : target == Refuse ? refuseAt
                 : target == NoSystemCall ? noSystemCallAt
+                : target == Silent ? silentAt
                 : placed[target];
             int skip = at - index - 1;
             if (skip < 0 || skip > 255)

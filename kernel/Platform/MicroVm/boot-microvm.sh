@@ -22,7 +22,22 @@ if [ ! -f "$image" ]; then
 fi
 accel="-accel tcg -cpu max"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    accel="-accel kvm -cpu host"
+    # NOTE: without arch-capabilities: under a nested hypervisor KVM may refuse the host's
+    # IA32_ARCH_CAPABILITIES value (QEMU then aborts: "failed to set MSR 0x10a"); the shim never
+    # reads that MSR.
+    kvm="-accel kvm -cpu host,-arch-capabilities"
+    # KVM under a nested hypervisor may also fail to emulate an instruction of the shim's set-up
+    # ("KVM internal error ... emulation failure", after which QEMU waits, paused): a probe boot
+    # (uk.probe=1 ends the VM right after the set-up; a KVM boot of it takes well under a
+    # second) decides, and TCG runs the program where KVM cannot.
+    # shellcheck disable=SC2086
+    if timeout 5 "$qemu" -machine microvm,pit=on,rtc=on $kvm -m 64M -no-reboot -nodefaults -no-user-config \
+        -display none -serial none -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -kernel "$image" -append "uk.probe=1 --" </dev/null >/dev/null 2>&1; [ $? -eq 1 ]; then
+        accel="$kvm"
+    elif [ "${UNIKRAFT_TRACE:-}" = 1 ]; then
+        echo "$name-vm: KVM did not run the shim's set-up (probe boot failed); running under TCG" >&2
+    fi
 fi
 
 # The shim splits its command line at spaces: "%20" stands for a space, "%25" for a percent sign.

@@ -1784,7 +1784,7 @@ internal sealed class HostedClock : IClockDevice
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 82 of 82 members.
+// Pruned to 83 of 83 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1808,8 +1808,9 @@ using System.Threading;
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each call in the kernel's log before answering;
-// otherwise the host kernel refuses them silently and the log says so once. The manifest lists
+// supervisor thread names the first refusal of each deny-list call in the kernel's log before
+// answering; otherwise the host kernel refuses them silently and the log says so once. The allow
+// list's other refusals are never handed over (see Filter). The manifest lists
 // the filter (the generator's confinement tables, held to these by a test).
 internal static class HostedConfinement
 {
@@ -1873,6 +1874,7 @@ internal static class HostedConfinement
         35,  // nanosleep
         39,  // getpid
         60,  // exit
+        63,  // uname
         72,  // fcntl
         96,  // gettimeofday
         98,  // getrusage
@@ -2121,7 +2123,16 @@ internal static class HostedConfinement
         {
             Dispatch(writer, PasstCalls);
         }
-        writer.Jump(FilterWriter.Refuse);
+        // Outside the allow list, the deny list's calls are refused with the refusal asked for
+        // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
+        // own threads make some of them (the GC reads /proc/meminfo while every managed thread,
+        // the supervisor's too, is stopped), and a refusal that waits for the supervisor there
+        // would never be answered.
+        foreach (int number in RefusedCalls)
+        {
+            writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
+        }
+        writer.Jump(FilterWriter.Silent);
         writer.Checks(self, children);
         return writer.Finish(refuse);
     }
@@ -2143,6 +2154,7 @@ internal static class HostedConfinement
         public const int Allow = -2;
         public const int Refuse = -3;
         public const int NoSystemCall = -4;
+        public const int Silent = -5;
 
         // seccomp_data: nr (4 bytes), arch (4), instruction pointer (8), then six 8-byte arguments;
         // the low half of an argument first (little-endian), which is what an int argument is.
@@ -2218,7 +2230,8 @@ internal static class HostedConfinement
 
         public void JumpSet(uint bits, int target, int otherwise) => Add(JumpSetCode, target, otherwise, bits);
 
-        // The checks of the calls dispatched to them, in order.
+        // The checks of the calls dispatched to them, in order. A failed check refuses in the host
+        // kernel (Silent), but for clone: a process started is the deny list's business.
         public void Checks(int self, int[] children)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
@@ -2234,19 +2247,19 @@ internal static class HostedConfinement
                         LoadArgument(0);
                         JumpEqual(PrSetName, Allow, Next);
                         JumpEqual(PrGetName, Allow, Next);
-                        JumpEqual(PrSetVma, Allow, Refuse);
+                        JumpEqual(PrSetVma, Allow, Silent);
                         break;
                     case 234: // tgkill: a thread of this process
                         LoadArgument(0);
-                        JumpEqual((uint)self, Allow, Refuse);
+                        JumpEqual((uint)self, Allow, Silent);
                         break;
                     case 302: // prlimit64: this process, reading only (no new limit)
                         LoadArgument(0);
-                        JumpEqual(0, Next, Refuse);
+                        JumpEqual(0, Next, Silent);
                         LoadArgument(2);
-                        JumpEqual(0, Next, Refuse);
+                        JumpEqual(0, Next, Silent);
                         Load(OffsetFirstArgument + 8 * 2 + 4);
-                        JumpEqual(0, Allow, Refuse);
+                        JumpEqual(0, Allow, Silent);
                         break;
                     case 61: // wait4, kill: passt, no other process
                     case 62:
@@ -2255,29 +2268,29 @@ internal static class HostedConfinement
                         {
                             JumpEqual((uint)child, Allow, Next);
                         }
-                        Jump(Refuse);
+                        Jump(Silent);
                         break;
                     case 265: // linkat, renameat, renameat2: both directories
                     case 264:
                     case 316:
                         LoadArgument(0);
-                        JumpEqual(AtCurrentDirectory, Refuse, Next);
+                        JumpEqual(AtCurrentDirectory, Silent, Next);
                         LoadArgument(2);
-                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
                     case 266: // symlinkat: the new name's directory
                         LoadArgument(1);
-                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
                     default: // the descriptor-relative calls: never the working directory
                         LoadArgument(0);
-                        JumpEqual(AtCurrentDirectory, Refuse, Allow);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
                 }
             }
         }
 
-        // The three endings, then the jumps resolved: eight bytes an instruction (code, jump if
+        // The four endings, then the jumps resolved: eight bytes an instruction (code, jump if
         // true, jump if false, k), a jump counting the instructions it skips.
         public byte[] Finish(uint refuse)
         {
@@ -2287,6 +2300,8 @@ internal static class HostedConfinement
             Add(ReturnConstant, Next, Next, ReturnAllow);
             int noSystemCallAt = codes.Count;
             Add(ReturnConstant, Next, Next, ReturnErrno | Errno.ENOSYS);
+            int silentAt = codes.Count;
+            Add(ReturnConstant, Next, Next, ReturnErrno | Errno.EPERM);
 
             byte[] program = new byte[codes.Count * 8];
             for (int index = 0; index < codes.Count; index++)
@@ -2294,8 +2309,8 @@ internal static class HostedConfinement
                 int at = index * 8;
                 ushort code = codes[index];
                 uint k = constants[index];
-                int skipTrue = Skip(index, whenTrue[index], refuseAt, allowAt, noSystemCallAt);
-                int skipFalse = Skip(index, whenFalse[index], refuseAt, allowAt, noSystemCallAt);
+                int skipTrue = Skip(index, whenTrue[index], refuseAt, allowAt, noSystemCallAt, silentAt);
+                int skipFalse = Skip(index, whenFalse[index], refuseAt, allowAt, noSystemCallAt, silentAt);
                 if (code == JumpAlways)
                 {
                     // An unconditional jump counts in k.
@@ -2314,12 +2329,13 @@ internal static class HostedConfinement
             return program;
         }
 
-        private int Skip(int index, int target, int refuseAt, int allowAt, int noSystemCallAt)
+        private int Skip(int index, int target, int refuseAt, int allowAt, int noSystemCallAt, int silentAt)
         {
             int at = target == Next ? index + 1
                 : target == Allow ? allowAt
                 : target == Refuse ? refuseAt
                 : target == NoSystemCall ? noSystemCallAt
+                : target == Silent ? silentAt
                 : placed[target];
             int skip = at - index - 1;
             if (skip < 0 || skip > 255)
@@ -5120,8 +5136,8 @@ namespace Unikraft.Generated
 //
 // Confinement (seccomp, UnikraftConfinement=false turns it off)
 //   refused with EPERM once booted: execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, ptrace, process_vm_readv, process_vm_writev
-//   in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM, each named in the kernel log):
-//     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
+//   in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):
+//     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
 //     OpenSSL is loaded at boot: the link's import list is not known to this compile
 //
 // Boot steps, in order
@@ -5129,7 +5145,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 54 of 177 files, 564 of 3711 members
+// Kernel source: 54 of 177 files, 565 of 3712 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
