@@ -17,8 +17,8 @@ internal sealed class TcpReceiveBuffer
     // dropped and comes again by retransmission (as smoltcp's assembler bounds its contigs).
     public const int MaximumRanges = 8;
 
-    // NOTE: the ring's first allocation: 64 KiB, this stack's whole receive buffer before the
-    // window grew to a megabyte.
+    // NOTE: the ring's first allocation: 64 KiB, this stack's whole receive buffer before its
+    // window grew to 256 KiB.
     public const int InitialRingSize = 65536;
 
     private readonly int[] starts = new int[MaximumRanges];

@@ -84,7 +84,7 @@ public sealed class TcpReceiverTests
     }
 
     [Fact]
-    public void UnreadData_IsTakenUpToAMegabyte_WhileTheBufferHoldsOnlyWhatWaits()
+    public void UnreadData_IsTakenUpTo256KiB_WhileTheBufferHoldsOnlyWhatWaits()
     {
         TcpPair pair = new TcpPair();
         (TcpSocket client, TcpSocket server) = pair.Connect();
@@ -94,11 +94,11 @@ public sealed class TcpReceiverTests
         Assert.True(server.ReceiveMemory <= 65536, "memory " + server.ReceiveMemory);
         Assert.Equal(100, server.Receive(new byte[100]));
 
-        // A program that reads in bursts: the sender may fill a megabyte before the reader runs,
-        // so the window stays open (a 64 KiB window fell under a segment every 64 KiB and left the
+        // A program that reads in bursts: the sender may send 256 KiB before the reader runs, so
+        // the window stays open (a 64 KiB window fell under a segment every 64 KiB and left the
         // sender one lost ACK away from a retransmission timeout).
-        Assert.True(server.ReceiveWindowShift >= 5, "shift " + server.ReceiveWindowShift);
-        byte[] data = TcpPair.Pattern(800_000, 11);
+        Assert.Equal(3, server.ReceiveWindowShift);
+        byte[] data = TcpPair.Pattern(250_000, 11);
         int written = 0;
         pair.Network.RunUntil(() =>
         {
@@ -114,7 +114,7 @@ public sealed class TcpReceiverTests
             return server.ReceivedCount == data.Length;
         }, 60 * Second);
         Assert.Equal(data.Length, server.ReceivedCount);
-        Assert.InRange(server.ReceiveMemory, data.Length, 1 << 20);
+        Assert.InRange(server.ReceiveMemory, data.Length, 1 << 18);
         byte[] read = new byte[data.Length];
         Assert.Equal(data.Length, server.Receive(read));
         Assert.Equal(data, read);
@@ -125,17 +125,20 @@ public sealed class TcpReceiverTests
     {
         TcpPair pair = new TcpPair();
         (TcpSocket client, TcpSocket server) = pair.Connect();
-        byte[] chunk = new byte[4096];
+        client.NoDelay = true;
+        // NOTE: 1001-byte segments: what an ACK acknowledges is then rarely a whole number of the
+        // window's units (8 bytes with a shift of 3).
+        byte[] chunk = new byte[1001];
         pair.Network.RunUntil(() =>
         {
-            while (client.Send(chunk) > 0)
+            if (client.SendQueued == 0)
             {
+                client.Send(chunk);
             }
-            return server.ReceivedCount >= 300_000;
-        }, 60 * Second);
-        Assert.True(server.ReceivedCount >= 300_000);
-        // NOTE: RFC 9293, 3.8.6.2.2 and RFC 7323, 2.4: the receiver does not shrink its window;
-        // with a shift of 5, two 1448-byte segments are not a whole number of window units.
+            return server.ReceivedCount >= 100_000;
+        }, 600 * Second);
+        Assert.True(server.ReceivedCount >= 100_000, "received " + server.ReceivedCount);
+        // NOTE: RFC 9293, 3.8.6.2.2 and RFC 7323, 2.4: the receiver does not shrink its window.
         uint edge = 0;
         int acks = 0;
         foreach (Datagram datagram in pair.Network.Sent.Where(d => d.Source == TcpPair.ServerAddress && !d.Has(TcpFlags.Syn)))
@@ -146,7 +149,7 @@ public sealed class TcpReceiverTests
             edge = right;
             acks++;
         }
-        Assert.True(acks > 100, "ACKs " + acks);
+        Assert.True(acks > 50, "ACKs " + acks);
     }
 
     // The sequence number after the last byte (or SYN, or FIN) a host sent.
