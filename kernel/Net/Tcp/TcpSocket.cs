@@ -1737,7 +1737,7 @@ internal sealed class TcpSocket
             // options carry three or four of them, and a sender that never hears of its newest
             // delivered segment cannot tell the holes below it from data still in flight.
             TcpSackBlocks blocks = default;
-            for (int rank = 0; rank < receiveBuffer.RangeCount; rank++)
+            for (int rank = 0; rank < receiveBuffer.RangeCount && rank < TcpSackBlocks.MaximumCount; rank++)
             {
                 int index = receiveBuffer.RecentRange(rank);
                 blocks.TryAdd(rcvNxt + (uint)receiveBuffer.RangeStart(index), rcvNxt + (uint)receiveBuffer.RangeEnd(index));
