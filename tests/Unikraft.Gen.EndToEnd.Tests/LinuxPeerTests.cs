@@ -70,7 +70,6 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
                 string digest = WriteStream(sent, size);
                 string received = Path.Combine(folder, "received-" + percent + ".bin");
                 DropRandomly(space, percent);
-                long retransmittedBefore = LinuxTcpCounters(space, "RetransSegs")[0];
 
                 CommandResult download = space.Run("curl", "-sS", "--fail", "-m", "115", "-o", received, Server + "/bytes/" + size);
                 Assert.True(new FileInfo(received).Length == size, percent + "% loss: " + download.Describe());
@@ -87,8 +86,12 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
                 long expected = 2 * size / 1448 * percent / 100;
                 Assert.True(inbound > expected / 3 && outbound > expected / 3,
                     percent + "% loss dropped " + inbound + " frames from the kernel and " + outbound + " to it");
-                // Linux sent again what was dropped on its way out (the upload's data).
-                Assert.True(LinuxTcpCounters(space, "RetransSegs")[0] > retransmittedBefore, percent + "% loss: Linux retransmitted nothing");
+                // NOTE: the upload's data dropped here is not lost: nftables drops it on the output
+                // hook of curl's own namespace, Linux's TCP sees its transmission fail and sends
+                // the segment again as new data (a capture shows no holes, and RetransSegs counts
+                // none of it). Linux retransmits only when one of the kernel's ACKs is dropped
+                // (inbound) at a moment it stalls the sender, which the kernel's 256 KiB window
+                // made rare: whether it happened is no test of the kernel.
             }
             string output = Quit(space, server);
             Assert.DoesNotContain("failed", output, StringComparison.Ordinal);
@@ -259,9 +262,9 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
             Assert.Matches(@"options \[mss 1460,sackOK,TS val \d+ ecr 0,nop,wscale \d+\]", lines[0]);
             Assert.Contains("Flags [S.],", lines[1], StringComparison.Ordinal);
             // The kernel's answer: its MSS, SACK permitted, a timestamp echoing Linux's, and its
-            // own window shift (a 64 KiB buffer needs 1).
+            // own window shift (a 256 KiB buffer needs 3).
             string offered = Regex.Match(lines[0], @"TS val (\d+)").Groups[1].Value;
-            Assert.Matches(@"options \[mss 1460,sackOK,TS val \d+ ecr " + offered + @",nop,wscale 1\]", lines[1]);
+            Assert.Matches(@"options \[mss 1460,sackOK,TS val \d+ ecr " + offered + @",nop,wscale 3\]", lines[1]);
             Quit(space, server);
         }
         finally

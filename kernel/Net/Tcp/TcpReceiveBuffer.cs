@@ -7,15 +7,26 @@ using System;
 // processing"), written straight into the ring at their offset and tracked as ranges, so a hole
 // filled later makes everything after it readable without a copy. The free part of the ring is
 // the window this side advertises, so nothing the peer may send can overflow it. The ranges
-// also give the SACK blocks of RFC 2018. The ring is allocated on first write.
+// also give the SACK blocks of RFC 2018. The ring is allocated on first write, at most
+// InitialRingSize bytes, and doubles (up to the capacity) only when data must be held beyond its
+// end: the window is the capacity, while the memory is what the user leaves unread, so an idle
+// connection holding a short request costs what it did with a small buffer.
 internal sealed class TcpReceiveBuffer
 {
     // NOTE: out-of-order runs tracked at once; a segment that would start a further run is
     // dropped and comes again by retransmission (as smoltcp's assembler bounds its contigs).
     public const int MaximumRanges = 8;
 
+    // NOTE: the ring's first allocation: 64 KiB, this stack's whole receive buffer before its
+    // window grew to 256 KiB.
+    public const int InitialRingSize = 65536;
+
     private readonly int[] starts = new int[MaximumRanges];
     private readonly int[] ends = new int[MaximumRanges];
+    // When each run last took data, as a count of the runs' writes: the SACK blocks name the
+    // newest first (RFC 2018, 4).
+    private readonly long[] touched = new long[MaximumRanges];
+    private long writes;
     private byte[]? ring;
     private int head;
     private int count;
@@ -41,6 +52,30 @@ internal sealed class TcpReceiveBuffer
     public int RangeStart(int index) => starts[index];
 
     public int RangeEnd(int index) => ends[index];
+
+    // The index of the run that took data most recently but rank others (rank 0: the newest).
+    public int RecentRange(int rank)
+    {
+        int found = -1;
+        long below = long.MaxValue;
+        for (int step = 0; step <= rank; step++)
+        {
+            found = -1;
+            for (int index = 0; index < ranges; index++)
+            {
+                if (touched[index] < below && (found < 0 || touched[index] > touched[found]))
+                {
+                    found = index;
+                }
+            }
+            if (found < 0)
+            {
+                return -1;
+            }
+            below = touched[found];
+        }
+        return found;
+    }
 
     public void Resize(int capacity)
     {
@@ -78,9 +113,9 @@ internal sealed class TcpReceiveBuffer
         {
             return 0;
         }
-        byte[] bytes = ring ??= new byte[Capacity];
-        int start = (head + count + offset) % Capacity;
-        int first = Math.Min(data.Length, Capacity - start);
+        byte[] bytes = Reserve(count + offset + data.Length);
+        int start = (head + count + offset) % bytes.Length;
+        int first = Math.Min(data.Length, bytes.Length - start);
         data.Slice(0, first).CopyTo(bytes.AsSpan(start));
         data.Slice(first).CopyTo(bytes);
         if (offset > 0)
@@ -108,7 +143,10 @@ internal sealed class TcpReceiveBuffer
     public int Read(Span<byte> destination)
     {
         int length = Peek(destination);
-        head = (head + length) % Math.Max(Capacity, 1);
+        if (ring != null)
+        {
+            head = (head + length) % ring.Length;
+        }
         count -= length;
         return length;
     }
@@ -121,10 +159,38 @@ internal sealed class TcpReceiveBuffer
         {
             return 0;
         }
-        int first = Math.Min(length, Capacity - head);
+        int first = Math.Min(length, ring.Length - head);
         ring.AsSpan(head, first).CopyTo(destination);
         ring.AsSpan(0, length - first).CopyTo(destination.Slice(first));
         return length;
+    }
+
+    // Bytes of memory the ring holds now (0 before the first write).
+    public int Allocated => ring?.Length ?? 0;
+
+    // The ring, large enough for length bytes from the head: allocated, or doubled with what it
+    // holds moved to the front in order (the readable bytes and the runs beyond them, all within
+    // its old length), so offsets from the head stay as they were.
+    private byte[] Reserve(int length)
+    {
+        if (ring != null && ring.Length >= length)
+        {
+            return ring;
+        }
+        int size = ring?.Length ?? Math.Min(Capacity, InitialRingSize);
+        while (size < length)
+        {
+            size = (int)Math.Min((long)size * 2, Capacity);
+        }
+        byte[] grown = new byte[size];
+        if (ring != null)
+        {
+            ring.AsSpan(head).CopyTo(grown);
+            ring.AsSpan(0, head).CopyTo(grown.AsSpan(ring.Length - head));
+        }
+        ring = grown;
+        head = 0;
+        return ring;
     }
 
     // Moves the ranges' offsets as RCV.NXT advances, dropping runs now wholly behind it.
@@ -159,6 +225,7 @@ internal sealed class TcpReceiveBuffer
                 ends[index] = Math.Max(ends[index], ends[index + 1]);
                 RemoveRange(index + 1);
             }
+            touched[index] = ++writes;
             return true;
         }
         if (ranges == MaximumRanges)
@@ -169,9 +236,11 @@ internal sealed class TcpReceiveBuffer
         {
             starts[move] = starts[move - 1];
             ends[move] = ends[move - 1];
+            touched[move] = touched[move - 1];
         }
         starts[index] = start;
         ends[index] = end;
+        touched[index] = ++writes;
         ranges++;
         return true;
     }
@@ -182,6 +251,7 @@ internal sealed class TcpReceiveBuffer
         {
             starts[move] = starts[move + 1];
             ends[move] = ends[move + 1];
+            touched[move] = touched[move + 1];
         }
         ranges--;
     }

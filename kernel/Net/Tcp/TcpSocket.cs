@@ -70,6 +70,8 @@ internal sealed class TcpSocket
     private bool readShut;
     private uint tsRecent;
     private uint tsOffset;
+    // RCV.NXT as the last ACK sent carried it (RFC 7323, 4.3's Last.ACK.sent).
+    private uint lastAckSent;
 
     // Timers, as monotonic deadlines (long.MaxValue: not armed).
     private long retransmitDeadline = long.MaxValue;
@@ -199,6 +201,9 @@ internal sealed class TcpSocket
     public int SendBufferSize => sendBuffer.Capacity;
 
     public int ReceiveBufferSize => receiveBuffer.Capacity;
+
+    // Bytes of memory the receive buffer holds now: it grows with the data left unread.
+    public int ReceiveMemory => receiveBuffer.Allocated;
 
     public int AcceptQueueLength => acceptQueue == null ? 0 : acceptQueue.Count;
 
@@ -572,6 +577,7 @@ internal sealed class TcpSocket
         Begin(now);
         irs = syn.SequenceNumber;
         rcvNxt = irs + 1;
+        lastAckSent = rcvNxt;
         TakeSynOptions(syn);
         sndWnd = syn.Window;
         sndWl1 = syn.SequenceNumber;
@@ -595,6 +601,7 @@ internal sealed class TcpSocket
         congestion.SetRecoverPoint(iss);
         irs = ack.SequenceNumber - 1;
         rcvNxt = irs + 1;
+        lastAckSent = rcvNxt;
         bool stamps = ack.HasTimestamps && stack.UseTimestamps;
         TakeOptions(stamps && peerShift >= 0, peerShift, stamps, ack.TimestampValue, stamps && sack, peerMss);
         // The window the SYN-ACK advertised, unscaled as a SYN's is.
@@ -666,7 +673,11 @@ internal sealed class TcpSocket
     }
 
     // The window to advertise, with receiver-side silly window avoidance (RFC 9293, 3.8.6.2.2):
-    // the right edge moves on only by at least min(half the buffer, one MSS).
+    // the right edge moves on only by at least min(half the buffer, one MSS). The field carries
+    // the window in units of the shift: a new edge is rounded down, within the buffer; an edge
+    // that stays is rounded up, as Linux's tcp_select_window does, since rounding it down would
+    // move it left by up to a unit on every ACK (RFC 7323, 2.4 and appendix F: a shrinking
+    // window) and strand the last bytes of a full buffer the sender may no longer send.
     private long ReceiveWindow(bool update)
     {
         long free = receiveBuffer.Free;
@@ -675,6 +686,10 @@ internal sealed class TcpSocket
         long window = free - current >= threshold || free == receiveBuffer.Capacity ? free : current;
         long limit = 65535L << rcvShift;
         window = Math.Min(window, limit) >> rcvShift << rcvShift;
+        if (window < current)
+        {
+            window = Math.Min((current + (1L << rcvShift) - 1) >> rcvShift << rcvShift, limit);
+        }
         if (update)
         {
             rcvEdge = rcvNxt + (uint)window;
@@ -850,9 +865,12 @@ internal sealed class TcpSocket
             }
             Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
         }
-        if (timestamps && header.HasTimestamps && TcpSequence.LessOrEqual(seq, rcvNxt))
+        if (timestamps && header.HasTimestamps && TcpSequence.LessOrEqual(seq, lastAckSent))
         {
-            // NOTE: TS.Recent follows the segment that covers RCV.NXT (RFC 7323, 4.3).
+            // NOTE: TS.Recent follows the segment that covers the last ACK sent (RFC 7323, 4.3,
+            // "SEG.SEQ =< Last.ACK.sent"; Linux's rcv_wup): while an ACK is delayed the echo stays
+            // the earliest unacknowledged segment's, so the sender's RTT takes the delay in, and
+            // out-of-order segments never move it; the one that fills the hole does.
             tsRecent = header.TimestampValue;
         }
         if (!ProcessAck(header, payload.Length, now))
@@ -930,6 +948,7 @@ internal sealed class TcpSocket
         }
         irs = header.SequenceNumber;
         rcvNxt = irs + 1;
+        lastAckSent = rcvNxt;
         TakeSynOptions(header);
         sndWnd = header.Window;
         maxSndWnd = sndWnd;
@@ -1703,6 +1722,7 @@ internal sealed class TcpSocket
             Flags = flags,
             Window = (ushort)(ReceiveWindow(true) >> rcvShift),
         };
+        lastAckSent = rcvNxt;
         if (timestamps)
         {
             header.HasTimestamps = true;
@@ -1711,10 +1731,15 @@ internal sealed class TcpSocket
         }
         if (sackPermitted && receiveBuffer.RangeCount > 0)
         {
-            // NOTE: SACK blocks for the out-of-order runs held (RFC 2018, 4).
+            // NOTE: SACK blocks for the out-of-order runs held, the run that took data last first,
+            // then the others from the newest (RFC 2018, 4: the first block MUST hold the segment
+            // that triggered the ACK, and the rest repeat the most recently reported blocks): the
+            // options carry three or four of them, and a sender that never hears of its newest
+            // delivered segment cannot tell the holes below it from data still in flight.
             TcpSackBlocks blocks = default;
-            for (int index = 0; index < receiveBuffer.RangeCount; index++)
+            for (int rank = 0; rank < receiveBuffer.RangeCount && rank < TcpSackBlocks.MaximumCount; rank++)
             {
+                int index = receiveBuffer.RecentRange(rank);
                 blocks.TryAdd(rcvNxt + (uint)receiveBuffer.RangeStart(index), rcvNxt + (uint)receiveBuffer.RangeEnd(index));
             }
             header.Sack = blocks;

@@ -26,9 +26,9 @@ public class TcpConnectionTests
         Assert.Equal(1448, server.SendMss);
         Assert.True(client.TimestampsEnabled && server.TimestampsEnabled);
         Assert.True(client.SackPermitted && server.SackPermitted);
-        // A 64 KiB buffer needs a shift of 1 to be advertised (RFC 7323, 2.3).
-        Assert.Equal(1, client.SendWindowShift);
-        Assert.Equal(1, server.ReceiveWindowShift);
+        // A 256 KiB buffer needs a shift of 3 to be advertised (RFC 7323, 2.3).
+        Assert.Equal(3, client.SendWindowShift);
+        Assert.Equal(3, server.ReceiveWindowShift);
 
         Datagram[] handshake = pair.Network.Sent.Take(3).ToArray();
         Assert.Equal(TcpFlags.Syn, handshake[0].Header.Flags);

@@ -208,6 +208,29 @@ public class TcpPartsTests
     }
 
     [Fact]
+    public void ReceiveBuffer_GrowsItsRingOnlyAsDataWaits_KeepingWhatItHeld()
+    {
+        TcpReceiveBuffer buffer = new TcpReceiveBuffer(1 << 20);
+        byte[] data = TcpPair.Pattern(400_000, 5);
+        Assert.Equal(0, buffer.Allocated);
+        Assert.Equal(60_000, buffer.Write(0, data.AsSpan(0, 60_000)));
+        Assert.Equal(TcpReceiveBuffer.InitialRingSize, buffer.Allocated);
+        byte[] read = new byte[data.Length];
+        Assert.Equal(50_000, buffer.Read(read.AsSpan(0, 50_000)));
+        // The ring wraps: 10,000 bytes wait at its end, the next ones go to its front.
+        Assert.Equal(50_000, buffer.Write(0, data.AsSpan(60_000, 50_000)));
+        Assert.Equal(TcpReceiveBuffer.InitialRingSize, buffer.Allocated);
+        // More than the ring holds: it doubles, the waiting bytes in order at its front.
+        Assert.Equal(0, buffer.Write(50_000, data.AsSpan(160_000, 40_000)));
+        Assert.Equal(4 * TcpReceiveBuffer.InitialRingSize, buffer.Allocated);
+        Assert.Equal(1, buffer.RangeCount);
+        Assert.Equal(90_000, buffer.Write(0, data.AsSpan(110_000, 50_000)));
+        Assert.Equal(150_000, buffer.Read(read.AsSpan(50_000)));
+        Assert.Equal(data.AsSpan(0, 200_000).ToArray(), read.AsSpan(0, 200_000).ToArray());
+        Assert.Equal(1 << 20, buffer.Free);
+    }
+
+    [Fact]
     public void SendBuffer_IsBoundedAndWrapsAround()
     {
         TcpSendBuffer buffer = new TcpSendBuffer(8);
