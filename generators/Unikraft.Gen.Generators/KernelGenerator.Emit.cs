@@ -618,7 +618,7 @@ namespace Unikraft.Gen
                 "ptrace, process_vm_readv, process_vm_writev";
 
             // The NativeAOT image's allow list, group by group, kept equal to HostedConfinement's
-            // tables (RuntimeCalls with CheckedRuntimeCalls, HostFolderCalls, PasstCalls) by a test.
+            // tables (each group's table, then its checked one) by a test.
             internal const string ConfinementRuntimeCalls = "read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, " +
                 "rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, " +
                 "gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, " +
@@ -626,8 +626,8 @@ namespace Unikraft.Gen
                 "eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), " +
                 "tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)";
 
-            internal const string ConfinementHostFolderCalls = "flock, fsync, fdatasync, ftruncate, fchmod, getdents64, fadvise64, openat, mkdirat, unlinkat, " +
-                "renameat, linkat, symlinkat, readlinkat, fchmodat, utimensat, fallocate, renameat2, openat2 (each path relative to a host folder's descriptor)";
+            internal const string ConfinementHostFolderCalls = "flock, fsync, fdatasync, ftruncate, fchmod, getdents64, fadvise64, fallocate, openat, mkdirat, " +
+                "unlinkat, renameat, linkat, symlinkat, readlinkat, fchmodat, utimensat, renameat2, openat2 (each path relative to a host folder's descriptor)";
 
             internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
 

@@ -69,6 +69,8 @@ public sealed class HostedConfinementTests
     {
         Assert.Equal(Allow, Run(Image, 257, 5));
         Assert.Equal(Allow, Run(Image, 437, 5));
+        Assert.Equal(Allow, Run(Image, 217, 5));  // getdents64 on a descriptor the folder gave
+        Assert.Equal(Allow, Run(Image, 77, 5));   // ftruncate
         Assert.Equal(Eperm, Run(Image, 257, AtCurrentDirectory));
         Assert.Equal(Eperm, Run(Image, 437, AtCurrentDirectory));
         // The host kernel reads the descriptor as an int: AT_FDCWD with other high bits is still it.
@@ -169,7 +171,8 @@ public sealed class HostedConfinementTests
     public void TheTables_HaveNoCallTwice_AndNoneBothAllowedAndDenied()
     {
         var seen = new System.Collections.Generic.HashSet<int>();
-        foreach (int[] table in new[] { HostedConfinement.RuntimeCalls, HostedConfinement.CheckedRuntimeCalls, HostedConfinement.HostFolderCalls, HostedConfinement.PasstCalls })
+        foreach (int[] table in new[] { HostedConfinement.RuntimeCalls, HostedConfinement.CheckedRuntimeCalls, HostedConfinement.HostFolderCalls,
+            HostedConfinement.CheckedHostFolderCalls, HostedConfinement.PasstCalls, HostedConfinement.CheckedPasstCalls })
         {
             foreach (int number in table)
             {

@@ -1784,7 +1784,7 @@ internal sealed class HostedClock : IClockDevice
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 83 of 83 members.
+// Pruned to 84 of 84 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1920,7 +1920,8 @@ internal static class HostedConfinement
         332, // statx
     };
 
-    // The host folders' calls (HostFolders): each path relative to a folder's descriptor.
+    // The host folders' calls (HostFolders) on a descriptor they hold, and (checked) those with a
+    // path, each relative to a folder's descriptor, never to the working directory.
     internal static readonly int[] HostFolderCalls =
     {
         73,  // flock
@@ -1930,6 +1931,11 @@ internal static class HostedConfinement
         91,  // fchmod
         217, // getdents64
         221, // fadvise64
+        285, // fallocate
+    };
+
+    internal static readonly int[] CheckedHostFolderCalls =
+    {
         257, // openat
         258, // mkdirat
         263, // unlinkat
@@ -1939,12 +1945,11 @@ internal static class HostedConfinement
         267, // readlinkat
         268, // fchmodat
         280, // utimensat
-        285, // fallocate
         316, // renameat2
         437, // openat2
     };
 
-    // passt's calls (Passt): its socket, and ending and reaping passt itself.
+    // passt's calls (Passt): its socket, and (checked) ending and reaping passt itself.
     internal static readonly int[] PasstCalls =
     {
         44,  // sendto
@@ -1952,6 +1957,10 @@ internal static class HostedConfinement
         46,  // sendmsg
         47,  // recvmsg
         48,  // shutdown
+    };
+
+    internal static readonly int[] CheckedPasstCalls =
+    {
         61,  // wait4
         62,  // kill
     };
@@ -2113,15 +2122,17 @@ internal static class HostedConfinement
             return writer.Finish(refuse);
         }
 
-        Dispatch(writer, RuntimeCalls);
-        Dispatch(writer, CheckedRuntimeCalls);
+        Dispatch(writer, RuntimeCalls, false);
+        Dispatch(writer, CheckedRuntimeCalls, true);
         if ((needs & HostFolders) != 0)
         {
-            Dispatch(writer, HostFolderCalls);
+            Dispatch(writer, HostFolderCalls, false);
+            Dispatch(writer, CheckedHostFolderCalls, true);
         }
         if ((needs & Passt) != 0)
         {
-            Dispatch(writer, PasstCalls);
+            Dispatch(writer, PasstCalls, false);
+            Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
         // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
@@ -2137,12 +2148,12 @@ internal static class HostedConfinement
         return writer.Finish(refuse);
     }
 
-    // One test of the number per call: a call with an argument to check jumps to its check.
-    private static void Dispatch(FilterWriter writer, int[] calls)
+    // One test of the number per call: allowed, or, for a checked table, on to the call's check.
+    private static void Dispatch(FilterWriter writer, int[] calls, bool check)
     {
         foreach (int number in calls)
         {
-            writer.JumpEqual((uint)number, writer.CheckFor(number), FilterWriter.Next);
+            writer.JumpEqual((uint)number, check ? writer.CheckOf(number) : FilterWriter.Allow, FilterWriter.Next);
         }
     }
 
@@ -2190,27 +2201,8 @@ internal static class HostedConfinement
             placed[label] = codes.Count;
         }
 
-        // The label of number's check, or Allow when its arguments are not checked.
-        public int CheckFor(int number)
-        {
-            foreach (int call in CheckedRuntimeCalls)
-            {
-                if (call == number)
-                {
-                    return Remember(number);
-                }
-            }
-            switch (number)
-            {
-                case 61: case 62: case 257: case 258: case 263: case 264: case 265: case 266:
-                case 267: case 268: case 280: case 316: case 437:
-                    return Remember(number);
-                default:
-                    return Allow;
-            }
-        }
-
-        private int Remember(int number)
+        // A label for number's check, which Checks writes.
+        public int CheckOf(int number)
         {
             int label = NewLabel();
             checkedNumbers.Add(number);
@@ -5126,7 +5118,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 54 of 177 files, 565 of 3720 members
+// Kernel source: 54 of 177 files, 566 of 3721 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>

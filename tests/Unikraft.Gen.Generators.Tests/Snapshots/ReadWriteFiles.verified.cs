@@ -1942,7 +1942,7 @@ internal sealed class HostedClock : IClockDevice
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 83 of 83 members.
+// Pruned to 84 of 84 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2078,7 +2078,8 @@ internal static class HostedConfinement
         332, // statx
     };
 
-    // The host folders' calls (HostFolders): each path relative to a folder's descriptor.
+    // The host folders' calls (HostFolders) on a descriptor they hold, and (checked) those with a
+    // path, each relative to a folder's descriptor, never to the working directory.
     internal static readonly int[] HostFolderCalls =
     {
         73,  // flock
@@ -2088,6 +2089,11 @@ internal static class HostedConfinement
         91,  // fchmod
         217, // getdents64
         221, // fadvise64
+        285, // fallocate
+    };
+
+    internal static readonly int[] CheckedHostFolderCalls =
+    {
         257, // openat
         258, // mkdirat
         263, // unlinkat
@@ -2097,12 +2103,11 @@ internal static class HostedConfinement
         267, // readlinkat
         268, // fchmodat
         280, // utimensat
-        285, // fallocate
         316, // renameat2
         437, // openat2
     };
 
-    // passt's calls (Passt): its socket, and ending and reaping passt itself.
+    // passt's calls (Passt): its socket, and (checked) ending and reaping passt itself.
     internal static readonly int[] PasstCalls =
     {
         44,  // sendto
@@ -2110,6 +2115,10 @@ internal static class HostedConfinement
         46,  // sendmsg
         47,  // recvmsg
         48,  // shutdown
+    };
+
+    internal static readonly int[] CheckedPasstCalls =
+    {
         61,  // wait4
         62,  // kill
     };
@@ -2271,15 +2280,17 @@ internal static class HostedConfinement
             return writer.Finish(refuse);
         }
 
-        Dispatch(writer, RuntimeCalls);
-        Dispatch(writer, CheckedRuntimeCalls);
+        Dispatch(writer, RuntimeCalls, false);
+        Dispatch(writer, CheckedRuntimeCalls, true);
         if ((needs & HostFolders) != 0)
         {
-            Dispatch(writer, HostFolderCalls);
+            Dispatch(writer, HostFolderCalls, false);
+            Dispatch(writer, CheckedHostFolderCalls, true);
         }
         if ((needs & Passt) != 0)
         {
-            Dispatch(writer, PasstCalls);
+            Dispatch(writer, PasstCalls, false);
+            Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
         // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
@@ -2295,12 +2306,12 @@ internal static class HostedConfinement
         return writer.Finish(refuse);
     }
 
-    // One test of the number per call: a call with an argument to check jumps to its check.
-    private static void Dispatch(FilterWriter writer, int[] calls)
+    // One test of the number per call: allowed, or, for a checked table, on to the call's check.
+    private static void Dispatch(FilterWriter writer, int[] calls, bool check)
     {
         foreach (int number in calls)
         {
-            writer.JumpEqual((uint)number, writer.CheckFor(number), FilterWriter.Next);
+            writer.JumpEqual((uint)number, check ? writer.CheckOf(number) : FilterWriter.Allow, FilterWriter.Next);
         }
     }
 
@@ -2348,27 +2359,8 @@ internal static class HostedConfinement
             placed[label] = codes.Count;
         }
 
-        // The label of number's check, or Allow when its arguments are not checked.
-        public int CheckFor(int number)
-        {
-            foreach (int call in CheckedRuntimeCalls)
-            {
-                if (call == number)
-                {
-                    return Remember(number);
-                }
-            }
-            switch (number)
-            {
-                case 61: case 62: case 257: case 258: case 263: case 264: case 265: case 266:
-                case 267: case 268: case 280: case 316: case 437:
-                    return Remember(number);
-                default:
-                    return Allow;
-            }
-        }
-
-        private int Remember(int number)
+        // A label for number's check, which Checks writes.
+        public int CheckOf(int number)
         {
             int label = NewLabel();
             checkedNumbers.Add(number);
@@ -6106,7 +6098,7 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 53 of 177 files, 612 of 3720 members
+// Kernel source: 53 of 177 files, 613 of 3721 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
