@@ -83,7 +83,7 @@ namespace Unikraft.Gen
 
             // The network type a name binds to ("System.Net.Sockets.TcpClient"), or null for a type of
             // the same name elsewhere (the program's own Socket class) or a name that does not bind.
-            public static string? NetType(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+            public static NetTypeUse? NetType(GeneratorSyntaxContext context, CancellationToken cancellationToken)
             {
                 ISymbol? symbol = context.SemanticModel.GetSymbolInfo(context.Node, cancellationToken).Symbol;
                 if (symbol is not INamedTypeSymbol type)
@@ -92,9 +92,13 @@ namespace Unikraft.Gen
                 }
 
                 string space = type.ContainingNamespace?.ToDisplayString() ?? "";
-                return space.StartsWith("System.Net", StringComparison.Ordinal) || space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
-                    ? space + "." + type.Name
-                    : null;
+                if (!space.StartsWith("System.Net", StringComparison.Ordinal) && !space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                FileLinePositionSpan span = context.Node.GetLocation().GetLineSpan();
+                return new NetTypeUse(space + "." + type.Name, null, span.Path ?? "", span.StartLinePosition.Line + 1);
             }
 
             // A node worth a closer look, from syntax alone (the scan leaves the generator's own trees

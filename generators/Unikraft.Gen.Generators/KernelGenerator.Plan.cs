@@ -47,7 +47,7 @@ namespace Unikraft.Gen
             public static readonly string[] Platforms = { "hosted", "sim", "microvm" };
 
             public static KernelPlan Make((((((EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries) Program, KernelConfig Config) Build, EquatableArray<LibraryNeed> Libraries) Program,
-                EquatableArray<string> ApiTypesNamed) Named, EquatableArray<string> NetTypes) input0, CancellationToken cancellationToken)
+                EquatableArray<string> ApiTypesNamed) Named, EquatableArray<NetTypeUse> NetTypes) input0, CancellationToken cancellationToken)
             {
                 var everything = input0.Named;
                 var all = everything.Program;
@@ -152,6 +152,9 @@ namespace Unikraft.Gen
                         }
                     }
                 }
+
+                // The transports under the sockets: TCP, UDP or both, by the types that make them.
+                Net.AddTransports(featureReasons, input0.NetTypes, config.ProjectDirectory);
 
                 // The JIT route's jump slots: the boot points them at the native layer's entry points.
                 if (nativeLayer && config.NativeSlots)

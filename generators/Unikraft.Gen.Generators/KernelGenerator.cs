@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Unikraft.Gen.Helpers;
 using Unikraft.Gen.Incremental;
@@ -49,23 +50,23 @@ namespace Unikraft.Gen
                 .Select(static (scan, _) => scan.ApiTypesNamed)
                 .WithTrackingName(TrackingNames.ApiTypesNamed);
 
-            // 1b. The BCL's network types the program names: with no link to say what it imports (a
-            // JIT run), they bring the native layer's socket functions, interface or not.
-            IncrementalValueProvider<EquatableArray<string>> netTypes = context.SyntaxProvider
+            // 1b. The BCL's network types the program names, and those its referenced libraries'
+            // code refers to: with no link to say what it imports (a JIT run), they bring the native
+            // layer's socket functions, interface or not; and they say which transports (TCP, UDP)
+            // the sockets need (Net says how).
+            IncrementalValueProvider<EquatableArray<NetTypeUse>> programNetTypes = context.SyntaxProvider
                 .CreateSyntaxProvider(static (node, _) => Detect.IsNetTypeName(node), Detect.NetType)
                 .Where(static type => type is not null)
                 .Collect()
-                .Select(static (types, _) =>
-                {
-                    var distinct = new SortedSet<string>(StringComparer.Ordinal);
-                    foreach (string? type in types)
-                    {
-                        distinct.Add(type!);
-                    }
-
-                    return distinct.ToEquatableArray();
-                })
+                .Select(static (types, _) => Net.Distinct(types!))
                 .WithTrackingName(TrackingNames.NetTypes);
+            IncrementalValueProvider<EquatableArray<NetTypeUse>> libraryNetTypes = context.CompilationProvider
+                .Select(Net.ReadLibraries)
+                .WithTrackingName(TrackingNames.LibraryNetTypes);
+            IncrementalValueProvider<EquatableArray<NetTypeUse>> netTypes = programNetTypes
+                .Combine(libraryNetTypes)
+                .Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray())
+                .WithTrackingName(TrackingNames.AllNetTypes);
 
             // 2. The configuration from MSBuild.
             IncrementalValueProvider<KernelConfig> config = context.AnalyzerConfigOptionsProvider

@@ -10,6 +10,8 @@ namespace Unikraft.Gen
         public const string Libraries = nameof(Libraries);
         public const string ApiTypesNamed = nameof(ApiTypesNamed);
         public const string NetTypes = nameof(NetTypes);
+        public const string LibraryNetTypes = nameof(LibraryNetTypes);
+        public const string AllNetTypes = nameof(AllNetTypes);
         public const string Plan = nameof(Plan);
         public const string AssemblyName = nameof(AssemblyName);
         public const string Reach = nameof(Reach);

@@ -665,8 +665,12 @@ internal sealed class GraphBuilder
             if (info.Symbol is IFieldSymbol writtenField && node is ExpressionSyntax written && IsWriteTarget(written)
                 && _symbols.TryGetValue(writtenField.OriginalDefinition, out GraphSymbol? writtenSymbol))
             {
-                // Written other than by a statement of its own: the field counts as read, and as assigned.
-                writtenSymbol.IsAssigned = true;
+                // Written other than by a statement of its own: the field counts as read, and as
+                // assigned where this member is kept.
+                if (Array.IndexOf(writtenSymbol.AssignedBy, owner.Id) < 0)
+                {
+                    writtenSymbol.AssignedBy = writtenSymbol.AssignedBy.Append(owner.Id).OrderBy(id => id).ToArray();
+                }
             }
 
             if (info.Symbol is not null)

@@ -34,6 +34,15 @@ internal static class KernelFeatures
     // its code names one of the BCL's network types (the loopback is always there).
     public static bool Sockets => true;
 
+    // The transports under the sockets, each only where the program may make its sockets: TCP for
+    // TcpClient, TcpListener, HttpClient, Kestrel and the like, UDP for UdpClient; a Socket the
+    // program makes itself, or sockets whose protocol nothing names (a library seen only through
+    // the link's imports), bring both. socket(2) of a kind the kernel does not carry answers
+    // EPROTONOSUPPORT. The name resolver's own UDP comes with the resolver, not with this switch.
+    public static bool Tcp => true;
+
+    public static bool Udp => true;
+
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
     // the native layer), so a program that never watches pays nothing on its file paths.

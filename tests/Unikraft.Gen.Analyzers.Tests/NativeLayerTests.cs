@@ -95,6 +95,30 @@ public sealed class NativeLayerTests
         }
         """;
 
+    // The wall clock: on hosted and microvm the host's clock is the one the kernel's clock device
+    // reads, so where the native layer is on DateTime.Now and UtcNow are the kernel's time.
+    private const string ClockSource = """
+        using System;
+
+        class Program
+        {
+            static void Main()
+            {
+                DateTime local = {|#0:DateTime.Now|};
+                DateTime utc = {|#1:DateTime.UtcNow|};
+            }
+        }
+
+        namespace Unikraft.Kernel
+        {
+            internal static class KernelClock
+            {
+                public static System.DateTime Now => default;
+                public static System.DateTime UtcNow => default;
+            }
+        }
+        """;
+
     private static Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected) =>
         AnalyzeAsync(Source, nativeLayer, expected);
 
@@ -151,4 +175,13 @@ public sealed class NativeLayerTests
     [Fact]
     public Task NativeLayerOff_AnOverloadTheKernelApiLacks_IsUK0003() =>
         AnalyzeAsync(OverloadSource, "false", new DiagnosticResult("UK0003", DiagnosticSeverity.Warning).WithLocation(0));
+
+    [Fact]
+    public Task NativeLayerOn_TheWallClock_IsNotReported() =>
+        AnalyzeAsync(ClockSource, "true");
+
+    [Fact]
+    public Task NativeLayerOff_TheWallClock_IsUK0002() =>
+        AnalyzeAsync(ClockSource, "false", new DiagnosticResult("UK0002", DiagnosticSeverity.Warning).WithLocation(0),
+            new DiagnosticResult("UK0002", DiagnosticSeverity.Warning).WithLocation(1));
 }

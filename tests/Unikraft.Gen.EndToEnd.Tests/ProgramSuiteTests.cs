@@ -70,6 +70,14 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 "http: HTTP/1.1 200 OK, hello from HttpListener at /page\n" +
                 "beyond the loopback: NetworkUnreachable\n"),
         ]),
+        // UDP alone (an SNTP server and client): its kernel has no TCP (Kernel_OfAUdpOnlyProgram_HasNoTcp).
+        new(Programs + "TimeOverUdp", [], [],
+        [
+            new([], null,
+                string.Concat(Enumerable.Range(1, 3).Select(n => "answer " + n + ": 48 bytes from 127.0.0.1, mode 4, version 4, stratum 2, reference LOCL, " +
+                    "originate echoed: True, round trip under a second: True, server clock within a second: True\n")) +
+                "done\n"),
+        ]),
         new(Programs + "PoolContinuation", [], [], [new([], null, "waiting\nchecksum 68, on the kernel's thread: False\nafter a second delay\n", ExitCode: 68)]),
         // The console game on a pseudo-terminal of 100x30 as xterm-256color: right, down, d, q.
         // The BCL's escape sequences come from the kernel's own terminfo entry (TerminalTests).
@@ -212,6 +220,28 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
         {
             program.Reset();
         }
+    }
+
+    // Issue 11's specialization by protocol: a program that makes only UDP sockets has no TCP in
+    // its kernel, under the JIT (the transports from the types it names) and in its NativeAOT
+    // image (the same, with the link's imports), and its manifest says why UDP is there.
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("aot")]
+    public void Kernel_OfAUdpOnlyProgram_HasNoTcp(string route)
+    {
+        SuiteProgram program = Suite.Single(p => p.Name == "TimeOverUdp");
+        if (route == "aot")
+        {
+            build.Publish(program);
+        }
+        string manifest = File.ReadAllText(Path.Combine(build.ArtifactsPath, "bin", program.Name,
+            route == "aot" ? "release_linux-x64" : "debug_linux-x64", program.Name + ".kernel.txt"));
+
+        Assert.Contains("  Udp  on\n      Program.cs:9  makes sockets: System.Net.Sockets.UdpClient\n", manifest, StringComparison.Ordinal);
+        Assert.Contains("  Tcp  off: its code is removed", manifest, StringComparison.Ordinal);
+        Assert.Contains("  net-udp  ", manifest, StringComparison.Ordinal);
+        Assert.DoesNotContain("  net-tcp  ", manifest, StringComparison.Ordinal);
     }
 
     // One `dotnet build` of every program of the suite; the NativeAOT publishes, each when a test

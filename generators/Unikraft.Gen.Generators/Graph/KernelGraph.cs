@@ -104,9 +104,12 @@ namespace Unikraft.Gen.Graph
         // A struct: a value of it exists without any constructor call (default).
         public bool IsValueType { get; set; }
 
-        // For a field: assigned by its initializer or by code other than a 'field = value;'
-        // statement (x++, out x, x ??= ...). Otherwise only its GraphWrites assign it.
+        // For a field: assigned by its initializer. Otherwise the members in AssignedBy assign it
+        // other than by a 'field = value;' statement (x++, x |= y, out x, x ??= ...), and its
+        // GraphWrites by such statements: it is assigned in a kernel that keeps one of them.
         public bool IsAssigned { get; set; }
+
+        public int[] AssignedBy { get; set; } = Array.Empty<int>();
 
         // The documentation ids of the BCL members it overrides or implements, with what those
         // override in turn: "M:System.ValueType.ToString", "M:System.Object.ToString".
@@ -386,6 +389,14 @@ namespace Unikraft.Gen.Graph
                     .Append('\t').Append(string.Join(" ", symbol.ExternalBases)).Append('\t').Append(string.Join(" ", symbol.ExternalCalls)).Append('\n');
             }
 
+            foreach (GraphSymbol symbol in Symbols)
+            {
+                if (symbol.AssignedBy.Length > 0)
+                {
+                    builder.Append("assigned\t").Append(symbol.Id).Append('\t').Append(Join(symbol.AssignedBy)).Append('\n');
+                }
+            }
+
             foreach (GraphGuard guard in Guards)
             {
                 builder.Append("guard\t").Append(guard.Symbol).Append('\t').Append(guard.Feature).Append('\t').Append(guard.File)
@@ -460,6 +471,9 @@ namespace Unikraft.Gen.Graph
                             DocId = cells[9],
                             NativeEntry = cells[10] == "-" ? "" : cells[10],
                         });
+                        break;
+                    case "assigned":
+                        graph.Symbols[Int(cells[1])].AssignedBy = Ints(cells[2]);
                         break;
                     case "edges":
                         GraphSymbol target = graph.Symbols[Int(cells[1])];

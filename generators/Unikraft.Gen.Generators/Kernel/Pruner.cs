@@ -275,6 +275,14 @@ namespace Unikraft.Gen.Kernel
                 return true;
             }
 
+            foreach (int writer in field.AssignedBy)
+            {
+                if (_real[writer])
+                {
+                    return true;
+                }
+            }
+
             foreach (GraphWrite write in _graph.Writes)
             {
                 if (write.Field == field.Id && _real[write.Symbol])

@@ -191,6 +191,10 @@ namespace Unikraft.Gen.Model
     // AppContext switch that control it, the value that turns it off, and what turning it off removes.
     internal sealed record RuntimeSwitch(string Name, string Property, string AppContextSwitch, string OffValue, string Removes);
 
+    // A network type the program names (Library null: File and Line are where), or one a referenced
+    // library's code refers to (File and Line empty): what says which transports its sockets need.
+    internal sealed record NetTypeUse(string Type, string? Library, string File, int Line);
+
     // Every call site and entry point the scan found, in tree order.
     internal sealed record ProgramScan(EquatableArray<ApiUse> Uses, EquatableArray<EntryPoint> Entries, EquatableArray<string> ApiTypesNamed);
 }

@@ -81,9 +81,8 @@ internal sealed class DnsResolver
         {
             StackSocketTransport.Attach(kernel);
         }
-        NetStack? stack = kernel.Net;
-        UdpLayer? udp = stack?.TransportFor(IpProtocol.Udp) as UdpLayer;
-        DnsResolver resolver = new DnsResolver(kernel, udp, stack != null ? stack.NameServers : new List<Ipv4Address>());
+        NetStack stack = kernel.Net!;
+        DnsResolver resolver = new DnsResolver(kernel, UdpLayer.For(kernel, stack), stack.NameServers);
         kernel.Resolver = resolver;
         return resolver;
     }

@@ -14,7 +14,7 @@ internal static partial class Sys
     // IPPROTO_UDP); SOCK_NONBLOCK and SOCK_CLOEXEC ride on the type. The checks run in
     // __sys_socket's and __sock_create's order: unknown flags and a type out of range are EINVAL,
     // another family EAFNOSUPPORT, a type inet has no protocol for ESOCKTNOSUPPORT, a protocol
-    // the type does not carry EPROTONOSUPPORT.
+    // the type does not carry EPROTONOSUPPORT, as does a transport this kernel does not carry.
     [Syscall(SyscallNumber.Socket)]
     internal static long Socket(Kernel kernel, int domain, int type, int protocol)
     {
@@ -67,6 +67,14 @@ internal static partial class Sys
         }
         if (endpoint == null)
         {
+            // The kernel has no such transport: the plan found nothing that makes sockets of this
+            // kind. A socket that names its protocol is the program's own and worth a line; the
+            // BCL's start-up probe (a datagram socket with protocol 0) is not.
+            if (protocol != SocketProtocols.IPPROTO_IP)
+            {
+                kernel.Log.Write("[uk] socket: this kernel has no " + (kind == SocketTypes.SOCK_STREAM ? "TCP" : "UDP")
+                    + " (nothing in the program or its libraries makes such sockets; the manifest's Features say what is in): EPROTONOSUPPORT");
+            }
             return -Errno.EPROTONOSUPPORT;
         }
         SocketFile socket = new SocketFile(kernel, endpoint);

@@ -3,7 +3,9 @@ namespace Unikraft.Kernel;
 // The socket layer on the kernel's own stack: new sockets are TCP sockets and UDP endpoints of
 // the stack's transports, made on the first socket(2). A program with no <UnikraftNet> item gets
 // the stack with loopback alone (127.0.0.0/8 and nothing else), so a client and a server in one
-// program still talk.
+// program still talk. Each transport is here only when the program may make sockets of its kind
+// (KernelFeatures.Tcp, KernelFeatures.Udp): a UDP-only program has no TCP in its kernel, and its
+// socket(SOCK_STREAM) answers EPROTONOSUPPORT.
 internal sealed class StackSocketTransport : ISocketTransport
 {
     public static ISocketTransport Attach(Kernel kernel)
@@ -20,18 +22,28 @@ internal sealed class StackSocketTransport : ISocketTransport
             RandomBoot.AttachRandom(kernel);
         }
         NetStack stack = kernel.Net ??= new NetStack(kernel);
-        TcpStack tcp = new TcpStack(stack, kernel.Clock!, kernel.RandomDevice!, kernel.Scheduler);
-        UdpLayer udp = new UdpLayer(kernel, stack);
-        stack.Register(tcp);
-        stack.Register(udp);
-        StackSocketTransport transport = new StackSocketTransport(tcp, udp);
+        StackSocketTransport transport = new StackSocketTransport();
+        if (KernelFeatures.Tcp)
+        {
+            transport.tcp = new TcpStack(stack, kernel.Clock!, kernel.RandomDevice!, kernel.Scheduler);
+            stack.Register(transport.tcp);
+        }
+        if (KernelFeatures.Udp)
+        {
+            transport.udp = UdpLayer.For(kernel, stack);
+        }
         kernel.SocketTransport = transport;
         return transport;
     }
 
-    private readonly TcpStack tcp;
-    private readonly UdpLayer udp;
+    private TcpStack? tcp;
+    private UdpLayer? udp;
 
+    private StackSocketTransport()
+    {
+    }
+
+    // For tests and the simulator, which make the transports themselves.
     public StackSocketTransport(TcpStack tcp, UdpLayer udp)
     {
         this.tcp = tcp;
@@ -39,11 +51,25 @@ internal sealed class StackSocketTransport : ISocketTransport
     }
 
     // The transports themselves, for their counters and tables.
-    public TcpStack Tcp => tcp;
+    public TcpStack Tcp => tcp!;
 
-    public UdpLayer Udp => udp;
+    public UdpLayer Udp => udp!;
 
-    public IStreamEndpoint? CreateStream() => new TcpStreamEndpoint(tcp.CreateSocket());
+    public IStreamEndpoint? CreateStream()
+    {
+        if (KernelFeatures.Tcp)
+        {
+            return new TcpStreamEndpoint(tcp!.CreateSocket());
+        }
+        return null;
+    }
 
-    public IDatagramEndpoint? CreateDatagram() => new UdpDatagramEndpoint(udp.Open());
+    public IDatagramEndpoint? CreateDatagram()
+    {
+        if (KernelFeatures.Udp)
+        {
+            return new UdpDatagramEndpoint(udp!.Open());
+        }
+        return null;
+    }
 }

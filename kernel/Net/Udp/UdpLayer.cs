@@ -24,6 +24,19 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
     private readonly byte[] scratch = new byte[Ipv4Packet.MaximumLength];
     private int nextEphemeral;
 
+    // The stack's UDP, made and registered on first use: by the socket layer when the program
+    // makes UDP sockets, by the name resolver for its queries.
+    public static UdpLayer For(Kernel kernel, NetStack stack)
+    {
+        if (stack.TransportFor(IpProtocol.Udp) is UdpLayer existing)
+        {
+            return existing;
+        }
+        UdpLayer udp = new UdpLayer(kernel, stack);
+        stack.Register(udp);
+        return udp;
+    }
+
     public UdpLayer(Kernel kernel, IIpv4Output output)
     {
         this.kernel = kernel;
