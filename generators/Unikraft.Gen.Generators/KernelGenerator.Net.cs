@@ -12,7 +12,7 @@ namespace Unikraft.Gen
 {
     public sealed partial class KernelGenerator
     {
-        // Net: which transports the program's sockets need. The BCL makes every socket through one
+        // Net: which transports the program's sockets need, and whether TCP's passive side (listen). The BCL makes every socket through one
         // native function (SystemNative_Socket), so neither the link's imports nor the native layer's
         // entry points say TCP or UDP; the types that make sockets do. A program that names
         // TcpListener gets TCP and no UDP, one that names UdpClient the reverse, and a Socket it
@@ -25,6 +25,9 @@ namespace Unikraft.Gen
             public const int Tcp = 1;
             public const int Udp = 2;
 
+            // TCP's passive side (listen, accept, the SYN queue): a client's kernel has none.
+            public const int TcpListen = 4;
+
             // The transports a network type makes sockets over; 0 for a type that makes none (Dns:
             // the kernel's resolver brings its own UDP, IPAddress, SocketException).
             public static int Protocols(string type)
@@ -32,20 +35,21 @@ namespace Unikraft.Gen
                 switch (type)
                 {
                     case "System.Net.Sockets.Socket":
-                        return Tcp | Udp;
-                    case "System.Net.Sockets.TcpClient":
+                        return Tcp | Udp | TcpListen;
                     case "System.Net.Sockets.TcpListener":
+                    case "System.Net.HttpListener":
+                    case "Microsoft.AspNetCore.Builder.WebApplication":
+                    case "Microsoft.AspNetCore.WebHost":
+                        return Tcp | TcpListen;
+                    case "System.Net.Sockets.TcpClient":
                     case "System.Net.Http.HttpClient":
                     case "System.Net.Http.HttpClientHandler":
                     case "System.Net.Http.SocketsHttpHandler":
                     case "System.Net.WebClient":
                     case "System.Net.WebRequest":
                     case "System.Net.HttpWebRequest":
-                    case "System.Net.HttpListener":
                     case "System.Net.WebSockets.ClientWebSocket":
                     case "System.Net.Mail.SmtpClient":
-                    case "Microsoft.AspNetCore.Builder.WebApplication":
-                    case "Microsoft.AspNetCore.WebHost":
                         return Tcp;
                     case "System.Net.Sockets.UdpClient":
                         return Udp;
@@ -54,7 +58,7 @@ namespace Unikraft.Gen
                 // ASP.NET Core's server and hosting (a library that starts Kestrel its own way).
                 return type.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
                     || type.StartsWith("Microsoft.AspNetCore.Hosting.WebHost", StringComparison.Ordinal)
-                    ? Tcp
+                    ? Tcp | TcpListen
                     : 0;
             }
 
@@ -166,6 +170,11 @@ namespace Unikraft.Gen
                     {
                         Add(features, "Udp", reason);
                     }
+
+                    if ((protocols & TcpListen) != 0)
+                    {
+                        Add(features, "TcpListen", reason);
+                    }
                 }
 
                 // Sockets no type explains (the link imports the socket functions for code that names
@@ -177,6 +186,7 @@ namespace Unikraft.Gen
                         string reason = "sockets whose protocol nothing names: " + text;
                         Add(features, "Tcp", (file, line, reason));
                         Add(features, "Udp", (file, line, reason));
+                        Add(features, "TcpListen", (file, line, reason));
                         break;
                     }
                 }

@@ -43,6 +43,11 @@ internal static class KernelFeatures
 
     public static bool Udp => true;
 
+    // TCP's passive side: listen(2), accept(2), the SYN queue and SYN cookies. Only a program that
+    // may listen (TcpListener, HttpListener, Kestrel, a Socket of its own) has it; in a client's
+    // kernel listen(2) answers EOPNOTSUPP.
+    public static bool TcpListen => true;
+
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
     // the native layer), so a program that never watches pays nothing on its file paths.

@@ -53,7 +53,32 @@ public class TransportPlanTests
         // UDP, made by the resolver itself.
         Assert.Contains("UdpLayer.For(kernel, stack)", result.Source("Kernel/Net/Dns/DnsResolver.g.cs"));
         Assert.Contains("//   Tcp  on\n//       Program.cs:3  makes sockets: System.Net.Sockets.TcpListener\n", result.Manifest);
+        Assert.Contains("//   TcpListen  on\n//       Program.cs:3  makes sockets: System.Net.Sockets.TcpListener\n", result.Manifest);
+        Assert.Contains("ProcessListen", result.Source("Kernel/Net/Tcp/TcpStack.g.cs"));
         Assert.Contains("//   Udp  off: its code is removed", result.Manifest);
+    }
+
+    [Fact]
+    public void AClientOnly_HasNoListenPath()
+    {
+        GeneratorHarness.Result result = RunJit("""
+            using System.Net.Http;
+            using var client = new HttpClient();
+            System.Console.WriteLine(await client.GetStringAsync("http://198.18.0.1/"));
+            """);
+
+        Assert.Empty(result.Problems);
+        Assert.Contains("net-tcp", result.Section("Libraries"));
+        Assert.DoesNotContain(GeneratedFiles(result), file => file.EndsWith("TcpSynCookies.g.cs", System.StringComparison.Ordinal));
+        string stack = result.Source("Kernel/Net/Tcp/TcpStack.g.cs");
+        Assert.DoesNotContain("ProcessListen", stack);
+        Assert.DoesNotContain("AddListener", stack);
+        string socket = result.Source("Kernel/Net/Tcp/TcpSocket.g.cs");
+        Assert.DoesNotContain("CloseListener", socket);
+        Assert.DoesNotContain("AcceptSyn", socket);
+        Assert.Contains("return -Errno.EOPNOTSUPP;", socket);
+        Assert.Contains("//   Tcp  on\n//       Program.cs:2  makes sockets: System.Net.Http.HttpClient\n", result.Manifest);
+        Assert.Contains("//   TcpListen  off: its code is removed", result.Manifest);
     }
 
     [Fact]

@@ -249,34 +249,39 @@ internal sealed class TcpSocket
 
     // listen(2): backlog bounds the connections waiting for Accept, and as many more may be
     // half-open (in SYN-RECEIVED) at once.
+    // A kernel whose program never listens (KernelFeatures.TcpListen off) answers EOPNOTSUPP.
     public int Listen(int backlogLength)
     {
-        if (State != TcpState.Closed && State != TcpState.Listen)
+        if (KernelFeatures.TcpListen)
         {
-            return -Errno.EINVAL;
-        }
-        if (!IsBound)
-        {
-            int bound = Bind(Ipv4Address.Any, 0);
-            if (bound < 0)
+            if (State != TcpState.Closed && State != TcpState.Listen)
             {
-                return bound;
+                return -Errno.EINVAL;
             }
-        }
-        // NOTE: Linux clamps the backlog to [1, somaxconn = 4096] (listen(2)).
-        backlog = Math.Clamp(backlogLength, 1, 4096);
-        if (State == TcpState.Listen)
-        {
+            if (!IsBound)
+            {
+                int bound = Bind(Ipv4Address.Any, 0);
+                if (bound < 0)
+                {
+                    return bound;
+                }
+            }
+            // NOTE: Linux clamps the backlog to [1, somaxconn = 4096] (listen(2)).
+            backlog = Math.Clamp(backlogLength, 1, 4096);
+            if (State == TcpState.Listen)
+            {
+                return 0;
+            }
+            int result = stack.AddListener(this);
+            if (result < 0)
+            {
+                return result;
+            }
+            acceptQueue = new Queue<TcpSocket>();
+            State = TcpState.Listen;
             return 0;
         }
-        int result = stack.AddListener(this);
-        if (result < 0)
-        {
-            return result;
-        }
-        acceptQueue = new Queue<TcpSocket>();
-        State = TcpState.Listen;
-        return 0;
+        return -Errno.EOPNOTSUPP;
     }
 
     // connect(2), non-blocking: -EINPROGRESS once the SYN is out; the socket becomes writable
@@ -331,17 +336,21 @@ internal sealed class TcpSocket
     public int Accept(out TcpSocket? connection)
     {
         connection = null;
-        if (State != TcpState.Listen || acceptQueue == null)
+        if (KernelFeatures.TcpListen)
         {
-            return -Errno.EINVAL;
+            if (State != TcpState.Listen || acceptQueue == null)
+            {
+                return -Errno.EINVAL;
+            }
+            if (acceptQueue.Count == 0)
+            {
+                return -Errno.EAGAIN;
+            }
+            connection = acceptQueue.Dequeue();
+            connection.parent = null;
+            return 0;
         }
-        if (acceptQueue.Count == 0)
-        {
-            return -Errno.EAGAIN;
-        }
-        connection = acceptQueue.Dequeue();
-        connection.parent = null;
-        return 0;
+        return -Errno.EINVAL;
     }
 
     // send(2), non-blocking: as many bytes as the send buffer takes now.
@@ -442,11 +451,16 @@ internal sealed class TcpSocket
         }
         userClosed = true;
         long now = stack.Now;
-        switch (State)
+        if (KernelFeatures.TcpListen)
         {
-            case TcpState.Listen:
+            if (State == TcpState.Listen)
+            {
                 CloseListener();
                 return;
+            }
+        }
+        switch (State)
+        {
             case TcpState.Closed:
                 stack.Release(this);
                 return;
@@ -473,10 +487,13 @@ internal sealed class TcpSocket
     public void Abort()
     {
         userClosed = true;
-        if (State == TcpState.Listen)
+        if (KernelFeatures.TcpListen)
         {
-            CloseListener();
-            return;
+            if (State == TcpState.Listen)
+            {
+                CloseListener();
+                return;
+            }
         }
         if (State == TcpState.SynReceived || TcpState.IsSynchronized(State))
         {
@@ -504,9 +521,12 @@ internal sealed class TcpSocket
         {
             mask |= PollEvents.POLLERR;
         }
-        if (State == TcpState.Listen)
+        if (KernelFeatures.TcpListen)
         {
-            return acceptQueue != null && acceptQueue.Count > 0 ? mask | PollEvents.POLLIN | PollEvents.POLLRDNORM : mask;
+            if (State == TcpState.Listen)
+            {
+                return acceptQueue != null && acceptQueue.Count > 0 ? mask | PollEvents.POLLIN | PollEvents.POLLRDNORM : mask;
+            }
         }
         if (State == TcpState.Closed && !everConnected)
         {
@@ -856,12 +876,15 @@ internal sealed class TcpSocket
             }
             timer.HandshakeDone();
             State = TcpState.Established;
-            TcpSocket? listener = parent;
-            if (listener != null && !listener.Established(this))
+            if (KernelFeatures.TcpListen)
             {
-                SendReset(now);
-                Terminate(0);
-                return;
+                TcpSocket? listener = parent;
+                if (listener != null && !listener.Established(this))
+                {
+                    SendReset(now);
+                    Terminate(0);
+                    return;
+                }
             }
             Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
         }

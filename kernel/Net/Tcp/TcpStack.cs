@@ -21,7 +21,7 @@ internal sealed class TcpStack : IIpv4Transport
 
     private readonly IClockDevice clock;
     private readonly TcpKeyedHash hash;
-    private readonly TcpSynCookies cookies;
+    private readonly TcpSynCookies? cookies;
     private readonly Dictionary<TcpEndpoints, TcpSocket> connections = new Dictionary<TcpEndpoints, TcpSocket>();
     private readonly Dictionary<ushort, TcpSocket> listeners = new Dictionary<ushort, TcpSocket>();
     private readonly Dictionary<ushort, int> portUsers = new Dictionary<ushort, int>();
@@ -43,7 +43,10 @@ internal sealed class TcpStack : IIpv4Transport
         Span<byte> key = stackalloc byte[16];
         random.Fill(key);
         hash = new TcpKeyedHash(BitConverter.ToUInt64(key), BitConverter.ToUInt64(key.Slice(8)));
-        cookies = new TcpSynCookies(hash);
+        if (KernelFeatures.TcpListen)
+        {
+            cookies = new TcpSynCookies(hash);
+        }
         timerFired = new Action<object?>(TimerFired);
     }
 
@@ -181,18 +184,29 @@ internal sealed class TcpStack : IIpv4Transport
         }
         long now = Now;
         TcpEndpoints endpoints = new TcpEndpoints(destination, header.DestinationPort, source, header.SourcePort);
-        bool listening = listeners.TryGetValue(header.DestinationPort, out TcpSocket? listener) &&
-            (listener!.LocalAddress.IsAny || listener.LocalAddress == destination);
+        // A kernel whose program never listens (KernelFeatures.TcpListen off) has no listeners,
+        // and no listener's code.
+        TcpSocket? listener = null;
+        if (KernelFeatures.TcpListen)
+        {
+            if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? bound) && (bound.LocalAddress.IsAny || bound.LocalAddress == destination))
+            {
+                listener = bound;
+            }
+        }
         if (connections.TryGetValue(endpoints, out TcpSocket? connection) &&
-            !(listening && connection.ReopenFromTimeWait(header)))
+            !(listener != null && connection.ReopenFromTimeWait(header)))
         {
             connection.Process(header, segment.Payload, now);
             return true;
         }
-        if (listening)
+        if (KernelFeatures.TcpListen)
         {
-            ProcessListen(listener!, endpoints, header, segment.Payload, now);
-            return true;
+            if (listener != null)
+            {
+                ProcessListen(listener, endpoints, header, segment.Payload, now);
+                return true;
+            }
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);
         return true;
@@ -256,7 +270,7 @@ internal sealed class TcpStack : IIpv4Transport
         {
             SourcePort = endpoints.LocalPort,
             DestinationPort = endpoints.RemotePort,
-            SequenceNumber = cookies.Make(endpoints, syn.SequenceNumber, peerMss, now),
+            SequenceNumber = cookies!.Make(endpoints, syn.SequenceNumber, peerMss, now),
             AcknowledgmentNumber = syn.SequenceNumber + 1,
             Flags = (byte)(TcpFlags.Syn | TcpFlags.Ack),
             // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
@@ -294,7 +308,7 @@ internal sealed class TcpStack : IIpv4Transport
     {
         uint peerSequence = ack.SequenceNumber - 1;
         uint cookie = ack.AcknowledgmentNumber - 1;
-        int mss = cookies.Check(endpoints, peerSequence, cookie, now);
+        int mss = cookies!.Check(endpoints, peerSequence, cookie, now);
         int peerShift = -1;
         bool sack = false;
         if (mss != 0 && ack.HasTimestamps && UseTimestamps)
