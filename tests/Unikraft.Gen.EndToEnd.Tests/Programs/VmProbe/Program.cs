@@ -21,6 +21,33 @@ if (args.Length == 1 && args[0] == "spin")
     return 11;
 }
 
+// Endless recursion: the stack overflows into the guard below it. "overflow" recurses on the main
+// thread (its stack is the kernel's), "overflow-thread" on a thread-pool thread (its stack and the
+// guard page below it are glibc's: mmap, then mprotect).
+if (args.Length == 1 && (args[0] == "overflow" || args[0] == "overflow-thread"))
+{
+    Console.WriteLine("recursing");
+    if (args[0] == "overflow")
+    {
+        Probe.Recurse(0);
+    }
+    else
+    {
+        await Task.Run(() => Probe.Recurse(0));
+    }
+    Console.WriteLine("the recursion ended");
+    return 12;
+}
+
+// A write to the program's own code, which is mapped read-only and executable.
+if (args.Length == 1 && args[0] == "write-code")
+{
+    Console.WriteLine("writing to code");
+    Probe.WriteToCode();
+    Console.WriteLine("the code was written");
+    return 13;
+}
+
 // Three idle seconds: every thread blocked, the nearest deadline the timer's.
 if (args.Length == 1 && args[0] == "sleep")
 {
@@ -84,4 +111,23 @@ static class Probe
     // Not inlined, so the null reaches the dereference at run time: a page fault in the VM.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static string? Nothing(string[] args) => args.Length > 99 ? "never" : null;
+
+    // Each frame keeps a local alive past the call, so the recursion cannot become a loop.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Recurse(int depth)
+    {
+        Span<byte> pad = stackalloc byte[64];
+        pad[depth & 63] = (byte)depth;
+        return Recurse(depth + 1) + pad[(depth + 1) & 63];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static unsafe void WriteToCode()
+    {
+        delegate*<string?> code = &Unreached;
+        *(byte*)code = 0xC3;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? Unreached() => null;
 }
