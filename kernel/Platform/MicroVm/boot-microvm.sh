@@ -23,9 +23,9 @@ if [ ! -f "$image" ]; then
 fi
 accel="-accel tcg -cpu max"
 if [ "${UNIKRAFT_VM_ACCEL:-}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    # NOTE: without arch-capabilities: under a nested hypervisor KVM may refuse the host's
-    # IA32_ARCH_CAPABILITIES value (QEMU then aborts: "failed to set MSR 0x10a"); the shim never
-    # reads that MSR.
+    # NOTE: without arch-capabilities: a KVM may refuse the host's IA32_ARCH_CAPABILITIES value
+    # (PVM does; QEMU then aborts: "failed to set MSR 0x10a to 0x69"); the shim never reads
+    # that MSR.
     kvm="-accel kvm -cpu host,-arch-capabilities"
     # A KVM that cannot run the shim stops QEMU for good ("KVM internal error ... emulation
     # failure", then QEMU waits, paused), after the program may have read its input: a probe
