@@ -210,6 +210,20 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
         Assert.Contains("Access Violation: Attempted to read or write protected memory", run.StandardOutput, StringComparison.Ordinal);
     }
 
+    // mprotect is enforced, through glibc's wrapper as the runtime calls it: a read-only page still
+    // reads, PROT_NONE and back to read-write keeps its contents, and a write once it is read-only
+    // again faults, ending the program as on Linux.
+    [QemuFact]
+    public void Probe_WriteToAPageMprotectedReadOnly_Faults_AsOnLinux()
+    {
+        CommandResult run = AssertEndsAsOnLinux("mprotect", 134,
+            "read-only: 0, reads 42\n" +
+            "none, then read-write: 0 0, kept 42\n" +
+            "read-only again: 0; writing\n");
+        Assert.Contains("Access Violation: Attempted to read or write protected memory", run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("the read-only page was written", run.StandardOutput, StringComparison.Ordinal);
+    }
+
     private CommandResult AssertEndsAsOnLinux(string mode, int status, string firstOutput)
     {
         CommandResult run = MicroVm.Boot(publish, [mode]);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 if (args.Length == 1 && args[0] == "throw")
 {
@@ -51,6 +52,15 @@ if (args.Length == 1 && args[0] == "write-code")
     Probe.WriteToCode();
     Console.WriteLine("the code was written");
     return 13;
+}
+
+// mprotect through glibc's own wrapper, as the runtime calls it: a page made read-only still reads,
+// PROT_NONE and back keeps its contents, and a write to it once read-only again faults.
+if (args.Length == 1 && args[0] == "mprotect")
+{
+    Probe.ProtectAndWrite();
+    Console.WriteLine("the read-only page was written");
+    return 14;
 }
 
 // Three idle seconds: every thread blocked, the nearest deadline the timer's.
@@ -135,4 +145,22 @@ static class Probe
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static string? Unreached() => null;
+
+    // glibc's mprotect, which the runtime itself calls: below the kernel's boundary on purpose, to
+    // reach the shim's mprotect as the runtime does (UK0001 is for a program's own I/O).
+    // NOTE: PROT_READ 1, PROT_WRITE 2 (asm-generic/mman-common.h).
+#pragma warning disable UK0001
+    [DllImport("libc", EntryPoint = "mprotect")]
+    private static extern unsafe int Mprotect(void* address, nuint length, int protection);
+#pragma warning restore UK0001
+
+    public static unsafe void ProtectAndWrite()
+    {
+        byte* page = (byte*)NativeMemory.AlignedAlloc(4096, 4096);
+        page[0] = 42;
+        Console.WriteLine("read-only: " + Mprotect(page, 4096, 1) + ", reads " + page[0]);
+        Console.WriteLine("none, then read-write: " + Mprotect(page, 4096, 0) + " " + Mprotect(page, 4096, 3) + ", kept " + page[0]);
+        Console.WriteLine("read-only again: " + Mprotect(page, 4096, 1) + "; writing");
+        page[0] = 7;
+    }
 }
