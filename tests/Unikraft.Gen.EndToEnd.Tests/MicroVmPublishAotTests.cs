@@ -185,6 +185,57 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
         Assert.StartsWith("Unhandled exception. System.InvalidOperationException: nothing caught this, inside the VM", run.StandardOutput, StringComparison.Ordinal);
     }
 
+    // A stack overflow ends the program as Linux ends it: killed by SIGSEGV (139), like the same
+    // static binary run on this Linux beside it. On the main thread nothing is mapped below the
+    // stack; on a thread of its own the guard page glibc leaves PROT_NONE (mmap, then mprotect of
+    // the rest) stops it, where an unenforced mprotect let it run on through the memory below.
+    [QemuFact]
+    public void Probe_StackOverflowOnTheMainThread_IsKilledBySigsegv_AsOnLinux()
+    {
+        AssertEndsAsOnLinux("overflow", 139, "recursing\n");
+    }
+
+    [QemuFact]
+    public void Probe_StackOverflowOnAThread_StopsAtGlibcsGuardPage_AndIsKilledBySigsegv_AsOnLinux()
+    {
+        AssertEndsAsOnLinux("overflow-thread", 139, "recursing\n");
+    }
+
+    // The program's code is mapped read-only (its PT_LOAD's flags): a write to it faults, and the
+    // runtime's handler ends the program as it does on Linux (its message, then SIGABRT).
+    [QemuFact]
+    public void Probe_WriteToItsOwnCode_FaultsAndIsReported_AsOnLinux()
+    {
+        CommandResult run = AssertEndsAsOnLinux("write-code", 134, "writing to code\n");
+        Assert.Contains("Access Violation: Attempted to read or write protected memory", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    // mprotect is enforced, through glibc's wrapper as the runtime calls it: a read-only page still
+    // reads, PROT_NONE and back to read-write keeps its contents, and a write once it is read-only
+    // again faults, ending the program as on Linux.
+    [QemuFact]
+    public void Probe_WriteToAPageMprotectedReadOnly_Faults_AsOnLinux()
+    {
+        CommandResult run = AssertEndsAsOnLinux("mprotect", 134,
+            "read-only: 0, reads 42\n" +
+            "none, then read-write: 0 0, kept 42\n" +
+            "read-only again: 0; writing\n");
+        Assert.Contains("Access Violation: Attempted to read or write protected memory", run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("the read-only page was written", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private CommandResult AssertEndsAsOnLinux(string mode, int status, string firstOutput)
+    {
+        CommandResult run = MicroVm.Boot(publish, [mode]);
+        CommandResult linux = Command.Run(Path.Combine(publish.PublishPath, "VmProbe"), [mode], publish.Folder, TimeSpan.FromMinutes(1));
+
+        Assert.True(linux.ExitCode == status, "on Linux: " + linux.Describe());
+        Assert.True(run.ExitCode == status, run.Describe());
+        Assert.StartsWith(firstOutput, run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("fault in the shim itself", run.StandardError, StringComparison.Ordinal);
+        return run;
+    }
+
     public sealed class VmPublish : SampleBuild
     {
         public VmPublish()

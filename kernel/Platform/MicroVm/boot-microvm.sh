@@ -3,7 +3,8 @@
 #   ./Hello-vm [arguments...]
 # The serial line is the console (the program's stdin, stdout and stderr), the arguments are the
 # program's, UNIKRAFT_VM_ENV="NAME=value ..." gives it environment variables, and this script
-# exits with the program's exit status. KVM is used when /dev/kvm is usable, TCG otherwise.
+# exits with the program's exit status. KVM is used when /dev/kvm is usable and runs the shim (a
+# probe boot, its answer cached), TCG otherwise; UNIKRAFT_VM_ACCEL=tcg asks for TCG.
 # UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
 # system calls (and the kernel's) to stderr.
 set -u
@@ -21,23 +22,37 @@ if [ ! -f "$image" ]; then
     exit 126
 fi
 accel="-accel tcg -cpu max"
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    # NOTE: without arch-capabilities: under a nested hypervisor KVM may refuse the host's
-    # IA32_ARCH_CAPABILITIES value (QEMU then aborts: "failed to set MSR 0x10a"); the shim never
-    # reads that MSR.
+if [ "${UNIKRAFT_VM_ACCEL:-}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+    # NOTE: without arch-capabilities: a KVM may refuse the host's IA32_ARCH_CAPABILITIES value
+    # (PVM does; QEMU then aborts: "failed to set MSR 0x10a to 0x69"); the shim never reads
+    # that MSR.
     kvm="-accel kvm -cpu host,-arch-capabilities"
-    # KVM under a nested hypervisor may also fail to emulate an instruction of the shim's set-up
-    # ("KVM internal error ... emulation failure", after which QEMU waits, paused): a probe boot
-    # (uk.probe=1 ends the VM right after the set-up; a KVM boot of it takes well under a
-    # second) decides, and TCG runs the program where KVM cannot.
-    # shellcheck disable=SC2086
-    if timeout 5 "$qemu" -machine microvm,pit=on,rtc=on $kvm -m 64M -no-reboot -nodefaults -no-user-config \
-        -display none -serial none -device isa-debug-exit,iobase=0xf4,iosize=4 \
-        -kernel "$image" -append "uk.probe=1 --" </dev/null >/dev/null 2>&1; [ $? -eq 1 ]; then
+    # A KVM that cannot run the shim stops QEMU for good ("KVM internal error ... emulation
+    # failure", then QEMU waits, paused), after the program may have read its input: a probe
+    # boot decides first (uk.probe=1 ends the VM right after the shim's set-up, its ring-3 probe
+    # included; under 0.5 s), and TCG runs the program where KVM cannot. The answer is kept per
+    # QEMU binary, host kernel and image, so a program booted again does not probe again.
+    cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/unikraft-gen
+    qemu_path=$(command -v "$qemu")
+    key=$(printf '%s\n' "$qemu_path" "$(ls -lL "$qemu_path")" "$(uname -rv)" "$(cksum <"$image")" | cksum | cut -d ' ' -f 1)
+    answer=$(cat "$cache/kvm-probe-$key" 2>/dev/null)
+    if [ -z "$answer" ]; then
+        # shellcheck disable=SC2086
+        timeout 5 "$qemu" -machine microvm,pit=on,rtc=on $kvm -m 64M -no-reboot -nodefaults -no-user-config \
+            -display none -serial none -device isa-debug-exit,iobase=0xf4,iosize=4 \
+            -kernel "$image" -append "uk.probe=1 --" </dev/null >/dev/null 2>&1
+        # isa-debug-exit: status 0 leaves QEMU with (0 << 1) | 1.
+        if [ $? -eq 1 ]; then answer=kvm; else answer=tcg; fi
+        mkdir -p "$cache" 2>/dev/null && printf '%s\n' "$answer" >"$cache/kvm-probe-$key" 2>/dev/null
+    fi
+    if [ "$answer" = kvm ]; then
         accel="$kvm"
-    elif [ "${UNIKRAFT_TRACE:-}" = 1 ]; then
+    elif [ "${UNIKRAFT_TRACE:-}" = 1 ] || [ "${UNIKRAFT_VM_ACCEL:-}" = kvm ]; then
         echo "$name-vm: KVM did not run the shim's set-up (probe boot failed); running under TCG" >&2
     fi
+fi
+if [ "${UNIKRAFT_TRACE:-}" = 1 ]; then
+    echo "$name-vm: qemu $accel" >&2
 fi
 
 # The shim splits its command line at spaces: "%20" stands for a space, "%25" for a percent sign.

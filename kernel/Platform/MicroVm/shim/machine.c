@@ -10,19 +10,27 @@
 
 int trace;
 
+/* String instructions: one instruction for the whole copy, which is fast on a real CPU (ERMS)
+ * and what an instruction emulator executes with the least work per byte (under PVM the shim's
+ * ring 0 runs in KVM's emulator: see "PVM" below). */
 void *memcpy(void *dst, const void *src, u64 n)
 {
-    u8 *d = dst;
-    const u8 *s = src;
-    while (n--) *d++ = *s++;
+    void *d = dst;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dst;
 }
 
 void *memset(void *dst, int c, u64 n)
 {
-    u8 *d = dst;
-    while (n--) *d++ = (u8)c;
+    void *d = dst;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
+}
+
+void zero_page(void *page)
+{
+    u64 n = PAGE_SIZE / 8;
+    __asm__ volatile("rep stosq" : "+D"(page), "+c"(n) : "a"(0UL) : "memory");
 }
 
 u64 strlen(const char *s)
@@ -182,9 +190,21 @@ static void tables_init(void)
     wrmsr(0xC0000084, 0x47700);
 }
 
-/* SSE, and AVX through XSAVE when the CPU has it: the runtime checks CPUID and XCR0. */
+/* SSE, and AVX through XSAVE when the CPU has it and ring 0 is not emulated (below): the
+ * runtime checks CPUID and XCR0. */
 static u64 fpu_area_size = 512;
 static int has_xsave;
+
+/* The x87 and SSE state a thread starts from: the control word 0x37F and MXCSR 0x1F80, their
+ * values after FNINIT and reset, loaded with FXRSTOR (FCW at byte 0, MXCSR at byte 24 of the
+ * FXSAVE layout, Intel SDM vol. 1 10.5.1). Not LDMXCSR: KVM's instruction emulator, which runs
+ * ring 0 under PVM, has FXRSTOR but no LDMXCSR. */
+static u8 fpu_initial[512] __attribute__((aligned(16)));
+
+static void set_xcr0(u64 xcr0)
+{
+    __asm__ volatile("xsetbv" : : "c"(0), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32)));
+}
 
 static void fpu_init(void)
 {
@@ -192,24 +212,24 @@ static void fpu_init(void)
     cpuid(1, 0, &a, &b, &c, &d);
     u64 cr0, cr4;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-    cr0 &= ~(1UL << 2);             /* EM off */
-    cr0 |= (1UL << 1) | (1UL << 5); /* MP, NE */
+    cr0 &= ~((1UL << 2) | (1UL << 3)); /* EM, TS off */
+    cr0 |= (1UL << 1) | (1UL << 5);    /* MP, NE */
     __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     cr4 |= (1UL << 9) | (1UL << 10); /* OSFXSR, OSXMMEXCPT */
     has_xsave = (c >> 26) & 1;
     if (has_xsave) cr4 |= 1UL << 18; /* OSXSAVE */
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
-    __asm__ volatile("fninit");
+    *(u16 *)fpu_initial = 0x37F;
+    *(u32 *)(fpu_initial + 24) = 0x1F80;
+    __asm__ volatile("fxrstor64 %0" : : "m"(*(u8(*)[512])fpu_initial));
     if (has_xsave) {
         u64 xcr0 = 0x3;              /* x87, SSE */
         if ((c >> 28) & 1) xcr0 |= 0x4; /* AVX */
-        __asm__ volatile("xsetbv" : : "c"(0), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32)));
+        set_xcr0(xcr0);
         cpuid(0xD, 0, &a, &b, &c, &d);
         fpu_area_size = b;
     }
-    u32 mxcsr = 0x1F80;
-    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
 }
 
 u64 xsave_size(void)
@@ -227,6 +247,90 @@ void fpu_restore(void *area)
 {
     if (has_xsave) __asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
     else __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/* Whether ring 0 runs in an instruction emulator (PVM, see below), found by machine_probe. */
+int ring0_emulated;
+static int cpuid_faulting;
+static int probing;
+static u64 probe_resume_rsp;
+
+/* The probe: `syscall; ud2` run once in ring 3, from a page outside the program's address
+ * space. On a CPU, or KVM on VT-x/AMD-V, or TCG, the SYSCALL enters syscall_entry in ring 0
+ * (getpid answers) and the ud2 traps; under PVM the SYSCALL stays in ring 3 and faults on
+ * syscall_entry's page. Either trap ends the probe (trap_handler), back here. Then, under PVM:
+ * FXSAVE for threads' vector state, and CPUID served by the shim through CPUID faulting (Intel
+ * SDM vol. 4, MSR_PLATFORM_INFO bit 31, MSR_MISC_FEATURES_ENABLES bit 0), with XSAVE and AVX
+ * taken out, so the program keeps to the state FXSAVE holds. */
+void machine_probe(void)
+{
+    /* syscall; ud2 */
+    static const u8 code[] = { 0x0F, 0x05, 0x0F, 0x0B };
+    const u64 page = 0x200000;
+    map_user_page(page);
+    memcpy((void *)page, code, sizeof(code));
+    u64 top = (u64)kernel_alloc_pages(1) + PAGE_SIZE;
+    set_kernel_stack(top);
+    struct frame *frame = (struct frame *)(top - sizeof(struct frame));
+    memset(frame, 0, sizeof(*frame));
+    frame->rip = page;
+    frame->cs = USER_CODE;
+    frame->ss = USER_DATA;
+    frame->rsp = page + PAGE_SIZE;
+    frame->rflags = 0x2;
+    frame->rax = 39;
+    u64 *sp = (u64 *)frame;
+    *--sp = (u64)thread_trampoline;
+    for (int i = 0; i < 6; i++) *--sp = 0;
+    probing = 1;
+    switch_stacks(&probe_resume_rsp, (u64)sp);
+    probing = 0;
+    unmap_user_range(page, page + PAGE_SIZE);
+    if (!ring0_emulated) return;
+    has_xsave = 0;
+    fpu_area_size = 512;
+    if (rdmsr(0xCE) & (1UL << 31)) {
+        wrmsr(0x140, 1);
+        cpuid_faulting = 1;
+    } else {
+        log_text("[shim] ring 0 is emulated (PVM) and CPUID cannot be served: AVX state is not kept across a switch of threads\n");
+    }
+    if (trace) log_text("[shim] ring 0 is emulated (PVM): SYSCALL through its fault, FXSAVE, CPUID without XSAVE and AVX\n");
+}
+
+static void probe_done(int emulated)
+{
+    u64 abandoned;
+    ring0_emulated = emulated;
+    switch_stacks(&abandoned, probe_resume_rsp);
+}
+
+/* CPUID for the program under PVM: the CPU's answer (CPUID in ring 0 does not fault) without
+ * what needs XSAVE. NOTE: bits from the Intel SDM vol. 2A, CPUID: leaf 1 ECX FMA 12, XSAVE 26,
+ * OSXSAVE 27, AVX 28, F16C 29; leaf 7.0 EBX AVX2 5 and the AVX-512 bits 16, 17, 21, 26-28,
+ * 30, 31, ECX 1, 6, 9-12, 14, EDX 2, 3, 8, 23; leaf 7.1 EAX AVX-VNNI 4, AVX512-BF16 5; leaf
+ * 0xD (XSAVE's components) answers zeros. */
+static void serve_cpuid(struct frame *frame)
+{
+    u32 leaf = (u32)frame->rax, subleaf = (u32)frame->rcx;
+    u32 a, b, c, d;
+    cpuid(leaf, subleaf, &a, &b, &c, &d);
+    if (leaf == 1) {
+        c &= ~((1U << 12) | (1U << 26) | (1U << 27) | (1U << 28) | (1U << 29));
+    } else if (leaf == 7 && subleaf == 0) {
+        b &= ~((1U << 5) | (1U << 16) | (1U << 17) | (1U << 21) | (7U << 26) | (3U << 30));
+        c &= ~((1U << 1) | (1U << 6) | (0xFU << 9) | (1U << 14));
+        d &= ~((3U << 2) | (1U << 8) | (1U << 23));
+    } else if (leaf == 7 && subleaf == 1) {
+        a &= ~(3U << 4);
+    } else if (leaf == 0xD) {
+        a = b = c = d = 0;
+    }
+    frame->rax = a;
+    frame->rbx = b;
+    frame->rcx = c;
+    frame->rdx = d;
+    frame->rip += 2;
 }
 
 /* The clocks: the TSC, calibrated once against the PIT (channel 0, 5 ms), for the monotonic
@@ -468,6 +572,31 @@ static void dump(struct frame *frame, u64 cr2)
     log_number("  tid ", current_tid());
 }
 
+/* PVM. On a host whose /dev/kvm is PVM (kvm-pvm, "Pagetable-based Virtual Machine": KVM
+ * without VT-x or AMD-V, as inside a cloud VM without nested virtualization), an unmodified
+ * guest's ring 0 runs in KVM's instruction emulator and only ring 3 runs on the CPU; found on
+ * this project's build machine (kvm-pvm loaded with native=1 emul_batch=1024, its log naming
+ * each failure "INTERNAL_ERROR in batch emul ... cpl=0"). What that asks of the shim:
+ * - ring 0 uses only instructions the emulator has: FXSAVE/FXRSTOR, no LDMXCSR, no XSAVE.
+ *   Without XSAVE a switch of threads keeps only the SSE state, so the program must not use
+ *   AVX: the shim serves its CPUID (machine_probe) without XSAVE and AVX. QEMU's CPU model
+ *   cannot hide them (PVM answers CPUID from the host's, whatever -cpu says), nor can XSETBV
+ *   (ring 3 runs with the host's XCR0: XGETBV there answered 0xe7);
+ * - ring 0 stays short, every instruction costing microseconds there: string instructions for
+ *   copies, no copy of the program at boot, no zeroing of fresh frames (memory.c);
+ * - SYSCALL from ring 3 jumps to LSTAR but stays in ring 3 (CS and SS keep the user's
+ *   selectors), so the first fetch of syscall_entry faults on its kernel-only page: that fault
+ *   is the system call, served here as syscall_entry would serve it. */
+static void syscall_kept_ring3(struct frame *frame)
+{
+    /* What SYSCALL left: %rcx the return address, %r11 the caller's RFLAGS. */
+    frame->rip = frame->rcx;
+    frame->rflags = frame->r11;
+    frame->vector = 256;
+    frame->error = 0;
+    syscall_dispatch(frame);
+}
+
 void trap_handler(struct frame *frame)
 {
     if (frame->vector == 32) {
@@ -479,17 +608,33 @@ void trap_handler(struct frame *frame)
         return;
     }
     u64 cr2 = 0;
+    if (probing && (frame->vector == 6 || frame->vector == 14)) probe_done(frame->vector == 14);
     if (frame->vector == 14) {
         __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+        if (ring0_emulated && (frame->cs & 3) == 3 && frame->rip == (u64)syscall_entry && cr2 == frame->rip) {
+            syscall_kept_ring3(frame);
+            return;
+        }
         /* Not-present faults in the program's regions are demand paging, from either ring. */
-        if (!(frame->error & 1) && user_fault(cr2)) return;
+        if (user_fault(cr2, frame->error)) return;
+    }
+    if (frame->vector == 13 && cpuid_faulting && (frame->cs & 3) == 3 &&
+        ((const u8 *)frame->rip)[0] == 0x0F && ((const u8 *)frame->rip)[1] == 0xA2) {
+        serve_cpuid(frame);
+        return;
     }
     if ((frame->cs & 3) == 3) {
         /* NOTE: signal numbers from asm-generic/signal.h: SIGILL 4, SIGFPE 8, SIGSEGV 11, SIGBUS 7. */
         int signal = frame->vector == 0 ? 8 : frame->vector == 6 ? 4 : frame->vector == 17 ? 7 : frame->vector == 19 ? 8 : 11;
         u64 address = frame->vector == 14 ? cr2 : frame->rip;
         if (deliver_fault(frame, signal, address)) return;
-        dump(frame, cr2);
+        /* No handler, or no room for its frame (a stack overflow): the signal's default action,
+         * which ends the program. The registers only with uk.trace=1. */
+        if (trace) dump(frame, cr2);
+        log_text("[shim] ");
+        log_text(frame->vector < 20 ? trap_names[frame->vector] : "trap");
+        log_hex(" at ", address);
+        log_number("[shim] the program was killed by signal ", signal);
         /* NOTE: a Linux process killed by a signal reports 128 + the signal number. */
         halt_vm(128 + signal);
     }

@@ -32,6 +32,7 @@ void shim_main(u64 start_info_address)
     machine_init();
     memory_init(start_info_address);
     syscalls_init();
+    machine_probe();
     /* uk.probe=1: the runner asks whether this accelerator runs the shim's set-up at all (KVM
      * under a nested hypervisor may fail to emulate an instruction of it); the VM ends here with
      * status 0. */

@@ -41,6 +41,7 @@ struct thread {
     u64 deadline;       /* monotonic nanoseconds, or FOREVER */
     i64 wake_result;
     u64 clear_tid;      /* CLONE_CHILD_CLEARTID / set_tid_address */
+    u64 altstack_base, altstack_size;   /* sigaltstack: each thread has its own, as on Linux */
 };
 
 static struct thread threads[MAX_THREADS];
@@ -79,7 +80,6 @@ static int console_ended, console_waiting;
 
 struct kernel_sigaction { u64 handler, flags, restorer, mask; };
 static struct kernel_sigaction actions[65];
-static u64 altstack_base, altstack_size;
 #define SA_ONSTACK 0x08000000UL
 #define SA_RESTORER 0x04000000UL
 
@@ -97,6 +97,8 @@ static struct thread *thread_new(void)
             t->wait_address = 0;
             t->deadline = FOREVER;
             t->clear_tid = 0;
+            t->altstack_base = 0;
+            t->altstack_size = 0;
             return t;
         }
     }
@@ -533,11 +535,11 @@ i64 do_rt_sigaction(int signal, const void *action, void *old, u64 size)
 
 i64 do_sigaltstack(const u64 *stack, u64 *old)
 {
-    if (old) { old[0] = altstack_base; old[1] = altstack_base ? 0 : 2; old[2] = altstack_size; }
+    if (old) { old[0] = current->altstack_base; old[1] = current->altstack_base ? 0 : 2; old[2] = current->altstack_size; }
     if (stack) {
         int flags = (int)stack[1];
-        if (flags & 2) { altstack_base = 0; altstack_size = 0; } /* SS_DISABLE */
-        else { altstack_base = stack[0]; altstack_size = stack[2]; }
+        if (flags & 2) { current->altstack_base = 0; current->altstack_size = 0; } /* SS_DISABLE */
+        else { current->altstack_base = stack[0]; current->altstack_size = stack[2]; }
     }
     return 0;
 }
@@ -574,16 +576,21 @@ int deliver_fault(struct frame *frame, int signal, u64 address)
 {
     struct kernel_sigaction *action = &actions[signal];
     if (action->handler <= 1 || !(action->flags & SA_RESTORER)) return 0; /* SIG_DFL, SIG_IGN */
+    u64 altstack_base = current->altstack_base, altstack_size = current->altstack_size;
     u64 sp = frame->rsp - 128;  /* past the red zone */
     if ((action->flags & SA_ONSTACK) && altstack_base && !(sp >= altstack_base && sp < altstack_base + altstack_size)) {
         sp = altstack_base + altstack_size;
     }
+    u64 top = sp;
     sp = (sp - 512) & ~63UL;
     u64 fpstate = sp;
-    __asm__ volatile("fxsave64 (%0)" : : "r"(fpstate) : "memory");
-    memset((u8 *)fpstate + 464, 0, 48);  /* no extended state described (sw_reserved) */
     sp -= sizeof(struct sigframe);
     sp = (sp & ~15UL) - 8;                /* as after a call: (sp + 8) is 16-byte aligned */
+    /* NOTE: where the frame cannot be written (a stack that overflowed into its guard, with no
+     * alternate stack), Linux kills the thread's process with SIGSEGV (force_sigsegv). */
+    if (!user_writable(sp, top)) return 0;
+    __asm__ volatile("fxsave64 (%0)" : : "r"(fpstate) : "memory");
+    memset((u8 *)fpstate + 464, 0, 48);  /* no extended state described (sw_reserved) */
     struct sigframe *f = (struct sigframe *)sp;
     memset(f, 0, sizeof(*f));
     f->restorer = action->restorer;
@@ -682,7 +689,8 @@ void process_start(const char *command_line)
     current = main_thread;
     set_kernel_stack(main_thread->kernel_top);
 
-    /* The image: every PT_LOAD copied to its own address; the break starts after the last. */
+    /* The image: every PT_LOAD mapped at its own address with its protection, in place
+     * (memory.c); the break starts after the last. */
     const u8 *image = PHYS_TO_VIRT(payload_start);
     const struct elf_header *header = (const struct elf_header *)image;
     if (header->ident[0] != 0x7F || header->ident[1] != 'E' || header->type != 2 || header->machine != 62) {
@@ -690,21 +698,20 @@ void process_start(const char *command_line)
         halt_vm(126);
     }
     const struct elf_segment *segments = (const struct elf_segment *)(image + header->phoff);
-    u64 low = ~0UL, high = 0, phdr = 0;
+    u64 high = 0, phdr = 0;
     for (int i = 0; i < header->phnum; i++) {
         const struct elf_segment *s = &segments[i];
         if (s->type == PT_PHDR) phdr = s->vaddr;
         if (s->type != PT_LOAD) continue;
-        if (s->vaddr < low) low = s->vaddr;
         if (s->vaddr + s->memsz > high) high = s->vaddr + s->memsz;
         if (s->offset == 0 && !phdr) phdr = s->vaddr + header->phoff;
     }
-    set_image_region(low & PAGE_MASK, (high + PAGE_SIZE - 1) & PAGE_MASK);
     for (int i = 0; i < header->phnum; i++) {
         const struct elf_segment *s = &segments[i];
         if (s->type != PT_LOAD) continue;
-        for (u64 va = s->vaddr & PAGE_MASK; va < s->vaddr + s->memsz; va += PAGE_SIZE) map_user_page(va);
-        memcpy((void *)s->vaddr, image + s->offset, s->filesz);
+        /* NOTE: p_flags PF_X 1, PF_W 2, PF_R 4 (elf.h). */
+        u64 prot = ((s->flags & 4) ? PROT_READ : 0) | ((s->flags & 2) ? PROT_WRITE : 0) | ((s->flags & 1) ? PROT_EXEC : 0);
+        map_segment(s->vaddr, VIRT_TO_PHYS(image + s->offset), s->filesz, s->memsz, prot);
     }
     set_brk_start(high);
 

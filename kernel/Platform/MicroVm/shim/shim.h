@@ -11,6 +11,11 @@ typedef unsigned long u64;
 typedef long i64;
 
 #define NULL ((void *)0)
+
+/* NOTE: protections from asm-generic/mman-common.h. */
+#define PROT_READ 0x1UL
+#define PROT_WRITE 0x2UL
+#define PROT_EXEC 0x4UL
 #define PAGE_SIZE 4096UL
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 
@@ -88,8 +93,11 @@ int random_fill(u8 *buffer, u64 length);
 u64 xsave_size(void);
 void fpu_save(void *area);
 void fpu_restore(void *area);
+void machine_probe(void);
+extern int ring0_emulated;
 void *memcpy(void *dst, const void *src, u64 n);
 void *memset(void *dst, int c, u64 n);
+void zero_page(void *page);
 u64 strlen(const char *s);
 extern int trace;
 extern int console_tty;
@@ -100,12 +108,15 @@ u64 frame_alloc(void);
 void *kernel_alloc_pages(u64 count);
 void map_user_page(u64 va);
 void unmap_user_range(u64 start, u64 end);
-int user_fault(u64 address);
-u64 user_mmap(u64 address, u64 length, int fixed);
+int user_fault(u64 address, u64 error);
+u64 user_mmap(u64 address, u64 length, u64 prot, int fixed);
+i64 user_munmap(u64 address, u64 length);
+i64 user_mprotect(u64 address, u64 length, u64 prot);
+int user_writable(u64 start, u64 end);
+void map_segment(u64 vaddr, u64 file_physical, u64 file_size, u64 memory_size, u64 prot);
 u64 user_brk(u64 address);
 void set_brk_start(u64 address);
 void set_stack_region(u64 low, u64 high);
-void set_image_region(u64 low, u64 high);
 u64 memory_total(void);
 u64 memory_used(void);
 

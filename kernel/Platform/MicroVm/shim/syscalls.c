@@ -24,15 +24,10 @@ static i64 sys_mmap(struct frame *f)
 {
     if (!(A3 & 0x20)) return -ENODEV;
     if (A1 == 0) return -EINVAL;
-    return (i64)user_mmap(A0, A1, (A3 & (0x10 | 0x100000)) != 0);
+    return (i64)user_mmap(A0, A1, A2, (A3 & (0x10 | 0x100000)) != 0);
 }
-static i64 sys_mprotect(struct frame *f) { (void)f; return 0; }
-static i64 sys_munmap(struct frame *f)
-{
-    if (A0 & ~PAGE_MASK) return -EINVAL;
-    unmap_user_range(A0, A0 + A1);
-    return 0;
-}
+static i64 sys_mprotect(struct frame *f) { return user_mprotect(A0, A1, A2); }
+static i64 sys_munmap(struct frame *f) { return user_munmap(A0, A1); }
 static i64 sys_brk(struct frame *f) { return (i64)user_brk(A0); }
 static i64 sys_rt_sigaction(struct frame *f) { return do_rt_sigaction((int)A0, (const void *)A1, (void *)A2, A3); }
 static i64 sys_rt_sigprocmask(struct frame *f)
@@ -179,9 +174,9 @@ static const struct served {
     { 1, "write", sys_write, "fds 1 and 2 are the serial line (the C# console device and the runtime's own messages); pipes" },
     { 3, "close", sys_close, "pipes" },
     { 5, "fstat", sys_fstat, "the console fds are character devices, pipes are FIFOs" },
-    { 9, "mmap", sys_mmap, "anonymous memory: the GC's reservations and heaps, thread stacks, glibc's malloc" },
-    { 10, "mprotect", sys_mprotect, "accepted, not enforced: every mapped page is readable and writable" },
-    { 11, "munmap", sys_munmap, "frees the frames behind the range" },
+    { 9, "mmap", sys_mmap, "anonymous memory with its protection: the GC's reservations (PROT_NONE) and heaps, thread stacks, glibc's malloc" },
+    { 10, "mprotect", sys_mprotect, "enforced: the GC commits its reservations, glibc makes thread stacks' guard pages and RELRO read-only" },
+    { 11, "munmap", sys_munmap, "frees the frames behind the range; later accesses fault" },
     { 12, "brk", sys_brk, "glibc's malloc starts on the break" },
     { 13, "rt_sigaction", sys_rt_sigaction, "the runtime's SIGSEGV/SIGFPE handlers, run on hardware faults (null reference)" },
     { 14, "rt_sigprocmask", sys_rt_sigprocmask, "accepted: signals only come from faults, never masked" },

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 if (args.Length == 1 && args[0] == "throw")
 {
@@ -19,6 +20,47 @@ if (args.Length == 1 && args[0] == "spin")
     }
     Console.WriteLine("the timer's callback stopped the spinning main thread: " + (spins > 0));
     return 11;
+}
+
+// Endless recursion: the stack overflows into what is below it. "overflow" recurses on the main
+// thread (its stack is the shim's, nothing mapped below it); "overflow-thread" on a thread of its
+// own, whose stack glibc maps PROT_NONE and then opens with mprotect but for the guard page at its
+// bottom. The thread makes no kernel call, so the one-vCPU rule (UK0001) does not apply to it.
+if (args.Length == 1 && (args[0] == "overflow" || args[0] == "overflow-thread"))
+{
+    Console.WriteLine("recursing");
+    if (args[0] == "overflow")
+    {
+        Probe.Recurse(0);
+    }
+    else
+    {
+#pragma warning disable UK0001
+        var thread = new Thread(() => Probe.Recurse(0), 256 * 1024);
+        thread.Start();
+        thread.Join();
+#pragma warning restore UK0001
+    }
+    Console.WriteLine("the recursion ended");
+    return 12;
+}
+
+// A write to the program's own code, which is mapped read-only and executable.
+if (args.Length == 1 && args[0] == "write-code")
+{
+    Console.WriteLine("writing to code");
+    Probe.WriteToCode();
+    Console.WriteLine("the code was written");
+    return 13;
+}
+
+// mprotect through glibc's own wrapper, as the runtime calls it: a page made read-only still reads,
+// PROT_NONE and back keeps its contents, and a write to it once read-only again faults.
+if (args.Length == 1 && args[0] == "mprotect")
+{
+    Probe.ProtectAndWrite();
+    Console.WriteLine("the read-only page was written");
+    return 14;
 }
 
 // Three idle seconds: every thread blocked, the nearest deadline the timer's.
@@ -84,4 +126,41 @@ static class Probe
     // Not inlined, so the null reaches the dereference at run time: a page fault in the VM.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static string? Nothing(string[] args) => args.Length > 99 ? "never" : null;
+
+    // Each frame keeps a local alive past the call, so the recursion cannot become a loop.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Recurse(int depth)
+    {
+        Span<byte> pad = stackalloc byte[64];
+        pad[depth & 63] = (byte)depth;
+        return Recurse(depth + 1) + pad[(depth + 1) & 63];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static unsafe void WriteToCode()
+    {
+        delegate*<string?> code = &Unreached;
+        *(byte*)code = 0xC3;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? Unreached() => null;
+
+    // glibc's mprotect, which the runtime itself calls: below the kernel's boundary on purpose, to
+    // reach the shim's mprotect as the runtime does (UK0001 is for a program's own I/O).
+    // NOTE: PROT_READ 1, PROT_WRITE 2 (asm-generic/mman-common.h).
+#pragma warning disable UK0001
+    [DllImport("libc", EntryPoint = "mprotect")]
+    private static extern unsafe int Mprotect(void* address, nuint length, int protection);
+#pragma warning restore UK0001
+
+    public static unsafe void ProtectAndWrite()
+    {
+        byte* page = (byte*)NativeMemory.AlignedAlloc(4096, 4096);
+        page[0] = 42;
+        Console.WriteLine("read-only: " + Mprotect(page, 4096, 1) + ", reads " + page[0]);
+        Console.WriteLine("none, then read-write: " + Mprotect(page, 4096, 0) + " " + Mprotect(page, 4096, 3) + ", kept " + page[0]);
+        Console.WriteLine("read-only again: " + Mprotect(page, 4096, 1) + "; writing");
+        page[0] = 7;
+    }
 }
