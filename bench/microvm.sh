@@ -7,7 +7,7 @@
 #
 # Usage: bench/microvm.sh [RUNS]     RUNS defaults to 20.
 # Needs: the .NET SDK, a C toolchain (gcc, libc6-dev, binutils), qemu-system-x86. TCG unless
-# /dev/kvm is usable (UNIKRAFT_VM_ACCEL=tcg asks for TCG there). BENCH_KEEP=1 keeps the
+# /dev/kvm is usable and not PVM (UNIKRAFT_VM_ACCEL=tcg or kvm asks for one). BENCH_KEEP=1 keeps the
 # temporary folder.
 set -euo pipefail
 

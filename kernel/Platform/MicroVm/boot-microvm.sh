@@ -4,7 +4,8 @@
 # The serial line is the console (the program's stdin, stdout and stderr), the arguments are the
 # program's, UNIKRAFT_VM_ENV="NAME=value ..." gives it environment variables, and this script
 # exits with the program's exit status. KVM is used when /dev/kvm is usable and runs the shim (a
-# probe boot, its answer cached), TCG otherwise; UNIKRAFT_VM_ACCEL=tcg asks for TCG.
+# probe boot, its answer cached) and is not PVM (kvm_pvm, slower than TCG here), TCG otherwise;
+# UNIKRAFT_VM_ACCEL=tcg or kvm asks for one.
 # UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
 # system calls (and the kernel's) to stderr.
 set -u
@@ -22,7 +23,19 @@ if [ ! -f "$image" ]; then
     exit 126
 fi
 accel="-accel tcg -cpu max"
-if [ "${UNIKRAFT_VM_ACCEL:-}" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+want=${UNIKRAFT_VM_ACCEL:-}
+# NOTE: a KVM without VT-x or AMD-V (kvm_pvm, the "Pagetable-based Virtual Machine") runs the
+# shim's ring 0 in its instruction emulator: each trap from the program (a syscall, a page fault)
+# costs about 0.2-1.4 ms there against microseconds under TCG, so short and syscall-heavy programs
+# run 2-4 times slower (bench/README.md, microvm.sh). TCG is the default there;
+# UNIKRAFT_VM_ACCEL=kvm asks for PVM anyway (compute-bound code runs natively under it).
+if [ -z "$want" ] && [ -d /sys/module/kvm_pvm ]; then
+    want=tcg
+    if [ "${UNIKRAFT_TRACE:-}" = 1 ]; then
+        echo "$name-vm: /dev/kvm is PVM (kvm_pvm: no hardware virtualization), slower than TCG for this: running under TCG (UNIKRAFT_VM_ACCEL=kvm asks for it)" >&2
+    fi
+fi
+if [ "$want" != tcg ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     # NOTE: without arch-capabilities: a KVM may refuse the host's IA32_ARCH_CAPABILITIES value
     # (PVM does; QEMU then aborts: "failed to set MSR 0x10a to 0x69"); the shim never reads
     # that MSR.
