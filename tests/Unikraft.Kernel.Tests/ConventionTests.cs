@@ -154,6 +154,7 @@ public class ConventionTests
         Assert.Equal("netdev", typeof(TapNetDevice).GetCustomAttribute<DeviceAttribute>()!.Kind);
         Assert.Equal("netdev", typeof(PasstNetDevice).GetCustomAttribute<DeviceAttribute>()!.Kind);
         Assert.Equal("netdev", typeof(SimNic).GetCustomAttribute<DeviceAttribute>()!.Kind);
+        Assert.Equal("netdev", typeof(VirtioNetDevice).GetCustomAttribute<DeviceAttribute>()!.Kind);
     }
 
     [Fact]
@@ -164,7 +165,7 @@ public class ConventionTests
             .ToDictionary(library => library.Name);
 
         Assert.Equal(
-            new[] { "api", "console", "core", "devfs", "environ", "hostfs", "initrd", "inotify", "native", "net-dns", "net-iface", "net-socket", "net-tcp", "net-udp", "net-wire", "netdev", "pipe", "platform-hosted", "platform-microvm", "platform-sim", "poll", "ramfs", "random", "sched", "time", "vfs" },
+            new[] { "api", "console", "core", "devfs", "environ", "hostfs", "initrd", "inotify", "native", "net-dns", "net-iface", "net-socket", "net-tcp", "net-udp", "net-wire", "netdev", "pipe", "platform-hosted", "platform-microvm", "platform-sim", "poll", "ramfs", "random", "sched", "time", "vfs", "virtio" },
             libraries.Keys.OrderBy(name => name, StringComparer.Ordinal));
         foreach (KernelLibraryAttribute library in libraries.Values)
         {

@@ -168,6 +168,12 @@ static i64 sys_getrusage(struct frame *f)
 }
 static i64 sys_rt_sigreturn(struct frame *f) { return do_rt_sigreturn(f); }
 
+/* The kernel's device drivers (devices.c): numbers above Linux's (its x86-64 table ends below
+ * 500), so no program call can mean one of them. */
+static i64 sys_device_map(struct frame *f) { return device_map(A0, A1); }
+static i64 sys_device_dma(struct frame *f) { return device_dma_alloc(A0, (u64 *)A1); }
+static i64 sys_device_wait(struct frame *f) { return device_wait_interrupt(A0); }
+
 /* NOTE: numbers from asm/unistd_64.h. */
 static const struct served {
     int number;
@@ -227,6 +233,9 @@ static const struct served {
     { 104, "getgid", sys_zero, "root" },
     { 107, "geteuid", sys_zero, "root" },
     { 108, "getegid", sys_zero, "root" },
+    { 500, "uk_device_map", sys_device_map, "the kernel's virtio drivers: a virtio-mmio transport's registers, mapped uncached into the program" },
+    { 501, "uk_device_dma", sys_device_dma, "the kernel's virtio drivers: zeroed, contiguous memory for rings and buffers, and its physical address" },
+    { 502, "uk_device_wait", sys_device_wait, "the kernel's virtio drivers: blocks a thread until its device's IO-APIC line fires (masked until it waits again)" },
 };
 
 #define MAX_SYSCALL 512
