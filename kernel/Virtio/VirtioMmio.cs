@@ -106,10 +106,11 @@ internal sealed unsafe class VirtioMmio
         Write(QueueReady, 1);
     }
 
-    // The largest size the device takes for queue index; 0 when the queue does not exist.
+    // The largest size the device takes for queue index; 0 when the queue does not exist. (A
+    // queue in use would read QueueReady 1; after the reset the driver starts with, none is.)
     public int QueueMaximum(int index)
     {
         Write(QueueSelect, (uint)index);
-        return Read(QueueReady) != 0 ? 0 : (int)Read(QueueSizeMaximum);
+        return (int)Read(QueueSizeMaximum);
     }
 }
