@@ -9,7 +9,9 @@ internal sealed unsafe class MicroVmVirtio : IVirtioMachine
 {
     // NOTE: QEMU's microvm machine (hw/i386/microvm.c) puts 8 virtio-mmio transports at
     // 0xFEB00000, 512 bytes apart, when it has one IO-APIC (the runner boots it with ioapic2=off);
-    // with ACPI (on by default) their lines are the IO-APIC's 16 to 23.
+    // with ACPI (on by default) their lines are the IO-APIC's 16 to 23. QEMU plugs the first
+    // -device into the last transport (seen: one card at 0xFEB00E00), so the transports are
+    // listed from the last: the index-th card found is the runner's index-th -device.
     public const ulong FirstTransport = 0xFEB00000;
     public const int Transports = 8;
     public const int FirstLine = 16;
@@ -20,9 +22,9 @@ internal sealed unsafe class MicroVmVirtio : IVirtioMachine
 
     public int TransportCount => Transports;
 
-    public ulong TransportAddress(int index) => FirstTransport + (ulong)(index * VirtioMmio.WindowLength);
+    public ulong TransportAddress(int index) => FirstTransport + (ulong)((Transports - 1 - index) * VirtioMmio.WindowLength);
 
-    public int TransportLine(int index) => FirstLine + index;
+    public int TransportLine(int index) => FirstLine + Transports - 1 - index;
 
     public byte* MapRegisters(ulong physical, int length)
     {
