@@ -41,7 +41,6 @@
 static u64 window_next = DEVICE_WINDOW;
 /* 1 once a line fired and its waiter has not yet seen it; the futex word its waiter sleeps on. */
 static u32 line_fired[IOAPIC_LINES];
-static u8 line_waiters[IOAPIC_LINES];
 static int waiters;
 
 /* NOTE: FUTEX_WAIT 0 and FUTEX_WAKE 1, linux/futex.h; the shim's futexes key on any address. */
@@ -104,14 +103,19 @@ i64 device_wait_interrupt(u64 line)
             return 0;
         }
         /* Interrupts are off in a system call: the line cannot fire before the thread sleeps. */
-        line_waiters[line]++;
         waiters++;
         line_set(line, 0);
         i64 result = do_futex((u64)&line_fired[line], FUTEX_WAIT, 0, 0, 0, 0);
-        line_waiters[line]--;
         waiters--;
         if (result < 0 && result != -EAGAIN) return result;
     }
+}
+
+/* munmap and madvise(DONTNEED) would free the frames behind a range: the device window's are
+ * device registers and DMA rings, never the program's to give back. */
+int device_window_overlaps(u64 start, u64 length)
+{
+    return start < DEVICE_WINDOW_END && start + length > DEVICE_WINDOW;
 }
 
 /* A thread waits for a device: a VM whose other threads all wait with no deadline is idle, not

@@ -139,6 +139,7 @@ i64 device_map(u64 physical, u64 length);
 i64 device_dma_alloc(u64 length, u64 *physical);
 i64 device_wait_interrupt(u64 line);
 int devices_waiting(void);
+int device_window_overlaps(u64 start, u64 length);
 void devices_interrupt(void);
 
 /* syscalls.c */

@@ -29,7 +29,7 @@ static i64 sys_mmap(struct frame *f)
 static i64 sys_mprotect(struct frame *f) { (void)f; return 0; }
 static i64 sys_munmap(struct frame *f)
 {
-    if (A0 & ~PAGE_MASK) return -EINVAL;
+    if ((A0 & ~PAGE_MASK) || device_window_overlaps(A0, A1)) return -EINVAL;
     unmap_user_range(A0, A0 + A1);
     return 0;
 }
@@ -44,7 +44,7 @@ static i64 sys_ioctl(struct frame *f) { (void)f; return -ENOTTY; }
 static i64 sys_sched_yield(struct frame *f) { (void)f; return do_yield(); }
 static i64 sys_madvise(struct frame *f)
 {
-    if (A2 == 4) unmap_user_range(A0, A0 + A1);
+    if (A2 == 4 && !device_window_overlaps(A0, A1)) unmap_user_range(A0, A0 + A1);
     return 0;
 }
 static i64 sys_dup(struct frame *f) { return do_dup((int)A0, 0); }
