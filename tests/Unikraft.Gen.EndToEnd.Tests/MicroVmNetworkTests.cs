@@ -1,6 +1,7 @@
 namespace Unikraft.Gen.EndToEnd.Tests;
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Net;
@@ -135,6 +136,78 @@ public sealed class MicroVmTcpEchoTests : IClassFixture<MicroVmTcpEchoTests.VmPu
             : base("tests/Unikraft.Gen.EndToEnd.Tests/Programs/TcpEcho", "microvm", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-p:UnikraftPlatform=microvm", "-o", "{publish}")
         {
         }
+    }
+}
+
+// The runner's QEMU command line for the cards <name>.vm-net lists, seen through a stand-in for
+// QEMU that writes its arguments down and ends the "VM" with status 0 (no image is booted).
+public sealed class MicroVmRunnerNetworkTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("uk-vm-runner-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void Runner_PutsEachCardOnAUserNetwork_AsItsItemSays_AndForwardsItsPorts()
+    {
+        string arguments = Run("eth0|198.18.5.9/16|198.18.0.1|8080,8443\neth1|10.0.3.15/24||\n", new Dictionary<string, string>());
+
+        Assert.Contains("-machine microvm,pit=on,rtc=on,ioapic2=off ", arguments, StringComparison.Ordinal);
+        Assert.Contains(" -global virtio-mmio.force-legacy=false ", arguments, StringComparison.Ordinal);
+        Assert.Contains(" -netdev user,id=eth0,net=198.18.0.0/16,host=198.18.0.1,hostfwd=tcp:127.0.0.1:8080-198.18.5.9:8080,hostfwd=tcp:127.0.0.1:8443-198.18.5.9:8443 -device virtio-net-device,netdev=eth0 ", arguments, StringComparison.Ordinal);
+        Assert.Contains(" -netdev user,id=eth1,net=10.0.3.0/24 -device virtio-net-device,netdev=eth1 ", arguments, StringComparison.Ordinal);
+        // The first card's -device comes first: the kernel opens the cards in the items' order.
+        Assert.True(arguments.IndexOf("netdev=eth0", StringComparison.Ordinal) < arguments.IndexOf("netdev=eth1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Runner_ForwardsTheGivenPortsInstead_AndRestrictsTheNetworkWhenAsked()
+    {
+        string arguments = Run("eth0|10.0.2.15/24|10.0.2.2|8080\n", new Dictionary<string, string>
+        {
+            ["UNIKRAFT_VM_FORWARD"] = "18080:8080 18443:443",
+            ["UNIKRAFT_VM_NET_RESTRICT"] = "1",
+        });
+
+        Assert.Contains(" -netdev user,id=eth0,net=10.0.2.0/24,host=10.0.2.2,restrict=on,hostfwd=tcp:127.0.0.1:18080-10.0.2.15:8080,hostfwd=tcp:127.0.0.1:18443-10.0.2.15:443 ", arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1:8080-", arguments, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Runner_WithoutVmNet_GivesQemuNoNetwork()
+    {
+        string arguments = Run(null, new Dictionary<string, string>());
+
+        Assert.Contains("-machine microvm,pit=on,rtc=on ", arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain("-netdev", arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain("virtio", arguments, StringComparison.Ordinal);
+    }
+
+    // The runner as publish lays it out (App-vm beside App.vm and App.vm-net), with a QEMU that
+    // records its arguments; returns the arguments of the boot (the KVM probe's are not recorded:
+    // the stand-in fails it, so the runner takes TCG).
+    private string Run(string? vmNet, Dictionary<string, string> environment)
+    {
+        string runner = Path.Combine(folder, "App-vm");
+        File.Copy(Path.Combine(Repository.Root, "kernel", "Platform", "MicroVm", "boot-microvm.sh"), runner);
+        File.WriteAllText(Path.Combine(folder, "App.vm"), "not booted");
+        if (vmNet != null)
+        {
+            File.WriteAllText(Path.Combine(folder, "App.vm-net"), vmNet);
+        }
+        string record = Path.Combine(folder, "arguments.txt");
+        string qemu = Path.Combine(folder, "qemu");
+        File.WriteAllText(qemu, "#!/bin/sh\n"
+            + "case \"$*\" in *uk.probe=1*) exit 3;; '-netdev help') echo user; exit 0;; esac\n"
+            + "echo \"$*\" > '" + record + "'\n"
+            + "for argument in \"$@\"; do case \"$argument\" in file:*) echo 'exit 0' > \"${argument#file:}\";; esac; done\n");
+        Assert.Equal(0, Command.Run("chmod", ["+x", qemu, runner], folder, TimeSpan.FromSeconds(30)).ExitCode);
+        environment["UNIKRAFT_QEMU"] = qemu;
+
+        CommandResult run = Command.Run(runner, [], folder, TimeSpan.FromSeconds(30), environment, input: "");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        return File.ReadAllText(record).Trim() + " ";
     }
 }
 

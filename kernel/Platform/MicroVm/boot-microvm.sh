@@ -54,6 +54,10 @@ dotted() {
     echo "$(( ($1 >> 24) & 255 )).$(( ($1 >> 16) & 255 )).$(( ($1 >> 8) & 255 )).$(( $1 & 255 ))"
 }
 if [ -f "$here/$name.vm-net" ]; then
+    if ! "$qemu" -netdev help 2>/dev/null | grep -qx user; then
+        echo "$name-vm: $qemu has no user network (-netdev user, libslirp), which the image's network card needs" >&2
+        exit 127
+    fi
     machine="$machine,ioapic2=off"
     network="-global virtio-mmio.force-legacy=false"
     while IFS='|' read -r interface address gateway forward; do
