@@ -5,7 +5,7 @@
 # program's, UNIKRAFT_VM_ENV="NAME=value ..." gives it environment variables, and this script
 # exits with the program's exit status. KVM is used when /dev/kvm is usable, TCG otherwise.
 # UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
-# system calls (and the kernel's) to stderr.
+# system calls (and the kernel's) to stderr; the network's variables are below.
 set -u
 here=$(dirname "$0")
 name=$(basename "$0")
