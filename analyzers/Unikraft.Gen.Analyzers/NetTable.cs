@@ -28,7 +28,7 @@ namespace Unikraft.Gen.Support
         // The interface's name in the kernel ("eth0").
         public string Name { get; }
 
-        // tap or passt.
+        // tap or passt (hosted), virtio (microvm).
         public string Type { get; }
 
         // The interface's IPv4 address, dotted, without its prefix length.
@@ -41,7 +41,7 @@ namespace Unikraft.Gen.Support
 
         public string[] Dns { get; }
 
-        // TCP ports of the host forwarded to the program (passt).
+        // TCP ports of the host forwarded to the program (passt; virtio through QEMU's user network).
         public int[] Forward { get; }
 
         // The host's device name (a TAP interface's name); empty: the kernel chooses.
@@ -79,7 +79,11 @@ namespace Unikraft.Gen.Support
 
         // The types a platform has devices for.
         public static string[] TypesOn(string platform) =>
-            platform == "hosted" ? new[] { "passt", "tap" } : new string[0];
+            platform == "hosted" ? new[] { "passt", "tap" } : platform == "microvm" ? new[] { "virtio" } : new string[0];
+
+        // The type an item without one gets: the VM's own network card on microvm; elsewhere the
+        // type must be said.
+        public static string DefaultTypeOn(string platform) => platform == "microvm" ? "virtio" : "";
 
         public static NetTable Parse(string? text, string platform)
         {
@@ -91,7 +95,7 @@ namespace Unikraft.Gen.Support
                 string[] fields = item.Split('|');
                 string Field(int index) => fields.Length > index ? fields[index].Trim() : "";
                 string name = Field(0);
-                string type = Field(1);
+                string type = Field(1).Length > 0 ? Field(1) : DefaultTypeOn(platform);
                 string label = "<UnikraftNet Include=\"" + name + "\">";
                 if (fields.Length < 8 || Field(7) != "end")
                 {
@@ -191,9 +195,9 @@ namespace Unikraft.Gen.Support
                     }
                 }
 
-                if (!bad && forward.Count > 0 && type != "passt")
+                if (!bad && forward.Count > 0 && type != "passt" && type != "virtio")
                 {
-                    errors.Add(label + ": Forward is for Type=\"passt\", which forwards the host's ports; with " + type + " the host reaches " + address + " directly");
+                    errors.Add(label + ": Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with " + type + " the host reaches " + address + " directly");
                     bad = true;
                 }
 

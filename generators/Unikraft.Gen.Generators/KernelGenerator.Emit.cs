@@ -498,16 +498,21 @@ namespace Unikraft.Gen
             // what opening a device takes (the TUN control device, passt's socketpair and process).
             private static void WriteNets(SourceWriter writer, KernelPlan plan)
             {
+                int virtioIndex = 0;
                 foreach (NetPlan net in plan.Nets)
                 {
                     NetTable.TryParseAddress(net.Address, out uint address);
                     NetTable.TryParseAddress(net.Gateway, out uint gateway);
                     string Address(uint value) => "new global::Unikraft.Kernel.Ipv4Address(0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u)";
                     string prefix = net.PrefixLength.ToString(CultureInfo.InvariantCulture);
+                    // A virtio device is the VM's (its runner adds one per item, in order, with the
+                    // host's forwarding); the others are the hosted process's.
                     string device = net.Type == "passt"
                         ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", new int[] { "
                             + string.Join(", ", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " })"
-                        : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
+                        : net.Type == "virtio"
+                            ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
+                            : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
                     writer.Line("// " + net.Name + ": " + net.Type + " " + net.Address + "/" + prefix + (net.Gateway.Length > 0 ? " via " + net.Gateway : "") + " (UnikraftNet in the project file)");
                     var servers = new List<string>();
                     foreach (string server in net.Dns)
@@ -611,6 +616,9 @@ namespace Unikraft.Gen
                 "membarrier: FlushProcessWriteBuffers (GC suspension): one CPU, every barrier is already there",
                 "rseq: ENOSYS: glibc goes without restartable sequences",
                 "clone3: ENOSYS: glibc then uses clone",
+                "uk_device_map: the kernel's virtio drivers: a virtio-mmio transport's registers, mapped uncached into the program",
+                "uk_device_dma: the kernel's virtio drivers: zeroed, contiguous memory for rings and buffers, and its physical address",
+                "uk_device_wait: the kernel's virtio drivers: blocks a thread until its device's IO-APIC line fires (masked until it waits again)",
             };
 
             // Kept equal to HostedConfinement.RefusedCalls by a test.
@@ -986,6 +994,11 @@ namespace Unikraft.Gen
                     lines.Add("");
                     lines.Add("Virtual machine (QEMU microvm; the boot and trap layer in kernel/Platform/MicroVm/shim)");
                     lines.Add("  devices: serial line COM1 (console, fds 1 and 2), TSC calibrated on the PIT (clock), CMOS RTC (wall clock at boot), RDRAND (random), isa-debug-exit (exit status)");
+                    foreach (NetPlan net in plan.Nets.Where(n => n.Type == "virtio"))
+                    {
+                        lines.Add("  device: virtio-net on virtio-mmio (" + net.Name + "; the runner gives it QEMU's user network"
+                            + (net.Forward.Count > 0 ? ", host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " forwarded" : "") + ")");
+                    }
                     lines.Add("  runtime syscalls served by the shim (" + MicroVmShimSyscalls.Length + "), the rest answer ENOSYS:");
                     foreach (string served in MicroVmShimSyscalls)
                     {

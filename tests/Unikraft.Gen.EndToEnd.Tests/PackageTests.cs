@@ -66,6 +66,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackagedApp>
             "build/microvm/shim/boot.S",
             "build/microvm/shim/link.ld",
             "build/microvm/shim/syscalls.c",
+            "build/microvm/shim/devices.c",
             "build/microvm/shim/shim.h",
             "build/microvm/boot-microvm.sh",
             "README.md",

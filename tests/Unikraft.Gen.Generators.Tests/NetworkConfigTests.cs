@@ -147,7 +147,7 @@ public class NetworkConfigTests
     [InlineData("eth0|tap|198.18.0.0/24|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.0/24' is its network's own address or its broadcast address; pick a host address inside the network")]
     [InlineData("eth0|tap|198.18.0.2/24|198.19.0.1||||end", "<UnikraftNet Include=\"eth0\">: Gateway '198.19.0.1' is not another host on 198.18.0.2/24's network; the next hop must be reachable directly")]
     [InlineData("eth0|tap|198.18.0.2/24||8.8.8|||end", "<UnikraftNet Include=\"eth0\">: Dns '8.8.8' is not an IPv4 address; list name servers such as 198.18.0.1,198.18.0.53")]
-    [InlineData("eth0|tap|198.18.0.2/24|||8080||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\", which forwards the host's ports; with tap the host reaches 198.18.0.2 directly")]
+    [InlineData("eth0|tap|198.18.0.2/24|||8080||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with tap the host reaches 198.18.0.2 directly")]
     [InlineData("eth0|passt|198.18.0.2/24|||80,99999||end", "<UnikraftNet Include=\"eth0\">: Forward '99999' is not a TCP port from 1 to 65535")]
     [InlineData("eth0|passt|198.18.0.2/24||||tap0|end", "<UnikraftNet Include=\"eth0\">: Device 'tap0' names a host interface, which only Type=\"tap\" has")]
     [InlineData("eth 0|tap|198.18.0.2/24|||||end", "<UnikraftNet Include=\"eth 0\">: the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0")]
@@ -181,11 +181,46 @@ public class NetworkConfigTests
     }
 
     [Fact]
-    public void AnyInterfaceOnMicroVm_SaysItHasNoNetworkDeviceYet()
+    public void TapOnMicroVm_IsAnErrorNamingTheItem_AndVirtio()
     {
         GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|||||end", "microvm");
 
-        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'tap' is not a network device of the microvm platform; it has none yet",
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'tap' is not a network device of the microvm platform; valid: virtio",
+            Assert.Single(result.GeneratorDiagnostics).GetMessage());
+    }
+
+    [Fact]
+    public void DeviceOnVirtio_IsAnErrorNamingTheItem()
+    {
+        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24||||uk0|end", "microvm");
+
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Device 'uk0' names a host interface, which only Type=\"tap\" has",
+            Assert.Single(result.GeneratorDiagnostics).GetMessage());
+    }
+
+    // On microvm an item without a Type is the VM's own network card: the boot opens the VM's
+    // virtio-net devices in the order of the items, and the manifest lists the device.
+    [Fact]
+    public void VirtioOnMicroVm_IsTheDefault_OpenedInOrderByTheBoot_AndListedAsAVmDevice()
+    {
+        GeneratorHarness.Result result = Run("eth0||10.0.2.15/24|10.0.2.2|10.0.2.3|8080||end>eth1|virtio|10.0.3.15/24|||||end", "microvm", nativeLayer: true);
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.Attach(kernel, \"eth0\", global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(0), "
+            + "new global::Unikraft.Kernel.Ipv4Address(0x0A00020Fu), 24, new global::Unikraft.Kernel.Ipv4Address(0x0A000202u), ", boot);
+        Assert.Contains("global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(1)", boot);
+        Assert.Contains("//   eth0  virtio, 10.0.2.15/24, gateway 10.0.2.2, dns 10.0.2.3, forwards host port 8080  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
+        Assert.Contains("//   device: virtio-net on virtio-mmio (eth0; the runner gives it QEMU's user network, host port 8080 forwarded)\n", result.Manifest);
+        Assert.Contains("VirtioNetDevice", result.Manifest);
+    }
+
+    [Fact]
+    public void VirtioOnHosted_IsAnErrorNamingTheItem()
+    {
+        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24|||||end");
+
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'virtio' is not a network device of the hosted platform; valid: passt, tap",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
     }
 

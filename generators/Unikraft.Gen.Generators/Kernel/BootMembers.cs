@@ -26,6 +26,7 @@ namespace Unikraft.Gen.Kernel
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
         private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[])";
+        private const string MicroVmOpenVirtioId = "M:Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(System.Int32)";
         private const string HostedChildProcessesId = "M:Unikraft.Kernel.HostedNetDevices.ChildProcesses";
         private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";
         private const string VcpuEnterCallId = "M:Unikraft.Kernel.Vcpu.EnterCall";
@@ -69,6 +70,7 @@ namespace Unikraft.Gen.Kernel
             Ipv4AddressConstructor = Find(Ipv4AddressConstructorId);
             _netDevices.Add("tap", Find(HostedOpenTapId));
             _netDevices.Add("passt", Find(HostedOpenPasstId));
+            _netDevices.Add("virtio", Find(MicroVmOpenVirtioId));
             VcpuServe = Find(VcpuServeId);
             VcpuEnterCall = Find(VcpuEnterCallId);
             VcpuLeaveCall = Find(VcpuLeaveCallId);

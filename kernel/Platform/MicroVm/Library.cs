@@ -3,5 +3,5 @@
 // platform's libc calls, clock and randomness: in the VM the shim answers those calls.
 using Unikraft.Kernel;
 
-[assembly: KernelLibrary("platform-microvm", Summary = "Boots the kernel in a QEMU microvm: the serial line, the TSC and RTC clocks, RDRAND",
-    Needs = new[] { "core", "platform-hosted" })]
+[assembly: KernelLibrary("platform-microvm", Summary = "Boots the kernel in a QEMU microvm: the serial line, the TSC and RTC clocks, RDRAND, virtio-mmio devices",
+    Needs = new[] { "core", "platform-hosted", "virtio" })]

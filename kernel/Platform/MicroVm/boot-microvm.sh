@@ -7,7 +7,7 @@
 # probe boot, its answer cached) and is not PVM (kvm_pvm, slower than TCG here), TCG otherwise;
 # UNIKRAFT_VM_ACCEL=tcg or kvm asks for one.
 # UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
-# system calls (and the kernel's) to stderr.
+# system calls (and the kernel's) to stderr; the network's variables are below.
 set -u
 here=$(dirname "$0")
 name=$(basename "$0")
@@ -68,6 +68,52 @@ if [ "${UNIKRAFT_TRACE:-}" = 1 ]; then
     echo "$name-vm: qemu $accel" >&2
 fi
 
+# The network: <name>.vm-net, written by publish beside the image, has a line per
+# <UnikraftNet Type="virtio"> item: name|address/prefix|gateway|forwarded ports. Each becomes a
+# virtio-net device on QEMU's user network (slirp: no root, no TAP), set up as the item says (its
+# network, the gateway as the host's address there) and forwarding 127.0.0.1:PORT on the host to
+# the same port of the program. UNIKRAFT_VM_FORWARD="HOST:GUEST ..." forwards those ports instead
+# (a host port that is taken, a test's free port); UNIKRAFT_VM_NET_RESTRICT=1 cuts the VM off
+# from the host's network but for the forwarded ports (slirp's restrict=on). The devices are
+# modern virtio-mmio (version 2), on the first IO-APIC (ioapic2=off: lines 16-23).
+machine="microvm,pit=on,rtc=on"
+network=""
+dotted() {
+    echo "$(( ($1 >> 24) & 255 )).$(( ($1 >> 16) & 255 )).$(( ($1 >> 8) & 255 )).$(( $1 & 255 ))"
+}
+if [ -f "$here/$name.vm-net" ]; then
+    if ! "$qemu" -netdev help 2>/dev/null | grep -qx user; then
+        echo "$name-vm: $qemu has no user network (-netdev user, libslirp), which the image's network card needs" >&2
+        exit 127
+    fi
+    machine="$machine,ioapic2=off"
+    network="-global virtio-mmio.force-legacy=false"
+    while IFS='|' read -r interface address gateway forward; do
+        [ -n "$interface" ] || continue
+        host=${address%/*}
+        prefix=${address#*/}
+        ip=$(echo "$host" | { IFS=. read -r a b c d; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); })
+        subnet=$(dotted $(( ip & ((0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF) )))
+        options="user,id=$interface,net=$subnet/$prefix"
+        if [ -n "$gateway" ]; then
+            options="$options,host=$gateway"
+        fi
+        if [ "${UNIKRAFT_VM_NET_RESTRICT:-}" = 1 ]; then
+            options="$options,restrict=on"
+        fi
+        if [ -n "${UNIKRAFT_VM_FORWARD:-}" ]; then
+            for pair in $UNIKRAFT_VM_FORWARD; do
+                options="$options,hostfwd=tcp:127.0.0.1:${pair%%:*}-$host:${pair#*:}"
+            done
+        else
+            for port in $(echo "$forward" | tr ',' ' '); do
+                options="$options,hostfwd=tcp:127.0.0.1:$port-$host:$port"
+            done
+        fi
+        network="$network -netdev $options -device virtio-net-device,netdev=$interface"
+    done < "$here/$name.vm-net"
+fi
+
 # The shim splits its command line at spaces: "%20" stands for a space, "%25" for a percent sign.
 encode() {
     printf '%s' "$1" | sed -e 's/%/%25/g' -e 's/ /%20/g'
@@ -96,8 +142,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 boot() {
     # shellcheck disable=SC2086
-    "$qemu" -machine microvm,pit=on,rtc=on $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
-        -display none -serial stdio -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+    "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
+        -display none -serial stdio -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 $network \
         -kernel "$image" -append "$cmdline"
 }
 if [ -t 0 ]; then

@@ -58,6 +58,24 @@ internal sealed class KestrelServer : IDisposable
         return new KestrelServer(Process.Start(start)!, program);
     }
 
+    // The program in a microvm, booted by its runner (<name>-vm): QEMU's user network forwards the
+    // host's 127.0.0.1:hostPort to the program's 8080, and nothing else reaches out of the VM
+    // (UNIKRAFT_VM_NET_RESTRICT). A VM has no SIGTERM to take: Dispose ends QEMU.
+    public static KestrelServer StartVm(string runner, int hostPort)
+    {
+        var start = new ProcessStartInfo(runner)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = System.IO.Path.GetDirectoryName(runner)!,
+        };
+        start.Environment["UNIKRAFT_VM_FORWARD"] = hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":8080";
+        start.Environment["UNIKRAFT_VM_NET_RESTRICT"] = "1";
+        return new KestrelServer(Process.Start(start)!, runner);
+    }
+
     // The program inside a network namespace, on its TAP device; its port is the sample's 8080.
     public static KestrelServer StartIn(NetNamespace space, string program)
     {

@@ -602,7 +602,9 @@ void trap_handler(struct frame *frame)
     if (frame->vector == 32) {
         /* An interrupt (vector 32 and up share this entry): the APIC timer, or a spurious one,
          * for which an end-of-interrupt is harmless. In the program, the running thread's time
-         * slice is over; in the shim (`hlt`), it only woke the CPU. */
+         * slice is over; in the shim (`hlt`), it only woke the CPU. A device's line wakes the
+         * thread that waits for it (devices.c). */
+        devices_interrupt();
         apic_end_of_interrupt();
         if ((frame->cs & 3) == 3) preempt();
         return;

@@ -489,3 +489,15 @@ void set_stack_region(u64 low, u64 high)
 {
     set_area(low, high, PROT_READ | PROT_WRITE);
 }
+
+/* A given physical page (a device's registers, DMA memory) at va for the program; flags add to
+ * present, writable, user (the page-level cache bits for registers). Not a region of the
+ * program's: no fault fills it and munmap does not reach it (devices.c keeps it apart). */
+void map_user_frame(u64 va, u64 physical, u64 flags)
+{
+    u64 *pdpt = next_table(pml4, (va >> 39) & 511, 1);
+    u64 *pd = next_table(pdpt, (va >> 30) & 511, 1);
+    u64 *pt = next_table(pd, (va >> 21) & 511, 1);
+    pt[(va >> 12) & 511] = (physical & PTE_ADDRESS) | PTE_PRESENT | PTE_WRITE | PTE_USER | flags;
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}

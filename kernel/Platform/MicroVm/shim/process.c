@@ -137,6 +137,13 @@ static void wake_expired(void)
 
 static int wake(u64 wait_address, int count);
 
+/* A device's interrupt (devices.c) woke a thread while the CPU idled. */
+static int any_runnable(void)
+{
+    for (int i = 0; i < MAX_THREADS; i++) if (threads[i].state == RUNNABLE) return 1;
+    return 0;
+}
+
 static void schedule(void)
 {
     for (;;) {
@@ -155,7 +162,7 @@ static void schedule(void)
         for (int i = 0; i < MAX_THREADS; i++) {
             if (threads[i].state == BLOCKED && threads[i].deadline < nearest) nearest = threads[i].deadline;
         }
-        if (nearest == FOREVER && !console_waiting) {
+        if (nearest == FOREVER && !console_waiting && !devices_waiting()) {
             log_text("[shim] every thread is blocked with no timeout: deadlock\n");
             halt_vm(124);
         }
@@ -163,9 +170,12 @@ static void schedule(void)
          * the line too, which is polled every millisecond. */
         for (;;) {
             u64 now = now_ns();
-            if (now >= nearest || (console_waiting && serial_ready())) break;
+            if (now >= nearest || (console_waiting && serial_ready()) || any_runnable()) break;
             u64 wait = nearest - now;
             if (console_waiting && wait > 1000000) wait = 1000000;
+            /* With only device waits left there is no deadline: the device's interrupt ends the
+             * sleep, which the timer bounds to a second (no overflow in idle_wait's arithmetic). */
+            if (wait > 1000000000UL) wait = 1000000000UL;
             idle_wait(wait);
         }
     }

@@ -119,6 +119,7 @@ void set_brk_start(u64 address);
 void set_stack_region(u64 low, u64 high);
 u64 memory_total(void);
 u64 memory_used(void);
+void map_user_frame(u64 va, u64 physical, u64 flags);
 
 /* process.c */
 struct thread;
@@ -143,6 +144,14 @@ i64 do_rt_sigreturn(struct frame *frame);
 int deliver_fault(struct frame *frame, int signal, u64 address);
 i64 do_fstat(int fd, void *stat);
 i64 do_sigaltstack(const u64 *stack, u64 *old);
+
+/* devices.c */
+i64 device_map(u64 physical, u64 length);
+i64 device_dma_alloc(u64 length, u64 *physical);
+i64 device_wait_interrupt(u64 line);
+int devices_waiting(void);
+int device_window_overlaps(u64 start, u64 length);
+void devices_interrupt(void);
 
 /* syscalls.c */
 void syscall_dispatch(struct frame *frame);

@@ -26,8 +26,10 @@ static i64 sys_mmap(struct frame *f)
     if (A1 == 0) return -EINVAL;
     return (i64)user_mmap(A0, A1, A2, (A3 & (0x10 | 0x100000)) != 0);
 }
-static i64 sys_mprotect(struct frame *f) { return user_mprotect(A0, A1, A2); }
-static i64 sys_munmap(struct frame *f) { return user_munmap(A0, A1); }
+/* A device's registers and DMA memory (devices.c) are no area of the program's: neither call
+ * reaches them. */
+static i64 sys_mprotect(struct frame *f) { return device_window_overlaps(A0, A1) ? -EINVAL : user_mprotect(A0, A1, A2); }
+static i64 sys_munmap(struct frame *f) { return device_window_overlaps(A0, A1) ? -EINVAL : user_munmap(A0, A1); }
 static i64 sys_brk(struct frame *f) { return (i64)user_brk(A0); }
 static i64 sys_rt_sigaction(struct frame *f) { return do_rt_sigaction((int)A0, (const void *)A1, (void *)A2, A3); }
 static i64 sys_rt_sigprocmask(struct frame *f)
@@ -39,7 +41,7 @@ static i64 sys_ioctl(struct frame *f) { (void)f; return -ENOTTY; }
 static i64 sys_sched_yield(struct frame *f) { (void)f; return do_yield(); }
 static i64 sys_madvise(struct frame *f)
 {
-    if (A2 == 4) unmap_user_range(A0, A0 + A1);
+    if (A2 == 4 && !device_window_overlaps(A0, A1)) unmap_user_range(A0, A0 + A1);
     return 0;
 }
 static i64 sys_dup(struct frame *f) { return do_dup((int)A0, 0); }
@@ -163,6 +165,12 @@ static i64 sys_getrusage(struct frame *f)
 }
 static i64 sys_rt_sigreturn(struct frame *f) { return do_rt_sigreturn(f); }
 
+/* The kernel's device drivers (devices.c): numbers above Linux's (its x86-64 table ends below
+ * 500), so no program call can mean one of them. */
+static i64 sys_device_map(struct frame *f) { return device_map(A0, A1); }
+static i64 sys_device_dma(struct frame *f) { return device_dma_alloc(A0, (u64 *)A1); }
+static i64 sys_device_wait(struct frame *f) { return device_wait_interrupt(A0); }
+
 /* NOTE: numbers from asm/unistd_64.h. */
 static const struct served {
     int number;
@@ -222,6 +230,9 @@ static const struct served {
     { 104, "getgid", sys_zero, "root" },
     { 107, "geteuid", sys_zero, "root" },
     { 108, "getegid", sys_zero, "root" },
+    { 500, "uk_device_map", sys_device_map, "the kernel's virtio drivers: a virtio-mmio transport's registers, mapped uncached into the program" },
+    { 501, "uk_device_dma", sys_device_dma, "the kernel's virtio drivers: zeroed, contiguous memory for rings and buffers, and its physical address" },
+    { 502, "uk_device_wait", sys_device_wait, "the kernel's virtio drivers: blocks a thread until its device's IO-APIC line fires (masked until it waits again)" },
 };
 
 #define MAX_SYSCALL 512
