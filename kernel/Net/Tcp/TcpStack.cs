@@ -107,6 +107,10 @@ internal sealed class TcpStack : IIpv4Transport
 
     public long SegmentsSent { get; set; }
 
+    // Of SegmentsSent, those longer than the route carries, handed to the device to cut
+    // (IIpv4Output.SendTcpOffloaded).
+    public long SegmentOffloadsSent { get; set; }
+
     public long SegmentsDropped { get; set; }
 
     // Segments dropped for a bad checksum (Linux's InCsumErrors); SegmentsDropped counts them too.
@@ -156,7 +160,10 @@ internal sealed class TcpStack : IIpv4Transport
 
     // Always true: TCP answers a segment for no socket with its own RST (RFC 9293, 3.10.7.1), so
     // the IPv4 layer never sends ICMP port unreachable for it.
-    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload) =>
+        Receive(source, destination, payload, false);
+
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
     {
         SegmentsReceived++;
         // NOTE: TCP never answers a segment to or from a broadcast or multicast address
@@ -167,8 +174,9 @@ internal sealed class TcpStack : IIpv4Transport
             return true;
         }
         // The checksum covers the whole segment whatever its header says, so it is checked first:
-        // a segment damaged anywhere, its data offset included, counts as a checksum error.
-        if (Checksum.Finish(Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, payload.Length), payload)) != 0)
+        // a segment damaged anywhere, its data offset included, counts as a checksum error. A
+        // device that vouches for it (FrameOffload.ChecksumTrusted) saves the pass over its bytes.
+        if (!checksumTrusted && Checksum.Finish(Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, payload.Length), payload)) != 0)
         {
             SegmentsDropped++;
             ChecksumErrors++;
@@ -366,12 +374,15 @@ internal sealed class TcpStack : IIpv4Transport
     // ---- Departures ----
 
     // One segment of a connection: the header and length bytes of its send buffer from offset.
-    internal void Transmit(TcpSocket socket, in TcpHeader header, TcpSendBuffer? data, int offset, int length)
+    // A segment longer than the route carries (the socket makes one only when SegmentOffloadTo
+    // allows) goes to the device whole, to be cut into segments of segmentSize data bytes there.
+    internal void Transmit(TcpSocket socket, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
     {
-        Send(socket.LocalAddress, socket.RemoteAddress, header, data, offset, length);
+        Send(socket.LocalAddress, socket.RemoteAddress, header, data, offset, length, segmentSize);
     }
 
-    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length)
+    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+        int segmentSize = 0)
     {
         int headerLength = header.Length;
         int total = headerLength + length;
@@ -384,8 +395,16 @@ internal sealed class TcpStack : IIpv4Transport
         {
             data.CopyTo(offset, segment.Slice(headerLength));
         }
-        header.Emit(segment, local, remote);
         SegmentsSent++;
+        if (segmentSize > 0 && total > Output.MaximumPayloadTo(remote))
+        {
+            // The device completes the checksum of every segment it cuts this into.
+            header.EmitForChecksumOffload(segment, local, remote);
+            SegmentOffloadsSent++;
+            Output.SendTcpOffloaded(local, remote, segment, segmentSize);
+            return;
+        }
+        header.Emit(segment, local, remote);
         // A datagram the layer below could not take is a loss like any other: retransmission
         // covers it.
         Output.Send(local, remote, IpProtocol.Tcp, segment);
