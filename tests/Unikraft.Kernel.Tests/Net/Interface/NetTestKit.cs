@@ -98,11 +98,11 @@ internal sealed class IcmpRecorder : IIpv4Transport
 // One kernel with a stack on a capture device, as host A or host B of the captured frames.
 internal sealed class NetTestHost
 {
-    public NetTestHost(bool hostB, Ipv4Address? gateway = null, int mtu = 1500)
+    public NetTestHost(bool hostB, Ipv4Address? gateway = null, int mtu = 1500, int segmentOffload = 0)
     {
         Kernel = TestKernel.Boot(out TestPlatform platform);
         Platform = platform;
-        Device = new CaptureDevice(hostB ? CapturedFrames.MacB : CapturedFrames.MacA, mtu);
+        Device = new CaptureDevice(hostB ? CapturedFrames.MacB : CapturedFrames.MacA, mtu, segmentOffload);
         Stack = new NetStack(Kernel);
         Kernel.Net = Stack;
         Address = hostB ? CapturedFrames.AddressB : CapturedFrames.AddressA;
