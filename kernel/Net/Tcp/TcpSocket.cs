@@ -1154,8 +1154,10 @@ internal sealed class TcpSocket
             else if (payload.Length >= sendMss)
             {
                 // NOTE: at least every second full-sized segment is acknowledged (RFC 9293,
-                // 3.8.6.3; RFC 1122, 4.2.3.2).
-                unackedFullSegments++;
+                // 3.8.6.3; RFC 1122, 4.2.3.2). A segment the host's stack did not cut (a device
+                // with offloads hands them up whole) counts as the segments it holds, so one of
+                // two or more is acknowledged at once, as Linux acknowledges a merged one.
+                unackedFullSegments += Math.Max(payload.Length / sendMss, 1);
                 if (unackedFullSegments >= 2)
                 {
                     ackNow = true;
