@@ -311,8 +311,9 @@ internal sealed class NetInterface
     // Sends one TCP segment (header and data, its checksum field holding the pseudo-header's sum)
     // for the device to complete its checksum and, when it is longer than the MTU allows, to cut
     // into segments of segmentSize data bytes. Only to a next hop whose hardware address is
-    // known: a segment that would wait for ARP answers -EHOSTUNREACH at once, and TCP sends it
-    // again as a retransmission, which takes the ordinary path and waits there. 0, or -errno.
+    // known: a segment that would wait for ARP answers -EHOSTUNREACH at once (the ARP queue
+    // holds datagrams it may send in fragments), and TCP sends its pieces one by one instead,
+    // by the ordinary path, which waits there. 0, or -errno.
     public int OutputTcpOffloaded(Ipv4Address source, Ipv4Address destination, Ipv4Address nextHop, ReadOnlySpan<byte> segment, int segmentSize)
     {
         int datagramLength = Ipv4Packet.MinimumHeaderLength + segment.Length;

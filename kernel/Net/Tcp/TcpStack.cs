@@ -399,19 +399,43 @@ internal sealed class TcpStack : IIpv4Transport
         {
             data.CopyTo(offset, segment.Slice(headerLength));
         }
-        SegmentsSent++;
         if (segmentSize > 0 && total > Output.MaximumPayloadTo(remote))
         {
             // The device completes the checksum of every segment it cuts this into.
             header.EmitForChecksumOffload(segment, local, remote);
-            SegmentOffloadsSent++;
-            Output.SendTcpOffloaded(local, remote, segment, segmentSize);
+            if (Output.SendTcpOffloaded(local, remote, segment, segmentSize) != -Errno.EHOSTUNREACH)
+            {
+                SegmentsSent++;
+                SegmentOffloadsSent++;
+                return;
+            }
+            // The next hop's hardware address is not known (its ARP entry expired, every minute):
+            // the segments go one by one, the way that waits behind ARP, as without offload.
+            SendEach(local, remote, header, data, offset, length, segmentSize);
             return;
         }
+        SegmentsSent++;
         header.Emit(segment, local, remote);
         // A datagram the layer below could not take is a loss like any other: retransmission
         // covers it.
         Output.Send(local, remote, IpProtocol.Tcp, segment);
+    }
+
+    // The segments of segmentSize data bytes a device would have cut length bytes into, each
+    // with the header's options, its sequence number advanced, PSH and FIN on the last only.
+    private void SendEach(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
+    {
+        for (int done = 0; done < length; done += segmentSize)
+        {
+            int piece = Math.Min(segmentSize, length - done);
+            TcpHeader each = header;
+            each.SequenceNumber = header.SequenceNumber + (uint)done;
+            if (done + piece < length)
+            {
+                each.Flags = (byte)(header.Flags & ~(TcpFlags.Psh | TcpFlags.Fin));
+            }
+            Send(local, remote, each, data, offset + done, piece);
+        }
     }
 
     // ---- Numbers ----

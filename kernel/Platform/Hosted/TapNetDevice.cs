@@ -61,6 +61,9 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
     public const int DefaultReceiveQueueLength = 256;
     public const string DefaultControlPath = "/dev/net/tun";
 
+    // NOTE: the longest IPv4 datagram (RFC 791, 3.1), the most a segment to be cut may hold.
+    public const int SegmentOffloadLength = 65535;
+
     // NOTE: from linux/if_tun.h and linux/if.h: TUNSETIFF is _IOW('T', 202, int); a struct ifreq
     // is 40 bytes on x86-64, the name (IFNAMSIZ 16 bytes, NUL included) first, then a union that
     // holds the short ifr_flags or the int ifr_mtu. SIOCSIFMTU from linux/sockios.h.
@@ -77,9 +80,6 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
     private const ulong TunSetVirtioNetHeaderSize = 0x400454D8;
     private const uint TunOffloadChecksum = 0x01;
     private const uint TunOffloadTcpIpv4 = 0x02;
-
-    // NOTE: the longest IPv4 datagram (RFC 791, 3.1), the most a segment to be cut may hold.
-    public const int SegmentOffloadLength = 65535;
     private const int InterfaceNameLength = 16;
     private const int InterfaceRequestLength = 40;
 
@@ -246,7 +246,11 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
             // One write carries the header and the frame: a TAP fd takes one frame per write.
             VirtioNetHeader.For(offload).Write(transmitBuffer);
             frame.CopyTo(transmitBuffer.AsSpan(headerLength));
-            written = HostedNetCalls.Write(fd, transmitBuffer.AsSpan(0, headerLength + frame.Length)) - headerLength;
+            written = HostedNetCalls.Write(fd, transmitBuffer.AsSpan(0, headerLength + frame.Length));
+            if (written >= headerLength)
+            {
+                written -= headerLength;
+            }
         }
         if (written == frame.Length)
         {

@@ -105,7 +105,7 @@ public class OffloadTests
     }
 
     // A segment to be cut cannot wait behind ARP (the queue sends datagrams in fragments): it is
-    // refused, and TCP's retransmission, one MSS long, takes the ordinary path.
+    // refused, and TCP sends its pieces by the ordinary path (TcpSegmentOffloadTests).
     [Fact]
     public void LongTcpSegment_ToAnUnresolvedAddress_IsRefusedAndNothingLeaves()
     {

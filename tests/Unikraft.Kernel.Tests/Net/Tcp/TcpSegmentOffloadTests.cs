@@ -72,6 +72,28 @@ public class TcpSegmentOffloadTests
         Assert.Equal(0, pair.Client.SegmentOffloadsSent);
     }
 
+    // An interface refuses a segment to be cut while the next hop's ARP entry is being renewed
+    // (it cannot wait behind ARP): its pieces go at once, one by one, and nothing waits for a
+    // retransmission timeout.
+    [Fact]
+    public void SegmentTheDeviceRefuses_GoesInPiecesAtOnce()
+    {
+        TcpPair pair = new TcpPair(seed: 3);
+        pair.Network.SegmentOffload = Offload;
+        pair.Network.Latency = 1_000_000;
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        int refusals = 0;
+        pair.Network.RefuseOffload = () => ++refusals <= 5;
+        byte[] data = TcpPair.Pattern(2 << 20, 6);
+
+        Assert.Equal(data, pair.Transfer(client, server, data));
+
+        Assert.True(refusals > 5, "the device refused " + refusals + " segments");
+        Assert.NotEmpty(pair.Network.Offloaded);
+        Assert.Equal(0, pair.Client.RetransmitTimeouts);
+        Assert.Equal(0, pair.Client.FastRetransmitsSent);
+    }
+
     // Loss of the pieces: recovery (SACK, fast retransmit, timeouts) repairs them one MSS at a
     // time, and the bytes arrive exact.
     [Fact]

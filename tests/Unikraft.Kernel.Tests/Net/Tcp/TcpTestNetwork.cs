@@ -102,6 +102,10 @@ internal sealed class TcpTestNetwork
     // bytes of each piece asked for.
     public List<(int Length, int SegmentSize)> Offloaded { get; } = new List<(int, int)>();
 
+    // Segments handed over to be cut that the "device" refuses with -EHOSTUNREACH, as an
+    // interface does when the next hop's ARP entry expired: true refuses it.
+    public Func<bool>? RefuseOffload { get; set; }
+
     public TcpStack AddHost(Ipv4Address address, int seed)
     {
         TcpStack stack = new TcpStack(new Output(this, address), Clock, new SeededRandomDevice(seed), null);
@@ -258,6 +262,10 @@ internal sealed class TcpTestNetwork
             if (network.SegmentOffload == 0 || segment.Length > network.SegmentOffload)
             {
                 throw new InvalidOperationException("a segment of " + segment.Length + " bytes offloaded to a limit of " + network.SegmentOffload);
+            }
+            if (network.RefuseOffload != null && network.RefuseOffload())
+            {
+                return -Errno.EHOSTUNREACH;
             }
             ushort partial = (ushort)~Checksum.Finish(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length));
             ushort field = (ushort)((segment[TcpSegment.ChecksumOffset] << 8) | segment[TcpSegment.ChecksumOffset + 1]);
