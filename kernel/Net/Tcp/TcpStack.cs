@@ -57,11 +57,13 @@ internal sealed class TcpStack : IIpv4Transport
 
     // NOTE: the default buffers: Linux's tcp_wmem and tcp_rmem defaults are 16 KiB and 128 KiB,
     // and Linux grows a receive buffer whose reader keeps up towards tcp_rmem's 6 MiB. The send
-    // buffer takes 256 KiB, its ring growing from 64 KiB only as the user writes more than is
-    // acknowledged (TcpSendBuffer): with 64 KiB, a sender on a device that cuts 64 KB segments
-    // itself had about one of them in flight and waited for its ACK before it could write the
-    // next (bench/tcp.sh under load, issue 11: download median 2.1-2.7 Gbit/s at 64 KiB, 4.8 at
-    // 256 KiB, one run each of three rounds). The receive buffer offers a window of 256 KiB from the start (a window
+    // buffer is 64 KiB (a larger SO_SNDBUF takes its memory only as the user writes past 64 KiB,
+    // TcpSendBuffer). NOTE: 256 KiB would let a sender on a device that cuts 64 KB segments itself
+    // keep more than one of them in flight (bench/tcp.sh under load, issue 11: download medians of
+    // 4.8-7.0 Gbit/s against 2.1-2.7 at 64 KiB), but a program that closes a connection and ends at
+    // once then loses the unsent tail with its process, since exit_group does not wait for TCP to
+    // deliver what it holds (TcpEchoTests' copy server lost it in 7 of 40 runs at 256 KiB, none in
+    // 25 at 64 KiB): that wait comes first. The receive buffer offers a window of 256 KiB from the start (a window
     // shift of 3), its memory taken only as data waits in it (TcpReceiveBuffer's ring starts at
     // 64 KiB). With 64 KiB a program that reads in bursts let the window fall under one segment
     // every 64 KiB, so the sender had at most one segment in flight, and the loss of the one ACK
@@ -69,7 +71,7 @@ internal sealed class TcpStack : IIpv4Transport
     // capture of a 20 MB upload through 1 % loss, issue 11, found every stall to be that).
     // 256 KiB and 512 KiB measured alike (bench/tcp.sh); 1 MiB made the upload without loss
     // slower than 64 KiB did, the ring then larger than the caches the copies run through.
-    public int DefaultSendBufferSize { get; set; } = 1 << 18;
+    public int DefaultSendBufferSize { get; set; } = 65536;
 
     public int DefaultReceiveBufferSize { get; set; } = 1 << 18;
 
