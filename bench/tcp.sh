@@ -14,8 +14,11 @@
 # Usage: bench/tcp.sh [rounds=5] [megabytes=200]. Needs root (namespaces, TAP), iproute2 and curl;
 # BENCH_KEEP=1 keeps the build folder. BENCH_LOSS=P drops P percent of the frames at random each way
 # on both sides' links (nftables in the first namespace; with segmentation offloads off and each
-# packet one segment, so that a drop loses one segment), for the recovery of both stacks side by
-# side: it needs nftables and ethtool too.
+# packet one segment, so that a drop loses one segment: Linux's by ethtool, the kernel's TAP device's
+# by UNIKRAFT_TAP_OFFLOAD=0), for the recovery of both stacks side by side: it needs nftables and
+# ethtool too. Without BENCH_LOSS the kernel's TAP device has its offloads (TCP segments of up to
+# 64 KB that Linux cuts, checksums left to it); BENCH_OFFLOAD=0 turns them off for a run of MTU
+# frames.
 set -euo pipefail
 rounds=${1:-5}
 megabytes=${2:-200}
@@ -66,7 +69,10 @@ ip -n "$peer" addr add 198.18.1.2/24 dev ukv1
 ip -n "$space" link set ukv0 up
 ip -n "$peer" link set ukv1 up
 
-ip netns exec "$space" "$ours_binary" async < /dev/null > "$work/ours.out" 2> "$work/ours.err" &
+loss=${BENCH_LOSS:-0}
+offload=${BENCH_OFFLOAD:-1}
+[ "$loss" != 0 ] && offload=0
+ip netns exec "$space" env UNIKRAFT_TAP_OFFLOAD="$offload" "$ours_binary" async < /dev/null > "$work/ours.out" 2> "$work/ours.err" &
 ours=$!
 ip netns exec "$peer" "$linux_binary" async < /dev/null > "$work/linux.out" 2> "$work/linux.err" &
 linux=$!
@@ -75,7 +81,6 @@ ip -n "$space" addr add 198.18.0.1/24 dev uk0
 ip -n "$space" link set uk0 up
 for _ in $(seq 1 600); do grep -q listening "$work/ours.out" && grep -q listening "$work/linux.out" && break; sleep 0.1; done
 
-loss=${BENCH_LOSS:-0}
 if [ "$loss" != 0 ]; then
   # NOTE: with offloads off Linux's TCP still builds 64 KB packets, cut into segments after
   # netfilter (and carried whole across a veth pair): gso_max_segs 1 makes each packet one segment.
@@ -117,7 +122,7 @@ ip netns exec "$space" curl -sS -o /dev/null "http://198.18.1.2:8080/quit" || tr
 echo
 for direction in down up; do
   name=$([ "$direction" = down ] && echo download || echo upload)
-  echo "$name ($megabytes MB, $rounds rounds, loss $loss%): ours median $(gbits "$(cut -d' ' -f1 "$work/$direction" | median)") Gbit/s," \
+  echo "$name ($megabytes MB, $rounds rounds, loss $loss%, our offloads $([ "$offload" = 1 ] && echo on || echo off)): ours median $(gbits "$(cut -d' ' -f1 "$work/$direction" | median)") Gbit/s," \
     "linux median $(gbits "$(cut -d' ' -f2 "$work/$direction" | median)") Gbit/s," \
     "median ratio ours/linux $(awk '{ printf "%.4f\n", $1 / $2 }' "$work/$direction" | median)"
 done

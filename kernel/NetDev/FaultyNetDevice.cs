@@ -27,7 +27,7 @@ internal sealed class FaultyNetDevice : INetDevice
         this.inner = inner;
         this.random = random;
         Rates = rates;
-        scratch = new byte[inner.Info.MaximumFrameLength];
+        scratch = new byte[inner.Info.MaximumTransmitFrameLength];
     }
 
     public NetFaultRates Rates { get; }
@@ -40,9 +40,9 @@ internal sealed class FaultyNetDevice : INetDevice
 
     public long Corrupted { get; private set; }
 
-    public bool TryReceive(Span<byte> frame, out int length)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
-        while (inner.TryReceive(frame, out length))
+        while (inner.TryReceive(frame, out length, out offload))
         {
             if (Roll(Rates.ReceiveLoss))
             {
@@ -53,6 +53,8 @@ internal sealed class FaultyNetDevice : INetDevice
             {
                 Corrupted++;
                 FlipBit(frame.Slice(0, length));
+                // Damage on the way is what checksums are for: the stack checks this frame's.
+                offload = FrameOffload.None;
             }
             return true;
         }
@@ -65,7 +67,7 @@ internal sealed class FaultyNetDevice : INetDevice
 
     public long ReceiveHeldBack => inner.ReceiveHeldBack;
 
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
     {
         if (Roll(Rates.TransmitLoss))
         {
@@ -82,11 +84,11 @@ internal sealed class FaultyNetDevice : INetDevice
             FlipBit(copy);
             sent = copy;
         }
-        bool accepted = inner.TryTransmit(sent);
+        bool accepted = inner.TryTransmit(sent, offload);
         if (accepted && Roll(Rates.Duplicate))
         {
             Duplicated++;
-            inner.TryTransmit(sent);
+            inner.TryTransmit(sent, offload);
         }
         return accepted;
     }

@@ -13,12 +13,15 @@ internal interface INetDevice
     NetDeviceInfo Info { get; }
 
     // Copies the next received frame into frame and returns true, or returns false when none
-    // is waiting. A frame longer than the buffer is dropped and the next one is tried.
-    bool TryReceive(Span<byte> frame, out int length);
+    // is waiting. A frame longer than the buffer is dropped and the next one is tried. offload
+    // says what the device knows of the frame (FrameOffload.None from a device without offloads).
+    bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload);
 
-    // Queues one frame for sending; false when the device cannot take it now (queue full,
-    // frame longer than the MTU allows, link down).
-    bool TryTransmit(ReadOnlySpan<byte> frame);
+    // Queues one frame for sending, with the offload work it asks of the device (only what
+    // Info offers: FrameOffload.None, or on a device with SegmentOffload a checksum to complete
+    // or a TCP segment to cut); false when the device cannot take it now (queue full, frame
+    // longer than the MTU and its offloads allow, an offload it does not offer, link down).
+    bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload);
 
     // Where the device reports that frames arrived: arrived runs on the vCPU (a device that
     // reads on a host thread posts it through scheduler.Post, any thread's way in). One report
@@ -36,24 +39,60 @@ internal interface INetDevice
     long ReceiveHeldBack { get; }
 }
 
-// What a device is: its hardware address and the largest payload of one frame (the MTU,
-// without the 14-byte Ethernet header).
+// The frames of a device without offloads: these ask nothing of it and ignore what it says.
+internal static class NetDeviceFrames
+{
+    public static bool TryReceive(this INetDevice device, Span<byte> frame, out int length)
+    {
+        return device.TryReceive(frame, out length, out _);
+    }
+
+    public static bool TryTransmit(this INetDevice device, ReadOnlySpan<byte> frame)
+    {
+        return device.TryTransmit(frame, FrameOffload.None);
+    }
+}
+
+// What a device is: its hardware address, the largest payload of one frame (the MTU, without
+// the 14-byte Ethernet header), and its offloads.
 internal readonly struct NetDeviceInfo
 {
     // NOTE: an Ethernet header is 14 bytes (IEEE 802.3: 6 destination, 6 source, 2 type).
     public const int EthernetHeaderLength = 14;
 
+    // NOTE: the largest IPv4 datagram (RFC 791, 3.1: a 16-bit total length) in one frame: the
+    // longest a device with segmentation offload takes or hands up.
+    public const int MaximumOffloadFrameLength = EthernetHeaderLength + 65535;
+
     public NetDeviceInfo(MacAddress mac, int mtu)
+        : this(mac, mtu, 0)
+    {
+    }
+
+    // segmentOffload: the longest IPv4 datagram holding one TCP segment that the device cuts
+    // into MTU-sized segments itself, completing every checksum (FrameOffload); 0: none, every
+    // frame the device takes fits the MTU and carries its checksums.
+    public NetDeviceInfo(MacAddress mac, int mtu, int segmentOffload)
     {
         Mac = mac;
         Mtu = mtu;
+        SegmentOffload = segmentOffload;
     }
 
     public MacAddress Mac { get; }
 
     public int Mtu { get; }
 
+    public int SegmentOffload { get; }
+
     public int MaximumFrameLength => Mtu + EthernetHeaderLength;
+
+    // The longest frame the device hands up: a device that offers offloads may hand up TCP
+    // segments that were never cut to the MTU (the host's own, or merged on their way).
+    public int MaximumReceiveFrameLength => SegmentOffload == 0 ? MaximumFrameLength : Math.Max(MaximumFrameLength, MaximumOffloadFrameLength);
+
+    // The longest frame the device takes.
+    public int MaximumTransmitFrameLength => SegmentOffload == 0 ? MaximumFrameLength : Math.Max(MaximumFrameLength, EthernetHeaderLength + SegmentOffload);
 }
 
 // A 48-bit Ethernet address.

@@ -44,9 +44,9 @@ internal sealed class PcapNetDevice : INetDevice
 
     public long Frames { get; private set; }
 
-    public bool TryReceive(Span<byte> frame, out int length)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
-        if (!inner.TryReceive(frame, out length))
+        if (!inner.TryReceive(frame, out length, out offload))
         {
             return false;
         }
@@ -63,9 +63,11 @@ internal sealed class PcapNetDevice : INetDevice
 
     public long ReceiveHeldBack => inner.ReceiveHeldBack;
 
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    // A frame the device is to cut into segments is captured whole, as tcpdump on a Linux
+    // interface with TSO captures it before it is cut, its TCP checksum not yet complete.
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
     {
-        bool sent = inner.TryTransmit(frame);
+        bool sent = inner.TryTransmit(frame, offload);
         if (sent)
         {
             Capture(frame);

@@ -24,9 +24,9 @@ internal sealed class TracingNetDevice : INetDevice
 
     public long Transmitted { get; private set; }
 
-    public bool TryReceive(Span<byte> frame, out int length)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
-        if (!inner.TryReceive(frame, out length))
+        if (!inner.TryReceive(frame, out length, out offload))
         {
             return false;
         }
@@ -41,9 +41,9 @@ internal sealed class TracingNetDevice : INetDevice
 
     public long ReceiveHeldBack => inner.ReceiveHeldBack;
 
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
     {
-        bool sent = inner.TryTransmit(frame);
+        bool sent = inner.TryTransmit(frame, offload);
         if (sent)
         {
             Transmitted++;

@@ -194,8 +194,10 @@ internal sealed unsafe class VirtioNetDevice : INetDevice
         Report();
     }
 
-    public bool TryReceive(Span<byte> frame, out int length)
+    // No offloads are negotiated (VERSION_1 and MAC only): every frame is a plain one.
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
+        offload = FrameOffload.None;
         while (receive.TryTakeUsed(out int descriptor, out int written))
         {
             int frameLength = written - HeaderLength;
@@ -225,7 +227,7 @@ internal sealed unsafe class VirtioNetDevice : INetDevice
         return false;
     }
 
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
     {
         if (frame.Length < NetDeviceInfo.EthernetHeaderLength || frame.Length > Info.MaximumFrameLength)
         {

@@ -1,6 +1,7 @@
 namespace Unikraft.Gen.EndToEnd.Tests;
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -45,8 +46,10 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
     }
 
     // Loss on the real link: nftables drops a random share of the frames each way on the
-    // namespace's side of the TAP device (this machine's kernel has no netem), with Linux's
-    // segmentation offloads off so that each dropped packet is one segment on the wire. Both
+    // namespace's side of the TAP device (this machine's kernel has no netem), with the
+    // segmentation offloads of both sides off so that each dropped packet is one segment on the
+    // wire: Linux's by ethtool, the kernel's TAP device's by UNIKRAFT_TAP_OFFLOAD=0 (with them on,
+    // nftables would see, and drop, the kernel's 64 KB segments whole). Both
     // stacks must recover (tail loss probes, fast retransmit with SACK, lost retransmissions,
     // timeouts) and move the bytes each way exact; the rules' counters show the loss was there.
     // 100 MB each way at 1%; at 5% 10 MB (100 MB with UNIKRAFT_BIG=1: about a minute and a half
@@ -55,7 +58,7 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
     public void Curl_MovesBytesExact_ThroughOneAndFivePercentLoss()
     {
         using NetNamespace space = NetNamespace.Create("loss");
-        using Process server = StartServer(space, "async");
+        using Process server = StartServer(space, "async", offloads: false);
         try
         {
             // NOTE: with offloads off Linux's TCP still builds 64 KB packets that are cut into
@@ -319,11 +322,21 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
                 string sent = Path.Combine(folder, "sent-" + size + ".bin");
                 string digest = WriteStream(sent, size);
                 string received = Path.Combine(folder, "received-" + size + ".bin");
+                long packetsBefore = TapStatistic(space, "rx_packets");
+                long bytesBefore = TapStatistic(space, "rx_bytes");
 
                 CommandResult download = space.Run("curl", "-sS", "--fail", "-m", "110", "-o", received, Server + "/bytes/" + size);
                 Assert.True(new FileInfo(received).Length == size, download.Describe());
                 Assert.Equal(digest, Sha256(received));
                 File.Delete(received);
+                if (size >= 100 << 20)
+                {
+                    // The kernel's TAP device sends TCP segments of many MSS for the host to cut:
+                    // Linux counts each as one packet received, so on average they pass the MTU.
+                    long packets = TapStatistic(space, "rx_packets") - packetsBefore;
+                    long bytes = TapStatistic(space, "rx_bytes") - bytesBefore;
+                    Assert.True(bytes / packets > 4 * 1514, "the kernel sent " + packets + " packets of " + bytes + " bytes: no segmentation offload");
+                }
 
                 CommandResult put = space.Run("curl", "-sS", "--fail", "-m", "110", "-T", sent, Server + "/sha256");
                 Assert.Equal(digest + "\n", put.StandardOutput);
@@ -350,9 +363,10 @@ public sealed class LinuxPeerTests : IClassFixture<LinuxPeerTests.Build>
         }
     }
 
-    private Process StartServer(NetNamespace space, string mode)
+    private Process StartServer(NetNamespace space, string mode, bool offloads = true)
     {
-        Process server = space.Start(build.OutputFile("NetPeer"), mode);
+        Dictionary<string, string> environment = new Dictionary<string, string> { ["UNIKRAFT_TAP_OFFLOAD"] = offloads ? "1" : "0" };
+        Process server = space.Start(environment, build.OutputFile("NetPeer"), mode);
         space.ConfigureTap("uk0");
         // The first line says everything listens: a client before it would be refused.
         Assert.Equal("listening on 0.0.0.0:8080", ReadLine(server));

@@ -194,7 +194,7 @@ public class IpScenarios
 
         public Wakeup? Waiting { get; set; }
 
-        public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+        public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
         {
             if (Kernel.Current != node.Kernel)
             {

@@ -922,7 +922,7 @@ public class TcpScenarios
 
         public long ReceiveHeldBack => nic.ReceiveHeldBack;
 
-        public bool TryTransmit(ReadOnlySpan<byte> frame)
+        public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
         {
             // NOTE: TCP sizes its segments to the MSS, so none may need IPv4 fragments (RFC 9293,
             // 3.7.1: the MSS keeps segments within the path's MTU).
@@ -932,14 +932,14 @@ public class TcpScenarios
                 throw new SimInvariantException(nic.Node.Name + ": a datagram left in fragments (" + frame.Length + "-byte frame, MTU " + nic.Info.Mtu + ", headers " + Convert.ToHexString(frame.Slice(14, Math.Min(60, frame.Length - 14))) + ")");
             }
             ledger.Add(frame);
-            return nic.TryTransmit(frame);
+            return nic.TryTransmit(frame, offload);
         }
 
-        public bool TryReceive(Span<byte> frame, out int length)
+        public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
         {
             // The frame handed out last time has been through the stack by now.
             Settle();
-            if (!nic.TryReceive(frame, out length))
+            if (!nic.TryReceive(frame, out length, out offload))
             {
                 return false;
             }
@@ -1016,7 +1016,7 @@ public class TcpScenarios
 
         public byte Protocol => IpProtocol.Tcp;
 
-        public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+        public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
         {
             Span<byte> bytes = copy.AsSpan(0, payload.Length);
             payload.CopyTo(bytes);

@@ -19,6 +19,17 @@ internal interface IIpv4Output
     // The largest transport payload (header included) one datagram to destination carries
     // unfragmented: the route's MTU less the 20-byte IPv4 header.
     int MaximumPayloadTo(Ipv4Address destination);
+
+    // The largest TCP segment (header included) one datagram to destination may carry for the
+    // route's device to cut into segments of at most MaximumPayloadTo itself (TCP segmentation
+    // offload, FrameOffload); 0 when the route's device cannot, or the destination is this host.
+    int SegmentOffloadTo(Ipv4Address destination);
+
+    // Sends one TCP segment whose checksum field holds the sum of its pseudo-header (folded, not
+    // complemented) for the route's device to complete, and, when it is longer than
+    // MaximumPayloadTo, to cut into segments of segmentSize data bytes; only when
+    // SegmentOffloadTo(destination) is not 0. 0 when it left, else -errno as Send's.
+    int SendTcpOffloaded(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> segment, int segmentSize);
 }
 
 // A transport as the IPv4 layer sees it: the datagrams addressed to this host with its
@@ -28,10 +39,12 @@ internal interface IIpv4Transport
     // One of IpProtocol's numbers.
     byte Protocol { get; }
 
-    // payload is the transport header and data; it is valid only during the call. Returns false
+    // payload is the transport header and data; it is valid only during the call. checksumTrusted:
+    // the device it came from vouched for its checksum (FrameOffload.ChecksumTrusted: the host
+    // checked it, or it never crossed a wire), so the transport does not check it. Returns false
     // when no endpoint wants it (a closed UDP port), so the layer answers with ICMP port
     // unreachable where RFC 1122 says to.
-    bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload);
+    bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted);
 }
 
 // A transport that hears ICMP errors about the datagrams it sent (RFC 1122, 3.2.2.1 and 4.1.3.3:

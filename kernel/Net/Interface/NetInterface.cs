@@ -31,8 +31,8 @@ internal sealed class NetInterface
         Address = address;
         PrefixLength = prefixLength;
         Gateway = gateway;
-        receiveBuffer = new byte[device.Info.MaximumFrameLength];
-        transmitBuffer = new byte[device.Info.MaximumFrameLength];
+        receiveBuffer = new byte[device.Info.MaximumReceiveFrameLength];
+        transmitBuffer = new byte[device.Info.MaximumTransmitFrameLength];
         drain = new Action(Drain);
     }
 
@@ -50,6 +50,10 @@ internal sealed class NetInterface
     public MacAddress Mac => Device.Info.Mac;
 
     public int Mtu => Device.Info.Mtu;
+
+    // The longest IPv4 datagram holding one TCP segment that the device cuts to the MTU itself
+    // (NetDeviceInfo.SegmentOffload); 0 when it cannot.
+    public int SegmentOffload => Device.Info.SegmentOffload;
 
     public ArpCache Arp => arp;
 
@@ -92,13 +96,13 @@ internal sealed class NetInterface
     // The device's interrupt: takes every waiting frame (a report may stand for many).
     public void Drain()
     {
-        while (Device.TryReceive(receiveBuffer, out int length))
+        while (Device.TryReceive(receiveBuffer, out int length, out FrameOffload offload))
         {
             if (length > receiveBuffer.Length)
             {
                 continue;
             }
-            Receive(receiveBuffer.AsSpan(0, length));
+            Receive(receiveBuffer.AsSpan(0, length), offload);
         }
         TakeDeviceCounts();
     }
@@ -137,7 +141,11 @@ internal sealed class NetInterface
     }
 
     // One frame from the device.
-    public void Receive(Span<byte> bytes)
+    public void Receive(Span<byte> bytes) => Receive(bytes, FrameOffload.None);
+
+    // One frame from the device, with what the device said of it: a transport checksum it
+    // vouches for is not checked again up the stack.
+    public void Receive(Span<byte> bytes, in FrameOffload offload)
     {
         stack.Counters.FramesReceived++;
         if (!EthernetFrame.TryWrap(bytes, out EthernetFrame frame) || !EthernetHeader.TryParse(frame, out EthernetHeader header))
@@ -157,7 +165,7 @@ internal sealed class NetInterface
                 ReceiveArp(frame.Payload);
                 break;
             case EtherType.Ipv4:
-                stack.ReceiveIpv4(this, frame.Payload, header.Destination.IsBroadcast);
+                stack.ReceiveIpv4(this, frame.Payload, header.Destination.IsBroadcast, offload.ChecksumTrusted);
                 break;
             default:
                 stack.Counters.FramesDropped++;
@@ -298,6 +306,47 @@ internal sealed class NetInterface
         {
             stack.Counters.TransmitRefused++;
         }
+    }
+
+    // Sends one TCP segment (header and data, its checksum field holding the pseudo-header's sum)
+    // for the device to complete its checksum and, when it is longer than the MTU allows, to cut
+    // into segments of segmentSize data bytes. Only to a next hop whose hardware address is
+    // known: a segment that would wait for ARP answers -EHOSTUNREACH at once (the ARP queue
+    // holds datagrams it may send in fragments), and TCP sends its pieces one by one instead,
+    // by the ordinary path, which waits there. 0, or -errno.
+    public int OutputTcpOffloaded(Ipv4Address source, Ipv4Address destination, Ipv4Address nextHop, ReadOnlySpan<byte> segment, int segmentSize)
+    {
+        int datagramLength = Ipv4Packet.MinimumHeaderLength + segment.Length;
+        if (SegmentOffload == 0 || datagramLength > SegmentOffload || segment.Length < TcpSegment.HeaderLength)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        if (!arp.TryLookup(nextHop, stack.Now, out MacAddress mac))
+        {
+            return -Errno.EHOSTUNREACH;
+        }
+        int frameLength = EthernetFrame.HeaderLength + datagramLength;
+        Span<byte> frame = transmitBuffer.AsSpan(0, frameLength);
+        EthernetFrame.TryWrap(frame, out EthernetFrame ethernet);
+        new EthernetHeader(mac, Mac, EtherType.Ipv4).Emit(ethernet);
+        new Ipv4Header(source, destination, IpProtocol.Tcp, segment.Length, Ipv4Header.DefaultTimeToLive, stack.NextIdentification(),
+            false, false, 0, 0).TryEmit(ethernet.Payload);
+        segment.CopyTo(ethernet.Payload.Slice(Ipv4Packet.MinimumHeaderLength));
+        const int checksumStart = EthernetFrame.HeaderLength + Ipv4Packet.MinimumHeaderLength;
+        FrameOffload offload = datagramLength > Mtu
+            ? FrameOffload.SegmentTcp(checksumStart, TcpSegment.ChecksumOffset, checksumStart + TcpSegment.HeaderLengthOf(segment), segmentSize)
+            : FrameOffload.CompleteChecksum(checksumStart, TcpSegment.ChecksumOffset);
+        if (!Device.TryTransmit(frame, offload))
+        {
+            stack.Counters.TransmitRefused++;
+            return -Errno.ENOBUFS;
+        }
+        stack.Counters.FramesSent++;
+        if (offload.IsSegmented)
+        {
+            stack.Counters.SegmentOffloadsSent++;
+        }
+        return 0;
     }
 
     // Builds and sends the frames of one datagram, in fragments when it is longer than the MTU.

@@ -177,6 +177,28 @@ internal sealed class NetStack : IIpv4Output
         return 0;
     }
 
+    public int SegmentOffloadTo(Ipv4Address destination)
+    {
+        if (IsLocal(destination) || !TryRoute(destination, out NetInterface? route, out _))
+        {
+            return 0;
+        }
+        return route.SegmentOffload == 0 ? 0 : route.SegmentOffload - Ipv4Packet.MinimumHeaderLength;
+    }
+
+    public int SendTcpOffloaded(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> segment, int segmentSize)
+    {
+        if (IsLocal(destination) || !TryRoute(destination, out NetInterface? route, out Ipv4Address nextHop))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (source.IsAny)
+        {
+            source = route.Address;
+        }
+        return route.OutputTcpOffloaded(source, destination, nextHop, segment, segmentSize);
+    }
+
     // The interface and next hop for a destination: the first interface whose subnet holds it
     // (or any, for the limited broadcast), else the first with a gateway.
     public bool TryRoute(Ipv4Address destination, out NetInterface route, out Ipv4Address nextHop)
@@ -207,8 +229,10 @@ internal sealed class NetStack : IIpv4Output
     }
 
     // One IPv4 datagram from an interface (or from the loopback queue, netInterface null).
-    // linkBroadcast: it came in a frame sent to the Ethernet broadcast address.
-    public void ReceiveIpv4(NetInterface? netInterface, Span<byte> bytes, bool linkBroadcast)
+    // linkBroadcast: it came in a frame sent to the Ethernet broadcast address. checksumTrusted:
+    // the device vouches for the transport checksum (FrameOffload.ChecksumTrusted), which the
+    // transport then does not check; the header checksum is checked whatever the device says.
+    public void ReceiveIpv4(NetInterface? netInterface, Span<byte> bytes, bool linkBroadcast, bool checksumTrusted = false)
     {
         Counters.Ipv4Received++;
         if (!Ipv4Packet.TryWrap(bytes, out Ipv4Packet packet) || !Ipv4Header.TryParse(packet, out Ipv4Header header))
@@ -261,15 +285,16 @@ internal sealed class NetStack : IIpv4Output
             Counters.Reassembled++;
             Span<byte> whole = reassembly.Payload(slot);
             Ipv4Header reassembled = header with { MoreFragments = false, FragmentOffset = 0, PayloadLength = whole.Length };
-            Deliver(reassembled, reassembly.Header(slot), whole, broadcast);
+            // A datagram of fragments is checked whole: the device's word was about one of them.
+            Deliver(reassembled, reassembly.Header(slot), whole, broadcast, false);
             reassembly.Release(slot);
             return;
         }
-        Deliver(header, packet.Header, packet.Payload, broadcast);
+        Deliver(header, packet.Header, packet.Payload, broadcast, checksumTrusted);
     }
 
     // A whole datagram for this host: ICMP here, the rest to its transport.
-    private void Deliver(in Ipv4Header header, ReadOnlySpan<byte> ipHeader, Span<byte> payload, bool broadcast)
+    private void Deliver(in Ipv4Header header, ReadOnlySpan<byte> ipHeader, Span<byte> payload, bool broadcast, bool checksumTrusted)
     {
         Counters.Ipv4Delivered++;
         if (header.Protocol == IpProtocol.Icmp && ReceiveIcmp(header, payload, broadcast))
@@ -287,7 +312,7 @@ internal sealed class NetStack : IIpv4Output
             }
             return;
         }
-        if (!transport.Receive(header.Source, header.Destination, payload))
+        if (!transport.Receive(header.Source, header.Destination, payload, checksumTrusted))
         {
             Counters.NoEndpoint++;
             SendIcmpError(header.Source, header.Destination, header.Protocol, header.FragmentOffset, ipHeader, payload,
@@ -523,6 +548,9 @@ internal sealed class NetCounters
     public long DeviceReceiveHeldBack { get; set; }
 
     public long FramesSent { get; set; }
+
+    // Of FramesSent, those holding a TCP segment the device was to cut to the MTU (FrameOffload).
+    public long SegmentOffloadsSent { get; set; }
 
     public long TransmitRefused { get; set; }
 

@@ -6,9 +6,15 @@ using System;
 // whose first byte is SND.UNA's (RFC 9293, 3.3.1). Sent and unsent bytes sit together, so a
 // retransmission reads the same bytes again. Bounded: Write takes only what fits, which is how
 // a peer that stops reading stops the sender's user. The ring is allocated on first write, so a
-// half-open connection costs no buffer.
+// half-open connection costs no buffer, and starts at InitialRing bytes: it doubles, up to the
+// capacity, only when the user writes more than it holds, so a connection that sends little
+// (a request, a short answer) costs what it did with a 64 KiB buffer, and a bulk sender gets the
+// room that lets it hand a device segments of 64 KB while as much is in flight.
 internal sealed class TcpSendBuffer
 {
+    // NOTE: the capacity every buffer had before it could grow (TcpStack.DefaultSendBufferSize).
+    public const int InitialRing = 65536;
+
     private byte[]? ring;
     private int head;
     private int count;
@@ -35,6 +41,9 @@ internal sealed class TcpSendBuffer
         }
     }
 
+    // The bytes the ring holds now (0 before the first write), for tests.
+    public int RingLength => ring?.Length ?? 0;
+
     public int Write(ReadOnlySpan<byte> data)
     {
         int length = Math.Min(data.Length, Capacity - count);
@@ -42,9 +51,14 @@ internal sealed class TcpSendBuffer
         {
             return 0;
         }
-        byte[] bytes = ring ??= new byte[Capacity];
-        int tail = (head + count) % Capacity;
-        int first = Math.Min(length, Capacity - tail);
+        byte[] bytes = ring ??= new byte[Math.Min(Capacity, InitialRing)];
+        if (count + length > bytes.Length)
+        {
+            bytes = Grow(count + length);
+        }
+        int size = bytes.Length;
+        int tail = (head + count) % size;
+        int first = Math.Min(length, size - tail);
         data.Slice(0, first).CopyTo(bytes.AsSpan(tail));
         data.Slice(first, length - first).CopyTo(bytes);
         count += length;
@@ -58,8 +72,8 @@ internal sealed class TcpSendBuffer
         {
             return;
         }
-        int start = (head + offset) % Capacity;
-        int first = Math.Min(destination.Length, Capacity - start);
+        int start = (head + offset) % ring.Length;
+        int first = Math.Min(destination.Length, ring.Length - start);
         ring.AsSpan(start, first).CopyTo(destination);
         ring.AsSpan(0, destination.Length - first).CopyTo(destination.Slice(first));
     }
@@ -69,6 +83,25 @@ internal sealed class TcpSendBuffer
     {
         length = Math.Clamp(length, 0, count);
         count -= length;
-        head = count == 0 ? 0 : (head + length) % Capacity;
+        head = count == 0 || ring == null ? 0 : (head + length) % ring.Length;
+    }
+
+    // A ring of twice the size (as many times as needed for wanted bytes, at most the capacity),
+    // its bytes moved to the start.
+    private byte[] Grow(int wanted)
+    {
+        byte[] old = ring!;
+        int size = old.Length;
+        while (size < wanted && size < Capacity)
+        {
+            size = (int)Math.Min((long)size * 2, Capacity);
+        }
+        byte[] bytes = new byte[size];
+        int first = Math.Min(count, old.Length - head);
+        old.AsSpan(head, first).CopyTo(bytes);
+        old.AsSpan(0, count - first).CopyTo(bytes.AsSpan(first));
+        ring = bytes;
+        head = 0;
+        return bytes;
     }
 }

@@ -53,6 +53,9 @@ internal sealed class TcpSocket
     private int sndShift;
     private int rcvShift;
     private int sendMss = DefaultMss;
+    // The most data one segment may carry when the route's device cuts it into segments of the
+    // MSS itself (segmentation offload); 0 when it cannot.
+    private int offloadData;
     private bool timestamps;
     private bool sackPermitted;
     // The user shut the sending side: a FIN follows the buffered bytes.
@@ -689,6 +692,9 @@ internal sealed class TcpSocket
         // carries, less the options every segment bears (RFC 9293, 3.7.1, and RFC 6691).
         int pathMss = stack.Output.MaximumPayloadTo(RemoteAddress) - TcpSegment.HeaderLength;
         sendMss = Math.Max(Math.Min(peerMss, pathMss) - (timestamps ? TimestampsLength : 0), 64);
+        // NOTE: room for the longest header (60 bytes, RFC 9293, 3.1) in the device's limit.
+        int offload = stack.Output.SegmentOffloadTo(RemoteAddress);
+        offloadData = offload > 0 ? Math.Max(offload - TcpSegment.MaximumHeaderLength, 0) : 0;
         congestion.Reset(sendMss);
     }
 
@@ -1171,8 +1177,10 @@ internal sealed class TcpSocket
             else if (payload.Length >= sendMss)
             {
                 // NOTE: at least every second full-sized segment is acknowledged (RFC 9293,
-                // 3.8.6.3; RFC 1122, 4.2.3.2).
-                unackedFullSegments++;
+                // 3.8.6.3; RFC 1122, 4.2.3.2). A segment the host's stack did not cut (a device
+                // with offloads hands them up whole) counts as the segments it holds, so one of
+                // two or more is acknowledged at once, as Linux acknowledges a merged one.
+                unackedFullSegments += Math.Max(payload.Length / sendMss, 1);
                 if (unackedFullSegments >= 2)
                 {
                     ackNow = true;
@@ -1327,7 +1335,7 @@ internal sealed class TcpSocket
             return;
         }
         TcpHeader header = MakeHeader(sndNxt - 1, TcpFlags.Ack, now);
-        stack.Transmit(this, header, null, 0, 0);
+        stack.Transmit(this, header, null, 0, 0, 0);
         keepaliveProbes++;
         KeepaliveProbesSent++;
         stack.KeepaliveProbes++;
@@ -1415,6 +1423,13 @@ internal sealed class TcpSocket
             long window = Math.Min(sndWnd, congestion.Window + congestion.LimitedTransmit);
             long usable = window - inFlight;
             int length = (int)Math.Min(Math.Min(unsent, room), Math.Max(usable, 0));
+            int segments = length == room ? OffloadSegments(room, unsent, usable) : 1;
+            if (segments > 1)
+            {
+                // Full segments that the window and the data allow, as one for the device to
+                // cut: each of them would have gone now anyway, one by one.
+                length = segments * room;
+            }
             bool fin = finQueued && length == unsent;
             if (length == 0 && !(fin && unsent == 0 && usable >= 0))
             {
@@ -1445,7 +1460,7 @@ internal sealed class TcpSocket
             {
                 flags |= TcpFlags.Fin;
             }
-            Transmit(sndNxt, offset, length, flags, now);
+            Transmit(sndNxt, offset, length, flags, now, segments > 1 ? room : 0);
             uint sent = (uint)length + (fin ? 1u : 0u);
             if (!timing && TcpSequence.GreaterOrEqual(sndNxt, sndMax))
             {
@@ -1469,6 +1484,22 @@ internal sealed class TcpSocket
             }
         }
     }
+
+    // How many full segments of room data bytes go as one to a device that cuts them itself: as
+    // many as the unsent data, the usable window and the device's limit hold; 1 without
+    // segmentation offload. Only whole segments: a shorter last one is left to the rules for
+    // partial segments (Nagle, silly window avoidance), as it would be sent one by one.
+    internal static int SegmentsToOffload(int room, int offloadData, int unsent, long usable)
+    {
+        if (offloadData < 2 * room || room <= 0)
+        {
+            return 1;
+        }
+        long bytes = Math.Min(Math.Min(unsent, usable), offloadData);
+        return (int)Math.Max(bytes / room, 1);
+    }
+
+    private int OffloadSegments(int room, int unsent, long usable) => SegmentsToOffload(room, offloadData, unsent, usable);
 
     // The data one segment may carry now: the send MSS less the SACK blocks its header will bear
     // (the MSS already allows for timestamps). NOTE: as Linux's tcp_current_mss, which takes the
@@ -1660,7 +1691,7 @@ internal sealed class TcpSocket
         }
         sndNxt = iss + 1;
         sndMax = iss + 1;
-        stack.Transmit(this, header, null, 0, 0);
+        stack.Transmit(this, header, null, 0, 0, 0);
         if (retransmitDeadline == long.MaxValue)
         {
             retransmitDeadline = now + timer.Current;
@@ -1730,8 +1761,15 @@ internal sealed class TcpSocket
     // A data, FIN or probe segment: length bytes from offset bytes past SND.UNA, at sequence seq.
     private void Transmit(uint seq, int offset, int length, byte flags, long now)
     {
+        Transmit(seq, offset, length, flags, now, 0);
+    }
+
+    // segmentSize: length is several segments of that many data bytes, sent as one for the
+    // device to cut (SegmentOffloadTo); 0: one segment.
+    private void Transmit(uint seq, int offset, int length, byte flags, long now, int segmentSize)
+    {
         TcpHeader header = MakeHeader(seq, flags, now);
-        stack.Transmit(this, header, sendBuffer, offset, length);
+        stack.Transmit(this, header, sendBuffer, offset, length, segmentSize);
     }
 
     private TcpHeader MakeHeader(uint seq, byte flags, long now)
@@ -1783,7 +1821,7 @@ internal sealed class TcpSocket
             return;
         }
         TcpHeader header = MakeHeader(AcknowledgmentSequence(), TcpFlags.Ack, now);
-        stack.Transmit(this, header, null, 0, 0);
+        stack.Transmit(this, header, null, 0, 0, 0);
     }
 
     // The sequence number of a segment that carries no data: the highest one sent, SND.MAX,
@@ -1814,7 +1852,7 @@ internal sealed class TcpSocket
         header.HasTimestamps = false;
         header.Sack = default;
         header.Window = 0;
-        stack.Transmit(this, header, null, 0, 0);
+        stack.Transmit(this, header, null, 0, 0, 0);
         stack.ResetsSent++;
     }
 

@@ -187,13 +187,16 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
 
     // From the IPv4 layer. A bad checksum is dropped silently (RFC 1122, 4.1.3.4) and counts as
     // taken, so no ICMP answers it; false only when no endpoint is bound to the port.
-    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload) =>
+        Receive(source, destination, payload, false);
+
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
     {
         Received++;
         // The view is over a Span so that it can also write; receiving only reads through it.
         Span<byte> bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(payload), payload.Length);
         if (!UdpDatagram.TryWrap(bytes, out UdpDatagram datagram) ||
-            !UdpHeader.TryParse(datagram, source, destination, out UdpHeader header))
+            !UdpHeader.TryParse(datagram, source, destination, checksumTrusted, out UdpHeader header))
         {
             BadChecksums++;
             return true;

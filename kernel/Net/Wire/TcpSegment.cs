@@ -15,6 +15,9 @@ internal readonly ref struct TcpSegment
 
     public const int MaximumHeaderLength = 60;
 
+    // NOTE: the checksum field is bytes 16 and 17 of the header (RFC 9293, 3.1).
+    public const int ChecksumOffset = 16;
+
     private readonly ReadOnlySpan<byte> bytes;
     private readonly Span<byte> writable;
 
@@ -45,6 +48,9 @@ internal readonly ref struct TcpSegment
         segment = new TcpSegment(bytes, bytes);
         return true;
     }
+
+    // The header's length by its data offset, read from bytes that hold at least the fixed header.
+    public static int HeaderLengthOf(ReadOnlySpan<byte> bytes) => (bytes[12] >> 4) * 4;
 
     // A view for emitting: only the fixed header must fit, since the data offset is not written
     // yet. Emit sets it before anything reads the options.

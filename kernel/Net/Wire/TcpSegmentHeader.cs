@@ -209,10 +209,33 @@ internal record struct TcpHeader
     // or NOP NOP SACK-permitted); NOP window scale; NOP NOP SACK blocks, as many as fit.
     public void Emit(Span<byte> segment, Ipv4Address source, Ipv4Address destination)
     {
+        if (EmitFields(segment))
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(TcpSegment.ChecksumOffset), Unikraft.Kernel.Checksum.Finish(
+                Unikraft.Kernel.Checksum.Add(Unikraft.Kernel.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length), segment)));
+        }
+    }
+
+    // As Emit, for a device that completes the checksum (FrameOffload): the checksum field holds
+    // the sum of the pseudo-header for the whole segment, folded and not complemented, which the
+    // device adds the segment's bytes to (and, cutting the segment, corrects for each piece's
+    // length, as Linux's tcp_gso_segment does).
+    public void EmitForChecksumOffload(Span<byte> segment, Ipv4Address source, Ipv4Address destination)
+    {
+        if (EmitFields(segment))
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(TcpSegment.ChecksumOffset), (ushort)~Unikraft.Kernel.Checksum.Finish(
+                Unikraft.Kernel.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length)));
+        }
+    }
+
+    // Every field and option, the checksum field 0; false when segment is too short.
+    private bool EmitFields(Span<byte> segment)
+    {
         int length = Length;
         if (segment.Length < length || !TcpSegment.TryWrapForEmit(segment, out TcpSegment view))
         {
-            return;
+            return false;
         }
         view.SetSourcePort(SourcePort);
         view.SetDestinationPort(DestinationPort);
@@ -282,7 +305,6 @@ internal record struct TcpHeader
             }
         }
         options.Slice(index).Clear();
-        view.SetChecksum(Unikraft.Kernel.Checksum.Finish(Unikraft.Kernel.Checksum.Add(
-            Unikraft.Kernel.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length), segment)));
+        return true;
     }
 }

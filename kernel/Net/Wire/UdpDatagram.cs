@@ -76,10 +76,15 @@ internal readonly ref struct UdpDatagram
 internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationPort)
 {
     // False for a bad checksum (RFC 1122, 4.1.3.4: silently discarded) or a zero destination port.
-    public static bool TryParse(UdpDatagram datagram, Ipv4Address source, Ipv4Address destination, out UdpHeader header)
+    public static bool TryParse(UdpDatagram datagram, Ipv4Address source, Ipv4Address destination, out UdpHeader header) =>
+        TryParse(datagram, source, destination, false, out header);
+
+    // checksumTrusted: the device vouched for the checksum (FrameOffload.ChecksumTrusted), which
+    // may then hold only the pseudo-header's sum, and is not checked.
+    public static bool TryParse(UdpDatagram datagram, Ipv4Address source, Ipv4Address destination, bool checksumTrusted, out UdpHeader header)
     {
         header = default;
-        if (!datagram.ChecksumIsValid(source, destination) || datagram.DestinationPort == 0)
+        if ((!checksumTrusted && !datagram.ChecksumIsValid(source, destination)) || datagram.DestinationPort == 0)
         {
             return false;
         }

@@ -108,15 +108,22 @@ internal sealed class HostFrameInbox
     }
 
     // On the vCPU: the next frame, as INetDevice.TryReceive gives it.
-    public bool TryReceive(Span<byte> frame, out int length)
+    public bool TryReceive(Span<byte> frame, out int length) => TryReceive(Span<byte>.Empty, frame, out length);
+
+    // On the vCPU: the next frame for a device whose frames start with a header of prefix.Length
+    // bytes (a TAP device's virtio_net_hdr): the header goes into prefix, the frame after it into
+    // frame, and length is the frame's without the header. A slot too short to hold the header is
+    // dropped.
+    public bool TryReceive(Span<byte> prefix, Span<byte> frame, out int length)
     {
         while (ring.TryPeek(out ReadOnlySpan<byte> next))
         {
-            length = next.Length;
-            bool fits = next.Length <= frame.Length;
+            length = next.Length - prefix.Length;
+            bool fits = length >= 0 && length <= frame.Length;
             if (fits)
             {
-                next.CopyTo(frame);
+                next.Slice(0, prefix.Length).CopyTo(prefix);
+                next.Slice(prefix.Length).CopyTo(frame);
             }
             ring.Release();
             // A full fence between the slot's release and the look at readerWaiting (see

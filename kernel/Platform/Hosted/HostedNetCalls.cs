@@ -83,6 +83,13 @@ internal static class HostedNetCalls
         return result < 0 ? -LastError() : result;
     }
 
+    // ioctl with an integer argument passed by value (TUNSETOFFLOAD's flags); 0 or more, or -errno.
+    public static int ControlValue(int fd, ulong request, nuint argument)
+    {
+        int result = ioctlValue(fd, (nuint)request, argument);
+        return result < 0 ? -LastError() : result;
+    }
+
     // One write(2); the count, or -errno (EAGAIN when a non-blocking fd cannot take it now).
     public static long Write(int fd, ReadOnlySpan<byte> bytes)
     {
@@ -283,6 +290,9 @@ internal static class HostedNetCalls
 
     [DllImport("libc", SetLastError = true)]
     private static extern int ioctl(int fd, nuint request, ref byte argument);
+
+    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static extern int ioctlValue(int fd, nuint request, nuint argument);
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint write(int fd, ref byte buffer, nuint count);

@@ -19,10 +19,19 @@ internal static class HostedNetDevices
         }
     }
 
+    // NOTE: UNIKRAFT_TAP_OFFLOAD=0 in the environment opens TAP devices without offloads (MTU
+    // frames only, every checksum the kernel's), for experiments that need each frame on the
+    // link to be one segment, such as dropping frames with nftables (bench/tcp.sh's BENCH_LOSS).
+    public const string OffloadVariable = "UNIKRAFT_TAP_OFFLOAD";
+
     // A TAP interface named device on the host ("" lets the host kernel choose, tap0 and on).
     public static INetDevice OpenTap(string device)
     {
-        return new TapNetDevice(new TapNetDeviceOptions { Name = device.Length > 0 ? device : null });
+        return new TapNetDevice(new TapNetDeviceOptions
+        {
+            Name = device.Length > 0 ? device : null,
+            Offloads = System.Environment.GetEnvironmentVariable(OffloadVariable) != "0",
+        });
     }
 
     // passt, told the interface's own configuration so its DHCP and ARP answers agree with it,

@@ -152,11 +152,17 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
 
     public void ListenForFrames(Scheduler scheduler, Action arrived) => inbox.Listen(scheduler, arrived);
 
-    public bool TryReceive(Span<byte> frame, out int length) => inbox.TryReceive(frame, out length);
-
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
-        if (disposed || ended || frame.Length < NetDeviceInfo.EthernetHeaderLength || frame.Length > Info.MaximumFrameLength)
+        offload = FrameOffload.None;
+        return inbox.TryReceive(frame, out length);
+    }
+
+    // passt's stream carries whole frames and no offload header: a frame that asks for an
+    // offload is refused.
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
+    {
+        if (!offload.IsNone || disposed || ended || frame.Length < NetDeviceInfo.EthernetHeaderLength || frame.Length > Info.MaximumFrameLength)
         {
             return false;
         }

@@ -24,6 +24,12 @@ internal sealed class TapNetDeviceOptions
 
     // The clone device; a test points it elsewhere to see the error when it is missing.
     public string ControlPath { get; set; } = TapNetDevice.DefaultControlPath;
+
+    // Checksum and TCP segmentation offload through a virtio_net_hdr before every frame
+    // (IFF_VNET_HDR, TUNSETOFFLOAD): the kernel then sends TCP segments of up to 64 KB that the
+    // host cuts to the MTU, and takes the host's segments uncut, their checksums unchecked. Off:
+    // MTU-sized frames only, every checksum computed and checked by the kernel.
+    public bool Offloads { get; set; } = true;
 }
 
 // A Linux TAP interface as the kernel's network device (hosted, needs CAP_NET_ADMIN unless the
@@ -36,6 +42,15 @@ internal sealed class TapNetDeviceOptions
 // and the frames wait in the host's TAP queue. Transmit is one non-blocking write(2) on
 // the vCPU; EAGAIN means the host's queue is full and answers false.
 //
+// With Offloads (the default) the fd is opened with IFF_VNET_HDR, so every frame read and written
+// starts with a 10-byte virtio_net_hdr (TUNSETVNETHDRSZ), and TUNSETOFFLOAD tells the host that
+// this side takes frames whose checksums are not computed (TUN_F_CSUM) and TCP segments over IPv4
+// up to 64 KB (TUN_F_TSO4): the host's stack then hands over its segments uncut, and takes the
+// kernel's uncut (Info.SegmentOffload), completing the checksums and cutting them where they go on.
+// Dispose sets the offloads back to none before it closes the fd, so an interface made persistent
+// beforehand (ip tuntap add) does not keep sending 64 KB segments to its next user, which may not
+// read virtio_net_hdr.
+//
 // The interface exists as long as the fd is open (it is not made persistent): Dispose closes
 // it, and the host kernel removes the interface with every address and route on it. The fd
 // stays valid when the interface is moved to another network namespace (ip link set NAME netns).
@@ -46,6 +61,9 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
     public const int DefaultReceiveQueueLength = 256;
     public const string DefaultControlPath = "/dev/net/tun";
 
+    // NOTE: the longest IPv4 datagram (RFC 791, 3.1), the most a segment to be cut may hold.
+    public const int SegmentOffloadLength = 65535;
+
     // NOTE: from linux/if_tun.h and linux/if.h: TUNSETIFF is _IOW('T', 202, int); a struct ifreq
     // is 40 bytes on x86-64, the name (IFNAMSIZ 16 bytes, NUL included) first, then a union that
     // holds the short ifr_flags or the int ifr_mtu. SIOCSIFMTU from linux/sockios.h.
@@ -53,6 +71,15 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
     private const ulong SetInterfaceMtu = 0x8922;
     private const short InterfaceTap = 0x0002;
     private const short InterfaceNoPacketInformation = 0x1000;
+
+    // NOTE: from linux/if_tun.h: IFF_VNET_HDR; TUNSETOFFLOAD is _IOW('T', 208, unsigned int)
+    // and takes the flags by value; TUNSETVNETHDRSZ is _IOW('T', 216, int) and takes a pointer;
+    // TUN_F_CSUM and TUN_F_TSO4.
+    private const short InterfaceVirtioNetHeader = 0x4000;
+    private const ulong TunSetOffload = 0x400454D0;
+    private const ulong TunSetVirtioNetHeaderSize = 0x400454D8;
+    private const uint TunOffloadChecksum = 0x01;
+    private const uint TunOffloadTcpIpv4 = 0x02;
     private const int InterfaceNameLength = 16;
     private const int InterfaceRequestLength = 40;
 
@@ -60,9 +87,14 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
     private readonly int stopFd;
     private readonly HostFrameInbox inbox;
     private readonly Thread reader;
+    // With offloads: the virtio_net_hdr and the frame of one write, and of one read's header.
+    private readonly byte[]? transmitBuffer;
+    private readonly byte[] receiveHeader = new byte[VirtioNetHeader.Length];
+    private readonly int headerLength;
     private long transmitBusy;
     private long transmitErrors;
     private long receiveError;
+    private long badHeaders;
     private bool disposed;
 
     public TapNetDevice(TapNetDeviceOptions options)
@@ -94,7 +126,12 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
             Span<byte> request = stackalloc byte[InterfaceRequestLength];
             request.Clear();
             Encoding.UTF8.GetBytes(requested, request.Slice(0, InterfaceNameLength - 1));
-            BinaryPrimitives.WriteInt16LittleEndian(request.Slice(InterfaceNameLength, 2), InterfaceTap | InterfaceNoPacketInformation);
+            short interfaceFlags = InterfaceTap | InterfaceNoPacketInformation;
+            if (options.Offloads)
+            {
+                interfaceFlags |= InterfaceVirtioNetHeader;
+            }
+            BinaryPrimitives.WriteInt16LittleEndian(request.Slice(InterfaceNameLength, 2), interfaceFlags);
             int result = HostedNetCalls.Control(fd, TunSetInterface, request);
             if (result < 0)
             {
@@ -108,10 +145,20 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
                 SetMtu(Name, options.Mtu);
             }
             MacAddress mac = options.Mac ?? HostedMac.RandomLocal("netdev tap " + Name);
-            Info = new NetDeviceInfo(mac, options.Mtu);
+            if (options.Offloads)
+            {
+                SetOffloads(fd, Name);
+                headerLength = VirtioNetHeader.Length;
+                Info = new NetDeviceInfo(mac, options.Mtu, SegmentOffloadLength);
+                transmitBuffer = new byte[headerLength + Info.MaximumTransmitFrameLength];
+            }
+            else
+            {
+                Info = new NetDeviceInfo(mac, options.Mtu);
+            }
             // One byte more than the largest frame: a longer read means a frame too long for
             // this MTU, which is dropped rather than cut.
-            inbox = new HostFrameInbox(options.ReceiveQueueLength, Info.MaximumFrameLength + 1);
+            inbox = new HostFrameInbox(options.ReceiveQueueLength, headerLength + Info.MaximumReceiveFrameLength + 1);
             int eventFd = HostedNetCalls.EventFd(HostedNetCalls.EventCloseOnExec | HostedNetCalls.EventNonBlocking);
             if (eventFd < 0)
             {
@@ -133,8 +180,12 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
 
     public NetDeviceInfo Info { get; }
 
-    // Received frames dropped for being longer than the MTU allows.
-    public long ReceiveDropped => inbox.Dropped;
+    // Received frames dropped for being longer than the MTU (and the offloads) allow, or for a
+    // virtio_net_hdr no receiver should get.
+    public long ReceiveDropped => inbox.Dropped + Volatile.Read(ref badHeaders);
+
+    // Whether frames carry a virtio_net_hdr and the host takes and gives uncut TCP segments.
+    public bool Offloads => headerLength != 0;
 
     // Times the kernel's receive queue was full and the device stopped reading until the kernel
     // took a frame: meanwhile frames waited in the host's TAP queue, which drops beyond its
@@ -152,15 +203,55 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
 
     public void ListenForFrames(Scheduler scheduler, Action arrived) => inbox.Listen(scheduler, arrived);
 
-    public bool TryReceive(Span<byte> frame, out int length) => inbox.TryReceive(frame, out length);
-
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
-        if (disposed || frame.Length < NetDeviceInfo.EthernetHeaderLength || frame.Length > Info.MaximumFrameLength)
+        offload = FrameOffload.None;
+        if (headerLength == 0)
+        {
+            return inbox.TryReceive(frame, out length);
+        }
+        while (inbox.TryReceive(receiveHeader, frame, out length))
+        {
+            VirtioNetHeader.TryRead(receiveHeader, out VirtioNetHeader header);
+            if (header.TryDescribe(length, out offload))
+            {
+                return true;
+            }
+            badHeaders++;
+        }
+        return false;
+    }
+
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
+    {
+        if (disposed || frame.Length < NetDeviceInfo.EthernetHeaderLength)
         {
             return false;
         }
-        long written = HostedNetCalls.Write(fd, frame);
+        long written;
+        if (transmitBuffer == null)
+        {
+            if (!offload.IsNone || frame.Length > Info.MaximumFrameLength)
+            {
+                return false;
+            }
+            written = HostedNetCalls.Write(fd, frame);
+        }
+        else
+        {
+            if (frame.Length > (offload.IsSegmented ? Info.MaximumTransmitFrameLength : Info.MaximumFrameLength))
+            {
+                return false;
+            }
+            // One write carries the header and the frame: a TAP fd takes one frame per write.
+            VirtioNetHeader.For(offload).Write(transmitBuffer);
+            frame.CopyTo(transmitBuffer.AsSpan(headerLength));
+            written = HostedNetCalls.Write(fd, transmitBuffer.AsSpan(0, headerLength + frame.Length));
+            if (written >= headerLength)
+            {
+                written -= headerLength;
+            }
+        }
         if (written == frame.Length)
         {
             return true;
@@ -188,6 +279,11 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
         inbox.Close();
         reader.Join();
         HostedNetCalls.Close(stopFd);
+        if (headerLength != 0)
+        {
+            // Best effort: the interface usually goes with the fd anyway.
+            HostedNetCalls.ControlValue(fd, TunSetOffload, 0);
+        }
         HostedNetCalls.Close(fd);
     }
 
@@ -253,6 +349,23 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
                 }
                 inbox.CommitWrite((int)read);
             }
+        }
+    }
+
+    // Frames with a 10-byte virtio_net_hdr, and the offloads this side takes.
+    private static void SetOffloads(int fd, string name)
+    {
+        Span<byte> size = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(size, VirtioNetHeader.Length);
+        int result = HostedNetCalls.Control(fd, TunSetVirtioNetHeaderSize, size);
+        if (result < 0)
+        {
+            throw KernelException.Failed("netdev tap " + name + ": TUNSETVNETHDRSZ", result);
+        }
+        result = HostedNetCalls.ControlValue(fd, TunSetOffload, TunOffloadChecksum | TunOffloadTcpIpv4);
+        if (result < 0)
+        {
+            throw KernelException.Failed("netdev tap " + name + ": TUNSETOFFLOAD", result);
         }
     }
 

@@ -503,8 +503,9 @@ internal sealed class SimNic : INetDevice
         InterruptState = arrived;
     }
 
-    public bool TryReceive(Span<byte> frame, out int length)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
+        offload = FrameOffload.None;
         interruptPending = false;
         if (!received.TryDequeue(out byte[]? bytes))
         {
@@ -514,15 +515,16 @@ internal sealed class SimNic : INetDevice
         length = bytes.Length;
         if (bytes.Length > frame.Length)
         {
-            return TryReceive(frame, out length);
+            return TryReceive(frame, out length, out offload);
         }
         bytes.CopyTo(frame);
         return true;
     }
 
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    // The simulated NIC has no offloads: a frame that asks for one is refused.
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
     {
-        if (frame.Length > Info.MaximumFrameLength || frame.Length < NetDeviceInfo.EthernetHeaderLength || Node.Halted)
+        if (!offload.IsNone || frame.Length > Info.MaximumFrameLength || frame.Length < NetDeviceInfo.EthernetHeaderLength || Node.Halted)
         {
             return false;
         }

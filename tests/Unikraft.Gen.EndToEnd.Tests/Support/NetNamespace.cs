@@ -1,6 +1,7 @@
 namespace Unikraft.Gen.EndToEnd.Tests;
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
@@ -66,7 +67,10 @@ internal sealed class NetNamespace : IDisposable
     }
 
     // Starts a program inside the namespace with its standard streams piped; the caller ends it.
-    public Process Start(string program, params string[] arguments)
+    public Process Start(string program, params string[] arguments) => Start(null, program, arguments);
+
+    // As Start, with these variables added to the program's environment.
+    public Process Start(IReadOnlyDictionary<string, string>? environment, string program, params string[] arguments)
     {
         var start = new ProcessStartInfo("ip")
         {
@@ -75,6 +79,13 @@ internal sealed class NetNamespace : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (environment != null)
+        {
+            foreach (KeyValuePair<string, string> variable in environment)
+            {
+                start.Environment[variable.Key] = variable.Value;
+            }
+        }
         foreach (string argument in new[] { "netns", "exec", Name, program })
         {
             start.ArgumentList.Add(argument);

@@ -188,17 +188,21 @@ internal sealed class FrameCollector
     private readonly INetDevice device;
     private readonly byte[] buffer;
     private readonly List<byte[]> frames = new List<byte[]>();
+    private readonly List<FrameOffload> offloads = new List<FrameOffload>();
     private Func<byte[], bool>? match;
     private TaskCompletionSource<byte[]>? found;
 
     public FrameCollector(INetDevice device)
     {
         this.device = device;
-        buffer = new byte[device.Info.MaximumFrameLength];
+        buffer = new byte[device.Info.MaximumReceiveFrameLength];
         device.ListenForFrames(kernel.Scheduler, Drain);
     }
 
     public IReadOnlyList<byte[]> Frames => frames;
+
+    // What the device said of each frame in Frames.
+    public IReadOnlyList<FrameOffload> Offloads => offloads;
 
     public int Interrupts { get; private set; }
 
@@ -231,10 +235,11 @@ internal sealed class FrameCollector
     private void Drain()
     {
         Interrupts++;
-        while (device.TryReceive(buffer, out int length))
+        while (device.TryReceive(buffer, out int length, out FrameOffload offload))
         {
             byte[] frame = buffer.AsSpan(0, length).ToArray();
             frames.Add(frame);
+            offloads.Add(offload);
             if (match != null && match(frame))
             {
                 found!.TrySetResult(frame);

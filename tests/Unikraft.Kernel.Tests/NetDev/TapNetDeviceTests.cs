@@ -197,6 +197,87 @@ public class TapNetDeviceTests
         Assert.Contains("CAP_NET_ADMIN", error.Message);
     }
 
+    // With offloads (the default) the host learns that the device takes frames whose checksums
+    // are left to it and TCP segments of up to 64 KB (TUNSETOFFLOAD: the interface's
+    // tx-checksumming and tcp-segmentation-offload are on); without, both are off.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ethtool")]
+    public void Offloads_AreWhatTheHostSeesOnTheInterface()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ethtool");
+        using (TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" }))
+        {
+            Assert.True(tap.Offloads);
+            Assert.Equal(TapNetDevice.SegmentOffloadLength, tap.Info.SegmentOffload);
+            string features = HostNet.Run("ethtool", new[] { "-k", tap.Name }).Output;
+            Assert.Contains("tcp-segmentation-offload: on", features);
+            Assert.Contains("tx-checksumming: on", features);
+        }
+        using (TapNetDevice plain = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d", Offloads = false }))
+        {
+            Assert.False(plain.Offloads);
+            Assert.Equal(0, plain.Info.SegmentOffload);
+            string features = HostNet.Run("ethtool", new[] { "-k", plain.Name }).Output;
+            Assert.Contains("tcp-segmentation-offload: off", features);
+            Assert.Contains("tx-checksumming: off", features);
+        }
+    }
+
+    // An interface made persistent beforehand outlives the device: Dispose sets its offloads back
+    // to none, so its next user, which may not read virtio_net_hdr, gets no 64 KB segments.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip", "ethtool")]
+    public void Dispose_SetsTheOffloadsOfAPersistentInterfaceBack()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip", "ethtool");
+        string name = "uktapkeep" + (Environment.ProcessId % 100000);
+        HostNet.Ip("tuntap", "add", "dev", name, "mode", "tap");
+        try
+        {
+            using (TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = name }))
+            {
+                Assert.Contains("tcp-segmentation-offload: on", HostNet.Run("ethtool", new[] { "-k", name }).Output);
+            }
+
+            Assert.Equal(0, HostNet.Run("ip", new[] { "link", "show", name }, mustSucceed: false).ExitCode);
+            Assert.Contains("tcp-segmentation-offload: off", HostNet.Run("ethtool", new[] { "-k", name }).Output);
+        }
+        finally
+        {
+            HostNet.Run("ip", new[] { "tuntap", "del", "dev", name, "mode", "tap" }, mustSucceed: false);
+        }
+    }
+
+    // Linux's own TCP leaves its checksums to a device that offers to complete them: the SYN of a
+    // connection from Linux arrives with a virtio_net_hdr that vouches for it, which the device
+    // hands up as a checksum the stack need not check.
+    [HostNetFact(HostNet.Root, HostNet.Tun, "ip", "nc")]
+    public void TcpFromLinux_ArrivesWithAChecksumTheHostVouchesFor()
+    {
+        HostNet.Require(HostNet.Root, HostNet.Tun, "ip", "nc");
+        using TapNetDevice tap = new TapNetDevice(new TapNetDeviceOptions { Name = "uktap%d" });
+        using NetNamespace space = LinkInNamespace(tap);
+        space.Ip("neigh", "replace", KernelAddress, "lladdr", string.Join(":", Frame.Mac(tap.Info.Mac).Select(octet => octet.ToString("x2"))),
+            "dev", tap.Name, "nud", "permanent");
+        FrameCollector frames = new FrameCollector(tap);
+
+        using Process connect = space.Start("nc", "-w", "1", KernelAddress, "9");
+        try
+        {
+            // NOTE: IPv4 protocol at 14 + 9 (6, TCP); flags at 14 + 20 + 13 (0x02, SYN alone).
+            byte[] syn = frames.WaitFor("a SYN from Linux", frame => frame.Length >= 54 && frame[23] == 6 && frame[47] == 0x02, Patience);
+
+            int index = frames.Frames.ToList().IndexOf(syn);
+            Assert.True(frames.Offloads[index].ChecksumTrusted);
+            Assert.Equal(0, tap.ReceiveDropped);
+        }
+        finally
+        {
+            if (!connect.WaitForExit(5000))
+            {
+                connect.Kill(true);
+            }
+        }
+    }
+
     // PcapNetDevice wraps the TAP device unchanged: the capture holds the request the kernel sent
     // and the reply Linux sent, byte for byte.
     [HostNetFact(HostNet.Root, HostNet.Tun, "ip")]

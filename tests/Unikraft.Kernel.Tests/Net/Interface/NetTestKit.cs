@@ -10,29 +10,35 @@ using Xunit;
 // the sim NIC's interrupt would run them), and every frame the stack transmits is kept.
 internal sealed class CaptureDevice : INetDevice
 {
-    private readonly Queue<byte[]> inbox = new Queue<byte[]>();
+    private readonly Queue<(byte[] Frame, FrameOffload Offload)> inbox = new Queue<(byte[], FrameOffload)>();
     private Action? arrived;
 
-    public CaptureDevice(MacAddress mac, int mtu = 1500)
+    // segmentOffload: as NetDeviceInfo's; the device then keeps what each frame asked of it.
+    public CaptureDevice(MacAddress mac, int mtu = 1500, int segmentOffload = 0)
     {
-        Info = new NetDeviceInfo(mac, mtu);
+        Info = new NetDeviceInfo(mac, mtu, segmentOffload);
     }
 
     public NetDeviceInfo Info { get; }
 
     public List<byte[]> Sent { get; } = new List<byte[]>();
 
+    // What each frame in Sent asked of the device.
+    public List<FrameOffload> SentOffloads { get; } = new List<FrameOffload>();
+
     public bool Refuse { get; set; }
 
-    public bool TryReceive(Span<byte> frame, out int length)
+    public bool TryReceive(Span<byte> frame, out int length, out FrameOffload offload)
     {
-        if (!inbox.TryDequeue(out byte[]? bytes))
+        if (!inbox.TryDequeue(out (byte[] Frame, FrameOffload Offload) next))
         {
             length = 0;
+            offload = FrameOffload.None;
             return false;
         }
-        length = bytes.Length;
-        bytes.CopyTo(frame);
+        length = next.Frame.Length;
+        offload = next.Offload;
+        next.Frame.CopyTo(frame);
         return true;
     }
 
@@ -40,13 +46,15 @@ internal sealed class CaptureDevice : INetDevice
 
     public long ReceiveHeldBack { get; set; }
 
-    public bool TryTransmit(ReadOnlySpan<byte> frame)
+    public bool TryTransmit(ReadOnlySpan<byte> frame, in FrameOffload offload)
     {
-        if (Refuse || frame.Length > Info.MaximumFrameLength)
+        if (Refuse || frame.Length > (offload.IsSegmented ? Info.MaximumTransmitFrameLength : Info.MaximumFrameLength) ||
+            (!offload.IsNone && Info.SegmentOffload == 0))
         {
             return false;
         }
         Sent.Add(frame.ToArray());
+        SentOffloads.Add(offload);
         return true;
     }
 
@@ -55,9 +63,11 @@ internal sealed class CaptureDevice : INetDevice
         this.arrived = arrived;
     }
 
-    public void Inject(byte[] frame)
+    public void Inject(byte[] frame) => Inject(frame, FrameOffload.None);
+
+    public void Inject(byte[] frame, FrameOffload offload)
     {
-        inbox.Enqueue((byte[])frame.Clone());
+        inbox.Enqueue(((byte[])frame.Clone(), offload));
         arrived?.Invoke();
     }
 
@@ -66,6 +76,7 @@ internal sealed class CaptureDevice : INetDevice
         Assert.Single(Sent);
         byte[] frame = Sent[0];
         Sent.Clear();
+        SentOffloads.Clear();
         return frame;
     }
 }
@@ -77,7 +88,7 @@ internal sealed class IcmpRecorder : IIpv4Transport
 
     public List<(Ipv4Address Source, byte[] Message)> Messages { get; } = new List<(Ipv4Address, byte[])>();
 
-    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload)
+    public bool Receive(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
     {
         Messages.Add((source, payload.ToArray()));
         return true;
@@ -87,11 +98,11 @@ internal sealed class IcmpRecorder : IIpv4Transport
 // One kernel with a stack on a capture device, as host A or host B of the captured frames.
 internal sealed class NetTestHost
 {
-    public NetTestHost(bool hostB, Ipv4Address? gateway = null, int mtu = 1500)
+    public NetTestHost(bool hostB, Ipv4Address? gateway = null, int mtu = 1500, int segmentOffload = 0)
     {
         Kernel = TestKernel.Boot(out TestPlatform platform);
         Platform = platform;
-        Device = new CaptureDevice(hostB ? CapturedFrames.MacB : CapturedFrames.MacA, mtu);
+        Device = new CaptureDevice(hostB ? CapturedFrames.MacB : CapturedFrames.MacA, mtu, segmentOffload);
         Stack = new NetStack(Kernel);
         Kernel.Net = Stack;
         Address = hostB ? CapturedFrames.AddressB : CapturedFrames.AddressA;

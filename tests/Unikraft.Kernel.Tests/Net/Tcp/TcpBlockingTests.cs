@@ -112,6 +112,10 @@ public class TcpBlockingTests
             }
 
             public int MaximumPayloadTo(Ipv4Address destination) => 1480;
+
+            public int SegmentOffloadTo(Ipv4Address destination) => 0;
+
+            public int SendTcpOffloaded(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> segment, int segmentSize) => -Errno.EMSGSIZE;
         }
     }
 }

@@ -241,4 +241,29 @@ public class TcpPartsTests
         buffer.CopyTo(2, copy);
         Assert.Equal(new byte[] { 8, 10, 11, 12, 13, 14 }, copy);
     }
+
+    // The ring starts at 64 KiB and doubles only when the user writes more than it holds: the
+    // bytes stay in order across a growth that finds them wrapped around the old ring's end.
+    [Fact]
+    public void SendBuffer_GrowsFromItsInitialRingOnlyWhenWrittenPast_KeepingTheBytesInOrder()
+    {
+        TcpSendBuffer buffer = new TcpSendBuffer(1 << 18);
+        byte[] data = TcpPair.Pattern(300_000, 3);
+        Assert.Equal(0, buffer.RingLength);
+        Assert.Equal(60_000, buffer.Write(data.AsSpan(0, 60_000)));
+        Assert.Equal(TcpSendBuffer.InitialRing, buffer.RingLength);
+        buffer.Consume(50_000);
+        // 10,000 bytes held; 40,000 more wrap around the end of the 64 KiB ring, still no growth.
+        Assert.Equal(40_000, buffer.Write(data.AsSpan(60_000, 40_000)));
+        Assert.Equal(TcpSendBuffer.InitialRing, buffer.RingLength);
+
+        Assert.Equal(200_000, buffer.Write(data.AsSpan(100_000, 200_000)));
+
+        Assert.Equal(1 << 18, buffer.RingLength);
+        Assert.Equal(250_000, buffer.Count);
+        byte[] copy = new byte[250_000];
+        buffer.CopyTo(0, copy);
+        Assert.Equal(data.AsSpan(50_000, 250_000).ToArray(), copy);
+        Assert.Equal((1 << 18) - 250_000, buffer.Write(data));
+    }
 }

@@ -83,6 +83,32 @@ public sealed class TcpReceiverTests
         Assert.Equal(stamp + 40, ack.TimestampEcho);
     }
 
+    // A device with offloads hands up segments the host never cut: one that holds two full
+    // segments or more is acknowledged at once, as two full-sized segments are (RFC 9293,
+    // 3.8.6.3), while one full segment still waits for its delayed ACK.
+    [Fact]
+    public void UncutSegmentOfSeveralMss_IsAcknowledgedAtOnce()
+    {
+        TcpPair pair = new TcpPair();
+        (TcpSocket client, TcpSocket server) = pair.Connect();
+        pair.Network.Drop = d => d.Destination == TcpPair.ClientAddress;
+        uint start = NextSequence(pair, TcpPair.ClientAddress);
+        uint stamp = LastTimestamp(pair);
+        int mss = server.SendMss;
+        int acksBefore = AckCount(pair);
+
+        Inject(pair, client, start, mss, stamp + 1);
+        Assert.Equal(acksBefore, AckCount(pair));
+        pair.Network.RunFor(Second);
+        Assert.Equal(start + (uint)mss, LastAck(pair).AcknowledgmentNumber);
+        int acksAfterDelay = AckCount(pair);
+
+        Inject(pair, client, start + (uint)mss, 20 * mss, stamp + 2);
+
+        Assert.Equal(acksAfterDelay + 1, AckCount(pair));
+        Assert.Equal(start + (uint)(21 * mss), LastAck(pair).AcknowledgmentNumber);
+    }
+
     [Fact]
     public void UnreadData_IsTakenUpTo256KiB_WhileTheBufferHoldsOnlyWhatWaits()
     {

@@ -94,6 +94,18 @@ internal sealed class TcpTestNetwork
 
     public int Queued => queue.Count;
 
+    // The longest TCP segment a host may hand its IPv4 layer for the device to cut to
+    // PayloadLimit (IIpv4Output.SegmentOffloadTo); 0, the default: no segmentation offload.
+    public int SegmentOffload { get; set; }
+
+    // The segments handed over whole to be cut: their length (header included) and the data
+    // bytes of each piece asked for.
+    public List<(int Length, int SegmentSize)> Offloaded { get; } = new List<(int, int)>();
+
+    // Segments handed over to be cut that the "device" refuses with -EHOSTUNREACH, as an
+    // interface does when the next hop's ARP entry expired: true refuses it.
+    public Func<bool>? RefuseOffload { get; set; }
+
     public TcpStack AddHost(Ipv4Address address, int seed)
     {
         TcpStack stack = new TcpStack(new Output(this, address), Clock, new SeededRandomDevice(seed), null);
@@ -238,5 +250,59 @@ internal sealed class TcpTestNetwork
         }
 
         public int MaximumPayloadTo(Ipv4Address destination) => PayloadLimit;
+
+        public int SegmentOffloadTo(Ipv4Address destination) => network.SegmentOffload;
+
+        // Does what a device with TCP segmentation offload does (Linux's tcp_gso_segment): checks
+        // that the checksum field holds the pseudo-header's sum, then cuts the segment into
+        // pieces of segmentSize data bytes, each with the first's header, its sequence number
+        // advanced, PSH and FIN only on the last, and its checksum complete.
+        public int SendTcpOffloaded(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> segment, int segmentSize)
+        {
+            if (network.SegmentOffload == 0 || segment.Length > network.SegmentOffload)
+            {
+                throw new InvalidOperationException("a segment of " + segment.Length + " bytes offloaded to a limit of " + network.SegmentOffload);
+            }
+            if (network.RefuseOffload != null && network.RefuseOffload())
+            {
+                return -Errno.EHOSTUNREACH;
+            }
+            ushort partial = (ushort)~Checksum.Finish(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length));
+            ushort field = (ushort)((segment[TcpSegment.ChecksumOffset] << 8) | segment[TcpSegment.ChecksumOffset + 1]);
+            if (field != partial)
+            {
+                throw new InvalidOperationException("the checksum field holds " + field.ToString("x4") + ", not the pseudo-header's sum " + partial.ToString("x4"));
+            }
+            network.Offloaded.Add((segment.Length, segmentSize));
+            int headerLength = TcpSegment.HeaderLengthOf(segment);
+            int dataLength = segment.Length - headerLength;
+            if (headerLength + segmentSize > PayloadLimit)
+            {
+                throw new InvalidOperationException("pieces of " + segmentSize + " data bytes do not fit the MTU after a " + headerLength + "-byte header");
+            }
+            uint sequence = (uint)((segment[4] << 24) | (segment[5] << 16) | (segment[6] << 8) | segment[7]);
+            byte flags = segment[13];
+            for (int offset = 0; offset < dataLength; offset += segmentSize)
+            {
+                int length = Math.Min(segmentSize, dataLength - offset);
+                bool last = offset + length == dataLength;
+                byte[] piece = new byte[headerLength + length];
+                segment.Slice(0, headerLength).CopyTo(piece);
+                segment.Slice(headerLength + offset, length).CopyTo(piece.AsSpan(headerLength));
+                uint pieceSequence = sequence + (uint)offset;
+                piece[4] = (byte)(pieceSequence >> 24);
+                piece[5] = (byte)(pieceSequence >> 16);
+                piece[6] = (byte)(pieceSequence >> 8);
+                piece[7] = (byte)pieceSequence;
+                piece[13] = last ? flags : (byte)(flags & ~(TcpFlags.Psh | TcpFlags.Fin));
+                piece[16] = 0;
+                piece[17] = 0;
+                ushort sum = Checksum.Finish(Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, piece.Length), piece));
+                piece[16] = (byte)(sum >> 8);
+                piece[17] = (byte)sum;
+                network.Enqueue(new Datagram(source, destination, piece, network.Clock.MonotonicNanoseconds));
+            }
+            return 0;
+        }
     }
 }
