@@ -81,8 +81,11 @@ internal sealed class DnsResolver
         {
             StackSocketTransport.Attach(kernel);
         }
-        NetStack stack = kernel.Net!;
-        DnsResolver resolver = new DnsResolver(kernel, UdpLayer.For(kernel, stack), stack.NameServers);
+        // A socket layer a test stands on its own transport has no stack: the hosts file alone.
+        NetStack? stack = kernel.Net;
+        DnsResolver resolver = stack != null
+            ? new DnsResolver(kernel, UdpLayer.For(kernel, stack), stack.NameServers)
+            : new DnsResolver(kernel, null, new List<Ipv4Address>());
         kernel.Resolver = resolver;
         return resolver;
     }
