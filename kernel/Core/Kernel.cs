@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,6 +18,7 @@ internal sealed class Kernel
     private Scheduler? scheduler;
     private Thread? mainThread;
     private long anonymousInodes;
+    private List<Action>? exitWork;
 
     public Kernel(IPlatform platform)
     {
@@ -159,6 +161,29 @@ internal sealed class Kernel
         Log.Write("[uk] syscall " + SyscallNumber.Name(number) +
             " reached but not in this kernel: no call site in the program needs it");
         return Return(number, -Errno.ENOSYS);
+    }
+
+    // Work that must be done before the program ends, as the host's exit would do it: TCP
+    // delivers what the program's connections still hold (TcpStack.DeliverAtExit). Registered by
+    // the library that needs it when it is first used; run by exit_group, in order.
+    public void AtExit(Action work)
+    {
+        (exitWork ??= new List<Action>()).Add(work);
+    }
+
+    // Called by exit_group before it records the status.
+    public void RunExitWork()
+    {
+        List<Action>? work = exitWork;
+        if (work == null)
+        {
+            return;
+        }
+        exitWork = null;
+        for (int i = 0; i < work.Count; i++)
+        {
+            work[i]();
+        }
     }
 
     // Called by exit_group.

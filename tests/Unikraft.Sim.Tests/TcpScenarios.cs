@@ -165,6 +165,125 @@ public class TcpScenarios
         Assert.Equal(failure.Message.Split('\n')[0], again.Message.Split('\n')[0]);
     }
 
+    // exit_group right after the last write: the host's exit closes the program's descriptors and
+    // its TCP goes on delivering; here the stack ends with the program (a halted node's NIC drops
+    // every frame), so the exit itself must wait until the peer has every byte and the FIN. Half
+    // the seeds close the connection first, half leave it to the exit; 1 % loss.
+    [Fact]
+    public void ServerThatExitsRightAfterWriting_DeliversEverythingFirst()
+    {
+        SimHarness.RunSeeds("TcpScenarios.ExitDelivers", 1400, DefaultSeeds, world =>
+        {
+            TcpWorld tcpWorld = Build(world, "loss1", skipTcpChecksum: false);
+            SimNode client = tcpWorld.Client;
+            SimNode server = tcpWorld.Server;
+            byte[] response = new byte[512 * 1024];
+            world.DeriveRandom(1).Fill(response);
+            bool closeFirst = world.DeriveRandom(2).Chance(0.5);
+            IncrementalHash received = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            int receivedLength = 0;
+            bool endOfStream = false;
+            Exception? failure = null;
+            int listener = Listen(server, new SocketSettings());
+            server.Spawn(() => Catch(ref failure, () =>
+            {
+                int fd = Accept(server, listener);
+                for (int sent = 0; sent < response.Length;)
+                {
+                    sent += (int)Expect(Sys.Sendto(server.Kernel, fd, response.AsSpan(sent), 0, ReadOnlySpan<byte>.Empty), "send");
+                }
+                if (closeFirst)
+                {
+                    Expect(Sys.Close(server.Kernel, fd), "close");
+                }
+                Sys.ExitGroup(server.Kernel, 0);
+            }));
+            client.Spawn(() => Catch(ref failure, () =>
+            {
+                int fd = Connect(client, new SocketSettings());
+                byte[] buffer = new byte[16384];
+                long got;
+                while ((got = Expect(Sys.Read(client.Kernel, fd, buffer), "read")) > 0)
+                {
+                    received.AppendData(buffer, 0, (int)got);
+                    receivedLength += (int)got;
+                }
+                endOfStream = true;
+            }));
+
+            world.RunUntil(() => (endOfStream && server.Halted) || failure != null, 10 * 60 * Virtual.Second);
+
+            Assert.Null(failure);
+            Assert.True(server.Halted, "the server never ended");
+            Assert.True(endOfStream, "the client got " + receivedLength + " of " + response.Length + " bytes and no FIN (close first: " + closeFirst + ")");
+            Assert.Equal(SHA256.HashData(response), received.GetHashAndReset());
+            Assert.Contains(world.Trace.Lines, line => line.Contains("log server [uk] syscall exit_group", StringComparison.Ordinal));
+            Assert.DoesNotContain(world.Trace.Lines, line => line.Contains("not acknowledged", StringComparison.Ordinal));
+        }, new SimOptions { KeepTrace = true });
+    }
+
+    // A peer that stops reading cannot hold the exit: it ends once nothing has been acknowledged
+    // for ExitStallTimeout, and the log says what was left.
+    [Fact]
+    public void ExitWithAPeerThatStopsReading_EndsAfterTheStallTimeout()
+    {
+        SimHarness.RunSeeds("TcpScenarios.ExitStalls", 1500, 2, world =>
+        {
+            TcpWorld tcpWorld = Build(world, "clean", skipTcpChecksum: false);
+            SimNode client = tcpWorld.Client;
+            SimNode server = tcpWorld.Server;
+            Exception? failure = null;
+            long exitCalled = -1;
+            long exitReturned = -1;
+            int listener = Listen(server, new SocketSettings());
+            server.Spawn(() => Catch(ref failure, () =>
+            {
+                int fd = Accept(server, listener);
+                Expect(Sys.Fcntl(server.Kernel, fd, OpenFlags.F_SETFL, OpenFlags.O_NONBLOCK), "O_NONBLOCK");
+                byte[] chunk = new byte[65536];
+                // The client never reads: its window fills, then the send buffer.
+                int idle = 0;
+                while (idle < 50)
+                {
+                    long sent = Sys.Sendto(server.Kernel, fd, chunk, 0, ReadOnlySpan<byte>.Empty);
+                    if (sent == -Errno.EAGAIN)
+                    {
+                        idle++;
+                        Sys.Nanosleep(server.Kernel, new Timespec(0, 10_000_000));
+                        continue;
+                    }
+                    Expect(sent, "send");
+                    idle = 0;
+                }
+                exitCalled = world.Now;
+                Sys.ExitGroup(server.Kernel, 0);
+                exitReturned = world.Now;
+            }));
+            client.Spawn(() => Catch(ref failure, () => Connect(client, new SocketSettings())));
+
+            world.RunUntil(() => exitReturned >= 0 || failure != null, 10 * 60 * Virtual.Second);
+
+            Assert.Null(failure);
+            Assert.True(exitReturned >= 0, "exit_group never returned");
+            TcpStack serverTcp = Tcp(server);
+            long waited = exitReturned - exitCalled;
+            Assert.InRange(waited, serverTcp.ExitStallTimeout, serverTcp.ExitStallTimeout + Virtual.Second);
+            Assert.Contains(world.Trace.Lines, line => line.Contains("log server [uk] exit: 1 TCP connection(s) ended with data or a FIN the peer had not acknowledged", StringComparison.Ordinal));
+        }, new SimOptions { KeepTrace = true });
+    }
+
+    private static void Catch(ref Exception? failure, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception exception)
+        {
+            failure ??= exception;
+        }
+    }
+
     // How many seeds each mix runs: UNIKRAFT_SIM_SEEDS, else 20.
     internal static int DefaultSeeds
     {

@@ -27,6 +27,16 @@ internal sealed class StackSocketTransport : ISocketTransport
         {
             transport.tcp = new TcpStack(stack, kernel.Clock!, kernel.RandomDevice!, kernel.Scheduler);
             stack.Register(transport.tcp);
+            TcpStack tcp = transport.tcp;
+            kernel.AtExit(() =>
+            {
+                int undelivered = tcp.DeliverAtExit();
+                if (undelivered > 0)
+                {
+                    kernel.Log.Write("[uk] exit: " + undelivered.ToString(System.Globalization.CultureInfo.InvariantCulture) +
+                        " TCP connection(s) ended with data or a FIN the peer had not acknowledged");
+                }
+            });
         }
         if (KernelFeatures.Udp)
         {

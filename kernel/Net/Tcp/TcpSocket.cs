@@ -214,6 +214,13 @@ internal sealed class TcpSocket
 
     internal bool UserClosed => userClosed;
 
+    // What the peer has yet to acknowledge once the program closed the connection: the bytes in
+    // the send buffer and the FIN (one). 0 in every other state.
+    internal int Unacknowledged =>
+        State == TcpState.FinWait1 || State == TcpState.Closing || State == TcpState.LastAck
+            ? sendBuffer.Count + (finAckedFlag ? 0 : 1)
+            : 0;
+
     // The listener a half-open or not yet accepted connection belongs to.
     internal TcpSocket? Parent => parent;
 

@@ -60,13 +60,11 @@ internal sealed class TcpStack : IIpv4Transport
 
     // NOTE: the default buffers: Linux's tcp_wmem and tcp_rmem defaults are 16 KiB and 128 KiB,
     // and Linux grows a receive buffer whose reader keeps up towards tcp_rmem's 6 MiB. The send
-    // buffer is 64 KiB (a larger SO_SNDBUF takes its memory only as the user writes past 64 KiB,
-    // TcpSendBuffer). NOTE: 256 KiB would let a sender on a device that cuts 64 KB segments itself
-    // keep more than one of them in flight (bench/tcp.sh under load, issue 11: download medians of
-    // 4.8-7.0 Gbit/s against 2.1-2.7 at 64 KiB), but a program that closes a connection and ends at
-    // once then loses the unsent tail with its process, since exit_group does not wait for TCP to
-    // deliver what it holds (TcpEchoTests' copy server lost it in 7 of 40 runs at 256 KiB, none in
-    // 25 at 64 KiB): that wait comes first. The receive buffer offers a window of 256 KiB from the start (a window
+    // buffer is 256 KiB (its memory taken only as the user writes past 64 KiB, TcpSendBuffer): a
+    // sender on a device that cuts 64 KB segments itself then keeps more than one of them in
+    // flight (bench/tcp.sh, issue 11: the download about doubled against 64 KiB). A program that
+    // closes a connection and ends at once loses none of it: exit_group waits for TCP to deliver
+    // what it holds (DeliverAtExit). The receive buffer offers a window of 256 KiB from the start (a window
     // shift of 3), its memory taken only as data waits in it (TcpReceiveBuffer's ring starts at
     // 64 KiB). With 64 KiB a program that reads in bursts let the window fall under one segment
     // every 64 KiB, so the sender had at most one segment in flight, and the loss of the one ACK
@@ -74,7 +72,7 @@ internal sealed class TcpStack : IIpv4Transport
     // capture of a 20 MB upload through 1 % loss, issue 11, found every stall to be that).
     // 256 KiB and 512 KiB measured alike (bench/tcp.sh); 1 MiB made the upload without loss
     // slower than 64 KiB did, the ring then larger than the caches the copies run through.
-    public int DefaultSendBufferSize { get; set; } = 65536;
+    public int DefaultSendBufferSize { get; set; } = 1 << 18;
 
     public int DefaultReceiveBufferSize { get; set; } = 1 << 18;
 
@@ -86,6 +84,16 @@ internal sealed class TcpStack : IIpv4Transport
 
     // NOTE: at most 500 ms (RFC 9293, 3.8.6.3, MUST-40); 200 ms is the classic BSD and Linux value.
     public long DelayedAckTimeout { get; set; } = 200_000_000;
+
+    // NOTE: how long the program's exit waits for its connections to deliver what they hold
+    // (DeliverAtExit): until the peer has stopped acknowledging anything for ExitStallTimeout, and
+    // ExitDeliveryLimit at most in all. Linux's exit does not wait: its kernel goes on sending for
+    // the closed sockets after the process is gone, retrying for minutes (tcp_orphan_retries); here
+    // the stack ends with the process, so the exit waits, and a peer that is gone or stops reading
+    // holds it up two seconds, never longer than half a minute however slowly data moves.
+    public long ExitStallTimeout { get; set; } = 2_000_000_000;
+
+    public long ExitDeliveryLimit { get; set; } = 30_000_000_000;
 
     // NOTE: Linux's tcp_fin_timeout.
     public long FinWait2Timeout { get; set; } = 60_000_000_000;
@@ -164,6 +172,76 @@ internal sealed class TcpStack : IIpv4Transport
     public int ListenerCount => listeners.Count;
 
     public TcpSocket CreateSocket() => new TcpSocket(this);
+
+    // ---- Exit ----
+
+    // exit_group: the host's exit closes every descriptor, so every connection and listener the
+    // program still has is closed as close(2) closes it (a FIN after the data, a reset where
+    // unread data waits), and the caller blocks until every connection has had its data and its
+    // FIN acknowledged, or the peer stalls (ExitStallTimeout), or ExitDeliveryLimit passes. Returns
+    // how many connections were left with data or a FIN unacknowledged.
+    public int DeliverAtExit()
+    {
+        List<TcpSocket> open = new List<TcpSocket>(connections.Values);
+        foreach (TcpSocket listener in listeners.Values)
+        {
+            open.Add(listener);
+        }
+        for (int i = 0; i < open.Count; i++)
+        {
+            open[i].Close();
+        }
+        if (Scheduler == null)
+        {
+            return Undelivered(out _, out _);
+        }
+        long start = Now;
+        long lastProgress = start;
+        long left = long.MaxValue;
+        while (true)
+        {
+            int undelivered = Undelivered(out long outstanding, out TcpSocket? first);
+            if (undelivered == 0)
+            {
+                return 0;
+            }
+            long now = Now;
+            if (outstanding < left)
+            {
+                left = outstanding;
+                lastProgress = now;
+            }
+            long deadline = Math.Min(lastProgress + ExitStallTimeout, start + ExitDeliveryLimit);
+            if (now >= deadline)
+            {
+                return undelivered;
+            }
+            // NOTE: a connection's waiters are woken when an ACK frees its send buffer or ends
+            // it; an ACK of the FIN alone (FIN-WAIT-1 to FIN-WAIT-2) wakes no one, so the wait
+            // also ends every 10 ms to look again.
+            Scheduler.Block(first!.Waiters, Math.Min(deadline, now + 10_000_000));
+        }
+    }
+
+    // Connections whose data or FIN the peer has not acknowledged yet; outstanding: their bytes
+    // (a FIN counts one), which fall as the peer acknowledges.
+    private int Undelivered(out long outstanding, out TcpSocket? first)
+    {
+        int count = 0;
+        outstanding = 0;
+        first = null;
+        foreach (TcpSocket connection in connections.Values)
+        {
+            int unacknowledged = connection.Unacknowledged;
+            if (unacknowledged > 0)
+            {
+                count++;
+                outstanding += unacknowledged;
+                first ??= connection;
+            }
+        }
+        return count;
+    }
 
     // ---- Arrivals ----
 
