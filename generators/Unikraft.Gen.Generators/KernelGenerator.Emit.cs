@@ -869,7 +869,9 @@ namespace Unikraft.Gen
 
                     foreach (string off in pruner.RemovedGuards)
                     {
-                        lines.Add("  " + off + "  off: its code is removed (no call site needs it)");
+                        lines.Add("  " + off + (off == "IcmpEcho"
+                            ? "  off: its code is removed (UnikraftIcmpEcho=false)"
+                            : "  off: its code is removed (no call site needs it)"));
                     }
                 }
 

@@ -37,7 +37,8 @@ namespace Unikraft.Gen
                     !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase),
                     Get("UnikraftNativeImports"),
                     string.Equals(Get("UnikraftNativeSlots"), "true", StringComparison.OrdinalIgnoreCase),
-                    Get("UnikraftNets"));
+                    Get("UnikraftNets"),
+                    !string.Equals(Get("UnikraftIcmpEcho"), "false", StringComparison.OrdinalIgnoreCase));
             }
         }
 
@@ -155,6 +156,17 @@ namespace Unikraft.Gen
 
                 // The transports under the sockets: TCP, UDP or both, by the types that make them.
                 Net.AddTransports(featureReasons, input0.NetTypes, config.ProjectDirectory);
+
+                // ICMP echo: answered by the stack unless the project turns it off, as Linux's
+                // icmp_echo_ignore_all does; only a kernel with a network stack (an interface,
+                // or sockets) has anything to answer with.
+                if (config.IcmpEcho && (nets.Count > 0 || featureReasons.ContainsKey("Sockets")))
+                {
+                    featureReasons["IcmpEcho"] = new SortedSet<(string, int, string)>
+                    {
+                        (ProjectFile, 0, "answers ICMP echo requests (UnikraftIcmpEcho, on by default)"),
+                    };
+                }
 
                 // The JIT route's jump slots: the boot points them at the native layer's entry points.
                 if (nativeLayer && config.NativeSlots)
@@ -377,6 +389,9 @@ namespace Unikraft.Gen
 
             // Where the manifest says a native-layer root comes from.
             public const string NativeLayerFile = "[native layer]";
+
+            // Where a setting of the project file is the reason.
+            public const string ProjectFile = "[project]";
 
             private static int Depth(string mountPoint) => mountPoint == "/" ? 0 : mountPoint.Split('/').Length - 1;
 

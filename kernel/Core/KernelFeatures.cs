@@ -48,6 +48,10 @@ internal static class KernelFeatures
     // kernel listen(2) answers EOPNOTSUPP.
     public static bool TcpListen => true;
 
+    // Answering ICMP echo requests (ping): on unless the project sets UnikraftIcmpEcho=false, as
+    // Linux answers them unless icmp_echo_ignore_all is set.
+    public static bool IcmpEcho => true;
+
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
     // the native layer), so a program that never watches pays nothing on its file paths.

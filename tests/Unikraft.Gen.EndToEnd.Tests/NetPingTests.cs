@@ -25,7 +25,7 @@ public sealed class NetPingTests : IClassFixture<NetPingTests.Build>
     public void KernelOnTap_AnswersArpAndPing_WithNoLoss_AndReassemblesLargePings()
     {
         using NetNamespace space = NetNamespace.Create("ping");
-        using Process running = space.Start(build.OutputFile("NetPing"));
+        using Process running = space.Start(build.KeptFile("echo", "NetPing"));
         try
         {
             space.ConfigureTap("uk0");
@@ -62,11 +62,45 @@ public sealed class NetPingTests : IClassFixture<NetPingTests.Build>
         }
     }
 
+    // UnikraftIcmpEcho=false: the same program, its kernel without the echo answer. ARP still
+    // answers (the host is there), ping gets nothing back.
+    [NetFact]
+    public void KernelBuiltWithoutIcmpEcho_AnswersArp_ButNotPing()
+    {
+        using NetNamespace space = NetNamespace.Create("noping");
+        using Process running = space.Start(build.OutputFile("NetPing"));
+        try
+        {
+            space.ConfigureTap("uk0");
+
+            CommandResult arping = space.Run("arping", "-c", "3", "-w", "10", "-I", "uk0", "198.18.0.2");
+            Assert.Contains("3 packets received", arping.StandardOutput, StringComparison.Ordinal);
+            CommandResult ping = space.Run("ping", "-c", "3", "-i", "0.2", "-W", "1", "198.18.0.2");
+            Assert.Contains("3 packets transmitted, 0 received, 100% packet loss", ping.StandardOutput, StringComparison.Ordinal);
+
+            running.StandardInput.WriteLine("bye");
+            running.StandardInput.Close();
+            Assert.True(running.WaitForExit(TimeSpan.FromSeconds(30)), "the program did not end after its input did");
+            Assert.True(running.ExitCode == 0, running.StandardOutput.ReadToEnd() + running.StandardError.ReadToEnd());
+        }
+        finally
+        {
+            if (!running.HasExited)
+            {
+                running.Kill(entireProcessTree: true);
+                running.WaitForExit();
+            }
+        }
+    }
+
     public sealed class Build : SampleBuild
     {
         public Build()
             : base(Program, "tap", "build")
         {
+            // The default build is kept as "echo"; the output is then the same program without
+            // the echo answer.
+            BuildAgain("echo", "-p:UnikraftIcmpEcho=false");
         }
     }
 }

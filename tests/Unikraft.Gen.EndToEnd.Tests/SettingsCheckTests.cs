@@ -41,6 +41,7 @@ public sealed class SettingsCheckTests : IDisposable
     [InlineData("UnikraftNativeLayer", "on")]
     [InlineData("UnikraftScanReferences", "1")]
     [InlineData("UnikraftSpecialize", "flase")]
+    [InlineData("UnikraftIcmpEcho", "no")]
     public void SwitchThatIsNeitherTrueNorFalse_FailsEveryBuild_NamingTheSwitch(string name, string value)
     {
         CommandResult result = Run("PrepareForBuild", "-p:" + name + "=" + value);

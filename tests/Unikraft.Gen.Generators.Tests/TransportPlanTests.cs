@@ -184,6 +184,35 @@ public class TransportPlanTests
         Assert.Contains("[Echo]  makes sockets: System.Net.Sockets.TcpListener (used by library Echo)", result.Manifest);
     }
 
+    // ICMP echo is answered by default, and the manifest says so; UnikraftIcmpEcho=false takes the
+    // answering code out (the stack drops echo requests, as Linux's icmp_echo_ignore_all does); a
+    // kernel with no network stack says nothing about it.
+    [Fact]
+    public void IcmpEcho_IsOnByDefault_AndASettingTakesItOut()
+    {
+        const string Program = """
+            using System.Net.Sockets;
+            using var client = new UdpClient();
+            client.Send(new byte[] { 1 }, 1, "127.0.0.1", 123);
+            """;
+        GeneratorHarness.Result on = RunJit(Program);
+        Dictionary<string, string> properties = JitProperties();
+        properties["UnikraftIcmpEcho"] = "false";
+        GeneratorHarness.Result off = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }), properties);
+        GeneratorHarness.Result hello = RunJit("System.Console.WriteLine(1);");
+
+        Assert.Empty(on.Problems);
+        Assert.Empty(off.Problems);
+        Assert.Contains("//   IcmpEcho  on\n//       [project]  answers ICMP echo requests (UnikraftIcmpEcho, on by default)\n", on.Manifest);
+        Assert.Contains("AnswerEcho(", on.Source("Kernel/Net/Interface/NetStack.g.cs"));
+        Assert.Contains("//   IcmpEcho  off: its code is removed (UnikraftIcmpEcho=false)", off.Manifest);
+        string stack = off.Source("Kernel/Net/Interface/NetStack.g.cs");
+        Assert.DoesNotContain("AnswerEcho", stack);
+        Assert.DoesNotContain("IcmpType.EchoReply", stack);
+        Assert.Contains("IcmpEchoIgnored++", stack);
+        Assert.DoesNotContain("IcmpEcho", hello.Manifest);
+    }
+
     private static GeneratorHarness.Result RunJit(string program) =>
         GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }), JitProperties());
 

@@ -104,7 +104,9 @@ namespace Unikraft.Gen.Model
         // a NativeAOT image, where the link does it and the slot table would keep every entry point.
         bool NativeSlots = false,
         // The <UnikraftNet> items, as MSBuild passes them (NetTable.Parse reads them).
-        string Nets = "");
+        string Nets = "",
+        // The network stack answers ICMP echo requests (UnikraftIcmpEcho, on unless set to false).
+        bool IcmpEcho = true);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);

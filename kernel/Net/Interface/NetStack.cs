@@ -338,6 +338,18 @@ internal sealed class NetStack : IIpv4Output
         {
             return false;
         }
+        if (KernelFeatures.IcmpEcho)
+        {
+            return AnswerEcho(header, payload, icmp, broadcast);
+        }
+        // UnikraftIcmpEcho=false: echo requests are dropped unanswered, as Linux's
+        // icmp_echo_ignore_all drops them.
+        Counters.IcmpEchoIgnored++;
+        return true;
+    }
+
+    private bool AnswerEcho(in Ipv4Header header, Span<byte> payload, in IcmpHeader icmp, bool broadcast)
+    {
         // NOTE: an echo request to a broadcast address MAY be silently discarded (RFC 1122,
         // 3.2.2.6); Linux does so by default (icmp_echo_ignore_broadcasts), and so does this host.
         if (broadcast || icmp.Code != 0)
@@ -594,6 +606,9 @@ internal sealed class NetCounters
     public long IcmpBad { get; set; }
 
     public long IcmpEchoReplies { get; set; }
+
+    // Echo requests dropped because the kernel does not answer them (UnikraftIcmpEcho=false).
+    public long IcmpEchoIgnored { get; set; }
 
     public long IcmpErrorsSent { get; set; }
 
