@@ -75,6 +75,43 @@ public sealed class TcpEchoTests : IClassFixture<TcpEchoTests.Build>
         }
     }
 
+    // A server that writes, closes and ends at once, to a client that starts reading a second
+    // later: most of what it wrote is still in the kernel's send buffer when the program exits
+    // (Linux's receive window holds about 128 KB of it), and the exit waits until the client has
+    // it all, as the host's exit hands unsent data to the host's TCP.
+    [NetFact]
+    public void ServerThatClosesAndExits_AtOnce_LosesNothing()
+    {
+        using NetNamespace space = NetNamespace.Create("tcpx");
+        const int Length = 320 * 1024;
+        string received = Path.Combine(build.Folder, "sent-" + Guid.NewGuid().ToString("N").Substring(0, 6) + ".bin");
+        using Process server = space.Start(build.OutputFile("TcpEcho"), "send", "1", Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            space.ConfigureTap("uk0");
+            Listening(server);
+
+            // nc stops reading the socket once the pipe is full, until the reader starts.
+            Client(space, "nc -d -w 30 198.18.0.2 7777 | (sleep 1; cat > '" + received + "')");
+
+            byte[] expected = new byte[Length];
+            for (int i = 0; i < expected.Length; i++)
+            {
+                expected[i] = (byte)(i * 7);
+            }
+            byte[] got = File.ReadAllBytes(received);
+            Assert.True(got.Length == Length, "the client got " + got.Length + " of " + Length + " bytes");
+            Assert.Equal(SHA256.HashData(expected), SHA256.HashData(got));
+            (string output, string error) = Finish(server);
+            Assert.Equal("sent " + Length + "\n", output);
+            Assert.DoesNotContain("not acknowledged", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Stop(server);
+        }
+    }
+
     // The server's first line says it listens: a client that connected before it would be
     // refused (the kernel answers a SYN to a port nobody listens on with RST).
     private static void Listening(Process server)

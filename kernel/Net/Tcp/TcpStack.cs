@@ -2,6 +2,7 @@ namespace Unikraft.Kernel;
 
 using System;
 using System.Collections.Generic;
+using System.Threading.Tasks;
 
 // The TCP of one kernel: the transport the IPv4 layer hands protocol 6 to. It demultiplexes
 // segments by their 4-tuple to connections and by port to listeners, answers segments for no
@@ -177,7 +178,7 @@ internal sealed class TcpStack : IIpv4Transport
 
     // exit_group: the host's exit closes every descriptor, so every connection and listener the
     // program still has is closed as close(2) closes it (a FIN after the data, a reset where
-    // unread data waits), and the caller blocks until every connection has had its data and its
+    // unread data waits), and the caller waits until every connection has had its data and its
     // FIN acknowledged, or the peer stalls (ExitStallTimeout), or ExitDeliveryLimit passes. Returns
     // how many connections were left with data or a FIN unacknowledged.
     public int DeliverAtExit()
@@ -195,31 +196,80 @@ internal sealed class TcpStack : IIpv4Transport
         {
             return Undelivered(out _, out _);
         }
-        long start = Now;
-        long lastProgress = start;
-        long left = long.MaxValue;
-        while (true)
+        ExitDelivery delivery = new ExitDelivery(this, Now);
+        if (Scheduler.Host == null)
         {
-            int undelivered = Undelivered(out long outstanding, out TcpSocket? first);
-            if (undelivered == 0)
+            // Hosted: the caller runs the kernel's poll loop itself until the delivery is over, as
+            // the kernel thread runs an asynchronous Main; the delivery looks again every 10 ms.
+            delivery.Look(null);
+            Scheduler.RunUntilCompleted(delivery.Over.Task);
+        }
+        else
+        {
+            // The simulator: the caller blocks as a thread of control while the world runs on, woken
+            // when an ACK frees a connection's send buffer or ends it, or after 10 ms.
+            while (!delivery.IsOver(out TcpSocket? first, out long lookAgain))
             {
-                return 0;
+                Scheduler.Block(first!.Waiters, lookAgain);
             }
-            long now = Now;
-            if (outstanding < left)
+        }
+        return delivery.Left;
+    }
+
+    // One exit's wait for delivery: how much is still unacknowledged, and since when nothing was.
+    private sealed class ExitDelivery
+    {
+        private readonly TcpStack stack;
+        private readonly long start;
+        private long lastProgress;
+        private long outstandingLeast = long.MaxValue;
+
+        public ExitDelivery(TcpStack stack, long now)
+        {
+            this.stack = stack;
+            start = now;
+            lastProgress = now;
+        }
+
+        // Completed when the delivery is over (hosted).
+        public TaskCompletionSource Over { get; } = new TaskCompletionSource();
+
+        // Connections left undelivered when it was over.
+        public int Left { get; private set; }
+
+        // True when every connection is delivered, or the stall timeout or the limit passed; else
+        // a connection to wait on and when to look again.
+        public bool IsOver(out TcpSocket? first, out long lookAgain)
+        {
+            int undelivered = stack.Undelivered(out long outstanding, out first);
+            long now = stack.Now;
+            lookAgain = now;
+            if (outstanding < outstandingLeast)
             {
-                left = outstanding;
+                outstandingLeast = outstanding;
                 lastProgress = now;
             }
-            long deadline = Math.Min(lastProgress + ExitStallTimeout, start + ExitDeliveryLimit);
-            if (now >= deadline)
+            long deadline = Math.Min(lastProgress + stack.ExitStallTimeout, start + stack.ExitDeliveryLimit);
+            Left = undelivered;
+            if (undelivered == 0 || now >= deadline)
             {
-                return undelivered;
+                return true;
             }
-            // NOTE: a connection's waiters are woken when an ACK frees its send buffer or ends
-            // it; an ACK of the FIN alone (FIN-WAIT-1 to FIN-WAIT-2) wakes no one, so the wait
-            // also ends every 10 ms to look again.
-            Scheduler.Block(first!.Waiters, Math.Min(deadline, now + 10_000_000));
+            // NOTE: an ACK of the FIN alone (FIN-WAIT-1 to FIN-WAIT-2) wakes no waiter, so the wait
+            // ends every 10 ms to look again.
+            lookAgain = Math.Min(deadline, now + 10_000_000);
+            return false;
+        }
+
+        // A timer's callback on the poll loop (hosted).
+        public void Look(object? state)
+        {
+            if (IsOver(out _, out long lookAgain))
+            {
+                Over.TrySetResult();
+                return;
+            }
+            stack.Scheduler!.ArmTimer(lookAgain, Look, null);
         }
     }
 

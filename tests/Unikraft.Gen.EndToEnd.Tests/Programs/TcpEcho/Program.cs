@@ -1,6 +1,7 @@
 // Serves `clients` connections on port 7777, one after the other, then exits:
 //   lines  (synchronous) answers each line with "echo: " and the line;
-//   copy   (asynchronous) sends back every byte it receives until the client shuts its side.
+//   copy   (asynchronous) sends back every byte it receives until the client shuts its side;
+//   send N (synchronous) sends N bytes (byte i is i * 7 mod 256), closes and ends at once.
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -12,7 +13,18 @@ listener.Start();
 Console.WriteLine("listening on " + listener.LocalEndpoint);
 for (int served = 0; served < clients; served++)
 {
-    if (mode == "copy")
+    if (mode == "send")
+    {
+        byte[] data = new byte[int.Parse(args[2])];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (byte)(i * 7);
+        }
+        using TcpClient client = listener.AcceptTcpClient();
+        client.GetStream().Write(data);
+        Console.WriteLine("sent " + data.Length);
+    }
+    else if (mode == "copy")
     {
         using TcpClient client = await listener.AcceptTcpClientAsync();
         using NetworkStream stream = client.GetStream();
