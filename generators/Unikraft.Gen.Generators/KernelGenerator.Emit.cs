@@ -554,11 +554,12 @@ namespace Unikraft.Gen
             // (an async Main, or work and timers on the kernel's scheduler): its interceptors take the
             // vCPU around each call, so a call from a thread-pool thread reaches the kernel in turn.
             // A simulation never serves other threads: its order is the seed's.
+            // Every program booted outside a simulation: its code may run on threads other than
+            // Main's (threads it starts, the thread pool, continuations after ConfigureAwait(false),
+            // the BCL's own), so Main is one thread of the program among others and the kernel's
+            // poll loop runs on a kernel thread of its own (Scheduler.StartKernelThread).
             internal static bool ServesOtherThreads(KernelPlan plan) =>
-                plan.Entry is { } entry && plan.Config.Platform != "sim"
-                && (entry.IsAsync || plan.Uses.Any(u => u.Interception is { } interception && interception.Target.StartsWith(KernelTaskPrefix, StringComparison.Ordinal)));
-
-            private const string KernelTaskPrefix = "global::Unikraft.Kernel.KernelTask.";
+                plan.Entry is not null && plan.Config.Platform != "sim";
 
             // The system calls the microvm shim serves, "name: why"; kept equal to the SERVED table of
             // kernel/Platform/MicroVm/shim/syscalls.c by a test.

@@ -4,9 +4,11 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-// Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm), Run queues the
-// work on the kernel's run queue (uk_spawn): both complete on the kernel thread, so the program
-// keeps one vCPU instead of reaching the host's thread pool.
+// Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm). Run queues the
+// work on the kernel's run queue (uk_spawn), where the seeded scheduler of a simulation orders
+// it; on a kernel served to the whole process (hosted) the work runs on a thread of the program
+// instead, which takes the vCPU for each kernel call, so work that blocks outside the kernel (a
+// lock, .Result, Thread.Join) never stops the kernel's poll loop.
 internal static partial class KernelTask
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
@@ -46,6 +48,10 @@ internal static partial class KernelTask
     public static Task Run(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
+        if (OnProgramThreads())
+        {
+            return global::System.Threading.Tasks.Task.Run(action);
+        }
         SpawnedAction work = new SpawnedAction(action);
         Spawn(SpawnedAction.Execute, work);
         return work.Task;
@@ -62,6 +68,10 @@ internal static partial class KernelTask
     public static Task<TResult> Run<TResult>(Func<TResult> function)
     {
         ArgumentNullException.ThrowIfNull(function);
+        if (OnProgramThreads())
+        {
+            return global::System.Threading.Tasks.Task.Run(function);
+        }
         SpawnedFunction<TResult> work = new SpawnedFunction<TResult>(function);
         Spawn(SpawnedFunction<TResult>.Execute, work);
         return work.Task;
@@ -96,6 +106,12 @@ internal static partial class KernelTask
             }
         }
         return promise.Task;
+    }
+
+    // Whether spawned work runs on the program's threads (a served kernel) rather than the run queue.
+    private static bool OnProgramThreads()
+    {
+        return Kernel.HasCurrent && Vcpu.Serves(Kernel.Current);
     }
 
     private static void Spawn(Action<object?> work, object state)

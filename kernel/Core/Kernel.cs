@@ -173,6 +173,14 @@ internal sealed class Kernel
         Kernel? previous = current;
         current = this;
         mainThread = Thread.CurrentThread;
+        // Served to the whole process (hosted): Main is one thread of the program among others, and
+        // the poll loop runs on the kernel thread (Scheduler.StartKernelThread).
+        bool served = Vcpu.Serves(this);
+        if (served)
+        {
+            Scheduler.Vcpu.Release();
+            Scheduler.StartKernelThread(asyncMain: false);
+        }
         MainRunning = true;
         int code;
         try
@@ -182,11 +190,13 @@ internal sealed class Kernel
         catch
         {
             MainRunning = false;
+            EnterForExit(served);
             ShutDownAfterFailure();
             current = previous;
             throw;
         }
         MainRunning = false;
+        EnterForExit(served);
         try
         {
             Sys.ExitGroup(this, code);
@@ -198,9 +208,26 @@ internal sealed class Kernel
         return ExitStatus;
     }
 
+    // After Main, on a served kernel: the kernel thread ends, and Main's thread takes the vCPU for
+    // the exit (other threads of the program may still call the kernel until the process ends).
+    private void EnterForExit(bool served)
+    {
+        if (!served)
+        {
+            return;
+        }
+        Scheduler run = Scheduler;
+        run.StopKernelThread();
+        if (!run.Vcpu.IsHeldByCurrentThread)
+        {
+            run.Vcpu.Enter();
+        }
+    }
+
     // Runs an async main on this thread. Every continuation that captured the kernel's
-    // synchronization context comes back here through the scheduler, so the program sees one
-    // vCPU: the same thread before and after each await.
+    // synchronization context comes back to this thread (through the scheduler's loop, or on a
+    // served kernel through the program's own loop), so the program sees one thread: the same
+    // before and after each await.
     public int RunAsync(string[] args, Func<string[], Task<int>> main)
     {
         Kernel? previous = current;
@@ -214,28 +241,44 @@ internal sealed class Kernel
         // The continuations run from the scheduler's loop, which holds the vCPU and lets it go
         // while it idles.
         run.Vcpu.Release();
+        // Served to the whole process (hosted): the continuations run here without the vCPU too,
+        // and the poll loop on the kernel thread (Scheduler.StartKernelThread).
+        bool served = Vcpu.Serves(this);
+        if (served)
+        {
+            run.StartKernelThread(asyncMain: true);
+        }
         MainRunning = true;
         SynchronizationContext.SetSynchronizationContext(run.Context);
         Task<int> task;
         try
         {
             task = main(args);
-            if (!run.Vcpu.IsHeldByCurrentThread)
+            if (served)
             {
-                run.Vcpu.Enter();
+                run.RunProgram(task);
             }
-            run.RunUntilCompleted(task);
+            else
+            {
+                if (!run.Vcpu.IsHeldByCurrentThread)
+                {
+                    run.Vcpu.Enter();
+                }
+                run.RunUntilCompleted(task);
+            }
         }
         catch
         {
             MainRunning = false;
             SynchronizationContext.SetSynchronizationContext(previousContext);
+            EnterForExit(served);
             ShutDownAfterFailure();
             current = previous;
             throw;
         }
         MainRunning = false;
         SynchronizationContext.SetSynchronizationContext(previousContext);
+        EnterForExit(served);
         try
         {
             if (!task.IsCompletedSuccessfully)

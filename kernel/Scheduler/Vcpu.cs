@@ -59,6 +59,13 @@ internal sealed class Vcpu
         served = kernel;
     }
 
+    // Whether kernel is the one served to the whole process: then Main's thread is one thread of
+    // the program among others, and the poll loop runs on a kernel thread of its own.
+    public static bool Serves(Kernel kernel)
+    {
+        return served == kernel;
+    }
+
     // Before an intercepted call: on a thread that does not hold the served kernel's vCPU (another
     // thread, or the kernel thread while it runs the program's own code), takes it, makes that
     // kernel current, and returns it for LeaveCall. Returns null when there is nothing to do: the
