@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-// Several threads of control, each blocking as ordinary programs do. Every line is written in an
+// Several threads of control, each blocking as ordinary programs do, before Main's first await
+// and after it. Every line is written in an
 // order the program itself fixes (a join or a wait before it), so the output is the same on every
 // run, under dotnet run and as a NativeAOT image.
 
@@ -140,4 +141,34 @@ using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, Pr
     Console.WriteLine("socket: server read '" + received + "', client read '" + Encoding.UTF8.GetString(answer, 0, length) + "'");
 }
 listener.Stop();
+
+// After an await, Main's code goes on from its continuation, still on Main's thread, and blocks
+// again: on a task whose body sleeps, and on a lock that another thread holds while it writes.
+int mainThread = Environment.CurrentManagedThreadId;
+await Task.Delay(5);
+Console.WriteLine("after an await: on Main's thread " + (Environment.CurrentManagedThreadId == mainThread));
+int late = Task.Run(() =>
+{
+    Thread.Sleep(5);
+    return 8;
+}).Result;
+using (var holding = new ManualResetEventSlim(false))
+{
+    var holder = new Thread(() =>
+    {
+        lock (gate)
+        {
+            holding.Set();
+            Thread.Sleep(10);
+            Console.WriteLine("holder: writing while it holds the lock");
+        }
+    });
+    holder.Start();
+    holding.Wait();
+    lock (gate)
+    {
+        Console.WriteLine("continuation: took the lock after the holder, result " + late);
+    }
+    holder.Join();
+}
 Console.WriteLine("done");
