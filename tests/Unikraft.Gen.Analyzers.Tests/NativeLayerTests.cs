@@ -146,6 +146,7 @@ public sealed class NativeLayerTests
                 using var signal = new ManualResetEventSlim(true);
                 {|#7:signal.Wait()|};
                 {|#8:worker.Interrupt()|};
+                _ = {|#9:task.ContinueWith(t => t.Status)|};
             }
         }
         """;
@@ -222,5 +223,5 @@ public sealed class NativeLayerTests
 
     [Fact]
     public Task NativeLayerOff_ThreadsAndBlockingWaits_AreReported() =>
-        AnalyzeAsync(ThreadsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8));
+        AnalyzeAsync(ThreadsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9));
 }

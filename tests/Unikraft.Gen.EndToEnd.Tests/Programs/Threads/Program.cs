@@ -42,6 +42,32 @@ using (var queued = new ManualResetEventSlim(false))
     Console.WriteLine("pool: " + seen);
 }
 
+// Three work items counted down, each taking a one-slot semaphore around its kernel call.
+using (var finished = new CountdownEvent(3))
+using (var slot = new SemaphoreSlim(1))
+{
+    int calls = 0;
+    for (int index = 0; index < 3; index++)
+    {
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            slot.Wait();
+            try
+            {
+                _ = DateTime.UtcNow;
+                calls++;
+            }
+            finally
+            {
+                slot.Release();
+            }
+            finished.Signal();
+        });
+    }
+    finished.Wait();
+    Console.WriteLine("countdown: " + calls + " work items");
+}
+
 // Threads of its own, joined; a lock between them, each writing inside it.
 object gate = new object();
 int counter = 0;
