@@ -4,11 +4,9 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-// Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm). Run queues the
-// work on the kernel's run queue (uk_spawn), where the seeded scheduler of a simulation orders
-// it; on a kernel served to the whole process (hosted) the work runs on a thread of the program
-// instead, which takes the vCPU for each kernel call, so work that blocks outside the kernel (a
-// lock, .Result, Thread.Join) never stops the kernel's poll loop.
+// Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm). Run spawns the
+// work (uk_spawn): on the kernel's run queue, where the seeded scheduler of a simulation orders
+// it, or on a kernel served to the whole process (hosted) on a thread of the program.
 internal static partial class KernelTask
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
@@ -48,10 +46,6 @@ internal static partial class KernelTask
     public static Task Run(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
-        if (OnProgramThreads())
-        {
-            return global::System.Threading.Tasks.Task.Run(action);
-        }
         SpawnedAction work = new SpawnedAction(action);
         Spawn(SpawnedAction.Execute, work);
         return work.Task;
@@ -68,10 +62,6 @@ internal static partial class KernelTask
     public static Task<TResult> Run<TResult>(Func<TResult> function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (OnProgramThreads())
-        {
-            return global::System.Threading.Tasks.Task.Run(function);
-        }
         SpawnedFunction<TResult> work = new SpawnedFunction<TResult>(function);
         Spawn(SpawnedFunction<TResult>.Execute, work);
         return work.Task;
@@ -106,12 +96,6 @@ internal static partial class KernelTask
             }
         }
         return promise.Task;
-    }
-
-    // Whether spawned work runs on the program's threads (a served kernel) rather than the run queue.
-    private static bool OnProgramThreads()
-    {
-        return Kernel.HasCurrent && Vcpu.Serves(Kernel.Current);
     }
 
     private static void Spawn(Action<object?> work, object state)

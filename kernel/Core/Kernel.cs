@@ -192,6 +192,7 @@ internal sealed class Kernel
             MainRunning = false;
             EnterForExit(served);
             ShutDownAfterFailure();
+            LeaveAfterExit(served);
             current = previous;
             throw;
         }
@@ -203,9 +204,20 @@ internal sealed class Kernel
         }
         finally
         {
+            LeaveAfterExit(served);
             current = previous;
         }
         return ExitStatus;
+    }
+
+    // After the exit, on a served kernel: lets the vCPU go, so that the kernel thread can take it
+    // back to see that it is done, and other threads' calls are not stuck behind a finished Main.
+    private void LeaveAfterExit(bool served)
+    {
+        if (served)
+        {
+            Scheduler.Vcpu.Release();
+        }
     }
 
     // After Main, on a served kernel: the kernel thread ends, and Main's thread takes the vCPU for
@@ -273,6 +285,7 @@ internal sealed class Kernel
             SynchronizationContext.SetSynchronizationContext(previousContext);
             EnterForExit(served);
             ShutDownAfterFailure();
+            LeaveAfterExit(served);
             current = previous;
             throw;
         }
@@ -293,6 +306,7 @@ internal sealed class Kernel
         }
         finally
         {
+            LeaveAfterExit(served);
             current = previous;
         }
         return ExitStatus;
