@@ -16,6 +16,11 @@ internal sealed class Kernel
     private readonly IPlatform platform;
     private Scheduler? scheduler;
     private Thread? mainThread;
+    // Set when the kernel is served to the whole process (Vcpu.Serve): start its kernel thread
+    // (the argument: whether Main is async), and end it (true: stop it and take the vCPU for the
+    // exit; false: let the vCPU go after the exit).
+    private Action<bool>? startKernelThread;
+    private Action<bool>? exitKernelThread;
     private long anonymousInodes;
 
     public Kernel(IPlatform platform)
@@ -168,6 +173,14 @@ internal sealed class Kernel
         ExitStatus = status;
     }
 
+    // Vcpu.Serve registers how Run and RunAsync start the kernel thread of a served kernel, so that
+    // a program that is never served carries no kernel thread (nor the poll loop it runs).
+    public void ServeThreads(Action<bool>? start, Action<bool>? exit)
+    {
+        startKernelThread = start;
+        exitKernelThread = exit;
+    }
+
     public int Run(string[] args, Func<string[], int> main)
     {
         Kernel? previous = current;
@@ -175,11 +188,11 @@ internal sealed class Kernel
         mainThread = Thread.CurrentThread;
         // Served to the whole process (hosted): Main is one thread of the program among others, and
         // the poll loop runs on the kernel thread (Scheduler.StartKernelThread).
-        bool served = Vcpu.Serves(this);
+        Action<bool>? start = startKernelThread;
+        bool served = start != null;
         if (served)
         {
-            Scheduler.Vcpu.Release();
-            Scheduler.StartKernelThread(asyncMain: false);
+            start!(false);
         }
         MainRunning = true;
         int code;
@@ -216,7 +229,7 @@ internal sealed class Kernel
     {
         if (served)
         {
-            Scheduler.Vcpu.Release();
+            exitKernelThread?.Invoke(false);
         }
     }
 
@@ -224,15 +237,9 @@ internal sealed class Kernel
     // the exit (other threads of the program may still call the kernel until the process ends).
     private void EnterForExit(bool served)
     {
-        if (!served)
+        if (served)
         {
-            return;
-        }
-        Scheduler run = Scheduler;
-        run.StopKernelThread();
-        if (!run.Vcpu.IsHeldByCurrentThread)
-        {
-            run.Vcpu.Enter();
+            exitKernelThread?.Invoke(true);
         }
     }
 
@@ -255,10 +262,11 @@ internal sealed class Kernel
         run.Vcpu.Release();
         // Served to the whole process (hosted): the continuations run here without the vCPU too,
         // and the poll loop on the kernel thread (Scheduler.StartKernelThread).
-        bool served = Vcpu.Serves(this);
+        Action<bool>? start = startKernelThread;
+        bool served = start != null;
         if (served)
         {
-            run.StartKernelThread(asyncMain: true);
+            start!(true);
         }
         MainRunning = true;
         SynchronizationContext.SetSynchronizationContext(run.Context);

@@ -250,13 +250,14 @@ internal sealed class Scheduler
     }
 
     // Hosted, a kernel served to the whole process (Vcpu.Serve): its poll loop runs on a host
-    // thread of its own, the kernel thread, from here until StopKernelThread; every thread of the
+    // thread of its own, the kernel thread, from here until ExitKernelThread; every thread of the
     // program, Main's among them, runs its own code without the vCPU and takes it for each kernel
     // call, so a thread that blocks outside the kernel (Task.Wait, .Result, Thread.Join, a lock,
     // Monitor.Wait) holds nobody up. With asyncMain, the program's continuations go to the
     // ProgramLoop that Main's thread runs (RunProgram), the same thread before and after each await.
     public void StartKernelThread(bool asyncMain)
     {
+        Vcpu.Release();
         TaskCompletionSource stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stop = stopping;
         if (asyncMain)
@@ -280,12 +281,22 @@ internal sealed class Scheduler
         loop.RunUntilCompleted(task);
     }
 
-    // Lets the kernel thread end once it is back at the top of its loop; from here the program's
-    // continuations run on the poll loop again (none should be left).
-    public void StopKernelThread()
+    // After Main (entering): lets the kernel thread end once it is back at the top of its loop
+    // (from here the program's continuations run on the poll loop again; none should be left) and
+    // takes the vCPU for the exit. After the exit (not entering): lets the vCPU go.
+    public void ExitKernelThread(bool entering)
     {
+        if (!entering)
+        {
+            Vcpu.Release();
+            return;
+        }
         programLoop = null;
         stop?.TrySetResult();
+        if (!Vcpu.IsHeldByCurrentThread)
+        {
+            Vcpu.Enter();
+        }
     }
 
     private void RunKernelThread(object? until)
