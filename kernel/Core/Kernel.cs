@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -21,6 +22,7 @@ internal sealed class Kernel
     // exit; false: let the vCPU go after the exit).
     private Action<bool>? startKernelThread;
     private Action<bool>? exitKernelThread;
+    private List<Func<bool>>? exitWaits;
     private long anonymousInodes;
 
     public Kernel(IPlatform platform)
@@ -171,6 +173,32 @@ internal sealed class Kernel
     {
         Halted = true;
         ExitStatus = status;
+    }
+
+    // What a library still has to deliver when the program ends (a TCP connection's unacknowledged
+    // tail): the exit of a served kernel waits for it, for a while (Scheduler.ExitKernelThread).
+    public void WaitAtExit(Func<bool> pending)
+    {
+        exitWaits ??= new List<Func<bool>>();
+        exitWaits.Add(pending);
+    }
+
+    // On the vCPU: whether any library still has something to deliver.
+    public bool HasPendingAtExit()
+    {
+        List<Func<bool>>? waits = exitWaits;
+        if (waits == null)
+        {
+            return false;
+        }
+        for (int index = 0; index < waits.Count; index++)
+        {
+            if (waits[index]())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     // Vcpu.Serve registers how Run and RunAsync start the kernel thread of a served kernel, so that
