@@ -150,6 +150,28 @@ public class ServedKernelTests
     }
 
     [Fact]
+    public void TheExit_WaitsForWhatALibraryStillDelivers_WhileTheKernelThreadGoesOn()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        bool delivered = false;
+
+        int Main(string[] args)
+        {
+            // As a TCP connection's unacknowledged tail: the kernel thread delivers it later, on a
+            // timer, and Main returns at once.
+            Call(() =>
+            {
+                Kernel.Current.WaitAtExit(() => !delivered);
+                return Sys.UkTimerArm(Kernel.Current, 50 * Millisecond, _ => delivered = true, null);
+            });
+            return 3;
+        }
+
+        Assert.Equal(3, RunServed(kernel, () => kernel.Run(Array.Empty<string>(), Main)));
+        Assert.True(delivered, "the exit did not wait for the delivery");
+    }
+
+    [Fact]
     public void TaskRun_OnAKernelThatIsNotServed_StillQueuesOnTheRunQueue()
     {
         Kernel kernel = TestKernel.Boot(out _);
