@@ -37,7 +37,9 @@ namespace Unikraft.Gen
                     !string.Equals(Get("UnikraftSpecialize"), "false", StringComparison.OrdinalIgnoreCase),
                     Get("UnikraftNativeImports"),
                     string.Equals(Get("UnikraftNativeSlots"), "true", StringComparison.OrdinalIgnoreCase),
-                    Get("UnikraftNets"));
+                    Get("UnikraftNets"),
+                    string.Equals(Get("PublishAot"), "true", StringComparison.OrdinalIgnoreCase),
+                    string.Equals(Get("UnikraftImageCompile"), "true", StringComparison.OrdinalIgnoreCase));
             }
         }
 
@@ -163,6 +165,27 @@ namespace Unikraft.Gen
                     {
                         (NativeLayerFile, 0, "boot: points the JIT route's jump slots at the native layer (UnikraftNativeSlots)"),
                     };
+                }
+
+                // How the program may run, for the confinement's two filters: under the JIT unless
+                // this is a NativeAOT publish's compile, as an image only when it says PublishAot.
+                if (entry is not null && config.Platform == "hosted" && config.Confinement)
+                {
+                    if (!config.ImageCompile)
+                    {
+                        featureReasons["JitRun"] = new SortedSet<(string, int, string)>
+                        {
+                            ("[build]", 0, "boot: confines a run under the JIT (not a NativeAOT publish's compile)"),
+                        };
+                    }
+
+                    if (config.PublishAot)
+                    {
+                        featureReasons["NativeImage"] = new SortedSet<(string, int, string)>
+                        {
+                            ("[build]", 0, "boot: confines the NativeAOT image (PublishAot=true)"),
+                        };
+                    }
                 }
 
                 var features = new List<FeatureRoot>();

@@ -28,6 +28,15 @@ internal static class KernelFeatures
     // nor the entry points no import needs.
     public static bool NativeSlots => true;
 
+    // How the program may run, where the two differ (the confinement: a deny list under the JIT,
+    // an allow list in a NativeAOT image). JitRun is off only in the compile of a NativeAOT
+    // publish, whose output is the image; NativeImage is on only where the compile says
+    // PublishAot=true, since no other compile is ever NativeAOT-compiled (the property is visible
+    // to the compiler, so publishing with it compiles again).
+    public static bool JitRun => true;
+
+    public static bool NativeImage => true;
+
     // The BCL's socket functions in the native layer (NativeSockets, NativeSocketEvents) and with
     // them the network stack. A NativeAOT image has them when its link imports them; a JIT run,
     // which has no import list, when the project declares a network interface (UnikraftNet) or

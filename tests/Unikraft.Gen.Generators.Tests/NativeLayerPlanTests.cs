@@ -167,7 +167,7 @@ public sealed class NativeLayerPlanTests
     [Fact]
     public void HostedBoot_InstallsConfinement_AndTheManifestSaysWhat()
     {
-        GeneratorHarness.Result result = Build(new Dictionary<string, string>());
+        GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["PublishAot"] = "true" });
 
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>());", result.Source("Unikraft.Boot.g.cs"));
@@ -201,6 +201,8 @@ public sealed class NativeLayerPlanTests
                 ["UnikraftMounts"] = "/|ramfs|||>/data|hostfs|" + folder + "||",
                 ["UnikraftNets"] = "eth0|passt|198.18.0.2/24|198.18.0.1||8080||end",
                 ["UnikraftNativeImports"] = imports,
+                ["PublishAot"] = "true",
+                ["UnikraftImageCompile"] = "true",
             });
 
             Assert.Empty(result.Problems);
@@ -214,6 +216,40 @@ public sealed class NativeLayerPlanTests
             System.IO.Directory.Delete(folder, true);
         }
     }
+
+    // A compile that never becomes a NativeAOT image (no PublishAot) carries only the JIT's deny
+    // list, and one that is a NativeAOT publish's only the image's allow list: each kernel has the
+    // filter of the ways it may run, and the manifest says which.
+    [Fact]
+    public void Confinement_CarriesOnlyTheFilterOfHowTheCompileMayRun()
+    {
+        GeneratorHarness.Result jit = Build(new Dictionary<string, string>());
+        GeneratorHarness.Result image = Build(new Dictionary<string, string> { ["PublishAot"] = "true", ["UnikraftImageCompile"] = "true", ["UnikraftNativeImports"] = "SystemNative_Read" });
+        GeneratorHarness.Result both = Build(new Dictionary<string, string> { ["PublishAot"] = "true" });
+
+        foreach (GeneratorHarness.Result result in new[] { jit, image, both })
+        {
+            Assert.Empty(result.Problems);
+        }
+
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, 0, global::System.Array.Empty<int>());", jit.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains(" DenyList(", Confinement(jit));
+        Assert.DoesNotContain(" AllowList(", Confinement(jit));
+        Assert.DoesNotContain("RuntimeCalls", Confinement(jit));
+        Assert.DoesNotContain("LoadLibrariesFirst", Confinement(jit));
+        Assert.Contains("  no allow list: this compile never becomes a NativeAOT image (PublishAot is not true)", jit.Manifest);
+        Assert.DoesNotContain("    the runtime: ", jit.Manifest);
+
+        Assert.Contains(" AllowList(", Confinement(image));
+        Assert.DoesNotContain(" DenyList(", Confinement(image));
+        Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, image.Manifest);
+
+        Assert.Contains(" AllowList(", Confinement(both));
+        Assert.Contains(" DenyList(", Confinement(both));
+    }
+
+    private static string Confinement(GeneratorHarness.Result result) =>
+        result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
 
     // "a, b (why), c": the names, without what the parentheses say.
     private static IEnumerable<string> Names(string summary) =>

@@ -104,7 +104,13 @@ namespace Unikraft.Gen.Model
         // a NativeAOT image, where the link does it and the slot table would keep every entry point.
         bool NativeSlots = false,
         // The <UnikraftNet> items, as MSBuild passes them (NetTable.Parse reads them).
-        string Nets = "");
+        string Nets = "",
+        // PublishAot=true: this compile may become a NativeAOT image (no compile without it ever
+        // does: the property is visible to the compiler, so a publish with it compiles again).
+        bool PublishAot = false,
+        // UnikraftImageCompile: this is the compile of a NativeAOT publish (PublishAot and
+        // _IsPublishing), whose output is the image and never runs under the JIT.
+        bool ImageCompile = false);
 
     // A reason a root is in the kernel: a call site, or the kernel's own need.
     internal sealed record Reason(string Text, string File, int Line);

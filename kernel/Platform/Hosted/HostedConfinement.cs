@@ -22,8 +22,10 @@ using System.Threading;
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
 // supervisor thread names the first refusal of each deny-list call in the kernel's log before
 // answering; otherwise the host kernel refuses them silently and the log says so once. The allow
-// list's other refusals are never handed over (see Filter). The manifest lists
-// the filter (the generator's confinement tables, held to these by a test).
+// list's other refusals are never handed over (see AllowList). The manifest lists
+// the filter (the generator's confinement tables, held to these by a test). A kernel carries
+// only the filter of the ways its compile may run (KernelFeatures.JitRun, NativeImage): a plain
+// build's has no allow list, a NativeAOT publish's no deny list of its own.
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).
@@ -205,18 +207,28 @@ internal static class HostedConfinement
     private const int Interrupted = 4;
     private const int NoSuchEntry = 2;
 
-    // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
-    // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
+    // Installs the filter; 0, or -errno when the host refused it or the kernel has no filter for
+    // how the program runs (the program then runs unconfined, and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
     // processes the devices started (passt's), which the kernel may end and reap.
     public static long Install(Kernel kernel, int needs, int[] children)
     {
         bool image = IsNativeImage();
-        if (image)
+        int self = getpid();
+        byte[]? notifying = Filter(image, needs, self, children, ReturnUserNotify);
+        if (notifying is null)
         {
-            LoadLibrariesFirst(kernel, needs);
+            kernel.Log.Write("[uk] confinement: this kernel was compiled for " + (image ? "the JIT" : "a NativeAOT image")
+                + " and has no filter for " + (image ? "an image" : "the JIT") + "; the program runs unconfined");
+            return -Errno.ENOSYS;
         }
 
-        int self = getpid();
+        if (KernelFeatures.NativeImage)
+        {
+            if (image)
+            {
+                LoadLibrariesFirst(kernel, needs);
+            }
+        }
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
@@ -244,8 +256,7 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify),
-            SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
+        long listener = Load(notifying, SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
             listenerFd = (int)listener;
@@ -255,7 +266,7 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM)!, SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
@@ -311,8 +322,10 @@ internal static class HostedConfinement
     }
 
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
-    // the call's number against each list; refuse: the action for a refused call.
-    internal static byte[] Filter(bool image, int needs, int self, int[] children, uint refuse)
+    // the call's number against each list; refuse: the action for a refused call. Null when this
+    // kernel was compiled without the filter for how the program runs: each filter is there only
+    // where the compile may run that way (KernelFeatures.JitRun, KernelFeatures.NativeImage).
+    internal static byte[]? Filter(bool image, int needs, int self, int[] children, uint refuse)
     {
         var writer = new FilterWriter();
         writer.Load(FilterWriter.OffsetArch);
@@ -320,20 +333,43 @@ internal static class HostedConfinement
         writer.Load(FilterWriter.OffsetNumber);
         writer.JumpGreaterOrEqual(X32SyscallBit, FilterWriter.Refuse, FilterWriter.Next);
         writer.JumpEqual(Clone3, FilterWriter.NoSystemCall, FilterWriter.Next);
-        if (!image)
+        if (KernelFeatures.JitRun)
         {
-            foreach (int number in RefusedCalls)
+            if (!image)
             {
-                writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
+                return DenyList(writer, refuse);
             }
-            int clone = writer.NewLabel();
-            writer.JumpEqual(Clone, clone, FilterWriter.Allow);
-            writer.Place(clone);
-            writer.LoadArgument(0);
-            writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
-            return writer.Finish(refuse);
         }
 
+        if (KernelFeatures.NativeImage)
+        {
+            if (image)
+            {
+                return AllowList(writer, needs, self, children, refuse);
+            }
+        }
+
+        return null;
+    }
+
+    // Under the JIT: the deny list, and clone only for a thread; everything else is allowed.
+    private static byte[] DenyList(FilterWriter writer, uint refuse)
+    {
+        foreach (int number in RefusedCalls)
+        {
+            writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
+        }
+        int clone = writer.NewLabel();
+        writer.JumpEqual(Clone, clone, FilterWriter.Allow);
+        writer.Place(clone);
+        writer.LoadArgument(0);
+        writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
+        return writer.Finish(refuse);
+    }
+
+    // In a NativeAOT image: the allow list of the runtime and of what the plan adds (needs).
+    private static byte[] AllowList(FilterWriter writer, int needs, int self, int[] children, uint refuse)
+    {
         Dispatch(writer, RuntimeCalls, false);
         Dispatch(writer, CheckedRuntimeCalls, true);
         if ((needs & HostFolders) != 0)
