@@ -248,6 +248,29 @@ public sealed class NativeLayerPlanTests
         Assert.Contains(" DenyList(", Confinement(both));
     }
 
+    // Under the JIT (no import list) the inotify functions, and the kernel's inotify with them, come
+    // only with a type that watches files: a program that never watches has neither, and its slots
+    // are sealed; one that makes a FileSystemWatcher has both.
+    [Fact]
+    public void JitRoute_ServesInotify_OnlyWithATypeThatWatchesFiles()
+    {
+        var route = new Dictionary<string, string> { ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true" };
+        GeneratorHarness.Result plain = Build(route);
+        GeneratorHarness.Result watching = GeneratorHarness.Run(GeneratorHarness.Compilation(new[]
+        {
+            ("Program.cs", "using var watcher = new FileSystemWatcher(\"/tmp\");\nConsole.WriteLine(watcher.Path);\n"),
+        }), route);
+
+        Assert.Empty(plain.Problems);
+        Assert.Empty(watching.Problems);
+        Assert.DoesNotContain(plain.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Inotify/", System.StringComparison.Ordinal));
+        Assert.DoesNotContain("SystemNative_INotifyInit", plain.Source("Native/NativeSlots.g.cs"));
+        Assert.Contains("  Inotify  off", plain.Manifest);
+        Assert.Contains(watching.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Inotify/InotifyInstance", System.StringComparison.Ordinal));
+        Assert.Contains("SystemNative_INotifyInit", watching.Source("Native/NativeSlots.g.cs"));
+        Assert.Contains("  Inotify  on", watching.Manifest);
+    }
+
     private static string Confinement(GeneratorHarness.Result result) =>
         result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
 
