@@ -649,40 +649,24 @@ namespace Unikraft.Gen
 
             internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
 
-            // What the plan adds to the allow list: HostedConfinement's constants, or-ed. Only a
-            // kernel that may be an image has the allow list (and with it these constants).
+            // What the plan adds to the allow list: HostedConfinement's constants, or-ed, as the plan's
+            // features say (only a kernel that may be an image has them, and the allow list).
             internal static string ConfinementNeeds(KernelPlan plan)
             {
                 var needs = new List<string>();
-                if (!plan.Features.Any(f => f.Name == "NativeImage"))
+                foreach (string feature in new[] { "HostFolders", "Passt", "OpenSsl" })
                 {
-                    return "0";
-                }
-
-                if (plan.Mounts.Any(m => m.Type == "hostfs"))
-                {
-                    needs.Add("global::Unikraft.Kernel.HostedConfinement.HostFolders");
-                }
-
-                if (plan.Nets.Any(n => n.Type == "passt"))
-                {
-                    needs.Add("global::Unikraft.Kernel.HostedConfinement.Passt");
-                }
-
-                if (LinksOpenSsl(plan))
-                {
-                    needs.Add("global::Unikraft.Kernel.HostedConfinement.OpenSsl");
+                    if (plan.Features.Any(f => f.Name == feature))
+                    {
+                        needs.Add("global::Unikraft.Kernel.HostedConfinement." + feature);
+                    }
                 }
 
                 return needs.Count == 0 ? "0" : string.Join(" | ", needs);
             }
 
-            // The link's import list says the image links the OpenSSL shim, or is not known.
-            private static bool LinksOpenSsl(KernelPlan plan)
-            {
-                HashSet<string>? imports = plan.Config.Specialize ? Plan.ParseImports(plan.Config.NativeImports) : null;
-                return imports is null || imports.Contains("CryptoNative");
-            }
+            // The link's import list says the image links the OpenSSL shim, or is not known (Plan).
+            private static bool LinksOpenSsl(KernelPlan plan) => plan.Features.Any(f => f.Name == "OpenSsl");
 
             private static string Interceptors(KernelPlan plan)
             {

@@ -172,24 +172,44 @@ namespace Unikraft.Gen
                     };
                 }
 
-                // How the program may run, for the confinement's two filters: under the JIT unless
-                // this is a NativeAOT publish's compile, as an image only when it says PublishAot.
+                // How the program may run, where the kernel differs (the native layer's probe for
+                // the route, the confinement's two filters): under the JIT unless this is a NativeAOT
+                // publish's compile, as an image only when it says PublishAot.
+                if (entry is not null && !config.ImageCompile)
+                {
+                    featureReasons["JitRun"] = new SortedSet<(string, int, string)>
+                    {
+                        ("[build]", 0, "boot: the program may run under the JIT (not a NativeAOT publish's compile)"),
+                    };
+                }
+
                 if (entry is not null && config.Platform == "hosted" && config.Confinement)
                 {
-                    if (!config.ImageCompile)
-                    {
-                        featureReasons["JitRun"] = new SortedSet<(string, int, string)>
-                        {
-                            ("[build]", 0, "boot: confines a run under the JIT (not a NativeAOT publish's compile)"),
-                        };
-                    }
-
                     if (config.PublishAot)
                     {
                         featureReasons["NativeImage"] = new SortedSet<(string, int, string)>
                         {
                             ("[build]", 0, "boot: confines the NativeAOT image (PublishAot=true)"),
                         };
+
+                        // What the plan adds to the image's allow list.
+                        foreach (MountPlan hostfs in mounts.FindAll(m => m.Type == "hostfs"))
+                        {
+                            Add(featureReasons, "HostFolders", ("[build]", 0, "boot: the image's allow list has the host folders' calls (UnikraftMount '" + hostfs.Path + "' in the project file)"));
+                        }
+
+                        foreach (NetPlan passt in nets.FindAll(n => n.Type == "passt"))
+                        {
+                            Add(featureReasons, "Passt", ("[build]", 0, "boot: the image's allow list has passt's calls (UnikraftNet '" + passt.Name + "' in the project file)"));
+                        }
+
+                        HashSet<string>? imports = config.Specialize ? ParseImports(config.NativeImports) : null;
+                        if (imports is null || imports.Contains("CryptoNative"))
+                        {
+                            Add(featureReasons, "OpenSsl", ("[build]", 0, imports is null
+                                ? "boot: loads OpenSSL before the filter (the link's import list is not known to this compile)"
+                                : "boot: loads OpenSSL before the filter (the link's import list names its shim)"));
+                        }
                     }
                 }
 
@@ -213,6 +233,17 @@ namespace Unikraft.Gen
 
                 return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), all.Libraries, features.ToEquatableArray(),
                     mounts.ToEquatableArray(), errors.ToEquatableArray(), everything.ApiTypesNamed, Nets: nets.ToEquatableArray());
+            }
+
+            private static void Add(SortedDictionary<string, SortedSet<(string File, int Line, string Text)>> features, string feature, (string, int, string) reason)
+            {
+                if (!features.TryGetValue(feature, out SortedSet<(string File, int Line, string Text)>? set))
+                {
+                    set = new SortedSet<(string File, int Line, string Text)>();
+                    features.Add(feature, set);
+                }
+
+                set.Add(reason);
             }
 
             // The network interfaces of the <UnikraftNet> items, each checked against what the

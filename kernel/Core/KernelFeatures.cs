@@ -37,6 +37,15 @@ internal static class KernelFeatures
 
     public static bool NativeImage => true;
 
+    // What the plan adds to the confinement's allow list in a NativeAOT image: the host folders'
+    // calls (a hostfs mount), passt's (a passt interface), and loading OpenSSL before the filter
+    // (the link imports its shim, or has not said).
+    public static bool HostFolders => true;
+
+    public static bool Passt => true;
+
+    public static bool OpenSsl => true;
+
     // The BCL's socket functions in the native layer (NativeSockets, NativeSocketEvents) and with
     // them the network stack. A NativeAOT image has them when its link imports them; a JIT run,
     // which has no import list, when the project declares a network interface (UnikraftNet) or

@@ -296,10 +296,13 @@ internal static class HostedConfinement
         {
             _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
         }
-        if ((needs & OpenSsl) != 0
-            && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
+        if (KernelFeatures.OpenSsl)
         {
-            kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
+            if ((needs & OpenSsl) != 0
+                && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
+            {
+                kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
+            }
         }
     }
 
@@ -372,15 +375,22 @@ internal static class HostedConfinement
     {
         Dispatch(writer, RuntimeCalls, false);
         Dispatch(writer, CheckedRuntimeCalls, true);
-        if ((needs & HostFolders) != 0)
+        // What the plan adds, in a kernel whose plan may add it (KernelFeatures.HostFolders, Passt).
+        if (KernelFeatures.HostFolders)
         {
-            Dispatch(writer, HostFolderCalls, false);
-            Dispatch(writer, CheckedHostFolderCalls, true);
+            if ((needs & HostFolders) != 0)
+            {
+                Dispatch(writer, HostFolderCalls, false);
+                Dispatch(writer, CheckedHostFolderCalls, true);
+            }
         }
-        if ((needs & Passt) != 0)
+        if (KernelFeatures.Passt)
         {
-            Dispatch(writer, PasstCalls, false);
-            Dispatch(writer, CheckedPasstCalls, true);
+            if ((needs & Passt) != 0)
+            {
+                Dispatch(writer, PasstCalls, false);
+                Dispatch(writer, CheckedPasstCalls, true);
+            }
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
         // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
@@ -471,63 +481,92 @@ internal static class HostedConfinement
         public void JumpSet(uint bits, int target, int otherwise) => Add(JumpSetCode, target, otherwise, bits);
 
         // The checks of the calls dispatched to them, in order. A failed check refuses in the host
-        // kernel (Silent), but for clone: a process started is the deny list's business.
+        // kernel (Silent), but for clone: a process started is the deny list's business. The
+        // checks of passt's and the host folders' calls are there only where the plan may add them.
         public void Checks(int self, int[] children)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
             {
                 Place(checkedLabels[index]);
-                switch (checkedNumbers[index])
+                int number = checkedNumbers[index];
+                if (KernelFeatures.Passt)
                 {
-                    case 56: // clone: a thread, sharing this process
-                        LoadArgument(0);
-                        JumpSet(CloneThread, Allow, Refuse);
-                        break;
-                    case 157: // prctl: name a thread or an anonymous mapping, read a name
-                        LoadArgument(0);
-                        JumpEqual(PrSetName, Allow, Next);
-                        JumpEqual(PrGetName, Allow, Next);
-                        JumpEqual(PrSetVma, Allow, Silent);
-                        break;
-                    case 234: // tgkill: a thread of this process
-                        LoadArgument(0);
-                        JumpEqual((uint)self, Allow, Silent);
-                        break;
-                    case 302: // prlimit64: this process, reading only (no new limit)
-                        LoadArgument(0);
-                        JumpEqual(0, Next, Silent);
-                        LoadArgument(2);
-                        JumpEqual(0, Next, Silent);
-                        Load(OffsetFirstArgument + 8 * 2 + 4);
-                        JumpEqual(0, Allow, Silent);
-                        break;
-                    case 61: // wait4, kill: passt, no other process
-                    case 62:
-                        LoadArgument(0);
-                        foreach (int child in children)
-                        {
-                            JumpEqual((uint)child, Allow, Next);
-                        }
-                        Jump(Silent);
-                        break;
-                    case 265: // linkat, renameat, renameat2: both directories
-                    case 264:
-                    case 316:
-                        LoadArgument(0);
-                        JumpEqual(AtCurrentDirectory, Silent, Next);
-                        LoadArgument(2);
-                        JumpEqual(AtCurrentDirectory, Silent, Allow);
-                        break;
-                    case 266: // symlinkat: the new name's directory
-                        LoadArgument(1);
-                        JumpEqual(AtCurrentDirectory, Silent, Allow);
-                        break;
-                    default: // the descriptor-relative calls: never the working directory
-                        LoadArgument(0);
-                        JumpEqual(AtCurrentDirectory, Silent, Allow);
-                        break;
+                    if (number == 61 || number == 62)
+                    {
+                        CheckChild(children);
+                        continue;
+                    }
                 }
+                if (KernelFeatures.HostFolders)
+                {
+                    if (number == 264 || number == 265 || number == 266 || number == 316)
+                    {
+                        CheckNewNameDirectory(number);
+                        continue;
+                    }
+                }
+                CheckRuntimeCall(number, self);
             }
+        }
+
+        // The runtime's checked calls, and the calls relative to a descriptor of every table.
+        private void CheckRuntimeCall(int number, int self)
+        {
+            switch (number)
+            {
+                case 56: // clone: a thread, sharing this process
+                    LoadArgument(0);
+                    JumpSet(CloneThread, Allow, Refuse);
+                    break;
+                case 157: // prctl: name a thread or an anonymous mapping, read a name
+                    LoadArgument(0);
+                    JumpEqual(PrSetName, Allow, Next);
+                    JumpEqual(PrGetName, Allow, Next);
+                    JumpEqual(PrSetVma, Allow, Silent);
+                    break;
+                case 234: // tgkill: a thread of this process
+                    LoadArgument(0);
+                    JumpEqual((uint)self, Allow, Silent);
+                    break;
+                case 302: // prlimit64: this process, reading only (no new limit)
+                    LoadArgument(0);
+                    JumpEqual(0, Next, Silent);
+                    LoadArgument(2);
+                    JumpEqual(0, Next, Silent);
+                    Load(OffsetFirstArgument + 8 * 2 + 4);
+                    JumpEqual(0, Allow, Silent);
+                    break;
+                default: // the descriptor-relative calls: never the working directory
+                    LoadArgument(0);
+                    JumpEqual(AtCurrentDirectory, Silent, Allow);
+                    break;
+            }
+        }
+
+        // wait4, kill: passt, no other process.
+        private void CheckChild(int[] children)
+        {
+            LoadArgument(0);
+            foreach (int child in children)
+            {
+                JumpEqual((uint)child, Allow, Next);
+            }
+            Jump(Silent);
+        }
+
+        // linkat, renameat, renameat2: both directories; symlinkat: the new name's directory.
+        private void CheckNewNameDirectory(int number)
+        {
+            if (number == 266)
+            {
+                LoadArgument(1);
+                JumpEqual(AtCurrentDirectory, Silent, Allow);
+                return;
+            }
+            LoadArgument(0);
+            JumpEqual(AtCurrentDirectory, Silent, Next);
+            LoadArgument(2);
+            JumpEqual(AtCurrentDirectory, Silent, Allow);
         }
 
         // The four endings, then the jumps resolved: eight bytes an instruction (code, jump if
