@@ -869,7 +869,7 @@ namespace Unikraft.Gen
 
                     foreach (string off in pruner.RemovedGuards)
                     {
-                        lines.Add("  " + off + "  off: its code is removed (no call site needs it)");
+                        lines.Add("  " + off + "  off: its code is removed (nothing in the program or its build needs it)");
                     }
                 }
 

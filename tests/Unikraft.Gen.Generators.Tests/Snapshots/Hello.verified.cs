@@ -1403,7 +1403,7 @@ namespace Unikraft.Generated
 // Features (code paths inside shared members)
 //   JitRun  on
 //       [build]  boot: the program may run under the JIT (not a NativeAOT publish's compile)
-//   NativeImage  off: its code is removed (no call site needs it)
+//   NativeImage  off: its code is removed (nothing in the program or its build needs it)
 //
 // Devices
 //   console  HostedConsole  <- Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole -> HostedConsole

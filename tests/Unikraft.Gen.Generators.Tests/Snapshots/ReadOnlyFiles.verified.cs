@@ -4673,11 +4673,11 @@ namespace Unikraft.Generated
 // Features (code paths inside shared members)
 //   JitRun  on
 //       [build]  boot: the program may run under the JIT (not a NativeAOT publish's compile)
-//   FileCreate  off: its code is removed (no call site needs it)
-//   FileTruncate  off: its code is removed (no call site needs it)
-//   FileWrite  off: its code is removed (no call site needs it)
-//   Inotify  off: its code is removed (no call site needs it)
-//   NativeImage  off: its code is removed (no call site needs it)
+//   FileCreate  off: its code is removed (nothing in the program or its build needs it)
+//   FileTruncate  off: its code is removed (nothing in the program or its build needs it)
+//   FileWrite  off: its code is removed (nothing in the program or its build needs it)
+//   Inotify  off: its code is removed (nothing in the program or its build needs it)
+//   NativeImage  off: its code is removed (nothing in the program or its build needs it)
 //
 // Mounts
 //   /  ramfs

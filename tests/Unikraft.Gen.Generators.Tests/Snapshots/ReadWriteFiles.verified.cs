@@ -5621,8 +5621,8 @@ namespace Unikraft.Generated
 //       Program.cs:6  File.AppendAllText(string, string?)
 //   JitRun  on
 //       [build]  boot: the program may run under the JIT (not a NativeAOT publish's compile)
-//   Inotify  off: its code is removed (no call site needs it)
-//   NativeImage  off: its code is removed (no call site needs it)
+//   Inotify  off: its code is removed (nothing in the program or its build needs it)
+//   NativeImage  off: its code is removed (nothing in the program or its build needs it)
 //
 // Mounts
 //   /  ramfs

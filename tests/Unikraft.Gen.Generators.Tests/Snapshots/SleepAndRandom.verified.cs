@@ -2840,7 +2840,7 @@ namespace Unikraft.Generated
 // Features (code paths inside shared members)
 //   JitRun  on
 //       [build]  boot: the program may run under the JIT (not a NativeAOT publish's compile)
-//   NativeImage  off: its code is removed (no call site needs it)
+//   NativeImage  off: its code is removed (nothing in the program or its build needs it)
 //
 // Devices
 //   clock  HostedClock  <- Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> IClockDevice.MonotonicNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock -> HostedPlatform.OpenClock -> HostedClock
