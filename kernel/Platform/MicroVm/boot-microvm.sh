@@ -99,9 +99,9 @@ cleanup() {
 }
 trap cleanup EXIT
 # One card's passt (its own positional parameters: the program's arguments stay the script's),
-# in the foreground of a background job, so that its pid is the job's: run as root, passt becomes
-# nobody before it would write a pid file, and could not write it here. Its messages go to a log
-# that is shown only when it does not start.
+# in the foreground of a background job, so that its pid is the job's (the runner writes it down:
+# passt, become nobody, could not write a pid file of its own in the runner's folder). Its
+# messages go to a log that is shown only when it does not start.
 start_passt() {
     interface=$1 host=$2 prefix=$3 gateway=$4 forward=$5
     socket="$passt_folder/$interface.socket"
@@ -154,7 +154,12 @@ if [ -f "$here/$name.vm-net" ]; then
             echo "$name-vm: $qemu has no stream netdev (QEMU 7.2 or later), which passt needs" >&2
             exit 127
         fi
-        passt_folder=$(mktemp -d) ;;
+        passt_folder=$(mktemp -d)
+        # NOTE: run as root, passt becomes the user nobody before it binds its socket (passt(1),
+        # "Don't run as root"): the folder is then nobody's to write in.
+        if [ "$(id -u)" = 0 ]; then
+            chown nobody "$passt_folder"
+        fi ;;
     *)
         echo "$name-vm: UNIKRAFT_VM_NETWORK=$backend: the networks are user (QEMU's, the default) and passt" >&2
         exit 2 ;;
