@@ -98,6 +98,9 @@ cleanup() {
     [ -n "${log:-}" ] && rm -f "$log"
 }
 trap cleanup EXIT
+# A runner ended by a signal cleans up too (passt, the log), once QEMU has gone.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 # One card's passt (its own positional parameters: the program's arguments stay the script's),
 # in the foreground of a background job, so that its pid is the job's (the runner writes it down:
 # passt, become nobody, could not write a pid file of its own in the runner's folder). Its
