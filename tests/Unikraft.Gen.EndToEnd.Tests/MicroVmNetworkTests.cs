@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -91,6 +92,27 @@ public sealed class MicroVmTcpEchoTests : IClassFixture<MicroVmTcpEchoTests.VmPu
         Assert.Contains("lines from 10.0.2.2\n", vm.Output, StringComparison.Ordinal);
     }
 
+    // The same card on passt instead of QEMU's user network (UNIKRAFT_VM_NETWORK=passt): QEMU's
+    // stream netdev on passt's socket, the host's port forwarded by passt, the connection from the
+    // host's loopback presented as from the gateway, as the user network presents it.
+    [PasstFact]
+    public void EchoInMicroVm_OnPasst_AnswersLinesFromTheHost_ThenExitsWithZero()
+    {
+        using var vm = MicroVmNet.Boot(publish, 7777, new Dictionary<string, string> { ["UNIKRAFT_VM_NETWORK"] = "passt" }, ["lines", "1"]);
+
+        using (var client = vm.Connect())
+        using (NetworkStream stream = client.GetStream())
+        {
+            var writer = new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            var reader = new StreamReader(stream, new UTF8Encoding(false));
+            writer.WriteLine("hello, passt");
+            Assert.Equal("echo: hello, passt", reader.ReadLine());
+        }
+
+        Assert.Equal(0, vm.WaitForExit());
+        Assert.Contains("lines from 10.0.2.2\n", vm.Output, StringComparison.Ordinal);
+    }
+
     [QemuFact]
     public void EchoInMicroVm_CopiesAMegabyteBack_Intact()
     {
@@ -139,6 +161,75 @@ public sealed class MicroVmTcpEchoTests : IClassFixture<MicroVmTcpEchoTests.VmPu
     }
 }
 
+// `dotnet run -p:UnikraftPlatform=microvm` on Programs/TcpEcho, as a user types it: the run
+// publishes the image into obj/microvm-run/ and boots it with the program's network card and its
+// forwarded port, so a client on the host talks to the program in the VM.
+public sealed class MicroVmDotnetRunTests : IDisposable
+{
+    // NOTE: the run builds the program, then publishes it with NativeAOT (two ILC compiles, the
+    // kernel served by the link's imports), a few minutes on a busy two-core machine.
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
+
+    private readonly string folder = Directory.CreateTempSubdirectory("unikraft-e2e-tcpecho-dotnet-run-").FullName;
+
+    public void Dispose()
+    {
+        if (Environment.GetEnvironmentVariable("UNIKRAFT_E2E_KEEP") != "1")
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [QemuFact]
+    public void DotnetRun_OnMicroVm_BootsWithTheNetworkCard_AndTheForwardedPort()
+    {
+        string artifacts = Path.Combine(folder, "artifacts");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repository.Root,
+        };
+        foreach (string argument in new[] { "run", "--project", "tests/Unikraft.Gen.EndToEnd.Tests/Programs/TcpEcho", "-p:UnikraftPlatform=microvm",
+            "--artifacts-path", artifacts, "--", "lines", "1" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        // As Command.Run does: the test host's MSBuild and test-platform variables would steer the
+        // nested builds. (`dotnet run` hands an option it does not know to the program, so node
+        // reuse is turned off by the environment, not by -nodeReuse:false.)
+        foreach (string name in start.Environment.Keys.Where(name => name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) ||
+            name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || name.StartsWith("UNIKRAFT_", StringComparison.OrdinalIgnoreCase)).ToArray())
+        {
+            start.Environment.Remove(name);
+        }
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (KeyValuePair<string, string> variable in GeneratorChain.NestedBuildEnvironment(RunTimeout))
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+
+        using var vm = MicroVmNet.Start(start, MicroVmNet.FreePort(), 7777, RunTimeout);
+        using (var client = vm.Connect())
+        using (NetworkStream stream = client.GetStream())
+        {
+            var writer = new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            var reader = new StreamReader(stream, new UTF8Encoding(false));
+            writer.WriteLine("through dotnet run");
+            Assert.Equal("echo: through dotnet run", reader.ReadLine());
+        }
+
+        Assert.Equal(0, vm.WaitForExit());
+        Assert.Contains("lines from 10.0.2.2\n", vm.Output, StringComparison.Ordinal);
+        Assert.Contains("[uk] net eth0: 10.0.2.15/24 via 10.0.2.2", vm.Output, StringComparison.Ordinal);
+        string run = Path.Combine(artifacts, "obj", "TcpEcho", "microvm-run");
+        Assert.Equal("eth0|10.0.2.15/24|10.0.2.2|7777", File.ReadAllText(Path.Combine(run, "TcpEcho.vm-net")).Trim());
+        Assert.True(File.Exists(Path.Combine(run, "TcpEcho.vm")), "no image in " + run);
+    }
+}
+
 // The runner's QEMU command line for the cards <name>.vm-net lists, seen through a stand-in for
 // QEMU that writes its arguments down and ends the "VM" with status 0 (no image is booted).
 public sealed class MicroVmRunnerNetworkTests : IDisposable
@@ -173,6 +264,94 @@ public sealed class MicroVmRunnerNetworkTests : IDisposable
         Assert.DoesNotContain("127.0.0.1:8080-", arguments, StringComparison.Ordinal);
     }
 
+    // UNIKRAFT_VM_NETWORK=passt: a passt per card (a stand-in here that writes its arguments down),
+    // set up as the item says and forwarding its ports from the host's loopback, reached through
+    // QEMU's stream netdev on the socket it was told to make.
+    [Fact]
+    public void Runner_WithPasst_StartsOnePerCard_AndGivesQemuItsSocket()
+    {
+        (string passt, string record) = PasstStandIn();
+
+        string arguments = Run("eth0|198.18.5.9/16|198.18.0.1|8080,8443\neth1|10.0.3.15/24||\n", new Dictionary<string, string>
+        {
+            ["UNIKRAFT_VM_NETWORK"] = "passt",
+            ["UNIKRAFT_PASST"] = passt,
+        });
+
+        string[] lines = File.ReadAllLines(record);
+        string[] started = lines.Where(line => !line.StartsWith("pid ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, started.Length);
+        Assert.Matches(@"^-f -q -4 -1 -a 198\.18\.5\.9 -n 16 -s /\S+/eth0\.socket -g 198\.18\.0\.1 -t 127\.0\.0\.1/8080 -t 127\.0\.0\.1/8443$", started[0]);
+        Assert.Matches(@"^-f -q -4 -1 -a 10\.0\.3\.15 -n 24 -s /\S+/eth1\.socket$", started[1]);
+        string socket = started[0].Split(' ')[9];
+        Assert.Contains(" -netdev stream,id=eth0,server=off,addr.type=unix,addr.path=" + socket + " -device virtio-net-device,netdev=eth0 ", arguments, StringComparison.Ordinal);
+        Assert.Contains(",addr.path=" + started[1].Split(' ')[9] + " -device virtio-net-device,netdev=eth1 ", arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain("-netdev user", arguments, StringComparison.Ordinal);
+        // Once the VM has ended, the runner has ended each passt and removed its folder of sockets,
+        // pids and logs.
+        Assert.False(Directory.Exists(Path.GetDirectoryName(socket)), "the runner left " + Path.GetDirectoryName(socket));
+        foreach (string pid in lines.Where(line => line.StartsWith("pid ", StringComparison.Ordinal)).Select(line => line[4..]))
+        {
+            string status = Path.Combine("/proc", pid, "status");
+            for (int wait = 0; wait < 50 && File.Exists(status) && !File.ReadAllText(status).Contains("State:\tZ", StringComparison.Ordinal); wait++)
+            {
+                Thread.Sleep(100);
+            }
+            Assert.True(!File.Exists(status) || File.ReadAllText(status).Contains("State:\tZ", StringComparison.Ordinal), "passt (pid " + pid + ") still runs");
+        }
+    }
+
+    [Fact]
+    public void Runner_WithPasst_ForwardsTheGivenPorts_AndDropsUdpAndIcmpWhenRestricted()
+    {
+        (string passt, string record) = PasstStandIn();
+
+        Run("eth0|10.0.2.15/24|10.0.2.2|8080\n", new Dictionary<string, string>
+        {
+            ["UNIKRAFT_VM_NETWORK"] = "passt",
+            ["UNIKRAFT_PASST"] = passt,
+            ["UNIKRAFT_VM_FORWARD"] = "18080:8080 18443:443",
+            ["UNIKRAFT_VM_NET_RESTRICT"] = "1",
+        });
+
+        Assert.EndsWith(" -g 10.0.2.2 --no-udp --no-icmp -t 127.0.0.1/18080:8080 -t 127.0.0.1/18443:443", File.ReadAllLines(record)[0], StringComparison.Ordinal);
+    }
+
+    // A stand-in for passt that writes its arguments and its pid down, binds the UNIX socket it is
+    // told to (the runner waits for it), and stays until it is ended.
+    private (string Program, string Record) PasstStandIn()
+    {
+        string passt = Path.Combine(folder, "passt");
+        string record = Path.Combine(folder, "passt-arguments.txt");
+        File.WriteAllText(passt, "#!/bin/sh\n"
+            + "echo \"$*\" >> '" + record + "'\n"
+            + "echo \"pid $$\" >> '" + record + "'\n"
+            + "while [ $# -gt 0 ]; do [ \"$1\" = -s ] && python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \"$2\"; shift; done\n"
+            + "exec sleep 60\n");
+        Assert.Equal(0, Command.Run("chmod", ["+x", passt], folder, TimeSpan.FromSeconds(30)).ExitCode);
+        return (passt, record);
+    }
+
+    [Fact]
+    public void Runner_WithPasstMissing_NamesItsPackage()
+    {
+        File.Copy(Path.Combine(Repository.Root, "kernel", "Platform", "MicroVm", "boot-microvm.sh"), Path.Combine(folder, "App-vm"));
+        File.WriteAllText(Path.Combine(folder, "App.vm"), "not booted");
+        File.WriteAllText(Path.Combine(folder, "App.vm-net"), "eth0|10.0.2.15/24|10.0.2.2|8080\n");
+        File.WriteAllText(Path.Combine(folder, "qemu"), "#!/bin/sh\nexit 3\n");
+        Assert.Equal(0, Command.Run("chmod", ["+x", Path.Combine(folder, "qemu"), Path.Combine(folder, "App-vm")], folder, TimeSpan.FromSeconds(30)).ExitCode);
+
+        CommandResult run = Command.Run(Path.Combine(folder, "App-vm"), [], folder, TimeSpan.FromSeconds(30), new Dictionary<string, string>
+        {
+            ["UNIKRAFT_QEMU"] = Path.Combine(folder, "qemu"),
+            ["UNIKRAFT_VM_NETWORK"] = "passt",
+            ["UNIKRAFT_PASST"] = Path.Combine(folder, "no-passt-here"),
+        }, input: "");
+
+        Assert.Equal(127, run.ExitCode);
+        Assert.Contains("install passt (Debian and Ubuntu: apt-get install passt)", run.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Runner_WithoutVmNet_GivesQemuNoNetwork()
     {
@@ -198,7 +377,7 @@ public sealed class MicroVmRunnerNetworkTests : IDisposable
         string record = Path.Combine(folder, "arguments.txt");
         string qemu = Path.Combine(folder, "qemu");
         File.WriteAllText(qemu, "#!/bin/sh\n"
-            + "case \"$*\" in *uk.probe=1*) exit 3;; '-netdev help') echo user; exit 0;; esac\n"
+            + "case \"$*\" in *uk.probe=1*) exit 3;; '-netdev help') printf 'user\\nstream\\n'; exit 0;; esac\n"
             + "echo \"$*\" > '" + record + "'\n"
             + "for argument in \"$@\"; do case \"$argument\" in file:*) echo 'exit 0' > \"${argument#file:}\";; esac; done\n");
         Assert.Equal(0, Command.Run("chmod", ["+x", qemu, runner], folder, TimeSpan.FromSeconds(30)).ExitCode);
@@ -258,6 +437,12 @@ internal sealed class MicroVmNet : IDisposable
     // "listening on" line (before it, QEMU's forwarder would take a connection and drop it).
     public static MicroVmNet Boot(SampleBuild publish, int guestPort, params string[] arguments)
     {
+        return Boot(publish, guestPort, new Dictionary<string, string>(), arguments);
+    }
+
+    // The same, with more of the runner's variables (UNIKRAFT_VM_NETWORK=passt).
+    public static MicroVmNet Boot(SampleBuild publish, int guestPort, IReadOnlyDictionary<string, string> environment, string[] arguments)
+    {
         publish.EnsureSucceeded();
         string? missing = MicroVm.Missing();
         Assert.True(missing is null, "The microvm tests boot QEMU, and " + missing);
@@ -274,11 +459,22 @@ internal sealed class MicroVmNet : IDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        foreach (KeyValuePair<string, string> variable in environment)
+        {
+            start.Environment[variable.Key] = variable.Value;
+        }
+        return Start(start, port, guestPort, Timeout);
+    }
+
+    // Starts a command that boots a VM (a runner, or `dotnet run` on microvm), forwarding the free
+    // host port to guestPort, and waits as long as listenTimeout for the program's "listening on".
+    public static MicroVmNet Start(ProcessStartInfo start, int port, int guestPort, TimeSpan listenTimeout)
+    {
         start.Environment["UNIKRAFT_VM_FORWARD"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + guestPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["UNIKRAFT_VM_NET_RESTRICT"] = "1";
         var vm = new MicroVmNet(Process.Start(start)!, port);
         vm.process.StandardInput.Close();
-        DateTime end = DateTime.UtcNow + Timeout;
+        DateTime end = DateTime.UtcNow + listenTimeout;
         while (!vm.listening.Wait(100))
         {
             if (vm.process.HasExited || DateTime.UtcNow > end)

@@ -247,6 +247,27 @@ public sealed class MicroVmProbePublishAotTests : IClassFixture<MicroVmProbePubl
         Assert.DoesNotContain("the read-only page was written", run.StandardOutput, StringComparison.Ordinal);
     }
 
+    // A system call given a pointer the program may not use answers EFAULT, as on Linux, where
+    // the shim used to fault on it itself and end the VM (status 125): the probe passes pointers
+    // below its memory, into a PROT_NONE page, into a read-only page (for a call that writes) and
+    // into the kernel's half to the calls the shim serves, and prints each answer; the same
+    // static binary run on this Linux beside it prints the same.
+    [QemuFact]
+    public void Probe_BadPointersToSystemCalls_AnswerEfault_AsOnLinux()
+    {
+        CommandResult run = MicroVm.Boot(publish, ["efault"]);
+        CommandResult linux = Command.Run(Path.Combine(publish.PublishPath, "VmProbe"), ["efault"], publish.Folder, TimeSpan.FromMinutes(1));
+
+        Assert.True(linux.ExitCode == 15, "on Linux: " + linux.Describe());
+        Assert.True(run.ExitCode == 15, run.Describe());
+        Assert.Equal(linux.StandardOutput, run.StandardOutput);
+        Assert.StartsWith("mapped: True True\npipe2 (good): returned 0\nwrite to the pipe (good): returned 3\n", run.StandardOutput, StringComparison.Ordinal);
+        Assert.EndsWith("read from the pipe (good): returned 3\nstill running\n", run.StandardOutput, StringComparison.Ordinal);
+        // NOTE: four bad pointers; 15 calls each, and 6 more for the three that cannot be read.
+        Assert.Equal(4 * 15 + 3 * 6, run.StandardOutput.Split('\n').Count(line => line.EndsWith(": errno 14", StringComparison.Ordinal)));
+        Assert.Equal("", run.StandardError);
+    }
+
     private CommandResult AssertEndsAsOnLinux(string mode, int status, string firstOutput)
     {
         CommandResult run = MicroVm.Boot(publish, [mode]);

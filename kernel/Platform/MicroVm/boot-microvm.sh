@@ -76,16 +76,97 @@ fi
 # (a host port that is taken, a test's free port); UNIKRAFT_VM_NET_RESTRICT=1 cuts the VM off
 # from the host's network but for the forwarded ports (slirp's restrict=on). The devices are
 # modern virtio-mmio (version 2), on the first IO-APIC (ioapic2=off: lines 16-23).
+# UNIKRAFT_VM_NETWORK=passt puts each card on a passt of its own instead (Debian package passt:
+# no root, no TAP), reached through QEMU's stream netdev on passt's UNIX socket: passt answers for
+# the item's gateway (-a, -n, -g), forwards the same ports from 127.0.0.1 and presents
+# connections from the host's loopback as coming from the gateway, as the user network does. It
+# quits when QEMU closes its socket (-1), and the runner ends it in any case. With
+# UNIKRAFT_VM_NET_RESTRICT=1 it drops the program's own UDP and ICMP (--no-udp --no-icmp); passt
+# has no switch for the TCP connections the program opens itself.
 machine="microvm,pit=on,rtc=on"
 network=""
+backend=${UNIKRAFT_VM_NETWORK:-user}
+passt=${UNIKRAFT_PASST:-passt}
+passt_folder=""
+cleanup() {
+    if [ -n "$passt_folder" ]; then
+        for pidfile in "$passt_folder"/*.pid; do
+            [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+        done
+        rm -rf "$passt_folder"
+    fi
+    [ -n "${log:-}" ] && rm -f "$log"
+}
+trap cleanup EXIT
+# A runner ended by a signal cleans up too (passt, the log), once QEMU has gone.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+# One card's passt (its own positional parameters: the program's arguments stay the script's),
+# in the foreground of a background job, so that its pid is the job's (the runner writes it down:
+# passt, become nobody, could not write a pid file of its own in the runner's folder). Its
+# messages go to a log that is shown only when it does not start.
+start_passt() {
+    interface=$1 host=$2 prefix=$3 gateway=$4 forward=$5
+    socket="$passt_folder/$interface.socket"
+    set -- -f -q -4 -1 -a "$host" -n "$prefix" -s "$socket"
+    if [ -n "$gateway" ]; then
+        set -- "$@" -g "$gateway"
+    fi
+    if [ "${UNIKRAFT_VM_NET_RESTRICT:-}" = 1 ]; then
+        set -- "$@" --no-udp --no-icmp
+    fi
+    if [ -n "${UNIKRAFT_VM_FORWARD:-}" ]; then
+        for pair in $UNIKRAFT_VM_FORWARD; do
+            set -- "$@" -t "127.0.0.1/${pair%%:*}:${pair#*:}"
+        done
+    else
+        for port in $(echo "$forward" | tr ',' ' '); do
+            set -- "$@" -t "127.0.0.1/$port"
+        done
+    fi
+    "$passt" "$@" </dev/null >"$passt_folder/$interface.log" 2>&1 &
+    echo $! >"$passt_folder/$interface.pid"
+    # NOTE: passt binds its socket once it is set up; 10 s is far more than it takes.
+    waited=0
+    while [ ! -S "$socket" ]; do
+        if ! kill -0 "$(cat "$passt_folder/$interface.pid")" 2>/dev/null || [ "$waited" -ge 200 ]; then
+            cat "$passt_folder/$interface.log" >&2
+            echo "$name-vm: passt did not start for $interface: $passt $*" >&2
+            return 1
+        fi
+        sleep 0.05
+        waited=$((waited + 1))
+    done
+}
 dotted() {
     echo "$(( ($1 >> 24) & 255 )).$(( ($1 >> 16) & 255 )).$(( ($1 >> 8) & 255 )).$(( $1 & 255 ))"
 }
 if [ -f "$here/$name.vm-net" ]; then
-    if ! "$qemu" -netdev help 2>/dev/null | grep -qx user; then
-        echo "$name-vm: $qemu has no user network (-netdev user, libslirp), which the image's network card needs" >&2
-        exit 127
-    fi
+    case "$backend" in
+    user)
+        if ! "$qemu" -netdev help 2>/dev/null | grep -qx user; then
+            echo "$name-vm: $qemu has no user network (-netdev user, libslirp), which the image's network card needs" >&2
+            exit 127
+        fi ;;
+    passt)
+        if ! command -v "$passt" >/dev/null 2>&1; then
+            echo "$name-vm: $passt was not found: install passt (Debian and Ubuntu: apt-get install passt), or leave UNIKRAFT_VM_NETWORK unset for QEMU's user network" >&2
+            exit 127
+        fi
+        if ! "$qemu" -netdev help 2>/dev/null | grep -qx stream; then
+            echo "$name-vm: $qemu has no stream netdev (QEMU 7.2 or later), which passt needs" >&2
+            exit 127
+        fi
+        passt_folder=$(mktemp -d)
+        # NOTE: run as root, passt becomes the user nobody before it binds its socket (passt(1),
+        # "Don't run as root"): the folder is then nobody's to write in.
+        if [ "$(id -u)" = 0 ]; then
+            chown nobody "$passt_folder"
+        fi ;;
+    *)
+        echo "$name-vm: UNIKRAFT_VM_NETWORK=$backend: the networks are user (QEMU's, the default) and passt" >&2
+        exit 2 ;;
+    esac
     machine="$machine,ioapic2=off"
     network="-global virtio-mmio.force-legacy=false"
     while IFS='|' read -r interface address gateway forward; do
@@ -94,6 +175,11 @@ if [ -f "$here/$name.vm-net" ]; then
         prefix=${address#*/}
         ip=$(echo "$host" | { IFS=. read -r a b c d; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); })
         subnet=$(dotted $(( ip & ((0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF) )))
+        if [ "$backend" = passt ]; then
+            start_passt "$interface" "$host" "$prefix" "$gateway" "$forward" || exit 127
+            network="$network -netdev stream,id=$interface,server=off,addr.type=unix,addr.path=$passt_folder/$interface.socket -device virtio-net-device,netdev=$interface"
+            continue
+        fi
         options="user,id=$interface,net=$subnet/$prefix"
         if [ -n "$gateway" ]; then
             options="$options,host=$gateway"
@@ -139,7 +225,6 @@ done
 # The shim writes its own log and, last, "exit <status>" to the debug port: QEMU's exit code
 # (isa-debug-exit) keeps only seven bits of the status.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 boot() {
     # shellcheck disable=SC2086
     "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \

@@ -62,6 +62,23 @@ internal static class GeneratorChain
         }
     }
 
+    // The environment that gives a command a build starts by itself (`dotnet run` on microvm
+    // publishes the image with a nested `dotnet publish`) the shared chain too: MSBuild reads
+    // environment variables as properties, in every build below the command.
+    public static Dictionary<string, string> NestedBuildEnvironment(TimeSpan timeout)
+    {
+        lock (Gate)
+        {
+            CommandResult? restore = EnsureRestored(timeout);
+            Xunit.Assert.True(restore is null, "The generator chain's restore failed:\n" + restore?.Describe());
+            return new Dictionary<string, string>
+            {
+                ["CustomAfterMicrosoftCommonTargets"] = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "GeneratorChain.targets"),
+                ["UnikraftSharedChainPath"] = folder!,
+            };
+        }
+    }
+
     // A sample's restore walks its project references without their AdditionalProperties, so it
     // writes the chain's assets files to the sample's own folder; the chain's builds read them from
     // the shared folder, so they are restored there here, once.

@@ -118,6 +118,13 @@ int device_window_overlaps(u64 start, u64 length)
     return start < DEVICE_WINDOW_END && start + length > DEVICE_WINDOW;
 }
 
+/* Whether [start, start + length) lies in what device_map and device_dma_alloc gave out: the
+ * kernel's own memory, which it may pass to a system call. */
+int device_window_holds(u64 start, u64 length)
+{
+    return start >= DEVICE_WINDOW && start + length >= start && start + length <= window_next;
+}
+
 /* A thread waits for a device: a VM whose other threads all wait with no deadline is idle, not
  * deadlocked (process.c, schedule). */
 int devices_waiting(void)

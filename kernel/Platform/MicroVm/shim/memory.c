@@ -343,6 +343,29 @@ int user_writable(u64 start, u64 end)
     return 1;
 }
 
+/* Whether the program may read (or, with write, write) every byte of [address, address +
+ * length): a pointer it passes to a system call, checked before the shim reads or writes
+ * through it, as its own fault in ring 0 would end the VM. Linux answers such a pointer with
+ * EFAULT (access_ok, and the fault fix-up of its user copies); so do the callers. An empty range
+ * is always fine (read(fd, NULL, 0) is 0 on Linux); a readable page is any page the program may
+ * touch (on x86 a writable or executable page reads too); the device window (devices.c) is the
+ * kernel's own memory, and fine as well. */
+int user_memory_ok(u64 address, u64 length, int write)
+{
+    if (length == 0) return 1;
+    u64 end = address + length;
+    if (end < address || address < USER_LOW || end > USER_HIGH) return device_window_holds(address, length);
+    u64 need = write ? PROT_WRITE : (PROT_READ | PROT_WRITE | PROT_EXEC);
+    int i = first_after(address);
+    u64 at = address;
+    while (at < end) {
+        if (i >= area_count || areas[i].start > at || !(areas[i].prot & need)) return device_window_holds(address, length);
+        at = areas[i].end;
+        i++;
+    }
+    return 1;
+}
+
 /* A page fault at address (from either ring): 1 when it was served, a frame filled in for a
  * page its area allows this access to; 0 when the access is not allowed, which for the program
  * is SIGSEGV. */

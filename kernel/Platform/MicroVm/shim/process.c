@@ -459,6 +459,12 @@ static i64 console_read(u8 *buffer, u64 length, int nonblocking)
         block(CONSOLE_WAIT, FOREVER);
         console_waiting--;
     }
+    /* NOTE: a read's buffer is checked once there is something to copy, as Linux's copy faults:
+     * the line stays for the next read. */
+    u64 ready = 0;
+    while (ready < console_ready_count && console_ready[console_ready_start + ready] != '\n') ready++;
+    ready = ready < console_ready_count ? ready + 1 : ready;
+    if (!user_memory_ok((u64)buffer, length < ready ? length : ready, 1)) return -EFAULT;
     u64 n = 0;
     while (n < length && console_ready_count > 0) {
         u8 byte = console_ready[console_ready_start++];
@@ -483,6 +489,7 @@ i64 do_read(int fd, u8 *buffer, u64 length)
             block((u64)p, FOREVER);
         }
         u64 n = length < p->count ? length : p->count;
+        if (!user_memory_ok((u64)buffer, n, 1)) return -EFAULT;
         for (u64 i = 0; i < n; i++) buffer[i] = p->bytes[(p->start + i) % PIPE_SIZE];
         p->start = (p->start + n) % PIPE_SIZE;
         p->count -= n;
@@ -497,6 +504,7 @@ i64 do_read(int fd, u8 *buffer, u64 length)
 i64 do_write(int fd, const u8 *buffer, u64 length)
 {
     if (fd < 0 || fd >= MAX_FDS) return -EBADF;
+    if ((fds[fd].kind == FD_CONSOLE_OUT || fds[fd].kind == FD_PIPE_WRITE) && !user_memory_ok((u64)buffer, length, 0)) return -EFAULT;
     switch (fds[fd].kind) {
     case FD_CONSOLE_OUT:
         serial_write(buffer, length);

@@ -113,6 +113,7 @@ u64 user_mmap(u64 address, u64 length, u64 prot, int fixed);
 i64 user_munmap(u64 address, u64 length);
 i64 user_mprotect(u64 address, u64 length, u64 prot);
 int user_writable(u64 start, u64 end);
+int user_memory_ok(u64 address, u64 length, int write);
 void map_segment(u64 vaddr, u64 file_physical, u64 file_size, u64 memory_size, u64 prot);
 u64 user_brk(u64 address);
 void set_brk_start(u64 address);
@@ -151,6 +152,7 @@ i64 device_dma_alloc(u64 length, u64 *physical);
 i64 device_wait_interrupt(u64 line);
 int devices_waiting(void);
 int device_window_overlaps(u64 start, u64 length);
+int device_window_holds(u64 start, u64 length);
 void devices_interrupt(void);
 
 /* syscalls.c */

@@ -13,10 +13,18 @@ struct timespec { i64 seconds, nanoseconds; };
 #define A4 f->r8
 #define A5 f->r9
 
+/* The program's pointers: a system call reads or writes through one only once it is the
+ * program's memory (memory.c, user_memory_ok), and answers EFAULT otherwise, as Linux does;
+ * the shim's own fault on a bad pointer would end the VM. A null pointer where Linux accepts
+ * none is EFAULT too. */
+#define READS(address, length) do { if (!user_memory_ok((u64)(address), (u64)(length), 0)) return -EFAULT; } while (0)
+#define WRITES(address, length) do { if (!user_memory_ok((u64)(address), (u64)(length), 1)) return -EFAULT; } while (0)
+
 static i64 sys_read(struct frame *f) { return do_read((int)A0, (u8 *)A1, A2); }
 static i64 sys_write(struct frame *f) { return do_write((int)A0, (const u8 *)A1, A2); }
 static i64 sys_close(struct frame *f) { return do_close((int)A0); }
-static i64 sys_fstat(struct frame *f) { return do_fstat((int)A0, (void *)A1); }
+/* NOTE: struct stat is 144 bytes on x86-64 (asm/stat.h). */
+static i64 sys_fstat(struct frame *f) { WRITES(A1, 144); return do_fstat((int)A0, (void *)A1); }
 
 /* NOTE: mmap flags from asm-generic/mman-common.h: MAP_ANONYMOUS 0x20, MAP_FIXED 0x10,
  * MAP_FIXED_NOREPLACE 0x100000; madvise MADV_DONTNEED 4. */
@@ -31,9 +39,17 @@ static i64 sys_mmap(struct frame *f)
 static i64 sys_mprotect(struct frame *f) { return device_window_overlaps(A0, A1) ? -EINVAL : user_mprotect(A0, A1, A2); }
 static i64 sys_munmap(struct frame *f) { return device_window_overlaps(A0, A1) ? -EINVAL : user_munmap(A0, A1); }
 static i64 sys_brk(struct frame *f) { return (i64)user_brk(A0); }
-static i64 sys_rt_sigaction(struct frame *f) { return do_rt_sigaction((int)A0, (const void *)A1, (void *)A2, A3); }
+/* NOTE: the kernel's struct sigaction is 32 bytes on x86-64: handler, flags, restorer, mask. */
+static i64 sys_rt_sigaction(struct frame *f)
+{
+    if (A1) READS(A1, 32);
+    if (A2) WRITES(A2, 32);
+    return do_rt_sigaction((int)A0, (const void *)A1, (void *)A2, A3);
+}
 static i64 sys_rt_sigprocmask(struct frame *f)
 {
+    if (A1) READS(A1, 8);
+    if (A2) WRITES(A2, 8);
     if (A2) *(u64 *)A2 = 0;
     return 0;
 }
@@ -47,6 +63,7 @@ static i64 sys_madvise(struct frame *f)
 static i64 sys_dup(struct frame *f) { return do_dup((int)A0, 0); }
 static i64 sys_nanosleep(struct frame *f)
 {
+    READS(A0, sizeof(struct timespec));
     const struct timespec *ts = (const struct timespec *)A0;
     return do_sleep_until(now_ns() + (u64)ts->seconds * 1000000000UL + (u64)ts->nanoseconds);
 }
@@ -56,6 +73,7 @@ static i64 sys_exit(struct frame *f) { return do_exit((int)A0); }
 static i64 sys_uname(struct frame *f)
 {
     /* NOTE: struct utsname: six fields of 65 bytes. */
+    WRITES(A0, 65 * 6);
     char *u = (char *)A0;
     memset(u, 0, 65 * 6);
     memcpy(u, "Linux", 6);
@@ -66,7 +84,13 @@ static i64 sys_uname(struct frame *f)
     return 0;
 }
 static i64 sys_fcntl(struct frame *f) { return do_fcntl((int)A0, (int)A1, A2); }
-static i64 sys_sigaltstack(struct frame *f) { return do_sigaltstack((const u64 *)A0, (u64 *)A1); }
+/* NOTE: stack_t is 24 bytes on x86-64: base, flags, size. */
+static i64 sys_sigaltstack(struct frame *f)
+{
+    if (A0) READS(A0, 24);
+    if (A1) WRITES(A1, 24);
+    return do_sigaltstack((const u64 *)A0, (u64 *)A1);
+}
 static i64 sys_zero(struct frame *f) { (void)f; return 0; }
 static i64 sys_enosys(struct frame *f) { (void)f; return -ENOSYS; }
 static i64 sys_enoent(struct frame *f) { (void)f; return -ENOENT; }
@@ -74,14 +98,25 @@ static i64 sys_arch_prctl(struct frame *f)
 {
     /* NOTE: ARCH_SET_FS 0x1002, ARCH_GET_FS 0x1003 (asm/prctl.h). */
     if (A0 == 0x1002) return do_set_fs(A1);
-    if (A0 == 0x1003) { *(u64 *)A1 = rdmsr(0xC0000100); return 0; }
+    if (A0 == 0x1003) { WRITES(A1, 8); *(u64 *)A1 = rdmsr(0xC0000100); return 0; }
     return -EINVAL;
 }
 static i64 sys_gettid(struct frame *f) { (void)f; return current_tid(); }
-static i64 sys_futex(struct frame *f) { return do_futex(A0, (int)A1, (u32)A2, A3, A4, (u32)A5); }
+/* NOTE: FUTEX_WAIT (0) and FUTEX_WAIT_BITSET (9) read the futex word and the timeout; a wake
+ * only keys on the address, which Linux does not read for a private futex. */
+static i64 sys_futex(struct frame *f)
+{
+    int command = (int)A1 & 127;
+    if (command == 0 || command == 9) {
+        READS(A0, 4);
+        if (A3) READS(A3, sizeof(struct timespec));
+    }
+    return do_futex(A0, (int)A1, (u32)A2, A3, A4, (u32)A5);
+}
 static i64 sys_sched_getaffinity(struct frame *f)
 {
     if (A1 < 8) return -EINVAL;
+    WRITES(A2, A1 < 128 ? A1 : 128);
     memset((void *)A2, 0, A1 < 128 ? A1 : 128);
     *(u8 *)A2 = 1;          /* one CPU */
     return 8;
@@ -91,6 +126,7 @@ static i64 sys_clock_gettime(struct frame *f)
 {
     /* NOTE: CLOCK_REALTIME 0 and its coarse variant 5; the monotonic clocks (1, 4, 6, 7) and the
      * CPU-time clocks (2, 3) all read the TSC. */
+    WRITES(A1, sizeof(struct timespec));
     u64 ns = (A0 == 0 || A0 == 5) ? realtime_ns() : now_ns();
     struct timespec *ts = (struct timespec *)A1;
     ts->seconds = (i64)(ns / 1000000000UL);
@@ -99,11 +135,13 @@ static i64 sys_clock_gettime(struct frame *f)
 }
 static i64 sys_clock_getres(struct frame *f)
 {
+    if (A1) WRITES(A1, sizeof(struct timespec));
     if (A1) { ((struct timespec *)A1)->seconds = 0; ((struct timespec *)A1)->nanoseconds = 1; }
     return 0;
 }
 static i64 sys_clock_nanosleep(struct frame *f)
 {
+    READS(A2, sizeof(struct timespec));
     const struct timespec *ts = (const struct timespec *)A2;
     u64 span = (u64)ts->seconds * 1000000000UL + (u64)ts->nanoseconds;
     if (!(A1 & 1)) return do_sleep_until(now_ns() + span);          /* relative */
@@ -117,20 +155,23 @@ static i64 sys_tgkill(struct frame *f)
     log_number("[shim] the program sent itself signal ", (i64)A2);
     halt_vm(128 + (int)A2);
 }
-static i64 sys_pipe2(struct frame *f) { return do_pipe((int *)A0, (int)A1); }
+static i64 sys_pipe2(struct frame *f) { WRITES(A0, 8); return do_pipe((int *)A0, (int)A1); }
 static i64 sys_prlimit64(struct frame *f)
 {
     /* NOTE: RLIMIT_STACK 3 answers the start stack's 8 MiB; everything else is unlimited. */
+    if (A2) READS(A2, 16);
+    if (A3) WRITES(A3, 16);
     if (A3) {
         u64 *limit = (u64 *)A3;
         limit[0] = limit[1] = A1 == 3 ? (8UL << 20) : ~0UL;
     }
     return 0;
 }
-static i64 sys_getrandom(struct frame *f) { return random_fill((u8 *)A0, A1); }
+static i64 sys_getrandom(struct frame *f) { WRITES(A0, A1); return random_fill((u8 *)A0, A1); }
 static i64 sys_sysinfo(struct frame *f)
 {
     /* NOTE: struct sysinfo (linux/sysinfo.h): totalram at byte 32, freeram at 40, mem_unit at 104. */
+    WRITES(A0, 112);
     u8 *info = (u8 *)A0;
     memset(info, 0, 112);
     *(u64 *)info = now_ns() / 1000000000UL;
@@ -149,17 +190,21 @@ static i64 sys_membarrier(struct frame *f)
 static i64 sys_time(struct frame *f)
 {
     i64 seconds = (i64)(realtime_ns() / 1000000000UL);
+    if (A0) WRITES(A0, 8);
     if (A0) *(i64 *)A0 = seconds;
     return seconds;
 }
 static i64 sys_getcpu(struct frame *f)
 {
+    if (A0) WRITES(A0, 4);
+    if (A1) WRITES(A1, 4);
     if (A0) *(u32 *)A0 = 0;
     if (A1) *(u32 *)A1 = 0;
     return 0;
 }
 static i64 sys_getrusage(struct frame *f)
 {
+    WRITES(A1, 144);
     memset((void *)A1, 0, 144);     /* NOTE: struct rusage is 144 bytes on x86-64 */
     return 0;
 }
@@ -168,7 +213,7 @@ static i64 sys_rt_sigreturn(struct frame *f) { return do_rt_sigreturn(f); }
 /* The kernel's device drivers (devices.c): numbers above Linux's (its x86-64 table ends below
  * 500), so no program call can mean one of them. */
 static i64 sys_device_map(struct frame *f) { return device_map(A0, A1); }
-static i64 sys_device_dma(struct frame *f) { return device_dma_alloc(A0, (u64 *)A1); }
+static i64 sys_device_dma(struct frame *f) { WRITES(A1, 8); return device_dma_alloc(A0, (u64 *)A1); }
 static i64 sys_device_wait(struct frame *f) { return device_wait_interrupt(A0); }
 
 /* NOTE: numbers from asm/unistd_64.h. */

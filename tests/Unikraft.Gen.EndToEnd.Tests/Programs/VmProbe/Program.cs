@@ -63,6 +63,15 @@ if (args.Length == 1 && args[0] == "mprotect")
     return 14;
 }
 
+// System calls given pointers the program may not use (below its memory, a PROT_NONE page, a
+// read-only page to write to, the kernel's half): each answers EFAULT, as Linux does, and the
+// program goes on.
+if (args.Length == 1 && args[0] == "efault")
+{
+    Probe.BadPointers();
+    return 15;
+}
+
 // Three idle seconds: every thread blocked, the nearest deadline the timer's.
 if (args.Length == 1 && args[0] == "sleep")
 {
@@ -153,6 +162,75 @@ static class Probe
     [DllImport("libc", EntryPoint = "mprotect")]
     private static extern unsafe int Mprotect(void* address, nuint length, int protection);
 #pragma warning restore UK0001
+
+    // glibc's syscall(2), so that each call reaches the kernel as it is (glibc's own wrappers
+    // would read clock_gettime's result through the vDSO on Linux, in the program).
+#pragma warning disable UK0001
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern nint Syscall(nint number, nint a0, nint a1, nint a2, nint a3, nint a4, nint a5);
+#pragma warning restore UK0001
+
+    // NOTE: numbers from asm/unistd_64.h; PROT_READ 1, MAP_PRIVATE | MAP_ANONYMOUS 0x22
+    // (asm-generic/mman-common.h); CLOCK_MONOTONIC 1; FUTEX_WAIT_PRIVATE 128; RLIMIT_STACK 3;
+    // SIGUSR1 10; EFAULT 14 (asm-generic/errno-base.h).
+    public static void BadPointers()
+    {
+        nint none = Syscall(9, 0, 4096, 0, 0x22, -1, 0);
+        nint readOnly = Syscall(9, 0, 4096, 1, 0x22, -1, 0);
+        Console.WriteLine("mapped: " + (none > 0) + " " + (readOnly > 0));
+        nint pipe = Syscall(9, 0, 4096, 3, 0x22, -1, 0);
+        Check("pipe2 (good)", Syscall(293, pipe, 0, 0, 0, 0, 0));
+        int readFd = Marshal.ReadInt32(pipe), writeFd = Marshal.ReadInt32(pipe, 4);
+        Check("write to the pipe (good)", Syscall(1, writeFd, pipe, 3, 0, 0, 0));
+
+        (string Name, nint Address, bool Write)[] pointers =
+        [
+            ("null+16", 16, true),
+            ("PROT_NONE", none, true),
+            ("read-only", readOnly, true),
+            ("kernel half", unchecked((nint)0xFFFF800000001000UL), true),
+        ];
+        foreach ((string name, nint bad, _) in pointers)
+        {
+            Console.WriteLine("-- " + name);
+            Check("clock_gettime", Syscall(228, 1, bad, 0, 0, 0, 0));
+            Check("clock_getres", Syscall(229, 1, bad, 0, 0, 0, 0));
+            Check("getrandom", Syscall(318, bad, 16, 0, 0, 0, 0));
+            Check("uname", Syscall(63, bad, 0, 0, 0, 0, 0));
+            Check("sysinfo", Syscall(99, bad, 0, 0, 0, 0, 0));
+            Check("pipe2", Syscall(293, bad, 0, 0, 0, 0, 0));
+            Check("fstat", Syscall(5, 1, bad, 0, 0, 0, 0));
+            Check("sched_getaffinity", Syscall(204, 0, 8, bad, 0, 0, 0));
+            Check("prlimit64 (old)", Syscall(302, 0, 3, 0, bad, 0, 0));
+            Check("rt_sigaction (old)", Syscall(13, 10, 0, bad, 8, 0, 0));
+            Check("rt_sigprocmask (old)", Syscall(14, 0, 0, bad, 8, 0, 0));
+            Check("sigaltstack (old)", Syscall(131, 0, bad, 0, 0, 0, 0));
+            Check("getrusage", Syscall(98, 0, bad, 0, 0, 0, 0));
+            Check("time", Syscall(201, bad, 0, 0, 0, 0, 0));
+            Check("read from the pipe", Syscall(0, readFd, bad, 3, 0, 0, 0));
+            if (name != "read-only")
+            {
+                // A read-only page reads: these only fail where nothing can be read.
+                Check("nanosleep", Syscall(35, bad, 0, 0, 0, 0, 0));
+                Check("clock_nanosleep", Syscall(230, 1, 0, bad, 0, 0, 0));
+                Check("rt_sigaction (new)", Syscall(13, 10, bad, 0, 8, 0, 0));
+                Check("futex wait", Syscall(202, bad, 128, 0, 0, 0, 0));
+                Check("write to the pipe", Syscall(1, writeFd, bad, 3, 0, 0, 0));
+                Check("write to stdout", Syscall(1, 1, bad, 3, 0, 0, 0));
+            }
+        }
+        Check("read from the pipe (good)", Syscall(0, readFd, pipe + 8, 3, 0, 0, 0));
+        Console.WriteLine("still running");
+    }
+
+    // The errno of the syscall just made: below the kernel's boundary on purpose, as the call is.
+    private static void Check(string call, nint result)
+    {
+#pragma warning disable UK0001
+        int errno = Marshal.GetLastPInvokeError();
+#pragma warning restore UK0001
+        Console.WriteLine(call + ": " + (result == -1 ? "errno " + errno : "returned " + result));
+    }
 
     public static unsafe void ProtectAndWrite()
     {

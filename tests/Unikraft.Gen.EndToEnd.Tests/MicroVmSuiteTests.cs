@@ -1,0 +1,140 @@
+namespace Unikraft.Gen.EndToEnd.Tests;
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Xunit;
+
+// Issue 14's suite rows: every program of ProgramSuiteTests on the microvm platform, published as a
+// user would (`dotnet publish -c Release -r linux-x64 -p:PublishAot=true -p:UnikraftPlatform=microvm`)
+// and booted in QEMU, with the same standard output and exit status as on hosted, step by step
+// (the boot banner, which hosted writes to stderr, is the serial line's first line here).
+//
+// A program with a hostfs mount has no VM equivalent yet: its row asserts the build error that
+// names the mount. A program that cannot run in the VM for another reason says why in its
+// SuiteProgram.NotOnMicroVm, and Suite_EveryProgramHasAMicroVmRowOrAReason keeps that honest.
+//
+// The images come from one `dotnet publish` of a solution of the programs (the generator chain and
+// the restore once for all, MSBuild's nodes side by side); the hostfs programs are in it too, so
+// their errors come from the same command at the cost of a compile. UNIKRAFT_SUITE_AOT=0 keeps
+// only the images of the programs marked AotInCi, as ProgramSuiteTests does.
+public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuitePublish>
+{
+    private readonly VmSuitePublish publish;
+
+    public MicroVmSuiteTests(VmSuitePublish publish)
+    {
+        this.publish = publish;
+    }
+
+    public static TheoryData<string> Rows
+    {
+        get
+        {
+            var rows = new TheoryData<string>();
+            foreach (SuiteProgram program in VmSuitePublish.Published)
+            {
+                rows.Add(program.Name);
+            }
+            return rows;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void Program_OnMicroVm_GivesTheHostedOutput_OrNamesItsHostFsMount(string name)
+    {
+        SuiteProgram program = ProgramSuiteTests.Suite.Single(p => p.Name == name);
+        CommandResult result = publish.Result!;
+        if (program.HostFolders.Length > 0)
+        {
+            string project = Path.Combine(Repository.Root, program.Project, name + ".csproj");
+            foreach (string folder in program.HostFolders)
+            {
+                string error = "error UKG0001: <UnikraftMount Include=\"/" + folder + "\" Type=\"hostfs\">: the microvm platform has no host folders to mount";
+                Assert.True(result.StandardOutput.Split('\n').Any(line => line.Contains(error, StringComparison.Ordinal) && line.Contains("[" + project + "]", StringComparison.Ordinal)),
+                    name + ": no build error naming its hostfs mount /" + folder + ":\n" + result.Describe());
+            }
+            Assert.False(File.Exists(publish.Image(program)), name + " has a hostfs mount, yet a microvm image was written");
+            return;
+        }
+
+        string runner = publish.Image(program)[..^".vm".Length] + "-vm";
+        Assert.True(File.Exists(runner), "No microvm image of " + name + " (" + runner + "):\n" + result.Describe());
+        string? missing = MicroVm.Missing();
+        Assert.True(missing is null, "The microvm tests boot QEMU, and " + missing);
+        for (int index = 0; index < program.Steps.Length; index++)
+        {
+            SuiteStep step = program.Steps[index];
+            CommandResult run = Command.Run(runner, step.Arguments, Path.Combine(Repository.Root, program.Project), VmSuitePublish.BootTimeout, null, step.Input);
+            string what = name + " (microvm) step " + (index + 1) + ":\n" + run.Describe();
+
+            int banner = run.StandardOutput.IndexOf('\n', StringComparison.Ordinal);
+            Assert.True(banner > 0 && run.StandardOutput.StartsWith("Unikraft.Gen kernel (microvm) for " + name + " ", StringComparison.Ordinal), what);
+            Assert.True(run.ExitCode == step.ExitCode, what);
+            Assert.True(step.Expected == run.StandardOutput[(banner + 1)..], what);
+            Assert.True(run.StandardError.Length == 0, what);
+        }
+    }
+
+    // One `dotnet publish` of a solution of the programs for microvm, written for the run.
+    public sealed class VmSuitePublish : SampleBuild
+    {
+        // NOTE: under TCG the suite's programs boot and exit in about a second; the limit keeps
+        // a hung VM from stalling the run.
+        internal static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(1);
+
+        private static string? solution;
+
+        public VmSuitePublish()
+            : base(WriteSolution(), "microvm", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-p:UnikraftPlatform=microvm")
+        {
+        }
+
+        // The programs the solution holds: every one without a reason to stay out of the VM, those
+        // with hostfs mounts among them (their rows want the error); with UNIKRAFT_SUITE_AOT=0 only
+        // the hostfs ones and those marked AotInCi.
+        internal static SuiteProgram[] Published
+        {
+            get
+            {
+                bool allAot = Environment.GetEnvironmentVariable("UNIKRAFT_SUITE_AOT") != "0";
+                return ProgramSuiteTests.Suite
+                    .Where(program => program.NotOnMicroVm is null && (allAot || program.AotInCi || program.HostFolders.Length > 0))
+                    .ToArray();
+            }
+        }
+
+        // Where the publish put a program's image: the artifacts layout's publish folder.
+        internal string Image(SuiteProgram program)
+        {
+            return Path.Combine(ArtifactsPath, "publish", program.Name, "release_linux-x64", program.Name + ".vm");
+        }
+
+        private static string WriteSolution()
+        {
+            var text = new StringBuilder("<Solution>\n");
+            foreach (SuiteProgram program in Published)
+            {
+                text.Append("  <Project Path=\"").Append(Path.Combine(Repository.Root, program.Project, program.Name + ".csproj")).Append("\" />\n");
+            }
+            text.Append("</Solution>\n");
+            string folder = Path.Combine(Path.GetTempPath(), "unikraft-e2e-microvm-suite-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(folder);
+            solution = Path.Combine(folder, "MicroVmSuite.slnx");
+            File.WriteAllText(solution, text.ToString());
+            return solution;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing && solution is not null && Environment.GetEnvironmentVariable("UNIKRAFT_E2E_KEEP") != "1")
+            {
+                Directory.Delete(Path.GetDirectoryName(solution)!, recursive: true);
+            }
+        }
+    }
+}
