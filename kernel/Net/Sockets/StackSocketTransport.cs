@@ -1,7 +1,5 @@
 namespace Unikraft.Kernel;
 
-using System;
-
 // The socket layer on the kernel's own stack: new sockets are TCP sockets and UDP endpoints of
 // the stack's transports, made on the first socket(2). A program with no <UnikraftNet> item gets
 // the stack with loopback alone (127.0.0.0/8 and nothing else), so a client and a server in one
@@ -29,7 +27,6 @@ internal sealed class StackSocketTransport : ISocketTransport
         {
             transport.tcp = new TcpStack(stack, kernel.Clock!, kernel.RandomDevice!, kernel.Scheduler);
             stack.Register(transport.tcp);
-            kernel.WaitAtExit(new Func<bool>(transport.tcp.HasUndelivered));
             TcpStack tcp = transport.tcp;
             kernel.AtExit(() =>
             {

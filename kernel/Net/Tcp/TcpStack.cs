@@ -172,23 +172,6 @@ internal sealed class TcpStack : IIpv4Transport
 
     public int ListenerCount => listeners.Count;
 
-    // Whether a connection still holds data (or a FIN) its peer has not acknowledged. Linux goes on
-    // delivering it after the process exits; here the process is the machine, so the exit of a
-    // served kernel waits for it (Kernel.WaitAtExit) while the kernel thread still runs, before
-    // exit_group closes what is left open and waits again (DeliverAtExit).
-    public bool HasUndelivered()
-    {
-        foreach (TcpSocket socket in connections.Values)
-        {
-            int state = socket.State;
-            if (socket.SendQueued > 0 || state == TcpState.FinWait1 || state == TcpState.Closing || state == TcpState.LastAck)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public TcpSocket CreateSocket() => new TcpSocket(this);
 
     // ---- Exit ----

@@ -213,9 +213,7 @@ internal static class HostedConfinement
     public static long Install(Kernel kernel, int needs, int[] children)
     {
         bool image = IsNativeImage();
-        int self = getpid();
-        byte[]? notifying = Filter(image, needs, self, children, ReturnUserNotify);
-        if (notifying is null)
+        if (Filter(image, 0, 0, Array.Empty<int>(), ReturnUserNotify) is null)
         {
             kernel.Log.Write("[uk] confinement: this kernel was compiled for " + (image ? "the JIT" : "a NativeAOT image")
                 + " and has no filter for " + (image ? "an image" : "the JIT") + "; the program runs unconfined");
@@ -234,6 +232,7 @@ internal static class HostedConfinement
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
         // that the filter refused could never be answered. Under the JIT its path is compiled
         // now too, while no refused call can hold a lock that compiling needs.
+        int self = getpid();
         _ = Describe(Clone3) + new HashSet<int>().Add(0);
         int listenerFd = -1;
         var ready = new ManualResetEventSlim();
@@ -256,7 +255,10 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        long listener = Load(notifying, SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
+        // NOTE: the filter is built here, after the supervisor started, not before it: built first
+        // (and so loaded right after the thread's start), samples/Files's image hung at boot in
+        // every run, its supervisor still waiting for the listener.
+        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify)!, SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
             listenerFd = (int)listener;
