@@ -1784,7 +1784,7 @@ internal sealed class HostedClock : IClockDevice
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 101 of 101 members.
+// Pruned to 104 of 104 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1802,16 +1802,18 @@ using System.Threading;
 //   folders the plan mounts (every path relative to a folder's descriptor, never to the working
 //   directory, never absolute) and those of passt (its socket; signalling and reaping passt and
 //   no other process). Every other call is refused.
-// - Under the JIT the runtime itself still opens and maps the framework's files by path and
-//   compiles code into new mappings, so the filter is a deny list: starting programs or
-//   processes, sockets, reaching into other processes (RefusedCalls).
+// - Under the JIT the runtime itself still opens and maps the framework's files by path, so the
+//   same allow list takes the runtime's calls by path too (JitCalls, JitPathCalls), and a Landlock
+//   ruleset (HostedLandlock) decides what those may open. Without Landlock the filter is a deny
+//   list: starting programs or processes, sockets, reaching into other processes (RefusedCalls).
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each deny-list call in the kernel's log before
-// answering; otherwise the host kernel refuses them silently and the log says so once. The allow
-// list's other refusals are never handed over (see Filter). The manifest lists
-// the filter (the generator's confinement tables, held to these by a test).
+// supervisor thread names the first refusal of each call (an open with its path) in the kernel's
+// log before answering; otherwise the host kernel refuses them silently and the log says so once.
+// Only the deny list's refusals are handed over where the GC opens files while the program is
+// stopped (see Install). The manifest lists the filter (the generator's confinement tables, held to
+// these by a test).
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).
@@ -2033,18 +2035,21 @@ internal static class HostedConfinement
 
         int self = getpid();
 
-        // Under the JIT, Landlock decides the opens by path (HostedLandlock) and the filter is an
+        // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
         // allow list as in the image, with the runtime's path calls; without Landlock it stays the
-        // deny list. Opens by path, and every other refusal, are handed to the supervisor only
-        // once the GC reads no file any more while it has the managed threads stopped
-        // (HostedLandlock: the boot's collection under the ruleset ends its /proc/meminfo reads;
-        // a server GC reads on threads of its own that Landlock does not cover).
-        PathCheck? paths = null;
-        if (!image)
+        // deny list. In the image, where the filter refuses every open by path, Landlock is a second
+        // wall. Opens by path, and every other refusal, are handed to the supervisor only once the
+        // GC opens no file any more while it has the managed threads stopped: the boot's
+        // collection under the ruleset ends its /proc/meminfo reads (HostedLandlock), but a server
+        // GC reads on threads of its own that Landlock does not cover, and a GC under a memory
+        // limit (a cgroup's, or GCHeapHardLimit) reads the cgroup's usage at every collection.
+        PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
+        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
+        if (paths is not null && !nameAll)
         {
-            paths = Landlock(kernel, self, hostFolders, readOnlyHostFolders);
+            kernel.Log.Write("[uk] confinement: the GC opens files while the program is stopped (a server GC, or a memory limit): only the deny list's refusals are named"
+                + (image ? "" : ", and an open outside the allowed folders fails with EACCES (Landlock)"));
         }
-        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC;
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
@@ -2076,8 +2081,8 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        int kind = image ? ImageList : paths is null ? DenyList : nameAll ? JitListNamed : JitList;
-        long listener = Load(Filter(kind, needs, self, children, ReturnUserNotify),
+        int kind = image ? ImageList : paths is null ? DenyList : JitList;
+        long listener = Load(Filter(kind, nameAll, needs, self, children, ReturnUserNotify),
             SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
@@ -2088,7 +2093,7 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(kind == JitListNamed ? JitList : kind, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(kind, false, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
@@ -2096,12 +2101,13 @@ internal static class HostedConfinement
         return Refused(kernel, Marshal.GetLastPInvokeError());
     }
 
-    // Under the JIT: the Landlock ruleset on this thread, the finalizer's and the threads they start;
-    // the folders it allows, for the supervisor; null when the host has no Landlock (or refused it).
-    private static PathCheck? Landlock(Kernel kernel, int self, string[] hostFolders, string[] readOnlyHostFolders)
+    // The Landlock ruleset on this thread, the finalizer's and the threads they start; the folders
+    // it allows, for the supervisor (none in the image, whose filter refuses every open by path);
+    // null when the host has no Landlock (or refused it).
+    private static PathCheck? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
     {
-        int ruleset = HostedLandlock.Make(hostFolders, readOnlyHostFolders, out int abi);
-        if (ruleset >= 0)
+        int ruleset = HostedLandlock.Make(!image, hostFolders, readOnlyHostFolders, out int abi);
+        if (ruleset >= 0 && !image)
         {
             HostedLandlock.RemoveRuntimeNames(self);
         }
@@ -2112,8 +2118,8 @@ internal static class HostedConfinement
             {
                 close(ruleset);
             }
-            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi
-                + "); under the JIT the filter is a deny list and opens by path reach the host");
+            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi + "); "
+                + (image ? "the allow list's refusals but the deny list's are unnamed" : "under the JIT the filter is a deny list and opens by path reach the host"));
             return null;
         }
 
@@ -2128,14 +2134,60 @@ internal static class HostedConfinement
             kernel.Log.Write("[uk] confinement: the finalizer thread is outside the Landlock ruleset (" + FinalizerRestriction.Result + ")");
         }
 
+        if (image)
+        {
+            return new PathCheck(new List<string>(), "/");
+        }
         var folders = HostedLandlock.RuntimeFolders();
         folders.Add("/proc/self");
         folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
         folders.Add("/dev/null");
         folders.AddRange(hostFolders);
         folders.AddRange(readOnlyHostFolders);
-        return new PathCheck(folders, Environment.CurrentDirectory);
+        return new PathCheck(folders, WorkingDirectory());
     }
+
+    // The host's working directory (libc's getcwd: Environment.CurrentDirectory would import the
+    // runtime's native function into every image).
+    private static string WorkingDirectory()
+    {
+        nint buffer = Marshal.AllocHGlobal(4096);
+        try
+        {
+            return getcwd(buffer, 4096) != 0 ? Marshal.PtrToStringUTF8(buffer) ?? "/" : "/";
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern nint getcwd(nint buffer, nint size);
+
+    // Whether the GC works under a memory limit: it then sees less than the host's memory.
+    // NOTE: struct sysinfo (sysinfo(2)): totalram at offset 32, mem_unit at 104, 112 bytes in all.
+    private static bool MemoryLimited()
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        nint info = Marshal.AllocHGlobal(112);
+        try
+        {
+            if (sysinfo(info) != 0)
+            {
+                return true;
+            }
+            long total = Marshal.ReadInt64(info, 32) * Math.Max(1, Marshal.ReadInt32(info, 104));
+            return available < total;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(info);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern int sysinfo(nint info);
 
     // Restricts the finalizer thread from a finalizer.
     private sealed class FinalizerRestriction
@@ -2206,18 +2258,18 @@ internal static class HostedConfinement
     }
 
     // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
-    // allow list under Landlock, whose refusals are all named (JitListNamed) or only the deny
-    // list's (JitList).
+    // allow list under Landlock.
     internal const int DenyList = 0;
     internal const int ImageList = 1;
     internal const int JitList = 2;
-    internal const int JitListNamed = 3;
 
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
-    // the call's number against each list; refuse: the action for a refused call.
-    internal static byte[] Filter(int kind, int needs, int self, int[] children, uint refuse)
+    // the call's number against each list; refuse: the action for a refused call; nameAll: every
+    // refusal takes it (and the JIT's opens by path at the working directory go to it first), else
+    // only the deny list's.
+    internal static byte[] Filter(int kind, bool nameAll, int needs, int self, int[] children, uint refuse)
     {
-        var writer = new FilterWriter(kind == JitListNamed);
+        var writer = new FilterWriter(nameAll);
         writer.Load(FilterWriter.OffsetArch);
         writer.JumpEqual(AuditArchX86_64, FilterWriter.Next, FilterWriter.Refuse);
         writer.Load(FilterWriter.OffsetNumber);
@@ -2258,11 +2310,10 @@ internal static class HostedConfinement
             Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
-        // (named by the supervisor); the rest too under JitListNamed, and otherwise with EPERM in
-        // the host kernel, unnamed: the runtime's own threads make some of them (the GC reads
-        // /proc/meminfo while every managed thread, the supervisor's too, is stopped), and a
-        // refusal that waits for the supervisor there would never be answered. The JIT's boot
-        // ends those reads first (HostedLandlock); the image's does not yet.
+        // (named by the supervisor); the rest too with nameAll, and otherwise with EPERM in the
+        // host kernel, unnamed: the runtime's own threads may make some of them while every
+        // managed thread, the supervisor's too, is stopped (the GC reads /proc/meminfo), and a
+        // refusal that waits for the supervisor there would never be answered (Install).
         foreach (int number in RefusedCalls)
         {
             writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
@@ -2314,7 +2365,7 @@ internal static class HostedConfinement
         private readonly List<int> checkedNumbers = new List<int>();
         private readonly List<int> checkedLabels = new List<int>();
 
-        // Silent refusals too go the way of Refuse (JitListNamed).
+        // Silent refusals too go the way of Refuse (every refusal named).
         private readonly bool nameAll;
 
         public FilterWriter(bool nameAll)
@@ -2957,9 +3008,10 @@ internal static class HostedLandlock
 
     // The ruleset's descriptor, or -errno: ENOSYS or EOPNOTSUPP when the host has no Landlock.
     // abi: the host's Landlock version (0 without).
-    public static int Make(string[] hostFolders, string[] readOnlyHostFolders, out int abi)
+    // runtime: the JIT's, whose runtime reads its folders; a NativeAOT image reads none by path.
+    public static int Make(bool runtime, string[] hostFolders, string[] readOnlyHostFolders, out int abi)
     {
-        abi = (int)syscall(SyscallCreateRuleset, 0, 0, CreateRulesetVersion);
+        abi = (int)syscall(SyscallCreateRuleset, 0, 0, CreateRulesetVersion, 0);
         if (abi < 1)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -2984,15 +3036,18 @@ internal static class HostedLandlock
             Marshal.WriteInt64(attributes, 0, (long)handled);
             Marshal.WriteInt64(attributes, 8, abi >= 4 ? (long)HandledNetwork : 0);
             Marshal.WriteInt64(attributes, 16, abi >= 6 ? (long)ScopeAbstractUnixSocket : 0);
-            long ruleset = syscall(SyscallCreateRuleset, (long)attributes, abi >= 6 ? 24 : abi >= 4 ? 16 : 8, 0);
+            long ruleset = syscall(SyscallCreateRuleset, (long)attributes, abi >= 6 ? 24 : abi >= 4 ? 16 : 8, 0, 0);
             if (ruleset < 0)
             {
                 return -Marshal.GetLastPInvokeError();
             }
 
-            foreach (string folder in RuntimeFolders())
+            if (runtime)
             {
-                Allow((int)ruleset, rule, folder, read);
+                foreach (string folder in RuntimeFolders())
+                {
+                    Allow((int)ruleset, rule, folder, read);
+                }
             }
             Allow((int)ruleset, rule, "/proc/self", read);
             Allow((int)ruleset, rule, "/dev/null", ReadFile | WriteFile);
@@ -3021,7 +3076,7 @@ internal static class HostedLandlock
         {
             return -Marshal.GetLastPInvokeError();
         }
-        return syscall(SyscallRestrictSelf, ruleset, 0, 0) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+        return syscall(SyscallRestrictSelf, ruleset, 0, 0, 0) == 0 ? 0 : -Marshal.GetLastPInvokeError();
     }
 
     // Removes the names the JIT's runtime made in the temporary folder at start (the diagnostic
@@ -3102,7 +3157,12 @@ internal static class HostedLandlock
                 }
             }
         }
-        Add(AppContext.BaseDirectory);
+        // (AppContext.BaseDirectory would import the runtime's native path functions into every
+        // image; the host's property says the same.)
+        if (AppContext.GetData("APP_CONTEXT_BASE_DIRECTORY") is string baseDirectory)
+        {
+            Add(baseDirectory);
+        }
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string native)
         {
             foreach (string folder in native.Split(':', StringSplitOptions.RemoveEmptyEntries))
@@ -3132,15 +3192,16 @@ internal static class HostedLandlock
             return;
         }
 
-        // struct landlock_path_beneath_attr (packed): allowed_access, parent_fd.
+        // struct landlock_path_beneath_attr (packed): allowed_access, parent_fd. Every argument is
+        // passed, the flags (0) too: a register left out holds whatever was there.
         Marshal.WriteInt64(rule, 0, (long)rights);
         Marshal.WriteInt32(rule, 8, fd);
-        syscall(SyscallAddRule, ruleset, RulePathBeneath, (long)rule);
+        syscall(SyscallAddRule, ruleset, RulePathBeneath, (long)rule, 0);
         close(fd);
     }
 
     [DllImport("libc", SetLastError = true)]
-    private static extern long syscall(long number, long first, long second, long third);
+    private static extern long syscall(long number, long first, long second, long third, long fourth);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int open(string path, int flags);
@@ -5758,7 +5819,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 56 of 186 files, 626 of 4004 members
+// Kernel source: 56 of 186 files, 629 of 4007 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
