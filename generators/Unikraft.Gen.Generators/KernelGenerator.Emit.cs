@@ -434,7 +434,8 @@ namespace Unikraft.Gen
                 if (Confined(plan))
                 {
                     writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ", "
-                        + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ");");
+                        + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ", "
+                        + HostFolderArray(plan, readOnly: false) + ", " + HostFolderArray(plan, readOnly: true) + ");");
                 }
 
                 if (ServesOtherThreads(plan))
@@ -658,8 +659,16 @@ namespace Unikraft.Gen
 
             internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
 
+            // What the JIT's allow list adds (HostedConfinement.JitCalls, then JitPathCalls), and
+            // the system folders of its Landlock ruleset (HostedLandlock.SystemFolders), kept equal
+            // by a test.
+            internal const string ConfinementJitCalls = "stat, lstat, access, getcwd, unlink, readlink, sched_setaffinity, readlinkat, faccessat, faccessat2, open, openat";
+
+            internal const string ConfinementJitSystemFolders = "/lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, " +
+                "/usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random";
+
             // What the plan adds to the allow list: HostedConfinement's constants, or-ed, as the plan's
-            // features say (only a kernel that may be an image has them, and the allow list).
+            // features say.
             internal static string ConfinementNeeds(KernelPlan plan)
             {
                 var needs = new List<string>();
@@ -672,6 +681,13 @@ namespace Unikraft.Gen
                 }
 
                 return needs.Count == 0 ? "0" : string.Join(" | ", needs);
+            }
+
+            // The host folders the plan mounts, writable or read-only, for the JIT's Landlock ruleset.
+            private static string HostFolderArray(KernelPlan plan, bool readOnly)
+            {
+                var folders = Plan.Booted(plan.Mounts).Where(m => m.Type == "hostfs" && m.ReadOnly == readOnly).Select(m => Literal(m.Source)).ToList();
+                return folders.Count == 0 ? "global::System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", folders) + " }";
             }
 
             // The link's import list says the image links the OpenSSL shim, or is not known (Plan).
@@ -983,13 +999,13 @@ namespace Unikraft.Gen
                     lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
                 }
 
-                if (Confined(plan) && !plan.Features.Any(f => f.Name == "NativeImage"))
+                if (Confined(plan))
                 {
-                    lines.Add("  no allow list: this compile never becomes a NativeAOT image (PublishAot is not true)");
-                }
-                else if (Confined(plan))
-                {
-                    lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):");
+                    // Each list is in the kernel only where the compile may run that way (JitRun,
+                    // NativeImage), and the manifest says which.
+                    bool imageList = plan.Features.Any(f => f.Name == "NativeImage");
+                    bool jitList = plan.Features.Any(f => f.Name == "JitRun");
+                    lines.Add("  " + (imageList ? "in a NativeAOT image" : "under dotnet run (JIT)") + ", only these are allowed once booted (the rest refused with EPERM; the kernel log names every refusal, the line above's only under a server GC or a memory limit):");
                     lines.Add("    the runtime: " + ConfinementRuntimeCalls);
                     if (plan.Mounts.Any(m => m.Type == "hostfs"))
                     {
@@ -1005,6 +1021,25 @@ namespace Unikraft.Gen
                     {
                         lines.Add("    OpenSSL is loaded at boot: " + (plan.Config.Specialize && Plan.ParseImports(plan.Config.NativeImports) is not null
                             ? "the link's import list names its shim" : "the link's import list is not known to this compile"));
+                    }
+
+                    if (jitList)
+                    {
+                        lines.Add("  under dotnet run (JIT), " + (imageList ? "the same list" : "that list") + " and the runtime's calls by path: " + ConfinementJitCalls);
+                        lines.Add("    opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), "
+                            + "its own /proc/<pid>, /dev/null, " + ConfinementJitSystemFolders
+                            + (plan.Mounts.Any(m => m.Type == "hostfs") ? ", and the host folders" : "")
+                            + "; elsewhere refused with EPERM (named) or EACCES (Landlock); without Landlock on the host, only the first line is refused");
+                    }
+
+                    if (!imageList)
+                    {
+                        lines.Add("  no image list: this compile never becomes a NativeAOT image (PublishAot is not true)");
+                    }
+
+                    if (!jitList)
+                    {
+                        lines.Add("  no JIT list: this is a NativeAOT publish's compile, which runs only as the image");
                     }
                 }
 

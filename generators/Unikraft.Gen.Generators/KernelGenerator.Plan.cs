@@ -197,23 +197,23 @@ namespace Unikraft.Gen
 
                 if (entry is not null && config.Platform == "hosted" && config.Confinement)
                 {
+                    // What the plan adds to the allow list (the image's, and the JIT's under Landlock).
+                    foreach (MountPlan hostfs in mounts.FindAll(m => m.Type == "hostfs"))
+                    {
+                        Add(featureReasons, "HostFolders", ("[build]", 0, "boot: the allow list has the host folders' calls (UnikraftMount '" + hostfs.Path + "' in the project file)"));
+                    }
+
+                    foreach (NetPlan passt in nets.FindAll(n => n.Type == "passt"))
+                    {
+                        Add(featureReasons, "Passt", ("[build]", 0, "boot: the allow list has passt's calls (UnikraftNet '" + passt.Name + "' in the project file)"));
+                    }
+
                     if (config.PublishAot)
                     {
                         featureReasons["NativeImage"] = new SortedSet<(string, int, string)>
                         {
                             ("[build]", 0, "boot: confines the NativeAOT image (PublishAot=true)"),
                         };
-
-                        // What the plan adds to the image's allow list.
-                        foreach (MountPlan hostfs in mounts.FindAll(m => m.Type == "hostfs"))
-                        {
-                            Add(featureReasons, "HostFolders", ("[build]", 0, "boot: the image's allow list has the host folders' calls (UnikraftMount '" + hostfs.Path + "' in the project file)"));
-                        }
-
-                        foreach (NetPlan passt in nets.FindAll(n => n.Type == "passt"))
-                        {
-                            Add(featureReasons, "Passt", ("[build]", 0, "boot: the image's allow list has passt's calls (UnikraftNet '" + passt.Name + "' in the project file)"));
-                        }
 
                         HashSet<string>? imports = config.Specialize ? ParseImports(config.NativeImports) : null;
                         if (imports is null || imports.Contains("CryptoNative"))

@@ -161,8 +161,9 @@ public sealed class NativeLayerPlanTests
         Assert.False(HasNativeLibrary(result));
     }
 
-    // The hosted boot confines the program; the manifest names what the filter refuses under the
-    // JIT and allows in a NativeAOT image, as the kernel's own tables say it. With the link's import
+    // The hosted boot confines the program; the manifest names what the filter refuses everywhere,
+    // allows in a NativeAOT image and adds under the JIT (calls, and the folders Landlock lets it
+    // open), as the kernel's own tables say it. With the link's import
     // list not known, OpenSSL may be linked: the boot loads it before the filter.
     [Fact]
     public void HostedBoot_InstallsConfinement_AndTheManifestSaysWhat()
@@ -170,7 +171,7 @@ public sealed class NativeLayerPlanTests
         GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["PublishAot"] = "true" });
 
         Assert.Empty(result.Problems);
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>());", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
         // A kernel with no network device carries none of the devices' code.
         Assert.DoesNotContain("HostedNetDevices", result.Manifest);
         string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
@@ -181,6 +182,13 @@ public sealed class NativeLayerPlanTests
         Assert.DoesNotContain("PasstCalls", kernel);
         Assert.DoesNotContain("CheckChild", kernel);
         Assert.DoesNotContain("CheckNewNameDirectory", kernel);
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementJitCalls), Table(kernel, "JitCalls").Concat(Table(kernel, "JitPathCalls")));
+        string landlock = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedLandlock", System.StringComparison.Ordinal)).SourceText.ToString();
+        int folders = landlock.IndexOf(" SystemFolders =", System.StringComparison.Ordinal);
+        Assert.Equal(KernelGenerator.Emit.ConfinementJitSystemFolders.Split(", "),
+            System.Text.RegularExpressions.Regex.Matches(landlock.Substring(folders, landlock.IndexOf("};", folders, System.StringComparison.Ordinal) - folders), "\"([^\"]+)\"").Select(m => m.Groups[1].Value));
+        Assert.Contains("  under dotnet run (JIT), the same list and the runtime's calls by path: " + KernelGenerator.Emit.ConfinementJitCalls, result.Manifest);
+        Assert.Contains("/dev/null, " + KernelGenerator.Emit.ConfinementJitSystemFolders + "; elsewhere", result.Manifest);
         Assert.Contains("refused with EPERM once booted: " + KernelGenerator.Emit.HostedConfinementSummary, result.Manifest);
         Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, result.Manifest);
         Assert.Contains("    OpenSSL is loaded at boot: the link's import list is not known to this compile", result.Manifest);
@@ -209,7 +217,9 @@ public sealed class NativeLayerPlanTests
             });
 
             Assert.Empty(result.Problems);
-            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses());", result.Source("Unikraft.Boot.g.cs"));
+            // The program never reaches /data, so the boot mounts no host folder for Landlock to
+            // allow (HostFoldersTheBootMounts_AreLandlocksUnderTheJit has some).
+            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
             string kernel = Confinement(result);
             Assert.Equal(Names(KernelGenerator.Emit.ConfinementHostFolderCalls), Table(kernel, "HostFolderCalls").Concat(Table(kernel, "CheckedHostFolderCalls")));
             Assert.Equal(Names(KernelGenerator.Emit.ConfinementPasstCalls), Table(kernel, "PasstCalls").Concat(Table(kernel, "CheckedPasstCalls")));
@@ -223,9 +233,10 @@ public sealed class NativeLayerPlanTests
         }
     }
 
-    // A compile that never becomes a NativeAOT image (no PublishAot) carries only the JIT's deny
-    // list, and one that is a NativeAOT publish's only the image's allow list: each kernel has the
-    // filter of the ways it may run, and the manifest says which.
+    // A compile that never becomes a NativeAOT image (no PublishAot) carries only the JIT's lists
+    // (its allow list under Landlock, the deny list without), and one that is a NativeAOT
+    // publish's only the image's: each kernel has the filter of the ways it may run, and the
+    // manifest says which.
     [Fact]
     public void Confinement_CarriesOnlyTheFilterOfHowTheCompileMayRun()
     {
@@ -238,20 +249,24 @@ public sealed class NativeLayerPlanTests
             Assert.Empty(result.Problems);
         }
 
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, 0, global::System.Array.Empty<int>());", jit.Source("Unikraft.Boot.g.cs"));
-        Assert.Contains(" DenyList(", Confinement(jit));
-        Assert.DoesNotContain(" AllowList(", Confinement(jit));
-        Assert.DoesNotContain("RuntimeCalls", Confinement(jit));
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, 0, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", jit.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains(" WriteDenyList(", Confinement(jit));
+        Assert.Contains("int[] JitCalls", Confinement(jit));
         Assert.DoesNotContain("LoadLibrariesFirst", Confinement(jit));
-        Assert.Contains("  no allow list: this compile never becomes a NativeAOT image (PublishAot is not true)", jit.Manifest);
-        Assert.DoesNotContain("    the runtime: ", jit.Manifest);
+        Assert.Contains("  no image list: this compile never becomes a NativeAOT image (PublishAot is not true)", jit.Manifest);
+        Assert.Contains("  under dotnet run (JIT), that list and the runtime's calls by path: ", jit.Manifest);
 
-        Assert.Contains(" AllowList(", Confinement(image));
-        Assert.DoesNotContain(" DenyList(", Confinement(image));
+        Assert.DoesNotContain(" WriteDenyList(", Confinement(image));
+        Assert.DoesNotContain("int[] JitCalls", Confinement(image));
+        Assert.Contains("LoadLibrariesFirst", Confinement(image));
         Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, image.Manifest);
+        Assert.Contains("  no JIT list: this is a NativeAOT publish's compile, which runs only as the image", image.Manifest);
+        Assert.DoesNotContain("under dotnet run", image.Manifest);
 
-        Assert.Contains(" AllowList(", Confinement(both));
-        Assert.Contains(" DenyList(", Confinement(both));
+        Assert.Contains(" WriteDenyList(", Confinement(both));
+        Assert.Contains("int[] JitCalls", Confinement(both));
+        Assert.Contains("LoadLibrariesFirst", Confinement(both));
+        Assert.Contains("  under dotnet run (JIT), the same list and the runtime's calls by path: ", both.Manifest);
     }
 
     // Under the JIT (no import list) the inotify functions, and the kernel's inotify with them, come
@@ -279,6 +294,34 @@ public sealed class NativeLayerPlanTests
 
     private static string Confinement(GeneratorHarness.Result result) =>
         result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
+
+    // The host folders the boot mounts (every one, with the native layer) go to the confinement,
+    // writable and read-only apart: under the JIT its Landlock ruleset lets the process open them.
+    [Fact]
+    public void HostFoldersTheBootMounts_AreLandlocksUnderTheJit()
+    {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "unikraft-gen-tests", "confine-" + System.Guid.NewGuid().ToString("N"));
+        string shelf = folder + "-shelf";
+        System.IO.Directory.CreateDirectory(folder);
+        System.IO.Directory.CreateDirectory(shelf);
+        try
+        {
+            GeneratorHarness.Result result = Build(new Dictionary<string, string>
+            {
+                ["UnikraftNativeLayer"] = "true",
+                ["UnikraftMounts"] = "/|ramfs|||>/data|hostfs|" + folder + "|false|>/shelf|hostfs|" + shelf + "|true|",
+            });
+
+            Assert.Empty(result.Problems);
+            Assert.Contains(", new string[] { \"" + folder + "\" }, new string[] { \"" + shelf + "\" });", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains(", and the host folders; elsewhere", result.Manifest);
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, true);
+            System.IO.Directory.Delete(shelf, true);
+        }
+    }
 
     // "a, b (why), c": the names, without what the parentheses say.
     private static IEnumerable<string> Names(string summary) =>

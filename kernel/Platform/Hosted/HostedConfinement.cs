@@ -14,18 +14,20 @@ using System.Threading;
 //   folders the plan mounts (every path relative to a folder's descriptor, never to the working
 //   directory, never absolute) and those of passt (its socket; signalling and reaping passt and
 //   no other process). Every other call is refused.
-// - Under the JIT the runtime itself still opens and maps the framework's files by path and
-//   compiles code into new mappings, so the filter is a deny list: starting programs or
-//   processes, sockets, reaching into other processes (RefusedCalls).
+// - Under the JIT the runtime itself still opens and maps the framework's files by path, so the
+//   same allow list takes the runtime's calls by path too (JitCalls, JitPathCalls), and a Landlock
+//   ruleset (HostedLandlock) decides what those may open. Without Landlock the filter is a deny
+//   list: starting programs or processes, sockets, reaching into other processes (RefusedCalls).
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each deny-list call in the kernel's log before
-// answering; otherwise the host kernel refuses them silently and the log says so once. The allow
-// list's other refusals are never handed over (see AllowList). The manifest lists
-// the filter (the generator's confinement tables, held to these by a test). A kernel carries
-// only the filter of the ways its compile may run (KernelFeatures.JitRun, NativeImage): a plain
-// build's has no allow list, a NativeAOT publish's no deny list of its own.
+// supervisor thread names the first refusal of each call (an open with its path) in the kernel's
+// log before answering; otherwise the host kernel refuses them silently and the log says so once.
+// Only the deny list's refusals are handed over where the GC opens files while the program is
+// stopped (see Install). The manifest lists the filter (the generator's confinement tables, held to
+// these by a test). A kernel carries only the filter of the ways its compile may run
+// (KernelFeatures.JitRun, NativeImage): a NativeAOT publish's has no JIT lists, a plain build's
+// no image-only parts; passt's, the host folders' and OpenSSL's parts only where the plan adds them.
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).
@@ -148,6 +150,31 @@ internal static class HostedConfinement
         285, // fallocate
     };
 
+    // Under the JIT with Landlock: the runtime's calls by path, and its own thread placement.
+    // Landlock leaves metadata alone (so these reveal what exists, never content) and refuses
+    // unlink outside the host folders.
+    internal static readonly int[] JitCalls =
+    {
+        4,   // stat
+        6,   // lstat
+        21,  // access
+        79,  // getcwd
+        87,  // unlink (outside the host folders, Landlock refuses it: the runtime's at exit)
+        89,  // readlink
+        203, // sched_setaffinity (a new thread on the process's CPUs)
+        267, // readlinkat
+        269, // faccessat
+        439, // faccessat2
+    };
+
+    // Under the JIT with Landlock: the opens by path (checked: at the working directory, handed to
+    // the supervisor first, when it names refusals).
+    internal static readonly int[] JitPathCalls =
+    {
+        2,   // open
+        257, // openat
+    };
+
     internal static readonly int[] CheckedHostFolderCalls =
     {
         257, // openat
@@ -207,21 +234,20 @@ internal static class HostedConfinement
     private const int Interrupted = 4;
     private const int NoSuchEntry = 2;
 
-    // Installs the filter; 0, or -errno when the host refused it or the kernel has no filter for
-    // how the program runs (the program then runs unconfined, and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
-    // processes the devices started (passt's), which the kernel may end and reap.
-    public static long Install(Kernel kernel, int needs, int[] children)
+    // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
+    // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
+    // processes the devices started (passt's), which the kernel may end and reap; hostFolders and
+    // readOnlyHostFolders: the host folders the plan mounts, which Landlock lets the JIT's process
+    // open (a NativeAOT image reaches them through their descriptors only).
+    public static long Install(Kernel kernel, int needs, int[] children, string[] hostFolders, string[] readOnlyHostFolders)
     {
         bool image = IsNativeImage();
-        int self = getpid();
-        byte[]? notifying = Filter(image, needs, self, children, ReturnUserNotify);
-        if (notifying is null)
+        if (!CompiledFor(image))
         {
             kernel.Log.Write("[uk] confinement: this kernel was compiled for " + (image ? "the JIT" : "a NativeAOT image")
                 + " and has no filter for " + (image ? "an image" : "the JIT") + "; the program runs unconfined");
             return -Errno.ENOSYS;
         }
-
         if (KernelFeatures.NativeImage)
         {
             if (image)
@@ -230,22 +256,44 @@ internal static class HostedConfinement
             }
         }
 
+        int self = getpid();
+
+        // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
+        // allow list as in the image, with the runtime's path calls; without Landlock it stays the
+        // deny list. In the image, where the filter refuses every open by path, Landlock is a second
+        // wall. Opens by path, and every other refusal, are handed to the supervisor only once the
+        // GC opens no file any more while it has the managed threads stopped: the boot's
+        // collection under the ruleset ends its /proc/meminfo reads (HostedLandlock), but a server
+        // GC reads on threads of its own that Landlock does not cover, and a GC under a memory
+        // limit (a cgroup's, or GCHeapHardLimit) reads the cgroup's usage at every collection.
+        PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
+        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
+        if (paths is not null && !nameAll)
+        {
+            kernel.Log.Write("[uk] confinement: the GC opens files while the program is stopped (a server GC, or a memory limit): only the deny list's refusals are named"
+                + (image ? "" : ", and an open outside the allowed folders fails with EACCES (Landlock)"));
+        }
+
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
         // that the filter refused could never be answered. Under the JIT its path is compiled
-        // now too, while no refused call can hold a lock that compiling needs.
-        _ = Describe(Clone3) + new HashSet<int>().Add(0);
+        // now too, while no refused call can hold a lock that compiling needs. Started after
+        // Landlock restricted this thread, it is restricted too.
+        _ = Describe(Clone3) + new HashSet<string>().Add("") + (paths?.Allows("/") ?? false);
         int listenerFd = -1;
         var ready = new ManualResetEventSlim();
         var supervisor = new Thread(() =>
         {
+            // Named by itself (prctl): naming another thread writes its /proc comm file, which
+            // the Landlock ruleset does not let the JIT's process write.
+            Thread.CurrentThread.Name = "uk confinement";
             ready.Wait();
             if (listenerFd >= 0)
             {
-                Supervise(kernel, listenerFd);
+                Supervise(kernel, listenerFd, nameAll ? paths : null);
             }
         })
-        { IsBackground = true, Name = "uk confinement" };
+        { IsBackground = true };
         supervisor.Start();
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
         {
@@ -256,7 +304,9 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        long listener = Load(notifying, SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
+        int kind = image ? ImageList : paths is null ? DenyList : JitList;
+        long listener = Load(Filter(kind, nameAll, needs, self, children, ReturnUserNotify),
+            SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
             listenerFd = (int)listener;
@@ -266,12 +316,121 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM)!, SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(kind, false, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
         }
         return Refused(kernel, Marshal.GetLastPInvokeError());
+    }
+
+    // The Landlock ruleset on this thread, the finalizer's and the threads they start; the folders
+    // it allows, for the supervisor (none in the image, whose filter refuses every open by path);
+    // null when the host has no Landlock (or refused it).
+    private static PathCheck? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
+    {
+        int ruleset = HostedLandlock.Make(!image, hostFolders, readOnlyHostFolders, out int abi);
+        if (ruleset >= 0 && !image)
+        {
+            HostedLandlock.RemoveRuntimeNames(self);
+        }
+        long restricted = ruleset >= 0 ? HostedLandlock.RestrictThisThread(ruleset) : ruleset;
+        if (restricted < 0)
+        {
+            if (ruleset >= 0)
+            {
+                close(ruleset);
+            }
+            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi + "); "
+                + (image ? "the allow list's refusals but the deny list's are unnamed" : "under the JIT the filter is a deny list and opens by path reach the host"));
+            return null;
+        }
+
+        // The finalizer thread runs the program's finalizers: restricted by one of its own. The
+        // collection is also the GC's first under the ruleset (HostedLandlock: /proc/meminfo).
+        FinalizerRestriction.Queue(ruleset);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        close(ruleset);
+        if (FinalizerRestriction.Result != 0)
+        {
+            kernel.Log.Write("[uk] confinement: the finalizer thread is outside the Landlock ruleset (" + FinalizerRestriction.Result + ")");
+        }
+
+        if (image)
+        {
+            return new PathCheck(new List<string>(), "/");
+        }
+        var folders = HostedLandlock.RuntimeFolders();
+        folders.Add("/proc/self");
+        folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
+        folders.Add("/dev/null");
+        folders.AddRange(hostFolders);
+        folders.AddRange(readOnlyHostFolders);
+        return new PathCheck(folders, WorkingDirectory());
+    }
+
+    // The host's working directory (libc's getcwd: Environment.CurrentDirectory would import the
+    // runtime's native function into every image).
+    private static string WorkingDirectory()
+    {
+        nint buffer = Marshal.AllocHGlobal(4096);
+        try
+        {
+            return getcwd(buffer, 4096) != 0 ? Marshal.PtrToStringUTF8(buffer) ?? "/" : "/";
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern nint getcwd(nint buffer, nint size);
+
+    // Whether the GC works under a memory limit: it then sees less than the host's memory.
+    // NOTE: struct sysinfo (sysinfo(2)): totalram at offset 32, mem_unit at 104, 112 bytes in all.
+    private static bool MemoryLimited()
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        nint info = Marshal.AllocHGlobal(112);
+        try
+        {
+            if (sysinfo(info) != 0)
+            {
+                return true;
+            }
+            long total = Marshal.ReadInt64(info, 32) * Math.Max(1, Marshal.ReadInt32(info, 104));
+            return available < total;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(info);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern int sysinfo(nint info);
+
+    // Restricts the finalizer thread from a finalizer.
+    private sealed class FinalizerRestriction
+    {
+        public static long Result = 1;
+
+        private readonly int ruleset;
+
+        private FinalizerRestriction(int ruleset)
+        {
+            this.ruleset = ruleset;
+        }
+
+        ~FinalizerRestriction()
+        {
+            Result = HostedLandlock.RestrictThisThread(ruleset);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static void Queue(int ruleset) => _ = new FinalizerRestriction(ruleset);
     }
 
     // A NativeAOT image has no JIT: nothing was ever compiled at run time, while under the JIT the
@@ -306,6 +465,27 @@ internal static class HostedConfinement
         }
     }
 
+    // Whether this kernel was compiled with the filter for how the program runs: each is there only
+    // where the compile may run that way (KernelFeatures.JitRun, KernelFeatures.NativeImage).
+    private static bool CompiledFor(bool image)
+    {
+        if (KernelFeatures.NativeImage)
+        {
+            if (image)
+            {
+                return true;
+            }
+        }
+        if (KernelFeatures.JitRun)
+        {
+            if (!image)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static long Load(byte[] program, int flags)
     {
         nint filter = Marshal.AllocHGlobal(program.Length);
@@ -324,13 +504,19 @@ internal static class HostedConfinement
         }
     }
 
+    // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
+    // allow list under Landlock.
+    internal const int DenyList = 0;
+    internal const int ImageList = 1;
+    internal const int JitList = 2;
+
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
-    // the call's number against each list; refuse: the action for a refused call. Null when this
-    // kernel was compiled without the filter for how the program runs: each filter is there only
-    // where the compile may run that way (KernelFeatures.JitRun, KernelFeatures.NativeImage).
-    internal static byte[]? Filter(bool image, int needs, int self, int[] children, uint refuse)
+    // the call's number against each list; refuse: the action for a refused call; nameAll: every
+    // refusal takes it (and the JIT's opens by path at the working directory go to it first), else
+    // only the deny list's.
+    internal static byte[] Filter(int kind, bool nameAll, int needs, int self, int[] children, uint refuse)
     {
-        var writer = new FilterWriter();
+        var writer = new FilterWriter(nameAll);
         writer.Load(FilterWriter.OffsetArch);
         writer.JumpEqual(AuditArchX86_64, FilterWriter.Next, FilterWriter.Refuse);
         writer.Load(FilterWriter.OffsetNumber);
@@ -338,42 +524,24 @@ internal static class HostedConfinement
         writer.JumpEqual(Clone3, FilterWriter.NoSystemCall, FilterWriter.Next);
         if (KernelFeatures.JitRun)
         {
-            if (!image)
+            if (kind == DenyList)
             {
-                return DenyList(writer, refuse);
+                return WriteDenyList(writer, refuse);
             }
         }
 
-        if (KernelFeatures.NativeImage)
-        {
-            if (image)
-            {
-                return AllowList(writer, needs, self, children, refuse);
-            }
-        }
-
-        return null;
-    }
-
-    // Under the JIT: the deny list, and clone only for a thread; everything else is allowed.
-    private static byte[] DenyList(FilterWriter writer, uint refuse)
-    {
-        foreach (int number in RefusedCalls)
-        {
-            writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
-        }
-        int clone = writer.NewLabel();
-        writer.JumpEqual(Clone, clone, FilterWriter.Allow);
-        writer.Place(clone);
-        writer.LoadArgument(0);
-        writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
-        return writer.Finish(refuse);
-    }
-
-    // In a NativeAOT image: the allow list of the runtime and of what the plan adds (needs).
-    private static byte[] AllowList(FilterWriter writer, int needs, int self, int[] children, uint refuse)
-    {
+        bool jit = kind != ImageList;
         Dispatch(writer, RuntimeCalls, false);
+        if (KernelFeatures.JitRun)
+        {
+            if (jit)
+            {
+                // Under Landlock the runtime's metadata calls by path are allowed, and its opens by
+                // path are Landlock's (the supervisor names those outside the allowed folders first).
+                Dispatch(writer, JitCalls, false);
+                Dispatch(writer, JitPathCalls, true);
+            }
+        }
         Dispatch(writer, CheckedRuntimeCalls, true);
         // What the plan adds, in a kernel whose plan may add it (KernelFeatures.HostFolders, Passt).
         if (KernelFeatures.HostFolders)
@@ -393,16 +561,32 @@ internal static class HostedConfinement
             }
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
-        // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
-        // own threads make some of them (the GC reads /proc/meminfo while every managed thread,
-        // the supervisor's too, is stopped), and a refusal that waits for the supervisor there
-        // would never be answered.
+        // (named by the supervisor); the rest too with nameAll, and otherwise with EPERM in the
+        // host kernel, unnamed: the runtime's own threads may make some of them while every
+        // managed thread, the supervisor's too, is stopped (the GC reads /proc/meminfo), and a
+        // refusal that waits for the supervisor there would never be answered (Install).
         foreach (int number in RefusedCalls)
         {
             writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
         }
         writer.Jump(FilterWriter.Silent);
-        writer.Checks(self, children);
+        writer.Checks(self, children, jit);
+        return writer.Finish(refuse);
+    }
+
+    // Under the JIT on a host without Landlock: the deny list, and clone only for a thread;
+    // everything else is allowed.
+    private static byte[] WriteDenyList(FilterWriter writer, uint refuse)
+    {
+        foreach (int number in RefusedCalls)
+        {
+            writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
+        }
+        int clone = writer.NewLabel();
+        writer.JumpEqual(Clone, clone, FilterWriter.Allow);
+        writer.Place(clone);
+        writer.LoadArgument(0);
+        writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
         return writer.Finish(refuse);
     }
 
@@ -448,6 +632,14 @@ internal static class HostedConfinement
         private readonly List<int> checkedNumbers = new List<int>();
         private readonly List<int> checkedLabels = new List<int>();
 
+        // Silent refusals too go the way of Refuse (every refusal named).
+        private readonly bool nameAll;
+
+        public FilterWriter(bool nameAll)
+        {
+            this.nameAll = nameAll;
+        }
+
         public int NewLabel()
         {
             placed.Add(-1);
@@ -481,9 +673,8 @@ internal static class HostedConfinement
         public void JumpSet(uint bits, int target, int otherwise) => Add(JumpSetCode, target, otherwise, bits);
 
         // The checks of the calls dispatched to them, in order. A failed check refuses in the host
-        // kernel (Silent), but for clone: a process started is the deny list's business. The
-        // checks of passt's and the host folders' calls are there only where the plan may add them.
-        public void Checks(int self, int[] children)
+        // kernel (Silent), but for clone: a process started is the deny list's business.
+        public void Checks(int self, int[] children, bool jit)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
             {
@@ -505,12 +696,13 @@ internal static class HostedConfinement
                         continue;
                     }
                 }
-                CheckRuntimeCall(number, self);
+                CheckRuntimeCall(number, self, jit);
             }
         }
 
-        // The runtime's checked calls, and the calls relative to a descriptor of every table.
-        private void CheckRuntimeCall(int number, int self)
+        // The runtime's checked calls, the JIT's opens by path, and the calls relative to a
+        // descriptor of every table.
+        private void CheckRuntimeCall(int number, int self, bool jit)
         {
             switch (number)
             {
@@ -535,6 +727,19 @@ internal static class HostedConfinement
                     JumpEqual(0, Next, Silent);
                     Load(OffsetFirstArgument + 8 * 2 + 4);
                     JumpEqual(0, Allow, Silent);
+                    break;
+                case 2: // open (JIT): the supervisor checks the path first
+                    Jump(nameAll ? Refuse : Allow);
+                    break;
+                case 257: // openat, openat2: relative to a descriptor; at the working
+                case 437: // directory, under the JIT the supervisor checks the path first
+                    LoadArgument(0);
+                    JumpEqual(AtCurrentDirectory, jit ? (nameAll ? Refuse : Allow) : Silent, Allow);
+                    break;
+                case 262: // newfstatat, statx: relative to a descriptor, but under the JIT
+                case 332: // (Landlock does not cover metadata)
+                    LoadArgument(0);
+                    JumpEqual(AtCurrentDirectory, jit ? Allow : Silent, Allow);
                     break;
                 default: // the descriptor-relative calls: never the working directory
                     LoadArgument(0);
@@ -580,7 +785,7 @@ internal static class HostedConfinement
             int noSystemCallAt = codes.Count;
             Add(ReturnConstant, Next, Next, ReturnErrno | Errno.ENOSYS);
             int silentAt = codes.Count;
-            Add(ReturnConstant, Next, Next, ReturnErrno | Errno.EPERM);
+            Add(ReturnConstant, Next, Next, nameAll ? refuse : ReturnErrno | Errno.EPERM);
 
             byte[] program = new byte[codes.Count * 8];
             for (int index = 0; index < codes.Count; index++)
@@ -634,13 +839,16 @@ internal static class HostedConfinement
     }
 
     // The supervisor: receives each refused call, names it in the log the first time, and answers
-    // EPERM. It makes only calls the filter allows (ioctl, write, futex), and stops when the
-    // listener fails for good.
-    private static void Supervise(Kernel kernel, int listener)
+    // EPERM. With paths (the JIT's named allow list) an open at the working directory is answered
+    // by the path: inside the folders Landlock allows, the call goes on (CONTINUE: Landlock
+    // decides, on what the host kernel reads, whatever another thread wrote there meanwhile);
+    // outside, EPERM, named with the path. It makes only calls the filter allows (ioctl, write,
+    // futex, pread64), and stops when the listener fails for good.
+    private static void Supervise(Kernel kernel, int listener, PathCheck? paths)
     {
         nint notification = Marshal.AllocHGlobal(NotifyLength);
         nint response = Marshal.AllocHGlobal(ResponseLength);
-        var named = new HashSet<int>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             for (int offset = 0; offset < NotifyLength; offset += 8)
@@ -659,41 +867,106 @@ internal static class HostedConfinement
                 return;
             }
 
+            // struct seccomp_notif: id, pid, flags, then seccomp_data (nr, arch, ip, args).
             int number = Marshal.ReadInt32(notification, 16);
-            if (named.Add(number))
+            string? path = paths is null ? null : PathOf(paths, number, notification);
+            bool proceed = path is not null && paths!.Allows(path);
+            if (!proceed && named.Count < NamedLimit && named.Add(path is null ? Describe(number) : Describe(number) + " " + path))
             {
-                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + " with EPERM (thread " + Marshal.ReadInt32(notification, 8)
-                    + "; the first refusal of each call is logged; UnikraftConfinement=false turns the filter off)");
+                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + (path is null ? "" : " of " + path) + " with EPERM (thread "
+                    + Marshal.ReadInt32(notification, 8) + "; the first refusal of each call" + (paths is null ? "" : " and path")
+                    + " is logged; UnikraftConfinement=false turns the filter off)");
             }
             Marshal.WriteInt64(response, 0, Marshal.ReadInt64(notification, 0));
             Marshal.WriteInt64(response, 8, 0);
-            Marshal.WriteInt32(response, 16, -Errno.EPERM);
-            Marshal.WriteInt32(response, 20, 0);
+            Marshal.WriteInt32(response, 16, proceed ? 0 : -Errno.EPERM);
+            Marshal.WriteInt32(response, 20, proceed ? NotifyContinue : 0);
             // ENOENT: the caller went away meanwhile (a signal, or its end); nothing to answer.
             ioctl(listener, NotifySend, response);
         }
     }
 
-    // The name of a call the supervisor is handed (the deny list, and clone for a process), with
-    // its number.
+    // The path an open names (open: the first argument; openat, openat2: the second, at the
+    // working directory), or null for another call or an unreadable path.
+    private static string? PathOf(PathCheck paths, int number, nint notification)
+    {
+        int argument = number == 2 ? 0 : number == 257 || number == 437 ? 1 : -1;
+        return argument < 0 ? null : paths.Read(Marshal.ReadInt64(notification, 32 + 8 * argument));
+    }
+
+    // NOTE: SECCOMP_USER_NOTIF_FLAG_CONTINUE from linux/seccomp.h (Linux 5.5). The log names at
+    // most NamedLimit distinct refusals, so a program walking a host tree cannot flood it.
+    private const int NotifyContinue = 1;
+    private const int NamedLimit = 64;
+
+    // The name of a call the supervisor is handed, with its number.
     internal static string Describe(int number)
     {
         string name = number switch
         {
+            2 => "open",
+            4 => "stat",
+            6 => "lstat",
+            21 => "access",
             41 => "socket",
             42 => "connect",
             43 => "accept",
+            44 => "sendto",
+            46 => "sendmsg",
             49 => "bind",
             50 => "listen",
+            53 => "socketpair",
             56 => "clone (not a thread)",
             57 => "fork",
             58 => "vfork",
             59 => "execve",
+            61 => "wait4",
+            62 => "kill",
+            82 => "rename",
+            83 => "mkdir",
+            84 => "rmdir",
+            85 => "creat",
+            86 => "link",
+            87 => "unlink",
+            88 => "symlink",
+            89 => "readlink",
+            90 => "chmod",
+            92 => "chown",
             101 => "ptrace",
+            105 => "setuid",
+            106 => "setgid",
+            112 => "setsid",
+            157 => "prctl",
+            160 => "setrlimit",
+            161 => "chroot",
+            165 => "mount",
+            170 => "sethostname",
+            175 => "init_module",
+            200 => "tkill",
+            203 => "sched_setaffinity",
+            234 => "tgkill",
+            250 => "keyctl",
+            257 => "openat",
+            258 => "mkdirat",
+            262 => "newfstatat",
+            263 => "unlinkat",
+            264 => "renameat",
+            267 => "readlinkat",
+            272 => "unshare",
             288 => "accept4",
+            302 => "prlimit64",
+            308 => "setns",
             310 => "process_vm_readv",
             311 => "process_vm_writev",
+            316 => "renameat2",
+            319 => "memfd_create",
+            321 => "bpf",
             322 => "execveat",
+            332 => "statx",
+            425 => "io_uring_setup",
+            434 => "pidfd_open",
+            437 => "openat2",
+            438 => "pidfd_getfd",
             _ => "a host call",
         };
         return name + " (syscall " + number.ToString(CultureInfo.InvariantCulture) + ")";
