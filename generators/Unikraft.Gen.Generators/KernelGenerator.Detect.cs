@@ -76,8 +76,6 @@ namespace Unikraft.Gen
             {
                 "Socket", "TcpClient", "TcpListener", "UdpClient", "Dns", "HttpClient", "HttpClientHandler", "SocketsHttpHandler",
                 "WebClient", "ClientWebSocket", "SmtpClient", "HttpListener", "WebApplication", "WebHost", "KestrelServerOptions",
-                // Types that watch files (Net.Watches).
-                "FileSystemWatcher", "PhysicalFileProvider", "Host", "HostApplicationBuilder",
             };
 
             public static bool IsNetTypeName(SyntaxNode node) =>
@@ -94,8 +92,7 @@ namespace Unikraft.Gen
                 }
 
                 string space = type.ContainingNamespace?.ToDisplayString() ?? "";
-                if (!space.StartsWith("System.Net", StringComparison.Ordinal) && !space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
-                    && !Net.Watches(space + "." + type.Name))
+                if (!space.StartsWith("System.Net", StringComparison.Ordinal) && !space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal))
                 {
                     return null;
                 }

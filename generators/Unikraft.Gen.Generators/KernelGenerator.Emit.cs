@@ -166,41 +166,31 @@ namespace Unikraft.Gen
             internal static string LibraryName(KernelImage image, string folder) =>
                 image.LibraryByFolder.TryGetValue(folder, out GraphLibrary? library) ? library.Name : folder;
 
-            // The first lines of a kernel file: where it comes from and how much of it is kept, then
-            // why it is here, once: the chain of the first member kept, and how many other chains
-            // keep members of it (the manifest and UnikraftExplain give every chain by name).
             private static string FileHeader(KernelImage image, Pruner pruner, GraphFile file, int kept, int removed, List<int> stubs,
                 Dictionary<int, EquatableArray<Reason>> reasonsBySyscall)
             {
                 var writer = new StringBuilder();
                 writer.Append(GeneratedOutput.Header(image.Graph.SourceHash));
-                writer.Append("// Unikraft.Gen kernel: kernel/").Append(file.Path).Append(" pruned to ").Append(kept).Append(" of ").Append(kept + removed)
-                    .Append(" members, library ").Append(LibraryName(image, file.Folder));
+                writer.Append("// Unikraft.Gen kernel: kernel/").Append(file.Path).Append(", library ").Append(LibraryName(image, file.Folder));
                 if (image.LibraryByFolder.TryGetValue(file.Folder, out GraphLibrary? library) && library.Summary.Length > 0)
                 {
                     writer.Append(" (").Append(library.Summary).Append(')');
                 }
 
                 writer.Append('\n');
-                List<string> whys = WhyFile(image, pruner, file, reasonsBySyscall).ToList();
-                if (whys.Count > 0)
+                foreach (string why in WhyFile(image, pruner, file, reasonsBySyscall).Take(4))
                 {
-                    writer.Append("// Why it is here: ").Append(whys[0]);
-                    if (whys.Count > 1)
-                    {
-                        writer.Append(" (and ").Append(whys.Count - 1).Append(whys.Count == 2 ? " other chain" : " other chains").Append(" to its members)");
-                    }
-
-                    writer.Append('\n');
+                    writer.Append("// Why it is here: ").Append(why).Append('\n');
                 }
 
+                writer.Append("// Pruned to ").Append(kept).Append(" of ").Append(kept + removed).Append(" members");
                 if (stubs.Count > 0)
                 {
-                    writer.Append("// Syscalls the program never needs are -ENOSYS stubs: ")
-                        .Append(string.Join(", ", stubs.OrderBy(n => n).Select(image.SyscallName))).Append(".\n");
+                    writer.Append("; syscalls the program never needs are -ENOSYS stubs: ")
+                        .Append(string.Join(", ", stubs.OrderBy(n => n).Select(image.SyscallName)));
                 }
 
-                writer.Append("#nullable enable\n");
+                writer.Append(".\n#nullable enable\n");
                 return writer.ToString();
             }
 
@@ -649,24 +639,34 @@ namespace Unikraft.Gen
 
             internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
 
-            // What the plan adds to the allow list: HostedConfinement's constants, or-ed, as the plan's
-            // features say (only a kernel that may be an image has them, and the allow list).
+            // What the plan adds to the allow list: HostedConfinement's constants, or-ed.
             internal static string ConfinementNeeds(KernelPlan plan)
             {
                 var needs = new List<string>();
-                foreach (string feature in new[] { "HostFolders", "Passt", "OpenSsl" })
+                if (plan.Mounts.Any(m => m.Type == "hostfs"))
                 {
-                    if (plan.Features.Any(f => f.Name == feature))
-                    {
-                        needs.Add("global::Unikraft.Kernel.HostedConfinement." + feature);
-                    }
+                    needs.Add("global::Unikraft.Kernel.HostedConfinement.HostFolders");
+                }
+
+                if (plan.Nets.Any(n => n.Type == "passt"))
+                {
+                    needs.Add("global::Unikraft.Kernel.HostedConfinement.Passt");
+                }
+
+                if (LinksOpenSsl(plan))
+                {
+                    needs.Add("global::Unikraft.Kernel.HostedConfinement.OpenSsl");
                 }
 
                 return needs.Count == 0 ? "0" : string.Join(" | ", needs);
             }
 
-            // The link's import list says the image links the OpenSSL shim, or is not known (Plan).
-            private static bool LinksOpenSsl(KernelPlan plan) => plan.Features.Any(f => f.Name == "OpenSsl");
+            // The link's import list says the image links the OpenSSL shim, or is not known.
+            private static bool LinksOpenSsl(KernelPlan plan)
+            {
+                HashSet<string>? imports = plan.Config.Specialize ? Plan.ParseImports(plan.Config.NativeImports) : null;
+                return imports is null || imports.Contains("CryptoNative");
+            }
 
             private static string Interceptors(KernelPlan plan)
             {
@@ -871,7 +871,7 @@ namespace Unikraft.Gen
                     {
                         lines.Add("  " + off + (off == "IcmpEcho"
                             ? "  off: its code is removed (UnikraftIcmpEcho=false)"
-                            : "  off: its code is removed (nothing in the program or its build needs it)"));
+                            : "  off: its code is removed (no call site needs it)"));
                     }
                 }
 
@@ -972,14 +972,6 @@ namespace Unikraft.Gen
                     lines.Add("");
                     lines.Add("Confinement (seccomp, UnikraftConfinement=false turns it off)");
                     lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
-                }
-
-                if (Confined(plan) && !plan.Features.Any(f => f.Name == "NativeImage"))
-                {
-                    lines.Add("  no allow list: this compile never becomes a NativeAOT image (PublishAot is not true)");
-                }
-                else if (Confined(plan))
-                {
                     lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):");
                     lines.Add("    the runtime: " + ConfinementRuntimeCalls);
                     if (plan.Mounts.Any(m => m.Type == "hostfs"))

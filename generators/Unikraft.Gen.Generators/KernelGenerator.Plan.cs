@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Unikraft.Gen.Graph;
@@ -39,8 +38,6 @@ namespace Unikraft.Gen
                     Get("UnikraftNativeImports"),
                     string.Equals(Get("UnikraftNativeSlots"), "true", StringComparison.OrdinalIgnoreCase),
                     Get("UnikraftNets"),
-                    string.Equals(Get("PublishAot"), "true", StringComparison.OrdinalIgnoreCase),
-                    string.Equals(Get("UnikraftImageCompile"), "true", StringComparison.OrdinalIgnoreCase),
                     !string.Equals(Get("UnikraftIcmpEcho"), "false", StringComparison.OrdinalIgnoreCase));
             }
         }
@@ -83,12 +80,8 @@ namespace Unikraft.Gen
                     // A NativeAOT compile (no jump slots) before its link has said keeps them all: its
                     // link decides, and a library's sockets count as much as the program's.
                     bool sockets = !config.Specialize || !config.NativeSlots
-                        || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Any(t => !Net.WatchesOnly(t.Type));
-                    // In the same way, the inotify functions come with a type that watches files
-                    // (FileSystemWatcher, or what makes one: Net.Watches), named by the program or
-                    // referred to by a library it references.
-                    bool watches = !config.Specialize || !config.NativeSlots || input0.NetTypes.Any(t => Net.Watches(t.Type));
-                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets, watches));
+                        || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Count > 0;
+                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets));
                 }
 
                 uses.Sort(CompareUses);
@@ -171,7 +164,7 @@ namespace Unikraft.Gen
                 {
                     featureReasons["IcmpEcho"] = new SortedSet<(string, int, string)>
                     {
-                        ("[build]", 0, "answers ICMP echo requests (UnikraftIcmpEcho, on by default)"),
+                        (ProjectFile, 0, "answers ICMP echo requests (UnikraftIcmpEcho, on by default)"),
                     };
                 }
 
@@ -182,47 +175,6 @@ namespace Unikraft.Gen
                     {
                         (NativeLayerFile, 0, "boot: points the JIT route's jump slots at the native layer (UnikraftNativeSlots)"),
                     };
-                }
-
-                // How the program may run, where the kernel differs (the native layer's probe for
-                // the route, the confinement's two filters): under the JIT unless this is a NativeAOT
-                // publish's compile, as an image only when it says PublishAot.
-                if (entry is not null && !config.ImageCompile)
-                {
-                    featureReasons["JitRun"] = new SortedSet<(string, int, string)>
-                    {
-                        ("[build]", 0, "boot: the program may run under the JIT (not a NativeAOT publish's compile)"),
-                    };
-                }
-
-                if (entry is not null && config.Platform == "hosted" && config.Confinement)
-                {
-                    if (config.PublishAot)
-                    {
-                        featureReasons["NativeImage"] = new SortedSet<(string, int, string)>
-                        {
-                            ("[build]", 0, "boot: confines the NativeAOT image (PublishAot=true)"),
-                        };
-
-                        // What the plan adds to the image's allow list.
-                        foreach (MountPlan hostfs in mounts.FindAll(m => m.Type == "hostfs"))
-                        {
-                            Add(featureReasons, "HostFolders", ("[build]", 0, "boot: the image's allow list has the host folders' calls (UnikraftMount '" + hostfs.Path + "' in the project file)"));
-                        }
-
-                        foreach (NetPlan passt in nets.FindAll(n => n.Type == "passt"))
-                        {
-                            Add(featureReasons, "Passt", ("[build]", 0, "boot: the image's allow list has passt's calls (UnikraftNet '" + passt.Name + "' in the project file)"));
-                        }
-
-                        HashSet<string>? imports = config.Specialize ? ParseImports(config.NativeImports) : null;
-                        if (imports is null || imports.Contains("CryptoNative"))
-                        {
-                            Add(featureReasons, "OpenSsl", ("[build]", 0, imports is null
-                                ? "boot: loads OpenSSL before the filter (the link's import list is not known to this compile)"
-                                : "boot: loads OpenSSL before the filter (the link's import list names its shim)"));
-                        }
-                    }
                 }
 
                 var features = new List<FeatureRoot>();
@@ -245,17 +197,6 @@ namespace Unikraft.Gen
 
                 return new KernelPlan(config, entry, roots.ToEquatableArray(), uses.ToEquatableArray(), all.Libraries, features.ToEquatableArray(),
                     mounts.ToEquatableArray(), errors.ToEquatableArray(), everything.ApiTypesNamed, Nets: nets.ToEquatableArray());
-            }
-
-            private static void Add(SortedDictionary<string, SortedSet<(string File, int Line, string Text)>> features, string feature, (string, int, string) reason)
-            {
-                if (!features.TryGetValue(feature, out SortedSet<(string File, int Line, string Text)>? set))
-                {
-                    set = new SortedSet<(string File, int Line, string Text)>();
-                    features.Add(feature, set);
-                }
-
-                set.Add(reason);
             }
 
             // The network interfaces of the <UnikraftNet> items, each checked against what the
@@ -402,14 +343,12 @@ namespace Unikraft.Gen
             // Once the program's link has said which SystemNative functions it imports (imports
             // not null), only their entry points are roots, and what only the others needed goes
             // (Unikraft.Gen.targets compiles again when the link imports one the plan left out).
-            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports, bool sockets = true, bool watches = true)
+            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports, bool sockets = true)
             {
                 var uses = new List<ApiUse>();
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
                 {
-                    bool wanted = imports is null
-                        ? (sockets || Array.IndexOf(symbol.Features, "Sockets") < 0) && (watches || Array.IndexOf(symbol.Features, "Inotify") < 0)
-                        : imports.Contains(symbol.NativeEntry);
+                    bool wanted = imports is null ? sockets || Array.IndexOf(symbol.Features, "Sockets") < 0 : imports.Contains(symbol.NativeEntry);
                     if (symbol.NativeEntry.Length > 0 && wanted)
                     {
                         // Only an entry point that reaches the VFS takes paths (and needs mounts);
@@ -450,6 +389,9 @@ namespace Unikraft.Gen
 
             // Where the manifest says a native-layer root comes from.
             public const string NativeLayerFile = "[native layer]";
+
+            // Where a setting of the project file is the reason.
+            public const string ProjectFile = "[project]";
 
             private static int Depth(string mountPoint) => mountPoint == "/" ? 0 : mountPoint.Split('/').Length - 1;
 

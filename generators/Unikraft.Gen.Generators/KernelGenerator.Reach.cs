@@ -34,14 +34,11 @@ namespace Unikraft.Gen
                     return new KernelReach(plan, reached, failed, null, exception.Message);
                 }
 
-                // UnikraftSpecialize=false: the whole kernel, every feature (those API members declare
-                // and those only a guard names) and (below) every syscall, as a measure of what
-                // specialization saves.
+                // UnikraftSpecialize=false: the whole kernel, every feature and (below) every
+                // syscall, as a measure of what specialization saves.
                 bool whole = !reached.Config.Specialize && reached.Entry is not null;
                 List<string> features = whole
-                    ? image.Graph.Symbols.SelectMany(s => s.Features)
-                        .Concat(image.Graph.Guards.Where(g => !g.IsNameTableSection).Select(g => g.Feature))
-                        .Distinct(StringComparer.Ordinal).OrderBy(f => f, StringComparer.Ordinal).ToList()
+                    ? image.Graph.Symbols.SelectMany(s => s.Features).Distinct(StringComparer.Ordinal).OrderBy(f => f, StringComparer.Ordinal).ToList()
                     : reached.Features.Select(f => f.Name).ToList();
                 var pruner = new Pruner(image, features);
                 if (whole)

@@ -18,18 +18,20 @@ namespace Unikraft.Gen
         // asset (styles inline, the library graph as inline SVG, no script), written beside the
         // build output as <Assembly>.kernel.html by UnikraftWriteReport (Unikraft.Gen.targets),
         // which also fills in what only the build knows: the difference from the previous build
-        // (from the facts block it adds at the end of each report, read from the manifest) and the
-        // initrd archives' sizes.
+        // (from the facts block at the end of the previous report) and the initrd archives' sizes.
         // A generator cannot write files, so the page travels as a comment-only source file.
         internal static class Report
         {
-            // The marker the build step replaces with the differences from the previous build.
+            // Markers the build step replaces.
             public const string ChangesMarker = "<!--UK-CHANGES-->";
+            public const string FactsBegin = "<!--UK-FACTS";
+            public const string FactsEnd = "UK-FACTS-->";
 
             public static string Html(KernelImage image, Pruner pruner, KernelPlan plan, SortedSet<int> implemented,
                 Dictionary<int, EquatableArray<Reason>> reasonsBySyscall)
             {
                 string name = plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "the program";
+                var facts = new List<string>();
                 var html = new StringBuilder();
                 html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
                 html.Append("<title>Kernel report: ").Append(E(name)).Append("</title>\n");
@@ -81,6 +83,7 @@ namespace Unikraft.Gen
                     }
 
                     pulledBy[folder] = sites;
+                    facts.Add("library " + Emit.LibraryName(image, folder) + "\t" + (sites.Count > 0 ? sites[0] : ""));
                 }
 
                 html.Append("<h2>Libraries</h2>\n");
@@ -111,6 +114,10 @@ namespace Unikraft.Gen
                     html.Append("<tr class=\"").Append(present ? "present" : "stub").Append("\"><td>").Append(number).Append("</td><td><code>")
                         .Append(E(image.SyscallName(number))).Append("</code></td><td>").Append(present ? "present" : "stub (-ENOSYS)").Append("</td><td>")
                         .Append(E(Emit.LibraryName(image, symbol.Folder))).Append("</td><td>").Append(sites).Append("</td></tr>\n");
+                    if (present)
+                    {
+                        facts.Add("syscall " + image.SyscallName(number) + "\t" + (reasonsBySyscall.TryGetValue(number, out EquatableArray<Reason> first) && first.Count > 0 ? Emit.Where(first[0]) + " " + first[0].Text : "the kernel itself"));
+                    }
                 }
 
                 html.Append("</table>\n");
@@ -124,11 +131,14 @@ namespace Unikraft.Gen
                 }
                 else
                 {
-                    // One paragraph: a function's name is all there is to say of it here (the
-                    // manifest's "Native layer" section gives what each reaches).
-                    html.Append("<p id=\"native-functions\">")
-                        .Append(string.Join(", ", native.Select(function => "<code>" + E(function) + "</code>")))
-                        .Append("</p>\n");
+                    html.Append("<table id=\"native-functions\">\n<tr><th>function</th></tr>\n");
+                    foreach (string function in native)
+                    {
+                        html.Append("<tr><td><code>").Append(E(function)).Append("</code></td></tr>\n");
+                        facts.Add("native " + function + "\tthe NativeAOT link");
+                    }
+
+                    html.Append("</table>\n");
                 }
 
                 // Devices.
@@ -137,6 +147,7 @@ namespace Unikraft.Gen
                 {
                     html.Append("<tr><td>").Append(E(kind)).Append("</td><td><code>").Append(E(symbol.DisplayName)).Append("</code></td><td>")
                         .Append(E(pruner.WhyKept(symbol.Id))).Append("</td></tr>\n");
+                    facts.Add("device " + kind + "\t" + pruner.WhyKept(symbol.Id));
                 }
 
                 html.Append("</table>\n");
@@ -153,6 +164,10 @@ namespace Unikraft.Gen
                     html.Append("<tr><td><code>").Append(E(mount.Path)).Append("</code></td><td>").Append(E(mount.Type + (mount.ReadOnly ? ", read-only" : ""))).Append("</td><td>")
                         .Append(size).Append("</td><td>").Append(E(mount.Type == "hostfs" ? mount.Source : "")).Append("</td><td>")
                         .Append(used ? "mounted" : "left out: no call site reaches it").Append("</td></tr>\n");
+                    if (used)
+                    {
+                        facts.Add("mount " + mount.Path + " " + mount.Type + "\t" + (mount.Reasons.Count > 0 ? Emit.Where(mount.Reasons[0]) + " " + mount.Reasons[0].Text : "the project file"));
+                    }
                 }
 
                 html.Append("</table>\n");
@@ -179,6 +194,7 @@ namespace Unikraft.Gen
                         html.Append("<tr class=\"").Append(feature.Choice == RuntimeChoice.Off ? "off" : "kept").Append("\"><td>").Append(E(feature.Name)).Append("</td><td>")
                             .Append(choice).Append("</td><td><code>").Append(E(value.Length > 0 ? which.Property + "=" + value : which.Property)).Append("</code></td><td>")
                             .Append(E(why)).Append("</td></tr>\n");
+                        facts.Add("runtime " + feature.Name + " " + choice + "\t" + (feature.Reasons.Count > 0 ? Emit.Where(feature.Reasons[0]) + " " + feature.Reasons[0].Text : ""));
                     }
 
                     html.Append("</table>\n");
@@ -188,9 +204,14 @@ namespace Unikraft.Gen
                     html.Append("<p id=\"runtime-features\">Chosen in a NativeAOT publish (<code>-p:PublishAot=true</code>); this build runs on the JIT with .NET's own runtime.</p>\n");
                 }
 
-                // What the next build compares itself with, the facts block, is added by the build
-                // (KernelReportWriter.cs), from the manifest that holds the same facts.
-                html.Append("</body>\n</html>\n");
+                // What the next build compares itself with: one fact per line, "kind name<TAB>first reason".
+                html.Append(FactsBegin).Append('\n');
+                foreach (string fact in facts.OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    html.Append(fact.Replace("--", "- -")).Append('\n');
+                }
+
+                html.Append(FactsEnd).Append("\n</body>\n</html>\n");
 
                 // As a comment-only source file; UnikraftWriteReport takes the lines between the markers.
                 var source = new StringBuilder();

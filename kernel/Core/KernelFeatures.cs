@@ -28,24 +28,6 @@ internal static class KernelFeatures
     // nor the entry points no import needs.
     public static bool NativeSlots => true;
 
-    // How the program may run, where the two differ (the confinement: a deny list under the JIT,
-    // an allow list in a NativeAOT image). JitRun is off only in the compile of a NativeAOT
-    // publish, whose output is the image; NativeImage is on only where the compile says
-    // PublishAot=true, since no other compile is ever NativeAOT-compiled (the property is visible
-    // to the compiler, so publishing with it compiles again).
-    public static bool JitRun => true;
-
-    public static bool NativeImage => true;
-
-    // What the plan adds to the confinement's allow list in a NativeAOT image: the host folders'
-    // calls (a hostfs mount), passt's (a passt interface), and loading OpenSSL before the filter
-    // (the link imports its shim, or has not said).
-    public static bool HostFolders => true;
-
-    public static bool Passt => true;
-
-    public static bool OpenSsl => true;
-
     // The BCL's socket functions in the native layer (NativeSockets, NativeSocketEvents) and with
     // them the network stack. A NativeAOT image has them when its link imports them; a JIT run,
     // which has no import list, when the project declares a network interface (UnikraftNet) or
@@ -72,8 +54,6 @@ internal static class KernelFeatures
 
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
-    // the native layer: in a JIT run, which has no import list, when the program or a library it
-    // references names a type that watches files), so a program that never watches pays nothing
-    // on its file paths.
+    // the native layer), so a program that never watches pays nothing on its file paths.
     public static bool Inotify => true;
 }

@@ -62,31 +62,26 @@ internal sealed class NativeLayer
             served = new NativeLayer(kernel);
 
             // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of
-            // a program built for the route do once they point here (NativeSlots).
+            // a program built for the route do once they point here (NativeSlots). Anywhere else
+            // the BCL keeps the host's own native layer, and saying so beats a silent difference.
+            // One call of a System.Native function tells which: routed, it arrives here. The
+            // function is the one every image imports anyway (the runtime seeds its string hashing
+            // with it), so the probe adds no import: a BCL question such as
+            // Directory.GetCurrentDirectory would import getcwd and stat, and the link's import
+            // list would keep their entry points, the VFS and a root file system in every image.
+            // (RuntimeFeature.IsDynamicCodeSupported cannot tell: PublishAot=true turns it off
+            // under the JIT too.)
             if (KernelFeatures.NativeSlots)
             {
                 NativeSlots.Attach(kernel);
             }
-
-            // Anywhere else (under the JIT without the slots) the BCL keeps the host's own native
-            // layer, and saying so beats a silent difference. One call of a System.Native function
-            // tells which: routed, it arrives here. The function is the one every image imports
-            // anyway (the runtime seeds its string hashing with it), so the probe adds no import:
-            // a BCL question such as Directory.GetCurrentDirectory would import getcwd and stat,
-            // and the link's import list would keep their entry points, the VFS and a root file
-            // system in every image. (RuntimeFeature.IsDynamicCodeSupported cannot tell:
-            // PublishAot=true turns it off under the JIT too.) The compile of a NativeAOT publish,
-            // whose link always routes, has no probe (KernelFeatures.JitRun).
-            if (KernelFeatures.JitRun)
+            long before = Interlocked.Read(ref calls);
+            byte probe = 0;
+            SystemNativeRandomBytes(ref probe, 1);
+            if (Interlocked.Read(ref calls) == before)
             {
-                long before = Interlocked.Read(ref calls);
-                byte probe = 0;
-                SystemNativeRandomBytes(ref probe, 1);
-                if (Interlocked.Read(ref calls) == before)
-                {
-                    kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
-                        "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false); build it with the slots, or publish with NativeAOT");
-                }
+                kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
+                    "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false); build it with the slots, or publish with NativeAOT");
             }
             if (callsBeforeBoot > 0)
             {

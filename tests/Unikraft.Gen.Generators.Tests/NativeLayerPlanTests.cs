@@ -167,7 +167,7 @@ public sealed class NativeLayerPlanTests
     [Fact]
     public void HostedBoot_InstallsConfinement_AndTheManifestSaysWhat()
     {
-        GeneratorHarness.Result result = Build(new Dictionary<string, string> { ["PublishAot"] = "true" });
+        GeneratorHarness.Result result = Build(new Dictionary<string, string>());
 
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>());", result.Source("Unikraft.Boot.g.cs"));
@@ -176,11 +176,8 @@ public sealed class NativeLayerPlanTests
         string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
         Assert.Equal(Names(KernelGenerator.Emit.HostedConfinementSummary).Where(n => n != "clone without CLONE_THREAD").OrderBy(n => n), Table(kernel, "RefusedCalls").OrderBy(n => n));
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementRuntimeCalls), Table(kernel, "RuntimeCalls").Concat(Table(kernel, "CheckedRuntimeCalls")));
-        // With no host folder and no passt, neither their tables nor their checks are in the kernel.
-        Assert.DoesNotContain("HostFolderCalls", kernel);
-        Assert.DoesNotContain("PasstCalls", kernel);
-        Assert.DoesNotContain("CheckChild", kernel);
-        Assert.DoesNotContain("CheckNewNameDirectory", kernel);
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementHostFolderCalls), Table(kernel, "HostFolderCalls").Concat(Table(kernel, "CheckedHostFolderCalls")));
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementPasstCalls), Table(kernel, "PasstCalls").Concat(Table(kernel, "CheckedPasstCalls")));
         Assert.Contains("refused with EPERM once booted: " + KernelGenerator.Emit.HostedConfinementSummary, result.Manifest);
         Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, result.Manifest);
         Assert.Contains("    OpenSSL is loaded at boot: the link's import list is not known to this compile", result.Manifest);
@@ -204,15 +201,10 @@ public sealed class NativeLayerPlanTests
                 ["UnikraftMounts"] = "/|ramfs|||>/data|hostfs|" + folder + "||",
                 ["UnikraftNets"] = "eth0|passt|198.18.0.2/24|198.18.0.1||8080||end",
                 ["UnikraftNativeImports"] = imports,
-                ["PublishAot"] = "true",
-                ["UnikraftImageCompile"] = "true",
             });
 
             Assert.Empty(result.Problems);
             Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses());", result.Source("Unikraft.Boot.g.cs"));
-            string kernel = Confinement(result);
-            Assert.Equal(Names(KernelGenerator.Emit.ConfinementHostFolderCalls), Table(kernel, "HostFolderCalls").Concat(Table(kernel, "CheckedHostFolderCalls")));
-            Assert.Equal(Names(KernelGenerator.Emit.ConfinementPasstCalls), Table(kernel, "PasstCalls").Concat(Table(kernel, "CheckedPasstCalls")));
             Assert.Contains("    the host folders: " + KernelGenerator.Emit.ConfinementHostFolderCalls, result.Manifest);
             Assert.Contains("    passt: " + KernelGenerator.Emit.ConfinementPasstCalls, result.Manifest);
             Assert.Equal(imports.StartsWith("CryptoNative", System.StringComparison.Ordinal), result.Manifest.Contains("OpenSSL is loaded at boot: the link's import list names its shim", System.StringComparison.Ordinal));
@@ -222,63 +214,6 @@ public sealed class NativeLayerPlanTests
             System.IO.Directory.Delete(folder, true);
         }
     }
-
-    // A compile that never becomes a NativeAOT image (no PublishAot) carries only the JIT's deny
-    // list, and one that is a NativeAOT publish's only the image's allow list: each kernel has the
-    // filter of the ways it may run, and the manifest says which.
-    [Fact]
-    public void Confinement_CarriesOnlyTheFilterOfHowTheCompileMayRun()
-    {
-        GeneratorHarness.Result jit = Build(new Dictionary<string, string>());
-        GeneratorHarness.Result image = Build(new Dictionary<string, string> { ["PublishAot"] = "true", ["UnikraftImageCompile"] = "true", ["UnikraftNativeImports"] = "SystemNative_Read" });
-        GeneratorHarness.Result both = Build(new Dictionary<string, string> { ["PublishAot"] = "true" });
-
-        foreach (GeneratorHarness.Result result in new[] { jit, image, both })
-        {
-            Assert.Empty(result.Problems);
-        }
-
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, 0, global::System.Array.Empty<int>());", jit.Source("Unikraft.Boot.g.cs"));
-        Assert.Contains(" DenyList(", Confinement(jit));
-        Assert.DoesNotContain(" AllowList(", Confinement(jit));
-        Assert.DoesNotContain("RuntimeCalls", Confinement(jit));
-        Assert.DoesNotContain("LoadLibrariesFirst", Confinement(jit));
-        Assert.Contains("  no allow list: this compile never becomes a NativeAOT image (PublishAot is not true)", jit.Manifest);
-        Assert.DoesNotContain("    the runtime: ", jit.Manifest);
-
-        Assert.Contains(" AllowList(", Confinement(image));
-        Assert.DoesNotContain(" DenyList(", Confinement(image));
-        Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, image.Manifest);
-
-        Assert.Contains(" AllowList(", Confinement(both));
-        Assert.Contains(" DenyList(", Confinement(both));
-    }
-
-    // Under the JIT (no import list) the inotify functions, and the kernel's inotify with them, come
-    // only with a type that watches files: a program that never watches has neither, and its slots
-    // are sealed; one that makes a FileSystemWatcher has both.
-    [Fact]
-    public void JitRoute_ServesInotify_OnlyWithATypeThatWatchesFiles()
-    {
-        var route = new Dictionary<string, string> { ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true" };
-        GeneratorHarness.Result plain = Build(route);
-        GeneratorHarness.Result watching = GeneratorHarness.Run(GeneratorHarness.Compilation(new[]
-        {
-            ("Program.cs", "using var watcher = new FileSystemWatcher(\"/tmp\");\nConsole.WriteLine(watcher.Path);\n"),
-        }), route);
-
-        Assert.Empty(plain.Problems);
-        Assert.Empty(watching.Problems);
-        Assert.DoesNotContain(plain.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Inotify/", System.StringComparison.Ordinal));
-        Assert.DoesNotContain("SystemNative_INotifyInit", plain.Source("Native/NativeSlots.g.cs"));
-        Assert.Contains("  Inotify  off", plain.Manifest);
-        Assert.Contains(watching.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Inotify/InotifyInstance", System.StringComparison.Ordinal));
-        Assert.Contains("SystemNative_INotifyInit", watching.Source("Native/NativeSlots.g.cs"));
-        Assert.Contains("  Inotify  on", watching.Manifest);
-    }
-
-    private static string Confinement(GeneratorHarness.Result result) =>
-        result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
 
     // "a, b (why), c": the names, without what the parentheses say.
     private static IEnumerable<string> Names(string summary) =>

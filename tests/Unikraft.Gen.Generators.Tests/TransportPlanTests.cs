@@ -203,7 +203,7 @@ public class TransportPlanTests
 
         Assert.Empty(on.Problems);
         Assert.Empty(off.Problems);
-        Assert.Contains("//   IcmpEcho  on\n//       [build]  answers ICMP echo requests (UnikraftIcmpEcho, on by default)\n", on.Manifest);
+        Assert.Contains("//   IcmpEcho  on\n//       [project]  answers ICMP echo requests (UnikraftIcmpEcho, on by default)\n", on.Manifest);
         Assert.Contains("AnswerEcho(", on.Source("Kernel/Net/Interface/NetStack.g.cs"));
         Assert.Contains("//   IcmpEcho  off: its code is removed (UnikraftIcmpEcho=false)", off.Manifest);
         string stack = off.Source("Kernel/Net/Interface/NetStack.g.cs");

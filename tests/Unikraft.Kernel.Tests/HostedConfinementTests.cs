@@ -20,9 +20,9 @@ public sealed class HostedConfinementTests
     private const int Self = 4242;
     private const int Passt = 5151;
 
-    private static readonly byte[] Image = HostedConfinement.Filter(true, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse)!;
-    private static readonly byte[] BareImage = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), Refuse)!;
-    private static readonly byte[] Jit = HostedConfinement.Filter(false, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse)!;
+    private static readonly byte[] Image = HostedConfinement.Filter(true, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
+    private static readonly byte[] BareImage = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), Refuse);
+    private static readonly byte[] Jit = HostedConfinement.Filter(false, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
 
     [Theory]
     [InlineData(0)]   // read
@@ -161,7 +161,7 @@ public sealed class HostedConfinementTests
     [Fact]
     public void TheRefusalAction_IsTheOneAsked()
     {
-        byte[] silent = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), 0x00050000 | 1)!;
+        byte[] silent = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), 0x00050000 | 1);
 
         Assert.Equal(0x00050000u | 1, Run(silent, 41));
         Assert.Equal(Allow, Run(silent, 0));

@@ -105,12 +105,6 @@ namespace Unikraft.Gen.Model
         bool NativeSlots = false,
         // The <UnikraftNet> items, as MSBuild passes them (NetTable.Parse reads them).
         string Nets = "",
-        // PublishAot=true: this compile may become a NativeAOT image (no compile without it ever
-        // does: the property is visible to the compiler, so a publish with it compiles again).
-        bool PublishAot = false,
-        // UnikraftImageCompile: this is the compile of a NativeAOT publish (PublishAot and
-        // _IsPublishing), whose output is the image and never runs under the JIT.
-        bool ImageCompile = false,
         // The network stack answers ICMP echo requests (UnikraftIcmpEcho, on unless set to false).
         bool IcmpEcho = true);
 

@@ -22,10 +22,8 @@ using System.Threading;
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
 // supervisor thread names the first refusal of each deny-list call in the kernel's log before
 // answering; otherwise the host kernel refuses them silently and the log says so once. The allow
-// list's other refusals are never handed over (see AllowList). The manifest lists
-// the filter (the generator's confinement tables, held to these by a test). A kernel carries
-// only the filter of the ways its compile may run (KernelFeatures.JitRun, NativeImage): a plain
-// build's has no allow list, a NativeAOT publish's no deny list of its own.
+// list's other refusals are never handed over (see Filter). The manifest lists
+// the filter (the generator's confinement tables, held to these by a test).
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).
@@ -207,32 +205,23 @@ internal static class HostedConfinement
     private const int Interrupted = 4;
     private const int NoSuchEntry = 2;
 
-    // Installs the filter; 0, or -errno when the host refused it or the kernel has no filter for
-    // how the program runs (the program then runs unconfined, and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
+    // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
+    // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
     // processes the devices started (passt's), which the kernel may end and reap.
     public static long Install(Kernel kernel, int needs, int[] children)
     {
         bool image = IsNativeImage();
-        if (Filter(image, 0, 0, Array.Empty<int>(), ReturnUserNotify) is null)
+        if (image)
         {
-            kernel.Log.Write("[uk] confinement: this kernel was compiled for " + (image ? "the JIT" : "a NativeAOT image")
-                + " and has no filter for " + (image ? "an image" : "the JIT") + "; the program runs unconfined");
-            return -Errno.ENOSYS;
+            LoadLibrariesFirst(kernel, needs);
         }
 
-        if (KernelFeatures.NativeImage)
-        {
-            if (image)
-            {
-                LoadLibrariesFirst(kernel, needs);
-            }
-        }
+        int self = getpid();
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
         // that the filter refused could never be answered. Under the JIT its path is compiled
         // now too, while no refused call can hold a lock that compiling needs.
-        int self = getpid();
         _ = Describe(Clone3) + new HashSet<int>().Add(0);
         int listenerFd = -1;
         var ready = new ManualResetEventSlim();
@@ -255,10 +244,8 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        // NOTE: the filter is built here, after the supervisor started, not before it: built first
-        // (and so loaded right after the thread's start), samples/Files's image hung at boot in
-        // every run, its supervisor still waiting for the listener.
-        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify)!, SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
+        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify),
+            SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
             listenerFd = (int)listener;
@@ -268,7 +255,7 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM)!, SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
@@ -298,13 +285,10 @@ internal static class HostedConfinement
         {
             _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
         }
-        if (KernelFeatures.OpenSsl)
+        if ((needs & OpenSsl) != 0
+            && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
         {
-            if ((needs & OpenSsl) != 0
-                && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
-            {
-                kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
-            }
+            kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
         }
     }
 
@@ -327,10 +311,8 @@ internal static class HostedConfinement
     }
 
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
-    // the call's number against each list; refuse: the action for a refused call. Null when this
-    // kernel was compiled without the filter for how the program runs: each filter is there only
-    // where the compile may run that way (KernelFeatures.JitRun, KernelFeatures.NativeImage).
-    internal static byte[]? Filter(bool image, int needs, int self, int[] children, uint refuse)
+    // the call's number against each list; refuse: the action for a refused call.
+    internal static byte[] Filter(bool image, int needs, int self, int[] children, uint refuse)
     {
         var writer = new FilterWriter();
         writer.Load(FilterWriter.OffsetArch);
@@ -338,61 +320,31 @@ internal static class HostedConfinement
         writer.Load(FilterWriter.OffsetNumber);
         writer.JumpGreaterOrEqual(X32SyscallBit, FilterWriter.Refuse, FilterWriter.Next);
         writer.JumpEqual(Clone3, FilterWriter.NoSystemCall, FilterWriter.Next);
-        if (KernelFeatures.JitRun)
+        if (!image)
         {
-            if (!image)
+            foreach (int number in RefusedCalls)
             {
-                return DenyList(writer, refuse);
+                writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
             }
+            int clone = writer.NewLabel();
+            writer.JumpEqual(Clone, clone, FilterWriter.Allow);
+            writer.Place(clone);
+            writer.LoadArgument(0);
+            writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
+            return writer.Finish(refuse);
         }
 
-        if (KernelFeatures.NativeImage)
-        {
-            if (image)
-            {
-                return AllowList(writer, needs, self, children, refuse);
-            }
-        }
-
-        return null;
-    }
-
-    // Under the JIT: the deny list, and clone only for a thread; everything else is allowed.
-    private static byte[] DenyList(FilterWriter writer, uint refuse)
-    {
-        foreach (int number in RefusedCalls)
-        {
-            writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
-        }
-        int clone = writer.NewLabel();
-        writer.JumpEqual(Clone, clone, FilterWriter.Allow);
-        writer.Place(clone);
-        writer.LoadArgument(0);
-        writer.JumpSet(CloneThread, FilterWriter.Allow, FilterWriter.Refuse);
-        return writer.Finish(refuse);
-    }
-
-    // In a NativeAOT image: the allow list of the runtime and of what the plan adds (needs).
-    private static byte[] AllowList(FilterWriter writer, int needs, int self, int[] children, uint refuse)
-    {
         Dispatch(writer, RuntimeCalls, false);
         Dispatch(writer, CheckedRuntimeCalls, true);
-        // What the plan adds, in a kernel whose plan may add it (KernelFeatures.HostFolders, Passt).
-        if (KernelFeatures.HostFolders)
+        if ((needs & HostFolders) != 0)
         {
-            if ((needs & HostFolders) != 0)
-            {
-                Dispatch(writer, HostFolderCalls, false);
-                Dispatch(writer, CheckedHostFolderCalls, true);
-            }
+            Dispatch(writer, HostFolderCalls, false);
+            Dispatch(writer, CheckedHostFolderCalls, true);
         }
-        if (KernelFeatures.Passt)
+        if ((needs & Passt) != 0)
         {
-            if ((needs & Passt) != 0)
-            {
-                Dispatch(writer, PasstCalls, false);
-                Dispatch(writer, CheckedPasstCalls, true);
-            }
+            Dispatch(writer, PasstCalls, false);
+            Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
         // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
@@ -483,92 +435,63 @@ internal static class HostedConfinement
         public void JumpSet(uint bits, int target, int otherwise) => Add(JumpSetCode, target, otherwise, bits);
 
         // The checks of the calls dispatched to them, in order. A failed check refuses in the host
-        // kernel (Silent), but for clone: a process started is the deny list's business. The
-        // checks of passt's and the host folders' calls are there only where the plan may add them.
+        // kernel (Silent), but for clone: a process started is the deny list's business.
         public void Checks(int self, int[] children)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
             {
                 Place(checkedLabels[index]);
-                int number = checkedNumbers[index];
-                if (KernelFeatures.Passt)
+                switch (checkedNumbers[index])
                 {
-                    if (number == 61 || number == 62)
-                    {
-                        CheckChild(children);
-                        continue;
-                    }
+                    case 56: // clone: a thread, sharing this process
+                        LoadArgument(0);
+                        JumpSet(CloneThread, Allow, Refuse);
+                        break;
+                    case 157: // prctl: name a thread or an anonymous mapping, read a name
+                        LoadArgument(0);
+                        JumpEqual(PrSetName, Allow, Next);
+                        JumpEqual(PrGetName, Allow, Next);
+                        JumpEqual(PrSetVma, Allow, Silent);
+                        break;
+                    case 234: // tgkill: a thread of this process
+                        LoadArgument(0);
+                        JumpEqual((uint)self, Allow, Silent);
+                        break;
+                    case 302: // prlimit64: this process, reading only (no new limit)
+                        LoadArgument(0);
+                        JumpEqual(0, Next, Silent);
+                        LoadArgument(2);
+                        JumpEqual(0, Next, Silent);
+                        Load(OffsetFirstArgument + 8 * 2 + 4);
+                        JumpEqual(0, Allow, Silent);
+                        break;
+                    case 61: // wait4, kill: passt, no other process
+                    case 62:
+                        LoadArgument(0);
+                        foreach (int child in children)
+                        {
+                            JumpEqual((uint)child, Allow, Next);
+                        }
+                        Jump(Silent);
+                        break;
+                    case 265: // linkat, renameat, renameat2: both directories
+                    case 264:
+                    case 316:
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, Silent, Next);
+                        LoadArgument(2);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
+                        break;
+                    case 266: // symlinkat: the new name's directory
+                        LoadArgument(1);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
+                        break;
+                    default: // the descriptor-relative calls: never the working directory
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, Silent, Allow);
+                        break;
                 }
-                if (KernelFeatures.HostFolders)
-                {
-                    if (number == 264 || number == 265 || number == 266 || number == 316)
-                    {
-                        CheckNewNameDirectory(number);
-                        continue;
-                    }
-                }
-                CheckRuntimeCall(number, self);
             }
-        }
-
-        // The runtime's checked calls, and the calls relative to a descriptor of every table.
-        private void CheckRuntimeCall(int number, int self)
-        {
-            switch (number)
-            {
-                case 56: // clone: a thread, sharing this process
-                    LoadArgument(0);
-                    JumpSet(CloneThread, Allow, Refuse);
-                    break;
-                case 157: // prctl: name a thread or an anonymous mapping, read a name
-                    LoadArgument(0);
-                    JumpEqual(PrSetName, Allow, Next);
-                    JumpEqual(PrGetName, Allow, Next);
-                    JumpEqual(PrSetVma, Allow, Silent);
-                    break;
-                case 234: // tgkill: a thread of this process
-                    LoadArgument(0);
-                    JumpEqual((uint)self, Allow, Silent);
-                    break;
-                case 302: // prlimit64: this process, reading only (no new limit)
-                    LoadArgument(0);
-                    JumpEqual(0, Next, Silent);
-                    LoadArgument(2);
-                    JumpEqual(0, Next, Silent);
-                    Load(OffsetFirstArgument + 8 * 2 + 4);
-                    JumpEqual(0, Allow, Silent);
-                    break;
-                default: // the descriptor-relative calls: never the working directory
-                    LoadArgument(0);
-                    JumpEqual(AtCurrentDirectory, Silent, Allow);
-                    break;
-            }
-        }
-
-        // wait4, kill: passt, no other process.
-        private void CheckChild(int[] children)
-        {
-            LoadArgument(0);
-            foreach (int child in children)
-            {
-                JumpEqual((uint)child, Allow, Next);
-            }
-            Jump(Silent);
-        }
-
-        // linkat, renameat, renameat2: both directories; symlinkat: the new name's directory.
-        private void CheckNewNameDirectory(int number)
-        {
-            if (number == 266)
-            {
-                LoadArgument(1);
-                JumpEqual(AtCurrentDirectory, Silent, Allow);
-                return;
-            }
-            LoadArgument(0);
-            JumpEqual(AtCurrentDirectory, Silent, Next);
-            LoadArgument(2);
-            JumpEqual(AtCurrentDirectory, Silent, Allow);
         }
 
         // The four endings, then the jumps resolved: eight bytes an instruction (code, jump if
