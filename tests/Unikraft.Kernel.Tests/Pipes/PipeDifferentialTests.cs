@@ -11,6 +11,10 @@ using Xunit.Abstractions;
 // and through real syscalls, and every result, errno, returned event mask, data word, status
 // flag and file type must match. fd numbers differ between the two, so the transcript names them
 // by role. Nothing here blocks: every call either has its answer at once or a short timeout.
+// It runs alone: the Linux side's fds are inheritable (F_GETFD is compared), so a process that
+// another test starts meanwhile (cpio, ip, infocmp) would hold a copy of the write end, and Linux
+// would then rightly report no hang-up after "the last writer" closed.
+[Collection(nameof(PipeDifferentialTests))]
 public class PipeDifferentialTests
 {
     // NOTE: an fd number neither side has open (the kernel's table and this test's Linux fds
@@ -172,4 +176,9 @@ public class PipeDifferentialTests
     {
         return result < 0 ? Errno.Name((int)-result) : result.ToString(CultureInfo.InvariantCulture);
     }
+}
+
+[CollectionDefinition(nameof(PipeDifferentialTests), DisableParallelization = true)]
+public sealed class PipeDifferentialCollection
+{
 }
