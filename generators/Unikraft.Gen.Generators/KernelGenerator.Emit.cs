@@ -424,7 +424,8 @@ namespace Unikraft.Gen
                 if (Confined(plan))
                 {
                     writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ", "
-                        + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ");");
+                        + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ", "
+                        + HostFolderArray(plan, readOnly: false) + ", " + HostFolderArray(plan, readOnly: true) + ");");
                 }
 
                 if (ServesOtherThreads(plan))
@@ -639,6 +640,14 @@ namespace Unikraft.Gen
 
             internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
 
+            // What the JIT's allow list adds (HostedConfinement.JitCalls, then JitPathCalls), and
+            // the system folders of its Landlock ruleset (HostedLandlock.SystemFolders), kept equal
+            // by a test.
+            internal const string ConfinementJitCalls = "stat, lstat, access, getcwd, unlink, readlink, readlinkat, faccessat, faccessat2, open, openat";
+
+            internal const string ConfinementJitSystemFolders = "/lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, " +
+                "/usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random";
+
             // What the plan adds to the allow list: HostedConfinement's constants, or-ed.
             internal static string ConfinementNeeds(KernelPlan plan)
             {
@@ -659,6 +668,13 @@ namespace Unikraft.Gen
                 }
 
                 return needs.Count == 0 ? "0" : string.Join(" | ", needs);
+            }
+
+            // The host folders the plan mounts, writable or read-only, for the JIT's Landlock ruleset.
+            private static string HostFolderArray(KernelPlan plan, bool readOnly)
+            {
+                var folders = Plan.Booted(plan.Mounts).Where(m => m.Type == "hostfs" && m.ReadOnly == readOnly).Select(m => Literal(m.Source)).ToList();
+                return folders.Count == 0 ? "global::System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", folders) + " }";
             }
 
             // The link's import list says the image links the OpenSSL shim, or is not known.
@@ -989,6 +1005,13 @@ namespace Unikraft.Gen
                         lines.Add("    OpenSSL is loaded at boot: " + (plan.Config.Specialize && Plan.ParseImports(plan.Config.NativeImports) is not null
                             ? "the link's import list names its shim" : "the link's import list is not known to this compile"));
                     }
+
+                    lines.Add("  under dotnet run (JIT), the same list and the runtime's calls by path: " + ConfinementJitCalls
+                        + "; every refusal is named in the kernel log (the deny list's only, under a server GC)");
+                    lines.Add("    opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), "
+                        + "its own /proc/<pid>, /dev/null, " + ConfinementJitSystemFolders
+                        + (plan.Mounts.Any(m => m.Type == "hostfs") ? ", and the host folders" : "")
+                        + "; elsewhere refused with EPERM (named) or EACCES (Landlock); without Landlock on the host, only the first line is refused");
                 }
 
                 if (plan.Config.Platform == "microvm")

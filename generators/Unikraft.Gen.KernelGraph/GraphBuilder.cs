@@ -510,6 +510,18 @@ internal sealed class GraphBuilder
             case IMethodSymbol { OverriddenMethod: { } overridden }:
                 yield return overridden;
                 break;
+            case IMethodSymbol { MethodKind: MethodKind.Destructor } destructor:
+                // Roslyn gives a destructor no overridden method; it overrides Object.Finalize,
+                // which the GC calls.
+                for (INamedTypeSymbol? baseType = destructor.ContainingType.BaseType; baseType is not null; baseType = baseType.BaseType)
+                {
+                    if (baseType.GetMembers("Finalize").OfType<IMethodSymbol>().FirstOrDefault() is { } finalize)
+                    {
+                        yield return finalize;
+                        break;
+                    }
+                }
+                break;
             case IPropertySymbol { OverriddenProperty: { } overridden }:
                 yield return overridden;
                 break;

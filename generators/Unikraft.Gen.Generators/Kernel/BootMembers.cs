@@ -13,7 +13,7 @@ namespace Unikraft.Gen.Kernel
         private const string KernelRunAsyncId = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
         private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
         private const string ReportUnhandledId = "M:Unikraft.Kernel.Kernel.ReportUnhandled(System.Exception)";
-        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32,System.Int32[])";
+        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32,System.Int32[],System.String[],System.String[])";
         private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
         private const string MicroVmPlatformConstructorId = "M:Unikraft.Kernel.MicroVmPlatform.#ctor";
         private const string SimProgramRunId = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";

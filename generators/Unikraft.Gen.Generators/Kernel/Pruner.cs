@@ -17,10 +17,12 @@ namespace Unikraft.Gen.Kernel
     // instance of its type: the type is created by kept code (a struct: is kept at all), and the
     // member it overrides is kept, or, for a BCL member, is called by kept code or by the runtime
     // on an instance kept code handed to it (SynchronizationContext.Post only once the context is
-    // set). Every library that is in the image runs its boot steps.
+    // set), or, for a finalizer, on every instance once unreachable. Every library that is in the
+    // image runs its boot steps.
     internal sealed class Pruner
     {
         private const string SynchronizationContextMembers = "M:System.Threading.SynchronizationContext.";
+        private const string ObjectFinalize = "M:System.Object.Finalize";
 
         private readonly KernelImage _image;
         private readonly KernelGraph _graph;
@@ -323,6 +325,12 @@ namespace Unikraft.Gen.Kernel
                 if (_calledBy.TryGetValue(baseMember, out int caller))
                 {
                     return (caller, null);
+                }
+
+                // The GC runs a finalizer on every instance once it is unreachable.
+                if (baseMember == ObjectFinalize && _createdBy.TryGetValue(type, out int creator))
+                {
+                    return (creator, "the GC runs the finalizer of each " + _graph.Symbols[type].DisplayName + " " + _graph.Symbols[creator].DisplayName + " creates");
                 }
             }
 

@@ -146,6 +146,29 @@ internal static class HostedConfinement
         285, // fallocate
     };
 
+    // Under the JIT with Landlock: the runtime's calls by path. Landlock leaves metadata alone (so
+    // these reveal what exists, never content) and refuses unlink outside the host folders.
+    internal static readonly int[] JitCalls =
+    {
+        4,   // stat
+        6,   // lstat
+        21,  // access
+        79,  // getcwd
+        87,  // unlink (outside the host folders, Landlock refuses it: the runtime's at exit)
+        89,  // readlink
+        267, // readlinkat
+        269, // faccessat
+        439, // faccessat2
+    };
+
+    // Under the JIT with Landlock: the opens by path (checked: at the working directory, handed to
+    // the supervisor first, when it names refusals).
+    internal static readonly int[] JitPathCalls =
+    {
+        2,   // open
+        257, // openat
+    };
+
     internal static readonly int[] CheckedHostFolderCalls =
     {
         257, // openat
@@ -207,8 +230,10 @@ internal static class HostedConfinement
 
     // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
     // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
-    // processes the devices started (passt's), which the kernel may end and reap.
-    public static long Install(Kernel kernel, int needs, int[] children)
+    // processes the devices started (passt's), which the kernel may end and reap; hostFolders and
+    // readOnlyHostFolders: the host folders the plan mounts, which Landlock lets the JIT's process
+    // open (a NativeAOT image reaches them through their descriptors only).
+    public static long Install(Kernel kernel, int needs, int[] children, string[] hostFolders, string[] readOnlyHostFolders)
     {
         bool image = IsNativeImage();
         if (image)
@@ -218,22 +243,39 @@ internal static class HostedConfinement
 
         int self = getpid();
 
+        // Under the JIT, Landlock decides the opens by path (HostedLandlock) and the filter is an
+        // allow list as in the image, with the runtime's path calls; without Landlock it stays the
+        // deny list. Opens by path, and every other refusal, are handed to the supervisor only
+        // once the GC reads no file any more while it has the managed threads stopped
+        // (HostedLandlock: the boot's collection under the ruleset ends its /proc/meminfo reads;
+        // a server GC reads on threads of its own that Landlock does not cover).
+        PathCheck? paths = null;
+        if (!image)
+        {
+            paths = Landlock(kernel, self, hostFolders, readOnlyHostFolders);
+        }
+        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC;
+
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
         // that the filter refused could never be answered. Under the JIT its path is compiled
-        // now too, while no refused call can hold a lock that compiling needs.
-        _ = Describe(Clone3) + new HashSet<int>().Add(0);
+        // now too, while no refused call can hold a lock that compiling needs. Started after
+        // Landlock restricted this thread, it is restricted too.
+        _ = Describe(Clone3) + new HashSet<string>().Add("") + (paths?.Allows("/") ?? false);
         int listenerFd = -1;
         var ready = new ManualResetEventSlim();
         var supervisor = new Thread(() =>
         {
+            // Named by itself (prctl): naming another thread writes its /proc comm file, which
+            // the Landlock ruleset does not let the JIT's process write.
+            Thread.CurrentThread.Name = "uk confinement";
             ready.Wait();
             if (listenerFd >= 0)
             {
-                Supervise(kernel, listenerFd);
+                Supervise(kernel, listenerFd, nameAll ? paths : null);
             }
         })
-        { IsBackground = true, Name = "uk confinement" };
+        { IsBackground = true };
         supervisor.Start();
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
         {
@@ -244,7 +286,8 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify),
+        int kind = image ? ImageList : paths is null ? DenyList : nameAll ? JitListNamed : JitList;
+        long listener = Load(Filter(kind, needs, self, children, ReturnUserNotify),
             SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
@@ -255,12 +298,74 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(kind == JitListNamed ? JitList : kind, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
         }
         return Refused(kernel, Marshal.GetLastPInvokeError());
+    }
+
+    // Under the JIT: the Landlock ruleset on this thread, the finalizer's and the threads they start;
+    // the folders it allows, for the supervisor; null when the host has no Landlock (or refused it).
+    private static PathCheck? Landlock(Kernel kernel, int self, string[] hostFolders, string[] readOnlyHostFolders)
+    {
+        int ruleset = HostedLandlock.Make(hostFolders, readOnlyHostFolders, out int abi);
+        if (ruleset >= 0)
+        {
+            HostedLandlock.RemoveRuntimeNames(self);
+        }
+        long restricted = ruleset >= 0 ? HostedLandlock.RestrictThisThread(ruleset) : ruleset;
+        if (restricted < 0)
+        {
+            if (ruleset >= 0)
+            {
+                close(ruleset);
+            }
+            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi
+                + "); under the JIT the filter is a deny list and opens by path reach the host");
+            return null;
+        }
+
+        // The finalizer thread runs the program's finalizers: restricted by one of its own. The
+        // collection is also the GC's first under the ruleset (HostedLandlock: /proc/meminfo).
+        FinalizerRestriction.Queue(ruleset);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        close(ruleset);
+        if (FinalizerRestriction.Result != 0)
+        {
+            kernel.Log.Write("[uk] confinement: the finalizer thread is outside the Landlock ruleset (" + FinalizerRestriction.Result + ")");
+        }
+
+        var folders = HostedLandlock.RuntimeFolders();
+        folders.Add("/proc/self");
+        folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
+        folders.Add("/dev/null");
+        folders.AddRange(hostFolders);
+        folders.AddRange(readOnlyHostFolders);
+        return new PathCheck(folders, Environment.CurrentDirectory);
+    }
+
+    // Restricts the finalizer thread from a finalizer.
+    private sealed class FinalizerRestriction
+    {
+        public static long Result = 1;
+
+        private readonly int ruleset;
+
+        private FinalizerRestriction(int ruleset)
+        {
+            this.ruleset = ruleset;
+        }
+
+        ~FinalizerRestriction()
+        {
+            Result = HostedLandlock.RestrictThisThread(ruleset);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static void Queue(int ruleset) => _ = new FinalizerRestriction(ruleset);
     }
 
     // A NativeAOT image has no JIT: nothing was ever compiled at run time, while under the JIT the
@@ -310,17 +415,25 @@ internal static class HostedConfinement
         }
     }
 
+    // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
+    // allow list under Landlock, whose refusals are all named (JitListNamed) or only the deny
+    // list's (JitList).
+    internal const int DenyList = 0;
+    internal const int ImageList = 1;
+    internal const int JitList = 2;
+    internal const int JitListNamed = 3;
+
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
     // the call's number against each list; refuse: the action for a refused call.
-    internal static byte[] Filter(bool image, int needs, int self, int[] children, uint refuse)
+    internal static byte[] Filter(int kind, int needs, int self, int[] children, uint refuse)
     {
-        var writer = new FilterWriter();
+        var writer = new FilterWriter(kind == JitListNamed);
         writer.Load(FilterWriter.OffsetArch);
         writer.JumpEqual(AuditArchX86_64, FilterWriter.Next, FilterWriter.Refuse);
         writer.Load(FilterWriter.OffsetNumber);
         writer.JumpGreaterOrEqual(X32SyscallBit, FilterWriter.Refuse, FilterWriter.Next);
         writer.JumpEqual(Clone3, FilterWriter.NoSystemCall, FilterWriter.Next);
-        if (!image)
+        if (kind == DenyList)
         {
             foreach (int number in RefusedCalls)
             {
@@ -334,7 +447,15 @@ internal static class HostedConfinement
             return writer.Finish(refuse);
         }
 
+        bool jit = kind != ImageList;
         Dispatch(writer, RuntimeCalls, false);
+        if (jit)
+        {
+            // Under Landlock the runtime's metadata calls by path are allowed, and its opens by
+            // path are Landlock's (the supervisor names those outside the allowed folders first).
+            Dispatch(writer, JitCalls, false);
+            Dispatch(writer, JitPathCalls, true);
+        }
         Dispatch(writer, CheckedRuntimeCalls, true);
         if ((needs & HostFolders) != 0)
         {
@@ -347,16 +468,17 @@ internal static class HostedConfinement
             Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
-        // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
-        // own threads make some of them (the GC reads /proc/meminfo while every managed thread,
-        // the supervisor's too, is stopped), and a refusal that waits for the supervisor there
-        // would never be answered.
+        // (named by the supervisor); the rest too under JitListNamed, and otherwise with EPERM in
+        // the host kernel, unnamed: the runtime's own threads make some of them (the GC reads
+        // /proc/meminfo while every managed thread, the supervisor's too, is stopped), and a
+        // refusal that waits for the supervisor there would never be answered. The JIT's boot
+        // ends those reads first (HostedLandlock); the image's does not yet.
         foreach (int number in RefusedCalls)
         {
             writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
         }
         writer.Jump(FilterWriter.Silent);
-        writer.Checks(self, children);
+        writer.Checks(self, children, jit);
         return writer.Finish(refuse);
     }
 
@@ -402,6 +524,14 @@ internal static class HostedConfinement
         private readonly List<int> checkedNumbers = new List<int>();
         private readonly List<int> checkedLabels = new List<int>();
 
+        // Silent refusals too go the way of Refuse (JitListNamed).
+        private readonly bool nameAll;
+
+        public FilterWriter(bool nameAll)
+        {
+            this.nameAll = nameAll;
+        }
+
         public int NewLabel()
         {
             placed.Add(-1);
@@ -436,7 +566,7 @@ internal static class HostedConfinement
 
         // The checks of the calls dispatched to them, in order. A failed check refuses in the host
         // kernel (Silent), but for clone: a process started is the deny list's business.
-        public void Checks(int self, int[] children)
+        public void Checks(int self, int[] children, bool jit)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
             {
@@ -486,6 +616,19 @@ internal static class HostedConfinement
                         LoadArgument(1);
                         JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
+                    case 2: // open (JIT): the supervisor checks the path first
+                        Jump(nameAll ? Refuse : Allow);
+                        break;
+                    case 257: // openat, openat2: relative to a descriptor; at the working
+                    case 437: // directory, under the JIT the supervisor checks the path first
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, jit ? (nameAll ? Refuse : Allow) : Silent, Allow);
+                        break;
+                    case 262: // newfstatat, statx: relative to a descriptor, but under the JIT
+                    case 332: // (Landlock does not cover metadata)
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, jit ? Allow : Silent, Allow);
+                        break;
                     default: // the descriptor-relative calls: never the working directory
                         LoadArgument(0);
                         JumpEqual(AtCurrentDirectory, Silent, Allow);
@@ -505,7 +648,7 @@ internal static class HostedConfinement
             int noSystemCallAt = codes.Count;
             Add(ReturnConstant, Next, Next, ReturnErrno | Errno.ENOSYS);
             int silentAt = codes.Count;
-            Add(ReturnConstant, Next, Next, ReturnErrno | Errno.EPERM);
+            Add(ReturnConstant, Next, Next, nameAll ? refuse : ReturnErrno | Errno.EPERM);
 
             byte[] program = new byte[codes.Count * 8];
             for (int index = 0; index < codes.Count; index++)
@@ -559,13 +702,16 @@ internal static class HostedConfinement
     }
 
     // The supervisor: receives each refused call, names it in the log the first time, and answers
-    // EPERM. It makes only calls the filter allows (ioctl, write, futex), and stops when the
-    // listener fails for good.
-    private static void Supervise(Kernel kernel, int listener)
+    // EPERM. With paths (the JIT's named allow list) an open at the working directory is answered
+    // by the path: inside the folders Landlock allows, the call goes on (CONTINUE: Landlock
+    // decides, on what the host kernel reads, whatever another thread wrote there meanwhile);
+    // outside, EPERM, named with the path. It makes only calls the filter allows (ioctl, write,
+    // futex, pread64), and stops when the listener fails for good.
+    private static void Supervise(Kernel kernel, int listener, PathCheck? paths)
     {
         nint notification = Marshal.AllocHGlobal(NotifyLength);
         nint response = Marshal.AllocHGlobal(ResponseLength);
-        var named = new HashSet<int>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             for (int offset = 0; offset < NotifyLength; offset += 8)
@@ -584,27 +730,44 @@ internal static class HostedConfinement
                 return;
             }
 
+            // struct seccomp_notif: id, pid, flags, then seccomp_data (nr, arch, ip, args).
             int number = Marshal.ReadInt32(notification, 16);
-            if (named.Add(number))
+            string? path = paths is null ? null : PathOf(paths, number, notification);
+            bool proceed = path is not null && paths!.Allows(path);
+            if (!proceed && named.Count < NamedLimit && named.Add(path is null ? Describe(number) : Describe(number) + " " + path))
             {
-                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + " with EPERM (thread " + Marshal.ReadInt32(notification, 8)
-                    + "; the first refusal of each call is logged; UnikraftConfinement=false turns the filter off)");
+                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + (path is null ? "" : " of " + path) + " with EPERM (thread "
+                    + Marshal.ReadInt32(notification, 8) + "; the first refusal of each call" + (paths is null ? "" : " and path")
+                    + " is logged; UnikraftConfinement=false turns the filter off)");
             }
             Marshal.WriteInt64(response, 0, Marshal.ReadInt64(notification, 0));
             Marshal.WriteInt64(response, 8, 0);
-            Marshal.WriteInt32(response, 16, -Errno.EPERM);
-            Marshal.WriteInt32(response, 20, 0);
+            Marshal.WriteInt32(response, 16, proceed ? 0 : -Errno.EPERM);
+            Marshal.WriteInt32(response, 20, proceed ? NotifyContinue : 0);
             // ENOENT: the caller went away meanwhile (a signal, or its end); nothing to answer.
             ioctl(listener, NotifySend, response);
         }
     }
 
-    // The name of a call the supervisor is handed (the deny list, and clone for a process), with
-    // its number.
+    // The path an open names (open: the first argument; openat, openat2: the second, at the
+    // working directory), or null for another call or an unreadable path.
+    private static string? PathOf(PathCheck paths, int number, nint notification)
+    {
+        int argument = number == 2 ? 0 : number == 257 || number == 437 ? 1 : -1;
+        return argument < 0 ? null : paths.Read(Marshal.ReadInt64(notification, 32 + 8 * argument));
+    }
+
+    // NOTE: SECCOMP_USER_NOTIF_FLAG_CONTINUE from linux/seccomp.h (Linux 5.5). The log names at
+    // most NamedLimit distinct refusals, so a program walking a host tree cannot flood it.
+    private const int NotifyContinue = 1;
+    private const int NamedLimit = 64;
+
+    // The name of a call the supervisor is handed, with its number.
     internal static string Describe(int number)
     {
         string name = number switch
         {
+            2 => "open",
             41 => "socket",
             42 => "connect",
             43 => "accept",
@@ -614,11 +777,29 @@ internal static class HostedConfinement
             57 => "fork",
             58 => "vfork",
             59 => "execve",
+            82 => "rename",
+            83 => "mkdir",
+            84 => "rmdir",
+            85 => "creat",
+            86 => "link",
+            87 => "unlink",
+            88 => "symlink",
+            90 => "chmod",
+            92 => "chown",
             101 => "ptrace",
+            157 => "prctl",
+            161 => "chroot",
+            165 => "mount",
+            257 => "openat",
+            258 => "mkdirat",
+            263 => "unlinkat",
+            264 => "renameat",
             288 => "accept4",
             310 => "process_vm_readv",
             311 => "process_vm_writev",
+            316 => "renameat2",
             322 => "execveat",
+            437 => "openat2",
             _ => "a host call",
         };
         return name + " (syscall " + number.ToString(CultureInfo.InvariantCulture) + ")";
