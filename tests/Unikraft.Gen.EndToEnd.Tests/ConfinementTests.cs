@@ -1,15 +1,18 @@
 namespace Unikraft.Gen.EndToEnd.Tests;
 
+using System.Linq;
 using Xunit;
 
 // The hosted boot's seccomp filter (UnikraftConfinement): a referenced library, built without the
 // generator, opens a raw libc socket, starts a process and opens /etc/passwd with libc's open.
-// Under `dotnet run` the deny list refuses the first two with EPERM; the runtime itself still
-// opens files by path there, so the open goes through. In the NativeAOT image the allow list
-// refuses the socket and the open, the kernel's native layer the process, and the kernel log names
-// the socket (a deny-list call; the open fails in the host kernel, unnamed). Its SHA-256 of "abc" needs OpenSSL, which loads by path on first use: the
-// image's boot loads it before the filter, because the link saw the shim. The same program built with UnikraftConfinement=false does all three, so the
-// refusals are the filter's.
+// Under `dotnet run` the filter is an allow list with the runtime's calls by path, and a Landlock
+// ruleset lets opens by path reach only the runtime's and the system libraries' folders: all three
+// fail with EPERM and the kernel log names each (the open with its path). In the NativeAOT image the
+// allow list refuses the socket and the open, the kernel's native layer the process, and the
+// kernel log names the socket (a deny-list call; the open fails in the host kernel, unnamed). Its
+// SHA-256 of "abc" needs OpenSSL, which loads by path on first use: under the JIT from a system
+// library folder, in the image at boot, because the link saw the shim. The same program built with
+// UnikraftConfinement=false does all three, so the refusals are the filter's.
 public sealed class ConfinementTests
 {
     private const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/Confined";
@@ -24,13 +27,18 @@ public sealed class ConfinementTests
         }
 
         [Fact]
-        public void ALibrarysSocketAndProcessStart_AreRefusedWithEPERM()
+        public void ALibrarysSocketProcessStartAndHostFileOpen_AreRefusedWithEPERM_AndTheLogNamesEach()
         {
             CommandResult run = build.RunWithDotnet();
 
             Assert.True(run.ExitCode == 0, run.Describe());
-            Assert.Equal("socket refused, errno 1\nprocess refused, errno 1\nhost file opened\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n", run.StandardOutput);
+            Assert.Equal("socket refused, errno 1\nprocess refused, errno 1\nhost file refused, errno 1\nBA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\n", run.StandardOutput);
             Assert.Contains("[uk] confinement: refused socket (syscall 41) with EPERM", run.StandardError);
+            Assert.Contains("[uk] confinement: refused vfork (syscall 58) with EPERM", run.StandardError);
+            Assert.Contains("[uk] confinement: refused openat (syscall 257) of /etc/passwd with EPERM", run.StandardError);
+
+            // Nothing the runtime itself does is refused: the three lines are all.
+            Assert.Equal(3, run.StandardError.Split('\n').Count(line => line.StartsWith("[uk] confinement:", System.StringComparison.Ordinal)));
         }
 
         public sealed class Build : SampleBuild
