@@ -146,8 +146,9 @@ internal static class HostedConfinement
         285, // fallocate
     };
 
-    // Under the JIT with Landlock: the runtime's calls by path. Landlock leaves metadata alone (so
-    // these reveal what exists, never content) and refuses unlink outside the host folders.
+    // Under the JIT with Landlock: the runtime's calls by path, and its own thread placement.
+    // Landlock leaves metadata alone (so these reveal what exists, never content) and refuses
+    // unlink outside the host folders.
     internal static readonly int[] JitCalls =
     {
         4,   // stat
@@ -156,6 +157,7 @@ internal static class HostedConfinement
         79,  // getcwd
         87,  // unlink (outside the host folders, Landlock refuses it: the runtime's at exit)
         89,  // readlink
+        203, // sched_setaffinity (a new thread on the process's CPUs)
         267, // readlinkat
         269, // faccessat
         439, // faccessat2
@@ -768,15 +770,23 @@ internal static class HostedConfinement
         string name = number switch
         {
             2 => "open",
+            4 => "stat",
+            6 => "lstat",
+            21 => "access",
             41 => "socket",
             42 => "connect",
             43 => "accept",
+            44 => "sendto",
+            46 => "sendmsg",
             49 => "bind",
             50 => "listen",
+            53 => "socketpair",
             56 => "clone (not a thread)",
             57 => "fork",
             58 => "vfork",
             59 => "execve",
+            61 => "wait4",
+            62 => "kill",
             82 => "rename",
             83 => "mkdir",
             84 => "rmdir",
@@ -784,22 +794,44 @@ internal static class HostedConfinement
             86 => "link",
             87 => "unlink",
             88 => "symlink",
+            89 => "readlink",
             90 => "chmod",
             92 => "chown",
             101 => "ptrace",
+            105 => "setuid",
+            106 => "setgid",
+            112 => "setsid",
             157 => "prctl",
+            160 => "setrlimit",
             161 => "chroot",
             165 => "mount",
+            170 => "sethostname",
+            175 => "init_module",
+            200 => "tkill",
+            203 => "sched_setaffinity",
+            234 => "tgkill",
+            250 => "keyctl",
             257 => "openat",
             258 => "mkdirat",
+            262 => "newfstatat",
             263 => "unlinkat",
             264 => "renameat",
+            267 => "readlinkat",
+            272 => "unshare",
             288 => "accept4",
+            302 => "prlimit64",
+            308 => "setns",
             310 => "process_vm_readv",
             311 => "process_vm_writev",
             316 => "renameat2",
+            319 => "memfd_create",
+            321 => "bpf",
             322 => "execveat",
+            332 => "statx",
+            425 => "io_uring_setup",
+            434 => "pidfd_open",
             437 => "openat2",
+            438 => "pidfd_getfd",
             _ => "a host call",
         };
         return name + " (syscall " + number.ToString(CultureInfo.InvariantCulture) + ")";
