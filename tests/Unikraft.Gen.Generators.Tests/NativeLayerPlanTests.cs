@@ -161,8 +161,9 @@ public sealed class NativeLayerPlanTests
         Assert.False(HasNativeLibrary(result));
     }
 
-    // The hosted boot confines the program; the manifest names what the filter refuses under the
-    // JIT and allows in a NativeAOT image, as the kernel's own tables say it. With the link's import
+    // The hosted boot confines the program; the manifest names what the filter refuses everywhere,
+    // allows in a NativeAOT image and adds under the JIT (calls, and the folders Landlock lets it
+    // open), as the kernel's own tables say it. With the link's import
     // list not known, OpenSSL may be linked: the boot loads it before the filter.
     [Fact]
     public void HostedBoot_InstallsConfinement_AndTheManifestSaysWhat()
@@ -170,7 +171,7 @@ public sealed class NativeLayerPlanTests
         GeneratorHarness.Result result = Build(new Dictionary<string, string>());
 
         Assert.Empty(result.Problems);
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>());", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
         // A kernel with no network device carries none of the devices' code.
         Assert.DoesNotContain("HostedNetDevices", result.Manifest);
         string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
@@ -178,6 +179,13 @@ public sealed class NativeLayerPlanTests
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementRuntimeCalls), Table(kernel, "RuntimeCalls").Concat(Table(kernel, "CheckedRuntimeCalls")));
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementHostFolderCalls), Table(kernel, "HostFolderCalls").Concat(Table(kernel, "CheckedHostFolderCalls")));
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementPasstCalls), Table(kernel, "PasstCalls").Concat(Table(kernel, "CheckedPasstCalls")));
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementJitCalls), Table(kernel, "JitCalls").Concat(Table(kernel, "JitPathCalls")));
+        string landlock = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedLandlock", System.StringComparison.Ordinal)).SourceText.ToString();
+        int folders = landlock.IndexOf(" SystemFolders =", System.StringComparison.Ordinal);
+        Assert.Equal(KernelGenerator.Emit.ConfinementJitSystemFolders.Split(", "),
+            System.Text.RegularExpressions.Regex.Matches(landlock.Substring(folders, landlock.IndexOf("};", folders, System.StringComparison.Ordinal) - folders), "\"([^\"]+)\"").Select(m => m.Groups[1].Value));
+        Assert.Contains("  under dotnet run (JIT), the same list and the runtime's calls by path: " + KernelGenerator.Emit.ConfinementJitCalls, result.Manifest);
+        Assert.Contains("/dev/null, " + KernelGenerator.Emit.ConfinementJitSystemFolders + "; elsewhere", result.Manifest);
         Assert.Contains("refused with EPERM once booted: " + KernelGenerator.Emit.HostedConfinementSummary, result.Manifest);
         Assert.Contains("    the runtime: " + KernelGenerator.Emit.ConfinementRuntimeCalls, result.Manifest);
         Assert.Contains("    OpenSSL is loaded at boot: the link's import list is not known to this compile", result.Manifest);
@@ -204,7 +212,10 @@ public sealed class NativeLayerPlanTests
             });
 
             Assert.Empty(result.Problems);
-            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses());", result.Source("Unikraft.Boot.g.cs"));
+            // The program never reaches /data, so the boot mounts no host folder for Landlock to
+            // allow (HostFoldersTheBootMounts_AreLandlocksUnderTheJit has some).
+            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains(", and the host folders; elsewhere", result.Manifest);
             Assert.Contains("    the host folders: " + KernelGenerator.Emit.ConfinementHostFolderCalls, result.Manifest);
             Assert.Contains("    passt: " + KernelGenerator.Emit.ConfinementPasstCalls, result.Manifest);
             Assert.Equal(imports.StartsWith("CryptoNative", System.StringComparison.Ordinal), result.Manifest.Contains("OpenSSL is loaded at boot: the link's import list names its shim", System.StringComparison.Ordinal));
@@ -216,6 +227,34 @@ public sealed class NativeLayerPlanTests
     }
 
     // "a, b (why), c": the names, without what the parentheses say.
+    // The host folders the boot mounts (every one, with the native layer) go to the confinement,
+    // writable and read-only apart: under the JIT its Landlock ruleset lets the process open them.
+    [Fact]
+    public void HostFoldersTheBootMounts_AreLandlocksUnderTheJit()
+    {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "unikraft-gen-tests", "confine-" + System.Guid.NewGuid().ToString("N"));
+        string shelf = folder + "-shelf";
+        System.IO.Directory.CreateDirectory(folder);
+        System.IO.Directory.CreateDirectory(shelf);
+        try
+        {
+            GeneratorHarness.Result result = Build(new Dictionary<string, string>
+            {
+                ["UnikraftNativeLayer"] = "true",
+                ["UnikraftMounts"] = "/|ramfs|||>/data|hostfs|" + folder + "|false|>/shelf|hostfs|" + shelf + "|true|",
+            });
+
+            Assert.Empty(result.Problems);
+            Assert.Contains(", new string[] { \"" + folder + "\" }, new string[] { \"" + shelf + "\" });", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains(", and the host folders; elsewhere", result.Manifest);
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, true);
+            System.IO.Directory.Delete(shelf, true);
+        }
+    }
+
     private static IEnumerable<string> Names(string summary) =>
         summary.Split(", ").Select(n => n.Contains(" (", System.StringComparison.Ordinal) ? n.Substring(0, n.IndexOf(" (", System.StringComparison.Ordinal)) : n);
 
