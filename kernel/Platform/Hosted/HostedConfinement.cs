@@ -245,18 +245,21 @@ internal static class HostedConfinement
 
         int self = getpid();
 
-        // Under the JIT, Landlock decides the opens by path (HostedLandlock) and the filter is an
+        // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
         // allow list as in the image, with the runtime's path calls; without Landlock it stays the
-        // deny list. Opens by path, and every other refusal, are handed to the supervisor only
-        // once the GC reads no file any more while it has the managed threads stopped
-        // (HostedLandlock: the boot's collection under the ruleset ends its /proc/meminfo reads;
-        // a server GC reads on threads of its own that Landlock does not cover).
-        PathCheck? paths = null;
-        if (!image)
+        // deny list. In the image, where the filter refuses every open by path, Landlock is a second
+        // wall. Opens by path, and every other refusal, are handed to the supervisor only once the
+        // GC opens no file any more while it has the managed threads stopped: the boot's
+        // collection under the ruleset ends its /proc/meminfo reads (HostedLandlock), but a server
+        // GC reads on threads of its own that Landlock does not cover, and a GC under a memory
+        // limit (a cgroup's, or GCHeapHardLimit) reads the cgroup's usage at every collection.
+        PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
+        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
+        if (paths is not null && !nameAll)
         {
-            paths = Landlock(kernel, self, hostFolders, readOnlyHostFolders);
+            kernel.Log.Write("[uk] confinement: the GC opens files while the program is stopped (a server GC, or a memory limit): only the deny list's refusals are named"
+                + (image ? "" : ", and an open outside the allowed folders fails with EACCES (Landlock)"));
         }
-        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC;
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
@@ -288,8 +291,8 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        int kind = image ? ImageList : paths is null ? DenyList : nameAll ? JitListNamed : JitList;
-        long listener = Load(Filter(kind, needs, self, children, ReturnUserNotify),
+        int kind = image ? ImageList : paths is null ? DenyList : JitList;
+        long listener = Load(Filter(kind, nameAll, needs, self, children, ReturnUserNotify),
             SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
@@ -300,7 +303,7 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(kind == JitListNamed ? JitList : kind, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(kind, false, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
@@ -308,9 +311,10 @@ internal static class HostedConfinement
         return Refused(kernel, Marshal.GetLastPInvokeError());
     }
 
-    // Under the JIT: the Landlock ruleset on this thread, the finalizer's and the threads they start;
-    // the folders it allows, for the supervisor; null when the host has no Landlock (or refused it).
-    private static PathCheck? Landlock(Kernel kernel, int self, string[] hostFolders, string[] readOnlyHostFolders)
+    // The Landlock ruleset on this thread, the finalizer's and the threads they start; the folders
+    // it allows, for the supervisor (none in the image, whose filter refuses every open by path);
+    // null when the host has no Landlock (or refused it).
+    private static PathCheck? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
     {
         int ruleset = HostedLandlock.Make(hostFolders, readOnlyHostFolders, out int abi);
         if (ruleset >= 0)
@@ -324,8 +328,8 @@ internal static class HostedConfinement
             {
                 close(ruleset);
             }
-            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi
-                + "); under the JIT the filter is a deny list and opens by path reach the host");
+            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi + "); "
+                + (image ? "the allow list's refusals but the deny list's are unnamed" : "under the JIT the filter is a deny list and opens by path reach the host"));
             return null;
         }
 
@@ -340,6 +344,10 @@ internal static class HostedConfinement
             kernel.Log.Write("[uk] confinement: the finalizer thread is outside the Landlock ruleset (" + FinalizerRestriction.Result + ")");
         }
 
+        if (image)
+        {
+            return new PathCheck(new List<string>(), "/");
+        }
         var folders = HostedLandlock.RuntimeFolders();
         folders.Add("/proc/self");
         folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
@@ -348,6 +356,30 @@ internal static class HostedConfinement
         folders.AddRange(readOnlyHostFolders);
         return new PathCheck(folders, Environment.CurrentDirectory);
     }
+
+    // Whether the GC works under a memory limit: it then sees less than the host's memory.
+    // NOTE: struct sysinfo (sysinfo(2)): totalram at offset 32, mem_unit at 104, 112 bytes in all.
+    private static bool MemoryLimited()
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        nint info = Marshal.AllocHGlobal(112);
+        try
+        {
+            if (sysinfo(info) != 0)
+            {
+                return true;
+            }
+            long total = Marshal.ReadInt64(info, 32) * Math.Max(1, Marshal.ReadInt32(info, 104));
+            return available < total;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(info);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern int sysinfo(nint info);
 
     // Restricts the finalizer thread from a finalizer.
     private sealed class FinalizerRestriction
@@ -418,18 +450,18 @@ internal static class HostedConfinement
     }
 
     // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
-    // allow list under Landlock, whose refusals are all named (JitListNamed) or only the deny
-    // list's (JitList).
+    // allow list under Landlock.
     internal const int DenyList = 0;
     internal const int ImageList = 1;
     internal const int JitList = 2;
-    internal const int JitListNamed = 3;
 
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
-    // the call's number against each list; refuse: the action for a refused call.
-    internal static byte[] Filter(int kind, int needs, int self, int[] children, uint refuse)
+    // the call's number against each list; refuse: the action for a refused call; nameAll: every
+    // refusal takes it (and the JIT's opens by path at the working directory go to it first), else
+    // only the deny list's.
+    internal static byte[] Filter(int kind, bool nameAll, int needs, int self, int[] children, uint refuse)
     {
-        var writer = new FilterWriter(kind == JitListNamed);
+        var writer = new FilterWriter(nameAll);
         writer.Load(FilterWriter.OffsetArch);
         writer.JumpEqual(AuditArchX86_64, FilterWriter.Next, FilterWriter.Refuse);
         writer.Load(FilterWriter.OffsetNumber);
@@ -470,11 +502,10 @@ internal static class HostedConfinement
             Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
-        // (named by the supervisor); the rest too under JitListNamed, and otherwise with EPERM in
-        // the host kernel, unnamed: the runtime's own threads make some of them (the GC reads
-        // /proc/meminfo while every managed thread, the supervisor's too, is stopped), and a
-        // refusal that waits for the supervisor there would never be answered. The JIT's boot
-        // ends those reads first (HostedLandlock); the image's does not yet.
+        // (named by the supervisor); the rest too with nameAll, and otherwise with EPERM in the
+        // host kernel, unnamed: the runtime's own threads may make some of them while every
+        // managed thread, the supervisor's too, is stopped (the GC reads /proc/meminfo), and a
+        // refusal that waits for the supervisor there would never be answered (Install).
         foreach (int number in RefusedCalls)
         {
             writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
@@ -526,7 +557,7 @@ internal static class HostedConfinement
         private readonly List<int> checkedNumbers = new List<int>();
         private readonly List<int> checkedLabels = new List<int>();
 
-        // Silent refusals too go the way of Refuse (JitListNamed).
+        // Silent refusals too go the way of Refuse (every refusal named).
         private readonly bool nameAll;
 
         public FilterWriter(bool nameAll)
