@@ -14,16 +14,18 @@ using System.Threading;
 //   folders the plan mounts (every path relative to a folder's descriptor, never to the working
 //   directory, never absolute) and those of passt (its socket; signalling and reaping passt and
 //   no other process). Every other call is refused.
-// - Under the JIT the runtime itself still opens and maps the framework's files by path and
-//   compiles code into new mappings, so the filter is a deny list: starting programs or
-//   processes, sockets, reaching into other processes (RefusedCalls).
+// - Under the JIT the runtime itself still opens and maps the framework's files by path, so the
+//   same allow list takes the runtime's calls by path too (JitCalls, JitPathCalls), and a Landlock
+//   ruleset (HostedLandlock) decides what those may open. Without Landlock the filter is a deny
+//   list: starting programs or processes, sockets, reaching into other processes (RefusedCalls).
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each deny-list call in the kernel's log before
-// answering; otherwise the host kernel refuses them silently and the log says so once. The allow
-// list's other refusals are never handed over (see Filter). The manifest lists
-// the filter (the generator's confinement tables, held to these by a test).
+// supervisor thread names the first refusal of each call (an open with its path) in the kernel's
+// log before answering; otherwise the host kernel refuses them silently and the log says so once.
+// Only the deny list's refusals are handed over where the GC opens files while the program is
+// stopped (see Install). The manifest lists the filter (the generator's confinement tables, held to
+// these by a test).
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).

@@ -80,7 +80,7 @@ internal static class HostedLandlock
     // abi: the host's Landlock version (0 without).
     public static int Make(string[] hostFolders, string[] readOnlyHostFolders, out int abi)
     {
-        abi = (int)syscall(SyscallCreateRuleset, 0, 0, CreateRulesetVersion);
+        abi = (int)syscall(SyscallCreateRuleset, 0, 0, CreateRulesetVersion, 0);
         if (abi < 1)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -105,7 +105,7 @@ internal static class HostedLandlock
             Marshal.WriteInt64(attributes, 0, (long)handled);
             Marshal.WriteInt64(attributes, 8, abi >= 4 ? (long)HandledNetwork : 0);
             Marshal.WriteInt64(attributes, 16, abi >= 6 ? (long)ScopeAbstractUnixSocket : 0);
-            long ruleset = syscall(SyscallCreateRuleset, (long)attributes, abi >= 6 ? 24 : abi >= 4 ? 16 : 8, 0);
+            long ruleset = syscall(SyscallCreateRuleset, (long)attributes, abi >= 6 ? 24 : abi >= 4 ? 16 : 8, 0, 0);
             if (ruleset < 0)
             {
                 return -Marshal.GetLastPInvokeError();
@@ -142,7 +142,7 @@ internal static class HostedLandlock
         {
             return -Marshal.GetLastPInvokeError();
         }
-        return syscall(SyscallRestrictSelf, ruleset, 0, 0) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+        return syscall(SyscallRestrictSelf, ruleset, 0, 0, 0) == 0 ? 0 : -Marshal.GetLastPInvokeError();
     }
 
     // Removes the names the JIT's runtime made in the temporary folder at start (the diagnostic
@@ -253,15 +253,16 @@ internal static class HostedLandlock
             return;
         }
 
-        // struct landlock_path_beneath_attr (packed): allowed_access, parent_fd.
+        // struct landlock_path_beneath_attr (packed): allowed_access, parent_fd. Every argument is
+        // passed, the flags (0) too: a register left out holds whatever was there.
         Marshal.WriteInt64(rule, 0, (long)rights);
         Marshal.WriteInt32(rule, 8, fd);
-        syscall(SyscallAddRule, ruleset, RulePathBeneath, (long)rule);
+        syscall(SyscallAddRule, ruleset, RulePathBeneath, (long)rule, 0);
         close(fd);
     }
 
     [DllImport("libc", SetLastError = true)]
-    private static extern long syscall(long number, long first, long second, long third);
+    private static extern long syscall(long number, long first, long second, long third, long fourth);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int open(string path, int flags);
