@@ -318,8 +318,8 @@ internal static class HostedConfinement
     // null when the host has no Landlock (or refused it).
     private static PathCheck? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
     {
-        int ruleset = HostedLandlock.Make(hostFolders, readOnlyHostFolders, out int abi);
-        if (ruleset >= 0)
+        int ruleset = HostedLandlock.Make(!image, hostFolders, readOnlyHostFolders, out int abi);
+        if (ruleset >= 0 && !image)
         {
             HostedLandlock.RemoveRuntimeNames(self);
         }
@@ -356,8 +356,26 @@ internal static class HostedConfinement
         folders.Add("/dev/null");
         folders.AddRange(hostFolders);
         folders.AddRange(readOnlyHostFolders);
-        return new PathCheck(folders, Environment.CurrentDirectory);
+        return new PathCheck(folders, WorkingDirectory());
     }
+
+    // The host's working directory (libc's getcwd: Environment.CurrentDirectory would import the
+    // runtime's native function into every image).
+    private static string WorkingDirectory()
+    {
+        nint buffer = Marshal.AllocHGlobal(4096);
+        try
+        {
+            return getcwd(buffer, 4096) != 0 ? Marshal.PtrToStringUTF8(buffer) ?? "/" : "/";
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern nint getcwd(nint buffer, nint size);
 
     // Whether the GC works under a memory limit: it then sees less than the host's memory.
     // NOTE: struct sysinfo (sysinfo(2)): totalram at offset 32, mem_unit at 104, 112 bytes in all.

@@ -78,7 +78,8 @@ internal static class HostedLandlock
 
     // The ruleset's descriptor, or -errno: ENOSYS or EOPNOTSUPP when the host has no Landlock.
     // abi: the host's Landlock version (0 without).
-    public static int Make(string[] hostFolders, string[] readOnlyHostFolders, out int abi)
+    // runtime: the JIT's, whose runtime reads its folders; a NativeAOT image reads none by path.
+    public static int Make(bool runtime, string[] hostFolders, string[] readOnlyHostFolders, out int abi)
     {
         abi = (int)syscall(SyscallCreateRuleset, 0, 0, CreateRulesetVersion, 0);
         if (abi < 1)
@@ -111,9 +112,12 @@ internal static class HostedLandlock
                 return -Marshal.GetLastPInvokeError();
             }
 
-            foreach (string folder in RuntimeFolders())
+            if (runtime)
             {
-                Allow((int)ruleset, rule, folder, read);
+                foreach (string folder in RuntimeFolders())
+                {
+                    Allow((int)ruleset, rule, folder, read);
+                }
             }
             Allow((int)ruleset, rule, "/proc/self", read);
             Allow((int)ruleset, rule, "/dev/null", ReadFile | WriteFile);
@@ -223,7 +227,12 @@ internal static class HostedLandlock
                 }
             }
         }
-        Add(AppContext.BaseDirectory);
+        // (AppContext.BaseDirectory would import the runtime's native path functions into every
+        // image; the host's property says the same.)
+        if (AppContext.GetData("APP_CONTEXT_BASE_DIRECTORY") is string baseDirectory)
+        {
+            Add(baseDirectory);
+        }
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string native)
         {
             foreach (string folder in native.Split(':', StringSplitOptions.RemoveEmptyEntries))
