@@ -20,7 +20,8 @@ namespace Unikraft.Gen.Tests;
 //   code creates it or a type derived from it; a struct: the struct is reached) and what it
 //   implements is reached, or is a BCL member that reached code calls, or the runtime calls on an
 //   instance reached code hands it (boxed, converted to a BCL type, a BCL generic's type argument):
-//   SynchronizationContext's members only when reached code sets a synchronization context.
+//   SynchronizationContext's members only when reached code sets a synchronization context; a
+//   finalizer whenever its type has instances (the GC runs it);
 // The one exception is not reachable code: a member the compiler requires of a reached type (an
 // interface member it declares it implements, a constructor for a class nothing creates) may be
 // kept as a declaration whose body is only 'throw' — no code of it can run. The test checks that
@@ -409,7 +410,8 @@ public sealed class NoDeadCodeTests
                         continue;
                     }
 
-                    if (BaseMembers(member, type).Any(CanBeCalled(type)))
+                    // The GC runs a finalizer on every instance once it is unreachable.
+                    if (member is IMethodSymbol { MethodKind: MethodKind.Destructor } || BaseMembers(member, type).Any(CanBeCalled(type)))
                     {
                         Reach(member);
                     }
