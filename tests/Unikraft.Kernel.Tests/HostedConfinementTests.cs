@@ -20,9 +20,9 @@ public sealed class HostedConfinementTests
     private const int Self = 4242;
     private const int Passt = 5151;
 
-    private static readonly byte[] Image = HostedConfinement.Filter(true, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
-    private static readonly byte[] BareImage = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), Refuse);
-    private static readonly byte[] Jit = HostedConfinement.Filter(false, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
+    private static readonly byte[] Image = HostedConfinement.Filter(HostedConfinement.ImageList, false, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
+    private static readonly byte[] BareImage = HostedConfinement.Filter(HostedConfinement.ImageList, false, 0, Self, Array.Empty<int>(), Refuse);
+    private static readonly byte[] Jit = HostedConfinement.Filter(HostedConfinement.DenyList, false, HostedConfinement.HostFolders | HostedConfinement.Passt, Self, new[] { Passt }, Refuse);
 
     [Theory]
     [InlineData(0)]   // read
@@ -158,10 +158,30 @@ public sealed class HostedConfinementTests
         Assert.Equal(Allow, Run(Jit, 165)); // a deny list lets the rest through
     }
 
+    // Under the JIT with Landlock: the image's list and the runtime's calls by path; an open at the
+    // working directory goes through (Landlock decides), or to the supervisor first when every
+    // refusal is named; what is on neither list is refused.
+    [Fact]
+    public void JitAllowList_AddsTheRuntimesPathCalls_AndRefusesTheRest()
+    {
+        byte[] jit = HostedConfinement.Filter(HostedConfinement.JitList, false, 0, Self, Array.Empty<int>(), Refuse);
+        byte[] naming = HostedConfinement.Filter(HostedConfinement.JitList, true, 0, Self, Array.Empty<int>(), Refuse);
+
+        Assert.Equal(Allow, Run(jit, 0));                         // read
+        Assert.Equal(Allow, Run(jit, 4));                         // stat
+        Assert.Equal(Allow, Run(jit, 257, AtCurrentDirectory));   // openat at the working directory
+        Assert.Equal(Refuse, Run(naming, 257, AtCurrentDirectory));
+        Assert.Equal(Refuse, Run(jit, 41));                       // socket: the deny list
+        Assert.Equal(Refuse, Run(jit, 59));                       // execve
+        Assert.NotEqual(Allow, Run(jit, 165));                    // mount: on no list
+        Assert.Equal(Refuse, Run(naming, 165));
+        Assert.NotEqual(Allow, Run(BareImage, 4));                // stat is the JIT's only
+    }
+
     [Fact]
     public void TheRefusalAction_IsTheOneAsked()
     {
-        byte[] silent = HostedConfinement.Filter(true, 0, Self, Array.Empty<int>(), 0x00050000 | 1);
+        byte[] silent = HostedConfinement.Filter(HostedConfinement.ImageList, false, 0, Self, Array.Empty<int>(), 0x00050000 | 1);
 
         Assert.Equal(0x00050000u | 1, Run(silent, 41));
         Assert.Equal(Allow, Run(silent, 0));
