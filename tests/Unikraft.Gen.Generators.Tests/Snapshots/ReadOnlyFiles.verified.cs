@@ -1788,7 +1788,7 @@ internal sealed class HostedClock : IClockDevice
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 84 of 84 members.
+// Pruned to 104 of 104 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1806,16 +1806,18 @@ using System.Threading;
 //   folders the plan mounts (every path relative to a folder's descriptor, never to the working
 //   directory, never absolute) and those of passt (its socket; signalling and reaping passt and
 //   no other process). Every other call is refused.
-// - Under the JIT the runtime itself still opens and maps the framework's files by path and
-//   compiles code into new mappings, so the filter is a deny list: starting programs or
-//   processes, sockets, reaching into other processes (RefusedCalls).
+// - Under the JIT the runtime itself still opens and maps the framework's files by path, so the
+//   same allow list takes the runtime's calls by path too (JitCalls, JitPathCalls), and a Landlock
+//   ruleset (HostedLandlock) decides what those may open. Without Landlock the filter is a deny
+//   list: starting programs or processes, sockets, reaching into other processes (RefusedCalls).
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
 // filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each deny-list call in the kernel's log before
-// answering; otherwise the host kernel refuses them silently and the log says so once. The allow
-// list's other refusals are never handed over (see Filter). The manifest lists
-// the filter (the generator's confinement tables, held to these by a test).
+// supervisor thread names the first refusal of each call (an open with its path) in the kernel's
+// log before answering; otherwise the host kernel refuses them silently and the log says so once.
+// Only the deny list's refusals are handed over where the GC opens files while the program is
+// stopped (see Install). The manifest lists the filter (the generator's confinement tables, held to
+// these by a test).
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).
@@ -1938,6 +1940,31 @@ internal static class HostedConfinement
         285, // fallocate
     };
 
+    // Under the JIT with Landlock: the runtime's calls by path, and its own thread placement.
+    // Landlock leaves metadata alone (so these reveal what exists, never content) and refuses
+    // unlink outside the host folders.
+    internal static readonly int[] JitCalls =
+    {
+        4,   // stat
+        6,   // lstat
+        21,  // access
+        79,  // getcwd
+        87,  // unlink (outside the host folders, Landlock refuses it: the runtime's at exit)
+        89,  // readlink
+        203, // sched_setaffinity (a new thread on the process's CPUs)
+        267, // readlinkat
+        269, // faccessat
+        439, // faccessat2
+    };
+
+    // Under the JIT with Landlock: the opens by path (checked: at the working directory, handed to
+    // the supervisor first, when it names refusals).
+    internal static readonly int[] JitPathCalls =
+    {
+        2,   // open
+        257, // openat
+    };
+
     internal static readonly int[] CheckedHostFolderCalls =
     {
         257, // openat
@@ -1999,8 +2026,10 @@ internal static class HostedConfinement
 
     // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
     // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
-    // processes the devices started (passt's), which the kernel may end and reap.
-    public static long Install(Kernel kernel, int needs, int[] children)
+    // processes the devices started (passt's), which the kernel may end and reap; hostFolders and
+    // readOnlyHostFolders: the host folders the plan mounts, which Landlock lets the JIT's process
+    // open (a NativeAOT image reaches them through their descriptors only).
+    public static long Install(Kernel kernel, int needs, int[] children, string[] hostFolders, string[] readOnlyHostFolders)
     {
         bool image = IsNativeImage();
         if (image)
@@ -2010,22 +2039,42 @@ internal static class HostedConfinement
 
         int self = getpid();
 
+        // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
+        // allow list as in the image, with the runtime's path calls; without Landlock it stays the
+        // deny list. In the image, where the filter refuses every open by path, Landlock is a second
+        // wall. Opens by path, and every other refusal, are handed to the supervisor only once the
+        // GC opens no file any more while it has the managed threads stopped: the boot's
+        // collection under the ruleset ends its /proc/meminfo reads (HostedLandlock), but a server
+        // GC reads on threads of its own that Landlock does not cover, and a GC under a memory
+        // limit (a cgroup's, or GCHeapHardLimit) reads the cgroup's usage at every collection.
+        PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
+        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
+        if (paths is not null && !nameAll)
+        {
+            kernel.Log.Write("[uk] confinement: the GC opens files while the program is stopped (a server GC, or a memory limit): only the deny list's refusals are named"
+                + (image ? "" : ", and an open outside the allowed folders fails with EACCES (Landlock)"));
+        }
+
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
         // that the filter refused could never be answered. Under the JIT its path is compiled
-        // now too, while no refused call can hold a lock that compiling needs.
-        _ = Describe(Clone3) + new HashSet<int>().Add(0);
+        // now too, while no refused call can hold a lock that compiling needs. Started after
+        // Landlock restricted this thread, it is restricted too.
+        _ = Describe(Clone3) + new HashSet<string>().Add("") + (paths?.Allows("/") ?? false);
         int listenerFd = -1;
         var ready = new ManualResetEventSlim();
         var supervisor = new Thread(() =>
         {
+            // Named by itself (prctl): naming another thread writes its /proc comm file, which
+            // the Landlock ruleset does not let the JIT's process write.
+            Thread.CurrentThread.Name = "uk confinement";
             ready.Wait();
             if (listenerFd >= 0)
             {
-                Supervise(kernel, listenerFd);
+                Supervise(kernel, listenerFd, nameAll ? paths : null);
             }
         })
-        { IsBackground = true, Name = "uk confinement" };
+        { IsBackground = true };
         supervisor.Start();
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
         {
@@ -2036,7 +2085,8 @@ internal static class HostedConfinement
 
         // The filter that hands its refusals to the supervisor, and, where the host has no
         // listeners, the same filter refusing in the host kernel.
-        long listener = Load(Filter(image, needs, self, children, ReturnUserNotify),
+        int kind = image ? ImageList : paths is null ? DenyList : JitList;
+        long listener = Load(Filter(kind, nameAll, needs, self, children, ReturnUserNotify),
             SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
         if (listener >= 0)
         {
@@ -2047,12 +2097,121 @@ internal static class HostedConfinement
 
         int errno = Marshal.GetLastPInvokeError();
         ready.Set();
-        if (Load(Filter(image, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
+        if (Load(Filter(kind, false, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
             kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
             return 0;
         }
         return Refused(kernel, Marshal.GetLastPInvokeError());
+    }
+
+    // The Landlock ruleset on this thread, the finalizer's and the threads they start; the folders
+    // it allows, for the supervisor (none in the image, whose filter refuses every open by path);
+    // null when the host has no Landlock (or refused it).
+    private static PathCheck? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
+    {
+        int ruleset = HostedLandlock.Make(!image, hostFolders, readOnlyHostFolders, out int abi);
+        if (ruleset >= 0 && !image)
+        {
+            HostedLandlock.RemoveRuntimeNames(self);
+        }
+        long restricted = ruleset >= 0 ? HostedLandlock.RestrictThisThread(ruleset) : ruleset;
+        if (restricted < 0)
+        {
+            if (ruleset >= 0)
+            {
+                close(ruleset);
+            }
+            kernel.Log.Write("[uk] confinement: no Landlock on this host (" + Errno.Name((int)-restricted) + ", ABI " + abi + "); "
+                + (image ? "the allow list's refusals but the deny list's are unnamed" : "under the JIT the filter is a deny list and opens by path reach the host"));
+            return null;
+        }
+
+        // The finalizer thread runs the program's finalizers: restricted by one of its own. The
+        // collection is also the GC's first under the ruleset (HostedLandlock: /proc/meminfo).
+        FinalizerRestriction.Queue(ruleset);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        close(ruleset);
+        if (FinalizerRestriction.Result != 0)
+        {
+            kernel.Log.Write("[uk] confinement: the finalizer thread is outside the Landlock ruleset (" + FinalizerRestriction.Result + ")");
+        }
+
+        if (image)
+        {
+            return new PathCheck(new List<string>(), "/");
+        }
+        var folders = HostedLandlock.RuntimeFolders();
+        folders.Add("/proc/self");
+        folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
+        folders.Add("/dev/null");
+        folders.AddRange(hostFolders);
+        folders.AddRange(readOnlyHostFolders);
+        return new PathCheck(folders, WorkingDirectory());
+    }
+
+    // The host's working directory (libc's getcwd: Environment.CurrentDirectory would import the
+    // runtime's native function into every image).
+    private static string WorkingDirectory()
+    {
+        nint buffer = Marshal.AllocHGlobal(4096);
+        try
+        {
+            return getcwd(buffer, 4096) != 0 ? Marshal.PtrToStringUTF8(buffer) ?? "/" : "/";
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern nint getcwd(nint buffer, nint size);
+
+    // Whether the GC works under a memory limit: it then sees less than the host's memory.
+    // NOTE: struct sysinfo (sysinfo(2)): totalram at offset 32, mem_unit at 104, 112 bytes in all.
+    private static bool MemoryLimited()
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        nint info = Marshal.AllocHGlobal(112);
+        try
+        {
+            if (sysinfo(info) != 0)
+            {
+                return true;
+            }
+            long total = Marshal.ReadInt64(info, 32) * Math.Max(1, Marshal.ReadInt32(info, 104));
+            return available < total;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(info);
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern int sysinfo(nint info);
+
+    // Restricts the finalizer thread from a finalizer.
+    private sealed class FinalizerRestriction
+    {
+        public static long Result = 1;
+
+        private readonly int ruleset;
+
+        private FinalizerRestriction(int ruleset)
+        {
+            this.ruleset = ruleset;
+        }
+
+        ~FinalizerRestriction()
+        {
+            Result = HostedLandlock.RestrictThisThread(ruleset);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public static void Queue(int ruleset) => _ = new FinalizerRestriction(ruleset);
     }
 
     // A NativeAOT image has no JIT: nothing was ever compiled at run time, while under the JIT the
@@ -2102,17 +2261,25 @@ internal static class HostedConfinement
         }
     }
 
+    // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
+    // allow list under Landlock.
+    internal const int DenyList = 0;
+    internal const int ImageList = 1;
+    internal const int JitList = 2;
+
     // The classic BPF program: the architecture (anything but x86-64 is refused, x32 too), then
-    // the call's number against each list; refuse: the action for a refused call.
-    internal static byte[] Filter(bool image, int needs, int self, int[] children, uint refuse)
+    // the call's number against each list; refuse: the action for a refused call; nameAll: every
+    // refusal takes it (and the JIT's opens by path at the working directory go to it first), else
+    // only the deny list's.
+    internal static byte[] Filter(int kind, bool nameAll, int needs, int self, int[] children, uint refuse)
     {
-        var writer = new FilterWriter();
+        var writer = new FilterWriter(nameAll);
         writer.Load(FilterWriter.OffsetArch);
         writer.JumpEqual(AuditArchX86_64, FilterWriter.Next, FilterWriter.Refuse);
         writer.Load(FilterWriter.OffsetNumber);
         writer.JumpGreaterOrEqual(X32SyscallBit, FilterWriter.Refuse, FilterWriter.Next);
         writer.JumpEqual(Clone3, FilterWriter.NoSystemCall, FilterWriter.Next);
-        if (!image)
+        if (kind == DenyList)
         {
             foreach (int number in RefusedCalls)
             {
@@ -2126,7 +2293,15 @@ internal static class HostedConfinement
             return writer.Finish(refuse);
         }
 
+        bool jit = kind != ImageList;
         Dispatch(writer, RuntimeCalls, false);
+        if (jit)
+        {
+            // Under Landlock the runtime's metadata calls by path are allowed, and its opens by
+            // path are Landlock's (the supervisor names those outside the allowed folders first).
+            Dispatch(writer, JitCalls, false);
+            Dispatch(writer, JitPathCalls, true);
+        }
         Dispatch(writer, CheckedRuntimeCalls, true);
         if ((needs & HostFolders) != 0)
         {
@@ -2139,16 +2314,16 @@ internal static class HostedConfinement
             Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
-        // (named by the supervisor); the rest with EPERM in the host kernel, unnamed: the runtime's
-        // own threads make some of them (the GC reads /proc/meminfo while every managed thread,
-        // the supervisor's too, is stopped), and a refusal that waits for the supervisor there
-        // would never be answered.
+        // (named by the supervisor); the rest too with nameAll, and otherwise with EPERM in the
+        // host kernel, unnamed: the runtime's own threads may make some of them while every
+        // managed thread, the supervisor's too, is stopped (the GC reads /proc/meminfo), and a
+        // refusal that waits for the supervisor there would never be answered (Install).
         foreach (int number in RefusedCalls)
         {
             writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
         }
         writer.Jump(FilterWriter.Silent);
-        writer.Checks(self, children);
+        writer.Checks(self, children, jit);
         return writer.Finish(refuse);
     }
 
@@ -2194,6 +2369,14 @@ internal static class HostedConfinement
         private readonly List<int> checkedNumbers = new List<int>();
         private readonly List<int> checkedLabels = new List<int>();
 
+        // Silent refusals too go the way of Refuse (every refusal named).
+        private readonly bool nameAll;
+
+        public FilterWriter(bool nameAll)
+        {
+            this.nameAll = nameAll;
+        }
+
         public int NewLabel()
         {
             placed.Add(-1);
@@ -2228,7 +2411,7 @@ internal static class HostedConfinement
 
         // The checks of the calls dispatched to them, in order. A failed check refuses in the host
         // kernel (Silent), but for clone: a process started is the deny list's business.
-        public void Checks(int self, int[] children)
+        public void Checks(int self, int[] children, bool jit)
         {
             for (int index = 0; index < checkedNumbers.Count; index++)
             {
@@ -2278,6 +2461,19 @@ internal static class HostedConfinement
                         LoadArgument(1);
                         JumpEqual(AtCurrentDirectory, Silent, Allow);
                         break;
+                    case 2: // open (JIT): the supervisor checks the path first
+                        Jump(nameAll ? Refuse : Allow);
+                        break;
+                    case 257: // openat, openat2: relative to a descriptor; at the working
+                    case 437: // directory, under the JIT the supervisor checks the path first
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, jit ? (nameAll ? Refuse : Allow) : Silent, Allow);
+                        break;
+                    case 262: // newfstatat, statx: relative to a descriptor, but under the JIT
+                    case 332: // (Landlock does not cover metadata)
+                        LoadArgument(0);
+                        JumpEqual(AtCurrentDirectory, jit ? Allow : Silent, Allow);
+                        break;
                     default: // the descriptor-relative calls: never the working directory
                         LoadArgument(0);
                         JumpEqual(AtCurrentDirectory, Silent, Allow);
@@ -2297,7 +2493,7 @@ internal static class HostedConfinement
             int noSystemCallAt = codes.Count;
             Add(ReturnConstant, Next, Next, ReturnErrno | Errno.ENOSYS);
             int silentAt = codes.Count;
-            Add(ReturnConstant, Next, Next, ReturnErrno | Errno.EPERM);
+            Add(ReturnConstant, Next, Next, nameAll ? refuse : ReturnErrno | Errno.EPERM);
 
             byte[] program = new byte[codes.Count * 8];
             for (int index = 0; index < codes.Count; index++)
@@ -2351,13 +2547,16 @@ internal static class HostedConfinement
     }
 
     // The supervisor: receives each refused call, names it in the log the first time, and answers
-    // EPERM. It makes only calls the filter allows (ioctl, write, futex), and stops when the
-    // listener fails for good.
-    private static void Supervise(Kernel kernel, int listener)
+    // EPERM. With paths (the JIT's named allow list) an open at the working directory is answered
+    // by the path: inside the folders Landlock allows, the call goes on (CONTINUE: Landlock
+    // decides, on what the host kernel reads, whatever another thread wrote there meanwhile);
+    // outside, EPERM, named with the path. It makes only calls the filter allows (ioctl, write,
+    // futex, pread64), and stops when the listener fails for good.
+    private static void Supervise(Kernel kernel, int listener, PathCheck? paths)
     {
         nint notification = Marshal.AllocHGlobal(NotifyLength);
         nint response = Marshal.AllocHGlobal(ResponseLength);
-        var named = new HashSet<int>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             for (int offset = 0; offset < NotifyLength; offset += 8)
@@ -2376,41 +2575,106 @@ internal static class HostedConfinement
                 return;
             }
 
+            // struct seccomp_notif: id, pid, flags, then seccomp_data (nr, arch, ip, args).
             int number = Marshal.ReadInt32(notification, 16);
-            if (named.Add(number))
+            string? path = paths is null ? null : PathOf(paths, number, notification);
+            bool proceed = path is not null && paths!.Allows(path);
+            if (!proceed && named.Count < NamedLimit && named.Add(path is null ? Describe(number) : Describe(number) + " " + path))
             {
-                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + " with EPERM (thread " + Marshal.ReadInt32(notification, 8)
-                    + "; the first refusal of each call is logged; UnikraftConfinement=false turns the filter off)");
+                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + (path is null ? "" : " of " + path) + " with EPERM (thread "
+                    + Marshal.ReadInt32(notification, 8) + "; the first refusal of each call" + (paths is null ? "" : " and path")
+                    + " is logged; UnikraftConfinement=false turns the filter off)");
             }
             Marshal.WriteInt64(response, 0, Marshal.ReadInt64(notification, 0));
             Marshal.WriteInt64(response, 8, 0);
-            Marshal.WriteInt32(response, 16, -Errno.EPERM);
-            Marshal.WriteInt32(response, 20, 0);
+            Marshal.WriteInt32(response, 16, proceed ? 0 : -Errno.EPERM);
+            Marshal.WriteInt32(response, 20, proceed ? NotifyContinue : 0);
             // ENOENT: the caller went away meanwhile (a signal, or its end); nothing to answer.
             ioctl(listener, NotifySend, response);
         }
     }
 
-    // The name of a call the supervisor is handed (the deny list, and clone for a process), with
-    // its number.
+    // The path an open names (open: the first argument; openat, openat2: the second, at the
+    // working directory), or null for another call or an unreadable path.
+    private static string? PathOf(PathCheck paths, int number, nint notification)
+    {
+        int argument = number == 2 ? 0 : number == 257 || number == 437 ? 1 : -1;
+        return argument < 0 ? null : paths.Read(Marshal.ReadInt64(notification, 32 + 8 * argument));
+    }
+
+    // NOTE: SECCOMP_USER_NOTIF_FLAG_CONTINUE from linux/seccomp.h (Linux 5.5). The log names at
+    // most NamedLimit distinct refusals, so a program walking a host tree cannot flood it.
+    private const int NotifyContinue = 1;
+    private const int NamedLimit = 64;
+
+    // The name of a call the supervisor is handed, with its number.
     internal static string Describe(int number)
     {
         string name = number switch
         {
+            2 => "open",
+            4 => "stat",
+            6 => "lstat",
+            21 => "access",
             41 => "socket",
             42 => "connect",
             43 => "accept",
+            44 => "sendto",
+            46 => "sendmsg",
             49 => "bind",
             50 => "listen",
+            53 => "socketpair",
             56 => "clone (not a thread)",
             57 => "fork",
             58 => "vfork",
             59 => "execve",
+            61 => "wait4",
+            62 => "kill",
+            82 => "rename",
+            83 => "mkdir",
+            84 => "rmdir",
+            85 => "creat",
+            86 => "link",
+            87 => "unlink",
+            88 => "symlink",
+            89 => "readlink",
+            90 => "chmod",
+            92 => "chown",
             101 => "ptrace",
+            105 => "setuid",
+            106 => "setgid",
+            112 => "setsid",
+            157 => "prctl",
+            160 => "setrlimit",
+            161 => "chroot",
+            165 => "mount",
+            170 => "sethostname",
+            175 => "init_module",
+            200 => "tkill",
+            203 => "sched_setaffinity",
+            234 => "tgkill",
+            250 => "keyctl",
+            257 => "openat",
+            258 => "mkdirat",
+            262 => "newfstatat",
+            263 => "unlinkat",
+            264 => "renameat",
+            267 => "readlinkat",
+            272 => "unshare",
             288 => "accept4",
+            302 => "prlimit64",
+            308 => "setns",
             310 => "process_vm_readv",
             311 => "process_vm_writev",
+            316 => "renameat2",
+            319 => "memfd_create",
+            321 => "bpf",
             322 => "execveat",
+            332 => "statx",
+            425 => "io_uring_setup",
+            434 => "pidfd_open",
+            437 => "openat2",
+            438 => "pidfd_getfd",
             _ => "a host call",
         };
         return name + " (syscall " + number.ToString(CultureInfo.InvariantCulture) + ")";
@@ -2658,6 +2922,306 @@ internal sealed class HostedConsole : IConsoleDevice
         arrived?.Invoke();
     }
 }
+//------ Kernel/Platform/Hosted/HostedLandlock.g.cs
+// <auto-generated/>
+// Unikraft.Gen output <kernel hash>
+// Unikraft.Gen kernel: kernel/Platform/Hosted/HostedLandlock.cs, library platform-hosted (Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP))
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Landlock -> HostedLandlock.RuntimeFolders -> HostedLandlock.SystemFolders
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Landlock -> HostedLandlock.Make -> HostedLandlock.SyscallCreateRuleset
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Landlock -> HostedLandlock.Make -> HostedLandlock.Allow -> HostedLandlock.SyscallAddRule
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Landlock -> HostedLandlock.RestrictThisThread -> HostedLandlock.SyscallRestrictSelf
+// Pruned to 30 of 30 members.
+#nullable enable
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+
+// Which host files a program run under the JIT may still open once booted (Landlock, Linux 5.13;
+// landlock(7)). The JIT's runtime opens and maps the framework's assemblies by path after boot,
+// loads ICU and OpenSSL from the system's library folders, and reads its own /proc entries, so
+// the seccomp filter (HostedConfinement) cannot refuse opens by path there: it cannot read a path
+// (a pointer), and a supervisor answering for it would be what a stopped GC waits on, and could
+// only check a string that another thread may change before the host kernel reads it again
+// (seccomp_unotify(2)). Landlock decides in the host kernel, on the file actually reached (a
+// symbolic link or /proc/self/fd/N counts where it leads), for every open of every thread it
+// covers:
+// - reading (and mapping, and listing) beneath the runtime's folders: the folder of every trusted
+//   assembly the host resolved (the shared frameworks, the app's own folder, a package folder),
+//   the native search folders, and SystemFolders below; reading and writing /dev/null;
+// - reading and writing beneath each host folder the plan mounts (reading only for a read-only
+//   mount), which hostfs reaches through its own descriptors anyway;
+// - nothing else: an open elsewhere fails with EACCES, any TCP bind or connect is refused (Landlock
+//   ABI 4), and abstract Unix sockets outside the process are out of reach (ABI 6).
+// Landlock does not cover metadata: stat, readlink and access of any path still answer.
+//
+// /proc/meminfo is left out on purpose: the GC reads it at every collection, and stops reading it
+// for good after one failure (it falls back to sysinfo), so the boot's first collection under the
+// ruleset ends those reads, and no open by path is left that the runtime makes while its
+// managed threads are stopped.
+//
+// landlock_restrict_self covers the calling thread and the threads it creates later, not the
+// others (no TSYNC flag up to ABI 7): the boot restricts its own thread (the one that runs Main,
+// and so starts the thread pool, the timers and the program's threads), the supervisor's, and the
+// finalizer thread (through a finalizer). The runtime's threads that existed before the boot
+// (synchronization manager, EventPipe, debugger, tiered compilation) run none of the program's
+// code; the seccomp filter covers them all.
+internal static class HostedLandlock
+{
+    // The system's folders the runtime reads after boot: shared libraries (ICU, OpenSSL, glibc's
+    // modules), the loader's cache, OpenSSL's configuration and certificates, the time zones,
+    // CPU and cgroup limits, and randomness. Kept equal to the manifest's line by a test.
+    internal static readonly string[] SystemFolders =
+    {
+        "/lib",
+        "/lib64",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local/lib",
+        "/etc/ld.so.cache",
+        "/etc/ssl",
+        "/etc/localtime",
+        "/usr/share/zoneinfo",
+        "/sys/fs/cgroup",
+        "/sys/devices/system/cpu",
+        "/dev/urandom",
+        "/dev/random",
+    };
+
+    // NOTE: numbers from asm/unistd_64.h; constants from linux/landlock.h and fcntl.h.
+    private const long SyscallCreateRuleset = 444;
+    private const long SyscallAddRule = 445;
+    private const long SyscallRestrictSelf = 446;
+    private const long CreateRulesetVersion = 1;
+    private const long RulePathBeneath = 1;
+    private const ulong Execute = 1UL << 0;
+    private const ulong WriteFile = 1UL << 1;
+    private const ulong ReadFile = 1UL << 2;
+    private const ulong ReadDirectory = 1UL << 3;
+    private const ulong Truncate = 1UL << 14;
+    private const ulong ScopeAbstractUnixSocket = 1;
+    private const ulong HandledNetwork = 3; // LANDLOCK_ACCESS_NET_BIND_TCP | CONNECT_TCP
+    private const int PathOnly = 0x200000; // O_PATH
+    private const int Directory = 0x10000; // O_DIRECTORY
+    private const int CloseOnExec = 0x80000; // O_CLOEXEC
+    private const int PrSetNoNewPrivs = 38;
+
+    // The file rights a rule on a file (not a folder) may carry.
+    private const ulong FileRights = Execute | WriteFile | ReadFile | Truncate | (1UL << 15);
+
+    // The ruleset's descriptor, or -errno: ENOSYS or EOPNOTSUPP when the host has no Landlock.
+    // abi: the host's Landlock version (0 without).
+    // runtime: the JIT's, whose runtime reads its folders; a NativeAOT image reads none by path.
+    public static int Make(bool runtime, string[] hostFolders, string[] readOnlyHostFolders, out int abi)
+    {
+        abi = (int)syscall(SyscallCreateRuleset, 0, 0, CreateRulesetVersion, 0);
+        if (abi < 1)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            abi = 0;
+            return -(errno > 0 ? errno : Errno.ENOSYS);
+        }
+
+        // Every right this host knows is handled (ABI 1: 13 rights, 2: refer, 3: truncate,
+        // 5: ioctl on devices), so none is left allowed by default.
+        ulong handled = (1UL << 13) - 1;
+        handled |= abi >= 2 ? 1UL << 13 : 0;
+        handled |= abi >= 3 ? 1UL << 14 : 0;
+        handled |= abi >= 5 ? 1UL << 15 : 0;
+        ulong read = Execute | ReadFile | ReadDirectory;
+        ulong all = handled;
+
+        // struct landlock_ruleset_attr: handled_access_fs, handled_access_net (ABI 4), scoped (ABI 6).
+        nint attributes = Marshal.AllocHGlobal(24);
+        nint rule = Marshal.AllocHGlobal(12);
+        try
+        {
+            Marshal.WriteInt64(attributes, 0, (long)handled);
+            Marshal.WriteInt64(attributes, 8, abi >= 4 ? (long)HandledNetwork : 0);
+            Marshal.WriteInt64(attributes, 16, abi >= 6 ? (long)ScopeAbstractUnixSocket : 0);
+            long ruleset = syscall(SyscallCreateRuleset, (long)attributes, abi >= 6 ? 24 : abi >= 4 ? 16 : 8, 0, 0);
+            if (ruleset < 0)
+            {
+                return -Marshal.GetLastPInvokeError();
+            }
+
+            if (runtime)
+            {
+                foreach (string folder in RuntimeFolders())
+                {
+                    Allow((int)ruleset, rule, folder, read);
+                }
+            }
+            Allow((int)ruleset, rule, "/proc/self", read);
+            Allow((int)ruleset, rule, "/dev/null", ReadFile | WriteFile);
+            foreach (string folder in hostFolders)
+            {
+                Allow((int)ruleset, rule, folder, all);
+            }
+            foreach (string folder in readOnlyHostFolders)
+            {
+                Allow((int)ruleset, rule, folder, ReadFile | ReadDirectory);
+            }
+            return (int)ruleset;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(rule);
+            Marshal.FreeHGlobal(attributes);
+        }
+    }
+
+    // Restricts the calling thread (and the threads it creates from now on); 0 or -errno.
+    // no_new_privs is a thread's own: Landlock needs it on each thread it restricts.
+    public static long RestrictThisThread(int ruleset)
+    {
+        if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
+        {
+            return -Marshal.GetLastPInvokeError();
+        }
+        return syscall(SyscallRestrictSelf, ruleset, 0, 0, 0) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+    }
+
+    // Removes the names the JIT's runtime made in the temporary folder at start (the diagnostic
+    // server's socket, the debugger's two pipes): it removes them at exit, which the ruleset
+    // refuses, and would leave them behind. The runtime keeps what it opened; what goes is that a
+    // diagnostic tool (dotnet-trace, dotnet-counters) or a debugger cannot attach after boot.
+    // NOTE: the names are the runtime's: "dotnet-diagnostic-{pid}-{key}-socket" and
+    // "clr-debug-pipe-{pid}-{key}-in"/"-out" in $TMPDIR (else /tmp), key being the process's start
+    // time in clock ticks, field 22 of /proc/self/stat (proc_pid_stat(5)).
+    public static void RemoveRuntimeNames(int self)
+    {
+        string? key = StartTime();
+        if (key is null)
+        {
+            return;
+        }
+        string folder = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } temporary ? temporary.TrimEnd('/') : "/tmp";
+        string stem = self.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + key;
+        unlink(folder + "/dotnet-diagnostic-" + stem + "-socket");
+        unlink(folder + "/clr-debug-pipe-" + stem + "-in");
+        unlink(folder + "/clr-debug-pipe-" + stem + "-out");
+    }
+
+    private static string? StartTime()
+    {
+        int fd = open("/proc/self/stat", CloseOnExec);
+        if (fd < 0)
+        {
+            return null;
+        }
+        nint buffer = Marshal.AllocHGlobal(1024);
+        try
+        {
+            long length = read(fd, buffer, 1024);
+            string? stat = length > 0 ? Marshal.PtrToStringUTF8(buffer, (int)length) : null;
+
+            // The second field (the command) is in parentheses and may hold spaces: count from
+            // the last ')', which ends field 2.
+            int end = stat is null ? -1 : stat.LastIndexOf(')');
+            if (end < 0)
+            {
+                return null;
+            }
+            string[] fields = stat!.Substring(end + 2).Split(' ');
+            return fields.Length > 19 ? fields[19] : null;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+            close(fd);
+        }
+    }
+
+    // The runtime's folders: those of the trusted assemblies the host resolved (the shared
+    // frameworks, the app's own folder, packages), the app's base folder, the native search
+    // folders, then SystemFolders. Missing ones are left out when the rule is made.
+    internal static List<string> RuntimeFolders()
+    {
+        var folders = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Add(string folder)
+        {
+            folder = folder.TrimEnd('/');
+            if (folder.Length > 0 && seen.Add(folder))
+            {
+                folders.Add(folder);
+            }
+        }
+
+        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string assemblies)
+        {
+            foreach (string assembly in assemblies.Split(':', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int slash = assembly.LastIndexOf('/');
+                if (slash > 0)
+                {
+                    Add(assembly.Substring(0, slash));
+                }
+            }
+        }
+        // (AppContext.BaseDirectory would import the runtime's native path functions into every
+        // image; the host's property says the same.)
+        if (AppContext.GetData("APP_CONTEXT_BASE_DIRECTORY") is string baseDirectory)
+        {
+            Add(baseDirectory);
+        }
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string native)
+        {
+            foreach (string folder in native.Split(':', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Add(folder);
+            }
+        }
+        foreach (string folder in SystemFolders)
+        {
+            Add(folder);
+        }
+        return folders;
+    }
+
+    // One rule: rights beneath path (a folder), or on it (a file, file rights only). A path the
+    // host does not have is skipped.
+    private static void Allow(int ruleset, nint rule, string path, ulong rights)
+    {
+        int fd = open(path, PathOnly | Directory | CloseOnExec);
+        if (fd < 0)
+        {
+            fd = open(path, PathOnly | CloseOnExec);
+            rights &= FileRights;
+        }
+        if (fd < 0)
+        {
+            return;
+        }
+
+        // struct landlock_path_beneath_attr (packed): allowed_access, parent_fd. Every argument is
+        // passed, the flags (0) too: a register left out holds whatever was there.
+        Marshal.WriteInt64(rule, 0, (long)rights);
+        Marshal.WriteInt32(rule, 8, fd);
+        syscall(SyscallAddRule, ruleset, RulePathBeneath, (long)rule, 0);
+        close(fd);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern long syscall(long number, long first, long second, long third, long fourth);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open(string path, int flags);
+
+    [DllImport("libc")]
+    private static extern int close(int fd);
+
+    [DllImport("libc")]
+    private static extern long read(int fd, nint buffer, long count);
+
+    [DllImport("libc")]
+    private static extern int unlink(string path);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int prctl(int option, ulong second, ulong third, ulong fourth, ulong fifth);
+}
 //------ Kernel/Platform/Hosted/HostedPlatform.g.cs
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
@@ -2770,6 +3334,141 @@ internal sealed class HostedTerminal : IConsoleTerminal
     // Whether a read of the host's stdin that returns nothing is a timeout (raw mode with VMIN 0)
     // rather than the end of input. Read by the console's reader thread.
     public bool ReadMayTimeOut => readMayTimeOut;
+}
+//------ Kernel/Platform/Hosted/PathCheck.g.cs
+// <auto-generated/>
+// Unikraft.Gen output <kernel hash>
+// Unikraft.Gen kernel: kernel/Platform/Hosted/PathCheck.cs, library platform-hosted (Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP))
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Supervise -> HostedConfinement.PathOf -> PathCheck.Read -> PathCheck.PathMax
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Landlock -> PathCheck.#ctor -> PathCheck.ReadOnly
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Landlock -> PathCheck.#ctor -> PathCheck.CloseOnExec
+// Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> PathCheck.Allows -> PathCheck.folders
+// Pruned to 13 of 13 members.
+#nullable enable
+namespace Unikraft.Kernel;
+
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Text;
+
+// The confinement supervisor's reading of an open by path under the JIT: the path, read from the
+// calling thread's memory, and whether it lies in one of the folders the Landlock ruleset allows
+// (HostedLandlock). The answer only chooses between naming a refusal and letting the call go on
+// to Landlock, which decides on the file the host kernel actually reaches; so a path taken as
+// written (no symbolic link followed, "." and ".." resolved as names) is enough here.
+internal sealed class PathCheck
+{
+    // NOTE: PATH_MAX from linux/limits.h, the longest path the host kernel reads.
+    private const int PathMax = 4096;
+    private const int ReadOnly = 0; // O_RDONLY
+    private const int CloseOnExec = 0x80000; // O_CLOEXEC
+
+    private readonly List<string> folders = new List<string>();
+    private readonly string workingDirectory;
+
+    // /proc/self/mem, read with pread64: an address the caller made up reads as an error (EIO),
+    // where dereferencing it would end the process.
+    private readonly int memory;
+    private readonly nint buffer;
+
+    public PathCheck(List<string> allowed, string workingDirectory)
+    {
+        this.workingDirectory = workingDirectory;
+        foreach (string folder in allowed)
+        {
+            string normal = Normalize(folder);
+            if (normal.Length > 0)
+            {
+                folders.Add(normal);
+            }
+        }
+        memory = open("/proc/self/mem", ReadOnly | CloseOnExec);
+        buffer = Marshal.AllocHGlobal(PathMax);
+    }
+
+    // The path at address, or null when it cannot be read or has no end within PATH_MAX.
+    public string? Read(long address)
+    {
+        if (memory < 0 || address == 0)
+        {
+            return null;
+        }
+        int length = 0;
+        while (length < PathMax)
+        {
+            // Page by page: a path ending just before an unmapped page still reads.
+            int chunk = (int)Math.Min(PathMax - length, 4096 - ((address + length) & 4095));
+            long read = pread64(memory, buffer + length, chunk, address + length);
+            if (read <= 0)
+            {
+                return null;
+            }
+            for (int index = 0; index < read; index++)
+            {
+                if (Marshal.ReadByte(buffer, length + index) == 0)
+                {
+                    return Marshal.PtrToStringUTF8(buffer, length + index);
+                }
+            }
+            length += (int)read;
+        }
+        return null;
+    }
+
+    // Whether path (relative ones from the working directory at boot) is one of the folders or
+    // lies beneath one.
+    public bool Allows(string path)
+    {
+        string normal = Normalize(path);
+        foreach (string folder in folders)
+        {
+            if (normal.Length == folder.Length ? normal == folder
+                : normal.Length > folder.Length && normal.StartsWith(folder, StringComparison.Ordinal) && (normal[folder.Length] == '/' || folder == "/"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The absolute path, "." and ".." resolved as names and repeated slashes folded.
+    private string Normalize(string path)
+    {
+        if (!path.StartsWith('/'))
+        {
+            path = workingDirectory + "/" + path;
+        }
+        var parts = new List<string>();
+        foreach (string part in path.Split('/'))
+        {
+            if (part.Length == 0 || part == ".")
+            {
+                continue;
+            }
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+                continue;
+            }
+            parts.Add(part);
+        }
+        var builder = new StringBuilder();
+        foreach (string part in parts)
+        {
+            builder.Append('/').Append(part);
+        }
+        return builder.Length == 0 ? "/" : builder.ToString();
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open(string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern long pread64(int fd, nint buffer, long count, long offset);
 }
 //------ Kernel/RamFs/RamFileSystem.g.cs
 // <auto-generated/>
@@ -4983,7 +5682,7 @@ namespace Unikraft.Generated
             global::Unikraft.Kernel.RandomBoot.AttachRandom(kernel);
             global::Unikraft.Kernel.VfsMounts.Mount(kernel, "/", new global::Unikraft.Kernel.RamFileSystem(67108864L), false);
             global::Unikraft.Kernel.VfsMounts.Mount(kernel, "/dev", new global::Unikraft.Kernel.DevFileSystem(kernel), false);
-            global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>());
+            global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
             int status;
             try
             {
@@ -5117,13 +5816,15 @@ namespace Unikraft.Generated
 //   in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):
 //     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
 //     OpenSSL is loaded at boot: the link's import list is not known to this compile
+//   under dotnet run (JIT), the same list and the runtime's calls by path: stat, lstat, access, getcwd, unlink, readlink, sched_setaffinity, readlinkat, faccessat, faccessat2, open, openat; every refusal is named in the kernel log (the deny list's only, under a server GC)
+//     opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), its own /proc/<pid>, /dev/null, /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, /usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random; elsewhere refused with EPERM (named) or EACCES (Landlock); without Landlock on the host, only the first line is refused
 //
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 54 of 184 files, 566 of 3964 members
+// Kernel source: 56 of 186 files, 629 of 4027 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
