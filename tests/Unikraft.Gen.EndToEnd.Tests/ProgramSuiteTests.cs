@@ -212,7 +212,8 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 Assert.DoesNotContain("[uk] native layer:", run.StandardError + run.StandardOutput, StringComparison.Ordinal);
 
                 string[] problems = SuiteTrace.Problems(File.ReadAllLines(trace), Path.Combine(output, name), output,
-                    program.HostFolders.Select(folder => Path.Combine(Repository.Root, program.Project, folder)).ToArray(), jit: !aot);
+                    program.HostFolders.Select(folder => Path.Combine(Repository.Root, program.Project, folder)).ToArray(), jit: !aot,
+                    SuiteTrace.LandlockAnchors(File.ReadAllText(build.Manifest(program, aot))));
                 Assert.True(problems.Length == 0, name + " (" + route + ") step " + (index + 1) + " reached the host (trace " + trace + "):\n" +
                     string.Join("\n", problems.Take(40)));
             }
@@ -236,8 +237,7 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
         {
             build.Publish(program);
         }
-        string manifest = File.ReadAllText(Path.Combine(build.ArtifactsPath, "bin", program.Name,
-            route == "aot" ? "release_linux-x64" : "debug_linux-x64", program.Name + ".kernel.txt"));
+        string manifest = File.ReadAllText(build.Manifest(program, route == "aot"));
 
         Assert.Contains("  Udp  on\n      Program.cs:9  makes sockets: System.Net.Sockets.UdpClient\n", manifest, StringComparison.Ordinal);
         Assert.Contains("  Tcp  off: its code is removed", manifest, StringComparison.Ordinal);
@@ -267,6 +267,10 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
             EnsureSucceeded();
             return Path.Combine(ArtifactsPath, "bin", program.Name, "debug_linux-x64");
         }
+
+        // The kernel manifest of the program's build (the NativeAOT publish's or the JIT build's).
+        internal string Manifest(SuiteProgram program, bool aot) =>
+            Path.Combine(ArtifactsPath, "bin", program.Name, aot ? "release_linux-x64" : "debug_linux-x64", program.Name + ".kernel.txt");
 
         // `dotnet publish -c Release -r linux-x64 -p:PublishAot=true`, into a folder of its own.
         internal string Publish(SuiteProgram program)
@@ -369,16 +373,27 @@ public sealed class ProgramSuiteDataTests
             "11 openat(AT_FDCWD, \"/data\", O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY) = 6",
             "11 openat2(6, \"todo.json\", {flags=O_RDONLY}, 24) = 7",
             "11 openat(AT_FDCWD, \"/proc/self/fd/7\", O_WRONLY) = 8",
+            "11 getcwd(\"/home/user/project\", 4096) = 18",
+            "11 openat(AT_FDCWD, \"/etc/ssl\", O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY) = 9",
+            "11 openat(AT_FDCWD, \"/etc/ssl/private\", O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY) = 10",
+            "11 openat(AT_FDCWD, \"/etc/localtime\", O_RDONLY|O_CLOEXEC) = 10",
             "10 openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) = 4",
             "12 openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) = 4",
             "11 openat(AT_FDCWD, \"todo.json\", O_RDONLY) = -1 ENOENT (No such file or directory)",
             "12 socket(AF_INET, SOCK_STREAM, 0) = -1 EPERM (Operation not permitted)",
         ];
 
-        string[] problems = SuiteTrace.Problems(trace, "/out/App", "/out", ["/data"], jit: true);
+        string[] anchors = SuiteTrace.LandlockAnchors("//     opens by path only beneath (Landlock): the runtime's folders (those of its trusted " +
+            "assemblies, the app's own), its own /proc/<pid>, /dev/null, /etc/ssl, /etc/localtime; elsewhere refused\n// next\n");
+        Assert.Equal(["/dev/null", "/etc/ssl", "/etc/localtime"], anchors);
+        string[] problems = SuiteTrace.Problems(trace, "/out/App", "/out", ["/data"], jit: true, anchors);
 
+        // A Landlock anchor is an O_PATH open of exactly a path the ruleset names: beneath one, or
+        // an open that can read, is the host's.
         Assert.Equal(
         [
+            "after boot: 11 openat(AT_FDCWD, \"/etc/ssl/private\", O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY) = 10",
+            "after boot: 11 openat(AT_FDCWD, \"/etc/localtime\", O_RDONLY|O_CLOEXEC) = 10",
             "after boot: 12 openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) = 4",
             "after boot: 11 openat(AT_FDCWD, \"todo.json\", O_RDONLY) = -1 ENOENT (No such file or directory)",
             "after boot: 12 socket(AF_INET, SOCK_STREAM, 0) = -1 EPERM (Operation not permitted)",
@@ -439,6 +454,9 @@ internal sealed record SuiteStep(string[] Arguments, string? Input, string Expec
 //     has no /proc of its own, so a program's /proc path never reaches the host through it);
 //   - a path relative to a descriptor (the kernel's hostfs calls, beneath its folder's
 //     descriptor) and the empty path of an AT_EMPTY_PATH call.
+//   - the confinement's Landlock rules: an O_PATH open (no read, no write: a rule's anchor) of
+//     exactly a path the manifest says the ruleset allows (LandlockAnchors), and getcwd, which
+//     the confinement asks to place relative opens and which touches no file.
 // Under the JIT only: the runtime's debugger pipes and diagnostic-server socket in $TMPDIR
 // (/tmp/clr-debug-pipe-*, /tmp/dotnet-diagnostic-*), which CoreCLR creates before the kernel boots
 // whatever the program does (only DOTNET_EnableDiagnostics=0 in the environment turns them off):
@@ -460,8 +478,23 @@ internal static class SuiteTrace
 
     private static readonly string[] LoaderFolders = ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"];
 
-    public static string[] Problems(string[] trace, string executable, string output, string[] hostFolders, bool jit)
+    // The absolute paths of the manifest's Landlock line ("opens by path only beneath (Landlock):
+    // the runtime's folders (...), its own /proc/<pid>, /dev/null, /lib, ...; elsewhere ...").
+    public static string[] LandlockAnchors(string manifest)
     {
+        const string Marker = "opens by path only beneath (Landlock): ";
+        int at = manifest.IndexOf(Marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return [];
+        }
+        string line = manifest.Substring(at + Marker.Length).Split('\n')[0].Split(';')[0];
+        return line.Split(", ").Where(item => item.StartsWith('/') && !item.Contains('<', StringComparison.Ordinal)).ToArray();
+    }
+
+    public static string[] Problems(string[] trace, string executable, string output, string[] hostFolders, bool jit, string[]? anchors = null)
+    {
+        anchors ??= [];
         string temporary = (Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp").TrimEnd('/');
         int start = Array.FindIndex(trace, line => line.Contains("execve(\"" + executable + "\"", StringComparison.Ordinal));
         if (start < 0)
@@ -510,7 +543,7 @@ internal static class SuiteTrace
                 }
                 continue;
             }
-            if (!booted || line.Contains(" resumed>", StringComparison.Ordinal))
+            if (!booted || line.Contains(" resumed>", StringComparison.Ordinal) || name == "getcwd")
             {
                 continue;
             }
@@ -519,7 +552,8 @@ internal static class SuiteTrace
             for (int p = 0; p < count; p++)
             {
                 string path = paths[p].Groups[1].Value;
-                if (!Allowed(path, line, output, hostFolders, jit, temporary))
+                bool anchor = name is "open" or "openat" && line.Contains("O_PATH", StringComparison.Ordinal) && anchors.Contains(path);
+                if (!anchor && !Allowed(path, line, output, hostFolders, jit, temporary))
                 {
                     problems.Add((booted ? "after boot: " : "before boot: ") + line);
                     break;
