@@ -76,6 +76,9 @@ cat >"$work/with/nuget.config" <<EOF
   <packageSources>
     <clear />
     <add key="unikraft" value="$work/feed" />
+    <!-- The runtime pack the native layer's JIT route restores (self-contained linux-x64), from
+         this machine's package cache: the run's own packages folder starts empty. -->
+    <add key="cache" value="${NUGET_PACKAGES:-$HOME/.nuget/packages}" />
   </packageSources>
 </configuration>
 EOF
