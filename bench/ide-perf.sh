@@ -125,9 +125,11 @@ for side in with plain; do
         >"$work/prepare-$side.log" 2>&1 \
         || { tail -n 40 "$work/prepare-$side.log" >&2; echo "$0: the first $side build failed" >&2; exit 1; }
 done
-manifest="$work/artifacts-with/bin/Synthetic/debug/Synthetic.kernel.txt"
-[[ -s "$manifest" ]] || { echo "$0: the build with the generator wrote no kernel manifest ($manifest)" >&2; exit 1; }
-if [[ -e "$work/artifacts-plain/bin/Synthetic/debug/Synthetic.kernel.txt" ]]; then
+# The output folder's name depends on the runtime identifier (debug, or debug_linux-x64 on the
+# native layer's JIT route).
+manifest="$(find "$work/artifacts-with/bin" -name Synthetic.kernel.txt | head -n 1)"
+[[ -s "$manifest" ]] || { echo "$0: the build with the generator wrote no kernel manifest under $work/artifacts-with/bin" >&2; exit 1; }
+if [[ -n "$(find "$work/artifacts-plain/bin" -name Synthetic.kernel.txt)" ]]; then
     echo "$0: the build without the generator has a kernel manifest: the plain side is not plain" >&2
     exit 1
 fi
