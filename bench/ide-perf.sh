@@ -149,6 +149,8 @@ cat >"$work/output/Synthetic.csproj" <<EOF
   <PropertyGroup>
 $common
     <InterceptorsNamespaces>\$(InterceptorsNamespaces);Unikraft.Generated</InterceptorsNamespaces>
+    <!-- As the package sets it with the native layer (its jump slots take entry points' addresses). -->
+    <AllowUnsafeBlocks>true</AllowUnsafeBlocks>
   </PropertyGroup>
 </Project>
 EOF
