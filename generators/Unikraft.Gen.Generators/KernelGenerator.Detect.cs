@@ -76,6 +76,8 @@ namespace Unikraft.Gen
             {
                 "Socket", "TcpClient", "TcpListener", "UdpClient", "Dns", "HttpClient", "HttpClientHandler", "SocketsHttpHandler",
                 "WebClient", "ClientWebSocket", "SmtpClient", "HttpListener", "WebApplication", "WebHost", "KestrelServerOptions",
+                // Types that watch files (Net.Watches).
+                "FileSystemWatcher", "PhysicalFileProvider", "Host", "HostApplicationBuilder",
             };
 
             public static bool IsNetTypeName(SyntaxNode node) =>
@@ -92,7 +94,8 @@ namespace Unikraft.Gen
                 }
 
                 string space = type.ContainingNamespace?.ToDisplayString() ?? "";
-                if (!space.StartsWith("System.Net", StringComparison.Ordinal) && !space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal))
+                if (!space.StartsWith("System.Net", StringComparison.Ordinal) && !space.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+                    && !Net.Watches(space + "." + type.Name))
                 {
                     return null;
                 }

@@ -62,6 +62,21 @@ namespace Unikraft.Gen
                     : 0;
             }
 
+            // The types whose use may watch files (inotify, which the BCL reaches only through the
+            // native layer's INotify functions): FileSystemWatcher, and what makes one where the
+            // scan of referenced libraries cannot see it, the shared framework's own code: its
+            // PhysicalFileProvider (the generic host's and ASP.NET Core's reload of appsettings.json),
+            // which a program reaches through the file providers, the host or ASP.NET Core.
+            public static bool Watches(string type) =>
+                type == "System.IO.FileSystemWatcher"
+                || type.StartsWith("Microsoft.Extensions.FileProviders.", StringComparison.Ordinal)
+                || type.StartsWith("Microsoft.Extensions.Hosting.", StringComparison.Ordinal)
+                || type.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal);
+
+            // A type that watches files and makes no sockets (FileSystemWatcher, the file providers,
+            // the generic host): it does not bring the socket functions.
+            public static bool WatchesOnly(string type) => Watches(type) && !type.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal);
+
             // The program's names, once per type and place, in a stable order.
             public static EquatableArray<NetTypeUse> Distinct(ImmutableArray<NetTypeUse> uses)
             {
@@ -83,7 +98,7 @@ namespace Unikraft.Gen
             }
 
             // The network types each referenced library (not the shared framework's assemblies)
-            // refers to and that make sockets.
+            // refers to and that make sockets, and the types that watch files.
             public static EquatableArray<NetTypeUse> ReadLibraries(Compilation compilation, CancellationToken cancellationToken)
             {
                 var uses = new List<NetTypeUse>();
@@ -129,7 +144,7 @@ namespace Unikraft.Gen
                         {
                             TypeReference type = reader.GetTypeReference(handle);
                             string name = reader.GetString(type.Namespace) + "." + reader.GetString(type.Name);
-                            if (Protocols(name) != 0)
+                            if (Protocols(name) != 0 || Watches(name))
                             {
                                 types.Add(name);
                             }

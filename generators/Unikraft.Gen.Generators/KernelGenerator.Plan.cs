@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Unikraft.Gen.Graph;
@@ -80,8 +81,12 @@ namespace Unikraft.Gen
                     // A NativeAOT compile (no jump slots) before its link has said keeps them all: its
                     // link decides, and a library's sockets count as much as the program's.
                     bool sockets = !config.Specialize || !config.NativeSlots
-                        || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Count > 0;
-                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets));
+                        || NetTable.Parse(config.Nets, config.Platform).Interfaces.Count > 0 || input0.NetTypes.Any(t => !Net.WatchesOnly(t.Type));
+                    // In the same way, the inotify functions come with a type that watches files
+                    // (FileSystemWatcher, or what makes one: Net.Watches), named by the program or
+                    // referred to by a library it references.
+                    bool watches = !config.Specialize || !config.NativeSlots || input0.NetTypes.Any(t => Net.Watches(t.Type));
+                    uses.AddRange(NativeLayerUses(image, config.Specialize ? ParseImports(config.NativeImports) : null, sockets, watches));
                 }
 
                 uses.Sort(CompareUses);
@@ -343,12 +348,14 @@ namespace Unikraft.Gen
             // Once the program's link has said which SystemNative functions it imports (imports
             // not null), only their entry points are roots, and what only the others needed goes
             // (Unikraft.Gen.targets compiles again when the link imports one the plan left out).
-            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports, bool sockets = true)
+            public static List<ApiUse> NativeLayerUses(KernelImage image, HashSet<string>? imports, bool sockets = true, bool watches = true)
             {
                 var uses = new List<ApiUse>();
                 foreach (GraphSymbol symbol in image.Graph.Symbols)
                 {
-                    bool wanted = imports is null ? sockets || Array.IndexOf(symbol.Features, "Sockets") < 0 : imports.Contains(symbol.NativeEntry);
+                    bool wanted = imports is null
+                        ? (sockets || Array.IndexOf(symbol.Features, "Sockets") < 0) && (watches || Array.IndexOf(symbol.Features, "Inotify") < 0)
+                        : imports.Contains(symbol.NativeEntry);
                     if (symbol.NativeEntry.Length > 0 && wanted)
                     {
                         // Only an entry point that reaches the VFS takes paths (and needs mounts);

@@ -54,6 +54,8 @@ internal static class KernelFeatures
 
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
-    // the native layer), so a program that never watches pays nothing on its file paths.
+    // the native layer: in a JIT run, which has no import list, when the program or a library it
+    // references names a type that watches files), so a program that never watches pays nothing
+    // on its file paths.
     public static bool Inotify => true;
 }

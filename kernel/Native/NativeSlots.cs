@@ -79,9 +79,6 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_GetPwNamR", (nint)(delegate* unmanaged<nint, nint, nint, int, int>)&NativeProcesses.GetPwNamR);
         served += slots.Point("SystemNative_GetSignalForBreak", (nint)(delegate* unmanaged<int>)&NativeConsole.GetSignalForBreak);
         served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);
-        served += slots.Point("SystemNative_INotifyAddWatch", (nint)(delegate* unmanaged<nint, nint, uint, int>)&NativeNotify.INotifyAddWatch);
-        served += slots.Point("SystemNative_INotifyInit", (nint)(delegate* unmanaged<nint>)&NativeNotify.INotifyInit);
-        served += slots.Point("SystemNative_INotifyRemoveWatch", (nint)(delegate* unmanaged<nint, int, int>)&NativeNotify.INotifyRemoveWatch);
         served += slots.Point("SystemNative_InitializeConsoleBeforeRead", (nint)(delegate* unmanaged<byte, byte, void>)&NativeConsole.InitializeConsoleBeforeRead);
         served += slots.Point("SystemNative_IsATty", (nint)(delegate* unmanaged<nint, int>)&NativeConsole.IsATty);
         served += slots.Point("SystemNative_IsMemfdSupported", (nint)(delegate* unmanaged<int>)&NativeSharedMemory.IsMemfdSupported);
@@ -122,6 +119,14 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_WaitIdAnyExitedNoHangNoWait", (nint)(delegate* unmanaged<int>)&NativeProcesses.WaitIdAnyExitedNoHangNoWait);
         served += slots.Point("SystemNative_WaitPidExitedNoHang", (nint)(delegate* unmanaged<int, nint, int>)&NativeProcesses.WaitPidExitedNoHang);
         served += slots.Point("SystemNative_Write", (nint)(delegate* unmanaged<nint, nint, int, int>)&NativeFiles.Write);
+        // The inotify functions only where the program has a type that watches files
+        // (KernelFeatures.Inotify): elsewhere their slots are sealed with the rest.
+        if (KernelFeatures.Inotify)
+        {
+            served += slots.Point("SystemNative_INotifyAddWatch", (nint)(delegate* unmanaged<nint, nint, uint, int>)&NativeNotify.INotifyAddWatch);
+            served += slots.Point("SystemNative_INotifyInit", (nint)(delegate* unmanaged<nint>)&NativeNotify.INotifyInit);
+            served += slots.Point("SystemNative_INotifyRemoveWatch", (nint)(delegate* unmanaged<nint, int, int>)&NativeNotify.INotifyRemoveWatch);
+        }
         // The socket and name-resolution functions only where the program may make sockets
         // (KernelFeatures.Sockets): elsewhere their slots are sealed with the rest, and the
         // network stack and the resolver stay out.

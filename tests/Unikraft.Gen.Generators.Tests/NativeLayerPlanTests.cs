@@ -255,6 +255,30 @@ public sealed class NativeLayerPlanTests
         }
     }
 
+    // Under the JIT (no import list) the inotify functions, and the kernel's inotify with them, come
+    // only with a type that watches files: a program that never watches has neither, and its slots
+    // are sealed; one that makes a FileSystemWatcher has both.
+    [Fact]
+    public void JitRoute_ServesInotify_OnlyWithATypeThatWatchesFiles()
+    {
+        var route = new Dictionary<string, string> { ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true" };
+        GeneratorHarness.Result plain = Build(route);
+        GeneratorHarness.Result watching = GeneratorHarness.Run(GeneratorHarness.Compilation(new[]
+        {
+            ("Program.cs", "using var watcher = new FileSystemWatcher(\"/tmp\");\nConsole.WriteLine(watcher.Path);\n"),
+        }), route);
+
+        Assert.Empty(plain.Problems);
+        Assert.Empty(watching.Problems);
+        Assert.DoesNotContain(plain.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Inotify/", System.StringComparison.Ordinal));
+        Assert.DoesNotContain("SystemNative_INotifyInit", plain.Source("Native/NativeSlots.g.cs"));
+        Assert.Contains("  Inotify  off", plain.Manifest);
+        Assert.Contains(watching.Run.Results.Single().GeneratedSources, s => s.HintName.Contains("Inotify/InotifyInstance", System.StringComparison.Ordinal));
+        Assert.Contains("SystemNative_INotifyInit", watching.Source("Native/NativeSlots.g.cs"));
+        Assert.Contains("  Inotify  on", watching.Manifest);
+    }
+
+    // "a, b (why), c": the names, without what the parentheses say.
     private static IEnumerable<string> Names(string summary) =>
         summary.Split(", ").Select(n => n.Contains(" (", System.StringComparison.Ordinal) ? n.Substring(0, n.IndexOf(" (", System.StringComparison.Ordinal)) : n);
 
