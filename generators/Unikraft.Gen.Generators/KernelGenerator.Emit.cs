@@ -643,7 +643,7 @@ namespace Unikraft.Gen
             // What the JIT's allow list adds (HostedConfinement.JitCalls, then JitPathCalls), and
             // the system folders of its Landlock ruleset (HostedLandlock.SystemFolders), kept equal
             // by a test.
-            internal const string ConfinementJitCalls = "stat, lstat, access, getcwd, unlink, readlink, sched_setaffinity, readlinkat, faccessat, faccessat2, open, openat";
+            internal const string ConfinementJitCalls = "stat, lstat, access, getcwd, unlink, readlink, sched_getparam, sched_getscheduler, sched_get_priority_max, sched_get_priority_min, sched_setaffinity, readlinkat, faccessat, faccessat2, sched_setscheduler (to SCHED_OTHER), open, openat";
 
             internal const string ConfinementJitSystemFolders = "/lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, " +
                 "/usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random";

@@ -179,7 +179,7 @@ public sealed class NativeLayerPlanTests
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementRuntimeCalls), Table(kernel, "RuntimeCalls").Concat(Table(kernel, "CheckedRuntimeCalls")));
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementHostFolderCalls), Table(kernel, "HostFolderCalls").Concat(Table(kernel, "CheckedHostFolderCalls")));
         Assert.Equal(Names(KernelGenerator.Emit.ConfinementPasstCalls), Table(kernel, "PasstCalls").Concat(Table(kernel, "CheckedPasstCalls")));
-        Assert.Equal(Names(KernelGenerator.Emit.ConfinementJitCalls), Table(kernel, "JitCalls").Concat(Table(kernel, "JitPathCalls")));
+        Assert.Equal(Names(KernelGenerator.Emit.ConfinementJitCalls), Table(kernel, "JitCalls").Concat(Table(kernel, "CheckedJitCalls")).Concat(Table(kernel, "JitPathCalls")));
         string landlock = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedLandlock", System.StringComparison.Ordinal)).SourceText.ToString();
         int folders = landlock.IndexOf(" SystemFolders =", System.StringComparison.Ordinal);
         Assert.Equal(KernelGenerator.Emit.ConfinementJitSystemFolders.Split(", "),

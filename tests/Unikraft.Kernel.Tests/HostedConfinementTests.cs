@@ -176,6 +176,11 @@ public sealed class HostedConfinementTests
         Assert.NotEqual(Allow, Run(jit, 165));                    // mount: on no list
         Assert.Equal(Refuse, Run(naming, 165));
         Assert.NotEqual(Allow, Run(BareImage, 4));                // stat is the JIT's only
+        Assert.Equal(Allow, Run(jit, 145));                       // sched_getscheduler
+        Assert.Equal(Allow, Run(jit, 144, 4243, 0));              // sched_setscheduler to SCHED_OTHER
+        Assert.NotEqual(Allow, Run(jit, 144, 4243, 1));           // to SCHED_FIFO
+        Assert.Equal(Refuse, Run(naming, 144, 4243, 1));
+        Assert.NotEqual(Allow, Run(BareImage, 144, 4243, 0));     // the JIT's only
     }
 
     [Fact]
@@ -197,6 +202,19 @@ public sealed class HostedConfinementTests
             foreach (int number in table)
             {
                 Assert.True(seen.Add(number), "syscall " + number + " is listed twice");
+                Assert.DoesNotContain(number, HostedConfinement.RefusedCalls);
+            }
+        }
+
+        // The JIT's tables come before the host folders' (whose checks they make moot, readlinkat),
+        // after the runtime's.
+        var jit = new System.Collections.Generic.HashSet<int>(HostedConfinement.RuntimeCalls);
+        jit.UnionWith(HostedConfinement.CheckedRuntimeCalls);
+        foreach (int[] table in new[] { HostedConfinement.JitCalls, HostedConfinement.CheckedJitCalls, HostedConfinement.JitPathCalls })
+        {
+            foreach (int number in table)
+            {
+                Assert.True(jit.Add(number), "syscall " + number + " is listed twice");
                 Assert.DoesNotContain(number, HostedConfinement.RefusedCalls);
             }
         }

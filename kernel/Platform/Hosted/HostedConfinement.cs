@@ -159,10 +159,21 @@ internal static class HostedConfinement
         79,  // getcwd
         87,  // unlink (outside the host folders, Landlock refuses it: the runtime's at exit)
         89,  // readlink
+        143, // sched_getparam (the runtime reading a thread's priority)
+        145, // sched_getscheduler
+        146, // sched_get_priority_max
+        147, // sched_get_priority_min
         203, // sched_setaffinity (a new thread on the process's CPUs)
         267, // readlinkat
         269, // faccessat
         439, // faccessat2
+    };
+
+    // Under the JIT, checked: the runtime setting a new thread's priority (its PAL's
+    // SetThreadPriority) to the normal policy, SCHED_OTHER, where no priority can be raised.
+    internal static readonly int[] CheckedJitCalls =
+    {
+        144, // sched_setscheduler
     };
 
     // Under the JIT with Landlock: the opens by path (checked: at the working directory, handed to
@@ -508,6 +519,7 @@ internal static class HostedConfinement
             // Under Landlock the runtime's metadata calls by path are allowed, and its opens by
             // path are Landlock's (the supervisor names those outside the allowed folders first).
             Dispatch(writer, JitCalls, false);
+            Dispatch(writer, CheckedJitCalls, true);
             Dispatch(writer, JitPathCalls, true);
         }
         Dispatch(writer, CheckedRuntimeCalls, true);
@@ -629,6 +641,10 @@ internal static class HostedConfinement
                     case 56: // clone: a thread, sharing this process
                         LoadArgument(0);
                         JumpSet(CloneThread, Allow, Refuse);
+                        break;
+                    case 144: // sched_setscheduler: SCHED_OTHER only (0)
+                        LoadArgument(1);
+                        JumpEqual(0, Allow, Silent);
                         break;
                     case 157: // prctl: name a thread or an anonymous mapping, read a name
                         LoadArgument(0);

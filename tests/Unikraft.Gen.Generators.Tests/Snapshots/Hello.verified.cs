@@ -821,7 +821,7 @@ internal static class HostedCalls
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 104 of 104 members.
+// Pruned to 105 of 105 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -984,10 +984,21 @@ internal static class HostedConfinement
         79,  // getcwd
         87,  // unlink (outside the host folders, Landlock refuses it: the runtime's at exit)
         89,  // readlink
+        143, // sched_getparam (the runtime reading a thread's priority)
+        145, // sched_getscheduler
+        146, // sched_get_priority_max
+        147, // sched_get_priority_min
         203, // sched_setaffinity (a new thread on the process's CPUs)
         267, // readlinkat
         269, // faccessat
         439, // faccessat2
+    };
+
+    // Under the JIT, checked: the runtime setting a new thread's priority (its PAL's
+    // SetThreadPriority) to the normal policy, SCHED_OTHER, where no priority can be raised.
+    internal static readonly int[] CheckedJitCalls =
+    {
+        144, // sched_setscheduler
     };
 
     // Under the JIT with Landlock: the opens by path (checked: at the working directory, handed to
@@ -1333,6 +1344,7 @@ internal static class HostedConfinement
             // Under Landlock the runtime's metadata calls by path are allowed, and its opens by
             // path are Landlock's (the supervisor names those outside the allowed folders first).
             Dispatch(writer, JitCalls, false);
+            Dispatch(writer, CheckedJitCalls, true);
             Dispatch(writer, JitPathCalls, true);
         }
         Dispatch(writer, CheckedRuntimeCalls, true);
@@ -1454,6 +1466,10 @@ internal static class HostedConfinement
                     case 56: // clone: a thread, sharing this process
                         LoadArgument(0);
                         JumpSet(CloneThread, Allow, Refuse);
+                        break;
+                    case 144: // sched_setscheduler: SCHED_OTHER only (0)
+                        LoadArgument(1);
+                        JumpEqual(0, Allow, Silent);
                         break;
                     case 157: // prctl: name a thread or an anonymous mapping, read a name
                         LoadArgument(0);
@@ -2410,13 +2426,13 @@ namespace Unikraft.Generated
 //   in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):
 //     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
 //     OpenSSL is loaded at boot: the link's import list is not known to this compile
-//   under dotnet run (JIT), the same list and the runtime's calls by path: stat, lstat, access, getcwd, unlink, readlink, sched_setaffinity, readlinkat, faccessat, faccessat2, open, openat; every refusal is named in the kernel log (the deny list's only, under a server GC)
+//   under dotnet run (JIT), the same list and the runtime's calls by path: stat, lstat, access, getcwd, unlink, readlink, sched_getparam, sched_getscheduler, sched_get_priority_max, sched_get_priority_min, sched_setaffinity, readlinkat, faccessat, faccessat2, sched_setscheduler (to SCHED_OTHER), open, openat; every refusal is named in the kernel log (the deny list's only, under a server GC)
 //     opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), its own /proc/<pid>, /dev/null, /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, /usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random; elsewhere refused with EPERM (named) or EACCES (Landlock); without Landlock on the host, only the first line is refused
 //
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 21 of 186 files, 239 of 4027 members
+// Kernel source: 21 of 186 files, 240 of 4028 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
