@@ -429,16 +429,44 @@ static void console_interrupted(void)
     halt_vm(128 + 2);
 }
 
+/* Where a byte leaves an escape sequence a key sends (ECMA-48): ESC, then "[" and parameters up
+ * to a final byte (CSI), "O" and one byte (SS3), or one byte (Alt and a key). 0 outside one. */
+static int escape_after(int state, u8 byte)
+{
+    if (byte == 0x1B) return 1;
+    switch (state) {
+    case 1: return byte == '[' ? 2 : byte == 'O' ? 3 : 0;
+    case 2: return byte >= 0x40 && byte <= 0x7E ? 0 : 2;
+    default: return 0;
+    }
+}
+
+/* NOTE: how long the rest of an escape sequence may take to follow its first bytes: the UART
+ * (FIFOs off) holds one byte, and QEMU hands it the next only after this one was read, so a key's
+ * sequence that the host's terminal sent in one write arrives a byte at a time, microseconds
+ * apart; 10 ms is far above that (and ncurses' ESCDELAY is 1 s) and short against a keystroke. */
+#define ESCAPE_GAP_NS 10000000UL
+
 /* Raw mode: every byte on the line is input now (after ICRNL and the interrupt character), as
- * far as the buffer holds. */
+ * far as the buffer holds. A key's escape sequence is taken whole (up to ESCAPE_GAP_NS between
+ * its bytes), so a read never ends inside one: a pty hands the program the whole sequence too,
+ * and the BCL reads a lone ESC as the Escape key. */
 static void console_take_raw(void)
 {
     if (console_ready_start > 0 && console_ready_count > 0) {
         for (u64 i = 0; i < console_ready_count; i++) console_ready[i] = console_ready[console_ready_start + i];
     }
     console_ready_start = 0;
-    while (console_ready_count < CONSOLE_LINE && serial_ready()) {
+    int escape = 0;
+    while (console_ready_count < CONSOLE_LINE) {
+        if (!serial_ready()) {
+            if (!escape) break;
+            u64 until = now_ns() + ESCAPE_GAP_NS;
+            while (!serial_ready() && now_ns() < until) __asm__ volatile("pause");
+            if (!serial_ready()) break;
+        }
         u8 byte = serial_read();
+        escape = escape_after(escape, byte);
         if (console_signals && byte == console_interrupt) console_interrupted();
         if (byte == '\r' && console_cr_to_nl) byte = '\n';
         if (console_echo) serial_write(byte == '\n' ? "\r\n" : (const char *)&byte, byte == '\n' ? 2 : 1);
@@ -799,6 +827,15 @@ void process_start(const char *command_line)
         if (word[0] == 'u' && word[1] == 'k' && word[2] == '.') continue; /* the shim's own options */
         if (environment_count < MAX_WORDS - 1) environment[environment_count++] = word;
     }
+    /* HOME=/ unless the command line gives a HOME, as Linux starts its first process (init/main.c,
+     * envp_init): with none the BCL asks getpwuid_r for the home directory (its terminfo search
+     * looks in ~/.terminfo), which a static glibc cannot answer here (NSS), and throws. */
+    int has_home = 0;
+    for (int i = 0; i < environment_count; i++) {
+        const char *w = environment[i];
+        if (w[0] == 'H' && w[1] == 'O' && w[2] == 'M' && w[3] == 'E' && w[4] == '=') has_home = 1;
+    }
+    if (!has_home && environment_count < MAX_WORDS - 1) environment[environment_count++] = (char *)"HOME=/";
 
     for (int fd = 0; fd < 3; fd++) fds[fd].kind = fd == 0 ? FD_CONSOLE_IN : FD_CONSOLE_OUT;
 
