@@ -266,9 +266,11 @@ done
 log=$(mktemp)
 # The serial line on QEMU's stdio, with signal=off: on a terminal Ctrl-C is a byte for the VM's line
 # discipline (ISIG there), not a signal that kills QEMU.
+# start=exec: QEMU takes the place of the subshell that runs boot in the background, so $! is its pid.
+start=""
 boot() {
     # shellcheck disable=SC2086
-    "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
+    $start "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
         -display none -chardev stdio,id=console,signal=off -serial chardev:console -debugcon "file:$log" \
         -device isa-debug-exit,iobase=0xf4,iosize=4 $network -kernel "$image" -append "$cmdline"
 }
@@ -277,9 +279,20 @@ if [ -t 0 ]; then
     # attributes back on every way out (cleanup: the EXIT trap, after INT, TERM and HUP too; only
     # SIGKILL leaves it raw, `stty sane` mends that). Output processing (OPOST, NL to CR NL) stays
     # the host's: the VM writes a bare NL.
+    # QEMU runs in the background, so that a signal to the runner alone (SIGTERM, SIGHUP) is
+    # handled at once, not after the VM ends: the trap ends QEMU and waits for it (QEMU puts back
+    # the attributes it found, the raw ones, as it exits), then cleanup puts the saved ones back.
+    # Its standard input is the terminal: a background job's would be /dev/null.
     terminal_saved=$(stty -g 2>/dev/null)
     stty -icanon -echo -isig -iexten -ixon -ixoff -icrnl -inlcr -igncr -istrip min 1 time 0 2>/dev/null
-    boot
+    exec 3<&0
+    start=exec
+    boot 0<&3 &
+    qemu_pid=$!
+    exec 3<&-
+    trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid"; exit 130' INT
+    trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid"; exit 143' TERM HUP
+    wait "$qemu_pid"
     qemu_status=$?
 else
     { cat; printf '\004'; } | boot
