@@ -128,6 +128,20 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
         Assert.True(run.StandardError.EndsWith("exit 130 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
     }
 
+    // SIGTERM to the runner alone (not QEMU) while the game waits for a key, its terminal raw: the
+    // runner ends the VM at once and puts the terminal back (canonical, echo), status 143.
+    [Fact]
+    public void TerminalGame_SigtermToTheRunner_EndsTheVm_AndPutsTheTerminalBack()
+    {
+        string runner = TerminalGameRunner();
+        string driver = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "pty_signal.py");
+        // NOTE: 15 is SIGTERM on Linux (signal(7)).
+        CommandResult run = Command.Run("python3", [driver, "80", "24", "keys?", "15", "--", runner], Path.GetDirectoryName(runner)!,
+            VmSuitePublish.BootTimeout, new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+        Assert.True(run.StandardError.Contains("before canonical 0 echo 0\n", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("exit 143 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
     private string TerminalGameRunner()
     {
         SuiteProgram program = ProgramSuiteTests.Suite.Single(p => p.Name == "TerminalGame");
