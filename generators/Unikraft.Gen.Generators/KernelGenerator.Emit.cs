@@ -576,7 +576,7 @@ namespace Unikraft.Gen
                 "rt_sigaction: the runtime's SIGSEGV/SIGFPE handlers, run on hardware faults (null reference)",
                 "rt_sigprocmask: accepted: signals only come from faults, never masked",
                 "rt_sigreturn: returns from a fault handler with the context it left",
-                "ioctl: ENOTTY: the serial line is not a terminal",
+                "ioctl: the console's terminal (uk.console=tty): the line discipline's mode (TCSETS) and FIONREAD; ENOTTY otherwise",
                 "sched_yield: runs another thread (spin waits in the runtime)",
                 "madvise: MADV_DONTNEED frees the frames (the GC decommits); the rest are hints",
                 "dup: the console's fds",

@@ -68,6 +68,18 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
         for (int index = 0; index < program.Steps.Length; index++)
         {
             SuiteStep step = program.Steps[index];
+            if (step.Keys is not null)
+            {
+                // As on hosted: the runner on a pseudo-terminal of 100x30 (xterm-256color), which
+                // types the keys once the game asks; the runner passes the window and TERM into the
+                // VM and must leave the terminal as it found it (canonical, echo).
+                CommandResult typed = OnAPty(runner, step.Arguments, "100", "30", step.Keys);
+                string typedWhat = name + " (microvm, on a pty) step " + (index + 1) + ":\n" + typed.Describe();
+                Assert.True(typed.StandardOutput.StartsWith("Unikraft.Gen kernel (microvm) for " + name + " ", StringComparison.Ordinal), typedWhat);
+                Assert.True(typed.StandardError.EndsWith("exit " + step.ExitCode + " canonical 1 echo 1\n", StringComparison.Ordinal), typedWhat);
+                Assert.True(typed.StandardOutput.Contains(step.Expected, StringComparison.Ordinal), typedWhat);
+                continue;
+            }
             CommandResult run = Command.Run(runner, step.Arguments, Path.Combine(Repository.Root, program.Project), VmSuitePublish.BootTimeout, null, step.Input);
             string what = name + " (microvm) step " + (index + 1) + ":\n" + run.Describe();
 
@@ -77,6 +89,77 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
             Assert.True(step.Expected == run.StandardOutput[(banner + 1)..], what);
             Assert.True(run.StandardError.Length == 0, what);
         }
+    }
+
+    // The terminal's facts reach the VM without a terminal around the runner too, when asked
+    // (UNIKRAFT_VM_TERMINAL, for tests and pipes): the game sees a window of 64x20 and TERM, and the
+    // keys piped in arrive raw (no echo, no line to wait for), escape sequences whole. Without the
+    // variable the console stays a byte stream, as before: no window size, and KeyAvailable throws
+    // as it does for redirected input on Linux.
+    [Fact]
+    public void TerminalGame_OnAForcedTerminal_SeesItsSize_AndReadsRawKeys_WithoutOneAByteStream()
+    {
+        string runner = TerminalGameRunner();
+        string folder = Path.Combine(Repository.Root, "tests/Unikraft.Gen.EndToEnd.Tests/Programs/TerminalGame");
+        CommandResult run = Command.Run(runner, [], folder, VmSuitePublish.BootTimeout,
+            new Dictionary<string, string> { ["UNIKRAFT_VM_TERMINAL"] = "64x20", ["TERM"] = "xterm-256color" }, "\x1b[C\x1b[Bdq");
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.True(run.StandardOutput.Contains(
+            "\x1b]0;walk\x07\x1b[H\x1b[2J\x1b[3J\x1b[?25l\x1b[39;49m\x1b[93m\x1b[39;49m\x1b[93m\x1b[44m\x1b[2;3H@\x1b[39;49m" +
+            "\x1b[4;1Hwindow 64x20, keys?" +
+            "\x1b[2;4H\x1b[39;49m\x1b[92mR\x1b[3;4H\x1b[39;49m\x1b[92mD\x1b[3;5H\x1b[39;49m\x1b[92mD" +
+            "\x1b[39;49m\x1b[?12l\x1b[?25h\x1b[6;1Hat 4,2\n", StringComparison.Ordinal), run.Describe());
+        Assert.DoesNotContain("\x1b[C", run.StandardOutput, StringComparison.Ordinal);
+
+        CommandResult plain = Command.Run(runner, [], folder, VmSuitePublish.BootTimeout,
+            new Dictionary<string, string> { ["TERM"] = "xterm-256color" }, "dq");
+        Assert.True(plain.ExitCode == 134, plain.Describe());
+        Assert.True(plain.StandardOutput.Contains("@window 0x0, keys?Unhandled exception. System.InvalidOperationException", StringComparison.Ordinal), plain.Describe());
+    }
+
+    // Ctrl-C on the terminal reaches the VM as a byte (QEMU's stdio does not turn it into a signal
+    // for itself); the program has not asked to read it (TreatControlCAsInput), so the VM's line
+    // discipline ends it as SIGINT would: status 130, and the runner puts the terminal back.
+    [Fact]
+    public void TerminalGame_CtrlC_EndsTheVmWith130_AndTheTerminalIsPutBack()
+    {
+        CommandResult run = OnAPty(TerminalGameRunner(), [], "80", "24", "\\x1bOC\\x03");
+        Assert.True(run.StandardOutput.Contains("window 80x24, keys?", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("exit 130 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
+    // SIGTERM to the runner alone (not QEMU) while the game waits for a key, its terminal raw: the
+    // runner ends the VM at once and puts the terminal back (canonical, echo), status 143.
+    [Fact]
+    public void TerminalGame_SigtermToTheRunner_EndsTheVm_AndPutsTheTerminalBack()
+    {
+        string runner = TerminalGameRunner();
+        string driver = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "pty_signal.py");
+        // NOTE: 15 is SIGTERM on Linux (signal(7)).
+        CommandResult run = Command.Run("python3", [driver, "80", "24", "keys?", "15", "--", runner], Path.GetDirectoryName(runner)!,
+            VmSuitePublish.BootTimeout, new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+        Assert.True(run.StandardError.Contains("before canonical 0 echo 0\n", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("exit 143 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
+    private string TerminalGameRunner()
+    {
+        SuiteProgram program = ProgramSuiteTests.Suite.Single(p => p.Name == "TerminalGame");
+        string runner = publish.Image(program)[..^".vm".Length] + "-vm";
+        Assert.True(File.Exists(runner), "No microvm image of TerminalGame (" + runner + "):\n" + publish.Result!.Describe());
+        string? missing = MicroVm.Missing();
+        Assert.True(missing is null, "The microvm tests boot QEMU, and " + missing);
+        return runner;
+    }
+
+    // The runner on a new pseudo-terminal of columns x rows as xterm-256color, typing keys (Python
+    // escapes) once the program shows "keys?" (Support/pty_run.py): stdout is what the terminal
+    // showed, stderr's last line the exit status and the terminal's mode afterwards.
+    private static CommandResult OnAPty(string runner, string[] arguments, string columns, string rows, string keys)
+    {
+        string driver = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "pty_run.py");
+        return Command.Run("python3", [driver, columns, rows, "keys?", keys, "--", runner, .. arguments], Path.GetDirectoryName(runner)!,
+            VmSuitePublish.BootTimeout, new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
     }
 
     // One `dotnet publish` of a solution of the programs for microvm, written for the run.
@@ -95,14 +178,14 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
 
         // The programs the solution holds: every one without a reason to stay out of the VM, those
         // with hostfs mounts among them (their rows want the error); with UNIKRAFT_SUITE_AOT=0 only
-        // the hostfs ones and those marked AotInCi.
+        // the hostfs ones, those marked AotInCi and TerminalGame (the terminal's own tests boot it).
         internal static SuiteProgram[] Published
         {
             get
             {
                 bool allAot = Environment.GetEnvironmentVariable("UNIKRAFT_SUITE_AOT") != "0";
                 return ProgramSuiteTests.Suite
-                    .Where(program => program.NotOnMicroVm is null && (allAot || program.AotInCi || program.HostFolders.Length > 0))
+                    .Where(program => program.NotOnMicroVm is null && (allAot || program.AotInCi || program.HostFolders.Length > 0 || program.Name == "TerminalGame"))
                     .ToArray();
             }
         }

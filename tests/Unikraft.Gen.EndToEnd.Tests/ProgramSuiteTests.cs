@@ -89,8 +89,7 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 "\x1b[2;4H\x1b[39;49m\x1b[92mR\x1b[3;4H\x1b[39;49m\x1b[92mD\x1b[3;5H\x1b[39;49m\x1b[92mD" +
                 "\x1b[39;49m\x1b[?12l\x1b[?25h\x1b[6;1Hat 4,2\r\n",
                 Keys: "\\x1bOC\\x1bOBdq"),
-        ], NotOnMicroVm: "the VM's console is the serial line without a terminal yet (MicroVmConsole.Terminal is null: no window " +
-            "size, no raw mode, TERM is not passed in), and the game asks the terminal for all three"),
+        ]),
         new(Programs + "TodoList", ["data"], ["data/todo.json"],
         [
             new([], "add buy milk\nadd write report\ndone 1\nlist\n",

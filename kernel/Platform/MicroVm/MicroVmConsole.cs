@@ -3,10 +3,24 @@ namespace Unikraft.Kernel;
 using System;
 
 // The console on the VM's serial line (COM1). Output and errors share the line; input comes from
-// it a line at a time, until the runner's end of input (the shim's console_read).
+// it a line at a time, until the runner's end of input (the shim's console_read), or key by key
+// when the line is a terminal the program put in raw mode.
 [Device("console")]
 internal sealed class MicroVmConsole : IConsoleDevice
 {
+    private readonly MicroVmTerminal? terminal;
+
+    // A plain byte stream: fds 0-2 are not ttys.
+    public MicroVmConsole()
+    {
+    }
+
+    // terminal: the terminal the runner said is behind the line (MicroVmTerminal), or null.
+    public MicroVmConsole(MicroVmTerminal? terminal)
+    {
+        this.terminal = terminal;
+    }
+
     public long WriteOutput(ReadOnlySpan<byte> bytes)
     {
         return MicroVmSerial.Write(bytes);
@@ -18,7 +32,9 @@ internal sealed class MicroVmConsole : IConsoleDevice
     }
 
     // Blocks in the shim until a line or the end of input is there (the shim runs the VM's other
-    // threads meanwhile): the read always answers, so poll sees input as ready.
+    // threads meanwhile), in raw mode until a key is (or VTIME passed). On a plain byte stream the
+    // read always answers, so poll sees input as ready; on a terminal poll asks the shim whether a
+    // key or line is there (KeyAvailable in a game's loop must not block in a read).
     public long ReadLine(Span<byte> buffer)
     {
         return MicroVmSerial.ReadLine(buffer);
@@ -26,7 +42,12 @@ internal sealed class MicroVmConsole : IConsoleDevice
 
     public bool PollInput()
     {
-        return true;
+        if (terminal == null)
+        {
+            return true;
+        }
+        long pending = MicroVmSerial.Pending();
+        return pending != 0;
     }
 
     public void ListenForInput(Scheduler scheduler, Action arrived)
@@ -38,8 +59,7 @@ internal sealed class MicroVmConsole : IConsoleDevice
     {
     }
 
-    // The serial line has no line discipline the kernel can switch (the shim hands input over a
-    // line at a time and answers the runtime's own ioctl with ENOTTY): fds 0-2 are not ttys, and the
-    // BCL falls back to the window size of TERM's terminfo entry.
-    public IConsoleTerminal? Terminal => null;
+    // The terminal the runner passed in (UNIKRAFT_TERMINAL), or null: then fds 0-2 are not ttys,
+    // and the BCL writes no escape sequences and reads no raw keys.
+    public IConsoleTerminal? Terminal => terminal;
 }

@@ -19,9 +19,11 @@ internal sealed class MicroVmPlatform : IPlatform
 
     public bool TraceSyscalls => traceSyscalls;
 
+    // A terminal when the runner said the serial line has one behind it (UNIKRAFT_TERMINAL on the
+    // command line: its size; MicroVmTerminal).
     public IConsoleDevice OpenConsole()
     {
-        return new MicroVmConsole();
+        return new MicroVmConsole(MicroVmTerminal.FromVariable(System.Environment.GetEnvironmentVariable(MicroVmTerminal.Variable)));
     }
 
     // The hosted clock's calls (clock_gettime, futex waits with a timeout) are served by the shim.

@@ -8,6 +8,12 @@
 # UNIKRAFT_VM_ACCEL=tcg or kvm asks for one.
 # UNIKRAFT_VM_MEMORY sets the VM's memory (default 512M); UNIKRAFT_TRACE=1 traces the shim's
 # system calls (and the kernel's) to stderr; the network's variables are below.
+# When standard input and output are both a terminal, the program runs in it as in a terminal on
+# Linux: the runner passes the window's size and TERM to the VM, and keeps the terminal raw for the
+# VM's life (the program's own line discipline, in the VM, decides echo and raw keys; Ctrl-C
+# reaches it as a key and ends it with status 130 unless it reads Ctrl-C as input), putting it back
+# on every way out. UNIKRAFT_VM_TERMINAL=<columns>x<rows> makes the VM see a terminal of that size
+# whatever standard input and output are (tests: keys piped in as typed).
 set -u
 here=$(dirname "$0")
 name=$(basename "$0")
@@ -88,7 +94,12 @@ network=""
 backend=${UNIKRAFT_VM_NETWORK:-user}
 passt=${UNIKRAFT_PASST:-passt}
 passt_folder=""
+terminal_saved=""
 cleanup() {
+    if [ -n "$terminal_saved" ]; then
+        stty "$terminal_saved" 2>/dev/null
+        terminal_saved=""
+    fi
     if [ -n "$passt_folder" ]; then
         for pidfile in "$passt_folder"/*.pid; do
             [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
@@ -211,10 +222,38 @@ fi
 for variable in ${UNIKRAFT_VM_ENV:-}; do
     cmdline="$cmdline $(encode "$variable")"
 done
-# Standard input: a terminal is QEMU's as it is (raw mode; the shim echoes and edits lines as a
-# terminal would, uk.console=tty); anything else is fed to the serial line and ended with one EOT
-# byte (0x04), as Ctrl-D ends a terminal's input.
-if [ -t 0 ]; then
+# The terminal. Standard input a terminal: the runner makes it raw (below), and the shim is the
+# line discipline (uk.console=tty: it echoes and edits lines as a terminal would, or hands out keys
+# raw when the program asks). Standard output a terminal too (or UNIKRAFT_VM_TERMINAL): the
+# program's console is a terminal of the window's size (UNIKRAFT_TERMINAL=<columns>x<rows>, read by
+# the kernel's MicroVmTerminal) with the host's TERM (xterm-256color when it has none), unless
+# UNIKRAFT_VM_ENV sets one. Anything else on standard input is fed to the serial line and ended
+# with one EOT byte (0x04), as Ctrl-D ends a terminal's input.
+terminal=""
+if [ -n "${UNIKRAFT_VM_TERMINAL:-}" ]; then
+    if ! printf '%s' "$UNIKRAFT_VM_TERMINAL" | grep -qx '[1-9][0-9]*x[1-9][0-9]*'; then
+        echo "$name-vm: UNIKRAFT_VM_TERMINAL=$UNIKRAFT_VM_TERMINAL: give the terminal's size as <columns>x<rows>, e.g. 80x24" >&2
+        exit 2
+    fi
+    terminal=$UNIKRAFT_VM_TERMINAL
+elif [ -t 0 ] && [ -t 1 ]; then
+    # "rows columns"; a terminal that knows no size (0 0) is taken as 80x24.
+    size=$(stty size 2>/dev/null)
+    rows=${size% *}
+    columns=${size#* }
+    if [ -z "$size" ] || [ "${rows:-0}" = 0 ] || [ "${columns:-0}" = 0 ]; then
+        rows=24 columns=80
+    fi
+    terminal="${columns}x${rows}"
+fi
+if [ -n "$terminal" ]; then
+    case " ${UNIKRAFT_VM_ENV:-} " in
+    *" TERM="*) ;;
+    *) cmdline="TERM=$(encode "${TERM:-xterm-256color}") $cmdline" ;;
+    esac
+    cmdline="UNIKRAFT_TERMINAL=$terminal $cmdline"
+fi
+if [ -n "$terminal" ] || [ -t 0 ]; then
     cmdline="uk.console=tty $cmdline"
 fi
 cmdline="$cmdline --"
@@ -225,14 +264,35 @@ done
 # The shim writes its own log and, last, "exit <status>" to the debug port: QEMU's exit code
 # (isa-debug-exit) keeps only seven bits of the status.
 log=$(mktemp)
+# The serial line on QEMU's stdio, with signal=off: on a terminal Ctrl-C is a byte for the VM's line
+# discipline (ISIG there), not a signal that kills QEMU.
+# start=exec: QEMU takes the place of the subshell that runs boot in the background, so $! is its pid.
+start=""
 boot() {
     # shellcheck disable=SC2086
-    "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
-        -display none -serial stdio -debugcon "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 $network \
-        -kernel "$image" -append "$cmdline"
+    $start "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
+        -display none -chardev stdio,id=console,signal=off -serial chardev:console -debugcon "file:$log" \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 $network -kernel "$image" -append "$cmdline"
 }
 if [ -t 0 ]; then
-    boot
+    # Raw for the VM's life, as QEMU's stdio would make it, but by the runner, which puts the saved
+    # attributes back on every way out (cleanup: the EXIT trap, after INT, TERM and HUP too; only
+    # SIGKILL leaves it raw, `stty sane` mends that). Output processing (OPOST, NL to CR NL) stays
+    # the host's: the VM writes a bare NL.
+    # QEMU runs in the background, so that a signal to the runner alone (SIGTERM, SIGHUP) is
+    # handled at once, not after the VM ends: the trap ends QEMU and waits for it (QEMU puts back
+    # the attributes it found, the raw ones, as it exits), then cleanup puts the saved ones back.
+    # Its standard input is the terminal: a background job's would be /dev/null.
+    terminal_saved=$(stty -g 2>/dev/null)
+    stty -icanon -echo -isig -iexten -ixon -ixoff -icrnl -inlcr -igncr -istrip min 1 time 0 2>/dev/null
+    exec 3<&0
+    start=exec
+    boot 0<&3 &
+    qemu_pid=$!
+    exec 3<&-
+    trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid"; exit 130' INT
+    trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid"; exit 143' TERM HUP
+    wait "$qemu_pid"
     qemu_status=$?
 else
     { cat; printf '\004'; } | boot

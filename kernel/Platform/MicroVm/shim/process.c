@@ -62,15 +62,23 @@ static struct { int kind, flags; struct pipe *pipe; } fds[MAX_FDS];
 /* The console's input: bytes from the serial line, polled (no interrupts yet). The runner feeds
  * the program's standard input to the line and ends it with one EOT byte (0x04), as Ctrl-D ends
  * a terminal's input: from then on every read returns 0. With uk.console=tty on the command line
- * (the runner's own standard input is a terminal, which QEMU puts in raw mode) the shim is the
- * terminal's line discipline: it echoes, reads Enter (CR) as a newline, erases with backspace,
- * and gives a line only once it is complete; EOT on an empty line ends the input, after text it
- * gives the line so far. A read returns at most one line, as a terminal's does. */
+ * (the runner's own standard input is a terminal, which it puts in raw mode) the shim is the
+ * terminal's line discipline, in the mode the C# kernel's terminal last set (ioctl TCSETS on
+ * fd 0, console_ioctl): canonical, it echoes, reads Enter (CR) as a newline, erases with
+ * backspace, and gives a line only once it is complete; EOT on an empty line ends the input,
+ * after text it gives the line so far; a read returns at most one line, as a terminal's does.
+ * Raw (ICANON off), every byte is input as it arrives (EOT too), echoed only with ECHO, and a read
+ * returns what is there: at least one byte (VMIN 1 or more), or, with VMIN 0, what arrives within
+ * VTIME tenths of a second, 0 when nothing did. In both modes, with ISIG, the interrupt character
+ * (Ctrl-C) ends the VM as SIGINT's default action ends a Linux process: status 128 + 2. */
 int console_tty;
 #define CONSOLE_LINE 1024
 static u8 console_ready[CONSOLE_LINE], console_pending[CONSOLE_LINE];
 static u64 console_ready_start, console_ready_count, console_pending_count;
 static int console_ended, console_waiting;
+/* The line discipline's mode (c_lflag, c_iflag and c_cc of the last TCSETS): a new terminal's. */
+static int console_canonical = 1, console_echo = 1, console_signals = 1, console_cr_to_nl = 1;
+static u8 console_interrupt = 3, console_minimum = 1, console_tenths;
 #define CONSOLE_WAIT ((u64)&console_waiting)
 
 #define O_NONBLOCK 04000
@@ -414,12 +422,69 @@ static void console_give_line(void)
     console_pending_count = 0;
 }
 
+/* Ctrl-C with ISIG: the program ends as SIGINT's default action would end it. */
+static void console_interrupted(void)
+{
+    if (console_echo) serial_write("^C\r\n", 4);
+    halt_vm(128 + 2);
+}
+
+/* Where a byte leaves an escape sequence a key sends (ECMA-48): ESC, then "[" and parameters up
+ * to a final byte (CSI), "O" and one byte (SS3), or one byte (Alt and a key). 0 outside one. */
+static int escape_after(int state, u8 byte)
+{
+    if (byte == 0x1B) return 1;
+    switch (state) {
+    case 1: return byte == '[' ? 2 : byte == 'O' ? 3 : 0;
+    case 2: return byte >= 0x40 && byte <= 0x7E ? 0 : 2;
+    default: return 0;
+    }
+}
+
+/* NOTE: how long the rest of an escape sequence may take to follow its first bytes: the UART
+ * (FIFOs off) holds one byte, and QEMU hands it the next only after this one was read, so a key's
+ * sequence that the host's terminal sent in one write arrives a byte at a time, microseconds
+ * apart; 10 ms is far above that (and ncurses' ESCDELAY is 1 s) and short against a keystroke. */
+#define ESCAPE_GAP_NS 10000000UL
+
+/* Raw mode: every byte on the line is input now (after ICRNL and the interrupt character), as
+ * far as the buffer holds. A key's escape sequence is taken whole (up to ESCAPE_GAP_NS between
+ * its bytes), so a read never ends inside one: a pty hands the program the whole sequence too,
+ * and the BCL reads a lone ESC as the Escape key. */
+static void console_take_raw(void)
+{
+    if (console_ready_start > 0 && console_ready_count > 0) {
+        for (u64 i = 0; i < console_ready_count; i++) console_ready[i] = console_ready[console_ready_start + i];
+    }
+    console_ready_start = 0;
+    int escape = 0;
+    while (console_ready_count < CONSOLE_LINE) {
+        if (!serial_ready()) {
+            if (!escape) break;
+            u64 until = now_ns() + ESCAPE_GAP_NS;
+            while (!serial_ready() && now_ns() < until) __asm__ volatile("pause");
+            if (!serial_ready()) break;
+        }
+        u8 byte = serial_read();
+        escape = escape_after(escape, byte);
+        if (console_signals && byte == console_interrupt) console_interrupted();
+        if (byte == '\r' && console_cr_to_nl) byte = '\n';
+        if (console_echo) serial_write(byte == '\n' ? "\r\n" : (const char *)&byte, byte == '\n' ? 2 : 1);
+        console_ready[console_ready_count++] = byte;
+    }
+}
+
 /* Moves the bytes on the line into the console's buffers; returns whether a read can now
  * complete (bytes ready, or the input ended). */
 static int console_take(void)
 {
+    if (console_tty && !console_canonical) {
+        console_take_raw();
+        return console_ready_count > 0;
+    }
     while (!console_ended && console_ready_count == 0 && serial_ready()) {
         u8 byte = serial_read();
+        if (console_tty && console_signals && byte == console_interrupt) console_interrupted();
         if (byte == 0x04) {
             if (console_tty && console_pending_count > 0) console_give_line();
             else console_ended = 1;
@@ -438,21 +503,43 @@ static int console_take(void)
         if (byte == 0x7F || byte == 0x08) {
             if (console_pending_count > 0) {
                 console_pending_count--;
-                serial_write("\b \b", 3);
+                if (console_echo) serial_write("\b \b", 3);
             }
             continue;
         }
-        if (byte == '\r') byte = '\n';
-        serial_write(byte == '\n' ? "\r\n" : (const char *)&byte, byte == '\n' ? 2 : 1);
+        if (byte == '\r' && console_cr_to_nl) byte = '\n';
+        if (console_echo) serial_write(byte == '\n' ? "\r\n" : (const char *)&byte, byte == '\n' ? 2 : 1);
         console_pending[console_pending_count++] = byte;
         if (byte == '\n' || console_pending_count == CONSOLE_LINE) console_give_line();
     }
     return console_ready_count > 0 || console_ended;
 }
 
+/* A raw read: at least one byte (VMIN 0 and VTIME 0: none needed; VMIN 0 and a VTIME: what
+ * arrives before it passes, 0 when nothing did), then everything that is there. NOTE: a VMIN
+ * above 1 is read as 1: the BCL asks for 1 or 0 (pal_console.c). */
+static i64 console_read_raw(u8 *buffer, u64 length, int nonblocking)
+{
+    u64 deadline = console_minimum == 0 ? now_ns() + (u64)console_tenths * 100000000UL : FOREVER;
+    while (!console_take()) {
+        if (nonblocking) return -EAGAIN;
+        if (console_minimum == 0 && now_ns() >= deadline) return 0;
+        console_waiting++;
+        block(CONSOLE_WAIT, deadline);
+        console_waiting--;
+    }
+    u64 n = length < console_ready_count ? length : console_ready_count;
+    if (!user_memory_ok((u64)buffer, n, 1)) return -EFAULT;
+    memcpy(buffer, console_ready + console_ready_start, n);
+    console_ready_start += n;
+    console_ready_count -= n;
+    return (i64)n;
+}
+
 static i64 console_read(u8 *buffer, u64 length, int nonblocking)
 {
     if (length == 0) return 0;
+    if (console_tty && !console_canonical) return console_read_raw(buffer, length, nonblocking);
     while (!console_take()) {
         if (nonblocking) return -EAGAIN;
         console_waiting++;
@@ -473,6 +560,46 @@ static i64 console_read(u8 *buffer, u64 length, int nonblocking)
         if (byte == '\n') break;
     }
     return (i64)n;
+}
+
+/* ioctl(2) on the console's fds, only when the runner said the line is a terminal (uk.console=tty):
+ * TCSETS, TCSETSW and TCSETSF set the line discipline's mode from the struct termios the C#
+ * kernel's terminal keeps (it answers TCGETS and the window size itself); FIONREAD says how many
+ * bytes a read would give now, which is how that kernel polls the line. Anything else, and every
+ * request when the line is no terminal, is ENOTTY, as for a pipe.
+ * NOTE: requests from asm-generic/ioctls.h; struct termios of asm-generic/termbits.h: c_iflag at
+ * 0, c_lflag at 12, c_cc at 17 (VINTR 0, VTIME 5, VMIN 6); ICRNL 0x100, ISIG 0x1, ICANON 0x2,
+ * ECHO 0x8. */
+i64 console_ioctl(int fd, u64 request, u64 argument)
+{
+    if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == FD_NONE) return -EBADF;
+    if (!console_tty || (fds[fd].kind != FD_CONSOLE_IN && fds[fd].kind != FD_CONSOLE_OUT)) return -ENOTTY;
+    switch (request) {
+    case 0x5402: case 0x5403: case 0x5404: {
+        if (!user_memory_ok(argument, 36, 0)) return -EFAULT;
+        const u8 *termios = (const u8 *)argument;
+        u32 input = *(const u32 *)termios, local = *(const u32 *)(termios + 12);
+        int was_canonical = console_canonical;
+        console_cr_to_nl = (input & 0x100) != 0;
+        console_signals = (local & 0x1) != 0;
+        console_canonical = (local & 0x2) != 0;
+        console_echo = (local & 0x8) != 0;
+        console_interrupt = termios[17 + 0];
+        console_tenths = termios[17 + 5];
+        console_minimum = termios[17 + 6];
+        /* A line typed in part becomes input as it is, as Linux's n_tty hands it over. */
+        if (was_canonical && !console_canonical && console_pending_count > 0 && console_ready_count == 0) console_give_line();
+        return 0;
+    }
+    case 0x541B: {
+        if (!user_memory_ok(argument, 4, 1)) return -EFAULT;
+        if (fds[fd].kind == FD_CONSOLE_IN) console_take();
+        *(u32 *)argument = fds[fd].kind == FD_CONSOLE_IN ? (u32)console_ready_count : 0;
+        return 0;
+    }
+    default:
+        return -ENOTTY;
+    }
 }
 
 i64 do_read(int fd, u8 *buffer, u64 length)
@@ -700,6 +827,15 @@ void process_start(const char *command_line)
         if (word[0] == 'u' && word[1] == 'k' && word[2] == '.') continue; /* the shim's own options */
         if (environment_count < MAX_WORDS - 1) environment[environment_count++] = word;
     }
+    /* HOME=/ unless the command line gives a HOME, as Linux starts its first process (init/main.c,
+     * envp_init): with none the BCL asks getpwuid_r for the home directory (its terminfo search
+     * looks in ~/.terminfo), which a static glibc cannot answer here (NSS), and throws. */
+    int has_home = 0;
+    for (int i = 0; i < environment_count; i++) {
+        const char *w = environment[i];
+        if (w[0] == 'H' && w[1] == 'O' && w[2] == 'M' && w[3] == 'E' && w[4] == '=') has_home = 1;
+    }
+    if (!has_home && environment_count < MAX_WORDS - 1) environment[environment_count++] = (char *)"HOME=/";
 
     for (int fd = 0; fd < 3; fd++) fds[fd].kind = fd == 0 ? FD_CONSOLE_IN : FD_CONSOLE_OUT;
 

@@ -128,6 +128,7 @@ void process_start(const char *command_line) __attribute__((noreturn));
 i64 do_clone(struct frame *frame, u64 flags, u64 stack, u64 parent_tid, u64 child_tid, u64 tls);
 i64 do_exit(int status) __attribute__((noreturn));
 i64 do_exit_group(int status) __attribute__((noreturn));
+i64 console_ioctl(int fd, u64 request, u64 argument);
 i64 do_futex(u64 address, int op, u32 value, u64 timeout, u64 address2, u32 value3);
 i64 do_sleep_until(u64 deadline);
 i64 do_yield(void);

@@ -53,7 +53,7 @@ static i64 sys_rt_sigprocmask(struct frame *f)
     if (A2) *(u64 *)A2 = 0;
     return 0;
 }
-static i64 sys_ioctl(struct frame *f) { (void)f; return -ENOTTY; }
+static i64 sys_ioctl(struct frame *f) { return console_ioctl((int)A0, A1, A2); }
 static i64 sys_sched_yield(struct frame *f) { (void)f; return do_yield(); }
 static i64 sys_madvise(struct frame *f)
 {
@@ -234,7 +234,7 @@ static const struct served {
     { 13, "rt_sigaction", sys_rt_sigaction, "the runtime's SIGSEGV/SIGFPE handlers, run on hardware faults (null reference)" },
     { 14, "rt_sigprocmask", sys_rt_sigprocmask, "accepted: signals only come from faults, never masked" },
     { 15, "rt_sigreturn", sys_rt_sigreturn, "returns from a fault handler with the context it left" },
-    { 16, "ioctl", sys_ioctl, "ENOTTY: the serial line is not a terminal" },
+    { 16, "ioctl", sys_ioctl, "the console's terminal (uk.console=tty): the line discipline's mode (TCSETS) and FIONREAD; ENOTTY otherwise" },
     { 24, "sched_yield", sys_sched_yield, "runs another thread (spin waits in the runtime)" },
     { 28, "madvise", sys_madvise, "MADV_DONTNEED frees the frames (the GC decommits); the rest are hints" },
     { 32, "dup", sys_dup, "the console's fds" },
