@@ -1007,11 +1007,11 @@ namespace Unikraft.Gen
                     }
 
                     lines.Add("  under dotnet run (JIT), the same list and the runtime's calls by path: " + ConfinementJitCalls
-                        + "; every refusal is named in the kernel log (the deny list's only, under a server GC)");
+                        + "; the kernel log names the first line's refusals, the rest are refused unnamed");
                     lines.Add("    opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), "
                         + "its own /proc/<pid>, /dev/null, " + ConfinementJitSystemFolders
                         + (plan.Mounts.Any(m => m.Type == "hostfs") ? ", and the host folders" : "")
-                        + "; elsewhere refused with EPERM (named) or EACCES (Landlock); without Landlock on the host, only the first line is refused");
+                        + "; elsewhere refused with EACCES (Landlock); without Landlock on the host, only the first line is refused");
                 }
 
                 if (plan.Config.Platform == "microvm")

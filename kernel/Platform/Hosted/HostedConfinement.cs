@@ -261,18 +261,11 @@ internal static class HostedConfinement
         // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
         // allow list as in the image, with the runtime's path calls; without Landlock it stays the
         // deny list. In the image, where the filter refuses every open by path, Landlock is a second
-        // wall. Opens by path, and every other refusal, are handed to the supervisor only once the
-        // GC opens no file any more while it has the managed threads stopped: the boot's
-        // collection under the ruleset ends its /proc/meminfo reads (HostedLandlock), but a server
-        // GC reads on threads of its own that Landlock does not cover, and a GC under a memory
-        // limit (a cgroup's, or GCHeapHardLimit) reads the cgroup's usage at every collection.
+        // wall. Only the deny list's refusals are handed to the supervisor and named; every other
+        // refusal is decided in the host kernel (EPERM from the filter, EACCES from Landlock),
+        // unnamed (NameEveryRefusal).
         PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
-        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
-        if (paths is not null && !nameAll)
-        {
-            kernel.Log.Write("[uk] confinement: the GC opens files while the program is stopped (a server GC, or a memory limit): only the deny list's refusals are named"
-                + (image ? "" : ", and an open outside the allowed folders fails with EACCES (Landlock)"));
-        }
+        bool nameAll = NameEveryRefusal && paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
@@ -482,6 +475,15 @@ internal static class HostedConfinement
 
     // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
     // allow list under Landlock.
+    // Off: a refusal handed to the supervisor waits for a managed thread, which a GC stops with
+    // the others, and the runtime's own threads make refused calls too: under dotnet run a new
+    // thread-pool thread opens /sys/devices/system/cpu/possible as it starts, and with every
+    // refusal named that open waited for the stopped supervisor while the GC waited for the thread's
+    // creator (LinuxPeerTests' NetPeer hung after a few hundred connections). The deny list's calls
+    // (sockets, starting processes) only the program's own code makes. Naming every refusal needs a
+    // supervisor outside the runtime (a process of its own), which is not built.
+    private const bool NameEveryRefusal = false;
+
     internal const int DenyList = 0;
     internal const int ImageList = 1;
     internal const int JitList = 2;

@@ -1788,7 +1788,7 @@ internal sealed class HostedClock : IClockDevice
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 105 of 105 members.
+// Pruned to 106 of 106 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2053,18 +2053,11 @@ internal static class HostedConfinement
         // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
         // allow list as in the image, with the runtime's path calls; without Landlock it stays the
         // deny list. In the image, where the filter refuses every open by path, Landlock is a second
-        // wall. Opens by path, and every other refusal, are handed to the supervisor only once the
-        // GC opens no file any more while it has the managed threads stopped: the boot's
-        // collection under the ruleset ends its /proc/meminfo reads (HostedLandlock), but a server
-        // GC reads on threads of its own that Landlock does not cover, and a GC under a memory
-        // limit (a cgroup's, or GCHeapHardLimit) reads the cgroup's usage at every collection.
+        // wall. Only the deny list's refusals are handed to the supervisor and named; every other
+        // refusal is decided in the host kernel (EPERM from the filter, EACCES from Landlock),
+        // unnamed (NameEveryRefusal).
         PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
-        bool nameAll = paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
-        if (paths is not null && !nameAll)
-        {
-            kernel.Log.Write("[uk] confinement: the GC opens files while the program is stopped (a server GC, or a memory limit): only the deny list's refusals are named"
-                + (image ? "" : ", and an open outside the allowed folders fails with EACCES (Landlock)"));
-        }
+        bool nameAll = NameEveryRefusal && paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
 
         // The supervisor starts before the filter, so what starting a thread takes (the runtime
         // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
@@ -2274,6 +2267,15 @@ internal static class HostedConfinement
 
     // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
     // allow list under Landlock.
+    // Off: a refusal handed to the supervisor waits for a managed thread, which a GC stops with
+    // the others, and the runtime's own threads make refused calls too: under dotnet run a new
+    // thread-pool thread opens /sys/devices/system/cpu/possible as it starts, and with every
+    // refusal named that open waited for the stopped supervisor while the GC waited for the thread's
+    // creator (LinuxPeerTests' NetPeer hung after a few hundred connections). The deny list's calls
+    // (sockets, starting processes) only the program's own code makes. Naming every refusal needs a
+    // supervisor outside the runtime (a process of its own), which is not built.
+    private const bool NameEveryRefusal = false;
+
     internal const int DenyList = 0;
     internal const int ImageList = 1;
     internal const int JitList = 2;
@@ -5832,15 +5834,15 @@ namespace Unikraft.Generated
 //   in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):
 //     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
 //     OpenSSL is loaded at boot: the link's import list is not known to this compile
-//   under dotnet run (JIT), the same list and the runtime's calls by path: stat, lstat, access, getcwd, unlink, readlink, sched_getparam, sched_getscheduler, sched_get_priority_max, sched_get_priority_min, sched_setaffinity, readlinkat, faccessat, faccessat2, sched_setscheduler (to SCHED_OTHER), open, openat; every refusal is named in the kernel log (the deny list's only, under a server GC)
-//     opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), its own /proc/<pid>, /dev/null, /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, /usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random; elsewhere refused with EPERM (named) or EACCES (Landlock); without Landlock on the host, only the first line is refused
+//   under dotnet run (JIT), the same list and the runtime's calls by path: stat, lstat, access, getcwd, unlink, readlink, sched_getparam, sched_getscheduler, sched_get_priority_max, sched_get_priority_min, sched_setaffinity, readlinkat, faccessat, faccessat2, sched_setscheduler (to SCHED_OTHER), open, openat; the kernel log names the first line's refusals, the rest are refused unnamed
+//     opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), its own /proc/<pid>, /dev/null, /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, /usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random; elsewhere refused with EACCES (Landlock); without Landlock on the host, only the first line is refused
 //
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 56 of 187 files, 630 of 4045 members
+// Kernel source: 56 of 187 files, 631 of 4046 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
