@@ -51,6 +51,9 @@ internal sealed class Scheduler
     // thread (ProgramLoop), never on the vCPU, and the poll loop runs on a kernel thread of its own
     // until stop completes.
     private ProgramLoop? programLoop = null;
+    // While the program loop runs: a thread that blocks lends it its turn (ProgramLoop.Lend).
+    // Through a delegate so that a kernel nobody serves carries no program loop.
+    private Action? lendProgramTurn = null;
     private TaskCompletionSource? stop = null;
 
     public Scheduler(Kernel kernel)
@@ -154,9 +157,8 @@ internal sealed class Scheduler
     public void PostContinuation(SendOrPostCallback callback, object? state)
     {
         ProgramLoop? loop = programLoop;
-        if (loop != null)
+        if (loop != null && loop.Post(callback, state))
         {
-            loop.Post(callback, state);
             return;
         }
         Post(callback, state);
@@ -262,7 +264,10 @@ internal sealed class Scheduler
         stop = stopping;
         if (asyncMain)
         {
-            programLoop = new ProgramLoop();
+            ProgramLoop loop = new ProgramLoop(kernel, context);
+            programLoop = loop;
+            lendProgramTurn = new Action(loop.Lend);
+            Vcpu.AfterLeave = new Action(ProgramLoop.Reclaim);
         }
         Thread thread = new Thread(RunKernelThread);
         thread.IsBackground = true;
@@ -291,7 +296,19 @@ internal sealed class Scheduler
             Vcpu.Release();
             return;
         }
+        ProgramLoop? loop = programLoop;
         programLoop = null;
+        lendProgramTurn = null;
+        if (loop != null)
+        {
+            // What the program's loop still held runs on the poll loop, as it did before the
+            // program had a loop of its own (during exit_group's delivery, say).
+            List<WorkItem> left = loop.Close();
+            for (int index = 0; index < left.Count; index++)
+            {
+                foreign.Enqueue(left[index]);
+            }
+        }
         stop?.TrySetResult();
         if (!Vcpu.IsHeldByCurrentThread)
         {
@@ -510,6 +527,8 @@ internal sealed class Scheduler
             }
             else
             {
+                // The program's continuations must not wait for this thread while it blocks.
+                lendProgramTurn?.Invoke();
                 HandOn(self);
             }
             self.Park();

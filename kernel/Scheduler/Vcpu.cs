@@ -102,8 +102,9 @@ internal sealed class Vcpu
         {
             return;
         }
-        // The kernel thread stays the kernel's; another thread goes back to running none.
-        Kernel.Leave(Thread.CurrentThread == kernel.MainThread ? kernel : null);
+        // Main's thread and the program loop's pumps stay the kernel's; another thread goes back to
+        // running none.
+        Kernel.Leave(Thread.CurrentThread == kernel.MainThread || ProgramLoop.IsRunnerThread ? kernel : null);
         kernel.Scheduler.Vcpu.Exit();
     }
 
@@ -121,6 +122,10 @@ internal sealed class Vcpu
         }
     }
 
+    // Set while an async Main's program loop runs (Scheduler.StartKernelThread): a thread that
+    // lent the program's turn while it blocked takes it back once it has left the vCPU.
+    public Action? AfterLeave { get; set; }
+
     public void Exit()
     {
         // A thread of control that leaves the kernel holding the dispatcher role (it was resumed
@@ -132,16 +137,23 @@ internal sealed class Vcpu
             {
                 Transfer(next.Thread, next.VcpuDepth);
                 next.Resume();
+                AfterLeave?.Invoke();
                 return;
             }
         }
+        bool left = false;
         lock (gate)
         {
             if (owner == Thread.CurrentThread && --depth == 0)
             {
                 owner = null;
                 Monitor.PulseAll(gate);
+                left = true;
             }
+        }
+        if (left)
+        {
+            AfterLeave?.Invoke();
         }
     }
 

@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel.Tests;
 
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Text;
 using System.Threading;
@@ -150,6 +151,151 @@ public class ServedKernelTests
     }
 
     [Fact]
+    public void AsyncMain_BlockedReadingTheConsole_StillRunsItsTimersContinuations_OneAtATime()
+    {
+        Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+        platform.Console.KeepInputOpen();
+        int ticks = 0;
+        int inProgram = 0;
+        int overlaps = 0;
+        int mainThread = 0;
+        int readReturnedOn = 0;
+        List<int> tickThreads = new List<int>();
+        // What happened, for the failure's message.
+        ConcurrentQueue<string> log = new ConcurrentQueue<string>();
+        // The host types a line only once the program's timer has ticked five times while Main
+        // waits for it (as ConsoleInputTests' LineReader): a tick that waits for Main's thread
+        // never comes, and the line then arrives after 10 s.
+        var typist = new Thread(() =>
+        {
+            long giveUp = Environment.TickCount64 + 10_000;
+            while (Volatile.Read(ref ticks) < 5 && Environment.TickCount64 < giveUp)
+            {
+                Thread.Sleep(1);
+            }
+            log.Enqueue("typist delivers at " + Volatile.Read(ref ticks) + " on " + Environment.CurrentManagedThreadId);
+            platform.Console.Deliver("typed\n");
+        });
+
+        // The program's code, entered and left around each piece a continuation runs: two pieces
+        // of it at once would be two continuations of one synchronization context running together.
+        void Enter()
+        {
+            if (Interlocked.Increment(ref inProgram) != 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+        }
+
+        void Leave()
+        {
+            Interlocked.Decrement(ref inProgram);
+        }
+
+        async Task Tick()
+        {
+            while (true)
+            {
+                // A tick is always a continuation of its own (the test's clock is virtual: a
+                // delay may be over before it is awaited).
+                await Task.Yield();
+                await Call(() => KernelTask.Delay(2));
+                Enter();
+                lock (tickThreads)
+                {
+                    tickThreads.Add(Environment.CurrentManagedThreadId);
+                }
+                Interlocked.Increment(ref ticks);
+                Thread.Sleep(1);
+                Leave();
+            }
+        }
+
+        async Task<int> Main(string[] args)
+        {
+            mainThread = Environment.CurrentManagedThreadId;
+            await Call(() => KernelTask.Delay(1));
+            Enter();
+            _ = Tick();
+            typist.Start();
+            byte[] buffer = new byte[16];
+            int before = Volatile.Read(ref ticks);
+            Leave();
+            // Blocks in the kernel until the typist's line arrives.
+            log.Enqueue("read at " + before + " on " + Environment.CurrentManagedThreadId);
+            long count = Call(() => Sys.Read(Kernel.Current, 0, buffer));
+            log.Enqueue("read returned at " + Volatile.Read(ref ticks) + " on " + Environment.CurrentManagedThreadId);
+            Enter();
+            readReturnedOn = Environment.CurrentManagedThreadId;
+            int ticked = Volatile.Read(ref ticks) - before;
+            // Main's code goes on alone: the timer's continuations wait for it.
+            int atReturn = Volatile.Read(ref ticks);
+            Thread.Sleep(30);
+            bool ranMeanwhile = Volatile.Read(ref ticks) != atReturn;
+            Leave();
+            Assert.Equal("typed\n", Encoding.ASCII.GetString(buffer, 0, (int)count));
+            Assert.False(ranMeanwhile, "a tick ran while Main's code ran after its read");
+            return ticked;
+        }
+
+        int ticked = RunServed(kernel, () => kernel.RunAsync(Array.Empty<string>(), Main));
+        typist.Join();
+        Assert.True(ticked >= 5, "the timer ticked " + ticked + " times while Main waited for input (" + Volatile.Read(ref ticks) + " in all): " + string.Join("; ", log));
+        Assert.Equal(0, overlaps);
+        Assert.Equal(mainThread, readReturnedOn);
+        lock (tickThreads)
+        {
+            // While Main's thread was blocked in the read, another thread ran the ticks.
+            Assert.Contains(tickThreads, thread => thread != mainThread);
+        }
+    }
+
+    [Fact]
+    public void AContinuationThatBlocksWhileMainIsBlocked_LeavesTheOthersToAnotherThread()
+    {
+        Kernel kernel = TestKernel.Boot(out _);
+        List<string> order = new List<string>();
+
+        async Task<int> Main(string[] args)
+        {
+            (int mainRead, int mainWrite) = Call(() => PipeTestKit.Open(Kernel.Current));
+            (int firstRead, int firstWrite) = Call(() => PipeTestKit.Open(Kernel.Current));
+            await Call(() => KernelTask.Delay(1));
+
+            // Runs in Main's place while Main's thread reads; blocks in its turn until the second
+            // continuation writes, which then must not wait for either blocked thread.
+            async Task First()
+            {
+                await Task.Yield();
+                byte[] buffer = new byte[8];
+                long count = Call(() => Sys.Read(Kernel.Current, firstRead, buffer));
+                order.Add("first read " + Encoding.ASCII.GetString(buffer, 0, (int)count));
+                Call(() => Sys.Write(Kernel.Current, mainWrite, "first"u8.ToArray()));
+            }
+
+            async Task Second()
+            {
+                await Task.Yield();
+                await Call(() => KernelTask.Delay(5));
+                order.Add("second writes");
+                Call(() => Sys.Write(Kernel.Current, firstWrite, "second"u8.ToArray()));
+            }
+
+            Task first = First();
+            Task second = Second();
+            byte[] line = new byte[8];
+            long length = Call(() => Sys.Read(Kernel.Current, mainRead, line));
+            order.Add("main read " + Encoding.ASCII.GetString(line, 0, (int)length));
+            await first;
+            await second;
+            return 0;
+        }
+
+        Assert.Equal(0, RunServed(kernel, () => kernel.RunAsync(Array.Empty<string>(), Main)));
+        Assert.Equal(["second writes", "first read second", "main read first"], order);
+    }
+
+    [Fact]
     public void TheExit_RunsTheLibrariesExitWork_WithThePollLoopOnTheExitingThread()
     {
         Kernel kernel = TestKernel.Boot(out _);
@@ -158,19 +304,27 @@ public class ServedKernelTests
 
         int Main(string[] args)
         {
-            // As TcpStack.DeliverAtExit: exit_group's work waits until a timer has delivered a
-            // connection's tail, the kernel thread stopped by then, and Main returns at once.
+            // As TcpStack.DeliverAtExit: exit_group's work runs the poll loop until a connection's
+            // tail is delivered, which a device's interrupt (a post from a host thread) brings
+            // 50 ms after Main returned, the kernel thread stopped by then.
             Call(() =>
             {
                 Kernel current = Kernel.Current;
                 TaskCompletionSource over = new TaskCompletionSource();
                 current.AtExit(() => current.Scheduler.RunUntilCompleted(over.Task));
-                return Sys.UkTimerArm(current, 50 * Millisecond, _ =>
+                var device = new Thread(() =>
                 {
-                    delivered = true;
-                    deliveredOn = Environment.CurrentManagedThreadId;
-                    over.TrySetResult();
-                }, null);
+                    Thread.Sleep(50);
+                    current.Scheduler.Post(_ =>
+                    {
+                        delivered = true;
+                        deliveredOn = Environment.CurrentManagedThreadId;
+                        over.TrySetResult();
+                    }, null);
+                });
+                device.IsBackground = true;
+                device.Start();
+                return 0;
             });
             return 3;
         }
