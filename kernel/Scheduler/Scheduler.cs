@@ -51,8 +51,10 @@ internal sealed class Scheduler
     // thread (ProgramLoop), never on the vCPU, and the poll loop runs on a kernel thread of its own
     // until stop completes.
     private ProgramLoop? programLoop = null;
-    // While the program loop runs: a thread that blocks lends it its turn (ProgramLoop.Lend).
-    // Through a delegate so that a kernel nobody serves carries no program loop.
+    // While the program loop runs, the synchronization context posts to it (ProgramLoop.Post), and
+    // a thread that blocks lends it its turn (ProgramLoop.Lend). Through delegates, so that a
+    // kernel nobody serves carries no program loop.
+    private Func<SendOrPostCallback, object?, bool>? postToProgram = null;
     private Action? lendProgramTurn = null;
     private TaskCompletionSource? stop = null;
 
@@ -156,8 +158,8 @@ internal sealed class Scheduler
     // runs on the program's main thread, without the vCPU; otherwise on the poll loop.
     public void PostContinuation(SendOrPostCallback callback, object? state)
     {
-        ProgramLoop? loop = programLoop;
-        if (loop != null && loop.Post(callback, state))
+        Func<SendOrPostCallback, object?, bool>? post = postToProgram;
+        if (post != null && post(callback, state))
         {
             return;
         }
@@ -266,6 +268,7 @@ internal sealed class Scheduler
         {
             ProgramLoop loop = new ProgramLoop(kernel, context);
             programLoop = loop;
+            postToProgram = new Func<SendOrPostCallback, object?, bool>(loop.Post);
             lendProgramTurn = new Action(loop.Lend);
             Vcpu.AfterLeave = new Action(ProgramLoop.Reclaim);
         }
@@ -298,6 +301,7 @@ internal sealed class Scheduler
         }
         ProgramLoop? loop = programLoop;
         programLoop = null;
+        postToProgram = null;
         lendProgramTurn = null;
         if (loop != null)
         {
