@@ -47,9 +47,9 @@ internal sealed class Scheduler
     // loses the setter to pruning, and the field must still count as assigned (CS0649).
     private IRunQueueOrder? order = null;
     private IThreadHost? host = null;
-    // A kernel served to the whole process (hosted): the program's continuations run on its main
-    // thread (ProgramLoop), never on the vCPU, and the poll loop runs on a kernel thread of its own
-    // until stop completes.
+    // A kernel served to the whole process (hosted): the program's continuations run in its own
+    // loop (ProgramLoop: on Main's thread, or a pump while Main's thread is blocked in the kernel),
+    // never on the vCPU, and the poll loop runs on a kernel thread of its own until stop completes.
     private ProgramLoop? programLoop = null;
     // While the program loop runs, the synchronization context posts to it (ProgramLoop.Post), and
     // a thread that blocks lends it its turn (ProgramLoop.Lend). Through delegates, so that a
@@ -258,7 +258,8 @@ internal sealed class Scheduler
     // program, Main's among them, runs its own code without the vCPU and takes it for each kernel
     // call, so a thread that blocks outside the kernel (Task.Wait, .Result, Thread.Join, a lock,
     // Monitor.Wait) holds nobody up. With asyncMain, the program's continuations go to the
-    // ProgramLoop that Main's thread runs (RunProgram), the same thread before and after each await.
+    // ProgramLoop that Main's thread runs (RunProgram), the same thread before and after each await
+    // unless Main's thread is blocked in the kernel meanwhile (then a pump of the loop runs them).
     public void StartKernelThread(bool asyncMain)
     {
         Vcpu.Release();
