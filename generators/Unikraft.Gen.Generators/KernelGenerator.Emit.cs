@@ -555,9 +555,18 @@ namespace Unikraft.Gen
             // (an async Main, or work and timers on the kernel's scheduler): its interceptors take the
             // vCPU around each call, so a call from a thread-pool thread reaches the kernel in turn.
             // A simulation never serves other threads: its order is the seed's.
+            // A program booted outside a simulation whose code may run on threads other than
+            // Main's: an async Main (continuations after ConfigureAwait(false)), Task.Delay or
+            // Task.Run, or any program on the native layer, where the BCL's own threads, the thread
+            // pool and the threads it starts reach the kernel underneath the BCL (the support table
+            // allows threads and blocking waits only there). Main is then one thread of the
+            // program among others, and the kernel's poll loop runs on a kernel thread of its own
+            // (Scheduler.StartKernelThread). Without any of these a synchronous Main is the only
+            // thread, and its kernel carries no scheduler for it.
             internal static bool ServesOtherThreads(KernelPlan plan) =>
                 plan.Entry is { } entry && plan.Config.Platform != "sim"
-                && (entry.IsAsync || plan.Uses.Any(u => u.Interception is { } interception && interception.Target.StartsWith(KernelTaskPrefix, StringComparison.Ordinal)));
+                && (entry.IsAsync || plan.Config.NativeLayer
+                    || plan.Uses.Any(u => u.Interception is { } interception && interception.Target.StartsWith(KernelTaskPrefix, StringComparison.Ordinal)));
 
             private const string KernelTaskPrefix = "global::Unikraft.Kernel.KernelTask.";
 

@@ -181,7 +181,7 @@ namespace Unikraft.Gen
 
                 if (Emit.ServesOtherThreads(plan))
                 {
-                    const string reason = "boot: the program's code may call the kernel from other threads (continuations on the thread pool): those calls take turns on the vCPU";
+                    const string reason = "boot: the program's code may call the kernel from several threads (Main's, threads it starts, the thread pool): those calls take turns on the vCPU";
                     pruner.AddRoot(boot.VcpuServe, reason);
                     pruner.AddRoot(boot.VcpuEnterCall, reason);
                     pruner.AddRoot(boot.VcpuLeaveCall, reason);

@@ -4,9 +4,9 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
-// Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm), Run queues the
-// work on the kernel's run queue (uk_spawn): both complete on the kernel thread, so the program
-// keeps one vCPU instead of reaching the host's thread pool.
+// Task.Delay and Task.Run on the kernel. Delay is a kernel timer (uk_timer_arm). Run spawns the
+// work (uk_spawn): on the kernel's run queue, where the seeded scheduler of a simulation orders
+// it, or on a kernel served to the whole process (hosted) on a thread of the program.
 internal static partial class KernelTask
 {
     private const long NanosecondsPerMillisecond = 1_000_000;

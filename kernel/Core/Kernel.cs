@@ -17,6 +17,11 @@ internal sealed class Kernel
     private readonly IPlatform platform;
     private Scheduler? scheduler;
     private Thread? mainThread;
+    // Set when the kernel is served to the whole process (Vcpu.Serve): start its kernel thread
+    // (the argument: whether Main is async), and end it (true: stop it and take the vCPU for the
+    // exit; false: let the vCPU go after the exit).
+    private Action<bool>? startKernelThread;
+    private Action<bool>? exitKernelThread;
     private long anonymousInodes;
     private List<Action>? exitWork;
 
@@ -193,11 +198,27 @@ internal sealed class Kernel
         ExitStatus = status;
     }
 
+    // Vcpu.Serve registers how Run and RunAsync start the kernel thread of a served kernel, so that
+    // a program that is never served carries no kernel thread (nor the poll loop it runs).
+    public void ServeThreads(Action<bool>? start, Action<bool>? exit)
+    {
+        startKernelThread = start;
+        exitKernelThread = exit;
+    }
+
     public int Run(string[] args, Func<string[], int> main)
     {
         Kernel? previous = current;
         current = this;
         mainThread = Thread.CurrentThread;
+        // Served to the whole process (hosted): Main is one thread of the program among others, and
+        // the poll loop runs on the kernel thread (Scheduler.StartKernelThread).
+        Action<bool>? start = startKernelThread;
+        bool served = start != null;
+        if (served)
+        {
+            start!(false);
+        }
         MainRunning = true;
         int code;
         try
@@ -207,25 +228,50 @@ internal sealed class Kernel
         catch
         {
             MainRunning = false;
+            EnterForExit(served);
             ShutDownAfterFailure();
+            LeaveAfterExit(served);
             current = previous;
             throw;
         }
         MainRunning = false;
+        EnterForExit(served);
         try
         {
             Sys.ExitGroup(this, code);
         }
         finally
         {
+            LeaveAfterExit(served);
             current = previous;
         }
         return ExitStatus;
     }
 
+    // After the exit, on a served kernel: lets the vCPU go, so that the kernel thread can take it
+    // back to see that it is done, and other threads' calls are not stuck behind a finished Main.
+    private void LeaveAfterExit(bool served)
+    {
+        if (served)
+        {
+            exitKernelThread?.Invoke(false);
+        }
+    }
+
+    // After Main, on a served kernel: the kernel thread ends, and Main's thread takes the vCPU for
+    // the exit (other threads of the program may still call the kernel until the process ends).
+    private void EnterForExit(bool served)
+    {
+        if (served)
+        {
+            exitKernelThread?.Invoke(true);
+        }
+    }
+
     // Runs an async main on this thread. Every continuation that captured the kernel's
-    // synchronization context comes back here through the scheduler, so the program sees one
-    // vCPU: the same thread before and after each await.
+    // synchronization context comes back to this thread (through the scheduler's loop, or on a
+    // served kernel through the program's own loop), so the program sees one thread: the same
+    // before and after each await.
     public int RunAsync(string[] args, Func<string[], Task<int>> main)
     {
         Kernel? previous = current;
@@ -239,28 +285,46 @@ internal sealed class Kernel
         // The continuations run from the scheduler's loop, which holds the vCPU and lets it go
         // while it idles.
         run.Vcpu.Release();
+        // Served to the whole process (hosted): the continuations run here without the vCPU too,
+        // and the poll loop on the kernel thread (Scheduler.StartKernelThread).
+        Action<bool>? start = startKernelThread;
+        bool served = start != null;
+        if (served)
+        {
+            start!(true);
+        }
         MainRunning = true;
         SynchronizationContext.SetSynchronizationContext(run.Context);
         Task<int> task;
         try
         {
             task = main(args);
-            if (!run.Vcpu.IsHeldByCurrentThread)
+            if (served)
             {
-                run.Vcpu.Enter();
+                run.RunProgram(task);
             }
-            run.RunUntilCompleted(task);
+            else
+            {
+                if (!run.Vcpu.IsHeldByCurrentThread)
+                {
+                    run.Vcpu.Enter();
+                }
+                run.RunUntilCompleted(task);
+            }
         }
         catch
         {
             MainRunning = false;
             SynchronizationContext.SetSynchronizationContext(previousContext);
+            EnterForExit(served);
             ShutDownAfterFailure();
+            LeaveAfterExit(served);
             current = previous;
             throw;
         }
         MainRunning = false;
         SynchronizationContext.SetSynchronizationContext(previousContext);
+        EnterForExit(served);
         try
         {
             if (!task.IsCompletedSuccessfully)
@@ -275,6 +339,7 @@ internal sealed class Kernel
         }
         finally
         {
+            LeaveAfterExit(served);
             current = previous;
         }
         return ExitStatus;

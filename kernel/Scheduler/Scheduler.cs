@@ -47,6 +47,16 @@ internal sealed class Scheduler
     // loses the setter to pruning, and the field must still count as assigned (CS0649).
     private IRunQueueOrder? order = null;
     private IThreadHost? host = null;
+    // A kernel served to the whole process (hosted): the program's continuations run in its own
+    // loop (ProgramLoop: on Main's thread, or a pump while Main's thread is blocked in the kernel),
+    // never on the vCPU, and the poll loop runs on a kernel thread of its own until stop completes.
+    private ProgramLoop? programLoop = null;
+    // While the program loop runs, the synchronization context posts to it (ProgramLoop.Post), and
+    // a thread that blocks lends it its turn (ProgramLoop.Lend). Through delegates, so that a
+    // kernel nobody serves carries no program loop.
+    private Func<SendOrPostCallback, object?, bool>? postToProgram = null;
+    private Action? lendProgramTurn = null;
+    private TaskCompletionSource? stop = null;
 
     public Scheduler(Kernel kernel)
     {
@@ -144,6 +154,18 @@ internal sealed class Scheduler
         }
     }
 
+    // The synchronization context's Post: a continuation of the program. On a served kernel it
+    // runs on the program's main thread, without the vCPU; otherwise on the poll loop.
+    public void PostContinuation(SendOrPostCallback callback, object? state)
+    {
+        Func<SendOrPostCallback, object?, bool>? post = postToProgram;
+        if (post != null && post(callback, state))
+        {
+            return;
+        }
+        Post(callback, state);
+    }
+
     // Any thread.
     public void Post(SendOrPostCallback callback, object? state)
     {
@@ -229,6 +251,95 @@ internal sealed class Scheduler
             }
         }
         return ready.Dequeue();
+    }
+
+    // Hosted, a kernel served to the whole process (Vcpu.Serve): its poll loop runs on a host
+    // thread of its own, the kernel thread, from here until ExitKernelThread; every thread of the
+    // program, Main's among them, runs its own code without the vCPU and takes it for each kernel
+    // call, so a thread that blocks outside the kernel (Task.Wait, .Result, Thread.Join, a lock,
+    // Monitor.Wait) holds nobody up. With asyncMain, the program's continuations go to the
+    // ProgramLoop that Main's thread runs (RunProgram), the same thread before and after each await
+    // unless Main's thread is blocked in the kernel meanwhile (then a pump of the loop runs them).
+    public void StartKernelThread(bool asyncMain)
+    {
+        Vcpu.Release();
+        TaskCompletionSource stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stop = stopping;
+        if (asyncMain)
+        {
+            ProgramLoop loop = new ProgramLoop(kernel, context);
+            programLoop = loop;
+            postToProgram = new Func<SendOrPostCallback, object?, bool>(loop.Post);
+            lendProgramTurn = new Action(loop.Lend);
+            Vcpu.AfterLeave = new Action(ProgramLoop.Reclaim);
+        }
+        Thread thread = new Thread(RunKernelThread);
+        thread.IsBackground = true;
+        thread.Name = "uk kernel";
+        thread.Start(stopping.Task);
+    }
+
+    // On Main's thread: runs the program's continuations until its task completes.
+    public void RunProgram(Task task)
+    {
+        ProgramLoop? loop = programLoop;
+        if (loop == null)
+        {
+            throw new InvalidOperationException("no program loop: StartKernelThread(asyncMain: true) first");
+        }
+        loop.RunUntilCompleted(task);
+    }
+
+    // After Main (entering): lets the kernel thread end once it is back at the top of its loop
+    // (from here the program's continuations run on the poll loop again; none should be left) and
+    // takes the vCPU for the exit. After the exit (not entering): lets the vCPU go.
+    public void ExitKernelThread(bool entering)
+    {
+        if (!entering)
+        {
+            Vcpu.Release();
+            return;
+        }
+        ProgramLoop? loop = programLoop;
+        programLoop = null;
+        postToProgram = null;
+        lendProgramTurn = null;
+        if (loop != null)
+        {
+            // What the program's loop still held runs on the poll loop, as it did before the
+            // program had a loop of its own (during exit_group's delivery, say).
+            List<WorkItem> left = loop.Close();
+            for (int index = 0; index < left.Count; index++)
+            {
+                foreign.Enqueue(left[index]);
+            }
+        }
+        stop?.TrySetResult();
+        if (!Vcpu.IsHeldByCurrentThread)
+        {
+            Vcpu.Enter();
+        }
+    }
+
+    private void RunKernelThread(object? until)
+    {
+        Kernel? previous = kernel.Enter();
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            RunUntilCompleted((Task)until!);
+        }
+        catch (Exception exception)
+        {
+            // Nothing on this thread can catch it: reported as the runtime reports an unhandled
+            // exception, and the process ends as it would.
+            kernel.ReportUnhandled(exception);
+            kernel.Platform.Halt(134);
+        }
+        finally
+        {
+            Kernel.Leave(previous);
+        }
     }
 
     // The poll loop of an async main: runs until the task completes. A task completed by
@@ -421,6 +532,8 @@ internal sealed class Scheduler
             }
             else
             {
+                // The program's continuations must not wait for this thread while it blocks.
+                lendProgramTurn?.Invoke();
                 HandOn(self);
             }
             self.Park();

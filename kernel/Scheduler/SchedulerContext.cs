@@ -15,7 +15,7 @@ internal sealed class SchedulerContext : SynchronizationContext
 
     public override void Post(SendOrPostCallback d, object? state)
     {
-        scheduler.Post(d, state);
+        scheduler.PostContinuation(d, state);
     }
 
     // On the kernel thread Send runs inline; from another thread it queues the callback like
@@ -29,7 +29,7 @@ internal sealed class SchedulerContext : SynchronizationContext
         }
         using ManualResetEventSlim done = new ManualResetEventSlim(false);
         SendRequest request = new SendRequest(d, state, done);
-        scheduler.Post(SendRequest.Run, request);
+        scheduler.PostContinuation(SendRequest.Run, request);
         done.Wait();
     }
 

@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel;
 
 using System;
+using System.Threading;
 
 internal static partial class Sys
 {
@@ -25,11 +26,22 @@ internal static partial class Sys
     }
 
     // uk_spawn: queues work(state) on the kernel's run queue; it runs on the kernel thread the
-    // next time the poll loop runs. Task.Run is built on it.
+    // next time the poll loop runs. Task.Run is built on it. On a kernel served to the whole
+    // process (hosted) the work is the program's own code, so it runs on a thread of the program
+    // instead (the host's thread pool, carrying the caller's execution context as Task.Run does),
+    // which takes the vCPU for each kernel call: work that blocks outside the kernel (a lock,
+    // .Result, Thread.Join) then never stops the kernel's poll loop.
     [Syscall(SyscallNumber.UkSpawn)]
     internal static long UkSpawn(Kernel kernel, Action<object?> work, object? state)
     {
-        kernel.Scheduler.Spawn(work, state);
+        if (Vcpu.Serves(kernel))
+        {
+            ThreadPool.QueueUserWorkItem(work, state, preferLocal: false);
+        }
+        else
+        {
+            kernel.Scheduler.Spawn(work, state);
+        }
         return kernel.Return(SyscallNumber.UkSpawn, 0);
     }
 }

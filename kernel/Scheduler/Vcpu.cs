@@ -1,16 +1,18 @@
 namespace Unikraft.Kernel;
 
+using System;
 using System.Threading;
 
 // The kernel's one vCPU: the turn a host thread holds while it runs kernel code, so that kernel
 // state is only ever touched by one thread at a time. It is the baton of the kernel's threads of
 // control (ThreadOfControl): a thread that blocks hands it to the thread that goes on in its
-// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. The kernel thread
-// (the one that runs Main) holds it from the start and lets go only while it idles in the
-// scheduler's poll loop or blocks. Another
-// thread of the process that calls the kernel (a continuation resumed on a thread-pool thread
-// after ConfigureAwait(false)) takes it for the length of the call, through the generated
-// interceptors, and waits its turn while the kernel thread runs.
+// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. On a kernel served
+// to the whole process (hosted, Serve) the poll loop runs on a kernel thread of its own, which
+// holds the vCPU while it runs kernel work and lets go while it idles; every thread of the program,
+// Main's among them, runs its own code without it and takes it for the length of each kernel call
+// (through the generated interceptors and the native layer), so a program thread that blocks
+// outside the kernel (.Result, Join, a lock) holds nobody up. Without Serve (a simulation, a test)
+// the thread that runs Main holds it from the start.
 internal sealed class Vcpu
 {
     // The kernel of this process, set by the hosted boot of a program whose code may run on
@@ -56,7 +58,19 @@ internal sealed class Vcpu
 
     public static void Serve(Kernel? kernel)
     {
+        // A kernel served before (a test's) is no longer.
+        served?.ServeThreads(null, null);
         served = kernel;
+        // Registered here rather than called from Kernel.Run, so that a kernel nobody serves
+        // carries no kernel thread, nor the poll loop it runs.
+        kernel?.ServeThreads(new Action<bool>(kernel.Scheduler.StartKernelThread), new Action<bool>(kernel.Scheduler.ExitKernelThread));
+    }
+
+    // Whether kernel is the one served to the whole process: then Main's thread is one thread of
+    // the program among others, and the poll loop runs on a kernel thread of its own.
+    public static bool Serves(Kernel kernel)
+    {
+        return served == kernel;
     }
 
     // Before an intercepted call: on a thread that does not hold the served kernel's vCPU (another
@@ -88,8 +102,9 @@ internal sealed class Vcpu
         {
             return;
         }
-        // The kernel thread stays the kernel's; another thread goes back to running none.
-        Kernel.Leave(Thread.CurrentThread == kernel.MainThread ? kernel : null);
+        // Main's thread and the program loop's pumps stay the kernel's; another thread goes back to
+        // running none.
+        Kernel.Leave(Thread.CurrentThread == kernel.MainThread || ProgramLoop.IsRunnerThread ? kernel : null);
         kernel.Scheduler.Vcpu.Exit();
     }
 
@@ -107,6 +122,10 @@ internal sealed class Vcpu
         }
     }
 
+    // Set while an async Main's program loop runs (Scheduler.StartKernelThread): a thread that
+    // lent the program's turn while it blocked takes it back once it has left the vCPU.
+    public Action? AfterLeave { get; set; }
+
     public void Exit()
     {
         // A thread of control that leaves the kernel holding the dispatcher role (it was resumed
@@ -118,16 +137,23 @@ internal sealed class Vcpu
             {
                 Transfer(next.Thread, next.VcpuDepth);
                 next.Resume();
+                AfterLeave?.Invoke();
                 return;
             }
         }
+        bool left = false;
         lock (gate)
         {
             if (owner == Thread.CurrentThread && --depth == 0)
             {
                 owner = null;
                 Monitor.PulseAll(gate);
+                left = true;
             }
+        }
+        if (left)
+        {
+            AfterLeave?.Invoke();
         }
     }
 

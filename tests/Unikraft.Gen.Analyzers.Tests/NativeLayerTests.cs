@@ -119,6 +119,38 @@ public sealed class NativeLayerTests
         }
         """;
 
+    // Several threads of control, each blocking: on hosted (the native layer on) the program's
+    // threads take turns on the kernel's vCPU and wait without it; under sim (the native layer off)
+    // they would stall the simulation's only thread. Thread.Interrupt stays refused everywhere.
+    private const string ThreadsSource = """
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        class Program
+        {
+            static void Main()
+            {
+                var worker = {|#0:new Thread(() => { })|};
+                worker.Start();
+                {|#1:worker.Join()|};
+                {|#2:ThreadPool.QueueUserWorkItem(_ => { })|};
+                Task<int> task = Task.FromResult(1);
+                {|#3:task.Wait()|};
+                int value = {|#4:task.Result|};
+                {|#5:Task.WaitAll(task)|};
+                object gate = new object();
+                lock (gate)
+                {
+                    {|#6:Monitor.Wait(gate, 1)|};
+                }
+                using var signal = new ManualResetEventSlim(true);
+                {|#7:signal.Wait()|};
+                {|#8:worker.Interrupt()|};
+                _ = {|#9:task.ContinueWith(t => t.Status)|};
+            }
+        }
+        """;
+
     private static Task AnalyzeAsync(string? nativeLayer, params DiagnosticResult[] expected) =>
         AnalyzeAsync(Source, nativeLayer, expected);
 
@@ -184,4 +216,12 @@ public sealed class NativeLayerTests
     public Task NativeLayerOff_TheWallClock_IsUK0002() =>
         AnalyzeAsync(ClockSource, "false", new DiagnosticResult("UK0002", DiagnosticSeverity.Warning).WithLocation(0),
             new DiagnosticResult("UK0002", DiagnosticSeverity.Warning).WithLocation(1));
+
+    [Fact]
+    public Task NativeLayerOn_ThreadsAndBlockingWaits_AreNotReported_InterruptStillIs() =>
+        AnalyzeAsync(ThreadsSource, "true", UK0001(8));
+
+    [Fact]
+    public Task NativeLayerOff_ThreadsAndBlockingWaits_AreReported() =>
+        AnalyzeAsync(ThreadsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9));
 }

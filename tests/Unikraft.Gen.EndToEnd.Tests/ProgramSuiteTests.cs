@@ -79,6 +79,20 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 "done\n"),
         ]),
         new(Programs + "PoolContinuation", [], [], [new([], null, "waiting\nchecksum 68, on the kernel's thread: False\nafter a second delay\n", ExitCode: 68)]),
+        // Several threads of control that block as ordinary programs do (Task.Run(...).Result, Wait,
+        // WhenAll, ContinueWith, the thread pool, new Thread and Join, lock and Monitor.Wait,
+        // Parallel.For, a thread that accepts and reads a socket synchronously), before Main's
+        // first await and after it: the program's threads take turns on the kernel's vCPU.
+        new(Programs + "Threads", [], [],
+        [
+            new([], null,
+                "task: computing\nresult: 42\ntask: slept\nwhen all: 7\npool: work item ran\ncountdown: 3 work items\n" +
+                string.Concat(Enumerable.Repeat("counter reached a thousand more\n", 4)) + "threads: counter 4000\n" +
+                "monitor: consumed 15\nparallel: 4950\n" +
+                "socket: server read 'hello from the main thread', client read 'got 26 bytes'\n" +
+                "after an await: on Main's thread True\nholder: writing while it holds the lock\n" +
+                "continuation: took the lock after the holder, result 8\ndone\n"),
+        ], AotInCi: true),
         // The console game on a pseudo-terminal of 100x30 as xterm-256color: right, down, d, q.
         // The BCL's escape sequences come from the kernel's own terminfo entry (TerminalTests).
         new(Programs + "TerminalGame", [], [],

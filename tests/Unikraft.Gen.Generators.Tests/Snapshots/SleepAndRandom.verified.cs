@@ -609,7 +609,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Kernel.scheduler
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 27 of 43 members.
+// Pruned to 31 of 48 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -630,6 +630,15 @@ internal sealed class Kernel
     private readonly IPlatform platform;
     private Scheduler? scheduler;
     private Thread? mainThread;
+#pragma warning disable CS0649 // Kernel.startKernelThread: nothing kept assigns it; reads see its default
+    // Set when the kernel is served to the whole process (Vcpu.Serve): start its kernel thread
+    // (the argument: whether Main is async), and end it (true: stop it and take the vCPU for the
+    // exit; false: let the vCPU go after the exit).
+    private Action<bool>? startKernelThread;
+#pragma warning restore CS0649
+#pragma warning disable CS0649 // Kernel.exitKernelThread: nothing kept assigns it; reads see its default
+    private Action<bool>? exitKernelThread;
+#pragma warning restore CS0649
 
     public Kernel(IPlatform platform)
     {
@@ -739,6 +748,14 @@ internal sealed class Kernel
         Kernel? previous = current;
         current = this;
         mainThread = Thread.CurrentThread;
+        // Served to the whole process (hosted): Main is one thread of the program among others, and
+        // the poll loop runs on the kernel thread (Scheduler.StartKernelThread).
+        Action<bool>? start = startKernelThread;
+        bool served = start != null;
+        if (served)
+        {
+            start!(false);
+        }
         MainRunning = true;
         int code;
         try
@@ -748,20 +765,44 @@ internal sealed class Kernel
         catch
         {
             MainRunning = false;
+            EnterForExit(served);
             ShutDownAfterFailure();
+            LeaveAfterExit(served);
             current = previous;
             throw;
         }
         MainRunning = false;
+        EnterForExit(served);
         try
         {
             Sys.ExitGroup(this, code);
         }
         finally
         {
+            LeaveAfterExit(served);
             current = previous;
         }
         return ExitStatus;
+    }
+
+    // After the exit, on a served kernel: lets the vCPU go, so that the kernel thread can take it
+    // back to see that it is done, and other threads' calls are not stuck behind a finished Main.
+    private void LeaveAfterExit(bool served)
+    {
+        if (served)
+        {
+            exitKernelThread?.Invoke(false);
+        }
+    }
+
+    // After Main, on a served kernel: the kernel thread ends, and Main's thread takes the vCPU for
+    // the exit (other threads of the program may still call the kernel until the process ends).
+    private void EnterForExit(bool served)
+    {
+        if (served)
+        {
+            exitKernelThread?.Invoke(true);
+        }
     }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
@@ -2729,7 +2770,7 @@ internal interface IThreadHost
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Scheduler.kernel
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Scheduler.HandOn -> Scheduler.ready
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Scheduler.ArmTimer -> Scheduler.timers
-// Pruned to 45 of 59 members.
+// Pruned to 48 of 68 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2780,6 +2821,11 @@ internal sealed class Scheduler
     // loses the setter to pruning, and the field must still count as assigned (CS0649).
     private IRunQueueOrder? order = null;
     private IThreadHost? host = null;
+    // While the program loop runs, the synchronization context posts to it (ProgramLoop.Post), and
+    // a thread that blocks lends it its turn (ProgramLoop.Lend). Through delegates, so that a
+    // kernel nobody serves carries no program loop.
+    private Func<SendOrPostCallback, object?, bool>? postToProgram = null;
+    private Action? lendProgramTurn = null;
 
     public Scheduler(Kernel kernel)
     {
@@ -2816,6 +2862,18 @@ internal sealed class Scheduler
         {
             wake.Set();
         }
+    }
+
+    // The synchronization context's Post: a continuation of the program. On a served kernel it
+    // runs on the program's main thread, without the vCPU; otherwise on the poll loop.
+    public void PostContinuation(SendOrPostCallback callback, object? state)
+    {
+        Func<SendOrPostCallback, object?, bool>? post = postToProgram;
+        if (post != null && post(callback, state))
+        {
+            return;
+        }
+        Post(callback, state);
     }
 
     // Any thread.
@@ -3034,6 +3092,8 @@ internal sealed class Scheduler
             }
             else
             {
+                // The program's continuations must not wait for this thread while it blocks.
+                lendProgramTurn?.Invoke();
                 HandOn(self);
             }
             self.Park();
@@ -3241,7 +3301,7 @@ internal sealed class SchedulerContext : SynchronizationContext
 
     public override void Post(SendOrPostCallback d, object? state)
     {
-        scheduler.Post(d, state);
+        scheduler.PostContinuation(d, state);
     }
 
     // On the kernel thread Send runs inline; from another thread it queues the callback like
@@ -3255,7 +3315,7 @@ internal sealed class SchedulerContext : SynchronizationContext
         }
         using ManualResetEventSlim done = new ManualResetEventSlim(false);
         SendRequest request = new SendRequest(d, state, done);
-        scheduler.Post(SendRequest.Run, request);
+        scheduler.PostContinuation(SendRequest.Run, request);
         done.Wait();
     }
 
@@ -3448,21 +3508,23 @@ internal static class WaitOutcome
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.Exit -> Vcpu.scheduler
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.owner
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.Enter -> Vcpu.depth
-// Pruned to 12 of 16 members.
+// Pruned to 13 of 18 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
+using System;
 using System.Threading;
 
 // The kernel's one vCPU: the turn a host thread holds while it runs kernel code, so that kernel
 // state is only ever touched by one thread at a time. It is the baton of the kernel's threads of
 // control (ThreadOfControl): a thread that blocks hands it to the thread that goes on in its
-// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. The kernel thread
-// (the one that runs Main) holds it from the start and lets go only while it idles in the
-// scheduler's poll loop or blocks. Another
-// thread of the process that calls the kernel (a continuation resumed on a thread-pool thread
-// after ConfigureAwait(false)) takes it for the length of the call, through the generated
-// interceptors, and waits its turn while the kernel thread runs.
+// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. On a kernel served
+// to the whole process (hosted, Serve) the poll loop runs on a kernel thread of its own, which
+// holds the vCPU while it runs kernel work and lets go while it idles; every thread of the program,
+// Main's among them, runs its own code without it and takes it for the length of each kernel call
+// (through the generated interceptors and the native layer), so a program thread that blocks
+// outside the kernel (.Result, Join, a lock) holds nobody up. Without Serve (a simulation, a test)
+// the thread that runs Main holds it from the start.
 internal sealed class Vcpu
 {
 
@@ -3516,6 +3578,10 @@ internal sealed class Vcpu
         }
     }
 
+    // Set while an async Main's program loop runs (Scheduler.StartKernelThread): a thread that
+    // lent the program's turn while it blocked takes it back once it has left the vCPU.
+    public Action? AfterLeave { get; set; }
+
     public void Exit()
     {
         // A thread of control that leaves the kernel holding the dispatcher role (it was resumed
@@ -3527,16 +3593,23 @@ internal sealed class Vcpu
             {
                 Transfer(next.Thread, next.VcpuDepth);
                 next.Resume();
+                AfterLeave?.Invoke();
                 return;
             }
         }
+        bool left = false;
         lock (gate)
         {
             if (owner == Thread.CurrentThread && --depth == 0)
             {
                 owner = null;
                 Monitor.PulseAll(gate);
+                left = true;
             }
+        }
+        if (left)
+        {
+            AfterLeave?.Invoke();
         }
     }
 
@@ -3933,7 +4006,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 40 of 187 files, 393 of 4046 members
+// Kernel source: 40 of 188 files, 401 of 4093 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
