@@ -72,7 +72,7 @@ allowed() {
         image=$((image + $(printf '%s\n' "$line" | count_line)))
     done < <(printf '%s\n' "$section" | grep -E '^    (the runtime|the host folders|passt)[^:]*: ')
     path="$(printf '%s\n' "$section" | grep -E "^  under dotnet run \(JIT\), the same list and the runtime's calls by path: " \
-        | sed 's/; every refusal.*//' | count_line)"
+        | sed 's/; .*//' | count_line)"
     echo "$image $((image + path))"
 }
 
