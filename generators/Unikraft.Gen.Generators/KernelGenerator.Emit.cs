@@ -398,6 +398,13 @@ namespace Unikraft.Gen
                 writer.Close();
                 writer.Line();
                 writer.Line("started = true;");
+                if (Confined(plan))
+                {
+                    writer.Line("// The confinement's supervisor, a process of its own, started before anything else: this");
+                    writer.Line("// program's executable again, which serves there instead of running the program.");
+                    writer.Line("global::Unikraft.Kernel.ConfinementSupervisor.Start();");
+                }
+
                 writer.Line("string[] commandLine = global::System.Environment.GetCommandLineArgs();");
                 writer.Line("string[] arguments = new string[commandLine.Length > 0 ? commandLine.Length - 1 : 0];");
                 writer.Line("global::System.Array.Copy(commandLine, commandLine.Length - arguments.Length, arguments, 0, arguments.Length);");
@@ -997,7 +1004,8 @@ namespace Unikraft.Gen
                     lines.Add("");
                     lines.Add("Confinement (seccomp, UnikraftConfinement=false turns it off)");
                     lines.Add("  refused with EPERM once booted: " + HostedConfinementSummary);
-                    lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM; the kernel log names those of the line above):");
+                    lines.Add("  the supervisor: this executable started again before the filter, a process of its own that names each refusal in the kernel log");
+                    lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM, and the kernel log names each, an open with its path):");
                     lines.Add("    the runtime: " + ConfinementRuntimeCalls);
                     if (plan.Mounts.Any(m => m.Type == "hostfs"))
                     {
@@ -1016,11 +1024,11 @@ namespace Unikraft.Gen
                     }
 
                     lines.Add("  under dotnet run (JIT), the same list and the runtime's calls by path: " + ConfinementJitCalls
-                        + "; the kernel log names the first line's refusals, the rest are refused unnamed");
+                        + "; the kernel log names every refusal");
                     lines.Add("    opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), "
                         + "its own /proc/<pid>, /dev/null, " + ConfinementJitSystemFolders
                         + (plan.Mounts.Any(m => m.Type == "hostfs") ? ", and the host folders" : "")
-                        + "; elsewhere refused with EACCES (Landlock); without Landlock on the host, only the first line is refused");
+                        + "; elsewhere refused with EPERM and named with its path (Landlock refuses with EACCES where a link inside leads out); without Landlock on the host, only the first line is refused");
                 }
 
                 if (plan.Config.Platform == "microvm")

@@ -173,6 +173,7 @@ namespace Unikraft.Gen
                 if (Emit.Confined(plan))
                 {
                     pruner.AddRoot(boot.ConfinementInstall, "boot: confines the process to what its kernel needs (UnikraftConfinement)");
+                    pruner.AddRoot(boot.ConfinementSupervisorStart, "boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)");
                     if (plan.Nets.Any(n => n.Type == "passt"))
                     {
                         pruner.AddRoot(boot.HostedChildProcesses, "boot: the confinement lets the kernel end and reap passt, and no other process");

@@ -14,6 +14,7 @@ namespace Unikraft.Gen.Kernel
         private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
         private const string ReportUnhandledId = "M:Unikraft.Kernel.Kernel.ReportUnhandled(System.Exception)";
         private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32,System.Int32[],System.String[],System.String[])";
+        private const string ConfinementSupervisorStartId = "M:Unikraft.Kernel.ConfinementSupervisor.Start";
         private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
         private const string MicroVmPlatformConstructorId = "M:Unikraft.Kernel.MicroVmPlatform.#ctor";
         private const string SimProgramRunId = "M:Unikraft.Kernel.SimProgram.Run(System.String,System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}},System.Action{Unikraft.Kernel.Kernel},System.String)";
@@ -56,6 +57,7 @@ namespace Unikraft.Gen.Kernel
             PrintBanner = Find(PrintBannerId);
             ReportUnhandled = Find(ReportUnhandledId);
             ConfinementInstall = Find(ConfinementInstallId);
+            ConfinementSupervisorStart = Find(ConfinementSupervisorStartId);
             HostedChildProcesses = Find(HostedChildProcessesId);
             HostedPlatformConstructor = Find(HostedPlatformConstructorId);
             MicroVmPlatformConstructor = Find(MicroVmPlatformConstructorId);
@@ -91,6 +93,8 @@ namespace Unikraft.Gen.Kernel
         public int ReportUnhandled { get; }
 
         public int ConfinementInstall { get; }
+
+        public int ConfinementSupervisorStart { get; }
 
         // The processes the devices started (passt's), handed to the confinement.
         public int HostedChildProcesses { get; }

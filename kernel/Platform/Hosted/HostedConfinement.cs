@@ -4,7 +4,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Threading;
 
 // Confinement on hosted: once the kernel has booted, a seccomp filter on the whole process (every
 // thread, TSYNC) decides which host calls the process may still make, whatever code makes them
@@ -20,12 +19,11 @@ using System.Threading;
 //   list: starting programs or processes, sockets, reaching into other processes (RefusedCalls).
 // clone3 answers ENOSYS in both, so that glibc creates threads with clone, whose flags the filter
 // can read (clone3's are behind a pointer). A refused call fails with EPERM. Where the host lets a
-// filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), a
-// supervisor thread names the first refusal of each call (an open with its path) in the kernel's
-// log before answering; otherwise the host kernel refuses them silently and the log says so once.
-// Only the deny list's refusals are handed over where the GC opens files while the program is
-// stopped (see Install). The manifest lists the filter (the generator's confinement tables, held to
-// these by a test).
+// filter hand its refusals to a listener (SECCOMP_RET_USER_NOTIF with TSYNC, Linux 5.7), the
+// supervisor, a process of its own (ConfinementSupervisor), names the first refusal of each call
+// (an open with its path) in the kernel's log before answering; otherwise the host kernel refuses
+// them silently and the log says so once. The manifest lists the filter (the generator's
+// confinement tables, held to these by a test).
 internal static class HostedConfinement
 {
     // What the plan adds to the runtime's own calls (the generated boot passes them).
@@ -234,15 +232,6 @@ internal static class HostedConfinement
     private const int PrSetNoNewPrivs = 38;
     private const long SyscallSeccomp = 317;
 
-    // ioctl requests on the listener: _IOWR('!', 0, struct seccomp_notif) (80 bytes) and
-    // _IOWR('!', 1, struct seccomp_notif_resp) (24 bytes).
-    private const ulong NotifyReceive = 0xC0502100;
-    private const ulong NotifySend = 0xC0182101;
-    private const int NotifyLength = 80;
-    private const int ResponseLength = 24;
-    private const int Interrupted = 4;
-    private const int NoSuchEntry = 2;
-
     // Installs the filter; 0, or -errno when the host refused it (the program then runs unconfined,
     // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
     // processes the devices started (passt's), which the kernel may end and reap; hostFolders and
@@ -261,66 +250,62 @@ internal static class HostedConfinement
         // Landlock decides the opens by path (HostedLandlock): under the JIT the filter is then an
         // allow list as in the image, with the runtime's path calls; without Landlock it stays the
         // deny list. In the image, where the filter refuses every open by path, Landlock is a second
-        // wall. Only the deny list's refusals are handed to the supervisor and named; every other
-        // refusal is decided in the host kernel (EPERM from the filter, EACCES from Landlock),
-        // unnamed (NameEveryRefusal).
-        PathCheck? paths = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
-        bool nameAll = NameEveryRefusal && paths is not null && !System.Runtime.GCSettings.IsServerGC && !MemoryLimited();
-
-        // The supervisor starts before the filter, so what starting a thread takes (the runtime
-        // reads /sys under the JIT) is behind it, and waits for the listener: a call of its own
-        // that the filter refused could never be answered. Under the JIT its path is compiled
-        // now too, while no refused call can hold a lock that compiling needs. Started after
-        // Landlock restricted this thread, it is restricted too.
-        _ = Describe(Clone3) + new HashSet<string>().Add("") + (paths?.Allows("/") ?? false);
-        int listenerFd = -1;
-        var ready = new ManualResetEventSlim();
-        var supervisor = new Thread(() =>
-        {
-            // Named by itself (prctl): naming another thread writes its /proc comm file, which
-            // the Landlock ruleset does not let the JIT's process write.
-            Thread.CurrentThread.Name = "uk confinement";
-            ready.Wait();
-            if (listenerFd >= 0)
-            {
-                Supervise(kernel, listenerFd, nameAll ? paths : null);
-            }
-        })
-        { IsBackground = true };
-        supervisor.Start();
+        // wall. With the supervisor (ConfinementSupervisor, a process of its own) every refusal is
+        // handed to it and named, and an open at the working directory under the JIT goes to it
+        // first; without it the deny list's refusals fail with EPERM, unnamed, like the rest.
+        List<string>? folders = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
+        bool supervised = ConfinementSupervisor.Started;
+        bool nameAll = supervised && folders is not null;
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
         {
-            int refused = Marshal.GetLastPInvokeError();
-            ready.Set();
-            return Refused(kernel, refused);
+            ConfinementSupervisor.Abandon();
+            return Refused(kernel, Marshal.GetLastPInvokeError());
         }
 
-        // The filter that hands its refusals to the supervisor, and, where the host has no
-        // listeners, the same filter refusing in the host kernel.
-        int kind = image ? ImageList : paths is null ? DenyList : JitList;
-        long listener = Load(Filter(kind, nameAll, needs, self, children, ReturnUserNotify),
-            SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
-        if (listener >= 0)
+        int kind = image ? ImageList : folders is null ? DenyList : JitList;
+        int errno = Errno.ESRCH;
+        if (supervised)
         {
-            listenerFd = (int)listener;
-            ready.Set();
-            return 0;
+            // Read before the filter: between the filter and the supervisor's taking it, a call the
+            // filter hands over waits for the supervisor, which waits for this thread.
+            string workingDirectory = WorkingDirectory();
+            long listener = Load(Filter(kind, nameAll, needs, self, children, ReturnUserNotify),
+                SeccompFilterFlagTsync | SeccompFilterFlagNewListener | SeccompFilterFlagTsyncEsrch);
+            if (listener >= 0)
+            {
+                // Once the supervisor holds the listener, this process lets go of it: no code here
+                // may answer its own refused calls. Without a supervisor they fail with ENOSYS.
+                bool handed = ConfinementSupervisor.Hand((int)listener, folders is not null, workingDirectory, folders ?? new List<string>());
+                close((int)listener);
+                if (!handed)
+                {
+                    kernel.Log.Write("[uk] confinement: the supervisor did not take the filter's refusals; refused calls fail with ENOSYS, unnamed");
+                }
+                return 0;
+            }
+            errno = Marshal.GetLastPInvokeError();
+            ConfinementSupervisor.Abandon();
         }
 
-        int errno = Marshal.GetLastPInvokeError();
-        ready.Set();
         if (Load(Filter(kind, false, needs, self, children, ReturnErrno | Errno.EPERM), SeccompFilterFlagTsync) == 0)
         {
-            kernel.Log.Write("[uk] confinement: the host cannot hand refusals to a listener (errno " + errno + "); refused calls fail with EPERM unnamed");
+            kernel.Log.Write("[uk] confinement: " + (supervised ? "the host cannot hand refusals to a listener (errno " + errno + ")" : "the supervisor could not be started")
+                + "; refused calls fail with EPERM unnamed");
             return 0;
         }
         return Refused(kernel, Marshal.GetLastPInvokeError());
     }
 
-    // The Landlock ruleset on this thread, the finalizer's and the threads they start; the folders
-    // it allows, for the supervisor (none in the image, whose filter refuses every open by path);
-    // null when the host has no Landlock (or refused it).
-    private static PathCheck? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
+    // What the runtime reads of its limits once booted: the GC its memory (a server GC's threads,
+    // outside the ruleset, at every collection) and the cgroup's usage, a new thread the CPUs. The
+    // supervisor lets these opens go on, unnamed (sysinfo, which the filter allows, tells as much),
+    // and Landlock decides where it covers the thread.
+    internal static readonly string[] RuntimeLimits = { "/proc/meminfo", "/sys/fs/cgroup", "/sys/devices/system/cpu" };
+
+    // The Landlock ruleset on this thread, the finalizer's and the threads they start; the paths the
+    // supervisor lets opens go on to (in the image only RuntimeLimits: its filter refuses every
+    // other open by path); null when the host has no Landlock (or refused it).
+    private static List<string>? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
     {
         int ruleset = HostedLandlock.Make(!image, hostFolders, readOnlyHostFolders, out int abi);
         if (ruleset >= 0 && !image)
@@ -352,15 +337,16 @@ internal static class HostedConfinement
 
         if (image)
         {
-            return new PathCheck(new List<string>(), "/");
+            return new List<string>(RuntimeLimits);
         }
         var folders = HostedLandlock.RuntimeFolders();
+        folders.AddRange(RuntimeLimits);
         folders.Add("/proc/self");
         folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
         folders.Add("/dev/null");
         folders.AddRange(hostFolders);
         folders.AddRange(readOnlyHostFolders);
-        return new PathCheck(folders, WorkingDirectory());
+        return folders;
     }
 
     // The host's working directory (libc's getcwd: Environment.CurrentDirectory would import the
@@ -380,30 +366,6 @@ internal static class HostedConfinement
 
     [DllImport("libc")]
     private static extern nint getcwd(nint buffer, nint size);
-
-    // Whether the GC works under a memory limit: it then sees less than the host's memory.
-    // NOTE: struct sysinfo (sysinfo(2)): totalram at offset 32, mem_unit at 104, 112 bytes in all.
-    private static bool MemoryLimited()
-    {
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        nint info = Marshal.AllocHGlobal(112);
-        try
-        {
-            if (sysinfo(info) != 0)
-            {
-                return true;
-            }
-            long total = Marshal.ReadInt64(info, 32) * Math.Max(1, Marshal.ReadInt32(info, 104));
-            return available < total;
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(info);
-        }
-    }
-
-    [DllImport("libc")]
-    private static extern int sysinfo(nint info);
 
     // Restricts the finalizer thread from a finalizer.
     private sealed class FinalizerRestriction
@@ -438,8 +400,8 @@ internal static class HostedConfinement
     }
 
     // Libraries the image's runtime would load by path after boot, which the allow list refuses:
-    // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL when the
-    // plan says the image links its shim. glibc's dlopen finds a loaded library by its name
+    // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL with its
+    // configuration when the plan says the image links its shim. glibc's dlopen finds a loaded library by its name
     // later, without opening a file. (libc's own dlopen and getpid, not NativeLibrary and
     // Environment.ProcessId: those would add System.Native imports to every image.)
     private static void LoadLibrariesFirst(Kernel kernel, int needs)
@@ -448,12 +410,26 @@ internal static class HostedConfinement
         {
             _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
         }
-        if ((needs & OpenSsl) != 0
-            && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
+        if ((needs & OpenSsl) == 0)
+        {
+            return;
+        }
+        if (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0)
         {
             kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
+            return;
         }
+
+        // OpenSSL reads its configuration file (openssl.cnf) once, on first use: now, while it may.
+        // (The library is loaded: binding this finds it by its name, opening no file.)
+        _ = OPENSSL_init_crypto(OpenSslLoadConfig, 0);
     }
+
+    // NOTE: OPENSSL_INIT_LOAD_CONFIG from openssl/crypto.h.
+    private const ulong OpenSslLoadConfig = 0x40;
+
+    [DllImport("libcrypto.so.3")]
+    private static extern int OPENSSL_init_crypto(ulong options, nint settings);
 
     private static long Load(byte[] program, int flags)
     {
@@ -475,15 +451,6 @@ internal static class HostedConfinement
 
     // The filter's kinds: the JIT's deny list (no Landlock), the image's allow list, and the JIT's
     // allow list under Landlock.
-    // Off: a refusal handed to the supervisor waits for a managed thread, which a GC stops with
-    // the others, and the runtime's own threads make refused calls too: under dotnet run a new
-    // thread-pool thread opens /sys/devices/system/cpu/possible as it starts, and with every
-    // refusal named that open waited for the stopped supervisor while the GC waited for the thread's
-    // creator (LinuxPeerTests' NetPeer hung after a few hundred connections). The deny list's calls
-    // (sockets, starting processes) only the program's own code makes. Naming every refusal needs a
-    // supervisor outside the runtime (a process of its own), which is not built.
-    private const bool NameEveryRefusal = false;
-
     internal const int DenyList = 0;
     internal const int ImageList = 1;
     internal const int JitList = 2;
@@ -536,10 +503,9 @@ internal static class HostedConfinement
             Dispatch(writer, CheckedPasstCalls, true);
         }
         // Outside the allow list, the deny list's calls are refused with the refusal asked for
-        // (named by the supervisor); the rest too with nameAll, and otherwise with EPERM in the
-        // host kernel, unnamed: the runtime's own threads may make some of them while every
-        // managed thread, the supervisor's too, is stopped (the GC reads /proc/meminfo), and a
-        // refusal that waits for the supervisor there would never be answered (Install).
+        // (named by the supervisor); the rest too with nameAll (the supervisor is a process of its
+        // own, which no collection in this one stops), and otherwise with EPERM in the host
+        // kernel, unnamed.
         foreach (int number in RefusedCalls)
         {
             writer.JumpEqual((uint)number, FilterWriter.Refuse, FilterWriter.Next);
@@ -772,67 +738,6 @@ internal static class HostedConfinement
         }
     }
 
-    // The supervisor: receives each refused call, names it in the log the first time, and answers
-    // EPERM. With paths (the JIT's named allow list) an open at the working directory is answered
-    // by the path: inside the folders Landlock allows, the call goes on (CONTINUE: Landlock
-    // decides, on what the host kernel reads, whatever another thread wrote there meanwhile);
-    // outside, EPERM, named with the path. It makes only calls the filter allows (ioctl, write,
-    // futex, pread64), and stops when the listener fails for good.
-    private static void Supervise(Kernel kernel, int listener, PathCheck? paths)
-    {
-        nint notification = Marshal.AllocHGlobal(NotifyLength);
-        nint response = Marshal.AllocHGlobal(ResponseLength);
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        while (true)
-        {
-            for (int offset = 0; offset < NotifyLength; offset += 8)
-            {
-                Marshal.WriteInt64(notification, offset, 0);
-            }
-            if (ioctl(listener, NotifyReceive, notification) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == Interrupted || errno == NoSuchEntry)
-                {
-                    continue;
-                }
-                kernel.Log.Write("[uk] confinement: the supervisor stopped (errno " + errno + "); refused calls now fail with ENOSYS");
-                close(listener);
-                return;
-            }
-
-            // struct seccomp_notif: id, pid, flags, then seccomp_data (nr, arch, ip, args).
-            int number = Marshal.ReadInt32(notification, 16);
-            string? path = paths is null ? null : PathOf(paths, number, notification);
-            bool proceed = path is not null && paths!.Allows(path);
-            if (!proceed && named.Count < NamedLimit && named.Add(path is null ? Describe(number) : Describe(number) + " " + path))
-            {
-                kernel.Log.Write("[uk] confinement: refused " + Describe(number) + (path is null ? "" : " of " + path) + " with EPERM (thread "
-                    + Marshal.ReadInt32(notification, 8) + "; the first refusal of each call" + (paths is null ? "" : " and path")
-                    + " is logged; UnikraftConfinement=false turns the filter off)");
-            }
-            Marshal.WriteInt64(response, 0, Marshal.ReadInt64(notification, 0));
-            Marshal.WriteInt64(response, 8, 0);
-            Marshal.WriteInt32(response, 16, proceed ? 0 : -Errno.EPERM);
-            Marshal.WriteInt32(response, 20, proceed ? NotifyContinue : 0);
-            // ENOENT: the caller went away meanwhile (a signal, or its end); nothing to answer.
-            ioctl(listener, NotifySend, response);
-        }
-    }
-
-    // The path an open names (open: the first argument; openat, openat2: the second, at the
-    // working directory), or null for another call or an unreadable path.
-    private static string? PathOf(PathCheck paths, int number, nint notification)
-    {
-        int argument = number == 2 ? 0 : number == 257 || number == 437 ? 1 : -1;
-        return argument < 0 ? null : paths.Read(Marshal.ReadInt64(notification, 32 + 8 * argument));
-    }
-
-    // NOTE: SECCOMP_USER_NOTIF_FLAG_CONTINUE from linux/seccomp.h (Linux 5.5). The log names at
-    // most NamedLimit distinct refusals, so a program walking a host tree cannot flood it.
-    private const int NotifyContinue = 1;
-    private const int NamedLimit = 64;
-
     // The name of a call the supervisor is handed, with its number.
     internal static string Describe(int number)
     {
@@ -924,6 +829,4 @@ internal static class HostedConfinement
     [DllImport("libc")]
     private static extern nint dlopen(string file, int mode);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int ioctl(int fd, ulong request, nint argument);
 }

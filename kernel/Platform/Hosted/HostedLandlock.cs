@@ -8,8 +8,8 @@ using System.Runtime.InteropServices;
 // landlock(7)). The JIT's runtime opens and maps the framework's assemblies by path after boot,
 // loads ICU and OpenSSL from the system's library folders, and reads its own /proc entries, so
 // the seccomp filter (HostedConfinement) cannot refuse opens by path there: it cannot read a path
-// (a pointer), and a supervisor answering for it would be what a stopped GC waits on, and could
-// only check a string that another thread may change before the host kernel reads it again
+// (a pointer), and its supervisor (ConfinementSupervisor) reads one only to name a refusal: it
+// could only check a string that another thread may change before the host kernel reads it again
 // (seccomp_unotify(2)). Landlock decides in the host kernel, on the file actually reached (a
 // symbolic link or /proc/self/fd/N counts where it leads), for every open of every thread it
 // covers:
@@ -24,12 +24,11 @@ using System.Runtime.InteropServices;
 //
 // /proc/meminfo is left out on purpose: the GC reads it at every collection, and stops reading it
 // for good after one failure (it falls back to sysinfo), so the boot's first collection under the
-// ruleset ends those reads, and no open by path is left that the runtime makes while its
-// managed threads are stopped.
+// ruleset ends those reads.
 //
 // landlock_restrict_self covers the calling thread and the threads it creates later, not the
 // others (no TSYNC flag up to ABI 7): the boot restricts its own thread (the one that runs Main,
-// and so starts the thread pool, the timers and the program's threads), the supervisor's, and the
+// and so starts the thread pool, the timers and the program's threads) and the
 // finalizer thread (through a finalizer). The runtime's threads that existed before the boot
 // (synchronization manager, EventPipe, debugger, tiered compilation) run none of the program's
 // code; the seccomp filter covers them all.

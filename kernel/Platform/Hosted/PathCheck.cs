@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 
 // The confinement supervisor's reading of an open by path under the JIT: the path, read from the
-// calling thread's memory, and whether it lies in one of the folders the Landlock ruleset allows
+// program's memory (the supervisor is a process of its own, ConfinementSupervisor), and whether it lies in one of the folders the Landlock ruleset allows
 // (HostedLandlock). The answer only chooses between naming a refusal and letting the call go on
 // to Landlock, which decides on the file the host kernel actually reaches; so a path taken as
 // written (no symbolic link followed, "." and ".." resolved as names) is enough here.
@@ -20,12 +20,12 @@ internal sealed class PathCheck
     private readonly List<string> folders = new List<string>();
     private readonly string workingDirectory;
 
-    // /proc/self/mem, read with pread64: an address the caller made up reads as an error (EIO),
-    // where dereferencing it would end the process.
+    // The program's /proc/<pid>/mem, read with pread64: an address the caller made up reads as an
+    // error (EIO).
     private readonly int memory;
     private readonly nint buffer;
 
-    public PathCheck(List<string> allowed, string workingDirectory)
+    public PathCheck(List<string> allowed, string workingDirectory, int pid)
     {
         this.workingDirectory = workingDirectory;
         foreach (string folder in allowed)
@@ -36,7 +36,7 @@ internal sealed class PathCheck
                 folders.Add(normal);
             }
         }
-        memory = open("/proc/self/mem", ReadOnly | CloseOnExec);
+        memory = open("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/mem", ReadOnly | CloseOnExec);
         buffer = Marshal.AllocHGlobal(PathMax);
     }
 
