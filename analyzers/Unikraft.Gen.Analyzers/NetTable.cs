@@ -119,7 +119,7 @@ namespace Unikraft.Gen.Support
                 if (Array.IndexOf(types, type) < 0)
                 {
                     errors.Add(label + ": Type '" + type + "' is not a network device of the " + platform + " platform; "
-                        + (types.Length == 0 ? "it has none yet" : "valid: " + string.Join(", ", types)));
+                        + (types.Length == 0 ? NoDeviceReason(platform) : "valid: " + string.Join(", ", types)));
                     continue;
                 }
 
@@ -220,6 +220,14 @@ namespace Unikraft.Gen.Support
 
             return new NetTable(interfaces, errors);
         }
+
+        // Why a platform has no network device. A sim program is one node of its simulation, alone
+        // on the simulated switch, and without the native layer (none on sim) its BCL sockets would
+        // be the host's: an interface there would carry nothing.
+        private static string NoDeviceReason(string platform) =>
+            platform == "sim"
+                ? "it has none yet: a sim program is the only node of its simulation, with no peer on the simulated switch, and its sockets are not served on sim (no native layer)"
+                : "it has none yet";
 
         // NOTE: Linux's interface names are at most 15 bytes (IFNAMSIZ 16 with its NUL).
         private static bool IsName(string name)

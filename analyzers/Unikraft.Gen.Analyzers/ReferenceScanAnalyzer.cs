@@ -57,8 +57,11 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
         }
 
         // With the native layer on, what it serves reaches the kernel from a compiled assembly too.
+        // A simulation has none, whatever the property says (the generator keeps none on sim).
         bool nativeLayer = context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftNativeLayer", out string? native)
-            && string.Equals(native.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+            && string.Equals(native.Trim(), "true", StringComparison.OrdinalIgnoreCase)
+            && !(context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftPlatform", out string? platform)
+                && string.Equals(platform.Trim(), "sim", StringComparison.OrdinalIgnoreCase));
         SupportTable table = SupportTable.Embedded;
         BuildScan scan = ReadBuildScan(context.Options.AdditionalFiles, table, context.CancellationToken);
         foreach (MetadataReference reference in context.Compilation.References)

@@ -48,6 +48,9 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             IsNativeLayer = context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue("build_property.UnikraftNativeLayer", out string? native)
                 && string.Equals(native.Trim(), "true", System.StringComparison.OrdinalIgnoreCase),
         };
+        // A simulation has no native layer whatever the property says (the generator keeps none on
+        // sim): what the layer would serve reaches the host's, around the kernel and the seed.
+        scope.IsNativeLayer &= !scope.IsSim;
         context.RegisterOperationAction(scope.AnalyzeInvocation, OperationKind.Invocation);
         context.RegisterOperationAction(scope.AnalyzeObjectCreation, OperationKind.ObjectCreation);
         context.RegisterOperationAction(scope.AnalyzeMemberReference,

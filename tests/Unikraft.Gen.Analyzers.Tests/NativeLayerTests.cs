@@ -224,4 +224,40 @@ public sealed class NativeLayerTests
     [Fact]
     public Task NativeLayerOff_ThreadsAndBlockingWaits_AreReported() =>
         AnalyzeAsync(ThreadsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9));
+
+    // A simulation has no native layer (the generator keeps none on sim), so UnikraftNativeLayer=true
+    // in a sim build must not hide that the program's sockets would be the host's, around the kernel
+    // and the seed: they stay UK0001 there, and pass on hosted.
+    private const string SocketSource = """
+        using System.Net;
+        using System.Net.Sockets;
+
+        class Program
+        {
+            static void Main()
+            {
+                using var listener = {|#0:new TcpListener(IPAddress.Loopback, 7777)|};
+                using var client = {|#1:new TcpClient()|};
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task NativeLayerTrue_OnSim_SocketsAreStillUK0001()
+    {
+        var test = new CSharpAnalyzerTest<SupportTableAnalyzer, DefaultVerifier>
+        {
+            TestCode = SocketSource,
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig",
+            "is_global = true\nbuild_property.UnikraftNativeLayer = true\nbuild_property.UnikraftPlatform = sim\n"));
+        test.ExpectedDiagnostics.AddRange(new[] { UK0001(0), UK0001(1) });
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public Task NativeLayerTrue_OnHosted_SocketsAreServed() =>
+        AnalyzeAsync(SocketSource, "true");
 }

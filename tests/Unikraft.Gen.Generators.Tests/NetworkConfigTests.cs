@@ -176,7 +176,7 @@ public class NetworkConfigTests
     {
         GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24|||||end", "sim");
 
-        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the sim platform; it has none yet",
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the sim platform; it has none yet: a sim program is the only node of its simulation, with no peer on the simulated switch, and its sockets are not served on sim (no native layer)",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
     }
 

@@ -213,6 +213,23 @@ public class TransportPlanTests
         Assert.DoesNotContain("IcmpEcho", hello.Manifest);
     }
 
+    // Kernel.AtExit is a list any library may add to; exit_group ran it only in kernels with TCP
+    // (the one library that registers today), so work another library registered would have been
+    // pruned away with the guard. Now the call is there whatever the features, and the list,
+    // empty unless something registered, is the guard.
+    [Theory]
+    [InlineData("System.Console.WriteLine(1);")]
+    [InlineData("using var client = new System.Net.Sockets.UdpClient(); client.Send(new byte[] { 1 }, 1, \"127.0.0.1\", 123);")]
+    public void KernelWithoutTcp_StillRunsItsExitWork(string program)
+    {
+        GeneratorHarness.Result result = RunJit(program);
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("net-tcp", result.Section("Libraries"));
+        Assert.Contains("kernel.RunExitWork();", result.Source("Kernel/Core/ExitGroup.g.cs"));
+        Assert.Contains("public void RunExitWork()", result.Source("Kernel/Core/Kernel.g.cs"));
+    }
+
     private static GeneratorHarness.Result RunJit(string program) =>
         GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", program) }), JitProperties());
 

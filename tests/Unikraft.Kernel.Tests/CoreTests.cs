@@ -1,6 +1,7 @@
 namespace Unikraft.Kernel.Tests;
 
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
@@ -122,6 +123,23 @@ public class CoreTests
         Assert.Contains("[uk] syscall exit_group = 0", platform.Log);
         Assert.Equal(1, platform.Console.FlushCount);
         Assert.Empty(platform.Halts);
+    }
+
+    // Kernel.AtExit: exit_group runs the registered work first, in order, once, while the kernel
+    // is not yet halted (TCP's delivery at exit still needs the poll loop), then flushes.
+    [Fact]
+    public void ExitGroup_RunsExitWorkInOrder_OnceAndBeforeHalting()
+    {
+        Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+        List<string> ran = new List<string>();
+        kernel.AtExit(() => ran.Add("first halted=" + kernel.Halted + " flushes=" + platform.Console.FlushCount));
+        kernel.AtExit(() => ran.Add("second"));
+
+        int code = kernel.Run(Array.Empty<string>(), _ => 5);
+        Sys.ExitGroup(kernel, 6);
+
+        Assert.Equal(5, code);
+        Assert.Equal(new[] { "first halted=False flushes=0", "second" }, ran);
     }
 
     [Fact]
