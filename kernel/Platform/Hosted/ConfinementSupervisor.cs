@@ -264,6 +264,11 @@ internal static class ConfinementSupervisor
             return 2;
         }
 
+        // Ctrl-C on the terminal signals the whole process group: the program decides what it
+        // means (Console.CancelKeyPress), and the supervisor serves on until the program ends.
+        signal(SignalInterrupt, SignalIgnore);
+        signal(SignalQuit, SignalIgnore);
+
         int parent = getppid();
         byte[]? message = ReadAll(input);
         string[] lines = message is null ? Array.Empty<string>() : Encoding.UTF8.GetString(message).Split('\n');
@@ -374,6 +379,14 @@ internal static class ConfinementSupervisor
         int argument = number == 2 ? 0 : number == 257 || number == 437 ? 1 : -1;
         return argument < 0 ? null : paths.Read(Marshal.ReadInt64(notification, 32 + 8 * argument));
     }
+
+    // NOTE: SIGINT, SIGQUIT and SIG_IGN from signal.h.
+    private const int SignalInterrupt = 2;
+    private const int SignalQuit = 3;
+    private const nint SignalIgnore = 1;
+
+    [DllImport("libc")]
+    private static extern nint signal(int number, nint handler);
 
     [DllImport("libc")]
     private static extern nint getenv(string name);

@@ -841,7 +841,7 @@ internal sealed class SyscallTrace
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.SyscallPidfdOpen
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.SyscallPidfdGetfd
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> ConfinementSupervisor.NotifyReceive
-// Pruned to 46 of 46 members.
+// Pruned to 50 of 50 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1109,6 +1109,11 @@ internal static class ConfinementSupervisor
             return 2;
         }
 
+        // Ctrl-C on the terminal signals the whole process group: the program decides what it
+        // means (Console.CancelKeyPress), and the supervisor serves on until the program ends.
+        signal(SignalInterrupt, SignalIgnore);
+        signal(SignalQuit, SignalIgnore);
+
         int parent = getppid();
         byte[]? message = ReadAll(input);
         string[] lines = message is null ? Array.Empty<string>() : Encoding.UTF8.GetString(message).Split('\n');
@@ -1219,6 +1224,14 @@ internal static class ConfinementSupervisor
         int argument = number == 2 ? 0 : number == 257 || number == 437 ? 1 : -1;
         return argument < 0 ? null : paths.Read(Marshal.ReadInt64(notification, 32 + 8 * argument));
     }
+
+    // NOTE: SIGINT, SIGQUIT and SIG_IGN from signal.h.
+    private const int SignalInterrupt = 2;
+    private const int SignalQuit = 3;
+    private const nint SignalIgnore = 1;
+
+    [DllImport("libc")]
+    private static extern nint signal(int number, nint handler);
 
     [DllImport("libc")]
     private static extern nint getenv(string name);
@@ -1344,7 +1357,7 @@ internal static class HostedCalls
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Passt
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.LoadLibrariesFirst -> HostedConfinement.OpenSsl
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> HostedConfinement.Filter -> HostedConfinement.Clone
-// Pruned to 95 of 95 members.
+// Pruned to 93 of 93 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1644,14 +1657,23 @@ internal static class HostedConfinement
         return Refused(kernel, Marshal.GetLastPInvokeError());
     }
 
-    // What the runtime reads of its limits once booted: the GC its memory (a server GC's threads,
-    // outside the ruleset, at every collection) and the cgroup's usage, a new thread the CPUs. The
-    // supervisor lets these opens go on, unnamed (sysinfo, which the filter allows, tells as much),
-    // and Landlock decides where it covers the thread.
-    internal static readonly string[] RuntimeLimits = { "/proc/meminfo", "/sys/fs/cgroup", "/sys/devices/system/cpu" };
+    // What the runtime and its libraries read once booted: the GC its memory (a server GC's
+    // threads, outside the ruleset, at every collection) and the cgroup's usage, a new thread the
+    // CPUs, OpenSSL its configuration on first use. The supervisor lets these opens go on, unnamed
+    // (sysinfo, which the filter allows, tells as much of the first), and Landlock decides where it
+    // covers the thread: in the image it refuses OpenSSL's configuration with EACCES (OpenSSL then
+    // runs on its defaults), as the filter did before.
+    internal static readonly string[] RuntimeReads =
+    {
+        "/proc/meminfo",
+        "/sys/fs/cgroup",
+        "/sys/devices/system/cpu",
+        "/usr/lib/ssl/openssl.cnf",
+        "/etc/ssl/openssl.cnf",
+    };
 
     // The Landlock ruleset on this thread, the finalizer's and the threads they start; the paths the
-    // supervisor lets opens go on to (in the image only RuntimeLimits: its filter refuses every
+    // supervisor lets opens go on to (in the image only RuntimeReads: its filter refuses every
     // other open by path); null when the host has no Landlock (or refused it).
     private static List<string>? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
     {
@@ -1685,10 +1707,10 @@ internal static class HostedConfinement
 
         if (image)
         {
-            return new List<string>(RuntimeLimits);
+            return new List<string>(RuntimeReads);
         }
         var folders = HostedLandlock.RuntimeFolders();
-        folders.AddRange(RuntimeLimits);
+        folders.AddRange(RuntimeReads);
         folders.Add("/proc/self");
         folders.Add("/proc/" + self.ToString(CultureInfo.InvariantCulture));
         folders.Add("/dev/null");
@@ -1748,8 +1770,8 @@ internal static class HostedConfinement
     }
 
     // Libraries the image's runtime would load by path after boot, which the allow list refuses:
-    // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL with its
-    // configuration when the plan says the image links its shim. glibc's dlopen finds a loaded library by its name
+    // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL when the
+    // plan says the image links its shim. glibc's dlopen finds a loaded library by its name
     // later, without opening a file. (libc's own dlopen and getpid, not NativeLibrary and
     // Environment.ProcessId: those would add System.Native imports to every image.)
     private static void LoadLibrariesFirst(Kernel kernel, int needs)
@@ -1758,26 +1780,12 @@ internal static class HostedConfinement
         {
             _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
         }
-        if ((needs & OpenSsl) == 0)
-        {
-            return;
-        }
-        if (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0)
+        if ((needs & OpenSsl) != 0
+            && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
         {
             kernel.Log.Write("[uk] confinement: OpenSSL 3 (libssl.so.3) is not on the host; cryptography and TLS will fail");
-            return;
         }
-
-        // OpenSSL reads its configuration file (openssl.cnf) once, on first use: now, while it may.
-        // (The library is loaded: binding this finds it by its name, opening no file.)
-        _ = OPENSSL_init_crypto(OpenSslLoadConfig, 0);
     }
-
-    // NOTE: OPENSSL_INIT_LOAD_CONFIG from openssl/crypto.h.
-    private const ulong OpenSslLoadConfig = 0x40;
-
-    [DllImport("libcrypto.so.3")]
-    private static extern int OPENSSL_init_crypto(ulong options, nint settings);
 
     private static long Load(byte[] program, int flags)
     {
@@ -2860,7 +2868,7 @@ namespace Unikraft.Generated
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 22 of 189 files, 287 of 4128 members
+// Kernel source: 22 of 189 files, 289 of 4130 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
