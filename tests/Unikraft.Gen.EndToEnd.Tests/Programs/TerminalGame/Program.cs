@@ -1,5 +1,16 @@
 // Draws a player on a cleared screen in colour, says how big the window is, then moves the player
 // with the arrow keys (and WASD) until q, as a small console game does.
+// With the argument "signals" it also keeps going on Ctrl-C (CancelKeyPress, cancelled: it shows
+// "[cancel]") and shows the window's size as it is now on z (after a resize).
+bool signals = args.Length > 0 && args[0] == "signals";
+if (signals)
+{
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        Console.Write("[cancel]");
+    };
+}
 Console.Title = "walk";
 Console.Clear();
 Console.CursorVisible = false;
@@ -24,6 +35,11 @@ while (true)
     if (key.Key == ConsoleKey.Q)
     {
         break;
+    }
+    if (signals && key.Key == ConsoleKey.Z)
+    {
+        Console.Write("[window " + Console.WindowWidth + "x" + Console.WindowHeight + "]");
+        continue;
     }
     (x, y) = key.Key switch
     {
