@@ -265,6 +265,12 @@ fi
 if [ -n "$terminal" ] || [ -t 0 ]; then
     cmdline="uk.console=tty $cmdline"
 fi
+# Keys a person types as the program runs (standard input a terminal): the shim's line discipline
+# takes them as they arrive (echo, Ctrl-C while the program does not read), as a terminal does.
+# Piped keys are all there at the start, and are taken when the program reads, as if typed then.
+if [ -t 0 ]; then
+    cmdline="uk.input=live $cmdline"
+fi
 # The window's resizes. A terminal's size changes while the VM runs; the runner hears it (SIGWINCH)
 # and sends the new size as a line "<columns>x<rows>" on the VM's second serial port (COM2, through
 # a FIFO QEMU reads: its pipe chardev), which the shim reads beside the console (uk.winch=1) and

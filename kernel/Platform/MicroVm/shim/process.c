@@ -71,14 +71,16 @@ static struct { int kind, flags; struct pipe *pipe; } fds[MAX_FDS];
  * after text it gives the line so far; a read returns at most one line, as a terminal's does.
  * Raw (ICANON off), every byte is input as it arrives (EOT too), echoed only with ECHO, and a read
  * returns what is there: at least one byte (VMIN 1 or more), or, with VMIN 0, what arrives within
- * VTIME tenths of a second, 0 when nothing did. On a terminal the line is read as keys arrive,
- * whether or not the program reads (console_poll: every timer tick and while the VM idles), into
- * a buffer of CONSOLE_BUFFER bytes as Linux's n_tty holds 4096, so typed-ahead lines wait there
- * and the interrupt character is seen at once. In both modes, with ISIG, the interrupt character
+ * VTIME tenths of a second, 0 when nothing did. When a person types (uk.input=live: the runner's
+ * standard input is a terminal) the line is read as keys arrive, whether or not the program reads
+ * (console_poll: every timer tick and while the VM idles), into a buffer of CONSOLE_BUFFER bytes as
+ * Linux's n_tty holds 4096, so typed-ahead lines wait there (echoed as typed) and the interrupt
+ * character is seen at once. Keys piped in ahead (a terminal forced with UNIKRAFT_VM_TERMINAL) are
+ * taken when the program reads, as if typed just then. In both modes, with ISIG, the interrupt character
  * (Ctrl-C) drops the input not yet read and raises SIGINT: the runtime's handler
  * (Console.CancelKeyPress), or, with none, SIGINT's default action, which ends the VM as it ends
  * a Linux process: status 128 + 2. */
-int console_tty;
+int console_tty, console_live;
 #define CONSOLE_LINE 1024
 #define CONSOLE_BUFFER 4096
 static u8 console_ready[CONSOLE_BUFFER], console_pending[CONSOLE_LINE];
@@ -195,7 +197,7 @@ static void schedule(void)
             if (threads[i].state == BLOCKED && threads[i].deadline < nearest) nearest = threads[i].deadline;
         }
         /* On a terminal a key can still end the wait (Ctrl-C raises SIGINT), as can a resize. */
-        if (nearest == FOREVER && !console_waiting && !devices_waiting() && !console_tty) {
+        if (nearest == FOREVER && !console_waiting && !devices_waiting() && !console_live) {
             log_text("[shim] every thread is blocked with no timeout: deadlock\n");
             halt_vm(124);
         }
@@ -209,7 +211,7 @@ static void schedule(void)
             if (any_runnable()) break;
             u64 wait = nearest - now;
             if (console_waiting && wait > 1000000) wait = 1000000;
-            if ((console_tty || resize_line) && wait > 10000000) wait = 10000000;
+            if ((console_live || resize_line) && wait > 10000000) wait = 10000000;
             /* With only device waits left there is no deadline: the device's interrupt ends the
              * sleep, which the timer bounds to a second (no overflow in idle_wait's arithmetic). */
             if (wait > 1000000000UL) wait = 1000000000UL;
@@ -575,7 +577,8 @@ static int console_take(void)
         console_take_raw();
         return console_ready_count > 0;
     }
-    while (!console_ended && console_room() && serial_ready()) {
+    /* Keys piped in ahead are taken a line at a time, when the program reads (see console_live). */
+    while (!console_ended && console_room() && (console_live || console_ready_count == 0) && serial_ready()) {
         u8 byte = serial_read();
         if (console_signals && byte == console_interrupt) {
             console_interrupted();
@@ -704,7 +707,7 @@ static void resize_poll(void)
 void console_poll(void)
 {
     resize_poll();
-    if (console_tty) {
+    if (console_tty && console_live) {
         if (console_take() && console_waiting) wake(CONSOLE_WAIT, 1 << 30);
     } else if (console_waiting && serial_ready()) {
         wake(CONSOLE_WAIT, 1 << 30);

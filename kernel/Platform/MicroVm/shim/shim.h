@@ -107,6 +107,7 @@ void zero_page(void *page);
 u64 strlen(const char *s);
 extern int trace;
 extern int console_tty;
+extern int console_live;
 extern int resize_line;
 
 /* memory.c */
