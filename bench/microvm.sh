@@ -58,7 +58,7 @@ strip "$work/floor/exit0"
 printf '.section .payload, "a"\n.incbin "%s"\n.section .rodata\n.globl program_name\nprogram_name: .asciz "exit0"\n' "$work/floor/exit0" >"$work/floor/payload.S"
 (cd "$work/floor" && gcc -O2 -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
     -fno-asynchronous-unwind-tables -fcf-protection=none -c "$shim"/*.c "$shim/boot.S" payload.S \
-    && gcc -nostdlib -static -no-pie -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+    && gcc -nostdlib -static -no-pie -s -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
         -Wl,-T,"$shim/link.ld" -o exit0.vm boot.o devices.o machine.o main.o memory.o process.o syscalls.o payload.o)
 cp "$work/vm/Hello-vm" "$work/floor/exit0-vm"
 
