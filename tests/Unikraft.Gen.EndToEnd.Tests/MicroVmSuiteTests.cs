@@ -145,6 +145,18 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
         Assert.True(run.StandardError.EndsWith("steps 8 of 8\nexit 0 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
     }
 
+    // Ctrl-C reaches a program that does not read the console at all (the game on p waits for its
+    // CancelKeyPress handler in a sleep loop): the shim reads a person's keys as they arrive, on the
+    // timer's ticks and while the VM idles, not only when the program reads, as a terminal does.
+    [Fact]
+    public void TerminalGame_CtrlC_ReachesAProgramThatDoesNotRead()
+    {
+        CommandResult run = OnAPtyWithSteps(TerminalGameRunner(), ["signals"], "80", "24",
+            "wait=keys?", "keys=p", "wait=[paused]", "sleep=1", "keys=\\x03", "wait=[resumed]", "keys=q");
+        Assert.True(run.StandardOutput.Contains("[paused][cancel][resumed]", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("steps 7 of 7\nexit 0 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
     // A resize of the window while the VM runs reaches the program: the runner hears SIGWINCH and
     // sends the new size on the VM's second serial line, the shim answers TIOCGWINSZ with it and
     // raises SIGWINCH in the VM, on which the runtime drops the size it cached, so

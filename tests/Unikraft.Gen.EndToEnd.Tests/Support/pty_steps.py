@@ -31,6 +31,7 @@ done = 0
 deadline = time.time() + 180
 ended = False
 waited = None
+stopped = False
 
 
 def read(timeout):
@@ -48,7 +49,7 @@ def read(timeout):
 
 
 while time.time() < deadline and not ended:
-    if done < len(steps):
+    if done < len(steps) and not stopped:
         kind, _, value = steps[done].partition('=')
         if kind == 'wait':
             if value.encode() in output:
@@ -62,7 +63,7 @@ while time.time() < deadline and not ended:
                 break
             if time.time() - waited > 30:
                 deadline = min(deadline, time.time() + 30)
-                steps = steps[:done]
+                stopped = True
             continue
         if kind == 'keys':
             time.sleep(0.3)
