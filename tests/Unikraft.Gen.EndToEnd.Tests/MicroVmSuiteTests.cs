@@ -119,13 +119,55 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
 
     // Ctrl-C on the terminal reaches the VM as a byte (QEMU's stdio does not turn it into a signal
     // for itself); the program has not asked to read it (TreatControlCAsInput), so the VM's line
-    // discipline ends it as SIGINT would: status 130, and the runner puts the terminal back.
+    // discipline raises SIGINT; with no CancelKeyPress handler the runtime raises it again with its
+    // default action (kill), which ends the VM as on Linux: status 130, and the runner puts the
+    // terminal back.
     [Fact]
     public void TerminalGame_CtrlC_EndsTheVmWith130_AndTheTerminalIsPutBack()
     {
         CommandResult run = OnAPty(TerminalGameRunner(), [], "80", "24", "\\x1bOC\\x03");
         Assert.True(run.StandardOutput.Contains("window 80x24, keys?", StringComparison.Ordinal), run.Describe());
         Assert.True(run.StandardError.EndsWith("exit 130 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
+    // Ctrl-C raises SIGINT in the VM (the shim's line discipline, ISIG), which the runtime's handler
+    // takes as on Linux: a CancelKeyPress handler that cancels it keeps the program going, whether
+    // Ctrl-C came while the game polled KeyAvailable or while it waited in ReadKey (the read goes on
+    // after the handler). The game ("signals") shows "[cancel]" from its handler; q ends it with 0.
+    [Fact]
+    public void TerminalGame_CtrlC_RaisesCancelKeyPress_AndAProgramThatCancelsItGoesOn()
+    {
+        CommandResult run = OnAPtyWithSteps(TerminalGameRunner(), ["signals"], "80", "24",
+            "wait=keys?", "keys=\\x03", "wait=keys?[cancel]", "keys=d", "wait=mD", "keys=\\x03", "wait=mD[cancel]", "keys=q");
+        Assert.True(run.StandardOutput.Contains("window 80x24, keys?[cancel]", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardOutput.Contains("\x1b[92mD[cancel]", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardOutput.Contains("at 3,1", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("steps 8 of 8\nexit 0 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
+    // Ctrl-C reaches a program that does not read the console at all (the game on p waits for its
+    // CancelKeyPress handler in a sleep loop): the shim reads a person's keys as they arrive, on the
+    // timer's ticks and while the VM idles, not only when the program reads, as a terminal does.
+    [Fact]
+    public void TerminalGame_CtrlC_ReachesAProgramThatDoesNotRead()
+    {
+        CommandResult run = OnAPtyWithSteps(TerminalGameRunner(), ["signals"], "80", "24",
+            "wait=keys?", "keys=p", "wait=[paused]", "sleep=1", "keys=\\x03", "wait=[resumed]", "keys=q");
+        Assert.True(run.StandardOutput.Contains("[paused][cancel][resumed]", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("steps 7 of 7\nexit 0 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
+    }
+
+    // A resize of the window while the VM runs reaches the program: the runner hears SIGWINCH and
+    // sends the new size on the VM's second serial line, the shim answers TIOCGWINSZ with it and
+    // raises SIGWINCH in the VM, on which the runtime drops the size it cached, so
+    // Console.WindowWidth and WindowHeight follow. The game ("signals") shows them on z.
+    [Fact]
+    public void TerminalGame_AResizeWhileTheVmRuns_ReachesConsoleWindowSize()
+    {
+        CommandResult run = OnAPtyWithSteps(TerminalGameRunner(), ["signals"], "80", "24",
+            "wait=keys?", "resize=120x40", "sleep=1", "keys=z", "wait=[window", "resize=90x20", "sleep=1", "keys=z", "wait=[window 90x20]", "keys=q");
+        Assert.True(run.StandardOutput.Contains("window 80x24, keys?[window 120x40][window 90x20]", StringComparison.Ordinal), run.Describe());
+        Assert.True(run.StandardError.EndsWith("steps 10 of 10\nexit 0 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
     }
 
     // SIGTERM to the runner alone (not QEMU) while the game waits for a key, its terminal raw: the
@@ -159,6 +201,17 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
     {
         string driver = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "pty_run.py");
         return Command.Run("python3", [driver, columns, rows, "keys?", keys, "--", runner, .. arguments], Path.GetDirectoryName(runner)!,
+            VmSuitePublish.BootTimeout, new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+    }
+
+    // The runner on a new pseudo-terminal of columns x rows (xterm-256color) that is its controlling
+    // terminal, taking the steps of Support/pty_steps.py (wait=, keys=, resize=, sleep=): stdout is
+    // what the terminal showed, stderr ends with how many steps were taken, the exit status and the
+    // terminal's mode afterwards.
+    private static CommandResult OnAPtyWithSteps(string runner, string[] arguments, string columns, string rows, params string[] steps)
+    {
+        string driver = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "pty_steps.py");
+        return Command.Run("python3", [driver, columns, rows, .. steps, "--", runner, .. arguments], Path.GetDirectoryName(runner)!,
             VmSuitePublish.BootTimeout, new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
     }
 

@@ -10,6 +10,10 @@ internal sealed class MicroVmConsole : IConsoleDevice
 {
     private readonly MicroVmTerminal? terminal;
 
+    // The kernel's scheduler, once a read listens for input (ListenForInput): its vCPU is let go
+    // while a read waits in the shim.
+    private Scheduler? scheduler;
+
     // A plain byte stream: fds 0-2 are not ttys.
     public MicroVmConsole()
     {
@@ -35,9 +39,25 @@ internal sealed class MicroVmConsole : IConsoleDevice
     // threads meanwhile), in raw mode until a key is (or VTIME passed). On a plain byte stream the
     // read always answers, so poll sees input as ready; on a terminal poll asks the shim whether a
     // key or line is there (KeyAvailable in a game's loop must not block in a read).
+    // While it waits, the kernel's vCPU is free for the other threads' kernel calls, as while the
+    // scheduler idles: a CancelKeyPress handler that writes while Main waits in ReadKey runs at
+    // once, not after the next key.
     public long ReadLine(Span<byte> buffer)
     {
-        return MicroVmSerial.ReadLine(buffer);
+        Scheduler? waiting = scheduler;
+        if (waiting == null)
+        {
+            return MicroVmSerial.ReadLine(buffer);
+        }
+        int held = waiting.Vcpu.Release();
+        try
+        {
+            return MicroVmSerial.ReadLine(buffer);
+        }
+        finally
+        {
+            waiting.Vcpu.Reacquire(held);
+        }
     }
 
     public bool PollInput()
@@ -50,8 +70,10 @@ internal sealed class MicroVmConsole : IConsoleDevice
         return pending != 0;
     }
 
+    // No interrupt: a read waits in the shim itself (ReadLine).
     public void ListenForInput(Scheduler scheduler, Action arrived)
     {
+        this.scheduler = scheduler;
     }
 
     // The shim writes every byte to the UART before write(2) returns.

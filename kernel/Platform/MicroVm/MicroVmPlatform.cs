@@ -20,10 +20,10 @@ internal sealed class MicroVmPlatform : IPlatform
     public bool TraceSyscalls => traceSyscalls;
 
     // A terminal when the runner said the serial line has one behind it (UNIKRAFT_TERMINAL on the
-    // command line: its size; MicroVmTerminal).
+    // command line: its size; MicroVmTerminal), which follows the window's resizes through the shim.
     public IConsoleDevice OpenConsole()
     {
-        return new MicroVmConsole(MicroVmTerminal.FromVariable(System.Environment.GetEnvironmentVariable(MicroVmTerminal.Variable)));
+        return new MicroVmConsole(MicroVmTerminal.FromVariable(System.Environment.GetEnvironmentVariable(MicroVmTerminal.Variable), followsResizes: true));
     }
 
     // The hosted clock's calls (clock_gettime, futex waits with a timeout) are served by the shim.

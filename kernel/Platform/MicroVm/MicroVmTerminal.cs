@@ -10,8 +10,11 @@ using System;
 // facts; the line discipline itself (echo, a line at a time or each key, Ctrl-C) is the shim's,
 // which reads the line: each TCSETS is handed to it (MicroVmSerial.SetMode).
 //
-// The size is the window's when the VM started: the runner passes no later resize (no SIGWINCH
-// crosses into the VM).
+// A resize while the VM runs: the runner sends each new size to the shim on a line of its own (the
+// VM's second serial port, so the program's input never carries it), and the shim keeps the
+// window's size as it is now and raises SIGWINCH, on which the runtime forgets the size it cached.
+// A terminal that follows resizes asks the shim for the size each time (TIOCGWINSZ on fd 0), and
+// answers the size it started with when the shim has none.
 internal sealed class MicroVmTerminal : IConsoleTerminal
 {
     // The variable of the VM's command line that says the line is a terminal, and its size.
@@ -21,18 +24,34 @@ internal sealed class MicroVmTerminal : IConsoleTerminal
     // line discipline starts.
     private TerminalAttributes? attributes;
 
+    private readonly bool followsResizes;
+
     public MicroVmTerminal(WindowSize size)
+        : this(size, followsResizes: false)
     {
-        Size = size;
     }
 
+    // followsResizes: the size comes from the shim while the VM runs (MicroVmSerial.GetWindowSize);
+    // off, it is always the size given here (the kernel's tests, which run on a host).
+    public MicroVmTerminal(WindowSize size, bool followsResizes)
+    {
+        Size = size;
+        this.followsResizes = followsResizes;
+    }
+
+    // The window's size when the VM started.
     public WindowSize Size { get; }
 
     // The terminal a value of UNIKRAFT_TERMINAL describes ("<columns>x<rows>", each 1-65535), or
     // null for no value or a malformed one (then the line is no terminal, as before).
     public static MicroVmTerminal? FromVariable(string? value)
     {
-        return TryParseSize(value, out WindowSize size) ? new MicroVmTerminal(size) : null;
+        return FromVariable(value, followsResizes: false);
+    }
+
+    public static MicroVmTerminal? FromVariable(string? value, bool followsResizes)
+    {
+        return TryParseSize(value, out WindowSize size) ? new MicroVmTerminal(size, followsResizes) : null;
     }
 
     public static bool TryParseSize(string? value, out WindowSize size)
@@ -60,6 +79,10 @@ internal sealed class MicroVmTerminal : IConsoleTerminal
 
     public long GetWindowSize(out WindowSize size)
     {
+        if (followsResizes && MicroVmSerial.GetWindowSize(out size) == 0)
+        {
+            return 0;
+        }
         size = Size;
         return 0;
     }

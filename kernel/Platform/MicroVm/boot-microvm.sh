@@ -11,9 +11,11 @@
 # When standard input and output are both a terminal, the program runs in it as in a terminal on
 # Linux: the runner passes the window's size and TERM to the VM, and keeps the terminal raw for the
 # VM's life (the program's own line discipline, in the VM, decides echo and raw keys; Ctrl-C
-# reaches it as a key and ends it with status 130 unless it reads Ctrl-C as input), putting it back
-# on every way out. UNIKRAFT_VM_TERMINAL=<columns>x<rows> makes the VM see a terminal of that size
-# whatever standard input and output are (tests: keys piped in as typed).
+# reaches it as a key and raises SIGINT there: Console.CancelKeyPress, or status 130 without a
+# handler that cancels it, unless it reads Ctrl-C as input), putting it back on every way out; each
+# resize of the window (SIGWINCH) is sent to the VM on a second serial line. UNIKRAFT_VM_TERMINAL=
+# <columns>x<rows> makes the VM see a terminal of that size whatever standard input and output are
+# (tests: keys piped in as typed).
 set -u
 here=$(dirname "$0")
 name=$(basename "$0")
@@ -95,10 +97,15 @@ backend=${UNIKRAFT_VM_NETWORK:-user}
 passt=${UNIKRAFT_PASST:-passt}
 passt_folder=""
 terminal_saved=""
+winch_folder=""
 cleanup() {
     if [ -n "$terminal_saved" ]; then
         stty "$terminal_saved" 2>/dev/null
         terminal_saved=""
+    fi
+    if [ -n "$winch_folder" ]; then
+        exec 4>&-
+        rm -rf "$winch_folder"
     fi
     if [ -n "$passt_folder" ]; then
         for pidfile in "$passt_folder"/*.pid; do
@@ -230,6 +237,7 @@ done
 # UNIKRAFT_VM_ENV sets one. Anything else on standard input is fed to the serial line and ended
 # with one EOT byte (0x04), as Ctrl-D ends a terminal's input.
 terminal=""
+window=""
 if [ -n "${UNIKRAFT_VM_TERMINAL:-}" ]; then
     if ! printf '%s' "$UNIKRAFT_VM_TERMINAL" | grep -qx '[1-9][0-9]*x[1-9][0-9]*'; then
         echo "$name-vm: UNIKRAFT_VM_TERMINAL=$UNIKRAFT_VM_TERMINAL: give the terminal's size as <columns>x<rows>, e.g. 80x24" >&2
@@ -245,6 +253,7 @@ elif [ -t 0 ] && [ -t 1 ]; then
         rows=24 columns=80
     fi
     terminal="${columns}x${rows}"
+    window=1
 fi
 if [ -n "$terminal" ]; then
     case " ${UNIKRAFT_VM_ENV:-} " in
@@ -255,6 +264,26 @@ if [ -n "$terminal" ]; then
 fi
 if [ -n "$terminal" ] || [ -t 0 ]; then
     cmdline="uk.console=tty $cmdline"
+fi
+# Keys a person types as the program runs (standard input a terminal): the shim's line discipline
+# takes them as they arrive (echo, Ctrl-C while the program does not read), as a terminal does.
+# Piped keys are all there at the start, and are taken when the program reads, as if typed then.
+if [ -t 0 ]; then
+    cmdline="uk.input=live $cmdline"
+fi
+# The window's resizes. A terminal's size changes while the VM runs; the runner hears it (SIGWINCH)
+# and sends the new size as a line "<columns>x<rows>" on the VM's second serial port (COM2, through
+# a FIFO QEMU reads: its pipe chardev), which the shim reads beside the console (uk.winch=1) and
+# turns into the window's size and a SIGWINCH in the VM. Not in the console's own byte stream: the
+# program's input must stay exactly what was typed. The runner keeps the FIFO open for writing and
+# reading (fd 4), so neither end waits for the other and QEMU never sees its end.
+resize=""
+if [ -n "$window" ] && command -v mkfifo >/dev/null 2>&1; then
+    winch_folder=$(mktemp -d)
+    if mkfifo "$winch_folder/winch" && exec 4<>"$winch_folder/winch"; then
+        resize="-chardev pipe,id=winch,path=$winch_folder/winch -device isa-serial,chardev=winch,iobase=0x2f8,irq=3"
+        cmdline="uk.winch=1 $cmdline"
+    fi
 fi
 cmdline="$cmdline --"
 for argument in "$@"; do
@@ -272,7 +301,16 @@ boot() {
     # shellcheck disable=SC2086
     $start "$qemu" -machine "$machine" $accel -m "${UNIKRAFT_VM_MEMORY:-512M}" -no-reboot -nodefaults -no-user-config \
         -display none -chardev stdio,id=console,signal=off -serial chardev:console -debugcon "file:$log" \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 $network -kernel "$image" -append "$cmdline"
+        -device isa-debug-exit,iobase=0xf4,iosize=4 $resize $network -kernel "$image" -append "$cmdline"
+}
+# SIGWINCH: the window's new size to the VM (see resize above).
+send_size() {
+    size=$(stty size 2>/dev/null) || return 0
+    rows=${size% *}
+    columns=${size#* }
+    if [ "${rows:-0}" != 0 ] && [ "${columns:-0}" != 0 ]; then
+        printf '%sx%s\n' "$columns" "$rows" >&4
+    fi
 }
 if [ -t 0 ]; then
     # Raw for the VM's life, as QEMU's stdio would make it, but by the runner, which puts the saved
@@ -292,8 +330,15 @@ if [ -t 0 ]; then
     exec 3<&-
     trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid"; exit 130' INT
     trap 'kill "$qemu_pid" 2>/dev/null; wait "$qemu_pid"; exit 143' TERM HUP
-    wait "$qemu_pid"
-    qemu_status=$?
+    if [ -n "$resize" ]; then
+        trap send_size WINCH
+    fi
+    # A trapped SIGWINCH ends the wait early (status above 128) while QEMU runs on: wait again.
+    while :; do
+        wait "$qemu_pid"
+        qemu_status=$?
+        kill -0 "$qemu_pid" 2>/dev/null || break
+    done
 else
     { cat; printf '\004'; } | boot
     qemu_status=$?

@@ -105,7 +105,7 @@ i64 device_wait_interrupt(u64 line)
         /* Interrupts are off in a system call: the line cannot fire before the thread sleeps. */
         waiters++;
         line_set(line, 0);
-        i64 result = do_futex((u64)&line_fired[line], FUTEX_WAIT, 0, 0, 0, 0);
+        i64 result = wait_word((u64)&line_fired[line], 0);
         waiters--;
         if (result < 0 && result != -EAGAIN) return result;
     }

@@ -5,6 +5,7 @@
 /* NOTE: the 16550 UART at COM1 (I/O 0x3F8), QEMU's debugcon port (0xE9) and the
  * isa-debug-exit device the runner adds at 0xF4 (QEMU exits with (value << 1) | 1). */
 #define COM1 0x3F8
+#define COM2 0x2F8
 #define DEBUG_PORT 0xE9
 #define EXIT_PORT 0xF4
 
@@ -62,6 +63,29 @@ int serial_ready(void)
 u8 serial_read(void)
 {
     return inb(COM1);
+}
+
+/* The second serial line (COM2), the runner's resizes (uk.winch=1, process.c's resize_poll): polled
+ * too, with its FIFO on (16 bytes: a resize's line arrives at once; the runner writes nothing to it
+ * before the first resize, so emptying it here loses nothing). */
+void resize_line_init(void)
+{
+    outb(COM2 + 1, 0x00);
+    outb(COM2 + 3, 0x80);
+    outb(COM2 + 0, 0x01);
+    outb(COM2 + 1, 0x00);
+    outb(COM2 + 3, 0x03);
+    outb(COM2 + 2, 0x07);   /* FIFOs on and emptied */
+}
+
+int resize_line_ready(void)
+{
+    return inb(COM2 + 5) & 0x01;
+}
+
+u8 resize_line_read(void)
+{
+    return inb(COM2);
 }
 
 void serial_write(const void *bytes, u64 length)
@@ -606,7 +630,13 @@ void trap_handler(struct frame *frame)
          * thread that waits for it (devices.c). */
         devices_interrupt();
         apic_end_of_interrupt();
-        if ((frame->cs & 3) == 3) preempt();
+        /* In the program, the terminal's lines are read too (Ctrl-C, a resize: even when nobody
+         * reads), and a signal that is pending runs its handler on the way back. */
+        if ((frame->cs & 3) == 3) {
+            console_poll();
+            preempt();
+            deliver_signals(frame, -1);
+        }
         return;
     }
     u64 cr2 = 0;

@@ -29,7 +29,10 @@ void shim_main(u64 start_info_address)
     const char *command_line = info->magic == 0x336ec578 && info->cmdline ? (const char *)PHYS_TO_VIRT(info->cmdline) : "";
     trace = has_word(command_line, "uk.trace=1");
     console_tty = has_word(command_line, "uk.console=tty");
+    console_live = console_tty && has_word(command_line, "uk.input=live");
+    resize_line = console_tty && has_word(command_line, "uk.winch=1");
     machine_init();
+    if (resize_line) resize_line_init();
     memory_init(start_info_address);
     syscalls_init();
     machine_probe();

@@ -42,6 +42,8 @@ struct thread {
     i64 wake_result;
     u64 clear_tid;      /* CLONE_CHILD_CLEARTID / set_tid_address */
     u64 altstack_base, altstack_size;   /* sigaltstack: each thread has its own, as on Linux */
+    u64 blocked;        /* the signals it blocks (rt_sigprocmask), bit n - 1 for signal n */
+    int interruptible;  /* blocked in a wait a signal may end (block_interruptible) */
 };
 
 static struct thread threads[MAX_THREADS];
@@ -69,11 +71,19 @@ static struct { int kind, flags; struct pipe *pipe; } fds[MAX_FDS];
  * after text it gives the line so far; a read returns at most one line, as a terminal's does.
  * Raw (ICANON off), every byte is input as it arrives (EOT too), echoed only with ECHO, and a read
  * returns what is there: at least one byte (VMIN 1 or more), or, with VMIN 0, what arrives within
- * VTIME tenths of a second, 0 when nothing did. In both modes, with ISIG, the interrupt character
- * (Ctrl-C) ends the VM as SIGINT's default action ends a Linux process: status 128 + 2. */
-int console_tty;
+ * VTIME tenths of a second, 0 when nothing did. When a person types (uk.input=live: the runner's
+ * standard input is a terminal) the line is read as keys arrive, whether or not the program reads
+ * (console_poll: every timer tick and while the VM idles), into a buffer of CONSOLE_BUFFER bytes as
+ * Linux's n_tty holds 4096, so typed-ahead lines wait there (echoed as typed) and the interrupt
+ * character is seen at once. Keys piped in ahead (a terminal forced with UNIKRAFT_VM_TERMINAL) are
+ * taken when the program reads, as if typed just then. In both modes, with ISIG, the interrupt character
+ * (Ctrl-C) drops the input not yet read and raises SIGINT: the runtime's handler
+ * (Console.CancelKeyPress), or, with none, SIGINT's default action, which ends the VM as it ends
+ * a Linux process: status 128 + 2. */
+int console_tty, console_live;
 #define CONSOLE_LINE 1024
-static u8 console_ready[CONSOLE_LINE], console_pending[CONSOLE_LINE];
+#define CONSOLE_BUFFER 4096
+static u8 console_ready[CONSOLE_BUFFER], console_pending[CONSOLE_LINE];
 static u64 console_ready_start, console_ready_count, console_pending_count;
 static int console_ended, console_waiting;
 /* The line discipline's mode (c_lflag, c_iflag and c_cc of the last TCSETS): a new terminal's. */
@@ -81,15 +91,29 @@ static int console_canonical = 1, console_echo = 1, console_signals = 1, console
 static u8 console_interrupt = 3, console_minimum = 1, console_tenths;
 #define CONSOLE_WAIT ((u64)&console_waiting)
 
+/* The window's size (TIOCGWINSZ): the runner's UNIKRAFT_TERMINAL at the start, then each resize
+ * it sends on the second serial line (uk.winch=1, resize_poll); 0 when the line is no terminal. */
+static u16 window_columns, window_rows;
+int resize_line;
+
 #define O_NONBLOCK 04000
 #define O_CLOEXEC 02000000
 
 /* --- signals ------------------------------------------------------------------------------ */
 
+/* NOTE: sa_flags from asm-generic/signal-defs.h and arch/x86/include/uapi/asm/signal.h. */
 struct kernel_sigaction { u64 handler, flags, restorer, mask; };
 static struct kernel_sigaction actions[65];
 #define SA_ONSTACK 0x08000000UL
 #define SA_RESTORER 0x04000000UL
+#define SA_RESTART 0x10000000UL
+#define SA_NODEFER 0x40000000UL
+#define SIGNAL_BIT(signal) (1UL << ((signal) - 1))
+/* NOTE: SIGKILL 9 and SIGSTOP 19 can be neither caught nor blocked (signal(7)). */
+#define UNBLOCKABLE (SIGNAL_BIT(9) | SIGNAL_BIT(19))
+/* Signals raised for the process (Ctrl-C's SIGINT, a resize's SIGWINCH, kill) that no thread has
+ * taken yet: the first thread that does not block one takes it on its way back to the program. */
+static u64 pending_signals;
 
 static struct thread *thread_new(void)
 {
@@ -107,6 +131,8 @@ static struct thread *thread_new(void)
             t->clear_tid = 0;
             t->altstack_base = 0;
             t->altstack_size = 0;
+            t->blocked = 0;
+            t->interruptible = 0;
             return t;
         }
     }
@@ -157,7 +183,7 @@ static void schedule(void)
     for (;;) {
         /* A deadline that passed while other threads ran wakes its thread first. */
         wake_expired();
-        if (console_waiting && serial_ready()) wake(CONSOLE_WAIT, 1 << 30);
+        console_poll();
         int start = (int)(current - threads);
         for (int step = 1; step <= MAX_THREADS; step++) {
             struct thread *t = &threads[(start + step) % MAX_THREADS];
@@ -170,17 +196,22 @@ static void schedule(void)
         for (int i = 0; i < MAX_THREADS; i++) {
             if (threads[i].state == BLOCKED && threads[i].deadline < nearest) nearest = threads[i].deadline;
         }
-        if (nearest == FOREVER && !console_waiting && !devices_waiting()) {
+        /* On a terminal a key can still end the wait (Ctrl-C raises SIGINT), as can a resize. */
+        if (nearest == FOREVER && !console_waiting && !devices_waiting() && !console_live) {
             log_text("[shim] every thread is blocked with no timeout: deadlock\n");
             halt_vm(124);
         }
         /* Sleeps until the nearest deadline; a thread that reads the console waits for a byte on
-         * the line too, which is polled every millisecond. */
+         * the line too, which is polled every millisecond; a terminal's line (Ctrl-C, resizes) is
+         * polled every 10 ms while nobody reads it. */
         for (;;) {
             u64 now = now_ns();
-            if (now >= nearest || (console_waiting && serial_ready()) || any_runnable()) break;
+            if (now >= nearest || any_runnable()) break;
+            console_poll();
+            if (any_runnable()) break;
             u64 wait = nearest - now;
             if (console_waiting && wait > 1000000) wait = 1000000;
+            if ((console_live || resize_line) && wait > 10000000) wait = 10000000;
             /* With only device waits left there is no deadline: the device's interrupt ends the
              * sleep, which the timer bounds to a second (no overflow in idle_wait's arithmetic). */
             if (wait > 1000000000UL) wait = 1000000000UL;
@@ -211,6 +242,31 @@ static int wake(u64 wait_address, int count)
         }
     }
     return woken;
+}
+
+/* A wait a signal may end, as Linux's interruptible sleeps: -EINTR when a signal is pending for
+ * the thread before it sleeps or raise_signal woke it to take one; its caller then answers
+ * -ERESTARTSYS, and the system call is restarted after the handler (SA_RESTART) or answers EINTR
+ * (deliver_signals). */
+static int signal_pending(void)
+{
+    return (pending_signals & ~current->blocked) != 0;
+}
+
+static i64 block_interruptible(u64 wait_address, u64 deadline)
+{
+    if (signal_pending()) return -EINTR;
+    current->interruptible = 1;
+    i64 result = block(wait_address, deadline);
+    current->interruptible = 0;
+    return result;
+}
+
+/* A wait no signal ends (a device's line, devices.c): while *address is value, until woken. */
+i64 wait_word(u64 address, u32 value)
+{
+    if (*(volatile u32 *)address != value) return -EAGAIN;
+    return block(address, FOREVER);
 }
 
 /* The timer's tick in the program: the running thread goes to the back of the line (its user
@@ -266,7 +322,8 @@ i64 do_futex(u64 address, int op, u32 value, u64 timeout, u64 address2, u32 valu
                 deadline = span;
             }
         }
-        return block(address, deadline);
+        i64 result = block_interruptible(address, deadline);
+        return result == -EINTR ? -ERESTARTSYS : result;
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
@@ -315,6 +372,7 @@ i64 do_clone(struct frame *frame, u64 flags, u64 stack, u64 parent_tid, u64 chil
     for (int i = 0; i < 6; i++) *--switch_frame = 0;
     t->kernel_rsp = (u64)switch_frame;
     t->fs_base = (flags & CLONE_SETTLS) ? tls : current->fs_base;
+    t->blocked = current->blocked;
     fpu_save(t->fpu);
     if (flags & CLONE_PARENT_SETTID) *(u32 *)parent_tid = (u32)t->tid;
     if (flags & CLONE_CHILD_SETTID) *(u32 *)child_tid = (u32)t->tid;
@@ -413,20 +471,38 @@ i64 do_fcntl(int fd, int command, u64 argument)
     }
 }
 
-/* A complete line of the terminal becomes ready to read. */
+/* The bytes ready to read move to the buffer's start. */
+static void console_compact(void)
+{
+    if (console_ready_start == 0) return;
+    for (u64 i = 0; i < console_ready_count; i++) console_ready[i] = console_ready[console_ready_start + i];
+    console_ready_start = 0;
+}
+
+/* A complete line of the terminal becomes ready to read, after any lines typed before it. */
 static void console_give_line(void)
 {
-    memcpy(console_ready, console_pending, console_pending_count);
-    console_ready_start = 0;
-    console_ready_count = console_pending_count;
+    console_compact();
+    memcpy(console_ready + console_ready_count, console_pending, console_pending_count);
+    console_ready_count += console_pending_count;
     console_pending_count = 0;
 }
 
-/* Ctrl-C with ISIG: the program ends as SIGINT's default action would end it. */
+/* Whether a byte more fits: a line's bytes and the lines ready to read share the buffer. */
+static int console_room(void)
+{
+    return console_ready_count + console_pending_count < CONSOLE_BUFFER;
+}
+
+/* Ctrl-C with ISIG, as Linux's n_tty takes it (n_tty_receive_signal_char): the input not yet read
+ * is dropped (no NOFLSH), "^C" echoed (ECHO with ECHOCTL), and SIGINT raised for the program. */
 static void console_interrupted(void)
 {
-    if (console_echo) serial_write("^C\r\n", 4);
-    halt_vm(128 + 2);
+    console_pending_count = 0;
+    console_ready_start = 0;
+    console_ready_count = 0;
+    if (console_echo) serial_write("^C", 2);
+    raise_signal(2);
 }
 
 /* Where a byte leaves an escape sequence a key sends (ECMA-48): ESC, then "[" and parameters up
@@ -453,12 +529,9 @@ static int escape_after(int state, u8 byte)
  * and the BCL reads a lone ESC as the Escape key. */
 static void console_take_raw(void)
 {
-    if (console_ready_start > 0 && console_ready_count > 0) {
-        for (u64 i = 0; i < console_ready_count; i++) console_ready[i] = console_ready[console_ready_start + i];
-    }
-    console_ready_start = 0;
+    console_compact();
     int escape = 0;
-    while (console_ready_count < CONSOLE_LINE) {
+    while (console_ready_count < CONSOLE_BUFFER) {
         if (!serial_ready()) {
             if (!escape) break;
             u64 until = now_ns() + ESCAPE_GAP_NS;
@@ -467,7 +540,10 @@ static void console_take_raw(void)
         }
         u8 byte = serial_read();
         escape = escape_after(escape, byte);
-        if (console_signals && byte == console_interrupt) console_interrupted();
+        if (console_signals && byte == console_interrupt) {
+            console_interrupted();
+            continue;
+        }
         if (byte == '\r' && console_cr_to_nl) byte = '\n';
         if (console_echo) serial_write(byte == '\n' ? "\r\n" : (const char *)&byte, byte == '\n' ? 2 : 1);
         console_ready[console_ready_count++] = byte;
@@ -478,19 +554,14 @@ static void console_take_raw(void)
  * complete (bytes ready, or the input ended). */
 static int console_take(void)
 {
-    if (console_tty && !console_canonical) {
-        console_take_raw();
-        return console_ready_count > 0;
-    }
-    while (!console_ended && console_ready_count == 0 && serial_ready()) {
-        u8 byte = serial_read();
-        if (console_tty && console_signals && byte == console_interrupt) console_interrupted();
-        if (byte == 0x04) {
-            if (console_tty && console_pending_count > 0) console_give_line();
-            else console_ended = 1;
-            break;
-        }
-        if (!console_tty) {
+    if (!console_tty) {
+        /* A byte stream: a line at a time, taken when a read wants it. */
+        while (!console_ended && console_ready_count == 0 && serial_ready()) {
+            u8 byte = serial_read();
+            if (byte == 0x04) {
+                console_ended = 1;
+                break;
+            }
             console_ready_start = 0;
             console_ready[console_ready_count++] = byte;
             while (console_ready_count < CONSOLE_LINE && byte != '\n' && serial_ready()) {
@@ -499,6 +570,24 @@ static int console_take(void)
                 console_ready[console_ready_count++] = byte;
             }
             break;
+        }
+        return console_ready_count > 0 || console_ended;
+    }
+    if (!console_canonical) {
+        console_take_raw();
+        return console_ready_count > 0;
+    }
+    /* Keys piped in ahead are taken a line at a time, when the program reads (see console_live). */
+    while (!console_ended && console_room() && (console_live || console_ready_count == 0) && serial_ready()) {
+        u8 byte = serial_read();
+        if (console_signals && byte == console_interrupt) {
+            console_interrupted();
+            continue;
+        }
+        if (byte == 0x04) {
+            if (console_pending_count > 0) console_give_line();
+            else console_ended = 1;
+            continue;
         }
         if (byte == 0x7F || byte == 0x08) {
             if (console_pending_count > 0) {
@@ -525,8 +614,9 @@ static i64 console_read_raw(u8 *buffer, u64 length, int nonblocking)
         if (nonblocking) return -EAGAIN;
         if (console_minimum == 0 && now_ns() >= deadline) return 0;
         console_waiting++;
-        block(CONSOLE_WAIT, deadline);
+        i64 woke = block_interruptible(CONSOLE_WAIT, deadline);
         console_waiting--;
+        if (woke == -EINTR) return -ERESTARTSYS;
     }
     u64 n = length < console_ready_count ? length : console_ready_count;
     if (!user_memory_ok((u64)buffer, n, 1)) return -EFAULT;
@@ -543,8 +633,9 @@ static i64 console_read(u8 *buffer, u64 length, int nonblocking)
     while (!console_take()) {
         if (nonblocking) return -EAGAIN;
         console_waiting++;
-        block(CONSOLE_WAIT, FOREVER);
+        i64 woke = block_interruptible(CONSOLE_WAIT, FOREVER);
         console_waiting--;
+        if (woke == -EINTR) return -ERESTARTSYS;
     }
     /* NOTE: a read's buffer is checked once there is something to copy, as Linux's copy faults:
      * the line stays for the next read. */
@@ -562,11 +653,73 @@ static i64 console_read(u8 *buffer, u64 length, int nonblocking)
     return (i64)n;
 }
 
+/* "<columns>x<rows>", each 1-65535: 1 and the size, or 0. */
+static int parse_size(const char *text, u64 length, u16 *columns, u16 *rows)
+{
+    u64 values[2] = { 0, 0 };
+    int part = 0;
+    u64 digits = 0;
+    for (u64 i = 0; i < length; i++) {
+        char c = text[i];
+        if (c == 'x' && part == 0 && digits > 0) { part = 1; digits = 0; continue; }
+        if (c < '0' || c > '9' || digits == 5) return 0;
+        values[part] = values[part] * 10 + (u64)(c - '0');
+        digits++;
+    }
+    if (part != 1 || digits == 0 || values[0] == 0 || values[1] == 0 || values[0] > 65535 || values[1] > 65535) return 0;
+    *columns = (u16)values[0];
+    *rows = (u16)values[1];
+    return 1;
+}
+
+/* The runner's resizes, on the second serial line (uk.winch=1): a line "<columns>x<rows>\n" per
+ * resize of the host's window. A new size is kept for TIOCGWINSZ and raises SIGWINCH, as Linux's
+ * TIOCSWINSZ does for the terminal's foreground process group. The program's input never carries
+ * them: a sequence in the console's own byte stream could be mistaken for the program's input (or
+ * its input for one), so it has a line of its own. */
+static char resize_text[16];
+static u64 resize_length;
+
+static void resize_poll(void)
+{
+    while (resize_line && resize_line_ready()) {
+        char c = (char)resize_line_read();
+        if (c != '\n') {
+            if (resize_length < sizeof(resize_text)) resize_text[resize_length] = c;
+            resize_length++;
+            continue;
+        }
+        u16 columns, rows;
+        int valid = resize_length <= sizeof(resize_text) && parse_size(resize_text, resize_length, &columns, &rows);
+        resize_length = 0;
+        if (!valid || (columns == window_columns && rows == window_rows)) continue;
+        window_columns = columns;
+        window_rows = rows;
+        if (trace) log_number("[shim] the window's new width ", columns);
+        raise_signal(28);   /* NOTE: SIGWINCH, asm-generic/signal.h */
+    }
+}
+
+/* What arrived on the terminal's lines goes through the line discipline now, whether or not the
+ * program reads (a key's echo, Ctrl-C's SIGINT, a resize), and wakes a reader it completed. From
+ * every timer tick in the program and from the idle loop; never inside a system call's own use of
+ * the buffers (interrupts are off in the shim but for `hlt`, where only the CPU wakes). */
+void console_poll(void)
+{
+    resize_poll();
+    if (console_tty && console_live) {
+        if (console_take() && console_waiting) wake(CONSOLE_WAIT, 1 << 30);
+    } else if (console_waiting && serial_ready()) {
+        wake(CONSOLE_WAIT, 1 << 30);
+    }
+}
+
 /* ioctl(2) on the console's fds, only when the runner said the line is a terminal (uk.console=tty):
  * TCSETS, TCSETSW and TCSETSF set the line discipline's mode from the struct termios the C#
- * kernel's terminal keeps (it answers TCGETS and the window size itself); FIONREAD says how many
- * bytes a read would give now, which is how that kernel polls the line. Anything else, and every
- * request when the line is no terminal, is ENOTTY, as for a pipe.
+ * kernel's terminal keeps (it answers TCGETS itself); FIONREAD says how many bytes a read would
+ * give now, which is how that kernel polls the line; TIOCGWINSZ gives the window's size as the
+ * runner last said it (ENOTTY when it gave none). Anything else, and every request when the line
+ * is no terminal, is ENOTTY, as for a pipe.
  * NOTE: requests from asm-generic/ioctls.h; struct termios of asm-generic/termbits.h: c_iflag at
  * 0, c_lflag at 12, c_cc at 17 (VINTR 0, VTIME 5, VMIN 6); ICRNL 0x100, ISIG 0x1, ICANON 0x2,
  * ECHO 0x8. */
@@ -597,6 +750,16 @@ i64 console_ioctl(int fd, u64 request, u64 argument)
         *(u32 *)argument = fds[fd].kind == FD_CONSOLE_IN ? (u32)console_ready_count : 0;
         return 0;
     }
+    case 0x5413: {
+        /* NOTE: struct winsize, asm-generic/termios.h: rows, columns, then two pixel sizes. */
+        if (!window_rows) return -ENOTTY;
+        if (!user_memory_ok(argument, 8, 1)) return -EFAULT;
+        u16 *window = (u16 *)argument;
+        window[0] = window_rows;
+        window[1] = window_columns;
+        window[2] = window[3] = 0;
+        return 0;
+    }
     default:
         return -ENOTTY;
     }
@@ -613,7 +776,7 @@ i64 do_read(int fd, u8 *buffer, u64 length)
         while (p->count == 0) {
             if (p->writers == 0) return 0;
             if (fds[fd].flags & O_NONBLOCK) return -EAGAIN;
-            block((u64)p, FOREVER);
+            if (block_interruptible((u64)p, FOREVER) == -EINTR) return -ERESTARTSYS;
         }
         u64 n = length < p->count ? length : p->count;
         if (!user_memory_ok((u64)buffer, n, 1)) return -EFAULT;
@@ -643,7 +806,8 @@ i64 do_write(int fd, const u8 *buffer, u64 length)
             if (p->readers == 0) return done ? (i64)done : -EPIPE;
             if (p->count == PIPE_SIZE) {
                 if (fds[fd].flags & O_NONBLOCK) return done ? (i64)done : -EAGAIN;
-                block((u64)p, FOREVER);
+                wake((u64)p, 1 << 30);
+                if (block_interruptible((u64)p, FOREVER) == -EINTR) return done ? (i64)done : -ERESTARTSYS;
                 continue;
             }
             p->bytes[(p->start + p->count) % PIPE_SIZE] = buffer[done++];
@@ -673,6 +837,7 @@ i64 do_fstat(int fd, void *stat)
 i64 do_rt_sigaction(int signal, const void *action, void *old, u64 size)
 {
     if (signal < 1 || signal > 64 || size != 8) return -EINVAL;
+    if (action && (SIGNAL_BIT(signal) & UNBLOCKABLE)) return -EINVAL;
     if (old) *(struct kernel_sigaction *)old = actions[signal];
     if (action) actions[signal] = *(const struct kernel_sigaction *)action;
     return 0;
@@ -717,7 +882,120 @@ struct sigframe {
     struct siginfo info;
 };
 
+/* NOTE: SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2 (asm-generic/signal-defs.h); the set is 8 bytes. */
+i64 do_rt_sigprocmask(int how, const u64 *set, u64 *old)
+{
+    u64 previous = current->blocked;
+    if (set) {
+        switch (how) {
+        case 0: current->blocked |= *set; break;
+        case 1: current->blocked &= ~*set; break;
+        case 2: current->blocked = *set; break;
+        default: return -EINVAL;
+        }
+        current->blocked &= ~UNBLOCKABLE;
+    }
+    if (old) *old = previous;
+    return 0;
+}
+
+/* NOTE: the default actions of signal(7): SIGCHLD 17, SIGCONT 18, SIGURG 23 and SIGWINCH 28 are
+ * ignored; the stop signals (SIGSTOP 19, SIGTSTP 20, SIGTTIN 21, SIGTTOU 22) would stop the
+ * process, and a VM with nobody to continue it ignores them; the rest end the process. */
+static int ignored_by_default(int signal)
+{
+    return signal == 17 || signal == 18 || signal == 23 || signal == 28 || (signal >= 19 && signal <= 22);
+}
+
+/* A signal for the process, from the terminal (Ctrl-C, a resize) or kill(2). Ignored, or the
+ * default action that ends the program (128 + the signal, as a Linux process killed by it), or
+ * pending for the runtime's handler: a thread that is running takes it on its way back to the
+ * program (a system call's end, a timer tick); with none, a thread blocked in an interruptible wait
+ * is woken to take it. */
+void raise_signal(int signal)
+{
+    if (signal < 1 || signal > 64) return;
+    struct kernel_sigaction *action = &actions[signal];
+    if (action->handler == 1) return;                           /* SIG_IGN */
+    if (action->handler == 0) {                                 /* SIG_DFL */
+        if (ignored_by_default(signal)) return;
+        /* NOTE: quiet, as a shell is after Ctrl-C; uk.trace=1 says it. */
+        if (trace) log_number("[shim] the program was killed by signal ", signal);
+        halt_vm(128 + signal);
+    }
+    u64 bit = SIGNAL_BIT(signal);
+    pending_signals |= bit;
+    for (int i = 0; i < MAX_THREADS; i++) {
+        if (threads[i].state == RUNNABLE && !(threads[i].blocked & bit)) return;
+    }
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct thread *t = &threads[i];
+        if (t->state == BLOCKED && t->interruptible && !(t->blocked & bit)) {
+            t->state = RUNNABLE;
+            t->wake_result = -EINTR;
+            return;
+        }
+    }
+}
+
+static int setup_frame(struct frame *frame, int signal, int code, u64 address, int asynchronous);
+
+/* On the current thread's way back to the program (frame): a pending signal it does not block runs
+ * its handler there, one at a time, as Linux's do_signal does. number is the system call that
+ * ends here (-1 for an interrupt or rt_sigreturn): one that answered -ERESTARTSYS (a wait a signal
+ * ended) is made to run again once the handler returns (SA_RESTART) or answers EINTR, and again at
+ * once when the signal went to another thread. */
+void deliver_signals(struct frame *frame, i64 number)
+{
+    int restart = number >= 0 && (i64)frame->rax == -ERESTARTSYS;
+    u64 ready = pending_signals & ~current->blocked;
+    while (ready) {
+        int signal = __builtin_ctzl(ready) + 1;
+        pending_signals &= ~SIGNAL_BIT(signal);
+        ready &= ~SIGNAL_BIT(signal);
+        struct kernel_sigaction *action = &actions[signal];
+        if (action->handler <= 1) {
+            /* The handler went (the runtime puts SIGINT's default back before it raises it again). */
+            if (action->handler == 0 && !ignored_by_default(signal)) {
+                if (trace) log_number("[shim] the program was killed by signal ", signal);
+                halt_vm(128 + signal);
+            }
+            continue;
+        }
+        if (restart) {
+            if (action->flags & SA_RESTART) {
+                frame->rax = (u64)number;
+                frame->rip -= 2;        /* NOTE: SYSCALL is two bytes, 0F 05 */
+            } else {
+                frame->rax = (u64)-EINTR;
+            }
+            restart = 0;
+        }
+        /* NOTE: SI_KERNEL (0x80, asm-generic/siginfo.h): the terminal raised it, as Linux's tty. */
+        if (!setup_frame(frame, signal, 0x80, 0, 1)) {
+            log_number("[shim] no room for the handler's frame of signal ", signal);
+            halt_vm(128 + 11);
+        }
+        return;
+    }
+    if (restart) {
+        frame->rax = (u64)number;
+        frame->rip -= 2;
+    }
+}
+
 int deliver_fault(struct frame *frame, int signal, u64 address)
+{
+    /* NOTE: SEGV_ACCERR 2 / SEGV_MAPERR 1, and 1 (ILL_ILLOPC, FPE_INTDIV, BUS_ADRALN) otherwise. */
+    int code = signal == 11 ? ((frame->error & 1) ? 2 : 1) : 1;
+    return setup_frame(frame, signal, code, address, 0);
+}
+
+/* The handler's frame on the program's stack (or its alternate stack), and the registers that run
+ * the handler. A fault's handler runs with the thread's mask as it is (it may never return, but
+ * jump to the exception's handler); an asynchronous signal's blocks itself and its sa_mask until
+ * rt_sigreturn puts the thread's mask back. 0 when there is no handler or no room. */
+static int setup_frame(struct frame *frame, int signal, int code, u64 address, int asynchronous)
 {
     struct kernel_sigaction *action = &actions[signal];
     if (action->handler <= 1 || !(action->flags & SA_RESTORER)) return 0; /* SIG_DFL, SIG_IGN */
@@ -748,9 +1026,14 @@ int deliver_fault(struct frame *frame, int signal, u64 address)
     c->rdx = frame->rdx; c->rax = frame->rax; c->rcx = frame->rcx; c->rsp = frame->rsp;
     c->rip = frame->rip; c->eflags = frame->rflags; c->cs = (u16)frame->cs; c->ss = (u16)frame->ss;
     c->err = frame->error; c->trapno = frame->vector; c->cr2 = address; c->fpstate = fpstate;
+    f->uc.mask = current->blocked;
     f->info.signo = signal;
-    f->info.code = signal == 11 ? ((frame->error & 1) ? 2 : 1) : 1; /* SEGV_ACCERR / SEGV_MAPERR */
+    f->info.code = code;
     f->info.address = address;
+    if (asynchronous) {
+        current->blocked |= action->mask | ((action->flags & SA_NODEFER) ? 0 : SIGNAL_BIT(signal));
+        current->blocked &= ~UNBLOCKABLE;
+    }
     frame->rsp = sp;
     frame->rip = action->handler;
     frame->rdi = (u64)signal;
@@ -773,6 +1056,7 @@ i64 do_rt_sigreturn(struct frame *frame)
     frame->rflags = (c->eflags & 0xDD5) | 0x202;  /* user-settable flags only; IF on */
     frame->cs = USER_CODE;
     frame->ss = USER_DATA;
+    current->blocked = uc->mask & ~UNBLOCKABLE;
     if (c->fpstate) __asm__ volatile("fxrstor64 (%0)" : : "r"(c->fpstate) : "memory");
     return (i64)frame->rax;
 }
@@ -836,6 +1120,15 @@ void process_start(const char *command_line)
         if (w[0] == 'H' && w[1] == 'O' && w[2] == 'M' && w[3] == 'E' && w[4] == '=') has_home = 1;
     }
     if (!has_home && environment_count < MAX_WORDS - 1) environment[environment_count++] = (char *)"HOME=/";
+    /* The window the runner started with (UNIKRAFT_TERMINAL=<columns>x<rows>, which the C# kernel's
+     * MicroVmTerminal reads too): TIOCGWINSZ's answer until a resize. */
+    static const char terminal_word[] = "UNIKRAFT_TERMINAL=";
+    for (int i = 0; console_tty && i < environment_count; i++) {
+        const char *w = environment[i];
+        u64 n = sizeof(terminal_word) - 1, k = 0;
+        while (k < n && w[k] == terminal_word[k]) k++;
+        if (k == n) parse_size(w + n, strlen(w + n), &window_columns, &window_rows);
+    }
 
     for (int fd = 0; fd < 3; fd++) fds[fd].kind = fd == 0 ? FD_CONSOLE_IN : FD_CONSOLE_OUT;
 

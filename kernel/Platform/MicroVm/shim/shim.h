@@ -55,6 +55,9 @@ struct frame {
 #define ENOSYS 38
 #define ETIMEDOUT 110
 #define ENODEV 19
+/* NOTE: the kernel's own restart code (include/linux/errno.h), never seen by the program: a wait a
+ * signal ended; deliver_signals restarts the call or makes it EINTR. */
+#define ERESTARTSYS 512
 
 /* boot.S */
 void switch_stacks(u64 *save_rsp, u64 new_rsp);
@@ -79,6 +82,9 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 void serial_write(const void *bytes, u64 length);
 int serial_ready(void);
 u8 serial_read(void);
+void resize_line_init(void);
+int resize_line_ready(void);
+u8 resize_line_read(void);
 void log_text(const char *text);
 void log_number(const char *text, i64 number);
 void log_hex(const char *text, u64 number);
@@ -101,6 +107,8 @@ void zero_page(void *page);
 u64 strlen(const char *s);
 extern int trace;
 extern int console_tty;
+extern int console_live;
+extern int resize_line;
 
 /* memory.c */
 void memory_init(u64 start_info);
@@ -142,6 +150,11 @@ i64 do_close(int fd);
 i64 do_dup(int fd, int minimum);
 i64 do_fcntl(int fd, int command, u64 argument);
 i64 do_rt_sigaction(int signal, const void *action, void *old, u64 size);
+i64 do_rt_sigprocmask(int how, const u64 *set, u64 *old);
+void raise_signal(int signal);
+void deliver_signals(struct frame *frame, i64 number);
+void console_poll(void);
+i64 wait_word(u64 address, u32 value);
 i64 do_rt_sigreturn(struct frame *frame);
 int deliver_fault(struct frame *frame, int signal, u64 address);
 i64 do_fstat(int fd, void *stat);

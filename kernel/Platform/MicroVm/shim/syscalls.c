@@ -48,10 +48,10 @@ static i64 sys_rt_sigaction(struct frame *f)
 }
 static i64 sys_rt_sigprocmask(struct frame *f)
 {
+    if (A3 != 8) return -EINVAL;
     if (A1) READS(A1, 8);
     if (A2) WRITES(A2, 8);
-    if (A2) *(u64 *)A2 = 0;
-    return 0;
+    return do_rt_sigprocmask((int)A0, (const u64 *)A1, (u64 *)A2);
 }
 static i64 sys_ioctl(struct frame *f) { return console_ioctl((int)A0, A1, A2); }
 static i64 sys_sched_yield(struct frame *f) { (void)f; return do_yield(); }
@@ -68,6 +68,15 @@ static i64 sys_nanosleep(struct frame *f)
     return do_sleep_until(now_ns() + (u64)ts->seconds * 1000000000UL + (u64)ts->nanoseconds);
 }
 static i64 sys_getpid(struct frame *f) { (void)f; return 1; }
+/* The one process is pid 1 (0 and -1 reach it too); signal 0 only asks whether it exists. */
+static i64 sys_kill(struct frame *f)
+{
+    i64 pid = (i64)A0;
+    if (pid != 1 && pid != 0 && pid != -1) return -ESRCH;
+    if ((i64)A1 < 0 || A1 > 64) return -EINVAL;
+    if (A1) raise_signal((int)A1);
+    return 0;
+}
 static i64 sys_clone(struct frame *f) { return do_clone(f, A0, A1, A2, A3, A4); }
 static i64 sys_exit(struct frame *f) { return do_exit((int)A0); }
 static i64 sys_uname(struct frame *f)
@@ -231,15 +240,16 @@ static const struct served {
     { 10, "mprotect", sys_mprotect, "enforced: the GC commits its reservations, glibc makes thread stacks' guard pages and RELRO read-only" },
     { 11, "munmap", sys_munmap, "frees the frames behind the range; later accesses fault" },
     { 12, "brk", sys_brk, "glibc's malloc starts on the break" },
-    { 13, "rt_sigaction", sys_rt_sigaction, "the runtime's SIGSEGV/SIGFPE handlers, run on hardware faults (null reference)" },
-    { 14, "rt_sigprocmask", sys_rt_sigprocmask, "accepted: signals only come from faults, never masked" },
-    { 15, "rt_sigreturn", sys_rt_sigreturn, "returns from a fault handler with the context it left" },
-    { 16, "ioctl", sys_ioctl, "the console's terminal (uk.console=tty): the line discipline's mode (TCSETS) and FIONREAD; ENOTTY otherwise" },
+    { 13, "rt_sigaction", sys_rt_sigaction, "the runtime's SIGSEGV/SIGFPE handlers, run on hardware faults (null reference); its SIGINT and SIGWINCH handlers, run on Ctrl-C (Console.CancelKeyPress) and a resize" },
+    { 14, "rt_sigprocmask", sys_rt_sigprocmask, "each thread's mask: the terminal's signals (SIGINT, SIGWINCH) and kill's go to a thread that does not block them" },
+    { 15, "rt_sigreturn", sys_rt_sigreturn, "returns from a handler with the context (and the mask) it left" },
+    { 16, "ioctl", sys_ioctl, "the console's terminal (uk.console=tty): the line discipline's mode (TCSETS), FIONREAD and the window's size (TIOCGWINSZ); ENOTTY otherwise" },
     { 24, "sched_yield", sys_sched_yield, "runs another thread (spin waits in the runtime)" },
     { 28, "madvise", sys_madvise, "MADV_DONTNEED frees the frames (the GC decommits); the rest are hints" },
     { 32, "dup", sys_dup, "the console's fds" },
     { 35, "nanosleep", sys_nanosleep, "Thread.Sleep; the thread blocks until the deadline" },
     { 39, "getpid", sys_getpid, "one process, pid 1" },
+    { 62, "kill", sys_kill, "the runtime raises SIGINT again with its default action when no CancelKeyPress handler cancelled it: the VM ends with 128 + the signal" },
     { 56, "clone", sys_clone, "threads only (CLONE_VM | CLONE_THREAD): the finalizer thread, the thread pool" },
     { 60, "exit", sys_exit, "a thread ends (CLONE_CHILD_CLEARTID wakes its joiner)" },
     { 63, "uname", sys_uname, "glibc and the runtime ask the kernel's name" },
@@ -310,4 +320,5 @@ void syscall_dispatch(struct frame *f)
         log_number(" = ", result);
     }
     if (number != 15) f->rax = (u64)result;
+    deliver_signals(f, number != 15 ? (i64)number : -1);
 }

@@ -1,5 +1,19 @@
 // Draws a player on a cleared screen in colour, says how big the window is, then moves the player
 // with the arrow keys (and WASD) until q, as a small console game does.
+// With the argument "signals" it also keeps going on Ctrl-C (CancelKeyPress, cancelled: it shows
+// "[cancel]"), shows the window's size as it is now on z (after a resize), and on p waits for the
+// next Ctrl-C without reading the console ("[paused]", then "[resumed]").
+bool signals = args.Length > 0 && args[0] == "signals";
+int cancels = 0;
+if (signals)
+{
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        Console.Write("[cancel]");
+        Interlocked.Increment(ref cancels);
+    };
+}
 Console.Title = "walk";
 Console.Clear();
 Console.CursorVisible = false;
@@ -24,6 +38,22 @@ while (true)
     if (key.Key == ConsoleKey.Q)
     {
         break;
+    }
+    if (signals && key.Key == ConsoleKey.Z)
+    {
+        Console.Write("[window " + Console.WindowWidth + "x" + Console.WindowHeight + "]");
+        continue;
+    }
+    if (signals && key.Key == ConsoleKey.P)
+    {
+        int before = Volatile.Read(ref cancels);
+        Console.Write("[paused]");
+        while (Volatile.Read(ref cancels) == before)
+        {
+            Thread.Sleep(10);
+        }
+        Console.Write("[resumed]");
+        continue;
     }
     (x, y) = key.Key switch
     {
