@@ -2,6 +2,7 @@ namespace Unikraft.Kernel;
 
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
@@ -17,6 +18,13 @@ internal static partial class KernelConsole
 
     // Encodes text of this many chars or fewer on the stack; longer text rents a buffer.
     private const int StackLimit = 256;
+
+    // NOTE: TCGETS from asm-generic/ioctls.h; struct termios (36 bytes) and ICANON, a bit of its
+    // c_lflag at offset 12, from asm-generic/termbits.h.
+    private const uint TerminalGetAttributes = 0x5401;
+    private const int TermiosSize = 36;
+    private const int LocalFlagsOffset = 12;
+    private const uint CanonicalInput = 0x2;
 
     public static void WriteLine()
     {
@@ -214,10 +222,15 @@ internal static partial class KernelConsole
     }
 
     // Reads one line from fd 0 without its line end ("\n" or "\r\n"); null at end of input, as
-    // Console.ReadLine.
+    // Console.ReadLine. Once the BCL's console reads keys from the terminal, its own ReadLine reads
+    // the line (below).
     public static string? ReadLine()
     {
         Kernel kernel = Kernel.Current;
+        if (TerminalReadsKeys(kernel))
+        {
+            return System.Console.ReadLine();
+        }
         byte[] line = ArrayPool<byte>.Shared.Rent(StackLimit);
         int length = 0;
         bool sawInput = false;
@@ -259,6 +272,19 @@ internal static partial class KernelConsole
         {
             ArrayPool<byte>.Shared.Return(line);
         }
+    }
+
+    // Whether fd 0 is a terminal in the BCL's key-reading mode (not canonical). Only the BCL's
+    // console sets that, through the native layer (NativeConsole), at its first ReadKey,
+    // KeyAvailable or ReadLine of a terminal, and the terminal stays so between reads. The BCL's
+    // reader then holds the terminal: as on Linux it echoes and edits the line itself (the
+    // terminal no longer echoes), and it keeps the keys it read ahead of a ReadKey, which fd 0 no
+    // longer has. So its ReadLine reads the line, through the same native layer.
+    private static bool TerminalReadsKeys(Kernel kernel)
+    {
+        Span<byte> attributes = stackalloc byte[TermiosSize];
+        return Sys.Ioctl(kernel, StandardInput, TerminalGetAttributes, attributes) == 0 &&
+            (BinaryPrimitives.ReadUInt32LittleEndian(attributes.Slice(LocalFlagsOffset)) & CanonicalInput) == 0;
     }
 
     // Console.Write(object) goes through TextWriter.Write(object), which formats IFormattable
