@@ -649,13 +649,13 @@ namespace Unikraft.Gen
                 "rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, " +
                 "gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, " +
                 "set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, " +
-                "eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), " +
+                "eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), kill (this process or passt), prctl (naming a thread or a mapping), " +
                 "tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)";
 
             internal const string ConfinementHostFolderCalls = "flock, fsync, fdatasync, ftruncate, fchmod, getdents64, fadvise64, fallocate, openat, mkdirat, " +
                 "unlinkat, renameat, linkat, symlinkat, readlinkat, fchmodat, utimensat, renameat2, openat2 (each path relative to a host folder's descriptor)";
 
-            internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4, kill (passt only)";
+            internal const string ConfinementPasstCalls = "sendto, recvfrom, sendmsg, recvmsg, shutdown (its socket), wait4 (passt only)";
 
             // What the JIT's allow list adds (HostedConfinement.JitCalls, then JitPathCalls), and
             // the system folders of its Landlock ruleset (HostedLandlock.SystemFolders), kept equal

@@ -38,6 +38,24 @@ public sealed class TerminalReadLineTests : IClassFixture<TerminalReadLineTests.
         Assert.Contains("[y] name: Ann\r\nhello Ann!\r\n", run.StandardOutput, StringComparison.Ordinal);
     }
 
+    // Ctrl-C at the ReadKey, with no CancelKeyPress handler: the runtime restores SIGINT's default
+    // action and raises it again at its own process (kill), which the confinement lets through, so
+    // the program ends by SIGINT as on Linux (it hung before: the filter refused that kill). The
+    // confinement's supervisor, in the same process group, ignores Ctrl-C and ends with the program.
+    [Fact]
+    public void CtrlC_AtAReadKey_EndsTheProgramBySigint_ThroughTheConfinement()
+    {
+        string program = build.OutputFile("KeyThenLine");
+        string driver = Path.Combine(Repository.Root, "tests", "Unikraft.Gen.EndToEnd.Tests", "Support", "pty_steps.py");
+
+        CommandResult run = Command.Run("python3", [driver, "100", "30", "wait=play? ", "keys=\\x03", "--", program],
+            Repository.Root, TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("steps 2 of 2\nexit -2 canonical 1 echo 1\n", run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("refused kill", run.StandardOutput, StringComparison.Ordinal);
+    }
+
     public sealed class Build : SampleBuild
     {
         public Build()

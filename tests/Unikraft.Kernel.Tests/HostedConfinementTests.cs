@@ -115,6 +115,11 @@ public sealed class HostedConfinementTests
         Assert.Equal(Allow, Run(Image, 234, Self, 7, 10));
         Assert.Equal(Eperm, Run(Image, 234, 1, 1, 10));
         Assert.Equal(Allow, Run(Image, 62, Passt, 15));
+        // The runtime raising SIGINT again at itself (no CancelKeyPress handler cancelled Ctrl-C),
+        // with passt in the plan or not.
+        Assert.Equal(Allow, Run(Image, 62, Self, 2));
+        Assert.Equal(Allow, Run(BareImage, 62, Self, 2));
+        Assert.Equal(Eperm, Run(BareImage, 62, Passt, 15));
         Assert.Equal(Allow, Run(Image, 61, Passt));
         Assert.Equal(Eperm, Run(Image, 62, 1, 9));
         Assert.Equal(Eperm, Run(Image, 62, unchecked((ulong)-1L), 9));

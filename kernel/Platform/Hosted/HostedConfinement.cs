@@ -119,12 +119,15 @@ internal static class HostedConfinement
     };
 
     // The runtime's calls with an argument checked (RuntimeChecks below): clone only for a thread,
-    // prctl only to name a thread or a mapping, tgkill only within the process, prlimit64 only to
-    // read, and the descriptor-relative metadata calls (glibc's fstat is newfstatat on the fd)
-    // never at the working directory.
+    // kill only to this process (the runtime raising a terminal's SIGINT again with its default
+    // action when no CancelKeyPress handler cancelled it) or to passt, prctl only to name a thread
+    // or a mapping, tgkill only within the process, prlimit64 only to read, and the
+    // descriptor-relative metadata calls (glibc's fstat is newfstatat on the fd) never at the
+    // working directory.
     internal static readonly int[] CheckedRuntimeCalls =
     {
         56,  // clone
+        62,  // kill
         157, // prctl
         234, // tgkill
         262, // newfstatat
@@ -210,7 +213,6 @@ internal static class HostedConfinement
     internal static readonly int[] CheckedPasstCalls =
     {
         61,  // wait4
-        62,  // kill
     };
 
     // NOTE: from linux/seccomp.h, linux/filter.h, linux/audit.h, linux/sched.h, linux/prctl.h,
@@ -627,8 +629,16 @@ internal static class HostedConfinement
                         Load(OffsetFirstArgument + 8 * 2 + 4);
                         JumpEqual(0, Allow, Silent);
                         break;
-                    case 61: // wait4, kill: passt, no other process
-                    case 62:
+                    case 62: // kill: this process, or passt
+                        LoadArgument(0);
+                        JumpEqual((uint)self, Allow, Next);
+                        foreach (int child in children)
+                        {
+                            JumpEqual((uint)child, Allow, Next);
+                        }
+                        Jump(Silent);
+                        break;
+                    case 61: // wait4: passt, no other process
                         LoadArgument(0);
                         foreach (int child in children)
                         {

@@ -1481,12 +1481,15 @@ internal static class HostedConfinement
     };
 
     // The runtime's calls with an argument checked (RuntimeChecks below): clone only for a thread,
-    // prctl only to name a thread or a mapping, tgkill only within the process, prlimit64 only to
-    // read, and the descriptor-relative metadata calls (glibc's fstat is newfstatat on the fd)
-    // never at the working directory.
+    // kill only to this process (the runtime raising a terminal's SIGINT again with its default
+    // action when no CancelKeyPress handler cancelled it) or to passt, prctl only to name a thread
+    // or a mapping, tgkill only within the process, prlimit64 only to read, and the
+    // descriptor-relative metadata calls (glibc's fstat is newfstatat on the fd) never at the
+    // working directory.
     internal static readonly int[] CheckedRuntimeCalls =
     {
         56,  // clone
+        62,  // kill
         157, // prctl
         234, // tgkill
         262, // newfstatat
@@ -1572,7 +1575,6 @@ internal static class HostedConfinement
     internal static readonly int[] CheckedPasstCalls =
     {
         61,  // wait4
-        62,  // kill
     };
 
     // NOTE: from linux/seccomp.h, linux/filter.h, linux/audit.h, linux/sched.h, linux/prctl.h,
@@ -1989,8 +1991,16 @@ internal static class HostedConfinement
                         Load(OffsetFirstArgument + 8 * 2 + 4);
                         JumpEqual(0, Allow, Silent);
                         break;
-                    case 61: // wait4, kill: passt, no other process
-                    case 62:
+                    case 62: // kill: this process, or passt
+                        LoadArgument(0);
+                        JumpEqual((uint)self, Allow, Next);
+                        foreach (int child in children)
+                        {
+                            JumpEqual((uint)child, Allow, Next);
+                        }
+                        Jump(Silent);
+                        break;
+                    case 61: // wait4: passt, no other process
                         LoadArgument(0);
                         foreach (int child in children)
                         {
@@ -2861,7 +2871,7 @@ namespace Unikraft.Generated
 //   refused with EPERM once booted: execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, ptrace, process_vm_readv, process_vm_writev
 //   the supervisor: this executable started again before the filter, a process of its own that names each refusal in the kernel log
 //   in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM, and the kernel log names each, an open with its path):
-//     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
+//     the runtime: read, write, close, fstat, poll, lseek, mmap, mprotect, munmap, brk, rt_sigaction, rt_sigprocmask, rt_sigreturn, ioctl, pread64, pwrite64, readv, writev, sched_yield, mremap, mincore, madvise, dup, nanosleep, getpid, exit, uname, fcntl, gettimeofday, getrusage, sysinfo, getuid, getgid, geteuid, getegid, sigaltstack, fstatfs, gettid, futex, sched_getaffinity, set_tid_address, restart_syscall, clock_gettime, clock_getres, clock_nanosleep, exit_group, get_mempolicy, ppoll, set_robust_list, eventfd2, dup3, pipe2, getcpu, getrandom, membarrier, rseq, clone (a thread only), kill (this process or passt), prctl (naming a thread or a mapping), tgkill (this process), newfstatat (relative to a descriptor), prlimit64 (reading this process's), statx (relative to a descriptor)
 //     OpenSSL is loaded at boot: the link's import list is not known to this compile
 //   under dotnet run (JIT), the same list and the runtime's calls by path: stat, lstat, access, getcwd, unlink, readlink, sched_getparam, sched_getscheduler, sched_get_priority_max, sched_get_priority_min, sched_setaffinity, readlinkat, faccessat, faccessat2, sched_setscheduler (to SCHED_OTHER), open, openat; the kernel log names every refusal
 //     opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), its own /proc/<pid>, /dev/null, /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, /usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random; elsewhere refused with EPERM and named with its path (Landlock refuses with EACCES where a link inside leads out); without Landlock on the host, only the first line is refused
