@@ -27,7 +27,11 @@ internal sealed class PeerServer(bool sync)
 
     private readonly TaskCompletionSource quit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private TcpListener listener = new(IPAddress.Any, HttpPort);
+    // Replaced on /restart, and only by a listener that already listens: the accept loop may take
+    // it up at any moment.
+    private volatile TcpListener listener = new(IPAddress.Any, HttpPort);
+
+    private volatile bool restarting;
 
     private int open;
 
@@ -77,9 +81,14 @@ internal sealed class PeerServer(bool sync)
             {
                 client = await current.AcceptTcpClientAsync();
             }
-            catch (Exception exception) when (exception is SocketException or ObjectDisposedException && (current != listener || quit.Task.IsCompleted))
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
             {
-                // Stopped for a restart (the next turn takes the new listener) or for the end.
+                // Stopped for the end, or for a restart: the next turn takes the new listener once
+                // the restart has it listening (the old one may stop before the new one is set).
+                while (restarting && !quit.Task.IsCompleted)
+                {
+                    await Task.Delay(10);
+                }
                 continue;
             }
             _ = Task.Run(() => Serve(client));
@@ -191,10 +200,13 @@ internal sealed class PeerServer(bool sync)
             // The connections this server closed first are in TIME-WAIT now; SO_REUSEADDR, which
             // the BCL sets on every TCP socket it binds, lets the new listener have the port.
             TcpListener old = listener;
-            listener = new TcpListener(IPAddress.Any, HttpPort);
+            var fresh = new TcpListener(IPAddress.Any, HttpPort);
+            restarting = true;
             old.Stop();
-            listener.Start();
-            Console.WriteLine("listening again on " + listener.LocalEndpoint);
+            fresh.Start();
+            listener = fresh;
+            restarting = false;
+            Console.WriteLine("listening again on " + fresh.LocalEndpoint);
         }
         else if (after == "/quit")
         {
