@@ -242,7 +242,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                 }
 
                 SupportRow? row = table.FindByMetadataName(typeName, reader.GetString(member.Name));
-                if (row is not null && IsReported(row))
+                if (row is not null && IsReported(row) && SupportTable.OverloadMatches(row, FirstParameterIsString(member)))
                 {
                     yield return new RowUse(row);
                 }
@@ -276,6 +276,60 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    // Whether a method reference's first parameter is a string (ECMA-335 Partition II, 23.2.2
+    // "MethodRefSig"); false for a field, a method with none, or a signature that cannot be read.
+    private static bool FirstParameterIsString(MemberReference member)
+    {
+        if (member.GetKind() != MemberReferenceKind.Method)
+        {
+            return false;
+        }
+
+        try
+        {
+            MethodSignature<bool> signature = member.DecodeMethodSignature(StringTypes.Instance, null);
+            return signature.ParameterTypes.Length > 0 && signature.ParameterTypes[0];
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
+    // A signature's types, decoded only as far as "is it System.String".
+    private sealed class StringTypes : ISignatureTypeProvider<bool, object?>
+    {
+        public static readonly StringTypes Instance = new();
+
+        public bool GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode == PrimitiveTypeCode.String;
+
+        public bool GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => false;
+
+        public bool GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => false;
+
+        public bool GetTypeFromSpecification(MetadataReader reader, object? genericContext, TypeSpecificationHandle handle, byte rawTypeKind) => false;
+
+        public bool GetSZArrayType(bool elementType) => false;
+
+        public bool GetArrayType(bool elementType, ArrayShape shape) => false;
+
+        public bool GetByReferenceType(bool elementType) => false;
+
+        public bool GetPointerType(bool elementType) => false;
+
+        public bool GetPinnedType(bool elementType) => false;
+
+        public bool GetModifiedType(bool modifier, bool unmodifiedType, bool isRequired) => unmodifiedType;
+
+        public bool GetFunctionPointerType(MethodSignature<bool> signature) => false;
+
+        public bool GetGenericInstantiation(bool genericType, ImmutableArray<bool> typeArguments) => false;
+
+        public bool GetGenericTypeParameter(object? genericContext, int index) => false;
+
+        public bool GetGenericMethodParameter(object? genericContext, int index) => false;
+    }
+
     // NOTE: ECMA-335 Partition II, 23.2.3 "StandAloneMethodSig": the first byte's low nibble is the
     // calling convention: 0 default and 5 vararg are managed; 1 C, 2 stdcall, 3 thiscall and
     // 4 fastcall are unmanaged, as is 9, "unmanaged" with the platform's default convention
@@ -302,13 +356,14 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
     // The file the build writes and build/ReferenceScanner.cs describes: a header line, then per
     // assembly a line with its name alone when every method body was read, and a line
-    // "assembly, kind, calling method, target, member" per use, kind being call, token (ldtoken
-    // of a member), pinvoke (target the library, member the entry point) or calli (target the
-    // calling convention, member the signature). A file with another header was written by
+    // "assembly, kind, calling method, target, member, first parameter" per use, kind being call,
+    // token (ldtoken of a member), pinvoke (target the library, member the entry point) or calli
+    // (target the calling convention, member the signature); the first parameter's type tells a
+    // path overload from the others (argument=path rows). A file with another header was written by
     // another version of the build logic and is ignored whole rather than misread; a line with
     // another number of cells, or a kind this version does not know, is skipped.
     internal const string CallsFileName = "Unikraft.ReferenceCalls.tsv";
-    internal const string CallsFileHeader = "# Unikraft.Gen reference calls, version 2: a scanned assembly alone, or assembly, kind (call, token, pinvoke, calli), calling method, type or library or convention, member or entry point or signature (tab-separated)";
+    internal const string CallsFileHeader = "# Unikraft.Gen reference calls, version 3: a scanned assembly alone, or assembly, kind (call, token, pinvoke, calli), calling method, type or library or convention, member or entry point or signature, a method's first parameter type (tab-separated)";
 
     // What the build's IL scan says: the assemblies it read whole, and the uses (with their
     // callers) by assembly name and then by use key.
@@ -341,7 +396,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                     continue;
                 }
 
-                if (cells.Length != 5)
+                if (cells.Length != 6)
                 {
                     continue;
                 }
@@ -353,7 +408,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                     case "call":
                     case "token":
                         SupportRow? row = table.FindByMetadataName(cells[3], cells[4]);
-                        use = row is not null && IsReported(row) ? new RowUse(row) : null;
+                        use = row is not null && IsReported(row) && SupportTable.OverloadMatches(row, cells[5] == "string") ? new RowUse(row) : null;
                         if (cells[1] == "token")
                         {
                             // A MethodInfo or an expression tree calls the member later, from here.

@@ -295,9 +295,9 @@ namespace Unikraft.Gen.Support
                     {
                         condition = condition.Substring("receiver=".Length);
                     }
-                    else if (condition != NoArguments && condition != FirstArgumentFalse)
+                    else if (condition != NoArguments && condition != FirstArgumentFalse && condition != PathArgument)
                     {
-                        throw new FormatException($"SupportTable.tsv line {lineNumber}: condition '{condition}' must be '-', receiver=Type.Member, {NoArguments} or {FirstArgumentFalse}.");
+                        throw new FormatException($"SupportTable.tsv line {lineNumber}: condition '{condition}' must be '-', receiver=Type.Member, {NoArguments}, {FirstArgumentFalse} or {PathArgument}.");
                     }
                 }
 
@@ -478,7 +478,7 @@ namespace Unikraft.Gen.Support
         // Whether a receiver expression's symbol satisfies the row's condition ("System.Random.Shared").
         public static bool ReceiverMatches(SupportRow row, ISymbol? receiverSymbol)
         {
-            if (row.Condition.Length == 0 || row.Condition == NoArguments || row.Condition == FirstArgumentFalse)
+            if (row.Condition.Length == 0 || row.Condition == NoArguments || row.Condition == FirstArgumentFalse || row.Condition == PathArgument)
             {
                 return true;
             }
@@ -494,6 +494,20 @@ namespace Unikraft.Gen.Support
         // Conditions on a call's arguments: 'new Random()' with no seed, 'ConfigureAwait(false)'.
         public const string NoArguments = "arguments=0";
         public const string FirstArgumentFalse = "argument=false";
+
+        // A condition on the overload: only those whose first parameter is a string, a path, a file
+        // name or a URI ('new StreamReader(path)', 'XDocument.Load(uri)'), and not those that take a
+        // stream or a reader ('new StreamReader(stream)'), which never open anything themselves.
+        public const string PathArgument = "argument=path";
+
+        // Whether an overload is one the row describes: every overload, or for argument=path only
+        // those whose first parameter is a string.
+        public static bool OverloadMatches(SupportRow row, IMethodSymbol method) =>
+            OverloadMatches(row, method.Parameters.Length > 0 && method.Parameters[0].Type.SpecialType == SpecialType.System_String);
+
+        // The same, for an overload read from metadata, by whether its first parameter is a string.
+        public static bool OverloadMatches(SupportRow row, bool firstParameterIsString) =>
+            row.Condition != PathArgument || firstParameterIsString;
 
         // Whether a call's arguments satisfy the row's argument condition (true when it has none).
         public static bool ArgumentsMatch(SupportRow row, System.Collections.Immutable.ImmutableArray<Microsoft.CodeAnalysis.Operations.IArgumentOperation> arguments)

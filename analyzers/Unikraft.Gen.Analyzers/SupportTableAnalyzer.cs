@@ -104,7 +104,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             }
 
             SupportRow? row = Find(method);
-            if (row is null)
+            if (row is null || !SupportTable.OverloadMatches(row, method))
             {
                 return;
             }
@@ -152,6 +152,11 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             }
 
             SupportRow? row = Find(constructor);
+            if (row is not null && !SupportTable.OverloadMatches(row, constructor))
+            {
+                return;
+            }
+
             if (row?.Status == SupportStatus.Unsupported)
             {
                 ReportUnsupported(context, row, constructor, creation.Syntax);
@@ -178,7 +183,7 @@ public sealed class SupportTableAnalyzer : DiagnosticAnalyzer
             }
 
             SupportRow? row = Find(member);
-            if (row is null)
+            if (row is null || (member is IMethodSymbol method && !SupportTable.OverloadMatches(row, method)))
             {
                 return;
             }

@@ -260,4 +260,50 @@ public sealed class NativeLayerTests
     [Fact]
     public Task NativeLayerTrue_OnHosted_SocketsAreServed() =>
         AnalyzeAsync(SocketSource, "true");
+
+    // What opens a file by its path: a StreamReader or StreamWriter made from one, XML loaded from a
+    // path, a zip extracted to a folder. Without the native layer (and on sim, which has none) the
+    // file would be the host's, so each is UK0001; made from a stream, the same types open nothing.
+    // With the native layer on hosted, the BCL's open reaches the kernel's VFS.
+    private const string PathSource = """
+        using System.IO;
+        using System.IO.Compression;
+        using System.Xml.Linq;
+
+        class Program
+        {
+            static void Main()
+            {
+                using var reader = {|#0:new StreamReader("/data/in.txt")|};
+                using var fromStream = new StreamReader(new MemoryStream());
+                using var writer = {|#1:new StreamWriter("/data/out.txt", append: true)|};
+                XDocument document = {|#2:XDocument.Load("/data/in.xml")|};
+                XDocument parsed = XDocument.Load(new MemoryStream());
+                {|#3:ZipFile.ExtractToDirectory("/data/a.zip", "/data/a")|};
+            }
+        }
+        """;
+
+    [Fact]
+    public Task NativeLayerOff_WhatOpensAPath_IsReported_WhatTakesAStreamIsNot() =>
+        AnalyzeAsync(PathSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+
+    [Fact]
+    public Task NativeLayerOn_WhatOpensAPath_IsServed() =>
+        AnalyzeAsync(PathSource, "true");
+
+    [Fact]
+    public async Task NativeLayerTrue_OnSim_WhatOpensAPath_IsStillUK0001()
+    {
+        var test = new CSharpAnalyzerTest<SupportTableAnalyzer, DefaultVerifier>
+        {
+            TestCode = PathSource,
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig",
+            "is_global = true\nbuild_property.UnikraftNativeLayer = true\nbuild_property.UnikraftPlatform = sim\n"));
+        test.ExpectedDiagnostics.AddRange(new[] { UK0001(0), UK0001(1), UK0001(2), UK0001(3) });
+        await test.RunAsync(CancellationToken.None);
+    }
 }

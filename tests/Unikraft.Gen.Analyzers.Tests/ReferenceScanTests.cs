@@ -149,8 +149,8 @@ public sealed class ReferenceScanTests
     {
         string header = Build.ReferenceScanner.Header;
         var file = new InMemoryText("unikraft/" + Build.ReferenceScanner.FileName,
-            header + "\nPure.Math\tcall\tPure.Secret.Spawn(string)\tSystem.Diagnostics.Process\tStart\n"
-            + "Pure.Math\tcall\tPure.Secret.Join()\tSystem.IO.Path\tCombine\n"
+            header + "\nPure.Math\tcall\tPure.Secret.Spawn(string)\tSystem.Diagnostics.Process\tStart\tstring\n"
+            + "Pure.Math\tcall\tPure.Secret.Join()\tSystem.IO.Path\tCombine\tstring\n"
             + "Pure.Math\tteleport\tPure.Secret.Jump()\tSystem.Diagnostics.Process\tStart\n"
             + "Pure.Math\tcall\ta line with too few cells\n");
 
@@ -167,7 +167,7 @@ public sealed class ReferenceScanTests
     public async Task AssemblyTheBuildReadWhole_IsReportedFromTheScanAlone()
     {
         byte[] image = ReferenceScannerTests.CompileLibrary("Chatty.Launcher", Launcher);
-        string rows = "Chatty.Launcher\tcall\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\n";
+        string rows = "Chatty.Launcher\tcall\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\tstring\n";
         var readWhole = new InMemoryText(Build.ReferenceScanner.FileName, Build.ReferenceScanner.Header + "\nChatty.Launcher\n" + rows);
         var readInPart = new InMemoryText(Build.ReferenceScanner.FileName, Build.ReferenceScanner.Header + "\n" + rows);
 
@@ -185,7 +185,7 @@ public sealed class ReferenceScanTests
     public async Task CallsFile_OfAnotherVersionOrAnotherAssembly_AddsNoCaller()
     {
         byte[] image = ReferenceScannerTests.CompileLibrary("Chatty.Launcher", Launcher);
-        string rows = "Chatty.Launcher\tcall\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\n";
+        string rows = "Chatty.Launcher\tcall\tChatty.Launcher.Start(string)\tSystem.Diagnostics.Process\tStart\tstring\n";
         var otherVersion = new InMemoryText(Build.ReferenceScanner.FileName, "# Unikraft.Gen reference calls, version 0\n" + rows);
         var otherAssembly = new InMemoryText(Build.ReferenceScanner.FileName, Build.ReferenceScanner.Header + "\n" + rows.Replace("Chatty.Launcher\t", "Other.Library\t", System.StringComparison.Ordinal));
         var otherName = new InMemoryText("notes.tsv", Build.ReferenceScanner.Header + "\n" + rows);
@@ -197,6 +197,44 @@ public sealed class ReferenceScanTests
             Assert.Equal(3, messages.Length);
             Assert.DoesNotContain(messages, m => m.Contains("(from", System.StringComparison.Ordinal));
         }
+    }
+
+    // A library that makes a StreamReader from a path opens the host's file; one that makes it
+    // from a stream opens nothing. The metadata and the build's scan both tell the overloads apart
+    // by the first parameter (the support table's argument=path rows).
+    private const string PathReader = """
+        public static class Helper
+        {
+            public static string Run() => new System.IO.StreamReader("/etc/hostname").ReadToEnd();
+        }
+        """;
+
+    private const string StreamReader = """
+        public static class Helper
+        {
+            public static string Run() => new System.IO.StreamReader(new System.IO.MemoryStream(new byte[] { 65 })).ReadToEnd()
+                + System.Xml.Linq.XDocument.Load(new System.IO.MemoryStream()).ToString();
+        }
+        """;
+
+    [Fact]
+    public async Task ALibrarysStreamReader_FromAPath_IsReported_FromAStream_IsNot()
+    {
+        byte[] path = ReferenceScannerTests.CompileLibrary("Path.Reader", PathReader);
+        byte[] stream = ReferenceScannerTests.CompileLibrary("Stream.Reader", StreamReader);
+
+        string expected = "Referenced assembly 'Path.Reader' uses 'new StreamReader'";
+        string[] fromMetadata = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(path), withGenerator: true));
+        string[] fromScan = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(path), withGenerator: true, CallsFile("Path.Reader", path)));
+        Assert.Contains(fromMetadata, m => m.StartsWith(expected + ", which the kernel does not support: made from a path", System.StringComparison.Ordinal));
+        Assert.Contains(fromScan, m => m.StartsWith(expected + " (from 'Helper.Run()'), which the kernel does not support: made from a path", System.StringComparison.Ordinal));
+
+        Assert.DoesNotContain(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(stream), withGenerator: true)), m => m.Contains("StreamReader") || m.Contains("XDocument"));
+        Assert.DoesNotContain(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(stream), withGenerator: true, CallsFile("Stream.Reader", stream))),
+            m => m.Contains("StreamReader") || m.Contains("XDocument"));
+
+        // With the native layer on, the BCL's open reaches the kernel's VFS.
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(path), s_nativeLayer)));
     }
 
     // Acceptance (issue 12): native interop inside a reference is found from its metadata alone

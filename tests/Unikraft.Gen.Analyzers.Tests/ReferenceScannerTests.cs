@@ -323,7 +323,7 @@ public sealed class ReferenceScannerTests
     {
         var scans = new[]
         {
-            new AssemblyScan("Zeta", [new ReferenceCall(ReferenceUseKind.PInvoke, "Zeta.Native.getpid()", "libc", "getpid"), new ReferenceCall("Zeta.Run()", "System.IO.File", "ReadAllText")], 0),
+            new AssemblyScan("Zeta", [new ReferenceCall(ReferenceUseKind.PInvoke, "Zeta.Native.getpid()", "libc", "getpid"), new ReferenceCall(ReferenceUseKind.Call, "Zeta.Run()", "System.IO.File", "ReadAllText", "string")], 0),
             new AssemblyScan("Alpha", [new ReferenceCall("Alpha.Odd\tName\n()", "System.Diagnostics.Process", "Start")], 0),
             new AssemblyScan("Mangled", [new ReferenceCall("Mangled.Run()", "System.DateTime", "get_Now")], unreadableMethods: 2),
         };
@@ -333,11 +333,11 @@ public sealed class ReferenceScannerTests
         Assert.Equal(
             ReferenceScanner.Header + "\n"
             + "Alpha\n"
-            + "Alpha\tcall\tAlpha.Odd Name ()\tSystem.Diagnostics.Process\tStart\n"
-            + "Mangled\tcall\tMangled.Run()\tSystem.DateTime\tget_Now\n"
+            + "Alpha\tcall\tAlpha.Odd Name ()\tSystem.Diagnostics.Process\tStart\t\n"
+            + "Mangled\tcall\tMangled.Run()\tSystem.DateTime\tget_Now\t\n"
             + "Zeta\n"
-            + "Zeta\tpinvoke\tZeta.Native.getpid()\tlibc\tgetpid\n"
-            + "Zeta\tcall\tZeta.Run()\tSystem.IO.File\tReadAllText\n",
+            + "Zeta\tpinvoke\tZeta.Native.getpid()\tlibc\tgetpid\t\n"
+            + "Zeta\tcall\tZeta.Run()\tSystem.IO.File\tReadAllText\tstring\n",
             text);
     }
 

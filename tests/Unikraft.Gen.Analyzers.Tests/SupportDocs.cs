@@ -97,6 +97,7 @@ internal static class SupportDocs
         "" => "",
         SupportTable.NoArguments => " (Only with no arguments.)",
         SupportTable.FirstArgumentFalse => " (Only with a first argument of false.)",
+        SupportTable.PathArgument => " (Only the overloads that take a path, file name or URI first.)",
         _ => " (Only on `" + row.Condition.Substring(row.Condition.LastIndexOf('.', row.Condition.LastIndexOf('.') - 1) + 1) + "`.)",
     };
 

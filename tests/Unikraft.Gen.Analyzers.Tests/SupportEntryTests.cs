@@ -284,6 +284,7 @@ internal sealed class SupportUse
             .Where(m => table.Find(m) == row)
             .Where(m => row.Condition != SupportTable.NoArguments || Parameters(m).Length == 0)
             .Where(m => row.Condition != SupportTable.FirstArgumentFalse || Parameters(m) is { Length: > 0 } p && p[0].Type.SpecialType == SpecialType.System_Boolean)
+            .Where(m => m is not IMethodSymbol method || SupportTable.OverloadMatches(row, method))
             .Where(m => !Parameters(m).Any(p => p.Type is IFunctionPointerTypeSymbol))
             .OrderBy(Awkwardness)
             .FirstOrDefault();
@@ -317,7 +318,8 @@ internal sealed class SupportUse
         {
             receiver = typeName;
         }
-        else if (row.Condition.Length > 0 && row.Condition != SupportTable.NoArguments && row.Condition != SupportTable.FirstArgumentFalse)
+        else if (row.Condition.Length > 0 && row.Condition != SupportTable.NoArguments && row.Condition != SupportTable.FirstArgumentFalse
+            && row.Condition != SupportTable.PathArgument)
         {
             receiver = "global::" + row.Condition;
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -75,6 +76,16 @@ public sealed class SupportTableTests
             if (row.Condition is SupportTable.NoArguments or SupportTable.FirstArgumentFalse)
             {
                 Assert.Equal(SupportStatus.Nondeterministic, row.Status);
+            }
+            else if (row.Condition == SupportTable.PathArgument)
+            {
+                // Only an unsupported row, and only where some overload takes a path first.
+                Assert.Equal(SupportStatus.Unsupported, row.Status);
+                IEnumerable<IMethodSymbol> overloads = row.Kind == SupportMemberKind.Constructor
+                    ? type!.InstanceConstructors
+                    : type!.GetMembers(row.MemberName).OfType<IMethodSymbol>();
+                Assert.True(overloads.Any(m => m.DeclaredAccessibility == Accessibility.Public && SupportTable.OverloadMatches(row, m)),
+                    "Line " + row.Line + ": " + row.Key + " has no public overload whose first parameter is a string.");
             }
             else if (row.Condition.Length > 0)
             {

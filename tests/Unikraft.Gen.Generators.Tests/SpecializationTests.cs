@@ -37,6 +37,7 @@ public sealed class SpecializationTests
         { "ClashingNames", 0, "program-kernel 7 2 0 1\n" },
         { "ReadOnlyFiles", 0, "exists: False, /dev/null holds 0 characters\n" },
         { "ReadWriteFiles", 0, "/tmp/work/a.txt = ants\n/tmp/work/b.txt = bee\nb exists after delete: False\n" },
+        { "KernelStreams", 0, "ants wasps\n" },
     };
 
     [Fact]

@@ -17,6 +17,9 @@ namespace Unikraft.Gen.Kernel
 
         private readonly ConcurrentDictionary<int, int[]> _apiSyscalls = new ConcurrentDictionary<int, int[]>();
 
+        // Per type, its members that override or implement a BCL member (Stream.Seek, ToString).
+        private readonly Dictionary<int, List<int>> _externalOverrides = new Dictionary<int, List<int>>();
+
         private KernelImage(KernelGraph graph, string[] texts)
         {
             Graph = graph;
@@ -27,6 +30,17 @@ namespace Unikraft.Gen.Kernel
             var typeNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (GraphSymbol symbol in graph.Symbols)
             {
+                if (symbol.ExternalOverride && symbol.Container >= 0)
+                {
+                    if (!_externalOverrides.TryGetValue(symbol.Container, out List<int>? members))
+                    {
+                        members = new List<int>();
+                        _externalOverrides.Add(symbol.Container, members);
+                    }
+
+                    members.Add(symbol.Id);
+                }
+
                 byDocId[symbol.DocId] = symbol.Id;
                 if (symbol.IsApi && !symbol.IsPrivate)
                 {
@@ -251,9 +265,39 @@ namespace Unikraft.Gen.Kernel
                 {
                     stack.Push(next);
                 }
+
+                // An instance that reaches code outside the kernel has every BCL member it
+                // overrides called by that code: an API type is the program's (KernelFile.Create
+                // returns a KernelFileStream, which the program gives to a StreamWriter, whose
+                // Position calls Seek: lseek is that call site's need too), and so is what API
+                // code hands out itself.
+                if (Graph.Symbols[id].Kind == "type")
+                {
+                    PushExternalOverrides(id, stack);
+                }
+
+                foreach (int handed in Graph.Symbols[id].Hands)
+                {
+                    PushExternalOverrides(handed, stack);
+                    foreach (int baseType in Graph.Symbols[handed].Bases)
+                    {
+                        PushExternalOverrides(baseType, stack);
+                    }
+                }
             }
 
             return result;
+        }
+
+        private void PushExternalOverrides(int type, Stack<int> stack)
+        {
+            if (_externalOverrides.TryGetValue(type, out List<int>? members))
+            {
+                foreach (int member in members)
+                {
+                    stack.Push(member);
+                }
+            }
         }
 
         // A syscall is reached when an API symbol of the closure refers to its implementation.

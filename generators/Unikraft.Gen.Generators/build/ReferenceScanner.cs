@@ -48,11 +48,17 @@ namespace Unikraft.Gen.Build
         }
 
         public ReferenceCall(ReferenceUseKind kind, string caller, string typeName, string memberName)
+            : this(kind, caller, typeName, memberName, string.Empty)
+        {
+        }
+
+        public ReferenceCall(ReferenceUseKind kind, string caller, string typeName, string memberName, string firstParameter)
         {
             Kind = kind;
             Caller = caller;
             TypeName = typeName;
             MemberName = memberName;
+            FirstParameter = firstParameter;
         }
 
         public ReferenceUseKind Kind { get; }
@@ -71,13 +77,20 @@ namespace Unikraft.Gen.Build
         // the entry point ("socket"). An unmanaged calli: the pointer's signature ("int(int, nint)").
         public string MemberName { get; }
 
+        // A call or token of a method: its first parameter's type as C# writes it ("string",
+        // "Stream"), which tells a StreamReader made from a path from one made from a stream (the
+        // support table's argument=path rows); empty for a method with none, a field or any other use.
+        public string FirstParameter { get; }
+
         public bool Equals(ReferenceCall? other) =>
-            other is not null && Kind == other.Kind && Caller == other.Caller && TypeName == other.TypeName && MemberName == other.MemberName;
+            other is not null && Kind == other.Kind && Caller == other.Caller && TypeName == other.TypeName && MemberName == other.MemberName
+            && FirstParameter == other.FirstParameter;
 
         public override bool Equals(object? obj) => Equals(obj as ReferenceCall);
 
         public override int GetHashCode() =>
-            ((int)Kind * 397) ^ StringComparer.Ordinal.GetHashCode(Caller) ^ StringComparer.Ordinal.GetHashCode(TypeName) ^ StringComparer.Ordinal.GetHashCode(MemberName);
+            ((int)Kind * 397) ^ StringComparer.Ordinal.GetHashCode(Caller) ^ StringComparer.Ordinal.GetHashCode(TypeName) ^ StringComparer.Ordinal.GetHashCode(MemberName)
+            ^ StringComparer.Ordinal.GetHashCode(FirstParameter);
 
         public int CompareTo(ReferenceCall? other)
         {
@@ -97,7 +110,12 @@ namespace Unikraft.Gen.Build
                 order = string.CompareOrdinal(TypeName, other.TypeName);
             }
 
-            return order != 0 ? order : string.CompareOrdinal(MemberName, other.MemberName);
+            if (order == 0)
+            {
+                order = string.CompareOrdinal(MemberName, other.MemberName);
+            }
+
+            return order != 0 ? order : string.CompareOrdinal(FirstParameter, other.FirstParameter);
         }
 
         public override string ToString() => Caller + " -> " + KindPrefix(Kind) + TypeName + "::" + MemberName;
@@ -299,7 +317,7 @@ namespace Unikraft.Gen.Build
         // The analyzer checks the first line and ignores a file that does not start with it, so
         // a change to the columns must change the version here and in the analyzer together.
         public const string FileName = "Unikraft.ReferenceCalls.tsv";
-        public const string Header = "# Unikraft.Gen reference calls, version 2: a scanned assembly alone, or assembly, kind (call, token, pinvoke, calli), calling method, type or library or convention, member or entry point or signature (tab-separated)";
+        public const string Header = "# Unikraft.Gen reference calls, version 3: a scanned assembly alone, or assembly, kind (call, token, pinvoke, calli), calling method, type or library or convention, member or entry point or signature, a method's first parameter type (tab-separated)";
 
         // The kind cell of a line, as the analyzer reads it.
         public static string KindName(ReferenceUseKind kind)
@@ -472,11 +490,11 @@ namespace Unikraft.Gen.Build
                                 continue;
                             }
 
-                            if (TryNameFrameworkMember(reader, target, out string typeName, out string memberName)
+                            if (TryNameFrameworkMember(reader, target, out string typeName, out string memberName, out MemberReference member)
                                 && (typeNames is null || typeNames.Contains(typeName)))
                             {
                                 caller ??= CallerName(reader, method, signatureNames);
-                                calls.Add(new ReferenceCall(token.Kind, caller, typeName, memberName));
+                                calls.Add(new ReferenceCall(token.Kind, caller, typeName, memberName, FirstParameter(member, signatureNames, new GenericNames(reader, method))));
                             }
                         }
                     }
@@ -493,7 +511,7 @@ namespace Unikraft.Gen.Build
         // The file's text: the header; then per assembly, sorted so that the same references
         // always give the same bytes, a line with its name alone when every method body was read
         // (the analyzer then trusts the scan over the assembly's metadata), and a line
-        // "assembly, kind, caller, type, member" per use.
+        // "assembly, kind, caller, type, member, first parameter" per use.
         public static string Format(IEnumerable<AssemblyScan> scans)
         {
             var sorted = new List<AssemblyScan>(scans);
@@ -510,7 +528,7 @@ namespace Unikraft.Gen.Build
                 foreach (ReferenceCall call in scan.Calls)
                 {
                     text.Append(Cell(scan.AssemblyName)).Append('\t').Append(KindName(call.Kind)).Append('\t').Append(Cell(call.Caller)).Append('\t')
-                        .Append(Cell(call.TypeName)).Append('\t').Append(Cell(call.MemberName)).Append('\n');
+                        .Append(Cell(call.TypeName)).Append('\t').Append(Cell(call.MemberName)).Append('\t').Append(Cell(call.FirstParameter)).Append('\n');
                 }
             }
 
@@ -755,10 +773,11 @@ namespace Unikraft.Gen.Build
         // reference whose parent is a type reference (or a generic instantiation of one), or a
         // generic method instantiation of such a member. Members defined in the assembly itself,
         // and members of other non-framework assemblies, are not the support table's business.
-        private static bool TryNameFrameworkMember(MetadataReader reader, EntityHandle handle, out string typeName, out string memberName)
+        private static bool TryNameFrameworkMember(MetadataReader reader, EntityHandle handle, out string typeName, out string memberName, out MemberReference member)
         {
             typeName = string.Empty;
             memberName = string.Empty;
+            member = default(MemberReference);
             if (handle.Kind == HandleKind.MethodSpecification)
             {
                 handle = reader.GetMethodSpecification((MethodSpecificationHandle)handle).Method;
@@ -769,7 +788,7 @@ namespace Unikraft.Gen.Build
                 return false;
             }
 
-            MemberReference member = reader.GetMemberReference((MemberReferenceHandle)handle);
+            member = reader.GetMemberReference((MemberReferenceHandle)handle);
             EntityHandle parent = member.Parent;
             if (parent.Kind == HandleKind.TypeSpecification)
             {
@@ -783,6 +802,20 @@ namespace Unikraft.Gen.Build
 
             memberName = reader.GetString(member.Name);
             return true;
+        }
+
+        // A method reference's first parameter type ("string"), or empty for a field or a method
+        // with no parameters. The type parameters it names are the referenced type's, not the
+        // caller's; only the first parameter's being a string matters to the support table.
+        private static string FirstParameter(MemberReference member, SignatureNames signatureNames, GenericNames context)
+        {
+            if (member.GetKind() != MemberReferenceKind.Method)
+            {
+                return string.Empty;
+            }
+
+            MethodSignature<string> signature = member.DecodeMethodSignature(signatureNames, context);
+            return signature.ParameterTypes.Length == 0 ? string.Empty : signature.ParameterTypes[0];
         }
 
         // The generic type of a "List<int>"-style instantiation, or a nil handle for any other
