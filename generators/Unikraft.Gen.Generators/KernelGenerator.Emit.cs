@@ -430,9 +430,7 @@ namespace Unikraft.Gen
                 WriteNets(writer, plan);
                 if (Confined(plan))
                 {
-                    writer.Line("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ", "
-                        + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ", "
-                        + HostFolderArray(plan, readOnly: false) + ", " + HostFolderArray(plan, readOnly: true) + ");");
+                    writer.Line(ConfinementInstall(plan));
                 }
 
                 if (ServesOtherThreads(plan))
@@ -548,6 +546,11 @@ namespace Unikraft.Gen
                 writer.Line("    " + main + ",");
                 var mounts = new SourceWriter();
                 WriteMounts(mounts, plan);
+                if (Confined(plan))
+                {
+                    mounts.Line(ConfinementInstall(plan));
+                }
+
                 string mountBody = mounts.ToString().Replace("\n", " ").Trim();
                 writer.Line("    static kernel => { " + mountBody + " },");
                 writer.Line("    " + (plan.Config.Banner ? Literal(banner) : "null") + ");");
@@ -555,8 +558,19 @@ namespace Unikraft.Gen
                 EndBoot(writer, "global::System.Console.Error.WriteLine(\"Unhandled exception. \" + exception);");
             }
 
-            // The hosted boot of a program confines it; sim runs in the host's test process.
-            internal static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null && plan.Config.Platform == "hosted";
+            // The boot of a program that runs as a Linux process confines it: hosted, and sim, whose
+            // kernel serves everything from the simulation, so that what the analyzers did not see
+            // (a library's host file, a host socket) is refused and named instead of making the run
+            // depend on the host. A microvm has no host to confine it from.
+            internal static bool Confined(KernelPlan plan) => plan.Config.Confinement && plan.Entry is not null
+                && (plan.Config.Platform == "hosted" || plan.Config.Platform == "sim");
+
+            // The confinement's call, once the kernel has booted (a hosted kernel's devices are open,
+            // a sim node's file systems mounted).
+            private static string ConfinementInstall(KernelPlan plan) =>
+                "global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ", "
+                + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ", "
+                + HostFolderArray(plan, readOnly: false) + ", " + HostFolderArray(plan, readOnly: true) + ");";
 
             // A program (hosted or microvm) whose code may resume on other threads than the kernel's
             // (an async Main, or work and timers on the kernel's scheduler): its interceptors take the

@@ -292,15 +292,31 @@ public sealed class NativeLayerPlanTests
     }
 
     [Fact]
-    public void ConfinementOff_OrSim_InstallsNone()
+    public void ConfinementOff_InstallsNone()
     {
         GeneratorHarness.Result off = Build(new Dictionary<string, string> { ["UnikraftConfinement"] = "false" });
-        GeneratorHarness.Result sim = Build(new Dictionary<string, string> { ["UnikraftPlatform"] = "sim" });
+        GeneratorHarness.Result simOff = Build(new Dictionary<string, string> { ["UnikraftPlatform"] = "sim", ["UnikraftConfinement"] = "false" });
 
         Assert.Empty(off.Problems);
         Assert.DoesNotContain("HostedConfinement", off.Source("Unikraft.Boot.g.cs"));
         Assert.DoesNotContain("Confinement", off.Manifest);
+        Assert.Empty(simOff.Problems);
+        Assert.DoesNotContain("HostedConfinement", simOff.Source("Unikraft.Boot.g.cs"));
+    }
+
+    // A simulation runs as a Linux process too: its boot starts the supervisor first and installs
+    // the filter once the node's file systems are mounted, before Main, and the manifest says so.
+    [Fact]
+    public void Sim_IsConfined_OnceTheNodeIsMounted()
+    {
+        GeneratorHarness.Result sim = Build(new Dictionary<string, string> { ["UnikraftPlatform"] = "sim" });
+
         Assert.Empty(sim.Problems);
-        Assert.DoesNotContain("HostedConfinement", sim.Source("Unikraft.Boot.g.cs"));
+        string boot = sim.Source("Unikraft.Boot.g.cs");
+        int supervisor = boot.IndexOf("ConfinementSupervisor.Start();", System.StringComparison.Ordinal);
+        int run = boot.IndexOf("SimProgram.Run(", System.StringComparison.Ordinal);
+        int install = boot.IndexOf("HostedConfinement.Install(kernel, ", System.StringComparison.Ordinal);
+        Assert.True(supervisor >= 0 && run > supervisor && install > run, boot);
+        Assert.Contains("Confinement (seccomp, UnikraftConfinement=false turns it off)", sim.Manifest);
     }
 }

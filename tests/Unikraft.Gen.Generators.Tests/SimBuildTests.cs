@@ -130,4 +130,56 @@ public sealed class SimBuildTests
 
     private static Task<(int Status, string Output, string Error)> RunAsync(BuiltProgram built, string seed) =>
         built.RunAsync(new Dictionary<string, string> { ["UNIKRAFT_SIM_SEED"] = seed });
+
+    // What the analyzers would report (UK0001) but a library could still do: open a host file and
+    // make a host socket around the simulation. The sim process is confined as a hosted one is:
+    // both are refused with EPERM and the log names them; without the confinement the same program
+    // reads the host's file, and its run would depend on the host.
+    private const string HostCalls = """
+        try
+        {
+            using var reader = new StreamReader("/etc/hostname");
+            Console.WriteLine("host file read");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            Console.WriteLine("host file refused");
+        }
+
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+            Console.WriteLine("host socket made");
+        }
+        catch (Exception)
+        {
+            // The BCL's socket engine's epoll, or the socket itself, refused (EPERM).
+            Console.WriteLine("host socket refused");
+        }
+        """;
+
+    [Fact]
+    public async Task SimBuild_IsConfined_TheHostsFilesAndSocketsAreRefusedAndNamed()
+    {
+        Assert.True(File.Exists("/etc/hostname"), "the test reads /etc/hostname, which this host does not have");
+        GeneratorHarness.Result confined = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", HostCalls) }),
+            new Dictionary<string, string> { ["UnikraftPlatform"] = "sim" });
+        GeneratorHarness.Result open = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", HostCalls) }),
+            new Dictionary<string, string> { ["UnikraftPlatform"] = "sim", ["UnikraftConfinement"] = "false" });
+        Assert.Empty(confined.Problems);
+        Assert.Empty(open.Problems);
+
+        using var confinedProgram = new BuiltProgram(confined, "sim-confined");
+        (int status, string output, string error) = await RunAsync(confinedProgram, "3");
+        Assert.True(status == 0, error);
+        Assert.Equal("host file refused\nhost socket refused\n", output);
+        Assert.Contains("[uk] confinement: refused openat (syscall 257) of /etc/hostname with EPERM", error);
+        Assert.Contains("[uk] confinement: refused socket (syscall 41)", error);
+
+        using var openProgram = new BuiltProgram(open, "sim-open");
+        (int openStatus, string openOutput, string openError) = await RunAsync(openProgram, "3");
+        Assert.True(openStatus == 0, openError);
+        Assert.Equal("host file read\nhost socket made\n", openOutput);
+        Assert.DoesNotContain("[uk] confinement", openError);
+    }
 }
