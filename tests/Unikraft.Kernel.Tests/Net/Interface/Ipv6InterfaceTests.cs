@@ -82,6 +82,55 @@ public class Ipv6InterfaceTests
         Assert.Equal(1, b.Stack.Counters.Icmpv6ErrorsSent);
     }
 
+    // RFC 4443, 4.2: an echo request to a group is answered (Linux does, echo_ignore_multicast
+    // being 0), from a unicast address of the interface: the link-local one for a link-local asker.
+    [Fact]
+    public void EchoRequestToAllNodes_IsAnsweredFromTheLinkLocalAddress()
+    {
+        NetTestHost b = HostWithIpv6(hostB: true);
+        b.Device.Inject(CapturedFrames6.LinkLocalNeighborSolicitation);
+        b.Device.Sent.Clear();
+        byte[] request = (byte[])CapturedFrames6.EchoRequest.Clone();
+        Ipv6Address.AllNodes.MulticastMac.Write(request);
+        Readdress(request, CapturedFrames6.LinkLocalA, Ipv6Address.AllNodes);
+
+        b.Device.Inject(request);
+
+        Ipv6Header header = Ipv6Of(b.Device.TakeOnly());
+        Assert.Equal(CapturedFrames6.LinkLocalB, header.Source);
+        Assert.Equal(CapturedFrames6.LinkLocalA, header.Destination);
+    }
+
+    // RFC 4861, 7.2.4: a solicitation from :: (another host's duplicate address detection) for an
+    // address of this interface is answered to all nodes, not solicited, so that host sees the
+    // address is taken.
+    [Fact]
+    public void DuplicateAddressDetectionForOurAddress_IsAnsweredToAllNodes()
+    {
+        NetTestHost b = HostWithIpv6(hostB: true);
+        byte[] probe = (byte[])CapturedFrames6.NeighborSolicitation.Clone();
+        Ipv6Packet packet = PacketOf(probe);
+        packet.SetSource(Ipv6Address.Unspecified);
+        packet.SetPayloadLength(NdpNeighborMessage.FixedLength);
+        byte[] trimmed = probe.AsSpan(0, EthernetFrame.HeaderLength + Ipv6Packet.HeaderLength + NdpNeighborMessage.FixedLength).ToArray();
+        Ipv6Packet trimmedPacket = PacketOf(trimmed);
+        Icmpv6Message.TryWrap(trimmedPacket.Payload, out Icmpv6Message message);
+        message.FillChecksum(Ipv6Address.Unspecified, trimmedPacket.Destination);
+
+        b.Device.Inject(trimmed);
+
+        byte[] answer = b.Device.TakeOnly();
+        Assert.True(EthernetFrame.TryWrap(answer, out EthernetFrame ethernet));
+        Assert.Equal(Ipv6Address.AllNodes.MulticastMac, ethernet.Destination);
+        Ipv6Header header = Ipv6Of(answer);
+        Assert.Equal(Ipv6Address.AllNodes, header.Destination);
+        Icmpv6Message.TryWrap(PacketOf(answer).Payload, out Icmpv6Message advertisement);
+        Assert.True(NdpNeighborMessage.TryParse(advertisement, header, out NdpNeighborMessage parsed));
+        Assert.Equal(NdpNeighborMessage.Advertisement(CapturedFrames6.AddressB, false, CapturedFrames6.MacB), parsed);
+        // Nothing was learned from it: :: is no neighbor.
+        Assert.Equal(0, b.Interface.Ipv6!.Neighbors.Count);
+    }
+
     [Fact]
     public void FramesForOtherHostsOrGroups_AreDropped()
     {
