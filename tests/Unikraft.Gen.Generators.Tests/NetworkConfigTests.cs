@@ -100,6 +100,23 @@ public class NetworkConfigTests
         Assert.Contains("class NeighborCache", result.Source("Kernel/Net/Interface/NeighborCache.g.cs"));
     }
 
+    // UnikraftIcmpEcho=false takes the ICMPv6 echo answer out with IPv4's; neighbor discovery stays.
+    [Fact]
+    public void Address6_WithoutIcmpEcho_KeepsNeighborDiscovery_ButNoEchoAnswer()
+    {
+        var properties = new Dictionary<string, string>
+        {
+            ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|end", ["UnikraftIcmpEcho"] = "false",
+        };
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }), properties);
+
+        Assert.Empty(result.Problems);
+        string ipv6 = result.Source("Kernel/Net/Interface/Ipv6Interface.g.cs");
+        Assert.Contains("ReceiveSolicitation(", ipv6);
+        Assert.DoesNotContain("AnswerEcho", ipv6);
+        Assert.Contains("  Ipv6  on", result.Manifest);
+    }
+
     // An interface without Address6: the IPv6 code is not in the kernel at all, and the manifest
     // says why.
     [Fact]
