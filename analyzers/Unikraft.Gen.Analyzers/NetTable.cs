@@ -2,7 +2,7 @@
 // generator (this file is compiled into both), so both read the same configuration.
 //
 // MSBuild passes the items as one property, UnikraftNets: items separated by '>', and each item's
-// fields by '|': name|type|address|gateway|dns|forward|device|end. The last field is always "end":
+// fields by '|': name|type|address|gateway|dns|forward|device|address6|end. The last field is always "end":
 // the property reaches the compiler through a .globalconfig file, where ';' starts a comment, so
 // a list written with ';' cuts the item short there, and a missing "end" says so.
 using System;
@@ -13,8 +13,10 @@ namespace Unikraft.Gen.Support
 {
     internal sealed class NetEntry : IEquatable<NetEntry>
     {
-        public NetEntry(string name, string type, string address, int prefixLength, string gateway, string[] dns, int[] forward, string device)
+        public NetEntry(string name, string type, string address, int prefixLength, string gateway, string[] dns, int[] forward, string device,
+            string[] addresses6)
         {
+            Addresses6 = addresses6;
             Name = name;
             Type = type;
             Address = address;
@@ -47,10 +49,15 @@ namespace Unikraft.Gen.Support
         // The host's device name (a TAP interface's name); empty: the kernel chooses.
         public string Device { get; }
 
+        // The interface's IPv6 addresses (Address6), each with its prefix length ("2001:2::2/64"),
+        // in the order written; empty: IPv4 only. The link-local address is not here: the kernel
+        // makes it from the MAC whenever there is one.
+        public string[] Addresses6 { get; }
+
         public bool Equals(NetEntry? other) =>
             other is not null && Name == other.Name && Type == other.Type && Address == other.Address
             && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device
-            && string.Join(",", Dns) == string.Join(",", other.Dns)
+            && string.Join(",", Dns) == string.Join(",", other.Dns) && string.Join(",", Addresses6) == string.Join(",", other.Addresses6)
             && string.Join(",", Array.ConvertAll(Forward, p => p.ToString(CultureInfo.InvariantCulture)))
                 == string.Join(",", Array.ConvertAll(other.Forward, p => p.ToString(CultureInfo.InvariantCulture)));
 
@@ -97,9 +104,9 @@ namespace Unikraft.Gen.Support
                 string name = Field(0);
                 string type = Field(1).Length > 0 ? Field(1) : DefaultTypeOn(platform);
                 string label = "<UnikraftNet Include=\"" + name + "\">";
-                if (fields.Length < 8 || Field(7) != "end")
+                if (fields.Length < 9 || Field(8) != "end")
                 {
-                    errors.Add(label + ": its settings were cut short; write lists (Dns, Forward) with ',' between the values, not ';'");
+                    errors.Add(label + ": its settings were cut short; write lists (Dns, Forward, Address6) with ',' between the values, not ';'");
                     continue;
                 }
 
@@ -210,12 +217,44 @@ namespace Unikraft.Gen.Support
                     bad = true;
                 }
 
+                var addresses6 = new List<string>();
+                foreach (string text6 in Field(7).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (bad)
+                    {
+                        break;
+                    }
+
+                    string entry6 = text6.Trim();
+                    string? problem = CheckAddress6(entry6);
+                    if (problem != null)
+                    {
+                        errors.Add(label + ": Address6 '" + entry6 + "' " + problem);
+                        bad = true;
+                    }
+                    else if (addresses6.Contains(entry6))
+                    {
+                        errors.Add(label + ": Address6 lists " + entry6 + " twice");
+                        bad = true;
+                    }
+                    else
+                    {
+                        addresses6.Add(entry6);
+                    }
+                }
+
+                if (!bad && addresses6.Count > 0 && type != "tap")
+                {
+                    errors.Add(label + ": Address6 is for Type=\"tap\" for now: the kernel's IPv6 has not been carried over " + type + " yet; leave Address6 out to use IPv4 alone");
+                    bad = true;
+                }
+
                 if (bad)
                 {
                     continue;
                 }
 
-                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device));
+                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray()));
             }
 
             return new NetTable(interfaces, errors);
@@ -243,6 +282,71 @@ namespace Unikraft.Gen.Support
                 {
                     return false;
                 }
+            }
+
+            return true;
+        }
+
+        // Why one Address6 value ("2001:2::2/64") is not an address this interface can take, or null.
+        private static string? CheckAddress6(string text)
+        {
+            int slash = text.IndexOf('/');
+            if (slash < 0 || !TryParseAddress6(text.Substring(0, slash), out ulong high, out ulong low)
+                || !int.TryParse(text.Substring(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int prefix)
+                || prefix < 1 || prefix > 128)
+            {
+                return "is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them";
+            }
+
+            // NOTE: RFC 4291, 2.5.2 (::), 2.5.3 (::1), 2.7 (ff00::/8), 2.5.6 (fe80::/10) and 2.5.5.2 (::ffff:0:0/96).
+            if ((high == 0 && low == 0) || (high == 0 && low == 1))
+            {
+                return "is the unspecified or the loopback address; give a unicast address of the link, such as 2001:2::2/64";
+            }
+
+            if ((high >> 56) == 0xFF)
+            {
+                return "is a multicast address; give a unicast address of the link, such as 2001:2::2/64";
+            }
+
+            if ((high >> 54) == (0xFE80UL >> 6))
+            {
+                return "is link-local: the kernel makes the interface's link-local address from its MAC itself; give a global or unique-local address, such as 2001:2::2/64";
+            }
+
+            if (high == 0 && (low >> 32) == 0xFFFF)
+            {
+                return "is an IPv4-mapped address; give the IPv4 address in Address and an IPv6 one here, such as 2001:2::2/64";
+            }
+
+            return null;
+        }
+
+        // IPv6 text as RFC 4291, 2.2 writes it (hex groups, one "::", a dotted IPv4 tail), without a
+        // zone or brackets, as its two 64-bit halves.
+        public static bool TryParseAddress6(string text, out ulong high, out ulong low)
+        {
+            high = 0;
+            low = 0;
+            foreach (char c in text)
+            {
+                if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F') && c != ':' && c != '.')
+                {
+                    return false;
+                }
+            }
+
+            if (text.IndexOf(':') < 0 || !System.Net.IPAddress.TryParse(text, out var parsed)
+                || parsed.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                return false;
+            }
+
+            byte[] bytes = parsed.GetAddressBytes();
+            for (int index = 0; index < 8; index++)
+            {
+                high = (high << 8) | bytes[index];
+                low = (low << 8) | bytes[index + 8];
             }
 
             return true;

@@ -519,7 +519,8 @@ namespace Unikraft.Gen
                         : net.Type == "virtio"
                             ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
                             : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
-                    writer.Line("// " + net.Name + ": " + net.Type + " " + net.Address + "/" + prefix + (net.Gateway.Length > 0 ? " via " + net.Gateway : "") + " (UnikraftNet in the project file)");
+                    writer.Line("// " + net.Name + ": " + net.Type + " " + net.Address + "/" + prefix + (net.Gateway.Length > 0 ? " via " + net.Gateway : "")
+                        + (net.Addresses6.Count > 0 ? ", " + string.Join(", ", net.Addresses6) : "") + " (UnikraftNet in the project file)");
                     var servers = new List<string>();
                     foreach (string server in net.Dns)
                     {
@@ -532,6 +533,22 @@ namespace Unikraft.Gen
                         ? "global::System.Array.Empty<global::Unikraft.Kernel.Ipv4Address>()"
                         : "new global::Unikraft.Kernel.Ipv4Address[] { " + string.Join(", ", servers) + " }";
                     writer.Line("global::Unikraft.Kernel.NetBoot.Attach(kernel, " + Literal(net.Name) + ", " + device + ", " + Address(address) + ", " + prefix + ", " + Address(gateway) + ", " + nameServers + ");");
+                    if (net.Addresses6.Count > 0)
+                    {
+                        var addresses6 = new List<string>();
+                        var prefixes6 = new List<string>();
+                        foreach (string text in net.Addresses6)
+                        {
+                            int slash = text.IndexOf('/');
+                            NetTable.TryParseAddress6(text.Substring(0, slash), out ulong high, out ulong low);
+                            addresses6.Add("new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
+                                + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)");
+                            prefixes6.Add(text.Substring(slash + 1));
+                        }
+
+                        writer.Line("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, " + Literal(net.Name) + ", new global::Unikraft.Kernel.Ipv6Address[] { "
+                            + string.Join(", ", addresses6) + " }, new int[] { " + string.Join(", ", prefixes6) + " });");
+                    }
                 }
             }
 
@@ -918,7 +935,9 @@ namespace Unikraft.Gen
                     {
                         lines.Add("  " + off + (off == "IcmpEcho"
                             ? "  off: its code is removed (UnikraftIcmpEcho=false)"
-                            : "  off: its code is removed (no call site needs it)"));
+                            : off == "Ipv6"
+                                ? "  off: its code is removed (no <UnikraftNet> has an IPv6 address)"
+                                : "  off: its code is removed (no call site needs it)"));
                     }
                 }
 
@@ -950,6 +969,7 @@ namespace Unikraft.Gen
                             + (net.Gateway.Length > 0 ? ", gateway " + net.Gateway : "")
                             + (net.Dns.Count > 0 ? ", dns " + string.Join(",", net.Dns) : "")
                             + (net.Forward.Count > 0 ? ", forwards host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
+                            + (net.Addresses6.Count > 0 ? ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" : "")
                             + "  (UnikraftNet '" + net.Name + "' in the project file)");
                     }
                 }

@@ -173,6 +173,23 @@ namespace Unikraft.Gen
                     };
                 }
 
+                // IPv6: only in a kernel one of whose interfaces is given an IPv6 address.
+                foreach (NetPlan net in nets)
+                {
+                    if (net.Addresses6.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    if (!featureReasons.TryGetValue("Ipv6", out SortedSet<(string, int, string)>? ipv6))
+                    {
+                        ipv6 = new SortedSet<(string, int, string)>();
+                        featureReasons.Add("Ipv6", ipv6);
+                    }
+
+                    ipv6.Add((ProjectFile, 0, "<UnikraftNet Include=\"" + net.Name + "\"> has IPv6 addresses (Address6 " + string.Join(",", net.Addresses6) + ")"));
+                }
+
                 // The JIT route's jump slots: the boot points them at the native layer's entry points.
                 if (nativeLayer && config.NativeSlots)
                 {
@@ -218,7 +235,7 @@ namespace Unikraft.Gen
                 foreach (NetEntry entry in table.Interfaces)
                 {
                     nets.Add(new NetPlan(entry.Name, entry.Type, entry.Address, entry.PrefixLength, entry.Gateway,
-                        entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device));
+                        entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device, entry.Addresses6.ToEquatableArray()));
                 }
 
                 return nets;

@@ -152,6 +152,12 @@ namespace Unikraft.Gen
                         pruner.AddRoot(boot.NetBootAttach, reason);
                         pruner.AddRoot(boot.Ipv4AddressConstructor, reason);
                         pruner.AddRoot(device, reason);
+                        if (net.Addresses6.Count > 0)
+                        {
+                            string reason6 = "boot: gives " + net.Name + " its IPv6 addresses (" + string.Join(", ", net.Addresses6) + ") (UnikraftNet '" + net.Name + "' in the project file)";
+                            pruner.AddRoot(boot.NetBootAttachIpv6, reason6);
+                            pruner.AddRoot(boot.Ipv6AddressConstructor, reason6);
+                        }
                     }
                 }
 

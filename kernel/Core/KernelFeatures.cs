@@ -52,6 +52,11 @@ internal static class KernelFeatures
     // Linux answers them unless icmp_echo_ignore_all is set.
     public static bool IcmpEcho => true;
 
+    // IPv6 on the network interfaces (Ipv6Interface: neighbor discovery, ICMPv6): only in a kernel
+    // one of whose <UnikraftNet> items gives an IPv6 address (Address6); elsewhere the interface
+    // takes IPv4 and ARP alone and IPv6 frames are dropped unread.
+    public static bool Ipv6 => true;
+
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
     // the native layer: in a JIT run, which has no import list, when the program or a library it

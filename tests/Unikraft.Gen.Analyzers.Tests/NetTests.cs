@@ -9,9 +9,9 @@ namespace Unikraft.Gen.Analyzers.Tests;
 // UK0501-UK0504: the program's network calls, checked against its <UnikraftNet> items.
 public sealed class NetTests
 {
-    private const string Tap = "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|end";
-    private const string TapWithDns = "eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.1||uk0|end";
-    private const string Passt = "eth0|passt|10.0.2.15/24|10.0.2.2||8080,8443||end";
+    private const string Tap = "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end";
+    private const string TapWithDns = "eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.1||uk0||end";
+    private const string Passt = "eth0|passt|10.0.2.15/24|10.0.2.2||8080,8443|||end";
 
     private static Task AnalyzeAsync(string source, string? nets, params DiagnosticResult[] expected) =>
         AnalyzeAsync(source, nets, CompilerDiagnostics.Errors, expected);
@@ -181,7 +181,7 @@ public sealed class NetTests
             }
             """;
         await AnalyzeAsync(source, null);
-        await AnalyzeAsync(source, "eth0|wifi|198.18.0.2/24||||end");
+        await AnalyzeAsync(source, "eth0|wifi|198.18.0.2/24|||||end");
     }
 
     [Fact]

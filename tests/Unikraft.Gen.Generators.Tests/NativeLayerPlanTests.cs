@@ -207,7 +207,7 @@ public sealed class NativeLayerPlanTests
             GeneratorHarness.Result result = Build(new Dictionary<string, string>
             {
                 ["UnikraftMounts"] = "/|ramfs|||>/data|hostfs|" + folder + "||",
-                ["UnikraftNets"] = "eth0|passt|198.18.0.2/24|198.18.0.1||8080||end",
+                ["UnikraftNets"] = "eth0|passt|198.18.0.2/24|198.18.0.1||8080|||end",
                 ["UnikraftNativeImports"] = imports,
             });
 

@@ -5,7 +5,7 @@ using Xunit;
 namespace Unikraft.Gen.Tests;
 
 // <UnikraftNet> items as Unikraft.Gen.targets passes them (name|type|address|gateway|dns|forward|
-// device|end): a good item is in the plan and the manifest; a bad one is a build error that names
+// device|address6|end): a good item is in the plan and the manifest; a bad one is a build error that names
 // the item and says what would be valid, and nothing else of the kernel is emitted wrong for it.
 public class NetworkConfigTests
 {
@@ -16,7 +16,7 @@ public class NetworkConfigTests
     [Fact]
     public void TapInterface_IsInThePlanAndTheManifest()
     {
-        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53|||end");
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53||||end");
 
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Contains("// Network\n//   eth0  tap, 198.18.0.2/24, gateway 198.18.0.1, dns 198.18.0.53  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
@@ -25,7 +25,7 @@ public class NetworkConfigTests
     [Fact]
     public void TapInterface_IsAttachedByTheBoot_AndTheKernelCompiles()
     {
-        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1||||end");
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|||||end");
 
         Assert.Empty(result.Problems);
         string boot = result.Source("Unikraft.Boot.g.cs");
@@ -40,7 +40,7 @@ public class NetworkConfigTests
     [Fact]
     public void PasstInterface_OpensPasstWithItsAddressAndPorts_AndTheKernelCompiles()
     {
-        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443||end");
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443|||end");
 
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
@@ -50,7 +50,7 @@ public class NetworkConfigTests
     [Fact]
     public void DnsServers_ReachTheBootInOrder_AndTheResolverComesWithTheNativeLayer()
     {
-        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53,198.18.0.1|||end");
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53,198.18.0.1||||end");
 
         Assert.Empty(result.Problems);
         Assert.Contains(", new global::Unikraft.Kernel.Ipv4Address[] { new global::Unikraft.Kernel.Ipv4Address(0xC6120035u), "
@@ -59,7 +59,7 @@ public class NetworkConfigTests
         Assert.DoesNotContain("net-dns", result.Section("Libraries"));
 
         // With it, the BCL's name lookups bring the resolver, and the manifest says so.
-        GeneratorHarness.Result native = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53|||end", nativeLayer: true);
+        GeneratorHarness.Result native = Run("eth0|tap|198.18.0.2/24|198.18.0.1|198.18.0.53||||end", nativeLayer: true);
         Assert.Empty(native.Problems);
         Assert.Contains("net-dns", native.Section("Libraries"));
         string[] lines = native.Manifest.Split('\n');
@@ -73,14 +73,62 @@ public class NetworkConfigTests
     // project that treats warnings as errors needs (a counter only the other device wrote once
     // was a CS0649 in a passt-only kernel).
     [Theory]
-    [InlineData("eth0|passt|198.18.0.2/24|198.18.0.1||8080||end")]
-    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1||||end")]
+    [InlineData("eth0|passt|198.18.0.2/24|198.18.0.1||8080|||end")]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||||end")]
     public void OneDevice_WithTheNativeLayer_CompilesWithNoWarning(string items)
     {
         GeneratorHarness.Result result = Run(items, nativeLayer: true);
 
         Assert.Empty(result.Problems);
         Assert.Contains("ReceiveDropped", result.Source("Kernel/Net/Interface/NetInterface.g.cs"));
+    }
+
+    [Fact]
+    public void Address6_GivesTheInterfaceIpv6_WithTheItemAsTheReason_AndTheKernelCompiles()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64,2001:2:0:1::2/128|end");
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, \"eth0\", new global::Unikraft.Kernel.Ipv6Address[] { "
+            + "new global::Unikraft.Kernel.Ipv6Address(0x2001000200000000UL, 0x0000000000000002UL), "
+            + "new global::Unikraft.Kernel.Ipv6Address(0x2001000200000001UL, 0x0000000000000002UL) }, new int[] { 64, 128 });", boot);
+        Assert.True(boot.IndexOf("NetBoot.Attach(", System.StringComparison.Ordinal) < boot.IndexOf("NetBoot.AttachIpv6(", System.StringComparison.Ordinal));
+        Assert.Contains("  Ipv6  on\n//       [project]  <UnikraftNet Include=\"eth0\"> has IPv6 addresses (Address6 2001:2::2/64,2001:2:0:1::2/128)\n", result.Manifest);
+        Assert.Contains("//   eth0  tap uk0, 198.18.0.2/24, gateway 198.18.0.1, ipv6 2001:2::2/64,2001:2:0:1::2/128 and its link-local address  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
+        Assert.Contains("Ipv6.Receive(", result.Source("Kernel/Net/Interface/NetInterface.g.cs"));
+        Assert.Contains("class NeighborCache", result.Source("Kernel/Net/Interface/NeighborCache.g.cs"));
+    }
+
+    // UnikraftIcmpEcho=false takes the ICMPv6 echo answer out with IPv4's; neighbor discovery stays.
+    [Fact]
+    public void Address6_WithoutIcmpEcho_KeepsNeighborDiscovery_ButNoEchoAnswer()
+    {
+        var properties = new Dictionary<string, string>
+        {
+            ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|end", ["UnikraftIcmpEcho"] = "false",
+        };
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", Program) }), properties);
+
+        Assert.Empty(result.Problems);
+        string ipv6 = result.Source("Kernel/Net/Interface/Ipv6Interface.g.cs");
+        Assert.Contains("ReceiveSolicitation(", ipv6);
+        Assert.DoesNotContain("AnswerEcho", ipv6);
+        Assert.Contains("  Ipv6  on", result.Manifest);
+    }
+
+    // An interface without Address6: the IPv6 code is not in the kernel at all, and the manifest
+    // says why.
+    [Fact]
+    public void NoAddress6_LeavesIpv6OutOfTheKernel()
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end");
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("AttachIpv6", result.Source("Unikraft.Boot.g.cs"));
+        Assert.DoesNotContain("Ipv6", result.Source("Kernel/Net/Interface/NetInterface.g.cs"));
+        Assert.Contains("  Ipv6  off: its code is removed (no <UnikraftNet> has an IPv6 address)", result.Manifest);
+        Assert.DoesNotContain("NeighborCache", result.Manifest);
     }
 
     [Fact]
@@ -133,25 +181,36 @@ public class NetworkConfigTests
     [Fact]
     public void PasstInterface_ListsItsForwardedPorts()
     {
-        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443||end");
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080,8443|||end");
 
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Contains("//   eth0  passt, 198.18.0.2/24, gateway 198.18.0.1, forwards host port 8080,8443  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
     }
 
     [Theory]
-    [InlineData("eth0|wifi|198.18.0.2/24||||", "<UnikraftNet Include=\"eth0\">: its settings were cut short; write lists (Dns, Forward) with ',' between the values, not ';'")]
-    [InlineData("eth0|wifi|198.18.0.2/24|||||end", "<UnikraftNet Include=\"eth0\">: Type 'wifi' is not a network device of the hosted platform; valid: passt, tap")]
-    [InlineData("eth0|tap|198.18.0.2|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.2' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24")]
-    [InlineData("eth0|tap|198.18.0.256/24|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.256/24' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24")]
-    [InlineData("eth0|tap|198.18.0.0/24|||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.0/24' is its network's own address or its broadcast address; pick a host address inside the network")]
-    [InlineData("eth0|tap|198.18.0.2/24|198.19.0.1||||end", "<UnikraftNet Include=\"eth0\">: Gateway '198.19.0.1' is not another host on 198.18.0.2/24's network; the next hop must be reachable directly")]
-    [InlineData("eth0|tap|198.18.0.2/24||8.8.8|||end", "<UnikraftNet Include=\"eth0\">: Dns '8.8.8' is not an IPv4 address; list name servers such as 198.18.0.1,198.18.0.53")]
-    [InlineData("eth0|tap|198.18.0.2/24|||8080||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with tap the host reaches 198.18.0.2 directly")]
-    [InlineData("eth0|passt|198.18.0.2/24|||80,99999||end", "<UnikraftNet Include=\"eth0\">: Forward '99999' is not a TCP port from 1 to 65535")]
-    [InlineData("eth0|passt|198.18.0.2/24||||tap0|end", "<UnikraftNet Include=\"eth0\">: Device 'tap0' names a host interface, which only Type=\"tap\" has")]
-    [InlineData("eth 0|tap|198.18.0.2/24|||||end", "<UnikraftNet Include=\"eth 0\">: the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0")]
-    [InlineData("eth0|tap|198.18.0.2/24|||||end>eth0|tap|198.18.1.2/24|||||end", "<UnikraftNet Include=\"eth0\">: eth0 is declared twice; keep one item per interface")]
+    [InlineData("eth0|wifi|198.18.0.2/24||||", "<UnikraftNet Include=\"eth0\">: its settings were cut short; write lists (Dns, Forward, Address6) with ',' between the values, not ';'")]
+    [InlineData("eth0|wifi|198.18.0.2/24||||||end", "<UnikraftNet Include=\"eth0\">: Type 'wifi' is not a network device of the hosted platform; valid: passt, tap")]
+    [InlineData("eth0|tap|198.18.0.2||||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.2' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24")]
+    [InlineData("eth0|tap|198.18.0.256/24||||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.256/24' is not an IPv4 address with a prefix length from 1 to 30, such as 198.18.0.2/24")]
+    [InlineData("eth0|tap|198.18.0.0/24||||||end", "<UnikraftNet Include=\"eth0\">: Address '198.18.0.0/24' is its network's own address or its broadcast address; pick a host address inside the network")]
+    [InlineData("eth0|tap|198.18.0.2/24|198.19.0.1|||||end", "<UnikraftNet Include=\"eth0\">: Gateway '198.19.0.1' is not another host on 198.18.0.2/24's network; the next hop must be reachable directly")]
+    [InlineData("eth0|tap|198.18.0.2/24||8.8.8||||end", "<UnikraftNet Include=\"eth0\">: Dns '8.8.8' is not an IPv4 address; list name servers such as 198.18.0.1,198.18.0.53")]
+    [InlineData("eth0|tap|198.18.0.2/24|||8080|||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with tap the host reaches 198.18.0.2 directly")]
+    [InlineData("eth0|passt|198.18.0.2/24|||80,99999|||end", "<UnikraftNet Include=\"eth0\">: Forward '99999' is not a TCP port from 1 to 65535")]
+    [InlineData("eth0|passt|198.18.0.2/24||||tap0||end", "<UnikraftNet Include=\"eth0\">: Device 'tap0' names a host interface, which only Type=\"tap\" has")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::2' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::g/64|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::g/64' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/129|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::2/129' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||fe80::1%eth0/64|end", "<UnikraftNet Include=\"eth0\">: Address6 'fe80::1%eth0/64' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||198.18.0.3/24|end", "<UnikraftNet Include=\"eth0\">: Address6 '198.18.0.3/24' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||fe80::2/64|end", "<UnikraftNet Include=\"eth0\">: Address6 'fe80::2/64' is link-local: the kernel makes the interface's link-local address from its MAC itself; give a global or unique-local address, such as 2001:2::2/64")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||ff02::1/64|end", "<UnikraftNet Include=\"eth0\">: Address6 'ff02::1/64' is a multicast address; give a unicast address of the link, such as 2001:2::2/64")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||::1/128|end", "<UnikraftNet Include=\"eth0\">: Address6 '::1/128' is the unspecified or the loopback address; give a unicast address of the link, such as 2001:2::2/64")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||::ffff:198.18.0.2/128|end", "<UnikraftNet Include=\"eth0\">: Address6 '::ffff:198.18.0.2/128' is an IPv4-mapped address; give the IPv4 address in Address and an IPv6 one here, such as 2001:2::2/64")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64,2001:2::2/64|end", "<UnikraftNet Include=\"eth0\">: Address6 lists 2001:2::2/64 twice")]
+    [InlineData("eth0|passt|198.18.0.2/24|||||2001:2::2/64|end", "<UnikraftNet Include=\"eth0\">: Address6 is for Type=\"tap\" for now: the kernel's IPv6 has not been carried over passt yet; leave Address6 out to use IPv4 alone")]
+    [InlineData("eth 0|tap|198.18.0.2/24||||||end", "<UnikraftNet Include=\"eth 0\">: the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0")]
+    [InlineData("eth0|tap|198.18.0.2/24||||||end>eth0|tap|198.18.1.2/24||||||end", "<UnikraftNet Include=\"eth0\">: eth0 is declared twice; keep one item per interface")]
     public void BadItem_IsOneErrorThatNamesIt(string items, string message)
     {
         GeneratorHarness.Result result = Run(items);
@@ -165,7 +224,7 @@ public class NetworkConfigTests
     [Fact]
     public void SimInterfaceOnHosted_SaysWhichTypesHostedHas()
     {
-        GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24|||||end");
+        GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24||||||end");
 
         Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the hosted platform; valid: passt, tap",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
@@ -174,7 +233,7 @@ public class NetworkConfigTests
     [Fact]
     public void AnyInterfaceOnSim_SaysItHasNoNetworkDeviceYet()
     {
-        GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24|||||end", "sim");
+        GeneratorHarness.Result result = Run("eth0|sim|198.18.0.2/24||||||end", "sim");
 
         Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'sim' is not a network device of the sim platform; it has none yet: a sim program is the only node of its simulation, with no peer on the simulated switch, and its sockets are not served on sim (no native layer)",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
@@ -183,7 +242,7 @@ public class NetworkConfigTests
     [Fact]
     public void TapOnMicroVm_IsAnErrorNamingTheItem_AndVirtio()
     {
-        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|||||end", "microvm");
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24||||||end", "microvm");
 
         Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'tap' is not a network device of the microvm platform; valid: virtio",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
@@ -192,7 +251,7 @@ public class NetworkConfigTests
     [Fact]
     public void DeviceOnVirtio_IsAnErrorNamingTheItem()
     {
-        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24||||uk0|end", "microvm");
+        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24||||uk0||end", "microvm");
 
         Assert.Equal("<UnikraftNet Include=\"eth0\">: Device 'uk0' names a host interface, which only Type=\"tap\" has",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());
@@ -203,7 +262,7 @@ public class NetworkConfigTests
     [Fact]
     public void VirtioOnMicroVm_IsTheDefault_OpenedInOrderByTheBoot_AndListedAsAVmDevice()
     {
-        GeneratorHarness.Result result = Run("eth0||10.0.2.15/24|10.0.2.2|10.0.2.3|8080||end>eth1|virtio|10.0.3.15/24|||||end", "microvm", nativeLayer: true);
+        GeneratorHarness.Result result = Run("eth0||10.0.2.15/24|10.0.2.2|10.0.2.3|8080|||end>eth1|virtio|10.0.3.15/24||||||end", "microvm", nativeLayer: true);
 
         Assert.Empty(result.Problems);
         string boot = result.Source("Unikraft.Boot.g.cs");
@@ -218,7 +277,7 @@ public class NetworkConfigTests
     [Fact]
     public void VirtioOnHosted_IsAnErrorNamingTheItem()
     {
-        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24|||||end");
+        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24||||||end");
 
         Assert.Equal("<UnikraftNet Include=\"eth0\">: Type 'virtio' is not a network device of the hosted platform; valid: passt, tap",
             Assert.Single(result.GeneratorDiagnostics).GetMessage());

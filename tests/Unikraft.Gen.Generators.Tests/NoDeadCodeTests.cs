@@ -108,6 +108,18 @@ public sealed class NoDeadCodeTests
         AssertReachable(program, "a program using the library Lib");
     }
 
+    // A network interface with and without IPv6 addresses (Address6): the IPv6 code is in the first
+    // kernel only, and in each every member it keeps is reached.
+    [Theory]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end")]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|end")]
+    public void NetworkKernel_KeepsOnlyReachableMembers(string items)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", "System.Console.WriteLine(\"up\");") }),
+            new Dictionary<string, string> { ["UnikraftNets"] = items });
+        AssertReachable(result, "a kernel with the interface " + items);
+    }
+
     [Theory]
     [MemberData(nameof(RandconfigTests.Seeds), MemberType = typeof(RandconfigTests))]
     public void RandconfigKernel_KeepsOnlyReachableMembers(int seed)

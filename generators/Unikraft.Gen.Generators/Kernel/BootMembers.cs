@@ -25,6 +25,8 @@ namespace Unikraft.Gen.Kernel
         private const string DevFsConstructorId = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
         private const string NetBootAttachId = "M:Unikraft.Kernel.NetBoot.Attach(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.INetDevice,Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,Unikraft.Kernel.Ipv4Address[])";
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
+        private const string NetBootAttachIpv6Id = "M:Unikraft.Kernel.NetBoot.AttachIpv6(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.Ipv6Address[],System.Int32[])";
+        private const string Ipv6AddressConstructorId = "M:Unikraft.Kernel.Ipv6Address.#ctor(System.UInt64,System.UInt64)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
         private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[])";
         private const string MicroVmOpenVirtioId = "M:Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(System.Int32)";
@@ -70,6 +72,8 @@ namespace Unikraft.Gen.Kernel
             _fileSystems.Add("devfs", Find(DevFsConstructorId));
             NetBootAttach = Find(NetBootAttachId);
             Ipv4AddressConstructor = Find(Ipv4AddressConstructorId);
+            NetBootAttachIpv6 = Find(NetBootAttachIpv6Id);
+            Ipv6AddressConstructor = Find(Ipv6AddressConstructorId);
             _netDevices.Add("tap", Find(HostedOpenTapId));
             _netDevices.Add("passt", Find(HostedOpenPasstId));
             _netDevices.Add("virtio", Find(MicroVmOpenVirtioId));
@@ -121,6 +125,11 @@ namespace Unikraft.Gen.Kernel
         public int NetBootAttach { get; }
 
         public int Ipv4AddressConstructor { get; }
+
+        // Gives an attached interface its IPv6 addresses (an item with Address6).
+        public int NetBootAttachIpv6 { get; }
+
+        public int Ipv6AddressConstructor { get; }
 
         // The member that opens the network device of an interface type for the boot, or -1.
         public int NetDevice(string type) => _netDevices.TryGetValue(type, out int symbol) ? symbol : -1;

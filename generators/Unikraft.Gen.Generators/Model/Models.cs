@@ -129,7 +129,8 @@ namespace Unikraft.Gen.Model
         EquatableArray<Reason> Reasons);
 
     // A network interface the boot attaches: its device, its IPv4 configuration, and what the
-    // platform does for it (the host ports passt forwards, the TAP device's name).
+    // platform does for it (the host ports passt forwards, the TAP device's name), and its IPv6
+    // addresses with their prefix lengths ("2001:2::2/64"; none: IPv4 only).
     internal sealed record NetPlan(
         string Name,
         string Type,
@@ -138,7 +139,8 @@ namespace Unikraft.Gen.Model
         string Gateway,
         EquatableArray<string> Dns,
         EquatableArray<int> Forward,
-        string Device);
+        string Device,
+        EquatableArray<string> Addresses6 = default);
 
     // A problem that stops the generator emitting the kernel.
     internal sealed record PlanError(string Id, string Message, LocationInfo? Location);

@@ -38,6 +38,33 @@ internal static class NetBoot
         return netInterface;
     }
 
+    // The boot's call for an item that gives IPv6 addresses (Address6), after its Attach: turns
+    // IPv6 on for the interface named name, with its link-local address from the MAC and these.
+    public static Ipv6Interface AttachIpv6(Kernel kernel, string name, Ipv6Address[] addresses, int[] prefixLengths)
+    {
+        NetStack stack = kernel.Net ?? throw new KernelException("net: AttachIpv6 before Attach for " + name);
+        NetInterface? found = null;
+        for (int index = 0; index < stack.InterfaceCount; index++)
+        {
+            if (stack.InterfaceAt(index).Name == name)
+            {
+                found = stack.InterfaceAt(index);
+            }
+        }
+        if (found == null)
+        {
+            throw new KernelException("net: AttachIpv6 for " + name + ", which is not attached");
+        }
+        Ipv6Interface ipv6 = found.EnableIpv6(addresses, prefixLengths);
+        string[] names = new string[ipv6.AddressCount];
+        for (int index = 0; index < names.Length; index++)
+        {
+            names[index] = ipv6.AddressAt(index).ToString() + "/" + ipv6.PrefixLengthAt(index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        kernel.Log.Write("[uk] net " + name + ": ipv6 " + string.Join(", ", names));
+        return ipv6;
+    }
+
     private static string[] Names(Ipv4Address[] addresses)
     {
         string[] names = new string[addresses.Length];

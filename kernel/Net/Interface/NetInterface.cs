@@ -57,6 +57,16 @@ internal sealed class NetInterface
 
     public ArpCache Arp => arp;
 
+    // The interface's IPv6, when the project gave it an IPv6 address (EnableIpv6); null: IPv4 only.
+    public Ipv6Interface? Ipv6 { get; private set; }
+
+    // Turns IPv6 on: the link-local address from the MAC and the configured addresses.
+    public Ipv6Interface EnableIpv6(Ipv6Address[] addresses, int[] prefixLengths)
+    {
+        Ipv6 = new Ipv6Interface(stack, this, addresses, prefixLengths);
+        return Ipv6;
+    }
+
     // The subnet's directed broadcast address (all host bits set); none for a /31 or /32.
     public Ipv4Address SubnetBroadcast => new Ipv4Address(Address.Value | ~Ipv4Address.Mask(PrefixLength).Value);
 
@@ -152,6 +162,15 @@ internal sealed class NetInterface
         {
             stack.Counters.FramesDropped++;
             return;
+        }
+        if (KernelFeatures.Ipv6)
+        {
+            // IPv6 filters its own destinations: its groups' 33:33 addresses besides this MAC.
+            if (header.EtherType == EtherType.Ipv6 && Ipv6 != null)
+            {
+                Ipv6.Receive(frame.Payload, header);
+                return;
+            }
         }
         if (!header.Destination.Equals(Mac) && !header.Destination.IsBroadcast)
         {

@@ -431,7 +431,8 @@ internal sealed class NetStack : IIpv4Output
         }
     }
 
-    private bool TakeIcmpToken()
+    // A token of the ICMP error rate limit (IPv4's and IPv6's errors share it); false: none left.
+    public bool TakeIcmpToken()
     {
         long now = Now;
         long refill = (now - icmpRefilled) * IcmpErrorsPerSecond / 1_000_000_000;
@@ -513,6 +514,17 @@ internal sealed class NetStack : IIpv4Output
         for (int index = 0; index < interfaces.Count; index++)
         {
             next = Math.Min(next, interfaces[index].ArpTick(now));
+        }
+        if (KernelFeatures.Ipv6)
+        {
+            for (int index = 0; index < interfaces.Count; index++)
+            {
+                Ipv6Interface? ipv6 = interfaces[index].Ipv6;
+                if (ipv6 != null)
+                {
+                    next = Math.Min(next, ipv6.Tick(now));
+                }
+            }
         }
         if (next != long.MaxValue)
         {
@@ -617,6 +629,41 @@ internal sealed class NetCounters
     public long IcmpRateLimited { get; set; }
 
     public long LoopbackSent { get; set; }
+
+    // IPv6 (Ipv6Interface): frames of EtherType 0x86DD taken, refused (a bad header, a bad
+    // source or destination, another host's or a group not joined), handed on, and dropped for an
+    // extension header not read yet or answered with a parameter problem (unknown next header).
+    public long Ipv6Received { get; set; }
+
+    public long Ipv6BadHeader { get; set; }
+
+    public long Ipv6BadAddress { get; set; }
+
+    public long Ipv6NotForUs { get; set; }
+
+    public long Ipv6Delivered { get; set; }
+
+    public long Ipv6ExtensionDropped { get; set; }
+
+    public long Ipv6UnknownNextHeader { get; set; }
+
+    public long Icmpv6Bad { get; set; }
+
+    public long Icmpv6EchoReplies { get; set; }
+
+    public long Icmpv6ErrorsSent { get; set; }
+
+    // Neighbor Discovery (NeighborCache): solicitations sent, advertisements sent, messages that
+    // failed RFC 4861's checks, neighbors given up, packets dropped from their queues.
+    public long NeighborSolicitationsSent { get; set; }
+
+    public long NeighborAdvertisementsSent { get; set; }
+
+    public long NeighborDropped { get; set; }
+
+    public long NeighborGaveUp { get; set; }
+
+    public long NeighborQueueDropped { get; set; }
 
     public long LoopbackDropped { get; set; }
 }

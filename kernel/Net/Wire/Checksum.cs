@@ -5,7 +5,8 @@ using System.Buffers.Binary;
 
 // The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of the
 // data as 16-bit big-endian words, an odd last byte padded with zero. IPv4 and ICMP sum their
-// own bytes; UDP and TCP add the pseudo-header of RFC 768 and RFC 9293, 3.1.
+// own bytes; UDP and TCP add the pseudo-header of RFC 768 and RFC 9293, 3.1; ICMPv6 adds IPv6's
+// (RFC 8200, 8.1).
 internal static class Checksum
 {
     // The running 32-bit sum of bytes as big-endian words, added to sum. Feed pieces in order;
@@ -44,6 +45,21 @@ internal static class Checksum
             (uint)protocol + (uint)length;
         return (uint)((sum & 0xFFFF_FFFF) + (sum >> 32));
     }
+
+    // The sum of the IPv6 pseudo-header (RFC 8200, 8.1): source, destination, the upper-layer
+    // length as 32 bits, three zero bytes and the next header. ICMPv6 has it too (RFC 4443, 2.3).
+    public static uint PseudoHeader(Ipv6Address source, Ipv6Address destination, byte nextHeader, int length)
+    {
+        ulong sum = Halves(source.High) + Halves(source.Low) + Halves(destination.High) + Halves(destination.Low) +
+            ((uint)length >> 16) + ((uint)length & 0xFFFF) + nextHeader;
+        while ((sum >> 32) != 0)
+        {
+            sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
+        }
+        return (uint)sum;
+    }
+
+    private static ulong Halves(ulong value) => (value >> 48) + ((value >> 32) & 0xFFFF) + ((value >> 16) & 0xFFFF) + (value & 0xFFFF);
 
     // Folds a running sum to 16 bits and complements it: the value to write into a header.
     public static ushort Finish(uint sum)
