@@ -779,6 +779,13 @@ namespace Unikraft.Gen
                     writer.Open("finally");
                     writer.Line("global::Unikraft.Kernel.Vcpu.LeaveCall(entered);");
                     writer.Close();
+                    if (interception.Attributes.Contains("DoesNotReturn"))
+                    {
+                        // The compiler's flow analysis does not carry the target's [DoesNotReturn]
+                        // through the try/finally (CS8763 on the interceptor, which repeats it).
+                        writer.Line("throw new global::System.InvalidOperationException(" + Literal(interception.Target.Replace("global::", "") + " returned") + ");");
+                    }
+
                     writer.Close();
                 }
 

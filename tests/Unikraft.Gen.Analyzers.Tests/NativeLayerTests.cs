@@ -242,6 +242,33 @@ public sealed class NativeLayerTests
         }
         """;
 
+    // A downloader on HttpClient over plain http:// (a third-party program, rhildred/netget, fetched
+    // a host file byte for byte under `dotnet run` once UK0001 stopped refusing it): the native layer
+    // serves its name lookup and sockets on the kernel's own stack.
+    private const string HttpSource = """
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class Program
+        {
+            static async Task Main(string[] args)
+            {
+                using var client = {|#0:new HttpClient()|};
+                string page = await {|#1:client.GetStringAsync(args[0])|};
+                using var response = await {|#2:client.GetAsync("http://10.0.2.2:8000/")|};
+                using var handler = {|#3:new SocketsHttpHandler()|};
+            }
+        }
+        """;
+
+    [Fact]
+    public Task NativeLayerOn_HttpClient_IsServed() =>
+        AnalyzeAsync(HttpSource, "true");
+
+    [Fact]
+    public Task NativeLayerOff_HttpClient_IsUK0001() =>
+        AnalyzeAsync(HttpSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+
     [Fact]
     public async Task NativeLayerTrue_OnSim_SocketsAreStillUK0001()
     {

@@ -10,6 +10,29 @@ public class SocketSyscallsTests
     private const int Stream = SocketTypes.SOCK_STREAM;
     private const int Datagram = SocketTypes.SOCK_DGRAM;
 
+    // A port scanner connects to thousands of ports at once; under plain .NET on Linux the runtime
+    // has raised its descriptor limit past 1024 (xsitin/PortScanner, 9,000 ports in flight), so the
+    // kernel must not stop at Linux's default soft limit.
+    [Fact]
+    public void Sockets_BeyondLinuxDefaultSoftLimit_OpenAndClose()
+    {
+        Kernel kernel = Boot(out _, out _);
+        var opened = new System.Collections.Generic.List<int>();
+        for (int index = 0; index < 5000; index++)
+        {
+            long fd = Sys.Socket(kernel, SocketFamily.AF_INET, Stream | SocketTypes.SOCK_NONBLOCK, SocketProtocols.IPPROTO_TCP);
+            Assert.True(fd >= 0, "socket " + index + " failed with " + fd);
+            opened.Add((int)fd);
+        }
+
+        Assert.Equal(opened.Count, new System.Collections.Generic.HashSet<int>(opened).Count);
+        Assert.True(opened[^1] >= 5000, "the last socket's number is " + opened[^1]);
+        foreach (int fd in opened)
+        {
+            Assert.Equal(0, Sys.Close(kernel, fd));
+        }
+    }
+
     [Fact]
     public void Datagram_RoundTrip_RecvfromNamesTheSender_AndTheReplyFindsIt()
     {
