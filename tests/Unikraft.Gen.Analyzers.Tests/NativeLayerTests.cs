@@ -333,4 +333,34 @@ public sealed class NativeLayerTests
         test.ExpectedDiagnostics.AddRange(new[] { UK0001(0), UK0001(1), UK0001(2), UK0001(3) });
         await test.RunAsync(CancellationToken.None);
     }
+
+    // What Newtonsoft.Json (and libraries like it) does: generate IL, load an assembly by name,
+    // ask for the local time zone. Without the native layer each is UK0001; with it, the generated
+    // and loaded code reaches the kernel through the BCL's native layer as all code does, and the
+    // time zone files are read from the kernel's file system.
+    private const string RuntimeCodeSource = """
+        using System;
+        using System.Reflection;
+        using System.Reflection.Emit;
+
+        class Program
+        {
+            static void Main()
+            {
+                var method = {|#0:new DynamicMethod("answer", typeof(int), Type.EmptyTypes)|};
+                ILGenerator il = {|#1:method.GetILGenerator()|};
+                {|#2:il.Emit(OpCodes.Ldc_I4, 42)|};
+                TimeZoneInfo zone = {|#3:TimeZoneInfo.Local|};
+                Assembly loaded = {|#4:Assembly.Load("System.Text.Json")|};
+            }
+        }
+        """;
+
+    [Fact]
+    public Task NativeLayerOff_RuntimeCodeAndTheTimeZone_AreReported() =>
+        AnalyzeAsync(RuntimeCodeSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4));
+
+    [Fact]
+    public Task NativeLayerOn_RuntimeCodeAndTheTimeZone_AreServed() =>
+        AnalyzeAsync(RuntimeCodeSource, "true");
 }

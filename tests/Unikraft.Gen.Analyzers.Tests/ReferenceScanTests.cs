@@ -237,6 +237,38 @@ public sealed class ReferenceScanTests
         Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(path), s_nativeLayer)));
     }
 
+    // Newtonsoft.Json's shape: a library that generates IL, waits with Task.Delay and reads the
+    // local time zone. Every use is an error without the native layer (sim), none with it: the
+    // library's code reaches the kernel through the BCL's native layer like the program's.
+    private const string RuntimeCodeLibrary = """
+        public static class Helper
+        {
+            public static object Run()
+            {
+                var method = new System.Reflection.Emit.DynamicMethod("answer", typeof(int), System.Type.EmptyTypes);
+                method.GetILGenerator().Emit(System.Reflection.Emit.OpCodes.Ldc_I4, 42);
+                System.Threading.Tasks.Task.Delay(1).Wait();
+                System.Threading.Thread.Sleep(1);
+                return System.TimeZoneInfo.Local;
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task ALibraryThatGeneratesCode_IsReportedWithoutTheNativeLayer_AndServedWithIt()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Json.Like", RuntimeCodeLibrary);
+
+        string[] without = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), withGenerator: true, CallsFile("Json.Like", image)));
+        foreach (string api in new[] { "DynamicMethod", "ILGenerator", "Task.Delay", "Thread.Sleep", "TimeZoneInfo.Local" })
+        {
+            Assert.Contains(without, m => m.StartsWith("Referenced assembly 'Json.Like' uses '" + api + "'", System.StringComparison.Ordinal));
+        }
+
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Json.Like", image))));
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer)));
+    }
+
     // Acceptance (issue 12): native interop inside a reference is found from its metadata alone
     // (P/Invokes in the method table, unmanaged calli signatures in the stand-alone signature
     // table), and is an error: it reaches the host however the program is built.
