@@ -15,7 +15,14 @@ namespace Unikraft.Gen.Support
     {
         public NetEntry(string name, string type, string address, int prefixLength, string gateway, string[] dns, int[] forward, string device,
             string[] addresses6)
+            : this(name, type, address, prefixLength, gateway, dns, forward, device, addresses6, new int[0])
         {
+        }
+
+        public NetEntry(string name, string type, string address, int prefixLength, string gateway, string[] dns, int[] forward, string device,
+            string[] addresses6, int[] forwardUdp)
+        {
+            ForwardUdp = forwardUdp;
             Addresses6 = addresses6;
             Name = name;
             Type = type;
@@ -43,8 +50,12 @@ namespace Unikraft.Gen.Support
 
         public string[] Dns { get; }
 
-        // TCP ports of the host forwarded to the program (passt; virtio through QEMU's user network).
+        // TCP ports of the host forwarded to the program (passt; virtio through QEMU's user network):
+        // Forward's "8080" or "8080/tcp".
         public int[] Forward { get; }
+
+        // UDP ports of the host forwarded to the program (passt's -u): Forward's "4009/udp".
+        public int[] ForwardUdp { get; }
 
         // The host's device name (a TAP interface's name); empty: the kernel chooses.
         public string Device { get; }
@@ -59,7 +70,9 @@ namespace Unikraft.Gen.Support
             && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device
             && string.Join(",", Dns) == string.Join(",", other.Dns) && string.Join(",", Addresses6) == string.Join(",", other.Addresses6)
             && string.Join(",", Array.ConvertAll(Forward, p => p.ToString(CultureInfo.InvariantCulture)))
-                == string.Join(",", Array.ConvertAll(other.Forward, p => p.ToString(CultureInfo.InvariantCulture)));
+                == string.Join(",", Array.ConvertAll(other.Forward, p => p.ToString(CultureInfo.InvariantCulture)))
+            && string.Join(",", Array.ConvertAll(ForwardUdp, p => p.ToString(CultureInfo.InvariantCulture)))
+                == string.Join(",", Array.ConvertAll(other.ForwardUdp, p => p.ToString(CultureInfo.InvariantCulture)));
 
         public override bool Equals(object? obj) => Equals(obj as NetEntry);
 
@@ -178,31 +191,50 @@ namespace Unikraft.Gen.Support
                     dns.Add(server.Trim());
                 }
 
+                // Each entry a port, TCP unless it ends in "/udp" ("8080", "8080/tcp", "4009/udp").
                 var forward = new List<int>();
-                foreach (string port in Field(5).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries))
+                var forwardUdp = new List<int>();
+                foreach (string entry in Field(5).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries))
                 {
                     if (bad)
                     {
                         break;
                     }
 
-                    if (!int.TryParse(port.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < 1 || number > 65535)
+                    string port = entry.Trim();
+                    List<int> ports = forward;
+                    int cut = port.IndexOf('/');
+                    string protocol = cut < 0 ? "tcp" : port.Substring(cut + 1);
+                    if (cut >= 0)
                     {
-                        errors.Add(label + ": Forward '" + port.Trim() + "' is not a TCP port from 1 to 65535");
+                        port = port.Substring(0, cut);
+                        ports = protocol == "udp" ? forwardUdp : forward;
+                    }
+
+                    if ((protocol != "tcp" && protocol != "udp")
+                        || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < 1 || number > 65535)
+                    {
+                        errors.Add(label + ": Forward '" + entry.Trim() + "' is not a port from 1 to 65535, written 8080 or 8080/tcp for TCP and 4009/udp for UDP");
                         bad = true;
                     }
-                    else if (forward.Contains(number))
+                    else if (ports.Contains(number))
                     {
-                        errors.Add(label + ": Forward lists port " + port.Trim() + " twice");
+                        errors.Add(label + ": Forward lists " + protocol.ToUpperInvariant() + " port " + port + " twice");
                         bad = true;
                     }
                     else
                     {
-                        forward.Add(number);
+                        ports.Add(number);
                     }
                 }
 
-                if (!bad && forward.Count > 0 && type != "passt" && type != "virtio")
+                if (!bad && forwardUdp.Count > 0 && type == "virtio")
+                {
+                    errors.Add(label + ": Forward '" + forwardUdp[0].ToString(CultureInfo.InvariantCulture) + "/udp': a microvm's runner forwards TCP ports only; UDP ports are forwarded by Type=\"passt\" (hosted)");
+                    bad = true;
+                }
+
+                if (!bad && (forward.Count > 0 || forwardUdp.Count > 0) && type != "passt" && type != "virtio")
                 {
                     errors.Add(label + ": Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with " + type + " the host reaches " + address + " directly");
                     bad = true;
@@ -254,7 +286,7 @@ namespace Unikraft.Gen.Support
                     continue;
                 }
 
-                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray()));
+                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray(), forwardUdp.ToArray()));
             }
 
             return new NetTable(interfaces, errors);

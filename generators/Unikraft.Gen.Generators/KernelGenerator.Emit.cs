@@ -515,7 +515,8 @@ namespace Unikraft.Gen
                     // host's forwarding); the others are the hosted process's.
                     string device = net.Type == "passt"
                         ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", new int[] { "
-                            + string.Join(", ", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " })"
+                            + string.Join(", ", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " }, new int[] { "
+                            + string.Join(", ", net.ForwardUdp.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " })"
                         : net.Type == "virtio"
                             ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
                             : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
@@ -976,6 +977,7 @@ namespace Unikraft.Gen
                             + (net.Gateway.Length > 0 ? ", gateway " + net.Gateway : "")
                             + (net.Dns.Count > 0 ? ", dns " + string.Join(",", net.Dns) : "")
                             + (net.Forward.Count > 0 ? ", forwards host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
+                            + (net.ForwardUdp.Count > 0 ? ", forwards host UDP port " + string.Join(",", net.ForwardUdp.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
                             + (net.Addresses6.Count > 0 ? ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" : "")
                             + "  (UnikraftNet '" + net.Name + "' in the project file)");
                     }

@@ -235,7 +235,8 @@ namespace Unikraft.Gen
                 foreach (NetEntry entry in table.Interfaces)
                 {
                     nets.Add(new NetPlan(entry.Name, entry.Type, entry.Address, entry.PrefixLength, entry.Gateway,
-                        entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device, entry.Addresses6.ToEquatableArray()));
+                        entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device, entry.Addresses6.ToEquatableArray(),
+                        new EquatableArray<int>(entry.ForwardUdp)));
                 }
 
                 return nets;

@@ -44,7 +44,18 @@ public class NetworkConfigTests
 
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
-            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 })", result.Source("Unikraft.Boot.g.cs"));
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, new int[] {  })", result.Source("Unikraft.Boot.g.cs"));
+    }
+
+    // Forward="8080/tcp,4009/udp,5353/udp": passt forwards TCP 8080 (-t) and UDP 4009 and 5353 (-u).
+    [Fact]
+    public void PasstInterface_ForwardsUdpPortsToo()
+    {
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080/tcp,4009/udp,5353/udp|||end");
+
+        Assert.Empty(result.Problems);
+        Assert.Contains("new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080 }, new int[] { 4009, 5353 })", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("forwards host port 8080, forwards host UDP port 4009,5353  (UnikraftNet 'eth0' in the project file)", result.Manifest);
     }
 
     [Fact]
@@ -196,7 +207,10 @@ public class NetworkConfigTests
     [InlineData("eth0|tap|198.18.0.2/24|198.19.0.1|||||end", "<UnikraftNet Include=\"eth0\">: Gateway '198.19.0.1' is not another host on 198.18.0.2/24's network; the next hop must be reachable directly")]
     [InlineData("eth0|tap|198.18.0.2/24||8.8.8||||end", "<UnikraftNet Include=\"eth0\">: Dns '8.8.8' is not an IPv4 address; list name servers such as 198.18.0.1,198.18.0.53")]
     [InlineData("eth0|tap|198.18.0.2/24|||8080|||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with tap the host reaches 198.18.0.2 directly")]
-    [InlineData("eth0|passt|198.18.0.2/24|||80,99999|||end", "<UnikraftNet Include=\"eth0\">: Forward '99999' is not a TCP port from 1 to 65535")]
+    [InlineData("eth0|passt|198.18.0.2/24|||80,99999|||end", "<UnikraftNet Include=\"eth0\">: Forward '99999' is not a port from 1 to 65535, written 8080 or 8080/tcp for TCP and 4009/udp for UDP")]
+    [InlineData("eth0|passt|198.18.0.2/24|||4009/sctp|||end", "<UnikraftNet Include=\"eth0\">: Forward '4009/sctp' is not a port from 1 to 65535, written 8080 or 8080/tcp for TCP and 4009/udp for UDP")]
+    [InlineData("eth0|passt|198.18.0.2/24|||4009/udp,4009/udp|||end", "<UnikraftNet Include=\"eth0\">: Forward lists UDP port 4009 twice")]
+    [InlineData("eth0|tap|198.18.0.2/24|||4009/udp|||end", "<UnikraftNet Include=\"eth0\">: Forward is for Type=\"passt\" (hosted) or Type=\"virtio\" (microvm), which forward the host's ports; with tap the host reaches 198.18.0.2 directly")]
     [InlineData("eth0|passt|198.18.0.2/24||||tap0||end", "<UnikraftNet Include=\"eth0\">: Device 'tap0' names a host interface, which only Type=\"tap\" has")]
     [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::2' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
     [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::g/64|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::g/64' is not an IPv6 address with a prefix length from 1 to 128, such as 2001:2::2/64; list several with ',' between them")]
@@ -219,6 +233,15 @@ public class NetworkConfigTests
         Assert.Equal("UKG0001", error.Id);
         Assert.Equal(DiagnosticSeverity.Error, error.Severity);
         Assert.Equal(message, error.GetMessage());
+    }
+
+    [Fact]
+    public void UdpForward_OnAMicroVm_SaysTheRunnerForwardsTcpOnly()
+    {
+        GeneratorHarness.Result result = Run("eth0|virtio|10.0.2.15/24|10.0.2.2||8080,4009/udp|||end", platform: "microvm");
+
+        Assert.Equal("<UnikraftNet Include=\"eth0\">: Forward '4009/udp': a microvm's runner forwards TCP ports only; UDP ports are forwarded by Type=\"passt\" (hosted)",
+            Assert.Single(result.GeneratorDiagnostics).GetMessage());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ namespace Unikraft.Gen.Kernel
         private const string NetBootAttachIpv6Id = "M:Unikraft.Kernel.NetBoot.AttachIpv6(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.Ipv6Address[],System.Int32[])";
         private const string Ipv6AddressConstructorId = "M:Unikraft.Kernel.Ipv6Address.#ctor(System.UInt64,System.UInt64)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
-        private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[])";
+        private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[],System.Int32[])";
         private const string MicroVmOpenVirtioId = "M:Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(System.Int32)";
         private const string HostedChildProcessesId = "M:Unikraft.Kernel.HostedNetDevices.ChildProcesses";
         private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";

@@ -140,7 +140,8 @@ namespace Unikraft.Gen.Model
         EquatableArray<string> Dns,
         EquatableArray<int> Forward,
         string Device,
-        EquatableArray<string> Addresses6 = default);
+        EquatableArray<string> Addresses6 = default,
+        EquatableArray<int> ForwardUdp = default);
 
     // A problem that stops the generator emitting the kernel.
     internal sealed record PlanError(string Id, string Message, LocationInfo? Location);

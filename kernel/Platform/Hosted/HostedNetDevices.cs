@@ -35,8 +35,9 @@ internal static class HostedNetDevices
     }
 
     // passt, told the interface's own configuration so its DHCP and ARP answers agree with it,
-    // forwarding the host's TCP ports in forward to the same ports of the program.
-    public static INetDevice OpenPasst(Ipv4Address address, int prefixLength, Ipv4Address gateway, int[] forward)
+    // forwarding the host's TCP ports in forward and UDP ports in forwardUdp to the same ports of
+    // the program.
+    public static INetDevice OpenPasst(Ipv4Address address, int prefixLength, Ipv4Address gateway, int[] forward, int[] forwardUdp)
     {
         PasstNetDeviceOptions options = new PasstNetDeviceOptions
         {
@@ -47,6 +48,10 @@ internal static class HostedNetDevices
         for (int index = 0; index < forward.Length; index++)
         {
             options.TcpPorts.Add(forward[index]);
+        }
+        for (int index = 0; index < forwardUdp.Length; index++)
+        {
+            options.UdpPorts.Add(forwardUdp[index]);
         }
         var device = new PasstNetDevice(options);
         lock (children)

@@ -139,7 +139,8 @@ start_passt() {
         done
     else
         for port in $(echo "$forward" | tr ',' ' '); do
-            set -- "$@" -t "127.0.0.1/$port"
+            # Forward's "8080/tcp" is 8080 (the build refuses "/udp" for a VM).
+            set -- "$@" -t "127.0.0.1/${port%/tcp}"
         done
     fi
     "$passt" "$@" </dev/null >"$passt_folder/$interface.log" 2>&1 &
@@ -211,6 +212,7 @@ if [ -f "$here/$name.vm-net" ]; then
             done
         else
             for port in $(echo "$forward" | tr ',' ' '); do
+                port=${port%/tcp}
                 options="$options,hostfwd=tcp:127.0.0.1:$port-$host:$port"
             done
         fi
