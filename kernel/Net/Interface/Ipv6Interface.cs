@@ -179,6 +179,9 @@ internal sealed class Ipv6Interface
             case IpProtocol.Icmpv6:
                 ReceiveIcmpv6(header, packet.Payload, ethernet.Source);
                 break;
+            case IpProtocol.Udp:
+                ReceiveUdp(header, packet);
+                break;
             case Ipv6ExtensionHeader.HopByHop:
             case Ipv6ExtensionHeader.Routing:
             case Ipv6ExtensionHeader.Fragment:
@@ -197,6 +200,28 @@ internal sealed class Ipv6Interface
                 SendError(header, packet.Bytes, Icmpv6Header.ParameterProblem(Icmpv6Type.CodeUnrecognizedNextHeader, NextHeaderOffset));
                 break;
         }
+    }
+
+    // UDP goes to the stack's UDP layer; a datagram no endpoint takes, or one that comes while no
+    // program made a UDP socket, is answered with port unreachable (RFC 4443, 3.1, code 4; Linux's
+    // __udp6_lib_rcv), but only once its checksum is right: a bad or zero one is dropped.
+    private void ReceiveUdp(in Ipv6Header header, Ipv6Packet packet)
+    {
+        Span<byte> payload = packet.Payload;
+        if (stack.TransportFor(IpProtocol.Udp) is IIpv6Transport udp)
+        {
+            if (udp.Receive6(header.Source, header.Destination, payload))
+            {
+                return;
+            }
+        }
+        else if (!UdpDatagram.TryWrap(payload, out UdpDatagram datagram) ||
+            !UdpHeader.TryParse(datagram, header.Source, header.Destination, out _))
+        {
+            return;
+        }
+        stack.Counters.Udp6NoPort++;
+        SendError(header, packet.Bytes, Icmpv6Header.DestinationUnreachable(Icmpv6Type.CodePortUnreachable));
     }
 
     private void ReceiveIcmpv6(in Ipv6Header header, Span<byte> payload, MacAddress linkSource)
