@@ -77,5 +77,6 @@ internal interface IIpv6Output
 // so the interface answers with ICMPv6 port unreachable (RFC 4443, 3.1).
 internal interface IIpv6Transport
 {
-    bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload);
+    // checksumTrusted: as IIpv4Transport.Receive's, the device vouched for the checksum.
+    bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted);
 }

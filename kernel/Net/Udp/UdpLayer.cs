@@ -269,12 +269,12 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport, IIpv6Trans
 
     // From the IPv6 side (Ipv6Interface): a bad or zero checksum is dropped and counts as taken;
     // false only when no IPv6 endpoint holds the port.
-    public bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload)
+    public bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
     {
         Received++;
         Span<byte> bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(payload), payload.Length);
         if (!UdpDatagram.TryWrap(bytes, out UdpDatagram datagram) ||
-            !UdpHeader.TryParse(datagram, source, destination, out UdpHeader header))
+            !UdpHeader.TryParse(datagram, source, destination, checksumTrusted, out UdpHeader header))
         {
             BadChecksums++;
             return true;

@@ -107,10 +107,11 @@ internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationP
     }
 
     // Over IPv6: false for a bad or a zero checksum (RFC 8200, 8.1) or a zero destination port.
-    public static bool TryParse(UdpDatagram datagram, Ipv6Address source, Ipv6Address destination, out UdpHeader header)
+    // checksumTrusted: the device vouched for it (FrameOffload.ChecksumTrusted), as over IPv4.
+    public static bool TryParse(UdpDatagram datagram, Ipv6Address source, Ipv6Address destination, bool checksumTrusted, out UdpHeader header)
     {
         header = default;
-        if (!datagram.ChecksumIsValid(source, destination) || datagram.DestinationPort == 0)
+        if ((!checksumTrusted && !datagram.ChecksumIsValid(source, destination)) || datagram.DestinationPort == 0)
         {
             return false;
         }

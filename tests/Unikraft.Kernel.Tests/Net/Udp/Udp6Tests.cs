@@ -146,6 +146,26 @@ public class Udp6Tests
         Assert.Equal(0, b.Stack.Counters.Udp6NoPort);
     }
 
+    // A TAP device's frame from the host carries only the pseudo-header's sum in the field
+    // (virtio_net_hdr NEEDS_CSUM, FrameOffload.Trusted): UDP over IPv6 takes it unchecked, as
+    // over IPv4; the same bytes without the device's word are dropped.
+    [Fact]
+    public void DatagramTheDeviceVouchesFor_IsTakenUnchecked()
+    {
+        NetTestHost b = HostWithIpv6(hostB: true);
+        UdpEndpoint endpoint = b.Udp.Open6();
+        Assert.Equal(0, endpoint.Bind6(Ipv6Address.Unspecified, 7));
+        byte[] partial = (byte[])CapturedFrames6.UdpEchoRequest.Clone();
+        partial[UdpStart + 6] = 0x40;
+        partial[UdpStart + 7] = 0x29;
+
+        b.Device.Inject(partial);
+        Assert.Equal(0, endpoint.QueuedDatagrams);
+        b.Device.Inject(partial, FrameOffload.Trusted);
+
+        Assert.Equal(1, endpoint.QueuedDatagrams);
+    }
+
     [Fact]
     public void PortUnreachable_TakesTheIcmpTokenBucket()
     {
