@@ -9,8 +9,9 @@ using System.Runtime.InteropServices;
 // sockets with no change to their code. Unlike the file functions, these return the PAL's Error
 // codes (NativePal) and never set errno; their PAL arguments (address families, socket types,
 // option levels and names, message flags) are translated to Linux's here, as pal_networking.c
-// translates them. Only AF_INET is served; the BCL's probes for IPv6 and Unix domain sockets get
-// EAFNOSUPPORT, which it takes as "not supported".
+// translates them. AF_INET is served, and AF_INET6 in a kernel with IPv6 and UDP (with
+// IPV6_V6ONLY, which Socket.DualMode sets); elsewhere the BCL's probes for IPv6 and Unix domain
+// sockets get EAFNOSUPPORT, which it takes as "not supported".
 internal static class NativeSockets
 {
     // NOTE: the PAL's AddressFamily, SocketType and ProtocolType values (pal_networking.h).
@@ -49,6 +50,10 @@ internal static class NativeSockets
     private const int PalTcpKeepAliveTime = 3;
     private const int PalTcpKeepAliveRetryCount = 16;
     private const int PalTcpKeepAliveInterval = 17;
+    // SocketOptionLevel_SOL_IPV6 and SocketOptionName_SO_IPV6_V6ONLY of pal_networking.h: what the
+    // BCL's Socket.DualMode sets.
+    private const int PalLevelIpv6 = 41;
+    private const int PalIpv6Only = 27;
 
     // NOTE: GetMaxLingerTime of pal_networking.c on Linux: min(65535, INT_MAX).
     private const int MaximumLingerSeconds = 65535;
@@ -690,8 +695,8 @@ internal static class NativeSockets
         return NativePal.FromResult(Sys.Setsockopt(kernel, (int)socket, SocketOptions.SOL_SOCKET, name, timeval));
     }
 
-    // TryGetPlatformSocketOption of pal_networking.c, for the options this kernel has; the IP,
-    // IPv6 and UDP levels' options (TTL, multicast, packet information) it has none of.
+    // TryGetPlatformSocketOption of pal_networking.c, for the options this kernel has; of the IP,
+    // IPv6 and UDP levels' options (TTL, multicast, packet information) it has IPV6_V6ONLY alone.
     private static int TryConvertOption(int palLevel, int palName, out int level, out int name)
     {
         level = 0;
@@ -707,6 +712,12 @@ internal static class NativeSockets
                 case PalTcpKeepAliveRetryCount: name = SocketOptions.TCP_KEEPCNT; return NativePal.Success;
                 default: return NativePal.ENOPROTOOPT;
             }
+        }
+        if (KernelFeatures.Ipv6 && palLevel == PalLevelIpv6 && palName == PalIpv6Only)
+        {
+            level = SocketProtocols.IPPROTO_IPV6;
+            name = SocketOptions.IPV6_V6ONLY;
+            return NativePal.Success;
         }
         if (palLevel != PalLevelSocket)
         {

@@ -142,6 +142,31 @@ public class NetworkConfigTests
         Assert.DoesNotContain("NeighborCache", result.Manifest);
     }
 
+    // AF_INET6 sockets come with IPv6: a UDP program's kernel with Address6 makes IPv6 endpoints;
+    // without Address6 the IPv6 endpoint is not made and socket(AF_INET6) answers EAFNOSUPPORT as
+    // before (KernelFeatures.Ipv6 false), so the BCL's start-up probe keeps it on IPv4.
+    [Theory]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|end", true)]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end", false)]
+    public void UdpProgram_GetsAfInet6SocketsOnlyWithAddress6(string items, bool ipv6)
+    {
+        const string udpProgram = """
+            using var client = new System.Net.Sockets.UdpClient();
+            client.Send(new byte[] { 1 }, 1, "198.18.0.1", 123);
+            """;
+        var properties = new Dictionary<string, string>
+        {
+            ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = items, ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true",
+        };
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", udpProgram) }), properties);
+
+        Assert.Empty(result.Problems);
+        string transport = result.Source("Kernel/Net/Sockets/StackSocketTransport.g.cs");
+        Assert.Contains("new UdpDatagramEndpoint(udp!.Open())", transport);
+        Assert.Equal(ipv6, transport.Contains("Open6(", System.StringComparison.Ordinal));
+        Assert.Contains(ipv6 ? "  Ipv6  on" : "  Ipv6  off", result.Manifest);
+    }
+
     [Fact]
     public void NoInterface_LeavesTheNetworkOutOfTheKernel()
     {

@@ -56,3 +56,27 @@ internal interface IIcmpErrorTransport
     // header (ports, for UDP and TCP).
     void ReceiveIcmpError(byte type, byte code, Ipv4Address local, Ipv4Address remote, ReadOnlySpan<byte> quotedTransport);
 }
+
+// What a transport sees of the IPv6 side of the stack (Ipv6Interface): the same two calls as
+// IIpv4Output's, for the interfaces given IPv6 addresses. Only on-link destinations are reached.
+internal interface IIpv6Output
+{
+    // Sends one IPv6 packet carrying payload (checksum already set). 0, or -errno as
+    // Ipv6Interface.Output answers (-ENETUNREACH: no interface's link holds destination).
+    int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload);
+
+    // The local address a packet to destination leaves from; false when no interface reaches it.
+    bool TrySelectSource6(Ipv6Address destination, out Ipv6Address source);
+
+    // One of this host's IPv6 addresses (any interface's).
+    bool IsLocal6(Ipv6Address address);
+}
+
+// A transport that also takes IPv6 packets of its next header (UDP does): already checked by
+// Ipv6Interface (version, lengths, an address of this host). False when no endpoint wants it,
+// so the interface answers with ICMPv6 port unreachable (RFC 4443, 3.1).
+internal interface IIpv6Transport
+{
+    // checksumTrusted: as IIpv4Transport.Receive's, the device vouched for the checksum.
+    bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted);
+}

@@ -144,7 +144,12 @@ internal sealed class Ipv6Interface
     }
 
     // One IPv6 frame from the device (after its Ethernet header).
-    public void Receive(Span<byte> bytes, in EthernetHeader ethernet)
+    public void Receive(Span<byte> bytes, in EthernetHeader ethernet) => Receive(bytes, ethernet, false);
+
+    // checksumTrusted: the device vouched for the transport checksum (FrameOffload.ChecksumTrusted:
+    // a TAP device's frame from the host may carry only the pseudo-header's sum), so UDP does not
+    // check it.
+    public void Receive(Span<byte> bytes, in EthernetHeader ethernet, bool checksumTrusted)
     {
         NetCounters counters = stack.Counters;
         counters.Ipv6Received++;
@@ -179,6 +184,9 @@ internal sealed class Ipv6Interface
             case IpProtocol.Icmpv6:
                 ReceiveIcmpv6(header, packet.Payload, ethernet.Source);
                 break;
+            case IpProtocol.Udp:
+                ReceiveUdp(header, packet, checksumTrusted);
+                break;
             case Ipv6ExtensionHeader.HopByHop:
             case Ipv6ExtensionHeader.Routing:
             case Ipv6ExtensionHeader.Fragment:
@@ -197,6 +205,28 @@ internal sealed class Ipv6Interface
                 SendError(header, packet.Bytes, Icmpv6Header.ParameterProblem(Icmpv6Type.CodeUnrecognizedNextHeader, NextHeaderOffset));
                 break;
         }
+    }
+
+    // UDP goes to the stack's UDP layer; a datagram no endpoint takes, or one that comes while no
+    // program made a UDP socket, is answered with port unreachable (RFC 4443, 3.1, code 4; Linux's
+    // __udp6_lib_rcv), but only once its checksum is right: a bad or zero one is dropped.
+    private void ReceiveUdp(in Ipv6Header header, Ipv6Packet packet, bool checksumTrusted)
+    {
+        Span<byte> payload = packet.Payload;
+        if (stack.TransportFor(IpProtocol.Udp) is IIpv6Transport udp)
+        {
+            if (udp.Receive6(header.Source, header.Destination, payload, checksumTrusted))
+            {
+                return;
+            }
+        }
+        else if (!UdpDatagram.TryWrap(payload, out UdpDatagram datagram) ||
+            !UdpHeader.TryParse(datagram, header.Source, header.Destination, checksumTrusted, out _))
+        {
+            return;
+        }
+        stack.Counters.Udp6NoPort++;
+        SendError(header, packet.Bytes, Icmpv6Header.DestinationUnreachable(Icmpv6Type.CodePortUnreachable));
     }
 
     private void ReceiveIcmpv6(in Ipv6Header header, Span<byte> payload, MacAddress linkSource)

@@ -168,7 +168,7 @@ internal sealed class NetInterface
             // IPv6 filters its own destinations: its groups' 33:33 addresses besides this MAC.
             if (header.EtherType == EtherType.Ipv6 && Ipv6 != null)
             {
-                Ipv6.Receive(frame.Payload, header);
+                Ipv6.Receive(frame.Payload, header, offload.ChecksumTrusted);
                 return;
             }
         }

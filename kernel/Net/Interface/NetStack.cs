@@ -10,7 +10,7 @@ using System.Collections.Generic;
 // kernel, through a queue the scheduler drains, as Linux's lo device does, so a send never runs
 // the receiver inside the sender's call. All state is in this instance (several kernels share a
 // process); time is the kernel's clock device, timers are the scheduler's.
-internal sealed class NetStack : IIpv4Output
+internal sealed class NetStack : IIpv4Output, IIpv6Output
 {
     // NOTE: Linux's lo has a 65536-byte MTU; no datagram (65535 bytes at most) needs fragments there.
     public const int LoopbackMtu = 65536;
@@ -146,6 +146,69 @@ internal sealed class NetStack : IIpv4Output
             source = route.Address;
         }
         return route.Output(source, destination, nextHop, protocol, payload);
+    }
+
+    // NOTE: no IPv6 loopback yet: a packet to this host's own IPv6 address is refused with
+    // -ENETUNREACH, where Linux would deliver it through lo.
+    public int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload)
+    {
+        Ipv6Interface? route = Ipv6RouteTo(destination);
+        if (route == null || route.IsOwn(destination))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (source.IsUnspecified)
+        {
+            source = route.SourceFor(destination);
+        }
+        return route.Output(source, destination, nextHeader, payload);
+    }
+
+    public bool TrySelectSource6(Ipv6Address destination, out Ipv6Address source)
+    {
+        Ipv6Interface? route = Ipv6RouteTo(destination);
+        if (route == null || route.IsOwn(destination))
+        {
+            source = default;
+            return false;
+        }
+        source = route.SourceFor(destination);
+        return true;
+    }
+
+    public bool IsLocal6(Ipv6Address address)
+    {
+        if (!KernelFeatures.Ipv6)
+        {
+            return false;
+        }
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            Ipv6Interface? ipv6 = interfaces[index].Ipv6;
+            if (ipv6 != null && ipv6.IsOwn(address))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The first interface whose link holds destination (a group: the first with IPv6).
+    private Ipv6Interface? Ipv6RouteTo(Ipv6Address destination)
+    {
+        if (!KernelFeatures.Ipv6)
+        {
+            return null;
+        }
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            Ipv6Interface? ipv6 = interfaces[index].Ipv6;
+            if (ipv6 != null && (destination.IsMulticast || ipv6.IsOnLink(destination)))
+            {
+                return ipv6;
+            }
+        }
+        return null;
     }
 
     public bool TrySelectSource(Ipv4Address destination, out Ipv4Address source)
@@ -652,6 +715,9 @@ internal sealed class NetCounters
     public long Icmpv6EchoReplies { get; set; }
 
     public long Icmpv6ErrorsSent { get; set; }
+
+    // UDP over IPv6 for a port no endpoint holds (answered with port unreachable, rate allowing).
+    public long Udp6NoPort { get; set; }
 
     // Neighbor Discovery (NeighborCache): solicitations sent, advertisements sent, messages that
     // failed RFC 4861's checks, neighbors given up, packets dropped from their queues.

@@ -15,6 +15,13 @@ internal interface ISocketTransport
     IStreamEndpoint? CreateStream();
 
     IDatagramEndpoint? CreateDatagram();
+
+    // Whether AF_INET6 sockets stand on this transport (socket(2) answers EAFNOSUPPORT if not).
+    bool HasIpv6 { get; }
+
+    // An AF_INET6 socket's datagram endpoint (dual-stack until made v6-only); null when the image
+    // carries no UDP or no IPv6.
+    IDatagramEndpoint6? CreateDatagram6();
 }
 
 // What stream and datagram endpoints share.
@@ -119,4 +126,24 @@ internal interface IDatagramEndpoint : ISocketEndpoint
     // recvfrom(2): the bytes copied into buffer (the rest of a longer datagram is dropped unless
     // peek), the datagram's whole length and its sender; -EAGAIN when none is queued.
     long ReceiveFrom(Span<byte> buffer, bool peek, out Ipv4Address from, out ushort fromPort, out int datagramLength);
+}
+
+// A UDP endpoint of an AF_INET6 socket: its calls take and give IPv6 addresses, an IPv4 peer as
+// ::ffff:a.b.c.d.
+internal interface IDatagramEndpoint6 : IDatagramEndpoint
+{
+    Ipv6Address LocalAddress6 { get; }
+
+    Ipv6Address RemoteAddress6 { get; }
+
+    // IPV6_V6ONLY: no IPv4 datagrams in or out. Set before bind.
+    bool V6Only { get; set; }
+
+    int Bind6(Ipv6Address address, ushort port);
+
+    int Connect6(Ipv6Address address, ushort port);
+
+    long SendTo6(Ipv6Address destination, ushort port, ReadOnlySpan<byte> payload);
+
+    long ReceiveFrom6(Span<byte> buffer, bool peek, out Ipv6Address from, out ushort fromPort, out int datagramLength);
 }

@@ -36,6 +36,9 @@ internal static class SocketProtocols
     public const int IPPROTO_IP = 0;
     public const int IPPROTO_TCP = 6;
     public const int IPPROTO_UDP = 17;
+
+    // NOTE: the IPv6 option level (linux/in6.h).
+    public const int IPPROTO_IPV6 = 41;
 }
 
 // Option levels and names of setsockopt(2) and getsockopt(2).
@@ -58,6 +61,9 @@ internal static class SocketOptions
     public const int SO_ACCEPTCONN = 30;
     public const int SO_PROTOCOL = 38;
     public const int SO_DOMAIN = 39;
+
+    // NOTE: IPPROTO_IPV6 options (linux/in6.h).
+    public const int IPV6_V6ONLY = 26;
 
     public const int TCP_NODELAY = 1;
     public const int TCP_KEEPIDLE = 4;

@@ -2,7 +2,7 @@ namespace Unikraft.Kernel;
 
 using System;
 
-// An AF_INET socket: the open file description socket(2) and accept4(2) install over one
+// An AF_INET or AF_INET6 socket: the open file description socket(2) and accept4(2) install over one
 // endpoint of a transport. The endpoint never blocks; this description does what a blocking
 // socket does on top of it (socket(7)): a call that would wait waits on the description's
 // WaitQueue until the endpoint reports a change, up to SO_RCVTIMEO for receives and accepts and
@@ -25,6 +25,8 @@ internal sealed class SocketFile : IFileDescription
     private readonly ISocketEndpoint endpoint;
     private readonly IStreamEndpoint? stream;
     private readonly IDatagramEndpoint? datagram;
+    // An AF_INET6 datagram socket's endpoint, named by IPv6 addresses; null for the others.
+    private readonly IDatagramEndpoint6? datagram6;
     private readonly WaitQueue waiters;
     private readonly long inode;
     private int flags = OpenFlags.O_RDWR;
@@ -36,19 +38,40 @@ internal sealed class SocketFile : IFileDescription
     private bool broadcast;
     private int sendBufferSize = SocketOptions.BufferMaximum;
     private int receiveBufferSize = SocketOptions.BufferMaximum;
+    // IPV6_V6ONLY of an AF_INET6 stream socket (a datagram one's is its endpoint's).
+    private bool streamV6Only;
 
-    public SocketFile(Kernel kernel, ISocketEndpoint endpoint)
+    public SocketFile(Kernel kernel, ISocketEndpoint endpoint) : this(kernel, endpoint, SocketFamily.AF_INET)
+    {
+    }
+
+    // family: AF_INET, or AF_INET6 (a datagram endpoint made by CreateDatagram6, or a stream one
+    // that reaches IPv4 peers through mapped addresses only).
+    public SocketFile(Kernel kernel, ISocketEndpoint endpoint, int family)
     {
         this.kernel = kernel;
         this.endpoint = endpoint;
+        Family = family;
         stream = endpoint as IStreamEndpoint;
         datagram = endpoint as IDatagramEndpoint;
+        datagram6 = family == SocketFamily.AF_INET6 ? endpoint as IDatagramEndpoint6 : null;
         waiters = new WaitQueue(kernel.Scheduler);
         inode = kernel.NextAnonymousInode();
         endpoint.ReadinessChanged = new Action<int>(EndpointChanged);
     }
 
     public ISocketEndpoint Endpoint => endpoint;
+
+    // AF_INET or AF_INET6: the form of the addresses the socket's calls take and give.
+    public int Family { get; }
+
+    public bool V6Only => datagram6 != null ? datagram6.V6Only : streamV6Only;
+
+    // The local and remote addresses as an AF_INET6 socket names them: an IPv4 one mapped
+    // (::ffff:a.b.c.d), IPv4's any as ::.
+    public Ipv6Address LocalAddress6 => datagram6 != null ? datagram6.LocalAddress6 : Mapped(endpoint.LocalAddress);
+
+    public Ipv6Address RemoteAddress6 => datagram6 != null ? datagram6.RemoteAddress6 : Mapped(endpoint.RemoteAddress);
 
     // SOCK_STREAM or SOCK_DGRAM.
     public int Type => stream != null ? SocketTypes.SOCK_STREAM : SocketTypes.SOCK_DGRAM;
@@ -119,6 +142,26 @@ internal sealed class SocketFile : IFileDescription
         return endpoint.Bind(address, port);
     }
 
+    // bind(2) of an AF_INET6 socket. NOTE: TCP over IPv6 is not here yet: a stream socket binds
+    // its IPv4 side only (:: is 0.0.0.0, ::ffff:a.b.c.d is a.b.c.d), and an IPv6 address, or any
+    // address of a v6-only stream socket, is EADDRNOTAVAIL.
+    public int Bind6(Ipv6Address address, ushort port)
+    {
+        if (datagram6 != null)
+        {
+            return datagram6.Bind6(address, port);
+        }
+        if (address.IsIpv4Mapped && streamV6Only)
+        {
+            return -Errno.EINVAL;
+        }
+        if (streamV6Only || !(address.IsUnspecified || address.IsIpv4Mapped))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        return endpoint.Bind(address.MappedIpv4, port);
+    }
+
     public int Listen(int backlog)
     {
         // NOTE: listen(2) on a datagram socket is EOPNOTSUPP.
@@ -130,7 +173,26 @@ internal sealed class SocketFile : IFileDescription
     // non-blocking one answers EINPROGRESS and shows the outcome as POLLOUT and SO_ERROR.
     public long Connect(Ipv4Address address, ushort port)
     {
-        int result = endpoint.Connect(address, port);
+        return Connected(endpoint.Connect(address, port));
+    }
+
+    // connect(2) of an AF_INET6 socket: a stream one reaches a mapped IPv4 peer only (an IPv6
+    // peer is ENETUNREACH, as for a host with no route to it).
+    public long Connect6(Ipv6Address address, ushort port)
+    {
+        if (datagram6 != null)
+        {
+            return datagram6.Connect6(address, port);
+        }
+        if (streamV6Only || !address.IsIpv4Mapped)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        return Connected(endpoint.Connect(address.MappedIpv4, port));
+    }
+
+    private long Connected(int result)
+    {
         if (stream == null || result != -Errno.EINPROGRESS || NonBlocking)
         {
             return result;
@@ -162,7 +224,7 @@ internal sealed class SocketFile : IFileDescription
             int result = stream.Accept(out IStreamEndpoint? connection);
             if (result == 0 && connection != null)
             {
-                accepted = new SocketFile(kernel, connection);
+                accepted = new SocketFile(kernel, connection, Family);
                 if (acceptedNonBlocking)
                 {
                     accepted.SetStatusFlags(OpenFlags.O_NONBLOCK);
@@ -190,6 +252,10 @@ internal sealed class SocketFile : IFileDescription
     // passes after some were).
     public long Send(ReadOnlySpan<byte> data, int messageFlags, bool hasDestination, Ipv4Address destination, ushort port)
     {
+        if (datagram6 != null)
+        {
+            return Send6(data, messageFlags, hasDestination, Ipv6Address.MapIpv4(destination), port);
+        }
         if (datagram != null)
         {
             if (!hasDestination)
@@ -241,18 +307,45 @@ internal sealed class SocketFile : IFileDescription
         }
     }
 
+    // sendto(2) of an AF_INET6 socket: a datagram goes to destination (a mapped one over IPv4);
+    // a stream ignores it, as Send does.
+    public long Send6(ReadOnlySpan<byte> data, int messageFlags, bool hasDestination, Ipv6Address destination, ushort port)
+    {
+        if (datagram6 == null)
+        {
+            return Send(data, messageFlags, false, default, 0);
+        }
+        if (!hasDestination)
+        {
+            if (datagram6.RemotePort == 0)
+            {
+                return -Errno.EDESTADDRREQ;
+            }
+            destination = datagram6.RemoteAddress6;
+            port = datagram6.RemotePort;
+        }
+        return datagram6.SendTo6(destination, port, data);
+    }
+
+    public long Receive(Span<byte> buffer, int messageFlags, out Ipv4Address from, out ushort fromPort, out int returnedFlags)
+    {
+        long result = Receive6(buffer, messageFlags, out Ipv6Address from6, out fromPort, out returnedFlags);
+        from = from6.MappedIpv4;
+        return result;
+    }
+
     // recv(2), recvfrom(2), read(2): waits (up to SO_RCVTIMEO) until something is there. from and
     // fromPort name the sender (the peer, for a stream). MSG_PEEK leaves the data queued;
     // MSG_WAITALL waits until the buffer is full, the stream ends or fails; a datagram longer than
     // the buffer sets MSG_TRUNC in returnedFlags, and with MSG_TRUNC asked the call returns its
     // whole length (recv(2)).
-    public long Receive(Span<byte> buffer, int messageFlags, out Ipv4Address from, out ushort fromPort, out int returnedFlags)
+    public long Receive6(Span<byte> buffer, int messageFlags, out Ipv6Address from, out ushort fromPort, out int returnedFlags)
     {
         bool peek = (messageFlags & MessageFlags.MSG_PEEK) != 0;
         bool nonBlocking = NonBlocking || (messageFlags & MessageFlags.MSG_DONTWAIT) != 0;
         bool waitAll = (messageFlags & MessageFlags.MSG_WAITALL) != 0 && !peek && stream != null;
         returnedFlags = 0;
-        from = endpoint.RemoteAddress;
+        from = Ipv6Address.MapIpv4(endpoint.RemoteAddress);
         fromPort = endpoint.RemotePort;
         long deadline = long.MinValue;
         int total = 0;
@@ -261,7 +354,16 @@ internal sealed class SocketFile : IFileDescription
             long result;
             if (datagram != null)
             {
-                result = datagram.ReceiveFrom(buffer, peek, out from, out fromPort, out int length);
+                int length;
+                if (datagram6 != null)
+                {
+                    result = datagram6.ReceiveFrom6(buffer, peek, out from, out fromPort, out length);
+                }
+                else
+                {
+                    result = datagram.ReceiveFrom(buffer, peek, out Ipv4Address from4, out fromPort, out length);
+                    from = Ipv6Address.MapIpv4(from4);
+                }
                 if (result >= 0)
                 {
                     if (length > buffer.Length)
@@ -356,6 +458,10 @@ internal sealed class SocketFile : IFileDescription
                     return 0;
             }
         }
+        if (level == SocketProtocols.IPPROTO_IPV6 && Family == SocketFamily.AF_INET6)
+        {
+            return SetIpv6Option(name, value);
+        }
         if (level != SocketOptions.SOL_SOCKET)
         {
             return -Errno.ENOPROTOOPT;
@@ -430,6 +536,14 @@ internal sealed class SocketFile : IFileDescription
                 default: return -Errno.ENOPROTOOPT;
             }
         }
+        else if (level == SocketProtocols.IPPROTO_IPV6 && Family == SocketFamily.AF_INET6)
+        {
+            if (name != SocketOptions.IPV6_V6ONLY)
+            {
+                return -Errno.ENOPROTOOPT;
+            }
+            WriteInt(whole, V6Only ? 1 : 0);
+        }
         else if (level != SocketOptions.SOL_SOCKET)
         {
             return -Errno.ENOPROTOOPT;
@@ -440,7 +554,7 @@ internal sealed class SocketFile : IFileDescription
             {
                 case SocketOptions.SO_TYPE: WriteInt(whole, Type); break;
                 case SocketOptions.SO_PROTOCOL: WriteInt(whole, Protocol); break;
-                case SocketOptions.SO_DOMAIN: WriteInt(whole, SocketFamily.AF_INET); break;
+                case SocketOptions.SO_DOMAIN: WriteInt(whole, Family); break;
                 case SocketOptions.SO_ERROR: WriteInt(whole, endpoint.TakeError()); break;
                 case SocketOptions.SO_ACCEPTCONN: WriteInt(whole, IsListening ? 1 : 0); break;
                 case SocketOptions.SO_REUSEADDR: WriteInt(whole, endpoint.ReuseAddress ? 1 : 0); break;
@@ -472,6 +586,33 @@ internal sealed class SocketFile : IFileDescription
         length = Math.Min(length, size);
         return 0;
     }
+
+    // IPV6_V6ONLY, the one IPPROTO_IPV6 option here: an int, any nonzero value on; only before
+    // the socket is bound (EINVAL after, as Linux's do_ipv6_setsockopt answers); a value shorter
+    // than an int is EINVAL.
+    private int SetIpv6Option(int name, ReadOnlySpan<byte> value)
+    {
+        if (name != SocketOptions.IPV6_V6ONLY)
+        {
+            return -Errno.ENOPROTOOPT;
+        }
+        if (value.Length < sizeof(int) || endpoint.LocalPort != 0)
+        {
+            return -Errno.EINVAL;
+        }
+        bool on = ReadInt(value) != 0;
+        if (datagram6 != null)
+        {
+            datagram6.V6Only = on;
+        }
+        else
+        {
+            streamV6Only = on;
+        }
+        return 0;
+    }
+
+    private static Ipv6Address Mapped(Ipv4Address address) => address.IsAny ? Ipv6Address.Unspecified : Ipv6Address.MapIpv4(address);
 
     // NOTE: sock_set_timeout (net/core/sock.c): a timeval shorter than 16 bytes is EINVAL, tv_usec
     // outside [0, 1000000) EDOM; a negative tv_sec means no wait at all, and {0, 0} waits for ever.

@@ -10,7 +10,7 @@ internal static partial class Sys
 
     private const int SocketCreationFlags = SocketTypes.SOCK_NONBLOCK | SocketTypes.SOCK_CLOEXEC;
 
-    // socket(2): AF_INET only. SOCK_STREAM is TCP (protocol 0 or IPPROTO_TCP), SOCK_DGRAM UDP (0 or
+    // socket(2): AF_INET, and AF_INET6 in a kernel with IPv6 and UDP. SOCK_STREAM is TCP (protocol 0 or IPPROTO_TCP), SOCK_DGRAM UDP (0 or
     // IPPROTO_UDP); SOCK_NONBLOCK and SOCK_CLOEXEC ride on the type. The checks run in
     // __sys_socket's and __sock_create's order: unknown flags and a type out of range are EINVAL,
     // another family EAFNOSUPPORT, a type inet has no protocol for ESOCKTNOSUPPORT, a protocol
@@ -29,16 +29,25 @@ internal static partial class Sys
         {
             return -Errno.EINVAL;
         }
-        // NOTE: AF_INET6 and AF_UNIX are refused as a kernel without them refuses them. The BCL
-        // asks for them on its own: System.Net.Sockets probes IPv6 (an AF_INET6 datagram socket)
-        // and Unix domain sockets once at start to learn what the OS supports, and on
-        // EAFNOSUPPORT it records "not supported" and goes on with IPv4 (Socket.OSSupportsIPv6
-        // false; dual-mode sockets are then not made).
-        if (domain != SocketFamily.AF_INET)
+        // NOTE: AF_UNIX is refused as a kernel without it refuses it, and so is AF_INET6 unless the
+        // kernel has IPv6 (an Address6 on an interface) and UDP. The BCL asks for them on its own:
+        // System.Net.Sockets probes IPv6 (an AF_INET6 datagram socket) and Unix domain sockets
+        // once at start to learn what the OS supports, and on EAFNOSUPPORT it records "not
+        // supported" and goes on with IPv4 (Socket.OSSupportsIPv6 false; dual-mode sockets are
+        // then not made). Once the probe succeeds, Socket(SocketType, ProtocolType) (TcpClient,
+        // HttpClient) makes dual-mode AF_INET6 sockets, streams too: an AF_INET6 stream socket is
+        // served over IPv4 through mapped addresses (SocketFile.Bind6, Connect6), so those keep
+        // working without TCP over IPv6.
+        bool inet6 = domain == SocketFamily.AF_INET6 && KernelFeatures.Ipv6 && KernelFeatures.Udp;
+        if (domain != SocketFamily.AF_INET && !inet6)
         {
             return -Errno.EAFNOSUPPORT;
         }
         ISocketTransport? transport = kernel.SocketTransport ?? StackSocketTransport.Attach(kernel);
+        if (inet6 && !transport.HasIpv6)
+        {
+            return -Errno.EAFNOSUPPORT;
+        }
         ISocketEndpoint? endpoint;
         if (kind == SocketTypes.SOCK_STREAM)
         {
@@ -54,7 +63,7 @@ internal static partial class Sys
             {
                 return -Errno.EPROTONOSUPPORT;
             }
-            endpoint = transport.CreateDatagram();
+            endpoint = inet6 ? transport.CreateDatagram6() : transport.CreateDatagram();
         }
         else if (kind == SocketTypes.SOCK_RAW)
         {
@@ -77,7 +86,7 @@ internal static partial class Sys
             }
             return -Errno.EPROTONOSUPPORT;
         }
-        SocketFile socket = new SocketFile(kernel, endpoint);
+        SocketFile socket = new SocketFile(kernel, endpoint, inet6 ? SocketFamily.AF_INET6 : SocketFamily.AF_INET);
         socket.SetStatusFlags(flags & OpenFlags.O_NONBLOCK);
         long fd = kernel.Files.Install(socket, 0, (flags & SocketTypes.SOCK_CLOEXEC) != 0);
         if (fd < 0)
@@ -93,7 +102,12 @@ internal static partial class Sys
     internal static long Bind(Kernel kernel, int fd, ReadOnlySpan<byte> address)
     {
         long result = FindSocket(kernel, fd, out SocketFile? socket);
-        if (result == 0)
+        if (result == 0 && socket!.Family == SocketFamily.AF_INET6)
+        {
+            result = SocketAddress.TryReadInet6(address, out Ipv6Address ip6, out ushort port6);
+            result = result == 0 ? socket.Bind6(ip6, port6) : result;
+        }
+        else if (result == 0)
         {
             result = SocketAddress.TryReadInet(address, out Ipv4Address ip, out ushort port);
             if (result == -Errno.EAFNOSUPPORT && SocketAddress.Family(address) == SocketFamily.AF_UNSPEC && Ipv4Address.Read(address.Slice(4)).IsAny)
@@ -121,7 +135,12 @@ internal static partial class Sys
     internal static long Connect(Kernel kernel, int fd, ReadOnlySpan<byte> address)
     {
         long result = FindSocket(kernel, fd, out SocketFile? socket);
-        if (result == 0)
+        if (result == 0 && socket!.Family == SocketFamily.AF_INET6)
+        {
+            result = SocketAddress.TryReadPeer6(address, socket.Type == SocketTypes.SOCK_DGRAM, out Ipv6Address ip6, out ushort port6);
+            result = result == 0 ? socket.Connect6(ip6, port6) : result;
+        }
+        else if (result == 0)
         {
             result = SocketAddress.TryReadInet(address, out Ipv4Address ip, out ushort port);
             if (result == 0)
@@ -177,7 +196,7 @@ internal static partial class Sys
         }
         if (!address.IsEmpty || addressLength == 0)
         {
-            SocketAddress.WriteInet(accepted!.Endpoint.RemoteAddress, accepted.Endpoint.RemotePort, address, ref addressLength);
+            WriteAddress(accepted!, accepted!.RemoteAddress6, accepted.Endpoint.RemotePort, address, ref addressLength);
         }
         return newFd;
     }
@@ -199,6 +218,19 @@ internal static partial class Sys
         Ipv4Address ip = default;
         ushort port = 0;
         bool hasDestination = !address.IsEmpty && socket!.Type == SocketTypes.SOCK_DGRAM;
+        if (socket!.Family == SocketFamily.AF_INET6)
+        {
+            Ipv6Address ip6 = default;
+            if (hasDestination)
+            {
+                result = SocketAddress.TryReadPeer6(address, true, out ip6, out port);
+                if (result != 0)
+                {
+                    return result;
+                }
+            }
+            return socket.Send6(data, flags, hasDestination, ip6, port);
+        }
         if (hasDestination)
         {
             result = SocketAddress.TryReadInet(address, out ip, out port);
@@ -230,10 +262,10 @@ internal static partial class Sys
         {
             return -Errno.EINVAL;
         }
-        result = socket!.Receive(buffer, flags, out Ipv4Address from, out ushort fromPort, out returnedFlags);
+        result = socket!.Receive6(buffer, flags, out Ipv6Address from, out ushort fromPort, out returnedFlags);
         if (result >= 0 && !address.IsEmpty)
         {
-            SocketAddress.WriteInet(from, fromPort, address, ref addressLength);
+            WriteAddress(socket, from, fromPort, address, ref addressLength);
         }
         return result;
     }
@@ -339,7 +371,9 @@ internal static partial class Sys
         long result = FindSocket(kernel, fd, out SocketFile? socket);
         if (result == 0)
         {
-            result = SocketAddress.WriteInet(socket!.Endpoint.LocalAddress, socket.Endpoint.LocalPort, address, ref addressLength);
+            result = socket!.Family == SocketFamily.AF_INET6
+                ? SocketAddress.WriteInet6(socket.LocalAddress6, socket.Endpoint.LocalPort, address, ref addressLength)
+                : SocketAddress.WriteInet(socket.Endpoint.LocalAddress, socket.Endpoint.LocalPort, address, ref addressLength);
         }
         return kernel.Return(SyscallNumber.Getsockname, result);
     }
@@ -353,7 +387,7 @@ internal static partial class Sys
         {
             result = socket!.Endpoint.RemotePort == 0
                 ? -Errno.ENOTCONN
-                : SocketAddress.WriteInet(socket.Endpoint.RemoteAddress, socket.Endpoint.RemotePort, address, ref addressLength);
+                : WriteAddress(socket, socket.RemoteAddress6, socket.Endpoint.RemotePort, address, ref addressLength);
         }
         return kernel.Return(SyscallNumber.Getpeername, result);
     }
@@ -379,6 +413,15 @@ internal static partial class Sys
     {
         long result = FindSocket(kernel, fd, out SocketFile? socket);
         return result == 0 ? socket!.BytesAvailable : result;
+    }
+
+    // A peer's address in the socket's family: sockaddr_in6 for AF_INET6 (an IPv4 peer mapped),
+    // sockaddr_in for AF_INET.
+    private static int WriteAddress(SocketFile socket, Ipv6Address ip, ushort port, Span<byte> address, ref int addressLength)
+    {
+        return socket.Family == SocketFamily.AF_INET6
+            ? SocketAddress.WriteInet6(ip, port, address, ref addressLength)
+            : SocketAddress.WriteInet(ip.MappedIpv4, port, address, ref addressLength);
     }
 
     // The socket behind fd: EBADF for no open fd, ENOTSOCK for one that is not a socket.

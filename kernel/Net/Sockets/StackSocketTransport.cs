@@ -82,4 +82,26 @@ internal sealed class StackSocketTransport : ISocketTransport
         }
         return null;
     }
+
+    public bool HasIpv6 => KernelFeatures.Udp && KernelFeatures.Ipv6;
+
+    public IDatagramEndpoint6? CreateDatagram6()
+    {
+        // NOTE: one feature per method: the generator takes out an if on a feature the kernel
+        // lacks, but not one nested in another.
+        if (KernelFeatures.Ipv6)
+        {
+            return Datagram6();
+        }
+        return null;
+    }
+
+    private IDatagramEndpoint6? Datagram6()
+    {
+        if (KernelFeatures.Udp)
+        {
+            return new UdpDatagramEndpoint(udp!.Open6());
+        }
+        return null;
+    }
 }

@@ -4,7 +4,7 @@ using System;
 
 // A socket's datagram endpoint on the kernel's own UDP. UDP keeps no send state, so shutdown
 // only records which way is shut, as Linux's udp_disconnect-less shutdown does.
-internal sealed class UdpDatagramEndpoint : IDatagramEndpoint, IUdpEndpointListener
+internal sealed class UdpDatagramEndpoint : IDatagramEndpoint6, IUdpEndpointListener
 {
     private readonly UdpEndpoint endpoint;
     private bool writeShut;
@@ -23,6 +23,16 @@ internal sealed class UdpDatagramEndpoint : IDatagramEndpoint, IUdpEndpointListe
 
     public ushort RemotePort => endpoint.RemotePort;
 
+    public Ipv6Address LocalAddress6 => endpoint.LocalAddress6;
+
+    public Ipv6Address RemoteAddress6 => endpoint.RemoteAddress6;
+
+    public bool V6Only
+    {
+        get => endpoint.V6Only;
+        set => endpoint.V6Only = value;
+    }
+
     public Action<int>? ReadinessChanged { get; set; }
 
     public int NextDatagramLength => endpoint.NextDatagramLength;
@@ -39,6 +49,22 @@ internal sealed class UdpDatagramEndpoint : IDatagramEndpoint, IUdpEndpointListe
     public long SendTo(Ipv4Address destination, ushort port, ReadOnlySpan<byte> payload)
     {
         return writeShut ? -Errno.EPIPE : endpoint.SendTo(destination, port, payload);
+    }
+
+    public int Bind6(Ipv6Address address, ushort port) => endpoint.Bind6(address, port);
+
+    public int Connect6(Ipv6Address address, ushort port) => endpoint.Connect6(address, port);
+
+    public long SendTo6(Ipv6Address destination, ushort port, ReadOnlySpan<byte> payload)
+    {
+        return writeShut ? -Errno.EPIPE : endpoint.SendTo6(destination, port, payload);
+    }
+
+    public long ReceiveFrom6(Span<byte> buffer, bool peek, out Ipv6Address from, out ushort fromPort, out int datagramLength)
+    {
+        return peek
+            ? endpoint.Peek6(buffer, out from, out fromPort, out datagramLength)
+            : endpoint.ReceiveFrom6(buffer, true, 0, out from, out fromPort, out datagramLength);
     }
 
     public long ReceiveFrom(Span<byte> buffer, bool peek, out Ipv4Address from, out ushort fromPort, out int datagramLength)

@@ -16,23 +16,53 @@ internal interface IUdpEndpointListener
 internal sealed class UdpEndpoint
 {
     // NOTE: each queued datagram carries 8 bytes of bookkeeping in the ring: the sender's
-    // address (4), port (2) and the payload length (2).
+    // address (4), port (2) and the payload length (2); an IPv6 endpoint's carry 20, the address
+    // being 16 (an IPv4 sender's as ::ffff:a.b.c.d).
     private const int RecordHeaderLength = 8;
+
+    private const int RecordHeaderLength6 = 20;
 
     private readonly UdpLayer layer;
     private readonly byte[] ring;
+    private readonly int recordHeaderLength;
     private int head;
     private int used;
     private int pendingError;
 
-    public UdpEndpoint(UdpLayer layer, Scheduler scheduler, int receiveBufferSize)
+    public UdpEndpoint(UdpLayer layer, Scheduler scheduler, int receiveBufferSize) : this(layer, scheduler, receiveBufferSize, false)
+    {
+    }
+
+    // ipv6: an endpoint of an AF_INET6 socket, named by IPv6 addresses.
+    public UdpEndpoint(UdpLayer layer, Scheduler scheduler, int receiveBufferSize, bool ipv6)
     {
         this.layer = layer;
+        IsIpv6 = ipv6;
+        recordHeaderLength = ipv6 ? RecordHeaderLength6 : RecordHeaderLength;
         ring = new byte[receiveBufferSize];
         Waiters = new WaitQueue(scheduler);
     }
 
+    // For an IPv6 endpoint: the IPv4 side of a dual-stack one (Any when bound to ::, the mapped
+    // address when bound to ::ffff:a.b.c.d), what IPv4 datagrams are matched against.
     public Ipv4Address LocalAddress { get; internal set; }
+
+    public bool IsIpv6 { get; }
+
+    // IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 datagrams and sends none. Off by default,
+    // as Linux's net.ipv6.bindv6only = 0; only changed before bind.
+    public bool V6Only { get; set; }
+
+    public Ipv6Address LocalAddress6 { get; internal set; }
+
+    public Ipv6Address RemoteAddress6 { get; internal set; }
+
+    // Whether this endpoint takes IPv4 datagrams: an IPv4 one, or an IPv6 one neither v6-only nor
+    // bound to an IPv6 address of its own (RFC 3493, 5.3).
+    public bool CoversIpv4 => !IsIpv6 || (!V6Only && (LocalAddress6.IsUnspecified || LocalAddress6.IsIpv4Mapped));
+
+    // Whether this endpoint takes IPv6 datagrams: an IPv6 one not bound to a mapped address.
+    public bool CoversIpv6 => IsIpv6 && !LocalAddress6.IsIpv4Mapped;
 
     public ushort LocalPort { get; internal set; }
 
@@ -69,11 +99,23 @@ internal sealed class UdpEndpoint
     // payload length, or -errno (-EDESTADDRREQ with no destination, -EMSGSIZE, the IP layer's).
     public long SendTo(Ipv4Address destination, ushort port, ReadOnlySpan<byte> payload) => layer.SendTo(this, destination, port, payload);
 
+    // The IPv6 forms of Bind, Connect and SendTo, for an IPv6 endpoint; a mapped address
+    // (::ffff:a.b.c.d) means IPv4, unless the endpoint is v6-only.
+    public int Bind6(Ipv6Address address, ushort port) => layer.Bind6(this, address, port);
+
+    public int Connect6(Ipv6Address address, ushort port) => layer.Connect6(this, address, port);
+
+    public long SendTo6(Ipv6Address destination, ushort port, ReadOnlySpan<byte> payload) => layer.SendTo6(this, destination, port, payload);
+
     public long Send(ReadOnlySpan<byte> payload)
     {
         if (!IsConnected)
         {
             return -Errno.EDESTADDRREQ;
+        }
+        if (IsIpv6)
+        {
+            return layer.SendTo6(this, RemoteAddress6, RemotePort, payload);
         }
         return layer.SendTo(this, RemoteAddress, RemotePort, payload);
     }
@@ -83,6 +125,15 @@ internal sealed class UdpEndpoint
     // the sender. With none queued: -EAGAIN when nonBlocking or once the monotonic deadline
     // passes, else waits. -EBADF once closed.
     public long ReceiveFrom(Span<byte> buffer, bool nonBlocking, long deadline, out Ipv4Address from, out ushort fromPort,
+        out int datagramLength)
+    {
+        long result = ReceiveFrom6(buffer, nonBlocking, deadline, out Ipv6Address from6, out fromPort, out datagramLength);
+        from = from6.MappedIpv4;
+        return result;
+    }
+
+    // As ReceiveFrom, the sender as an IPv6 address (an IPv4 one mapped, ::ffff:a.b.c.d).
+    public long ReceiveFrom6(Span<byte> buffer, bool nonBlocking, long deadline, out Ipv6Address from, out ushort fromPort,
         out int datagramLength)
     {
         while (true)
@@ -169,18 +220,30 @@ internal sealed class UdpEndpoint
     }
 
     // From the layer: one datagram for this endpoint. False when the ring has no room (dropped).
-    internal bool Deliver(Ipv4Address source, ushort sourcePort, ReadOnlySpan<byte> payload)
+    internal bool Deliver(Ipv4Address source, ushort sourcePort, ReadOnlySpan<byte> payload) =>
+        Deliver6(Ipv6Address.MapIpv4(source), sourcePort, payload);
+
+    // source: an IPv6 sender, or an IPv4 one mapped; an IPv4 endpoint keeps the low 32 bits.
+    internal bool Deliver6(Ipv6Address source, ushort sourcePort, ReadOnlySpan<byte> payload)
     {
-        int needed = RecordHeaderLength + payload.Length;
+        int needed = recordHeaderLength + payload.Length;
         if (needed > ring.Length - used)
         {
             Dropped++;
             return false;
         }
-        Span<byte> record = stackalloc byte[RecordHeaderLength];
-        source.Write(record);
-        BinaryPrimitives.WriteUInt16BigEndian(record.Slice(4), sourcePort);
-        BinaryPrimitives.WriteUInt16BigEndian(record.Slice(6), (ushort)payload.Length);
+        Span<byte> record = stackalloc byte[recordHeaderLength];
+        int addressLength = recordHeaderLength - 4;
+        if (IsIpv6)
+        {
+            source.Write(record);
+        }
+        else
+        {
+            source.MappedIpv4.Write(record);
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(record.Slice(addressLength), sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(record.Slice(addressLength + 2), (ushort)payload.Length);
         Write(record);
         Write(payload);
         QueuedDatagrams++;
@@ -192,6 +255,13 @@ internal sealed class UdpEndpoint
     // recvfrom(2) with MSG_PEEK, non-blocking: the next datagram's bytes, length and sender,
     // left queued; -EAGAIN with none queued.
     public long Peek(Span<byte> buffer, out Ipv4Address from, out ushort fromPort, out int datagramLength)
+    {
+        long result = Peek6(buffer, out Ipv6Address from6, out fromPort, out datagramLength);
+        from = from6.MappedIpv4;
+        return result;
+    }
+
+    public long Peek6(Span<byte> buffer, out Ipv6Address from, out ushort fromPort, out int datagramLength)
     {
         int error = TakeError();
         if (error != 0)
@@ -226,18 +296,19 @@ internal sealed class UdpEndpoint
             {
                 return 0;
             }
-            int at = (head + 6) % ring.Length;
+            int at = (head + recordHeaderLength - 2) % ring.Length;
             return (ring[at] << 8) | ring[(at + 1) % ring.Length];
         }
     }
 
-    private long Take(Span<byte> buffer, out Ipv4Address from, out ushort fromPort, out int datagramLength)
+    private long Take(Span<byte> buffer, out Ipv6Address from, out ushort fromPort, out int datagramLength)
     {
-        Span<byte> record = stackalloc byte[RecordHeaderLength];
+        Span<byte> record = stackalloc byte[recordHeaderLength];
         Read(record);
-        from = Ipv4Address.Read(record);
-        fromPort = BinaryPrimitives.ReadUInt16BigEndian(record.Slice(4));
-        datagramLength = BinaryPrimitives.ReadUInt16BigEndian(record.Slice(6));
+        int addressLength = recordHeaderLength - 4;
+        from = IsIpv6 ? Ipv6Address.Read(record) : Ipv6Address.MapIpv4(Ipv4Address.Read(record));
+        fromPort = BinaryPrimitives.ReadUInt16BigEndian(record.Slice(addressLength));
+        datagramLength = BinaryPrimitives.ReadUInt16BigEndian(record.Slice(addressLength + 2));
         int copied = Math.Min(datagramLength, buffer.Length);
         Read(buffer.Slice(0, copied));
         Skip(datagramLength - copied);

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 // UDP for one kernel (RFC 768, RFC 1122, 4.1): the transport the IPv4 layer hands datagrams of
 // protocol 17 to, and the table of bound endpoints by port. Sends build the header in one
 // scratch buffer of the layer (one vCPU: no two sends overlap) and hand it to IIpv4Output.
-internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
+internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport, IIpv6Transport
 {
     // NOTE: Linux's default ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     public const int EphemeralFirst = 32768;
@@ -66,6 +66,12 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
         return new UdpEndpoint(this, kernel.Scheduler, receiveBufferSize);
     }
 
+    // A new unbound IPv6 endpoint (an AF_INET6 socket's), dual-stack until made v6-only.
+    public UdpEndpoint Open6(int receiveBufferSize = DefaultReceiveBufferSize)
+    {
+        return new UdpEndpoint(this, kernel.Scheduler, receiveBufferSize, true);
+    }
+
     // bind(2) for UDP: -EINVAL when already bound, -EADDRNOTAVAIL for an address not of this
     // host, -EADDRINUSE when another endpoint holds the port on an overlapping address, and
     // -EAGAIN when no ephemeral port is free (as Linux's inet_csk_get_port answers).
@@ -90,19 +96,242 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
                 return -Errno.EAGAIN;
             }
         }
-        else if (Conflicts(address, port))
+        else if (Conflicts(true, address, false, default, port))
         {
             return -Errno.EADDRINUSE;
         }
         endpoint.LocalAddress = address;
         endpoint.LocalPort = port;
-        if (!ports.TryGetValue(port, out List<UdpEndpoint>? bound))
+        Add(endpoint);
+        return 0;
+    }
+
+    // bind(2) for an IPv6 endpoint, with the errnos of Bind; a mapped address binds the IPv4
+    // side only (-EINVAL on a v6-only endpoint, as Linux's __inet6_bind answers).
+    internal int Bind6(UdpEndpoint endpoint, Ipv6Address address, ushort port)
+    {
+        if (endpoint.IsClosed)
+        {
+            return -Errno.EBADF;
+        }
+        if (endpoint.IsBound)
+        {
+            return -Errno.EINVAL;
+        }
+        bool mapped = address.IsIpv4Mapped;
+        if (mapped && endpoint.V6Only)
+        {
+            return -Errno.EINVAL;
+        }
+        if (mapped ? !address.MappedIpv4.IsAny && !IsLocalAddress(address.MappedIpv4) :
+            !address.IsUnspecified && !Ipv6.IsLocal6(address))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        bool coversIpv4 = !endpoint.V6Only && (mapped || address.IsUnspecified);
+        Ipv4Address address4 = mapped ? address.MappedIpv4 : Ipv4Address.Any;
+        if (port == 0)
+        {
+            if (!TryFindEphemeral(out port))
+            {
+                return -Errno.EAGAIN;
+            }
+        }
+        else if (Conflicts(coversIpv4, address4, !mapped, address, port))
+        {
+            return -Errno.EADDRINUSE;
+        }
+        endpoint.LocalAddress6 = address;
+        endpoint.LocalAddress = address4;
+        endpoint.LocalPort = port;
+        Add(endpoint);
+        return 0;
+    }
+
+    private void Add(UdpEndpoint endpoint)
+    {
+        if (!ports.TryGetValue(endpoint.LocalPort, out List<UdpEndpoint>? bound))
         {
             bound = new List<UdpEndpoint>();
-            ports[port] = bound;
+            ports[endpoint.LocalPort] = bound;
         }
         bound.Add(endpoint);
+    }
+
+    // The stack's IPv6 side; only a NetStack has one (a test's IPv4-only output has none).
+    private IIpv6Output Ipv6 => output as IIpv6Output ?? NoIpv6.Instance;
+
+    internal int Connect6(UdpEndpoint endpoint, Ipv6Address address, ushort port)
+    {
+        if (endpoint.IsClosed)
+        {
+            return -Errno.EBADF;
+        }
+        if (port == 0 || address.IsUnspecified)
+        {
+            return -Errno.EINVAL;
+        }
+        if (address.IsIpv4Mapped)
+        {
+            if (endpoint.V6Only || !endpoint.CoversIpv4)
+            {
+                return -Errno.ENETUNREACH;
+            }
+            if (!output.TrySelectSource(address.MappedIpv4, out _))
+            {
+                return -Errno.ENETUNREACH;
+            }
+        }
+        else if (!endpoint.CoversIpv6 || !Ipv6.TrySelectSource6(address, out _))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (!endpoint.IsBound)
+        {
+            int bound = Bind6(endpoint, Ipv6Address.Unspecified, 0);
+            if (bound < 0)
+            {
+                return bound;
+            }
+        }
+        endpoint.RemoteAddress6 = address;
+        endpoint.RemoteAddress = address.IsIpv4Mapped ? address.MappedIpv4 : Ipv4Address.Any;
+        endpoint.RemotePort = port;
         return 0;
+    }
+
+    internal long SendTo6(UdpEndpoint endpoint, Ipv6Address destination, ushort port, ReadOnlySpan<byte> payload)
+    {
+        if (destination.IsIpv4Mapped)
+        {
+            // NOTE: a dual-stack endpoint reaches an IPv4 peer named ::ffff:a.b.c.d over IPv4; a
+            // v6-only one, or one bound to an IPv6 address, cannot (Linux: ENETUNREACH).
+            if (endpoint.V6Only || (endpoint.IsBound && !endpoint.CoversIpv4))
+            {
+                return -Errno.ENETUNREACH;
+            }
+            if (!endpoint.IsBound)
+            {
+                int bound = Bind6(endpoint, Ipv6Address.Unspecified, 0);
+                if (bound < 0)
+                {
+                    return bound;
+                }
+            }
+            return SendTo(endpoint, destination.MappedIpv4, port, payload);
+        }
+        if (endpoint.IsClosed)
+        {
+            return -Errno.EBADF;
+        }
+        int pending = endpoint.TakeError();
+        if (pending != 0)
+        {
+            return -pending;
+        }
+        if (port == 0 || destination.IsUnspecified)
+        {
+            return -Errno.EDESTADDRREQ;
+        }
+        if (endpoint.IsBound && !endpoint.CoversIpv6)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        // NOTE: without jumbograms (RFC 2675) the UDP length field bounds the payload.
+        if (payload.Length > ushort.MaxValue - UdpDatagram.HeaderLength)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        Ipv6Address source = endpoint.LocalAddress6;
+        if (source.IsUnspecified && !Ipv6.TrySelectSource6(destination, out source))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (!endpoint.IsBound)
+        {
+            int bound = Bind6(endpoint, Ipv6Address.Unspecified, 0);
+            if (bound < 0)
+            {
+                return bound;
+            }
+        }
+        int length = UdpDatagram.HeaderLength + payload.Length;
+        if (length > scratch.Length)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        Span<byte> datagram = scratch.AsSpan(0, length);
+        payload.CopyTo(datagram.Slice(UdpDatagram.HeaderLength));
+        new UdpHeader(endpoint.LocalPort, port).TryEmit(datagram, source, destination, payload.Length);
+        int sent = Ipv6.Send6(source, destination, IpProtocol.Udp, datagram);
+        return sent < 0 ? sent : payload.Length;
+    }
+
+    // From the IPv6 side (Ipv6Interface): a bad or zero checksum is dropped and counts as taken;
+    // false only when no IPv6 endpoint holds the port.
+    public bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
+    {
+        Received++;
+        Span<byte> bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(payload), payload.Length);
+        if (!UdpDatagram.TryWrap(bytes, out UdpDatagram datagram) ||
+            !UdpHeader.TryParse(datagram, source, destination, checksumTrusted, out UdpHeader header))
+        {
+            BadChecksums++;
+            return true;
+        }
+        UdpEndpoint? target = Lookup6(destination, header.DestinationPort, source, header.SourcePort);
+        if (target == null)
+        {
+            NoPort++;
+            return false;
+        }
+        if (!target.Deliver6(source, header.SourcePort, datagram.Payload))
+        {
+            QueueFull++;
+        }
+        return true;
+    }
+
+    // As Lookup, among the endpoints that take IPv6.
+    private UdpEndpoint? Lookup6(Ipv6Address destination, ushort port, Ipv6Address source, ushort sourcePort)
+    {
+        if (!ports.TryGetValue(port, out List<UdpEndpoint>? bound))
+        {
+            return null;
+        }
+        UdpEndpoint? best = null;
+        int bestScore = -1;
+        for (int index = 0; index < bound.Count; index++)
+        {
+            UdpEndpoint candidate = bound[index];
+            if (!candidate.CoversIpv6)
+            {
+                continue;
+            }
+            int score = 0;
+            if (!candidate.LocalAddress6.IsUnspecified)
+            {
+                if (candidate.LocalAddress6 != destination)
+                {
+                    continue;
+                }
+                score += 2;
+            }
+            if (candidate.IsConnected)
+            {
+                if (candidate.RemoteAddress6 != source || candidate.RemotePort != sourcePort)
+                {
+                    continue;
+                }
+                score += 4;
+            }
+            if (score > bestScore)
+            {
+                best = candidate;
+                bestScore = score;
+            }
+        }
+        return best;
     }
 
     internal int Connect(UdpEndpoint endpoint, Ipv4Address address, ushort port)
@@ -278,6 +507,10 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
         for (int index = 0; index < bound.Count; index++)
         {
             UdpEndpoint candidate = bound[index];
+            if (!candidate.CoversIpv4 || (candidate.IsIpv6 && candidate.IsConnected && !candidate.RemoteAddress6.IsIpv4Mapped))
+            {
+                continue;
+            }
             int score = 0;
             if (!candidate.LocalAddress.IsAny)
             {
@@ -304,7 +537,11 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
         return best;
     }
 
-    private bool Conflicts(Ipv4Address address, ushort port)
+    // Whether a new binding to port overlaps one held: on the IPv4 side (coversIpv4, address4) or
+    // the IPv6 side (coversIpv6, address6), any overlapping any and equal addresses. IPv4 and IPv6
+    // share the port space, so a dual-stack [::]:p conflicts with 0.0.0.0:p and a v6-only one does
+    // not, as on Linux.
+    private bool Conflicts(bool coversIpv4, Ipv4Address address4, bool coversIpv6, Ipv6Address address6, ushort port)
     {
         if (!ports.TryGetValue(port, out List<UdpEndpoint>? bound))
         {
@@ -312,8 +549,13 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
         }
         for (int index = 0; index < bound.Count; index++)
         {
-            Ipv4Address other = bound[index].LocalAddress;
-            if (other.IsAny || address.IsAny || other == address)
+            UdpEndpoint other = bound[index];
+            if (coversIpv4 && other.CoversIpv4 && (other.LocalAddress.IsAny || address4.IsAny || other.LocalAddress == address4))
+            {
+                return true;
+            }
+            if (coversIpv6 && other.CoversIpv6 &&
+                (other.LocalAddress6.IsUnspecified || address6.IsUnspecified || other.LocalAddress6 == address6))
             {
                 return true;
             }
@@ -347,4 +589,20 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport
         }
         return output.TrySelectSource(address, out Ipv4Address source) && source == address;
     }
+}
+
+// The IPv6 side of an output with none (a test's IPv4-only one): nothing is reachable or local.
+internal sealed class NoIpv6 : IIpv6Output
+{
+    public static readonly NoIpv6 Instance = new NoIpv6();
+
+    public int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload) => -Errno.ENETUNREACH;
+
+    public bool TrySelectSource6(Ipv6Address destination, out Ipv6Address source)
+    {
+        source = default;
+        return false;
+    }
+
+    public bool IsLocal6(Ipv6Address address) => false;
 }

@@ -27,6 +27,9 @@ internal static class Icmpv6Type
 
     public const byte NeighborAdvertisement = 136;
 
+    // Destination unreachable codes (RFC 4443, 3.1): what a UDP datagram to a closed port gets.
+    public const byte CodePortUnreachable = 4;
+
     // Parameter problem codes (RFC 4443, 3.4).
     public const byte CodeErroneousHeaderField = 0;
 
@@ -108,6 +111,12 @@ internal readonly record struct Icmpv6Header(byte Type, byte Code, uint RestOfHe
     public static Icmpv6Header Echo(byte type, ushort identifier, ushort sequenceNumber)
     {
         return new Icmpv6Header(type, 0, ((uint)identifier << 16) | sequenceNumber);
+    }
+
+    // RFC 4443, 3.1: the 4 bytes after the checksum are unused, sent as zero.
+    public static Icmpv6Header DestinationUnreachable(byte code)
+    {
+        return new Icmpv6Header(Icmpv6Type.DestinationUnreachable, code, 0);
     }
 
     public static Icmpv6Header ParameterProblem(byte code, uint pointer)

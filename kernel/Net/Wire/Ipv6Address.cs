@@ -46,6 +46,12 @@ internal readonly struct Ipv6Address : IEquatable<Ipv6Address>
     // NOTE: ::ffff:0:0/96, an IPv4 address in IPv6's form (RFC 4291, 2.5.5.2).
     public bool IsIpv4Mapped => high == 0 && (low >> 32) == 0xFFFF;
 
+    // ::ffff:a.b.c.d for an IPv4 address, as a dual-stack socket names IPv4 peers (RFC 4291, 2.5.5.2).
+    public static Ipv6Address MapIpv4(Ipv4Address address) => new Ipv6Address(0, 0xFFFF_0000_0000UL | address.Value);
+
+    // The IPv4 address in the low 32 bits (meaningful when IsIpv4Mapped).
+    public Ipv4Address MappedIpv4 => new Ipv4Address((uint)low);
+
     // The solicited-node multicast group of this address: ff02::1:ff00:0/104 and its low 24 bits
     // (RFC 4291, 2.7.1). A Neighbor Solicitation for the address is sent there (RFC 4861, 7.2.2).
     public Ipv6Address SolicitedNode => new Ipv6Address(0xFF02_0000_0000_0000, 0x0000_0001_FF00_0000 | (low & 0xFF_FFFF));

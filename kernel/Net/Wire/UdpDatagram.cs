@@ -70,6 +70,20 @@ internal readonly ref struct UdpDatagram
     {
         return DatagramChecksum == 0 || ComputeChecksum(source, destination) == 0;
     }
+
+    // The checksum over the IPv6 pseudo-header (RFC 8200, 8.1), the header and the payload.
+    public ushort ComputeChecksum(Ipv6Address source, Ipv6Address destination)
+    {
+        uint sum = Checksum.PseudoHeader(source, destination, IpProtocol.Udp, bytes.Length);
+        return Checksum.Finish(Checksum.Add(sum, bytes));
+    }
+
+    // NOTE: over IPv6 the checksum is mandatory (RFC 8200, 8.1): a zero in the field is a bad
+    // datagram, dropped as Linux's udp6 input drops it.
+    public bool ChecksumIsValid(Ipv6Address source, Ipv6Address destination)
+    {
+        return DatagramChecksum != 0 && ComputeChecksum(source, destination) == 0;
+    }
 }
 
 // The parsed header of a UDP datagram.
@@ -82,6 +96,19 @@ internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationP
     // checksumTrusted: the device vouched for the checksum (FrameOffload.ChecksumTrusted), which
     // may then hold only the pseudo-header's sum, and is not checked.
     public static bool TryParse(UdpDatagram datagram, Ipv4Address source, Ipv4Address destination, bool checksumTrusted, out UdpHeader header)
+    {
+        header = default;
+        if ((!checksumTrusted && !datagram.ChecksumIsValid(source, destination)) || datagram.DestinationPort == 0)
+        {
+            return false;
+        }
+        header = new UdpHeader(datagram.SourcePort, datagram.DestinationPort);
+        return true;
+    }
+
+    // Over IPv6: false for a bad or a zero checksum (RFC 8200, 8.1) or a zero destination port.
+    // checksumTrusted: the device vouched for it (FrameOffload.ChecksumTrusted), as over IPv4.
+    public static bool TryParse(UdpDatagram datagram, Ipv6Address source, Ipv6Address destination, bool checksumTrusted, out UdpHeader header)
     {
         header = default;
         if ((!checksumTrusted && !datagram.ChecksumIsValid(source, destination)) || datagram.DestinationPort == 0)
@@ -119,6 +146,28 @@ internal readonly record struct UdpHeader(ushort SourcePort, ushort DestinationP
             return false;
         }
         Emit(datagram, source, destination, payloadLength);
+        return true;
+    }
+
+    // As TryEmit, over IPv6: the checksum covers the IPv6 pseudo-header; a computed zero is sent
+    // as all ones there too (RFC 8200, 8.1).
+    public bool TryEmit(Span<byte> bytes, Ipv6Address source, Ipv6Address destination, int payloadLength)
+    {
+        int length = UdpDatagram.HeaderLength + payloadLength;
+        if (payloadLength < 0 || payloadLength > UdpDatagram.MaximumPayloadLength || bytes.Length < length)
+        {
+            return false;
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.Slice(4), (ushort)length);
+        if (!UdpDatagram.TryWrap(bytes.Slice(0, length), out UdpDatagram datagram))
+        {
+            return false;
+        }
+        datagram.SetSourcePort(SourcePort);
+        datagram.SetDestinationPort(DestinationPort);
+        datagram.SetChecksum(0);
+        ushort sum = datagram.ComputeChecksum(source, destination);
+        datagram.SetChecksum(sum == 0 ? (ushort)0xFFFF : sum);
         return true;
     }
 }

@@ -31,6 +31,11 @@ internal sealed class LoopbackTransport : ISocketTransport
 
     public IDatagramEndpoint? CreateDatagram() => new LoopbackDatagram(this);
 
+    // No IPv6 here: socket(AF_INET6, ...) answers EAFNOSUPPORT.
+    public bool HasIpv6 => false;
+
+    public IDatagramEndpoint6? CreateDatagram6() => null;
+
     internal void Later(Action work) => kernel.Scheduler.Spawn(_ => work(), null);
 
     internal int TakeStreamPort(ushort port, out ushort taken)
