@@ -127,7 +127,7 @@ internal static class DiagnosticDescriptors
         category: NetCategory,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "passt connects the kernel to the host's network without root: the program's outgoing connections go out through the host, and connections to the host's loopback reach the program only on the TCP ports listed in the interface's Forward setting.",
+        description: "passt connects the kernel to the host's network without root: the program's outgoing connections go out through the host, and connections and datagrams to the host's loopback reach the program only on the ports listed in the interface's Forward setting (8080 for TCP, 4009/udp for UDP).",
         helpLinkUri: HelpLinks.For(PortNotForwardedId));
 
     public static readonly DiagnosticDescriptor NameLookupWithNoServer = new(

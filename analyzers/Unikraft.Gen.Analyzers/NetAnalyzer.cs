@@ -13,8 +13,9 @@ namespace Unikraft.Gen.Analyzers;
 //   UK0501  a constant address other than loopback, or a listener on every address, in a project
 //           that declares no interface: only the kernel's loopback is there;
 //   UK0502  an address computed at run time in a project that declares no interface (info);
-//   UK0503  a TCP listener on a constant port that no interface lets the host reach: every
-//           interface is passt, and none forwards that port;
+//   UK0503  a TCP listener, or a UdpClient bound to a constant port, that no interface lets the
+//           host reach: every interface is passt, and none forwards that port (Forward's "8080"
+//           for TCP, "4009/udp" for UDP);
 //   UK0504  a name lookup (a constant host name, or Dns with a computed one) when no interface lists
 //           a name server.
 // Network calls are the constructors and methods of the BCL's Socket, TcpClient, TcpListener,
@@ -88,6 +89,13 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
 
         string display = method.MethodKind == MethodKind.Constructor ? "new " + type.Name : type.Name + "." + method.Name;
         bool listens = type.Name == "TcpListener" && method.MethodKind == MethodKind.Constructor;
+
+        // A UdpClient made on a local port is bound there to receive: UdpClient(port),
+        // UdpClient(port, family), UdpClient(localEP). UdpClient(hostname, port) connects out, and
+        // passt lets the answers back in without a Forward.
+        bool udp = type.Name == "UdpClient" && method.MethodKind == MethodKind.Constructor
+            && method.Parameters.Length > 0 && method.Parameters[0].Name is "port" or "localEP";
+        listens |= udp;
         bool lookup = type.Name == "Dns";
         foreach (IArgumentOperation argument in arguments)
         {
@@ -99,7 +107,7 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
             Location location = argument.Syntax.GetLocation();
             if (listens && parameter.Type.SpecialType == SpecialType.System_Int32 && parameter.Name == "port")
             {
-                CheckForwarded(context, table, location, display, argument.Value.ConstantValue);
+                CheckForwarded(context, table, location, display, argument.Value.ConstantValue, udp);
                 continue;
             }
 
@@ -111,7 +119,7 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
             Address address = Address.Of(argument.Value);
             if (listens && address.Port is int port)
             {
-                CheckForwarded(context, table, location, display, new Optional<object?>(port));
+                CheckForwarded(context, table, location, display, new Optional<object?>(port), udp);
             }
 
             if (table.Interfaces.Count == 0 && !lookup)
@@ -172,7 +180,7 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static void CheckForwarded(OperationAnalysisContext context, NetTable table, Location location, string display, Optional<object?> port)
+    private static void CheckForwarded(OperationAnalysisContext context, NetTable table, Location location, string display, Optional<object?> port, bool udp)
     {
         if (!port.HasValue || port.Value is not int number || number <= 0 || table.Interfaces.Count == 0)
         {
@@ -182,18 +190,20 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
         var forwarded = new List<string>();
         foreach (NetEntry entry in table.Interfaces)
         {
-            if (entry.Type != "passt" || Array.IndexOf(entry.Forward, number) >= 0)
+            if (entry.Type != "passt" || Array.IndexOf(udp ? entry.ForwardUdp : entry.Forward, number) >= 0)
             {
                 // A TAP interface is reached directly, and a forwarded port through passt.
                 return;
             }
 
             forwarded.AddRange(Array.ConvertAll(entry.Forward, p => p.ToString(CultureInfo.InvariantCulture)));
+            forwarded.AddRange(Array.ConvertAll(entry.ForwardUdp, p => p.ToString(CultureInfo.InvariantCulture) + "/udp"));
         }
 
         string ports = forwarded.Count == 0 ? "none" : string.Join(",", forwarded);
+        string listened = number.ToString(CultureInfo.InvariantCulture) + (udp ? "/udp" : "");
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.PortNotForwarded, location, display,
-            number.ToString(CultureInfo.InvariantCulture), ports, table.Interfaces[0].Name));
+            listened, ports, table.Interfaces[0].Name));
     }
 
     private enum AddressKind

@@ -129,6 +129,35 @@ public sealed class NetTests
     }
 
     [Fact]
+    public async Task PasstOnly_UdpClientBoundToAPortNotForwarded_ReportsUK0503()
+    {
+        const string source = """
+            using System.Net;
+            using System.Net.Sockets;
+            class Program
+            {
+                static void Main()
+                {
+                    var forwarded = new UdpClient(4009);
+                    var forwardedToo = new UdpClient(new IPEndPoint(IPAddress.Any, 4009));
+                    var tcpPortOnly = new UdpClient({|#0:8080|});
+                    var missed = new UdpClient({|#1:5353|}, AddressFamily.InterNetworkV6);
+                    var missedToo = new UdpClient({|#2:new IPEndPoint(IPAddress.Any, 7000)|});
+                    var outgoing = new UdpClient("198.18.0.1", 5000);
+                    var anyPort = new UdpClient();
+                    var tcpOnUdpPort = new TcpListener(IPAddress.Any, {|#3:4009|});
+                }
+            }
+            """;
+        const string withUdp = "eth0|passt|10.0.2.15/24|10.0.2.2||8080,4009/udp|||end";
+        await AnalyzeAsync(source, withUdp,
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(0).WithArguments("new UdpClient", "8080/udp", "8080,4009/udp", "eth0"),
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(1).WithArguments("new UdpClient", "5353/udp", "8080,4009/udp", "eth0"),
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(2).WithArguments("new UdpClient", "7000/udp", "8080,4009/udp", "eth0"),
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(3).WithArguments("new TcpListener", "4009", "8080,4009/udp", "eth0"));
+    }
+
+    [Fact]
     public async Task TapBesidePasst_AnyPortIsReachable()
     {
         const string source = """
