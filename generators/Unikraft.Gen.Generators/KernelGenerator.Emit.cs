@@ -511,12 +511,14 @@ namespace Unikraft.Gen
                     NetTable.TryParseAddress(net.Gateway, out uint gateway);
                     string Address(uint value) => "new global::Unikraft.Kernel.Ipv4Address(0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u)";
                     string prefix = net.PrefixLength.ToString(CultureInfo.InvariantCulture);
+                    string Ports(IEnumerable<int> ports) => ports.Any()
+                        ? "new int[] { " + string.Join(", ", ports.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " }"
+                        : "global::System.Array.Empty<int>()";
                     // A virtio device is the VM's (its runner adds one per item, in order, with the
                     // host's forwarding); the others are the hosted process's.
                     string device = net.Type == "passt"
-                        ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", new int[] { "
-                            + string.Join(", ", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " }, new int[] { "
-                            + string.Join(", ", net.ForwardUdp.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " })"
+                        ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", "
+                            + Ports(net.Forward) + ", " + Ports(net.ForwardUdp) + ")"
                         : net.Type == "virtio"
                             ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
                             : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";

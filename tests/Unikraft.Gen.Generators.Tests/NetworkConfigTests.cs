@@ -44,7 +44,7 @@ public class NetworkConfigTests
 
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
-            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, new int[] {  })", result.Source("Unikraft.Boot.g.cs"));
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, global::System.Array.Empty<int>())", result.Source("Unikraft.Boot.g.cs"));
     }
 
     // Forward="8080/tcp,4009/udp,5353/udp": passt forwards TCP 8080 (-t) and UDP 4009 and 5353 (-u).
