@@ -536,6 +536,11 @@ namespace Unikraft.Gen
                         ? "global::System.Array.Empty<global::Unikraft.Kernel.Ipv4Address>()"
                         : "new global::Unikraft.Kernel.Ipv4Address[] { " + string.Join(", ", servers) + " }";
                     writer.Line("global::Unikraft.Kernel.NetBoot.Attach(kernel, " + Literal(net.Name) + ", " + device + ", " + Address(address) + ", " + prefix + ", " + Address(gateway) + ", " + nameServers + ");");
+                    if (net.Type == "passt" && net.Forward.Count > 0)
+                    {
+                        writer.Line("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, " + Literal(net.Name) + ", " + Ports(net.Forward) + ");");
+                    }
+
                     if (net.Addresses6.Count > 0)
                     {
                         var addresses6 = new List<string>();
@@ -947,7 +952,9 @@ namespace Unikraft.Gen
                             ? "  off: its code is removed (UnikraftIcmpEcho=false)"
                             : off == "Ipv6"
                                 ? "  off: its code is removed (no <UnikraftNet> has an IPv6 address)"
-                                : "  off: its code is removed (no call site needs it)"));
+                                : off == "HostLoopbackForward"
+                                    ? "  off: its code is removed (no passt <UnikraftNet> forwards a TCP port)"
+                                    : "  off: its code is removed (no call site needs it)"));
                     }
                 }
 

@@ -190,6 +190,26 @@ namespace Unikraft.Gen
                     ipv6.Add((ProjectFile, 0, "<UnikraftNet Include=\"" + net.Name + "\"> has IPv6 addresses (Address6 " + string.Join(",", net.Addresses6) + ")"));
                 }
 
+                // Connections from the host's loopback to a passt item's forwarded TCP ports reach
+                // a listener on the kernel's loopback (localhost, HttpListener's and Kestrel's
+                // usual address), as they reach one on the host.
+                foreach (NetPlan net in nets)
+                {
+                    if (net.Type != "passt" || net.Forward.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    if (!featureReasons.TryGetValue("HostLoopbackForward", out SortedSet<(string, int, string)>? forwards))
+                    {
+                        forwards = new SortedSet<(string, int, string)>();
+                        featureReasons.Add("HostLoopbackForward", forwards);
+                    }
+
+                    forwards.Add((ProjectFile, 0, "<UnikraftNet Include=\"" + net.Name + "\"> forwards TCP ports " + string.Join(",", net.Forward)
+                        + " from the host, whose connections from its loopback reach a listener on localhost"));
+                }
+
                 // The JIT route's jump slots: the boot points them at the native layer's entry points.
                 if (nativeLayer && config.NativeSlots)
                 {

@@ -152,6 +152,12 @@ namespace Unikraft.Gen
                         pruner.AddRoot(boot.NetBootAttach, reason);
                         pruner.AddRoot(boot.Ipv4AddressConstructor, reason);
                         pruner.AddRoot(device, reason);
+                        if (net.Type == "passt" && net.Forward.Count > 0)
+                        {
+                            pruner.AddRoot(boot.NetBootForwardHostLoopback, "boot: lets connections from the host's loopback to "
+                                + string.Join(",", net.Forward) + " reach a listener on loopback (UnikraftNet '" + net.Name + "' Forward in the project file)");
+                        }
+
                         if (net.Addresses6.Count > 0)
                         {
                             string reason6 = "boot: gives " + net.Name + " its IPv6 addresses (" + string.Join(", ", net.Addresses6) + ") (UnikraftNet '" + net.Name + "' in the project file)";

@@ -57,6 +57,11 @@ internal static class KernelFeatures
     // takes IPv4 and ARP alone and IPv6 frames are dropped unread.
     public static bool Ipv6 => true;
 
+    // A connection passt forwards from the host's own loopback reaches a listener bound to the
+    // kernel's loopback (HostLoopbackForwards): only in a kernel with a passt item that forwards
+    // TCP ports.
+    public static bool HostLoopbackForward => true;
+
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the
     // program can make an inotify instance (inotify_init1, the BCL's FileSystemWatcher through
     // the native layer: in a JIT run, which has no import list, when the program or a library it

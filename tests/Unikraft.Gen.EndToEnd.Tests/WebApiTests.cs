@@ -41,6 +41,27 @@ public sealed class WebApiPasstTests : IClassFixture<WebApiPasstTests.Build>
         Assert.False(Curl.Answers("http://localhost:" + Port + "/"), "something still answers on port " + Port + " after the program ended");
     }
 
+    // Kestrel's usual address, localhost (a `dotnet new web` app's launch profile): it listens
+    // on the kernel's loopback, and curl on the host's localhost still reaches it, as it reaches
+    // the same app run on the host; passt forwards the host's port on its other addresses too,
+    // and a connection to one of those is refused, as the host refuses it to a localhost listener.
+    [PasstFact]
+    public void OnLocalhost_TheHostsLocalhostReachesIt_AndTheHostsOtherAddressesDoNot()
+    {
+        using KestrelServer server = KestrelServer.Start(build.OutputFile("WebApi"), Port, "localhost");
+        server.WaitUntilListening();
+
+        WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://localhost:" + Port);
+        string? other = HostAddresses.FirstNonLoopbackIpv4();
+        if (other is not null)
+        {
+            Assert.False(Curl.Answers("http://" + other + ":" + Port + "/"), "a listener on the kernel's localhost answered the host's " + other);
+        }
+
+        Assert.Equal(0, server.Stop());
+        Assert.Contains("Now listening on: http://localhost:" + Port, server.Output, StringComparison.Ordinal);
+    }
+
     // Headless Chromium loads the page from the kernel, runs its script, which fetches
     // /api/todos from the kernel too, and shows the list.
     [ChromiumFact]

@@ -45,6 +45,24 @@ public class NetworkConfigTests
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
             + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, global::System.Array.Empty<int>())", result.Source("Unikraft.Boot.g.cs"));
+        // The host's loopback reaches a listener on the kernel's loopback through those ports.
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, \"eth0\", new int[] { 8080, 8443 });", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("HostLoopbackForward  on", result.Manifest);
+        Assert.Contains("<UnikraftNet Include=\"eth0\"> forwards TCP ports 8080,8443 from the host", result.Manifest);
+    }
+
+    // Only passt forwards from the host's loopback: a TAP item, or a passt one with UDP ports
+    // alone, has no such boot step and no such code.
+    [Theory]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end")]
+    [InlineData("eth0|passt|198.18.0.2/24|198.18.0.1||4009/udp|||end")]
+    public void NoForwardedTcpPort_NoHostLoopbackForward(string nets)
+    {
+        GeneratorHarness.Result result = Run(nets);
+
+        Assert.Empty(result.Problems);
+        Assert.DoesNotContain("ForwardHostLoopback", result.Source("Unikraft.Boot.g.cs"));
+        Assert.DoesNotContain("HostLoopbackForward  on", result.Manifest);
     }
 
     // Forward="8080/tcp,4009/udp,5353/udp": passt forwards TCP 8080 (-t) and UDP 4009 and 5353 (-u).

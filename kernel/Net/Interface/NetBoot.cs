@@ -65,6 +65,29 @@ internal static class NetBoot
         return ipv6;
     }
 
+    // The boot's call for a passt item that forwards TCP ports, after its Attach: a connection
+    // the host opens to its own loopback on one of those ports reaches a listener bound to the
+    // kernel's loopback too (HostLoopbackForwards), as it reaches one on the host.
+    public static void ForwardHostLoopback(Kernel kernel, string name, int[] tcpPorts)
+    {
+        NetStack stack = kernel.Net ?? throw new KernelException("net: ForwardHostLoopback before Attach for " + name);
+        for (int index = 0; index < stack.InterfaceCount; index++)
+        {
+            NetInterface candidate = stack.InterfaceAt(index);
+            if (candidate.Name == name)
+            {
+                ushort[] ports = new ushort[tcpPorts.Length];
+                for (int port = 0; port < ports.Length; port++)
+                {
+                    ports[port] = checked((ushort)tcpPorts[port]);
+                }
+                stack.HostLoopback.Add(candidate.Address, candidate.Gateway, ports);
+                return;
+            }
+        }
+        throw new KernelException("net: ForwardHostLoopback for " + name + ", which is not attached");
+    }
+
     private static string[] Names(Ipv4Address[] addresses)
     {
         string[] names = new string[addresses.Length];

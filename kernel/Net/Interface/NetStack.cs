@@ -79,6 +79,9 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
     // for the resolver.
     public List<Ipv4Address> NameServers { get; } = new List<Ipv4Address>();
 
+    // The TCP ports passt interfaces forward from the host's loopback (NetBoot.ForwardHostLoopback).
+    public HostLoopbackForwards HostLoopback { get; } = new HostLoopbackForwards();
+
     // The transport registered for an IP protocol, or null.
     public IIpv4Transport? TransportFor(byte protocol) => transports[protocol];
 

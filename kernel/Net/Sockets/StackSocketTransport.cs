@@ -27,6 +27,7 @@ internal sealed class StackSocketTransport : ISocketTransport
         {
             transport.tcp = new TcpStack(stack, kernel.Clock!, kernel.RandomDevice!, kernel.Scheduler);
             stack.Register(transport.tcp);
+            transport.tcp.HostLoopback = stack.HostLoopback;
             TcpStack tcp = transport.tcp;
             kernel.AtExit(() =>
             {

@@ -172,6 +172,10 @@ internal sealed class TcpStack : IIpv4Transport
 
     public int ListenerCount => listeners.Count;
 
+    // The ports passt forwards from the host's loopback (the stack's, set by the socket layer),
+    // or null: FindListener.
+    public HostLoopbackForwards? HostLoopback { get; set; }
+
     public TcpSocket CreateSocket() => new TcpSocket(this);
 
     // ---- Exit ----
@@ -331,10 +335,7 @@ internal sealed class TcpStack : IIpv4Transport
         TcpSocket? listener = null;
         if (KernelFeatures.TcpListen)
         {
-            if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? bound) && (bound.LocalAddress.IsAny || bound.LocalAddress == destination))
-            {
-                listener = bound;
-            }
+            listener = FindListener(source, destination, header.DestinationPort);
         }
         if (connections.TryGetValue(endpoints, out TcpSocket? connection) &&
             !(listener != null && connection.ReopenFromTimeWait(header)))
@@ -352,6 +353,30 @@ internal sealed class TcpStack : IIpv4Transport
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);
         return true;
+    }
+
+    // The listener a segment to destination:port is for: one bound to every address or to
+    // destination, or null.
+    private TcpSocket? FindListener(Ipv4Address source, Ipv4Address destination, ushort port)
+    {
+        if (!listeners.TryGetValue(port, out TcpSocket? bound))
+        {
+            return null;
+        }
+        if (bound.LocalAddress.IsAny || bound.LocalAddress == destination)
+        {
+            return bound;
+        }
+        if (KernelFeatures.HostLoopbackForward)
+        {
+            // A connection passt forwards from the host's own loopback reaches a listener on the
+            // kernel's loopback, as it would on the host (HostLoopbackForwards).
+            if (bound.LocalAddress.IsLoopback && HostLoopback != null && HostLoopback.FromHostLoopback(source, destination, port))
+            {
+                return bound;
+            }
+        }
+        return null;
     }
 
     // RFC 9293, 3.10.7.2: a listener ignores RST, answers an ACK with RST, and makes a half-open

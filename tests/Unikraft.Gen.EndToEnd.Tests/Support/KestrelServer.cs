@@ -42,8 +42,9 @@ internal sealed class KestrelServer : IDisposable
         }
     }
 
-    // The program on the host: passt forwards the host's port to it.
-    public static KestrelServer Start(string program, int port)
+    // The program on the host: passt forwards the host's port to it. host: the address Kestrel
+    // listens on (its --urls), every IPv4 address unless told.
+    public static KestrelServer Start(string program, int port, string host = "0.0.0.0")
     {
         var start = new ProcessStartInfo(program)
         {
@@ -54,7 +55,7 @@ internal sealed class KestrelServer : IDisposable
             WorkingDirectory = System.IO.Path.GetDirectoryName(program)!,
         };
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://0.0.0.0:" + port);
+        start.ArgumentList.Add("http://" + host + ":" + port);
         return new KestrelServer(Process.Start(start)!, program);
     }
 

@@ -245,6 +245,12 @@ internal sealed class TcpTestNetwork
 
         public bool TrySelectSource(Ipv4Address destination, out Ipv4Address source)
         {
+            // 127.0.0.0/8 is each host's own, as NetStack's loopback (a listener may bind there).
+            if (destination.IsLoopback)
+            {
+                source = destination;
+                return true;
+            }
             source = address;
             return destination.IsInSubnet(new Ipv4Address(198, 18, 0, 0), 15);
         }

@@ -1,0 +1,44 @@
+namespace Unikraft.Kernel;
+
+// The TCP ports a passt interface forwards from the host: passt listens on them on the host and
+// hands each connection to the same port of the interface's address, and one that the host
+// opened to its own loopback (`curl http://localhost:8080/`) arrives from the interface's
+// gateway (passt shows the host as the gateway). Such a connection reaches a listener bound to
+// loopback, as `curl localhost` reaches a program on the host that listens on localhost: the
+// common default of HttpListener ("http://localhost:8080/") and Kestrel. Connections from
+// anywhere else (another of the host's addresses, which passt forwards too, or a TAP peer)
+// still reach only listeners on the interface's address or on every address.
+internal sealed class HostLoopbackForwards
+{
+    private Ipv4Address[] addresses = new Ipv4Address[0];
+    private Ipv4Address[] gateways = new Ipv4Address[0];
+    private ushort[][] ports = new ushort[0][];
+
+    public int Count => addresses.Length;
+
+    // An interface at address whose host is seen as gateway forwards these TCP ports.
+    public void Add(Ipv4Address address, Ipv4Address gateway, ushort[] tcpPorts)
+    {
+        int count = addresses.Length;
+        System.Array.Resize(ref addresses, count + 1);
+        System.Array.Resize(ref gateways, count + 1);
+        System.Array.Resize(ref ports, count + 1);
+        addresses[count] = address;
+        gateways[count] = gateway;
+        ports[count] = tcpPorts;
+    }
+
+    // True when a TCP segment from source to destination:port is one the host sent from its own
+    // loopback through a forwarded port.
+    public bool FromHostLoopback(Ipv4Address source, Ipv4Address destination, ushort port)
+    {
+        for (int index = 0; index < addresses.Length; index++)
+        {
+            if (addresses[index] == destination && gateways[index] == source && System.Array.IndexOf(ports[index], port) >= 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
