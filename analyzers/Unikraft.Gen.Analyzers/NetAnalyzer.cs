@@ -13,7 +13,7 @@ namespace Unikraft.Gen.Analyzers;
 //   UK0501  a constant address other than loopback, or a listener on every address, in a project
 //           that declares no interface: only the kernel's loopback is there;
 //   UK0502  an address computed at run time in a project that declares no interface (info);
-//   UK0503  a TCP listener, or a UdpClient bound to a constant port, that no interface lets the
+//   UK0503  a TCP listener (TcpListener, HttpListener's prefix), or a UdpClient bound to a constant port, that no interface lets the
 //           host reach: every interface is passt, and none forwards that port (Forward's "8080"
 //           for TCP, "4009/udp" for UDP);
 //   UK0504  a name lookup (a constant host name, or Dns with a computed one) when no interface lists
@@ -80,6 +80,13 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
                 break;
             default:
                 return;
+        }
+
+        if (method?.ContainingType is { Name: "HttpListenerPrefixCollection" } prefixes && method.Name == "Add" && arguments.Length == 1
+            && prefixes.ToDisplayString() == "System.Net.HttpListenerPrefixCollection")
+        {
+            CheckPrefix(context, table, arguments[0]);
+            return;
         }
 
         if (method?.ContainingType is not { } type || !NetTypeNames.Contains(type.Name) || !NetTypes.Contains(type.ToDisplayString()))
@@ -178,6 +185,33 @@ public sealed class NetAnalyzer : DiagnosticAnalyzer
         }
 
         return false;
+    }
+
+    // HttpListener's Prefixes.Add("http://+:8080/"): a constant prefix names the TCP port the
+    // listener takes (80 or 443 when it gives none).
+    private static void CheckPrefix(OperationAnalysisContext context, NetTable table, IArgumentOperation argument)
+    {
+        if (argument.Value.ConstantValue is not { HasValue: true, Value: string prefix })
+        {
+            return;
+        }
+
+        // HttpListener's own hosts, "+" and "*", are not host names Uri takes.
+        int scheme = prefix.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return;
+        }
+
+        string rest = prefix.Substring(scheme + 3);
+        string host = rest.Split('/')[0];
+        string wildcard = host.StartsWith("+", StringComparison.Ordinal) || host.StartsWith("*", StringComparison.Ordinal) ? "localhost" + host.Substring(1) : host;
+        if (!Uri.TryCreate(prefix.Substring(0, scheme + 3) + wildcard + "/", UriKind.Absolute, out Uri? uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+        {
+            return;
+        }
+
+        CheckForwarded(context, table, argument.Syntax.GetLocation(), "HttpListener.Prefixes.Add", new Optional<object?>(uri.Port), false);
     }
 
     private static void CheckForwarded(OperationAnalysisContext context, NetTable table, Location location, string display, Optional<object?> port, bool udp)

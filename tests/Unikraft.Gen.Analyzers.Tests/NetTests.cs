@@ -158,6 +158,32 @@ public sealed class NetTests
     }
 
     [Fact]
+    public async Task PasstOnly_HttpListenerPrefixOnAPortNotForwarded_ReportsUK0503()
+    {
+        const string source = """
+            using System.Net;
+            class Program
+            {
+                static void Main(string[] args)
+                {
+                    var listener = new HttpListener();
+                    listener.Prefixes.Add("http://localhost:8080/");
+                    listener.Prefixes.Add("http://+:8443/api/");
+                    listener.Prefixes.Add({|#0:"http://*:5000/"|});
+                    listener.Prefixes.Add({|#1:"http://+/"|});
+                    listener.Prefixes.Add({|#2:"https://localhost/"|});
+                    listener.Prefixes.Add(args[0]);
+                }
+            }
+            """;
+        await AnalyzeAsync(source, Passt,
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(0).WithArguments("HttpListener.Prefixes.Add", "5000", "8080,8443", "eth0"),
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(1).WithArguments("HttpListener.Prefixes.Add", "80", "8080,8443", "eth0"),
+            new DiagnosticResult(DiagnosticDescriptors.PortNotForwarded).WithLocation(2).WithArguments("HttpListener.Prefixes.Add", "443", "8080,8443", "eth0"));
+        await AnalyzeAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("{|#2:", "").Replace("|}", ""), Tap);
+    }
+
+    [Fact]
     public async Task TapBesidePasst_AnyPortIsReachable()
     {
         const string source = """
