@@ -17,7 +17,8 @@ namespace Unikraft.Gen.Analyzers;
 //     or an intercepted one that reaches the host from a compiled assembly (File.ReadAllText);
 //     a method token of one (ldtoken: an expression tree, a MethodInfo) counts as a call;
 //   - a P/Invoke ([DllImport], and [LibraryImport], whose generated stub holds one): native code
-//     on the host;
+//     on the host (not one into another system's library, kernel32.dll or a macOS framework,
+//     which does not exist on Linux: ForeignNativeLibraries);
 //   - a call through an unmanaged function pointer (calli): native code on the host.
 // What the kernel boundary serves is not reported: with the native layer on (a NativeAOT image
 // on hosted) the BCL's native shim is the kernel's, so a table row it serves and a P/Invoke into
@@ -260,7 +261,10 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
                 MethodImport import = method.GetImport();
                 string library = import.Module.IsNil ? string.Empty : reader.GetString(reader.GetModuleReference(import.Module).Name);
                 string entryPoint = import.Name.IsNil ? reader.GetString(method.Name) : reader.GetString(import.Name);
-                yield return new PInvokeUse(library, entryPoint);
+                if (!ForeignNativeLibraries.Contains(library))
+                {
+                    yield return new PInvokeUse(library, entryPoint);
+                }
             }
 
             int signatures = reader.GetTableRowCount(TableIndex.StandAloneSig);
@@ -417,7 +421,7 @@ public sealed class ReferenceScanAnalyzer : DiagnosticAnalyzer
 
                         break;
                     case "pinvoke":
-                        use = new PInvokeUse(cells[3], cells[4]);
+                        use = ForeignNativeLibraries.Contains(cells[3]) ? null : new PInvokeUse(cells[3], cells[4]);
                         break;
                     case "calli":
                         use = UnmanagedConventionName(cells[3]) is { } convention ? new UnmanagedCalliUse(convention) : null;

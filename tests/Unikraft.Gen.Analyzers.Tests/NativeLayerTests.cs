@@ -121,7 +121,9 @@ public sealed class NativeLayerTests
 
     // Several threads of control, each blocking: on hosted (the native layer on) the program's
     // threads take turns on the kernel's vCPU and wait without it; under sim (the native layer off)
-    // they would stall the simulation's only thread. Thread.Interrupt stays refused everywhere.
+    // they would stall the simulation's only thread. The runtime's wait handles (ManualResetEvent,
+    // AutoResetEvent, WaitHandle's waits) are served as the slim ones are; Thread.Interrupt, and a
+    // Mutex (a named one is shared between host processes), stay refused everywhere.
     private const string ThreadsSource = """
         using System.Threading;
         using System.Threading.Tasks;
@@ -147,6 +149,12 @@ public sealed class NativeLayerTests
                 {|#7:signal.Wait()|};
                 {|#8:worker.Interrupt()|};
                 _ = {|#9:task.ContinueWith(t => t.Status)|};
+                using var done = {|#10:new ManualResetEvent(false)|};
+                using var turn = {|#11:new AutoResetEvent(true)|};
+                {|#12:done.WaitOne(1)|};
+                {|#13:WaitHandle.WaitAny(new WaitHandle[] { done, turn }, 1)|};
+                {|#14:WaitHandle.WaitAll(new WaitHandle[] { turn }, 1)|};
+                using var named = {|#15:new Mutex(false, "shared-between-processes")|};
             }
         }
         """;
@@ -219,11 +227,12 @@ public sealed class NativeLayerTests
 
     [Fact]
     public Task NativeLayerOn_ThreadsAndBlockingWaits_AreNotReported_InterruptStillIs() =>
-        AnalyzeAsync(ThreadsSource, "true", UK0001(8));
+        AnalyzeAsync(ThreadsSource, "true", UK0001(8), UK0001(15));
 
     [Fact]
     public Task NativeLayerOff_ThreadsAndBlockingWaits_AreReported() =>
-        AnalyzeAsync(ThreadsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9));
+        AnalyzeAsync(ThreadsSource, "false", UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4), UK0001(5), UK0001(6), UK0001(7), UK0001(8), UK0001(9),
+            UK0001(10), UK0001(11), UK0001(12), UK0001(13), UK0001(14), UK0001(15));
 
     // A simulation has no native layer (the generator keeps none on sim), so UnikraftNativeLayer=true
     // in a sim build must not hide that the program's sockets would be the host's, around the kernel

@@ -289,6 +289,57 @@ public sealed class ReferenceScanTests
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
     }
 
+    // A cross-platform library's Windows and macOS code paths (Serilog's console sink asks
+    // kernel32.dll for the console mode behind an OS check): those libraries do not exist on
+    // Linux, so the calls cannot reach the host and are not reported; a P/Invoke into a Linux
+    // library beside them still is, from the metadata and from the build's scan alike.
+    private const string ForeignPlatformLibrary = """
+        using System;
+        using System.Runtime.InteropServices;
+        public static class Terminal
+        {
+            [DllImport("kernel32.dll", SetLastError = true)]
+            private static extern IntPtr GetStdHandle(int handle);
+            [DllImport("KERNEL32")]
+            private static extern bool GetConsoleMode(IntPtr handle, out uint mode);
+            [DllImport("api-ms-win-core-console-l1-1-0.dll")]
+            private static extern bool SetConsoleMode(IntPtr handle, uint mode);
+            [DllImport("/System/Library/Frameworks/CoreFoundation.framework/CoreFoundation")]
+            private static extern IntPtr CFRunLoopGetMain();
+            [DllImport("libc", EntryPoint = "isatty")]
+            private static extern int IsATty(int fd);
+
+            public static bool Colours()
+            {
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                {
+                    return GetConsoleMode(GetStdHandle(-11), out uint mode) && SetConsoleMode(GetStdHandle(-11), mode | 4);
+                }
+
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+                {
+                    return CFRunLoopGetMain() != IntPtr.Zero;
+                }
+
+                return IsATty(1) == 1;
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task PInvokesIntoWindowsOrMacLibraries_AreNotReported_ALinuxOneStillIs()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Terminal.Colours", ForeignPlatformLibrary);
+
+        string[] fromMetadata = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer));
+        string[] fromScan = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Terminal.Colours", image)));
+
+        Assert.Equal(["Referenced assembly 'Terminal.Colours' uses the native function 'isatty' of 'libc' (a P/Invoke), which bypasses the kernel: "
+            + "a P/Invoke runs native code on the host, outside the kernel and its confinement; use a BCL API the kernel serves instead, or leave the library out"], fromMetadata);
+        Assert.Single(fromScan);
+        Assert.StartsWith("Referenced assembly 'Terminal.Colours' uses the native function 'isatty' of 'libc' (a P/Invoke) (from 'Terminal.IsATty(int)')", fromScan[0], System.StringComparison.Ordinal);
+    }
+
     // With the build's scan, each use names where it is: the P/Invoke's declaration (for a
     // [LibraryImport], the stub the SDK generated), the method with the calli, and the method whose
     // expression tree holds a token of Process.Start.

@@ -2720,7 +2720,8 @@ internal static class HostedConfinement
     }
 
     // Libraries the image's runtime would load by path after boot, which the allow list refuses:
-    // ICU, unless globalization is invariant (the first culture loads it), and OpenSSL when the
+    // ICU, unless globalization is invariant (the first culture loads it, and the first zone its
+    // time zone data), and OpenSSL when the
     // plan says the image links its shim. glibc's dlopen finds a loaded library by its name
     // later, without opening a file. (libc's own dlopen and getpid, not NativeLibrary and
     // Environment.ProcessId: those would add System.Native imports to every image.)
@@ -2729,6 +2730,11 @@ internal static class HostedConfinement
         if (!AppContext.TryGetSwitch("System.Globalization.Invariant", out bool invariant) || !invariant)
         {
             _ = CultureInfo.CurrentCulture.CompareInfo.Compare("a", "B", CompareOptions.IgnoreCase);
+            // ICU looks for newer time zone data on the host (Debian's /usr/share/zoneinfo-icu)
+            // the first time a zone is used, as DateTime.Now does, and keeps its built-in data when
+            // there is none: asked once here, it is not asked again after the filter, which would
+            // refuse the look and log it for an ordinary program.
+            _ = TimeZoneInfo.TryConvertIanaIdToWindowsId("Etc/UTC", out string? _);
         }
         if ((needs & OpenSsl) != 0
             && (dlopen("libcrypto.so.3", RtldNow) == 0 || dlopen("libssl.so.3", RtldNow) == 0))
