@@ -74,7 +74,7 @@ namespace Unikraft.Gen
             // layer), even with no network interface (the kernel's loopback is always there).
             private static readonly HashSet<string> s_netTypeNames = new HashSet<string>(StringComparer.Ordinal)
             {
-                "Socket", "TcpClient", "TcpListener", "UdpClient", "Dns", "HttpClient", "HttpClientHandler", "SocketsHttpHandler",
+                "Socket", "TcpClient", "TcpListener", "UdpClient", "Dns", "HttpClient", "HttpClientHandler", "SocketsHttpHandler", "SslStream",
                 "WebClient", "ClientWebSocket", "SmtpClient", "HttpListener", "WebApplication", "WebHost", "KestrelServerOptions",
                 // Types that watch files (Net.Watches).
                 "FileSystemWatcher", "PhysicalFileProvider", "Host", "HostApplicationBuilder",

@@ -489,6 +489,14 @@ namespace Unikraft.Gen
             {
                 foreach (MountPlan mount in Plan.Booted(plan.Mounts))
                 {
+                    if (mount.Type == BootMembers.TrustStoreType)
+                    {
+                        // Mounted at boot from what the host has and its SSL_CERT_* variables say;
+                        // the confinement lets OpenSSL read the same folders.
+                        writer.Line("string[] trustStore = global::Unikraft.Kernel.HostedTrustStore.Mount(kernel);");
+                        continue;
+                    }
+
                     string fileSystem = mount.Type switch
                     {
                         "ramfs" => "new global::Unikraft.Kernel.RamFileSystem(" + mount.CapacityBytes + "L)",
@@ -595,7 +603,11 @@ namespace Unikraft.Gen
             private static string ConfinementInstall(KernelPlan plan) =>
                 "global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + ConfinementNeeds(plan) + ", "
                 + (plan.Nets.Any(n => n.Type == "passt") ? "global::Unikraft.Kernel.HostedNetDevices.ChildProcesses()" : "global::System.Array.Empty<int>()") + ", "
-                + HostFolderArray(plan, readOnly: false) + ", " + HostFolderArray(plan, readOnly: true) + ");";
+                + HostFolderArray(plan, readOnly: false) + ", " + HostFolderArray(plan, readOnly: true) + ", "
+                + (HasTrustStore(plan) ? "trustStore" : "global::System.Array.Empty<string>()") + ");";
+
+            // The plan mounts the host's trust store (Plan.TrustStore).
+            internal static bool HasTrustStore(KernelPlan plan) => Plan.Booted(plan.Mounts).Any(m => m.Type == BootMembers.TrustStoreType);
 
             // A program (hosted or microvm) whose code may resume on other threads than the kernel's
             // (an async Main, or work and timers on the kernel's scheduler): its interceptors take the
@@ -701,6 +713,9 @@ namespace Unikraft.Gen
             // by a test.
             internal const string ConfinementJitCalls = "stat, lstat, access, getcwd, unlink, readlink, sched_getparam, sched_getscheduler, sched_get_priority_max, sched_get_priority_min, sched_setaffinity, readlinkat, faccessat, faccessat2, sched_setscheduler (to SCHED_OTHER), open, openat";
 
+            // Where the trust store's links lead (HostedTrustStore.LinkTargets), held to it by a test.
+            internal const string ConfinementTrustStoreLinks = "/usr/share/ca-certificates, /usr/local/share/ca-certificates, /etc/pki/ca-trust/extracted, /etc/pki/tls/certs";
+
             internal const string ConfinementJitSystemFolders = "/lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib, /etc/ld.so.cache, /etc/ssl, /etc/localtime, " +
                 "/usr/share/zoneinfo, /sys/fs/cgroup, /sys/devices/system/cpu, /dev/urandom, /dev/random";
 
@@ -708,7 +723,7 @@ namespace Unikraft.Gen
             internal static string ConfinementNeeds(KernelPlan plan)
             {
                 var needs = new List<string>();
-                if (plan.Mounts.Any(m => m.Type == "hostfs"))
+                if (plan.Mounts.Any(m => m.Type == "hostfs") || HasTrustStore(plan))
                 {
                     needs.Add("global::Unikraft.Kernel.HostedConfinement.HostFolders");
                 }
@@ -965,7 +980,9 @@ namespace Unikraft.Gen
                     var used = new HashSet<string>(Plan.Booted(plan.Mounts).Select(m => m.Path), StringComparer.Ordinal);
                     foreach (MountPlan mount in plan.Mounts)
                     {
-                        string what = mount.Type + (mount.ReadOnly ? ", read-only" : "") + (mount.Type == "hostfs" ? ", host folder " + mount.Source : "")
+                        string what = mount.Type == BootMembers.TrustStoreType
+                            ? "hostfs, read-only, the host's trust store " + mount.Source + " and the folders of SSL_CERT_FILE and SSL_CERT_DIR at boot, each at its host path"
+                            : mount.Type + (mount.ReadOnly ? ", read-only" : "") + (mount.Type == "hostfs" ? ", host folder " + mount.Source : "")
                             + (mount.Implicit ? ", implicit root for the mount points" : "");
                         lines.Add("  " + mount.Path + "  " + what + (used.Contains(mount.Path) ? "" : "  LEFT OUT: no call site reaches it"));
                         foreach (Reason reason in mount.Reasons)
@@ -1060,9 +1077,15 @@ namespace Unikraft.Gen
                     lines.Add("  the supervisor: this executable started again before the filter, a process of its own that names each refusal in the kernel log");
                     lines.Add("  in a NativeAOT image, only these are allowed once booted (the rest refused with EPERM, and the kernel log names each, an open with its path):");
                     lines.Add("    the runtime: " + ConfinementRuntimeCalls);
-                    if (plan.Mounts.Any(m => m.Type == "hostfs"))
+                    if (plan.Mounts.Any(m => m.Type == "hostfs") || HasTrustStore(plan))
                     {
                         lines.Add("    the host folders: " + ConfinementHostFolderCalls);
+                    }
+
+                    if (HasTrustStore(plan))
+                    {
+                        lines.Add("    OpenSSL's reads of the trusted roots by path, beneath the trust store's folders and " + ConfinementTrustStoreLinks
+                            + " (named, and decided by Landlock)");
                     }
 
                     if (plan.Nets.Any(n => n.Type == "passt"))
@@ -1081,6 +1104,7 @@ namespace Unikraft.Gen
                     lines.Add("    opens by path only beneath (Landlock): the runtime's folders (those of its trusted assemblies, the app's own, the native search folders), "
                         + "its own /proc/<pid>, /dev/null, " + ConfinementJitSystemFolders
                         + (plan.Mounts.Any(m => m.Type == "hostfs") ? ", and the host folders" : "")
+                        + (HasTrustStore(plan) ? ", the trust store's folders (read only), " + ConfinementTrustStoreLinks : "")
                         + "; elsewhere refused with EPERM and named with its path (Landlock refuses with EACCES where a link inside leads out); without Landlock on the host, only the first line is refused");
                 }
 

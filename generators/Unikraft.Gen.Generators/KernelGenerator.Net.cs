@@ -62,6 +62,28 @@ namespace Unikraft.Gen
                     : 0;
             }
 
+            // The types that validate a server's certificate chain, and so read the trusted roots
+            // (Plan.TrustStore): the TLS clients. Kestrel's HTTPS presents a certificate and reads
+            // no trust store unless it asks for client certificates, which it validates itself.
+            public static bool ValidatesCertificates(string type)
+            {
+                switch (type)
+                {
+                    case "System.Net.Security.SslStream":
+                    case "System.Net.Http.HttpClient":
+                    case "System.Net.Http.HttpClientHandler":
+                    case "System.Net.Http.SocketsHttpHandler":
+                    case "System.Net.WebClient":
+                    case "System.Net.WebRequest":
+                    case "System.Net.HttpWebRequest":
+                    case "System.Net.WebSockets.ClientWebSocket":
+                    case "System.Net.Mail.SmtpClient":
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
             // The types whose use may watch files (inotify, which the BCL reaches only through the
             // native layer's INotify functions): FileSystemWatcher, and what makes one where the
             // scan of referenced libraries cannot see it, the shared framework's own code: its
@@ -144,7 +166,7 @@ namespace Unikraft.Gen
                         {
                             TypeReference type = reader.GetTypeReference(handle);
                             string name = reader.GetString(type.Namespace) + "." + reader.GetString(type.Name);
-                            if (Protocols(name) != 0 || Watches(name))
+                            if (Protocols(name) != 0 || Watches(name) || ValidatesCertificates(name))
                             {
                                 types.Add(name);
                             }

@@ -110,7 +110,7 @@ namespace Unikraft.Gen
                     }
                 }
 
-                List<MountPlan> mounts = Mounts(config, uses, errors, nativeLayer);
+                List<MountPlan> mounts = Mounts(config, uses, errors, nativeLayer, input0.NetTypes);
                 List<NetPlan> nets = Nets(config, errors);
 
                 // Features: what the API members the program calls declare they need.
@@ -276,7 +276,7 @@ namespace Unikraft.Gen
             // The mounts the program's file calls reach. A constant path picks its mount; a path not
             // known at compile time (or a relative one once the program changes directory) keeps
             // every mount, and says so.
-            private static List<MountPlan> Mounts(KernelConfig config, List<ApiUse> uses, List<PlanError> errors, bool nativeLayer)
+            private static List<MountPlan> Mounts(KernelConfig config, List<ApiUse> uses, List<PlanError> errors, bool nativeLayer, EquatableArray<NetTypeUse> netTypes)
             {
                 MountTable table = MountTable.Parse(config.Mounts);
                 foreach (string error in table.Errors)
@@ -295,6 +295,12 @@ namespace Unikraft.Gen
                         errors.Add(new PlanError("UKG0001", "<UnikraftMount Include=\"" + hostfs.Path + "\" Type=\"hostfs\">: the microvm platform has no host folders to mount; "
                             + "pack the folder into the image with Type=\"initrd\", or use a ramfs", null));
                     }
+                }
+
+                SortedSet<(string File, int Line, string Text)>? trustReasons = TrustStore(config, entries, nativeLayer, netTypes);
+                if (trustReasons is not null)
+                {
+                    entries.Add(new MountEntry(HostedTrustStoreFolder, BootMembers.TrustStoreType, HostedTrustStoreFolder, readOnly: true, 0));
                 }
 
                 entries.Sort((a, b) => Depth(a.Path) != Depth(b.Path) ? Depth(a.Path).CompareTo(Depth(b.Path)) : string.CompareOrdinal(a.Path, b.Path));
@@ -321,6 +327,11 @@ namespace Unikraft.Gen
                 foreach (MountEntry entry in entries)
                 {
                     reasons[entry.Path] = new SortedSet<(string, int, string)>();
+                }
+
+                if (trustReasons is not null)
+                {
+                    reasons[HostedTrustStoreFolder] = trustReasons;
                 }
 
                 foreach (ApiUse use in uses)
@@ -370,6 +381,7 @@ namespace Unikraft.Gen
                 {
                     string source = entry.Type switch
                     {
+                        BootMembers.TrustStoreType => entry.Source,
                         "hostfs" => MountTable.Normalize(entry.Source.StartsWith("/", StringComparison.Ordinal) ? entry.Source : config.ProjectDirectory + "/" + entry.Source),
                         "initrd" => InitrdResource(entry.Path),
                         _ => "",
@@ -379,6 +391,44 @@ namespace Unikraft.Gen
                 }
 
                 return plans;
+            }
+
+            // Where the host's trust store is mounted, at its own host path (HostedTrustStore).
+            public const string HostedTrustStoreFolder = "/etc/ssl/certs";
+
+            // The reasons to mount the host's trust store, or null: a hosted program on the native
+            // layer that names a TLS client (Net.ValidatesCertificates) validates certificate chains
+            // against the trusted roots, which the BCL lists through the kernel's VFS and OpenSSL
+            // reads from the host by the same path (HostedTrustStore says why both). Whether a call
+            // will use https:// is not known at compile time, so every such type counts. A mount of
+            // the program's own at /etc/ssl/certs or above it (but the root) is its trust store, and
+            // the host's is not mounted over it; nor under a hostfs root, where the mount point
+            // would be made as folders in the program's host folder.
+            private static SortedSet<(string File, int Line, string Text)>? TrustStore(KernelConfig config, List<MountEntry> entries, bool nativeLayer,
+                EquatableArray<NetTypeUse> netTypes)
+            {
+                if (!nativeLayer || config.Platform != "hosted"
+                    || entries.Exists(m => m.Path == "/" && m.Type == "hostfs")
+                    || entries.Exists(m => m.Path != "/" && (HostedTrustStoreFolder == m.Path || HostedTrustStoreFolder.StartsWith(m.Path + "/", StringComparison.Ordinal))))
+                {
+                    return null;
+                }
+
+                var reasons = new SortedSet<(string File, int Line, string Text)>();
+                foreach (NetTypeUse use in netTypes)
+                {
+                    if (!Net.ValidatesCertificates(use.Type))
+                    {
+                        continue;
+                    }
+
+                    string text = use.Type + " validates TLS certificates against the trusted roots (with SSL_CERT_FILE's and SSL_CERT_DIR's folders at boot)";
+                    reasons.Add(use.Library is null
+                        ? (Relative(use.File, config.ProjectDirectory), use.Line, text)
+                        : ("[" + use.Library + "]", 0, text + " (used by library " + use.Library + ")"));
+                }
+
+                return reasons.Count > 0 ? reasons : null;
             }
 
             // The native layer's entry points, as uses: the BCL's code (constructors, properties,

@@ -127,7 +127,9 @@ namespace Unikraft.Gen
                 {
                     // The mount item in the project file, and the call sites that need the mount.
                     string reason = "boot: mounts " + mount.Type + " at " + mount.Path
-                        + (mount.Implicit ? " (implicit root for the mount points)" : " (UnikraftMount '" + mount.Path + "' in the project file)")
+                        + (mount.Implicit ? " (implicit root for the mount points)"
+                            : mount.Type == BootMembers.TrustStoreType ? " (the host's trust store, for the TLS clients the program names)"
+                            : " (UnikraftMount '" + mount.Path + "' in the project file)")
                         + (mount.Reasons.Count > 0 ? " for " + string.Join(", ", mount.Reasons.Take(2).Select(r => Emit.Where(r) + " " + r.Text)) : "");
                     if (mount.Type == "initrd")
                     {

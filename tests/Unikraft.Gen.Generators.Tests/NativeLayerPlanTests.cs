@@ -171,7 +171,7 @@ public sealed class NativeLayerPlanTests
         GeneratorHarness.Result result = Build(new Dictionary<string, string>());
 
         Assert.Empty(result.Problems);
-        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
         // A kernel with no network device carries none of the devices' code.
         Assert.DoesNotContain("HostedNetDevices", result.Manifest);
         string kernel = result.Run.Results.Single().GeneratedSources.Single(s => s.HintName.Contains("HostedConfinement", System.StringComparison.Ordinal)).SourceText.ToString();
@@ -214,7 +214,7 @@ public sealed class NativeLayerPlanTests
             Assert.Empty(result.Problems);
             // The program never reaches /data, so the boot mounts no host folder for Landlock to
             // allow (HostFoldersTheBootMounts_AreLandlocksUnderTheJit has some).
-            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains("global::Unikraft.Kernel.HostedConfinement.Install(kernel, " + needs + ", global::Unikraft.Kernel.HostedNetDevices.ChildProcesses(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
             Assert.Contains(", and the host folders; elsewhere", result.Manifest);
             Assert.Contains("    the host folders: " + KernelGenerator.Emit.ConfinementHostFolderCalls, result.Manifest);
             Assert.Contains("    passt: " + KernelGenerator.Emit.ConfinementPasstCalls, result.Manifest);
@@ -245,7 +245,7 @@ public sealed class NativeLayerPlanTests
             });
 
             Assert.Empty(result.Problems);
-            Assert.Contains(", new string[] { \"" + folder + "\" }, new string[] { \"" + shelf + "\" });", result.Source("Unikraft.Boot.g.cs"));
+            Assert.Contains(", new string[] { \"" + folder + "\" }, new string[] { \"" + shelf + "\" }, global::System.Array.Empty<string>());", result.Source("Unikraft.Boot.g.cs"));
             Assert.Contains(", and the host folders; elsewhere", result.Manifest);
         }
         finally

@@ -13,7 +13,7 @@ namespace Unikraft.Gen.Kernel
         private const string KernelRunAsyncId = "M:Unikraft.Kernel.Kernel.RunAsync(System.String[],System.Func{System.String[],System.Threading.Tasks.Task{System.Int32}})";
         private const string PrintBannerId = "M:Unikraft.Kernel.Kernel.PrintBanner(System.String)";
         private const string ReportUnhandledId = "M:Unikraft.Kernel.Kernel.ReportUnhandled(System.Exception)";
-        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32,System.Int32[],System.String[],System.String[])";
+        private const string ConfinementInstallId = "M:Unikraft.Kernel.HostedConfinement.Install(Unikraft.Kernel.Kernel,System.Int32,System.Int32[],System.String[],System.String[],System.String[])";
         private const string ConfinementSupervisorStartId = "M:Unikraft.Kernel.ConfinementSupervisor.Start";
         private const string HostedPlatformConstructorId = "M:Unikraft.Kernel.HostedPlatform.#ctor";
         private const string MicroVmPlatformConstructorId = "M:Unikraft.Kernel.MicroVmPlatform.#ctor";
@@ -23,6 +23,7 @@ namespace Unikraft.Gen.Kernel
         private const string HostFsConstructorId = "M:Unikraft.Kernel.HostFileSystem.#ctor(System.String,System.Boolean)";
         private const string InitrdFromResourceId = "M:Unikraft.Kernel.InitrdLoader.FromResource(System.Reflection.Assembly,System.String,System.Int64)";
         private const string DevFsConstructorId = "M:Unikraft.Kernel.DevFileSystem.#ctor(Unikraft.Kernel.Kernel)";
+        private const string TrustStoreMountId = "M:Unikraft.Kernel.HostedTrustStore.Mount(Unikraft.Kernel.Kernel)";
         private const string NetBootAttachId = "M:Unikraft.Kernel.NetBoot.Attach(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.INetDevice,Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,Unikraft.Kernel.Ipv4Address[])";
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
         private const string NetBootAttachIpv6Id = "M:Unikraft.Kernel.NetBoot.AttachIpv6(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.Ipv6Address[],System.Int32[])";
@@ -35,6 +36,10 @@ namespace Unikraft.Gen.Kernel
         private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";
         private const string VcpuEnterCallId = "M:Unikraft.Kernel.Vcpu.EnterCall";
         private const string VcpuLeaveCallId = "M:Unikraft.Kernel.Vcpu.LeaveCall(Unikraft.Kernel.Kernel)";
+
+        // The mount type of the host's trust store, which the plan adds for a program that validates
+        // TLS certificates (never a <UnikraftMount> item's type): HostedTrustStore.Mount mounts it.
+        public const string TrustStoreType = "truststore";
 
         private readonly Dictionary<string, int> _fileSystems = new Dictionary<string, int>(StringComparer.Ordinal);
 
@@ -71,6 +76,7 @@ namespace Unikraft.Gen.Kernel
             _fileSystems.Add("hostfs", Find(HostFsConstructorId));
             _fileSystems.Add("initrd", Find(InitrdFromResourceId));
             _fileSystems.Add("devfs", Find(DevFsConstructorId));
+            _fileSystems.Add(TrustStoreType, Find(TrustStoreMountId));
             NetBootAttach = Find(NetBootAttachId);
             Ipv4AddressConstructor = Find(Ipv4AddressConstructorId);
             NetBootAttachIpv6 = Find(NetBootAttachIpv6Id);

@@ -162,6 +162,7 @@ namespace Unikraft.Gen.Build
                 openSsl |= name.StartsWith(OpenSslPrefix, StringComparison.Ordinal);
             }
 
+            LinksOpenSsl = openSsl;
             if (openSsl)
             {
                 Imports.Insert(0, OpenSslMarker);
@@ -177,6 +178,21 @@ namespace Unikraft.Gen.Build
 
             NotImported.Sort(StringComparer.Ordinal);
         }
+
+        // The image links the OpenSSL shim (CryptoNative_* imports): cryptography and TLS.
+        public bool LinksOpenSsl { get; }
+
+        // UK0402's message when the image links the OpenSSL shim on a platform that has no OpenSSL
+        // to load (microvm: the VM holds the one static program), else null. A warning, not an
+        // error: the BCL links the shim for what it only may do (an HttpClient that could be given
+        // an https:// address, Kestrel's HTTPS), and http:// and plain sockets work.
+        public string? OpenSslProblem(string platform) =>
+            LinksOpenSsl && platform == "microvm"
+                ? "The program links OpenSSL's shim (CryptoNative_* imports), and a microvm has no OpenSSL to load: the first use of "
+                    + "cryptography aborts the program ('No usable version of libssl was found', then SIGABRT): TLS (https://, SslStream, "
+                    + "Kestrel's HTTPS), certificates (X509Certificate2, X509Store), hashing (SHA256, HMAC) and "
+                    + "ciphers (Aes). http:// and plain sockets work. Run TLS on the hosted platform (docs/diagnostics/UK0402.md)."
+                : null;
 
         // Imported and served by the kernel: the link sends them to its entry points.
         public List<string> Served { get; } = new List<string>();
@@ -305,6 +321,9 @@ namespace Unikraft.Gen.Build
         // (the first NativeAOT compile of a publish; false for the compile made from the list).
         public bool MayReplan { get; set; }
 
+        // UnikraftPlatform: on microvm an image that links OpenSSL's shim is UK0402.
+        public string Platform { get; set; } = "";
+
         // Where the import list is written for the next compile: one name a line.
         public string ImportsFile { get; set; } = "";
 
@@ -363,6 +382,11 @@ namespace Unikraft.Gen.Build
                     "The program imports the native function {0}, which its kernel does not serve and which is not a reviewed helper " +
                     "({1}): it would reach the host. The API that calls it is not supported on the kernel yet; see {2}.",
                     name, HelpersFile, Report);
+            }
+
+            if (decision.OpenSslProblem(Platform) is string problem)
+            {
+                Log.LogWarning(null, "UK0402", null, null, 0, 0, 0, 0, "{0}", problem);
             }
 
             var args = new List<Microsoft.Build.Framework.ITaskItem>();

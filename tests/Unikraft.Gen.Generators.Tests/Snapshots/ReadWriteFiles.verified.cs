@@ -2705,8 +2705,9 @@ internal static class HostedConfinement
     // and the log says so). needs: HostFolders, Passt, OpenSsl, as the plan says; children: the
     // processes the devices started (passt's), which the kernel may end and reap; hostFolders and
     // readOnlyHostFolders: the host folders the plan mounts, which Landlock lets the JIT's process
-    // open (a NativeAOT image reaches them through their descriptors only).
-    public static long Install(Kernel kernel, int needs, int[] children, string[] hostFolders, string[] readOnlyHostFolders)
+    // open (a NativeAOT image reaches them through their descriptors only); trustStore: the host
+    // folders OpenSSL reads the trusted roots from by path (HostedTrustStore), in the image too.
+    public static long Install(Kernel kernel, int needs, int[] children, string[] hostFolders, string[] readOnlyHostFolders, string[] trustStore)
     {
         bool image = IsNativeImage();
         if (image)
@@ -2722,7 +2723,7 @@ internal static class HostedConfinement
         // wall. With the supervisor (ConfinementSupervisor, a process of its own) every refusal is
         // handed to it and named, and an open at the working directory under the JIT goes to it
         // first; without it the deny list's refusals fail with EPERM, unnamed, like the rest.
-        List<string>? folders = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders);
+        List<string>? folders = Landlock(kernel, self, image, hostFolders, readOnlyHostFolders, trustStore);
         bool supervised = ConfinementSupervisor.Started;
         bool nameAll = supervised && folders is not null;
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0)
@@ -2781,11 +2782,18 @@ internal static class HostedConfinement
     };
 
     // The Landlock ruleset on this thread, the finalizer's and the threads they start; the paths the
-    // supervisor lets opens go on to (in the image only RuntimeReads: its filter refuses every
-    // other open by path); null when the host has no Landlock (or refused it).
-    private static List<string>? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders)
+    // supervisor lets opens go on to (in the image only RuntimeReads and the trust store: its filter
+    // refuses every other open by path); null when the host has no Landlock (or refused it).
+    private static List<string>? Landlock(Kernel kernel, int self, bool image, string[] hostFolders, string[] readOnlyHostFolders, string[] trustStore)
     {
-        int ruleset = HostedLandlock.Make(!image, hostFolders, readOnlyHostFolders, out int abi);
+        string[] readOnly = readOnlyHostFolders;
+        if (trustStore.Length > 0)
+        {
+            readOnly = new string[readOnlyHostFolders.Length + trustStore.Length];
+            readOnlyHostFolders.CopyTo(readOnly, 0);
+            trustStore.CopyTo(readOnly, readOnlyHostFolders.Length);
+        }
+        int ruleset = HostedLandlock.Make(!image, hostFolders, readOnly, out int abi);
         if (ruleset >= 0 && !image)
         {
             HostedLandlock.RemoveRuntimeNames(self);
@@ -2815,7 +2823,11 @@ internal static class HostedConfinement
 
         if (image)
         {
-            return new List<string>(RuntimeReads);
+            // OpenSSL reads the trusted roots by path (HostedTrustStore), the one open by path the
+            // image's own code makes once booted.
+            var reads = new List<string>(RuntimeReads);
+            reads.AddRange(trustStore);
+            return reads;
         }
         var folders = HostedLandlock.RuntimeFolders();
         folders.AddRange(RuntimeReads);
@@ -2824,6 +2836,7 @@ internal static class HostedConfinement
         folders.Add("/dev/null");
         folders.AddRange(hostFolders);
         folders.AddRange(readOnlyHostFolders);
+        folders.AddRange(trustStore);
         return folders;
     }
 
@@ -7070,7 +7083,7 @@ namespace Unikraft.Generated
             global::Unikraft.Kernel.ClockBoot.AttachClock(kernel);
             global::Unikraft.Kernel.VfsMounts.Mount(kernel, "/", new global::Unikraft.Kernel.RamFileSystem(67108864L), false);
             global::Unikraft.Kernel.VfsMounts.Mount(kernel, "/tmp", new global::Unikraft.Kernel.RamFileSystem(1048576L), false);
-            global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
+            global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
             int status;
             try
             {
@@ -7287,7 +7300,7 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 56 of 196 files, 727 of 4440 members
+// Kernel source: 56 of 197 files, 727 of 4447 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
