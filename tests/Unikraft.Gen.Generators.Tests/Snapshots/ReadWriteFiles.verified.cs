@@ -2768,17 +2768,21 @@ internal static class HostedConfinement
 
     // What the runtime and its libraries read once booted: the GC its memory (a server GC's
     // threads, outside the ruleset, at every collection) and the cgroup's usage, a new thread the
-    // CPUs, OpenSSL its configuration on first use. The supervisor lets these opens go on, unnamed
+    // CPUs, the thread pool the CPUs' busy time (/proc/stat, for its hill climbing), OpenSSL its
+    // configuration on first use and glibc's localtime the host's zone (OpenSSL's certificate
+    // times). The supervisor lets these opens go on, unnamed
     // (sysinfo, which the filter allows, tells as much of the first), and Landlock decides where it
     // covers the thread: in the image it refuses OpenSSL's configuration with EACCES (OpenSSL then
     // runs on its defaults), as the filter did before.
     internal static readonly string[] RuntimeReads =
     {
         "/proc/meminfo",
+        "/proc/stat",
         "/sys/fs/cgroup",
         "/sys/devices/system/cpu",
         "/usr/lib/ssl/openssl.cnf",
         "/etc/ssl/openssl.cnf",
+        "/etc/localtime",
     };
 
     // The Landlock ruleset on this thread, the finalizer's and the threads they start; the paths the
