@@ -289,6 +289,41 @@ public sealed class ReferenceScanTests
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
     }
 
+    // Microsoft.Extensions.Hosting's shape (`dotnet new worker`): configuration from every
+    // environment variable, and a marshalling stub that saves and restores the last native error
+    // around a P/Invoke. The environment is the kernel's boot environment where the native layer is
+    // on (reported without it); the last error is the runtime's own state, never reported.
+    private const string HostingLikeLibrary = """
+        public static class Settings
+        {
+            public static int Count() => System.Environment.GetEnvironmentVariables().Count;
+
+            public static string Expand(string text) => System.Environment.ExpandEnvironmentVariables(text);
+
+            public static int Saved()
+            {
+                System.Runtime.InteropServices.Marshal.SetLastSystemError(0);
+                int error = System.Runtime.InteropServices.Marshal.GetLastSystemError();
+                System.Runtime.InteropServices.Marshal.SetLastPInvokeError(error);
+                return System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task TheWholeEnvironment_IsServedByTheNativeLayer_AndTheLastNativeError_IsNeverReported()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Hosting.Like", HostingLikeLibrary);
+
+        string[] without = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), withGenerator: true, CallsFile("Hosting.Like", image)));
+        Assert.Equal(2, without.Length);
+        Assert.Contains(without, m => m.StartsWith("Referenced assembly 'Hosting.Like' uses 'Environment.GetEnvironmentVariables'", System.StringComparison.Ordinal));
+        Assert.Contains(without, m => m.StartsWith("Referenced assembly 'Hosting.Like' uses 'Environment.ExpandEnvironmentVariables'", System.StringComparison.Ordinal));
+
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Hosting.Like", image))));
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer)));
+    }
+
     // A cross-platform library's Windows and macOS code paths (Serilog's console sink asks
     // kernel32.dll for the console mode behind an OS check): those libraries do not exist on
     // Linux, so the calls cannot reach the host and are not reported; a P/Invoke into a Linux

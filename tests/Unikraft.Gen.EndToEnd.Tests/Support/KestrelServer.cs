@@ -20,10 +20,12 @@ internal sealed class KestrelServer : IDisposable
     private readonly ManualResetEventSlim listening = new ManualResetEventSlim(false);
 
     private readonly string name;
+    private readonly string ready;
 
-    private KestrelServer(Process process, string program)
+    private KestrelServer(Process process, string program, string ready = "Now listening on:")
     {
         this.process = process;
+        this.ready = ready;
         name = System.IO.Path.GetFileName(program);
         process.OutputDataReceived += (_, line) => Received(line.Data);
         process.ErrorDataReceived += (_, line) => Received(line.Data);
@@ -57,6 +59,21 @@ internal sealed class KestrelServer : IDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://" + host + ":" + port);
         return new KestrelServer(Process.Start(start)!, program);
+    }
+
+    // Another long-running .NET host (a `dotnet new worker` service) on the host, its start
+    // awaited on a line of its own output instead of Kestrel's.
+    public static KestrelServer StartHost(string program, string ready)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = System.IO.Path.GetDirectoryName(program)!,
+        };
+        return new KestrelServer(Process.Start(start)!, program, ready);
     }
 
     // The program in a microvm, booted by its runner (<name>-vm): QEMU's user network forwards the
@@ -163,7 +180,7 @@ internal sealed class KestrelServer : IDisposable
         {
             output.Append(line).Append('\n');
         }
-        if (line.Contains("Now listening on:", StringComparison.Ordinal))
+        if (line.Contains(ready, StringComparison.Ordinal))
         {
             listening.Set();
         }
