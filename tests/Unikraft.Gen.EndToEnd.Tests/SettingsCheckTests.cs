@@ -42,6 +42,7 @@ public sealed class SettingsCheckTests : IDisposable
     [InlineData("UnikraftScanReferences", "1")]
     [InlineData("UnikraftSpecialize", "flase")]
     [InlineData("UnikraftIcmpEcho", "no")]
+    [InlineData("UnikraftPackOutputFiles", "yes")]
     public void SwitchThatIsNeitherTrueNorFalse_FailsEveryBuild_NamingTheSwitch(string name, string value)
     {
         CommandResult result = Run("PrepareForBuild", "-p:" + name + "=" + value);
@@ -107,6 +108,52 @@ public sealed class SettingsCheckTests : IDisposable
 
         Assert.True(result.ExitCode != 0, result.Describe());
         Assert.Contains("No OCI image at " + Path.Combine(folder, "nothing") + "/: publish it first with -p:UnikraftImage=oci", result.StandardOutput);
+    }
+
+    // The files the build copies beside the program (appsettings.json, a linked file) reach the
+    // kernel's root as an initrd, at their paths in the output folder, with the mount point of the
+    // project's other mount; a root mount of the project's own, or UnikraftPackOutputFiles=false,
+    // leaves them out.
+    [Fact]
+    public void FilesCopiedToTheOutput_AreTheKernelsRoot_UnlessTheProjectMountsOne()
+    {
+        string targets = Path.Combine(Repository.Root, "generators", "Unikraft.Gen.Generators", "build", "Unikraft.Gen.targets");
+        File.WriteAllText(Path.Combine(folder, "appsettings.json"), "{ \"Level\": \"Warning\" }");
+        Directory.CreateDirectory(Path.Combine(folder, "shared"));
+        File.WriteAllText(Path.Combine(folder, "shared", "motd.txt"), "hello");
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not copied");
+        File.WriteAllText(Path.Combine(folder, "Files.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType>"
+            + "<UnikraftTasksAssembly>" + Path.Combine(AppContext.BaseDirectory, "Unikraft.Gen.Tasks.dll") + "</UnikraftTasksAssembly></PropertyGroup>\n"
+            + "  <ItemGroup>\n    <None Include=\"appsettings.json\" CopyToOutputDirectory=\"PreserveNewest\" />\n"
+            + "    <None Include=\"shared/motd.txt\" Link=\"etc/motd\" CopyToOutputDirectory=\"Always\" />\n"
+            + "    <None Include=\"notes.txt\" />\n"
+            + "    <UnikraftMount Include=\"/data\" Type=\"ramfs\" />\n  </ItemGroup>\n"
+            + "  <Import Project=\"" + targets + "\" />\n</Project>\n");
+
+        CommandResult packed = RunProject("Files.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftMounts");
+        Assert.True(packed.ExitCode == 0, packed.Describe());
+        Assert.Equal("/data|ramfs|||>/|initrd|obj/Debug/net10.0/unikraft/rootfs/||", packed.StandardOutput.Trim().Replace('\\', '/'));
+        string staged = Path.Combine(folder, "obj", "Debug", "net10.0", "unikraft", "rootfs");
+        Assert.Equal("{ \"Level\": \"Warning\" }", File.ReadAllText(Path.Combine(staged, "appsettings.json")));
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(staged, "etc", "motd")));
+        Assert.True(Directory.Exists(Path.Combine(staged, "data")), "the /data mount point is not in the packed root");
+        Assert.False(File.Exists(Path.Combine(staged, "notes.txt")), "a file the build does not copy was packed");
+
+        CommandResult off = RunProject("Files.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftMounts", "-p:UnikraftPackOutputFiles=false");
+        Assert.Equal("/data|ramfs|||", off.StandardOutput.Trim());
+
+        File.WriteAllText(Path.Combine(folder, "Rooted.csproj"), File.ReadAllText(Path.Combine(folder, "Files.csproj"))
+            .Replace("<UnikraftMount Include=\"/data\" Type=\"ramfs\" />", "<UnikraftMount Include=\"/\" Type=\"ramfs\" />", StringComparison.Ordinal));
+        CommandResult own = RunProject("Rooted.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftMounts");
+        Assert.True(own.ExitCode == 0, own.Describe());
+        Assert.Equal("/|ramfs|||", own.StandardOutput.Trim());
+    }
+
+    private CommandResult RunProject(string project, string target, params string[] properties)
+    {
+        var arguments = new List<string> { "msbuild", Path.Combine(folder, project), "-t:" + target, "-nologo", "-nodeReuse:false" };
+        arguments.AddRange(properties);
+        return Command.Dotnet(Timeout, null, arguments.ToArray());
     }
 
     private CommandResult Run(string target, params string[] properties)
