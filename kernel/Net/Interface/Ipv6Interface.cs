@@ -56,6 +56,8 @@ internal sealed class Ipv6Interface
 
     public Ipv6Address LinkLocal => addresses[0];
 
+    public int Mtu => link.Mtu;
+
     // The link-local address first, then the configured ones.
     public int AddressCount => addresses.Length;
 
@@ -186,6 +188,10 @@ internal sealed class Ipv6Interface
                 break;
             case IpProtocol.Udp:
                 ReceiveUdp(header, packet, checksumTrusted);
+                break;
+            case IpProtocol.Tcp when stack.TransportFor(IpProtocol.Tcp) is IIpv6Transport tcp:
+                // TCP answers what no socket takes with RST itself (RFC 9293, 3.10.7.1).
+                tcp.Receive6(header.Source, header.Destination, packet.Payload, checksumTrusted);
                 break;
             case Ipv6ExtensionHeader.HopByHop:
             case Ipv6ExtensionHeader.Routing:

@@ -176,6 +176,12 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return true;
     }
 
+    public int MaximumPayloadTo6(Ipv6Address destination)
+    {
+        Ipv6Interface? route = Ipv6RouteTo(destination);
+        return route == null || route.IsOwn(destination) ? 0 : route.Mtu - Ipv6Packet.HeaderLength;
+    }
+
     public bool IsLocal6(Ipv6Address address)
     {
         if (!KernelFeatures.Ipv6)

@@ -14,7 +14,7 @@ using System.Threading.Tasks;
 // Timers: Poll runs every timer that is due and NextDeadline says when the next one is, so a
 // test or a simulation drives the stack step by step; with a scheduler, the stack also arms the
 // scheduler's timer for its earliest deadline and polls itself.
-internal sealed class TcpStack : IIpv4Transport
+internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
 {
     // NOTE: the dynamic and private ports (RFC 6335, 6), the range RFC 6056, 3.2 recommends.
     public const int EphemeralFirst = 49152;
@@ -54,6 +54,9 @@ internal sealed class TcpStack : IIpv4Transport
     public byte Protocol => IpProtocol.Tcp;
 
     public IIpv4Output Output { get; }
+
+    // The IPv6 side of the same output (NetStack is both); a test's IPv4-only output has none.
+    public IIpv6Output Output6 => Output as IIpv6Output ?? NoIpv6.Instance;
 
     public Scheduler? Scheduler { get; }
 
@@ -173,6 +176,14 @@ internal sealed class TcpStack : IIpv4Transport
     public int ListenerCount => listeners.Count;
 
     public TcpSocket CreateSocket() => new TcpSocket(this);
+
+    // An AF_INET6 socket's: named by IPv6 addresses, dual-stack unless made V6Only.
+    public TcpSocket CreateSocket6()
+    {
+        TcpSocket socket = new TcpSocket(this);
+        socket.MakeIpv6();
+        return socket;
+    }
 
     // ---- Exit ----
 
@@ -310,19 +321,42 @@ internal sealed class TcpStack : IIpv4Transport
             SegmentsDropped++;
             return true;
         }
-        // The checksum covers the whole segment whatever its header says, so it is checked first:
-        // a segment damaged anywhere, its data offset included, counts as a checksum error. A
-        // device that vouches for it (FrameOffload.ChecksumTrusted) saves the pass over its bytes.
-        if (!checksumTrusted && Checksum.Finish(Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, payload.Length), payload)) != 0)
+        Arrive(Ipv6Address.MapIpv4(source), Ipv6Address.MapIpv4(destination), payload, checksumTrusted);
+        return true;
+    }
+
+    // A segment over IPv6 (Ipv6Interface hands TCP here): the same connections, listeners and
+    // state machine as IPv4's, its addresses as they are.
+    public bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
+    {
+        SegmentsReceived++;
+        // NOTE: as over IPv4, nothing to or from a group, nor from :: (RFC 9293, 3.10.7.2 asks a
+        // listener to ignore a SYN to a non-unicast address); a mapped address never travels in
+        // IPv6 (RFC 4291, 2.5.5.2; Linux's tcp_v6_rcv drops it too).
+        if (destination.IsMulticast || source.IsMulticast || source.IsUnspecified || source.IsIpv4Mapped || destination.IsIpv4Mapped)
+        {
+            SegmentsDropped++;
+            return true;
+        }
+        Arrive(source, destination, payload, checksumTrusted);
+        return true;
+    }
+
+    // The checksum covers the whole segment whatever its header says, so it is checked first:
+    // a segment damaged anywhere, its data offset included, counts as a checksum error. A
+    // device that vouches for it (FrameOffload.ChecksumTrusted) saves the pass over its bytes.
+    private void Arrive(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
+    {
+        if (!checksumTrusted && Checksum.Finish(Checksum.Add(PseudoHeader(source, destination, payload.Length), payload)) != 0)
         {
             SegmentsDropped++;
             ChecksumErrors++;
-            return true;
+            return;
         }
         if (!TcpSegment.TryWrap(payload, out TcpSegment segment) || !TcpHeader.TryParseUnchecked(segment, out TcpHeader header))
         {
             SegmentsDropped++;
-            return true;
+            return;
         }
         long now = Now;
         TcpEndpoints endpoints = new TcpEndpoints(destination, header.DestinationPort, source, header.SourcePort);
@@ -331,7 +365,7 @@ internal sealed class TcpStack : IIpv4Transport
         TcpSocket? listener = null;
         if (KernelFeatures.TcpListen)
         {
-            if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? bound) && (bound.LocalAddress.IsAny || bound.LocalAddress == destination))
+            if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? bound) && ListensOn(bound, destination))
             {
                 listener = bound;
             }
@@ -340,18 +374,39 @@ internal sealed class TcpStack : IIpv4Transport
             !(listener != null && connection.ReopenFromTimeWait(header)))
         {
             connection.Process(header, segment.Payload, now);
-            return true;
+            return;
         }
         if (KernelFeatures.TcpListen)
         {
             if (listener != null)
             {
                 ProcessListen(listener, endpoints, header, segment.Payload, now);
-                return true;
+                return;
             }
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);
-        return true;
+    }
+
+    // Whether a listener takes a segment to destination: one bound to an IPv4 address or 0.0.0.0
+    // only IPv4, one bound to an IPv6 address only that, and one bound to :: every IPv6 address and,
+    // unless V6Only, every IPv4 one (RFC 3493, 5.3; Linux's default bindv6only 0).
+    private static bool ListensOn(TcpSocket listener, Ipv6Address destination)
+    {
+        Ipv6Address bound = listener.LocalAddress6;
+        if (destination.IsIpv4Mapped)
+        {
+            return bound.IsIpv4Mapped ? bound.MappedIpv4.IsAny || bound == destination : bound.IsUnspecified && !listener.V6Only;
+        }
+        return !bound.IsIpv4Mapped && (bound.IsUnspecified || bound == destination);
+    }
+
+    // The sum of the pseudo-header of a segment between two addresses: IPv4's for mapped ones
+    // (RFC 9293, 3.1), else IPv6's (RFC 8200, 8.1).
+    private static uint PseudoHeader(Ipv6Address source, Ipv6Address destination, int length)
+    {
+        return source.IsIpv4Mapped
+            ? Checksum.PseudoHeader(source.MappedIpv4, destination.MappedIpv4, IpProtocol.Tcp, length)
+            : Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, length);
     }
 
     // RFC 9293, 3.10.7.2: a listener ignores RST, answers an ACK with RST, and makes a half-open
@@ -376,7 +431,7 @@ internal sealed class TcpStack : IIpv4Transport
                     return;
                 }
             }
-            SendReset(endpoints.LocalAddress, endpoints.RemoteAddress, endpoints.LocalPort, endpoints.RemotePort, header.AcknowledgmentNumber, 0, false);
+            SendReset(endpoints.LocalAddress6, endpoints.RemoteAddress6, endpoints.LocalPort, endpoints.RemotePort, header.AcknowledgmentNumber, 0, false);
             return;
         }
         if (!header.HasFlag(TcpFlags.Syn))
@@ -397,7 +452,7 @@ internal sealed class TcpStack : IIpv4Transport
         connections[endpoints] = child;
         active.Add(child);
         listener.SynTaken();
-        child.AcceptSyn(listener, endpoints.LocalAddress, endpoints.RemoteAddress, header, now);
+        child.AcceptSyn(listener, endpoints.LocalAddress6, endpoints.RemoteAddress6, header, now);
     }
 
     // NOTE: a cookie is good for MaximumAge ticks after the one it was made in.
@@ -417,7 +472,7 @@ internal sealed class TcpStack : IIpv4Transport
             Flags = (byte)(TcpFlags.Syn | TcpFlags.Ack),
             // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
             Window = (ushort)Math.Min(listener.ReceiveBufferSize, 65535),
-            MaximumSegmentSize = AdvertisedMss(endpoints.RemoteAddress),
+            MaximumSegmentSize = AdvertisedMss(endpoints.RemoteAddress6),
         };
         // Window scaling and SACK come back only in the timestamp's echo: without timestamps
         // they are not offered.
@@ -439,7 +494,7 @@ internal sealed class TcpStack : IIpv4Transport
         }
         listener.CookieSent(now);
         SynCookiesSent++;
-        Send(endpoints.LocalAddress, endpoints.RemoteAddress, answer, null, 0, 0);
+        Send(endpoints.LocalAddress6, endpoints.RemoteAddress6, answer, null, 0, 0);
     }
 
     // An ACK at a listener that sent cookies lately: true when its cookie was good and the
@@ -477,20 +532,37 @@ internal sealed class TcpStack : IIpv4Transport
         connections[endpoints] = child;
         active.Add(child);
         listener.SynTaken();
-        child.AcceptCookie(listener, endpoints.LocalAddress, endpoints.RemoteAddress, ack, payload, cookie, mss, peerShift, sack, now);
+        child.AcceptCookie(listener, endpoints.LocalAddress6, endpoints.RemoteAddress6, ack, payload, cookie, mss, peerShift, sack, now);
         return true;
     }
 
     // The MSS a SYN offers: what the route to remote carries less the TCP header, at least
-    // RFC 9293's default.
-    internal ushort AdvertisedMss(Ipv4Address remote)
+    // RFC 9293's default (over IPv6 the MTU less 60 bytes, 1440 on Ethernet: RFC 8200's 40-byte
+    // header and TCP's 20).
+    internal ushort AdvertisedMss(Ipv6Address remote)
     {
-        return (ushort)Math.Clamp(Output.MaximumPayloadTo(remote) - TcpSegment.HeaderLength, TcpSocket.DefaultMss, 65535);
+        return (ushort)Math.Clamp(MaximumPayloadTo(remote) - TcpSegment.HeaderLength, TcpSocket.DefaultMss, 65535);
     }
+
+    // The largest segment (header included) one packet to remote carries: IIpv4Output's for an
+    // IPv4 address, the route's MTU less the IPv6 header for an IPv6 one.
+    internal int MaximumPayloadTo(Ipv6Address remote)
+    {
+        return remote.IsIpv4Mapped ? Output.MaximumPayloadTo(remote.MappedIpv4) : Output6.MaximumPayloadTo6(remote);
+    }
+
+    // NOTE: segmentation offload is IPv4's only (the TAP device is set up for TSO4): an IPv6
+    // connection sends segments of the MSS, each with its checksum computed here.
+    internal int SegmentOffloadTo(Ipv6Address remote)
+    {
+        return remote.IsIpv4Mapped ? Output.SegmentOffloadTo(remote.MappedIpv4) : 0;
+    }
+
+    internal bool TrySelectSource6(Ipv6Address remote, out Ipv6Address source) => Output6.TrySelectSource6(remote, out source);
 
     // RFC 9293, 3.10.7.1: a segment for no connection gets RST, unless it is one. With an ACK the
     // RST takes its sequence number from it; without, it acknowledges the segment.
-    private void ResetForNoSocket(Ipv4Address local, Ipv4Address remote, in TcpHeader header, int payloadLength)
+    private void ResetForNoSocket(Ipv6Address local, Ipv6Address remote, in TcpHeader header, int payloadLength)
     {
         if (header.HasFlag(TcpFlags.Rst))
         {
@@ -505,7 +577,7 @@ internal sealed class TcpStack : IIpv4Transport
         SendReset(local, remote, header.DestinationPort, header.SourcePort, 0, header.SequenceNumber + length, true);
     }
 
-    internal void SendReset(Ipv4Address local, Ipv4Address remote, ushort localPort, ushort remotePort, uint sequence, uint acknowledgment, bool withAck)
+    internal void SendReset(Ipv6Address local, Ipv6Address remote, ushort localPort, ushort remotePort, uint sequence, uint acknowledgment, bool withAck)
     {
         TcpHeader reset = new TcpHeader
         {
@@ -526,19 +598,45 @@ internal sealed class TcpStack : IIpv4Transport
     // allows) goes to the device whole, to be cut into segments of segmentSize data bytes there.
     internal void Transmit(TcpSocket socket, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
     {
-        Send(socket.LocalAddress, socket.RemoteAddress, header, data, offset, length, segmentSize);
+        Send(socket.LocalAddress6, socket.RemoteAddress6, header, data, offset, length, segmentSize);
     }
 
-    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+    // One segment between two addresses of one family: IPv4 for mapped ones, else IPv6.
+    private void Send(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
         int segmentSize = 0)
     {
-        int headerLength = header.Length;
-        int total = headerLength + length;
+        if (remote.IsIpv4Mapped)
+        {
+            Send(local.MappedIpv4, remote.MappedIpv4, header, data, offset, length, segmentSize);
+            return;
+        }
+        int total = header.Length + length;
+        Span<byte> segment = Scratch(total);
+        if (data != null && length > 0)
+        {
+            data.CopyTo(offset, segment.Slice(header.Length));
+        }
+        SegmentsSent++;
+        header.Emit(segment, local, remote);
+        // As over IPv4, a packet the layer below could not take is a loss retransmission covers.
+        Output6.Send6(local, remote, IpProtocol.Tcp, segment);
+    }
+
+    private Span<byte> Scratch(int total)
+    {
         if (scratch.Length < total)
         {
             scratch = new byte[Math.Max(total, scratch.Length * 2)];
         }
-        Span<byte> segment = scratch.AsSpan(0, total);
+        return scratch.AsSpan(0, total);
+    }
+
+    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+        int segmentSize)
+    {
+        int headerLength = header.Length;
+        int total = headerLength + length;
+        Span<byte> segment = Scratch(total);
         if (data != null && length > 0)
         {
             data.CopyTo(offset, segment.Slice(headerLength));
@@ -578,7 +676,7 @@ internal sealed class TcpStack : IIpv4Transport
             {
                 each.Flags = (byte)(header.Flags & ~(TcpFlags.Psh | TcpFlags.Fin));
             }
-            Send(local, remote, each, data, offset + done, piece);
+            Send(local, remote, each, data, offset + done, piece, 0);
         }
     }
 
@@ -621,15 +719,22 @@ internal sealed class TcpStack : IIpv4Transport
     // ---- Ports and tables ----
 
     // bind(2)'s port: the given one if free, or an ephemeral one for 0. Returns it or -errno.
-    internal int BindPort(TcpSocket socket, Ipv4Address address, ushort port)
+    // An IPv4 address comes mapped; :: is any address of both families.
+    // NOTE: IPv4 and IPv6 share one port space, and a port is held whatever the address: a
+    // v6-only [::]:p and 0.0.0.0:p, which Linux lets coexist, answer EADDRINUSE here.
+    internal int BindPort(TcpSocket socket, Ipv6Address address, ushort port)
     {
-        if (!address.IsAny && !Output.TrySelectSource(address, out Ipv4Address _))
+        if (address.IsIpv4Mapped
+            ? !address.MappedIpv4.IsAny && !Output.TrySelectSource(address.MappedIpv4, out Ipv4Address _)
+            : !address.IsUnspecified && !Output6.IsLocal6(address))
         {
             return -Errno.EADDRNOTAVAIL;
         }
         if (port == 0)
         {
-            int ephemeral = PickEphemeral(new TcpEndpoints(address, 0, default, 0));
+            int ephemeral = PickEphemeral(address.IsIpv4Mapped
+                ? new TcpEndpoints(address.MappedIpv4, 0, default(Ipv4Address), 0)
+                : new TcpEndpoints(address, 0, Ipv6Address.Unspecified, 0));
             if (ephemeral < 0)
             {
                 return ephemeral;
@@ -657,12 +762,12 @@ internal sealed class TcpStack : IIpv4Transport
 
     // connect(2) registers the connection's 4-tuple; an unbound socket gets an ephemeral port.
     // Returns the local port or -errno.
-    internal int Connecting(TcpSocket socket, Ipv4Address source)
+    internal int Connecting(TcpSocket socket, Ipv6Address source)
     {
         ushort port = socket.LocalPort;
         if (!socket.IsBound)
         {
-            int ephemeral = PickEphemeral(new TcpEndpoints(source, 0, socket.RemoteAddress, socket.RemotePort));
+            int ephemeral = PickEphemeral(new TcpEndpoints(source, 0, socket.RemoteAddress6, socket.RemotePort));
             if (ephemeral < 0)
             {
                 return ephemeral;
@@ -670,7 +775,7 @@ internal sealed class TcpStack : IIpv4Transport
             port = (ushort)ephemeral;
             HoldPort(socket, port);
         }
-        TcpEndpoints endpoints = new TcpEndpoints(source, port, socket.RemoteAddress, socket.RemotePort);
+        TcpEndpoints endpoints = new TcpEndpoints(source, port, socket.RemoteAddress6, socket.RemotePort);
         if (connections.ContainsKey(endpoints))
         {
             return -Errno.EADDRNOTAVAIL;
