@@ -24,9 +24,12 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
     private readonly TcpKeyedHash hash;
     private readonly TcpSynCookies? cookies;
     private readonly Dictionary<TcpEndpoints, TcpSocket> connections = new Dictionary<TcpEndpoints, TcpSocket>();
-    private readonly Dictionary<ushort, TcpSocket> listeners = new Dictionary<ushort, TcpSocket>();
-    private readonly Dictionary<ushort, int> portUsers = new Dictionary<ushort, int>();
+    // The listeners of each port (several when their addresses do not overlap: 127.0.0.1:p and
+    // [::1]:p, as a server listening on "localhost" holds), and the sockets holding each port.
+    private readonly Dictionary<ushort, List<TcpSocket>> listeners = new Dictionary<ushort, List<TcpSocket>>();
+    private readonly Dictionary<ushort, List<TcpSocket>> portUsers = new Dictionary<ushort, List<TcpSocket>>();
     private readonly Dictionary<TcpSocket, ushort> heldPorts = new Dictionary<TcpSocket, ushort>();
+    private int listenerCount;
     private readonly List<TcpSocket> active = new List<TcpSocket>();
     private readonly List<TcpSocket> due = new List<TcpSocket>();
     private readonly Action<object?> timerFired;
@@ -173,7 +176,7 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
     // Connections this stack holds (every state but LISTEN), and its listeners.
     public int ConnectionCount => connections.Count;
 
-    public int ListenerCount => listeners.Count;
+    public int ListenerCount => listenerCount;
 
     public TcpSocket CreateSocket() => new TcpSocket(this);
 
@@ -195,9 +198,9 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
     public int DeliverAtExit()
     {
         List<TcpSocket> open = new List<TcpSocket>(connections.Values);
-        foreach (TcpSocket listener in listeners.Values)
+        foreach (List<TcpSocket> portListeners in listeners.Values)
         {
-            open.Add(listener);
+            open.AddRange(portListeners);
         }
         for (int i = 0; i < open.Count; i++)
         {
@@ -365,9 +368,9 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         TcpSocket? listener = null;
         if (KernelFeatures.TcpListen)
         {
-            if (listeners.TryGetValue(header.DestinationPort, out TcpSocket? bound) && ListensOn(bound, destination))
+            if (listeners.TryGetValue(header.DestinationPort, out List<TcpSocket>? bound))
             {
-                listener = bound;
+                listener = ListenerFor(bound, destination);
             }
         }
         if (connections.TryGetValue(endpoints, out TcpSocket? connection) &&
@@ -385,6 +388,27 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
             }
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);
+    }
+
+    // The listener of a port that takes a segment to destination: one bound to that address
+    // before one bound to a wildcard (as Linux's compute_score prefers it).
+    private static TcpSocket? ListenerFor(List<TcpSocket> bound, Ipv6Address destination)
+    {
+        TcpSocket? wildcard = null;
+        for (int index = 0; index < bound.Count; index++)
+        {
+            TcpSocket candidate = bound[index];
+            if (!ListensOn(candidate, destination))
+            {
+                continue;
+            }
+            if (candidate.LocalAddress6 == destination)
+            {
+                return candidate;
+            }
+            wildcard ??= candidate;
+        }
+        return wildcard;
     }
 
     // Whether a listener takes a segment to destination: one bound to an IPv4 address or 0.0.0.0
@@ -548,7 +572,14 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
     // IPv4 address, the route's MTU less the IPv6 header for an IPv6 one.
     internal int MaximumPayloadTo(Ipv6Address remote)
     {
-        return remote.IsIpv4Mapped ? Output.MaximumPayloadTo(remote.MappedIpv4) : Output6.MaximumPayloadTo6(remote);
+        if (KernelFeatures.Ipv6)
+        {
+            if (!remote.IsIpv4Mapped)
+            {
+                return Output6.MaximumPayloadTo6(remote);
+            }
+        }
+        return Output.MaximumPayloadTo(remote.MappedIpv4);
     }
 
     // NOTE: segmentation offload is IPv4's only (the TAP device is set up for TSO4): an IPv6
@@ -558,7 +589,25 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         return remote.IsIpv4Mapped ? Output.SegmentOffloadTo(remote.MappedIpv4) : 0;
     }
 
-    internal bool TrySelectSource6(Ipv6Address remote, out Ipv6Address source) => Output6.TrySelectSource6(remote, out source);
+    internal bool TrySelectSource6(Ipv6Address remote, out Ipv6Address source)
+    {
+        source = default;
+        if (KernelFeatures.Ipv6)
+        {
+            return Output6.TrySelectSource6(remote, out source);
+        }
+        return false;
+    }
+
+    // One of this host's IPv6 addresses (::1 included); none in a kernel without IPv6.
+    private bool IsLocal6(Ipv6Address address)
+    {
+        if (KernelFeatures.Ipv6)
+        {
+            return Output6.IsLocal6(address);
+        }
+        return false;
+    }
 
     // RFC 9293, 3.10.7.1: a segment for no connection gets RST, unless it is one. With an ACK the
     // RST takes its sequence number from it; without, it acknowledges the segment.
@@ -605,11 +654,20 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
     private void Send(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
         int segmentSize = 0)
     {
-        if (remote.IsIpv4Mapped)
+        // A kernel without IPv6 has only mapped addresses, and no IPv6 code.
+        if (KernelFeatures.Ipv6)
         {
-            Send(local.MappedIpv4, remote.MappedIpv4, header, data, offset, length, segmentSize);
-            return;
+            if (!remote.IsIpv4Mapped)
+            {
+                Send6(local, remote, header, data, offset, length);
+                return;
+            }
         }
+        Send(local.MappedIpv4, remote.MappedIpv4, header, data, offset, length, segmentSize);
+    }
+
+    private void Send6(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length)
+    {
         int total = header.Length + length;
         Span<byte> segment = Scratch(total);
         if (data != null && length > 0)
@@ -720,13 +778,12 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
 
     // bind(2)'s port: the given one if free, or an ephemeral one for 0. Returns it or -errno.
     // An IPv4 address comes mapped; :: is any address of both families.
-    // NOTE: IPv4 and IPv6 share one port space, and a port is held whatever the address: a
-    // v6-only [::]:p and 0.0.0.0:p, which Linux lets coexist, answer EADDRINUSE here.
+    // IPv4 and IPv6 share one port space: sockets on one port must not overlap (Overlap).
     internal int BindPort(TcpSocket socket, Ipv6Address address, ushort port)
     {
         if (address.IsIpv4Mapped
             ? !address.MappedIpv4.IsAny && !Output.TrySelectSource(address.MappedIpv4, out Ipv4Address _)
-            : !address.IsUnspecified && !Output6.IsLocal6(address))
+            : !address.IsUnspecified && !IsLocal6(address))
         {
             return -Errno.EADDRNOTAVAIL;
         }
@@ -741,22 +798,57 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
             }
             port = (ushort)ephemeral;
         }
-        else if (portUsers.ContainsKey(port))
+        else if (portUsers.TryGetValue(port, out List<TcpSocket>? users))
         {
-            // NOTE: without SO_REUSEADDR a port in use, TIME-WAIT included, cannot be bound (bind(2), EADDRINUSE).
-            return -Errno.EADDRINUSE;
+            // NOTE: without SO_REUSEADDR a port in use, TIME-WAIT included, cannot be bound again
+            // on an address that overlaps (bind(2), EADDRINUSE); other addresses can (Linux's
+            // inet_bind_conflict).
+            for (int index = 0; index < users.Count; index++)
+            {
+                if (Overlap(address, socket.V6Only, users[index].LocalAddress6, users[index].V6Only))
+                {
+                    return -Errno.EADDRINUSE;
+                }
+            }
         }
         HoldPort(socket, port);
         return port;
     }
 
+    // Whether two sockets bound to one port would take the same segments: the same address, or a
+    // wildcard and an address it covers (:: covers IPv6 and, unless v6-only, IPv4; 0.0.0.0 IPv4).
+    private static bool Overlap(Ipv6Address first, bool firstV6Only, Ipv6Address second, bool secondV6Only)
+    {
+        if (first == second)
+        {
+            return true;
+        }
+        if (first.IsUnspecified)
+        {
+            return !second.IsIpv4Mapped || !firstV6Only;
+        }
+        if (second.IsUnspecified)
+        {
+            return !first.IsIpv4Mapped || !secondV6Only;
+        }
+        bool firstAny4 = first.IsIpv4Mapped && first.MappedIpv4.IsAny;
+        bool secondAny4 = second.IsIpv4Mapped && second.MappedIpv4.IsAny;
+        return (firstAny4 && second.IsIpv4Mapped) || (secondAny4 && first.IsIpv4Mapped);
+    }
+
     internal int AddListener(TcpSocket socket)
     {
-        if (listeners.ContainsKey(socket.LocalPort))
+        if (!listeners.TryGetValue(socket.LocalPort, out List<TcpSocket>? portListeners))
+        {
+            portListeners = new List<TcpSocket>(1);
+            listeners[socket.LocalPort] = portListeners;
+        }
+        if (portListeners.Contains(socket))
         {
             return -Errno.EADDRINUSE;
         }
-        listeners[socket.LocalPort] = socket;
+        portListeners.Add(socket);
+        listenerCount++;
         return 0;
     }
 
@@ -805,8 +897,12 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
 
     private void HoldPort(TcpSocket socket, ushort port)
     {
-        portUsers.TryGetValue(port, out int users);
-        portUsers[port] = users + 1;
+        if (!portUsers.TryGetValue(port, out List<TcpSocket>? users))
+        {
+            users = new List<TcpSocket>(1);
+            portUsers[port] = users;
+        }
+        users.Add(socket);
         heldPorts[socket] = port;
     }
 
@@ -819,20 +915,21 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         {
             connections.Remove(endpoints);
         }
-        if (listeners.TryGetValue(socket.LocalPort, out TcpSocket? listener) && ReferenceEquals(listener, socket))
+        if (listeners.TryGetValue(socket.LocalPort, out List<TcpSocket>? portListeners) && portListeners.Remove(socket))
         {
-            listeners.Remove(socket.LocalPort);
+            listenerCount--;
+            if (portListeners.Count == 0)
+            {
+                listeners.Remove(socket.LocalPort);
+            }
         }
         active.Remove(socket);
-        if (heldPorts.Remove(socket, out ushort port) && portUsers.TryGetValue(port, out int users))
+        if (heldPorts.Remove(socket, out ushort port) && portUsers.TryGetValue(port, out List<TcpSocket>? users))
         {
-            if (users <= 1)
+            users.Remove(socket);
+            if (users.Count == 0)
             {
                 portUsers.Remove(port);
-            }
-            else
-            {
-                portUsers[port] = users - 1;
             }
         }
     }
