@@ -75,6 +75,11 @@ internal interface IIpv6Output
     // route's MTU less the 40-byte IPv6 header (this host does not fragment IPv6); 0 when no
     // interface reaches it.
     int MaximumPayloadTo6(Ipv6Address destination);
+
+    // As IIpv4Output.SegmentOffloadTo and SendTcpOffloaded, over IPv6 (virtio's GSO_TCPV6).
+    int SegmentOffloadTo6(Ipv6Address destination);
+
+    int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize);
 }
 
 // The IPv6 side of an output with none (a test's IPv4-only one): nothing is reachable or local.
@@ -93,6 +98,10 @@ internal sealed class NoIpv6 : IIpv6Output
     public bool IsLocal6(Ipv6Address address) => false;
 
     public int MaximumPayloadTo6(Ipv6Address destination) => 0;
+
+    public int SegmentOffloadTo6(Ipv6Address destination) => 0;
+
+    public int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize) => -Errno.ENETUNREACH;
 }
 
 // A transport that also takes IPv6 packets of its next header (UDP and TCP do): already checked by

@@ -199,6 +199,26 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return route == null ? 0 : route.Mtu - Ipv6Packet.HeaderLength;
     }
 
+    public int SegmentOffloadTo6(Ipv6Address destination)
+    {
+        if (IsLocal6(destination))
+        {
+            return 0;
+        }
+        Ipv6Interface? route = Ipv6RouteTo(destination);
+        return route == null || route.SegmentOffload == 0 ? 0 : route.SegmentOffload - Ipv6Packet.HeaderLength;
+    }
+
+    public int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize)
+    {
+        Ipv6Interface? route = IsLocal6(destination) ? null : Ipv6RouteTo(destination);
+        if (route == null)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        return route.OutputTcpOffloaded(source.IsUnspecified ? route.SourceFor(destination) : source, destination, segment, segmentSize);
+    }
+
     // ::1 (a kernel with IPv6 has it, as Linux's lo) or one of the interfaces' IPv6 addresses.
     public bool IsLocal6(Ipv6Address address)
     {

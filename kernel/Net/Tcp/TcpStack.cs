@@ -582,11 +582,18 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         return Output.MaximumPayloadTo(remote.MappedIpv4);
     }
 
-    // NOTE: segmentation offload is IPv4's only (the TAP device is set up for TSO4): an IPv6
-    // connection sends segments of the MSS, each with its checksum computed here.
+    // The largest segment the route's device cuts itself (IIpv4Output.SegmentOffloadTo, or its
+    // IPv6 twin); 0: none.
     internal int SegmentOffloadTo(Ipv6Address remote)
     {
-        return remote.IsIpv4Mapped ? Output.SegmentOffloadTo(remote.MappedIpv4) : 0;
+        if (KernelFeatures.Ipv6)
+        {
+            if (!remote.IsIpv4Mapped)
+            {
+                return Output6.SegmentOffloadTo6(remote);
+            }
+        }
+        return Output.SegmentOffloadTo(remote.MappedIpv4);
     }
 
     internal bool TrySelectSource6(Ipv6Address remote, out Ipv6Address source)
@@ -659,20 +666,34 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         {
             if (!remote.IsIpv4Mapped)
             {
-                Send6(local, remote, header, data, offset, length);
+                Send6(local, remote, header, data, offset, length, segmentSize);
                 return;
             }
         }
         Send(local.MappedIpv4, remote.MappedIpv4, header, data, offset, length, segmentSize);
     }
 
-    private void Send6(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length)
+    // As the IPv4 Send below, with IPv6's pseudo-header and neighbor discovery (GSO_TCPV6).
+    private void Send6(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+        int segmentSize)
     {
         int total = header.Length + length;
         Span<byte> segment = Scratch(total);
         if (data != null && length > 0)
         {
             data.CopyTo(offset, segment.Slice(header.Length));
+        }
+        if (segmentSize > 0 && total > Output6.MaximumPayloadTo6(remote))
+        {
+            header.EmitForChecksumOffload(segment, local, remote);
+            if (Output6.SendTcpOffloaded6(local, remote, segment, segmentSize) != -Errno.EHOSTUNREACH)
+            {
+                SegmentsSent++;
+                SegmentOffloadsSent++;
+                return;
+            }
+            SendEach(local, remote, header, data, offset, length, segmentSize);
+            return;
         }
         SegmentsSent++;
         header.Emit(segment, local, remote);
@@ -711,7 +732,7 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
             }
             // The next hop's hardware address is not known (its ARP entry expired, every minute):
             // the segments go one by one, the way that waits behind ARP, as without offload.
-            SendEach(local, remote, header, data, offset, length, segmentSize);
+            SendEach(Ipv6Address.MapIpv4(local), Ipv6Address.MapIpv4(remote), header, data, offset, length, segmentSize);
             return;
         }
         SegmentsSent++;
@@ -723,7 +744,7 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
 
     // The segments of segmentSize data bytes a device would have cut length bytes into, each
     // with the header's options, its sequence number advanced, PSH and FIN on the last only.
-    private void SendEach(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
+    private void SendEach(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
     {
         for (int done = 0; done < length; done += segmentSize)
         {

@@ -239,6 +239,16 @@ internal record struct TcpHeader
         }
     }
 
+    // As EmitForChecksumOffload, over IPv6.
+    public void EmitForChecksumOffload(Span<byte> segment, Ipv6Address source, Ipv6Address destination)
+    {
+        if (EmitFields(segment))
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(TcpSegment.ChecksumOffset), (ushort)~Unikraft.Kernel.Checksum.Finish(
+                Unikraft.Kernel.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length)));
+        }
+    }
+
     // Every field and option, the checksum field 0; false when segment is too short.
     private bool EmitFields(Span<byte> segment)
     {

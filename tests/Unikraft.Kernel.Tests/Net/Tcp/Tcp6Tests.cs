@@ -263,6 +263,36 @@ public class Tcp6Tests
         return name;
     }
 
+    // On devices that cut segments themselves (a TAP device with TUN_F_TSO6), an IPv6 connection
+    // hands them segments of many MSS at once, asking for virtio's GSO_TCPV6 with the MSS as the
+    // size, its checksum field holding the IPv6 pseudo-header's sum of the whole segment.
+    [Fact]
+    public void SegmentOffload_SendsWholeIpv6Segments_ForTheDeviceToCut()
+    {
+        Tcp6Link link = new Tcp6Link(segmentOffload: 65535);
+        TcpSocket listener = link.A.Tcp.CreateSocket6();
+        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
+        Assert.Equal(0, listener.Listen(4));
+        TcpSocket client = link.B.Tcp.CreateSocket6();
+        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
+        link.Pump();
+        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+
+        byte[] upload = Pattern(300_000, 7);
+        Assert.Equal(upload, link.Move(client, server!, upload));
+
+        Assert.True(link.B.Tcp.SegmentOffloadsSent > 0, "no segment was handed to the device whole");
+        (byte[] Frame, FrameOffload Offload) big = link.Frames.Find(f => f.Offload.IsSegmented);
+        Assert.True(big.Offload.Ipv6);
+        Assert.Equal(1428, big.Offload.SegmentSize);
+        Assert.Equal(VirtioNetHeader.SegmentTcpIpv6, VirtioNetHeader.For(big.Offload).SegmentType);
+        int tcpStart = EthernetFrame.HeaderLength + Ipv6Packet.HeaderLength;
+        Assert.Equal(tcpStart, big.Offload.ChecksumStart);
+        Assert.True(big.Frame.Length > 1514, "a frame of " + big.Frame.Length + " bytes");
+        uint pseudo = Checksum.PseudoHeader(CapturedFrames6.AddressB, CapturedFrames6.AddressA, IpProtocol.Tcp, big.Frame.Length - tcpStart);
+        Assert.Equal((ushort)~Checksum.Finish(pseudo), BinaryPrimitives.ReadUInt16BigEndian(big.Frame.AsSpan(tcpStart + TcpSegment.ChecksumOffset)));
+    }
+
     private static bool IsTcp6(byte[] frame)
     {
         return EthernetFrame.TryWrap(frame, out EthernetFrame ethernet) && ethernet.EtherType == EtherType.Ipv6 &&
@@ -283,9 +313,9 @@ public class Tcp6Tests
     internal sealed class Tcp6Host
     {
         // sockets: the kernel's socket layer makes its TCP on the first socket(2), as a program's.
-        public Tcp6Host(bool hostB, bool sockets = false)
+        public Tcp6Host(bool hostB, bool sockets = false, int segmentOffload = 0)
         {
-            Host = new NetTestHost(hostB);
+            Host = new NetTestHost(hostB, segmentOffload: segmentOffload);
             Host.Interface.EnableIpv6(new[] { hostB ? CapturedFrames6.AddressB : CapturedFrames6.AddressA }, new[] { 64 });
             if (!sockets)
             {
@@ -309,15 +339,21 @@ public class Tcp6Tests
     // that crossed, parsed.
     internal sealed class Tcp6Link
     {
-        // socketsOnA: host A's TCP is its socket layer's.
-        public Tcp6Link(bool socketsOnA = false)
+        // socketsOnA: host A's TCP is its socket layer's. segmentOffload: both devices cut TCP
+        // segments up to that length themselves (as a TAP device with TSO), and a frame whose
+        // checksum a device was asked to complete arrives at the other side vouched for.
+        public Tcp6Link(bool socketsOnA = false, int segmentOffload = 0)
         {
-            A = new Tcp6Host(hostB: false, socketsOnA);
+            A = new Tcp6Host(hostB: false, socketsOnA, segmentOffload);
+            B = new Tcp6Host(hostB: true, segmentOffload: segmentOffload);
         }
 
         public Tcp6Host A { get; }
 
-        public Tcp6Host B { get; } = new Tcp6Host(hostB: true);
+        public Tcp6Host B { get; }
+
+        // Every frame that crossed with what it asked of its device.
+        public List<(byte[] Frame, FrameOffload Offload)> Frames { get; } = new List<(byte[], FrameOffload)>();
 
         public List<SentSegment> Segments { get; } = new List<SentSegment>();
 
@@ -336,23 +372,33 @@ public class Tcp6Tests
                     return;
                 }
                 byte[][] fromA = A.Device.Sent.ToArray();
+                FrameOffload[] offloadsA = A.Device.SentOffloads.ToArray();
                 byte[][] fromB = B.Device.Sent.ToArray();
+                FrameOffload[] offloadsB = B.Device.SentOffloads.ToArray();
                 A.Device.Sent.Clear();
                 A.Device.SentOffloads.Clear();
                 B.Device.Sent.Clear();
                 B.Device.SentOffloads.Clear();
-                foreach (byte[] frame in fromA)
+                for (int index = 0; index < fromA.Length; index++)
                 {
-                    Record(frame);
-                    B.Device.Inject(frame);
+                    Cross(fromA[index], offloadsA[index], B);
                 }
-                foreach (byte[] frame in fromB)
+                for (int index = 0; index < fromB.Length; index++)
                 {
-                    Record(frame);
-                    A.Device.Inject(frame);
+                    Cross(fromB[index], offloadsB[index], A);
                 }
             }
             throw new InvalidOperationException("the link never fell quiet");
+        }
+
+        private void Cross(byte[] frame, FrameOffload offload, Tcp6Host to)
+        {
+            Frames.Add((frame, offload));
+            if (!offload.NeedsChecksum)
+            {
+                Record(frame);
+            }
+            to.Device.Inject(frame, offload.NeedsChecksum ? FrameOffload.Trusted : FrameOffload.None);
         }
 
         // Sends data from one socket and reads it at the other, pumping between.
