@@ -9,7 +9,7 @@ using System.Runtime.InteropServices;
 // sockets with no change to their code. Unlike the file functions, these return the PAL's Error
 // codes (NativePal) and never set errno; their PAL arguments (address families, socket types,
 // option levels and names, message flags) are translated to Linux's here, as pal_networking.c
-// translates them. AF_INET is served, and AF_INET6 in a kernel with IPv6 and UDP (with
+// translates them. AF_INET is served, and AF_INET6 in a kernel with IPv6 and UDP or TCP (with
 // IPV6_V6ONLY, which Socket.DualMode sets); elsewhere the BCL's probes for IPv6 and Unix domain
 // sockets get EAFNOSUPPORT, which it takes as "not supported".
 internal static class NativeSockets

@@ -21,8 +21,9 @@ using System;
 // stack did not cut (up to NetDeviceInfo.MaximumReceiveFrameLength).
 internal readonly struct FrameOffload : IEquatable<FrameOffload>
 {
-    private FrameOffload(int checksumStart, int checksumOffset, int segmentSize, int headerLength, bool checksumTrusted)
+    private FrameOffload(int checksumStart, int checksumOffset, int segmentSize, int headerLength, bool checksumTrusted, bool ipv6 = false)
     {
+        Ipv6 = ipv6;
         ChecksumStart = checksumStart;
         ChecksumOffset = checksumOffset;
         SegmentSize = segmentSize;
@@ -48,6 +49,9 @@ internal readonly struct FrameOffload : IEquatable<FrameOffload>
     // Received: the transport checksum is not to be checked.
     public bool ChecksumTrusted { get; }
 
+    // A segment to be cut holds TCP over IPv6 (virtio's GSO_TCPV6), not over IPv4.
+    public bool Ipv6 { get; }
+
     public bool IsNone => ChecksumStart == 0 && SegmentSize == 0 && !ChecksumTrusted;
 
     public bool NeedsChecksum => ChecksumStart != 0;
@@ -69,16 +73,23 @@ internal readonly struct FrameOffload : IEquatable<FrameOffload>
         return new FrameOffload(checksumStart, checksumOffset, segmentSize, headerLength, false);
     }
 
+    // As SegmentTcp, for a TCP segment over IPv6: the device advances no identification (IPv6 has
+    // none in its header) and sets each piece's payload length.
+    public static FrameOffload SegmentTcp6(int checksumStart, int checksumOffset, int headerLength, int segmentSize)
+    {
+        return new FrameOffload(checksumStart, checksumOffset, segmentSize, headerLength, false, true);
+    }
+
     // A received frame whose transport checksum the device vouches for.
     public static FrameOffload Trusted => new FrameOffload(0, 0, 0, 0, true);
 
     public bool Equals(FrameOffload other)
     {
         return ChecksumStart == other.ChecksumStart && ChecksumOffset == other.ChecksumOffset && SegmentSize == other.SegmentSize &&
-            HeaderLength == other.HeaderLength && ChecksumTrusted == other.ChecksumTrusted;
+            HeaderLength == other.HeaderLength && ChecksumTrusted == other.ChecksumTrusted && Ipv6 == other.Ipv6;
     }
 
     public override bool Equals(object? obj) => obj is FrameOffload other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(ChecksumStart, ChecksumOffset, SegmentSize, HeaderLength, ChecksumTrusted);
+    public override int GetHashCode() => HashCode.Combine(ChecksumStart, ChecksumOffset, SegmentSize, HeaderLength, ChecksumTrusted, Ipv6);
 }

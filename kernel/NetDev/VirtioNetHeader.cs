@@ -60,7 +60,7 @@ internal readonly record struct VirtioNetHeader(byte Flags, byte SegmentType, us
         {
             return new VirtioNetHeader(flags, SegmentNone, 0, 0, (ushort)offload.ChecksumStart, (ushort)offload.ChecksumOffset);
         }
-        return new VirtioNetHeader(flags, SegmentTcpIpv4, (ushort)offload.HeaderLength, (ushort)offload.SegmentSize,
+        return new VirtioNetHeader(flags, offload.Ipv6 ? SegmentTcpIpv6 : SegmentTcpIpv4, (ushort)offload.HeaderLength, (ushort)offload.SegmentSize,
             (ushort)offload.ChecksumStart, (ushort)offload.ChecksumOffset);
     }
 

@@ -4,6 +4,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Security.Cryptography;
+using System.Threading;
 using Xunit;
 
 // A TCP server on the BCL's own TcpListener, TcpClient and NetworkStream, unchanged, on the
@@ -112,13 +113,105 @@ public sealed class TcpEchoTests : IClassFixture<TcpEchoTests.Build>
         }
     }
 
+    // TCP over IPv6: a TcpListener on IPv6Any with DualMode, the kernel at 2001:2::2; Linux's
+    // nc -6 sends a megabyte and gets it back byte-exact, and an IPv4 client of the same listener
+    // is served too, seen as ::ffff:198.18.0.1. Only 198.18.0.0/15 and 2001:2::/48 (RFC 5180),
+    // only inside the namespace.
+    [NetFact]
+    public void DualModeListener_EchoesAMegabyteOverIpv6_AndServesAnIpv4Client()
+    {
+        using NetNamespace space = NetNamespace.Create("tcp6");
+        string folder = Path.Combine(build.Folder, "copy6-" + Guid.NewGuid().ToString("N").Substring(0, 6));
+        Directory.CreateDirectory(folder);
+        byte[] data = new byte[1 << 20];
+        new Random(13).NextBytes(data);
+        string sent = Path.Combine(folder, "sent.bin");
+        File.WriteAllBytes(sent, data);
+        using Process server = space.Start(build.OutputFile("TcpEcho"), "copy6", "2");
+        try
+        {
+            ConfigureTap6(space);
+            Listening(server, "listening on [::]:7777");
+
+            Client(space, "nc -6 -N -w 30 2001:2::2 7777 < '" + sent + "' > '" + Path.Combine(folder, "received6.bin") + "'");
+            Client(space, "nc -4 -N -w 30 198.18.0.2 7777 < '" + sent + "' > '" + Path.Combine(folder, "received4.bin") + "'");
+
+            Assert.Equal(SHA256.HashData(data), SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, "received6.bin"))));
+            Assert.Equal(SHA256.HashData(data), SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, "received4.bin"))));
+            (string output, _) = Finish(server);
+            Assert.Equal("copied for 2001:2::1\ncopied for ::ffff:198.18.0.1\n", output);
+        }
+        finally
+        {
+            Stop(server);
+        }
+    }
+
+    // The other direction: the program's TcpClient(AddressFamily.InterNetworkV6) connects to
+    // Linux's nc -6 -l on 2001:2::1, and a megabyte goes each way at once, byte-exact.
+    [NetFact]
+    public void Ipv6Client_MovesAMegabyteBothWays_WithALinuxListener()
+    {
+        using NetNamespace space = NetNamespace.Create("tcp6c");
+        const int Length = 1 << 20;
+        string folder = Path.Combine(build.Folder, "connect6-" + Guid.NewGuid().ToString("N").Substring(0, 6));
+        Directory.CreateDirectory(folder);
+        byte[] download = new byte[Length];
+        new Random(17).NextBytes(download);
+        string toProgram = Path.Combine(folder, "to-program.bin");
+        string fromProgram = Path.Combine(folder, "from-program.bin");
+        File.WriteAllBytes(toProgram, download);
+        using Process listener = space.Start("sh", "-c", "exec nc -6 -l -N -w 30 9000 < '" + toProgram + "' > '" + fromProgram + "'");
+        using Process client = space.Start(build.OutputFile("TcpEcho"), "connect6", "2001:2::1", "9000", Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            ConfigureTap6(space);
+            DateTime end = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!space.Run("ss", "-H", "-6", "-ltn", "sport = :9000").StandardOutput.Contains("9000", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < end, "Linux's nc did not listen on port 9000");
+                Thread.Sleep(50);
+            }
+            client.StandardInput.WriteLine("go");
+            client.StandardInput.Flush();
+
+            (string output, _) = Finish(client);
+            Assert.True(listener.WaitForExit(TimeSpan.FromSeconds(30)), "Linux's nc did not end");
+            byte[] expected = new byte[Length];
+            for (int i = 0; i < expected.Length; i++)
+            {
+                expected[i] = (byte)(i * 7);
+            }
+            Assert.Equal(SHA256.HashData(expected), SHA256.HashData(File.ReadAllBytes(fromProgram)));
+            Assert.Matches(@"^connected from \[2001:2::2\]:\d+ to \[2001:2::1\]:9000\n", output);
+            string expectedEnd = "received " + Length + " sha256 " + Convert.ToHexStringLower(SHA256.HashData(download)) + "\n";
+            Assert.True(output.EndsWith(expectedEnd, StringComparison.Ordinal), "the program said: " + output);
+        }
+        finally
+        {
+            Stop(client);
+            Stop(listener);
+        }
+    }
+
+    // The Linux side of the TAP device with IPv6 too: 2001:2::1/64, no duplicate address
+    // detection to wait out, no router solicitations.
+    private static void ConfigureTap6(NetNamespace space)
+    {
+        Assert.True(space.WaitForLink("uk0", TimeSpan.FromSeconds(60)), "the kernel made no TAP device uk0 in " + space.Name);
+        space.Run("sysctl", "-q", "-w", "net.ipv6.conf.uk0.accept_dad=0", "net.ipv6.conf.uk0.router_solicitations=0", "net.ipv6.conf.uk0.accept_ra=0");
+        space.Run("ip", "addr", "add", "198.18.0.1/24", "dev", "uk0");
+        space.Run("ip", "-6", "addr", "add", "2001:2::1/64", "dev", "uk0", "nodad");
+        space.Run("ip", "link", "set", "uk0", "up");
+    }
+
     // The server's first line says it listens: a client that connected before it would be
     // refused (the kernel answers a SYN to a port nobody listens on with RST).
-    private static void Listening(Process server)
+    private static void Listening(Process server, string expected = "listening on 0.0.0.0:7777")
     {
         var line = server.StandardOutput.ReadLineAsync();
         Assert.True(line.Wait(TimeSpan.FromSeconds(60)), "the server did not say it listens");
-        Assert.Equal("listening on 0.0.0.0:7777", line.Result);
+        Assert.Equal(expected, line.Result);
     }
 
     private static CommandResult Client(NetNamespace space, string script)

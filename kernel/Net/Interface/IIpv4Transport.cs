@@ -70,9 +70,41 @@ internal interface IIpv6Output
 
     // One of this host's IPv6 addresses (any interface's).
     bool IsLocal6(Ipv6Address address);
+
+    // The largest transport payload (header included) one packet to destination carries: the
+    // route's MTU less the 40-byte IPv6 header (this host does not fragment IPv6); 0 when no
+    // interface reaches it.
+    int MaximumPayloadTo6(Ipv6Address destination);
+
+    // As IIpv4Output.SegmentOffloadTo and SendTcpOffloaded, over IPv6 (virtio's GSO_TCPV6).
+    int SegmentOffloadTo6(Ipv6Address destination);
+
+    int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize);
 }
 
-// A transport that also takes IPv6 packets of its next header (UDP does): already checked by
+// The IPv6 side of an output with none (a test's IPv4-only one): nothing is reachable or local.
+internal sealed class NoIpv6 : IIpv6Output
+{
+    public static readonly NoIpv6 Instance = new NoIpv6();
+
+    public int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload) => -Errno.ENETUNREACH;
+
+    public bool TrySelectSource6(Ipv6Address destination, out Ipv6Address source)
+    {
+        source = default;
+        return false;
+    }
+
+    public bool IsLocal6(Ipv6Address address) => false;
+
+    public int MaximumPayloadTo6(Ipv6Address destination) => 0;
+
+    public int SegmentOffloadTo6(Ipv6Address destination) => 0;
+
+    public int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize) => -Errno.ENETUNREACH;
+}
+
+// A transport that also takes IPv6 packets of its next header (UDP and TCP do): already checked by
 // Ipv6Interface (version, lengths, an address of this host). False when no endpoint wants it,
 // so the interface answers with ICMPv6 port unreachable (RFC 4443, 3.1).
 internal interface IIpv6Transport

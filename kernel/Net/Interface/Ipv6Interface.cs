@@ -48,13 +48,18 @@ internal sealed class Ipv6Interface
             addresses[index + 1] = configured[index];
             prefixLengths[index + 1] = configuredPrefixLengths[index];
         }
-        transmitBuffer = new byte[link.Device.Info.MaximumFrameLength];
+        transmitBuffer = new byte[link.Device.Info.MaximumTransmitFrameLength];
         scratch = new byte[link.Mtu];
     }
 
     public NeighborCache Neighbors => neighbors;
 
     public Ipv6Address LinkLocal => addresses[0];
+
+    public int Mtu => link.Mtu;
+
+    // As NetInterface.SegmentOffload: the longest packet holding one TCP segment the device cuts.
+    public int SegmentOffload => link.SegmentOffload;
 
     // The link-local address first, then the configured ones.
     public int AddressCount => addresses.Length;
@@ -186,6 +191,10 @@ internal sealed class Ipv6Interface
                 break;
             case IpProtocol.Udp:
                 ReceiveUdp(header, packet, checksumTrusted);
+                break;
+            case IpProtocol.Tcp when stack.TransportFor(IpProtocol.Tcp) is IIpv6Transport tcp:
+                // TCP answers what no socket takes with RST itself (RFC 9293, 3.10.7.1).
+                tcp.Receive6(header.Source, header.Destination, packet.Payload, checksumTrusted);
                 break;
             case Ipv6ExtensionHeader.HopByHop:
             case Ipv6ExtensionHeader.Routing:
@@ -409,6 +418,44 @@ internal sealed class Ipv6Interface
         if (entry.Requests == 0)
         {
             SendSolicitation(entry, now);
+        }
+        return 0;
+    }
+
+    // As NetInterface.OutputTcpOffloaded, over IPv6: one TCP segment (its checksum field holding
+    // the pseudo-header's sum) for the device to complete and, longer than the MTU allows, to cut
+    // into segments of segmentSize data bytes; only to a neighbor whose link-layer address is known
+    // (-EHOSTUNREACH otherwise, and TCP sends the pieces one by one, behind neighbor discovery).
+    public int OutputTcpOffloaded(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize)
+    {
+        int packetLength = Ipv6Packet.HeaderLength + segment.Length;
+        if (SegmentOffload == 0 || packetLength > SegmentOffload || segment.Length < TcpSegment.HeaderLength || destination.IsMulticast)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        if (!neighbors.TryLookup(destination, stack.Now, out MacAddress mac))
+        {
+            return -Errno.EHOSTUNREACH;
+        }
+        int frameLength = EthernetFrame.HeaderLength + packetLength;
+        Span<byte> frame = transmitBuffer.AsSpan(0, frameLength);
+        EthernetFrame.TryWrap(frame, out EthernetFrame ethernet);
+        new EthernetHeader(mac, link.Mac, EtherType.Ipv6).Emit(ethernet);
+        new Ipv6Header(source, destination, IpProtocol.Tcp, segment.Length, Ipv6Header.DefaultHopLimit, 0, 0).TryEmit(ethernet.Payload);
+        segment.CopyTo(ethernet.Payload.Slice(Ipv6Packet.HeaderLength));
+        const int checksumStart = EthernetFrame.HeaderLength + Ipv6Packet.HeaderLength;
+        FrameOffload offload = packetLength > link.Mtu
+            ? FrameOffload.SegmentTcp6(checksumStart, TcpSegment.ChecksumOffset, checksumStart + TcpSegment.HeaderLengthOf(segment), segmentSize)
+            : FrameOffload.CompleteChecksum(checksumStart, TcpSegment.ChecksumOffset);
+        if (!link.Device.TryTransmit(frame, offload))
+        {
+            stack.Counters.TransmitRefused++;
+            return -Errno.ENOBUFS;
+        }
+        stack.Counters.FramesSent++;
+        if (offload.IsSegmented)
+        {
+            stack.Counters.SegmentOffloadsSent++;
         }
         return 0;
     }

@@ -151,12 +151,20 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return route.Output(source, destination, nextHop, protocol, payload);
     }
 
-    // NOTE: no IPv6 loopback yet: a packet to this host's own IPv6 address is refused with
-    // -ENETUNREACH, where Linux would deliver it through lo.
+    // A packet to ::1 or to one of this host's IPv6 addresses goes through the loopback queue, as
+    // IPv4's to 127.0.0.0/8 and its own addresses do (Linux's lo).
     public int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload)
     {
+        if (IsLocal6(destination))
+        {
+            if (payload.Length > ushort.MaxValue)
+            {
+                return -Errno.EMSGSIZE;
+            }
+            return EnqueueLoopback6(source.IsUnspecified ? destination : source, destination, nextHeader, payload);
+        }
         Ipv6Interface? route = Ipv6RouteTo(destination);
-        if (route == null || route.IsOwn(destination))
+        if (route == null)
         {
             return -Errno.ENETUNREACH;
         }
@@ -169,8 +177,13 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
 
     public bool TrySelectSource6(Ipv6Address destination, out Ipv6Address source)
     {
+        if (IsLocal6(destination))
+        {
+            source = destination;
+            return true;
+        }
         Ipv6Interface? route = Ipv6RouteTo(destination);
-        if (route == null || route.IsOwn(destination))
+        if (route == null)
         {
             source = default;
             return false;
@@ -179,11 +192,46 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return true;
     }
 
+    public int MaximumPayloadTo6(Ipv6Address destination)
+    {
+        if (IsLocal6(destination))
+        {
+            return LoopbackMtu - Ipv6Packet.HeaderLength;
+        }
+        Ipv6Interface? route = Ipv6RouteTo(destination);
+        return route == null ? 0 : route.Mtu - Ipv6Packet.HeaderLength;
+    }
+
+    public int SegmentOffloadTo6(Ipv6Address destination)
+    {
+        if (IsLocal6(destination))
+        {
+            return 0;
+        }
+        Ipv6Interface? route = Ipv6RouteTo(destination);
+        return route == null || route.SegmentOffload == 0 ? 0 : route.SegmentOffload - Ipv6Packet.HeaderLength;
+    }
+
+    public int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize)
+    {
+        Ipv6Interface? route = IsLocal6(destination) ? null : Ipv6RouteTo(destination);
+        if (route == null)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        return route.OutputTcpOffloaded(source.IsUnspecified ? route.SourceFor(destination) : source, destination, segment, segmentSize);
+    }
+
+    // ::1 (a kernel with IPv6 has it, as Linux's lo) or one of the interfaces' IPv6 addresses.
     public bool IsLocal6(Ipv6Address address)
     {
         if (!KernelFeatures.Ipv6)
         {
             return false;
+        }
+        if (address.IsLoopback)
+        {
+            return true;
         }
         for (int index = 0; index < interfaces.Count; index++)
         {
@@ -540,6 +588,51 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return 0;
     }
 
+    // An IPv6 packet for this host itself, queued as EnqueueLoopback queues IPv4's (the version in
+    // its first byte tells the drain which it is).
+    private int EnqueueLoopback6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload)
+    {
+        int length = Ipv6Packet.HeaderLength + payload.Length;
+        if (loopback.Count >= LoopbackQueueLimit || loopbackBytes + length > LoopbackQueueBytes)
+        {
+            Counters.LoopbackDropped++;
+            return -Errno.ENOBUFS;
+        }
+        byte[] buffer = Pool.Rent(length);
+        new Ipv6Header(source, destination, nextHeader, payload.Length, Ipv6Header.DefaultHopLimit, 0, 0).TryEmit(buffer);
+        payload.CopyTo(buffer.AsSpan(Ipv6Packet.HeaderLength));
+        loopback.Enqueue(new LoopbackDatagram(buffer, length));
+        loopbackBytes += length;
+        Counters.LoopbackSent++;
+        if (!loopbackScheduled)
+        {
+            loopbackScheduled = true;
+            kernel.Scheduler.Spawn(drainLoopback, null);
+        }
+        return 0;
+    }
+
+    // An IPv6 packet from the loopback queue: to its transport, its checksum checked as any
+    // other's. NOTE: a UDP datagram no endpoint takes is dropped, not answered with ICMPv6 port
+    // unreachable: IPv6 endpoints take no ICMPv6 errors yet, so the answer would reach no one.
+    private void ReceiveLoopback6(Span<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+        if (!Ipv6Packet.TryWrap(bytes, out Ipv6Packet packet) || !Ipv6Header.TryParse(packet, out Ipv6Header header))
+        {
+            Counters.Ipv6BadHeader++;
+            return;
+        }
+        Counters.Ipv6Delivered++;
+        if (transports[header.NextHeader] is IIpv6Transport transport)
+        {
+            transport.Receive6(header.Source, header.Destination, packet.Payload, false);
+        }
+    }
+
     // Takes the datagrams queued when the drain began; later ones wait for the next turn, so a
     // loopback ping-pong cannot keep the scheduler from other work.
     private void DrainLoopback(object? state)
@@ -550,7 +643,17 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         {
             LoopbackDatagram datagram = loopback.Dequeue();
             loopbackBytes -= datagram.Length;
-            ReceiveIpv4(null, datagram.Buffer.AsSpan(0, datagram.Length), false);
+            // NOTE: the version is the first byte's high nibble in both headers (RFC 791, RFC 8200).
+            bool ipv6 = false;
+            if (KernelFeatures.Ipv6)
+            {
+                ipv6 = (datagram.Buffer[0] >> 4) == 6;
+                ReceiveLoopback6(datagram.Buffer.AsSpan(0, ipv6 ? datagram.Length : 0));
+            }
+            if (!ipv6)
+            {
+                ReceiveIpv4(null, datagram.Buffer.AsSpan(0, datagram.Length), false);
+            }
             Pool.Return(datagram.Buffer);
         }
     }

@@ -19,6 +19,11 @@ internal interface ISocketTransport
     // Whether AF_INET6 sockets stand on this transport (socket(2) answers EAFNOSUPPORT if not).
     bool HasIpv6 { get; }
 
+    // An AF_INET6 socket's stream endpoint (dual-stack until made v6-only); null when the image
+    // carries no TCP or no IPv6, or the transport has no TCP over IPv6 (the socket then reaches
+    // IPv4 peers through mapped addresses only).
+    IStreamEndpoint6? CreateStream6();
+
     // An AF_INET6 socket's datagram endpoint (dual-stack until made v6-only); null when the image
     // carries no UDP or no IPv6.
     IDatagramEndpoint6? CreateDatagram6();
@@ -128,21 +133,30 @@ internal interface IDatagramEndpoint : ISocketEndpoint
     long ReceiveFrom(Span<byte> buffer, bool peek, out Ipv4Address from, out ushort fromPort, out int datagramLength);
 }
 
-// A UDP endpoint of an AF_INET6 socket: its calls take and give IPv6 addresses, an IPv4 peer as
+// An endpoint of an AF_INET6 socket: its calls take and give IPv6 addresses, an IPv4 peer as
 // ::ffff:a.b.c.d.
-internal interface IDatagramEndpoint6 : IDatagramEndpoint
+internal interface ISocketEndpoint6 : ISocketEndpoint
 {
     Ipv6Address LocalAddress6 { get; }
 
     Ipv6Address RemoteAddress6 { get; }
 
-    // IPV6_V6ONLY: no IPv4 datagrams in or out. Set before bind.
+    // IPV6_V6ONLY: no IPv4 datagrams or connections in or out. Set before bind.
     bool V6Only { get; set; }
 
     int Bind6(Ipv6Address address, ushort port);
 
     int Connect6(Ipv6Address address, ushort port);
+}
 
+// A TCP endpoint of an AF_INET6 socket.
+internal interface IStreamEndpoint6 : IStreamEndpoint, ISocketEndpoint6
+{
+}
+
+// A UDP endpoint of an AF_INET6 socket.
+internal interface IDatagramEndpoint6 : IDatagramEndpoint, ISocketEndpoint6
+{
     long SendTo6(Ipv6Address destination, ushort port, ReadOnlySpan<byte> payload);
 
     long ReceiveFrom6(Span<byte> buffer, bool peek, out Ipv6Address from, out ushort fromPort, out int datagramLength);

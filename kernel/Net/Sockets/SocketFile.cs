@@ -25,7 +25,9 @@ internal sealed class SocketFile : IFileDescription
     private readonly ISocketEndpoint endpoint;
     private readonly IStreamEndpoint? stream;
     private readonly IDatagramEndpoint? datagram;
-    // An AF_INET6 datagram socket's endpoint, named by IPv6 addresses; null for the others.
+    // An AF_INET6 socket's endpoint, named by IPv6 addresses; null for AF_INET ones (and for an
+    // AF_INET6 stream on a transport without TCP over IPv6, served over IPv4 alone).
+    private readonly ISocketEndpoint6? endpoint6;
     private readonly IDatagramEndpoint6? datagram6;
     private readonly WaitQueue waiters;
     private readonly long inode;
@@ -38,15 +40,15 @@ internal sealed class SocketFile : IFileDescription
     private bool broadcast;
     private int sendBufferSize = SocketOptions.BufferMaximum;
     private int receiveBufferSize = SocketOptions.BufferMaximum;
-    // IPV6_V6ONLY of an AF_INET6 stream socket (a datagram one's is its endpoint's).
+    // IPV6_V6ONLY of an AF_INET6 stream socket on a transport without TCP over IPv6.
     private bool streamV6Only;
 
     public SocketFile(Kernel kernel, ISocketEndpoint endpoint) : this(kernel, endpoint, SocketFamily.AF_INET)
     {
     }
 
-    // family: AF_INET, or AF_INET6 (a datagram endpoint made by CreateDatagram6, or a stream one
-    // that reaches IPv4 peers through mapped addresses only).
+    // family: AF_INET, or AF_INET6 (an endpoint made by CreateDatagram6 or CreateStream6, or a
+    // stream one that reaches IPv4 peers through mapped addresses only).
     public SocketFile(Kernel kernel, ISocketEndpoint endpoint, int family)
     {
         this.kernel = kernel;
@@ -54,7 +56,8 @@ internal sealed class SocketFile : IFileDescription
         Family = family;
         stream = endpoint as IStreamEndpoint;
         datagram = endpoint as IDatagramEndpoint;
-        datagram6 = family == SocketFamily.AF_INET6 ? endpoint as IDatagramEndpoint6 : null;
+        endpoint6 = family == SocketFamily.AF_INET6 ? endpoint as ISocketEndpoint6 : null;
+        datagram6 = endpoint6 as IDatagramEndpoint6;
         waiters = new WaitQueue(kernel.Scheduler);
         inode = kernel.NextAnonymousInode();
         endpoint.ReadinessChanged = new Action<int>(EndpointChanged);
@@ -65,13 +68,13 @@ internal sealed class SocketFile : IFileDescription
     // AF_INET or AF_INET6: the form of the addresses the socket's calls take and give.
     public int Family { get; }
 
-    public bool V6Only => datagram6 != null ? datagram6.V6Only : streamV6Only;
+    public bool V6Only => endpoint6 != null ? endpoint6.V6Only : streamV6Only;
 
     // The local and remote addresses as an AF_INET6 socket names them: an IPv4 one mapped
     // (::ffff:a.b.c.d), IPv4's any as ::.
-    public Ipv6Address LocalAddress6 => datagram6 != null ? datagram6.LocalAddress6 : Mapped(endpoint.LocalAddress);
+    public Ipv6Address LocalAddress6 => endpoint6 != null ? endpoint6.LocalAddress6 : Mapped(endpoint.LocalAddress);
 
-    public Ipv6Address RemoteAddress6 => datagram6 != null ? datagram6.RemoteAddress6 : Mapped(endpoint.RemoteAddress);
+    public Ipv6Address RemoteAddress6 => endpoint6 != null ? endpoint6.RemoteAddress6 : Mapped(endpoint.RemoteAddress);
 
     // SOCK_STREAM or SOCK_DGRAM.
     public int Type => stream != null ? SocketTypes.SOCK_STREAM : SocketTypes.SOCK_DGRAM;
@@ -142,14 +145,14 @@ internal sealed class SocketFile : IFileDescription
         return endpoint.Bind(address, port);
     }
 
-    // bind(2) of an AF_INET6 socket. NOTE: TCP over IPv6 is not here yet: a stream socket binds
+    // bind(2) of an AF_INET6 socket. On a transport without TCP over IPv6 a stream socket binds
     // its IPv4 side only (:: is 0.0.0.0, ::ffff:a.b.c.d is a.b.c.d), and an IPv6 address, or any
     // address of a v6-only stream socket, is EADDRNOTAVAIL.
     public int Bind6(Ipv6Address address, ushort port)
     {
-        if (datagram6 != null)
+        if (endpoint6 != null)
         {
-            return datagram6.Bind6(address, port);
+            return endpoint6.Bind6(address, port);
         }
         if (address.IsIpv4Mapped && streamV6Only)
         {
@@ -176,13 +179,17 @@ internal sealed class SocketFile : IFileDescription
         return Connected(endpoint.Connect(address, port));
     }
 
-    // connect(2) of an AF_INET6 socket: a stream one reaches a mapped IPv4 peer only (an IPv6
-    // peer is ENETUNREACH, as for a host with no route to it).
+    // connect(2) of an AF_INET6 socket. On a transport without TCP over IPv6 a stream one reaches
+    // a mapped IPv4 peer only (an IPv6 peer is ENETUNREACH, as for a host with no route to it).
     public long Connect6(Ipv6Address address, ushort port)
     {
         if (datagram6 != null)
         {
             return datagram6.Connect6(address, port);
+        }
+        if (endpoint6 != null)
+        {
+            return Connected(endpoint6.Connect6(address, port));
         }
         if (streamV6Only || !address.IsIpv4Mapped)
         {
@@ -345,7 +352,7 @@ internal sealed class SocketFile : IFileDescription
         bool nonBlocking = NonBlocking || (messageFlags & MessageFlags.MSG_DONTWAIT) != 0;
         bool waitAll = (messageFlags & MessageFlags.MSG_WAITALL) != 0 && !peek && stream != null;
         returnedFlags = 0;
-        from = Ipv6Address.MapIpv4(endpoint.RemoteAddress);
+        from = endpoint6 != null ? endpoint6.RemoteAddress6 : Ipv6Address.MapIpv4(endpoint.RemoteAddress);
         fromPort = endpoint.RemotePort;
         long deadline = long.MinValue;
         int total = 0;
@@ -601,9 +608,9 @@ internal sealed class SocketFile : IFileDescription
             return -Errno.EINVAL;
         }
         bool on = ReadInt(value) != 0;
-        if (datagram6 != null)
+        if (endpoint6 != null)
         {
-            datagram6.V6Only = on;
+            endpoint6.V6Only = on;
         }
         else
         {

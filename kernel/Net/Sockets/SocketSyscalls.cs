@@ -10,7 +10,7 @@ internal static partial class Sys
 
     private const int SocketCreationFlags = SocketTypes.SOCK_NONBLOCK | SocketTypes.SOCK_CLOEXEC;
 
-    // socket(2): AF_INET, and AF_INET6 in a kernel with IPv6 and UDP. SOCK_STREAM is TCP (protocol 0 or IPPROTO_TCP), SOCK_DGRAM UDP (0 or
+    // socket(2): AF_INET, and AF_INET6 in a kernel with IPv6 (and UDP or TCP). SOCK_STREAM is TCP (protocol 0 or IPPROTO_TCP), SOCK_DGRAM UDP (0 or
     // IPPROTO_UDP); SOCK_NONBLOCK and SOCK_CLOEXEC ride on the type. The checks run in
     // __sys_socket's and __sock_create's order: unknown flags and a type out of range are EINVAL,
     // another family EAFNOSUPPORT, a type inet has no protocol for ESOCKTNOSUPPORT, a protocol
@@ -30,15 +30,15 @@ internal static partial class Sys
             return -Errno.EINVAL;
         }
         // NOTE: AF_UNIX is refused as a kernel without it refuses it, and so is AF_INET6 unless the
-        // kernel has IPv6 (an Address6 on an interface) and UDP. The BCL asks for them on its own:
-        // System.Net.Sockets probes IPv6 (an AF_INET6 datagram socket) and Unix domain sockets
-        // once at start to learn what the OS supports, and on EAFNOSUPPORT it records "not
+        // kernel has IPv6 (an Address6 on an interface) and a transport. The BCL asks for them on
+        // its own: System.Net.Sockets probes IPv6 (an AF_INET6 datagram socket) and Unix domain
+        // sockets once at start to learn what the OS supports, and on EAFNOSUPPORT it records "not
         // supported" and goes on with IPv4 (Socket.OSSupportsIPv6 false; dual-mode sockets are
-        // then not made). Once the probe succeeds, Socket(SocketType, ProtocolType) (TcpClient,
-        // HttpClient) makes dual-mode AF_INET6 sockets, streams too: an AF_INET6 stream socket is
-        // served over IPv4 through mapped addresses (SocketFile.Bind6, Connect6), so those keep
-        // working without TCP over IPv6.
-        bool inet6 = domain == SocketFamily.AF_INET6 && KernelFeatures.Ipv6 && KernelFeatures.Udp;
+        // then not made); any other answer (EPROTONOSUPPORT from a TCP-only kernel) counts as
+        // supported. Once the probe succeeds, Socket(SocketType, ProtocolType) (TcpClient,
+        // HttpClient) makes dual-mode AF_INET6 sockets, streams too: a TCP socket of either
+        // family stands on the same TcpStack, which names IPv4 peers ::ffff:a.b.c.d.
+        bool inet6 = domain == SocketFamily.AF_INET6 && KernelFeatures.Ipv6 && (KernelFeatures.Udp || KernelFeatures.Tcp);
         if (domain != SocketFamily.AF_INET && !inet6)
         {
             return -Errno.EAFNOSUPPORT;
@@ -55,7 +55,7 @@ internal static partial class Sys
             {
                 return -Errno.EPROTONOSUPPORT;
             }
-            endpoint = transport.CreateStream();
+            endpoint = inet6 ? transport.CreateStream6() ?? transport.CreateStream() : transport.CreateStream();
         }
         else if (kind == SocketTypes.SOCK_DGRAM)
         {

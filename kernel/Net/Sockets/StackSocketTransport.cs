@@ -84,7 +84,26 @@ internal sealed class StackSocketTransport : ISocketTransport
         return null;
     }
 
-    public bool HasIpv6 => KernelFeatures.Udp && KernelFeatures.Ipv6;
+    public bool HasIpv6 => KernelFeatures.Ipv6 && (KernelFeatures.Udp || KernelFeatures.Tcp);
+
+    public IStreamEndpoint6? CreateStream6()
+    {
+        // NOTE: one feature per method, as CreateDatagram6.
+        if (KernelFeatures.Ipv6)
+        {
+            return Stream6();
+        }
+        return null;
+    }
+
+    private IStreamEndpoint6? Stream6()
+    {
+        if (KernelFeatures.Tcp)
+        {
+            return new TcpStreamEndpoint(tcp!.CreateSocket6());
+        }
+        return null;
+    }
 
     public IDatagramEndpoint6? CreateDatagram6()
     {

@@ -4,7 +4,9 @@ using System;
 
 // A socket's stream endpoint on the kernel's own TCP: each member is TcpSocket's, which already
 // answers at once with a count or -errno and reports readiness through the same callback shape.
-internal sealed class TcpStreamEndpoint : IStreamEndpoint
+// The same endpoint serves AF_INET6 sockets (TcpStack.CreateSocket6): TCP holds both families'
+// addresses in IPv6's form.
+internal sealed class TcpStreamEndpoint : IStreamEndpoint6
 {
     private readonly TcpSocket socket;
 
@@ -23,6 +25,20 @@ internal sealed class TcpStreamEndpoint : IStreamEndpoint
     public Ipv4Address RemoteAddress => socket.RemoteAddress;
 
     public ushort RemotePort => socket.RemotePort;
+
+    public Ipv6Address LocalAddress6 => socket.LocalAddress6;
+
+    public Ipv6Address RemoteAddress6 => socket.RemoteAddress6;
+
+    public bool V6Only
+    {
+        get => socket.V6Only;
+        set => socket.V6Only = value;
+    }
+
+    public int Bind6(Ipv6Address address, ushort port) => socket.Bind6(address, port);
+
+    public int Connect6(Ipv6Address address, ushort port) => socket.Connect6(address, port);
 
     public Action<int>? ReadinessChanged
     {

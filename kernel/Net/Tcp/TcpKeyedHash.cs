@@ -22,28 +22,45 @@ internal sealed class TcpKeyedHash
     // The hash of a connection's 4-tuple with a salt that keeps different uses apart.
     public ulong Hash(TcpEndpoints endpoints, uint salt)
     {
-        Span<byte> message = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt32LittleEndian(message, endpoints.LocalAddress.Value);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(4), endpoints.RemoteAddress.Value);
-        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(8), endpoints.LocalPort);
-        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(10), endpoints.RemotePort);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(12), salt);
-        return Hash(message);
+        Span<byte> message = stackalloc byte[MaximumTupleLength + 4];
+        int length = WriteTuple(endpoints, message);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(length), salt);
+        return Hash(message.Slice(0, length + 4));
     }
 
     // The hash of a 4-tuple, a salt and two more words (a SYN cookie's peer sequence number and
     // time counter).
     public ulong Hash(TcpEndpoints endpoints, uint salt, uint first, uint second)
     {
-        Span<byte> message = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(message, endpoints.LocalAddress.Value);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(4), endpoints.RemoteAddress.Value);
-        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(8), endpoints.LocalPort);
-        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(10), endpoints.RemotePort);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(12), salt);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(16), first);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(20), second);
-        return Hash(message);
+        Span<byte> message = stackalloc byte[MaximumTupleLength + 12];
+        int length = WriteTuple(endpoints, message);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(length), salt);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(length + 4), first);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(length + 8), second);
+        return Hash(message.Slice(0, length + 12));
+    }
+
+    // NOTE: two 16-byte addresses and two ports.
+    private const int MaximumTupleLength = 36;
+
+    // The addresses and ports the hash covers: 4 bytes an address for an IPv4 4-tuple (the message
+    // IPv4 always had), the whole 16 for IPv6 (RFC 6528, 3: F covers the addresses whatever their
+    // family). Returns the bytes written.
+    private static int WriteTuple(TcpEndpoints endpoints, Span<byte> message)
+    {
+        if (endpoints.IsIpv4)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(message, endpoints.LocalAddress.Value);
+            BinaryPrimitives.WriteUInt32LittleEndian(message.Slice(4), endpoints.RemoteAddress.Value);
+            BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(8), endpoints.LocalPort);
+            BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(10), endpoints.RemotePort);
+            return 12;
+        }
+        endpoints.LocalAddress6.Write(message);
+        endpoints.RemoteAddress6.Write(message.Slice(16));
+        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(32), endpoints.LocalPort);
+        BinaryPrimitives.WriteUInt16LittleEndian(message.Slice(34), endpoints.RemotePort);
+        return MaximumTupleLength;
     }
 
     public ulong Hash(ReadOnlySpan<byte> message)

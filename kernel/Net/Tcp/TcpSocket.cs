@@ -116,15 +116,36 @@ internal sealed class TcpSocket
 
     public int State { get; private set; } = TcpState.Closed;
 
-    public Ipv4Address LocalAddress { get; private set; }
+    // The addresses in IPv6's form, an IPv4 one mapped (::ffff:a.b.c.d, TcpEndpoints): an IPv4
+    // socket unbound or bound to any is ::ffff:0.0.0.0, an IPv6 one ::.
+    public Ipv6Address LocalAddress6 { get; private set; } = Ipv6Address.MapIpv4(Ipv4Address.Any);
+
+    public Ipv6Address RemoteAddress6 { get; private set; } = Ipv6Address.MapIpv4(Ipv4Address.Any);
+
+    // The IPv4 addresses of an IPv4 socket (0.0.0.0 for an IPv6 one bound to ::).
+    public Ipv4Address LocalAddress => LocalAddress6.MappedIpv4;
+
+    public Ipv4Address RemoteAddress => RemoteAddress6.MappedIpv4;
 
     public ushort LocalPort { get; private set; }
 
-    public Ipv4Address RemoteAddress { get; private set; }
-
     public ushort RemotePort { get; private set; }
 
-    public TcpEndpoints Endpoints => new TcpEndpoints(LocalAddress, LocalPort, RemoteAddress, RemotePort);
+    public TcpEndpoints Endpoints => new TcpEndpoints(LocalAddress6, LocalPort, RemoteAddress6, RemotePort);
+
+    // An AF_INET6 socket's (TcpStack.CreateSocket6): unbound, it listens on :: and not on 0.0.0.0.
+    public bool IsIpv6Socket { get; private set; }
+
+    // IPV6_V6ONLY: an IPv6 socket bound to :: takes no IPv4 connections, and connects to no IPv4
+    // address (ENETUNREACH, as Linux's tcp_v6_connect). Set before bind.
+    public bool V6Only { get; set; }
+
+    internal void MakeIpv6()
+    {
+        IsIpv6Socket = true;
+        LocalAddress6 = Ipv6Address.Unspecified;
+        RemoteAddress6 = Ipv6Address.Unspecified;
+    }
 
     // Callers blocked on this socket (null when the stack has no scheduler): every change that
     // can make the socket readable, writable or failed wakes them.
@@ -240,9 +261,17 @@ internal sealed class TcpSocket
     }
 
     // bind(2): port 0 picks an ephemeral port.
-    public int Bind(Ipv4Address address, ushort port)
+    public int Bind(Ipv4Address address, ushort port) => Bind6(Ipv6Address.MapIpv4(address), port);
+
+    // bind(2) with an address of either family (an IPv4 one mapped); :: is both families' any
+    // address unless V6Only.
+    public int Bind6(Ipv6Address address, ushort port)
     {
         if (IsBound || State != TcpState.Closed)
+        {
+            return -Errno.EINVAL;
+        }
+        if (address.IsIpv4Mapped && V6Only)
         {
             return -Errno.EINVAL;
         }
@@ -251,7 +280,7 @@ internal sealed class TcpSocket
         {
             return result;
         }
-        LocalAddress = address;
+        LocalAddress6 = address;
         LocalPort = (ushort)result;
         IsBound = true;
         return 0;
@@ -270,7 +299,7 @@ internal sealed class TcpSocket
             }
             if (!IsBound)
             {
-                int bound = Bind(Ipv4Address.Any, 0);
+                int bound = Bind6(IsIpv6Socket ? Ipv6Address.Unspecified : Ipv6Address.MapIpv4(Ipv4Address.Any), 0);
                 if (bound < 0)
                 {
                     return bound;
@@ -296,7 +325,10 @@ internal sealed class TcpSocket
 
     // connect(2), non-blocking: -EINPROGRESS once the SYN is out; the socket becomes writable
     // (or reports its error) when the handshake ends.
-    public int Connect(Ipv4Address address, ushort port)
+    public int Connect(Ipv4Address address, ushort port) => Connect6(Ipv6Address.MapIpv4(address), port);
+
+    // connect(2) to an address of either family (an IPv4 one mapped).
+    public int Connect6(Ipv6Address address, ushort port)
     {
         if (State == TcpState.SynSent || State == TcpState.SynReceived)
         {
@@ -310,28 +342,48 @@ internal sealed class TcpSocket
         {
             return -Errno.EISCONN;
         }
-        if (port == 0 || address.IsAny || address.IsBroadcast || address.IsMulticast)
+        Ipv6Address source;
+        if (address.IsIpv4Mapped)
         {
-            return -Errno.EINVAL;
+            Ipv4Address address4 = address.MappedIpv4;
+            if (port == 0 || address4.IsAny || address4.IsBroadcast || address4.IsMulticast)
+            {
+                return -Errno.EINVAL;
+            }
+            if (V6Only || (IsBound && !LocalAddress6.IsIpv4Mapped && !LocalAddress6.IsUnspecified) ||
+                !stack.Output.TrySelectSource(address4, out Ipv4Address source4))
+            {
+                return -Errno.ENETUNREACH;
+            }
+            source = Ipv6Address.MapIpv4(source4);
         }
-        if (!stack.Output.TrySelectSource(address, out Ipv4Address source))
+        else
         {
-            return -Errno.ENETUNREACH;
+            if (port == 0 || address.IsUnspecified)
+            {
+                return -Errno.EINVAL;
+            }
+            // NOTE: TCP has no multicast; Linux's tcp_v6_connect answers ENETUNREACH.
+            if (address.IsMulticast || (IsBound && LocalAddress6.IsIpv4Mapped) || !stack.TrySelectSource6(address, out source))
+            {
+                return -Errno.ENETUNREACH;
+            }
         }
-        if (IsBound && !LocalAddress.IsAny)
+        if (IsBound && !LocalAddress6.IsUnspecified && !(LocalAddress6.IsIpv4Mapped && LocalAddress.IsAny))
         {
-            source = LocalAddress;
+            source = LocalAddress6;
         }
-        RemoteAddress = address;
+        Ipv6Address before = RemoteAddress6;
+        RemoteAddress6 = address;
         RemotePort = port;
         int result = stack.Connecting(this, source);
         if (result < 0)
         {
-            RemoteAddress = default;
+            RemoteAddress6 = before;
             RemotePort = 0;
             return result;
         }
-        LocalAddress = source;
+        LocalAddress6 = source;
         LocalPort = (ushort)result;
         IsBound = true;
         everConnected = true;
@@ -601,7 +653,7 @@ internal sealed class TcpSocket
     }
 
     // A listener's SYN made this connection (RFC 9293, 3.10.7.2, "If the SYN bit is set").
-    internal void AcceptSyn(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader syn, long now)
+    internal void AcceptSyn(TcpSocket listener, Ipv6Address local, Ipv6Address remote, in TcpHeader syn, long now)
     {
         Adopt(listener, local, remote, syn);
         Begin(now);
@@ -619,7 +671,7 @@ internal sealed class TcpSocket
     // A listener's SYN cookie came back good in this ACK (RFC 4987, 3.6): the connection is in
     // the state the SYN-ACK would have left it in, with the cookie as its ISN and what the cookie
     // said of the peer's SYN, and the ACK then completes the handshake as in SYN-RECEIVED.
-    internal void AcceptCookie(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader ack, ReadOnlySpan<byte> payload,
+    internal void AcceptCookie(TcpSocket listener, Ipv6Address local, Ipv6Address remote, in TcpHeader ack, ReadOnlySpan<byte> payload,
         uint cookie, int peerMss, int peerShift, bool sack, long now)
     {
         Adopt(listener, local, remote, ack);
@@ -649,12 +701,13 @@ internal sealed class TcpSocket
     }
 
     // What a connection made by a listener takes from it: addresses, ports and socket options.
-    private void Adopt(TcpSocket listener, Ipv4Address local, Ipv4Address remote, in TcpHeader header)
+    private void Adopt(TcpSocket listener, Ipv6Address local, Ipv6Address remote, in TcpHeader header)
     {
         parent = listener;
-        LocalAddress = local;
+        IsIpv6Socket = listener.IsIpv6Socket;
+        LocalAddress6 = local;
         LocalPort = header.DestinationPort;
-        RemoteAddress = remote;
+        RemoteAddress6 = remote;
         RemotePort = header.SourcePort;
         IsBound = true;
         everConnected = true;
@@ -697,10 +750,10 @@ internal sealed class TcpSocket
         sackPermitted = sack;
         // NOTE: the effective send MSS is the smaller of the peer's MSS and what the route
         // carries, less the options every segment bears (RFC 9293, 3.7.1, and RFC 6691).
-        int pathMss = stack.Output.MaximumPayloadTo(RemoteAddress) - TcpSegment.HeaderLength;
+        int pathMss = stack.MaximumPayloadTo(RemoteAddress6) - TcpSegment.HeaderLength;
         sendMss = Math.Max(Math.Min(peerMss, pathMss) - (timestamps ? TimestampsLength : 0), 64);
         // NOTE: room for the longest header (60 bytes, RFC 9293, 3.1) in the device's limit.
-        int offload = stack.Output.SegmentOffloadTo(RemoteAddress);
+        int offload = stack.SegmentOffloadTo(RemoteAddress6);
         offloadData = offload > 0 ? Math.Max(offload - TcpSegment.MaximumHeaderLength, 0) : 0;
         congestion.Reset(sendMss);
     }
@@ -870,7 +923,7 @@ internal sealed class TcpSocket
             uint ack = header.AcknowledgmentNumber;
             if (!TcpSequence.GreaterThan(ack, sndUna) || TcpSequence.GreaterThan(ack, sndMax))
             {
-                stack.SendReset(LocalAddress, RemoteAddress, LocalPort, RemotePort, ack, 0, false);
+                stack.SendReset(LocalAddress6, RemoteAddress6, LocalPort, RemotePort, ack, 0, false);
                 return;
             }
             // The SYN is acknowledged: the connection is established.
@@ -966,7 +1019,7 @@ internal sealed class TcpSocket
         {
             if (!header.HasFlag(TcpFlags.Rst))
             {
-                stack.SendReset(LocalAddress, RemoteAddress, LocalPort, RemotePort, ack, 0, false);
+                stack.SendReset(LocalAddress6, RemoteAddress6, LocalPort, RemotePort, ack, 0, false);
             }
             return;
         }
@@ -1670,7 +1723,7 @@ internal sealed class TcpSocket
             Flags = (byte)(TcpFlags.Syn | (withAck || State == TcpState.SynReceived ? TcpFlags.Ack : 0)),
             // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
             Window = (ushort)Math.Min(receiveBuffer.Capacity, 65535),
-            MaximumSegmentSize = stack.AdvertisedMss(RemoteAddress),
+            MaximumSegmentSize = stack.AdvertisedMss(RemoteAddress6),
         };
         bool active = State == TcpState.SynSent;
         // An active open offers every option; a passive one answers only what the SYN offered.

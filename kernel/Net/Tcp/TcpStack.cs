@@ -14,7 +14,7 @@ using System.Threading.Tasks;
 // Timers: Poll runs every timer that is due and NextDeadline says when the next one is, so a
 // test or a simulation drives the stack step by step; with a scheduler, the stack also arms the
 // scheduler's timer for its earliest deadline and polls itself.
-internal sealed class TcpStack : IIpv4Transport
+internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
 {
     // NOTE: the dynamic and private ports (RFC 6335, 6), the range RFC 6056, 3.2 recommends.
     public const int EphemeralFirst = 49152;
@@ -24,9 +24,12 @@ internal sealed class TcpStack : IIpv4Transport
     private readonly TcpKeyedHash hash;
     private readonly TcpSynCookies? cookies;
     private readonly Dictionary<TcpEndpoints, TcpSocket> connections = new Dictionary<TcpEndpoints, TcpSocket>();
-    private readonly Dictionary<ushort, TcpSocket> listeners = new Dictionary<ushort, TcpSocket>();
-    private readonly Dictionary<ushort, int> portUsers = new Dictionary<ushort, int>();
+    // The listeners of each port (several when their addresses do not overlap: 127.0.0.1:p and
+    // [::1]:p, as a server listening on "localhost" holds), and the sockets holding each port.
+    private readonly Dictionary<ushort, List<TcpSocket>> listeners = new Dictionary<ushort, List<TcpSocket>>();
+    private readonly Dictionary<ushort, List<TcpSocket>> portUsers = new Dictionary<ushort, List<TcpSocket>>();
     private readonly Dictionary<TcpSocket, ushort> heldPorts = new Dictionary<TcpSocket, ushort>();
+    private int listenerCount;
     private readonly List<TcpSocket> active = new List<TcpSocket>();
     private readonly List<TcpSocket> due = new List<TcpSocket>();
     private readonly Action<object?> timerFired;
@@ -54,6 +57,9 @@ internal sealed class TcpStack : IIpv4Transport
     public byte Protocol => IpProtocol.Tcp;
 
     public IIpv4Output Output { get; }
+
+    // The IPv6 side of the same output (NetStack is both); a test's IPv4-only output has none.
+    public IIpv6Output Output6 => Output as IIpv6Output ?? NoIpv6.Instance;
 
     public Scheduler? Scheduler { get; }
 
@@ -170,13 +176,21 @@ internal sealed class TcpStack : IIpv4Transport
     // Connections this stack holds (every state but LISTEN), and its listeners.
     public int ConnectionCount => connections.Count;
 
-    public int ListenerCount => listeners.Count;
+    public int ListenerCount => listenerCount;
 
     // The ports passt forwards from the host's loopback (the stack's, set by the socket layer),
     // or null: FindListener.
     public HostLoopbackForwards? HostLoopback { get; set; }
 
     public TcpSocket CreateSocket() => new TcpSocket(this);
+
+    // An AF_INET6 socket's: named by IPv6 addresses, dual-stack unless made V6Only.
+    public TcpSocket CreateSocket6()
+    {
+        TcpSocket socket = new TcpSocket(this);
+        socket.MakeIpv6();
+        return socket;
+    }
 
     // ---- Exit ----
 
@@ -188,9 +202,9 @@ internal sealed class TcpStack : IIpv4Transport
     public int DeliverAtExit()
     {
         List<TcpSocket> open = new List<TcpSocket>(connections.Values);
-        foreach (TcpSocket listener in listeners.Values)
+        foreach (List<TcpSocket> portListeners in listeners.Values)
         {
-            open.Add(listener);
+            open.AddRange(portListeners);
         }
         for (int i = 0; i < open.Count; i++)
         {
@@ -314,19 +328,42 @@ internal sealed class TcpStack : IIpv4Transport
             SegmentsDropped++;
             return true;
         }
-        // The checksum covers the whole segment whatever its header says, so it is checked first:
-        // a segment damaged anywhere, its data offset included, counts as a checksum error. A
-        // device that vouches for it (FrameOffload.ChecksumTrusted) saves the pass over its bytes.
-        if (!checksumTrusted && Checksum.Finish(Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, payload.Length), payload)) != 0)
+        Arrive(Ipv6Address.MapIpv4(source), Ipv6Address.MapIpv4(destination), payload, checksumTrusted);
+        return true;
+    }
+
+    // A segment over IPv6 (Ipv6Interface hands TCP here): the same connections, listeners and
+    // state machine as IPv4's, its addresses as they are.
+    public bool Receive6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
+    {
+        SegmentsReceived++;
+        // NOTE: as over IPv4, nothing to or from a group, nor from :: (RFC 9293, 3.10.7.2 asks a
+        // listener to ignore a SYN to a non-unicast address); a mapped address never travels in
+        // IPv6 (RFC 4291, 2.5.5.2; Linux's tcp_v6_rcv drops it too).
+        if (destination.IsMulticast || source.IsMulticast || source.IsUnspecified || source.IsIpv4Mapped || destination.IsIpv4Mapped)
+        {
+            SegmentsDropped++;
+            return true;
+        }
+        Arrive(source, destination, payload, checksumTrusted);
+        return true;
+    }
+
+    // The checksum covers the whole segment whatever its header says, so it is checked first:
+    // a segment damaged anywhere, its data offset included, counts as a checksum error. A
+    // device that vouches for it (FrameOffload.ChecksumTrusted) saves the pass over its bytes.
+    private void Arrive(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> payload, bool checksumTrusted)
+    {
+        if (!checksumTrusted && Checksum.Finish(Checksum.Add(PseudoHeader(source, destination, payload.Length), payload)) != 0)
         {
             SegmentsDropped++;
             ChecksumErrors++;
-            return true;
+            return;
         }
         if (!TcpSegment.TryWrap(payload, out TcpSegment segment) || !TcpHeader.TryParseUnchecked(segment, out TcpHeader header))
         {
             SegmentsDropped++;
-            return true;
+            return;
         }
         long now = Now;
         TcpEndpoints endpoints = new TcpEndpoints(destination, header.DestinationPort, source, header.SourcePort);
@@ -341,42 +378,94 @@ internal sealed class TcpStack : IIpv4Transport
             !(listener != null && connection.ReopenFromTimeWait(header)))
         {
             connection.Process(header, segment.Payload, now);
-            return true;
+            return;
         }
         if (KernelFeatures.TcpListen)
         {
             if (listener != null)
             {
                 ProcessListen(listener, endpoints, header, segment.Payload, now);
-                return true;
+                return;
             }
         }
         ResetForNoSocket(destination, source, header, segment.Payload.Length);
-        return true;
     }
 
-    // The listener a segment to destination:port is for: one bound to every address or to
-    // destination, or null.
-    private TcpSocket? FindListener(Ipv4Address source, Ipv4Address destination, ushort port)
+    // The listener of a port that takes a segment to destination: one bound to that address
+    // before one bound to a wildcard (as Linux's compute_score prefers it).
+    private static TcpSocket? ListenerFor(List<TcpSocket> bound, Ipv6Address destination)
     {
-        if (!listeners.TryGetValue(port, out TcpSocket? bound))
+        TcpSocket? wildcard = null;
+        for (int index = 0; index < bound.Count; index++)
+        {
+            TcpSocket candidate = bound[index];
+            if (!ListensOn(candidate, destination))
+            {
+                continue;
+            }
+            if (candidate.LocalAddress6 == destination)
+            {
+                return candidate;
+            }
+            wildcard ??= candidate;
+        }
+        return wildcard;
+    }
+
+    // Whether a listener takes a segment to destination: one bound to an IPv4 address or 0.0.0.0
+    // only IPv4, one bound to an IPv6 address only that, and one bound to :: every IPv6 address and,
+    // unless V6Only, every IPv4 one (RFC 3493, 5.3; Linux's default bindv6only 0).
+    private static bool ListensOn(TcpSocket listener, Ipv6Address destination)
+    {
+        Ipv6Address bound = listener.LocalAddress6;
+        if (destination.IsIpv4Mapped)
+        {
+            return bound.IsIpv4Mapped ? bound.MappedIpv4.IsAny || bound == destination : bound.IsUnspecified && !listener.V6Only;
+        }
+        return !bound.IsIpv4Mapped && (bound.IsUnspecified || bound == destination);
+    }
+
+    // The sum of the pseudo-header of a segment between two addresses: IPv4's for mapped ones
+    // (RFC 9293, 3.1), else IPv6's (RFC 8200, 8.1).
+    private static uint PseudoHeader(Ipv6Address source, Ipv6Address destination, int length)
+    {
+        return source.IsIpv4Mapped
+            ? Checksum.PseudoHeader(source.MappedIpv4, destination.MappedIpv4, IpProtocol.Tcp, length)
+            : Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, length);
+    }
+
+    // The listener a segment from source to destination:port is for (ListenerFor), or null.
+    private TcpSocket? FindListener(Ipv6Address source, Ipv6Address destination, ushort port)
+    {
+        if (!listeners.TryGetValue(port, out List<TcpSocket>? bound))
         {
             return null;
         }
-        if (bound.LocalAddress.IsAny || bound.LocalAddress == destination)
-        {
-            return bound;
-        }
+        TcpSocket? listener = ListenerFor(bound, destination);
         if (KernelFeatures.HostLoopbackForward)
         {
             // A connection passt forwards from the host's own loopback reaches a listener on the
-            // kernel's loopback, as it would on the host (HostLoopbackForwards).
-            if (bound.LocalAddress.IsLoopback && HostLoopback != null && HostLoopback.FromHostLoopback(source, destination, port))
+            // kernel's loopback, as it would on the host (HostLoopbackForwards): 127.0.0.1's
+            // first, else [::1]'s (Kestrel's "localhost" binds both).
+            if (listener == null && source.IsIpv4Mapped && destination.IsIpv4Mapped && HostLoopback != null
+                && HostLoopback.FromHostLoopback(source.MappedIpv4, destination.MappedIpv4, port))
             {
-                return bound;
+                for (int index = 0; index < bound.Count; index++)
+                {
+                    Ipv6Address local = bound[index].LocalAddress6;
+                    if (local.IsIpv4Mapped && local.MappedIpv4.IsLoopback)
+                    {
+                        listener = bound[index];
+                        break;
+                    }
+                    if (local.IsLoopback && listener == null)
+                    {
+                        listener = bound[index];
+                    }
+                }
             }
         }
-        return null;
+        return listener;
     }
 
     // RFC 9293, 3.10.7.2: a listener ignores RST, answers an ACK with RST, and makes a half-open
@@ -401,7 +490,7 @@ internal sealed class TcpStack : IIpv4Transport
                     return;
                 }
             }
-            SendReset(endpoints.LocalAddress, endpoints.RemoteAddress, endpoints.LocalPort, endpoints.RemotePort, header.AcknowledgmentNumber, 0, false);
+            SendReset(endpoints.LocalAddress6, endpoints.RemoteAddress6, endpoints.LocalPort, endpoints.RemotePort, header.AcknowledgmentNumber, 0, false);
             return;
         }
         if (!header.HasFlag(TcpFlags.Syn))
@@ -422,7 +511,7 @@ internal sealed class TcpStack : IIpv4Transport
         connections[endpoints] = child;
         active.Add(child);
         listener.SynTaken();
-        child.AcceptSyn(listener, endpoints.LocalAddress, endpoints.RemoteAddress, header, now);
+        child.AcceptSyn(listener, endpoints.LocalAddress6, endpoints.RemoteAddress6, header, now);
     }
 
     // NOTE: a cookie is good for MaximumAge ticks after the one it was made in.
@@ -442,7 +531,7 @@ internal sealed class TcpStack : IIpv4Transport
             Flags = (byte)(TcpFlags.Syn | TcpFlags.Ack),
             // NOTE: the window of a SYN is never scaled (RFC 7323, 2.2).
             Window = (ushort)Math.Min(listener.ReceiveBufferSize, 65535),
-            MaximumSegmentSize = AdvertisedMss(endpoints.RemoteAddress),
+            MaximumSegmentSize = AdvertisedMss(endpoints.RemoteAddress6),
         };
         // Window scaling and SACK come back only in the timestamp's echo: without timestamps
         // they are not offered.
@@ -464,7 +553,7 @@ internal sealed class TcpStack : IIpv4Transport
         }
         listener.CookieSent(now);
         SynCookiesSent++;
-        Send(endpoints.LocalAddress, endpoints.RemoteAddress, answer, null, 0, 0);
+        Send(endpoints.LocalAddress6, endpoints.RemoteAddress6, answer, null, 0, 0);
     }
 
     // An ACK at a listener that sent cookies lately: true when its cookie was good and the
@@ -502,20 +591,69 @@ internal sealed class TcpStack : IIpv4Transport
         connections[endpoints] = child;
         active.Add(child);
         listener.SynTaken();
-        child.AcceptCookie(listener, endpoints.LocalAddress, endpoints.RemoteAddress, ack, payload, cookie, mss, peerShift, sack, now);
+        child.AcceptCookie(listener, endpoints.LocalAddress6, endpoints.RemoteAddress6, ack, payload, cookie, mss, peerShift, sack, now);
         return true;
     }
 
     // The MSS a SYN offers: what the route to remote carries less the TCP header, at least
-    // RFC 9293's default.
-    internal ushort AdvertisedMss(Ipv4Address remote)
+    // RFC 9293's default (over IPv6 the MTU less 60 bytes, 1440 on Ethernet: RFC 8200's 40-byte
+    // header and TCP's 20).
+    internal ushort AdvertisedMss(Ipv6Address remote)
     {
-        return (ushort)Math.Clamp(Output.MaximumPayloadTo(remote) - TcpSegment.HeaderLength, TcpSocket.DefaultMss, 65535);
+        return (ushort)Math.Clamp(MaximumPayloadTo(remote) - TcpSegment.HeaderLength, TcpSocket.DefaultMss, 65535);
+    }
+
+    // The largest segment (header included) one packet to remote carries: IIpv4Output's for an
+    // IPv4 address, the route's MTU less the IPv6 header for an IPv6 one.
+    internal int MaximumPayloadTo(Ipv6Address remote)
+    {
+        if (KernelFeatures.Ipv6)
+        {
+            if (!remote.IsIpv4Mapped)
+            {
+                return Output6.MaximumPayloadTo6(remote);
+            }
+        }
+        return Output.MaximumPayloadTo(remote.MappedIpv4);
+    }
+
+    // The largest segment the route's device cuts itself (IIpv4Output.SegmentOffloadTo, or its
+    // IPv6 twin); 0: none.
+    internal int SegmentOffloadTo(Ipv6Address remote)
+    {
+        if (KernelFeatures.Ipv6)
+        {
+            if (!remote.IsIpv4Mapped)
+            {
+                return Output6.SegmentOffloadTo6(remote);
+            }
+        }
+        return Output.SegmentOffloadTo(remote.MappedIpv4);
+    }
+
+    internal bool TrySelectSource6(Ipv6Address remote, out Ipv6Address source)
+    {
+        source = default;
+        if (KernelFeatures.Ipv6)
+        {
+            return Output6.TrySelectSource6(remote, out source);
+        }
+        return false;
+    }
+
+    // One of this host's IPv6 addresses (::1 included); none in a kernel without IPv6.
+    private bool IsLocal6(Ipv6Address address)
+    {
+        if (KernelFeatures.Ipv6)
+        {
+            return Output6.IsLocal6(address);
+        }
+        return false;
     }
 
     // RFC 9293, 3.10.7.1: a segment for no connection gets RST, unless it is one. With an ACK the
     // RST takes its sequence number from it; without, it acknowledges the segment.
-    private void ResetForNoSocket(Ipv4Address local, Ipv4Address remote, in TcpHeader header, int payloadLength)
+    private void ResetForNoSocket(Ipv6Address local, Ipv6Address remote, in TcpHeader header, int payloadLength)
     {
         if (header.HasFlag(TcpFlags.Rst))
         {
@@ -530,7 +668,7 @@ internal sealed class TcpStack : IIpv4Transport
         SendReset(local, remote, header.DestinationPort, header.SourcePort, 0, header.SequenceNumber + length, true);
     }
 
-    internal void SendReset(Ipv4Address local, Ipv4Address remote, ushort localPort, ushort remotePort, uint sequence, uint acknowledgment, bool withAck)
+    internal void SendReset(Ipv6Address local, Ipv6Address remote, ushort localPort, ushort remotePort, uint sequence, uint acknowledgment, bool withAck)
     {
         TcpHeader reset = new TcpHeader
         {
@@ -551,19 +689,68 @@ internal sealed class TcpStack : IIpv4Transport
     // allows) goes to the device whole, to be cut into segments of segmentSize data bytes there.
     internal void Transmit(TcpSocket socket, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
     {
-        Send(socket.LocalAddress, socket.RemoteAddress, header, data, offset, length, segmentSize);
+        Send(socket.LocalAddress6, socket.RemoteAddress6, header, data, offset, length, segmentSize);
     }
 
-    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+    // One segment between two addresses of one family: IPv4 for mapped ones, else IPv6.
+    private void Send(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
         int segmentSize = 0)
     {
-        int headerLength = header.Length;
-        int total = headerLength + length;
+        // A kernel without IPv6 has only mapped addresses, and no IPv6 code.
+        if (KernelFeatures.Ipv6)
+        {
+            if (!remote.IsIpv4Mapped)
+            {
+                Send6(local, remote, header, data, offset, length, segmentSize);
+                return;
+            }
+        }
+        Send(local.MappedIpv4, remote.MappedIpv4, header, data, offset, length, segmentSize);
+    }
+
+    // As the IPv4 Send below, with IPv6's pseudo-header and neighbor discovery (GSO_TCPV6).
+    private void Send6(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+        int segmentSize)
+    {
+        int total = header.Length + length;
+        Span<byte> segment = Scratch(total);
+        if (data != null && length > 0)
+        {
+            data.CopyTo(offset, segment.Slice(header.Length));
+        }
+        if (segmentSize > 0 && total > Output6.MaximumPayloadTo6(remote))
+        {
+            header.EmitForChecksumOffload(segment, local, remote);
+            if (Output6.SendTcpOffloaded6(local, remote, segment, segmentSize) != -Errno.EHOSTUNREACH)
+            {
+                SegmentsSent++;
+                SegmentOffloadsSent++;
+                return;
+            }
+            SendEach(local, remote, header, data, offset, length, segmentSize);
+            return;
+        }
+        SegmentsSent++;
+        header.Emit(segment, local, remote);
+        // As over IPv4, a packet the layer below could not take is a loss retransmission covers.
+        Output6.Send6(local, remote, IpProtocol.Tcp, segment);
+    }
+
+    private Span<byte> Scratch(int total)
+    {
         if (scratch.Length < total)
         {
             scratch = new byte[Math.Max(total, scratch.Length * 2)];
         }
-        Span<byte> segment = scratch.AsSpan(0, total);
+        return scratch.AsSpan(0, total);
+    }
+
+    private void Send(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length,
+        int segmentSize)
+    {
+        int headerLength = header.Length;
+        int total = headerLength + length;
+        Span<byte> segment = Scratch(total);
         if (data != null && length > 0)
         {
             data.CopyTo(offset, segment.Slice(headerLength));
@@ -580,7 +767,7 @@ internal sealed class TcpStack : IIpv4Transport
             }
             // The next hop's hardware address is not known (its ARP entry expired, every minute):
             // the segments go one by one, the way that waits behind ARP, as without offload.
-            SendEach(local, remote, header, data, offset, length, segmentSize);
+            SendEach(Ipv6Address.MapIpv4(local), Ipv6Address.MapIpv4(remote), header, data, offset, length, segmentSize);
             return;
         }
         SegmentsSent++;
@@ -592,7 +779,7 @@ internal sealed class TcpStack : IIpv4Transport
 
     // The segments of segmentSize data bytes a device would have cut length bytes into, each
     // with the header's options, its sequence number advanced, PSH and FIN on the last only.
-    private void SendEach(Ipv4Address local, Ipv4Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
+    private void SendEach(Ipv6Address local, Ipv6Address remote, in TcpHeader header, TcpSendBuffer? data, int offset, int length, int segmentSize)
     {
         for (int done = 0; done < length; done += segmentSize)
         {
@@ -603,7 +790,7 @@ internal sealed class TcpStack : IIpv4Transport
             {
                 each.Flags = (byte)(header.Flags & ~(TcpFlags.Psh | TcpFlags.Fin));
             }
-            Send(local, remote, each, data, offset + done, piece);
+            Send(local, remote, each, data, offset + done, piece, 0);
         }
     }
 
@@ -646,48 +833,89 @@ internal sealed class TcpStack : IIpv4Transport
     // ---- Ports and tables ----
 
     // bind(2)'s port: the given one if free, or an ephemeral one for 0. Returns it or -errno.
-    internal int BindPort(TcpSocket socket, Ipv4Address address, ushort port)
+    // An IPv4 address comes mapped; :: is any address of both families.
+    // IPv4 and IPv6 share one port space: sockets on one port must not overlap (Overlap).
+    internal int BindPort(TcpSocket socket, Ipv6Address address, ushort port)
     {
-        if (!address.IsAny && !Output.TrySelectSource(address, out Ipv4Address _))
+        if (address.IsIpv4Mapped
+            ? !address.MappedIpv4.IsAny && !Output.TrySelectSource(address.MappedIpv4, out Ipv4Address _)
+            : !address.IsUnspecified && !IsLocal6(address))
         {
             return -Errno.EADDRNOTAVAIL;
         }
         if (port == 0)
         {
-            int ephemeral = PickEphemeral(new TcpEndpoints(address, 0, default, 0));
+            int ephemeral = PickEphemeral(address.IsIpv4Mapped
+                ? new TcpEndpoints(address.MappedIpv4, 0, default(Ipv4Address), 0)
+                : new TcpEndpoints(address, 0, Ipv6Address.Unspecified, 0));
             if (ephemeral < 0)
             {
                 return ephemeral;
             }
             port = (ushort)ephemeral;
         }
-        else if (portUsers.ContainsKey(port))
+        else if (portUsers.TryGetValue(port, out List<TcpSocket>? users))
         {
-            // NOTE: without SO_REUSEADDR a port in use, TIME-WAIT included, cannot be bound (bind(2), EADDRINUSE).
-            return -Errno.EADDRINUSE;
+            // NOTE: without SO_REUSEADDR a port in use, TIME-WAIT included, cannot be bound again
+            // on an address that overlaps (bind(2), EADDRINUSE); other addresses can (Linux's
+            // inet_bind_conflict).
+            for (int index = 0; index < users.Count; index++)
+            {
+                if (Overlap(address, socket.V6Only, users[index].LocalAddress6, users[index].V6Only))
+                {
+                    return -Errno.EADDRINUSE;
+                }
+            }
         }
         HoldPort(socket, port);
         return port;
     }
 
+    // Whether two sockets bound to one port would take the same segments: the same address, or a
+    // wildcard and an address it covers (:: covers IPv6 and, unless v6-only, IPv4; 0.0.0.0 IPv4).
+    private static bool Overlap(Ipv6Address first, bool firstV6Only, Ipv6Address second, bool secondV6Only)
+    {
+        if (first == second)
+        {
+            return true;
+        }
+        if (first.IsUnspecified)
+        {
+            return !second.IsIpv4Mapped || !firstV6Only;
+        }
+        if (second.IsUnspecified)
+        {
+            return !first.IsIpv4Mapped || !secondV6Only;
+        }
+        bool firstAny4 = first.IsIpv4Mapped && first.MappedIpv4.IsAny;
+        bool secondAny4 = second.IsIpv4Mapped && second.MappedIpv4.IsAny;
+        return (firstAny4 && second.IsIpv4Mapped) || (secondAny4 && first.IsIpv4Mapped);
+    }
+
     internal int AddListener(TcpSocket socket)
     {
-        if (listeners.ContainsKey(socket.LocalPort))
+        if (!listeners.TryGetValue(socket.LocalPort, out List<TcpSocket>? portListeners))
+        {
+            portListeners = new List<TcpSocket>(1);
+            listeners[socket.LocalPort] = portListeners;
+        }
+        if (portListeners.Contains(socket))
         {
             return -Errno.EADDRINUSE;
         }
-        listeners[socket.LocalPort] = socket;
+        portListeners.Add(socket);
+        listenerCount++;
         return 0;
     }
 
     // connect(2) registers the connection's 4-tuple; an unbound socket gets an ephemeral port.
     // Returns the local port or -errno.
-    internal int Connecting(TcpSocket socket, Ipv4Address source)
+    internal int Connecting(TcpSocket socket, Ipv6Address source)
     {
         ushort port = socket.LocalPort;
         if (!socket.IsBound)
         {
-            int ephemeral = PickEphemeral(new TcpEndpoints(source, 0, socket.RemoteAddress, socket.RemotePort));
+            int ephemeral = PickEphemeral(new TcpEndpoints(source, 0, socket.RemoteAddress6, socket.RemotePort));
             if (ephemeral < 0)
             {
                 return ephemeral;
@@ -695,7 +923,7 @@ internal sealed class TcpStack : IIpv4Transport
             port = (ushort)ephemeral;
             HoldPort(socket, port);
         }
-        TcpEndpoints endpoints = new TcpEndpoints(source, port, socket.RemoteAddress, socket.RemotePort);
+        TcpEndpoints endpoints = new TcpEndpoints(source, port, socket.RemoteAddress6, socket.RemotePort);
         if (connections.ContainsKey(endpoints))
         {
             return -Errno.EADDRNOTAVAIL;
@@ -725,8 +953,12 @@ internal sealed class TcpStack : IIpv4Transport
 
     private void HoldPort(TcpSocket socket, ushort port)
     {
-        portUsers.TryGetValue(port, out int users);
-        portUsers[port] = users + 1;
+        if (!portUsers.TryGetValue(port, out List<TcpSocket>? users))
+        {
+            users = new List<TcpSocket>(1);
+            portUsers[port] = users;
+        }
+        users.Add(socket);
         heldPorts[socket] = port;
     }
 
@@ -739,20 +971,21 @@ internal sealed class TcpStack : IIpv4Transport
         {
             connections.Remove(endpoints);
         }
-        if (listeners.TryGetValue(socket.LocalPort, out TcpSocket? listener) && ReferenceEquals(listener, socket))
+        if (listeners.TryGetValue(socket.LocalPort, out List<TcpSocket>? portListeners) && portListeners.Remove(socket))
         {
-            listeners.Remove(socket.LocalPort);
+            listenerCount--;
+            if (portListeners.Count == 0)
+            {
+                listeners.Remove(socket.LocalPort);
+            }
         }
         active.Remove(socket);
-        if (heldPorts.Remove(socket, out ushort port) && portUsers.TryGetValue(port, out int users))
+        if (heldPorts.Remove(socket, out ushort port) && portUsers.TryGetValue(port, out List<TcpSocket>? users))
         {
-            if (users <= 1)
+            users.Remove(socket);
+            if (users.Count == 0)
             {
                 portUsers.Remove(port);
-            }
-            else
-            {
-                portUsers[port] = users - 1;
             }
         }
     }

@@ -590,19 +590,3 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport, IIpv6Trans
         return output.TrySelectSource(address, out Ipv4Address source) && source == address;
     }
 }
-
-// The IPv6 side of an output with none (a test's IPv4-only one): nothing is reachable or local.
-internal sealed class NoIpv6 : IIpv6Output
-{
-    public static readonly NoIpv6 Instance = new NoIpv6();
-
-    public int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload) => -Errno.ENETUNREACH;
-
-    public bool TrySelectSource6(Ipv6Address destination, out Ipv6Address source)
-    {
-        source = default;
-        return false;
-    }
-
-    public bool IsLocal6(Ipv6Address address) => false;
-}

@@ -216,11 +216,31 @@ internal record struct TcpHeader
         }
     }
 
+    // As Emit, over IPv6: the checksum covers IPv6's pseudo-header (RFC 8200, 8.1).
+    public void Emit(Span<byte> segment, Ipv6Address source, Ipv6Address destination)
+    {
+        if (EmitFields(segment))
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(TcpSegment.ChecksumOffset), Unikraft.Kernel.Checksum.Finish(
+                Unikraft.Kernel.Checksum.Add(Unikraft.Kernel.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length), segment)));
+        }
+    }
+
     // As Emit, for a device that completes the checksum (FrameOffload): the checksum field holds
     // the sum of the pseudo-header for the whole segment, folded and not complemented, which the
     // device adds the segment's bytes to (and, cutting the segment, corrects for each piece's
     // length, as Linux's tcp_gso_segment does).
     public void EmitForChecksumOffload(Span<byte> segment, Ipv4Address source, Ipv4Address destination)
+    {
+        if (EmitFields(segment))
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(TcpSegment.ChecksumOffset), (ushort)~Unikraft.Kernel.Checksum.Finish(
+                Unikraft.Kernel.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, segment.Length)));
+        }
+    }
+
+    // As EmitForChecksumOffload, over IPv6.
+    public void EmitForChecksumOffload(Span<byte> segment, Ipv6Address source, Ipv6Address destination)
     {
         if (EmitFields(segment))
         {

@@ -45,7 +45,7 @@ internal sealed class TapNetDeviceOptions
 // With Offloads (the default) the fd is opened with IFF_VNET_HDR, so every frame read and written
 // starts with a 10-byte virtio_net_hdr (TUNSETVNETHDRSZ), and TUNSETOFFLOAD tells the host that
 // this side takes frames whose checksums are not computed (TUN_F_CSUM) and TCP segments over IPv4
-// up to 64 KB (TUN_F_TSO4): the host's stack then hands over its segments uncut, and takes the
+// and IPv6 up to 64 KB (TUN_F_TSO4, TUN_F_TSO6): the host's stack then hands over its segments uncut, and takes the
 // kernel's uncut (Info.SegmentOffload), completing the checksums and cutting them where they go on.
 // Dispose sets the offloads back to none before it closes the fd, so an interface made persistent
 // beforehand (ip tuntap add) does not keep sending 64 KB segments to its next user, which may not
@@ -74,12 +74,13 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
 
     // NOTE: from linux/if_tun.h: IFF_VNET_HDR; TUNSETOFFLOAD is _IOW('T', 208, unsigned int)
     // and takes the flags by value; TUNSETVNETHDRSZ is _IOW('T', 216, int) and takes a pointer;
-    // TUN_F_CSUM and TUN_F_TSO4.
+    // TUN_F_CSUM, TUN_F_TSO4 and TUN_F_TSO6.
     private const short InterfaceVirtioNetHeader = 0x4000;
     private const ulong TunSetOffload = 0x400454D0;
     private const ulong TunSetVirtioNetHeaderSize = 0x400454D8;
     private const uint TunOffloadChecksum = 0x01;
     private const uint TunOffloadTcpIpv4 = 0x02;
+    private const uint TunOffloadTcpIpv6 = 0x04;
     private const int InterfaceNameLength = 16;
     private const int InterfaceRequestLength = 40;
 
@@ -362,7 +363,7 @@ internal sealed class TapNetDevice : INetDevice, IDisposable
         {
             throw KernelException.Failed("netdev tap " + name + ": TUNSETVNETHDRSZ", result);
         }
-        result = HostedNetCalls.ControlValue(fd, TunSetOffload, TunOffloadChecksum | TunOffloadTcpIpv4);
+        result = HostedNetCalls.ControlValue(fd, TunSetOffload, TunOffloadChecksum | TunOffloadTcpIpv4 | TunOffloadTcpIpv6);
         if (result < 0)
         {
             throw KernelException.Failed("netdev tap " + name + ": TUNSETOFFLOAD", result);

@@ -36,6 +36,8 @@ internal sealed class LoopbackTransport : ISocketTransport
 
     public IDatagramEndpoint6? CreateDatagram6() => null;
 
+    public IStreamEndpoint6? CreateStream6() => null;
+
     internal void Later(Action work) => kernel.Scheduler.Spawn(_ => work(), null);
 
     internal int TakeStreamPort(ushort port, out ushort taken)

@@ -156,10 +156,10 @@ public class Socket6Tests
         Assert.Equal(good.AsSpan(0, 8).ToArray(), half);
     }
 
-    // No TCP over IPv6 yet: an AF_INET6 stream socket reaches IPv4 through mapped addresses, as the
-    // BCL's dual-mode TcpClient and TcpListener use it.
+    // A dual-stack AF_INET6 stream socket reaches IPv4 through mapped addresses (loopback here),
+    // as the BCL's dual-mode TcpClient and TcpListener use it, and IPv6 addresses as they are.
     [Fact]
-    public void Stream_ServesIpv4ThroughMappedAddresses()
+    public void Stream_ServesIpv4ThroughMappedAddresses_AndBindsIpv6Addresses()
     {
         NetTestHost b = HostB();
         int listener = Open6(b.Kernel, Stream);
@@ -168,7 +168,6 @@ public class Socket6Tests
         int client = Open6(b.Kernel, Stream);
         Ipv6Address loopback = Ipv6Address.MapIpv4(Ipv4Address.Loopback);
 
-        Assert.Equal(-Errno.ENETUNREACH, Sys.Connect(b.Kernel, client, Inet6(CapturedFrames6.AddressA, 7000)));
         Assert.Equal(0, Sys.Connect(b.Kernel, client, Inet6(loopback, 7000)));
         byte[] peer = new byte[SocketAddress.Inet6Length];
         int peerLength = peer.Length;
@@ -184,10 +183,14 @@ public class Socket6Tests
         Assert.Equal(5, Sys.Read(b.Kernel, (int)server, buffer));
 
         int other = Open6(b.Kernel, Stream);
-        Assert.Equal(-Errno.EADDRNOTAVAIL, Sys.Bind(b.Kernel, other, Inet6(CapturedFrames6.AddressB, 7001)));
-        Assert.Equal(0, Sys.Setsockopt(b.Kernel, other, SocketProtocols.IPPROTO_IPV6, SocketOptions.IPV6_V6ONLY, Int(1)));
-        Assert.Equal(-Errno.EADDRNOTAVAIL, Sys.Bind(b.Kernel, other, Inet6(Ipv6Address.Unspecified, 7001)));
-        Assert.Equal(-Errno.ENETUNREACH, Sys.Connect(b.Kernel, other, Inet6(loopback, 7000)));
+        Assert.Equal(0, Sys.Bind(b.Kernel, other, Inet6(CapturedFrames6.AddressB, 7001)));
+        Assert.Equal((CapturedFrames6.AddressB, (ushort)7001), Name(b.Kernel, other));
+        Assert.Equal(-Errno.EADDRNOTAVAIL, Sys.Bind(b.Kernel, Open6(b.Kernel, Stream), Inet6(CapturedFrames6.AddressA, 7002)));
+        int only6 = Open6(b.Kernel, Stream);
+        Assert.Equal(0, Sys.Setsockopt(b.Kernel, only6, SocketProtocols.IPPROTO_IPV6, SocketOptions.IPV6_V6ONLY, Int(1)));
+        Assert.Equal(1, GetInt(b.Kernel, only6, SocketProtocols.IPPROTO_IPV6, SocketOptions.IPV6_V6ONLY));
+        Assert.Equal(-Errno.ENETUNREACH, Sys.Connect(b.Kernel, only6, Inet6(loopback, 7000)));
+        Assert.Equal(0, Sys.Bind(b.Kernel, only6, Inet6(Ipv6Address.Unspecified, 7003)));
     }
 
     private static NetTestHost HostB()
