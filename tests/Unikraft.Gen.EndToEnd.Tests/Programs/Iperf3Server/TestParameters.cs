@@ -157,7 +157,8 @@ internal sealed class TestParameters
     {
         string mode = Reverse ? "reverse" : Bidirectional ? "bidirectional" : "normal";
         string end = Bytes > 0 ? Bytes + " bytes" : Blocks > 0 ? Blocks + " blocks" : Seconds + " s";
-        return "TCP, " + mode + ", " + Streams + " stream(s), " + end + ", blocks of " + BlockSize + " bytes" +
+        string protocol = Udp ? "UDP" : Sctp ? "SCTP" : "TCP";
+        return protocol + ", " + mode + ", " + Streams + " stream(s), " + end + ", blocks of " + BlockSize + " bytes" +
             (OmitSeconds > 0 ? ", omit " + OmitSeconds + " s" : "") + (Rate > 0 ? ", " + Rate + " bit/s per stream" : "") +
             (ClientVersion is null ? "" : ", client " + ClientVersion);
     }
