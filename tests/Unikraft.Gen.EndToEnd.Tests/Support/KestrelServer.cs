@@ -46,24 +46,12 @@ internal sealed class KestrelServer : IDisposable
 
     // The program on the host: passt forwards the host's port to it. host: the address Kestrel
     // listens on (its --urls), every IPv4 address unless told.
-    public static KestrelServer Start(string program, int port, string host = "0.0.0.0")
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = System.IO.Path.GetDirectoryName(program)!,
-        };
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://" + host + ":" + port);
-        return new KestrelServer(Process.Start(start)!, program);
-    }
+    public static KestrelServer Start(string program, int port, string host = "0.0.0.0") =>
+        StartHost(program, "Now listening on:", "--urls", "http://" + host + ":" + port);
 
-    // Another long-running .NET host (a `dotnet new worker` service) on the host, its start
-    // awaited on a line of its own output instead of Kestrel's.
-    public static KestrelServer StartHost(string program, string ready)
+    // Another long-running .NET host (a `dotnet new worker` service) on the host, from its own
+    // folder, its start awaited on the line ready of its output.
+    public static KestrelServer StartHost(string program, string ready, params string[] arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -73,6 +61,10 @@ internal sealed class KestrelServer : IDisposable
             UseShellExecute = false,
             WorkingDirectory = System.IO.Path.GetDirectoryName(program)!,
         };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         return new KestrelServer(Process.Start(start)!, program, ready);
     }
 
