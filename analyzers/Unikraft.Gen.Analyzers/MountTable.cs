@@ -47,7 +47,7 @@ namespace Unikraft.Gen.Support
 
     internal sealed class MountTable
     {
-        public const long DefaultCapacityBytes = 64L * 1024 * 1024;
+        public const long DefaultCapacityBytes = SizeText.DefaultCapacityBytes;
 
         public static readonly string[] Types = { "ramfs", "initrd", "hostfs", "devfs" };
 
@@ -113,7 +113,7 @@ namespace Unikraft.Gen.Support
                 }
 
                 long capacity = DefaultCapacityBytes;
-                if (sizeText.Length > 0 && !TryParseSize(sizeText, out capacity))
+                if (sizeText.Length > 0 && !SizeText.TryParse(sizeText, out capacity))
                 {
                     errors.Add(name + ": Size '" + sizeText + "' is not a size such as 65536, 512K, 64M or 1G");
                     continue;
@@ -158,26 +158,6 @@ namespace Unikraft.Gen.Support
             }
 
             return null;
-        }
-
-        private static bool TryParseSize(string text, out long bytes)
-        {
-            long multiplier = 1;
-            char last = char.ToUpperInvariant(text[text.Length - 1]);
-            if (last == 'K' || last == 'M' || last == 'G')
-            {
-                multiplier = last == 'K' ? 1024L : last == 'M' ? 1024L * 1024 : 1024L * 1024 * 1024;
-                text = text.Substring(0, text.Length - 1);
-            }
-
-            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 && value <= long.MaxValue / multiplier)
-            {
-                bytes = value * multiplier;
-                return true;
-            }
-
-            bytes = 0;
-            return false;
         }
 
         // The mount a kernel path falls under (the longest mount point that prefixes it), after

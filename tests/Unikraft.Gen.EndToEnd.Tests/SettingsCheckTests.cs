@@ -149,6 +149,50 @@ public sealed class SettingsCheckTests : IDisposable
         Assert.Equal("/|ramfs|||", own.StandardOutput.Trim());
     }
 
+    // The kernel unpacks an initrd into a ramfs of its mount's Size and cannot boot when the files
+    // are larger (InitrdLoader.Validate): the packing says so first, naming the item, or for the
+    // root made of the output's files, the property that sizes it.
+    [Fact]
+    public void InitrdFilesLargerThanTheirRamfs_FailThePacking_NamingTheSizeToSet()
+    {
+        string targets = Path.Combine(Repository.Root, "generators", "Unikraft.Gen.Generators", "build", "Unikraft.Gen.targets");
+        Directory.CreateDirectory(Path.Combine(folder, "www"));
+        File.WriteAllBytes(Path.Combine(folder, "www", "big.bin"), new byte[3000]);
+        File.WriteAllBytes(Path.Combine(folder, "appsettings.json"), new byte[3000]);
+        string head = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType>"
+            + "<UnikraftTasksAssembly>" + Path.Combine(AppContext.BaseDirectory, "Unikraft.Gen.Tasks.dll") + "</UnikraftTasksAssembly></PropertyGroup>\n";
+        string tail = "  <Import Project=\"" + targets + "\" />\n</Project>\n";
+        File.WriteAllText(Path.Combine(folder, "Www.csproj"), head
+            + "  <ItemGroup><UnikraftMount Include=\"/www\" Type=\"initrd\" Source=\"www\" Size=\"2K\" /></ItemGroup>\n" + tail);
+        File.WriteAllText(Path.Combine(folder, "Root.csproj"), head
+            + "  <ItemGroup><None Include=\"appsettings.json\" CopyToOutputDirectory=\"PreserveNewest\" /></ItemGroup>\n" + tail);
+
+        CommandResult small = RunProject("Www.csproj", "UnikraftPackInitrd");
+        Assert.True(small.ExitCode != 0, small.Describe());
+        Assert.Contains("<UnikraftMount Include=\"/www\">: the initrd folder '" + Path.Combine(folder, "www"), small.StandardOutput);
+        Assert.Contains("holds 3000 bytes of files, more than the 2048 bytes of the ramfs the kernel unpacks them into (its Size)", small.StandardOutput);
+        Assert.Contains("set Size to at least 1M", small.StandardOutput);
+        string archive = Path.Combine(folder, "obj", "Debug", "net10.0", "unikraft", "initrd_www.cpio");
+        Assert.False(File.Exists(archive), "an archive the kernel could not boot was written");
+        File.WriteAllText(Path.Combine(folder, "Www.csproj"), File.ReadAllText(Path.Combine(folder, "Www.csproj")).Replace("Size=\"2K\"", "Size=\"3K\"", StringComparison.Ordinal));
+        CommandResult fits = RunProject("Www.csproj", "UnikraftPackInitrd");
+        Assert.True(fits.ExitCode == 0, fits.Describe());
+        Assert.True(File.Exists(archive), "the archive that fits was not written");
+
+        CommandResult root = RunProject("Root.csproj", "UnikraftPackInitrd", "-p:UnikraftRootSize=1K");
+        Assert.True(root.ExitCode != 0, root.Describe());
+        Assert.Contains("The files the build copies to the output (Content and None items with CopyToOutputDirectory, packed into the kernel's \"/\") hold 3000 bytes of files, more than the 1024 bytes", root.StandardOutput);
+        Assert.Contains("set UnikraftRootSize to at least 1M", root.StandardOutput);
+        CommandResult sized = RunProject("Root.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftMounts", "-p:UnikraftRootSize=8K");
+        Assert.True(sized.ExitCode == 0, sized.Describe());
+        Assert.Equal("/|initrd|obj/Debug/net10.0/unikraft/rootfs/||8K", sized.StandardOutput.Trim().Replace('\\', '/'));
+        Assert.True(RunProject("Root.csproj", "UnikraftPackInitrd").ExitCode == 0, "the default 64M holds 3000 bytes");
+
+        CommandResult bad = RunProject("Root.csproj", "UnikraftPrepareMounts", "-p:UnikraftRootSize=16MB");
+        Assert.True(bad.ExitCode != 0, bad.Describe());
+        Assert.Contains("UnikraftRootSize '16MB' is not a size such as 65536, 512K, 64M or 1G", bad.StandardOutput);
+    }
+
     private CommandResult RunProject(string project, string target, params string[] properties)
     {
         var arguments = new List<string> { "msbuild", Path.Combine(folder, project), "-t:" + target, "-nologo", "-nodeReuse:false" };

@@ -34,7 +34,7 @@ namespace Unikraft.Gen.Build
         private const uint ModeSymbolicLink = 0xA000 | 0x1FF; // S_IFLNK | 0777
         private const string Trailer = "TRAILER!!!";
 
-        public static void Write(string folder, Stream output)
+        public static long Write(string folder, Stream output)
         {
             if (folder == null)
             {
@@ -55,6 +55,7 @@ namespace Unikraft.Gen.Build
             paths.Sort(StringComparer.Ordinal);
 
             long offset = 0;
+            long fileBytes = 0;
             uint ino = 0;
             foreach (string relative in paths)
             {
@@ -80,6 +81,7 @@ namespace Unikraft.Gen.Build
                     mode = ModeFile;
                     nlink = 1;
                     data = File.ReadAllBytes(full);
+                    fileBytes += data.Length;
                 }
                 offset += WriteEntry(output, relative, ino, mode, nlink, data);
                 ino++;
@@ -87,6 +89,7 @@ namespace Unikraft.Gen.Build
             offset += WriteEntry(output, Trailer, 0, 0, 1, new byte[0]);
             int padding = (int)((512 - offset % 512) % 512);
             output.Write(new byte[padding], 0, padding);
+            return fileBytes;
         }
 
         // Every path below the folder, relative with '/' separators; symbolic links to
@@ -203,17 +206,36 @@ namespace Unikraft.Gen.Build
         [Microsoft.Build.Framework.Required]
         public string Output { get; set; } = "";
 
+        // The mount point, for the messages.
+        public string Mount { get; set; } = "";
+
+        // The mount's Size as written (empty: the default capacity). The kernel unpacks the archive
+        // into a ramfs of that capacity and refuses to boot when the files' data is larger
+        // (InitrdLoader.Validate), so the build says so first.
+        public string Size { get; set; } = "";
+
+        // True for the root the build makes of the files it copies to the output (the
+        // UnikraftOutputFilesRoot target): its capacity is UnikraftRootSize.
+        public bool OutputFiles { get; set; }
+
         public override bool Execute()
         {
             try
             {
                 byte[] archive;
+                long fileBytes;
                 using (MemoryStream stream = new MemoryStream())
                 {
-                    CpioWriter.Write(Folder, stream);
+                    fileBytes = CpioWriter.Write(Folder, stream);
                     archive = stream.ToArray();
                 }
-                string output = Path.GetFullPath(Output);
+                if (!Fits(fileBytes))
+                {
+                    return false;
+                }
+                // MSBuild writes paths with either separator (IntermediateOutputPath starts with obj and a backslash); it
+                // reads a backslash as one on Linux too, and so does the resource that embeds this file.
+                string output = Path.GetFullPath(Output.Replace('\\', Path.DirectorySeparatorChar));
                 string directory = Path.GetDirectoryName(output);
                 if (!string.IsNullOrEmpty(directory))
                 {
@@ -231,6 +253,35 @@ namespace Unikraft.Gen.Build
                 Log.LogError("initrd: cannot pack the folder '{0}' into '{1}': {2}", Folder, Output, exception.Message);
                 return false;
             }
+        }
+
+        private bool Fits(long fileBytes)
+        {
+            long capacity = Unikraft.Gen.Support.SizeText.DefaultCapacityBytes;
+            if (Size.Trim().Length > 0 && !Unikraft.Gen.Support.SizeText.TryParse(Size.Trim(), out capacity))
+            {
+                // A bad Size is the generator's error (UKG0001 names the item); nothing to compare.
+                return true;
+            }
+            if (fileBytes <= capacity)
+            {
+                return true;
+            }
+            string sizes = fileBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes of files, more than the "
+                + capacity.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes of the ramfs the kernel unpacks them into";
+            string enough = ((fileBytes + (1L << 20) - 1) >> 20).ToString(System.Globalization.CultureInfo.InvariantCulture) + "M";
+            if (OutputFiles)
+            {
+                Log.LogError("The files the build copies to the output (Content and None items with CopyToOutputDirectory, packed into the kernel's \"/\") hold "
+                    + sizes + ", so the kernel could not boot: set UnikraftRootSize to at least " + enough
+                    + " (with room for what the program writes), or UnikraftPackOutputFiles=false to leave them out");
+            }
+            else
+            {
+                Log.LogError("<UnikraftMount Include=\"" + Mount + "\">: the initrd folder '" + Folder + "' holds " + sizes
+                    + " (its Size), so the kernel could not boot: set Size to at least " + enough + " (with room for what the program writes), or pack fewer files");
+            }
+            return false;
         }
 
         private static bool Same(byte[] left, byte[] right)
