@@ -278,6 +278,36 @@ public sealed class NativeLayerTests
     public Task NativeLayerOff_HttpClient_IsUK0001() =>
         AnalyzeAsync(HttpSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3));
 
+    // The older HTTP clients and the WebSocket client (many programs still use them): WebClient and
+    // WebRequest run on HttpClient's handler, ClientWebSocket on its sockets. Programs/LoopbackChat
+    // runs all three on the kernel's loopback, under dotnet run and as a NativeAOT image.
+    private const string OlderClientsSource = """
+        using System;
+        using System.Net;
+        using System.Net.WebSockets;
+
+        class Program
+        {
+            static void Main()
+            {
+        #pragma warning disable SYSLIB0014
+                using var web = {|#0:new WebClient()|};
+                var request = {|#1:WebRequest.Create("http://127.0.0.1:8089/")|};
+                var typed = {|#2:WebRequest.CreateHttp("http://127.0.0.1:8089/")|};
+        #pragma warning restore SYSLIB0014
+                using var socket = {|#3:new ClientWebSocket()|};
+            }
+        }
+        """;
+
+    [Fact]
+    public Task NativeLayerOn_WebClientWebRequestAndClientWebSocket_AreServed() =>
+        AnalyzeAsync(OlderClientsSource, "true");
+
+    [Fact]
+    public Task NativeLayerOff_WebClientWebRequestAndClientWebSocket_AreUK0001() =>
+        AnalyzeAsync(OlderClientsSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+
     [Fact]
     public async Task NativeLayerTrue_OnSim_SocketsAreStillUK0001()
     {

@@ -68,8 +68,20 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 "...xxxxx has 5000 characters\n" +
                 "udp: datagram to myself from 127.0.0.1\n" +
                 "http: HTTP/1.1 200 OK, hello from HttpListener at /page\n" +
+                "WebClient: hello from HttpListener at /web-client\n" +
+                "WebRequest: 200, hello from HttpListener at /web-request\n" +
                 "beyond the loopback: NetworkUnreachable\n"),
         ]),
+        // A WebSocket echo (HttpListener and ClientWebSocket) over the loopback.
+        new(Programs + "WebSocketEcho", [], [],
+        [
+            new([], null,
+                "client: Open\n" +
+                "client: text echo \"hello over a websocket\"\n" +
+                "client: binary echo of 102400 bytes, identical\n" +
+                "server: /echo closed by the client with NormalClosure, done\n" +
+                "client: Closed, server said bye\n"),
+        ], NotOnMicroVm: "the WebSocket handshake hashes its key with SHA-1 on both sides, and a microvm has no OpenSSL: the program aborts there (UK0402 says so at its publish)"),
         // UDP alone (an SNTP server and client): its kernel has no TCP (Kernel_OfAUdpOnlyProgram_HasNoTcp).
         new(Programs + "TimeOverUdp", [], [],
         [
@@ -231,9 +243,10 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 }
                 Assert.DoesNotContain("[uk] native layer:", run.StandardError + run.StandardOutput, StringComparison.Ordinal);
 
+                string manifest = File.ReadAllText(build.Manifest(program, aot));
                 string[] problems = SuiteTrace.Problems(File.ReadAllLines(trace), Path.Combine(output, name), output,
-                    program.HostFolders.Select(folder => Path.Combine(Repository.Root, program.Project, folder)).ToArray(), jit: !aot,
-                    SuiteTrace.LandlockAnchors(File.ReadAllText(build.Manifest(program, aot))));
+                    program.HostFolders.Select(folder => Path.Combine(Repository.Root, program.Project, folder)).Concat(SuiteTrace.TrustStoreFolders(manifest)).ToArray(),
+                    jit: !aot, SuiteTrace.LandlockAnchors(manifest));
                 Assert.True(problems.Length == 0, name + " (" + route + ") step " + (index + 1) + " reached the host (trace " + trace + "):\n" +
                     string.Join("\n", problems.Take(40)));
             }
@@ -524,6 +537,13 @@ internal static class SuiteTrace
         string line = manifest.Substring(at + Marker.Length).Split('\n')[0].Split(';')[0];
         return line.Split(", ").Where(item => item.StartsWith('/') && !item.Contains('<', StringComparison.Ordinal)).ToArray();
     }
+
+    // The host folders the plan mounts as the trust store (a program that names a TLS client type:
+    // HttpClient, WebClient, ClientWebSocket), read-only at their own paths: the manifest's Mounts
+    // line "  /etc/ssl/certs  hostfs, read-only, the host's trust store ...". The kernel's hostfs
+    // opens it at boot, as it opens the program's own folders.
+    public static string[] TrustStoreFolders(string manifest) =>
+        Regex.Matches(manifest, @"^  (/\S*)  hostfs, read-only, the host's trust store ", RegexOptions.Multiline).Select(match => match.Groups[1].Value).ToArray();
 
     public static string[] Problems(string[] trace, string executable, string output, string[] hostFolders, bool jit, string[]? anchors = null)
     {

@@ -3,8 +3,9 @@ using System.Net.Sockets;
 using System.Text;
 
 // A server and a client in one program, over the loopback: the server answers each line with its
-// length; then a UDP datagram goes to itself and back; an HttpListener answers a request; then a
-// connection to an address beyond the loopback shows there is no interface.
+// length; then a UDP datagram goes to itself and back; an HttpListener answers a request, a
+// WebClient and a WebRequest; then a connection to an address beyond the loopback shows there is
+// no interface.
 var listener = new TcpListener(IPAddress.Loopback, 0);
 listener.Start();
 int port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -48,18 +49,22 @@ using (var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
     Console.WriteLine("udp: " + Encoding.UTF8.GetString(received.Buffer) + " from " + received.RemoteEndPoint.Address);
 }
 
-// The BCL's HttpListener (managed code over Socket on Linux) answers one request.
+// The BCL's HttpListener (managed code over Socket on Linux) answers a raw request, then the
+// older clients people still write (WebClient, WebRequest; WebSocketEcho has ClientWebSocket).
 var http = new HttpListener();
 http.Prefixes.Add("http://127.0.0.1:8089/");
 http.Start();
 Task responder = Task.Run(async () =>
 {
-    HttpListenerContext context = await http.GetContextAsync();
-    byte[] body = Encoding.UTF8.GetBytes("hello from HttpListener at " + context.Request.Url!.AbsolutePath);
-    context.Response.ContentType = "text/plain";
-    context.Response.ContentLength64 = body.Length;
-    await context.Response.OutputStream.WriteAsync(body);
-    context.Response.Close();
+    for (int served = 0; served < 3; served++)
+    {
+        HttpListenerContext context = await http.GetContextAsync();
+        byte[] body = Encoding.UTF8.GetBytes("hello from HttpListener at " + context.Request.Url!.AbsolutePath);
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength64 = body.Length;
+        await context.Response.OutputStream.WriteAsync(body);
+        context.Response.Close();
+    }
 });
 using (var raw = new TcpClient())
 {
@@ -69,6 +74,19 @@ using (var raw = new TcpClient())
     string response = await new StreamReader(stream).ReadToEndAsync();
     Console.WriteLine("http: " + response.Split("\r\n")[0] + ", " + response.Substring(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4));
 }
+
+#pragma warning disable SYSLIB0014 // obsolete, and still in many programs
+using (var web = new WebClient())
+{
+    Console.WriteLine("WebClient: " + web.DownloadString("http://127.0.0.1:8089/web-client"));
+}
+
+using (var response = (HttpWebResponse)WebRequest.Create("http://127.0.0.1:8089/web-request").GetResponse())
+using (var reader = new StreamReader(response.GetResponseStream()))
+{
+    Console.WriteLine("WebRequest: " + (int)response.StatusCode + ", " + reader.ReadToEnd());
+}
+#pragma warning restore SYSLIB0014
 
 await responder;
 http.Stop();
