@@ -16,7 +16,7 @@ using Xunit;
 // folder; nothing leaves the namespace. The same program serves HTTPS with Kestrel to curl there.
 public sealed class TlsClientTests : IClassFixture<TlsClientTests.Build>
 {
-    private const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/TlsClient";
+    internal const string Program = "tests/Unikraft.Gen.EndToEnd.Tests/Programs/TlsClient";
 
     private const string Url = "https://198.18.0.1:8443/";
 
@@ -128,18 +128,22 @@ public sealed class TlsClientTests : IClassFixture<TlsClientTests.Build>
 
     private Dictionary<string, string> Trusting() => new() { ["SSL_CERT_FILE"] = build.Authority };
 
-    // Starts the program in a namespace of its own, the server once the program's TAP device is
-    // up, tells the program to go, and returns what it wrote and its status.
-    private (string Output, string Error, int Status) Run(string mode, string url, Dictionary<string, string>? environment, string? extra = null)
+    private (string Output, string Error, int Status) Run(string mode, string url, Dictionary<string, string>? environment, string? extra = null) =>
+        RunClient(build, build.OutputFile("TlsClient"), mode, url, environment, extra);
+
+    // Starts the program (a build's or a NativeAOT image) in a namespace of its own, the server once
+    // the program's TAP device is up, tells the program to go, and returns what it wrote and its status.
+    internal static (string Output, string Error, int Status) RunClient(Build certificates, string executable, string mode, string url, Dictionary<string, string>? environment,
+        string? extra = null)
     {
         using NetNamespace space = NetNamespace.Create("tls");
         string[] arguments = extra is null ? [mode, url] : [mode, url, extra];
-        using Process program = space.Start(environment, build.OutputFile("TlsClient"), arguments);
+        using Process program = space.Start(environment, executable, arguments);
         Process? server = null;
         try
         {
             space.ConfigureTap("uk0");
-            server = space.Start("openssl", "s_server", "-accept", "198.18.0.1:8443", "-cert", build.ServerCertificate, "-key", build.ServerKey, "-www", "-quiet");
+            server = space.Start("openssl", "s_server", "-accept", "198.18.0.1:8443", "-cert", certificates.ServerCertificate, "-key", certificates.ServerKey, "-www", "-quiet");
             Assert.True(WaitForListener(space, "198.18.0.1:8443"), "openssl s_server did not listen on 198.18.0.1:8443");
 
             var ready = program.StandardOutput.ReadLineAsync();
@@ -192,10 +196,15 @@ public sealed class TlsClientTests : IClassFixture<TlsClientTests.Build>
 
     // The program's build, and a throwaway CA with a server certificate for 198.18.0.1 that it
     // signed, made with the openssl command in the build's own folder.
-    public sealed class Build : SampleBuild
+    public class Build : SampleBuild
     {
         public Build()
-            : base(Program, "tap", "build")
+            : this("tap", "build")
+        {
+        }
+
+        protected Build(string label, string verb, params string[] options)
+            : base(Program, label, verb, options)
         {
             Certificates = Path.Combine(Folder, "certificates");
             Directory.CreateDirectory(Certificates);
@@ -239,6 +248,69 @@ public sealed class TlsClientTests : IClassFixture<TlsClientTests.Build>
             Assert.True(File.Exists("/usr/bin/openssl"), "no openssl command: install the Debian package openssl");
             CommandResult result = Command.Run("openssl", arguments, Folder, TimeSpan.FromMinutes(1));
             Assert.True(result.ExitCode == 0, result.Describe());
+        }
+    }
+}
+
+// The same HTTPS client as a NativeAOT image, as a user ships it: the link sends the BCL's native
+// layer to the kernel and keeps OpenSSL's shim, which the confinement lets load libssl at boot; the
+// trust store and SSL_CERT_FILE's folder are mounted as under the JIT.
+public sealed class TlsClientAotTests : IClassFixture<TlsClientAotTests.AotBuild>
+{
+    private const string Url = "https://198.18.0.1:8443/";
+
+    private readonly AotBuild build;
+
+    public TlsClientAotTests(AotBuild build)
+    {
+        this.build = build;
+    }
+
+    [NetFact]
+    public void HttpsGet_WithTheCaInSslCertFile_ReadsThePage()
+    {
+        (string output, string error, int status) = TlsClientTests.RunClient(build, build.Image, "get", Url,
+            new Dictionary<string, string> { ["SSL_CERT_FILE"] = build.Authority });
+
+        Assert.True(status == 0, output + error);
+        Assert.Contains("chars: <HTML><BODY BGCOLOR=\"#ffffff\">", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("confinement: refused", error, StringComparison.Ordinal);
+    }
+
+    [NetFact]
+    public void SslStream_NegotiatesTls13()
+    {
+        (string output, string error, int status) = TlsClientTests.RunClient(build, build.Image, "ssl", Url,
+            new Dictionary<string, string> { ["SSL_CERT_FILE"] = build.Authority });
+
+        Assert.True(status == 0, output + error);
+        Assert.Matches("^tls Tls13 TLS_\\w+\nfirst line: HTTP/1\\.0 200 ok\n$", output);
+    }
+
+    [NetFact]
+    public void HttpsGet_ToAnUntrustedChain_IsTheNormalAuthenticationException()
+    {
+        (string output, string error, int status) = TlsClientTests.RunClient(build, build.Image, "get", Url, null);
+
+        Assert.True(status == 1, output + error);
+        Assert.Contains("AuthenticationException: The remote certificate is invalid because of errors in the certificate chain: PartialChain", output,
+            StringComparison.Ordinal);
+    }
+
+    public sealed class AotBuild : TlsClientTests.Build
+    {
+        public AotBuild()
+            : base("aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
+        {
+        }
+
+        public string Image
+        {
+            get
+            {
+                EnsureSucceeded();
+                return Path.Combine(PublishPath, "TlsClient");
+            }
         }
     }
 }
