@@ -278,12 +278,14 @@ public sealed class NativeLayerTests
     public Task NativeLayerOff_HttpClient_IsUK0001() =>
         AnalyzeAsync(HttpSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3));
 
-    // The older HTTP clients and the WebSocket client (many programs still use them): WebClient and
-    // WebRequest run on HttpClient's handler, ClientWebSocket on its sockets. Programs/LoopbackChat
-    // runs all three on the kernel's loopback, under dotnet run and as a NativeAOT image.
+    // The older HTTP clients, the WebSocket client and SmtpClient (many programs still use them):
+    // WebClient and WebRequest run on HttpClient's handler, ClientWebSocket and SmtpClient on its
+    // sockets. Programs/LoopbackChat, WebSocketEcho and Mailer run them on the kernel's loopback,
+    // under dotnet run and as NativeAOT images.
     private const string OlderClientsSource = """
         using System;
         using System.Net;
+        using System.Net.Mail;
         using System.Net.WebSockets;
 
         class Program
@@ -296,17 +298,18 @@ public sealed class NativeLayerTests
                 var typed = {|#2:WebRequest.CreateHttp("http://127.0.0.1:8089/")|};
         #pragma warning restore SYSLIB0014
                 using var socket = {|#3:new ClientWebSocket()|};
+                using var mail = {|#4:new SmtpClient("127.0.0.1", 2525)|};
             }
         }
         """;
 
     [Fact]
-    public Task NativeLayerOn_WebClientWebRequestAndClientWebSocket_AreServed() =>
+    public Task NativeLayerOn_WebClientWebRequestClientWebSocketAndSmtpClient_AreServed() =>
         AnalyzeAsync(OlderClientsSource, "true");
 
     [Fact]
-    public Task NativeLayerOff_WebClientWebRequestAndClientWebSocket_AreUK0001() =>
-        AnalyzeAsync(OlderClientsSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3));
+    public Task NativeLayerOff_WebClientWebRequestClientWebSocketAndSmtpClient_AreUK0001() =>
+        AnalyzeAsync(OlderClientsSource, null, UK0001(0), UK0001(1), UK0001(2), UK0001(3), UK0001(4));
 
     [Fact]
     public async Task NativeLayerTrue_OnSim_SocketsAreStillUK0001()

@@ -82,6 +82,15 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 "server: /echo closed by the client with NormalClosure, done\n" +
                 "client: Closed, server said bye\n"),
         ], NotOnMicroVm: "the WebSocket handshake hashes its key with SHA-1 on both sides, and a microvm has no OpenSSL: the program aborts there (UK0402 says so at its publish)"),
+        // A mail sender on SmtpClient and its own small SMTP server, over the loopback.
+        new(Programs + "Mailer", [], [],
+        [
+            new([], null,
+                "sent\n" +
+                "EHLO, MAIL FROM:<sender@mailer.test>, RCPT TO:<reader@mailer.test>, DATA, QUIT\n" +
+                "Subject: Weekly report\n" +
+                "body ends with: All systems nominal.\n"),
+        ]),
         // UDP alone (an SNTP server and client): its kernel has no TCP (Kernel_OfAUdpOnlyProgram_HasNoTcp).
         new(Programs + "TimeOverUdp", [], [],
         [

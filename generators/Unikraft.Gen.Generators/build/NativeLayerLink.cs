@@ -190,8 +190,8 @@ namespace Unikraft.Gen.Build
             LinksOpenSsl && platform == "microvm"
                 ? "The program links OpenSSL's shim (CryptoNative_* imports), and a microvm has no OpenSSL to load: the first use of "
                     + "cryptography aborts the program ('No usable version of libssl was found', then SIGABRT): TLS (https://, SslStream, "
-                    + "Kestrel's HTTPS), certificates (X509Certificate2, X509Store), hashing (SHA256, HMAC) and "
-                    + "ciphers (Aes). http:// and plain sockets work. Run TLS on the hosted platform (docs/diagnostics/UK0402.md)."
+                    + "Kestrel's HTTPS), certificates (X509Certificate2, X509Store), hashing (SHA256, HMAC, and so "
+                    + "the WebSocket handshake of ClientWebSocket and HttpListener) and ciphers (Aes). http:// and plain sockets work. Run TLS on the hosted platform (docs/diagnostics/UK0402.md)."
                 : null;
 
         // Imported and served by the kernel: the link sends them to its entry points.
