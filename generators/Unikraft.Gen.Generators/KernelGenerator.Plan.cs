@@ -187,7 +187,9 @@ namespace Unikraft.Gen
                         featureReasons.Add("Ipv6", ipv6);
                     }
 
-                    ipv6.Add((ProjectFile, 0, "<UnikraftNet Include=\"" + net.Name + "\"> has IPv6 addresses (Address6 " + string.Join(",", net.Addresses6) + ")"));
+                    ipv6.Add((ProjectFile, 0, net.Addresses6.Contains(NetTable.Auto6)
+                        ? "<UnikraftNet Include=\"" + net.Name + "\"> takes an IPv6 address from passt's router advertisement (Address6 auto)"
+                        : "<UnikraftNet Include=\"" + net.Name + "\"> has IPv6 addresses (Address6 " + string.Join(",", net.Addresses6) + ")"));
                 }
 
                 // Connections from the host's loopback to a passt item's forwarded TCP ports reach
