@@ -1018,7 +1018,9 @@ namespace Unikraft.Gen
                             + (net.Dns.Count > 0 ? ", dns " + string.Join(",", net.Dns) : "")
                             + (net.Forward.Count > 0 ? ", forwards host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
                             + (net.ForwardUdp.Count > 0 ? ", forwards host UDP port " + string.Join(",", net.ForwardUdp.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
-                            + (net.Addresses6.Count > 0 ? ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" : "")
+                            + (net.Addresses6.Count == 0 ? ""
+                                : net.Addresses6.Contains(NetTable.Auto6) ? ", ipv6 from passt's router advertisement (its prefix and the MAC) and its link-local address"
+                                : ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" + (net.Type == "passt" ? ", router from passt's advertisement" : ""))
                             + "  (UnikraftNet '" + net.Name + "' in the project file)");
                     }
                 }

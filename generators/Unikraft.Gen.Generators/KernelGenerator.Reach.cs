@@ -168,7 +168,7 @@ namespace Unikraft.Gen
                             if (net.Type == "passt")
                             {
                                 pruner.AddRoot(boot.NetBootSolicitRouters, "boot: takes " + net.Name + "'s IPv6 router"
-                                    + (net.Addresses6.Contains(NetTable.Auto6) ? " and address" : "") + " from passt's router advertisement (UnikraftNet '" + net.Name + "' Address6 in the project file)");
+                                    + (net.Addresses6.Contains(Support.NetTable.Auto6) ? " and address" : "") + " from passt's router advertisement (UnikraftNet '" + net.Name + "' Address6 in the project file)");
                             }
                         }
                     }
