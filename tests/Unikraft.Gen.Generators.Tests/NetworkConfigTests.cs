@@ -217,6 +217,30 @@ public class NetworkConfigTests
         Assert.Contains(ipv6 ? "  Ipv6  on" : "  Ipv6  off", result.Manifest);
     }
 
+    // A TCP-only program with IPv6 still gets UDP sockets: the BCL's IPv6 probe opens an AF_INET6
+    // datagram socket and takes EPROTONOSUPPORT as "no IPv6" (no AAAA lookups, no dual mode).
+    // Without IPv6 such a program keeps TCP alone.
+    [Theory]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|end", true)]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end", false)]
+    public void TcpProgram_WithIpv6_GetsUdpSocketsForTheBclsIpv6Probe(string items, bool ipv6)
+    {
+        const string tcpProgram = """
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect("198.18.0.1", 80);
+            """;
+        var properties = new Dictionary<string, string>
+        {
+            ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = items, ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true",
+        };
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", tcpProgram) }), properties);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(ipv6, result.Manifest.Contains("  Udp  on", System.StringComparison.Ordinal));
+        Assert.Equal(ipv6, result.Manifest.Contains("the BCL's IPv6 probe (Socket.OSSupportsIPv6)", System.StringComparison.Ordinal));
+        Assert.Equal(ipv6, result.Source("Kernel/Net/Sockets/StackSocketTransport.g.cs").Contains("Open6(", System.StringComparison.Ordinal));
+    }
+
     [Fact]
     public void NoInterface_LeavesTheNetworkOutOfTheKernel()
     {
