@@ -61,7 +61,7 @@ namespace Unikraft.Gen.Support
         public string Device { get; }
 
         // The interface's IPv6 addresses (Address6), each with its prefix length ("2001:2::2/64"),
-        // in the order written; empty: IPv4 only. The link-local address is not here: the kernel
+        // in the order written, or "auto" alone (passt: from its router advertisement); empty: IPv4 only. The link-local address is not here: the kernel
         // makes it from the MAC whenever there is one.
         public string[] Addresses6 { get; }
 
@@ -258,7 +258,7 @@ namespace Unikraft.Gen.Support
                     }
 
                     string entry6 = text6.Trim();
-                    string? problem = CheckAddress6(entry6);
+                    string? problem = entry6 == Auto6 ? null : CheckAddress6(entry6);
                     if (problem != null)
                     {
                         errors.Add(label + ": Address6 '" + entry6 + "' " + problem);
@@ -275,9 +275,23 @@ namespace Unikraft.Gen.Support
                     }
                 }
 
-                if (!bad && addresses6.Count > 0 && type != "tap")
+                if (!bad && addresses6.Count > 0 && type != "tap" && type != "passt")
                 {
-                    errors.Add(label + ": Address6 is for Type=\"tap\" for now: the kernel's IPv6 has not been carried over " + type + " yet; leave Address6 out to use IPv4 alone");
+                    errors.Add(label + ": Address6 is for Type=\"tap\" and Type=\"passt\" for now: the kernel's IPv6 has not been carried over " + type + " yet; leave Address6 out to use IPv4 alone");
+                    bad = true;
+                }
+
+                // passt hands out and follows one IPv6 address of the guest, or the guest's own
+                // from its router advertisement's prefix ("auto").
+                if (!bad && type == "passt" && addresses6.Count > 1)
+                {
+                    errors.Add(label + ": Address6 '" + string.Join(",", addresses6) + "': passt carries one IPv6 address of the program; write Address6=\"auto\" (an address from the prefix passt advertises, the host's) or one address");
+                    bad = true;
+                }
+
+                if (!bad && type != "passt" && addresses6.Contains(Auto6))
+                {
+                    errors.Add(label + ": Address6 'auto' takes the address from passt's router advertisements, which Type=\"" + type + "\" has no source of; write the interface's addresses, such as 2001:2::2/64");
                     bad = true;
                 }
 
@@ -318,6 +332,10 @@ namespace Unikraft.Gen.Support
 
             return true;
         }
+
+        // Address6="auto" on passt: the kernel solicits passt's router advertisement and makes its
+        // address from the advertised prefix and its MAC (SLAAC).
+        public const string Auto6 = "auto";
 
         // Why one Address6 value ("2001:2::2/64") is not an address this interface can take, or null.
         private static string? CheckAddress6(string text)

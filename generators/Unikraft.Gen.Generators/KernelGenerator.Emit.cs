@@ -524,9 +524,19 @@ namespace Unikraft.Gen
                         : "global::System.Array.Empty<int>()";
                     // A virtio device is the VM's (its runner adds one per item, in order, with the
                     // host's forwarding); the others are the hosted process's.
+                    string Address6(string text)
+                    {
+                        int slash = text.IndexOf('/');
+                        NetTable.TryParseAddress6(text.Substring(0, slash), out ulong high, out ulong low);
+                        return "new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
+                            + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)";
+                    }
+                    var explicit6 = net.Addresses6.Where(a => a != NetTable.Auto6).ToList();
+                    bool auto6 = net.Addresses6.Contains(NetTable.Auto6);
                     string device = net.Type == "passt"
                         ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", "
-                            + Ports(net.Forward) + ", " + Ports(net.ForwardUdp) + ")"
+                            + Ports(net.Forward) + ", " + Ports(net.ForwardUdp) + ", " + (net.Addresses6.Count > 0 ? "true" : "false") + ", "
+                            + (explicit6.Count > 0 ? Address6(explicit6[0]) : "default(global::Unikraft.Kernel.Ipv6Address)") + ")"
                         : net.Type == "virtio"
                             ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
                             : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
@@ -553,17 +563,21 @@ namespace Unikraft.Gen
                     {
                         var addresses6 = new List<string>();
                         var prefixes6 = new List<string>();
-                        foreach (string text in net.Addresses6)
+                        foreach (string text in explicit6)
                         {
-                            int slash = text.IndexOf('/');
-                            NetTable.TryParseAddress6(text.Substring(0, slash), out ulong high, out ulong low);
-                            addresses6.Add("new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
-                                + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)");
-                            prefixes6.Add(text.Substring(slash + 1));
+                            addresses6.Add(Address6(text));
+                            prefixes6.Add(text.Substring(text.IndexOf('/') + 1));
                         }
 
                         writer.Line("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, " + Literal(net.Name) + ", new global::Unikraft.Kernel.Ipv6Address[] { "
                             + string.Join(", ", addresses6) + " }, new int[] { " + string.Join(", ", prefixes6) + " });");
+                        if (net.Type == "passt")
+                        {
+                            // passt is the link's router: its advertisement gives the default
+                            // router and, for "auto", the prefix of the kernel's address. The
+                            // boot waits up to a second for it (passt answers at once).
+                            writer.Line("global::Unikraft.Kernel.NetBoot.SolicitRouters(kernel, " + Literal(net.Name) + ", " + (auto6 ? "true" : "false") + ", 1_000_000_000L);");
+                        }
                     }
                 }
             }
@@ -1004,7 +1018,9 @@ namespace Unikraft.Gen
                             + (net.Dns.Count > 0 ? ", dns " + string.Join(",", net.Dns) : "")
                             + (net.Forward.Count > 0 ? ", forwards host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
                             + (net.ForwardUdp.Count > 0 ? ", forwards host UDP port " + string.Join(",", net.ForwardUdp.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
-                            + (net.Addresses6.Count > 0 ? ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" : "")
+                            + (net.Addresses6.Count == 0 ? ""
+                                : net.Addresses6.Contains(NetTable.Auto6) ? ", ipv6 from passt's router advertisement (its prefix and the MAC) and its link-local address"
+                                : ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" + (net.Type == "passt" ? ", router from passt's advertisement" : ""))
                             + "  (UnikraftNet '" + net.Name + "' in the project file)");
                     }
                 }

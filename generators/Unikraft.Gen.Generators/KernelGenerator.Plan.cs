@@ -187,7 +187,22 @@ namespace Unikraft.Gen
                         featureReasons.Add("Ipv6", ipv6);
                     }
 
-                    ipv6.Add((ProjectFile, 0, "<UnikraftNet Include=\"" + net.Name + "\"> has IPv6 addresses (Address6 " + string.Join(",", net.Addresses6) + ")"));
+                    ipv6.Add((ProjectFile, 0, net.Addresses6.Contains(NetTable.Auto6)
+                        ? "<UnikraftNet Include=\"" + net.Name + "\"> takes an IPv6 address from passt's router advertisement (Address6 auto)"
+                        : "<UnikraftNet Include=\"" + net.Name + "\"> has IPv6 addresses (Address6 " + string.Join(",", net.Addresses6) + ")"));
+                }
+
+                // The BCL learns whether the OS has IPv6 by opening an AF_INET6 datagram socket
+                // (SocketProtocolSupportPal: EAFNOSUPPORT and EPROTONOSUPPORT both mean "no"); a
+                // kernel with IPv6 and TCP sockets alone would answer EPROTONOSUPPORT, and the BCL
+                // would then never ask for AAAA records (Dns, HttpClient) or trust dual-mode
+                // sockets. So IPv6 with sockets brings UDP sockets.
+                if (featureReasons.ContainsKey("Ipv6") && featureReasons.ContainsKey("Sockets") && !featureReasons.ContainsKey("Udp"))
+                {
+                    featureReasons.Add("Udp", new SortedSet<(string, int, string)>
+                    {
+                        (ProjectFile, 0, "IPv6 with sockets: the BCL's IPv6 probe (Socket.OSSupportsIPv6) opens an AF_INET6 datagram socket, and without UDP the answer EPROTONOSUPPORT would mean no IPv6 to it"),
+                    });
                 }
 
                 // Connections from the host's loopback to a passt item's forwarded TCP ports reach

@@ -165,6 +165,11 @@ namespace Unikraft.Gen
                             string reason6 = "boot: gives " + net.Name + " its IPv6 addresses (" + string.Join(", ", net.Addresses6) + ") (UnikraftNet '" + net.Name + "' in the project file)";
                             pruner.AddRoot(boot.NetBootAttachIpv6, reason6);
                             pruner.AddRoot(boot.Ipv6AddressConstructor, reason6);
+                            if (net.Type == "passt")
+                            {
+                                pruner.AddRoot(boot.NetBootSolicitRouters, "boot: takes " + net.Name + "'s IPv6 router"
+                                    + (net.Addresses6.Contains(Support.NetTable.Auto6) ? " and address" : "") + " from passt's router advertisement (UnikraftNet '" + net.Name + "' Address6 in the project file)");
+                            }
                         }
                     }
                 }

@@ -62,12 +62,15 @@ internal static class NativeNames
             return EaiFail;
         }
         string name = NativeLayer.Text(address);
-        // The kernel has no IPv6 address, so an unspecified family asks for IPv4 only, as
-        // getaddrinfo with AI_ADDRCONFIG does on a host without IPv6; asked for IPv6 alone, the
-        // resolver still asks for AAAA records.
-        bool ipv6 = addressFamily == PalInet6;
+        // An unspecified family asks for AAAA records too only when the kernel has IPv6 beyond
+        // link-local (DnsResolver.LookupAny), as getaddrinfo with AI_ADDRCONFIG does; asked for
+        // IPv6 alone, the resolver asks for AAAA records whatever the kernel has.
         var addresses = new System.Collections.Generic.List<byte[]>();
-        int status = DnsResolver.For(layer.Kernel).Lookup(name, !ipv6, ipv6, addresses, out string canonicalName);
+        DnsResolver resolver = DnsResolver.For(layer.Kernel);
+        string canonicalName;
+        int status = addressFamily == PalUnspecified
+            ? resolver.LookupAny(name, addresses, out canonicalName)
+            : resolver.Lookup(name, addressFamily == PalInet, addressFamily == PalInet6, addresses, out canonicalName);
         if (status != DnsStatus.Found)
         {
             return Error(status);

@@ -103,12 +103,17 @@ public abstract class NameLookupScenarios
     // dnsmasq as the namespace's name server, on the Linux side of the TAP device only: web.test
     // and host.test are addresses, alias.test a CNAME to host.test, and every other name under
     // test is NXDOMAIN (--local); no upstream server, no hosts file, no pid file (--no-daemon).
-    private static Process StartDnsmasq(NetNamespace space)
+    // ipv6: web.test and host.test have AAAA records too (2001:2::1, 2001:2::7).
+    internal static Process StartDnsmasq(NetNamespace space, bool ipv6 = false)
     {
         Assert.True(File.Exists(Dnsmasq), "no dnsmasq: install the Debian package dnsmasq-base");
-        Process server = space.Start(Dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-            "--listen-address=198.18.0.1", "--address=/web.test/198.18.0.1", "--host-record=host.test,198.18.0.7",
-            "--cname=alias.test,host.test", "--local=/test/", "--log-queries", "--log-facility=-");
+        Process server = ipv6
+            ? space.Start(Dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                "--listen-address=198.18.0.1", "--address=/web.test/198.18.0.1", "--address=/web.test/2001:2::1",
+                "--host-record=host.test,198.18.0.7,2001:2::7", "--cname=alias.test,host.test", "--local=/test/", "--log-queries", "--log-facility=-")
+            : space.Start(Dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                "--listen-address=198.18.0.1", "--address=/web.test/198.18.0.1", "--host-record=host.test,198.18.0.7",
+                "--cname=alias.test,host.test", "--local=/test/", "--log-queries", "--log-facility=-");
         Assert.True(WaitForListener(space, "198.18.0.1:53"), "dnsmasq did not listen on 198.18.0.1:53");
         return server;
     }
@@ -128,7 +133,7 @@ public abstract class NameLookupScenarios
     }
 
     // The program says it is ready once booted, and goes on when told (the name server is up).
-    private static void Ready(Process program)
+    internal static void Ready(Process program)
     {
         var line = program.StandardOutput.ReadLineAsync();
         Assert.True(line.Wait(TimeSpan.FromSeconds(60)), "the program did not say it is ready");
@@ -137,7 +142,7 @@ public abstract class NameLookupScenarios
         program.StandardInput.Flush();
     }
 
-    private static (string Output, string Error) Finish(Process program)
+    internal static (string Output, string Error) Finish(Process program)
     {
         if (!program.WaitForExit(TimeSpan.FromSeconds(60)))
         {
@@ -154,7 +159,7 @@ public abstract class NameLookupScenarios
     }
 
     // Ends a process if it still runs; what it wrote on its standard error (dnsmasq's log).
-    private static string Stop(Process process)
+    internal static string Stop(Process process)
     {
         if (!process.HasExited)
         {
@@ -212,6 +217,66 @@ public sealed class NameLookupPublishAotTests : NameLookupScenarios, IClassFixtu
     {
         public AotPublish()
             : base(Program, "aot", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", "{publish}")
+        {
+        }
+    }
+}
+
+// The program with an IPv6 address on its interface (NameLookupIpv6=true): Dns.GetHostAddresses
+// asks for any family, so the kernel asks dnsmasq for AAAA records as well as A records and
+// returns both, the IPv4 addresses first; localhost is 127.0.0.1 and ::1.
+public sealed class NameLookupIpv6Tests : IClassFixture<NameLookupIpv6Tests.Build>
+{
+    private readonly Build build;
+
+    public NameLookupIpv6Tests(Build build)
+    {
+        this.build = build;
+    }
+
+    [NetFact]
+    public void Dns_WithIpv6_AsksForAAndAaaa_AndReturnsBoth()
+    {
+        using NetNamespace space = NetNamespace.Create("dns6");
+        using Process program = space.Start(build.OutputFile("NameLookup"), "lookup");
+        Process? server = null;
+        try
+        {
+            space.ConfigureTap("uk0");
+            server = NameLookupScenarios.StartDnsmasq(space, ipv6: true);
+            NameLookupScenarios.Ready(program);
+
+            (string output, string error) = NameLookupScenarios.Finish(program);
+
+            string log = NameLookupScenarios.Stop(server);
+            Assert.True(log.Contains("query[AAAA] web.test from 198.18.0.2", StringComparison.Ordinal), "dnsmasq saw:\n" + log + "\nthe program wrote:\n" + output + error);
+            Assert.Contains("query[A] web.test from 198.18.0.2", log);
+            Assert.Contains("query[AAAA] alias.test from 198.18.0.2", log);
+            Assert.Contains("query[AAAA] nothere.test from 198.18.0.2", log);
+            SocketException linux = new SocketException((int)SocketError.HostNotFound);
+            Assert.Equal(
+                "web.test: 198.18.0.1, 2001:2::1\n"
+                + "alias.test: host.test 198.18.0.7, 2001:2::7\n"
+                + "async web.test: 198.18.0.1, 2001:2::1\n"
+                + "localhost: 127.0.0.1, ::1\n"
+                + "host name: unikraft\n"
+                + "nothere.test: HostNotFound|" + linux.ErrorCode + "|" + linux.Message + "\n",
+                output);
+        }
+        finally
+        {
+            NameLookupScenarios.Stop(program);
+            if (server != null)
+            {
+                NameLookupScenarios.Stop(server);
+            }
+        }
+    }
+
+    public sealed class Build : SampleBuild
+    {
+        public Build()
+            : base("tests/Unikraft.Gen.EndToEnd.Tests/Programs/NameLookup", "tap6", "build", "-p:NameLookupIpv6=true")
         {
         }
     }

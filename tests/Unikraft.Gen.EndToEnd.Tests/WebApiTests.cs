@@ -88,6 +88,56 @@ public sealed class WebApiPasstTests : IClassFixture<WebApiPasstTests.Build>
     }
 }
 
+// The same sample with IPv6 through passt (-p:WebApiAddress6=auto): Kestrel on every address
+// ([::], dual-stack) answers curl on the host's ::1 and on its 127.0.0.1, and Kestrel on
+// localhost (127.0.0.1 and [::1]) answers `curl -6 http://[::1]:<port>/` and
+// `curl http://localhost:<port>/`, as the same app run on the host does.
+public sealed class WebApiPasstIpv6Tests : IClassFixture<WebApiPasstIpv6Tests.Build>
+{
+    private readonly Build build;
+
+    public WebApiPasstIpv6Tests(Build build)
+    {
+        this.build = build;
+    }
+
+    private static int Port => WebApiPasstTests.Port + 2;
+
+    [PasstFact]
+    public void OnEveryAddress_CurlOnTheHostsIpv6AndIpv4Loopback_GetsThePageAndTodos()
+    {
+        using KestrelServer server = KestrelServer.Start(build.OutputFile("WebApi"), Port, "[::]");
+        server.WaitUntilListening();
+
+        WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://[::1]:" + Port);
+        Assert.Contains("<h1>Hello from Kestrel", Curl.OnHost(["-sS", "--max-time", "30", "http://127.0.0.1:" + Port + "/"]).StandardOutput, StringComparison.Ordinal);
+
+        Assert.Equal(0, server.Stop());
+        Assert.Contains("[uk] net eth0: ipv6 router fe80::", server.Output, StringComparison.Ordinal);
+    }
+
+    [PasstFact]
+    public void OnLocalhost_CurlOnTheHostsIpv6LoopbackAndLocalhost_GetsThePageAndTodos()
+    {
+        using KestrelServer server = KestrelServer.Start(build.OutputFile("WebApi"), Port, "localhost");
+        server.WaitUntilListening();
+
+        WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://[::1]:" + Port);
+        Assert.Contains("<h1>Hello from Kestrel", Curl.OnHost(["-sS", "--max-time", "30", "http://localhost:" + Port + "/"]).StandardOutput, StringComparison.Ordinal);
+
+        Assert.Equal(0, server.Stop());
+        Assert.DoesNotContain("Unable to bind to http://localhost:" + Port + " on the IPv6 loopback interface", server.Output, StringComparison.Ordinal);
+    }
+
+    public sealed class Build : SampleBuild
+    {
+        public Build()
+            : base("WebApi", "passt6", "build", "-p:WebApiPort=" + Port, "-p:WebApiAddress6=auto")
+        {
+        }
+    }
+}
+
 // The same sample on a TAP device inside a network namespace (the kernel is 198.18.0.2 there),
 // curl inside the namespace as its client: the page, the list, and a todo posted as JSON.
 public sealed class WebApiTapTests : IClassFixture<WebApiTapTests.Build>

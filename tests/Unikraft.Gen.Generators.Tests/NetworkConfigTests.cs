@@ -44,7 +44,7 @@ public class NetworkConfigTests
 
         Assert.Empty(result.Problems);
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
-            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, global::System.Array.Empty<int>())", result.Source("Unikraft.Boot.g.cs"));
+            + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, global::System.Array.Empty<int>(), false, default(global::Unikraft.Kernel.Ipv6Address))", result.Source("Unikraft.Boot.g.cs"));
         // The host's loopback reaches a listener on the kernel's loopback through those ports.
         Assert.Contains("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, \"eth0\", new int[] { 8080, 8443 });", result.Source("Unikraft.Boot.g.cs"));
         Assert.Contains("HostLoopbackForward  on", result.Manifest);
@@ -72,7 +72,7 @@ public class NetworkConfigTests
         GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080/tcp,4009/udp,5353/udp|||end");
 
         Assert.Empty(result.Problems);
-        Assert.Contains("new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080 }, new int[] { 4009, 5353 })", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080 }, new int[] { 4009, 5353 }, false, default(global::Unikraft.Kernel.Ipv6Address))", result.Source("Unikraft.Boot.g.cs"));
         Assert.Contains("forwards host port 8080, forwards host UDP port 4009,5353  (UnikraftNet 'eth0' in the project file)", result.Manifest);
     }
 
@@ -129,6 +129,38 @@ public class NetworkConfigTests
         Assert.Contains("class NeighborCache", result.Source("Kernel/Net/Interface/NeighborCache.g.cs"));
     }
 
+    // Address6="auto" on passt: passt runs with IPv6 (no -4), the interface starts with its
+    // link-local address alone, and the boot solicits passt's router advertisement, which gives
+    // the router and the address (RouterDiscovery).
+    [Fact]
+    public void PasstAddress6Auto_StartsPasstWithIpv6_AndSolicitsItsRouterAndAddress()
+    {
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080||auto|end");
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        Assert.Contains("global::System.Array.Empty<int>(), true, default(global::Unikraft.Kernel.Ipv6Address))", boot);
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, \"eth0\", new global::Unikraft.Kernel.Ipv6Address[] {  }, new int[] {  });", boot);
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.SolicitRouters(kernel, \"eth0\", true, 1_000_000_000L);", boot);
+        Assert.True(boot.IndexOf("NetBoot.AttachIpv6(", System.StringComparison.Ordinal) < boot.IndexOf("NetBoot.SolicitRouters(", System.StringComparison.Ordinal));
+        Assert.Contains("  Ipv6  on\n//       [project]  <UnikraftNet Include=\"eth0\"> takes an IPv6 address from passt's router advertisement (Address6 auto)\n", result.Manifest);
+        Assert.Contains("ipv6 from passt's router advertisement (its prefix and the MAC) and its link-local address", result.Manifest);
+        Assert.Contains("class RouterDiscovery", result.Source("Kernel/Net/Interface/RouterDiscovery.g.cs"));
+    }
+
+    // One Address6 on passt: passt is told it (-a) and hands it out; the router still comes from
+    // passt's advertisement, and no address is made from its prefix.
+    [Fact]
+    public void PasstAddress6_TellsPasstTheAddress_AndSolicitsTheRouterAlone()
+    {
+        GeneratorHarness.Result result = Run("eth0|passt|198.18.0.2/24|198.18.0.1||8080||2001:2::5/64|end");
+
+        Assert.Empty(result.Problems);
+        string boot = result.Source("Unikraft.Boot.g.cs");
+        Assert.Contains("true, new global::Unikraft.Kernel.Ipv6Address(0x2001000200000000UL, 0x0000000000000005UL))", boot);
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.SolicitRouters(kernel, \"eth0\", false, 1_000_000_000L);", boot);
+    }
+
     // UnikraftIcmpEcho=false takes the ICMPv6 echo answer out with IPv4's; neighbor discovery stays.
     [Fact]
     public void Address6_WithoutIcmpEcho_KeepsNeighborDiscovery_ButNoEchoAnswer()
@@ -183,6 +215,30 @@ public class NetworkConfigTests
         Assert.Contains("new UdpDatagramEndpoint(udp!.Open())", transport);
         Assert.Equal(ipv6, transport.Contains("Open6(", System.StringComparison.Ordinal));
         Assert.Contains(ipv6 ? "  Ipv6  on" : "  Ipv6  off", result.Manifest);
+    }
+
+    // A TCP-only program with IPv6 still gets UDP sockets: the BCL's IPv6 probe opens an AF_INET6
+    // datagram socket and takes EPROTONOSUPPORT as "no IPv6" (no AAAA lookups, no dual mode).
+    // Without IPv6 such a program keeps TCP alone.
+    [Theory]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|end", true)]
+    [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end", false)]
+    public void TcpProgram_WithIpv6_GetsUdpSocketsForTheBclsIpv6Probe(string items, bool ipv6)
+    {
+        const string tcpProgram = """
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect("198.18.0.1", 80);
+            """;
+        var properties = new Dictionary<string, string>
+        {
+            ["UnikraftBootBanner"] = "false", ["UnikraftNets"] = items, ["UnikraftNativeLayer"] = "true", ["UnikraftNativeSlots"] = "true",
+        };
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ("Program.cs", tcpProgram) }), properties);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(ipv6, result.Manifest.Contains("  Udp  on", System.StringComparison.Ordinal));
+        Assert.Equal(ipv6, result.Manifest.Contains("the BCL's IPv6 probe (Socket.OSSupportsIPv6)", System.StringComparison.Ordinal));
+        Assert.Equal(ipv6, result.Source("Kernel/Net/Sockets/StackSocketTransport.g.cs").Contains("Open6(", System.StringComparison.Ordinal));
     }
 
     [Fact]
@@ -265,7 +321,9 @@ public class NetworkConfigTests
     [InlineData("eth0|tap|198.18.0.2/24|||||::1/128|end", "<UnikraftNet Include=\"eth0\">: Address6 '::1/128' is the unspecified or the loopback address; give a unicast address of the link, such as 2001:2::2/64")]
     [InlineData("eth0|tap|198.18.0.2/24|||||::ffff:198.18.0.2/128|end", "<UnikraftNet Include=\"eth0\">: Address6 '::ffff:198.18.0.2/128' is an IPv4-mapped address; give the IPv4 address in Address and an IPv6 one here, such as 2001:2::2/64")]
     [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64,2001:2::2/64|end", "<UnikraftNet Include=\"eth0\">: Address6 lists 2001:2::2/64 twice")]
-    [InlineData("eth0|passt|198.18.0.2/24|||||2001:2::2/64|end", "<UnikraftNet Include=\"eth0\">: Address6 is for Type=\"tap\" for now: the kernel's IPv6 has not been carried over passt yet; leave Address6 out to use IPv4 alone")]
+    [InlineData("eth0|passt|198.18.0.2/24|||||2001:2::2/64,2001:2::3/64|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::2/64,2001:2::3/64': passt carries one IPv6 address of the program; write Address6=\"auto\" (an address from the prefix passt advertises, the host's) or one address")]
+    [InlineData("eth0|passt|198.18.0.2/24|||||auto,2001:2::3/64|end", "<UnikraftNet Include=\"eth0\">: Address6 'auto,2001:2::3/64': passt carries one IPv6 address of the program; write Address6=\"auto\" (an address from the prefix passt advertises, the host's) or one address")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||auto|end", "<UnikraftNet Include=\"eth0\">: Address6 'auto' takes the address from passt's router advertisements, which Type=\"tap\" has no source of; write the interface's addresses, such as 2001:2::2/64")]
     [InlineData("eth 0|tap|198.18.0.2/24||||||end", "<UnikraftNet Include=\"eth 0\">: the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0")]
     [InlineData("eth0|tap|198.18.0.2/24||||||end>eth0|tap|198.18.1.2/24||||||end", "<UnikraftNet Include=\"eth0\">: eth0 is declared twice; keep one item per interface")]
     public void BadItem_IsOneErrorThatNamesIt(string items, string message)

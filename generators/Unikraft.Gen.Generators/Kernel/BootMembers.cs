@@ -27,10 +27,11 @@ namespace Unikraft.Gen.Kernel
         private const string NetBootAttachId = "M:Unikraft.Kernel.NetBoot.Attach(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.INetDevice,Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,Unikraft.Kernel.Ipv4Address[])";
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
         private const string NetBootAttachIpv6Id = "M:Unikraft.Kernel.NetBoot.AttachIpv6(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.Ipv6Address[],System.Int32[])";
+        private const string NetBootSolicitRoutersId = "M:Unikraft.Kernel.NetBoot.SolicitRouters(Unikraft.Kernel.Kernel,System.String,System.Boolean,System.Int64)";
         private const string NetBootForwardHostLoopbackId = "M:Unikraft.Kernel.NetBoot.ForwardHostLoopback(Unikraft.Kernel.Kernel,System.String,System.Int32[])";
         private const string Ipv6AddressConstructorId = "M:Unikraft.Kernel.Ipv6Address.#ctor(System.UInt64,System.UInt64)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
-        private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[],System.Int32[])";
+        private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[],System.Int32[],System.Boolean,Unikraft.Kernel.Ipv6Address)";
         private const string MicroVmOpenVirtioId = "M:Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(System.Int32)";
         private const string HostedChildProcessesId = "M:Unikraft.Kernel.HostedNetDevices.ChildProcesses";
         private const string VcpuServeId = "M:Unikraft.Kernel.Vcpu.Serve(Unikraft.Kernel.Kernel)";
@@ -82,6 +83,7 @@ namespace Unikraft.Gen.Kernel
             NetBootAttachIpv6 = Find(NetBootAttachIpv6Id);
             Ipv6AddressConstructor = Find(Ipv6AddressConstructorId);
             NetBootForwardHostLoopback = Find(NetBootForwardHostLoopbackId);
+            NetBootSolicitRouters = Find(NetBootSolicitRoutersId);
             _netDevices.Add("tap", Find(HostedOpenTapId));
             _netDevices.Add("passt", Find(HostedOpenPasstId));
             _netDevices.Add("virtio", Find(MicroVmOpenVirtioId));
@@ -138,6 +140,9 @@ namespace Unikraft.Gen.Kernel
         public int NetBootAttachIpv6 { get; }
 
         public int Ipv6AddressConstructor { get; }
+
+        // Takes a passt item's IPv6 router (and with Address6="auto" its address) from router advertisements.
+        public int NetBootSolicitRouters { get; }
 
         // Lets a passt item's TCP ports forwarded from the host's loopback reach listeners on loopback.
         public int NetBootForwardHostLoopback { get; }

@@ -105,6 +105,37 @@ internal sealed class DnsResolver
 
     public long Mismatched { get; private set; }
 
+    // Looks name up for any family (getaddrinfo with AF_UNSPEC, what Dns.GetHostAddresses(name)
+    // and HttpClient ask): A records, and AAAA records too when the kernel has an IPv6 address
+    // beyond link-local to reach them from (as AI_ADDRCONFIG: a host without IPv6 asks for IPv4
+    // alone). The IPv4 addresses come first, then the IPv6 ones. A DnsStatus.
+    public int LookupAny(string name, List<byte[]> addresses, out string canonicalName)
+    {
+        return Lookup(name, true, HasRoutableIpv6(), addresses, out canonicalName);
+    }
+
+    // Whether one of the kernel's interfaces has an IPv6 address other than its link-local one.
+    public bool HasRoutableIpv6()
+    {
+        if (!KernelFeatures.Ipv6)
+        {
+            return false;
+        }
+        NetStack? stack = kernel.Net;
+        for (int index = 0; stack != null && index < stack.InterfaceCount; index++)
+        {
+            Ipv6Interface? ipv6 = stack.InterfaceAt(index).Ipv6;
+            for (int address = 1; ipv6 != null && address < ipv6.AddressCount; address++)
+            {
+                if (!ipv6.AddressAt(address).IsLinkLocal)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     // Looks name up: its addresses (4 octets each for IPv4, 16 for IPv6, as asked with ipv4 and
     // ipv6) into addresses, and its canonical name. A DnsStatus.
     public int Lookup(string name, bool ipv4, bool ipv6, List<byte[]> addresses, out string canonicalName)

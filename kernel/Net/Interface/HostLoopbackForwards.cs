@@ -8,11 +8,16 @@ namespace Unikraft.Kernel;
 // common default of HttpListener ("http://localhost:8080/") and Kestrel. Connections from
 // anywhere else (another of the host's addresses, which passt forwards too, or a TAP peer)
 // still reach only listeners on the interface's address or on every address.
+// Over IPv6 passt (2023-03-09, seen in captures) hands a connection the host opened to its own
+// ::1, or to one of its own addresses, from its link-local address (the router it advertises) to
+// the interface's link-local address: such a connection reaches a listener bound to [::1].
 internal sealed class HostLoopbackForwards
 {
     private Ipv4Address[] addresses = new Ipv4Address[0];
     private Ipv4Address[] gateways = new Ipv4Address[0];
     private ushort[][] ports = new ushort[0][];
+    private NetInterface[] links = new NetInterface[0];
+    private ushort[][] linkPorts = new ushort[0][];
 
     public int Count => addresses.Length;
 
@@ -28,6 +33,17 @@ internal sealed class HostLoopbackForwards
         ports[count] = tcpPorts;
     }
 
+    // The same interface for IPv6: its link-local address and its router are read when a
+    // segment comes, since the router is learned after boot.
+    public void AddLink(NetInterface link, ushort[] tcpPorts)
+    {
+        int count = links.Length;
+        System.Array.Resize(ref links, count + 1);
+        System.Array.Resize(ref linkPorts, count + 1);
+        links[count] = link;
+        linkPorts[count] = tcpPorts;
+    }
+
     // True when a TCP segment from source to destination:port is one the host sent from its own
     // loopback through a forwarded port.
     public bool FromHostLoopback(Ipv4Address source, Ipv4Address destination, ushort port)
@@ -35,6 +51,21 @@ internal sealed class HostLoopbackForwards
         for (int index = 0; index < addresses.Length; index++)
         {
             if (addresses[index] == destination && gateways[index] == source && System.Array.IndexOf(ports[index], port) >= 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The IPv6 twin: from the interface's router to its link-local address, on a forwarded port.
+    public bool FromHostLoopback6(Ipv6Address source, Ipv6Address destination, ushort port, long now)
+    {
+        for (int index = 0; index < links.Length; index++)
+        {
+            Ipv6Interface? ipv6 = links[index].Ipv6;
+            if (ipv6 != null && destination.IsLinkLocal && ipv6.LinkLocal == destination && ipv6.Routers.Router(now) == source
+                && System.Array.IndexOf(linkPorts[index], port) >= 0)
             {
                 return true;
             }

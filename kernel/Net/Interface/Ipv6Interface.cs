@@ -8,8 +8,9 @@ using System.Collections.Generic;
 // ones, its neighbor cache, and the packets in and out. It takes the frames its NetInterface
 // hands it (EtherType 0x86DD), answers neighbor solicitations for its addresses and ICMPv6 echo,
 // learns neighbors, and answers a next header it does not speak with a parameter problem, as
-// Linux does. Only on-link destinations are reached: the link-local prefix and the configured
-// prefixes (no routers, no router advertisements yet).
+// Linux does. On-link destinations (the link-local prefix, the configured prefixes and the one a
+// router advertised) are reached directly; others through the default router that router
+// discovery found (RouterDiscovery), when the interface solicited one.
 // NOTE: duplicate address detection (RFC 4862, 5.4) is skipped: the addresses are the project's
 // own configuration and the MAC's, taken as unique on the link, and used at once, as Linux does
 // for an address added with `nodad`.
@@ -28,8 +29,9 @@ internal sealed class Ipv6Interface
     private readonly NetStack stack;
     private readonly NetInterface link;
     private readonly NeighborCache neighbors = new NeighborCache();
-    private readonly Ipv6Address[] addresses;
-    private readonly int[] prefixLengths;
+    private readonly RouterDiscovery routers;
+    private Ipv6Address[] addresses;
+    private int[] prefixLengths;
     private readonly byte[] transmitBuffer;
     private readonly byte[] scratch;
 
@@ -50,7 +52,37 @@ internal sealed class Ipv6Interface
         }
         transmitBuffer = new byte[link.Device.Info.MaximumTransmitFrameLength];
         scratch = new byte[link.Mtu];
+        routers = new RouterDiscovery(this);
     }
+
+    // The default router and the advertised prefix (router discovery, RFC 4861, 6.3).
+    public RouterDiscovery Routers => routers;
+
+    internal NetStack Stack => stack;
+
+    internal MacAddress Mac => link.Mac;
+
+    // Adds an address (a stateless autoconfigured one, RFC 4862, 5.5.3), unless it is there.
+    public void AddAddress(Ipv6Address address, int prefixLength)
+    {
+        if (IsOwn(address))
+        {
+            return;
+        }
+        int count = addresses.Length;
+        Array.Resize(ref addresses, count + 1);
+        Array.Resize(ref prefixLengths, count + 1);
+        addresses[count] = address;
+        prefixLengths[count] = prefixLength;
+    }
+
+    // Whether a packet to destination has a way out of this interface: on the link, or through
+    // its default router.
+    public bool HasRoute(Ipv6Address destination) => IsOnLink(destination) || !routers.Router(stack.Now).IsUnspecified;
+
+    // The neighbor a packet to destination goes to: destination itself on the link, else the
+    // default router (unspecified: none).
+    public Ipv6Address NextHop(Ipv6Address destination) => IsOnLink(destination) ? destination : routers.Router(stack.Now);
 
     public NeighborCache Neighbors => neighbors;
 
@@ -116,9 +148,13 @@ internal sealed class Ipv6Interface
         return false;
     }
 
-    // On this link: the link-local prefix, or one of the configured prefixes.
+    // On this link: the link-local prefix, one of the configured prefixes, or the advertised one.
     public bool IsOnLink(Ipv6Address destination)
     {
+        if (routers.IsOnLinkPrefix(destination))
+        {
+            return true;
+        }
         for (int index = 0; index < addresses.Length; index++)
         {
             if (destination.IsInSubnet(addresses[index], prefixLengths[index]))
@@ -254,6 +290,9 @@ internal sealed class Ipv6Interface
             case Icmpv6Type.NeighborAdvertisement:
                 ReceiveAdvertisement(header, message);
                 break;
+            case Icmpv6Type.RouterAdvertisement:
+                routers.Receive(header, message);
+                break;
             case Icmpv6Type.EchoRequest:
                 if (KernelFeatures.IcmpEcho)
                 {
@@ -381,16 +420,17 @@ internal sealed class Ipv6Interface
         {
             return Transmit(destination.MulticastMac, source, destination, nextHeader, payload, Ipv6Header.DefaultHopLimit);
         }
-        if (!IsOnLink(destination))
+        Ipv6Address nextHop = NextHop(destination);
+        if (nextHop.IsUnspecified)
         {
             return -Errno.ENETUNREACH;
         }
         long now = stack.Now;
-        if (neighbors.TryLookup(destination, now, out MacAddress mac))
+        if (neighbors.TryLookup(nextHop, now, out MacAddress mac))
         {
             return Transmit(mac, source, destination, nextHeader, payload, Ipv6Header.DefaultHopLimit);
         }
-        NeighborEntry? entry = neighbors.Resolving(destination, now);
+        NeighborEntry? entry = neighbors.Resolving(nextHop, now);
         if (entry == null)
         {
             return -Errno.ENOBUFS;
@@ -433,7 +473,7 @@ internal sealed class Ipv6Interface
         {
             return -Errno.EMSGSIZE;
         }
-        if (!neighbors.TryLookup(destination, stack.Now, out MacAddress mac))
+        if (!neighbors.TryLookup(NextHop(destination), stack.Now, out MacAddress mac))
         {
             return -Errno.EHOSTUNREACH;
         }
@@ -464,6 +504,7 @@ internal sealed class Ipv6Interface
     public long Tick(long now)
     {
         List<NeighborEntry> due = neighbors.Due(now, out long next);
+        next = Math.Min(next, routers.Tick(now));
         for (int index = 0; index < due.Count; index++)
         {
             NeighborEntry entry = due[index];
@@ -503,6 +544,29 @@ internal sealed class Ipv6Interface
         Ipv6Address group = entry.Address.SolicitedNode;
         SendNeighborMessage(NdpNeighborMessage.Solicitation(entry.Address, link.Mac), SourceFor(entry.Address), group, group.MulticastMac);
         stack.Counters.NeighborSolicitationsSent++;
+    }
+
+    // RFC 4861, 6.3.7: a router solicitation to all routers, from the link-local address, with
+    // this host's link-layer address.
+    internal void SendRouterSolicitation()
+    {
+        Span<byte> message = scratch.AsSpan(0, NdpRouterSolicitation.Length);
+        message.Clear();
+        Icmpv6Message.TryWrap(message, out Icmpv6Message view);
+        Ipv6Address group = Ipv6Address.AllRouters;
+        NdpRouterSolicitation.Emit(view, link.Mac, addresses[0], group);
+        Transmit(group.MulticastMac, addresses[0], group, IpProtocol.Icmpv6, message, Ipv6Header.NeighborDiscoveryHopLimit);
+        stack.Counters.RouterSolicitationsSent++;
+    }
+
+    // A router's link-layer address, from its advertisement (RFC 4861, 6.3.4).
+    internal void LearnRouter(Ipv6Address router, MacAddress mac)
+    {
+        NeighborEntry? entry = neighbors.Learn(router, mac, stack.Now, true);
+        if (entry != null)
+        {
+            SendQueued(entry);
+        }
     }
 
     private void SendNeighborMessage(in NdpNeighborMessage neighbor, Ipv6Address source, Ipv6Address destination, MacAddress mac)

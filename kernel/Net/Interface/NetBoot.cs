@@ -65,9 +65,42 @@ internal static class NetBoot
         return ipv6;
     }
 
+    // The boot's call for an item whose IPv6 comes from its link's router (passt's router
+    // advertisements), after its AttachIpv6: solicits a router and, with autoconfigure, an address
+    // from its prefix (RouterDiscovery). It waits up to waitNanoseconds for the answer, taking the
+    // device's frames itself, so that a program that connects first thing finds the route there.
+    public static void SolicitRouters(Kernel kernel, string name, bool autoconfigure, long waitNanoseconds)
+    {
+        NetStack stack = kernel.Net ?? throw new KernelException("net: SolicitRouters before Attach for " + name);
+        NetInterface? found = null;
+        for (int index = 0; index < stack.InterfaceCount; index++)
+        {
+            if (stack.InterfaceAt(index).Name == name)
+            {
+                found = stack.InterfaceAt(index);
+            }
+        }
+        Ipv6Interface ipv6 = found?.Ipv6 ?? throw new KernelException("net: SolicitRouters for " + name + ", which has no IPv6");
+        ipv6.Routers.Solicit(autoconfigure);
+        long deadline = stack.Now + waitNanoseconds;
+        while (ipv6.Routers.Router(stack.Now).IsUnspecified && stack.Now < deadline)
+        {
+            found!.Drain();
+            System.Threading.Thread.Yield();
+        }
+        Ipv6Address router = ipv6.Routers.Router(stack.Now);
+        kernel.Log.Write("[uk] net " + name + ": ipv6 " + (router.IsUnspecified
+            ? "no router answered yet"
+            : "router " + router.ToString()
+                + (ipv6.Routers.PrefixLength > 0 ? ", prefix " + ipv6.Routers.Prefix.ToString() + "/"
+                    + ipv6.Routers.PrefixLength.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")
+                + (ipv6.Routers.Autoconfigured.IsUnspecified ? "" : ", address " + ipv6.Routers.Autoconfigured.ToString())));
+    }
+
     // The boot's call for a passt item that forwards TCP ports, after its Attach: a connection
     // the host opens to its own loopback on one of those ports reaches a listener bound to the
-    // kernel's loopback too (HostLoopbackForwards), as it reaches one on the host.
+    // kernel's loopback too (HostLoopbackForwards), as it reaches one on the host; over IPv6 too
+    // when the interface has IPv6.
     public static void ForwardHostLoopback(Kernel kernel, string name, int[] tcpPorts)
     {
         NetStack stack = kernel.Net ?? throw new KernelException("net: ForwardHostLoopback before Attach for " + name);
@@ -82,6 +115,7 @@ internal static class NetBoot
                     ports[port] = checked((ushort)tcpPorts[port]);
                 }
                 stack.HostLoopback.Add(candidate.Address, candidate.Gateway, ports);
+                stack.HostLoopback.AddLink(candidate, ports);
                 return;
             }
         }

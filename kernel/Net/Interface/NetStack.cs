@@ -244,7 +244,8 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return false;
     }
 
-    // The first interface whose link holds destination (a group: the first with IPv6).
+    // The first interface whose link holds destination (a group: the first with IPv6), else the
+    // first with a default router.
     private Ipv6Interface? Ipv6RouteTo(Ipv6Address destination)
     {
         if (!KernelFeatures.Ipv6)
@@ -255,6 +256,14 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         {
             Ipv6Interface? ipv6 = interfaces[index].Ipv6;
             if (ipv6 != null && (destination.IsMulticast || ipv6.IsOnLink(destination)))
+            {
+                return ipv6;
+            }
+        }
+        for (int index = 0; index < interfaces.Count; index++)
+        {
+            Ipv6Interface? ipv6 = interfaces[index].Ipv6;
+            if (ipv6 != null && !destination.IsLinkLocal && ipv6.HasRoute(destination))
             {
                 return ipv6;
             }
@@ -836,6 +845,14 @@ internal sealed class NetCounters
     public long NeighborGaveUp { get; set; }
 
     public long NeighborQueueDropped { get; set; }
+
+    // Router discovery (RouterDiscovery): solicitations sent, advertisements taken, addresses
+    // made from an advertised prefix.
+    public long RouterSolicitationsSent { get; set; }
+
+    public long RouterAdvertisementsReceived { get; set; }
+
+    public long AddressesAutoconfigured { get; set; }
 
     public long LoopbackDropped { get; set; }
 }

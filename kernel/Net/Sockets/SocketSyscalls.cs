@@ -34,8 +34,8 @@ internal static partial class Sys
         // its own: System.Net.Sockets probes IPv6 (an AF_INET6 datagram socket) and Unix domain
         // sockets once at start to learn what the OS supports, and on EAFNOSUPPORT it records "not
         // supported" and goes on with IPv4 (Socket.OSSupportsIPv6 false; dual-mode sockets are
-        // then not made); any other answer (EPROTONOSUPPORT from a TCP-only kernel) counts as
-        // supported. Once the probe succeeds, Socket(SocketType, ProtocolType) (TcpClient,
+        // then not made, and Dns asks for IPv4 addresses alone); so does EPROTONOSUPPORT, which
+        // is why a kernel with IPv6 and sockets always has UDP (the plan adds it). Once the probe succeeds, Socket(SocketType, ProtocolType) (TcpClient,
         // HttpClient) makes dual-mode AF_INET6 sockets, streams too: a TCP socket of either
         // family stands on the same TcpStack, which names IPv4 peers ::ffff:a.b.c.d.
         bool inet6 = domain == SocketFamily.AF_INET6 && KernelFeatures.Ipv6 && (KernelFeatures.Udp || KernelFeatures.Tcp);

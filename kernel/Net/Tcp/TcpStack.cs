@@ -464,8 +464,35 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
                     }
                 }
             }
+            if (listener == null && !source.IsIpv4Mapped)
+            {
+                listener = HostLoopbackListener6(bound, source, destination, port);
+            }
         }
         return listener;
+    }
+
+    // Over IPv6, a connection passt forwards from the host's ::1 (or one of the host's own
+    // addresses) reaches a listener on [::1] (HostLoopbackForwards.FromHostLoopback6); one on
+    // 127.0.0.1 is IPv4's and cannot take it.
+    private TcpSocket? HostLoopbackListener6(List<TcpSocket> bound, Ipv6Address source, Ipv6Address destination, ushort port)
+    {
+        if (!KernelFeatures.Ipv6)
+        {
+            return null;
+        }
+        if (HostLoopback == null || !HostLoopback.FromHostLoopback6(source, destination, port, Now))
+        {
+            return null;
+        }
+        for (int index = 0; index < bound.Count; index++)
+        {
+            if (bound[index].LocalAddress6.IsLoopback)
+            {
+                return bound[index];
+            }
+        }
+        return null;
     }
 
     // RFC 9293, 3.10.7.2: a listener ignores RST, answers an ACK with RST, and makes a half-open

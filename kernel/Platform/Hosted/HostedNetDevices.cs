@@ -36,14 +36,18 @@ internal static class HostedNetDevices
 
     // passt, told the interface's own configuration so its DHCP and ARP answers agree with it,
     // forwarding the host's TCP ports in forward and UDP ports in forwardUdp to the same ports of
-    // the program.
-    public static INetDevice OpenPasst(Ipv4Address address, int prefixLength, Ipv4Address gateway, int[] forward, int[] forwardUdp)
+    // the program; with ipv6, over IPv6 too, and address6 (unless unspecified: the kernel's
+    // autoconfigured one) is the IPv6 address passt hands out and expects.
+    public static INetDevice OpenPasst(Ipv4Address address, int prefixLength, Ipv4Address gateway, int[] forward, int[] forwardUdp,
+        bool ipv6, Ipv6Address address6)
     {
         PasstNetDeviceOptions options = new PasstNetDeviceOptions
         {
             Address = address,
             PrefixLength = prefixLength,
             Gateway = gateway.IsAny ? null : gateway,
+            Ipv6 = ipv6,
+            Address6 = address6.IsUnspecified ? null : address6,
         };
         for (int index = 0; index < forward.Length; index++)
         {

@@ -27,6 +27,14 @@ internal sealed class PasstNetDeviceOptions
 
     public Ipv4Address? Gateway { get; set; }
 
+    // IPv6 through passt too (the kernel has IPv6 on the interface): passt then also listens on
+    // the host's IPv6 addresses for the forwarded ports and answers router solicitations.
+    public bool Ipv6 { get; set; }
+
+    // The kernel's IPv6 address, as passt hands it out by DHCPv6 and expects it (-a). Null: the
+    // kernel's autoconfigured one, which passt learns from the kernel's first packet from it.
+    public Ipv6Address? Address6 { get; set; }
+
     // The kernel's own hardware address. Null: a random locally administered one.
     public MacAddress? Mac { get; set; }
 
@@ -366,10 +374,21 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
         {
             throw new KernelException("netdev passt: prefix length /" + prefix + " is outside 1..31");
         }
-        // -4: the kernel's stack is IPv4 only. Without it passt also listens on the host's IPv6
-        // addresses and forwards a connection to [::1] as IPv6, which the kernel never answers:
+        // -4 for an interface without IPv6. Without it passt also listens on the host's IPv6
+        // addresses and forwards a connection to [::1] as IPv6, which such a kernel never answers:
         // a browser that tries localhost's ::1 first waits, then sees the connection reset.
-        List<string> arguments = new List<string> { options.Program, "-f", "-q", "-4", "-m", options.Mtu.ToString(CultureInfo.InvariantCulture) };
+        List<string> arguments = new List<string> { options.Program, "-f", "-q" };
+        if (!options.Ipv6)
+        {
+            arguments.Add("-4");
+        }
+        arguments.Add("-m");
+        arguments.Add(options.Mtu.ToString(CultureInfo.InvariantCulture));
+        if (options.Ipv6 && options.Address6 is Ipv6Address address6)
+        {
+            arguments.Add("-a");
+            arguments.Add(address6.ToString());
+        }
         if (options.Address is Ipv4Address address)
         {
             arguments.Add("-a");

@@ -329,4 +329,80 @@ public class DnsResolverTests
         Assert.Equal("web.test", name);
         Assert.Equal(new DnsQuestion("1.0.18.198.in-addr.arpa", DnsType.Ptr, DnsClass.Internet), Assert.Single(server.Queries).Question);
     }
+
+    private static readonly byte[] WebAddress6 = { 0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+    // web.test has an A and an AAAA record.
+    private static byte[] AnswerWebBoth(DnsMessage query, byte[] raw)
+    {
+        DnsQuestion question = query.Questions[0];
+        return question.Name != "web.test"
+            ? TestNameServer.Answer(query, DnsResponseCode.NameError)
+            : question.Type == DnsType.Aaaa
+                ? TestNameServer.Answer(query, DnsResponseCode.NoError, ("web.test", DnsType.Aaaa, 300, WebAddress6))
+                : TestNameServer.Answer(query, DnsResponseCode.NoError, ("web.test", DnsType.A, 300, WebAddress));
+    }
+
+    [Fact]
+    public void LookupAny_WithoutIpv6_AsksForARecordsAlone()
+    {
+        NetTestHost host = new NetTestHost(hostB: false);
+        TestNameServer server = new TestNameServer(host, Server, AnswerWebBoth);
+        DnsResolver resolver = Resolver(host, Server);
+        List<byte[]> addresses = new List<byte[]>();
+
+        Assert.Equal(DnsStatus.Found, resolver.LookupAny("web.test", addresses, out _));
+
+        Assert.Equal(WebAddress, Assert.Single(addresses));
+        Assert.Equal(DnsType.A, Assert.Single(server.Queries).Question.Type);
+    }
+
+    [Fact]
+    public void LookupAny_WithOnlyALinkLocalIpv6Address_AsksForARecordsAlone()
+    {
+        NetTestHost host = new NetTestHost(hostB: false);
+        host.Interface.EnableIpv6(Array.Empty<Ipv6Address>(), Array.Empty<int>());
+        TestNameServer server = new TestNameServer(host, Server, AnswerWebBoth);
+        DnsResolver resolver = Resolver(host, Server);
+        List<byte[]> addresses = new List<byte[]>();
+
+        Assert.Equal(DnsStatus.Found, resolver.LookupAny("web.test", addresses, out _));
+
+        Assert.Equal(WebAddress, Assert.Single(addresses));
+        Assert.Equal(DnsType.A, Assert.Single(server.Queries).Question.Type);
+    }
+
+    [Fact]
+    public void LookupAny_WithAGlobalIpv6Address_AsksForAAndAaaa_AndReturnsBoth()
+    {
+        NetTestHost host = new NetTestHost(hostB: false);
+        host.Interface.EnableIpv6(new[] { new Ipv6Address(0x2001_0002_0000_0000, 2) }, new[] { 64 });
+        TestNameServer server = new TestNameServer(host, Server, AnswerWebBoth);
+        DnsResolver resolver = Resolver(host, Server);
+        List<byte[]> addresses = new List<byte[]>();
+
+        Assert.Equal(DnsStatus.Found, resolver.LookupAny("web.test", addresses, out string canonical));
+
+        Assert.Equal("web.test", canonical);
+        Assert.Equal(2, addresses.Count);
+        Assert.Equal(WebAddress, addresses[0]);
+        Assert.Equal(WebAddress6, addresses[1]);
+        Assert.Equal(2, server.Queries.Count);
+        Assert.Equal(DnsType.A, server.Queries[0].Question.Type);
+        Assert.Equal(DnsType.Aaaa, server.Queries[1].Question.Type);
+    }
+
+    [Fact]
+    public void LookupAny_WithIpv6_NameWithOnlyAnARecord_GivesItsIpv4Address()
+    {
+        NetTestHost host = new NetTestHost(hostB: false);
+        host.Interface.EnableIpv6(new[] { new Ipv6Address(0x2001_0002_0000_0000, 2) }, new[] { 64 });
+        TestNameServer server = new TestNameServer(host, Server, AnswerWeb);
+        DnsResolver resolver = Resolver(host, Server);
+        List<byte[]> addresses = new List<byte[]>();
+
+        Assert.Equal(DnsStatus.Found, resolver.LookupAny("web.test", addresses, out _));
+
+        Assert.Equal(WebAddress, Assert.Single(addresses));
+    }
 }
