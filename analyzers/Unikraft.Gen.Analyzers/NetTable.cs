@@ -2,7 +2,7 @@
 // generator (this file is compiled into both), so both read the same configuration.
 //
 // MSBuild passes the items as one property, UnikraftNets: items separated by '>', and each item's
-// fields by '|': name|type|address|gateway|dns|forward|device|address6|end. The last field is always "end":
+// fields by '|': name|type|address|gateway|dns|forward|device|address6|end[|origin]. The field "end" is always there:
 // the property reaches the compiler through a .globalconfig file, where ';' starts a comment, so
 // a list written with ';' cuts the item short there, and a missing "end" says so.
 using System;
@@ -60,6 +60,10 @@ namespace Unikraft.Gen.Support
         // The host's device name (a TAP interface's name); empty: the kernel chooses.
         public string Device { get; }
 
+        // Where the item comes from, for the manifest's reasons: "" for the project file, or what
+        // the build added it for ("launch": UnikraftLaunchNet, from the launch profile's URLs).
+        public string Origin { get; set; } = "";
+
         // The interface's IPv6 addresses (Address6), each with its prefix length ("2001:2::2/64"),
         // in the order written, or "auto" alone (passt: from its router advertisement); empty: IPv4 only. The link-local address is not here: the kernel
         // makes it from the MAC whenever there is one.
@@ -67,7 +71,7 @@ namespace Unikraft.Gen.Support
 
         public bool Equals(NetEntry? other) =>
             other is not null && Name == other.Name && Type == other.Type && Address == other.Address
-            && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device
+            && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device && Origin == other.Origin
             && string.Join(",", Dns) == string.Join(",", other.Dns) && string.Join(",", Addresses6) == string.Join(",", other.Addresses6)
             && string.Join(",", Array.ConvertAll(Forward, p => p.ToString(CultureInfo.InvariantCulture)))
                 == string.Join(",", Array.ConvertAll(other.Forward, p => p.ToString(CultureInfo.InvariantCulture)))
@@ -300,7 +304,10 @@ namespace Unikraft.Gen.Support
                     continue;
                 }
 
-                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray(), forwardUdp.ToArray()));
+                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray(), forwardUdp.ToArray())
+                {
+                    Origin = Field(9),
+                });
             }
 
             return new NetTable(interfaces, errors);

@@ -541,7 +541,7 @@ namespace Unikraft.Gen
                             ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
                             : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
                     writer.Line("// " + net.Name + ": " + net.Type + " " + net.Address + "/" + prefix + (net.Gateway.Length > 0 ? " via " + net.Gateway : "")
-                        + (net.Addresses6.Count > 0 ? ", " + string.Join(", ", net.Addresses6) : "") + " (UnikraftNet in the project file)");
+                        + (net.Addresses6.Count > 0 ? ", " + string.Join(", ", net.Addresses6) : "") + " " + net.Source);
                     var servers = new List<string>();
                     foreach (string server in net.Dns)
                     {
@@ -1021,7 +1021,7 @@ namespace Unikraft.Gen
                             + (net.Addresses6.Count == 0 ? ""
                                 : net.Addresses6.Contains(NetTable.Auto6) ? ", ipv6 from passt's router advertisement (its prefix and the MAC) and its link-local address"
                                 : ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" + (net.Type == "passt" ? ", router from passt's advertisement" : ""))
-                            + "  (UnikraftNet '" + net.Name + "' in the project file)");
+                            + "  " + net.Source);
                     }
                 }
 

@@ -222,7 +222,8 @@ namespace Unikraft.Gen
                     }
 
                     forwards.Add((ProjectFile, 0, "<UnikraftNet Include=\"" + net.Name + "\"> forwards TCP ports " + string.Join(",", net.Forward)
-                        + " from the host, whose connections from its loopback reach a listener on localhost"));
+                        + " from the host, whose connections from its loopback reach a listener on localhost"
+                        + (net.Origin == "launch" ? " (made by the build from the launch profile's URLs, UnikraftLaunchNet)" : "")));
                 }
 
                 // The JIT route's jump slots: the boot points them at the native layer's entry points.
@@ -271,7 +272,7 @@ namespace Unikraft.Gen
                 {
                     nets.Add(new NetPlan(entry.Name, entry.Type, entry.Address, entry.PrefixLength, entry.Gateway,
                         entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device, entry.Addresses6.ToEquatableArray(),
-                        new EquatableArray<int>(entry.ForwardUdp)));
+                        new EquatableArray<int>(entry.ForwardUdp), entry.Origin));
                 }
 
                 return nets;

@@ -147,7 +147,7 @@ namespace Unikraft.Gen
 
                 foreach (NetPlan net in plan.Nets)
                 {
-                    string reason = "boot: attaches " + net.Name + " (" + net.Type + ", " + net.Address + "/" + net.PrefixLength + ") (UnikraftNet '" + net.Name + "' in the project file)";
+                    string reason = "boot: attaches " + net.Name + " (" + net.Type + ", " + net.Address + "/" + net.PrefixLength + ") " + net.Source;
                     int device = boot.NetDevice(net.Type);
                     if (device >= 0)
                     {
@@ -157,7 +157,7 @@ namespace Unikraft.Gen
                         if (net.Type == "passt" && net.Forward.Count > 0)
                         {
                             pruner.AddRoot(boot.NetBootForwardHostLoopback, "boot: lets connections from the host's loopback to "
-                                + string.Join(",", net.Forward) + " reach a listener on loopback (UnikraftNet '" + net.Name + "' Forward in the project file)");
+                                + string.Join(",", net.Forward) + " reach a listener on loopback " + net.Source);
                         }
 
                         if (net.Addresses6.Count > 0)

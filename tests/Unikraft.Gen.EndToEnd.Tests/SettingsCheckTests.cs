@@ -43,6 +43,7 @@ public sealed class SettingsCheckTests : IDisposable
     [InlineData("UnikraftSpecialize", "flase")]
     [InlineData("UnikraftIcmpEcho", "no")]
     [InlineData("UnikraftPackOutputFiles", "yes")]
+    [InlineData("UnikraftLaunchNet", "off")]
     public void SwitchThatIsNeitherTrueNorFalse_FailsEveryBuild_NamingTheSwitch(string name, string value)
     {
         CommandResult result = Run("PrepareForBuild", "-p:" + name + "=" + value);
@@ -191,6 +192,45 @@ public sealed class SettingsCheckTests : IDisposable
         CommandResult bad = RunProject("Root.csproj", "UnikraftPrepareMounts", "-p:UnikraftRootSize=16MB");
         Assert.True(bad.ExitCode != 0, bad.Describe());
         Assert.Contains("UnikraftRootSize '16MB' is not a size such as 65536, 512K, 64M or 1G", bad.StandardOutput);
+    }
+
+    // UnikraftLaunchNet: a hosted program with no network item of its own whose launch profiles
+    // name URLs gets a passt interface forwarding their ports (the profiles' only: IIS Express's
+    // URL above them is not dotnet run's); an ASP.NET Core project with none, Kestrel's 5000.
+    [Fact]
+    public void LaunchProfileUrls_GiveAPasstInterface_UnlessTheProjectHasOneOrSaysNo()
+    {
+        string targets = Path.Combine(Repository.Root, "generators", "Unikraft.Gen.Generators", "build", "Unikraft.Gen.targets");
+        Directory.CreateDirectory(Path.Combine(folder, "Properties"));
+        File.WriteAllText(Path.Combine(folder, "Properties", "launchSettings.json"), """
+            {
+              "iisSettings": { "iisExpress": { "applicationUrl": "http://localhost:40001", "sslPort": 44301 } },
+              "profiles": {
+                "http": { "commandName": "Project", "applicationUrl": "http://localhost:5059" },
+                "https": { "commandName": "Project", "applicationUrl": "https://localhost:7078;http://localhost:5059" },
+                "wildcard": { "commandName": "Project", "applicationUrl": "http://*:8080;http://[::]:8081;http://+" }
+              }
+            }
+            """);
+        string head = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType>"
+            + "<UnikraftTasksAssembly>" + Path.Combine(AppContext.BaseDirectory, "Unikraft.Gen.Tasks.dll") + "</UnikraftTasksAssembly></PropertyGroup>\n";
+        string tail = "  <Import Project=\"" + targets + "\" />\n</Project>\n";
+        File.WriteAllText(Path.Combine(folder, "Web.csproj"), head + tail);
+        File.WriteAllText(Path.Combine(folder, "Own.csproj"), head
+            + "  <ItemGroup><UnikraftNet Include=\"uk0\" Type=\"tap\" Address=\"198.18.0.2/24\" /></ItemGroup>\n" + tail);
+
+        CommandResult launch = RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets");
+        Assert.True(launch.ExitCode == 0, launch.Describe());
+        Assert.Equal("eth0|passt|10.0.2.15/24|10.0.2.2||5059,7078,8080,8081,80|||end|launch", launch.StandardOutput.Trim());
+
+        Assert.Equal("", RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets", "-p:UnikraftLaunchNet=false").StandardOutput.Trim());
+        Assert.Equal("", RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets", "-p:UnikraftPlatform=microvm").StandardOutput.Trim());
+        Assert.Equal("uk0|tap|198.18.0.2/24||||||end", RunProject("Own.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets").StandardOutput.Trim());
+
+        File.Delete(Path.Combine(folder, "Properties", "launchSettings.json"));
+        Assert.Equal("", RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets").StandardOutput.Trim());
+        Assert.Equal("eth0|passt|10.0.2.15/24|10.0.2.2||5000|||end|launch",
+            RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets", "-p:UsingMicrosoftNETSdkWeb=true").StandardOutput.Trim());
     }
 
     private CommandResult RunProject(string project, string target, params string[] properties)

@@ -51,6 +51,21 @@ public class NetworkConfigTests
         Assert.Contains("<UnikraftNet Include=\"eth0\"> forwards TCP ports 8080,8443 from the host", result.Manifest);
     }
 
+    // The item the build made from the launch profile's URLs (UnikraftLaunchNet: "|launch" after
+    // "end") is attached as the project's own would be, and the manifest says where it came from.
+    [Fact]
+    public void InterfaceFromTheLaunchProfile_IsAttached_AndTheManifestSaysSo()
+    {
+        GeneratorHarness.Result result = Run("eth0|passt|10.0.2.15/24|10.0.2.2||5059,7078|||end|launch");
+
+        Assert.Empty(result.Problems);
+        Assert.Contains("new int[] { 5059, 7078 }", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("eth0  passt, 10.0.2.15/24, gateway 10.0.2.2, forwards host port 5059,7078  "
+            + "(UnikraftNet 'eth0' made by the build from the launch profile's URLs, UnikraftLaunchNet)", result.Manifest);
+        Assert.Contains("boot: attaches eth0 (passt, 10.0.2.15/24) (UnikraftNet 'eth0' made by the build from the launch profile's URLs, UnikraftLaunchNet)", result.Manifest);
+        Assert.DoesNotContain("in the project file", result.Manifest.Substring(result.Manifest.IndexOf("// Network", System.StringComparison.Ordinal)).Split("\n//\n")[0]);
+    }
+
     // Only passt forwards from the host's loopback: a TAP item, or a passt one with UDP ports
     // alone, has no such boot step and no such code.
     [Theory]

@@ -141,7 +141,15 @@ namespace Unikraft.Gen.Model
         EquatableArray<int> Forward,
         string Device,
         EquatableArray<string> Addresses6 = default,
-        EquatableArray<int> ForwardUdp = default);
+        EquatableArray<int> ForwardUdp = default,
+        string Origin = "")
+    {
+        // What the manifest says made the interface: the project file's item, or the launch
+        // profile's URLs (the build's UnikraftLaunchNet target).
+        public string Source => Origin == "launch"
+            ? "(UnikraftNet '" + Name + "' made by the build from the launch profile's URLs, UnikraftLaunchNet)"
+            : "(UnikraftNet '" + Name + "' in the project file)";
+    }
 
     // A problem that stops the generator emitting the kernel.
     internal sealed record PlanError(string Id, string Message, LocationInfo? Location);

@@ -68,6 +68,26 @@ internal sealed class KestrelServer : IDisposable
         return new KestrelServer(Process.Start(start)!, program, ready);
     }
 
+    // `dotnet run --no-build` of a project built into artifacts, from the repository root, as a
+    // developer runs it: with its launch profile (Properties/launchSettings.json), its URLs and
+    // environment.
+    public static KestrelServer StartDotnetRun(string project, string artifacts)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repository.Root,
+        };
+        foreach (string argument in new[] { "run", "--project", project, "--no-build", "--artifacts-path", artifacts })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return new KestrelServer(Process.Start(start)!, project);
+    }
+
     // The program in a microvm, booted by its runner (<name>-vm): QEMU's user network forwards the
     // host's 127.0.0.1:hostPort to the program's 8080, and nothing else reaches out of the VM
     // (UNIKRAFT_VM_NET_RESTRICT). A VM has no SIGTERM to take: Dispose ends QEMU.
