@@ -19,7 +19,51 @@ internal sealed class HostLoopbackForwards
     private NetInterface[] links = new NetInterface[0];
     private ushort[][] linkPorts = new ushort[0][];
 
+    private System.Collections.Generic.HashSet<ushort>? told;
+
     public int Count => addresses.Length;
+
+    // Where Listening's notices go (the kernel's log, set by the boot); none in a test.
+    public KernelLog? Log { get; set; }
+
+    // A TCP listener was made on port: when no passt interface forwards it from the host, the
+    // program's own connections are the only ones that reach it, which a developer who expects
+    // `curl localhost:PORT` on the host to answer wants to hear (a published program listens on
+    // Kestrel's 5000 or ASPNETCORE_URLS, not the launch profile's ports). Says so once a port, in
+    // the log, and returns the line; null when the port is forwarded, told already, or ephemeral
+    // (Linux's range, 32768-60999: a listener the program made for itself).
+    public string? Listening(ushort port)
+    {
+        if (addresses.Length == 0 || (port >= 32768 && port <= 60999))
+        {
+            return null;
+        }
+        for (int index = 0; index < ports.Length; index++)
+        {
+            if (System.Array.IndexOf(ports[index], port) >= 0)
+            {
+                return null;
+            }
+        }
+        told ??= new System.Collections.Generic.HashSet<ushort>();
+        if (!told.Add(port))
+        {
+            return null;
+        }
+        var forwarded = new System.Text.StringBuilder();
+        for (int index = 0; index < ports.Length; index++)
+        {
+            for (int at = 0; at < ports[index].Length; at++)
+            {
+                forwarded.Append(forwarded.Length > 0 ? "," : "").Append(ports[index][at].ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        string line = "[uk] net: a listener on port " + port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + ", which passt does not forward from the host (Forward " + forwarded.ToString()
+            + "): only the program itself reaches it; add the port to its <UnikraftNet> item's Forward";
+        Log?.Write(line);
+        return line;
+    }
 
     // An interface at address whose host is seen as gateway forwards these TCP ports.
     public void Add(Ipv4Address address, Ipv4Address gateway, ushort[] tcpPorts)

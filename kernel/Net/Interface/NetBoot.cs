@@ -116,6 +116,7 @@ internal static class NetBoot
                 }
                 stack.HostLoopback.Add(candidate.Address, candidate.Gateway, ports);
                 stack.HostLoopback.AddLink(candidate, ports);
+                stack.HostLoopback.Log = kernel.Log;
                 return;
             }
         }

@@ -932,6 +932,11 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         }
         portListeners.Add(socket);
         listenerCount++;
+        if (KernelFeatures.HostLoopbackForward)
+        {
+            // A port passt does not forward gets a line in the log (HostLoopbackForwards.Listening).
+            HostLoopback?.Listening(socket.LocalPort);
+        }
         return 0;
     }
 

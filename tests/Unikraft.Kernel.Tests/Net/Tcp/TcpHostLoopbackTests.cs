@@ -62,6 +62,22 @@ public class TcpHostLoopbackTests
         AssertRefused(pair, pair.Client, 9090);
     }
 
+    // A listener on a port passt does not forward is reached only by the program: the log says so,
+    // once a port, naming the ports that are forwarded; a forwarded or ephemeral port says nothing.
+    [Fact]
+    public void AListenerOnAPortNotForwarded_IsNamedOnce()
+    {
+        HostLoopbackForwards forwards = new HostLoopbackForwards();
+        forwards.Add(TcpPair.ServerAddress, TcpPair.ClientAddress, new ushort[] { 8080, 8443 });
+
+        Assert.Equal("[uk] net: a listener on port 5000, which passt does not forward from the host (Forward 8080,8443): only the program itself reaches it; "
+            + "add the port to its <UnikraftNet> item's Forward", forwards.Listening(5000));
+        Assert.Null(forwards.Listening(5000));
+        Assert.Null(forwards.Listening(8080));
+        Assert.Null(forwards.Listening(40000));
+        Assert.Null(new HostLoopbackForwards().Listening(5000));
+    }
+
     [Fact]
     public void FromAnotherAddress_TheLoopbackListenerIsNotReached()
     {
