@@ -518,6 +518,13 @@ namespace Unikraft.Gen
                     NetTable.TryParseAddress(net.Address, out uint address);
                     NetTable.TryParseAddress(net.Gateway, out uint gateway);
                     string Address(uint value) => "new global::Unikraft.Kernel.Ipv4Address(0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u)";
+                    string Address6(string text)
+                    {
+                        NetTable.TryParseAddress6(text, out ulong high, out ulong low);
+                        return "new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
+                            + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)";
+                    }
+
                     string prefix = net.PrefixLength.ToString(CultureInfo.InvariantCulture);
                     string Ports(IEnumerable<int> ports) => ports.Any()
                         ? "new int[] { " + string.Join(", ", ports.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " }"
@@ -556,14 +563,14 @@ namespace Unikraft.Gen
                         foreach (string text in net.Addresses6)
                         {
                             int slash = text.IndexOf('/');
-                            NetTable.TryParseAddress6(text.Substring(0, slash), out ulong high, out ulong low);
-                            addresses6.Add("new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
-                                + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)");
+                            addresses6.Add(Address6(text.Substring(0, slash)));
                             prefixes6.Add(text.Substring(slash + 1));
                         }
 
+                        // No Gateway6: the unspecified address, and a router advertisement may give one.
                         writer.Line("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, " + Literal(net.Name) + ", new global::Unikraft.Kernel.Ipv6Address[] { "
-                            + string.Join(", ", addresses6) + " }, new int[] { " + string.Join(", ", prefixes6) + " });");
+                            + string.Join(", ", addresses6) + " }, new int[] { " + string.Join(", ", prefixes6) + " }, "
+                            + Address6(net.Gateway6.Length > 0 ? net.Gateway6 : "::") + ");");
                     }
                 }
             }
@@ -1005,6 +1012,7 @@ namespace Unikraft.Gen
                             + (net.Forward.Count > 0 ? ", forwards host port " + string.Join(",", net.Forward.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
                             + (net.ForwardUdp.Count > 0 ? ", forwards host UDP port " + string.Join(",", net.ForwardUdp.Select(p => p.ToString(CultureInfo.InvariantCulture))) : "")
                             + (net.Addresses6.Count > 0 ? ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" : "")
+                            + (net.Gateway6.Length > 0 ? ", gateway6 " + net.Gateway6 : "")
                             + "  (UnikraftNet '" + net.Name + "' in the project file)");
                     }
                 }

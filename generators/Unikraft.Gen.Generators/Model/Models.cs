@@ -141,7 +141,8 @@ namespace Unikraft.Gen.Model
         EquatableArray<int> Forward,
         string Device,
         EquatableArray<string> Addresses6 = default,
-        EquatableArray<int> ForwardUdp = default);
+        EquatableArray<int> ForwardUdp = default,
+        string Gateway6 = "");
 
     // A problem that stops the generator emitting the kernel.
     internal sealed record PlanError(string Id, string Message, LocationInfo? Location);

@@ -39,8 +39,9 @@ internal static class NetBoot
     }
 
     // The boot's call for an item that gives IPv6 addresses (Address6), after its Attach: turns
-    // IPv6 on for the interface named name, with its link-local address from the MAC and these.
-    public static Ipv6Interface AttachIpv6(Kernel kernel, string name, Ipv6Address[] addresses, int[] prefixLengths)
+    // IPv6 on for the interface named name, with its link-local address from the MAC and these;
+    // gateway (Gateway6) is its default router, or :: for none (a router advertisement may give one).
+    public static Ipv6Interface AttachIpv6(Kernel kernel, string name, Ipv6Address[] addresses, int[] prefixLengths, Ipv6Address gateway)
     {
         NetStack stack = kernel.Net ?? throw new KernelException("net: AttachIpv6 before Attach for " + name);
         NetInterface? found = null;
@@ -56,12 +57,16 @@ internal static class NetBoot
             throw new KernelException("net: AttachIpv6 for " + name + ", which is not attached");
         }
         Ipv6Interface ipv6 = found.EnableIpv6(addresses, prefixLengths);
+        if (!gateway.IsUnspecified)
+        {
+            ipv6.ConfigureRouter(gateway);
+        }
         string[] names = new string[ipv6.AddressCount];
         for (int index = 0; index < names.Length; index++)
         {
             names[index] = ipv6.AddressAt(index).ToString() + "/" + ipv6.PrefixLengthAt(index).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        kernel.Log.Write("[uk] net " + name + ": ipv6 " + string.Join(", ", names));
+        kernel.Log.Write("[uk] net " + name + ": ipv6 " + string.Join(", ", names) + (gateway.IsUnspecified ? "" : " via " + gateway.ToString()));
         return ipv6;
     }
 
