@@ -820,18 +820,25 @@ internal sealed class Ipv6Interface
     // interface's link-local address.
     private void AnswerEcho(in Ipv6Header header, Span<byte> payload, in Icmpv6Header icmp)
     {
-        if (icmp.Code != 0 || header.Source.IsUnspecified || payload.Length > scratch.Length - Ipv6Packet.HeaderLength)
+        if (icmp.Code != 0 || header.Source.IsUnspecified)
         {
             return;
         }
         Ipv6Address source = header.Destination.IsMulticast ? SourceFor(header.Source) : header.Destination;
-        Span<byte> reply = scratch.AsSpan(0, payload.Length);
+        // A request that came in fragments may be longer than the MTU; its reply leaves in
+        // fragments too, built in a pooled buffer.
+        byte[]? rented = payload.Length > scratch.Length ? stack.Pool.Rent(payload.Length) : null;
+        Span<byte> reply = rented != null ? rented.AsSpan(0, payload.Length) : scratch.AsSpan(0, payload.Length);
         payload.CopyTo(reply);
         Icmpv6Message.TryWrap(reply, out Icmpv6Message replyMessage);
         new Icmpv6Header(Icmpv6Type.EchoReply, 0, icmp.RestOfHeader).Emit(replyMessage, source, header.Source);
         if (Output(source, header.Source, IpProtocol.Icmpv6, reply) == 0)
         {
             stack.Counters.Icmpv6EchoReplies++;
+        }
+        if (rented != null)
+        {
+            stack.Pool.Return(rented);
         }
     }
 
