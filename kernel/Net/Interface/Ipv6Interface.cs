@@ -231,10 +231,6 @@ internal sealed class Ipv6Interface
         return false;
     }
 
-    // Whether this interface reaches destination: on the link, or through a default router.
-    public bool Reaches(Ipv6Address destination) =>
-        destination.IsMulticast || IsOnLink(destination) || TryDefaultRouter(stack.Now, out _);
-
     // The address a packet to destination leaves from (RFC 6724's first rules, as far as they
     // matter here): link-local for a link-local or multicast destination, else the configured
     // address whose prefix holds the destination, else the first configured one.
