@@ -15,9 +15,10 @@ using System.Collections.Generic;
 // packets longer than the path's MTU sent in fragments (4.5); ICMPv6 errors about packets this
 // host sent reach their transport (IIcmpv6ErrorTransport), and packet too big lowers the path
 // MTU to that destination (RFC 8201).
-// NOTE: duplicate address detection (RFC 4862, 5.4) is skipped: the addresses are the project's
-// own configuration and the MAC's, taken as unique on the link, and used at once, as Linux does
-// for an address added with `nodad`.
+// NOTE: duplicate address detection (RFC 4862, 5.4) runs at boot (StartDuplicateAddressDetection)
+// with optimistic addresses (RFC 4429): they are used at once, as the project's configuration and
+// the MAC's are expected to be unique, and one found in use by another host is logged and no
+// longer used.
 // NOTE: no MLD (RFC 3810) reports are sent for the groups joined: a plain Ethernet link or a TAP
 // device delivers multicast without them; a switch that snoops MLD would need them.
 internal sealed class Ipv6Interface
@@ -49,6 +50,10 @@ internal sealed class Ipv6Interface
     private const byte OptionPrefixInformation = 3;
     private const byte OptionMtu = 5;
 
+    // NOTE: RFC 4862, 5.1: one probe (DupAddrDetectTransmits) and RetransTimer's 1 s (RFC 4861,
+    // 10) to hear an answer, Linux's defaults (dad_transmits, retrans_time_ms).
+    public const long DuplicateDetectionTime = 1_000_000_000;
+
     // NOTE: a router advertisement is 16 bytes before its options (RFC 4861, 4.2).
     private const int RouterAdvertisementLength = 16;
 
@@ -70,6 +75,9 @@ internal sealed class Ipv6Interface
     private readonly Ipv6Address[] pathMtuDestinations = new Ipv6Address[MaximumPathMtus];
     private readonly int[] pathMtus = new int[MaximumPathMtus];
     private readonly long[] pathMtuExpires = new long[MaximumPathMtus];
+    private readonly bool[] tentative;
+    private readonly bool[] duplicate;
+    private long tentativeUntil;
     private Ipv6Address configuredRouter;
     private int linkMtu;
     private uint fragmentIdentification;
@@ -93,6 +101,8 @@ internal sealed class Ipv6Interface
         scratch = new byte[link.Mtu];
         fragmentBuffer = new byte[link.Mtu];
         linkMtu = link.Mtu;
+        tentative = new bool[addresses.Length];
+        duplicate = new bool[addresses.Length];
         reassembly = new Ipv6Reassembly(stack.Pool);
         reassemblyExpired = new Action<int>(ReassemblyExpired);
         // NOTE: RFC 7739, 5: fragment identifications should not be predictable; a counter from
@@ -161,16 +171,53 @@ internal sealed class Ipv6Interface
 
     public int PrefixLengthAt(int index) => prefixLengths[index];
 
-    public bool IsOwn(Ipv6Address address)
+    // One of this interface's addresses, not found duplicate.
+    public bool IsOwn(Ipv6Address address) => IndexOf(address) >= 0;
+
+    // Whether the address at index was found in use by another host (and is not used).
+    public bool IsDuplicateAt(int index) => duplicate[index];
+
+    // Whether the address at index is still under duplicate address detection (optimistic).
+    public bool IsTentativeAt(int index) => tentative[index];
+
+    private int IndexOf(Ipv6Address address)
     {
         for (int index = 0; index < addresses.Length; index++)
         {
-            if (addresses[index] == address)
+            if (addresses[index] == address && !duplicate[index])
             {
-                return true;
+                return index;
             }
         }
-        return false;
+        return -1;
+    }
+
+    // RFC 4862, 5.4 with RFC 4429's optimistic addresses: a probe for each address; an
+    // advertisement for one of them, or another host's probe for it, within
+    // DuplicateDetectionTime marks it duplicate.
+    public void StartDuplicateAddressDetection()
+    {
+        long now = stack.Now;
+        for (int index = 0; index < addresses.Length; index++)
+        {
+            tentative[index] = true;
+            Ipv6Address group = addresses[index].SolicitedNode;
+            SendNeighborMessage(NdpNeighborMessage.Probe(addresses[index]), Ipv6Address.Unspecified, group, group.MulticastMac);
+            stack.Counters.DuplicateAddressProbesSent++;
+        }
+        tentativeUntil = now + DuplicateDetectionTime;
+        stack.ScheduleTick(tentativeUntil);
+    }
+
+    // RFC 4862, 5.4.5: the address is not used; the log says so, as Linux's "duplicate address
+    // detected!".
+    private void FoundDuplicate(int index)
+    {
+        duplicate[index] = true;
+        tentative[index] = false;
+        stack.Counters.DuplicateAddresses++;
+        stack.Log.Write("[uk] net " + link.Name + ": ipv6 " + addresses[index].ToString()
+            + " is in use by another host on the link (duplicate address detection, RFC 4862): not used");
     }
 
     // The groups this interface listens to: all-nodes and the solicited-node group of each of its
@@ -236,18 +283,23 @@ internal sealed class Ipv6Interface
     // address whose prefix holds the destination, else the first configured one.
     public Ipv6Address SourceFor(Ipv6Address destination)
     {
-        if (destination.IsLinkLocal || destination.IsMulticast || addresses.Length == 1)
-        {
-            return addresses[0];
-        }
+        int firstConfigured = -1;
         for (int index = 1; index < addresses.Length; index++)
         {
-            if (destination.IsInSubnet(addresses[index], prefixLengths[index]))
+            if (duplicate[index])
+            {
+                continue;
+            }
+            if (firstConfigured < 0)
+            {
+                firstConfigured = index;
+            }
+            if (!destination.IsLinkLocal && !destination.IsMulticast && destination.IsInSubnet(addresses[index], prefixLengths[index]))
             {
                 return addresses[index];
             }
         }
-        return addresses[1];
+        return destination.IsLinkLocal || destination.IsMulticast || firstConfigured < 0 ? addresses[0] : addresses[firstConfigured];
     }
 
     // One IPv6 frame from the device (after its Ethernet header).
@@ -555,8 +607,15 @@ internal sealed class Ipv6Interface
             stack.Counters.NeighborDropped++;
             return;
         }
-        if (!IsOwn(solicitation.Target))
+        int own = IndexOf(solicitation.Target);
+        if (own < 0)
         {
+            return;
+        }
+        if (tentative[own] && header.Source.IsUnspecified)
+        {
+            // RFC 4862, 5.4.3: another host probes for the address this one is probing for.
+            FoundDuplicate(own);
             return;
         }
         long now = stack.Now;
@@ -572,7 +631,7 @@ internal sealed class Ipv6Interface
         }
         bool fromUnspecified = header.Source.IsUnspecified;
         Ipv6Address destination = fromUnspecified ? Ipv6Address.AllNodes : header.Source;
-        NdpNeighborMessage advertisement = NdpNeighborMessage.Advertisement(solicitation.Target, !fromUnspecified, link.Mac);
+        NdpNeighborMessage advertisement = NdpNeighborMessage.Advertisement(solicitation.Target, !fromUnspecified, !tentative[own], link.Mac);
         SendNeighborMessage(advertisement, solicitation.Target, destination, fromUnspecified ? destination.MulticastMac : answerTo);
         stack.Counters.NeighborAdvertisementsSent++;
     }
@@ -580,8 +639,20 @@ internal sealed class Ipv6Interface
     // RFC 4861, 7.2.5: an advertisement updates an entry that exists (none is made for it).
     private void ReceiveAdvertisement(in Ipv6Header header, Icmpv6Message message)
     {
-        if (!NdpNeighborMessage.TryParse(message, header, out NdpNeighborMessage advertisement) || IsOwn(advertisement.Target))
+        if (!NdpNeighborMessage.TryParse(message, header, out NdpNeighborMessage advertisement))
         {
+            stack.Counters.NeighborDropped++;
+            return;
+        }
+        int own = IndexOf(advertisement.Target);
+        if (own >= 0)
+        {
+            // RFC 4862, 5.4.4: another host answers for an address still under detection.
+            if (tentative[own])
+            {
+                FoundDuplicate(own);
+                return;
+            }
             stack.Counters.NeighborDropped++;
             return;
         }
@@ -1009,6 +1080,18 @@ internal sealed class Ipv6Interface
     public long Tick(long now)
     {
         long expiring = reassembly.Expire(now, reassemblyExpired);
+        if (tentativeUntil != 0)
+        {
+            if (tentativeUntil <= now)
+            {
+                tentativeUntil = 0;
+                Array.Clear(tentative);
+            }
+            else
+            {
+                expiring = Math.Min(expiring, tentativeUntil);
+            }
+        }
         List<NeighborEntry> due = neighbors.Due(now, out long next);
         next = Math.Min(next, expiring);
         for (int index = 0; index < due.Count; index++)

@@ -61,6 +61,7 @@ internal static class NetBoot
         {
             ipv6.ConfigureRouter(gateway);
         }
+        ipv6.StartDuplicateAddressDetection();
         string[] names = new string[ipv6.AddressCount];
         for (int index = 0; index < names.Length; index++)
         {

@@ -860,6 +860,11 @@ internal sealed class NetCounters
 
     public long RouterAdvertisementsDropped { get; set; }
 
+    // Duplicate address detection: probes sent, addresses found in use by another host.
+    public long DuplicateAddressProbesSent { get; set; }
+
+    public long DuplicateAddresses { get; set; }
+
     // UDP over IPv6 for a port no endpoint holds (answered with port unreachable, rate allowing).
     public long Udp6NoPort { get; set; }
 

@@ -382,6 +382,128 @@ public class Ipv6RoutingTests
         Assert.Equal(1500, ipv6.PathMtuTo(CapturedFrames6.AddressB));
     }
 
+    // RFC 4862, 5.4.2: a probe per address, from :: to its solicited-node group, with no
+    // link-layer address; the addresses are optimistic meanwhile (RFC 4429): used, but answered
+    // without Override; after a second with no answer they are the host's for good.
+    [Fact]
+    public void DuplicateAddressDetection_ProbesEachAddress_AndKeepsThemWhenNoOneAnswers()
+    {
+        NetTestHost a = HostWithIpv6(hostB: false);
+        Ipv6Interface ipv6 = a.Interface.Ipv6!;
+
+        ipv6.StartDuplicateAddressDetection();
+
+        Assert.Equal(2, a.Device.Sent.Count);
+        byte[] probe = a.Device.Sent[1];
+        Assert.True(EthernetFrame.TryWrap(probe, out EthernetFrame ethernet));
+        Assert.Equal(CapturedFrames6.AddressA.SolicitedNode.MulticastMac, ethernet.Destination);
+        Ipv6Header header = Ipv6Of(probe);
+        Assert.Equal(new Ipv6Header(Ipv6Address.Unspecified, CapturedFrames6.AddressA.SolicitedNode, IpProtocol.Icmpv6,
+            NdpNeighborMessage.FixedLength, 255, 0, 0), header);
+        Icmpv6Message.TryWrap(PacketOf(probe).Payload, out Icmpv6Message message);
+        Assert.True(NdpNeighborMessage.TryParse(message, header, out NdpNeighborMessage parsed));
+        Assert.Equal(NdpNeighborMessage.Probe(CapturedFrames6.AddressA), parsed);
+        Assert.Equal(CapturedFrames6.LinkLocalA, TargetOf(a.Device.Sent[0]));
+        a.Device.Sent.Clear();
+        Assert.True(ipv6.IsTentativeAt(1));
+        Assert.True(a.Stack.TrySelectSource6(CapturedFrames6.AddressB, out Ipv6Address source));
+        Assert.Equal(CapturedFrames6.AddressA, source);
+
+        // Optimistic: a solicitation is answered, without Override.
+        a.Device.Inject(Solicitation(CapturedFrames6.AddressB, CapturedFrames6.AddressA));
+        NdpNeighborMessage answer = AdvertisementIn(a.Device.TakeOnly());
+        Assert.False(answer.Override);
+
+        a.Run(DuplicateAddressDetectionTime + Second / 10);
+        Assert.False(ipv6.IsTentativeAt(1));
+        a.Device.Inject(Solicitation(CapturedFrames6.AddressB, CapturedFrames6.AddressA));
+        Assert.True(AdvertisementIn(a.Device.TakeOnly()).Override);
+        // An advertisement for it now is another host's mistake, not a reason to give it up.
+        a.Device.Inject(AdvertisementFromB(CapturedFrames6.AddressA));
+        Assert.True(ipv6.IsOwn(CapturedFrames6.AddressA));
+        Assert.Equal(0, a.Stack.Counters.DuplicateAddresses);
+    }
+
+    // RFC 4862, 5.4.4: an advertisement for an address under detection means another host has it.
+    [Fact]
+    public void AdvertisementForAnAddressUnderDetection_MakesItDuplicate_LoggedAndNotUsed()
+    {
+        NetTestHost a = HostWithIpv6(hostB: false);
+        Ipv6Interface ipv6 = a.Interface.Ipv6!;
+        ipv6.StartDuplicateAddressDetection();
+        a.Device.Sent.Clear();
+
+        a.Device.Inject(AdvertisementFromB(CapturedFrames6.AddressA));
+
+        Assert.True(ipv6.IsDuplicateAt(1));
+        Assert.False(ipv6.IsOwn(CapturedFrames6.AddressA));
+        Assert.False(a.Stack.IsLocal6(CapturedFrames6.AddressA));
+        Assert.Equal(1, a.Stack.Counters.DuplicateAddresses);
+        Assert.Contains("[uk] net eth0: ipv6 2001:2::1 is in use by another host on the link (duplicate address detection, RFC 4862): not used",
+            a.Platform.Log);
+        // Packets leave from the link-local address now, and a solicitation for it goes unanswered.
+        Assert.True(a.Stack.TrySelectSource6(CapturedFrames6.AddressB, out Ipv6Address source));
+        Assert.Equal(CapturedFrames6.LinkLocalA, source);
+        a.Device.Inject(Solicitation(CapturedFrames6.AddressB, CapturedFrames6.AddressA));
+        Assert.Empty(a.Device.Sent);
+    }
+
+    // RFC 4862, 5.4.3: another host probing for the same address at the same time.
+    [Fact]
+    public void AnotherHostsProbeForAnAddressUnderDetection_MakesItDuplicate()
+    {
+        NetTestHost a = HostWithIpv6(hostB: false);
+        a.Interface.Ipv6!.StartDuplicateAddressDetection();
+        a.Device.Sent.Clear();
+        byte[] message = new byte[NdpNeighborMessage.FixedLength];
+        Icmpv6Message.TryWrap(message, out Icmpv6Message view);
+        NdpNeighborMessage.Probe(CapturedFrames6.AddressA).Emit(view, Ipv6Address.Unspecified, CapturedFrames6.AddressA.SolicitedNode);
+
+        a.Device.Inject(Frame(CapturedFrames6.MacB, CapturedFrames6.AddressA.SolicitedNode.MulticastMac, Ipv6Address.Unspecified,
+            CapturedFrames6.AddressA.SolicitedNode, IpProtocol.Icmpv6, message, 255));
+
+        Assert.True(a.Interface.Ipv6.IsDuplicateAt(1));
+        Assert.Empty(a.Device.Sent);
+    }
+
+    private const long DuplicateAddressDetectionTime = Ipv6Interface.DuplicateDetectionTime;
+
+    private static Ipv6Address TargetOf(byte[] frame)
+    {
+        Icmpv6Message.TryWrap(PacketOf(frame).Payload, out Icmpv6Message message);
+        Assert.True(NdpNeighborMessage.TryParse(message, Ipv6Of(frame), out NdpNeighborMessage parsed));
+        return parsed.Target;
+    }
+
+    private static NdpNeighborMessage AdvertisementIn(byte[] frame)
+    {
+        Icmpv6Message.TryWrap(PacketOf(frame).Payload, out Icmpv6Message message);
+        Assert.True(NdpNeighborMessage.TryParse(message, Ipv6Of(frame), out NdpNeighborMessage parsed));
+        Assert.Equal(Icmpv6Type.NeighborAdvertisement, parsed.Type);
+        return parsed;
+    }
+
+    // A solicitation from B (2001:2::2, with its link-layer address) for target.
+    private static byte[] Solicitation(Ipv6Address source, Ipv6Address target)
+    {
+        NdpNeighborMessage solicitation = NdpNeighborMessage.Solicitation(target, CapturedFrames6.MacB);
+        byte[] message = new byte[solicitation.Length];
+        Icmpv6Message.TryWrap(message, out Icmpv6Message view);
+        solicitation.Emit(view, source, target.SolicitedNode);
+        return Frame(CapturedFrames6.MacB, target.SolicitedNode.MulticastMac, source, target.SolicitedNode, IpProtocol.Icmpv6, message, 255);
+    }
+
+    // An unsolicited advertisement from B's link-local address, to all nodes, claiming target.
+    private static byte[] AdvertisementFromB(Ipv6Address target)
+    {
+        NdpNeighborMessage advertisement = NdpNeighborMessage.Advertisement(target, false, CapturedFrames6.MacB);
+        byte[] message = new byte[advertisement.Length];
+        Icmpv6Message.TryWrap(message, out Icmpv6Message view);
+        advertisement.Emit(view, CapturedFrames6.LinkLocalB, Ipv6Address.AllNodes);
+        return Frame(CapturedFrames6.MacB, Ipv6Address.AllNodes.MulticastMac, CapturedFrames6.LinkLocalB, Ipv6Address.AllNodes, IpProtocol.Icmpv6,
+            message, 255);
+    }
+
     private static NetTestHost HostWithIpv6(bool hostB)
     {
         NetTestHost host = new NetTestHost(hostB);
