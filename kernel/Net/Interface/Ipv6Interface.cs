@@ -54,6 +54,14 @@ internal sealed class Ipv6Interface
     // 10) to hear an answer, Linux's defaults (dad_transmits, retrans_time_ms).
     public const long DuplicateDetectionTime = 1_000_000_000;
 
+    // NOTE: RFC 4861, 10: MAX_RTR_SOLICITATIONS 3, RTR_SOLICITATION_INTERVAL 4 s.
+    public const int MaximumRouterSolicitations = 3;
+
+    public const long RouterSolicitationInterval = 4_000_000_000;
+
+    // NOTE: a router solicitation is 8 bytes: type, code, checksum, 4 reserved (RFC 4861, 4.1).
+    private const int RouterSolicitationLength = 8;
+
     // NOTE: a router advertisement is 16 bytes before its options (RFC 4861, 4.2).
     private const int RouterAdvertisementLength = 16;
 
@@ -78,6 +86,8 @@ internal sealed class Ipv6Interface
     private readonly bool[] tentative;
     private readonly bool[] duplicate;
     private long tentativeUntil;
+    private int routerSolicitations;
+    private long nextRouterSolicitation;
     private Ipv6Address configuredRouter;
     private int linkMtu;
     private uint fragmentIdentification;
@@ -207,6 +217,35 @@ internal sealed class Ipv6Interface
         }
         tentativeUntil = now + DuplicateDetectionTime;
         stack.ScheduleTick(tentativeUntil);
+    }
+
+    // RFC 4861, 6.3.7: with no configured router, ask the link's routers to advertise now rather
+    // than at their next periodic advertisement (minutes apart): up to 3 solicitations 4 s
+    // apart, until one answers. NOTE: from the link-local address, which is optimistic this early,
+    // so without a source link-layer address option (RFC 4429, 3.2); and the first at once, not
+    // after RFC 4861's random delay of up to a second, which spreads the hosts of a link booting
+    // together (a unikernel boots alone).
+    public void SolicitRouters()
+    {
+        routerSolicitations = 0;
+        SendRouterSolicitation(stack.Now);
+    }
+
+    private void SendRouterSolicitation(long now)
+    {
+        routerSolicitations++;
+        nextRouterSolicitation = routerSolicitations < MaximumRouterSolicitations ? now + RouterSolicitationInterval : 0;
+        if (nextRouterSolicitation != 0)
+        {
+            stack.ScheduleTick(nextRouterSolicitation);
+        }
+        Span<byte> message = scratch.AsSpan(0, RouterSolicitationLength);
+        message.Clear();
+        Icmpv6Message.TryWrap(message, out Icmpv6Message view);
+        new Icmpv6Header(Icmpv6Type.RouterSolicitation, 0, 0).Emit(view, addresses[0], Ipv6Address.AllRouters);
+        Transmit(Ipv6Address.AllRouters.MulticastMac, addresses[0], Ipv6Address.AllRouters, IpProtocol.Icmpv6, message,
+            Ipv6Header.NeighborDiscoveryHopLimit);
+        stack.Counters.RouterSolicitationsSent++;
     }
 
     // RFC 4862, 5.4.5: the address is not used; the log says so, as Linux's "duplicate address
@@ -1080,6 +1119,21 @@ internal sealed class Ipv6Interface
     public long Tick(long now)
     {
         long expiring = reassembly.Expire(now, reassemblyExpired);
+        if (nextRouterSolicitation != 0)
+        {
+            if (TryDefaultRouter(now, out _))
+            {
+                nextRouterSolicitation = 0;
+            }
+            else if (nextRouterSolicitation <= now)
+            {
+                SendRouterSolicitation(now);
+            }
+            if (nextRouterSolicitation != 0)
+            {
+                expiring = Math.Min(expiring, nextRouterSolicitation);
+            }
+        }
         if (tentativeUntil != 0)
         {
             if (tentativeUntil <= now)

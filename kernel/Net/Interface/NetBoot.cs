@@ -57,11 +57,15 @@ internal static class NetBoot
             throw new KernelException("net: AttachIpv6 for " + name + ", which is not attached");
         }
         Ipv6Interface ipv6 = found.EnableIpv6(addresses, prefixLengths);
+        ipv6.StartDuplicateAddressDetection();
         if (!gateway.IsUnspecified)
         {
             ipv6.ConfigureRouter(gateway);
         }
-        ipv6.StartDuplicateAddressDetection();
+        else
+        {
+            ipv6.SolicitRouters();
+        }
         string[] names = new string[ipv6.AddressCount];
         for (int index = 0; index < names.Length; index++)
         {

@@ -860,6 +860,8 @@ internal sealed class NetCounters
 
     public long RouterAdvertisementsDropped { get; set; }
 
+    public long RouterSolicitationsSent { get; set; }
+
     // Duplicate address detection: probes sent, addresses found in use by another host.
     public long DuplicateAddressProbesSent { get; set; }
 

@@ -92,6 +92,35 @@ public class Ipv6RoutingTests
         Assert.Equal(-Errno.ENETUNREACH, a.Stack.Send6(Ipv6Address.Unspecified, Far, IpProtocol.Icmpv6, new byte[8]));
     }
 
+    // RFC 4861, 6.3.7: router solicitations to ff02::2, 4 s apart, three at most, none once a
+    // router advertised itself.
+    [Fact]
+    public void RouterSolicitations_AreSentUntilARouterAnswers_ThreeAtMost()
+    {
+        NetTestHost a = HostWithIpv6(hostB: false);
+        a.Interface.Ipv6!.SolicitRouters();
+
+        byte[] solicitation = a.Device.TakeOnly();
+        Assert.True(EthernetFrame.TryWrap(solicitation, out EthernetFrame ethernet));
+        Assert.Equal(Ipv6Address.AllRouters.MulticastMac, ethernet.Destination);
+        Assert.Equal(new Ipv6Header(CapturedFrames6.LinkLocalA, Ipv6Address.AllRouters, IpProtocol.Icmpv6, 8, 255, 0, 0), Ipv6Of(solicitation));
+        Assert.True(Icmpv6Message.TryWrap(PacketOf(solicitation).Payload, out Icmpv6Message message));
+        Assert.True(Icmpv6Header.TryParse(message, CapturedFrames6.LinkLocalA, Ipv6Address.AllRouters, out Icmpv6Header icmp));
+        Assert.Equal(new Icmpv6Header(Icmpv6Type.RouterSolicitation, 0, 0), icmp);
+        a.Run(4 * Second + Second / 10);
+        Assert.Single(a.Device.Sent);
+        a.Device.Sent.Clear();
+        a.Device.Inject(RouterAdvertisement(1800, new Ipv6Address(0x2001_0002_0000_0007, 0), 0, Ipv6Header.NeighborDiscoveryHopLimit));
+        a.Run(20 * Second);
+        Assert.Empty(a.Device.Sent);
+        Assert.Equal(2, a.Stack.Counters.RouterSolicitationsSent);
+
+        NetTestHost unanswered = HostWithIpv6(hostB: false);
+        unanswered.Interface.Ipv6!.SolicitRouters();
+        unanswered.Run(30 * Second);
+        Assert.Equal(3, unanswered.Stack.Counters.RouterSolicitationsSent);
+    }
+
     // RFC 4861, 6.1.2: an advertisement that may have crossed a router (hop limit below 255) is
     // not believed.
     [Fact]
