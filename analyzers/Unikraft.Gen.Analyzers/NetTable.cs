@@ -2,7 +2,7 @@
 // generator (this file is compiled into both), so both read the same configuration.
 //
 // MSBuild passes the items as one property, UnikraftNets: items separated by '>', and each item's
-// fields by '|': name|type|address|gateway|dns|forward|device|address6|end[|origin]. The field "end" is always there:
+// fields by '|': name|type|address|gateway|dns|forward|device|address6|gateway6|end[|origin]. The field "end" is always there:
 // the property reaches the compiler through a .globalconfig file, where ';' starts a comment, so
 // a list written with ';' cuts the item short there, and a missing "end" says so.
 using System;
@@ -20,8 +20,9 @@ namespace Unikraft.Gen.Support
         }
 
         public NetEntry(string name, string type, string address, int prefixLength, string gateway, string[] dns, int[] forward, string device,
-            string[] addresses6, int[] forwardUdp)
+            string[] addresses6, int[] forwardUdp, string gateway6 = "")
         {
+            Gateway6 = gateway6;
             ForwardUdp = forwardUdp;
             Addresses6 = addresses6;
             Name = name;
@@ -69,9 +70,14 @@ namespace Unikraft.Gen.Support
         // makes it from the MAC whenever there is one.
         public string[] Addresses6 { get; }
 
+        // The IPv6 default route's next hop (Gateway6), as written; empty for none (then a router
+        // advertisement may give one). Link-local or inside one of Addresses6's prefixes.
+        public string Gateway6 { get; }
+
         public bool Equals(NetEntry? other) =>
             other is not null && Name == other.Name && Type == other.Type && Address == other.Address
-            && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device && Origin == other.Origin
+            && PrefixLength == other.PrefixLength && Gateway == other.Gateway && Device == other.Device && Gateway6 == other.Gateway6
+            && Origin == other.Origin
             && string.Join(",", Dns) == string.Join(",", other.Dns) && string.Join(",", Addresses6) == string.Join(",", other.Addresses6)
             && string.Join(",", Array.ConvertAll(Forward, p => p.ToString(CultureInfo.InvariantCulture)))
                 == string.Join(",", Array.ConvertAll(other.Forward, p => p.ToString(CultureInfo.InvariantCulture)))
@@ -121,7 +127,10 @@ namespace Unikraft.Gen.Support
                 string name = Field(0);
                 string type = Field(1).Length > 0 ? Field(1) : DefaultTypeOn(platform);
                 string label = "<UnikraftNet Include=\"" + name + "\">";
-                if (fields.Length < 9 || Field(8) != "end")
+                // NOTE: an item of nine fields (no gateway6, the form before Gateway6 existed) is
+                // still whole: "end" is never a valid Gateway6, so the two forms cannot be confused.
+                bool withGateway6 = fields.Length >= 10 && Field(9) == "end";
+                if (!withGateway6 && (fields.Length < 9 || Field(8) != "end"))
                 {
                     errors.Add(label + ": its settings were cut short; write lists (Dns, Forward, Address6) with ',' between the values, not ';'");
                     continue;
@@ -299,14 +308,26 @@ namespace Unikraft.Gen.Support
                     bad = true;
                 }
 
+                string gateway6 = withGateway6 ? Field(8) : "";
+                if (!bad && gateway6.Length > 0)
+                {
+                    string? problem6 = CheckGateway6(gateway6, addresses6);
+                    if (problem6 != null)
+                    {
+                        errors.Add(label + ": Gateway6 '" + gateway6 + "' " + problem6);
+                        bad = true;
+                    }
+                }
+
                 if (bad)
                 {
                     continue;
                 }
 
-                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray(), forwardUdp.ToArray())
+                interfaces.Add(new NetEntry(name, type, address, prefix, gateway, dns.ToArray(), forward.ToArray(), device, addresses6.ToArray(), forwardUdp.ToArray(),
+                    gateway6)
                 {
-                    Origin = Field(9),
+                    Origin = withGateway6 ? Field(10) : Field(9),
                 });
             }
 
@@ -377,6 +398,53 @@ namespace Unikraft.Gen.Support
             }
 
             return null;
+        }
+
+        // Why a Gateway6 value is not a next hop this interface reaches directly, or null: a unicast
+        // address, link-local (as routers announce themselves, RFC 4861, 4.2) or inside the prefix
+        // of one of the item's own addresses, and none of them.
+        private static string? CheckGateway6(string text, List<string> addresses6)
+        {
+            if (addresses6.Count == 0)
+            {
+                return "needs Address6: give the interface an IPv6 address too, such as Address6=\"2001:2::2/64\" Gateway6=\"2001:2::1\"";
+            }
+
+            if (text.IndexOf('/') >= 0 || !TryParseAddress6(text, out ulong high, out ulong low))
+            {
+                return "is not an IPv6 address without a prefix length, such as 2001:2::1 or fe80::1";
+            }
+
+            if ((high == 0 && (low == 0 || low == 1 || (low >> 32) == 0xFFFF)) || (high >> 56) == 0xFF)
+            {
+                return "is not a unicast address of a host (it is unspecified, loopback, IPv4-mapped or multicast); give the router's address, such as 2001:2::1 or fe80::1";
+            }
+
+            if ((high >> 54) == (0xFE80UL >> 6))
+            {
+                return null;
+            }
+
+            foreach (string own in addresses6)
+            {
+                int slash = own.IndexOf('/');
+                TryParseAddress6(own.Substring(0, slash), out ulong ownHigh, out ulong ownLow);
+                int prefix = int.Parse(own.Substring(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture);
+                if (ownHigh == high && ownLow == low)
+                {
+                    return "is the interface's own address (Address6 " + own + "); give the router's address";
+                }
+
+                ulong highMask = prefix >= 64 ? ulong.MaxValue : ~(ulong.MaxValue >> prefix);
+                ulong lowMask = prefix <= 64 ? 0 : prefix == 128 ? ulong.MaxValue : ~(ulong.MaxValue >> (prefix - 64));
+                if ((high & highMask) == (ownHigh & highMask) && (low & lowMask) == (ownLow & lowMask))
+                {
+                    return null;
+                }
+            }
+
+            return "is not on the link: it is neither link-local (fe80::/10) nor inside the prefix of an Address6 (" + string.Join(", ", addresses6)
+                + "); the next hop must be reachable directly";
         }
 
         // IPv6 text as RFC 4291, 2.2 writes it (hex groups, one "::", a dotted IPv4 tail), without a

@@ -518,25 +518,25 @@ namespace Unikraft.Gen
                     NetTable.TryParseAddress(net.Address, out uint address);
                     NetTable.TryParseAddress(net.Gateway, out uint gateway);
                     string Address(uint value) => "new global::Unikraft.Kernel.Ipv4Address(0x" + value.ToString("X8", CultureInfo.InvariantCulture) + "u)";
+                    string Address6(string text)
+                    {
+                        NetTable.TryParseAddress6(text, out ulong high, out ulong low);
+                        return "new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
+                            + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)";
+                    }
+
                     string prefix = net.PrefixLength.ToString(CultureInfo.InvariantCulture);
                     string Ports(IEnumerable<int> ports) => ports.Any()
                         ? "new int[] { " + string.Join(", ", ports.Select(p => p.ToString(CultureInfo.InvariantCulture))) + " }"
                         : "global::System.Array.Empty<int>()";
                     // A virtio device is the VM's (its runner adds one per item, in order, with the
                     // host's forwarding); the others are the hosted process's.
-                    string Address6(string text)
-                    {
-                        int slash = text.IndexOf('/');
-                        NetTable.TryParseAddress6(text.Substring(0, slash), out ulong high, out ulong low);
-                        return "new global::Unikraft.Kernel.Ipv6Address(0x" + high.ToString("X16", CultureInfo.InvariantCulture) + "UL, 0x"
-                            + low.ToString("X16", CultureInfo.InvariantCulture) + "UL)";
-                    }
                     var explicit6 = net.Addresses6.Where(a => a != NetTable.Auto6).ToList();
                     bool auto6 = net.Addresses6.Contains(NetTable.Auto6);
                     string device = net.Type == "passt"
                         ? "global::Unikraft.Kernel.HostedNetDevices.OpenPasst(" + Address(address) + ", " + prefix + ", " + Address(gateway) + ", "
                             + Ports(net.Forward) + ", " + Ports(net.ForwardUdp) + ", " + (net.Addresses6.Count > 0 ? "true" : "false") + ", "
-                            + (explicit6.Count > 0 ? Address6(explicit6[0]) : "default(global::Unikraft.Kernel.Ipv6Address)") + ")"
+                            + (explicit6.Count > 0 ? Address6(explicit6[0].Substring(0, explicit6[0].IndexOf('/'))) : "default(global::Unikraft.Kernel.Ipv6Address)") + ")"
                         : net.Type == "virtio"
                             ? "global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(" + (virtioIndex++).ToString(CultureInfo.InvariantCulture) + ")"
                             : "global::Unikraft.Kernel.HostedNetDevices.OpenTap(" + Literal(net.Device) + ")";
@@ -565,17 +565,22 @@ namespace Unikraft.Gen
                         var prefixes6 = new List<string>();
                         foreach (string text in explicit6)
                         {
-                            addresses6.Add(Address6(text));
-                            prefixes6.Add(text.Substring(text.IndexOf('/') + 1));
+                            int slash = text.IndexOf('/');
+                            addresses6.Add(Address6(text.Substring(0, slash)));
+                            prefixes6.Add(text.Substring(slash + 1));
                         }
 
+                        // No Gateway6: the unspecified address, and a router advertisement may give one.
                         writer.Line("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, " + Literal(net.Name) + ", new global::Unikraft.Kernel.Ipv6Address[] { "
-                            + string.Join(", ", addresses6) + " }, new int[] { " + string.Join(", ", prefixes6) + " });");
+                            + string.Join(", ", addresses6) + " }, new int[] { " + string.Join(", ", prefixes6) + " }, "
+                            + Address6(net.Gateway6.Length > 0 ? net.Gateway6 : "::") + ", " + (net.Type == "passt" ? "true" : "false") + ");");
                         if (net.Type == "passt")
                         {
                             // passt is the link's router: its advertisement gives the default
                             // router and, for "auto", the prefix of the kernel's address. The
-                            // boot waits up to a second for it (passt answers at once).
+                            // boot waits up to a second for it (passt answers at once). No
+                            // duplicate address detection there (true above, passtLink): passt
+                            // answers every neighbor solicitation itself, the kernel's probes too.
                             writer.Line("global::Unikraft.Kernel.NetBoot.SolicitRouters(kernel, " + Literal(net.Name) + ", " + (auto6 ? "true" : "false") + ", 1_000_000_000L);");
                         }
                     }
@@ -1021,6 +1026,7 @@ namespace Unikraft.Gen
                             + (net.Addresses6.Count == 0 ? ""
                                 : net.Addresses6.Contains(NetTable.Auto6) ? ", ipv6 from passt's router advertisement (its prefix and the MAC) and its link-local address"
                                 : ", ipv6 " + string.Join(",", net.Addresses6) + " and its link-local address" + (net.Type == "passt" ? ", router from passt's advertisement" : ""))
+                            + (net.Gateway6.Length > 0 ? ", gateway6 " + net.Gateway6 : "")
                             + "  " + net.Source);
                     }
                 }

@@ -272,7 +272,7 @@ namespace Unikraft.Gen
                 {
                     nets.Add(new NetPlan(entry.Name, entry.Type, entry.Address, entry.PrefixLength, entry.Gateway,
                         entry.Dns.ToEquatableArray(), new EquatableArray<int>(entry.Forward), entry.Device, entry.Addresses6.ToEquatableArray(),
-                        new EquatableArray<int>(entry.ForwardUdp), entry.Origin));
+                        new EquatableArray<int>(entry.ForwardUdp), entry.Gateway6, entry.Origin));
                 }
 
                 return nets;

@@ -162,7 +162,8 @@ namespace Unikraft.Gen
 
                         if (net.Addresses6.Count > 0)
                         {
-                            string reason6 = "boot: gives " + net.Name + " its IPv6 addresses (" + string.Join(", ", net.Addresses6) + ") (UnikraftNet '" + net.Name + "' in the project file)";
+                            string reason6 = "boot: gives " + net.Name + " its IPv6 addresses (" + string.Join(", ", net.Addresses6) + ")"
+                                + (net.Gateway6.Length > 0 ? " and its IPv6 router " + net.Gateway6 : "") + " (UnikraftNet '" + net.Name + "' in the project file)";
                             pruner.AddRoot(boot.NetBootAttachIpv6, reason6);
                             pruner.AddRoot(boot.Ipv6AddressConstructor, reason6);
                             if (net.Type == "passt")

@@ -43,6 +43,7 @@ internal static class Errno
     public const int ENOTSOCK = 88;
     public const int EDESTADDRREQ = 89;
     public const int EMSGSIZE = 90;
+    public const int EPROTO = 71;
     public const int EPROTOTYPE = 91;
     public const int ENOPROTOOPT = 92;
     public const int EPROTONOSUPPORT = 93;
@@ -107,6 +108,7 @@ internal static class Errno
             case ENOTSOCK: return "ENOTSOCK";
             case EDESTADDRREQ: return "EDESTADDRREQ";
             case EMSGSIZE: return "EMSGSIZE";
+            case EPROTO: return "EPROTO";
             case EPROTOTYPE: return "EPROTOTYPE";
             case ENOPROTOOPT: return "ENOPROTOOPT";
             case EPROTONOSUPPORT: return "EPROTONOSUPPORT";

@@ -224,6 +224,26 @@ public sealed class NetTests
         await AnalyzeAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("{|#2:", "").Replace("|}", ""), TapWithDns);
     }
 
+    // The analyzer reads Gateway6 as the generator does (NetTable.cs is shared): an item with a
+    // good Gateway6 is an interface (its missing name server is reported, as for any tap item);
+    // one with a bad Gateway6 is the generator's error to report, and the analyzer keeps quiet.
+    [Fact]
+    public async Task Gateway6_IsReadAsTheGeneratorReadsIt()
+    {
+        const string source = """
+            using System.Net;
+            class Program
+            {
+                static void Main() => _ = Dns.GetHostAddresses({|#0:"web.test"|});
+            }
+            """;
+        await AnalyzeAsync(source, "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|2001:2::1|end",
+            new DiagnosticResult(DiagnosticDescriptors.NameLookupWithNoServer).WithLocation(0).WithArguments("Dns.GetHostAddresses", "'web.test'"));
+        await AnalyzeAsync(source, "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|fe80::1|end",
+            new DiagnosticResult(DiagnosticDescriptors.NameLookupWithNoServer).WithLocation(0).WithArguments("Dns.GetHostAddresses", "'web.test'"));
+        await AnalyzeAsync(source.Replace("{|#0:", "").Replace("|}", ""), "eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|2001:3::1|end");
+    }
+
     [Fact]
     public async Task WithoutTheGenerator_OrWithWrongItems_NothingIsReported()
     {

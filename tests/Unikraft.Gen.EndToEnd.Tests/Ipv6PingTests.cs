@@ -79,6 +79,43 @@ public sealed class Ipv6PingTests : IClassFixture<Ipv6PingTests.Build>
         }
     }
 
+    // Duplicate address detection (RFC 4862) against Linux: the TAP device exists before the
+    // kernel opens it (a persistent one the test makes), and Linux there already has 2001:2::2;
+    // the kernel's probe for it is answered by Linux's advertisement, and the kernel logs the
+    // address as a duplicate and stops using it.
+    [NetFact]
+    public void AddressLinuxAlreadyHas_IsFoundDuplicate_AndLogged()
+    {
+        using NetNamespace space = NetNamespace.Create("dad6");
+        space.Run("ip", "tuntap", "add", "dev", "uk0", "mode", "tap");
+        space.Run("sysctl", "-q", "-w", "net.ipv6.conf.uk0.accept_dad=0", "net.ipv6.conf.uk0.router_solicitations=0", "net.ipv6.conf.uk0.accept_ra=0");
+        space.Run("ip", "-6", "addr", "add", "2001:2::2/64", "dev", "uk0", "nodad");
+        space.Run("ip", "link", "set", "uk0", "up");
+        using Process running = space.Start(build.OutputFile("NetPing6"));
+        try
+        {
+            Assert.Equal("up", running.StandardOutput.ReadLine());
+            // NOTE: the kernel waits 1 s for an answer to its probe (RFC 4862's RetransTimer).
+            System.Threading.Thread.Sleep(TimeSpan.FromSeconds(2));
+            running.StandardInput.WriteLine("bye");
+            running.StandardInput.Close();
+            Assert.True(running.WaitForExit(TimeSpan.FromSeconds(30)), "the program did not end after its input did");
+            string error = running.StandardError.ReadToEnd();
+            Assert.True(running.ExitCode == 0, error);
+            Assert.Contains("[uk] net eth0: ipv6 2001:2::2 is in use by another host on the link (duplicate address detection, RFC 4862): not used",
+                error, StringComparison.Ordinal);
+            Assert.DoesNotContain("ipv6 fe80:", error.Substring(error.IndexOf("is in use", StringComparison.Ordinal)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!running.HasExited)
+            {
+                running.Kill(entireProcessTree: true);
+                running.WaitForExit();
+            }
+        }
+    }
+
     // The link-local address of a MAC as RFC 4291 (appendix A) makes it: fe80::/64 and the
     // modified EUI-64, ff:fe in the middle and the universal/local bit flipped; .NET writes it in
     // RFC 5952's canonical text, as Linux's ip does.

@@ -136,7 +136,8 @@ public class NetworkConfigTests
         string boot = result.Source("Unikraft.Boot.g.cs");
         Assert.Contains("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, \"eth0\", new global::Unikraft.Kernel.Ipv6Address[] { "
             + "new global::Unikraft.Kernel.Ipv6Address(0x2001000200000000UL, 0x0000000000000002UL), "
-            + "new global::Unikraft.Kernel.Ipv6Address(0x2001000200000001UL, 0x0000000000000002UL) }, new int[] { 64, 128 });", boot);
+            + "new global::Unikraft.Kernel.Ipv6Address(0x2001000200000001UL, 0x0000000000000002UL) }, new int[] { 64, 128 }, "
+            + "new global::Unikraft.Kernel.Ipv6Address(0x0000000000000000UL, 0x0000000000000000UL), false);", boot);
         Assert.True(boot.IndexOf("NetBoot.Attach(", System.StringComparison.Ordinal) < boot.IndexOf("NetBoot.AttachIpv6(", System.StringComparison.Ordinal));
         Assert.Contains("  Ipv6  on\n//       [project]  <UnikraftNet Include=\"eth0\"> has IPv6 addresses (Address6 2001:2::2/64,2001:2:0:1::2/128)\n", result.Manifest);
         Assert.Contains("//   eth0  tap uk0, 198.18.0.2/24, gateway 198.18.0.1, ipv6 2001:2::2/64,2001:2:0:1::2/128 and its link-local address  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
@@ -155,7 +156,7 @@ public class NetworkConfigTests
         Assert.Empty(result.Problems);
         string boot = result.Source("Unikraft.Boot.g.cs");
         Assert.Contains("global::System.Array.Empty<int>(), true, default(global::Unikraft.Kernel.Ipv6Address))", boot);
-        Assert.Contains("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, \"eth0\", new global::Unikraft.Kernel.Ipv6Address[] {  }, new int[] {  });", boot);
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.AttachIpv6(kernel, \"eth0\", new global::Unikraft.Kernel.Ipv6Address[] {  }, new int[] {  }, new global::Unikraft.Kernel.Ipv6Address(0x0000000000000000UL, 0x0000000000000000UL), true);", boot);
         Assert.Contains("global::Unikraft.Kernel.NetBoot.SolicitRouters(kernel, \"eth0\", true, 1_000_000_000L);", boot);
         Assert.True(boot.IndexOf("NetBoot.AttachIpv6(", System.StringComparison.Ordinal) < boot.IndexOf("NetBoot.SolicitRouters(", System.StringComparison.Ordinal));
         Assert.Contains("  Ipv6  on\n//       [project]  <UnikraftNet Include=\"eth0\"> takes an IPv6 address from passt's router advertisement (Address6 auto)\n", result.Manifest);
@@ -174,6 +175,20 @@ public class NetworkConfigTests
         string boot = result.Source("Unikraft.Boot.g.cs");
         Assert.Contains("true, new global::Unikraft.Kernel.Ipv6Address(0x2001000200000000UL, 0x0000000000000005UL))", boot);
         Assert.Contains("global::Unikraft.Kernel.NetBoot.SolicitRouters(kernel, \"eth0\", false, 1_000_000_000L);", boot);
+    }
+
+    // Gateway6 becomes the interface's default router at boot, in the manifest and in its reason.
+    [Theory]
+    [InlineData("2001:2::1", "0x2001000200000000UL, 0x0000000000000001UL")]
+    [InlineData("fe80::1", "0xFE80000000000000UL, 0x0000000000000001UL")]
+    public void Gateway6_IsTheDefaultRouterAtBoot(string gateway6, string emitted)
+    {
+        GeneratorHarness.Result result = Run("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0|2001:2::2/64|" + gateway6 + "|end");
+
+        Assert.Empty(result.Problems);
+        Assert.Contains("}, new int[] { 64 }, new global::Unikraft.Kernel.Ipv6Address(" + emitted + "), false);", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains(", ipv6 2001:2::2/64 and its link-local address, gateway6 " + gateway6 + "  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
+        Assert.Contains("ConfigureRouter(", result.Source("Kernel/Net/Interface/NetBoot.g.cs"));
     }
 
     // UnikraftIcmpEcho=false takes the ICMPv6 echo answer out with IPv4's; neighbor discovery stays.
@@ -339,6 +354,12 @@ public class NetworkConfigTests
     [InlineData("eth0|passt|198.18.0.2/24|||||2001:2::2/64,2001:2::3/64|end", "<UnikraftNet Include=\"eth0\">: Address6 '2001:2::2/64,2001:2::3/64': passt carries one IPv6 address of the program; write Address6=\"auto\" (an address from the prefix passt advertises, the host's) or one address")]
     [InlineData("eth0|passt|198.18.0.2/24|||||auto,2001:2::3/64|end", "<UnikraftNet Include=\"eth0\">: Address6 'auto,2001:2::3/64': passt carries one IPv6 address of the program; write Address6=\"auto\" (an address from the prefix passt advertises, the host's) or one address")]
     [InlineData("eth0|tap|198.18.0.2/24|||||auto|end", "<UnikraftNet Include=\"eth0\">: Address6 'auto' takes the address from passt's router advertisements, which Type=\"tap\" has no source of; write the interface's addresses, such as 2001:2::2/64")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64|2001:2::1/64|end", "<UnikraftNet Include=\"eth0\">: Gateway6 '2001:2::1/64' is not an IPv6 address without a prefix length, such as 2001:2::1 or fe80::1")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64|198.18.0.1|end", "<UnikraftNet Include=\"eth0\">: Gateway6 '198.18.0.1' is not an IPv6 address without a prefix length, such as 2001:2::1 or fe80::1")]
+    [InlineData("eth0|tap|198.18.0.2/24||||||2001:2::1|end", "<UnikraftNet Include=\"eth0\">: Gateway6 '2001:2::1' needs Address6: give the interface an IPv6 address too, such as Address6=\"2001:2::2/64\" Gateway6=\"2001:2::1\"")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64|ff02::2|end", "<UnikraftNet Include=\"eth0\">: Gateway6 'ff02::2' is not a unicast address of a host (it is unspecified, loopback, IPv4-mapped or multicast); give the router's address, such as 2001:2::1 or fe80::1")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64|2001:2::2|end", "<UnikraftNet Include=\"eth0\">: Gateway6 '2001:2::2' is the interface's own address (Address6 2001:2::2/64); give the router's address")]
+    [InlineData("eth0|tap|198.18.0.2/24|||||2001:2::2/64|2001:2:0:1::1|end", "<UnikraftNet Include=\"eth0\">: Gateway6 '2001:2:0:1::1' is not on the link: it is neither link-local (fe80::/10) nor inside the prefix of an Address6 (2001:2::2/64); the next hop must be reachable directly")]
     [InlineData("eth 0|tap|198.18.0.2/24||||||end", "<UnikraftNet Include=\"eth 0\">: the interface name must be 1 to 15 letters, digits, '-' or '_', such as eth0")]
     [InlineData("eth0|tap|198.18.0.2/24||||||end>eth0|tap|198.18.1.2/24||||||end", "<UnikraftNet Include=\"eth0\">: eth0 is declared twice; keep one item per interface")]
     public void BadItem_IsOneErrorThatNamesIt(string items, string message)

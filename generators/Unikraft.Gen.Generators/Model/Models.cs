@@ -142,6 +142,7 @@ namespace Unikraft.Gen.Model
         string Device,
         EquatableArray<string> Addresses6 = default,
         EquatableArray<int> ForwardUdp = default,
+        string Gateway6 = "",
         string Origin = "")
     {
         // What the manifest says made the interface: the project file's item, or the launch

@@ -57,12 +57,14 @@ internal interface IIcmpErrorTransport
     void ReceiveIcmpError(byte type, byte code, Ipv4Address local, Ipv4Address remote, ReadOnlySpan<byte> quotedTransport);
 }
 
-// What a transport sees of the IPv6 side of the stack (Ipv6Interface): the same two calls as
-// IIpv4Output's, for the interfaces given IPv6 addresses. Only on-link destinations are reached.
+// What a transport sees of the IPv6 side of the stack (Ipv6Interface): the same calls as
+// IIpv4Output's, for the interfaces given IPv6 addresses: on-link destinations, and the others
+// through an interface's default router.
 internal interface IIpv6Output
 {
     // Sends one IPv6 packet carrying payload (checksum already set). 0, or -errno as
-    // Ipv6Interface.Output answers (-ENETUNREACH: no interface's link holds destination).
+    // Ipv6Interface.Output answers (-ENETUNREACH: no interface's link holds destination and none
+    // has a router). A payload longer than the path MTU allows leaves in fragments.
     int Send6(Ipv6Address source, Ipv6Address destination, byte nextHeader, ReadOnlySpan<byte> payload);
 
     // The local address a packet to destination leaves from; false when no interface reaches it.
@@ -71,9 +73,9 @@ internal interface IIpv6Output
     // One of this host's IPv6 addresses (any interface's).
     bool IsLocal6(Ipv6Address address);
 
-    // The largest transport payload (header included) one packet to destination carries: the
-    // route's MTU less the 40-byte IPv6 header (this host does not fragment IPv6); 0 when no
-    // interface reaches it.
+    // The largest transport payload (header included) one packet to destination carries
+    // unfragmented: the path's MTU (the route's, or less after a packet too big, RFC 8201) less the
+    // 40-byte IPv6 header; 0 when no interface reaches it.
     int MaximumPayloadTo6(Ipv6Address destination);
 
     // As IIpv4Output.SegmentOffloadTo and SendTcpOffloaded, over IPv6 (virtio's GSO_TCPV6).
@@ -102,6 +104,16 @@ internal sealed class NoIpv6 : IIpv6Output
     public int SegmentOffloadTo6(Ipv6Address destination) => 0;
 
     public int SendTcpOffloaded6(Ipv6Address source, Ipv6Address destination, ReadOnlySpan<byte> segment, int segmentSize) => -Errno.ENETUNREACH;
+}
+
+// A transport that hears ICMPv6 errors about the packets it sent (RFC 4443, 2.4 (a)), as
+// IIcmpErrorTransport does over IPv4.
+internal interface IIcmpv6ErrorTransport
+{
+    // type and code are the ICMPv6 message's, restOfHeader its 4 bytes after the checksum (the MTU
+    // of a packet too big); local and remote are the quoted packet's source (this host) and
+    // destination; quotedTransport is at least the first 8 bytes of its transport header.
+    void ReceiveIcmpv6Error(byte type, byte code, uint restOfHeader, Ipv6Address local, Ipv6Address remote, ReadOnlySpan<byte> quotedTransport);
 }
 
 // A transport that also takes IPv6 packets of its next header (UDP and TCP do): already checked by

@@ -39,8 +39,13 @@ internal static class NetBoot
     }
 
     // The boot's call for an item that gives IPv6 addresses (Address6), after its Attach: turns
-    // IPv6 on for the interface named name, with its link-local address from the MAC and these.
-    public static Ipv6Interface AttachIpv6(Kernel kernel, string name, Ipv6Address[] addresses, int[] prefixLengths)
+    // IPv6 on for the interface named name, with its link-local address from the MAC and these;
+    // gateway (Gateway6) is its default router, or :: for none (a router advertisement may give one).
+    // passtLink: the device is passt, which answers every neighbor solicitation itself (the
+    // kernel's duplicate address probes too, so none are sent) and is the link's router, which the
+    // boot solicits next (SolicitRouters) and waits for.
+    public static Ipv6Interface AttachIpv6(Kernel kernel, string name, Ipv6Address[] addresses, int[] prefixLengths, Ipv6Address gateway,
+        bool passtLink)
     {
         NetStack stack = kernel.Net ?? throw new KernelException("net: AttachIpv6 before Attach for " + name);
         NetInterface? found = null;
@@ -56,18 +61,30 @@ internal static class NetBoot
             throw new KernelException("net: AttachIpv6 for " + name + ", which is not attached");
         }
         Ipv6Interface ipv6 = found.EnableIpv6(addresses, prefixLengths);
+        if (!passtLink)
+        {
+            ipv6.StartDuplicateAddressDetection();
+        }
+        if (!gateway.IsUnspecified)
+        {
+            ipv6.ConfigureRouter(gateway);
+        }
+        else if (!passtLink)
+        {
+            ipv6.SolicitRouters();
+        }
         string[] names = new string[ipv6.AddressCount];
         for (int index = 0; index < names.Length; index++)
         {
             names[index] = ipv6.AddressAt(index).ToString() + "/" + ipv6.PrefixLengthAt(index).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        kernel.Log.Write("[uk] net " + name + ": ipv6 " + string.Join(", ", names));
+        kernel.Log.Write("[uk] net " + name + ": ipv6 " + string.Join(", ", names) + (gateway.IsUnspecified ? "" : " via " + gateway.ToString()));
         return ipv6;
     }
 
     // The boot's call for an item whose IPv6 comes from its link's router (passt's router
     // advertisements), after its AttachIpv6: solicits a router and, with autoconfigure, an address
-    // from its prefix (RouterDiscovery). It waits up to waitNanoseconds for the answer, taking the
+    // from its prefix (Ipv6Interface's router discovery). It waits up to waitNanoseconds for the answer, taking the
     // device's frames itself, so that a program that connects first thing finds the route there.
     public static void SolicitRouters(Kernel kernel, string name, bool autoconfigure, long waitNanoseconds)
     {

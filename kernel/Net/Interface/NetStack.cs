@@ -109,6 +109,14 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
 
     public ushort NextIdentification() => identification++;
 
+    // Four bytes of the kernel's random device (0 without one): IPv6's fragment identifications start there.
+    public uint RandomUInt32()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        kernel.RandomDevice?.Fill(bytes);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
     // One of this host's addresses (any interface's, or loopback's).
     public bool IsLocal(Ipv4Address address)
     {
@@ -199,7 +207,7 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
             return LoopbackMtu - Ipv6Packet.HeaderLength;
         }
         Ipv6Interface? route = Ipv6RouteTo(destination);
-        return route == null ? 0 : route.Mtu - Ipv6Packet.HeaderLength;
+        return route == null ? 0 : route.PathMtuTo(destination) - Ipv6Packet.HeaderLength;
     }
 
     public int SegmentOffloadTo6(Ipv6Address destination)
@@ -263,7 +271,7 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         for (int index = 0; index < interfaces.Count; index++)
         {
             Ipv6Interface? ipv6 = interfaces[index].Ipv6;
-            if (ipv6 != null && !destination.IsLinkLocal && ipv6.HasRoute(destination))
+            if (ipv6 != null && !destination.IsLinkLocal && ipv6.TryDefaultRouter(Now, out _))
             {
                 return ipv6;
             }
@@ -809,8 +817,8 @@ internal sealed class NetCounters
     public long LoopbackSent { get; set; }
 
     // IPv6 (Ipv6Interface): frames of EtherType 0x86DD taken, refused (a bad header, a bad
-    // source or destination, another host's or a group not joined), handed on, and dropped for an
-    // extension header not read yet or answered with a parameter problem (unknown next header).
+    // source or destination, another host's or a group not joined), handed on, and dropped for a
+    // malformed or refused extension header or answered with a parameter problem (unknown next header).
     public long Ipv6Received { get; set; }
 
     public long Ipv6BadHeader { get; set; }
@@ -831,6 +839,34 @@ internal sealed class NetCounters
 
     public long Icmpv6ErrorsSent { get; set; }
 
+    // ICMPv6 errors received that quote a packet of this host's (Ipv6Interface.ReceiveError).
+    public long Icmpv6ErrorsReceived { get; set; }
+
+    // Fragments (Ipv6Reassembly): received, packets they completed, packets timed out; fragments
+    // sent; path MTUs lowered by packet too big.
+    public long Ipv6FragmentsReceived { get; set; }
+
+    public long Ipv6Reassembled { get; set; }
+
+    public long Ipv6ReassemblyTimeouts { get; set; }
+
+    public long Ipv6FragmentsSent { get; set; }
+
+    public long Ipv6PathMtuLowered { get; set; }
+
+    // Router advertisements taken, and refused (not from a link-local source with hop limit 255,
+    // or malformed).
+    public long RouterAdvertisementsReceived { get; set; }
+
+    public long RouterAdvertisementsDropped { get; set; }
+
+    public long RouterSolicitationsSent { get; set; }
+
+    // Duplicate address detection: probes sent, addresses found in use by another host.
+    public long DuplicateAddressProbesSent { get; set; }
+
+    public long DuplicateAddresses { get; set; }
+
     // UDP over IPv6 for a port no endpoint holds (answered with port unreachable, rate allowing).
     public long Udp6NoPort { get; set; }
 
@@ -846,12 +882,7 @@ internal sealed class NetCounters
 
     public long NeighborQueueDropped { get; set; }
 
-    // Router discovery (RouterDiscovery): solicitations sent, advertisements taken, addresses
-    // made from an advertised prefix.
-    public long RouterSolicitationsSent { get; set; }
-
-    public long RouterAdvertisementsReceived { get; set; }
-
+    // Addresses made from an advertised prefix (passt's Address6="auto").
     public long AddressesAutoconfigured { get; set; }
 
     public long LoopbackDropped { get; set; }

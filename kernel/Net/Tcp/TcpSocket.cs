@@ -993,6 +993,24 @@ internal sealed class TcpSocket
     // (RFC 6191, 2; RFC 1122, 4.2.2.13; Linux's tcp_timewait_state_process). Then the TIME-WAIT
     // ends here and the listener takes the SYN. A client that reuses its ports quickly (curl in a
     // loop) would otherwise get an ACK for the old connection, answer it with RST and wait.
+    // Packet too big for a segment of this connection (TcpStack.ReceiveIcmpv6Error): the path MTU
+    // to the peer is lower now, and so is the MSS of the segments sent from now on. NOTE: only for
+    // a quoted sequence number this connection has in flight (RFC 5927, 4.1: a blind attacker
+    // does not know it); the segments lost to the small link are sent again by the retransmission
+    // timer at the new size, not at once as Linux's tcp_simple_retransmit does.
+    internal void PathMtuLowered(uint sequence)
+    {
+        if (TcpSequence.LessThan(sequence, sndUna) || TcpSequence.GreaterThan(sequence, sndMax))
+        {
+            return;
+        }
+        int pathMss = stack.MaximumPayloadTo(RemoteAddress6) - TcpSegment.HeaderLength - (timestamps ? TimestampsLength : 0);
+        if (pathMss < sendMss)
+        {
+            sendMss = Math.Max(pathMss, 64);
+        }
+    }
+
     internal bool ReopenFromTimeWait(in TcpHeader header)
     {
         if (State != TcpState.TimeWait || !header.HasFlag(TcpFlags.Syn) || header.HasFlag(TcpFlags.Ack) || header.HasFlag(TcpFlags.Rst))

@@ -14,7 +14,7 @@ using System.Threading.Tasks;
 // Timers: Poll runs every timer that is due and NextDeadline says when the next one is, so a
 // test or a simulation drives the stack step by step; with a scheduler, the stack also arms the
 // scheduler's timer for its earliest deadline and polls itself.
-internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
+internal sealed class TcpStack : IIpv4Transport, IIpv6Transport, IIcmpv6ErrorTransport
 {
     // NOTE: the dynamic and private ports (RFC 6335, 6), the range RFC 6056, 3.2 recommends.
     public const int EphemeralFirst = 49152;
@@ -347,6 +347,25 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport
         }
         Arrive(source, destination, payload, checksumTrusted);
         return true;
+    }
+
+    // An ICMPv6 error about a segment a connection sent. Only packet too big is acted on: the
+    // interface lowered the path MTU already, and the connection takes the smaller MSS (RFC 8201,
+    // 5.2). The other errors are soft for an established connection (RFC 5461) and, as over IPv4,
+    // not passed on.
+    public void ReceiveIcmpv6Error(byte type, byte code, uint restOfHeader, Ipv6Address local, Ipv6Address remote, ReadOnlySpan<byte> quotedTransport)
+    {
+        if (type != Icmpv6Type.PacketTooBig)
+        {
+            return;
+        }
+        ushort localPort = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quotedTransport);
+        ushort remotePort = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quotedTransport.Slice(2));
+        uint sequence = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(quotedTransport.Slice(4));
+        if (connections.TryGetValue(new TcpEndpoints(local, localPort, remote, remotePort), out TcpSocket? connection))
+        {
+            connection.PathMtuLowered(sequence);
+        }
     }
 
     // The checksum covers the whole segment whatever its header says, so it is checked first:

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 // UDP for one kernel (RFC 768, RFC 1122, 4.1): the transport the IPv4 layer hands datagrams of
 // protocol 17 to, and the table of bound endpoints by port. Sends build the header in one
 // scratch buffer of the layer (one vCPU: no two sends overlap) and hand it to IIpv4Output.
-internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport, IIpv6Transport
+internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport, IIpv6Transport, IIcmpv6ErrorTransport
 {
     // NOTE: Linux's default ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     public const int EphemeralFirst = 32768;
@@ -474,6 +474,63 @@ internal sealed class UdpLayer : IIpv4Transport, IIcmpErrorTransport, IIpv6Trans
                 candidate.ReportError(error);
                 return;
             }
+        }
+    }
+
+    // An ICMPv6 error about a packet an endpoint sent, as ReceiveIcmpError over IPv4 (Linux's
+    // __udp6_lib_err without IPV6_RECVERR): only a hard error, and only to an endpoint connected
+    // to the quoted destination.
+    public void ReceiveIcmpv6Error(byte type, byte code, uint restOfHeader, Ipv6Address local, Ipv6Address remote, ReadOnlySpan<byte> quotedTransport)
+    {
+        if (quotedTransport.Length < UdpDatagram.HeaderLength)
+        {
+            return;
+        }
+        int error = HardError6(type, code);
+        if (error == 0)
+        {
+            return;
+        }
+        ushort localPort = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quotedTransport);
+        ushort remotePort = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quotedTransport.Slice(2));
+        if (!ports.TryGetValue(localPort, out List<UdpEndpoint>? bound))
+        {
+            return;
+        }
+        for (int index = 0; index < bound.Count; index++)
+        {
+            UdpEndpoint candidate = bound[index];
+            if (candidate.IsIpv6 && candidate.IsConnected && candidate.RemoteAddress6 == remote && candidate.RemotePort == remotePort &&
+                (candidate.LocalAddress6.IsUnspecified || candidate.LocalAddress6 == local))
+            {
+                IcmpErrors++;
+                candidate.ReportError(error);
+                return;
+            }
+        }
+    }
+
+    // NOTE: the ICMPv6 errors Linux's icmpv6_err_convert marks fatal, with its errnos: destination
+    // unreachable's administratively prohibited, port unreachable, source policy failed and reject
+    // route, and parameter problem; no route, address unreachable, packet too big and time
+    // exceeded are soft.
+    private static int HardError6(byte type, byte code)
+    {
+        if (type == Icmpv6Type.ParameterProblem)
+        {
+            return Errno.EPROTO;
+        }
+        if (type != Icmpv6Type.DestinationUnreachable)
+        {
+            return 0;
+        }
+        switch (code)
+        {
+            case Icmpv6Type.CodeAdministrativelyProhibited: return Errno.EACCES;
+            case Icmpv6Type.CodePortUnreachable: return Errno.ECONNREFUSED;
+            case Icmpv6Type.CodeSourcePolicyFailed: return Errno.EACCES;
+            case Icmpv6Type.CodeRejectRoute: return Errno.EACCES;
+            default: return 0;
         }
     }
 

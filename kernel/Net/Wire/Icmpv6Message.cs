@@ -30,10 +30,28 @@ internal static class Icmpv6Type
     // Destination unreachable codes (RFC 4443, 3.1): what a UDP datagram to a closed port gets.
     public const byte CodePortUnreachable = 4;
 
+    // NOTE: the other destination unreachable codes (RFC 4443, 3.1).
+    public const byte CodeNoRoute = 0;
+
+    public const byte CodeAdministrativelyProhibited = 1;
+
+    public const byte CodeAddressUnreachable = 3;
+
+    public const byte CodeSourcePolicyFailed = 5;
+
+    public const byte CodeRejectRoute = 6;
+
+    // Time exceeded codes (RFC 4443, 3.3).
+    public const byte CodeHopLimitExceeded = 0;
+
+    public const byte CodeReassemblyTimeExceeded = 1;
+
     // Parameter problem codes (RFC 4443, 3.4).
     public const byte CodeErroneousHeaderField = 0;
 
     public const byte CodeUnrecognizedNextHeader = 1;
+
+    public const byte CodeUnrecognizedOption = 2;
 
     // NOTE: types 0 to 127 are errors, 128 to 255 informational (RFC 4443, 2.1); an error is never
     // answered with another (2.4 (e)).

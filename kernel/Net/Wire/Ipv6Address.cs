@@ -28,7 +28,7 @@ internal readonly struct Ipv6Address : IEquatable<Ipv6Address>
     // NOTE: ff02::1, the link-local all-nodes group every IPv6 host listens to (RFC 4291, 2.7.1).
     public static Ipv6Address AllNodes => new Ipv6Address(0xFF02_0000_0000_0000, 1);
 
-    // ff02::2, all routers on the link (RFC 4291, 2.7.1): where router solicitations go.
+    // NOTE: ff02::2, the link's routers (RFC 4291, 2.7.1), where router solicitations go.
     public static Ipv6Address AllRouters => new Ipv6Address(0xFF02_0000_0000_0000, 2);
 
     public ulong High => high;

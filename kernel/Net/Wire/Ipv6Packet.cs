@@ -139,7 +139,7 @@ internal readonly record struct Ipv6Header(Ipv6Address Source, Ipv6Address Desti
     }
 }
 
-// The IPv6 extension headers the interface recognizes (and does not read yet), and "no next header".
+// The IPv6 extension headers the interface walks (Ipv6Interface.Dispatch), and "no next header".
 // NOTE: numbers from RFC 8200, 4 (and the IANA protocol numbers registry).
 internal static class Ipv6ExtensionHeader
 {
@@ -152,4 +152,28 @@ internal static class Ipv6ExtensionHeader
     public const byte NoNextHeader = 59;
 
     public const byte DestinationOptions = 60;
+}
+
+// The fragment header (RFC 8200, 4.5): next header, a reserved byte, the offset of the data in
+// 8-byte units in the high 13 bits of the next two bytes with the M (more fragments) flag in the
+// lowest, and the 32-bit identification. Offset here is in bytes.
+internal readonly record struct Ipv6FragmentHeader(byte NextHeader, int Offset, bool More, uint Identification)
+{
+    public const int Length = 8;
+
+    // bytes: at least Length long.
+    public static Ipv6FragmentHeader Read(ReadOnlySpan<byte> bytes)
+    {
+        ushort offsetAndFlag = BinaryPrimitives.ReadUInt16BigEndian(bytes.Slice(2));
+        return new Ipv6FragmentHeader(bytes[0], offsetAndFlag & 0xFFF8, (offsetAndFlag & 1) != 0, BinaryPrimitives.ReadUInt32BigEndian(bytes.Slice(4)));
+    }
+
+    // Offset: a multiple of 8 below 65536.
+    public void Write(Span<byte> bytes)
+    {
+        bytes[0] = NextHeader;
+        bytes[1] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.Slice(2), (ushort)((Offset & 0xFFF8) | (More ? 1 : 0)));
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.Slice(4), Identification);
+    }
 }

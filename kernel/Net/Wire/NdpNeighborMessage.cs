@@ -42,10 +42,22 @@ internal readonly record struct NdpNeighborMessage(byte Type, Ipv6Address Target
         return new NdpNeighborMessage(Icmpv6Type.NeighborSolicitation, target, false, false, false, true, source);
     }
 
-    public static NdpNeighborMessage Advertisement(Ipv6Address target, bool solicited, MacAddress mac)
+    public static NdpNeighborMessage Advertisement(Ipv6Address target, bool solicited, MacAddress mac) =>
+        Advertisement(target, solicited, true, mac);
+
+    // NOTE: a host's advertisement of its own address sets Override (RFC 4861, 7.2.4) and not
+    // Router; one for an optimistic address (still under duplicate address detection) does not
+    // set Override (RFC 4429, 3.3), so it cannot replace another host's entry.
+    public static NdpNeighborMessage Advertisement(Ipv6Address target, bool solicited, bool overrides, MacAddress mac)
     {
-        // NOTE: a host's advertisement of its own address sets Override (RFC 4861, 7.2.4) and not Router.
-        return new NdpNeighborMessage(Icmpv6Type.NeighborAdvertisement, target, false, solicited, true, true, mac);
+        return new NdpNeighborMessage(Icmpv6Type.NeighborAdvertisement, target, false, solicited, overrides, true, mac);
+    }
+
+    // RFC 4862, 5.4.2: a duplicate address detection probe: for target, from ::, with no
+    // link-layer address option.
+    public static NdpNeighborMessage Probe(Ipv6Address target)
+    {
+        return new NdpNeighborMessage(Icmpv6Type.NeighborSolicitation, target, false, false, false, false, default);
     }
 
     // Parses a solicitation or an advertisement with the validity checks of RFC 4861, 7.1.1 and

@@ -33,7 +33,7 @@ public class RouterDiscoveryTests
     private static readonly Ipv6Address OffLink = new Ipv6Address(0x2001_0002_0000_0001, 1);
 
     [Fact]
-    public void Solicit_SendsARouterSolicitation_FromTheLinkLocalAddress_WithTheMac()
+    public void Solicit_SendsARouterSolicitation_FromTheLinkLocalAddress()
     {
         NetTestHost a = HostWithIpv6();
 
@@ -50,8 +50,9 @@ public class RouterDiscoveryTests
         Assert.Equal(255, ip.HopLimit);
         Assert.True(Icmpv6Message.TryWrap(packet.Payload, out Icmpv6Message message));
         Assert.True(message.ChecksumIsValid(ip.Source, ip.Destination));
-        // Type 133, code 0, reserved, then the source link-layer address option (RFC 4861, 4.1).
-        Assert.Equal(Convert.FromHexString("85000000" + "00000000" + "0101" + "a26b0204eb11"), ZeroChecksum(packet.Payload.ToArray()));
+        // Type 133, code 0, reserved, and no source link-layer address option: the link-local
+        // address is optimistic this early (RFC 4861, 4.1; RFC 4429, 3.2).
+        Assert.Equal(Convert.FromHexString("85000000" + "00000000"), ZeroChecksum(packet.Payload.ToArray()));
     }
 
     [Fact]
@@ -108,15 +109,18 @@ public class RouterDiscoveryTests
         Assert.Equal(1, ipv6.AddressCount);
     }
 
+    // A host takes an advertisement it did not ask for (RFC 4861, 6.3.4): the router, but no
+    // address without autoconfiguration.
     [Fact]
-    public void WithoutSolicit_AdvertisementsAreIgnored_AndOffLinkIsUnreachable()
+    public void WithoutSolicit_AnAdvertisementGivesTheRouter_ButNoAddress()
     {
         NetTestHost a = HostWithIpv6();
 
         a.Device.Inject(PasstAdvertisement);
 
-        Assert.True(a.Interface.Ipv6!.Routers.Router(a.Stack.Now).IsUnspecified);
-        Assert.Equal(-Errno.ENETUNREACH, a.Stack.Send6(Ipv6Address.Unspecified, OffLink, IpProtocol.Icmpv6, new byte[8]));
+        Assert.Equal(PasstRouter, a.Interface.Ipv6!.Routers.Router(a.Stack.Now));
+        Assert.True(a.Interface.Ipv6.Routers.Autoconfigured.IsUnspecified);
+        Assert.Equal(1, a.Interface.Ipv6.AddressCount);
     }
 
     [Fact]

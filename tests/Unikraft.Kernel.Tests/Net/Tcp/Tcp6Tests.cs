@@ -300,6 +300,67 @@ public class Tcp6Tests
             header.NextHeader == IpProtocol.Tcp;
     }
 
+    // RFC 8201, 5.2: packet too big about a segment in flight lowers the connection's MSS to what
+    // the new path MTU carries (1280 - 40 - 20 - 12 bytes of timestamps: 1208); one quoting a
+    // sequence number the connection never sent (RFC 5927, 4.1) leaves it as it was.
+    [Fact]
+    public void PacketTooBig_LowersTheMss_OnlyForASegmentInFlight()
+    {
+        Tcp6Link link = new Tcp6Link();
+        TcpSocket listener = link.A.Tcp.CreateSocket6();
+        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
+        Assert.Equal(0, listener.Listen(4));
+        TcpSocket client = link.B.Tcp.CreateSocket6();
+        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
+        link.Pump();
+        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+        Assert.Equal(1428, client.SendMss);
+
+        long taken = client.Send(Pattern(20_000, 7));
+        Assert.True(taken > 0);
+        byte[] dataFrame = link.B.Device.Sent.Find(frame => frame.Length > 1000)!;
+        Assert.NotNull(dataFrame);
+        byte[] stale = (byte[])dataFrame.Clone();
+        int sequenceAt = EthernetFrame.HeaderLength + Ipv6Packet.HeaderLength + 4;
+        BinaryPrimitives.WriteUInt32BigEndian(stale.AsSpan(sequenceAt), BinaryPrimitives.ReadUInt32BigEndian(stale.AsSpan(sequenceAt)) - 1_000_000);
+        link.B.Device.Inject(PacketTooBig(stale, 1280));
+        Assert.Equal(1428, client.SendMss);
+        link.B.Device.Inject(PacketTooBig(dataFrame, 1280));
+        Assert.Equal(1208, client.SendMss);
+
+        // What was sent before arrives (the segments already cut at 1428 go as they are).
+        byte[] first = new byte[taken];
+        int got = 0;
+        for (int round = 0; round < 1000 && got < first.Length; round++)
+        {
+            link.Pump();
+            long read = server!.Receive(first.AsSpan(got), false);
+            got += read > 0 ? (int)read : 0;
+        }
+        Assert.Equal(Pattern(20_000, 7).AsSpan(0, (int)taken).ToArray(), first);
+        link.Segments.Clear();
+        byte[] more = Pattern(30_000, 9);
+        Assert.Equal(more, link.Move(client, server!, more));
+        Assert.Contains(link.Segments, segment => segment.DataLength == 1208);
+        Assert.All(link.Segments, segment => Assert.True(segment.DataLength <= 1208, "a segment of " + segment.DataLength + " bytes"));
+    }
+
+    // A packet too big from A (as a router on the path would send it) quoting the start of frame.
+    private static byte[] PacketTooBig(byte[] frame, int mtu)
+    {
+        int quoted = Math.Min(frame.Length - EthernetFrame.HeaderLength, Ipv6Packet.MinimumMtu - Ipv6Packet.HeaderLength - Icmpv6Message.HeaderLength);
+        byte[] message = new byte[Icmpv6Message.HeaderLength + quoted];
+        frame.AsSpan(EthernetFrame.HeaderLength, quoted).CopyTo(message.AsSpan(Icmpv6Message.HeaderLength));
+        Icmpv6Message.TryWrap(message, out Icmpv6Message view);
+        new Icmpv6Header(Icmpv6Type.PacketTooBig, 0, (uint)mtu).Emit(view, CapturedFrames6.AddressA, CapturedFrames6.AddressB);
+        byte[] error = new byte[EthernetFrame.HeaderLength + Ipv6Packet.HeaderLength + message.Length];
+        EthernetFrame.TryWrap(error, out EthernetFrame ethernet);
+        new EthernetHeader(CapturedFrames6.MacB, CapturedFrames6.MacA, EtherType.Ipv6).Emit(ethernet);
+        new Ipv6Header(CapturedFrames6.AddressA, CapturedFrames6.AddressB, IpProtocol.Icmpv6, message.Length, 64, 0, 0).TryEmit(ethernet.Payload);
+        message.CopyTo(error, EthernetFrame.HeaderLength + Ipv6Packet.HeaderLength);
+        return error;
+    }
+
     private static byte[] Pattern(int length, int seed)
     {
         byte[] data = new byte[length];
