@@ -221,15 +221,15 @@ public sealed class SettingsCheckTests : IDisposable
 
         CommandResult launch = RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets");
         Assert.True(launch.ExitCode == 0, launch.Describe());
-        Assert.Equal("eth0|passt|10.0.2.15/24|10.0.2.2||5059,7078,8080,8081,80|||end|launch", launch.StandardOutput.Trim());
+        Assert.Equal("eth0|passt|10.0.2.15/24|10.0.2.2||5059,7078,8080,8081,80||||end|launch", launch.StandardOutput.Trim());
 
         Assert.Equal("", RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets", "-p:UnikraftLaunchNet=false").StandardOutput.Trim());
         Assert.Equal("", RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets", "-p:UnikraftPlatform=microvm").StandardOutput.Trim());
-        Assert.Equal("uk0|tap|198.18.0.2/24||||||end", RunProject("Own.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets").StandardOutput.Trim());
+        Assert.Equal("uk0|tap|198.18.0.2/24|||||||end", RunProject("Own.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets").StandardOutput.Trim());
 
         File.Delete(Path.Combine(folder, "Properties", "launchSettings.json"));
         Assert.Equal("", RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets").StandardOutput.Trim());
-        Assert.Equal("eth0|passt|10.0.2.15/24|10.0.2.2||5000|||end|launch",
+        Assert.Equal("eth0|passt|10.0.2.15/24|10.0.2.2||5000||||end|launch",
             RunProject("Web.csproj", "UnikraftPrepareMounts", "-getProperty:UnikraftNets", "-p:UsingMicrosoftNETSdkWeb=true").StandardOutput.Trim());
     }
 
