@@ -51,6 +51,17 @@ internal sealed class TestPlatform : IPlatform
 
     public IEnumerable<KeyValuePair<string, string>> ReadEnvironment() => Environment;
 
+    // What ReadExecutablePath answers, and how many times the kernel asked.
+    public string? ExecutablePath { get; set; }
+
+    public int ExecutablePathReads { get; private set; }
+
+    public string? ReadExecutablePath()
+    {
+        ExecutablePathReads++;
+        return ExecutablePath;
+    }
+
     public void WriteLog(string line)
     {
         lock (logLock)
