@@ -324,6 +324,31 @@ public sealed class ReferenceScanTests
         Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer)));
     }
 
+    // A command-line library names the program from the command line's first element
+    // (System.CommandLine's RootCommand.ExecutablePath): the runtime's own state, the same
+    // arguments the boot passes Main, so no UK0301 with the native layer or without it.
+    [Fact]
+    public async Task ALibraryReadingTheCommandLine_IsNotReported()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Cli.Like", """
+            public static class Helper
+            {
+                public static void Run()
+                {
+                    Name = System.IO.Path.GetFileName(System.Environment.GetCommandLineArgs()[0]);
+                    Line = System.Environment.CommandLine;
+                }
+
+                public static string Name { get; private set; } = "";
+
+                public static string Line { get; private set; } = "";
+            }
+            """);
+
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), withGenerator: true, CallsFile("Cli.Like", image))));
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Cli.Like", image))));
+    }
+
     // A cross-platform library's Windows and macOS code paths (Serilog's console sink asks
     // kernel32.dll for the console mode behind an OS check): those libraries do not exist on
     // Linux, so the calls cannot reach the host and are not reported; a P/Invoke into a Linux
