@@ -112,8 +112,16 @@ internal sealed class MemoryConsole : IConsoleDevice
     // How many times the kernel asked whether input is there or read with none there.
     public int EmptyReads { get; private set; }
 
+    // When set, what standard output's writes answer instead of taking the bytes (-EPIPE: the
+    // reader of a pipe went away).
+    public long? OutputFailure { get; set; }
+
     public long WriteOutput(ReadOnlySpan<byte> bytes)
     {
+        if (OutputFailure is long failure)
+        {
+            return failure;
+        }
         output.Write(bytes);
         return bytes.Length;
     }
