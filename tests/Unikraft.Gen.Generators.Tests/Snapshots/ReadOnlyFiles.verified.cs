@@ -87,6 +87,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);
@@ -660,7 +666,7 @@ internal sealed class FileSystemAttribute : Attribute
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> Errno.ENOENT
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.ESRCH
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.EINTR
-// Pruned to 21 of 57 members.
+// Pruned to 22 of 57 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -686,6 +692,7 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int EMFILE = 24;
     public const int EROFS = 30;
+    public const int EPIPE = 32;
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
@@ -714,6 +721,7 @@ internal static class Errno
             case EINVAL: return "EINVAL";
             case EMFILE: return "EMFILE";
             case EROFS: return "EROFS";
+            case EPIPE: return "EPIPE";
             case ENAMETOOLONG: return "ENAMETOOLONG";
             case ENOSYS: return "ENOSYS";
             case ENOTEMPTY: return "ENOTEMPTY";
@@ -934,9 +942,9 @@ internal interface IPlatform
 // Unikraft.Gen kernel: kernel/Core/Kernel.cs, library core (Kernel instance, errno, fd table, kernel log and syscall trace)
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.current
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Kernel.scheduler
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 35 of 48 members.
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Kernel.scheduler
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
+// Pruned to 37 of 51 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -967,6 +975,10 @@ internal sealed class Kernel
     private Action<bool>? exitKernelThread;
 #pragma warning restore CS0649
     private List<Action>? exitWork;
+    // The threads the program started itself (Thread.Start, intercepted: KernelThread.Start). As
+    // .NET does when Main returns, the kernel ends the program only once those of them that run
+    // in the foreground have ended (a thread a library starts is not known here).
+    private readonly List<Thread> programThreads = new List<Thread>();
 
     public Kernel(IPlatform platform)
     {
@@ -1110,6 +1122,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitForForegroundThreads();
         }
         catch
         {
@@ -1151,6 +1164,56 @@ internal sealed class Kernel
         if (served)
         {
             exitKernelThread?.Invoke(true);
+        }
+    }
+
+    // After Main returned: as the runtime does before it ends a process whose Main returned, waits
+    // until none of the program's threads runs in the foreground (one may start another, or turn
+    // a background thread into a foreground one, while it runs: each wait looks again). Main's
+    // thread holds no vCPU while it waits, so the threads' own kernel calls go on.
+    private void WaitForForegroundThreads()
+    {
+        while (true)
+        {
+            Thread? foreground = null;
+            lock (programThreads)
+            {
+                for (int index = programThreads.Count - 1; index >= 0 && foreground == null; index--)
+                {
+                    Thread thread = programThreads[index];
+                    if (!thread.IsAlive)
+                    {
+                        programThreads.RemoveAt(index);
+                        continue;
+                    }
+                    try
+                    {
+                        if (!thread.IsBackground)
+                        {
+                            foreground = thread;
+                        }
+                    }
+                    catch (ThreadStateException)
+                    {
+                        // It ended between the two questions.
+                        programThreads.RemoveAt(index);
+                    }
+                }
+            }
+            if (foreground == null)
+            {
+                return;
+            }
+            Vcpu vcpu = Scheduler.Vcpu;
+            int held = vcpu.Release();
+            try
+            {
+                foreground.Join();
+            }
+            finally
+            {
+                vcpu.Reacquire(held);
+            }
         }
     }
 
@@ -2248,10 +2311,10 @@ internal static class HostedCalls
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Platform/Hosted/HostedClock.cs, library platform-hosted (Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP))
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil -> HostedClock.WaitUntil -> HostedClock.NanosecondsPerMillisecond
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> IClockDevice.MonotonicNanoseconds -> HostedClock.MonotonicNanoseconds -> HostedClock.start
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil -> HostedClock.WaitUntil -> HostedClock.NanosecondsPerMillisecond
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> HostedClock.MonotonicNanoseconds -> HostedClock.start
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamFileSystem.Now -> IClockDevice.RealtimeNanoseconds -> HostedClock.RealtimeNanoseconds
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> IClockDevice.MonotonicNanoseconds -> HostedClock.MonotonicNanoseconds
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> HostedClock.MonotonicNanoseconds
 // Pruned to 5 of 5 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -4191,7 +4254,7 @@ internal static class RandomBoot
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/IRunQueueOrder.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.TakeNext -> IRunQueueOrder.ChooseNext
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.TakeNext -> IRunQueueOrder.ChooseNext
 // Pruned to 1 of 1 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -4228,10 +4291,10 @@ internal interface IThreadHost
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/Scheduler.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> ConsoleInput.Arrived -> WaitQueue.WakeAll -> Scheduler.MakeRunnable -> Scheduler.CancelTimer -> Scheduler.SameStateComparer
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.kernel
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.HandOn -> Scheduler.ready
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.ArmTimer -> Scheduler.timers
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.FailOver -> Scheduler.CancelTimer -> Scheduler.SameStateComparer
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.kernel
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.ready
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> Scheduler.timers
 // Pruned to 48 of 68 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -4744,10 +4807,10 @@ internal sealed class Scheduler
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/SchedulerContext.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Post (the runtime calls Threading.SynchronizationContext.Post on the context Scheduler.RunSpare sets) -> SchedulerContext.scheduler
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> SchedulerContext.#ctor
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Post (the runtime calls Threading.SynchronizationContext.Post on the context Scheduler.RunSpare sets)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Send (the runtime calls Threading.SynchronizationContext.Send on the context Scheduler.RunSpare sets)
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Post (the runtime calls Threading.SynchronizationContext.Post on the context Scheduler.RunSpare sets) -> SchedulerContext.scheduler
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> SchedulerContext.#ctor
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Post (the runtime calls Threading.SynchronizationContext.Post on the context Scheduler.RunSpare sets)
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Send (the runtime calls Threading.SynchronizationContext.Send on the context Scheduler.RunSpare sets)
 // Pruned to 11 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -4822,10 +4885,10 @@ internal sealed class SchedulerContext : SynchronizationContext
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/ThreadOfControl.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> ThreadOfControl.Current -> ThreadOfControl.current
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.HandOn -> ThreadOfControl.Spare -> ThreadOfControl.pool
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> ThreadOfControl.Current -> ThreadOfControl.current
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> ThreadOfControl.Current -> ThreadOfControl.#ctor -> ThreadOfControl.SpareLoop -> ThreadOfControl.pool
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.HandOn -> ThreadOfControl.Spare -> ThreadOfControl.created
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> ThreadOfControl.Park -> ThreadOfControl.turn
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> ThreadOfControl.Park -> ThreadOfControl.turn
 // Pruned to 23 of 24 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -4970,10 +5033,10 @@ internal static class WaitOutcome
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/Vcpu.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.gate
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.gate
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Vcpu.Exit -> Vcpu.scheduler
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.owner
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Vcpu.Enter -> Vcpu.depth
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.owner
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.depth
 // Pruned to 13 of 18 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -5131,7 +5194,7 @@ internal sealed class Vcpu
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/WaitQueue.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> WaitQueue.scheduler
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> ConsoleInput.Arrived -> WaitQueue.WakeAll -> WaitQueue.waiters
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.TimeOut -> WaitQueue.Remove -> WaitQueue.waiters
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> WaitQueue.#ctor
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait
 // Pruned to 7 of 8 members.
@@ -5192,10 +5255,10 @@ internal sealed class WaitQueue
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/WorkItem.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.HandOn -> WorkItem.Calls -> WorkItem.action
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.HandOn -> WorkItem.Invoke -> WorkItem.post
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.HandOn -> WorkItem.Invoke -> WorkItem.state
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> Scheduler.ArmTimer -> WorkItem.#ctor
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.action
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.post
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.state
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.FailOver -> Scheduler.CancelTimer -> WorkItem.#ctor
 // Pruned to 8 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -5271,8 +5334,8 @@ internal static class ClockBoot
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Time/IClockDevice.cs, library time (Clock device, clock_gettime and nanosleep)
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamFileSystem.Now -> IClockDevice.RealtimeNanoseconds
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> IClockDevice.MonotonicNanoseconds
-// Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil
 // Pruned to 3 of 3 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -6305,7 +6368,7 @@ namespace Unikraft.Generated
 //   random  Randomness device and getrandom
 //       needed by Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> VfsFile.Read -> VfsFile.ReadAt -> IVnode.Read -> DevNode.Read -> IRandomDevice.Fill
 //   sched  One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context
-//       needed by Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> IThreadHost.Block
+//       needed by Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor
 //   time  Clock device, clock_gettime and nanosleep
 //       needed by VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamFileSystem.Now -> IClockDevice.RealtimeNanoseconds
 //   vfs  Mount table, path walk, open files and the file syscalls
@@ -6325,7 +6388,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 57 of 197 files, 680 of 4512 members
+// Kernel source: 57 of 197 files, 683 of 4518 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -6375,7 +6438,6 @@ namespace Unikraft.Generated
 // <line class="needs" x1="330" y1="150" x2="390" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <line class="calls" x1="140" y1="115" x2="200" y2="192" stroke="#0a6b2d" marker-end="url(#arrow)"/>
 // <line class="needs" x1="330" y1="192" x2="1910" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="calls" x1="140" y1="115" x2="1720" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
 // <line class="needs" x1="1850" y1="24" x2="1910" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <line class="needs" x1="1850" y1="24" x2="1530" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <line class="calls" x1="140" y1="115" x2="1530" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
@@ -6390,7 +6452,7 @@ namespace Unikraft.Generated
 // <g class="library"><title>ConfinementSupervisor.Start (boot: starts the confinement&#39;s supervisor, which names the filter&#39;s refusals (UnikraftConfinement)) -&gt; ConfinementSupervisor.Variable</title><rect x="200" y="94" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="112" text-anchor="middle">platform-hosted</text></g>
 // <g class="library"><title>RamFileSystem.#ctor (boot: mounts ramfs at / (UnikraftMount &#39;/&#39; in the project file) for Program.cs:3 File.Exists(string?) &#39;/etc/missing.conf&#39;, Program.cs:4 holds the mount point of /dev)</title><rect x="200" y="136" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="154" text-anchor="middle">ramfs</text></g>
 // <g class="library"><title>Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -&gt; IFileDescription.Read -&gt; VfsFile.Read -&gt; VfsFile.ReadAt -&gt; IVnode.Read -&gt; DevNode.Read -&gt; IRandomDevice.Fill</title><rect x="200" y="178" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="196" text-anchor="middle">random</text></g>
-// <g class="library"><title>Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -&gt; IFileDescription.Read -&gt; ConsoleFile.Read -&gt; ConsoleInput.Read -&gt; WaitQueue.Wait -&gt; Scheduler.Block -&gt; IThreadHost.Block</title><rect x="1720" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="1785" y="28" text-anchor="middle">sched</text></g>
+// <g class="library"><title>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:3)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor</title><rect x="1720" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="1785" y="28" text-anchor="middle">sched</text></g>
 // <g class="library"><title>VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount &#39;/&#39; in the project file) for Program.cs:3 File.Exists(string?) &#39;/etc/missing.conf&#39;, Program.cs:4 holds the mount point of /dev) -&gt; IFileSystem.Mount -&gt; RamFileSystem.Mount -&gt; RamNode.#ctor -&gt; RamFileSystem.Now -&gt; IClockDevice.RealtimeNanoseconds</title><rect x="1530" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="1595" y="28" text-anchor="middle">time</text></g>
 // <g class="library"><title>Program.cs:4 File.ReadAllText(string) (close) Program.cs:4 File.ReadAllText(string) (fstat) Program.cs:4 File.ReadAllText(string) (openat) Program.cs:3 File.Exists(string?) (newfstatat)</title><rect x="390" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="455" y="28" text-anchor="middle">vfs</text></g>
 // </svg>
@@ -6402,7 +6464,7 @@ namespace Unikraft.Generated
 // <tr><td><code>platform-hosted</code></td><td>Runs the kernel as a Linux process on the host&#39;s console, clocks, randomness and network (passt or TAP)</td><td>ConfinementSupervisor.Start (boot: starts the confinement&#39;s supervisor, which names the filter&#39;s refusals (UnikraftConfinement)) -&gt; ConfinementSupervisor.Variable</td></tr>
 // <tr><td><code>ramfs</code></td><td>File system held in memory, with a size limit</td><td>RamFileSystem.#ctor (boot: mounts ramfs at / (UnikraftMount &#39;/&#39; in the project file) for Program.cs:3 File.Exists(string?) &#39;/etc/missing.conf&#39;, Program.cs:4 holds the mount point of /dev)</td></tr>
 // <tr><td><code>random</code></td><td>Randomness device and getrandom</td><td>Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -&gt; IFileDescription.Read -&gt; VfsFile.Read -&gt; VfsFile.ReadAt -&gt; IVnode.Read -&gt; DevNode.Read -&gt; IRandomDevice.Fill</td></tr>
-// <tr><td><code>sched</code></td><td>One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel&#39;s synchronization context</td><td>Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -&gt; IFileDescription.Read -&gt; ConsoleFile.Read -&gt; ConsoleInput.Read -&gt; WaitQueue.Wait -&gt; Scheduler.Block -&gt; IThreadHost.Block</td></tr>
+// <tr><td><code>sched</code></td><td>One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel&#39;s synchronization context</td><td>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:3)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor</td></tr>
 // <tr><td><code>time</code></td><td>Clock device, clock_gettime and nanosleep</td><td>VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount &#39;/&#39; in the project file) for Program.cs:3 File.Exists(string?) &#39;/etc/missing.conf&#39;, Program.cs:4 holds the mount point of /dev) -&gt; IFileSystem.Mount -&gt; RamFileSystem.Mount -&gt; RamNode.#ctor -&gt; RamFileSystem.Now -&gt; IClockDevice.RealtimeNanoseconds</td></tr>
 // <tr><td><code>vfs</code></td><td>Mount table, path walk, open files and the file syscalls</td><td>Program.cs:4 File.ReadAllText(string) (close)<br>Program.cs:4 File.ReadAllText(string) (fstat)<br>Program.cs:4 File.ReadAllText(string) (openat)<br>Program.cs:3 File.Exists(string?) (newfstatat)<br>Program.cs:4 File.ReadAllText(string) (newfstatat)</td></tr>
 // </table>
@@ -6501,7 +6563,7 @@ namespace Unikraft.Generated
 // library platform-hosted	ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Variable
 // library ramfs	RamFileSystem.#ctor (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev)
 // library random	Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> VfsFile.Read -> VfsFile.ReadAt -> IVnode.Read -> DevNode.Read -> IRandomDevice.Fill
-// library sched	Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> WaitQueue.Wait -> Scheduler.Block -> IThreadHost.Block
+// library sched	Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor
 // library time	VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamFileSystem.Now -> IClockDevice.RealtimeNanoseconds
 // library vfs	Program.cs:4 File.ReadAllText(string) (close)
 // mount / ramfs	Program.cs:3 File.Exists(string?) '/etc/missing.conf'

@@ -87,6 +87,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);
@@ -180,7 +186,7 @@ internal static partial class KernelRandom
 // Why it is here: KernelThread.Sleep (app-facing API: Program.cs:2 Thread.Sleep(int)) -> KernelThread.SleepMilliseconds -> KernelThread.NanosecondsPerMillisecond
 // Why it is here: KernelThread.Sleep (app-facing API: Program.cs:2 Thread.Sleep(int))
 // Why it is here: KernelThread.Sleep (app-facing API: Program.cs:2 Thread.Sleep(int)) -> KernelThread.SleepMilliseconds
-// Pruned to 3 of 4 members.
+// Pruned to 3 of 7 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -188,7 +194,8 @@ using System;
 using System.Threading;
 
 // System.Threading.Thread.Sleep on the kernel: nanosleep, which keeps the kernel's other ready
-// work running while the caller waits (one vCPU cannot block).
+// work running while the caller waits (one vCPU cannot block). Thread.Start: the program's
+// threads, which the end of Main waits for while they run in the foreground.
 internal static partial class KernelThread
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
@@ -407,7 +414,7 @@ internal sealed class DeviceAttribute : Attribute
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.ENOENT
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.ESRCH
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.EINTR
-// Pruned to 10 of 57 members.
+// Pruned to 11 of 57 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -425,6 +432,7 @@ internal static class Errno
     public const int EBADF = 9;
     public const int ENODEV = 19;
     public const int EINVAL = 22;
+    public const int EPIPE = 32;
     public const int ENOSYS = 38;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
@@ -442,6 +450,7 @@ internal static class Errno
             case EBADF: return "EBADF";
             case ENODEV: return "ENODEV";
             case EINVAL: return "EINVAL";
+            case EPIPE: return "EPIPE";
             case ENOSYS: return "ENOSYS";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
@@ -619,7 +628,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Kernel.scheduler
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 33 of 48 members.
+// Pruned to 35 of 51 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -650,6 +659,10 @@ internal sealed class Kernel
     private Action<bool>? exitKernelThread;
 #pragma warning restore CS0649
     private List<Action>? exitWork;
+    // The threads the program started itself (Thread.Start, intercepted: KernelThread.Start). As
+    // .NET does when Main returns, the kernel ends the program only once those of them that run
+    // in the foreground have ended (a thread a library starts is not known here).
+    private readonly List<Thread> programThreads = new List<Thread>();
 
     public Kernel(IPlatform platform)
     {
@@ -787,6 +800,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitForForegroundThreads();
         }
         catch
         {
@@ -828,6 +842,56 @@ internal sealed class Kernel
         if (served)
         {
             exitKernelThread?.Invoke(true);
+        }
+    }
+
+    // After Main returned: as the runtime does before it ends a process whose Main returned, waits
+    // until none of the program's threads runs in the foreground (one may start another, or turn
+    // a background thread into a foreground one, while it runs: each wait looks again). Main's
+    // thread holds no vCPU while it waits, so the threads' own kernel calls go on.
+    private void WaitForForegroundThreads()
+    {
+        while (true)
+        {
+            Thread? foreground = null;
+            lock (programThreads)
+            {
+                for (int index = programThreads.Count - 1; index >= 0 && foreground == null; index--)
+                {
+                    Thread thread = programThreads[index];
+                    if (!thread.IsAlive)
+                    {
+                        programThreads.RemoveAt(index);
+                        continue;
+                    }
+                    try
+                    {
+                        if (!thread.IsBackground)
+                        {
+                            foreground = thread;
+                        }
+                    }
+                    catch (ThreadStateException)
+                    {
+                        // It ended between the two questions.
+                        programThreads.RemoveAt(index);
+                    }
+                }
+            }
+            if (foreground == null)
+            {
+                return;
+            }
+            Vcpu vcpu = Scheduler.Vcpu;
+            int held = vcpu.Release();
+            try
+            {
+                foreground.Join();
+            }
+            finally
+            {
+                vcpu.Reacquire(held);
+            }
         }
     }
 
@@ -3930,10 +3994,10 @@ internal static class WaitOutcome
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
 // Unikraft.Gen kernel: kernel/Scheduler/Vcpu.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.gate
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.gate
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.Exit -> Vcpu.scheduler
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.IsHeldByCurrentThread -> Vcpu.owner
-// Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Scheduler.Sleep -> Scheduler.Block -> Vcpu.Enter -> Vcpu.depth
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.owner
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.depth
 // Pruned to 13 of 18 members.
 #nullable enable
 namespace Unikraft.Kernel;
@@ -4433,7 +4497,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 41 of 197 files, 445 of 4512 members
+// Kernel source: 41 of 197 files, 448 of 4518 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
