@@ -45,11 +45,10 @@ internal static partial class KernelThread
     private static void Record(Thread thread)
     {
         ArgumentNullException.ThrowIfNull(thread);
-        // Outside a kernel (a module initializer of the program's that runs before the boot) the
-        // thread starts as it would anywhere: no kernel's exit waits for it.
-        if (Kernel.HasCurrent)
+        long result = Sys.UkThreadRecord(Kernel.Current, thread);
+        if (result < 0)
         {
-            Kernel.Current.AddProgramThread(thread);
+            throw KernelException.Failed("uk_thread_record", result);
         }
     }
 
