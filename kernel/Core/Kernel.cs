@@ -24,10 +24,6 @@ internal sealed class Kernel
     private Action<bool>? exitKernelThread;
     private long anonymousInodes;
     private List<Action>? exitWork;
-    // The threads the program started itself (Thread.Start, intercepted: KernelThread.Start). As
-    // .NET does when Main returns, the kernel ends the program only once those of them that run
-    // in the foreground have ended (a thread a library starts is not known here).
-    private readonly List<Thread> programThreads = new List<Thread>();
 
     public Kernel(IPlatform platform)
     {
@@ -228,7 +224,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
-            WaitForForegroundThreads();
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -329,7 +325,7 @@ internal sealed class Kernel
         }
         if (task.IsCompletedSuccessfully)
         {
-            WaitForForegroundThreads();
+            WaitAfterMain?.Invoke();
         }
         MainRunning = false;
         SynchronizationContext.SetSynchronizationContext(previousContext);
@@ -354,65 +350,12 @@ internal sealed class Kernel
         return ExitStatus;
     }
 
-    // A thread the program started (KernelThread.Start), which Main's return waits for while it
-    // runs in the foreground. Any thread may start one.
-    public void AddProgramThread(Thread thread)
-    {
-        lock (programThreads)
-        {
-            programThreads.Add(thread);
-        }
-    }
+    // The threads the program started itself (uk_thread_record: Thread.Start, intercepted), made
+    // on the first; and what Main's return waits for before exit_group (their foreground ones, as
+    // .NET waits). Null in a program that starts no thread of its own, which then carries none of it.
+    public ProgramThreads? ProgramThreads { get; set; }
 
-    // After Main returned: as the runtime does before it ends a process whose Main returned, waits
-    // until none of the program's threads runs in the foreground (one may start another, or turn
-    // a background thread into a foreground one, while it runs: each wait looks again). Main's
-    // thread holds no vCPU while it waits, so the threads' own kernel calls go on.
-    private void WaitForForegroundThreads()
-    {
-        while (true)
-        {
-            Thread? foreground = null;
-            lock (programThreads)
-            {
-                for (int index = programThreads.Count - 1; index >= 0 && foreground == null; index--)
-                {
-                    Thread thread = programThreads[index];
-                    if (!thread.IsAlive)
-                    {
-                        programThreads.RemoveAt(index);
-                        continue;
-                    }
-                    try
-                    {
-                        if (!thread.IsBackground)
-                        {
-                            foreground = thread;
-                        }
-                    }
-                    catch (ThreadStateException)
-                    {
-                        // It ended between the two questions.
-                        programThreads.RemoveAt(index);
-                    }
-                }
-            }
-            if (foreground == null)
-            {
-                return;
-            }
-            Vcpu vcpu = Scheduler.Vcpu;
-            int held = vcpu.Release();
-            try
-            {
-                foreground.Join();
-            }
-            finally
-            {
-                vcpu.Reacquire(held);
-            }
-        }
-    }
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.

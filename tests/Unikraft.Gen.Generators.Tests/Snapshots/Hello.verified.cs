@@ -473,9 +473,9 @@ internal sealed class FdTable
 // Unikraft.Gen kernel: kernel/Core/IPlatform.cs, library core (Kernel instance, errno, fd table, kernel log and syscall trace)
 // Why it is here: Kernel.#ctor (boot: creates the kernel) -> IPlatform.TraceSyscalls
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog
-// Pruned to 5 of 8 members.
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> IPlatform.Halt
+// Pruned to 4 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -491,8 +491,6 @@ internal interface IPlatform
 
     IConsoleDevice OpenConsole();
 
-    IClockDevice OpenClock();
-
     // Writes one line, without its line end, to the platform's log sink.
     void WriteLog(string line);
 
@@ -505,9 +503,9 @@ internal interface IPlatform
 // Unikraft.Gen kernel: kernel/Core/Kernel.cs, library core (Kernel instance, errno, fd table, kernel log and syscall trace)
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.current
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Kernel.scheduler
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 34 of 51 members.
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.startKernelThread
+// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.LeaveAfterExit -> Kernel.exitKernelThread
+// Pruned to 25 of 50 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -526,8 +524,6 @@ internal sealed class Kernel
     private static Kernel? current;
 
     private readonly IPlatform platform;
-    private Scheduler? scheduler;
-    private Thread? mainThread;
 #pragma warning disable CS0649 // Kernel.startKernelThread: nothing kept assigns it; reads see its default
     // Set when the kernel is served to the whole process (Vcpu.Serve): start its kernel thread
     // (the argument: whether Main is async), and end it (true: stop it and take the vCPU for the
@@ -538,10 +534,6 @@ internal sealed class Kernel
     private Action<bool>? exitKernelThread;
 #pragma warning restore CS0649
     private List<Action>? exitWork;
-    // The threads the program started itself (Thread.Start, intercepted: KernelThread.Start). As
-    // .NET does when Main returns, the kernel ends the program only once those of them that run
-    // in the foreground have ended (a thread a library starts is not known here).
-    private readonly List<Thread> programThreads = new List<Thread>();
 
     public Kernel(IPlatform platform)
     {
@@ -568,29 +560,7 @@ internal sealed class Kernel
         }
     }
 
-    // Whether a kernel runs on this thread (Current would not throw).
-    public static bool HasCurrent => current != null;
-
     public IPlatform Platform => platform;
-
-    // The thread that runs the program's Main (Run, RunAsync): the scheduler's vCPU starts out as
-    // its own.
-    public Thread? MainThread => mainThread;
-
-    // Makes this kernel the current one on this thread and returns the one it replaced. A
-    // simulation runs several kernels on one thread and switches between them at every step.
-    public Kernel? Enter()
-    {
-        Kernel? previous = current;
-        current = this;
-        return previous;
-    }
-
-    // Undoes Enter: the kernel that was current before it is current again.
-    public static void Leave(Kernel? previous)
-    {
-        current = previous;
-    }
 
     public KernelLog Log { get; }
 
@@ -601,11 +571,6 @@ internal sealed class Kernel
     // Devices, attached by the boot steps of the libraries that need them; null when that
     // library is not in the image.
     public IConsoleDevice? Console { get; set; }
-
-    public IClockDevice? Clock { get; set; }
-
-    // Created on first use so a program that never waits or spawns carries no scheduler.
-    public Scheduler Scheduler => scheduler ??= new Scheduler(this);
 
     // True while the program's main runs: exit_group then has to end the program itself.
     public bool MainRunning { get; private set; }
@@ -663,7 +628,6 @@ internal sealed class Kernel
     {
         Kernel? previous = current;
         current = this;
-        mainThread = Thread.CurrentThread;
         // Served to the whole process (hosted): Main is one thread of the program among others, and
         // the poll loop runs on the kernel thread (Scheduler.StartKernelThread).
         Action<bool>? start = startKernelThread;
@@ -677,7 +641,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
-            WaitForForegroundThreads();
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -722,55 +686,7 @@ internal sealed class Kernel
         }
     }
 
-    // After Main returned: as the runtime does before it ends a process whose Main returned, waits
-    // until none of the program's threads runs in the foreground (one may start another, or turn
-    // a background thread into a foreground one, while it runs: each wait looks again). Main's
-    // thread holds no vCPU while it waits, so the threads' own kernel calls go on.
-    private void WaitForForegroundThreads()
-    {
-        while (true)
-        {
-            Thread? foreground = null;
-            lock (programThreads)
-            {
-                for (int index = programThreads.Count - 1; index >= 0 && foreground == null; index--)
-                {
-                    Thread thread = programThreads[index];
-                    if (!thread.IsAlive)
-                    {
-                        programThreads.RemoveAt(index);
-                        continue;
-                    }
-                    try
-                    {
-                        if (!thread.IsBackground)
-                        {
-                            foreground = thread;
-                        }
-                    }
-                    catch (ThreadStateException)
-                    {
-                        // It ended between the two questions.
-                        programThreads.RemoveAt(index);
-                    }
-                }
-            }
-            if (foreground == null)
-            {
-                return;
-            }
-            Vcpu vcpu = Scheduler.Vcpu;
-            int held = vcpu.Release();
-            try
-            {
-                foreground.Join();
-            }
-            finally
-            {
-                vcpu.Reacquire(held);
-            }
-        }
-    }
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.
@@ -1445,58 +1361,6 @@ internal static class HostedCalls
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint read(int fd, ref byte buffer, nuint count);
-}
-//------ Kernel/Platform/Hosted/HostedClock.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Platform/Hosted/HostedClock.cs, library platform-hosted (Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP))
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil -> HostedClock.WaitUntil -> HostedClock.NanosecondsPerMillisecond
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> HostedClock.MonotonicNanoseconds -> HostedClock.start
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> HostedClock.MonotonicNanoseconds
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil -> HostedClock.WaitUntil
-// Pruned to 4 of 5 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System;
-using System.Diagnostics;
-using System.Threading;
-
-// The host's clocks: the wall clock for CLOCK_REALTIME and the high-resolution timestamp for
-// CLOCK_MONOTONIC. Idle waits block on the scheduler's wake event with a timeout, so a post
-// from another thread ends the wait at once.
-[Device("clock")]
-internal sealed class HostedClock : IClockDevice
-{
-    private const long NanosecondsPerMillisecond = 1_000_000;
-
-    private readonly long start = Stopwatch.GetTimestamp();
-
-    public long MonotonicNanoseconds
-    {
-        get
-        {
-            long elapsed = Stopwatch.GetTimestamp() - start;
-            return (long)((Int128)elapsed * 1_000_000_000 / Stopwatch.Frequency);
-        }
-    }
-
-    public void WaitUntil(long monotonicDeadline, WaitHandle wake)
-    {
-        if (monotonicDeadline == long.MaxValue)
-        {
-            wake.WaitOne();
-            return;
-        }
-        long remaining = monotonicDeadline - MonotonicNanoseconds;
-        if (remaining <= 0)
-        {
-            return;
-        }
-        // Round up: waking a little late is harmless, waking early only spins the loop again.
-        long milliseconds = (remaining + NanosecondsPerMillisecond - 1) / NanosecondsPerMillisecond;
-        wake.WaitOne(milliseconds > int.MaxValue ? int.MaxValue : (int)milliseconds);
-    }
 }
 //------ Kernel/Platform/Hosted/HostedConfinement.g.cs
 // <auto-generated/>
@@ -2728,7 +2592,7 @@ internal static class HostedLandlock
 // Why it is here: HostedPlatform.#ctor (boot: platform hosted)
 // Why it is here: Kernel.#ctor (boot: creates the kernel) -> IPlatform.TraceSyscalls -> HostedPlatform.TraceSyscalls
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole
-// Pruned to 7 of 11 members.
+// Pruned to 6 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2753,11 +2617,6 @@ internal sealed class HostedPlatform : IPlatform
     public IConsoleDevice OpenConsole()
     {
         return new HostedConsole();
-    }
-
-    public IClockDevice OpenClock()
-    {
-        return new HostedClock();
     }
 
     // The log goes to the host's stderr as one write per line, so lines from the kernel and
@@ -2908,814 +2767,6 @@ internal sealed class PathCheck
     [DllImport("libc", SetLastError = true)]
     private static extern long pread64(int fd, nint buffer, long count, long offset);
 }
-//------ Kernel/Scheduler/IRunQueueOrder.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/IRunQueueOrder.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.TakeNext -> IRunQueueOrder.ChooseNext
-// Pruned to 1 of 1 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-// Chooses which ready item the scheduler runs next. The hosted platform supplies none (FIFO);
-// the sim platform supplies a seeded one, so the interleaving of ready work is part of what a
-// seed decides and replays.
-internal interface IRunQueueOrder
-{
-    // Returns an index in [0, readyCount): 0 is the oldest ready item. Called only when more
-    // than one item is ready.
-    int ChooseNext(int readyCount);
-}
-//------ Kernel/Scheduler/Scheduler.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/Scheduler.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.FailOver -> Scheduler.CancelTimer -> Scheduler.SameStateComparer
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.kernel
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.ready
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> Scheduler.timers
-// Pruned to 34 of 68 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System;
-using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
-using System.Threading;
-using System.Threading.Tasks;
-
-// The cooperative scheduler of one kernel: a run queue of ready work and a min-heap of timers,
-// both touched only by the thread that holds the baton, so the kernel needs no locks. The only
-// cross-thread point is the foreign queue plus the wake event: the synchronization context's
-// Post may be called by any thread (a host I/O completion, a thread the program started itself).
-//
-// Callers block as threads of control (ThreadOfControl): a blocked caller parks with its stack,
-// and "dispatching" (running the poll loop: ready work inline, timers, idling on the clock) is a
-// role that moves between host threads. When the dispatcher, or work it runs inline, blocks, the
-// role goes to a parked frame owner or a spare thread; when a blocked caller's wake-up comes, a
-// resume item enters the run queue, and the dispatcher that runs it hands the baton and the role
-// to that caller (a spare goes back to the pool, a frame owner parks until the role comes back).
-// A caller that returns into its own poll loop's frame simply goes on dispatching there.
-internal sealed class Scheduler
-{
-    private static readonly SameState SameStateComparer = new SameState();
-
-    private readonly Kernel kernel;
-    private readonly Queue<WorkItem> ready = new Queue<WorkItem>();
-    private readonly PriorityQueue<WorkItem, TimerKey> timers = new PriorityQueue<WorkItem, TimerKey>();
-    private readonly ConcurrentQueue<WorkItem> foreign = new ConcurrentQueue<WorkItem>();
-    private readonly AutoResetEvent wake = new AutoResetEvent(false);
-    private readonly SchedulerContext context;
-    // Threads of control parked in Block, in the order they blocked.
-    private readonly List<ThreadOfControl> blocked = new List<ThreadOfControl>();
-    // Threads parked at the top of their own poll loop (RunUntilCompleted) while another runs.
-    private readonly Stack<ThreadOfControl> owners = new Stack<ThreadOfControl>();
-    private readonly Action<object?> timeout;
-    // A resume item or a timeout chose this thread: the loop that ran it hands it the baton next.
-    private ThreadOfControl? switchTo;
-    // Assigned here as well as by the Order setter: a program whose kernel has no sim platform
-    // loses the setter to pruning, and the field must still count as assigned (CS0649).
-    private IRunQueueOrder? order = null;
-    // While the program loop runs, the synchronization context posts to it (ProgramLoop.Post), and
-    // a thread that blocks lends it its turn (ProgramLoop.Lend). Through delegates, so that a
-    // kernel nobody serves carries no program loop.
-    private Func<SendOrPostCallback, object?, bool>? postToProgram = null;
-
-    public Scheduler(Kernel kernel)
-    {
-        this.kernel = kernel;
-        context = new SchedulerContext(this);
-        // Explicit delegate types: a program that never wakes a queue loses these fields to
-        // pruning, and what is left of the assignment must still compile.
-        _ = new Action<object?>(Resume);
-        timeout = new Action<object?>(TimeOut);
-        _ = new Action(RunSpare);
-        Vcpu = new Vcpu(kernel.MainThread, this);
-    }
-
-    // The turn that threads calling this kernel take: the baton of its threads of control.
-    public Vcpu Vcpu { get; }
-
-    // On the kernel's vCPU: the thread runs this kernel (a thread of control of it, or another
-    // thread during its call).
-    public bool IsOwnerThread => Kernel.HasCurrent && Kernel.Current == kernel;
-
-    // The synchronization context's Post: a continuation of the program. On a served kernel it
-    // runs on the program's main thread, without the vCPU; otherwise on the poll loop.
-    public void PostContinuation(SendOrPostCallback callback, object? state)
-    {
-        Func<SendOrPostCallback, object?, bool>? post = postToProgram;
-        if (post != null && post(callback, state))
-        {
-            return;
-        }
-        Post(callback, state);
-    }
-
-    // Any thread.
-    public void Post(SendOrPostCallback callback, object? state)
-    {
-        foreign.Enqueue(new WorkItem(callback, state));
-        wake.Set();
-    }
-
-    // One round of the poll loop: takes in foreign posts, moves due timers to the run queue and
-    // runs the work that was ready when the round began (work queued during the round waits for
-    // the next one, so a task that keeps re-queuing itself cannot starve timers). Stops early when
-    // an item chose a blocked caller to resume. Returns whether any work ran.
-    private bool RunReady()
-    {
-        Admit();
-        int count = ready.Count;
-        // An item that blocked and resumed later finds the queue as others left it, so the queue
-        // can run dry before count items ran here.
-        for (int index = 0; index < count && ready.Count > 0 && switchTo == null; index++)
-        {
-            TakeNext().Invoke();
-        }
-        return count > 0;
-    }
-
-    // Moves foreign posts and due timers to the run queue.
-    private void Admit()
-    {
-        while (foreign.TryDequeue(out WorkItem posted))
-        {
-            ready.Enqueue(posted);
-        }
-        IClockDevice? clock = kernel.Clock;
-        if (clock != null && timers.Count > 0)
-        {
-            long now = clock.MonotonicNanoseconds;
-            while (timers.TryPeek(out WorkItem due, out TimerKey key) && key.Deadline <= now)
-            {
-                timers.Dequeue();
-                ready.Enqueue(due);
-            }
-        }
-    }
-
-    // FIFO unless an order is supplied; the items passed over go to the back in their order.
-    private WorkItem TakeNext()
-    {
-        IRunQueueOrder? chooser = order;
-        if (chooser != null && ready.Count > 1)
-        {
-            int skip = chooser.ChooseNext(ready.Count);
-            for (int index = 0; index < skip; index++)
-            {
-                ready.Enqueue(ready.Dequeue());
-            }
-        }
-        return ready.Dequeue();
-    }
-
-    // The poll loop. until: the frame owner's task (the loop returns when it completes); null
-    // for a spare, whose loop returns once it handed the role on.
-    private void Dispatch(ThreadOfControl self, Task? until)
-    {
-        while (true)
-        {
-            ThreadOfControl? next = switchTo;
-            if (next != null)
-            {
-                switchTo = null;
-                self.VcpuDepth = Vcpu.HeldDepth;
-                if (until == null)
-                {
-                    HandTo(next);
-                    return;
-                }
-                owners.Push(self);
-                HandTo(next);
-                self.Park();
-                Exception? failure = self.Failure;
-                if (failure != null)
-                {
-                    self.Failure = null;
-                    ExceptionDispatchInfo.Capture(failure).Throw();
-                }
-                continue;
-            }
-            if (until == null)
-            {
-                // A frame owner waits for the role at the top of its loop: it may be done.
-                if (owners.Count > 0)
-                {
-                    self.VcpuDepth = Vcpu.HeldDepth;
-                    HandTo(owners.Pop());
-                    return;
-                }
-                // Nobody is blocked: the role is not needed until a caller blocks again.
-                if (blocked.Count == 0)
-                {
-                    Vcpu.Release();
-                    return;
-                }
-            }
-            else if (until.IsCompleted)
-            {
-                return;
-            }
-            if (!RunReady())
-            {
-                Idle(long.MaxValue);
-            }
-        }
-    }
-
-    // Gives the baton and the dispatcher role to a parked thread and lets it run. The last thing
-    // the caller does to the kernel.
-    private void HandTo(ThreadOfControl next)
-    {
-        Vcpu.Transfer(next.Thread, next.VcpuDepth);
-        next.Resume();
-    }
-
-    // A spare's job: this kernel's poll loop, as this kernel, until the role goes on.
-    private void RunSpare()
-    {
-        ThreadOfControl self = ThreadOfControl.Current;
-        Kernel? previous = kernel.Enter();
-        SynchronizationContext? previousContext = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(context);
-        try
-        {
-            Dispatch(self, null);
-        }
-        catch (Exception exception)
-        {
-            FailOver(exception);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previousContext);
-            Kernel.Leave(previous);
-        }
-    }
-
-    // Work on a spare failed, and nothing on this thread can catch it: the failure goes to the
-    // frame owner, or else to the caller that blocked first, which throws it where it blocked
-    // (as the nesting poll loop threw it into that caller). With nobody left, it is reported as
-    // the runtime reports an unhandled exception.
-    private void FailOver(Exception exception)
-    {
-        ThreadOfControl? target = null;
-        if (owners.Count > 0)
-        {
-            target = owners.Pop();
-            target.Failure = exception;
-        }
-        else if (blocked.Count > 0)
-        {
-            target = blocked[0];
-            if (target.Outcome == WaitOutcome.Waiting)
-            {
-                target.WaitingOn?.Remove(target);
-                target.WaitingOn = null;
-                CancelTimer(target);
-                target.Outcome = WaitOutcome.TimedOut;
-            }
-            else
-            {
-                // Its resume item is already queued; it must not resume it a second time.
-                target.StaleResumes++;
-            }
-            target.Failure = exception;
-        }
-        if (target == null)
-        {
-            Vcpu.Release();
-            kernel.ReportUnhandled(exception);
-            return;
-        }
-        HandTo(target);
-    }
-
-    // A resume item runs: the loop that ran it hands the baton to the waiter next.
-    private void Resume(object? state)
-    {
-        ThreadOfControl waiter = (ThreadOfControl)state!;
-        if (waiter.StaleResumes > 0)
-        {
-            waiter.StaleResumes--;
-            return;
-        }
-        switchTo = waiter;
-    }
-
-    // A waiter's deadline passed first: it leaves its queue and resumes right away.
-    private void TimeOut(object? state)
-    {
-        ThreadOfControl waiter = (ThreadOfControl)state!;
-        waiter.TimerArmed = false;
-        if (waiter.Outcome != WaitOutcome.Waiting)
-        {
-            return;
-        }
-        waiter.Outcome = WaitOutcome.TimedOut;
-        waiter.WaitingOn?.Remove(waiter);
-        waiter.WaitingOn = null;
-        switchTo = waiter;
-    }
-
-    private void CancelTimer(ThreadOfControl waiter)
-    {
-        if (waiter.TimerArmed)
-        {
-            waiter.TimerArmed = false;
-            timers.Remove(new WorkItem(timeout, waiter), out WorkItem _, out TimerKey _, SameStateComparer);
-        }
-    }
-
-    // Sleeps on the clock device until the next timer, the limit, or a foreign post, whichever
-    // comes first. Returns at once when work is already waiting.
-    private void Idle(long limit)
-    {
-        if (ready.Count > 0 || !foreign.IsEmpty)
-        {
-            return;
-        }
-        long deadline = limit;
-        if (timers.TryPeek(out WorkItem _, out TimerKey next) && next.Deadline < deadline)
-        {
-            deadline = next.Deadline;
-        }
-        // Other threads' calls take their turn on the vCPU while this one waits.
-        int held = Vcpu.Release();
-        try
-        {
-            IClockDevice? clock = kernel.Clock;
-            if (clock == null)
-            {
-                wake.WaitOne();
-                return;
-            }
-            clock.WaitUntil(deadline, wake);
-        }
-        finally
-        {
-            Vcpu.Reacquire(held);
-        }
-    }
-
-    // Finds a deadline timer by the waiter it belongs to (a timer's state).
-    private sealed class SameState : IEqualityComparer<WorkItem>
-    {
-        public bool Equals(WorkItem x, WorkItem y)
-        {
-            return ReferenceEquals(x.State, y.State);
-        }
-
-        public int GetHashCode(WorkItem item)
-        {
-            return RuntimeHelpers.GetHashCode(item.State);
-        }
-    }
-
-    // Orders the timer heap by deadline, then by arming order.
-    private readonly struct TimerKey : IComparable<TimerKey>
-    {
-
-        public long Deadline { get; }
-
-        public long Sequence { get; }
-
-        public int CompareTo(TimerKey other)
-        {
-            int byDeadline = Deadline.CompareTo(other.Deadline);
-            return byDeadline != 0 ? byDeadline : Sequence.CompareTo(other.Sequence);
-        }
-    }
-}
-//------ Kernel/Scheduler/SchedulerContext.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/SchedulerContext.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Post (the runtime calls Threading.SynchronizationContext.Post on the context Scheduler.RunSpare sets) -> SchedulerContext.scheduler
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> SchedulerContext.#ctor
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Post (the runtime calls Threading.SynchronizationContext.Post on the context Scheduler.RunSpare sets)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> SchedulerContext.Send (the runtime calls Threading.SynchronizationContext.Send on the context Scheduler.RunSpare sets)
-// Pruned to 11 of 11 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System.Threading;
-
-// The synchronization context of a kernel: every continuation that captured it is queued on
-// the kernel's scheduler, so the program's code after an await runs on the kernel thread.
-internal sealed class SchedulerContext : SynchronizationContext
-{
-    private readonly Scheduler scheduler;
-
-    public SchedulerContext(Scheduler scheduler)
-    {
-        this.scheduler = scheduler;
-    }
-
-    public override void Post(SendOrPostCallback d, object? state)
-    {
-        scheduler.PostContinuation(d, state);
-    }
-
-    // On the kernel thread Send runs inline; from another thread it queues the callback like
-    // Post and blocks that thread (never the kernel thread) until the kernel ran it.
-    public override void Send(SendOrPostCallback d, object? state)
-    {
-        if (scheduler.IsOwnerThread)
-        {
-            d(state);
-            return;
-        }
-        using ManualResetEventSlim done = new ManualResetEventSlim(false);
-        SendRequest request = new SendRequest(d, state, done);
-        scheduler.PostContinuation(SendRequest.Run, request);
-        done.Wait();
-    }
-
-    public override SynchronizationContext CreateCopy()
-    {
-        return this;
-    }
-
-    private sealed class SendRequest
-    {
-        public static readonly SendOrPostCallback Run = static state => ((SendRequest)state!).Execute();
-
-        private readonly SendOrPostCallback callback;
-        private readonly object? state;
-        private readonly ManualResetEventSlim done;
-
-        public SendRequest(SendOrPostCallback callback, object? state, ManualResetEventSlim done)
-        {
-            this.callback = callback;
-            this.state = state;
-            this.done = done;
-        }
-
-        private void Execute()
-        {
-            try
-            {
-                callback(state);
-            }
-            finally
-            {
-                done.Set();
-            }
-        }
-    }
-}
-//------ Kernel/Scheduler/ThreadOfControl.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/ThreadOfControl.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> ThreadOfControl.Current -> ThreadOfControl.current
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> ThreadOfControl.Current -> ThreadOfControl.#ctor -> ThreadOfControl.SpareLoop -> ThreadOfControl.pool
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> ThreadOfControl.Park -> ThreadOfControl.turn
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.HandTo -> ThreadOfControl.Thread -> ThreadOfControl.thread
-// Pruned to 20 of 24 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System;
-using System.Collections.Generic;
-using System.Threading;
-
-// A thread of control: a host thread that runs kernel code and can block in the kernel without
-// holding anyone else up. Only the one holding the baton runs (on hosted the baton is the
-// kernel's vCPU, under sim the world's one turn); every other one is parked on its own
-// event until a holder hands the baton to it. A blocked caller parks with its stack intact
-// and resumes exactly where it blocked, so waiters no longer nest: each wakes when its own
-// wake-up comes, whatever blocked after it.
-//
-// Spare threads wait in one process-wide pool (host machinery, not kernel state: they hold no
-// kernel's data while pooled). A spare is given a job (dispatching one kernel's poll loop, or
-// driving a simulation) when a thread of control blocks and nobody is left to run in its place;
-// it goes back to the pool when its job hands the baton on and returns.
-internal sealed class ThreadOfControl
-{
-    [ThreadStatic]
-    private static ThreadOfControl? current;
-
-    private static readonly Stack<ThreadOfControl> pool = new Stack<ThreadOfControl>();
-
-    // NOTE: an event of the wait subsystem, not a SemaphoreSlim: a thread parks while another
-    // holds the baton, so parking must never call into the kernel. SemaphoreSlim's Wait blocks
-    // in Monitor.Wait while holding its own lock, and under NativeAOT Monitor.Wait looks its
-    // condition up by the lock object's hash code, whose first assignment on a thread seeds a
-    // random generator through SystemNative_GetNonCryptographicallySecureRandomBytes: the
-    // kernel's, which waits for the vCPU. The holder then blocked in Release on that lock, and
-    // the kernel stopped (seen: samples/WebApi under wrk -c100, every thread waiting).
-    private readonly AutoResetEvent turn = new AutoResetEvent(false);
-    private readonly Thread thread;
-    private bool started;
-    private Action? job;
-
-    private ThreadOfControl(Thread? thread)
-    {
-        // The runtime's default stack size: a spare runs the program's own work inline (its
-        // continuations, its blocking calls), as deep as the program's code goes.
-        this.thread = thread ?? new Thread(SpareLoop);
-        started = thread != null;
-    }
-
-    // The thread of control of the calling host thread (made on first use: the program's main
-    // thread, a test's thread and a thread-pool thread in a call are threads of control too).
-    public static ThreadOfControl Current => current ??= new ThreadOfControl(Thread.CurrentThread);
-
-    public Thread Thread => thread;
-
-    // How deep this thread held the kernel's vCPU when it handed the baton on, so the one that
-    // hands it back restores it (hosted only).
-    public int VcpuDepth { get; set; }
-
-    // The wait this thread is blocked in, while it is blocked: the queue (null for a plain
-    // sleep), how it ended, and whether a deadline timer of it is in the scheduler's heap.
-    public WaitQueue? WaitingOn { get; set; }
-
-    public int Outcome { get; set; }
-
-    public bool TimerArmed { get; set; }
-
-    // Resume items of this thread still queued that must do nothing (a failure resumed it first).
-    public int StaleResumes { get; set; }
-
-    // An exception the thread that resumes this one hands over: the work that ran in its place
-    // failed and nothing else is left to report it to.
-    public Exception? Failure { get; set; }
-
-    // Lets this (parked) thread run. The caller must have handed it the baton first and must not
-    // touch kernel state after this call: the resumed thread runs from here on.
-    public void Resume()
-    {
-        if (!started)
-        {
-            started = true;
-            thread.Start(this);
-            return;
-        }
-        turn.Set();
-    }
-
-    // Waits until a holder of the baton resumes this thread.
-    public void Park()
-    {
-        turn.WaitOne();
-    }
-
-    private static void SpareLoop(object? self)
-    {
-        ThreadOfControl me = (ThreadOfControl)self!;
-        current = me;
-        while (true)
-        {
-            Action? work = me.job;
-            me.job = null;
-            work?.Invoke();
-            lock (pool)
-            {
-                pool.Push(me);
-            }
-            me.Park();
-        }
-    }
-}
-
-// How a wait of a thread of control ended (constants: the kernel has no enums).
-internal static class WaitOutcome
-{
-    public const int Waiting = 0;
-    public const int TimedOut = 2;
-}
-//------ Kernel/Scheduler/Vcpu.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/Vcpu.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.gate
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.owner
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Vcpu.Release -> Vcpu.depth
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Vcpu.#ctor
-// Pruned to 8 of 18 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System;
-using System.Threading;
-
-// The kernel's one vCPU: the turn a host thread holds while it runs kernel code, so that kernel
-// state is only ever touched by one thread at a time. It is the baton of the kernel's threads of
-// control (ThreadOfControl): a thread that blocks hands it to the thread that goes on in its
-// place (Transfer), and the dispatcher hands it to a caller whose wake-up came. On a kernel served
-// to the whole process (hosted, Serve) the poll loop runs on a kernel thread of its own, which
-// holds the vCPU while it runs kernel work and lets go while it idles; every thread of the program,
-// Main's among them, runs its own code without it and takes it for the length of each kernel call
-// (through the generated interceptors and the native layer), so a program thread that blocks
-// outside the kernel (.Result, Join, a lock) holds nobody up. Without Serve (a simulation, a test)
-// the thread that runs Main holds it from the start.
-internal sealed class Vcpu
-{
-
-    private readonly object gate = new object();
-    private Thread? owner;
-    private int depth;
-
-    // owner: the thread that holds the vCPU from the start (the kernel thread), or null.
-    public Vcpu(Thread? owner, Scheduler scheduler)
-    {
-        this.owner = owner;
-        depth = owner == null ? 0 : 1;
-    }
-
-    // How deep the calling thread holds the vCPU (0: it does not).
-    public int HeldDepth
-    {
-        get
-        {
-            lock (gate)
-            {
-                return owner == Thread.CurrentThread ? depth : 0;
-            }
-        }
-    }
-
-    // While the holder idles: lets every waiting thread take its turn, and returns how deep the
-    // holder held it (0 when it did not hold it) for Reacquire.
-    public int Release()
-    {
-        lock (gate)
-        {
-            if (owner != Thread.CurrentThread)
-            {
-                return 0;
-            }
-            int held = depth;
-            owner = null;
-            depth = 0;
-            Monitor.PulseAll(gate);
-            return held;
-        }
-    }
-
-    // A hand-off between threads of control: the holder gives the vCPU to a parked thread, at
-    // the depth that thread held it, without letting any other thread in between.
-    public void Transfer(Thread to, int toDepth)
-    {
-        lock (gate)
-        {
-            owner = to;
-            depth = toDepth;
-        }
-    }
-
-    public void Reacquire(int held)
-    {
-        if (held == 0)
-        {
-            return;
-        }
-        Thread self = Thread.CurrentThread;
-        lock (gate)
-        {
-            while (owner != null)
-            {
-                Monitor.Wait(gate);
-            }
-            owner = self;
-            depth = held;
-        }
-    }
-}
-//------ Kernel/Scheduler/WaitQueue.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/WaitQueue.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.TimeOut -> WaitQueue.Remove -> WaitQueue.waiters
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.TimeOut -> WaitQueue.Remove
-// Pruned to 3 of 8 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System.Collections.Generic;
-
-// Callers blocked until something happens: data arrives in a pipe, a socket becomes writable,
-// a child of the program's own code completes. A caller waits until the queue is woken or its
-// monotonic deadline passes; the kernel's other ready work, timers and blocked callers run
-// meanwhile. Wake on the vCPU only (a device's interrupt posts to the scheduler and wakes from
-// there).
-//
-// Each caller is a thread of control of its own (ThreadOfControl): it parks with its stack
-// intact and resumes when its own wake-up comes, so waiters do not nest: of two waiters, the one
-// woken first returns first, whichever blocked last.
-internal sealed class WaitQueue
-{
-    private readonly List<ThreadOfControl> waiters = new List<ThreadOfControl>();
-
-    public WaitQueue(Scheduler scheduler) => throw new global::System.InvalidOperationException("Unikraft.Gen: no WaitQueue is ever created or called on in this kernel");
-
-    internal void Remove(ThreadOfControl waiter)
-    {
-        waiters.Remove(waiter);
-    }
-}
-//------ Kernel/Scheduler/WorkItem.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Scheduler/WorkItem.cs, library sched (One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.action
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.post
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> WorkItem.Invoke -> WorkItem.state
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.FailOver -> Scheduler.CancelTimer -> WorkItem.#ctor
-// Pruned to 7 of 8 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System;
-using System.Threading;
-
-// One unit of ready work: a kernel callback (timers, spawned work) or a continuation posted
-// through the synchronization context. Kept as a struct with both delegate kinds so that
-// neither needs a wrapper allocation.
-internal readonly struct WorkItem
-{
-    private readonly Action<object?>? action;
-    private readonly SendOrPostCallback? post;
-    private readonly object? state;
-
-    public WorkItem(Action<object?> action, object? state)
-    {
-        this.action = action;
-        post = null;
-        this.state = state;
-    }
-
-    public WorkItem(SendOrPostCallback post, object? state)
-    {
-        action = null;
-        this.post = post;
-        this.state = state;
-    }
-
-    // The argument the callback gets (a deadline timer's waiter, for one).
-    public object? State => state;
-
-    public void Invoke()
-    {
-        if (action != null)
-        {
-            action(state);
-        }
-        else if (post != null)
-        {
-            post(state);
-        }
-    }
-}
-//------ Kernel/Time/ClockBoot.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Time/ClockBoot.cs, library time (Clock device, clock_gettime and nanosleep)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> ClockBoot.AttachClock
-// Pruned to 1 of 1 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-// Attaches the platform's clock early: timers and nanosleep need it, and later boot steps may
-// read the time.
-internal static class ClockBoot
-{
-    [BootStep(Order = 20)]
-    internal static void AttachClock(Kernel kernel)
-    {
-        kernel.Clock = kernel.Platform.OpenClock();
-    }
-}
-//------ Kernel/Time/IClockDevice.g.cs
-// <auto-generated/>
-// Unikraft.Gen output <kernel hash>
-// Unikraft.Gen kernel: kernel/Time/IClockDevice.cs, library time (Clock device, clock_gettime and nanosleep)
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds
-// Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.Idle -> IClockDevice.WaitUntil
-// Pruned to 2 of 3 members.
-#nullable enable
-namespace Unikraft.Kernel;
-
-using System.Threading;
-
-// The only way time reaches the kernel, so the sim platform and the tests can run on virtual
-// time.
-internal interface IClockDevice
-{
-
-    // Nanoseconds since an arbitrary start that never goes back (CLOCK_MONOTONIC).
-    long MonotonicNanoseconds { get; }
-
-    // Blocks until the monotonic clock reaches the deadline or wake is signalled, whichever
-    // comes first; long.MaxValue means no deadline. A virtual clock may jump to the deadline.
-    void WaitUntil(long monotonicDeadline, WaitHandle wake);
-}
 //------ Unikraft.Boot.g.cs
 // <auto-generated/>
 // Unikraft.Gen output <kernel hash>
@@ -3769,9 +2820,8 @@ namespace Unikraft.Generated
             string[] arguments = new string[commandLine.Length > 0 ? commandLine.Length - 1 : 0];
             global::System.Array.Copy(commandLine, commandLine.Length - arguments.Length, arguments, 0, arguments.Length);
             var kernel = new global::Unikraft.Kernel.Kernel(new global::Unikraft.Kernel.HostedPlatform());
-            kernel.PrintBanner("Unikraft.Gen kernel (hosted) for App | libraries: console, core, platform-hosted, sched, time | devices: clock, console | syscalls: write, exit_group (2 of 2; 0 stubbed)");
+            kernel.PrintBanner("Unikraft.Gen kernel (hosted) for App | libraries: console, core, platform-hosted | devices: console | syscalls: write, exit_group (2 of 2; 0 stubbed)");
             global::Unikraft.Kernel.ConsoleBoot.AttachConsole(kernel);
-            global::Unikraft.Kernel.ClockBoot.AttachClock(kernel);
             global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
             int status;
             try
@@ -3842,7 +2892,6 @@ namespace Unikraft.Generated
 //       kernel: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup
 //
 // Devices
-//   clock  HostedClock  <- Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock -> HostedPlatform.OpenClock -> HostedClock
 //   console  HostedConsole  <- Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole -> HostedConsole
 //
 // Libraries
@@ -3852,10 +2901,6 @@ namespace Unikraft.Generated
 //       provides exit_group
 //   platform-hosted  Runs the kernel as a Linux process on the host's console, clocks, randomness and network (passt or TAP)
 //       needed by ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Variable
-//   sched  One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel's synchronization context
-//       needed by Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor
-//   time  Clock device, clock_gettime and nanosleep
-//       needed by Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds
 //
 // Confinement (seccomp, UnikraftConfinement=false turns it off)
 //   refused with EPERM once booted: execve, execveat, fork, vfork, clone without CLONE_THREAD, socket, connect, bind, listen, accept, accept4, ptrace, process_vm_readv, process_vm_writev
@@ -3868,9 +2913,8 @@ namespace Unikraft.Generated
 //
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
-//   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 32 of 197 files, 393 of 4520 members
+// Kernel source: 22 of 198 files, 291 of 4525 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -3899,37 +2943,27 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">2 syscalls implemented, 63 stubbed; 5 libraries; 2 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">2 syscalls implemented, 63 stubbed; 3 libraries; 1 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
-// <svg id="library-graph" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="the kernel's libraries" width="1350" height="104" viewBox="0 0 1350 104">
+// <svg id="library-graph" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="the kernel's libraries" width="590" height="104" viewBox="0 0 590 104">
 // <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#555"/></marker></defs>
 // <line class="calls" x1="140" y1="52" x2="200" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
-// <line class="needs" x1="330" y1="24" x2="1150" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="needs" x1="330" y1="24" x2="960" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="calls" x1="140" y1="52" x2="1150" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
+// <line class="needs" x1="330" y1="24" x2="390" y2="24" stroke="#555" marker-end="url(#arrow)"/>
+// <line class="calls" x1="140" y1="52" x2="390" y2="24" stroke="#0a6b2d" marker-end="url(#arrow)"/>
 // <line class="calls" x1="140" y1="52" x2="200" y2="66" stroke="#0a6b2d" marker-end="url(#arrow)"/>
-// <line class="needs" x1="330" y1="66" x2="1150" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="needs" x1="330" y1="66" x2="960" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="needs" x1="1090" y1="24" x2="1150" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="needs" x1="1090" y1="24" x2="770" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="needs" x1="900" y1="24" x2="1150" y2="24" stroke="#555" marker-end="url(#arrow)"/>
-// <line class="needs" x1="900" y1="24" x2="960" y2="24" stroke="#555" marker-end="url(#arrow)"/>
+// <line class="needs" x1="330" y1="66" x2="390" y2="24" stroke="#555" marker-end="url(#arrow)"/>
 // <g class="library"><title>the program&#39;s call sites</title><rect x="10" y="38" width="130" height="28" rx="5" fill="#fff5d6" stroke="#333"/><text x="75" y="56" text-anchor="middle">program</text></g>
 // <g class="library"><title>Program.cs:1 Console.WriteLine(string?) (write)</title><rect x="200" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="28" text-anchor="middle">console</text></g>
-// <g class="library"><title>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; SyscallAttribute.#ctor</title><rect x="1150" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="1215" y="28" text-anchor="middle">core</text></g>
+// <g class="library"><title>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; SyscallAttribute.#ctor</title><rect x="390" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="455" y="28" text-anchor="middle">core</text></g>
 // <g class="library"><title>ConfinementSupervisor.Start (boot: starts the confinement&#39;s supervisor, which names the filter&#39;s refusals (UnikraftConfinement)) -&gt; ConfinementSupervisor.Variable</title><rect x="200" y="52" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="265" y="70" text-anchor="middle">platform-hosted</text></g>
-// <g class="library"><title>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor</title><rect x="960" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="1025" y="28" text-anchor="middle">sched</text></g>
-// <g class="library"><title>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor -&gt; Scheduler.RunSpare -&gt; Scheduler.Dispatch -&gt; Scheduler.RunReady -&gt; Scheduler.Admit -&gt; IClockDevice.MonotonicNanoseconds</title><rect x="770" y="10" width="130" height="28" rx="5" fill="#e3f0ff" stroke="#333"/><text x="835" y="28" text-anchor="middle">time</text></g>
 // </svg>
 // <table id="libraries">
 // <tr><th>library</th><th>what it is</th><th>pulled in by</th></tr>
 // <tr><td><code>console</code></td><td>Standard input, output and error on fds 0-2</td><td>Program.cs:1 Console.WriteLine(string?) (write)</td></tr>
 // <tr><td><code>core</code></td><td>Kernel instance, errno, fd table, kernel log and syscall trace</td><td>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; SyscallAttribute.#ctor</td></tr>
 // <tr><td><code>platform-hosted</code></td><td>Runs the kernel as a Linux process on the host&#39;s console, clocks, randomness and network (passt or TAP)</td><td>ConfinementSupervisor.Start (boot: starts the confinement&#39;s supervisor, which names the filter&#39;s refusals (UnikraftConfinement)) -&gt; ConfinementSupervisor.Variable</td></tr>
-// <tr><td><code>sched</code></td><td>One vCPU: a cooperative run queue, timers, callers that block as threads of control, and the kernel&#39;s synchronization context</td><td>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor</td></tr>
-// <tr><td><code>time</code></td><td>Clock device, clock_gettime and nanosleep</td><td>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor -&gt; Scheduler.RunSpare -&gt; Scheduler.Dispatch -&gt; Scheduler.RunReady -&gt; Scheduler.Admit -&gt; IClockDevice.MonotonicNanoseconds</td></tr>
 // </table>
 // <h2>Syscalls</h2>
 // <table id="syscalls">
@@ -4005,7 +3039,6 @@ namespace Unikraft.Generated
 // <h2>Devices</h2>
 // <table id="devices">
 // <tr><th>kind</th><th>driver</th><th>why</th></tr>
-// <tr><td>clock</td><td><code>HostedClock</code></td><td>Kernel.Run (boot: runs the program&#39;s Main and exits with its status (entry point Program.cs:1)) -&gt; Kernel.WaitForForegroundThreads -&gt; Kernel.Scheduler -&gt; Scheduler.#ctor -&gt; Scheduler.RunSpare -&gt; Scheduler.Dispatch -&gt; Scheduler.RunReady -&gt; Scheduler.Admit -&gt; IClockDevice.MonotonicNanoseconds -&gt; ClockBoot.AttachClock -&gt; IPlatform.OpenClock -&gt; HostedPlatform.OpenClock -&gt; HostedClock</td></tr>
 // <tr><td>console</td><td><code>HostedConsole</code></td><td>Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -&gt; ConsoleBoot.AttachConsole -&gt; IPlatform.OpenConsole -&gt; HostedPlatform.OpenConsole -&gt; HostedConsole</td></tr>
 // </table>
 // <h2>Mounts</h2>
@@ -4015,13 +3048,10 @@ namespace Unikraft.Generated
 // <h2>Runtime features</h2>
 // <p id="runtime-features">Chosen in a NativeAOT publish (<code>-p:PublishAot=true</code>); this build runs on the JIT with .NET's own runtime.</p>
 // <!--UK-FACTS
-// device clock	Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock -> HostedPlatform.OpenClock -> HostedClock
 // device console	Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole -> HostedConsole
 // library console	Program.cs:1 Console.WriteLine(string?) (write)
 // library core	Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> SyscallAttribute.#ctor
 // library platform-hosted	ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Variable
-// library sched	Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor
-// library time	Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.WaitForForegroundThreads -> Kernel.Scheduler -> Scheduler.#ctor -> Scheduler.RunSpare -> Scheduler.Dispatch -> Scheduler.RunReady -> Scheduler.Admit -> IClockDevice.MonotonicNanoseconds
 // syscall exit_group	the kernel itself
 // syscall write	Program.cs:1 Console.WriteLine(string?)
 // UK-FACTS-->
