@@ -360,6 +360,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);

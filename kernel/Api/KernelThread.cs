@@ -4,7 +4,8 @@ using System;
 using System.Threading;
 
 // System.Threading.Thread.Sleep on the kernel: nanosleep, which keeps the kernel's other ready
-// work running while the caller waits (one vCPU cannot block).
+// work running while the caller waits (one vCPU cannot block). Thread.Start: the program's
+// threads, which the end of Main waits for while they run in the foreground.
 internal static partial class KernelThread
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
@@ -25,6 +26,30 @@ internal static partial class KernelThread
                 "The timeout must be between -1 and Int32.MaxValue milliseconds.");
         }
         SleepMilliseconds((int)milliseconds);
+    }
+
+    // Thread.Start on the kernel: the thread is recorded as the program's, so that the kernel, as
+    // .NET does, ends the program after Main returns only once its foreground threads have ended.
+    public static void Start(Thread thread)
+    {
+        Record(thread);
+        thread.Start();
+    }
+
+    public static void Start(Thread thread, object? parameter)
+    {
+        Record(thread);
+        thread.Start(parameter);
+    }
+
+    private static void Record(Thread thread)
+    {
+        ArgumentNullException.ThrowIfNull(thread);
+        long result = Sys.UkThreadRecord(Kernel.Current, thread);
+        if (result < 0)
+        {
+            throw KernelException.Failed("uk_thread_record", result);
+        }
     }
 
     private static void SleepMilliseconds(int milliseconds)

@@ -19,6 +19,11 @@ internal interface IPlatform
     // The environment the program boots with, copied once by the environ library's boot step.
     IEnumerable<KeyValuePair<string, string>> ReadEnvironment();
 
+    // The path of the program's executable as the platform names it, or null where it names
+    // none. Read once, at boot, before the confinement (the native layer answers
+    // Environment.ProcessPath from that copy).
+    string? ReadExecutablePath();
+
     // Writes one line, without its line end, to the platform's log sink.
     void WriteLog(string line);
 

@@ -224,6 +224,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -322,6 +323,10 @@ internal sealed class Kernel
             current = previous;
             throw;
         }
+        if (task.IsCompletedSuccessfully)
+        {
+            WaitAfterMain?.Invoke();
+        }
         MainRunning = false;
         SynchronizationContext.SetSynchronizationContext(previousContext);
         EnterForExit(served);
@@ -344,6 +349,13 @@ internal sealed class Kernel
         }
         return ExitStatus;
     }
+
+    // The threads the program started itself (uk_thread_record: Thread.Start, intercepted), made
+    // on the first; and what Main's return waits for before exit_group (their foreground ones, as
+    // .NET waits). Null in a program that starts no thread of its own, which then carries none of it.
+    public ProgramThreads? ProgramThreads { get; set; }
+
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.

@@ -71,6 +71,7 @@ internal static class SyscallNumber
     public const int UkTimerArm = 1000;
     public const int UkSpawn = 1001;
     public const int UkGetenv = 1002;
+    public const int UkThreadRecord = 1003;
 
     // The Linux name of a syscall, as the trace and the not-planned message print it. A number
     // this kernel does not know prints as the number, so the line still says which call it was.
@@ -143,6 +144,7 @@ internal static class SyscallNumber
             case UkTimerArm: return "uk_timer_arm";
             case UkSpawn: return "uk_spawn";
             case UkGetenv: return "uk_getenv";
+            case UkThreadRecord: return "uk_thread_record";
             default: return number.ToString(CultureInfo.InvariantCulture);
         }
     }

@@ -27,12 +27,17 @@ internal sealed class NativeLayer
     private readonly Dictionary<long, NativeDirectory> directories = new Dictionary<long, NativeDirectory>();
     private NativeTerminal? terminal;
 
-    private NativeLayer(Kernel kernel)
+    private NativeLayer(Kernel kernel, string? executablePath)
     {
         Kernel = kernel;
+        ExecutablePath = executablePath;
     }
 
     public Kernel Kernel { get; }
+
+    // The program's executable as the platform named it at boot (GetProcessPath answers from it:
+    // once the confinement is in, the host's /proc may no longer be read), or null.
+    public string? ExecutablePath { get; }
 
     // Whether fd is open in the kernel's fd table (the check of the functions that only need a
     // valid fd: flock, fadvise, isatty, poll).
@@ -59,7 +64,7 @@ internal sealed class NativeLayer
             // held up while Main runs the program's own code (a spin that waits for a timer's
             // callback, say).
             _ = kernel.Scheduler;
-            served = new NativeLayer(kernel);
+            served = new NativeLayer(kernel, kernel.Platform.ReadExecutablePath());
 
             // A NativeAOT link sends the BCL's native calls here; under the JIT, the jump slots of
             // a program built for the route do once they point here (NativeSlots). Anywhere else

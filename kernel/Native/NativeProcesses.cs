@@ -56,6 +56,28 @@ internal static class NativeProcesses
         return 0;
     }
 
+    // SystemNative_GetProcessPath: the executable's path (Environment.ProcessPath, and from it
+    // AppContext.BaseDirectory in a NativeAOT image) as memory the caller frees (free(3), which the
+    // BCL's marshaller calls), or NULL. pal_process.c resolves /proc/self/exe each time, which the
+    // confinement refuses once the program runs; the layer holds the answer the platform gave at
+    // boot.
+    [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetProcessPath")]
+    internal static nint GetProcessPath()
+    {
+        using NativeCall call = NativeCall.Enter("SystemNative_GetProcessPath");
+        NativeLayer? layer = call.Layer;
+        if (layer == null)
+        {
+            return 0;
+        }
+        if (layer.ExecutablePath == null)
+        {
+            Marshal.SetLastSystemError(Errno.ENOENT);
+            return 0;
+        }
+        return Marshal.StringToCoTaskMemUTF8(layer.ExecutablePath);
+    }
+
     // SystemNative_GetPwNamR: the user database entry for a name, for a process started as another
     // user. The kernel has no user database: -1 is pal_uid.c's "no such entry".
     [UnmanagedCallersOnly(EntryPoint = "__wrap_SystemNative_GetPwNamR")]

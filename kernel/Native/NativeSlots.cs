@@ -76,6 +76,7 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_GetGroupList", (nint)(delegate* unmanaged<nint, uint, nint, nint, int>)&NativeProcesses.GetGroupList);
         served += slots.Point("SystemNative_GetNetworkInterfaces", (nint)(delegate* unmanaged<nint, nint, nint, nint, int>)&NativeNetworkInformation.GetNetworkInterfaces);
         served += slots.Point("SystemNative_GetNonCryptographicallySecureRandomBytes", (nint)(delegate* unmanaged<nint, int, void>)&NativeRandom.GetNonCryptographicallySecureRandomBytes);
+        served += slots.Point("SystemNative_GetProcessPath", (nint)(delegate* unmanaged<nint>)&NativeProcesses.GetProcessPath);
         served += slots.Point("SystemNative_GetPwNamR", (nint)(delegate* unmanaged<nint, nint, nint, int, int>)&NativeProcesses.GetPwNamR);
         served += slots.Point("SystemNative_GetSignalForBreak", (nint)(delegate* unmanaged<int>)&NativeConsole.GetSignalForBreak);
         served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);

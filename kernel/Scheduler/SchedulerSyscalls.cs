@@ -44,4 +44,21 @@ internal static partial class Sys
         }
         return kernel.Return(SyscallNumber.UkSpawn, 0);
     }
+
+    // uk_thread_record: records a thread the program starts (Thread.Start, intercepted) as one of
+    // its own: as .NET does, the kernel ends the program after Main returns only once those of
+    // them that run in the foreground have ended (Kernel.Run, ProgramThreads).
+    [Syscall(SyscallNumber.UkThreadRecord)]
+    internal static long UkThreadRecord(Kernel kernel, Thread thread)
+    {
+        ProgramThreads? threads = kernel.ProgramThreads;
+        if (threads == null)
+        {
+            threads = new ProgramThreads(kernel);
+            kernel.ProgramThreads = threads;
+            kernel.WaitAfterMain = threads.WaitForForeground;
+        }
+        threads.Add(thread);
+        return kernel.Return(SyscallNumber.UkThreadRecord, 0);
+    }
 }

@@ -324,6 +324,57 @@ public sealed class ReferenceScanTests
         Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer)));
     }
 
+    // A command-line library names the program from the command line's first element
+    // (System.CommandLine's RootCommand.ExecutablePath): the runtime's own state, the same
+    // arguments the boot passes Main, so no UK0301 with the native layer or without it.
+    [Fact]
+    public async Task ALibraryReadingTheCommandLine_IsNotReported()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Cli.Like", """
+            public static class Helper
+            {
+                public static void Run()
+                {
+                    Name = System.IO.Path.GetFileName(System.Environment.GetCommandLineArgs()[0]);
+                    Line = System.Environment.CommandLine;
+                }
+
+                public static string Name { get; private set; } = "";
+
+                public static string Line { get; private set; } = "";
+            }
+            """);
+
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), withGenerator: true, CallsFile("Cli.Like", image))));
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Cli.Like", image))));
+    }
+
+    // A console library asks the console's encoding to decide whether it may draw Unicode
+    // (Spectre.Console's Capabilities): on Linux the BCL takes it from the environment, and with
+    // the native layer its streams write through the kernel's console, so it is reported only
+    // without the native layer.
+    [Fact]
+    public async Task ALibraryAskingTheConsolesEncoding_IsReportedOnlyWithoutTheNativeLayer()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Console.Like", """
+            public static class Helper
+            {
+                public static void Run()
+                {
+                    Unicode = System.Console.OutputEncoding.CodePage == 65001 && System.Console.InputEncoding.CodePage == 65001;
+                }
+
+                public static bool Unicode { get; private set; }
+            }
+            """);
+
+        string[] without = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), withGenerator: true, CallsFile("Console.Like", image)));
+        Assert.Equal(2, without.Length);
+        Assert.StartsWith("Referenced assembly 'Console.Like' uses 'Console.InputEncoding'", without[0], System.StringComparison.Ordinal);
+        Assert.StartsWith("Referenced assembly 'Console.Like' uses 'Console.OutputEncoding'", without[1], System.StringComparison.Ordinal);
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Console.Like", image))));
+    }
+
     // A cross-platform library's Windows and macOS code paths (Serilog's console sink asks
     // kernel32.dll for the console mode behind an OS check): those libraries do not exist on
     // Linux, so the calls cannot reach the host and are not reported; a P/Invoke into a Linux

@@ -68,6 +68,30 @@ public sealed class UnsupportedApiTests
         await AnalyzeAsync(source);
     }
 
+    // The boot passes Main the runtime's own command line after its first element on every
+    // platform, so reading it (as System.CommandLine's RootCommand does for the program's name)
+    // is no error; the executable's path itself still is.
+    [Fact]
+    public async Task CommandLineArgs_NoDiagnostic_ProcessPathStillReportsUK0001()
+    {
+        const string source = """
+            using System;
+
+            class Program
+            {
+                static void Main(string[] args)
+                {
+                    Console.WriteLine(Environment.GetCommandLineArgs().Length == args.Length + 1);
+                    Console.WriteLine(Environment.CommandLine);
+                    Console.WriteLine({|#0:Environment.ProcessPath|});
+                }
+            }
+            """;
+
+        await AnalyzeAsync(source,
+            Diagnostic(DiagnosticDescriptors.UnsupportedApi).WithLocation(0).WithArguments("Environment.ProcessPath", Reason("P:System.Environment.ProcessPath")));
+    }
+
     [Fact]
     public async Task DllImport_ReportsUK0001()
     {

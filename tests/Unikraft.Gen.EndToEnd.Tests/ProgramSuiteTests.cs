@@ -178,9 +178,9 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
         new(Programs + "KeyValueStore", ["data"], ["data/store.bin"],
         [
             new(["set", "colour", "blue", "set", "size", "42", "get", "colour"], null,
-                "new store\nset colour\nset size\ncolour = blue\nsaved 2 keys, 28 bytes\n"),
+                "new store\nset colour\nset size\ncolour = blue\nsaved 2 keys, 28 bytes\nprogram folder known: True\n"),
             new(["get", "size", "delete", "colour", "get", "colour", "list"], null,
-                "opened /data/store.bin: 2 keys\nsize = 42\ndeleted colour\ncolour not found\n  size = 42\nsaved 1 keys, 16 bytes\n"),
+                "opened /data/store.bin: 2 keys\nsize = 42\ndeleted colour\ncolour not found\n  size = 42\nsaved 1 keys, 16 bytes\nprogram folder known: True\n"),
         ]),
         new(Programs + "ConfigReader", [], [],
         [

@@ -38,6 +38,20 @@ public sealed class ApiEmissionTests
         Assert.Equal(new[] { "KernelConsole.Write(char)", "KernelConsole.Write(int)", "KernelConsole.WriteLine()" }, ApiMembers(result.Output).OrderBy(m => m, StringComparer.Ordinal));
     }
 
+    // An instance method of the BCL: thread.Start(...) goes to KernelThread.Start with the thread
+    // first, so that the end of Main waits for the program's foreground threads.
+    [Fact]
+    public void ThreadStart_IsInterceptedWithItsReceiver()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Compilation(new[]
+        {
+            ("Program.cs", "var worker = new Thread(() => { });\nworker.Start();\nnew Thread(_ => { }).Start(\"state\");\n"),
+        }));
+        Assert.Empty(result.Problems);
+        Assert.Equal(new[] { "KernelThread.Start(Thread)", "KernelThread.Start(Thread, object?)" },
+            ApiMembers(result.Output).OrderBy(m => m, StringComparer.Ordinal));
+    }
+
     [Fact]
     public void ATypeTheProgramNames_IsThereWhole()
     {

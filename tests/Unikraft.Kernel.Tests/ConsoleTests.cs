@@ -104,6 +104,25 @@ public class ConsoleTests
         Assert.Equal(Errno.EBADF, exception.Errno);
     }
 
+    // As .NET's own console on Linux (ConsolePal.Unix): output into a pipe whose reader went away
+    // (`program | head -5`) is dropped, and the program goes on to its own end.
+    [Fact]
+    public void KernelConsole_IntoABrokenPipe_DropsTheOutput_AndTheProgramGoesOn()
+    {
+        Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+        platform.Console.OutputFailure = -Errno.EPIPE;
+
+        int status = kernel.Run(Array.Empty<string>(), _ =>
+        {
+            KernelConsole.WriteLine("nobody reads this");
+            KernelConsole.Write('x');
+            return 7;
+        });
+
+        Assert.Equal(7, status);
+        Assert.Equal("", platform.Console.OutputText);
+    }
+
     [Fact]
     public void KernelConsole_LongText_IsWrittenWhole()
     {

@@ -51,6 +51,17 @@ internal sealed class TestPlatform : IPlatform
 
     public IEnumerable<KeyValuePair<string, string>> ReadEnvironment() => Environment;
 
+    // What ReadExecutablePath answers, and how many times the kernel asked.
+    public string? ExecutablePath { get; set; }
+
+    public int ExecutablePathReads { get; private set; }
+
+    public string? ReadExecutablePath()
+    {
+        ExecutablePathReads++;
+        return ExecutablePath;
+    }
+
     public void WriteLog(string line)
     {
         lock (logLock)
@@ -101,8 +112,16 @@ internal sealed class MemoryConsole : IConsoleDevice
     // How many times the kernel asked whether input is there or read with none there.
     public int EmptyReads { get; private set; }
 
+    // When set, what standard output's writes answer instead of taking the bytes (-EPIPE: the
+    // reader of a pipe went away).
+    public long? OutputFailure { get; set; }
+
     public long WriteOutput(ReadOnlySpan<byte> bytes)
     {
+        if (OutputFailure is long failure)
+        {
+            return failure;
+        }
         output.Write(bytes);
         return bytes.Length;
     }

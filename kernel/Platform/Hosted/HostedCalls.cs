@@ -2,6 +2,7 @@ namespace Unikraft.Kernel;
 
 using System;
 using System.Runtime.InteropServices;
+using System.Text;
 
 // The host calls behind the hosted devices, made straight to libc. They must not go through
 // the BCL (Console streams, RandomNumberGenerator): in a NativeAOT image the BCL's native layer
@@ -71,6 +72,22 @@ internal static class HostedCalls
         return done;
     }
 
+    // The target of a host symbolic link (readlink(2)), or null when it cannot be read or does
+    // not fit PATH_MAX.
+    public static string? ReadLink(string path)
+    {
+        // NOTE: PATH_MAX is 4096 on Linux (linux/limits.h); readlink(2) does not terminate the
+        // target, so a result that fills the buffer may have been cut.
+        byte[] target = new byte[4096];
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        nint length = readlink(ref name[0], ref target[0], (nuint)target.Length);
+        if (length <= 0 || length >= target.Length)
+        {
+            return null;
+        }
+        return Encoding.UTF8.GetString(target, 0, (int)length);
+    }
+
     // ioctl(2) on a host fd with a buffer argument (TCGETS, TCSETS, TIOCGWINSZ): 0, or -errno.
     public static long Ioctl(int fd, uint request, Span<byte> argument)
     {
@@ -97,6 +114,9 @@ internal static class HostedCalls
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint read(int fd, ref byte buffer, nuint count);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint readlink(ref byte path, ref byte buffer, nuint size);
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint getrandom(ref byte buffer, nuint length, uint flags);

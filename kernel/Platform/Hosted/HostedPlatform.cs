@@ -38,6 +38,14 @@ internal sealed class HostedPlatform : IPlatform
         return ProcessEnvironment();
     }
 
+    // The host's /proc/self/exe, which names the executable with every link resolved, as the
+    // runtime's own SystemNative_GetProcessPath reads it; after boot the confinement refuses
+    // readlink, so the native layer reads this once, while it boots.
+    public string? ReadExecutablePath()
+    {
+        return HostedCalls.ReadLink("/proc/self/exe");
+    }
+
     // The process's environment variables as name-value pairs (the microvm platform reads the
     // same: the shim puts the VM's command-line variables on the start stack).
     internal static List<KeyValuePair<string, string>> ProcessEnvironment()

@@ -45,6 +45,13 @@ internal sealed class MicroVmPlatform : IPlatform
         return HostedPlatform.ProcessEnvironment();
     }
 
+    // The VM has no file system below the kernel that holds the program's image, and the shim
+    // no /proc: as the runtime's own answer there, none.
+    public string? ReadExecutablePath()
+    {
+        return null;
+    }
+
     // The log shares the serial line with the console, one write per line.
     public void WriteLog(string line)
     {

@@ -316,6 +316,9 @@ internal sealed class SimPlatform : IPlatform
         return variables;
     }
 
+    // A simulated node is no executable of the host's: none (a simulation has no native layer).
+    public string? ReadExecutablePath() => null;
+
     // Syscall trace lines and kernel messages become trace events with the virtual time.
     public void WriteLog(string line)
     {

@@ -74,4 +74,9 @@ if (changed)
     File.Move(temporary, StorePath, overwrite: true);
     Console.WriteLine($"saved {store.Count} keys, {new FileInfo(StorePath).Length} bytes");
 }
+// A tool that keeps files beside its executable looks there with AppContext.BaseDirectory: a
+// host folder, which a NativeAOT image takes from the executable's path (SystemNative_GetProcessPath,
+// which the kernel answers from what it read at boot: the confinement refuses reading
+// /proc/self/exe once the program runs).
+Console.WriteLine("program folder known: " + Path.IsPathRooted(AppContext.BaseDirectory));
 return 0;
