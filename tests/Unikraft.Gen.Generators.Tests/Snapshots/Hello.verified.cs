@@ -87,6 +87,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);
@@ -293,7 +299,7 @@ internal sealed class DeviceAttribute : Attribute
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.ENOENT
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.ESRCH
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.EINTR
-// Pruned to 8 of 58 members.
+// Pruned to 9 of 58 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -309,6 +315,7 @@ internal static class Errno
     public const int EINTR = 4;
     public const int EIO = 5;
     public const int EBADF = 9;
+    public const int EPIPE = 32;
     public const int ENOSYS = 38;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
@@ -324,6 +331,7 @@ internal static class Errno
             case EINTR: return "EINTR";
             case EIO: return "EIO";
             case EBADF: return "EBADF";
+            case EPIPE: return "EPIPE";
             case ENOSYS: return "ENOSYS";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
@@ -467,7 +475,7 @@ internal sealed class FdTable
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> IPlatform.Halt
-// Pruned to 4 of 7 members.
+// Pruned to 4 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -497,7 +505,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.startKernelThread
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Kernel.LeaveAfterExit -> Kernel.exitKernelThread
-// Pruned to 24 of 48 members.
+// Pruned to 25 of 50 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -633,6 +641,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -676,6 +685,8 @@ internal sealed class Kernel
             exitKernelThread?.Invoke(true);
         }
     }
+
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.
@@ -761,7 +772,7 @@ internal sealed class KernelLog
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> SyscallNumber.Write
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:1)) -> Sys.ExitGroup -> SyscallNumber.ExitGroup
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> Kernel.Return -> SyscallTrace.Record -> SyscallNumber.Name
-// Pruned to 3 of 65 members.
+// Pruned to 3 of 66 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1290,12 +1301,13 @@ internal static class ConfinementSupervisor
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.WriteAll
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.Read
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.WriteAll -> HostedCalls.write
-// Pruned to 5 of 9 members.
+// Pruned to 5 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
 using System;
 using System.Runtime.InteropServices;
+using System.Text;
 
 // The host calls behind the hosted devices, made straight to libc. They must not go through
 // the BCL (Console streams, RandomNumberGenerator): in a NativeAOT image the BCL's native layer
@@ -2580,7 +2592,7 @@ internal static class HostedLandlock
 // Why it is here: HostedPlatform.#ctor (boot: platform hosted)
 // Why it is here: Kernel.#ctor (boot: creates the kernel) -> IPlatform.TraceSyscalls -> HostedPlatform.TraceSyscalls
 // Why it is here: Sys.Write (planned: Program.cs:1 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole
-// Pruned to 6 of 10 members.
+// Pruned to 6 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2902,7 +2914,7 @@ namespace Unikraft.Generated
 // Boot steps, in order
 //   10  ConsoleBoot.AttachConsole  (library console)
 //
-// Kernel source: 22 of 199 files, 289 of 4658 members
+// Kernel source: 22 of 200 files, 291 of 4679 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -2931,7 +2943,7 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">2 syscalls implemented, 62 stubbed; 3 libraries; 1 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">2 syscalls implemented, 63 stubbed; 3 libraries; 1 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
@@ -3020,6 +3032,7 @@ namespace Unikraft.Generated
 // <tr class="stub"><td>1000</td><td><code>uk_timer_arm</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1001</td><td><code>uk_spawn</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1002</td><td><code>uk_getenv</code></td><td>stub (-ENOSYS)</td><td>environ</td><td></td></tr>
+// <tr class="stub"><td>1003</td><td><code>uk_thread_record</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // </table>
 // <h2>Native functions served</h2>
 // <p id="native-functions">None: the BCL's native layer stays the host's (only a NativeAOT publish on hosted links it to the kernel).</p>

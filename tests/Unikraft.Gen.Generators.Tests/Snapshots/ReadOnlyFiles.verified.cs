@@ -87,6 +87,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);
@@ -660,7 +666,7 @@ internal sealed class FileSystemAttribute : Attribute
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> Errno.ENOENT
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.ESRCH
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.EINTR
-// Pruned to 21 of 58 members.
+// Pruned to 22 of 58 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -686,6 +692,7 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int EMFILE = 24;
     public const int EROFS = 30;
+    public const int EPIPE = 32;
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
@@ -714,6 +721,7 @@ internal static class Errno
             case EINVAL: return "EINVAL";
             case EMFILE: return "EMFILE";
             case EROFS: return "EROFS";
+            case EPIPE: return "EPIPE";
             case ENAMETOOLONG: return "ENAMETOOLONG";
             case ENOSYS: return "ENOSYS";
             case ENOTEMPTY: return "ENOTEMPTY";
@@ -902,7 +910,7 @@ internal sealed class FdTable
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 File.Exists(string?) '/etc/missing.conf', Program.cs:4 holds the mount point of /dev) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamFileSystem.Now -> IClockDevice.RealtimeNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> VfsFile.Read -> VfsFile.ReadAt -> IVnode.Read -> DevNode.Read -> IRandomDevice.Fill -> RandomBoot.AttachRandom -> IPlatform.OpenRandom
-// Pruned to 6 of 7 members.
+// Pruned to 6 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -936,7 +944,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Kernel.scheduler
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 35 of 48 members.
+// Pruned to 36 of 50 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1110,6 +1118,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -1153,6 +1162,8 @@ internal sealed class Kernel
             exitKernelThread?.Invoke(true);
         }
     }
+
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.
@@ -1402,7 +1413,7 @@ internal struct Stat
 // Why it is here: Sys.Write (planned: Program.cs:5 Console.WriteLine(string?)) -> SyscallNumber.Write
 // Why it is here: Sys.Close (planned: Program.cs:4 File.ReadAllText(string)) -> SyscallNumber.Close
 // Why it is here: Sys.Fstat (planned: Program.cs:4 File.ReadAllText(string)) -> SyscallNumber.Fstat
-// Pruned to 8 of 65 members.
+// Pruned to 8 of 66 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2159,12 +2170,13 @@ internal static class ConfinementSupervisor
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.WriteAll
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.Read
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> IFileDescription.Read -> VfsFile.Read -> VfsFile.ReadAt -> IVnode.Read -> DevNode.Read -> IRandomDevice.Fill -> HostedRandom.Fill -> HostedCalls.GetRandom
-// Pruned to 7 of 9 members.
+// Pruned to 7 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
 using System;
 using System.Runtime.InteropServices;
+using System.Text;
 
 // The host calls behind the hosted devices, made straight to libc. They must not go through
 // the BCL (Console streams, RandomNumberGenerator): in a NativeAOT image the BCL's native layer
@@ -3695,7 +3707,7 @@ internal static class HostedLandlock
 // Why it is here: HostedPlatform.#ctor (boot: platform hosted)
 // Why it is here: Kernel.#ctor (boot: creates the kernel) -> IPlatform.TraceSyscalls -> HostedPlatform.TraceSyscalls
 // Why it is here: Sys.Read (planned: Program.cs:4 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole
-// Pruned to 8 of 10 members.
+// Pruned to 8 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -6324,7 +6336,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 57 of 199 files, 680 of 4658 members
+// Kernel source: 57 of 200 files, 682 of 4679 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -6353,7 +6365,7 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">7 syscalls implemented, 57 stubbed; 9 libraries; 3 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">7 syscalls implemented, 58 stubbed; 9 libraries; 3 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
@@ -6472,6 +6484,7 @@ namespace Unikraft.Generated
 // <tr class="stub"><td>1000</td><td><code>uk_timer_arm</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1001</td><td><code>uk_spawn</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1002</td><td><code>uk_getenv</code></td><td>stub (-ENOSYS)</td><td>environ</td><td></td></tr>
+// <tr class="stub"><td>1003</td><td><code>uk_thread_record</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // </table>
 // <h2>Native functions served</h2>
 // <p id="native-functions">None: the BCL's native layer stays the host's (only a NativeAOT publish on hosted links it to the kernel).</p>

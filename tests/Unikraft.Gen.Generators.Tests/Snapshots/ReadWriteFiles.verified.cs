@@ -87,6 +87,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);
@@ -978,7 +984,7 @@ internal sealed class KernelFeatureAttribute : Attribute
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 holds the mount point of /tmp, Program.cs:4 holds the mount point of /tmp) -> Errno.ENOENT
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.ESRCH
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.EINTR
-// Pruned to 23 of 58 members.
+// Pruned to 24 of 58 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1005,6 +1011,7 @@ internal static class Errno
     public const int EFBIG = 27;
     public const int ENOSPC = 28;
     public const int EROFS = 30;
+    public const int EPIPE = 32;
     public const int ERANGE = 34;
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
@@ -1035,6 +1042,7 @@ internal static class Errno
             case EFBIG: return "EFBIG";
             case ENOSPC: return "ENOSPC";
             case EROFS: return "EROFS";
+            case EPIPE: return "EPIPE";
             case ERANGE: return "ERANGE";
             case ENAMETOOLONG: return "ENAMETOOLONG";
             case ENOSYS: return "ENOSYS";
@@ -1224,7 +1232,7 @@ internal sealed class FdTable
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole
 // Why it is here: VfsMounts.Mount (boot: mounts ramfs at / (UnikraftMount '/' in the project file) for Program.cs:3 holds the mount point of /tmp, Program.cs:4 holds the mount point of /tmp) -> IFileSystem.Mount -> RamFileSystem.Mount -> RamNode.#ctor -> RamFileSystem.Now -> IClockDevice.RealtimeNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock
 // Why it is here: Kernel.ReportUnhandled (boot: reports an exception the program did not catch) -> KernelLog.Write -> IPlatform.WriteLog
-// Pruned to 5 of 7 members.
+// Pruned to 5 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1256,7 +1264,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:3)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Kernel.scheduler
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> IFileDescription.Read -> ConsoleFile.Read -> ConsoleInput.Read -> ConsoleInput.Listen -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 34 of 48 members.
+// Pruned to 35 of 50 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1428,6 +1436,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -1471,6 +1480,8 @@ internal sealed class Kernel
             exitKernelThread?.Invoke(true);
         }
     }
+
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.
@@ -1754,7 +1765,7 @@ internal struct Stat
 // Why it is here: Sys.Write (planned: Program.cs:4 File.WriteAllText(string, string?)) -> SyscallNumber.Write
 // Why it is here: Sys.Close (planned: Program.cs:4 File.WriteAllText(string, string?)) -> SyscallNumber.Close
 // Why it is here: Sys.Fstat (planned: Program.cs:9 File.ReadAllText(string)) -> SyscallNumber.Fstat
-// Pruned to 12 of 65 members.
+// Pruned to 12 of 66 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -2341,12 +2352,13 @@ internal static class ConfinementSupervisor
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.WriteAll
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.Read
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.WriteAll -> HostedCalls.write
-// Pruned to 5 of 9 members.
+// Pruned to 5 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
 using System;
 using System.Runtime.InteropServices;
+using System.Text;
 
 // The host calls behind the hosted devices, made straight to libc. They must not go through
 // the BCL (Console streams, RandomNumberGenerator): in a NativeAOT image the BCL's native layer
@@ -3853,7 +3865,7 @@ internal static class HostedLandlock
 // Why it is here: HostedPlatform.#ctor (boot: platform hosted)
 // Why it is here: Kernel.#ctor (boot: creates the kernel) -> IPlatform.TraceSyscalls -> HostedPlatform.TraceSyscalls
 // Why it is here: Sys.Read (planned: Program.cs:9 File.ReadAllText(string)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole
-// Pruned to 7 of 10 members.
+// Pruned to 7 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -7304,7 +7316,7 @@ namespace Unikraft.Generated
 //   10  ConsoleBoot.AttachConsole  (library console)
 //   20  ClockBoot.AttachClock  (library time)
 //
-// Kernel source: 56 of 199 files, 727 of 4658 members
+// Kernel source: 56 of 200 files, 729 of 4679 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -7333,7 +7345,7 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">11 syscalls implemented, 53 stubbed; 7 libraries; 2 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">11 syscalls implemented, 54 stubbed; 7 libraries; 2 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
@@ -7443,6 +7455,7 @@ namespace Unikraft.Generated
 // <tr class="stub"><td>1000</td><td><code>uk_timer_arm</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1001</td><td><code>uk_spawn</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1002</td><td><code>uk_getenv</code></td><td>stub (-ENOSYS)</td><td>environ</td><td></td></tr>
+// <tr class="stub"><td>1003</td><td><code>uk_thread_record</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // </table>
 // <h2>Native functions served</h2>
 // <p id="native-functions">None: the BCL's native layer stays the host's (only a NativeAOT publish on hosted links it to the kernel).</p>

@@ -87,6 +87,12 @@ internal static partial class KernelConsole
         while (!bytes.IsEmpty)
         {
             long written = Sys.Write(kernel, StandardOutput, bytes);
+            if (written == -Errno.EPIPE)
+            {
+                // The reader of the pipe went away (`program | head`): as .NET's console on Linux
+                // (ConsolePal.Unix.Write), the output is dropped and the program goes on.
+                return;
+            }
             if (written < 0)
             {
                 throw KernelException.Failed("write(1)", written);
@@ -180,7 +186,7 @@ internal static partial class KernelRandom
 // Why it is here: KernelThread.Sleep (app-facing API: Program.cs:2 Thread.Sleep(int)) -> KernelThread.SleepMilliseconds -> KernelThread.NanosecondsPerMillisecond
 // Why it is here: KernelThread.Sleep (app-facing API: Program.cs:2 Thread.Sleep(int))
 // Why it is here: KernelThread.Sleep (app-facing API: Program.cs:2 Thread.Sleep(int)) -> KernelThread.SleepMilliseconds
-// Pruned to 3 of 4 members.
+// Pruned to 3 of 7 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -188,7 +194,8 @@ using System;
 using System.Threading;
 
 // System.Threading.Thread.Sleep on the kernel: nanosleep, which keeps the kernel's other ready
-// work running while the caller waits (one vCPU cannot block).
+// work running while the caller waits (one vCPU cannot block). Thread.Start: the program's
+// threads, which the end of Main waits for while they run in the foreground.
 internal static partial class KernelThread
 {
     private const long NanosecondsPerMillisecond = 1_000_000;
@@ -407,7 +414,7 @@ internal sealed class DeviceAttribute : Attribute
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.ENOENT
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> Errno.ESRCH
 // Why it is here: ConfinementSupervisor.Start (boot: starts the confinement's supervisor, which names the filter's refusals (UnikraftConfinement)) -> ConfinementSupervisor.Serve -> ConfinementSupervisor.Supervise -> Errno.EINTR
-// Pruned to 10 of 58 members.
+// Pruned to 11 of 58 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -425,6 +432,7 @@ internal static class Errno
     public const int EBADF = 9;
     public const int ENODEV = 19;
     public const int EINVAL = 22;
+    public const int EPIPE = 32;
     public const int ENOSYS = 38;
 
     // The symbolic name for log lines and exception messages; an unknown value prints as its
@@ -442,6 +450,7 @@ internal static class Errno
             case EBADF: return "EBADF";
             case ENODEV: return "ENODEV";
             case EINVAL: return "EINVAL";
+            case EPIPE: return "EPIPE";
             case ENOSYS: return "ENOSYS";
             default: return errno.ToString(CultureInfo.InvariantCulture);
         }
@@ -585,7 +594,7 @@ internal sealed class FdTable
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> IClockDevice.MonotonicNanoseconds -> ClockBoot.AttachClock -> IPlatform.OpenClock
 // Why it is here: Sys.Getrandom (planned: Program.cs:3 Random.Next(int, int)) -> IRandomDevice.Fill -> RandomBoot.AttachRandom -> IPlatform.OpenRandom
-// Pruned to 6 of 7 members.
+// Pruned to 6 of 8 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -619,7 +628,7 @@ internal interface IPlatform
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> Kernel.Platform -> Kernel.platform
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Kernel.scheduler
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> Kernel.Scheduler -> Scheduler.#ctor -> Kernel.MainThread -> Kernel.mainThread
-// Pruned to 33 of 48 members.
+// Pruned to 34 of 50 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -787,6 +796,7 @@ internal sealed class Kernel
         try
         {
             code = main(args);
+            WaitAfterMain?.Invoke();
         }
         catch
         {
@@ -830,6 +840,8 @@ internal sealed class Kernel
             exitKernelThread?.Invoke(true);
         }
     }
+
+    public Action? WaitAfterMain { get; set; }
 
     // A main that throws does not call exit_group (Linux would kill the process with a signal),
     // but what the program already wrote must still reach the console.
@@ -916,7 +928,7 @@ internal sealed class KernelLog
 // Why it is here: Sys.Nanosleep (planned: Program.cs:2 Thread.Sleep(int)) -> SyscallNumber.Nanosleep
 // Why it is here: Kernel.Run (boot: runs the program's Main and exits with its status (entry point Program.cs:2)) -> Sys.ExitGroup -> SyscallNumber.ExitGroup
 // Why it is here: Sys.Getrandom (planned: Program.cs:3 Random.Next(int, int)) -> SyscallNumber.Getrandom
-// Pruned to 5 of 65 members.
+// Pruned to 5 of 66 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -1503,12 +1515,13 @@ internal static class ConfinementSupervisor
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.WriteAll
 // Why it is here: HostedConfinement.Install (boot: confines the process to what its kernel needs (UnikraftConfinement)) -> ConfinementSupervisor.Hand -> HostedCalls.Read
 // Why it is here: Sys.Getrandom (planned: Program.cs:3 Random.Next(int, int)) -> IRandomDevice.Fill -> HostedRandom.Fill -> HostedCalls.GetRandom
-// Pruned to 7 of 9 members.
+// Pruned to 7 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
 using System;
 using System.Runtime.InteropServices;
+using System.Text;
 
 // The host calls behind the hosted devices, made straight to libc. They must not go through
 // the BCL (Console streams, RandomNumberGenerator): in a NativeAOT image the BCL's native layer
@@ -2869,7 +2882,7 @@ internal static class HostedLandlock
 // Why it is here: HostedPlatform.#ctor (boot: platform hosted)
 // Why it is here: Kernel.#ctor (boot: creates the kernel) -> IPlatform.TraceSyscalls -> HostedPlatform.TraceSyscalls
 // Why it is here: Sys.Write (planned: Program.cs:4 Console.WriteLine(string?)) -> ConsoleBoot.AttachConsole -> IPlatform.OpenConsole -> HostedPlatform.OpenConsole
-// Pruned to 8 of 10 members.
+// Pruned to 8 of 11 members.
 #nullable enable
 namespace Unikraft.Kernel;
 
@@ -4432,7 +4445,7 @@ namespace Unikraft.Generated
 //   20  ClockBoot.AttachClock  (library time)
 //   30  RandomBoot.AttachRandom  (library random)
 //
-// Kernel source: 41 of 199 files, 445 of 4658 members
+// Kernel source: 41 of 200 files, 447 of 4679 members
 // END MANIFEST
 //------ Unikraft.Output.g.cs
 // <auto-generated/>
@@ -4461,7 +4474,7 @@ namespace Unikraft.Generated
 // </head>
 // <body>
 // <h1>Kernel of App (platform hosted)</h1>
-// <p id="summary">4 syscalls implemented, 60 stubbed; 6 libraries; 3 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
+// <p id="summary">4 syscalls implemented, 61 stubbed; 6 libraries; 3 devices. The same facts as text: <code>App.kernel.txt</code>; the kernel's sources: <code>obj/…/generated/</code>.</p>
 // <h2 id="changes">Since the previous build</h2>
 // <!--UK-CHANGES-->
 // <h2>Libraries</h2>
@@ -4566,6 +4579,7 @@ namespace Unikraft.Generated
 // <tr class="stub"><td>1000</td><td><code>uk_timer_arm</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1001</td><td><code>uk_spawn</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // <tr class="stub"><td>1002</td><td><code>uk_getenv</code></td><td>stub (-ENOSYS)</td><td>environ</td><td></td></tr>
+// <tr class="stub"><td>1003</td><td><code>uk_thread_record</code></td><td>stub (-ENOSYS)</td><td>sched</td><td></td></tr>
 // </table>
 // <h2>Native functions served</h2>
 // <p id="native-functions">None: the BCL's native layer stays the host's (only a NativeAOT publish on hosted links it to the kernel).</p>
