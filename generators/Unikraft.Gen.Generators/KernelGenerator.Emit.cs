@@ -554,9 +554,10 @@ namespace Unikraft.Gen
                         ? "global::System.Array.Empty<global::Unikraft.Kernel.Ipv4Address>()"
                         : "new global::Unikraft.Kernel.Ipv4Address[] { " + string.Join(", ", servers) + " }";
                     writer.Line("global::Unikraft.Kernel.NetBoot.Attach(kernel, " + Literal(net.Name) + ", " + device + ", " + Address(address) + ", " + prefix + ", " + Address(gateway) + ", " + nameServers + ");");
-                    if (net.Type == "passt" && net.Forward.Count > 0)
+                    if (net.ForwardsHostLoopback)
                     {
-                        writer.Line("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, " + Literal(net.Name) + ", " + Ports(net.Forward) + ");");
+                        writer.Line("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, " + Literal(net.Name) + ", "
+                            + Literal(net.Type == "virtio" ? "the VM's runner" : "passt") + ", " + Ports(net.Forward) + ");");
                     }
 
                     if (net.Addresses6.Count > 0)
@@ -987,7 +988,7 @@ namespace Unikraft.Gen
                             : off == "Ipv6"
                                 ? "  off: its code is removed (no <UnikraftNet> has an IPv6 address)"
                                 : off == "HostLoopbackForward"
-                                    ? "  off: its code is removed (no passt <UnikraftNet> forwards a TCP port)"
+                                    ? "  off: its code is removed (no passt or microvm <UnikraftNet> forwards a TCP port)"
                                     : "  off: its code is removed (no call site needs it)"));
                     }
                 }

@@ -205,12 +205,12 @@ namespace Unikraft.Gen
                     });
                 }
 
-                // Connections from the host's loopback to a passt item's forwarded TCP ports reach
-                // a listener on the kernel's loopback (localhost, HttpListener's and Kestrel's
-                // usual address), as they reach one on the host.
+                // Connections from the host's loopback to a passt item's (or a microvm card's)
+                // forwarded TCP ports reach a listener on the kernel's loopback (localhost,
+                // HttpListener's and Kestrel's usual address), as they reach one on the host.
                 foreach (NetPlan net in nets)
                 {
-                    if (net.Type != "passt" || net.Forward.Count == 0)
+                    if (!net.ForwardsHostLoopback)
                     {
                         continue;
                     }

@@ -154,7 +154,7 @@ namespace Unikraft.Gen
                         pruner.AddRoot(boot.NetBootAttach, reason);
                         pruner.AddRoot(boot.Ipv4AddressConstructor, reason);
                         pruner.AddRoot(device, reason);
-                        if (net.Type == "passt" && net.Forward.Count > 0)
+                        if (net.ForwardsHostLoopback)
                         {
                             pruner.AddRoot(boot.NetBootForwardHostLoopback, "boot: lets connections from the host's loopback to "
                                 + string.Join(",", net.Forward) + " reach a listener on loopback " + net.Source);

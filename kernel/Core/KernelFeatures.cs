@@ -57,9 +57,9 @@ internal static class KernelFeatures
     // takes IPv4 and ARP alone and IPv6 frames are dropped unread.
     public static bool Ipv6 => true;
 
-    // A connection passt forwards from the host's own loopback reaches a listener bound to the
-    // kernel's loopback (HostLoopbackForwards): only in a kernel with a passt item that forwards
-    // TCP ports.
+    // A connection passt (or a microvm's runner) forwards from the host's own loopback reaches a
+    // listener bound to the kernel's loopback (HostLoopbackForwards): only in a kernel with a
+    // passt or microvm item that forwards TCP ports.
     public static bool HostLoopbackForward => true;
 
     // inotify: the VFS tells the watches of a changed file or directory (VfsWatches). On when the

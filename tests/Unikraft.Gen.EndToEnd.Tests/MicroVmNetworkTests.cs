@@ -49,6 +49,21 @@ public sealed class MicroVmWebApiTests : IClassFixture<MicroVmWebApiTests.VmPubl
             + " s; the checks' five requests took " + (clock.Elapsed - listening).TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + " s.");
     }
 
+    // Kestrel on localhost in the VM (a `dotnet new web` app's usual URL, and Kestrel's default):
+    // the runner forwards the host's 127.0.0.1, slirp hands such a connection over from the
+    // gateway, and the kernel lets it reach the loopback listener, as passt's does on hosted.
+    [QemuFact]
+    public void WebApiInMicroVm_OnLocalhost_AnswersCurlOnTheHost()
+    {
+        publish.EnsureSucceeded();
+        int port = MicroVmNet.FreePort();
+        using KestrelServer server = KestrelServer.StartVm(Path.Combine(publish.PublishPath, "WebApi-vm"), port, "--urls", "http://localhost:8080");
+        server.WaitUntilListening();
+
+        WebApiChecks.PageAndTodos(server, arguments => Curl.OnHost(arguments), "http://127.0.0.1:" + port);
+        Assert.Contains("Now listening on: http://localhost:8080", server.Output, StringComparison.Ordinal);
+    }
+
     public sealed class VmPublish : SampleBuild
     {
         public VmPublish()

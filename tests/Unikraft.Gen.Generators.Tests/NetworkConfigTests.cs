@@ -46,7 +46,7 @@ public class NetworkConfigTests
         Assert.Contains("global::Unikraft.Kernel.HostedNetDevices.OpenPasst(new global::Unikraft.Kernel.Ipv4Address(0xC6120002u), 24, "
             + "new global::Unikraft.Kernel.Ipv4Address(0xC6120001u), new int[] { 8080, 8443 }, global::System.Array.Empty<int>(), false, default(global::Unikraft.Kernel.Ipv6Address))", result.Source("Unikraft.Boot.g.cs"));
         // The host's loopback reaches a listener on the kernel's loopback through those ports.
-        Assert.Contains("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, \"eth0\", new int[] { 8080, 8443 });", result.Source("Unikraft.Boot.g.cs"));
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, \"eth0\", \"passt\", new int[] { 8080, 8443 });", result.Source("Unikraft.Boot.g.cs"));
         Assert.Contains("HostLoopbackForward  on", result.Manifest);
         Assert.Contains("<UnikraftNet Include=\"eth0\"> forwards TCP ports 8080,8443 from the host", result.Manifest);
     }
@@ -66,8 +66,8 @@ public class NetworkConfigTests
         Assert.DoesNotContain("in the project file", result.Manifest.Substring(result.Manifest.IndexOf("// Network", System.StringComparison.Ordinal)).Split("\n//\n")[0]);
     }
 
-    // Only passt forwards from the host's loopback: a TAP item, or a passt one with UDP ports
-    // alone, has no such boot step and no such code.
+    // Only passt and a microvm's runner forward from the host's loopback: a TAP item, or a passt
+    // one with UDP ports alone, has no such boot step and no such code.
     [Theory]
     [InlineData("eth0|tap|198.18.0.2/24|198.18.0.1|||uk0||end")]
     [InlineData("eth0|passt|198.18.0.2/24|198.18.0.1||4009/udp|||end")]
@@ -429,6 +429,11 @@ public class NetworkConfigTests
         Assert.Contains("global::Unikraft.Kernel.NetBoot.Attach(kernel, \"eth0\", global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(0), "
             + "new global::Unikraft.Kernel.Ipv4Address(0x0A00020Fu), 24, new global::Unikraft.Kernel.Ipv4Address(0x0A000202u), ", boot);
         Assert.Contains("global::Unikraft.Kernel.MicroVmNetDevices.OpenVirtio(1)", boot);
+        // The runner forwards the host's 127.0.0.1:8080, whose connections slirp shows as from
+        // the gateway: they reach a listener on localhost, as through passt. eth1 forwards nothing.
+        Assert.Contains("global::Unikraft.Kernel.NetBoot.ForwardHostLoopback(kernel, \"eth0\", \"the VM's runner\", new int[] { 8080 });", boot);
+        Assert.DoesNotContain("ForwardHostLoopback(kernel, \"eth1\"", boot);
+        Assert.Contains("HostLoopbackForward  on", result.Manifest);
         Assert.Contains("//   eth0  virtio, 10.0.2.15/24, gateway 10.0.2.2, dns 10.0.2.3, forwards host port 8080  (UnikraftNet 'eth0' in the project file)\n", result.Manifest);
         Assert.Contains("//   device: virtio-net on virtio-mmio (eth0; the runner gives it QEMU's user network, host port 8080 forwarded)\n", result.Manifest);
         Assert.Contains("VirtioNetDevice", result.Manifest);

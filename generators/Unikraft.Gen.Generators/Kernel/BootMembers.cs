@@ -28,7 +28,7 @@ namespace Unikraft.Gen.Kernel
         private const string Ipv4AddressConstructorId = "M:Unikraft.Kernel.Ipv4Address.#ctor(System.UInt32)";
         private const string NetBootAttachIpv6Id = "M:Unikraft.Kernel.NetBoot.AttachIpv6(Unikraft.Kernel.Kernel,System.String,Unikraft.Kernel.Ipv6Address[],System.Int32[],Unikraft.Kernel.Ipv6Address,System.Boolean)";
         private const string NetBootSolicitRoutersId = "M:Unikraft.Kernel.NetBoot.SolicitRouters(Unikraft.Kernel.Kernel,System.String,System.Boolean,System.Int64)";
-        private const string NetBootForwardHostLoopbackId = "M:Unikraft.Kernel.NetBoot.ForwardHostLoopback(Unikraft.Kernel.Kernel,System.String,System.Int32[])";
+        private const string NetBootForwardHostLoopbackId = "M:Unikraft.Kernel.NetBoot.ForwardHostLoopback(Unikraft.Kernel.Kernel,System.String,System.String,System.Int32[])";
         private const string Ipv6AddressConstructorId = "M:Unikraft.Kernel.Ipv6Address.#ctor(System.UInt64,System.UInt64)";
         private const string HostedOpenTapId = "M:Unikraft.Kernel.HostedNetDevices.OpenTap(System.String)";
         private const string HostedOpenPasstId = "M:Unikraft.Kernel.HostedNetDevices.OpenPasst(Unikraft.Kernel.Ipv4Address,System.Int32,Unikraft.Kernel.Ipv4Address,System.Int32[],System.Int32[],System.Boolean,Unikraft.Kernel.Ipv6Address)";

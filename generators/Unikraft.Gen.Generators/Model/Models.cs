@@ -150,6 +150,11 @@ namespace Unikraft.Gen.Model
         public string Source => Origin == "launch"
             ? "(UnikraftNet '" + Name + "' made by the build from the launch profile's URLs, UnikraftLaunchNet)"
             : "(UnikraftNet '" + Name + "' in the project file)";
+
+        // Whether connections the host opens to its own loopback on the forwarded TCP ports reach
+        // a listener on the kernel's loopback: passt shows them as coming from the gateway, and
+        // so does a microvm card's QEMU user network (its runner forwards the host's 127.0.0.1).
+        public bool ForwardsHostLoopback => (Type == "passt" || Type == "virtio") && Forward.Count > 0;
     }
 
     // A problem that stops the generator emitting the kernel.

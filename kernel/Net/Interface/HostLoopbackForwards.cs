@@ -3,7 +3,9 @@ namespace Unikraft.Kernel;
 // The TCP ports a passt interface forwards from the host: passt listens on them on the host and
 // hands each connection to the same port of the interface's address, and one that the host
 // opened to its own loopback (`curl http://localhost:8080/`) arrives from the interface's
-// gateway (passt shows the host as the gateway). Such a connection reaches a listener bound to
+// gateway (passt shows the host as the gateway). A microvm's card on QEMU's user network does the
+// same: its runner forwards the host's 127.0.0.1:PORT, and slirp shows such a connection as
+// coming from its host address, the item's gateway. Such a connection reaches a listener bound to
 // loopback, as `curl localhost` reaches a program on the host that listens on localhost: the
 // common default of HttpListener ("http://localhost:8080/") and Kestrel. Connections from
 // anywhere else (another of the host's addresses, which passt forwards too, or a TAP peer)
@@ -18,6 +20,7 @@ internal sealed class HostLoopbackForwards
     private ushort[][] ports = new ushort[0][];
     private NetInterface[] links = new NetInterface[0];
     private ushort[][] linkPorts = new ushort[0][];
+    private string forwarder = "passt";
 
     private System.Collections.Generic.HashSet<ushort>? told;
 
@@ -59,15 +62,18 @@ internal sealed class HostLoopbackForwards
             }
         }
         string line = "[uk] net: a listener on port " + port.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            + ", which passt does not forward from the host (Forward " + forwarded.ToString()
+            + ", which " + forwarder + " does not forward from the host (Forward " + forwarded.ToString()
             + "): only the program itself reaches it; add the port to its <UnikraftNet> item's Forward";
         Log?.Write(line);
         return line;
     }
 
-    // An interface at address whose host is seen as gateway forwards these TCP ports.
-    public void Add(Ipv4Address address, Ipv4Address gateway, ushort[] tcpPorts)
+    // An interface at address whose host is seen as gateway forwards these TCP ports. by names
+    // what forwards them, for Listening's line: "passt", or "the VM's runner" (QEMU's user
+    // network, whose forwarded connections from the host's loopback come from the gateway too).
+    public void Add(Ipv4Address address, Ipv4Address gateway, ushort[] tcpPorts, string by)
     {
+        forwarder = by;
         int count = addresses.Length;
         System.Array.Resize(ref addresses, count + 1);
         System.Array.Resize(ref gateways, count + 1);

@@ -114,11 +114,12 @@ internal static class NetBoot
                 + (ipv6.Routers.Autoconfigured.IsUnspecified ? "" : ", address " + ipv6.Routers.Autoconfigured.ToString())));
     }
 
-    // The boot's call for a passt item that forwards TCP ports, after its Attach: a connection
-    // the host opens to its own loopback on one of those ports reaches a listener bound to the
-    // kernel's loopback too (HostLoopbackForwards), as it reaches one on the host; over IPv6 too
-    // when the interface has IPv6.
-    public static void ForwardHostLoopback(Kernel kernel, string name, int[] tcpPorts)
+    // The boot's call for a passt item (or a microvm's card, whose runner forwards) that forwards
+    // TCP ports, after its Attach: a connection the host opens to its own loopback on one of
+    // those ports reaches a listener bound to the kernel's loopback too (HostLoopbackForwards), as
+    // it reaches one on the host; over IPv6 too when the interface has IPv6. by names what
+    // forwards them ("passt", "the VM's runner"), for the log.
+    public static void ForwardHostLoopback(Kernel kernel, string name, string by, int[] tcpPorts)
     {
         NetStack stack = kernel.Net ?? throw new KernelException("net: ForwardHostLoopback before Attach for " + name);
         for (int index = 0; index < stack.InterfaceCount; index++)
@@ -131,7 +132,7 @@ internal static class NetBoot
                 {
                     ports[port] = checked((ushort)tcpPorts[port]);
                 }
-                stack.HostLoopback.Add(candidate.Address, candidate.Gateway, ports);
+                stack.HostLoopback.Add(candidate.Address, candidate.Gateway, ports, by);
                 stack.HostLoopback.AddLink(candidate, ports);
                 stack.HostLoopback.Log = kernel.Log;
                 return;

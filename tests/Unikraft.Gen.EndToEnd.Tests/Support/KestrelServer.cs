@@ -91,7 +91,7 @@ internal sealed class KestrelServer : IDisposable
     // The program in a microvm, booted by its runner (<name>-vm): QEMU's user network forwards the
     // host's 127.0.0.1:hostPort to the program's 8080, and nothing else reaches out of the VM
     // (UNIKRAFT_VM_NET_RESTRICT). A VM has no SIGTERM to take: Dispose ends QEMU.
-    public static KestrelServer StartVm(string runner, int hostPort)
+    public static KestrelServer StartVm(string runner, int hostPort, params string[] arguments)
     {
         var start = new ProcessStartInfo(runner)
         {
@@ -101,6 +101,10 @@ internal sealed class KestrelServer : IDisposable
             UseShellExecute = false,
             WorkingDirectory = System.IO.Path.GetDirectoryName(runner)!,
         };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         start.Environment["UNIKRAFT_VM_FORWARD"] = hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":8080";
         start.Environment["UNIKRAFT_VM_NET_RESTRICT"] = "1";
         return new KestrelServer(Process.Start(start)!, runner);

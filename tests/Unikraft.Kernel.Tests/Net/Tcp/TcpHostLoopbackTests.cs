@@ -16,7 +16,7 @@ public class TcpHostLoopbackTests
     {
         TcpPair pair = new TcpPair();
         HostLoopbackForwards forwards = new HostLoopbackForwards();
-        forwards.Add(TcpPair.ServerAddress, TcpPair.ClientAddress, new ushort[] { TcpPair.ServerPort });
+        forwards.Add(TcpPair.ServerAddress, TcpPair.ClientAddress, new ushort[] { TcpPair.ServerPort }, "passt");
         pair.Server.HostLoopback = forwards;
         return pair;
     }
@@ -68,7 +68,7 @@ public class TcpHostLoopbackTests
     public void AListenerOnAPortNotForwarded_IsNamedOnce()
     {
         HostLoopbackForwards forwards = new HostLoopbackForwards();
-        forwards.Add(TcpPair.ServerAddress, TcpPair.ClientAddress, new ushort[] { 8080, 8443 });
+        forwards.Add(TcpPair.ServerAddress, TcpPair.ClientAddress, new ushort[] { 8080, 8443 }, "passt");
 
         Assert.Equal("[uk] net: a listener on port 5000, which passt does not forward from the host (Forward 8080,8443): only the program itself reaches it; "
             + "add the port to its <UnikraftNet> item's Forward", forwards.Listening(5000));
@@ -76,6 +76,10 @@ public class TcpHostLoopbackTests
         Assert.Null(forwards.Listening(8080));
         Assert.Null(forwards.Listening(40000));
         Assert.Null(new HostLoopbackForwards().Listening(5000));
+
+        HostLoopbackForwards vm = new HostLoopbackForwards();
+        vm.Add(TcpPair.ServerAddress, TcpPair.ClientAddress, new ushort[] { 8080 }, "the VM's runner");
+        Assert.StartsWith("[uk] net: a listener on port 5000, which the VM's runner does not forward from the host (Forward 8080)", vm.Listening(5000), System.StringComparison.Ordinal);
     }
 
     [Fact]
