@@ -86,7 +86,7 @@ internal sealed class NativeLayer
             if (Interlocked.Read(ref calls) == before)
             {
                 kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
-                    "it runs without the jump slots of the JIT route (UnikraftNativeSlots=false); build it with the slots, or publish with NativeAOT");
+                    "it runs without the jump slots of the JIT route (built with UnikraftNativeSlots=false, or its folder's libSystem.Native.so is the runtime's own); build or publish it with the slots, or publish with NativeAOT");
             }
             if (callsBeforeBoot > 0)
             {

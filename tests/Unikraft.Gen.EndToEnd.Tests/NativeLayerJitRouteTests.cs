@@ -129,6 +129,47 @@ public sealed class NativeLayerJitRouteTests
         }
     }
 
+    // `dotnet publish` without NativeAOT: the published folder runs as `dotnet run` does, on the
+    // kernel. The SDK publishes the runtime pack's libSystem.Native.so from a list of its own, so
+    // before UnikraftNativeSlotsPublish the published program ran with the BCL on the host's
+    // native layer (the confinement refused its initrd path, as WithoutSlots shows).
+    [Collection(nameof(WordTallyOutFolder))]
+    public sealed class Published : IClassFixture<Published.Build>
+    {
+        private readonly Build build;
+
+        public Published(Build build)
+        {
+            this.build = build;
+        }
+
+        [Fact]
+        public void DotnetPublish_ThePublishedProgram_RunsOnTheKernelAsDotnetRunDoes()
+        {
+            ClearOutFolder();
+            CommandResult run = build.RunPublished();
+
+            Assert.True(run.ExitCode == 0, run.Describe());
+            Assert.Equal("the: the 3\n9 distinct words, 12 in all (28 bytes from the pool)\n", run.StandardOutput);
+            Assert.DoesNotContain("do not reach the kernel", run.StandardError, StringComparison.Ordinal);
+            Assert.Equal("9 distinct words, 12 in all\n", File.ReadAllText(Path.Combine(OutFolder, "summary.txt")));
+
+            // The slot library, which loads the runtime's copy by its new name, is what was published.
+            byte[] slots = File.ReadAllBytes(Path.Combine(build.PublishPath, "libSystem.Native.so"));
+            Assert.True(System.Text.Encoding.ASCII.GetString(slots).Contains("libSystem.Native.host.so", StringComparison.Ordinal),
+                "the published libSystem.Native.so is the runtime's own, not the jump slots");
+            Assert.True(File.Exists(Path.Combine(build.PublishPath, "libSystem.Native.host.so")));
+        }
+
+        public sealed class Build : SampleBuild
+        {
+            public Build()
+                : base(Program, "published", "publish", "-o", "{publish}")
+            {
+            }
+        }
+    }
+
     [Collection(nameof(WordTallyOutFolder))]
     public sealed class WithoutSlots : IClassFixture<WithoutSlots.Build>
     {
