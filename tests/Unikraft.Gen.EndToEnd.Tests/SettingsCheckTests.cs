@@ -52,6 +52,22 @@ public sealed class SettingsCheckTests : IDisposable
         Assert.Contains(name + " '" + value + "' is not a switch value; valid: true, false", result.StandardOutput);
     }
 
+    // A single-file publish has the runtime's libSystem.Native linked into its host, out of the
+    // jump slots' reach: an error naming NativeAOT, the one-file route, before anything is
+    // published. Without the route (a NativeAOT publish, or slots off) it is not the kernel's business.
+    [Fact]
+    public void SingleFilePublish_WithTheJitRoute_IsAnErrorNamingNativeAot()
+    {
+        CommandResult result = Run("UnikraftSingleFileCheck", "-p:UnikraftNativeSlots=true", "-p:PublishSingleFile=true");
+
+        Assert.True(result.ExitCode != 0, result.Describe());
+        Assert.Contains("UnikraftNativeLayer: PublishSingleFile links the runtime's libSystem.Native into the program's host, where the kernel cannot take its place", result.StandardOutput);
+        Assert.Contains("publish with NativeAOT (-p:PublishAot=true)", result.StandardOutput);
+
+        CommandResult withoutRoute = Run("UnikraftSingleFileCheck", "-p:UnikraftNativeSlots=false", "-p:PublishSingleFile=true");
+        Assert.True(withoutRoute.ExitCode == 0, withoutRoute.Describe());
+    }
+
     [Fact]
     public void SwitchesWrittenAsMSBuildReadsThem_Pass()
     {
