@@ -438,6 +438,7 @@ namespace Unikraft.Gen
                     writer.Line("global::Unikraft.Kernel.Vcpu.Serve(kernel);");
                 }
 
+                ProgramFolder(writer);
                 writer.Line("int status;");
                 writer.Open("try");
                 writer.Line("status = kernel." + (entry.IsAsync ? "RunAsync" : "Run") + "(arguments, " + MainLambda(entry, callMain, asTask: false) + ");");
@@ -445,6 +446,17 @@ namespace Unikraft.Gen
                 writer.Close();
                 EndBoot(writer, "kernel.ReportUnhandled(exception);");
                 return writer.ToString();
+            }
+
+            // The program's folder is the kernel's root: the files the build copies beside the
+            // program are packed there (UnikraftPackOutputFiles), and its content root is there, so
+            // AppContext.BaseDirectory, where a program (and ASP.NET Core's static assets) looks for
+            // them, says "/" from Main on, not the host folder the kernel never shows it. After the
+            // boot steps: the JIT route's slots are found beside the program on the host.
+            private static void ProgramFolder(SourceWriter writer)
+            {
+                writer.Line("// The program's folder is the kernel's root, where the files copied beside it are.");
+                writer.Line("global::System.AppContext.SetData(\"APP_CONTEXT_BASE_DIRECTORY\", \"/\");");
             }
 
             // The program's Main as the kernel runs it: a function from the arguments to the exit
@@ -593,6 +605,7 @@ namespace Unikraft.Gen
             private static void BootSim(SourceWriter writer, KernelPlan plan, EntryPoint entry, string banner, string callMain)
             {
                 string main = MainLambda(entry, callMain, asTask: true);
+                ProgramFolder(writer);
                 writer.Line("int status;");
                 writer.Open("try");
                 writer.Line("status = global::Unikraft.Kernel.SimProgram.Run(" + Literal(plan.Config.AssemblyName.Length > 0 ? plan.Config.AssemblyName : "program") + ", arguments,");

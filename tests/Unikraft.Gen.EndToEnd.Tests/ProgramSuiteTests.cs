@@ -182,6 +182,13 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
             new(["get", "size", "delete", "colour", "get", "colour", "list"], null,
                 "opened /data/store.bin: 2 keys\nsize = 42\ndeleted colour\ncolour not found\n  size = 42\nsaved 1 keys, 16 bytes\nprogram folder known: True\n"),
         ]),
+        // Its data files beside it, found through AppContext.BaseDirectory: "/" on the kernel,
+        // where the build packs the files it copies to the output.
+        new(Programs + "BesideTheProgram", [], [],
+        [
+            new([], null, "Receipt\ntea   2.50\ncake  3.75\nTotal: 6.25\nfiles beside the program: 1 json, 1 template\n"),
+            new(["soup", "bread"], null, "Receipt\nsoup  4.20\nbread: not on the list\nTotal: 4.20\nfiles beside the program: 1 json, 1 template\n"),
+        ]),
         new(Programs + "ConfigReader", [], [],
         [
             new(["Development"], null,

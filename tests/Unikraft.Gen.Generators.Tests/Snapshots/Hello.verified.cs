@@ -2823,6 +2823,8 @@ namespace Unikraft.Generated
             kernel.PrintBanner("Unikraft.Gen kernel (hosted) for App | libraries: console, core, platform-hosted | devices: console | syscalls: write, exit_group (2 of 2; 0 stubbed)");
             global::Unikraft.Kernel.ConsoleBoot.AttachConsole(kernel);
             global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
+            // The program's folder is the kernel's root, where the files copied beside it are.
+            global::System.AppContext.SetData("APP_CONTEXT_BASE_DIRECTORY", "/");
             int status;
             try
             {

@@ -6195,6 +6195,8 @@ namespace Unikraft.Generated
             global::Unikraft.Kernel.VfsMounts.Mount(kernel, "/", new global::Unikraft.Kernel.RamFileSystem(67108864L), false);
             global::Unikraft.Kernel.VfsMounts.Mount(kernel, "/dev", new global::Unikraft.Kernel.DevFileSystem(kernel), false);
             global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
+            // The program's folder is the kernel's root, where the files copied beside it are.
+            global::System.AppContext.SetData("APP_CONTEXT_BASE_DIRECTORY", "/");
             int status;
             try
             {

@@ -4330,6 +4330,8 @@ namespace Unikraft.Generated
             global::Unikraft.Kernel.ClockBoot.AttachClock(kernel);
             global::Unikraft.Kernel.RandomBoot.AttachRandom(kernel);
             global::Unikraft.Kernel.HostedConfinement.Install(kernel, global::Unikraft.Kernel.HostedConfinement.OpenSsl, global::System.Array.Empty<int>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>(), global::System.Array.Empty<string>());
+            // The program's folder is the kernel's root, where the files copied beside it are.
+            global::System.AppContext.SetData("APP_CONTEXT_BASE_DIRECTORY", "/");
             int status;
             try
             {
