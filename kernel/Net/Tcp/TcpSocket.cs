@@ -987,30 +987,44 @@ internal sealed class TcpSocket
         Output(now);
     }
 
-    // A new SYN for the 4-tuple of a connection in TIME-WAIT, while a listener has the port, may
-    // open a new connection when it cannot be an old duplicate: its timestamp is newer than the
-    // last one seen or, without timestamps, its sequence number lies past the old connection's
-    // (RFC 6191, 2; RFC 1122, 4.2.2.13; Linux's tcp_timewait_state_process). Then the TIME-WAIT
-    // ends here and the listener takes the SYN. A client that reuses its ports quickly (curl in a
-    // loop) would otherwise get an ACK for the old connection, answer it with RST and wait.
     // Packet too big for a segment of this connection (TcpStack.ReceiveIcmpv6Error): the path MTU
     // to the peer is lower now, and so is the MSS of the segments sent from now on. NOTE: only for
     // a quoted sequence number this connection has in flight (RFC 5927, 4.1: a blind attacker
-    // does not know it); the segments lost to the small link are sent again by the retransmission
-    // timer at the new size, not at once as Linux's tcp_simple_retransmit does.
-    internal void PathMtuLowered(uint sequence)
+    // does not know it). What is in flight was cut at the old size and the small link dropped
+    // it, so it goes again at once at the new size, from SND.UNA, as Linux's
+    // tcp_simple_retransmit sends it (RFC 8201, 5.2 and RFC 1191, 6.5: a retransmission, not a
+    // congestion signal): the congestion window, the timer and its backoff stay as they are.
+    internal void PathMtuLowered(uint sequence, long now)
     {
         if (TcpSequence.LessThan(sequence, sndUna) || TcpSequence.GreaterThan(sequence, sndMax))
         {
             return;
         }
         int pathMss = stack.MaximumPayloadTo(RemoteAddress6) - TcpSegment.HeaderLength - (timestamps ? TimestampsLength : 0);
-        if (pathMss < sendMss)
+        if (pathMss >= sendMss)
         {
-            sendMss = Math.Max(pathMss, 64);
+            return;
         }
+        sendMss = Math.Max(pathMss, 64);
+        if (sndUna == sndMax || !(State == TcpState.Established || State == TcpState.CloseWait || State == TcpState.FinWait1 ||
+            State == TcpState.Closing || State == TcpState.LastAck))
+        {
+            return;
+        }
+        // Karn: an ACK of what goes again times nothing.
+        timing = false;
+        sndNxt = sndUna;
+        stack.PathMtuRetransmits++;
+        SendData(now);
+        highRetransmitted = TcpSequence.Max(highRetransmitted, sndNxt);
     }
 
+    // A new SYN for the 4-tuple of a connection in TIME-WAIT, while a listener has the port, may
+    // open a new connection when it cannot be an old duplicate: its timestamp is newer than the
+    // last one seen or, without timestamps, its sequence number lies past the old connection's
+    // (RFC 6191, 2; RFC 1122, 4.2.2.13; Linux's tcp_timewait_state_process). Then the TIME-WAIT
+    // ends here and the listener takes the SYN. A client that reuses its ports quickly (curl in a
+    // loop) would otherwise get an ACK for the old connection, answer it with RST and wait.
     internal bool ReopenFromTimeWait(in TcpHeader header)
     {
         if (State != TcpState.TimeWait || !header.HasFlag(TcpFlags.Syn) || header.HasFlag(TcpFlags.Ack) || header.HasFlag(TcpFlags.Rst))

@@ -148,6 +148,10 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport, IIcmpv6ErrorTra
 
     public long RetransmitTimeouts { get; set; }
 
+    // Times a packet too big lowered a connection's MSS and what it had in flight went again at
+    // once at the new size (TcpSocket.PathMtuLowered).
+    public long PathMtuRetransmits { get; set; }
+
     // Tail loss probes sent (RFC 8985, 7).
     public long TailLossProbes { get; set; }
 
@@ -364,7 +368,7 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport, IIcmpv6ErrorTra
         uint sequence = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(quotedTransport.Slice(4));
         if (connections.TryGetValue(new TcpEndpoints(local, localPort, remote, remotePort), out TcpSocket? connection))
         {
-            connection.PathMtuLowered(sequence);
+            connection.PathMtuLowered(sequence, Now);
         }
     }
 

@@ -345,6 +345,65 @@ public class Tcp6Tests
         Assert.All(link.Segments, segment => Assert.True(segment.DataLength <= 1208, "a segment of " + segment.DataLength + " bytes"));
     }
 
+    [Fact]
+    public void PacketTooBig_ResendsWhatWasLostAtOnce_WithoutTheRetransmissionTimer()
+    {
+        Tcp6Link link = new Tcp6Link();
+        TcpSocket listener = link.A.Tcp.CreateSocket6();
+        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
+        Assert.Equal(0, listener.Listen(4));
+        TcpSocket client = link.B.Tcp.CreateSocket6();
+        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
+        link.Pump();
+        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+        long started = link.B.Kernel.Clock!.MonotonicNanoseconds;
+
+        // A link on the path carries 1280 bytes: every full-size segment B sends is lost there,
+        // and the first one lost is answered with packet too big. Time never passes.
+        byte[] data = Pattern(40_000, 11);
+        byte[] received = new byte[data.Length];
+        int sent = 0;
+        int got = 0;
+        int lost = 0;
+        for (int round = 0; round < 1000 && got < data.Length; round++)
+        {
+            if (sent < data.Length)
+            {
+                long taken = client.Send(data.AsSpan(sent));
+                sent += taken > 0 ? (int)taken : 0;
+            }
+            byte[][] fromB = link.B.Device.Sent.ToArray();
+            link.B.Device.Sent.Clear();
+            byte[][] fromA = link.A.Device.Sent.ToArray();
+            link.A.Device.Sent.Clear();
+            foreach (byte[] frame in fromB)
+            {
+                if (frame.Length - EthernetFrame.HeaderLength > Ipv6Packet.MinimumMtu)
+                {
+                    if (lost++ == 0)
+                    {
+                        link.B.Device.Inject(PacketTooBig(frame, Ipv6Packet.MinimumMtu));
+                    }
+                    continue;
+                }
+                link.A.Device.Inject(frame);
+            }
+            foreach (byte[] frame in fromA)
+            {
+                link.B.Device.Inject(frame);
+            }
+            long read = server!.Receive(received.AsSpan(got), false);
+            got += read > 0 ? (int)read : 0;
+        }
+
+        Assert.True(lost > 1, "only " + lost + " segments were lost to the small link");
+        Assert.Equal(data, received);
+        Assert.Equal(1, link.B.Tcp.PathMtuRetransmits);
+        Assert.Equal(0, link.B.Tcp.RetransmitTimeouts);
+        Assert.Equal(started, link.B.Kernel.Clock!.MonotonicNanoseconds);
+        Assert.Equal(Ipv6Packet.MinimumMtu - Ipv6Packet.HeaderLength - TcpSegment.HeaderLength - 12, client.SendMss);
+    }
+
     // A packet too big from A (as a router on the path would send it) quoting the start of frame.
     private static byte[] PacketTooBig(byte[] frame, int mtu)
     {
