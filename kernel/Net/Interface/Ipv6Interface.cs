@@ -75,6 +75,7 @@ internal sealed class Ipv6Interface
     private readonly byte[] scratch;
     private readonly byte[] fragmentBuffer;
     private readonly Ipv6Reassembly reassembly;
+    private WaitQueue? advertisementWaiters;
     private readonly Action<int> reassemblyExpired;
     private readonly Ipv6Address[] routers = new Ipv6Address[MaximumRouters];
     private readonly long[] routerExpires = new long[MaximumRouters];
@@ -175,6 +176,10 @@ internal sealed class Ipv6Interface
     }
 
     public Ipv6Reassembly Reassembly => reassembly;
+
+    // Who waits for a router advertisement (the boot's RouterDiscovery.WaitForRouter): woken after
+    // each one is taken, whatever it gave.
+    public WaitQueue AdvertisementWaiters(Scheduler scheduler) => advertisementWaiters ??= new WaitQueue(scheduler);
 
     // The default router given by the project (Gateway6); an advertised one is used only when
     // there is none.
@@ -671,6 +676,7 @@ internal sealed class Ipv6Interface
                 break;
             case Icmpv6Type.RouterAdvertisement:
                 ReceiveRouterAdvertisement(header, message, linkSource);
+                advertisementWaiters?.WakeAll();
                 break;
             case Icmpv6Type.DestinationUnreachable:
             case Icmpv6Type.PacketTooBig:
