@@ -92,13 +92,7 @@ public class NeighborUnreachabilityTests
     public void TcpProgress_ConfirmsTheNeighbor_SoItIsNeverProbed()
     {
         Tcp6Tests.Tcp6Link link = new Tcp6Tests.Tcp6Link();
-        TcpSocket listener = link.A.Tcp.CreateSocket6();
-        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
-        Assert.Equal(0, listener.Listen(4));
-        TcpSocket client = link.B.Tcp.CreateSocket6();
-        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
-        link.Pump();
-        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+        (TcpSocket client, TcpSocket server) = link.Connect(Port);
         NeighborCache neighbors = link.B.Host.Interface.Ipv6!.Neighbors;
 
         // Every 20 s B sends and A acknowledges: each acknowledgment of new data confirms A, so its
@@ -107,7 +101,7 @@ public class NeighborUnreachabilityTests
         {
             link.B.Host.Run(20 * Second);
             link.Pump();
-            Assert.Equal(64, link.Move(client, server!, new byte[64]).Length);
+            Assert.Equal(64, link.Move(client, server, new byte[64]).Length);
             Assert.Equal(NeighborState.Reachable, neighbors.Find(CapturedFrames6.AddressA)!.State);
         }
         link.B.Host.Run(10 * Second);
@@ -138,13 +132,7 @@ public class NeighborUnreachabilityTests
     public void AddressUnreachable_ForAnEstablishedConnection_IsSoft_AndEndsItOnlyAtTheTimeout()
     {
         Tcp6Tests.Tcp6Link link = new Tcp6Tests.Tcp6Link();
-        TcpSocket listener = link.A.Tcp.CreateSocket6();
-        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
-        Assert.Equal(0, listener.Listen(4));
-        TcpSocket client = link.B.Tcp.CreateSocket6();
-        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
-        link.Pump();
-        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+        (TcpSocket client, TcpSocket server) = link.Connect(Port);
 
         // A goes away: B's data is never answered; its neighbor entry is probed, removed, resolved
         // again and given up, and TCP hears address unreachable, but goes on retransmitting.
