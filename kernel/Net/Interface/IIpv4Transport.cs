@@ -78,6 +78,10 @@ internal interface IIpv6Output
     // 40-byte IPv6 header; 0 when no interface reaches it.
     int MaximumPayloadTo6(Ipv6Address destination);
 
+    // A transport's word that destination answers (a connection's forward progress): its next
+    // hop's neighbor entry is confirmed reachable (RFC 4861, 7.3.1), so it is not probed.
+    void ConfirmReachable6(Ipv6Address destination);
+
     // As IIpv4Output.SegmentOffloadTo and SendTcpOffloaded, over IPv6 (virtio's GSO_TCPV6).
     int SegmentOffloadTo6(Ipv6Address destination);
 
@@ -100,6 +104,10 @@ internal sealed class NoIpv6 : IIpv6Output
     public bool IsLocal6(Ipv6Address address) => false;
 
     public int MaximumPayloadTo6(Ipv6Address destination) => 0;
+
+    public void ConfirmReachable6(Ipv6Address destination)
+    {
+    }
 
     public int SegmentOffloadTo6(Ipv6Address destination) => 0;
 

@@ -75,6 +75,7 @@ internal sealed class Ipv6Interface
     private readonly byte[] scratch;
     private readonly byte[] fragmentBuffer;
     private readonly Ipv6Reassembly reassembly;
+    private WaitQueue? advertisementWaiters;
     private readonly Action<int> reassemblyExpired;
     private readonly Ipv6Address[] routers = new Ipv6Address[MaximumRouters];
     private readonly long[] routerExpires = new long[MaximumRouters];
@@ -175,6 +176,10 @@ internal sealed class Ipv6Interface
     }
 
     public Ipv6Reassembly Reassembly => reassembly;
+
+    // Who waits for a router advertisement (the boot's RouterDiscovery.WaitForRouter): woken after
+    // each one is taken, whatever it gave.
+    public WaitQueue AdvertisementWaiters(Scheduler scheduler) => advertisementWaiters ??= new WaitQueue(scheduler);
 
     // The default router given by the project (Gateway6); an advertised one is used only when
     // there is none.
@@ -671,6 +676,7 @@ internal sealed class Ipv6Interface
                 break;
             case Icmpv6Type.RouterAdvertisement:
                 ReceiveRouterAdvertisement(header, message, linkSource);
+                advertisementWaiters?.WakeAll();
                 break;
             case Icmpv6Type.DestinationUnreachable:
             case Icmpv6Type.PacketTooBig:
@@ -758,7 +764,8 @@ internal sealed class Ipv6Interface
             }
             return;
         }
-        NeighborEntry? entry = neighbors.Learn(advertisement.Target, advertisement.LinkLayerAddress, now, false);
+        NeighborEntry? entry = neighbors.Learn(advertisement.Target, advertisement.LinkLayerAddress, now, false, advertisement.Solicited,
+            advertisement.Override);
         if (entry != null)
         {
             SendQueued(entry);
@@ -1103,8 +1110,12 @@ internal sealed class Ipv6Interface
         {
             return -Errno.ENETUNREACH;
         }
-        if (neighbors.TryLookup(nextHop, now, out MacAddress mac))
+        if (neighbors.TryUse(nextHop, now, out MacAddress mac, out long probeDue))
         {
+            if (probeDue != long.MaxValue)
+            {
+                stack.ScheduleTick(probeDue);
+            }
             return Transmit(mac, source, destination, nextHeader, payload, Ipv6Header.DefaultHopLimit);
         }
         NeighborEntry? entry = neighbors.Resolving(nextHop, now);
@@ -1151,9 +1162,13 @@ internal sealed class Ipv6Interface
             return -Errno.EMSGSIZE;
         }
         long now = stack.Now;
-        if (!TryNextHop(destination, now, out Ipv6Address nextHop) || !neighbors.TryLookup(nextHop, now, out MacAddress mac))
+        if (!TryNextHop(destination, now, out Ipv6Address nextHop) || !neighbors.TryUse(nextHop, now, out MacAddress mac, out long probeDue))
         {
             return -Errno.EHOSTUNREACH;
+        }
+        if (probeDue != long.MaxValue)
+        {
+            stack.ScheduleTick(probeDue);
         }
         int frameLength = EthernetFrame.HeaderLength + packetLength;
         Span<byte> frame = transmitBuffer.AsSpan(0, frameLength);
@@ -1178,7 +1193,9 @@ internal sealed class Ipv6Interface
         return 0;
     }
 
-    // Retries due solicitations, gives up on neighbors that never answered; returns the next deadline.
+    // Retries due solicitations, gives up on neighbors that never answered, probes neighbors in
+    // DELAY and PROBE and removes those that stopped answering (RFC 4861, 7.3.3); returns the next
+    // deadline.
     public long Tick(long now)
     {
         long expiring = reassembly.Expire(now, reassemblyExpired);
@@ -1214,14 +1231,36 @@ internal sealed class Ipv6Interface
         for (int index = 0; index < due.Count; index++)
         {
             NeighborEntry entry = due[index];
-            if (entry.Requests >= NeighborCache.MaximumRequests)
+            if (entry.State == NeighborState.Delay)
             {
-                stack.Counters.NeighborGaveUp++;
-                stack.Counters.NeighborQueueDropped += neighbors.DropQueue(entry, stack.Pool);
-                entry.FailedUntil = now + NeighborCache.FailedHold;
-                continue;
+                // NOTE: no confirmation in DELAY_FIRST_PROBE_TIME: probe by unicast (7.3.3).
+                entry.State = NeighborState.Probe;
+                entry.Requests = 0;
             }
-            SendSolicitation(entry, now);
+            if (entry.State == NeighborState.Probe)
+            {
+                if (entry.Requests >= NeighborCache.MaximumProbes)
+                {
+                    // NOTE: RFC 4861, 7.3.3: the entry is deleted; the next packet resolves the
+                    // address again from scratch, by multicast.
+                    stack.Counters.NeighborUnreachable++;
+                    neighbors.Remove(entry);
+                    DropUnreachable(entry);
+                    continue;
+                }
+                SendSolicitation(entry, now, true);
+            }
+            else
+            {
+                if (entry.Requests >= NeighborCache.MaximumRequests)
+                {
+                    stack.Counters.NeighborGaveUp++;
+                    entry.FailedUntil = now + NeighborCache.FailedHold;
+                    DropUnreachable(entry);
+                    continue;
+                }
+                SendSolicitation(entry, now);
+            }
             if (entry.NextRequest < next)
             {
                 next = entry.NextRequest;
@@ -1241,15 +1280,56 @@ internal sealed class Ipv6Interface
     }
 
     // RFC 4861, 7.2.2: a multicast solicitation to the target's solicited-node group, with this
-    // host's link-layer address, from the address the waiting packets will leave from.
-    private void SendSolicitation(NeighborEntry entry, long now)
+    // host's link-layer address, from the address the waiting packets will leave from; a probe
+    // (7.3.3, unicast) goes to the neighbor itself at the link-layer address the entry has.
+    private void SendSolicitation(NeighborEntry entry, long now, bool unicast = false)
     {
         entry.Requests++;
         entry.NextRequest = now + NeighborCache.RequestInterval;
         stack.ScheduleTick(entry.NextRequest);
-        Ipv6Address group = entry.Address.SolicitedNode;
-        SendNeighborMessage(NdpNeighborMessage.Solicitation(entry.Address, link.Mac), SourceFor(entry.Address), group, group.MulticastMac);
+        NdpNeighborMessage solicitation = NdpNeighborMessage.Solicitation(entry.Address, link.Mac);
+        if (unicast)
+        {
+            SendNeighborMessage(solicitation, SourceFor(entry.Address), entry.Address, entry.Mac);
+            stack.Counters.NeighborProbesSent++;
+        }
+        else
+        {
+            Ipv6Address group = entry.Address.SolicitedNode;
+            SendNeighborMessage(solicitation, SourceFor(entry.Address), group, group.MulticastMac);
+        }
         stack.Counters.NeighborSolicitationsSent++;
+    }
+
+    // The packets that waited for a neighbor found unreachable are dropped, and each one's
+    // transport hears of it as of an ICMPv6 address unreachable about it (RFC 4861, 7.2.2: "the
+    // sender MUST return ICMP destination unreachable indications with code 3"; Linux's
+    // ndisc_error_report sends it to the packet's own source, this host, so TCP's connect fails
+    // with EHOSTUNREACH). A fragment's transport header may be in another fragment: only whole
+    // packets are reported.
+    private void DropUnreachable(NeighborEntry entry)
+    {
+        while (neighbors.TryDequeue(entry, out PendingPacket6 packet))
+        {
+            stack.Counters.NeighborQueueDropped++;
+            if (packet.Length >= 8 && stack.TransportFor(packet.NextHeader) is IIcmpv6ErrorTransport transport)
+            {
+                transport.ReceiveIcmpv6Error(Icmpv6Type.DestinationUnreachable, Icmpv6Type.CodeAddressUnreachable, 0, packet.Source,
+                    packet.Destination, packet.Buffer.AsSpan(0, packet.Length));
+            }
+            stack.Pool.Return(packet.Buffer);
+        }
+    }
+
+    // An upper layer's confirmation that destination's next hop is reachable (RFC 4861, 7.3.1:
+    // a connection's forward progress, Linux's dst_confirm), so it is not probed.
+    public void ConfirmReachable(Ipv6Address destination)
+    {
+        long now = stack.Now;
+        if (!destination.IsMulticast && TryNextHop(destination, now, out Ipv6Address nextHop))
+        {
+            neighbors.Confirm(nextHop, now);
+        }
     }
 
     private void SendNeighborMessage(in NdpNeighborMessage neighbor, Ipv6Address source, Ipv6Address destination, MacAddress mac)

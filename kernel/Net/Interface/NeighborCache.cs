@@ -4,15 +4,18 @@ using System;
 using System.Collections.Generic;
 
 // The neighbor cache of one interface's IPv6 (RFC 4861, 5.1), IPv6's ARP cache: the link-layer
-// address of each on-link neighbor, learned from neighbor solicitations and advertisements. As
-// the ARP cache: entries expire, a packet to an unresolved address waits in a small queue while
-// its solicitation is out, solicitations to one address go out at most once a second, and after
-// three unanswered ones the address is given up (its queue dropped, sends failing with
-// EHOSTUNREACH for a while).
-// NOTE: Neighbor Unreachability Detection (RFC 4861, 7.3: the STALE, DELAY and PROBE states that
-// confirm a neighbor by unicast before its entry runs out) is not here yet: a resolved entry is
-// trusted for ReachableTime, refreshed by every advertisement or solicitation that names it, and
-// then resolved again from scratch.
+// address of each on-link neighbor, learned from neighbor solicitations and advertisements, and
+// whether the neighbor is known to be reachable (Neighbor Unreachability Detection, 7.3). An entry
+// is INCOMPLETE while its address is resolved: packets wait in a small queue, multicast
+// solicitations go out once a second, and after three unanswered ones the address is given up
+// (its queue dropped, sends failing with EHOSTUNREACH for a while). A resolved entry is REACHABLE
+// for ReachableTime after a confirmation (a solicited advertisement, or forward progress of a
+// connection to it: Confirm), then STALE; a packet sent to a STALE neighbor (with the address it
+// has) makes it DELAY, and a neighbor not confirmed within DelayFirstProbeTime is probed (PROBE):
+// unicast solicitations to the address it has, once a second; after three unanswered the entry is
+// removed. The state changes of 7.3.3's table happen here; the interface sends the solicitations
+// and reports what it drops (Ipv6Interface.Tick). The timers are lazy where the RFC allows it:
+// REACHABLE becomes STALE when the entry is next used.
 internal sealed class NeighborCache
 {
     // NOTE: RETRANS_TIMER, 1 s between solicitations (RFC 4861, 10).
@@ -21,9 +24,17 @@ internal sealed class NeighborCache
     // NOTE: MAX_MULTICAST_SOLICIT, 3 (RFC 4861, 10).
     public const int MaximumRequests = 3;
 
-    // NOTE: REACHABLE_TIME is 30 s (RFC 4861, 10); an entry is trusted that long after it was last
-    // confirmed.
+    // NOTE: MAX_UNICAST_SOLICIT, 3 (RFC 4861, 10): the probes of an entry in PROBE.
+    public const int MaximumProbes = 3;
+
+    // NOTE: REACHABLE_TIME is 30 s (RFC 4861, 10, BaseReachableTime; the RFC draws it between half
+    // and one and a half of that, Linux too; one value keeps runs repeatable); a neighbor is taken
+    // as reachable that long after it was last confirmed.
     public const long ReachableTime = 30_000_000_000;
+
+    // NOTE: DELAY_FIRST_PROBE_TIME, 5 s (RFC 4861, 10): how long a STALE neighbor that a packet
+    // went to has for a confirmation from above (a connection's progress) before it is probed.
+    public const long DelayFirstProbeTime = 5_000_000_000;
 
     // As ArpCache.FailedHold: one solicitation interval, so ping's own retries start a new round.
     public const long FailedHold = 1_000_000_000;
@@ -43,10 +54,13 @@ internal sealed class NeighborCache
 
     public int QueuedBytes { get; private set; }
 
-    // The link-layer address of a resolved, unexpired entry.
+    // The entry of an address, whatever its state, or null.
+    public NeighborEntry? Find(Ipv6Address address) => entries.TryGetValue(address, out NeighborEntry? entry) ? entry : null;
+
+    // The link-layer address of a resolved entry (in any state but INCOMPLETE), without using it.
     public bool TryLookup(Ipv6Address address, long now, out MacAddress mac)
     {
-        if (entries.TryGetValue(address, out NeighborEntry? entry) && entry.Resolved && entry.Expires > now)
+        if (entries.TryGetValue(address, out NeighborEntry? entry) && entry.State != NeighborState.Incomplete)
         {
             mac = entry.Mac;
             return true;
@@ -55,18 +69,37 @@ internal sealed class NeighborCache
         return false;
     }
 
-    // The entry that a packet to address waits on, made when missing. Null when the table is full
-    // of entries that cannot be dropped.
+    // The link-layer address a packet to a resolved neighbor goes to now (RFC 4861, 7.3.3): a
+    // REACHABLE entry past its time is STALE; a packet to a STALE one makes it DELAY, and then
+    // probeDue says when it is probed unless confirmed first (else long.MaxValue).
+    public bool TryUse(Ipv6Address address, long now, out MacAddress mac, out long probeDue)
+    {
+        probeDue = long.MaxValue;
+        if (!entries.TryGetValue(address, out NeighborEntry? entry) || entry.State == NeighborState.Incomplete)
+        {
+            mac = default;
+            return false;
+        }
+        if (entry.State == NeighborState.Reachable && entry.ReachableUntil <= now)
+        {
+            entry.State = NeighborState.Stale;
+        }
+        if (entry.State == NeighborState.Stale)
+        {
+            entry.State = NeighborState.Delay;
+            entry.NextRequest = now + DelayFirstProbeTime;
+            probeDue = entry.NextRequest;
+        }
+        mac = entry.Mac;
+        return true;
+    }
+
+    // The INCOMPLETE entry that a packet to address waits on, made when missing. Null when the
+    // table is full of entries that cannot be dropped.
     public NeighborEntry? Resolving(Ipv6Address address, long now)
     {
         if (entries.TryGetValue(address, out NeighborEntry? entry))
         {
-            if (entry.Resolved && entry.Expires <= now)
-            {
-                entry.Resolved = false;
-                entry.Requests = 0;
-                entry.FailedUntil = 0;
-            }
             return entry;
         }
         if (entries.Count >= MaximumEntries && !EvictOne(now))
@@ -78,10 +111,20 @@ internal sealed class NeighborCache
         return entry;
     }
 
-    // Records a neighbor's link-layer address. createIfMissing: a solicitation's source
-    // link-layer address makes an entry (RFC 4861, 7.2.3); an advertisement only updates one that
-    // exists (7.2.5). Returns the entry, whose queue the caller now sends, or null.
-    public NeighborEntry? Learn(Ipv6Address address, MacAddress mac, long now, bool createIfMissing)
+    // A link-layer address a solicitation or a router's message carried (RFC 4861, 7.2.3, 6.3.4):
+    // a new entry is STALE, as is one whose address changed; createIfMissing false: only an
+    // existing entry is updated.
+    public NeighborEntry? Learn(Ipv6Address address, MacAddress mac, long now, bool createIfMissing) =>
+        Learn(address, mac, now, createIfMissing, false, true);
+
+    // Records a neighbor's link-layer address by RFC 4861, 7.2.5's rules for an advertisement
+    // (solicited: it answers a solicitation; overrides: its Override flag), and 7.2.3's for a
+    // solicitation (createIfMissing, not solicited, overriding). An INCOMPLETE entry takes the
+    // address, REACHABLE when solicited, else STALE; a resolved one takes a different address only
+    // when overridden (else a REACHABLE one turns STALE and keeps its own), goes STALE when its
+    // address changed and REACHABLE when solicited. Returns the entry, whose queue the caller now
+    // sends, or null.
+    public NeighborEntry? Learn(Ipv6Address address, MacAddress mac, long now, bool createIfMissing, bool solicited, bool overrides)
     {
         if (!entries.TryGetValue(address, out NeighborEntry? entry))
         {
@@ -92,22 +135,63 @@ internal sealed class NeighborCache
             entry = new NeighborEntry(address);
             entries[address] = entry;
         }
-        entry.Mac = mac;
-        entry.Resolved = true;
-        entry.Expires = now + ReachableTime;
-        entry.Requests = 0;
-        entry.FailedUntil = 0;
+        if (entry.State == NeighborState.Incomplete)
+        {
+            entry.Mac = mac;
+            entry.Requests = 0;
+            entry.FailedUntil = 0;
+            entry.State = NeighborState.Stale;
+            if (solicited)
+            {
+                MakeReachable(entry, now);
+            }
+            return entry;
+        }
+        bool changed = !entry.Mac.Equals(mac);
+        if (changed && !overrides)
+        {
+            if (entry.State == NeighborState.Reachable)
+            {
+                entry.State = NeighborState.Stale;
+            }
+            return entry;
+        }
+        if (changed)
+        {
+            entry.Mac = mac;
+            entry.State = NeighborState.Stale;
+        }
+        if (solicited)
+        {
+            MakeReachable(entry, now);
+        }
         return entry;
     }
 
-    // A solicited advertisement without a link-layer address confirms a resolved entry
-    // (RFC 4861, 7.2.5: reachable again, its address unchanged).
+    // A confirmation that the neighbor is reachable: a solicited advertisement (RFC 4861, 7.2.5)
+    // or an upper layer's (7.3.1: a connection's forward progress). Only a resolved entry.
     public void Confirm(Ipv6Address address, long now)
     {
-        if (entries.TryGetValue(address, out NeighborEntry? entry) && entry.Resolved)
+        if (entries.TryGetValue(address, out NeighborEntry? entry) && entry.State != NeighborState.Incomplete)
         {
-            entry.Expires = now + ReachableTime;
+            MakeReachable(entry, now);
         }
+    }
+
+    // Removes an entry (a neighbor found unreachable); its queue must have been drained.
+    public void Remove(NeighborEntry entry)
+    {
+        if (entries.TryGetValue(entry.Address, out NeighborEntry? held) && held == entry)
+        {
+            entries.Remove(entry.Address);
+        }
+    }
+
+    private static void MakeReachable(NeighborEntry entry, long now)
+    {
+        entry.State = NeighborState.Reachable;
+        entry.ReachableUntil = now + ReachableTime;
+        entry.Requests = 0;
     }
 
     // Adds a packet to an entry's queue; the oldest waiting packet of that address is dropped
@@ -146,26 +230,18 @@ internal sealed class NeighborCache
         return true;
     }
 
-    // Drops an entry's queue (its address gave up).
-    public int DropQueue(NeighborEntry entry, PacketPool pool)
-    {
-        int dropped = entry.Queue.Count;
-        while (entry.Queue.Count > 0)
-        {
-            Release(entry.Queue.Dequeue(), pool);
-        }
-        return dropped;
-    }
-
-    // The unresolved entries whose next solicitation (or giving up) is due by now; the earliest
-    // later deadline comes back in next (long.MaxValue: none).
+    // The entries whose timer is due by now: INCOMPLETE ones whose next solicitation (or giving
+    // up) is, DELAY ones to probe, PROBE ones whose next probe (or removal) is. The earliest later
+    // deadline comes back in next (long.MaxValue: none).
     public List<NeighborEntry> Due(long now, out long next)
     {
         scan.Clear();
         next = long.MaxValue;
         foreach (NeighborEntry entry in entries.Values)
         {
-            if (entry.Resolved || entry.Requests == 0 || entry.FailedUntil != 0)
+            bool timed = entry.State == NeighborState.Delay || entry.State == NeighborState.Probe ||
+                (entry.State == NeighborState.Incomplete && entry.Requests != 0 && entry.FailedUntil == 0);
+            if (!timed)
             {
                 continue;
             }
@@ -187,7 +263,7 @@ internal sealed class NeighborCache
         pool.Return(packet.Buffer);
     }
 
-    // Drops one entry nobody waits on: an expired or failed one first, else any without a queue.
+    // Drops one entry nobody waits on: a STALE or failed one first, else any without a queue.
     private bool EvictOne(long now)
     {
         Ipv6Address victim = default;
@@ -199,7 +275,7 @@ internal sealed class NeighborCache
             {
                 continue;
             }
-            bool stale = (entry.Resolved && entry.Expires <= now) || (entry.FailedUntil != 0 && entry.FailedUntil <= now);
+            bool stale = entry.State == NeighborState.Stale || (entry.FailedUntil != 0 && entry.FailedUntil <= now);
             if (stale || !found)
             {
                 victim = pair.Key;
@@ -218,8 +294,23 @@ internal sealed class NeighborCache
     }
 }
 
-// One neighbor: resolved (its link-layer address and expiry), or being resolved (solicitations
-// sent, when the next is due, the packets waiting), or given up until FailedUntil.
+// The states of a neighbor entry (RFC 4861, 7.3.2).
+internal static class NeighborState
+{
+    public const int Incomplete = 0;
+
+    public const int Reachable = 1;
+
+    public const int Stale = 2;
+
+    public const int Delay = 3;
+
+    public const int Probe = 4;
+}
+
+// One neighbor: its state (NeighborState), its link-layer address once resolved, until when it is
+// REACHABLE, the solicitations or probes sent and when the next is due (or, in DELAY, the first
+// probe), the packets waiting while INCOMPLETE, or given up until FailedUntil.
 internal sealed class NeighborEntry
 {
     public NeighborEntry(Ipv6Address address)
@@ -229,11 +320,11 @@ internal sealed class NeighborEntry
 
     public Ipv6Address Address { get; }
 
+    public int State { get; set; } = NeighborState.Incomplete;
+
     public MacAddress Mac { get; set; }
 
-    public bool Resolved { get; set; }
-
-    public long Expires { get; set; }
+    public long ReachableUntil { get; set; }
 
     public int Requests { get; set; }
 

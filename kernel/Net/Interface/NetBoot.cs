@@ -84,8 +84,9 @@ internal static class NetBoot
 
     // The boot's call for an item whose IPv6 comes from its link's router (passt's router
     // advertisements), after its AttachIpv6: solicits a router and, with autoconfigure, an address
-    // from its prefix (Ipv6Interface's router discovery). It waits up to waitNanoseconds for the answer, taking the
-    // device's frames itself, so that a program that connects first thing finds the route there.
+    // from its prefix (Ipv6Interface's router discovery). It blocks on the scheduler up to
+    // waitNanoseconds for the answer (the device's interrupt takes the frames meanwhile), so that a
+    // program that connects first thing finds the route there.
     public static void SolicitRouters(Kernel kernel, string name, bool autoconfigure, long waitNanoseconds)
     {
         NetStack stack = kernel.Net ?? throw new KernelException("net: SolicitRouters before Attach for " + name);
@@ -99,13 +100,7 @@ internal static class NetBoot
         }
         Ipv6Interface ipv6 = found?.Ipv6 ?? throw new KernelException("net: SolicitRouters for " + name + ", which has no IPv6");
         ipv6.Routers.Solicit(autoconfigure);
-        long deadline = stack.Now + waitNanoseconds;
-        while (ipv6.Routers.Router(stack.Now).IsUnspecified && stack.Now < deadline)
-        {
-            found!.Drain();
-            System.Threading.Thread.Yield();
-        }
-        Ipv6Address router = ipv6.Routers.Router(stack.Now);
+        Ipv6Address router = ipv6.Routers.WaitForRouter(kernel.Scheduler, stack.Now + waitNanoseconds);
         kernel.Log.Write("[uk] net " + name + ": ipv6 " + (router.IsUnspecified
             ? "no router answered yet"
             : "router " + router.ToString()

@@ -210,6 +210,14 @@ internal sealed class NetStack : IIpv4Output, IIpv6Output
         return route == null ? 0 : route.PathMtuTo(destination) - Ipv6Packet.HeaderLength;
     }
 
+    public void ConfirmReachable6(Ipv6Address destination)
+    {
+        if (!IsLocal6(destination))
+        {
+            Ipv6RouteTo(destination)?.ConfirmReachable(destination);
+        }
+    }
+
     public int SegmentOffloadTo6(Ipv6Address destination)
     {
         if (IsLocal6(destination))
@@ -879,6 +887,12 @@ internal sealed class NetCounters
     public long NeighborDropped { get; set; }
 
     public long NeighborGaveUp { get; set; }
+
+    // Neighbor unreachability detection (RFC 4861, 7.3): unicast probes sent (NeighborSolicitationsSent
+    // counts them too), and entries removed when the probes went unanswered.
+    public long NeighborProbesSent { get; set; }
+
+    public long NeighborUnreachable { get; set; }
 
     public long NeighborQueueDropped { get; set; }
 

@@ -30,6 +30,19 @@ internal sealed class RouterDiscovery
 
     public int PrefixLength => owner.TryAdvertisedPrefix(owner.Stack.Now, out _, out int length) ? length : 0;
 
+    // Blocks the caller on the scheduler until an advertisement gives a default router or the
+    // monotonic deadline passes: the kernel's other work runs meanwhile, the device's frames are
+    // taken by its interrupt, and no CPU is spent waiting. Returns the router (unspecified: none).
+    public Ipv6Address WaitForRouter(Scheduler scheduler, long deadline)
+    {
+        NetStack stack = owner.Stack;
+        while (Router(stack.Now).IsUnspecified && stack.Now < deadline)
+        {
+            owner.AdvertisementWaiters(scheduler).Wait(deadline);
+        }
+        return Router(stack.Now);
+    }
+
     // Solicits routers now; autoconfigureAddress: also take an address from an autonomous prefix.
     public void Solicit(bool autoconfigureAddress)
     {

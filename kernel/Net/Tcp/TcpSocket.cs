@@ -21,6 +21,11 @@ internal sealed class TcpSocket
     // NOTE: the length of the timestamps option with its two NOPs (RFC 7323, appendix A layout).
     private const int TimestampsLength = 12;
 
+    // NOTE: how often a connection's progress confirms its peer's neighbor entry, well inside
+    // RFC 4861's 30 s REACHABLE_TIME (Linux's dst_confirm is as cheap as a store; here it is a
+    // route and a table look-up).
+    private const long ConfirmInterval = 1_000_000_000;
+
     private readonly TcpStack stack;
     private readonly TcpSendBuffer sendBuffer;
     private readonly TcpReceiveBuffer receiveBuffer;
@@ -103,6 +108,11 @@ internal sealed class TcpSocket
     private int keepaliveProbes;
 
     private int pendingError;
+    // An ICMP error heard about this connection while established (Linux's sk_err_soft): what a
+    // timeout ends it with instead of ETIMEDOUT; cleared by new data acknowledged.
+    private int softError;
+    // When the peer's neighbor entry may next be confirmed (ConfirmPeer).
+    private long nextConfirm;
     private bool everConnected;
     private bool userClosed;
 
@@ -942,6 +952,7 @@ internal sealed class TcpSocket
             }
             timer.HandshakeDone();
             State = TcpState.Established;
+            ConfirmPeer(now);
             if (KernelFeatures.TcpListen)
             {
                 TcpSocket? listener = parent;
@@ -987,30 +998,79 @@ internal sealed class TcpSocket
         Output(now);
     }
 
-    // A new SYN for the 4-tuple of a connection in TIME-WAIT, while a listener has the port, may
-    // open a new connection when it cannot be an old duplicate: its timestamp is newer than the
-    // last one seen or, without timestamps, its sequence number lies past the old connection's
-    // (RFC 6191, 2; RFC 1122, 4.2.2.13; Linux's tcp_timewait_state_process). Then the TIME-WAIT
-    // ends here and the listener takes the SYN. A client that reuses its ports quickly (curl in a
-    // loop) would otherwise get an ACK for the old connection, answer it with RST and wait.
     // Packet too big for a segment of this connection (TcpStack.ReceiveIcmpv6Error): the path MTU
     // to the peer is lower now, and so is the MSS of the segments sent from now on. NOTE: only for
     // a quoted sequence number this connection has in flight (RFC 5927, 4.1: a blind attacker
-    // does not know it); the segments lost to the small link are sent again by the retransmission
-    // timer at the new size, not at once as Linux's tcp_simple_retransmit does.
-    internal void PathMtuLowered(uint sequence)
+    // does not know it). What is in flight was cut at the old size and the small link dropped
+    // it, so it goes again at once at the new size, from SND.UNA, as Linux's
+    // tcp_simple_retransmit sends it (RFC 8201, 5.2 and RFC 1191, 6.5: a retransmission, not a
+    // congestion signal): the congestion window, the timer and its backoff stay as they are.
+    internal void PathMtuLowered(uint sequence, long now)
     {
         if (TcpSequence.LessThan(sequence, sndUna) || TcpSequence.GreaterThan(sequence, sndMax))
         {
             return;
         }
         int pathMss = stack.MaximumPayloadTo(RemoteAddress6) - TcpSegment.HeaderLength - (timestamps ? TimestampsLength : 0);
-        if (pathMss < sendMss)
+        if (pathMss >= sendMss)
         {
-            sendMss = Math.Max(pathMss, 64);
+            return;
+        }
+        sendMss = Math.Max(pathMss, 64);
+        if (sndUna == sndMax || !(State == TcpState.Established || State == TcpState.CloseWait || State == TcpState.FinWait1 ||
+            State == TcpState.Closing || State == TcpState.LastAck))
+        {
+            return;
+        }
+        // Karn: an ACK of what goes again times nothing.
+        timing = false;
+        sndNxt = sndUna;
+        stack.PathMtuRetransmits++;
+        SendData(now);
+        highRetransmitted = TcpSequence.Max(highRetransmitted, sndNxt);
+    }
+
+    // An ICMPv6 error other than packet too big about a segment of this connection
+    // (TcpStack.ReceiveIcmpv6Error), as Linux's tcp_v6_err takes it: only for a quoted sequence
+    // number in flight (RFC 5927, 4.1); a connection still opening (SYN-SENT) fails with the
+    // error's errno (an unreachable neighbor's address unreachable: EHOSTUNREACH, as connect(2)
+    // fails on Linux), an established one keeps it as a soft error (RFC 5461: it goes on
+    // retransmitting), reported if it times out.
+    internal void IcmpError(int error, uint sequence)
+    {
+        if (TcpSequence.LessThan(sequence, sndUna) || TcpSequence.GreaterThan(sequence, sndMax))
+        {
+            return;
+        }
+        if (State == TcpState.SynSent)
+        {
+            Terminate(error);
+            return;
+        }
+        softError = error;
+    }
+
+    // NOTE: Linux's tcp_write_err: a connection given up ends with the last ICMP error heard
+    // about it, else ETIMEDOUT.
+    private int TimeoutError() => softError != 0 ? softError : Errno.ETIMEDOUT;
+
+    // Forward progress (new data or the SYN acknowledged) says the peer's next hop is reachable
+    // (RFC 4861, 7.3.1), at most once a second: an entry confirmed then stays REACHABLE for 30.
+    private void ConfirmPeer(long now)
+    {
+        if (now >= nextConfirm)
+        {
+            nextConfirm = now + ConfirmInterval;
+            stack.ConfirmReachable(RemoteAddress6);
         }
     }
 
+    // A new SYN for the 4-tuple of a connection in TIME-WAIT, while a listener has the port, may
+    // open a new connection when it cannot be an old duplicate: its timestamp is newer than the
+    // last one seen or, without timestamps, its sequence number lies past the old connection's
+    // (RFC 6191, 2; RFC 1122, 4.2.2.13; Linux's tcp_timewait_state_process). Then the TIME-WAIT
+    // ends here and the listener takes the SYN. A client that reuses its ports quickly (curl in a
+    // loop) would otherwise get an ACK for the old connection, answer it with RST and wait.
     internal bool ReopenFromTimeWait(in TcpHeader header)
     {
         if (State != TcpState.TimeWait || !header.HasFlag(TcpFlags.Syn) || header.HasFlag(TcpFlags.Ack) || header.HasFlag(TcpFlags.Rst))
@@ -1075,6 +1135,7 @@ internal sealed class TcpSocket
             timer.HandshakeDone();
             retransmissions = 0;
             State = TcpState.Established;
+            ConfirmPeer(now);
             ackNow = true;
             Notify(PollEvents.POLLOUT | PollEvents.POLLWRNORM);
             return;
@@ -1135,6 +1196,8 @@ internal sealed class TcpSocket
             timer.ResetBackoff();
             retransmissions = 0;
             sndUna = ack;
+            softError = 0;
+            ConfirmPeer(now);
             retransmitMarked = false;
             scoreboard.Acknowledged(ack);
             if (TcpSequence.LessThan(sndNxt, sndUna))
@@ -1409,7 +1472,7 @@ internal sealed class TcpSocket
         if (keepaliveProbes >= KeepAliveCount)
         {
             SendReset(now);
-            Terminate(Errno.ETIMEDOUT);
+            Terminate(TimeoutError());
             return;
         }
         TcpHeader header = MakeHeader(sndNxt - 1, TcpFlags.Ack, now);
@@ -1433,7 +1496,7 @@ internal sealed class TcpSocket
                 // NOTE: Linux's tcp_syn_retries (6) and tcp_synack_retries (5).
                 if (retransmissions > (State == TcpState.SynSent ? stack.SynRetries : stack.SynRetries - 1))
                 {
-                    Terminate(Errno.ETIMEDOUT);
+                    Terminate(TimeoutError());
                     return;
                 }
                 SendSyn(now, State == TcpState.SynReceived);
@@ -1447,7 +1510,7 @@ internal sealed class TcpSocket
         // (RFC 9293, 3.8.3: R2 at least 100 seconds).
         if (retransmissions > stack.MaximumRetransmissions)
         {
-            Terminate(Errno.ETIMEDOUT);
+            Terminate(TimeoutError());
             return;
         }
         congestion.OnTimeout((long)(int)(sndMax - sndUna), sndMax);

@@ -148,6 +148,10 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport, IIcmpv6ErrorTra
 
     public long RetransmitTimeouts { get; set; }
 
+    // Times a packet too big lowered a connection's MSS and what it had in flight went again at
+    // once at the new size (TcpSocket.PathMtuLowered).
+    public long PathMtuRetransmits { get; set; }
+
     // Tail loss probes sent (RFC 8985, 7).
     public long TailLossProbes { get; set; }
 
@@ -349,13 +353,15 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport, IIcmpv6ErrorTra
         return true;
     }
 
-    // An ICMPv6 error about a segment a connection sent. Only packet too big is acted on: the
-    // interface lowered the path MTU already, and the connection takes the smaller MSS (RFC 8201,
-    // 5.2). The other errors are soft for an established connection (RFC 5461) and, as over IPv4,
-    // not passed on.
+    // An ICMPv6 error about a segment a connection sent. Packet too big: the interface lowered the
+    // path MTU already, and the connection takes the smaller MSS (RFC 8201, 5.2). The others, with
+    // Linux's icmpv6_err_convert's errno, end a connection still opening and are soft for an
+    // established one (TcpSocket.IcmpError; RFC 5461). The interface reports its own neighbor
+    // resolution failing this way too (address unreachable, Ipv6Interface.DropUnreachable).
     public void ReceiveIcmpv6Error(byte type, byte code, uint restOfHeader, Ipv6Address local, Ipv6Address remote, ReadOnlySpan<byte> quotedTransport)
     {
-        if (type != Icmpv6Type.PacketTooBig)
+        int error = ErrorOf6(type, code);
+        if ((type != Icmpv6Type.PacketTooBig && error == 0) || quotedTransport.Length < 8)
         {
             return;
         }
@@ -364,7 +370,48 @@ internal sealed class TcpStack : IIpv4Transport, IIpv6Transport, IIcmpv6ErrorTra
         uint sequence = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(quotedTransport.Slice(4));
         if (connections.TryGetValue(new TcpEndpoints(local, localPort, remote, remotePort), out TcpSocket? connection))
         {
-            connection.PathMtuLowered(sequence);
+            if (type == Icmpv6Type.PacketTooBig)
+            {
+                connection.PathMtuLowered(sequence, Now);
+            }
+            else
+            {
+                connection.IcmpError(error, sequence);
+            }
+        }
+    }
+
+    // NOTE: Linux's icmpv6_err_convert: destination unreachable by code (no route ENETUNREACH,
+    // administratively prohibited, source policy failed and reject route EACCES, address
+    // unreachable EHOSTUNREACH, port unreachable ECONNREFUSED), time exceeded EHOSTUNREACH,
+    // parameter problem EPROTO.
+    private static int ErrorOf6(byte type, byte code)
+    {
+        switch (type)
+        {
+            case Icmpv6Type.DestinationUnreachable:
+                switch (code)
+                {
+                    case Icmpv6Type.CodeNoRoute: return Errno.ENETUNREACH;
+                    case Icmpv6Type.CodeAdministrativelyProhibited: return Errno.EACCES;
+                    case Icmpv6Type.CodePortUnreachable: return Errno.ECONNREFUSED;
+                    case Icmpv6Type.CodeSourcePolicyFailed: return Errno.EACCES;
+                    case Icmpv6Type.CodeRejectRoute: return Errno.EACCES;
+                    default: return Errno.EHOSTUNREACH;
+                }
+            case Icmpv6Type.TimeExceeded: return Errno.EHOSTUNREACH;
+            case Icmpv6Type.ParameterProblem: return Errno.EPROTO;
+            default: return 0;
+        }
+    }
+
+    // A connection's progress vouches for its peer's next hop (RFC 4861, 7.3.1); IPv6 only (ARP
+    // has no unreachability detection to feed).
+    internal void ConfirmReachable(Ipv6Address remote)
+    {
+        if (KernelFeatures.Ipv6 && !remote.IsIpv4Mapped)
+        {
+            Output6.ConfirmReachable6(remote);
         }
     }
 

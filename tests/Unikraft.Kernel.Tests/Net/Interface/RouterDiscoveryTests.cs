@@ -80,6 +80,36 @@ public class RouterDiscoveryTests
     }
 
     [Fact]
+    public void BootWait_BlocksUntilTheAdvertisement_NotTheWholeBound()
+    {
+        NetTestHost a = HostWithIpv6();
+        Ipv6Interface ipv6 = a.Interface.Ipv6!;
+        long start = a.Stack.Now;
+        // passt answers 200 ms later, from the device's interrupt while the boot is blocked.
+        a.Kernel.Scheduler.ArmTimer(start + Second / 5, _ => a.Device.Inject(PasstAdvertisement), null);
+
+        NetBoot.SolicitRouters(a.Kernel, "eth0", true, Second);
+
+        Assert.Equal(PasstRouter, ipv6.Routers.Router(a.Stack.Now));
+        Assert.Equal(Autoconfigured, ipv6.Routers.Autoconfigured);
+        // The virtual clock moves only while the scheduler waits: the boot waited, and was woken
+        // by the advertisement, not by its one-second bound.
+        Assert.Equal(start + Second / 5, a.Stack.Now);
+    }
+
+    [Fact]
+    public void BootWait_WithoutAnAdvertisement_EndsAtItsBound()
+    {
+        NetTestHost a = HostWithIpv6();
+        long start = a.Stack.Now;
+
+        NetBoot.SolicitRouters(a.Kernel, "eth0", true, Second);
+
+        Assert.True(a.Interface.Ipv6!.Routers.Router(a.Stack.Now).IsUnspecified);
+        Assert.Equal(start + Second, a.Stack.Now);
+    }
+
+    [Fact]
     public void OffLinkDestination_GoesToTheRouter_AndTheAdvertisedPrefixIsOnLink()
     {
         NetTestHost a = Advertised(autoconfigure: true);

@@ -30,7 +30,7 @@ public class Tcp6Tests
         Assert.Equal(TcpState.Established, client.State);
         Assert.Equal(0, listener.Accept(out TcpSocket? server));
         Assert.NotNull(server);
-        Assert.Equal(TcpState.Established, server!.State);
+        Assert.Equal(TcpState.Established, server.State);
         Assert.Equal(CapturedFrames6.AddressB, server.RemoteAddress6);
         Assert.Equal(client.LocalPort, server.RemotePort);
         Assert.Equal(CapturedFrames6.AddressA, server.LocalAddress6);
@@ -270,16 +270,10 @@ public class Tcp6Tests
     public void SegmentOffload_SendsWholeIpv6Segments_ForTheDeviceToCut()
     {
         Tcp6Link link = new Tcp6Link(segmentOffload: 65535);
-        TcpSocket listener = link.A.Tcp.CreateSocket6();
-        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
-        Assert.Equal(0, listener.Listen(4));
-        TcpSocket client = link.B.Tcp.CreateSocket6();
-        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
-        link.Pump();
-        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+        (TcpSocket client, TcpSocket server) = link.Connect(Port);
 
         byte[] upload = Pattern(300_000, 7);
-        Assert.Equal(upload, link.Move(client, server!, upload));
+        Assert.Equal(upload, link.Move(client, server, upload));
 
         Assert.True(link.B.Tcp.SegmentOffloadsSent > 0, "no segment was handed to the device whole");
         (byte[] Frame, FrameOffload Offload) big = link.Frames.Find(f => f.Offload.IsSegmented);
@@ -307,13 +301,7 @@ public class Tcp6Tests
     public void PacketTooBig_LowersTheMss_OnlyForASegmentInFlight()
     {
         Tcp6Link link = new Tcp6Link();
-        TcpSocket listener = link.A.Tcp.CreateSocket6();
-        Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, Port));
-        Assert.Equal(0, listener.Listen(4));
-        TcpSocket client = link.B.Tcp.CreateSocket6();
-        Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, Port));
-        link.Pump();
-        Assert.Equal(0, listener.Accept(out TcpSocket? server));
+        (TcpSocket client, TcpSocket server) = link.Connect(Port);
         Assert.Equal(1428, client.SendMss);
 
         long taken = client.Send(Pattern(20_000, 7));
@@ -334,15 +322,68 @@ public class Tcp6Tests
         for (int round = 0; round < 1000 && got < first.Length; round++)
         {
             link.Pump();
-            long read = server!.Receive(first.AsSpan(got), false);
+            long read = server.Receive(first.AsSpan(got), false);
             got += read > 0 ? (int)read : 0;
         }
         Assert.Equal(Pattern(20_000, 7).AsSpan(0, (int)taken).ToArray(), first);
         link.Segments.Clear();
         byte[] more = Pattern(30_000, 9);
-        Assert.Equal(more, link.Move(client, server!, more));
+        Assert.Equal(more, link.Move(client, server, more));
         Assert.Contains(link.Segments, segment => segment.DataLength == 1208);
         Assert.All(link.Segments, segment => Assert.True(segment.DataLength <= 1208, "a segment of " + segment.DataLength + " bytes"));
+    }
+
+    [Fact]
+    public void PacketTooBig_ResendsWhatWasLostAtOnce_WithoutTheRetransmissionTimer()
+    {
+        Tcp6Link link = new Tcp6Link();
+        (TcpSocket client, TcpSocket server) = link.Connect(Port);
+        long started = link.B.Kernel.Clock!.MonotonicNanoseconds;
+
+        // A link on the path carries 1280 bytes: every full-size segment B sends is lost there,
+        // and the first one lost is answered with packet too big. Time never passes.
+        byte[] data = Pattern(40_000, 11);
+        byte[] received = new byte[data.Length];
+        int sent = 0;
+        int got = 0;
+        int lost = 0;
+        for (int round = 0; round < 1000 && got < data.Length; round++)
+        {
+            if (sent < data.Length)
+            {
+                long taken = client.Send(data.AsSpan(sent));
+                sent += taken > 0 ? (int)taken : 0;
+            }
+            byte[][] fromB = link.B.Device.Sent.ToArray();
+            link.B.Device.Sent.Clear();
+            byte[][] fromA = link.A.Device.Sent.ToArray();
+            link.A.Device.Sent.Clear();
+            foreach (byte[] frame in fromB)
+            {
+                if (frame.Length - EthernetFrame.HeaderLength > Ipv6Packet.MinimumMtu)
+                {
+                    if (lost++ == 0)
+                    {
+                        link.B.Device.Inject(PacketTooBig(frame, Ipv6Packet.MinimumMtu));
+                    }
+                    continue;
+                }
+                link.A.Device.Inject(frame);
+            }
+            foreach (byte[] frame in fromA)
+            {
+                link.B.Device.Inject(frame);
+            }
+            long read = server.Receive(received.AsSpan(got), false);
+            got += read > 0 ? (int)read : 0;
+        }
+
+        Assert.True(lost > 1, "only " + lost + " segments were lost to the small link");
+        Assert.Equal(data, received);
+        Assert.Equal(1, link.B.Tcp.PathMtuRetransmits);
+        Assert.Equal(0, link.B.Tcp.RetransmitTimeouts);
+        Assert.Equal(started, link.B.Kernel.Clock!.MonotonicNanoseconds);
+        Assert.Equal(Ipv6Packet.MinimumMtu - Ipv6Packet.HeaderLength - TcpSegment.HeaderLength - 12, client.SendMss);
     }
 
     // A packet too big from A (as a router on the path would send it) quoting the start of frame.
@@ -460,6 +501,20 @@ public class Tcp6Tests
                 Record(frame);
             }
             to.Device.Inject(frame, offload.NeedsChecksum ? FrameOffload.Trusted : FrameOffload.None);
+        }
+
+        // A connection from B to a listener of A's on port (over IPv6, to A's address), opened with
+        // the link pumped: B's client and A's accepted socket.
+        public (TcpSocket Client, TcpSocket Server) Connect(ushort port)
+        {
+            TcpSocket listener = A.Tcp.CreateSocket6();
+            Assert.Equal(0, listener.Bind6(Ipv6Address.Unspecified, port));
+            Assert.Equal(0, listener.Listen(4));
+            TcpSocket client = B.Tcp.CreateSocket6();
+            Assert.Equal(-Errno.EINPROGRESS, client.Connect6(CapturedFrames6.AddressA, port));
+            Pump();
+            Assert.Equal(0, listener.Accept(out TcpSocket? server));
+            return (client, server!);
         }
 
         // Sends data from one socket and reads it at the other, pumping between.
