@@ -282,6 +282,12 @@ internal static class HostedNetCalls
         return bytes;
     }
 
+    // The effective user id (geteuid(2), which cannot fail).
+    public static uint EffectiveUserId() => geteuid();
+
+    [DllImport("libc")]
+    private static extern uint geteuid();
+
     [DllImport("libc", SetLastError = true)]
     private static extern int open(ref byte path, int flags, uint mode);
 

@@ -378,6 +378,15 @@ internal sealed class PasstNetDevice : INetDevice, IDisposable
         // addresses and forwards a connection to [::1] as IPv6, which such a kernel never answers:
         // a browser that tries localhost's ::1 first waits, then sees the connection reset.
         List<string> arguments = new List<string> { options.Program, "-f", "-q" };
+        if (HostedNetCalls.EffectiveUserId() == 0)
+        {
+            // Started as root (a container, CI), passt drops to nobody itself, but first says
+            // "Don't run as root" on the program's stderr and tries syslog ("Failed to send ...
+            // bytes to syslog"). Naming the user it would take keeps the program's output its own.
+            // Not otherwise: a user who is not root cannot change to nobody, and passt would exit.
+            arguments.Add("--runas");
+            arguments.Add("65534:65534");
+        }
         if (!options.Ipv6)
         {
             arguments.Add("-4");

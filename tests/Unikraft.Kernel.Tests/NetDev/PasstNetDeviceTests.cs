@@ -43,6 +43,24 @@ public class PasstNetDeviceTests
             Convert.ToHexString(Frame.Arp(reply)!.Value.SenderMac));
     }
 
+    // As root, passt is told the user to drop to (it would otherwise say so on the program's
+    // stderr, and try syslog); as anyone else it is not, since it could not change user.
+    [HostNetFact("passt")]
+    public void StartedAsRoot_PasstIsToldWhoToRunAs()
+    {
+        HostNet.Require("passt");
+        using PasstNetDevice passt = new PasstNetDevice(Configured());
+
+        bool root = HostedNetCalls.EffectiveUserId() == 0;
+        var line = new System.Collections.Generic.List<string>(passt.CommandLine);
+        Assert.Equal(root, line.Contains("--runas"));
+        if (root)
+        {
+            Assert.Equal("65534:65534", line[line.IndexOf("--runas") + 1]);
+        }
+        Assert.False(passt.Ended);
+    }
+
     [HostNetFact("passt")]
     public void DhcpDiscover_PasstOffersTheConfiguredAddress()
     {
