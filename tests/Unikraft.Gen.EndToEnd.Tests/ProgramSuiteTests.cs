@@ -84,8 +84,8 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
         ], AotInCi: true),
         // The BCL's cryptography (OpenSSL underneath): known answers of SHA-256, SHA-1 and MD5
         // ("abc", FIPS 180-4 and RFC 1321) and HMAC-SHA256 (RFC 4231, case 2), the random
-        // generator, AES, a certificate the program makes and TLS 1.3 between its own SslStream
-        // server and client. On microvm OpenSSL is linked into the image; with WebSocketEcho it is
+        // generator, AES, a certificate the program makes, TLS 1.3 between its own SslStream
+        // server and client, and HttpClient's https:// to that server. On microvm OpenSSL is linked into the image; with WebSocketEcho it is
         // the VM's cryptography in the quick run (AotInCi).
         new(Programs + "Crypto", [], [],
         [
@@ -99,7 +99,8 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
                 "aes-cbc 514eb700b07274673055ee291c8b8d96..., round trip equal\n" +
                 "certificate CN=localhost, has private key True\n" +
                 "tls: Tls13, cipher TLS_AES_256_GCM_SHA384\n" +
-                "tls: echo: hello over tls\n"),
+                "tls: echo: hello over tls\n" +
+                "https: 200, hello over https, you asked GET /page HTTP/1.1\n"),
         ], AotInCi: true),
         // A mail sender on SmtpClient and its own small SMTP server, over the loopback.
         new(Programs + "Mailer", [], [],

@@ -40,17 +40,41 @@ var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA2
 using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
 Console.WriteLine("certificate " + certificate.Subject + ", has private key " + certificate.HasPrivateKey);
 
+// The server takes two connections: an echo of one message, then one HTTP/1.1 request.
 var listener = new TcpListener(IPAddress.Loopback, 8443);
 listener.Start();
 Task server = Task.Run(async () =>
 {
-    using TcpClient accepted = await listener.AcceptTcpClientAsync();
-    using var tls = new SslStream(accepted.GetStream());
-    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
-    var buffer = new byte[64];
-    int count = await tls.ReadAsync(buffer);
-    await tls.WriteAsync(Encoding.ASCII.GetBytes("echo: " + Encoding.ASCII.GetString(buffer, 0, count)));
-    await tls.ShutdownAsync();
+    using (TcpClient accepted = await listener.AcceptTcpClientAsync())
+    using (var tls = new SslStream(accepted.GetStream()))
+    {
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
+        var buffer = new byte[64];
+        int count = await tls.ReadAsync(buffer);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("echo: " + Encoding.ASCII.GetString(buffer, 0, count)));
+        await tls.ShutdownAsync();
+    }
+
+    using (TcpClient accepted = await listener.AcceptTcpClientAsync())
+    using (var tls = new SslStream(accepted.GetStream()))
+    {
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
+        var request = new StringBuilder();
+        var buffer = new byte[1024];
+        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            int count = await tls.ReadAsync(buffer);
+            if (count == 0)
+            {
+                break;
+            }
+            request.Append(Encoding.ASCII.GetString(buffer, 0, count));
+        }
+
+        string body = "hello over https, you asked " + request.ToString().Split("\r\n")[0];
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.Length + "\r\nConnection: close\r\n\r\n" + body));
+        await tls.ShutdownAsync();
+    }
 });
 
 using (var connection = new TcpClient())
@@ -64,6 +88,16 @@ using (var connection = new TcpClient())
     var reply = new byte[64];
     int read = await tls.ReadAsync(reply);
     Console.WriteLine("tls: " + Encoding.ASCII.GetString(reply, 0, read));
+}
+
+// HttpClient over TLS to the same server, trusting exactly its certificate (the VM has no trust
+// store to find a root in).
+using (var handler = new SocketsHttpHandler())
+{
+    handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+    using var client = new HttpClient(handler);
+    using HttpResponseMessage response = await client.GetAsync("https://127.0.0.1:8443/page");
+    Console.WriteLine("https: " + (int)response.StatusCode + ", " + await response.Content.ReadAsStringAsync());
 }
 
 await server;
