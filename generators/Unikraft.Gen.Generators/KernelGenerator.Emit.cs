@@ -708,7 +708,7 @@ namespace Unikraft.Gen
                 "clock_nanosleep: sleeps, relative and absolute",
                 "exit_group: the program's exit status becomes the VM's (isa-debug-exit)",
                 "tgkill: abort(): the VM ends with 128 + the signal",
-                "openat: ENOENT: the runtime probes /proc and /sys; the program's own files are the C# kernel's",
+                "openat: ENOENT: the runtime probes /proc and /sys, OpenSSL its openssl.cnf; the program's own files are the C# kernel's",
                 "set_robust_list: accepted: threads never die holding a lock they own",
                 "dup3: ENOSYS",
                 "pipe2: the console's signal-handling thread waits on a pipe",

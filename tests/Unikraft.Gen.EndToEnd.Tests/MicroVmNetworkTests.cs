@@ -128,6 +128,37 @@ public sealed class MicroVmTcpEchoTests : IClassFixture<MicroVmTcpEchoTests.VmPu
         Assert.Contains("lines from 10.0.2.2\n", vm.Output, StringComparison.Ordinal);
     }
 
+    // TLS through QEMU's user network: the program's SslStream server (OpenSSL linked into the
+    // image) with a certificate it made at start, and this process's SslStream as the client,
+    // trusting exactly that certificate's subject (the test has no other way to know it).
+    [QemuFact]
+    public void EchoInMicroVm_OverTls_AnswersLinesFromTheHost_WithTls13()
+    {
+        using var vm = MicroVmNet.Boot(publish, 7777, "tls", "1");
+
+        string? subject = null;
+        using (var client = vm.Connect())
+        using (var tls = new System.Net.Security.SslStream(client.GetStream(), false, (_, certificate, _, _) =>
+        {
+            subject = certificate?.Subject;
+            return subject == "CN=TcpEcho";
+        }))
+        {
+            tls.AuthenticateAsClient(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "TcpEcho" });
+            Assert.Equal(System.Security.Authentication.SslProtocols.Tls13, tls.SslProtocol);
+            var writer = new StreamWriter(tls, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            var reader = new StreamReader(tls, new UTF8Encoding(false));
+            writer.WriteLine("hello, VM, privately");
+            Assert.Equal("echo over Tls13: hello, VM, privately", reader.ReadLine());
+            tls.ShutdownAsync().GetAwaiter().GetResult();
+            client.Client.Shutdown(SocketShutdown.Send);
+        }
+
+        Assert.Equal("CN=TcpEcho", subject);
+        Assert.Equal(0, vm.WaitForExit());
+        Assert.Contains("tls lines from 10.0.2.2\n", vm.Output, StringComparison.Ordinal);
+    }
+
     [QemuFact]
     public void EchoInMicroVm_CopiesAMegabyteBack_Intact()
     {

@@ -184,6 +184,61 @@ public sealed class MicroVmSuiteTests : IClassFixture<MicroVmSuiteTests.VmSuiteP
         Assert.True(run.StandardError.EndsWith("exit 143 canonical 1 echo 1\n", StringComparison.Ordinal), run.Describe());
     }
 
+    // Cryptography in the VM: an image whose link imports OpenSSL's shim (CryptoNative_*, the
+    // line "CryptoNative" of its import list) has OpenSSL linked into it (its version string,
+    // "OpenSSL 3.", is in the image), an image that does not has none of it, and no image keeps
+    // the shim that would load libssl.so.3 at run time (the VM has none): no UK0402 either, with
+    // cmake and libssl-dev installed. Crypto and WebSocketEcho are among those linked.
+    [Fact]
+    public void Images_LinkOpenSsl_ExactlyWhenTheirLinkImportsItsShim_AndNoneLoadsIt()
+    {
+        CommandResult result = publish.Result!;
+        Assert.DoesNotContain("UK0402", result.StandardOutput, StringComparison.Ordinal);
+        var linked = new List<string>();
+        foreach (SuiteProgram program in VmSuitePublish.Published.Where(program => program.HostFolders.Length == 0))
+        {
+            string image = publish.Image(program);
+            Assert.True(File.Exists(image), "No microvm image of " + program.Name + ":\n" + result.Describe());
+            string[] lists = Directory.GetFiles(Path.Combine(publish.ArtifactsPath, "obj", program.Name), "native-imports.txt", SearchOption.AllDirectories);
+            Assert.True(lists.Length == 1, program.Name + ": import lists " + string.Join(", ", lists));
+            bool imports = File.ReadAllLines(lists[0]).Contains("CryptoNative");
+            byte[] bytes = File.ReadAllBytes(image);
+            Assert.True(imports == (bytes.AsSpan().IndexOf("OpenSSL 3."u8) >= 0), program.Name + ": imports the shim " + imports + ", yet OpenSSL in its image does not match");
+            Assert.True(bytes.AsSpan().IndexOf("libssl.so"u8) < 0, program.Name + "'s image keeps the shim that loads libssl.so");
+            if (imports)
+            {
+                linked.Add(program.Name);
+            }
+        }
+        Assert.Contains("Crypto", linked);
+        Assert.Contains("WebSocketEcho", linked);
+    }
+
+    // What OpenSSL asks of the VM, in the shim's trace: its configuration file, by OpenSSL's own
+    // open, answered ENOENT (OpenSSL then goes on with its defaults), and randomness (getrandom,
+    // served from RDRAND), with the program's output unchanged.
+    [Fact]
+    public void Crypto_TracedBoot_OpenSslFindsNoConfigurationFile_AndDrawsRandomnessFromGetrandom()
+    {
+        SuiteProgram program = ProgramSuiteTests.Suite.Single(p => p.Name == "Crypto");
+        string runner = publish.Image(program)[..^".vm".Length] + "-vm";
+        Assert.True(File.Exists(runner), "No microvm image of Crypto:\n" + publish.Result!.Describe());
+        CommandResult version = Command.Run("openssl", ["version", "-d"], Repository.Root, TimeSpan.FromSeconds(30));
+        Assert.True(version.ExitCode == 0 && version.StandardOutput.StartsWith("OPENSSLDIR: \"", StringComparison.Ordinal), version.Describe());
+        string folder = version.StandardOutput.Trim()["OPENSSLDIR: \"".Length..^1];
+
+        CommandResult run = Command.Run(runner, [], Path.GetDirectoryName(runner)!, VmSuitePublish.BootTimeout,
+            new Dictionary<string, string> { ["UNIKRAFT_TRACE"] = "1" });
+        // The kernel's own trace shares the serial line with the program's output: its lines
+        // start with "[uk] ".
+        Assert.True(run.ExitCode == 0, run.Describe());
+        string output = string.Concat(run.StandardOutput.Split('\n').Skip(1).Where(line => !line.StartsWith("[uk] ", StringComparison.Ordinal)).Select(line => line + "\n"));
+        Assert.Equal(program.Steps[0].Expected + "\n", output);
+        Assert.Contains("[shim] openat " + folder + "/openssl.cnf\n[shim] openat = -2\n", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("[shim] getrandom = ", run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("libssl", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+    }
+
     private string TerminalGameRunner()
     {
         SuiteProgram program = ProgramSuiteTests.Suite.Single(p => p.Name == "TerminalGame");

@@ -4,40 +4,61 @@ using Xunit;
 
 namespace Unikraft.Gen.Tests;
 
-// UK0402: a microvm image has no OpenSSL to load, so an image that links OpenSSL's shim aborts at
-// its first use of cryptography ("No usable version of libssl was found", seen booting one); the
-// link says so when it sees CryptoNative_* imports on microvm, and nowhere else.
+// OpenSSL on microvm: the VM has no libssl.so.3 to load, so an image whose link imports OpenSSL's
+// shim (CryptoNative_*) links OpenSSL statically (the publish's UnikraftMicroVmLinkOpenSsl). When
+// it cannot (no cmake, no libssl-dev, StaticOpenSslLinking=false) the publish warns UK0402 with
+// the reason, since such an image aborts at its first use of cryptography ("No usable version of
+// libssl was found", seen booting one). Other platforms load the host's OpenSSL and are never
+// linked statically by the kernel.
 public sealed class NativeLayerOpenSslTests
 {
+    private const string NoCMake = "cmake, which compiles the BCL's OpenSSL shim for a static link, is not installed";
+
     private static NativeLayerDecision Decide(params string[] undefined) =>
         new NativeLayerDecision(new HashSet<string>(), new HashSet<string>(undefined), new Dictionary<string, string>());
 
     [Fact]
-    public void CryptoNativeImports_OnMicroVm_AreUK0402()
+    public void CryptoNativeImports_OnMicroVm_LinkOpenSslStatically_WithoutUK0402()
     {
         NativeLayerDecision decision = Decide("CryptoNative_SslCreate", "SystemNative_Read");
 
         Assert.True(decision.LinksOpenSsl);
-        string? problem = decision.OpenSslProblem("microvm");
+        Assert.True(decision.LinksOpenSslStatically("microvm", ""));
+        Assert.Null(decision.OpenSslProblem("microvm", ""));
+    }
+
+    [Fact]
+    public void CryptoNativeImports_OnMicroVm_WhenOpenSslCannotBeLinked_AreUK0402_WithTheReason()
+    {
+        NativeLayerDecision decision = Decide("CryptoNative_SslCreate", "SystemNative_Read");
+
+        Assert.False(decision.LinksOpenSslStatically("microvm", NoCMake));
+        string? problem = decision.OpenSslProblem("microvm", NoCMake);
         Assert.NotNull(problem);
-        Assert.Contains("a microvm has no OpenSSL to load", problem);
+        Assert.Contains("OpenSSL cannot be linked into the microvm image: " + NoCMake + ".", problem);
+        Assert.Contains("No usable version of libssl was found", problem);
         Assert.Contains("docs/diagnostics/UK0402.md", problem);
     }
 
     [Theory]
     [InlineData("hosted")]
     [InlineData("sim")]
-    public void CryptoNativeImports_Elsewhere_AreFine(string platform)
+    public void CryptoNativeImports_Elsewhere_LoadTheHostsOpenSsl(string platform)
     {
-        Assert.Null(Decide("CryptoNative_SslCreate").OpenSslProblem(platform));
+        NativeLayerDecision decision = Decide("CryptoNative_SslCreate");
+
+        Assert.False(decision.LinksOpenSslStatically(platform, ""));
+        Assert.Null(decision.OpenSslProblem(platform, ""));
+        Assert.Null(decision.OpenSslProblem(platform, NoCMake));
     }
 
     [Fact]
-    public void NoCryptoNativeImports_OnMicroVm_AreFine()
+    public void NoCryptoNativeImports_OnMicroVm_LinkNoOpenSsl_AndAreFine()
     {
         NativeLayerDecision decision = Decide("SystemNative_Read");
 
         Assert.False(decision.LinksOpenSsl);
-        Assert.Null(decision.OpenSslProblem("microvm"));
+        Assert.False(decision.LinksOpenSslStatically("microvm", ""));
+        Assert.Null(decision.OpenSslProblem("microvm", NoCMake));
     }
 }

@@ -182,16 +182,23 @@ namespace Unikraft.Gen.Build
         // The image links the OpenSSL shim (CryptoNative_* imports): cryptography and TLS.
         public bool LinksOpenSsl { get; }
 
-        // UK0402's message when the image links the OpenSSL shim on a platform that has no OpenSSL
-        // to load (microvm: the VM holds the one static program), else null. A warning, not an
-        // error: the BCL links the shim for what it only may do (an HttpClient that could be given
-        // an https:// address, Kestrel's HTTPS), and http:// and plain sockets work.
-        public string? OpenSslProblem(string platform) =>
-            LinksOpenSsl && platform == "microvm"
-                ? "The program links OpenSSL's shim (CryptoNative_* imports), and a microvm has no OpenSSL to load: the first use of "
-                    + "cryptography aborts the program ('No usable version of libssl was found', then SIGABRT): TLS (https://, SslStream, "
-                    + "Kestrel's HTTPS), certificates (X509Certificate2, X509Store), hashing (SHA256, HMAC, and so "
-                    + "the WebSocket handshake of ClientWebSocket and HttpListener) and ciphers (Aes). http:// and plain sockets work. Run TLS on the hosted platform (docs/diagnostics/UK0402.md)."
+        // Whether the image links OpenSSL itself (microvm: the VM holds the one static program and
+        // has no libssl.so.3 to load): the link imports the shim and nothing keeps OpenSSL's static
+        // libraries from it. unavailable says what does (empty when nothing).
+        public bool LinksOpenSslStatically(string platform, string unavailable) =>
+            LinksOpenSsl && platform == "microvm" && unavailable.Length == 0;
+
+        // UK0402's message when the image links the OpenSSL shim on microvm and OpenSSL cannot be
+        // linked into it (unavailable says why), else null. A warning, not an error: the BCL links
+        // the shim for what it only may do (an HttpClient that could be given an https:// address,
+        // Kestrel's HTTPS), and http:// and plain sockets work without it.
+        public string? OpenSslProblem(string platform, string unavailable) =>
+            LinksOpenSsl && platform == "microvm" && unavailable.Length > 0
+                ? "The program links OpenSSL's shim (CryptoNative_* imports), and OpenSSL cannot be linked into the microvm image: "
+                    + unavailable + ". A microvm has no libssl.so.3 to load, so the first use of cryptography aborts the program "
+                    + "('No usable version of libssl was found', then SIGABRT): TLS (https://, SslStream), certificates (X509Certificate2), "
+                    + "hashing (SHA256, HMAC, and so the WebSocket handshake of ClientWebSocket and HttpListener), ciphers (Aes) and "
+                    + "RandomNumberGenerator. http:// and plain sockets work (docs/diagnostics/UK0402.md)."
                 : null;
 
         // Imported and served by the kernel: the link sends them to its entry points.
@@ -321,8 +328,17 @@ namespace Unikraft.Gen.Build
         // (the first NativeAOT compile of a publish; false for the compile made from the list).
         public bool MayReplan { get; set; }
 
-        // UnikraftPlatform: on microvm an image that links OpenSSL's shim is UK0402.
+        // UnikraftPlatform: on microvm an image that links OpenSSL's shim links OpenSSL statically,
+        // or is UK0402 when it cannot.
         public string Platform { get; set; } = "";
+
+        // What keeps OpenSSL's static libraries from a microvm image (no cmake, no libssl-dev,
+        // StaticOpenSslLinking=false), empty when nothing does.
+        public string OpenSslUnavailable { get; set; } = "";
+
+        // True when the image must link OpenSSL statically (UnikraftMicroVmLinkOpenSsl does).
+        [Microsoft.Build.Framework.Output]
+        public bool LinkOpenSslStatically { get; set; }
 
         // Where the import list is written for the next compile: one name a line.
         public string ImportsFile { get; set; } = "";
@@ -384,10 +400,12 @@ namespace Unikraft.Gen.Build
                     name, HelpersFile, Report);
             }
 
-            if (decision.OpenSslProblem(Platform) is string problem)
+            if (decision.OpenSslProblem(Platform, OpenSslUnavailable) is string problem)
             {
                 Log.LogWarning(null, "UK0402", null, null, 0, 0, 0, 0, "{0}", problem);
             }
+
+            LinkOpenSslStatically = decision.LinksOpenSslStatically(Platform, OpenSslUnavailable);
 
             var args = new List<Microsoft.Build.Framework.ITaskItem>();
             foreach (string name in decision.Served)

@@ -103,6 +103,26 @@ static i64 sys_sigaltstack(struct frame *f)
 static i64 sys_zero(struct frame *f) { (void)f; return 0; }
 static i64 sys_enosys(struct frame *f) { (void)f; return -ENOSYS; }
 static i64 sys_enoent(struct frame *f) { (void)f; return -ENOENT; }
+/* No path names a file here: the runtime probes /proc and /sys, and OpenSSL (linked into an image
+ * that uses cryptography) looks for its configuration file, /usr/lib/ssl/openssl.cnf, which it
+ * goes without on ENOENT. With uk.trace=1 the path is logged (its first 127 bytes), so that a
+ * library looking for a file of its own says which. */
+static i64 sys_openat(struct frame *f)
+{
+    if (trace) {
+        char path[128];
+        u64 length = 0;
+        while (length < sizeof path - 1 && user_memory_ok(A1 + length, 1, 0) && ((const char *)A1)[length]) {
+            path[length] = ((const char *)A1)[length];
+            length++;
+        }
+        path[length] = 0;
+        log_text("[shim] openat ");
+        log_text(path);
+        log_text("\n");
+    }
+    return -ENOENT;
+}
 static i64 sys_arch_prctl(struct frame *f)
 {
     /* NOTE: ARCH_SET_FS 0x1002, ARCH_GET_FS 0x1003 (asm/prctl.h). */
@@ -267,7 +287,7 @@ static const struct served {
     { 230, "clock_nanosleep", sys_clock_nanosleep, "sleeps, relative and absolute" },
     { 231, "exit_group", sys_exit_group, "the program's exit status becomes the VM's (isa-debug-exit)" },
     { 234, "tgkill", sys_tgkill, "abort(): the VM ends with 128 + the signal" },
-    { 257, "openat", sys_enoent, "ENOENT: the runtime probes /proc and /sys; the program's own files are the C# kernel's" },
+    { 257, "openat", sys_openat, "ENOENT: the runtime probes /proc and /sys, OpenSSL its openssl.cnf; the program's own files are the C# kernel's" },
     { 273, "set_robust_list", sys_zero, "accepted: threads never die holding a lock they own" },
     { 292, "dup3", sys_enosys, "ENOSYS" },
     { 293, "pipe2", sys_pipe2, "the console's signal-handling thread waits on a pipe" },

@@ -1,15 +1,19 @@
 // Serves `clients` connections on port 7777, one after the other, then exits:
 //   lines  (synchronous) answers each line with "echo: " and the line;
 //   copy   (asynchronous) sends back every byte it receives until the client shuts its side;
-//   send N (synchronous) sends N bytes (byte i is i * 7 mod 256), closes and ends at once.
+//   send N (synchronous) sends N bytes (byte i is i * 7 mod 256), closes and ends at once;
+//   tls    (asynchronous) lines as lines does, over TLS (SslStream) with a self-signed ECDSA
+//          certificate for CN=TcpEcho made at start, each answer naming the protocol.
 // A mode with a 6 after it (copy6, lines6) listens on [::]:7777, dual-stack (Socket.DualMode), so
 // IPv4 clients come as ::ffff:a.b.c.d.
 //   connect6 ADDRESS PORT N: a client instead, on TcpClient(AddressFamily.InterNetworkV6): once a
 //   line comes on stdin, connects to [ADDRESS]:PORT, sends N bytes (as send's) while it reads
 //   until the peer shuts its side, shuts its own, then says how many bytes came and their SHA-256.
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 string mode = args.Length > 0 ? args[0] : "lines";
@@ -58,6 +62,22 @@ for (int served = 0; served < clients; served++)
         using TcpClient client = listener.AcceptTcpClient();
         client.GetStream().Write(data);
         Console.WriteLine("sent " + data.Length);
+    }
+    else if (mode == "tls")
+    {
+        using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using X509Certificate2 certificate = new CertificateRequest("CN=TcpEcho", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using TcpClient client = await listener.AcceptTcpClientAsync();
+        using var tls = new SslStream(client.GetStream());
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
+        var reader = new StreamReader(tls, new UTF8Encoding(false));
+        var writer = new StreamWriter(tls, new UTF8Encoding(false)) { AutoFlush = true };
+        while (await reader.ReadLineAsync() is string line)
+        {
+            await writer.WriteLineAsync("echo over " + tls.SslProtocol + ": " + line);
+        }
+        Console.WriteLine("tls lines from " + ((IPEndPoint)client.Client.RemoteEndPoint!).Address);
     }
     else if (mode == "copy")
     {
