@@ -287,19 +287,6 @@ internal static partial class KernelConsole
             (BinaryPrimitives.ReadUInt32LittleEndian(attributes.Slice(LocalFlagsOffset)) & CanonicalInput) == 0;
     }
 
-    // Whether the text goes to the terminal through the BCL's console stream. The BCL tracks the
-    // cursor by the bytes its stream writes (ConsolePal.Unix's cached position, which
-    // SetCursorPosition, CursorLeft and CursorTop answer from, and which makes SetCursorPosition
-    // to the cached place write nothing): text the kernel wrote past it would leave the position
-    // stale, and a move back to where the cursor was before the text would be skipped. Where the
-    // BCL's native calls reach this kernel, its stream writes through the same write(2) on fd 1,
-    // so handing the text over changes nothing else; on pipes and files (no cursor), under sim
-    // and without the native layer, the kernel writes it itself.
-    private static bool BclWritesTheTerminal(Kernel kernel)
-    {
-        return kernel.ServesBclNativeLayer && kernel.Console?.Terminal?.IsTerminal(StandardOutput) == true;
-    }
-
     // Console.Write(object) goes through TextWriter.Write(object), which formats IFormattable
     // values with the writer's provider (the current culture for Console.Out).
     private static string? FormatObject(object? value)
@@ -340,17 +327,27 @@ internal static partial class KernelConsole
     private static void WriteText(ReadOnlySpan<char> text, bool newLine)
     {
         Kernel kernel = Kernel.Current;
-        if (BclWritesTheTerminal(kernel))
+        // On a terminal whose writes the BCL's console stream also makes through this kernel, the
+        // text goes through that stream: the BCL tracks the cursor by the bytes its stream writes
+        // (the position SetCursorPosition, CursorLeft and CursorTop answer from, and which makes a
+        // SetCursorPosition to the tracked place write nothing), so text the kernel wrote past it
+        // would leave the position stale and a move back over the text would be skipped. The
+        // stream ends in the same write(2) on fd 1. On pipes and files (no cursor), under sim and
+        // without the native layer, the kernel writes the text itself.
+        if (KernelFeatures.NativeLayer)
         {
-            if (newLine)
+            if (Sys.UkBclTerminal(kernel) == 1)
             {
-                System.Console.Out.WriteLine(text);
+                if (newLine)
+                {
+                    System.Console.Out.WriteLine(text);
+                }
+                else
+                {
+                    System.Console.Out.Write(text);
+                }
+                return;
             }
-            else
-            {
-                System.Console.Out.Write(text);
-            }
-            return;
         }
         int charCount = text.Length + (newLine ? 1 : 0);
         if (charCount == 0)

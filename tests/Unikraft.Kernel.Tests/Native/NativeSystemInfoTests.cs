@@ -108,3 +108,26 @@ public unsafe class NativeSystemInfoTests
         return Encoding.ASCII.GetString(bytes.Slice(0, bytes.IndexOf((byte)0)));
     }
 }
+
+// uk_bcl_terminal, which the console API asks before each write: only a terminal on fd 1 whose
+// BCL console stream reaches this kernel makes the API hand its text to that stream.
+public class BclTerminalTests
+{
+    [Fact]
+    public void UkBclTerminal_IsOne_OnlyForATerminal_WhenTheBclsNativeCallsReachTheKernel()
+    {
+        Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+
+        // The test host's BCL runs on the host's own System.Native: its console never reaches
+        // this kernel, whatever the console is.
+        platform.Console.Terminal = new VirtualTerminal(80, 24);
+        Assert.Equal(0, Sys.UkBclTerminal(kernel));
+
+        kernel.ServesBclNativeLayer = true;
+        Assert.Equal(1, Sys.UkBclTerminal(kernel));
+
+        // A pipe or a file has no cursor to track.
+        platform.Console.Terminal = null;
+        Assert.Equal(0, Sys.UkBclTerminal(kernel));
+    }
+}
