@@ -109,25 +109,70 @@ public unsafe class NativeSystemInfoTests
     }
 }
 
-// uk_bcl_terminal, which the console API asks before each write: only a terminal on fd 1 whose
-// BCL console stream reaches this kernel makes the API hand its text to that stream.
+// uk_bcl_terminal, which the console API calls before each write: only on a terminal on fd 1 whose
+// BCL console stream reaches this kernel does the text go through the BCL's Console.Out (whose
+// cursor tracking then sees it), and the vCPU is free while the BCL writes (its console takes its
+// own lock, then the vCPU: holding the vCPU while waiting for that lock could deadlock).
+[Collection("console out")]
 public class BclTerminalTests
 {
     [Fact]
-    public void UkBclTerminal_IsOne_OnlyForATerminal_WhenTheBclsNativeCallsReachTheKernel()
+    public void UkBclTerminal_WritesThroughTheBclsConsole_OnlyForATerminalTheBclReachesTheKernelOn()
     {
         Kernel kernel = TestKernel.Boot(out TestPlatform platform);
+        Vcpu vcpu = kernel.Scheduler.Vcpu;
+        TextWriter previous = Console.Out;
+        var writer = new VcpuWatchingWriter(vcpu);
+        Console.SetOut(writer);
+        vcpu.Enter();
+        try
+        {
+            // The test host's BCL runs on the host's own System.Native: its console never reaches
+            // this kernel, whatever the console is.
+            platform.Console.Terminal = new VirtualTerminal(80, 24);
+            Assert.Equal(0, Sys.UkBclTerminal(kernel, "not handed", newLine: false));
 
-        // The test host's BCL runs on the host's own System.Native: its console never reaches
-        // this kernel, whatever the console is.
-        platform.Console.Terminal = new VirtualTerminal(80, 24);
-        Assert.Equal(0, Sys.UkBclTerminal(kernel));
+            kernel.ServesBclNativeLayer = true;
+            Assert.Equal(1, Sys.UkBclTerminal(kernel, "abc", newLine: false));
+            Assert.Equal(1, Sys.UkBclTerminal(kernel, "line", newLine: true));
+            Assert.True(vcpu.IsHeldByCurrentThread);
 
-        kernel.ServesBclNativeLayer = true;
-        Assert.Equal(1, Sys.UkBclTerminal(kernel));
+            // A pipe or a file has no cursor to track.
+            platform.Console.Terminal = null;
+            Assert.Equal(0, Sys.UkBclTerminal(kernel, "not handed either", newLine: false));
+        }
+        finally
+        {
+            vcpu.Exit();
+            Console.SetOut(previous);
+        }
 
-        // A pipe or a file has no cursor to track.
-        platform.Console.Terminal = null;
-        Assert.Equal(0, Sys.UkBclTerminal(kernel));
+        Assert.Equal("abcline" + Environment.NewLine, writer.Text.ToString());
+        Assert.Equal(0, writer.WritesWhileTheVcpuWasHeld);
+    }
+
+    private sealed class VcpuWatchingWriter : TextWriter
+    {
+        private readonly Vcpu vcpu;
+
+        public VcpuWatchingWriter(Vcpu vcpu)
+        {
+            this.vcpu = vcpu;
+        }
+
+        public StringBuilder Text { get; } = new StringBuilder();
+
+        public int WritesWhileTheVcpuWasHeld { get; private set; }
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            if (vcpu.IsHeldByCurrentThread)
+            {
+                WritesWhileTheVcpuWasHeld++;
+            }
+            Text.Append(value);
+        }
     }
 }
