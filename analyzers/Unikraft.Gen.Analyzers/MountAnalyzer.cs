@@ -45,10 +45,26 @@ public sealed class MountAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
+            // Where the BCL's native layer reaches the kernel (a hosted or microvm executable, not
+            // sim), a project that mounts nothing still has a root: the plan gives the native
+            // layer's file functions a small ramfs at "/" (in memory, gone at exit), so a file call
+            // there works and is not UK0102/UK0104.
+            var options = start.Options.AnalyzerConfigOptionsProvider.GlobalOptions;
+            bool nativeLayer = options.TryGetValue("build_property.UnikraftNativeLayer", out string? native)
+                && string.Equals(native.Trim(), "true", StringComparison.OrdinalIgnoreCase)
+                && !(options.TryGetValue("build_property.UnikraftPlatform", out string? platform)
+                    && string.Equals(platform.Trim(), "sim", StringComparison.OrdinalIgnoreCase));
             MountTable table = MountTable.Parse(text);
+            if (nativeLayer && table.Mounts.Count == 0 && table.Errors.Count == 0)
+            {
+                table = MountTable.Parse(ImplicitRoot);
+            }
             start.RegisterOperationAction(c => Analyze(c, table), OperationKind.Invocation);
         });
     }
+
+    // The plan's implicit root where the native layer serves files and nothing is mounted.
+    private const string ImplicitRoot = "/|ramfs|||";
 
     private static void Analyze(OperationAnalysisContext context, MountTable table)
     {

@@ -13,6 +13,12 @@ public sealed class MountTests
 
     private static async Task AnalyzeAsync(string source, string? mounts, params DiagnosticResult[] expected)
     {
+        await AnalyzeAsync(source, mounts, "", expected);
+    }
+
+    // extra: more global build properties ("build_property.UnikraftNativeLayer = true\n").
+    private static async Task AnalyzeAsync(string source, string? mounts, string extra, params DiagnosticResult[] expected)
+    {
         var test = new CSharpAnalyzerTest<MountAnalyzer, DefaultVerifier>
         {
             TestCode = source,
@@ -21,7 +27,7 @@ public sealed class MountTests
         test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
         if (mounts is not null)
         {
-            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.UnikraftMounts = " + mounts + "\n"));
+            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.UnikraftMounts = " + mounts + "\n" + extra));
         }
 
         test.ExpectedDiagnostics.AddRange(expected);
@@ -108,6 +114,31 @@ public sealed class MountTests
             """;
         await AnalyzeAsync(source, "",
             new DiagnosticResult(DiagnosticDescriptors.FileCallWithNoMount).WithLocation(0).WithArguments("File.ReadAllText"));
+    }
+
+    // Where the native layer serves the BCL (a hosted or microvm executable), a project that mounts
+    // nothing has the plan's in-memory ramfs at "/", so its file calls work and are not reported;
+    // under sim there is no native layer, and they are.
+    [Fact]
+    public async Task NoMountsAtAll_WithTheNativeLayer_TheImplicitRootServes_ButNotOnSim()
+    {
+        const string source = """
+            using System.IO;
+            class Program
+            {
+                static void Main(string[] args)
+                {
+                    File.WriteAllText({|#0:args[0]|}, "x");
+                    File.WriteAllText({|#1:"notes.txt"|}, "x");
+                }
+            }
+            """;
+        await AnalyzeAsync(source, "", "build_property.UnikraftNativeLayer = true\n",
+            new DiagnosticResult(DiagnosticDescriptors.PathNotKnown).WithLocation(0).WithArguments("File.WriteAllText"));
+        await AnalyzeAsync(source, "", "build_property.UnikraftNativeLayer = true\nbuild_property.UnikraftPlatform = sim\n",
+            new DiagnosticResult(DiagnosticDescriptors.FileCallWithNoMount).WithLocation(0).WithArguments("File.WriteAllText"),
+            new DiagnosticResult(DiagnosticDescriptors.PathUnderNoMount).WithLocation(1)
+                .WithArguments("File.WriteAllText", "notes.txt", "the project mounts no file systems", "/"));
     }
 
     [Theory]
