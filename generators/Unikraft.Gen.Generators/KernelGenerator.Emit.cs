@@ -1002,9 +1002,7 @@ namespace Unikraft.Gen
                                 ? "  off: its code is removed (no <UnikraftNet> has an IPv6 address)"
                                 : off == "HostLoopbackForward"
                                     ? "  off: its code is removed (no passt or microvm <UnikraftNet> forwards a TCP port)"
-                                    : off == "NativeLayer"
-                                        ? "  off: its code is removed (UnikraftNativeLayer is off, or the platform is sim, so the BCL's native calls do not reach the kernel)"
-                                        : "  off: its code is removed (no call site needs it)"));
+                                    : "  off: its code is removed (no call site needs it)"));
                     }
                 }
 

@@ -226,16 +226,6 @@ namespace Unikraft.Gen
                         + (net.Origin == "launch" ? " (made by the build from the launch profile's URLs, UnikraftLaunchNet)" : "")));
                 }
 
-                // The BCL's own console reaches the kernel: the program's console writes to a terminal
-                // hand over to its stream, which tracks the cursor (KernelConsole).
-                if (nativeLayer)
-                {
-                    featureReasons["NativeLayer"] = new SortedSet<(string, int, string)>
-                    {
-                        (NativeLayerFile, 0, "the BCL's native calls reach the kernel (UnikraftNativeLayer): console writes to a terminal go through the BCL's console stream, which tracks the cursor"),
-                    };
-                }
-
                 // The JIT route's jump slots: the boot points them at the native layer's entry points.
                 if (nativeLayer && config.NativeSlots)
                 {
@@ -243,32 +233,6 @@ namespace Unikraft.Gen
                     {
                         (NativeLayerFile, 0, "boot: points the JIT route's jump slots at the native layer (UnikraftNativeSlots)"),
                     };
-                }
-
-                // What a call site's API member calls inside a guard of a feature that is on
-                // (KernelConsole's hand-over to the BCL's console stream under NativeLayer).
-                foreach (ApiUse use in uses)
-                {
-                    if (use.File == NativeLayerFile || !image.SymbolByDocId.TryGetValue(use.KernelMember, out int symbol))
-                    {
-                        continue;
-                    }
-
-                    foreach (KeyValuePair<string, int> guarded in image.GuardedSyscallsOf(symbol))
-                    {
-                        if (!featureReasons.ContainsKey(guarded.Key))
-                        {
-                            continue;
-                        }
-
-                        if (!reasons.TryGetValue(guarded.Value, out SortedSet<(string, int, string)>? set))
-                        {
-                            set = new SortedSet<(string, int, string)>();
-                            reasons.Add(guarded.Value, set);
-                        }
-
-                        set.Add((Relative(use.File, config.ProjectDirectory), use.Line, use.Display));
-                    }
                 }
 
                 var features = new List<FeatureRoot>();

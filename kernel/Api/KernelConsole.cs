@@ -327,25 +327,6 @@ internal static partial class KernelConsole
     private static void WriteText(ReadOnlySpan<char> text, bool newLine)
     {
         Kernel kernel = Kernel.Current;
-        // On a terminal whose writes the BCL's console stream also makes through this kernel, the
-        // text goes through that stream (uk_bcl_terminal): the BCL tracks the cursor by the bytes
-        // its stream writes (the position SetCursorPosition, CursorLeft and CursorTop answer from,
-        // and which makes a SetCursorPosition to the tracked place write nothing), so text the
-        // kernel wrote past it would leave the position stale and a move back over the text would
-        // be skipped. The stream ends in the same write(2) on fd 1. On pipes and files (no cursor),
-        // under sim and without the native layer, the kernel writes the text itself.
-        if (KernelFeatures.NativeLayer)
-        {
-            long handed = Sys.UkBclTerminal(kernel, text, newLine);
-            if (handed < 0)
-            {
-                throw KernelException.Failed("write(1)", handed);
-            }
-            if (handed == 1)
-            {
-                return;
-            }
-        }
         int charCount = text.Length + (newLine ? 1 : 0);
         if (charCount == 0)
         {

@@ -115,11 +115,6 @@ internal sealed class Kernel
     // change in the VFS tells no one.
     public InotifyWatches? Watches { get; set; }
 
-    // Whether the BCL's own native calls reach this kernel (set by the native layer's boot step
-    // once its probe call arrived): the BCL's console then writes through the kernel as well, and
-    // the program's intercepted console calls may hand over to it (KernelConsole).
-    public bool ServesBclNativeLayer { get; set; }
-
     // Created on first use so a program that never waits or spawns carries no scheduler.
     public Scheduler Scheduler => scheduler ??= new Scheduler(this);
 

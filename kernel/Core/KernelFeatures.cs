@@ -23,10 +23,6 @@ internal static class KernelFeatures
     // Reading directories (getdents64).
     public static bool DirectoryList => true;
 
-    // The BCL's native calls reach the kernel (the native layer, on hosted and microvm): code that
-    // hands work to the BCL's own classes, which would otherwise reach the host, sits behind it.
-    public static bool NativeLayer => true;
-
     // The JIT route's jump slots (NativeSlots): a JIT run with them points them at the native
     // layer's entry points; a NativeAOT image, whose link does that, keeps neither the slot table
     // nor the entry points no import needs.

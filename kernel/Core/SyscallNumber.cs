@@ -34,7 +34,6 @@ internal static class SyscallNumber
     public const int Getpeername = 52;
     public const int Setsockopt = 54;
     public const int Getsockopt = 55;
-    public const int Uname = 63;
     public const int Fcntl = 72;
     public const int Fsync = 74;
     public const int Fdatasync = 75;
@@ -73,7 +72,6 @@ internal static class SyscallNumber
     public const int UkSpawn = 1001;
     public const int UkGetenv = 1002;
     public const int UkThreadRecord = 1003;
-    public const int UkBclTerminal = 1004;
 
     // The Linux name of a syscall, as the trace and the not-planned message print it. A number
     // this kernel does not know prints as the number, so the line still says which call it was.
@@ -142,8 +140,6 @@ internal static class SyscallNumber
             case InotifyRmWatch: return "inotify_rm_watch";
             case Renameat2: return "renameat2";
             case Getrandom: return "getrandom";
-            case Uname: return "uname";
-            case UkBclTerminal: return "uk_bcl_terminal";
             case Statx: return "statx";
             case UkTimerArm: return "uk_timer_arm";
             case UkSpawn: return "uk_spawn";

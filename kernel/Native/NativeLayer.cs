@@ -83,8 +83,7 @@ internal sealed class NativeLayer
             long before = Interlocked.Read(ref calls);
             byte probe = 0;
             SystemNativeRandomBytes(ref probe, 1);
-            kernel.ServesBclNativeLayer = Interlocked.Read(ref calls) != before;
-            if (!kernel.ServesBclNativeLayer)
+            if (Interlocked.Read(ref calls) == before)
             {
                 kernel.Log.Write("[uk] native layer: the BCL's native calls do not reach the kernel in this run, so only the program's intercepted calls do: " +
                     "it runs without the jump slots of the JIT route (built with UnikraftNativeSlots=false, or its folder's libSystem.Native.so is the runtime's own); build or publish it with the slots, or publish with NativeAOT");

@@ -35,9 +35,8 @@ public sealed class TerminalPublishAotTests : IClassFixture<TerminalPublishAotTe
         Assert.EndsWith("exit 0 canonical 1 echo 1\n", run.StandardError, StringComparison.Ordinal);
         Assert.Contains(
             "\x1b[?1h\x1b=\x1b]0;walk\x07\x1b[H\x1b[2J\x1b[3J\x1b[?25l\x1b[39;49m\x1b[93m\x1b[39;49m\x1b[93m\x1b[44m\x1b[2;3H@\x1b[39;49m" +
-            "\x1b[4;1Hwindow 100x30, keys?\x1b[2;4H\x1b[39;49m\x1b[92mR\x1b[3;4H\x1b[39;49m\x1b[92mD\x1b[39;49m\x1b[92mD" +
-            "\x1b[39;49m\x1b[?12l\x1b[?25h\x1b[6;1Hat 4,2\r\n" +
-            "abc\x1b[7;1HX\r\ncursor 0,7\r\n",
+            "\x1b[4;1Hwindow 100x30, keys?\x1b[2;4H\x1b[39;49m\x1b[92mR\x1b[3;4H\x1b[39;49m\x1b[92mD\x1b[3;5H\x1b[39;49m\x1b[92mD" +
+            "\x1b[39;49m\x1b[?12l\x1b[?25h\x1b[6;1Hat 4,2\r\n",
             run.StandardOutput, StringComparison.Ordinal);
 
         string[] lines = File.ReadAllLines(trace);

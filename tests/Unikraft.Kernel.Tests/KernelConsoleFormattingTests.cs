@@ -8,7 +8,6 @@ using Xunit;
 
 // KernelConsole must print exactly what System.Console prints for the same call, so that an
 // intercepted program's output does not change. Each case runs the same call against both.
-[Collection("console out")]
 public class KernelConsoleFormattingTests
 {
     private static readonly object ConsoleLock = new object();

@@ -301,43 +301,6 @@ namespace Unikraft.Gen.Kernel
         }
 
         // A syscall is reached when an API symbol of the closure refers to its implementation.
-        private readonly ConcurrentDictionary<int, KeyValuePair<string, int>[]> _apiGuardedSyscalls = new ConcurrentDictionary<int, KeyValuePair<string, int>[]>();
-
-        // The syscalls an API member's own guarded statements call ('if (KernelFeatures.X) { ... }'
-        // in API code), each with the feature X: they are the call site's needs when the plan turns
-        // X on. (A guard's references are not the member's body edges, since the guard goes with X.)
-        public KeyValuePair<string, int>[] GuardedSyscallsOf(int apiSymbol) => _apiGuardedSyscalls.GetOrAdd(apiSymbol, ComputeGuardedSyscalls);
-
-        private KeyValuePair<string, int>[] ComputeGuardedSyscalls(int apiSymbol)
-        {
-            var closure = new HashSet<int>(ApiClosure(apiSymbol));
-            var found = new SortedSet<(string Feature, int Syscall)>();
-            foreach (GraphGuard guard in Graph.Guards)
-            {
-                if (guard.IsNameTableSection || !closure.Contains(guard.Symbol))
-                {
-                    continue;
-                }
-
-                foreach (int next in guard.Refs.Edges)
-                {
-                    GraphSymbol target = Graph.Symbols[next];
-                    if (target.Syscall >= 0 && !target.IsApi)
-                    {
-                        found.Add((guard.Feature, target.Syscall));
-                    }
-                }
-            }
-
-            var result = new List<KeyValuePair<string, int>>(found.Count);
-            foreach ((string feature, int syscall) in found)
-            {
-                result.Add(new KeyValuePair<string, int>(feature, syscall));
-            }
-
-            return result.ToArray();
-        }
-
         private int[] ComputeSyscalls(int apiSymbol)
         {
             var found = new SortedSet<int>();

@@ -1,6 +1,5 @@
 // Draws a player on a cleared screen in colour, says how big the window is, then moves the player
-// with the arrow keys (and WASD) until q, as a small console game does, then redraws a line the
-// way a game's frame does (text, back to where it began, text over it) and says where the cursor is.
+// with the arrow keys (and WASD) until q, as a small console game does.
 // With the argument "signals" it also keeps going on Ctrl-C (CancelKeyPress, cancelled: it shows
 // "[cancel]"), shows the window's size as it is now on z (after a resize), and on p waits for the
 // next Ctrl-C without reading the console ("[paused]", then "[resumed]").
@@ -72,9 +71,3 @@ Console.ResetColor();
 Console.CursorVisible = true;
 Console.SetCursorPosition(0, 5);
 Console.WriteLine("at " + x + "," + y);
-Console.SetCursorPosition(0, 6);
-Console.Write("abc");
-Console.SetCursorPosition(0, 6);
-Console.Write("X");
-Console.WriteLine();
-Console.WriteLine("cursor " + Console.CursorLeft + "," + Console.CursorTop);
