@@ -34,6 +34,7 @@ internal static class SyscallNumber
     public const int Getpeername = 52;
     public const int Setsockopt = 54;
     public const int Getsockopt = 55;
+    public const int Uname = 63;
     public const int Fcntl = 72;
     public const int Fsync = 74;
     public const int Fdatasync = 75;
@@ -140,6 +141,7 @@ internal static class SyscallNumber
             case InotifyRmWatch: return "inotify_rm_watch";
             case Renameat2: return "renameat2";
             case Getrandom: return "getrandom";
+            case Uname: return "uname";
             case Statx: return "statx";
             case UkTimerArm: return "uk_timer_arm";
             case UkSpawn: return "uk_spawn";

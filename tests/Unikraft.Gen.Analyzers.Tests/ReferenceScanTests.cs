@@ -375,6 +375,34 @@ public sealed class ReferenceScanTests
         Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Console.Like", image))));
     }
 
+    // A console library reads the OS version to decide on Windows whether the console speaks ANSI
+    // (Spectre.Console's ColorSystemDetector): with the native layer the BCL parses the kernel's own
+    // uname release (NativeSystemInfo), so it is reported only without the native layer.
+    [Fact]
+    public async Task ALibraryReadingTheOsVersion_IsReportedOnlyWithoutTheNativeLayer()
+    {
+        byte[] image = ReferenceScannerTests.CompileLibrary("Version.Like", """
+            public static class Helper
+            {
+                public static void Run()
+                {
+                    Build = System.Environment.OSVersion.Version.Build;
+                    Description = System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+                }
+
+                public static int Build { get; private set; }
+
+                public static string Description { get; private set; } = "";
+            }
+            """);
+
+        string[] without = Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), withGenerator: true, CallsFile("Version.Like", image)));
+        Assert.Equal(2, without.Length);
+        Assert.StartsWith("Referenced assembly 'Version.Like' uses 'Environment.OSVersion'", without[0], System.StringComparison.Ordinal);
+        Assert.StartsWith("Referenced assembly 'Version.Like' uses 'RuntimeInformation.OSDescription'", without[1], System.StringComparison.Ordinal);
+        Assert.Empty(Messages(await AnalyzeAsync(MetadataReference.CreateFromImage(image), s_nativeLayer, CallsFile("Version.Like", image))));
+    }
+
     // A cross-platform library's Windows and macOS code paths (Serilog's console sink asks
     // kernel32.dll for the console mode behind an OS check): those libraries do not exist on
     // Linux, so the calls cannot reach the host and are not reported; a P/Invoke into a Linux

@@ -230,6 +230,12 @@ public sealed class ProgramSuiteTests : IClassFixture<ProgramSuiteTests.SuiteBui
         [
             new([], null, "[INF] Counting 3 words in notes.txt\n[DBG] Worker counted 12 letters\n[ERR] Dividing 12 failed: DivideByZeroException\n"),
         ]),
+        // Environment.OSVersion and RuntimeInformation.OSDescription: the kernel's uname (its own
+        // release), where plain .NET on this host says "Unix 6.x" and the host's distribution.
+        new(Programs + "SystemNames", [], [],
+        [
+            new([], null, "Unix 0.1.0.0\nLinux 0.1.0-unikraft-gen #1 Unikraft.Gen\nTrue\n"),
+        ]),
     ];
 
     // Every program under the JIT and under NativeAOT; with UNIKRAFT_SUITE_AOT=0, NativeAOT only
