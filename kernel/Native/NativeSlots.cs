@@ -79,6 +79,8 @@ internal static unsafe class NativeSlots
         served += slots.Point("SystemNative_GetProcessPath", (nint)(delegate* unmanaged<nint>)&NativeProcesses.GetProcessPath);
         served += slots.Point("SystemNative_GetPwNamR", (nint)(delegate* unmanaged<nint, nint, nint, int, int>)&NativeProcesses.GetPwNamR);
         served += slots.Point("SystemNative_GetSignalForBreak", (nint)(delegate* unmanaged<int>)&NativeConsole.GetSignalForBreak);
+        served += slots.Point("SystemNative_GetUnixRelease", (nint)(delegate* unmanaged<nint>)&NativeSystemInfo.GetUnixRelease);
+        served += slots.Point("SystemNative_GetUnixVersion", (nint)(delegate* unmanaged<nint, nint, int>)&NativeSystemInfo.GetUnixVersion);
         served += slots.Point("SystemNative_GetWindowSize", (nint)(delegate* unmanaged<nint, nint, int>)&NativeConsole.GetWindowSize);
         served += slots.Point("SystemNative_InitializeConsoleBeforeRead", (nint)(delegate* unmanaged<byte, byte, void>)&NativeConsole.InitializeConsoleBeforeRead);
         served += slots.Point("SystemNative_IsATty", (nint)(delegate* unmanaged<nint, int>)&NativeConsole.IsATty);
